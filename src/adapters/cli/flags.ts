@@ -1,0 +1,87 @@
+import { Args, Flags, type Interfaces } from '@oclif/core';
+import { z } from 'zod';
+import type { AnyOp } from '../../core/op.js';
+
+/** The JSON Schema of one input field, as zod renders it; the CLI's flags are read off it. */
+interface FieldSchema {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  items?: FieldSchema;
+  anyOf?: FieldSchema[];
+}
+
+interface ObjectSchema {
+  properties?: Record<string, FieldSchema>;
+  required?: string[];
+}
+
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+export function inputSchemaOf(op: AnyOp): ObjectSchema {
+  return z.toJSONSchema(op.input, { io: 'input', unrepresentable: 'any' }) as ObjectSchema;
+}
+
+/** Short flags people already know from kubectl. */
+const CHAR: Record<string, 'n' | 'c'> = { namespace: 'n', container: 'c' };
+
+
+function describe(field: FieldSchema): string {
+  const range = field.minimum !== undefined && field.maximum !== undefined ? ` (${field.minimum}–${field.maximum})` : '';
+  return `${field.description ?? ''}${range}`;
+}
+
+/** One oclif flag per input field that is not a positional argument; defaults and limits from the schema. */
+export function flagsFor(op: AnyOp): Interfaces.FlagInput {
+  const schema = inputSchemaOf(op);
+  const positional = new Set<string>(op.args ?? []);
+  const required = new Set(schema.required ?? []);
+  const flags: Interfaces.FlagInput = {};
+  for (const [field, spec] of Object.entries(schema.properties ?? {})) {
+    if (positional.has(field)) continue;
+    const name = kebab(field);
+    const common = { description: describe(spec), required: required.has(field) && spec.default === undefined, char: CHAR[field] };
+    const type = Array.isArray(spec.type) ? spec.type.find((t) => t !== 'null') : spec.type;
+    if (type === 'boolean') {
+      flags[name] = Flags.boolean({ ...common, required: false, allowNo: spec.default === true });
+    } else if (type === 'integer') {
+      flags[name] = Flags.integer({ ...common, min: spec.minimum, max: spec.maximum, default: spec.default as number | undefined });
+    } else if (type === 'array') {
+      flags[name] = Flags.string({ ...common, multiple: true, options: spec.items?.enum?.map(String) });
+    } else {
+      flags[name] = Flags.string({ ...common, options: spec.enum?.map(String), default: spec.default as string | undefined });
+    }
+  }
+  return flags;
+}
+
+export function argsFor(op: AnyOp): Record<string, ReturnType<typeof Args.string>> {
+  const schema = inputSchemaOf(op);
+  const required = new Set(schema.required ?? []);
+  const args: Record<string, ReturnType<typeof Args.string>> = {};
+  for (const field of op.args ?? []) {
+    const spec = schema.properties?.[field];
+    args[field] = Args.string({ description: spec?.description, required: required.has(field) });
+  }
+  return args;
+}
+
+/** Flag and argument values back into the op's input object (kebab-case → camelCase). */
+export function inputFrom(op: AnyOp, flags: Record<string, unknown>, args: Record<string, unknown>): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const field of Object.keys(inputSchemaOf(op).properties ?? {})) {
+    const value = (op.args ?? []).includes(field) ? args[field] : flags[kebab(field)];
+    if (value !== undefined) input[field] = value;
+  }
+  return input;
+}
+
+/** How the CLI names an input field in an error: `--max-bytes`, or `POD` for an argument. */
+export function fieldLabelFor(op: AnyOp): (field: string) => string {
+  return (field) => ((op.args ?? []).includes(field) ? field.toUpperCase() : `--${kebab(field)}`);
+}

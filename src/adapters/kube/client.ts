@@ -1,0 +1,259 @@
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeObject, KubePort, ListOptions, LogOptions, PatchType, ResourceRef } from '../../core/ports/kube.js';
+import { Timeout, Upstream, UserError, isHomelabError } from '../../core/errors.js';
+import { translateHttpError, translateNetworkError, type RequestIntent } from './errors.js';
+
+export interface KubeConnectOptions {
+  /** --kubeconfig or the config file's kubernetes.kubeconfig; else KUBECONFIG, ~/.kube/config, in-cluster. */
+  kubeconfig?: string;
+  /** --context or the config file's kubernetes.context. */
+  context?: string;
+  /** Backstop per request, on top of the op's own timeout. */
+  requestTimeoutMs?: number;
+}
+
+const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+  json: 'application/json-patch+json',
+};
+
+const DEFAULT_PAGE_SIZE = 500;
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+interface Connection {
+  kc: KubeConfig;
+  server: URL;
+  agent: Agent | undefined;
+  tls: Pick<RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
+}
+
+interface HttpAnswer {
+  status: number;
+  text: string;
+}
+
+/** Loads kubeconfig the way kubectl does; @kubernetes/client-node is imported only here, on first use. */
+async function connect(options: KubeConnectOptions): Promise<Connection> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
+  try {
+    if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (err) {
+    throw new UserError(`cannot load kubeconfig${options.kubeconfig ? ` ${options.kubeconfig}` : ''}: ${(err as Error).message}`);
+  }
+  if (options.context) {
+    if (!kc.getContextObject(options.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new UserError(`context "${options.context}" is not in the kubeconfig (it has: ${known.join(', ') || 'none'})`);
+    }
+    kc.setCurrentContext(options.context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) {
+    throw new UserError('no Kubernetes cluster configured', { hint: 'pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config (k3s: /etc/rancher/k3s/k3s.yaml)' });
+  }
+  const opts: RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  return {
+    kc,
+    server: new URL(cluster.server),
+    agent: opts.agent as Agent | undefined,
+    tls: { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername },
+  };
+}
+
+/** The path of a collection or object: core group under /api, the rest under /apis. */
+export function resourcePath(ref: ResourceRef, name?: string, subresource?: string): string {
+  const base = ref.group ? `/apis/${ref.group}/${ref.version}` : `/api/${ref.version}`;
+  const ns = ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : '';
+  const obj = name ? `/${encodeURIComponent(name)}` : '';
+  return `${base}${ns}/${ref.resource}${obj}${subresource ? `/${subresource}` : ''}`;
+}
+
+export class KubeClient implements KubePort {
+  private connection: Promise<Connection> | undefined;
+  private readonly discovery = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly options: KubeConnectOptions,
+    private readonly signal?: AbortSignal,
+    shared?: KubeClient,
+  ) {
+    if (shared) {
+      this.connection = shared.connection;
+      this.discovery = shared.discovery;
+      this.sharedWith = shared;
+    }
+  }
+
+  private readonly sharedWith: KubeClient | undefined;
+
+  private serverUrl: string | undefined;
+
+  get server(): string {
+    return (this.sharedWith ?? this).serverUrl ?? 'the Kubernetes API';
+  }
+
+  /** A view of this client whose requests stop when `signal` fires; connection and discovery are shared. */
+  withSignal(signal: AbortSignal): KubePort {
+    const root = this.sharedWith ?? this;
+    root.connection ??= connect(root.options);
+    return new KubeClient(this.options, signal, root);
+  }
+
+  private conn(): Promise<Connection> {
+    const root = this.sharedWith ?? this;
+    root.connection ??= connect(root.options);
+    return root.connection;
+  }
+
+  async *listPages(ref: ResourceRef, options: ListOptions = {}): AsyncIterable<KubeObject[]> {
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const query: Record<string, string> = { limit: String(options.pageSize ?? DEFAULT_PAGE_SIZE) };
+      if (options.labelSelector) query.labelSelector = options.labelSelector;
+      if (options.fieldSelector) query.fieldSelector = options.fieldSelector;
+      if (token) query.continue = token;
+      const intent = this.intent('list', ref);
+      const answer = await this.call('GET', resourcePath(ref), { query }, intent);
+      if (answer.status === 410 && pages > 0) {
+        throw new Upstream(`the list of ${ref.resource} changed too much while it was being read (continue token expired)`, { hint: 'run the command again' });
+      }
+      const list = this.json<{ items?: KubeObject[]; metadata?: { continue?: string } }>(answer, intent);
+      yield list.items ?? [];
+      pages++;
+      token = list.metadata?.continue || undefined;
+    } while (token);
+  }
+
+  async get(ref: ResourceRef, name: string): Promise<KubeObject> {
+    const intent = this.intent('get', ref, name);
+    return this.json(await this.call('GET', resourcePath(ref, name), {}, intent), intent);
+  }
+
+  async create(ref: ResourceRef, body: KubeObject): Promise<KubeObject> {
+    const intent = this.intent('create', ref, body.metadata.name);
+    const answer = await this.call('POST', resourcePath(ref), { body: JSON.stringify(body), contentType: 'application/json', query: { fieldManager: 'homelab' } }, intent);
+    return this.json(answer, intent);
+  }
+
+  async patch(ref: ResourceRef, name: string, body: unknown, type: PatchType): Promise<KubeObject> {
+    const intent = this.intent('patch', ref, name);
+    const answer = await this.call('PATCH', resourcePath(ref, name), { body: JSON.stringify(body), contentType: PATCH_CONTENT_TYPES[type], query: { fieldManager: 'homelab' } }, intent);
+    return this.json(answer, intent);
+  }
+
+  async logs(namespace: string, pod: string, options: LogOptions): Promise<string> {
+    const query: Record<string, string> = {};
+    if (options.container) query.container = options.container;
+    if (options.tailLines !== undefined) query.tailLines = String(options.tailLines);
+    if (options.sinceSeconds !== undefined) query.sinceSeconds = String(options.sinceSeconds);
+    if (options.previous) query.previous = 'true';
+    if (options.timestamps) query.timestamps = 'true';
+    if (options.limitBytes !== undefined) query.limitBytes = String(options.limitBytes);
+    const ref: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespace };
+    const intent = { ...this.intent('get', ref, pod), resource: 'pods/log' };
+    const answer = await this.call('GET', resourcePath(ref, pod, 'log'), { query, accept: 'text/plain' }, intent);
+    if (answer.status >= 400) throw translateHttpError(answer.status, answer.text, intent);
+    return answer.text;
+  }
+
+  async servedVersions(group: string): Promise<string[]> {
+    if (!group) return ['v1'];
+    const groups = await this.discover<{ groups?: Array<{ name: string; preferredVersion?: { version: string }; versions?: Array<{ version: string }> }> }>('/apis');
+    const found = groups?.groups?.find((g) => g.name === group);
+    if (!found) return [];
+    const versions = (found.versions ?? []).map((v) => v.version);
+    const preferred = found.preferredVersion?.version;
+    return preferred ? [preferred, ...versions.filter((v) => v !== preferred)] : versions;
+  }
+
+  async servesResource(group: string, version: string, resource: string): Promise<boolean> {
+    const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
+    const list = await this.discover<{ resources?: Array<{ name: string }> }>(path);
+    return Boolean(list?.resources?.some((r) => r.name === resource));
+  }
+
+  /** Discovery documents, fetched once per process; a group that is absent or unavailable is `undefined`. */
+  private discover<T>(path: string): Promise<T | undefined> {
+    let cached = this.discovery.get(path) as Promise<T | undefined> | undefined;
+    if (!cached) {
+      const intent: RequestIntent = { verb: 'get', group: '', resource: path, server: '' };
+      cached = this.call('GET', path, {}, intent).then((answer) => {
+        if (answer.status === 404 || answer.status === 503) return undefined;
+        return this.json<T>(answer, { ...intent, server: this.server });
+      });
+      cached.catch(() => this.discovery.delete(path));
+      this.discovery.set(path, cached);
+    }
+    return cached;
+  }
+
+  private intent(verb: string, ref: ResourceRef, name?: string): RequestIntent {
+    return { verb, group: ref.group, resource: ref.resource, namespace: ref.namespace, name, server: this.server };
+  }
+
+  private json<T>(answer: HttpAnswer, intent: RequestIntent): T {
+    if (answer.status >= 400) throw translateHttpError(answer.status, answer.text, intent);
+    try {
+      return JSON.parse(answer.text) as T;
+    } catch {
+      throw new Upstream(`the Kubernetes API answered ${intent.verb} ${intent.resource} with something that is not JSON`);
+    }
+  }
+
+  private async call(
+    method: string,
+    path: string,
+    req: { query?: Record<string, string>; body?: string; contentType?: string; accept?: string },
+    intent: RequestIntent,
+  ): Promise<HttpAnswer> {
+    const conn = await this.conn();
+    const server = conn.server.origin + conn.server.pathname.replace(/\/$/, '');
+    (this.sharedWith ?? this).serverUrl = server;
+    intent.server = server;
+    // Credentials are applied per request: exec plugins and token files may rotate them.
+    const auth: RequestOptions = {};
+    await conn.kc.applyToHTTPSOptions(auth);
+    const url = new URL(server + path);
+    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+    const headers: Record<string, string> = { ...(auth.headers as Record<string, string> | undefined), Accept: req.accept ?? 'application/json', 'User-Agent': 'homelab' };
+    if (req.body !== undefined) {
+      headers['Content-Type'] = req.contentType ?? 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(req.body));
+    }
+    const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      const request = send(url, { method, headers, agent: conn.agent, ...conn.tls, auth: auth.auth, signal: this.signal }, (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY_BYTES) {
+            request.destroy(new Upstream(`the answer to ${method} ${path} is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (err) => reject(this.networkError(err, server)));
+      });
+      request.setTimeout(timeoutMs, () => request.destroy(new Timeout(`the Kubernetes API at ${server} did not answer ${method} ${path} within ${timeoutMs / 1000}s`)));
+      request.on('error', (err) => reject(this.networkError(err, server)));
+      if (req.body !== undefined) request.write(req.body);
+      request.end();
+    });
+  }
+
+  private networkError(err: Error, server: string): Error {
+    if (isHomelabError(err)) return err;
+    if (err.name === 'AbortError' && this.signal?.aborted) return this.signal.reason instanceof Error ? this.signal.reason : err;
+    return translateNetworkError(err as NodeJS.ErrnoException, server);
+  }
+}

@@ -1,0 +1,44 @@
+import { appendFile } from 'node:fs/promises';
+import { loadConfig, type Config } from '../core/config.js';
+import type { Logger, OpContext } from '../core/op.js';
+import type { AuditRecord } from '../core/run-op.js';
+import { KubeClient } from './kube/client.js';
+
+/** What a door knows about where it runs: its flags and environment. */
+export interface RuntimeOptions {
+  configFile?: string;
+  kubeconfig?: string;
+  context?: string;
+  readOnly?: boolean;
+  env: Record<string, string | undefined>;
+  log: Logger;
+}
+
+export interface Runtime {
+  config: Config;
+  configPath: string | undefined;
+  context: Omit<OpContext, 'signal'>;
+  /** Where writes are recorded; each door adds its own sinks. */
+  auditToFile(record: AuditRecord): Promise<void>;
+}
+
+/**
+ * The composition root both doors share: config, the Kubernetes port and the clock. Nothing here
+ * connects anywhere until an op asks (the Kubernetes client is loaded on first use).
+ */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { config, path } = await loadConfig({ flag: options.configFile, env: options.env });
+  if (options.readOnly) config.readOnly = true;
+  const kube = new KubeClient({
+    kubeconfig: options.kubeconfig ?? config.kubernetes.kubeconfig,
+    context: options.context ?? config.kubernetes.context,
+  });
+  return {
+    config,
+    configPath: path,
+    context: { kube, config, now: () => new Date(), log: options.log },
+    async auditToFile(record) {
+      if (config.audit.file) await appendFile(config.audit.file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import op from '../ops/cluster/health.js';
+import { commandFor } from '../adapters/cli/op-command.js';
+import { formatAge } from '../core/schemas.js';
+
+export default commandFor(op, {
+  examples: [
+    '<%= config.bin %> health',
+    '<%= config.bin %> health --context pi-cluster',
+    '# in cron: exit 0 ok, 1 warn, 2 crit\n<%= config.bin %> health --json > /var/log/homelab-health.json || notify-me',
+  ],
+  render(out, ui) {
+    const blocks: string[] = [ui.verdict(out.verdict, out.summary)];
+    blocks.push(
+      ui.table(
+        ['NODE', 'STATUS', 'ROLES', 'VERSION', 'ARCH', 'CPU', 'MEMORY'],
+        out.nodes.map((n) => [
+          n.name,
+          n.ready ? ui.c.green(n.status) : ui.c.red(n.status),
+          n.roles.join(','),
+          n.version,
+          n.arch,
+          n.cpuPercent === undefined ? '-' : `${n.cpuPercent}%`,
+          n.memoryPercent === undefined ? '-' : `${n.memoryPercent}%`,
+        ]),
+      ),
+    );
+    if (out.metrics.note) blocks.push(ui.c.dim(out.metrics.note));
+    const p = out.pods;
+    blocks.push(`Pods: ${p.total} total, ${p.running} running, ${p.pending} pending, ${p.succeeded} completed, ${p.failed} failed; ${p.withProblems} with problems`);
+    if (out.findings.length) {
+      blocks.push(
+        ui.table(
+          ['SEVERITY', 'KIND', 'NAMESPACE', 'NAME', 'REASON', 'MESSAGE'],
+          out.findings.map((f) => [ui.severity(f.severity), f.kind, f.namespace ?? '', f.name, f.reason, f.message]),
+        ),
+      );
+    }
+    if (out.events.length) {
+      const now = Date.now();
+      blocks.push(
+        `Warning events (${out.events.length}${out.eventsTotal > out.events.length ? ` of ${out.eventsTotal}` : ''}, newest first):\n` +
+          ui.table(
+            ['LAST SEEN', 'NAMESPACE', 'OBJECT', 'REASON', 'COUNT', 'MESSAGE'],
+            out.events.map((e) => [formatAge((now - Date.parse(e.lastSeen)) / 1000), e.namespace ?? '', e.object, e.reason, e.count, e.message]),
+          ),
+      );
+    }
+    return blocks.join('\n\n');
+  },
+});

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { durationSchema, namespacedNameSchema } from './schemas.js';
+import { UserError } from './errors.js';
+
+/** Where a secret comes from. The config never holds a secret's value. */
+export const secretRefSchema = z.union([
+  z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name') }).strict(),
+  z.object({ file: z.string().min(1) }).strict(),
+]);
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+/** The origin cluster's restartable apps; what a fresh install may restart before any config exists. */
+export const DEFAULT_RESTARTABLE = [
+  'jellyfin/jellyfin',
+  'pihole/pihole',
+  'pihole/unbound',
+  'immich/immich-server',
+  'homepage/homepage',
+  'uptime-kuma/uptime-kuma',
+];
+
+export const configSchema = z
+  .object({
+    kubernetes: z
+      .object({
+        kubeconfig: z.string().optional().describe('Path to a kubeconfig file'),
+        context: z.string().optional().describe('kubeconfig context to use'),
+      })
+      .strict()
+      .default({}),
+    readOnly: z.boolean().default(false).describe('Refuse every write operation'),
+    allow: z
+      .object({
+        restart: z.array(namespacedNameSchema).default(DEFAULT_RESTARTABLE),
+      })
+      .strict()
+      .default({ restart: DEFAULT_RESTARTABLE }),
+    health: z
+      .object({
+        restartWarn: z.number().int().min(1).default(5).describe('Restarts at which a container is reported'),
+        eventsSince: durationSchema.default('1h').describe('How far back Warning events are reported'),
+        maxEvents: z.number().int().min(0).max(200).default(20),
+      })
+      .strict()
+      .default({ restartWarn: 5, eventsSince: '1h', maxEvents: 20 }),
+    mcp: z
+      .object({
+        apiKey: secretRefSchema.optional().describe('Where the HTTP API key is read from'),
+        allowedHosts: z.array(z.string()).default([]).describe('Extra Host header values accepted over HTTP'),
+        allowedOrigins: z.array(z.string()).default([]).describe('Origins accepted over HTTP (browsers)'),
+      })
+      .strict()
+      .default({ allowedHosts: [], allowedOrigins: [] }),
+    audit: z
+      .object({ file: z.string().optional().describe('Append a JSON line per write to this file') })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type Config = z.output<typeof configSchema>;
+
+export interface ConfigSource {
+  /** --config */
+  flag?: string;
+  env: Record<string, string | undefined>;
+}
+
+/** --config, then HOMELAB_CONFIG, then $XDG_CONFIG_HOME/homelab/config.yaml. */
+export function configPath(source: ConfigSource): { path: string; explicit: boolean } {
+  if (source.flag) return { path: source.flag, explicit: true };
+  if (source.env.HOMELAB_CONFIG) return { path: source.env.HOMELAB_CONFIG, explicit: true };
+  const base = source.env.XDG_CONFIG_HOME || join(source.env.HOME || homedir(), '.config');
+  return { path: join(base, 'homelab', 'config.yaml'), explicit: false };
+}
+
+/** Validates a parsed config; messages name the bad key ("allow.restart[2]: must be NAMESPACE/NAME"). */
+export function parseConfig(data: unknown, origin = 'config'): Config {
+  const result = configSchema.safeParse(data ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = formatPath(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      return `${key ? key + ': ' : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    return `${key || '(top level)'}: ${issue.message}`;
+  });
+  throw new UserError(`invalid ${origin}:\n  ${problems.join('\n  ')}`);
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
+}
+
+/** No file at the default place means defaults; a file named explicitly must exist. */
+export async function loadConfig(source: ConfigSource): Promise<{ config: Config; path: string | undefined }> {
+  const { path, explicit } = configPath(source);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) return { config: parseConfig({}), path: undefined };
+    throw new UserError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    throw new UserError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  return { config: parseConfig(data, `config file ${path}`), path };
+}
+
+/** Reads a secret from where its reference points; the value never enters logs or errors. */
+export async function resolveSecret(ref: SecretRef, env: Record<string, string | undefined>): Promise<string> {
+  if ('env' in ref) {
+    const value = env[ref.env];
+    if (!value) throw new UserError(`environment variable ${ref.env} is not set (it should hold a secret)`);
+    return value.trim();
+  }
+  try {
+    return (await readFile(ref.file, 'utf8')).trim();
+  } catch (err) {
+    throw new UserError(`cannot read secret file ${ref.file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}

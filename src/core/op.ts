@@ -1,0 +1,83 @@
+import type { z } from 'zod';
+import type { Config } from './config.js';
+import type { KubePort } from './ports/kube.js';
+
+export type Effect = 'read' | 'write';
+export type Verdict = 'ok' | 'warn' | 'crit';
+
+/** One Kubernetes RBAC rule an op needs; the deploy ClusterRole and the RBAC tests are generated from these. */
+export interface RbacRule {
+  /** '' for the core group. */
+  apiGroup: string;
+  /** Plural resource, with subresource where needed: 'pods/log'. */
+  resource: string;
+  verbs: ReadonlyArray<'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete'>;
+}
+
+export interface Summary {
+  verdict: Verdict;
+  /** One line a person reads first: "2 problems: pod jellyfin/jellyfin-0 CrashLoopBackOff, ...". */
+  line: string;
+}
+
+export interface Logger {
+  /** Progress a person watching wants to see ("waiting for ..."); stderr on the CLI. */
+  progress(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+export interface OpContext {
+  kube: KubePort;
+  config: Config;
+  /** Fires at the op's timeout or when the caller gives up (Ctrl-C, MCP cancel). */
+  signal: AbortSignal;
+  now(): Date;
+  log: Logger;
+}
+
+/** A guarded write names the allow-list it is checked against and the target it touches. */
+export interface AllowListGuard<I> {
+  list: keyof Config['allow'];
+  /** The target as the allow-list spells it, e.g. "namespace/name". */
+  target(input: I): string;
+}
+
+// `any` is needed only here, where the schema is the type parameter's upper bound.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type InputSchema = z.ZodObject<any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OutputSchema = z.ZodObject<any>;
+
+export interface Op<I extends InputSchema = InputSchema, O extends OutputSchema = OutputSchema> {
+  /** snake_case `domain_verb`: the MCP tool name and the audit log's name for it. */
+  name: string;
+  title: string;
+  /** What it does, when to use it, what it returns (MCP description, CLI --help). */
+  description: string;
+  effect: Effect;
+  input: I;
+  output: O;
+  rbac: readonly RbacRule[];
+  timeoutMs: number;
+  /** Input fields the CLI takes as positional arguments, in order. */
+  args?: ReadonlyArray<keyof z.input<I> & string>;
+  /**
+   * Refines what `effect` implies for MCP clients: a write is taken as destructive and not
+   * idempotent unless it says otherwise; ops reach only the homelab (closed world) unless openWorld.
+   */
+  hints?: { destructive?: boolean; idempotent?: boolean; openWorld?: boolean };
+  /** For writes restricted to an allow-list in config. */
+  guard?: AllowListGuard<z.output<I>>;
+  run(ctx: OpContext, input: z.output<I>): Promise<z.input<O>>;
+  summarize?(output: z.output<O>): Summary;
+}
+
+/** Identity with inference: the one way an op is declared. */
+export function defineOp<I extends InputSchema, O extends OutputSchema>(op: Op<I, O>): Op<I, O> {
+  if (!/^[a-z]+(_[a-z]+)+$/.test(op.name)) throw new Error(`op name must be domain_verb snake_case: ${op.name}`);
+  return op;
+}
+
+/** An op whose schema types are erased; what registries and doors hold. */
+export type AnyOp = Op<InputSchema, OutputSchema>;

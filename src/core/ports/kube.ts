@@ -1,0 +1,77 @@
+/**
+ * What ops need from the Kubernetes API. Implemented by src/adapters/kube over
+ * @kubernetes/client-node's kubeconfig handling; ops see plain JSON objects and typed errors.
+ */
+
+/** Where a kind of object lives: `/apis/{group}/{version}/namespaces/{ns}/{resource}`. */
+export interface ResourceRef {
+  /** '' for the core group (`/api/v1`). */
+  group: string;
+  version: string;
+  /** Plural resource name, e.g. 'pods', 'deployments', 'kustomizations'. */
+  resource: string;
+  /** Omit for cluster-scoped kinds, or to list across all namespaces. */
+  namespace?: string;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
+  [key: string]: unknown;
+}
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Page size; pages are fetched with limit/continue. */
+  pageSize?: number;
+}
+
+export type PatchType = 'merge' | 'strategic' | 'json';
+
+export interface LogOptions {
+  container?: string;
+  tailLines?: number;
+  sinceSeconds?: number;
+  previous?: boolean;
+  timestamps?: boolean;
+  limitBytes?: number;
+}
+
+export interface KubePort {
+  /** The API server URL once connected, for messages. */
+  readonly server: string;
+  /** A view whose requests stop when `signal` fires (runOp binds each op's signal this way). */
+  withSignal(signal: AbortSignal): KubePort;
+  /** Pages of a list, fetched one at a time as they are consumed (memory stays at one page). */
+  listPages(ref: ResourceRef, options?: ListOptions): AsyncIterable<KubeObject[]>;
+  get(ref: ResourceRef, name: string): Promise<KubeObject>;
+  create(ref: ResourceRef, body: KubeObject): Promise<KubeObject>;
+  patch(ref: ResourceRef, name: string, body: unknown, type: PatchType): Promise<KubeObject>;
+  logs(namespace: string, pod: string, options: LogOptions): Promise<string>;
+  /** Versions of an API group the server serves, preferred first; [] when the group is not installed. */
+  servedVersions(group: string): Promise<string[]>;
+  /** Whether a group/version serves a resource (a metrics API may be registered but unavailable). */
+  servesResource(group: string, version: string, resource: string): Promise<boolean>;
+}
+
+/** Collects every page; for lists whose answer needs all items anyway. */
+export async function listAll(kube: KubePort, ref: ResourceRef, options?: ListOptions): Promise<KubeObject[]> {
+  const items: KubeObject[] = [];
+  for await (const page of kube.listPages(ref, options)) items.push(...page);
+  return items;
+}

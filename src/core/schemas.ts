@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** RFC 1123 label: namespaces, most names; what the API server itself accepts. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** RFC 1123 subdomain: pod, deployment and most object names. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export const namespaceSchema = z
+  .string()
+  .max(63)
+  .regex(DNS_LABEL, 'must be a Kubernetes namespace name (lowercase letters, digits and "-")');
+
+export const objectNameSchema = z
+  .string()
+  .max(253)
+  .regex(DNS_SUBDOMAIN, 'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")');
+
+/** Container names are DNS labels. */
+export const containerNameSchema = namespaceSchema;
+
+/** "namespace/name", the way allow-lists and commands spell an object. */
+export const namespacedNameSchema = z
+  .string()
+  .regex(/^[^/]+\/[^/]+$/, 'must be NAMESPACE/NAME, e.g. jellyfin/jellyfin')
+  .refine((s) => {
+    const [ns, name] = s.split('/') as [string, string];
+    return namespaceSchema.safeParse(ns).success && objectNameSchema.safeParse(name).success;
+  }, 'must be NAMESPACE/NAME with valid Kubernetes names');
+
+export function splitNamespacedName(ref: string): { namespace: string; name: string } {
+  const [namespace, name] = ref.split('/') as [string, string];
+  return { namespace, name };
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** "90s", "10m", "1h30m", "2d": a span of time in seconds, as kubectl's --since reads it. */
+export function parseDuration(text: string): number | undefined {
+  const parts = [...text.matchAll(/(\d+)([smhd])/g)];
+  if (!parts.length || parts.map((p) => p[0]).join('') !== text) return undefined;
+  return parts.reduce((sum, p) => sum + Number(p[1]) * (DURATION_UNITS[p[2] as string] ?? 0), 0);
+}
+
+export const durationSchema = z
+  .string()
+  .refine((s) => parseDuration(s) !== undefined, 'must be a duration like 30s, 10m, 1h or 2d');
+
+/** "3m", "5h", "16d": how people read the age of a thing. */
+export function formatAge(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m`;
+  if (s < 172800) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
