@@ -1,0 +1,125 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { runCli } from '../helpers/cli.js';
+import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
+
+interface PodLike {
+  metadata: { name: string; namespace?: string };
+  spec?: { containers?: Array<{ name: string }> };
+  status?: { containerStatuses?: Array<{ name: string; state?: { waiting?: { reason?: string } } }> };
+}
+
+describe('homelab logs and restart against the sandbox', () => {
+  let s: SandboxEnv;
+  let crashing: PodLike;
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+    const pods = s.sandbox.store.list('pods') as unknown as PodLike[];
+    const found = pods.find((p) => p.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff'));
+    if (!found) throw new Error('the pi-homelab scenario has no CrashLoopBackOff pod');
+    crashing = found;
+  });
+  afterAll(async () => { await s?.sandbox.stop(); });
+
+  it('reads the previous instance\'s logs of a crashing pod by a unique prefix', async () => {
+    const { name, namespace } = crashing.metadata;
+    const prefix = name.slice(0, name.lastIndexOf('-'));
+    const r = await runCli(['logs', prefix, '-n', namespace as string, '--previous', '--json'], s.env);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { pod: string; namespace: string; previous: boolean; lines: string[]; truncated: boolean };
+    expect(out).toMatchObject({ pod: name, namespace, previous: true, truncated: false });
+    expect(out.lines.length).toBeGreaterThan(0);
+    const current = JSON.parse((await runCli(['logs', name, '-n', namespace as string, '--json'], s.env)).stdout) as { lines: string[] };
+    expect(current.lines).not.toEqual(out.lines);
+  });
+
+  it('bounds lines with --tail and bytes with --max-bytes, and flags truncation', async () => {
+    const { name, namespace } = crashing.metadata;
+    const tail = JSON.parse((await runCli(['logs', name, '-n', namespace as string, '--tail', '2', '--json'], s.env)).stdout) as { lines: string[] };
+    expect(tail.lines).toHaveLength(2);
+    const bytes = await runCli(['logs', name, '-n', namespace as string, '--max-bytes', '1024', '--tail', '10000'], s.env);
+    const full = await runCli(['logs', name, '-n', namespace as string, '--tail', '10000', '--json'], s.env);
+    const fullSize = (JSON.parse(full.stdout) as { lines: string[] }).lines.join('\n').length;
+    if (fullSize > 1024) expect(bytes.stdout).toContain('output truncated');
+    else expect(bytes.stdout).not.toContain('output truncated');
+  });
+
+  it('finds the pod in any namespace without -n, and refuses an ambiguous prefix listing the candidates', async () => {
+    const { name, namespace } = crashing.metadata;
+    const out = JSON.parse((await runCli(['logs', name, '--json'], s.env)).stdout) as { namespace: string };
+    expect(out.namespace).toBe(namespace);
+    const ambiguous = await runCli(['logs', 'pi'], s.env); // debug-agent-…, pihole-… and more
+    expect(ambiguous.code).toBe(64);
+    expect(ambiguous.stderr).toMatch(/^Error: "pi" matches \d+ pods: /);
+    const missing = await runCli(['logs', 'no-such-pod'], s.env);
+    expect(missing.code).toBe(69);
+    expect(missing.stderr).toContain('no pod named or starting with "no-such-pod" in any namespace');
+  });
+
+  it('refuses bad input with exit 64 and names the flag', async () => {
+    const r = await runCli(['logs', 'x', '--since', 'yesterday'], s.env);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('--since: must be a duration like 30s, 10m, 1h or 2d');
+    const bad = await runCli(['logs', 'x', '--grep', '(unclosed'], s.env);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('--grep: must be a valid regular expression');
+    const unknown = await runCli(['logs', 'x', '--follow'], s.env);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toMatch(/Nonexistent flag: --follow/);
+  });
+
+  it('restarts an allow-listed deployment as kubectl does, only with --yes when not on a terminal', async () => {
+    const refused = await runCli(['restart', 'homepage/homepage'], s.env);
+    expect(refused.code).toBe(64);
+    expect(refused.stderr).toContain('refusing to change the cluster without confirmation');
+    expect(refused.stderr).toContain('pass --yes');
+    const before = s.sandbox.store.get('deployments', 'homepage', 'homepage') as { spec: { template: { metadata?: { annotations?: Record<string, string> } } } };
+    expect(before.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined();
+
+    const r = await runCli(['restart', 'homepage/homepage', '--yes', '--json'], s.env);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { namespace: string; name: string; restartedAt: string };
+    expect(out).toMatchObject({ namespace: 'homepage', name: 'homepage' });
+    const after = s.sandbox.store.get('deployments', 'homepage', 'homepage') as typeof before;
+    expect(after.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBe(out.restartedAt);
+  });
+
+  it('refuses a deployment outside the allow-list with exit 77, listing what is allowed', async () => {
+    const r = await runCli(['restart', 'kube-system/coredns', '--yes'], s.env);
+    expect(r.code).toBe(77);
+    expect(r.stderr).toContain('kube-system/coredns is not in the allow-list for restart (allowed: jellyfin/jellyfin, pihole/pihole');
+    const bad = await runCli(['restart', 'coredns', '--yes'], s.env);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('DEPLOYMENT: must be NAMESPACE/NAME');
+  });
+});
+
+describe('restart when the cluster or the config says no', () => {
+  it('names the missing verb when the role lacks patch (exit 69)', async () => {
+    const s = await startSandboxEnv({ rbac: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] }] });
+    try {
+      const r = await runCli(['restart', 'jellyfin/jellyfin', '--yes'], s.env);
+      expect(r.code).toBe(69);
+      expect(r.stderr).toContain('Error: forbidden: needs `patch` on deployments.apps "jellyfin" in namespace jellyfin');
+      expect(r.stderr).toMatch(/cannot patch resource "deployments" in API group "apps"/);
+    } finally {
+      await s.sandbox.stop();
+    }
+  });
+
+  it('refuses every write in read-only mode (exit 77)', async () => {
+    const s = await startSandboxEnv();
+    try {
+      const config = parse(await readFile(s.sandbox.configPath, 'utf8')) as Record<string, unknown>;
+      const readOnlyConfig = join(s.sandbox.dir, 'read-only.yaml');
+      await writeFile(readOnlyConfig, stringify({ ...config, readOnly: true }));
+      const r = await runCli(['restart', 'jellyfin/jellyfin', '--yes', '--config', readOnlyConfig], s.env);
+      expect(r.code).toBe(77);
+      expect(r.stderr).toContain('read-only mode');
+    } finally {
+      await s.sandbox.stop();
+    }
+  });
+});
