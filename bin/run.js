@@ -1,4 +1,11 @@
 #!/usr/bin/env node
-import { execute } from '@oclif/core';
-
-await execute({ dir: import.meta.url });
+// `homelab mcp serve` starts without oclif: MCP clients wait on it, and oclif alone costs ~60 ms.
+// Everything else, and `mcp serve --help`, goes through oclif.
+const argv = process.argv.slice(2);
+if (argv[0] === 'mcp' && argv[1] === 'serve' && !argv.some((a) => a === '--help' || a === '-h')) {
+  const { startMcpServe } = await import('../dist/adapters/mcp/fast-start.js');
+  await startMcpServe(argv.slice(2));
+} else {
+  const { execute } = await import('@oclif/core');
+  await execute({ dir: import.meta.url });
+}

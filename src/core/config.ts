@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { durationSchema, namespacedNameSchema } from './schemas.js';
 import { UserError } from './errors.js';
@@ -106,6 +105,8 @@ export async function loadConfig(source: ConfigSource): Promise<{ config: Config
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) return { config: parseConfig({}), path: undefined };
     throw new UserError(`cannot read config file ${path}: ${(err as Error).message}`);
   }
+  // yaml costs ~40 ms to load: only when there is a file to read.
+  const { parse: parseYaml } = await import('yaml');
   let data: unknown;
   try {
     data = parseYaml(text);

@@ -1,21 +1,26 @@
 import { Command, Flags, Errors } from '@oclif/core';
-import { EXIT_CODES, isHomelabError, describeError } from '../../core/errors.js';
+import { EXIT_CODES } from '../../core/errors.js';
 import type { Logger } from '../../core/op.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { colorEnabled, createUi, type Ui } from './ui.js';
+import { reportError, stderrLogger } from './report.js';
 
-/** Bad flags and arguments are the user's to fix: the same exit code as any other bad input. */
-const USAGE_EXIT = EXIT_CODES.UserError;
+/** The kubectl-like flags every command shares; plain data so the MCP fast start reads the same ones. */
+export const GLOBAL_FLAGS = {
+  config: { description: 'Config file (default: $HOMELAB_CONFIG, else $XDG_CONFIG_HOME/homelab/config.yaml)' },
+  kubeconfig: { description: 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)' },
+  context: { description: 'The kubeconfig context to use' },
+} as const;
 
 /**
- * What every homelab command shares: the kubectl-like global flags, the runtime, colour, and one
- * place where errors become a message on stderr and an exit code.
+ * What every homelab command shares: the global flags, the runtime, colour, and one place where
+ * errors become a message on stderr and an exit code.
  */
 export abstract class HomelabCommand extends Command {
   static override baseFlags = {
-    config: Flags.string({ description: 'Config file (default: $HOMELAB_CONFIG, else $XDG_CONFIG_HOME/homelab/config.yaml)', helpGroup: 'GLOBAL' }),
-    kubeconfig: Flags.string({ description: 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)', helpGroup: 'GLOBAL' }),
-    context: Flags.string({ description: 'The kubeconfig context to use', helpGroup: 'GLOBAL' }),
+    config: Flags.string({ ...GLOBAL_FLAGS.config, helpGroup: 'GLOBAL' }),
+    kubeconfig: Flags.string({ ...GLOBAL_FLAGS.kubeconfig, helpGroup: 'GLOBAL' }),
+    context: Flags.string({ ...GLOBAL_FLAGS.context, helpGroup: 'GLOBAL' }),
     debug: Flags.boolean({ description: 'Show stack traces and debug logs on stderr', helpGroup: 'GLOBAL' }),
   };
 
@@ -25,17 +30,8 @@ export abstract class HomelabCommand extends Command {
     return createUi(colorEnabled(process.env, Boolean(process.stdout.isTTY)));
   }
 
-  protected stderrUi(): Ui {
-    return createUi(colorEnabled(process.env, Boolean(process.stderr.isTTY)));
-  }
-
   protected logger(): Logger {
-    const ui = this.stderrUi();
-    return {
-      progress: (m) => process.stderr.write(`${ui.c.dim(m)}\n`),
-      warn: (m) => process.stderr.write(`${ui.c.yellow('warning:')} ${m}\n`),
-      debug: (m) => { if (this.debugEnabled) process.stderr.write(`${ui.c.dim(`debug: ${m}`)}\n`); },
-    };
+    return stderrLogger(this.debugEnabled);
   }
 
   protected runtime(flags: { config?: string; kubeconfig?: string; context?: string; 'read-only'?: boolean }): Promise<Runtime> {
@@ -49,25 +45,15 @@ export abstract class HomelabCommand extends Command {
     });
   }
 
-  /** Prints what went wrong in one line (plus a hint) and sets the exit code scripts rely on. */
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
-    const ui = this.stderrUi();
-    if (isHomelabError(err)) {
-      process.stderr.write(`${ui.c.red('Error:')} ${err.message}\n`);
-      if (err.hint) process.stderr.write(`${ui.c.dim(`Hint: ${err.hint}`)}\n`);
-      if (this.debugEnabled && err.stack) process.stderr.write(`${err.stack}\n`);
-      process.exitCode = EXIT_CODES[err.kind];
-      return;
-    }
+  protected override async catch(err: Error): Promise<void> {
     if (err instanceof Errors.ExitError) throw err;
-    // oclif's own parse errors (unknown flag, missing argument) exit 2, which scripts would read as "crit".
-    if (err instanceof Errors.CLIError || err.name === 'RequiredArgsError' || err.name === 'NonExistentFlagsError') {
+    // oclif's own parse errors (unknown flag, missing argument) would exit 2, which scripts read as "crit".
+    if (err instanceof Errors.CLIError) {
+      const ui = createUi(colorEnabled(process.env, Boolean(process.stderr.isTTY)));
       process.stderr.write(`${ui.c.red('Error:')} ${err.message}\n${ui.c.dim(`See: homelab ${this.id ?? ''} --help`)}\n`);
-      process.exitCode = USAGE_EXIT;
+      process.exitCode = EXIT_CODES.UserError;
       return;
     }
-    process.stderr.write(`${ui.c.red('Error:')} ${describeError(err)}\n`);
-    if (this.debugEnabled && err.stack) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = EXIT_CODES.Upstream;
+    process.exitCode = reportError(err, this.debugEnabled);
   }
 }

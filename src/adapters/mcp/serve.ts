@@ -1,0 +1,100 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { resolveSecret } from '../../core/config.js';
+import { UserError } from '../../core/errors.js';
+import type { AuditRecord } from '../../core/run-op.js';
+import { createRuntime } from '../runtime.js';
+import { stderrLogger } from '../cli/report.js';
+
+/** `homelab mcp serve` flags: one definition read by the oclif command (for --help) and the fast start. */
+export const SERVE_FLAGS = {
+  stdio: { type: 'boolean', description: 'Speak MCP over stdin/stdout' },
+  http: { type: 'boolean', description: 'Speak Streamable HTTP at /mcp' },
+  host: { type: 'string', description: 'Address to listen on with --http', default: '127.0.0.1' },
+  port: { type: 'integer', description: 'Port to listen on with --http (0 picks a free one)', default: 3000 },
+  'read-only': { type: 'boolean', description: 'Offer and allow only tools that change nothing' },
+  config: { type: 'string', description: 'Config file' },
+  kubeconfig: { type: 'string', description: 'Path to the kubeconfig file' },
+  context: { type: 'string', description: 'The kubeconfig context to use' },
+  debug: { type: 'boolean', description: 'Debug logs on stderr' },
+} as const;
+
+export const serveOptionsSchema = z
+  .object({
+    stdio: z.boolean().default(false),
+    http: z.boolean().default(false),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.coerce.number().int().min(0).max(65535).default(3000),
+    'read-only': z.boolean().default(false),
+    config: z.string().optional(),
+    kubeconfig: z.string().optional(),
+    context: z.string().optional(),
+    debug: z.boolean().default(false),
+  })
+  .refine((o) => o.stdio !== o.http, { message: 'give exactly one of --stdio or --http' });
+export type ServeOptions = z.output<typeof serveOptionsSchema>;
+
+/** Parses argv after `mcp serve` without oclif, for the start-up path MCP clients wait on. */
+export function parseServeArgs(argv: string[]): ServeOptions {
+  let values: Record<string, unknown>;
+  try {
+    const options = Object.fromEntries(Object.entries(SERVE_FLAGS).map(([name, f]) => [name, { type: f.type === 'boolean' ? 'boolean' : 'string' } as const]));
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UserError((err as Error).message.split('\n')[0] ?? 'bad arguments', { hint: 'see: homelab mcp serve --help' });
+  }
+  const parsed = serveOptionsSchema.safeParse(values);
+  if (!parsed.success) throw new UserError(parsed.error.issues.map((i) => (i.path.length ? `--${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+  return parsed.data;
+}
+
+/** Runs the MCP server until stdin closes (stdio) or SIGINT/SIGTERM (http). */
+export async function serveMcp(options: ServeOptions, version: string): Promise<void> {
+  const log = stderrLogger(options.debug);
+  const runtime = await createRuntime({
+    configFile: options.config,
+    kubeconfig: options.kubeconfig,
+    context: options.context,
+    readOnly: options['read-only'],
+    env: process.env,
+    log,
+  });
+  const [{ createMcpServer }, { ops }] = await Promise.all([import('./server.js'), import('../../ops/registry.js')]);
+  // Every write is audited on stderr (the container's log) and in the audit file when one is configured.
+  const audit = (record: AuditRecord) => {
+    process.stderr.write(`${JSON.stringify({ audit: record })}\n`);
+    void runtime.auditToFile(record).catch((err: Error) => log.warn(`audit log not written: ${err.message}`));
+  };
+  const newServer = () => createMcpServer({ ops, context: runtime.context, readOnly: runtime.config.readOnly, version, audit });
+
+  if (options.stdio) {
+    const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+    const server = newServer();
+    const transport = new StdioServerTransport();
+    const closed = new Promise<void>((resolve) => { transport.onclose = () => resolve(); });
+    await server.connect(transport);
+    process.stdin.on('end', () => void server.close());
+    await closed;
+    return;
+  }
+
+  const { serveHttp } = await import('./http.js');
+  const keyRef = runtime.config.mcp.apiKey ?? (process.env.HOMELAB_API_KEY ? { env: 'HOMELAB_API_KEY' } : undefined);
+  const apiKey = keyRef ? await resolveSecret(keyRef, process.env) : undefined;
+  if (apiKey !== undefined && apiKey.length < 16) throw new UserError('the MCP API key is shorter than 16 characters; use a long random one (openssl rand -hex 32)');
+  const http = await serveHttp({
+    host: options.host,
+    port: options.port,
+    apiKey,
+    allowedHosts: runtime.config.mcp.allowedHosts,
+    allowedOrigins: runtime.config.mcp.allowedOrigins,
+    newServer,
+    log,
+  });
+  log.progress(`homelab MCP server listening on ${http.url}${runtime.config.readOnly ? ' (read-only)' : ''}${apiKey ? ' (API key required)' : ''}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => void http.close().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
