@@ -6,6 +6,6 @@ if (argv[0] === 'mcp' && argv[1] === 'serve' && !argv.some((a) => a === '--help'
   const { startMcpServe } = await import('../dist/adapters/mcp/fast-start.js');
   await startMcpServe(argv.slice(2));
 } else {
-  const { execute } = await import('@oclif/core');
+  const { execute } = await import('@oclif/core/execute');
   await execute({ dir: import.meta.url });
 }
