@@ -1,0 +1,133 @@
+/**
+ * The simulated homelab's Kubernetes API server. `startSandbox()` serves a scenario over HTTPS on
+ * 127.0.0.1 and writes a kubeconfig and a homelab config for it; real clients (kubectl,
+ * @kubernetes/client-node) work against it unchanged.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:https';
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_CONTROLLERS, startControllers } from './controllers.js';
+import { expandScenario } from './expand.js';
+import { BUILTIN_RESOURCES, customResource, KindRegistry, type ResourceDef } from './kinds.js';
+import { LogBook } from './logs.js';
+import { Authorizer, type PolicyRule } from './rbac.js';
+import { loadScenarioFile, parseScenario, type ParsedScenario, type Scenario } from './scenario.js';
+import { createHandler, type ServerContext } from './server.js';
+import { ObjectStore } from './store.js';
+import { makeTls } from './tls.js';
+import { handleUpgrade } from './upgrade.js';
+
+export type { PolicyRule } from './rbac.js';
+export type { Scenario, ParsedScenario } from './scenario.js';
+export { ScenarioError, parseScenario, scenariosDir } from './scenario.js';
+export { ObjectStore, type Change, type ChangeListener } from './store.js';
+export type { Controller, ControllerHost } from './controllers.js';
+export type { KubeObject } from './types.js';
+export { generateScenario } from './generate.js';
+
+export interface SandboxOptions {
+  scenario?: string;          // a name under <package root>/scenarios (default 'pi-homelab') or a path to a .yaml file
+  scenarioData?: Scenario;    // or an already-parsed scenario object (tests/benchmarks generate these)
+  host?: string;              // default '127.0.0.1' (never anything else by default)
+  port?: number;              // default 0 = random free port
+  dir?: string;               // where kubeconfig + homelab.yaml are written; default: a fresh mkdtemp dir
+  rbac?: PolicyRule[];        // when given, every request is authorized against exactly these rules; 403 otherwise
+  now?: () => Date;           // clock (relative times in the scenario are resolved against it at start)
+}
+
+export interface Sandbox {
+  url: string;                // https://127.0.0.1:PORT
+  dir: string; kubeconfigPath: string; configPath: string;
+  token: string;              // bearer token in the kubeconfig
+  caPem: string;
+  store: ObjectStore;         // in-process access for tests: get/list/put objects
+  stop(): Promise<void>;      // closes server and all sockets; idempotent
+}
+
+export const CONTEXT_NAME = 'homelab-sandbox';
+
+function registryFor(s: ParsedScenario): KindRegistry {
+  const disabled = new Set(s.disableGroups ?? []);
+  const builtins = BUILTIN_RESOURCES.filter((r) => !disabled.has(r.group) && (r.group !== 'metrics.k8s.io' || s.metrics));
+  const custom: ResourceDef[] = s.apiResources.map((a) => customResource(a));
+  for (const c of custom) {
+    if (builtins.some((b) => b.group === c.group && b.plural === c.plural)) throw new Error(`scenario: api resource ${c.plural}.${c.group} is built in`);
+  }
+  return new KindRegistry([...builtins.map((r) => ({ ...r })), ...custom]);
+}
+
+function writePrivate(file: string, text: string): void {
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const now = opts.now ?? ((): Date => new Date());
+  const scenario = opts.scenarioData ? parseScenario(opts.scenarioData) : await loadScenarioFile(opts.scenario ?? 'pi-homelab');
+  const kinds = registryFor(scenario);
+  const store = new ObjectStore(kinds, now);
+  const logs = new LogBook();
+  const { objects } = expandScenario(scenario, now(), logs);
+  for (const o of objects) store.put(o);
+
+  const tls = await makeTls(now());
+  const token = randomBytes(32).toString('base64url');
+  const host = opts.host ?? '127.0.0.1';
+  const https = await import('node:https');
+  let address = '';
+  const watches = new Set<ServerResponse>();
+  const ctx: ServerContext = {
+    store, logs, token, gitVersion: scenario.cluster.version, now, watches, address: () => address,
+    authorizer: new Authorizer(opts.rbac, scenario.cluster.user),
+  };
+  const server: Server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, createHandler(ctx));
+  const sockets = new Set<Socket>();
+  server.on('secureConnection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('upgrade', (req, socket: Socket, head: Buffer) => handleUpgrade(ctx, req, socket, head));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolve(); });
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  address = `${urlHost}:${port}`;
+  const url = `https://${urlHost}:${port}`;
+
+  const dir = path.resolve(opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'homelab-sandbox-')));
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const kubeconfigPath = path.join(dir, 'kubeconfig');
+  const configPath = path.join(dir, 'homelab.yaml');
+  const YAML = await import('yaml');
+  writePrivate(kubeconfigPath, YAML.stringify({
+    apiVersion: 'v1', kind: 'Config', preferences: {},
+    clusters: [{ name: CONTEXT_NAME, cluster: { 'certificate-authority-data': Buffer.from(tls.caPem).toString('base64'), server: url } }],
+    contexts: [{ name: CONTEXT_NAME, context: { cluster: CONTEXT_NAME, user: CONTEXT_NAME } }],
+    'current-context': CONTEXT_NAME,
+    users: [{ name: CONTEXT_NAME, user: { token } }],
+  }));
+  const userConfig = scenario.config ?? {};
+  const kube = typeof userConfig.kubernetes === 'object' && userConfig.kubernetes !== null ? userConfig.kubernetes : {};
+  writePrivate(configPath, YAML.stringify({ ...userConfig, kubernetes: { ...kube, kubeconfig: kubeconfigPath, context: CONTEXT_NAME } }));
+
+  const controllers = startControllers(store, DEFAULT_CONTROLLERS, now);
+  let stopping: Promise<void> | undefined;
+  return {
+    url, dir, kubeconfigPath, configPath, token, caPem: tls.caPem, store,
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        controllers.stop();
+        for (const w of watches) w.end();
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+        server.closeAllConnections?.();
+      });
+      return stopping;
+    },
+  };
+}

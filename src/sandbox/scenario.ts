@@ -1,0 +1,236 @@
+/**
+ * Scenario files: the data a sandbox serves. Validated with zod; every error names the bad key.
+ *
+ * Times are written relative (`-16d`, `-3m`, `now`) or absolute (RFC3339) and resolved against
+ * the sandbox clock at start. The compact `workloads:` form is expanded into real objects by
+ * expand.ts; anything else goes into `objects:` as full Kubernetes objects.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { isTimeSpec } from './time.js';
+
+const time = z.string().refine(isTimeSpec, { message: 'expected a time: relative like -5m / -16d, "now", or RFC3339' });
+const quantity = z.union([z.string(), z.number()]).transform(String);
+const labels = z.record(z.string(), z.string());
+
+const logLine = z.union([z.string(), z.strictObject({ at: time, line: z.string() })]);
+const usage = z.strictObject({ cpu: quantity, memory: quantity });
+
+const containerStatusOverride = z.strictObject({
+  ready: z.boolean().optional(),
+  restarts: z.number().int().nonnegative().optional(),
+  /** the container is not running now but waiting (CrashLoopBackOff, ImagePullBackOff, ...) */
+  waiting: z.strictObject({ reason: z.string(), message: z.string().optional() }).optional(),
+  /** the previous instance's end: lastState.terminated */
+  lastTerminated: z.strictObject({
+    reason: z.string(), exitCode: z.number().int(), startedAt: time, finishedAt: time, message: z.string().optional(),
+  }).optional(),
+  /** when the current instance started (default: the pod's start) */
+  runningSince: time.optional(),
+  logs: z.array(logLine).optional(),
+  previousLogs: z.array(logLine).optional(),
+  usage: usage.optional(),
+});
+export type ContainerStatusOverride = z.infer<typeof containerStatusOverride>;
+
+const container = z.strictObject({
+  name: z.string(),
+  image: z.string(),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  ports: z.array(z.strictObject({ name: z.string().optional(), containerPort: z.number().int(), protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional() })).optional(),
+  env: z.array(z.record(z.string(), z.unknown())).optional(),
+  resources: z.strictObject({ requests: z.record(z.string(), quantity).optional(), limits: z.record(z.string(), quantity).optional() }).optional(),
+  readinessProbe: z.record(z.string(), z.unknown()).optional(),
+  livenessProbe: z.record(z.string(), z.unknown()).optional(),
+  volumeMounts: z.array(z.record(z.string(), z.unknown())).optional(),
+  securityContext: z.record(z.string(), z.unknown()).optional(),
+  /** log lines of the running instance (strings are spread over its uptime) */
+  logs: z.array(logLine).optional(),
+  previousLogs: z.array(logLine).optional(),
+  usage: usage.optional(),
+});
+export type ContainerSpec = z.infer<typeof container>;
+
+const podOverride = z.strictObject({
+  /** pod creation / start time (default: the workload's `podsSince` or creation) */
+  started: time.optional(),
+  node: z.string().optional(),
+  /** Pending and unschedulable: the scheduler's message */
+  unschedulable: z.string().optional(),
+  containers: z.record(z.string(), containerStatusOverride).optional(),
+});
+export type PodOverride = z.infer<typeof podOverride>;
+
+const servicePort = z.strictObject({
+  name: z.string().optional(), port: z.number().int(), targetPort: z.union([z.number().int(), z.string()]).optional(),
+  protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(), nodePort: z.number().int().optional(),
+});
+
+const jobRun = z.strictObject({
+  started: time,
+  /** run time, e.g. 2m (default 1m) */
+  duration: z.string().optional(),
+  succeeded: z.boolean().default(true),
+  logs: z.array(logLine).optional(),
+});
+
+const workload = z.strictObject({
+  kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'CronJob', 'Job']),
+  name: z.string(),
+  namespace: z.string(),
+  created: time.optional(),
+  /** when the current pods started (default: created) */
+  podsSince: time.optional(),
+  replicas: z.number().int().nonnegative().optional(),
+  /** Deployment revision (older ReplicaSets are kept scaled to 0) */
+  revision: z.number().int().positive().optional(),
+  labels: labels.optional(),
+  annotations: labels.optional(),
+  podLabels: labels.optional(),
+  podAnnotations: labels.optional(),
+  serviceAccount: z.string().optional(),
+  /** placement: pods are spread over these nodes in turn (DaemonSet: the nodes it runs on; default all) */
+  nodes: z.array(z.string()).optional(),
+  containers: z.array(container).min(1),
+  initContainers: z.array(container).optional(),
+  volumes: z.array(z.record(z.string(), z.unknown())).optional(),
+  hostNetwork: z.boolean().optional(),
+  strategy: z.record(z.string(), z.unknown()).optional(),
+  pods: z.array(podOverride).optional(),
+  service: z.strictObject({
+    name: z.string().optional(), type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).optional(),
+    clusterIP: z.string().optional(), ports: z.array(servicePort).min(1), headless: z.boolean().optional(),
+  }).optional(),
+  // CronJob / Job
+  schedule: z.string().optional(),
+  suspend: z.boolean().optional(),
+  backoffLimit: z.number().int().nonnegative().optional(),
+  jobs: z.array(jobRun).optional(),
+  run: jobRun.optional(),
+});
+export type WorkloadSpec = z.infer<typeof workload>;
+
+const node = z.strictObject({
+  name: z.string(),
+  roles: z.array(z.string()).default([]),
+  created: time.optional(),
+  ip: z.string(),
+  cpu: quantity,
+  memory: quantity,
+  pods: quantity.optional(),
+  storage: quantity.optional(),
+  arch: z.enum(['arm64', 'arm', 'amd64']).default('arm64'),
+  osImage: z.string().optional(),
+  kernel: z.string().optional(),
+  containerRuntime: z.string().optional(),
+  labels: labels.optional(),
+  annotations: labels.optional(),
+  taints: z.array(z.strictObject({ key: z.string(), value: z.string().optional(), effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) })).optional(),
+  unschedulable: z.boolean().optional(),
+  ready: z.union([z.boolean(), z.literal('Unknown')]).default(true),
+  pressure: z.array(z.enum(['MemoryPressure', 'DiskPressure', 'PIDPressure'])).optional(),
+  usage: usage.optional(),
+});
+export type NodeSpec = z.infer<typeof node>;
+
+const eventSpec = z.strictObject({
+  namespace: z.string(),
+  type: z.enum(['Normal', 'Warning']),
+  reason: z.string(),
+  message: z.string(),
+  involved: z.strictObject({
+    kind: z.string(), name: z.string().optional(), namespace: z.string().optional(), apiVersion: z.string().optional(),
+    fieldPath: z.string().optional(),
+    /** for kind Pod: the workload whose pod it is (name resolved at load), with `index` among its pods */
+    workload: z.string().optional(), index: z.number().int().nonnegative().optional(),
+  }),
+  count: z.number().int().positive().default(1),
+  first: time,
+  last: time.optional(),
+  source: z.string().default('kubelet'),
+  host: z.string().optional(),
+});
+export type EventSpec = z.infer<typeof eventSpec>;
+
+const apiResource = z.strictObject({
+  group: z.string().min(1),
+  versions: z.array(z.string()).min(1),
+  kind: z.string(),
+  plural: z.string(),
+  singular: z.string().optional(),
+  listKind: z.string().optional(),
+  namespaced: z.boolean().default(true),
+  shortNames: z.array(z.string()).optional(),
+  categories: z.array(z.string()).optional(),
+  subresources: z.array(z.enum(['status', 'scale'])).optional(),
+});
+
+const rawLogs = z.strictObject({
+  namespace: z.string(), pod: z.string(), container: z.string(), previous: z.boolean().default(false), lines: z.array(logLine),
+});
+
+export const scenarioSchema = z.strictObject({
+  name: z.string(),
+  description: z.string().optional(),
+  cluster: z.strictObject({
+    version: z.string().default('v1.31.4+k3s1'),
+    /** the user the bearer token authenticates as (shown in 403 messages) */
+    user: z.string().default('system:serviceaccount:mcp-homelab:homelab'),
+    containerRuntime: z.string().default('containerd://1.7.23-k3s2'),
+    podCIDR: z.string().default('10.42.0.0/16'),
+    serviceCIDR: z.string().default('10.43.0.0/16'),
+  }).prefault({}),
+  /** built-in groups not served by this cluster (e.g. events.k8s.io) */
+  disableGroups: z.array(z.string()).optional(),
+  /** extra served API resources (CRDs) */
+  apiResources: z.array(apiResource).default([]),
+  /** present = metrics-server installed (metrics.k8s.io/v1beta1 served) */
+  metrics: z.strictObject({ window: z.string().default('20.05s') }).optional(),
+  nodes: z.array(node).min(1),
+  namespaces: z.array(z.strictObject({ name: z.string(), created: time.optional(), labels: labels.optional() })).default([]),
+  workloads: z.array(workload).default([]),
+  /** full Kubernetes objects; relative times allowed in *Time / *Timestamp / *At fields */
+  objects: z.array(z.looseObject({ apiVersion: z.string(), kind: z.string(), metadata: z.looseObject({ name: z.string() }) })).default([]),
+  events: z.array(eventSpec).default([]),
+  logs: z.array(rawLogs).default([]),
+  /** the homelab config mapping, written verbatim into homelab.yaml */
+  config: z.record(z.string(), z.unknown()).nullish(),
+});
+export type Scenario = z.input<typeof scenarioSchema>;
+export type ParsedScenario = z.output<typeof scenarioSchema>;
+
+export class ScenarioError extends Error {}
+
+function formatIssues(source: string, error: z.ZodError): string {
+  const lines = error.issues.map((i) => {
+    const where = i.path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+    return `  ${where || '(top)'}: ${i.message}`;
+  });
+  return `invalid scenario ${source}:\n${lines.join('\n')}`;
+}
+
+export function parseScenario(data: unknown, source = '(inline)'): ParsedScenario {
+  const r = scenarioSchema.safeParse(data);
+  if (!r.success) throw new ScenarioError(formatIssues(source, r.error));
+  return r.data;
+}
+
+/** <package root>/scenarios, found from this module's location (src/sandbox or dist/sandbox) */
+export function scenariosDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'scenarios');
+}
+
+export async function loadScenarioFile(nameOrPath: string): Promise<ParsedScenario> {
+  const file = /\.ya?ml$/.test(nameOrPath) || nameOrPath.includes('/') ? path.resolve(nameOrPath) : path.join(scenariosDir(), `${nameOrPath}.yaml`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ScenarioError(`scenario not found: ${nameOrPath} (looked for ${file})`);
+  }
+  const { parse } = await import('yaml');
+  return parseScenario(parse(text) as unknown, file);
+}

@@ -1,0 +1,58 @@
+/** A throwaway CA and a server certificate for 127.0.0.1/localhost, made at start. */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+
+export interface TlsMaterial { caPem: string; certPem: string; keyPem: string }
+
+function rsaKeyPair(): { publicKey: string; privateKey: string } {
+  // Node's keygen is fast; forge's pure-JS RSA keygen takes seconds.
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  });
+}
+
+export async function makeTls(now: Date = new Date()): Promise<TlsMaterial> {
+  const { default: forge } = await import('node-forge');
+  const { pki, md } = forge;
+  const serial = (): string => '01' + randomBytes(15).toString('hex');
+  const notBefore = new Date(now.getTime() - 60 * 60 * 1000);
+
+  const caKeys = rsaKeyPair();
+  const caPriv = pki.privateKeyFromPem(caKeys.privateKey);
+  const ca = pki.createCertificate();
+  ca.publicKey = pki.publicKeyFromPem(caKeys.publicKey);
+  ca.serialNumber = serial();
+  ca.validity.notBefore = notBefore;
+  ca.validity.notAfter = new Date(now.getTime() + 10 * 365 * 24 * 3600 * 1000);
+  const caName = [{ name: 'commonName', value: `k3s-server-ca@${Math.floor(now.getTime() / 1000)}` }];
+  ca.setSubject(caName);
+  ca.setIssuer(caName);
+  ca.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  ca.sign(caPriv, md.sha256.create());
+
+  const srvKeys = rsaKeyPair();
+  const cert = pki.createCertificate();
+  cert.publicKey = pki.publicKeyFromPem(srvKeys.publicKey);
+  cert.serialNumber = serial();
+  cert.validity.notBefore = notBefore;
+  cert.validity.notAfter = new Date(now.getTime() + 365 * 24 * 3600 * 1000);
+  cert.setSubject([{ name: 'organizationName', value: 'k3s' }, { name: 'commonName', value: 'k3s' }]);
+  cert.setIssuer(caName);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'subjectAltName', altNames: [
+      { type: 2, value: 'localhost' }, { type: 2, value: 'kubernetes' }, { type: 2, value: 'kubernetes.default' },
+      { type: 7, ip: '127.0.0.1' },
+    ] },
+  ]);
+  cert.sign(caPriv, md.sha256.create());
+
+  return { caPem: pki.certificateToPem(ca), certPem: pki.certificateToPem(cert), keyPem: srvKeys.privateKey };
+}
