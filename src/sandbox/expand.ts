@@ -36,10 +36,12 @@ interface Ctx {
   objects: KubeObject[];
   logs: LogBook;
   nodes: Map<string, { spec: NodeSpec; index: number; nextIp: number }>;
-  nextServiceIp: number;
+  serviceIps: Set<string>;
   podUsage: Map<string, { name: string; cpu: number; memory: number }[]>;
   /** workload key ns/name -> its pods' names */
   podsOf: Map<string, string[]>;
+  /** ns/name -> current ReplicaSet (Deployments) or last Job (CronJobs), for event messages */
+  childOf: Map<string, string>;
   rnd: (seed: string) => number;
 }
 
@@ -50,7 +52,7 @@ const ts = (d: Date): string => rfc3339(d);
 
 export function expandScenario(scenario: ParsedScenario, now: Date, logs: LogBook): Expanded {
   const ctx: Ctx = {
-    now, scenario, objects: [], logs, nodes: new Map(), nextServiceIp: 10, podUsage: new Map(), podsOf: new Map(),
+    now, scenario, objects: [], logs, nodes: new Map(), serviceIps: new Set(['10.43.0.1', '10.43.0.10']), podUsage: new Map(), podsOf: new Map(), childOf: new Map(),
     rnd: (seed) => createHash('sha256').update(seed).digest().readUInt32BE(0) / 0x100000000,
   };
   scenario.nodes.forEach((n, index) => ctx.nodes.set(n.name, { spec: n, index, nextIp: 2 }));
@@ -316,6 +318,7 @@ function deployment(ctx: Ctx, w: WorkloadSpec): void {
   const hash = hashString(`${w.namespace}/${w.name}/rev${revision}`, 10);
   const meta = workloadMeta(ctx, w, created, { 'deployment.kubernetes.io/revision': String(revision) });
   const rsName = `${w.name}-${hash}`;
+  ctx.childOf.set(`${w.namespace}/${w.name}`, rsName);
   const rsUid = uidFor(`rs/${w.namespace}/${rsName}`);
   const podsSince = at(ctx, w.podsSince, created);
   const results: PodResult[] = [];
@@ -520,6 +523,7 @@ function cronJob(ctx: Ctx, w: WorkloadSpec): void {
     const jobName = `${w.name}-${Math.floor(scheduled.getTime() / 60_000)}`;
     jobObjects(ctx, w, jobName, run, ownerRef('CronJob', 'batch/v1', w.name, uid), { 'batch.kubernetes.io/cronjob-scheduled-timestamp': ts(scheduled) });
     lastSchedule = scheduled;
+    ctx.childOf.set(`${w.namespace}/${w.name}`, jobName);
     const dur = resolveDurationMs(run.duration ?? '1m') ?? 60_000;
     if (run.succeeded && started.getTime() + dur <= ctx.now.getTime()) lastSuccess = new Date(started.getTime() + dur);
   }
@@ -546,8 +550,7 @@ function service(ctx: Ctx, w: WorkloadSpec, selector: Record<string, string>, po
   if (!s) return;
   const name = s.name ?? w.name;
   const type = s.type ?? 'ClusterIP';
-  const clusterIP = s.headless ? 'None' : s.clusterIP ?? `10.43.${Math.floor(ctx.nextServiceIp / 250)}.${(ctx.nextServiceIp % 250) + 2}`;
-  if (!s.headless && !s.clusterIP) ctx.nextServiceIp += 7;
+  const clusterIP = s.headless ? 'None' : s.clusterIP ?? serviceIp(ctx, `${w.namespace}/${name}`);
   const ports = s.ports.map((p, i) => {
     const port: Record<string, unknown> = { ...(p.name ? { name: p.name } : {}) };
     if (type !== 'ClusterIP') port.nodePort = p.nodePort ?? 30000 + Math.floor(ctx.rnd(`${name}/${i}`) * 2767);
@@ -584,6 +587,14 @@ function service(ctx: Ctx, w: WorkloadSpec, selector: Record<string, string>, po
     metadata: { name, namespace: w.namespace, creationTimestamp: ts(created), labels: { ...selectorLabels(w), ...(w.labels ?? {}) }, annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': ts(created) } },
     ...(ready.length || notReady.length ? { subsets: [subset] } : {}),
   });
+}
+
+function serviceIp(ctx: Ctx, seed: string): string {
+  for (let i = 0; ; i++) {
+    const h = createHash('sha256').update(`svc/${seed}/${i}`).digest();
+    const ip = `10.43.${(h[0] as number) % 255}.${((h[1] as number) % 253) + 1}`;
+    if (ip !== '10.43.0.1' && ip !== '10.43.0.10' && !ctx.serviceIps.has(ip)) { ctx.serviceIps.add(ip); return ip; }
+  }
 }
 
 // ---------------------------------------------------------------- pods
@@ -678,11 +689,22 @@ function buildPod(ctx: Ctx, p: PodPlan): PodResult {
 
     // logs from the scenario
     const now = ctx.now;
+    // a waiting container's "current" log is its last terminated run (as the kubelet serves it), and
+    // "previous" the run before; a running container's previous log is lastState's run
     const curLogs = o?.logs ?? c.logs;
+    const prevLogs = o?.previousLogs ?? c.previousLogs;
+    const lastFrom = last ? resolveTime(last.startedAt, now) : undefined;
+    const lastTo = last ? resolveTime(last.finishedAt, now) : undefined;
     if (curLogs && 'running' in state) ctx.logs.set(p.namespace, p.name, c.name, false, timeLines(curLogs, runningSince, now, now));
     else if (curLogs && p.job) ctx.logs.set(p.namespace, p.name, c.name, false, timeLines(curLogs, runningSince, p.job.finished, now));
-    const prevLogs = o?.previousLogs ?? c.previousLogs;
-    if (prevLogs && last) ctx.logs.set(p.namespace, p.name, c.name, true, timeLines(prevLogs, resolveTime(last.startedAt, now), resolveTime(last.finishedAt, now), now));
+    else if (curLogs && lastFrom && lastTo) ctx.logs.set(p.namespace, p.name, c.name, false, timeLines(curLogs, lastFrom, lastTo, now));
+    if (prevLogs && lastFrom && lastTo) {
+      const span = lastTo.getTime() - lastFrom.getTime();
+      const [from, to] = 'waiting' in state
+        ? [new Date(lastFrom.getTime() - span - 300_000), new Date(lastFrom.getTime() - 300_000)]
+        : [lastFrom, lastTo];
+      ctx.logs.set(p.namespace, p.name, c.name, true, timeLines(prevLogs, from, to, now));
+    }
   });
   if (usage.length) ctx.podUsage.set(`${p.namespace}/${p.name}`, usage);
 
@@ -768,10 +790,17 @@ function eventObject(ctx: Ctx, e: EventSpec, i: number): KubeObject {
   const source: Record<string, unknown> = { component: e.source };
   const host = e.host ?? (inv.kind === 'Node' ? name : target && isRecord(target.spec) && typeof target.spec.nodeName === 'string' ? target.spec.nodeName : undefined);
   if (host && e.source === 'kubelet') source.host = host;
+  // placeholders: $POD (name_namespace(uid) as the kubelet writes it), $IP (the pod's IP), $CHILD (a
+  // Deployment's current ReplicaSet or a CronJob's last Job)
+  const podIp = target && isRecord(target.status) && typeof target.status.podIP === 'string' ? target.status.podIP : '';
+  const message = e.message
+    .replaceAll('$POD', `${name}_${ns ?? ''}(${target?.metadata.uid ?? ''})`)
+    .replaceAll('$IP', podIp)
+    .replaceAll('$CHILD', ctx.childOf.get(`${ns ?? ''}/${name}`) ?? name);
   return {
     apiVersion: 'v1', kind: 'Event',
     metadata: { name: `${name}.${hex(`ev/${i}/${name}/${e.reason}`, 16)}`, namespace: e.namespace, creationTimestamp: ts(first) },
-    count: e.count, eventTime: null, firstTimestamp: ts(first), involvedObject, lastTimestamp: ts(last), message: e.message, reason: e.reason,
+    count: e.count, eventTime: null, firstTimestamp: ts(first), involvedObject, lastTimestamp: ts(last), message, reason: e.reason,
     reportingComponent: e.source, reportingInstance: host ?? '', source, type: e.type,
   };
 }

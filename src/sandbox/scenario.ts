@@ -232,5 +232,11 @@ export async function loadScenarioFile(nameOrPath: string): Promise<ParsedScenar
     throw new ScenarioError(`scenario not found: ${nameOrPath} (looked for ${file})`);
   }
   const { parse } = await import('yaml');
-  return parseScenario(parse(text) as unknown, file);
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch (e) {
+    throw new ScenarioError(`invalid scenario ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return parseScenario(data, file);
 }

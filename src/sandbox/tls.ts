@@ -1,5 +1,6 @@
 /** A throwaway CA and a server certificate for 127.0.0.1/localhost, made at start. */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { asn1 } from 'node-forge';
 
 export interface TlsMaterial { caPem: string; certPem: string; keyPem: string }
 
@@ -25,7 +26,8 @@ export async function makeTls(now: Date = new Date()): Promise<TlsMaterial> {
   ca.serialNumber = serial();
   ca.validity.notBefore = notBefore;
   ca.validity.notAfter = new Date(now.getTime() + 10 * 365 * 24 * 3600 * 1000);
-  const caName = [{ name: 'commonName', value: `k3s-server-ca@${Math.floor(now.getTime() / 1000)}` }];
+  // UTF8String: '@' is not a PrintableString character (Go's x509 parser rejects it)
+  const caName = [{ name: 'commonName', value: `k3s-server-ca@${Math.floor(now.getTime() / 1000)}`, valueTagClass: forge.asn1.Type.UTF8 as unknown as asn1.Class }];
   ca.setSubject(caName);
   ca.setIssuer(caName);
   ca.setExtensions([
