@@ -44,6 +44,7 @@ export class ObjectStore {
   private readonly history: Change[] = [];
   private readonly snapshots = new Map<string, KubeObject[]>();
   private revision = 1000;
+  private compacted = 0;
 
   constructor(kinds: KindRegistry, now: () => Date) {
     this.kinds = kinds;
@@ -86,6 +87,7 @@ export class ObjectStore {
   snapshot(r: ResourceDef, rv?: number): { rv: number; items: readonly KubeObject[] } | undefined {
     const at = rv ?? this.revision;
     const key = `${storageKey(r)}@${at}`;
+    if (at < this.compacted) return undefined;
     let items = this.snapshots.get(key);
     if (!items) {
       if (rv !== undefined && rv !== this.revision) return undefined;
@@ -96,8 +98,8 @@ export class ObjectStore {
     return { rv: at, items };
   }
 
-  /** Forget every list snapshot, as an etcd compaction does: older continue tokens then answer 410 Expired. */
-  compact(): void { this.snapshots.clear(); this.history.length = 0; }
+  /** Compact history up to now, as etcd does: continue tokens and watches from older revisions then get 410 Expired. */
+  compact(): void { this.compacted = this.revision; this.snapshots.clear(); this.history.length = 0; }
 
   /** Create or replace an object (the resource is found from apiVersion + kind). Fills uid, timestamps, resourceVersion. */
   put(obj: KubeObject): KubeObject {
@@ -144,6 +146,7 @@ export class ObjectStore {
 
   /** changes after `rv` still in the history, or undefined when that revision is too old */
   changesSince(rv: number): Change[] | undefined {
+    if (rv < this.compacted) return undefined;
     if (rv >= this.revision) return [];
     const first = this.history[0];
     if (!first || first.rv > rv + 1) return undefined;
