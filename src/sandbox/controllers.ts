@@ -142,8 +142,10 @@ function reconcileDeployment(host: ControllerHost, ns: string, name: string): vo
   const replicas = typeof spec.replicas === 'number' ? spec.replicas : 1;
   const sets = store.list('replicasets', ns).filter((rs) => controllerOf(rs)?.uid === d.metadata.uid);
   const key = templateKey(tpl);
-  let current = sets.find((rs) => templateKey(rec(rs.spec).template) === key);
-  const maxRev = Math.max(0, ...sets.map((rs) => Number(rs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0)));
+  const revisionOf = (rs: KubeObject): number => Number(rs.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
+  // the newest ReplicaSet whose template matches (scenario history may hold look-alike old revisions)
+  let current = sets.filter((rs) => templateKey(rec(rs.spec).template) === key).sort((a, b) => revisionOf(b) - revisionOf(a))[0];
+  const maxRev = Math.max(0, ...sets.map(revisionOf));
   if (!current) {
     const hash = hashString(`${ns}/${name}/${key}`, 10);
     const rsName = `${name}-${hash}`;

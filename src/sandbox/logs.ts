@@ -33,17 +33,38 @@ export class LogBook {
 
 const key = (ns: string, pod: string, c: string, prev: boolean): string => `${ns}/${pod}/${c}/${prev ? 'previous' : 'current'}`;
 
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/**
+ * Time placeholders in scenario log lines, filled with the line's own time (UTC) so that what an
+ * application prints agrees with the kubelet's timestamps: {iso} 2025-02-18T11:38:02.118Z,
+ * {date} 2025-02-18, {clock} 11:38:02, {mdy} 02/18/25, {epoch} 1739878682, {ms} 118.
+ */
+export function fillTime(text: string, t: Date): string {
+  if (!text.includes('{')) return text;
+  return text
+    .replaceAll('{iso}', t.toISOString())
+    .replaceAll('{date}', t.toISOString().slice(0, 10))
+    .replaceAll('{clock}', t.toISOString().slice(11, 19))
+    .replaceAll('{mdy}', `${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())}/${pad(t.getUTCFullYear() % 100)}`)
+    .replaceAll('{epoch}', String(Math.floor(t.getTime() / 1000)))
+    .replaceAll('{ms}', pad(t.getUTCMilliseconds(), 3));
+}
+
 /** scenario lines -> timed lines; plain strings are spread evenly between `from` and `to` */
 export function timeLines(input: LogInput[], from: Date, to: Date, now: Date): LogLine[] {
   const plain = input.filter((l) => typeof l === 'string').length;
   const span = Math.max(0, to.getTime() - from.getTime());
   let i = 0;
   return input.map((l) => {
-    if (typeof l !== 'string') return { time: resolveTime(l.at, now), text: l.line };
-    // the first lines come right after start, the rest spread out; stays strictly before `to`
-    const t = from.getTime() + (plain <= 1 ? 0 : Math.floor((span * 0.98 * i) / (plain - 1) ** 1.0));
+    if (typeof l !== 'string') {
+      const time = resolveTime(l.at, now);
+      return { time, text: fillTime(l.line, time) };
+    }
+    // the first line comes right at start, the rest spread out; stays strictly before `to`
+    const t = new Date(Math.min(from.getTime() + (plain <= 1 ? 0 : Math.floor((span * 0.98 * i) / (plain - 1))), to.getTime() - 1));
     i++;
-    return { time: new Date(Math.min(t, to.getTime() - 1)), text: l };
+    return { time: t, text: fillTime(l, t) };
   });
 }
 

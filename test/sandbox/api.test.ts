@@ -238,12 +238,20 @@ describe('sandbox API (pi-homelab)', () => {
       expect(now[0]?.metadata.name).not.toBe(pod);
     });
 
-    it('scales through the scale subresource', async () => {
-      const r = await api(sb, 'PATCH', '/apis/apps/v1/namespaces/media/deployments/sonarr/scale', { contentType: 'application/merge-patch+json', body: { spec: { replicas: 0 } } });
+    it('scales through the scale subresource, keeping the current ReplicaSet', async () => {
+      const before = sb.store.list('pods', 'media').find((p) => p.metadata.name?.startsWith('radarr-'));
+      const hash = before?.metadata.labels?.['pod-template-hash'];
+      const r = await api(sb, 'PATCH', '/apis/apps/v1/namespaces/media/deployments/radarr/scale', { contentType: 'application/merge-patch+json', body: { spec: { replicas: 2 } } });
       expect(r.status).toBe(200);
-      expect(r.json()).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 0 } });
+      expect(r.json()).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 2 } });
       await new Promise((res) => setTimeout(res, 400));
-      expect(sb.store.list('pods', 'media').some((p) => p.metadata.name?.startsWith('sonarr-'))).toBe(false);
+      const pods = sb.store.list('pods', 'media').filter((p) => p.metadata.name?.startsWith('radarr-'));
+      expect(pods).toHaveLength(2);
+      expect(pods.map((p) => p.metadata.labels?.['pod-template-hash'])).toEqual([hash, hash]);
+      expect(pods.some((p) => p.metadata.name === before?.metadata.name)).toBe(true);
+      const d = sb.store.get('deployments', 'media', 'radarr') as { metadata: { generation: number }; status: { observedGeneration: number; readyReplicas: number } } | undefined;
+      expect(d?.status.observedGeneration).toBe(d?.metadata.generation);
+      expect(d?.status.readyReplicas).toBe(2);
     });
   });
 
@@ -266,7 +274,12 @@ describe('sandbox API (pi-homelab)', () => {
       expect(r.json().message).toBe('previous terminated container "postgres" in pod "immich-postgres-0" not found');
       const ml = sb.store.list('pods', 'immich').find((p) => p.metadata.name?.startsWith('immich-machine-learning'))?.metadata.name ?? '';
       const prev = await log(ml, 'immich', '?previous=true&tailLines=1');
-      expect(prev.text).toBe("[02/18/25 11:37:58] INFO     Loading detection model 'buffalo_l' to memory\n");
+      expect(prev.text).toMatch(/^\[\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d\] INFO {5}Loading detection model 'buffalo_l' to memory\n$/);
+      // the time the application printed agrees with the kubelet's timestamp
+      const stamped = (await log(ml, 'immich', '?previous=true&tailLines=1&timestamps=true')).text;
+      const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d:\d\d:\d\d)\.\d+Z \[(\d\d)\/(\d\d)\/(\d\d) (\d\d:\d\d:\d\d)\]/.exec(stamped);
+      expect(m).not.toBeNull();
+      expect([m?.[2], m?.[3], m?.[1]?.slice(2), m?.[4]]).toEqual([m?.[5], m?.[6], m?.[7], m?.[8]]);
     });
 
     it('supports timestamps, sinceSeconds and limitBytes', async () => {
