@@ -121,7 +121,7 @@ function nodeObject(ctx: Ctx, n: NodeSpec): KubeObject {
   });
   const capacity = {
     cpu: n.cpu, 'ephemeral-storage': n.storage ? memoryKi(n.storage, 1) : '61202244Ki', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0', 'hugepages-32Mi': '0', 'hugepages-64Ki': '0',
-    memory: /Ki$/.test(n.memory) ? n.memory : memoryKi(n.memory, 0.962), pods: n.pods ?? '110',
+    memory: /Ki$/.test(n.memory) ? n.memory : memoryKi(n.memory, 1), pods: n.pods ?? '110',
   };
   const storageBytes = parseQuantity(capacity['ephemeral-storage']);
   const taints = [...(n.taints ?? [])];

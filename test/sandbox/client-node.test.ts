@@ -1,5 +1,5 @@
 /** @kubernetes/client-node, unchanged, against the sandbox. */
-import { AppsV1Api, ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, Metrics, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, ApiException, CoreV1Api, CustomObjectsApi, Exec, KubeConfig, Metrics, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 
@@ -87,5 +87,26 @@ describe('@kubernetes/client-node against the sandbox', () => {
     const co = kc.makeApiClient(CustomObjectsApi);
     const err = await co.listClusterCustomObject({ group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases' }).catch((e: unknown) => e);
     expect((err as ApiException<string>).code).toBe(404);
+  });
+
+  it('refuses the exec upgrade (streaming is not simulated yet) after authenticating it', async () => {
+    const pod = sb.store.list('pods', 'jellyfin')[0]?.metadata.name ?? '';
+    const err = await new Exec(kc).exec('jellyfin', pod, 'jellyfin', ['true'], null, null, null, false).catch((e: unknown) => e);
+    expect((err as { message?: string }).message).toBe('Unexpected server response: 400');
+  });
+});
+
+describe('exec upgrade authorization', () => {
+  it('needs both get and create on pods/exec', async () => {
+    const onlyGet = await startSandbox({ rbac: [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['get'] }] });
+    try {
+      const kc = new KubeConfig();
+      kc.loadFromFile(onlyGet.kubeconfigPath);
+      const pod = onlyGet.store.list('pods', 'jellyfin')[0]?.metadata.name ?? '';
+      const err = await new Exec(kc).exec('jellyfin', pod, 'jellyfin', ['true'], null, null, null, false).catch((e: unknown) => e);
+      expect((err as { message?: string }).message).toBe('Unexpected server response: 403');
+    } finally {
+      await onlyGet.stop();
+    }
   });
 });
