@@ -11,7 +11,7 @@
  * - statefulsets/daemonsets: the same for their pods (recreated with a new revision hash);
  * - replicasets/statefulsets/daemonsets: a deleted pod is replaced.
  */
-import { hashString, hex, uidFor } from './expand.js';
+import { hashString, hex, uidFor } from './ids.js';
 import { rfc3339, type Change, type ObjectStore } from './store.js';
 import { clone, isRecord, type KubeObject, type OwnerReference } from './types.js';
 

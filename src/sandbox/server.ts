@@ -155,13 +155,12 @@ function wantsTable(req: IncomingMessage): boolean {
   return accept.split(',').some((a) => /as=Table/.test(a) && /g=meta\.k8s\.io/.test(a) && /v=v1(beta1)?\b/.test(a));
 }
 
-function includeObject(q: URLSearchParams): IncomingObjectPolicy {
+function includeObject(q: URLSearchParams): IncludeObject {
   const v = q.get('includeObject');
   if (v === 'None' || v === 'Object' || v === 'Metadata') return v;
   if (v) throw badRequest(`includeObject: Unsupported value: "${v}": supported values: "Metadata", "None", "Object"`);
   return 'Metadata';
 }
-type IncomingObjectPolicy = IncludeObject;
 
 /** one object (get) or a list body, as JSON or as a Table when kubectl asks for one */
 function output(x: Req, items: KubeObject[], isList: boolean, listMeta: Record<string, unknown> = {}): unknown {
