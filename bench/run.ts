@@ -1,7 +1,7 @@
 // `npm run bench`: start-up, MCP and health figures, printed as medians. Figures, not pass/fail:
 // targets are printed beside them so a regression is visible in review.
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startSandbox, generateScenario } from '../src/sandbox/index.js';
 
@@ -14,14 +14,31 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
-function timeCommand(args: string[], env: NodeJS.ProcessEnv = process.env, runs = RUNS): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/**
+ * One run of a command: wall time, and peak RSS when GNU time is there. Asynchronous on purpose:
+ * the sandbox answers from this process's event loop.
+ */
+function runOnce(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; rssMiB: number }> {
+  return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    spawnSync(process.execPath, args, { env, stdio: 'ignore' });
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return median(times);
+    const [cmd, argv] = GNU_TIME ? [GNU_TIME, ['-f', '%M', process.execPath, ...args]] : [process.execPath, args];
+    const child = spawn(cmd, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      resolve({ ms, rssMiB: Number(stderr.trim().split('\n').at(-1)) / 1024 });
+    });
+  });
+}
+
+async function timeCommand(args: string[], env: NodeJS.ProcessEnv = process.env, runs = RUNS): Promise<{ ms: number; rssMiB: number }> {
+  const results = [];
+  for (let i = 0; i < runs; i++) results.push(await runOnce(args, env));
+  return { ms: median(results.map((r) => r.ms)), rssMiB: median(results.map((r) => r.rssMiB)) };
 }
 
 /** Peak RSS (VmHWM) of a live process, from /proc. */
@@ -77,13 +94,13 @@ function row(name: string, value: string, target = ''): void {
 }
 
 console.log(`homelab bench — node ${process.version}, ${RUNS} runs each, medians\n`);
-const nodeBare = timeCommand(['-e', '0']);
+const nodeBare = (await timeCommand(['-e', '0'])).ms;
 row('node -e 0', `${nodeBare.toFixed(0)} ms`);
-const version = timeCommand([bin, '--version']);
+const version = (await timeCommand([bin, '--version'])).ms;
 row('homelab --version', `${version.toFixed(0)} ms`, `${(version / nodeBare).toFixed(2)}× node`);
-const help = timeCommand([bin, '--help']);
+const help = (await timeCommand([bin, '--help'])).ms;
 row('homelab --help', `${help.toFixed(0)} ms`, `${(help / nodeBare).toFixed(2)}× node (target ≤ 2.50×)`);
-const cmdHelp = timeCommand([bin, 'health', '--help']);
+const cmdHelp = (await timeCommand([bin, 'health', '--help'])).ms;
 row('homelab health --help', `${cmdHelp.toFixed(0)} ms`, `${(cmdHelp / nodeBare).toFixed(2)}× node`);
 
 const bare = await mcpList([`${root}bench/bare-mcp-server.js`], process.env);
@@ -94,20 +111,13 @@ row('  peak RSS', `${ours.rss.toFixed(1)} MiB`, `${ours.tools} tools (target ≤
 
 const sandbox = await startSandbox({ scenario: 'pi-homelab' });
 const env = { ...process.env, KUBECONFIG: sandbox.kubeconfigPath, HOMELAB_CONFIG: sandbox.configPath };
-const health = timeCommand([bin, 'health', '--json'], env);
-row('homelab health (pi-homelab, ~77 pods)', `${health.toFixed(0)} ms`);
+const health = await timeCommand([bin, 'health', '--json'], env);
+row('homelab health (pi-homelab, 77 pods)', `${health.ms.toFixed(0)} ms`, GNU_TIME ? `peak RSS ${health.rssMiB.toFixed(1)} MiB` : '');
 await sandbox.stop();
 
 const pods = Number(process.env.BENCH_PODS ?? 5000);
 const big = await startSandbox({ scenarioData: generateScenario({ pods, nodes: 20, namespaces: 40 }) });
 const bigEnv = { ...process.env, KUBECONFIG: big.kubeconfigPath, HOMELAB_CONFIG: big.configPath };
-const bigRuns: Array<{ ms: number; rss: number }> = [];
-for (let i = 0; i < Math.min(RUNS, 5); i++) {
-  const start = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, 'health', '--json'], { env: bigEnv, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  const kb = Number(r.stderr.trim().split('\n').at(-1));
-  bigRuns.push({ ms, rss: kb / 1024 });
-}
-row(`homelab health (${pods} pods, 20 nodes)`, `${median(bigRuns.map((r) => r.ms)).toFixed(0)} ms`, Number.isNaN(bigRuns[0]?.rss) ? '' : `peak RSS ${median(bigRuns.map((r) => r.rss)).toFixed(1)} MiB`);
+const bigHealth = await timeCommand([bin, 'health', '--json'], bigEnv, Math.min(RUNS, 5));
+row(`homelab health (${pods} pods, 20 nodes)`, `${bigHealth.ms.toFixed(0)} ms`, GNU_TIME ? `peak RSS ${bigHealth.rssMiB.toFixed(1)} MiB` : '');
 await big.stop();

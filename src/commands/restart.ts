@@ -7,5 +7,5 @@ export default commandFor(op, {
     '# from a script or cron: no prompt\n<%= config.bin %> restart pihole/unbound --yes',
   ],
   confirm: (input) => `Restart deployment ${input.deployment} (its pods will be replaced one by one)?`,
-  render: (out, ui) => `${ui.c.green('restarted')} deployment ${out.namespace}/${out.name} at ${out.restartedAt}`,
+  render: (out, ui) => `${ui.c.green('restarted')} deployment ${out.namespace}/${out.name} at ${out.restartedAt}; its pods are being replaced one by one`,
 });

@@ -189,7 +189,8 @@ export const scenarioSchema = z.strictObject({
   apiResources: z.array(apiResource).default([]),
   /** present = metrics-server installed (metrics.k8s.io/v1beta1 served) */
   metrics: z.strictObject({ window: z.string().default('20.05s') }).optional(),
-  nodes: z.array(node).min(1),
+  // zero nodes is allowed: a cluster whose nodes are all gone is a case tools must handle
+  nodes: z.array(node),
   namespaces: z.array(z.strictObject({ name: z.string(), created: time.optional(), labels: labels.optional() })).default([]),
   workloads: z.array(workload).default([]),
   /** full Kubernetes objects; relative times allowed in *Time / *Timestamp / *At fields */

@@ -131,6 +131,18 @@ describe('homelab health on other clusters', () => {
     }
   });
 
+  it('is crit when the cluster has no nodes', async () => {
+    const s = await startSandboxEnv({ scenarioData: { name: 'empty', nodes: [] } });
+    try {
+      const r = await runCli(['health', '--json'], s.env);
+      const out = JSON.parse(r.stdout) as HealthJson;
+      expect(r.code).toBe(2);
+      expect(out.findings).toContainEqual(expect.objectContaining({ severity: 'crit', reason: 'NoNodes' }));
+    } finally {
+      await s.sandbox.stop();
+    }
+  });
+
   it('fails with a clear error and exit 69 when the cluster cannot be reached', async () => {
     const s = await startSandboxEnv({ scenarioData: healthyScenario(true) });
     await s.sandbox.stop();

@@ -56,7 +56,6 @@ export default defineOp({
     const restartedAt = rfc3339Local(ctx.now());
     const patch = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } } };
     const patched = parseObject(deploymentSchema, await ctx.kube.patch(ref, name, patch, 'strategic'), 'Deployment');
-    ctx.log.progress(`restarted deployment ${namespace}/${name}; pods are being replaced`);
     return { namespace, name, restartedAt, generation: patched.metadata.generation };
   },
   summarize: (out) => ({ verdict: 'ok', line: `deployment ${out.namespace}/${out.name} restarted at ${out.restartedAt}` }),

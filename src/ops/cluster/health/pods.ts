@@ -26,10 +26,6 @@ const READINESS_GRACE_MS = 2 * 60_000;
 /** Restarts older than this are history, not a current problem. */
 const RECENT_RESTART_MS = 24 * 3600_000;
 
-function ownerKind(pod: Pod): string | undefined {
-  return pod.metadata.ownerReferences?.[0]?.kind;
-}
-
 /** Every problem one pod shows; phase Running hides CrashLoopBackOff and pull errors, so containers are read too. */
 export function podProblems(pod: Pod, now: Date, restartWarn: number): Finding[] {
   const { namespace, name } = pod.metadata;
@@ -43,9 +39,11 @@ export function podProblems(pod: Pod, now: Date, restartWarn: number): Finding[]
     return found;
   }
   if (phase === 'Failed') {
-    const reason = pod.status.reason ?? 'Failed';
-    const msg = pod.status.message ?? (ownerKind(pod) === 'Job' ? 'a Job pod failed' : 'the pod failed');
-    add('warn', reason, msg);
+    const exited = pod.status.containerStatuses?.find((cs) => cs.state?.terminated && cs.state.terminated.exitCode !== 0);
+    const how = exited?.state?.terminated ? `container ${exited.name} exited ${exited.state.terminated.exitCode ?? '?'}${exited.state.terminated.reason ? ` (${exited.state.terminated.reason})` : ''}` : undefined;
+    const owner = pod.metadata.ownerReferences?.[0];
+    const what = owner?.kind === 'Job' ? `pod of Job ${owner.name} failed` : 'the pod failed';
+    add('warn', pod.status.reason ?? 'Failed', pod.status.message ?? (how ? `${what}: ${how}` : what));
     return found;
   }
   if (phase === 'Unknown') {
