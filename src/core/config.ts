@@ -12,6 +12,20 @@ export const secretRefSchema = z.union([
 ]);
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
+// An allow-list entry: NAMESPACE/NAME, a whole namespace as NAMESPACE/*, or everything as */*.
+export const allowEntrySchema = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?|\*)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?|\*)$/, 'must be NAMESPACE/NAME, NAMESPACE/* or */*');
+
+/** Whether an allow-list admits NAMESPACE/NAME. */
+export function allowListAdmits(list: readonly string[], target: string): boolean {
+  const [ns, name] = target.split('/');
+  return list.some((entry) => {
+    const [ens, ename] = entry.split('/');
+    return (ens === '*' || ens === ns) && (ename === '*' || ename === name);
+  });
+}
+
 /** The origin cluster's restartable apps; what a fresh install may restart before any config exists. */
 export const DEFAULT_RESTARTABLE = [
   'jellyfin/jellyfin',
@@ -34,10 +48,24 @@ export const configSchema = z
     readOnly: z.boolean().default(false).describe('Refuse every write operation'),
     allow: z
       .object({
-        restart: z.array(namespacedNameSchema).default(DEFAULT_RESTARTABLE),
+        restart: z.array(allowEntrySchema).default(DEFAULT_RESTARTABLE).describe('Deployments `homelab restart` may restart'),
+        flux: z.array(allowEntrySchema).default(['*/*']).describe('Flux objects that may be reconciled, suspended, resumed or healed'),
+        secretsRefresh: z.array(allowEntrySchema).default([]).describe('ExternalSecrets that may be force-synced'),
+        backupsTrigger: z.array(allowEntrySchema).default([]).describe('CronJobs a backup may be triggered from'),
       })
       .strict()
-      .default({ restart: DEFAULT_RESTARTABLE }),
+      .default({ restart: DEFAULT_RESTARTABLE, flux: ['*/*'], secretsRefresh: [], backupsTrigger: [] }),
+    backups: z
+      .object({
+        match: z.string().min(1).default('backup').describe('CronJobs whose name or a label contains this are backups'),
+        cronJobs: z.array(namespacedNameSchema).default([]).describe('More CronJobs that are backups, as NAMESPACE/NAME'),
+      })
+      .strict()
+      .default({ match: 'backup', cronJobs: [] }),
+    tailscale: z
+      .object({ namespace: z.string().default('tailscale').describe('Namespace of the Tailscale operator') })
+      .strict()
+      .default({ namespace: 'tailscale' }),
     health: z
       .object({
         restartWarn: z.number().int().min(1).default(5).describe('Restarts at which a container is reported'),

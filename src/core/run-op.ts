@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { AnyOp, OpContext, Summary } from './op.js';
 import { HomelabError, PolicyDenied, Timeout, Upstream, UserError, describeError } from './errors.js';
-import { formatPath } from './config.js';
+import { allowListAdmits, formatPath } from './config.js';
 
 export interface AuditRecord {
   time: string;
@@ -88,7 +88,7 @@ function checkPolicy(op: AnyOp, input: Record<string, unknown>, config: OpContex
   if (op.guard) {
     const target = op.guard.target(input);
     const allowed = config.allow[op.guard.list];
-    if (!allowed.includes(target)) {
+    if (!allowListAdmits(allowed, target)) {
       throw new PolicyDenied(`${target} is not in the allow-list for ${op.guard.list} (allowed: ${allowed.length ? allowed.join(', ') : 'none'})`, {
         hint: `add it under allow.${op.guard.list} in the config file if it should be allowed`,
       });

@@ -120,12 +120,15 @@ export class KubeClient implements KubePort {
       if (options.fieldSelector) query.fieldSelector = options.fieldSelector;
       if (token) query.continue = token;
       const intent = this.intent('list', ref);
-      const answer = await this.call('GET', resourcePath(ref), { query }, intent);
+      // A server that cannot answer metadata-only falls back to full objects; those are cut below.
+      const accept = options.metadataOnly ? 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json' : undefined;
+      const answer = await this.call('GET', resourcePath(ref), { query, accept }, intent);
       if (answer.status === 410 && pages > 0) {
         throw new Upstream(`the list of ${ref.resource} changed too much while it was being read (continue token expired)`, { hint: 'run the command again' });
       }
       const list = this.json<{ items?: KubeObject[]; metadata?: { continue?: string } }>(answer, intent);
-      yield list.items ?? [];
+      const items = list.items ?? [];
+      yield options.metadataOnly ? items.map((item) => ({ apiVersion: item.apiVersion, kind: item.kind, metadata: item.metadata })) : items;
       pages++;
       token = list.metadata?.continue || undefined;
     } while (token);

@@ -39,6 +39,11 @@ export interface ListOptions {
   fieldSelector?: string;
   /** Page size; pages are fetched with limit/continue. */
   pageSize?: number;
+  /**
+   * Ask for PartialObjectMetadata only (names, labels, annotations): for Secrets, whose existence
+   * matters but whose data must never enter this process.
+   */
+  metadataOnly?: boolean;
 }
 
 export type PatchType = 'merge' | 'strategic' | 'json';

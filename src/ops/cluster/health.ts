@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { describeError } from '../../core/errors.js';
-import { findingSchema, sortFindings, verdictOf, type Finding, type HealthCheck } from './health/finding.js';
+import { findingSchema, sortFindings, verdictOf, type Finding, type HealthCheck } from '../shared/findings.js';
 import { metricsStateSchema, nodeSummarySchema, nodesCheck } from './health/nodes.js';
 import { podCountsSchema, podsCheck } from './health/pods.js';
 import { eventsCheck, warningEventSchema } from './health/events.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../../../core/schemas.js';
 import { ageMs, eventSchema, parseObject, type KubeEvent } from '../../shared/k8s.js';
-import type { HealthCheck } from './finding.js';
+import type { HealthCheck } from '../../shared/findings.js';
 
 export const warningEventSchema = z.object({
   namespace: z.string().optional(),

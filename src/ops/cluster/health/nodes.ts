@@ -3,7 +3,7 @@ import type { OpContext } from '../../../core/op.js';
 import { listAll } from '../../../core/ports/kube.js';
 import { nodeMetricsSchema, nodeSchema, parseObject, type Node } from '../../shared/k8s.js';
 import { parseQuantity } from '../../shared/quantity.js';
-import type { Finding, HealthCheck } from './finding.js';
+import type { Finding, HealthCheck } from '../../shared/findings.js';
 
 export const nodeSummarySchema = z.object({
   name: z.string(),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { OpContext } from '../../../core/op.js';
 import { formatAge } from '../../../core/schemas.js';
 import { ageMs, parseObject, podSchema, type Pod } from '../../shared/k8s.js';
-import type { Finding, HealthCheck } from './finding.js';
+import type { Finding, HealthCheck } from '../../shared/findings.js';
 
 export const podCountsSchema = z.object({
   total: z.number().int(),

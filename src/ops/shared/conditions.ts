@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { conditionSchema } from './k8s.js';
+
+export type Condition = z.infer<typeof conditionSchema>;
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+const conditionsHolder = z.looseObject({ status: z.looseObject({ conditions: z.array(conditionSchema).optional() }).optional() });
+
+/** The conditions of any object that follows the Kubernetes status convention; [] when it has none. */
+export function conditionsOf(obj: unknown): Condition[] {
+  const parsed = conditionsHolder.safeParse(obj);
+  return parsed.success ? (parsed.data.status?.conditions ?? []) : [];
+}
+
+export function findCondition(obj: unknown, type: string): Condition | undefined {
+  return conditionsOf(obj).find((c) => c.type === type);
+}
+
+/** A condition's status, with a missing condition read as Unknown (the controller has not said yet). */
+export function conditionStatus(obj: unknown, type: string): ConditionStatus {
+  const status = findCondition(obj, type)?.status;
+  return status === 'True' || status === 'False' ? status : 'Unknown';
+}
