@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { kubernetesService, namespaceObjects, nodeObject } from './cluster-objects.js';
 import { at, ts, type Ctx } from './expand-context.js';
+import { expandFlux, expandHelmCharts } from './gitops.js';
 import { hex } from './ids.js';
 import { timeLines, type LogBook } from './logs.js';
 import { kibibytes, nanoCores, parseQuantity } from './quantity.js';
@@ -37,6 +38,8 @@ export function expandScenario(scenario: ParsedScenario, now: Date, logs: LogBoo
 
   for (const w of scenario.workloads) expandWorkload(ctx, w);
   for (const o of scenario.objects) ctx.objects.push(resolveTimes(structuredClone(o), now) as KubeObject);
+  expandFlux(ctx);
+  expandHelmCharts(ctx);
   for (const l of scenario.logs) {
     const pod = ctx.objects.find((o) => o.kind === 'Pod' && o.metadata.name === l.pod && o.metadata.namespace === l.namespace);
     const started = pod ? containerStart(pod, l.container, l.previous) : undefined;
@@ -47,9 +50,9 @@ export function expandScenario(scenario: ParsedScenario, now: Date, logs: LogBoo
   return { objects: ctx.objects };
 }
 
-/** relative times in fields named *Time, *Timestamp, *At, timestamp */
+/** relative times in fields named *Time, *Timestamp, *At, timestamp, notBefore, notAfter, *Deployed, *Reconciled */
 function resolveTimes(v: unknown, now: Date, keyName = ''): unknown {
-  if (typeof v === 'string' && /(Time|Timestamp|At|^timestamp)$/.test(keyName) && /^([+-]\d|now$)/.test(v)) return rfc3339(resolveTime(v, now));
+  if (typeof v === 'string' && /(Time|Timestamp|At|^timestamp|^notBefore|^notAfter|Deployed|Reconciled)$/.test(keyName) && /^([+-]\d|now$)/.test(v)) return rfc3339(resolveTime(v, now));
   if (Array.isArray(v)) return v.map((x) => resolveTimes(x, now, keyName));
   if (isRecord(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveTimes(x, now, k)]));
   return v;

@@ -25,7 +25,11 @@ export interface ResourceDef {
   subresources: SubresourceDef[];
   /** a custom resource: strategic merge patch is refused with 415, as the real server does */
   custom: boolean;
+  /** a CRD's additionalPrinterColumns */
+  printerColumns?: PrinterColumnDef[];
 }
+
+export interface PrinterColumnDef { name: string; type: string; jsonPath: string; priority: number; description?: string; format?: string }
 
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const RO = ['get', 'list'];
@@ -85,6 +89,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
 export interface CustomResourceSpec {
   group: string; versions: string[]; kind: string; plural: string; namespaced: boolean;
   singular?: string; shortNames?: string[]; categories?: string[]; listKind?: string; subresources?: ('status' | 'scale')[];
+  printerColumns?: PrinterColumnDef[];
 }
 
 export function customResource(spec: CustomResourceSpec): ResourceDef {
@@ -94,6 +99,7 @@ export function customResource(spec: CustomResourceSpec): ResourceDef {
     shortNames: spec.shortNames ?? [], categories: spec.categories ?? [], verbs: RW,
     subresources: (spec.subresources ?? ['status']).map((s) => (s === 'status' ? { ...STATUS, kind: spec.kind } : SCALE)),
     custom: true,
+    ...(spec.printerColumns?.length ? { printerColumns: spec.printerColumns } : {}),
   };
 }
 

@@ -166,7 +166,101 @@ const apiResource = z.strictObject({
   shortNames: z.array(z.string()).optional(),
   categories: z.array(z.string()).optional(),
   subresources: z.array(z.enum(['status', 'scale'])).optional(),
+  /** the CRD's additionalPrinterColumns (kubectl get shows them) */
+  printerColumns: z.array(z.strictObject({
+    name: z.string(), type: z.string().default('string'), jsonPath: z.string(), priority: z.number().int().default(0),
+    description: z.string().optional(), format: z.string().optional(),
+  })).optional(),
 });
+
+/** compact Flux objects, expanded by gitops.ts into the objects and statuses the controllers write */
+const fluxKustomization = z.strictObject({
+  name: z.string(),
+  namespace: z.string().default('flux-system'),
+  path: z.string(),
+  /** Kind/name of the source in the same namespace (default GitRepository/flux-system) */
+  source: z.string().default('GitRepository/flux-system'),
+  dependsOn: z.array(z.string()).optional(),
+  interval: z.string().default('10m0s'),
+  retryInterval: z.string().optional(),
+  timeout: z.string().optional(),
+  prune: z.boolean().default(true),
+  wait: z.boolean().optional(),
+  targetNamespace: z.string().optional(),
+  sops: z.boolean().optional(),
+  created: time.optional(),
+  /** when the current revision was first applied (Ready's lastTransitionTime) */
+  applied: time.optional(),
+  /** the last `reconcile.fluxcd.io/requestedAt` handled (annotation and status echo) */
+  lastHandledReconcileAt: time.optional(),
+  /** inventory entries: "<ns>_<name>_<group>_<Kind>" */
+  inventory: z.array(z.string()).optional(),
+});
+export type FluxKustomizationSpec = z.infer<typeof fluxKustomization>;
+
+const fluxHelmRelease = z.strictObject({
+  name: z.string(),
+  namespace: z.string(),
+  chart: z.string(),
+  version: z.string(),
+  appVersion: z.string().optional(),
+  /** Kind/name or name of the chart source (HelmRepository by default) in `sourceNamespace` */
+  repo: z.string(),
+  sourceNamespace: z.string().default('flux-system'),
+  interval: z.string().default('30m'),
+  timeout: z.string().optional(),
+  retries: z.number().int().optional(),
+  values: z.record(z.string(), z.unknown()).optional(),
+  created: time.optional(),
+  /** the current Helm release revision and when it was deployed */
+  release: z.number().int().positive().default(1),
+  deployed: time.optional(),
+  lastHandledReconcileAt: time.optional(),
+});
+export type FluxHelmReleaseSpec = z.infer<typeof fluxHelmRelease>;
+
+/** an Ingress with its TLS: the Certificate cert-manager's ingress-shim makes for it, the issued request and the Secret */
+const ingressSpec = z.strictObject({
+  name: z.string(),
+  namespace: z.string(),
+  host: z.string(),
+  service: z.string(),
+  port: z.union([z.number().int(), z.string()]),
+  className: z.string().default('nginx'),
+  path: z.string().default('/'),
+  created: time.optional(),
+  annotations: labels.optional(),
+  /** TLS secret name (default <name>-tls) */
+  tlsSecret: z.string().optional(),
+  /** cert-manager issues the TLS secret (annotation cert-manager.io/cluster-issuer) */
+  certificate: z.strictObject({
+    issuer: z.string().default('letsencrypt-prod'),
+    issuerKind: z.enum(['ClusterIssuer', 'Issuer']).default('ClusterIssuer'),
+    /** notBefore of the current certificate (90 days valid, renewal at 2/3) */
+    issued: time,
+    revision: z.number().int().positive().default(1),
+  }).optional(),
+  /** the TLS secret does not exist */
+  secretMissing: z.boolean().optional(),
+});
+export type IngressSpec = z.infer<typeof ingressSpec>;
+
+const externalSecretSpec = z.strictObject({
+  name: z.string(),
+  namespace: z.string(),
+  /** Kind/name of the store (ClusterSecretStore/<name> or SecretStore/<name>) */
+  store: z.string(),
+  /** target Secret key -> remote key (property) */
+  data: z.record(z.string(), z.string()),
+  target: z.string().optional(),
+  refreshInterval: z.string().default('1h'),
+  refreshPolicy: z.enum(['Periodic', 'OnChange', 'CreatedOnce']).optional(),
+  created: time.optional(),
+  refreshed: time.default('-12m'),
+  /** Ready=False SecretSyncedError with this provider message (no Secret unless it existed before) */
+  error: z.string().optional(),
+});
+export type ExternalSecretSpec = z.infer<typeof externalSecretSpec>;
 
 const rawLogs = z.strictObject({
   namespace: z.string(), pod: z.string(), container: z.string(), previous: z.boolean().default(false), lines: z.array(logLine),
@@ -195,6 +289,13 @@ export const scenarioSchema = z.strictObject({
   workloads: z.array(workload).default([]),
   /** full Kubernetes objects; relative times allowed in *Time / *Timestamp / *At fields */
   objects: z.array(z.looseObject({ apiVersion: z.string(), kind: z.string(), metadata: z.looseObject({ name: z.string() }) })).default([]),
+  /** Flux objects in compact form (GitRepository, HelmRepositories and the odd ones go under objects:) */
+  flux: z.strictObject({
+    kustomizations: z.array(fluxKustomization).default([]),
+    helmReleases: z.array(fluxHelmRelease).default([]),
+  }).optional(),
+  ingresses: z.array(ingressSpec).default([]),
+  externalSecrets: z.array(externalSecretSpec).default([]),
   events: z.array(eventSpec).default([]),
   logs: z.array(rawLogs).default([]),
   /** the homelab config mapping, written verbatim into homelab.yaml */

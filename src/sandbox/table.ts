@@ -280,7 +280,42 @@ const DEFAULT: Printer = { columns: [NAME, AGE], cells: (o, now) => [o.metadata.
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
 export function printerFor(r: ResourceDef): Printer {
+  if (r.printerColumns) return crdPrinter(r.printerColumns);
   return PRINTERS[`${r.group}/${r.plural}`] ?? DEFAULT;
+}
+
+/**
+ * A CRD's additionalPrinterColumns, as the apiextensions table convertor renders them: Name first,
+ * then the columns; a `date` column becomes an age; a missing value is an empty cell.
+ */
+function crdPrinter(defs: NonNullable<ResourceDef['printerColumns']>): Printer {
+  const columns = [NAME, ...defs.map((d) => col(d.name, d.type, d.priority, d.description ?? '', d.format ?? ''))];
+  return {
+    columns,
+    cells: (o, now) => [o.metadata.name ?? '', ...defs.map((d) => {
+      const v = jsonPath(o, d.jsonPath);
+      if (v === undefined) return null;
+      if (d.type === 'date') return since(v, now);
+      if (d.type === 'integer' || d.type === 'number') return typeof v === 'number' ? v : Number(v);
+      if (d.type === 'boolean') return v === true || v === 'true';
+      return typeof v === 'string' ? v : JSON.stringify(v);
+    })],
+  };
+}
+
+/** the JSONPath subset CRDs use: .a.b, [N], [?(@.k=="v")] */
+export function jsonPath(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  const re = /\.([A-Za-z0-9_-]+)|\[(\d+)\]|\[\?\(@\.([A-Za-z0-9_-]+)\s*==\s*["']([^"']*)["']\)\]/gy;
+  while (re.lastIndex < path.length) {
+    const m = re.exec(path);
+    if (!m) return undefined;
+    if (m[1] !== undefined) cur = isRecord(cur) ? cur[m[1]] : undefined;
+    else if (m[2] !== undefined) cur = Array.isArray(cur) ? cur[Number(m[2])] : undefined;
+    else cur = Array.isArray(cur) ? cur.find((x) => isRecord(x) && x[m[3] ?? ''] === m[4]) : undefined;
+    if (cur === undefined) return undefined;
+  }
+  return cur;
 }
 
 export function toTable(r: ResourceDef, items: readonly KubeObject[], include: IncludeObject, now: Date, listMeta: Record<string, unknown>): Record<string, unknown> {

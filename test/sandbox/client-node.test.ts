@@ -83,10 +83,14 @@ describe('@kubernetes/client-node against the sandbox', () => {
     expect(pods.items.length).toBe(4);
   });
 
-  it('answers CustomObjectsApi 404 for a group the scenario does not serve', async () => {
+  it('answers CustomObjectsApi 404 for a group or version the scenario does not serve', async () => {
     const co = kc.makeApiClient(CustomObjectsApi);
-    const err = await co.listClusterCustomObject({ group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases' }).catch((e: unknown) => e);
-    expect((err as ApiException<string>).code).toBe(404);
+    const old = await co.listClusterCustomObject({ group: 'helm.toolkit.fluxcd.io', version: 'v2beta1', plural: 'helmreleases' }).catch((e: unknown) => e);
+    expect((old as ApiException<string>).code).toBe(404);
+    const none = await co.listClusterCustomObject({ group: 'monitoring.coreos.com', version: 'v1', plural: 'servicemonitors' }).catch((e: unknown) => e);
+    expect((none as ApiException<string>).code).toBe(404);
+    const hr = await co.listClusterCustomObject({ group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases' }) as { items: unknown[] };
+    expect(hr.items).toHaveLength(7);
   });
 
   it('refuses the exec upgrade (streaming is not simulated yet) after authenticating it', async () => {
