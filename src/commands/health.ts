@@ -6,7 +6,7 @@ export default commandFor(op, {
   examples: [
     '<%= config.bin %> health',
     '<%= config.bin %> health --context pi-cluster',
-    '# in cron: exit 0 ok, 1 warn, 2 crit\n<%= config.bin %> health --json > /var/log/homelab-health.json || notify-me',
+    { description: 'In cron: exit 0 ok, 1 warn, 2 crit', command: '<%= config.bin %> health --json > /var/log/homelab-health.json || notify-me' },
   ],
   render(out, ui) {
     const blocks: string[] = [ui.verdict(out.verdict, out.summary)];
@@ -25,6 +25,7 @@ export default commandFor(op, {
       ),
     );
     if (out.metrics.note) blocks.push(ui.c.dim(out.metrics.note));
+    if (out.subsystems.length) blocks.push(out.subsystems.map((s) => `${ui.verdict(s.verdict)} ${s.line}`).join('\n'));
     const p = out.pods;
     blocks.push(`Pods: ${p.total} total, ${p.running} running, ${p.pending} pending, ${p.succeeded} completed, ${p.failed} failed; ${p.withProblems} with problems`);
     if (out.findings.length) {

@@ -5,7 +5,7 @@ export default commandFor(op, {
   examples: [
     '<%= config.bin %> logs jellyfin',
     '<%= config.bin %> logs pihole-7c9f -n pihole --container pihole --tail 50',
-    '# why does it crash? the previous instance\'s last words\n<%= config.bin %> logs immich-server --previous',
+    { description: 'Why does it crash? The previous instance\'s last words', command: '<%= config.bin %> logs immich-server --previous' },
     '<%= config.bin %> logs traefik -n kube-system --since 10m --grep "error|timeout"',
   ],
   render(out, ui) {

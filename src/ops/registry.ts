@@ -2,6 +2,13 @@ import type { AnyOp } from '../core/op.js';
 import clusterHealth from './cluster/health.js';
 import podsLogs from './cluster/logs.js';
 import deploymentRestart from './cluster/restart.js';
+import fluxStatus from './flux/status.js';
+import fluxReconcile from './flux/reconcile.js';
+import fluxSuspend from './flux/suspend.js';
+import fluxResume from './flux/resume.js';
+import fluxHeal from './flux/heal.js';
+import backupsStatus from './backups/status.js';
+import backupsTrigger from './backups/trigger.js';
 
 /**
  * Every operation homelab has; the one place a new op is added. Both doors serve exactly this
@@ -12,6 +19,15 @@ export const ops: readonly AnyOp[] = [
   clusterHealth,
   podsLogs,
   deploymentRestart,
+  // gitops
+  fluxStatus,
+  fluxReconcile,
+  fluxSuspend,
+  fluxResume,
+  fluxHeal,
+  // backups
+  backupsStatus,
+  backupsTrigger,
 ];
 
 export function findOp(name: string): AnyOp | undefined {

@@ -12,12 +12,14 @@ import type { Ui } from './ui.js';
 const VERDICT_EXIT: Record<Verdict, number> = { ok: 0, warn: 1, crit: 2 };
 
 export interface CommandOptions<I extends InputSchema, O extends OutputSchema> {
-  /** Lines for --help's EXAMPLES; `<%= config.bin %>` is the binary's name. */
-  examples: string[];
+  /** --help's EXAMPLES; `<%= config.bin %>` is the binary's name. */
+  examples: Array<string | { description: string; command: string }>;
   /** The view for people; --json prints the op's output instead. */
   render?: (output: z.output<O>, ui: Ui) => string;
   /** The question asked on a TTY before a write, e.g. "Restart deployment jellyfin/jellyfin?". */
   confirm?: (input: z.output<I>) => string;
+  /** Without --yes, run with the op's `dryRun` input set: show what would be done instead of asking. */
+  dryRunUnlessYes?: boolean;
 }
 
 /** A command is a door onto one op: flags from its input schema, output from its result. */
@@ -25,25 +27,30 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
   const writes = op.effect === 'write';
   return class OpCommand extends HomelabCommand {
     static override summary = op.title;
-    static override description = `${op.description}${writes ? '\n\nThis changes the cluster: on a terminal it asks first; scripts pass --yes. Refused in read-only mode.' : ''}`;
+    static override description = `${op.description}${!writes ? '' : options.dryRunUnlessYes ? '\n\nWithout --yes this is a dry run: it shows what it would do and changes nothing. Refused in read-only mode.' : '\n\nThis changes the cluster: on a terminal it asks first; scripts pass --yes. Refused in read-only mode.'}`;
     static override examples = options.examples;
     static override args = argsFor(op);
     static override flags = {
       ...flagsFor(op),
       json: Flags.boolean({ description: 'Print the result as JSON (exactly the operation\'s output) for scripts' }),
-      ...(writes ? { yes: Flags.boolean({ char: 'y', description: 'Do it without asking (needed when not on a terminal)' }) } : {}),
+      ...(writes
+        ? { yes: Flags.boolean({ char: 'y', description: options.dryRunUnlessYes ? 'Do it (without --yes it only shows what it would do)' : 'Do it without asking (needed when not on a terminal)' }) }
+        : {}),
     };
 
     async run(): Promise<void> {
       const { args, flags } = await this.parse(OpCommand);
       this.debugEnabled = Boolean(flags.debug);
       const runtime = await this.runtime(flags);
-      const result = await runOp(op, inputFrom(op, flags, args), {
+      const input = inputFrom(op, flags, args);
+      const dryRun = Boolean(options.dryRunUnlessYes && !flags.yes);
+      if (dryRun) input.dryRun = true;
+      const result = await runOp(op, input, {
         context: runtime.context,
         via: 'cli',
         fieldLabel: fieldLabelFor(op),
         audit: (record) => void runtime.auditToFile(record).catch((err: Error) => runtime.context.log.warn(`audit log not written: ${err.message}`)),
-        confirm: writes ? (input) => this.confirm(options.confirm?.(input as z.output<I>) ?? `${op.title}?`, Boolean(flags.yes)) : undefined,
+        confirm: writes && !dryRun ? (input) => this.confirm(options.confirm?.(input as z.output<I>) ?? `${op.title}?`, Boolean(flags.yes)) : undefined,
       });
       const output = result.output as z.output<O>;
       if (flags.json) {

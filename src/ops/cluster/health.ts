@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { describeError } from '../../core/errors.js';
-import { findingSchema, sortFindings, verdictOf, type Finding, type HealthCheck } from '../shared/findings.js';
+import { findingSchema, sortFindings, subsystemSummarySchema, summarizeSubsystem, verdictOf, type Finding, type HealthCheck, type SubsystemCheck, type SubsystemSummary } from '../shared/findings.js';
+import { SUBSYSTEMS } from './health/subsystems.js';
 import { metricsStateSchema, nodeSummarySchema, nodesCheck } from './health/nodes.js';
 import { podCountsSchema, podsCheck } from './health/pods.js';
 import { eventsCheck, warningEventSchema } from './health/events.js';
@@ -22,6 +23,7 @@ const output = z.object({
   events: z.array(warningEventSchema).describe('Recent Warning events, newest first'),
   eventsTotal: z.number().int().describe('Warning events in the window, before the list was cut to size'),
   checks: z.array(checkResultSchema),
+  subsystems: z.array(subsystemSummarySchema).describe('One line per platform subsystem the cluster serves (Flux, certificates, secrets, backups)'),
 });
 type Output = z.infer<typeof output>;
 
@@ -42,6 +44,23 @@ async function attempt<T>(check: HealthCheck<T>, ctx: Parameters<HealthCheck<T>[
   }
 }
 
+/** A subsystem as health reports it: its summary line and findings, or why it could not be checked. */
+async function checkSubsystem(subsystem: SubsystemCheck, ctx: Parameters<SubsystemCheck['check']>[0]): Promise<{ summary: SubsystemSummary; findings: Finding[]; result: z.infer<typeof checkResultSchema> }> {
+  try {
+    const result = await subsystem.check(ctx);
+    return { summary: summarizeSubsystem(subsystem.name, result), findings: result.served ? result.findings : [], result: { name: subsystem.name, ok: true } };
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    const error = describeError(err);
+    const finding: Finding = { severity: 'warn', kind: 'Check', name: subsystem.name, reason: 'CheckFailed', message: `could not check ${subsystem.name}: ${error}` };
+    return {
+      summary: { name: subsystem.name, served: true, verdict: 'warn', line: `${subsystem.name}: could not check: ${error}`, problems: 1 },
+      findings: [finding],
+      result: { name: subsystem.name, ok: false, error },
+    };
+  }
+}
+
 function summaryLine(verdict: Output['verdict'], findings: Finding[], nodes: number, pods: number): string {
   if (verdict === 'ok') return `healthy: ${nodes} node${nodes === 1 ? '' : 's'} ready, ${pods} pods, no problems found`;
   const crit = findings.filter((f) => f.severity === 'crit').length;
@@ -57,7 +76,8 @@ export default defineOp({
   description:
     'One verdict for the whole cluster: nodes (Ready, pressure, CPU and memory use), problem pods ' +
     '(CrashLoopBackOff, image pull errors, OOMKilled, unschedulable, failed, not ready, restarting) and recent ' +
-    'Warning events. Use it first when something seems wrong, or from cron. Returns verdict ok/warn/crit, ' +
+    'Warning events, plus one line for each platform subsystem the cluster serves (Flux, certificates, External ' +
+    'Secrets, backups) naming its worst problem. Use it first when something seems wrong, or from cron. Returns verdict ok/warn/crit, ' +
     'a summary line and a list of findings naming kind, namespace, name and reason.',
   effect: 'read',
   input: z.object({}).strict(),
@@ -67,13 +87,15 @@ export default defineOp({
     { apiGroup: '', resource: 'pods', verbs: ['list'] },
     { apiGroup: '', resource: 'events', verbs: ['list'] },
     { apiGroup: 'metrics.k8s.io', resource: 'nodes', verbs: ['list'] },
+    ...SUBSYSTEMS.flatMap((s) => s.rbac),
   ],
   timeoutMs: 60_000,
   async run(ctx) {
     const [nodes, pods, events] = await Promise.all([attempt(nodesCheck, ctx), attempt(podsCheck, ctx), attempt(eventsCheck, ctx)]);
     // When nothing could be asked (cluster unreachable, no credentials) that is an error, not a verdict.
     if (nodes.error && pods.error && events.error) throw nodes.error;
-    const findings = sortFindings([...nodes.findings, ...pods.findings, ...events.findings]);
+    const subsystems = await Promise.all(SUBSYSTEMS.map((s) => checkSubsystem(s, ctx)));
+    const findings = sortFindings([...nodes.findings, ...pods.findings, ...events.findings, ...subsystems.flatMap((s) => s.findings)]);
     const verdict = verdictOf(findings);
     const nodeList = nodes.data?.nodes ?? [];
     const podCounts = pods.data ?? { total: 0, running: 0, pending: 0, succeeded: 0, failed: 0, withProblems: 0 };
@@ -86,7 +108,8 @@ export default defineOp({
       pods: podCounts,
       events: events.data?.events ?? [],
       eventsTotal: events.data?.total ?? 0,
-      checks: [nodes.result, pods.result, events.result],
+      checks: [nodes.result, pods.result, events.result, ...subsystems.map((s) => s.result)],
+      subsystems: subsystems.filter((s) => s.summary.served).map((s) => s.summary),
     };
   },
   summarize: (out) => ({ verdict: out.verdict, line: out.summary }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OpContext, Verdict } from '../../core/op.js';
+import type { OpContext, RbacRule, Verdict } from '../../core/op.js';
 
 export const severitySchema = z.enum(['warn', 'crit']);
 
@@ -26,6 +26,8 @@ export interface HealthCheck<T> {
  */
 export interface SubsystemCheck {
   name: string;
+  /** What the check reads; `homelab health` needs all of it. */
+  rbac: readonly RbacRule[];
   check(ctx: OpContext): Promise<SubsystemResult>;
 }
 

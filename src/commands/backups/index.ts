@@ -1,0 +1,27 @@
+import op from '../../ops/backups/status.js';
+import { commandFor } from '../../adapters/cli/op-command.js';
+
+export default commandFor(op, {
+  examples: ['<%= config.bin %> backups', '<%= config.bin %> backups -n backups --json'],
+  render(out, ui) {
+    const blocks = [ui.verdict(out.verdict, out.summary)];
+    if (out.backups.length) {
+      blocks.push(
+        ui.table(
+          ['NAMESPACE', 'NAME', 'SCHEDULE', 'EVERY', 'LAST SUCCESS', 'LAST JOB', 'STATE'],
+          out.backups.map((b) => [
+            b.namespace,
+            b.name,
+            b.schedule,
+            b.period ?? '?',
+            b.lastSuccessAge ? `${b.lastSuccessAge} ago` : 'never',
+            b.lastJob?.name ?? '-',
+            b.suspended ? ui.c.yellow('Suspended') : b.stale ? ui.c.red('Stale') : b.lastJob?.state === 'Failed' ? ui.c.red(`Failed${b.lastJob.reason ? ` (${b.lastJob.reason})` : ''}`) : b.lastJob?.state === 'Running' ? ui.c.cyan('Running') : ui.c.green('OK'),
+          ]),
+        ),
+      );
+    }
+    if (out.findings.length) blocks.push(ui.table(['SEVERITY', 'NAMESPACE', 'NAME', 'REASON', 'MESSAGE'], out.findings.map((f) => [ui.severity(f.severity), f.namespace, f.name, f.reason, f.message])));
+    return blocks.join('\n\n');
+  },
+});

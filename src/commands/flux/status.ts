@@ -1,0 +1,27 @@
+import op from '../../ops/flux/status.js';
+import { commandFor } from '../../adapters/cli/op-command.js';
+
+export default commandFor(op, {
+  examples: [
+    '<%= config.bin %> flux status',
+    '<%= config.bin %> flux status --kind helmrelease',
+    '<%= config.bin %> flux status -n immich --json',
+  ],
+  render(out, ui) {
+    const blocks = [ui.verdict(out.verdict, out.summary)];
+    if (!out.installed) return blocks.join('\n');
+    const state = (ready: string, suspended: boolean) => (suspended ? ui.c.yellow('Suspended') : ready === 'True' ? ui.c.green('Ready') : ready === 'False' ? ui.c.red('NotReady') : ui.c.yellow('Unknown'));
+    blocks.push(
+      ui.table(
+        ['KIND', 'NAMESPACE', 'NAME', 'STATUS', 'REVISION', 'FAILING FOR', 'MESSAGE'],
+        out.objects.map((o) => [o.kind, o.namespace, o.name, state(o.ready, o.suspended), o.revision, o.failingFor ?? '', o.ready === 'True' ? '' : (o.message ?? '')]),
+      ),
+    );
+    if (out.findings.length) {
+      blocks.push(ui.table(['SEVERITY', 'KIND', 'NAMESPACE', 'NAME', 'REASON', 'MESSAGE'], out.findings.map((f) => [ui.severity(f.severity), f.kind, f.namespace, f.name, f.reason, f.message])));
+    }
+    const missing = out.apis.filter((a) => !a.version).map((a) => a.kind);
+    if (missing.length) blocks.push(ui.c.dim(`not served here: ${missing.join(', ')}`));
+    return blocks.join('\n\n');
+  },
+});

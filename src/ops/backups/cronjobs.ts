@@ -1,0 +1,107 @@
+import { Cron } from 'croner';
+import { z } from 'zod';
+import type { OpContext } from '../../core/op.js';
+import { allowListAdmits } from '../../core/config.js';
+import { listAll } from '../../core/ports/kube.js';
+import { conditionSchema, metadataSchema, parseObject } from '../shared/k8s.js';
+
+export const CRONJOBS = { group: 'batch', version: 'v1', resource: 'cronjobs' } as const;
+export const JOBS = { group: 'batch', version: 'v1', resource: 'jobs' } as const;
+
+export const cronJobSchema = z.looseObject({
+  metadata: metadataSchema.extend({ uid: z.string().optional() }),
+  spec: z.looseObject({
+    schedule: z.string(),
+    timeZone: z.string().optional(),
+    suspend: z.boolean().optional(),
+    jobTemplate: z.looseObject({
+      metadata: z.looseObject({ labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }).optional(),
+      spec: z.record(z.string(), z.unknown()),
+    }),
+  }),
+  status: z
+    .looseObject({
+      lastScheduleTime: z.string().optional(),
+      lastSuccessfulTime: z.string().optional(),
+      active: z.array(z.looseObject({ name: z.string() })).optional(),
+    })
+    .default({}),
+});
+export type CronJob = z.infer<typeof cronJobSchema>;
+
+export const jobSchema = z.looseObject({
+  metadata: metadataSchema.extend({ ownerReferences: z.array(z.looseObject({ kind: z.string(), name: z.string(), uid: z.string().optional() })).optional() }),
+  status: z
+    .looseObject({
+      startTime: z.string().optional(),
+      completionTime: z.string().optional(),
+      active: z.number().optional(),
+      succeeded: z.number().optional(),
+      failed: z.number().optional(),
+      conditions: z.array(conditionSchema).optional(),
+    })
+    .default({}),
+});
+export type Job = z.infer<typeof jobSchema>;
+
+export type JobState = 'Succeeded' | 'Failed' | 'Running';
+
+/** A Job is finished when it has a Complete or Failed condition that is True; until then it runs. */
+export function jobState(job: Job): { state: JobState; reason?: string; message?: string } {
+  const conditions = job.status.conditions ?? [];
+  const failed = conditions.find((c) => (c.type === 'Failed' || c.type === 'FailureTarget') && c.status === 'True');
+  if (failed) return { state: 'Failed', reason: failed.reason, message: failed.message };
+  if (conditions.some((c) => (c.type === 'Complete' || c.type === 'SuccessCriteriaMet') && c.status === 'True')) return { state: 'Succeeded' };
+  return { state: 'Running' };
+}
+
+/** Jobs by the uid (or, lacking one, the name) of the CronJob that owns them, newest first. */
+export async function jobsByCronJob(ctx: OpContext, namespace?: string): Promise<Map<string, Job[]>> {
+  const byOwner = new Map<string, Job[]>();
+  for (const raw of await listAll(ctx.kube, { ...JOBS, namespace })) {
+    const job = parseObject(jobSchema, raw, 'Job');
+    const owner = job.metadata.ownerReferences?.find((o) => o.kind === 'CronJob');
+    if (!owner) continue;
+    const key = owner.uid ?? `${job.metadata.namespace}/${owner.name}`;
+    byOwner.set(key, [...(byOwner.get(key) ?? []), job]);
+  }
+  for (const jobs of byOwner.values()) jobs.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
+  return byOwner;
+}
+
+export function jobsOf(index: Map<string, Job[]>, cron: CronJob): Job[] {
+  return index.get(cron.metadata.uid ?? '') ?? index.get(`${cron.metadata.namespace}/${cron.metadata.name}`) ?? [];
+}
+
+/** Why a CronJob counts as a backup, or undefined when it does not: by name, by label, or listed in config. */
+export function backupReason(cron: CronJob, config: OpContext['config']['backups']): 'name' | 'label' | 'config' | undefined {
+  const ref = `${cron.metadata.namespace}/${cron.metadata.name}`;
+  if (config.cronJobs.some((entry) => allowListAdmits([entry], ref))) return 'config';
+  const needle = config.match.toLowerCase();
+  if (cron.metadata.name.toLowerCase().includes(needle)) return 'name';
+  const labels = Object.entries(cron.metadata.labels ?? {});
+  if (labels.some(([k, v]) => k.toLowerCase().includes(needle) || v.toLowerCase().includes(needle))) return 'label';
+  return undefined;
+}
+
+/**
+ * The time between two runs of a schedule, read the way the CronJob controller does (5 fields,
+ * @hourly-style macros, spec.timeZone or a CRON_TZ= prefix). undefined when it cannot be read.
+ */
+export function schedulePeriodMs(schedule: string, timeZone: string | undefined, now: Date): number | undefined {
+  let expr = schedule.trim();
+  let tz = timeZone;
+  const prefix = /^(CRON_TZ|TZ)=(\S+)\s+(.*)$/.exec(expr);
+  if (prefix) {
+    tz = prefix[2];
+    expr = prefix[3] ?? '';
+  }
+  try {
+    const cron = new Cron(expr, { paused: true, timezone: tz ?? 'UTC' });
+    const first = cron.nextRun(now);
+    const second = first ? cron.nextRun(first) : null;
+    return first && second ? second.getTime() - first.getTime() : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { defineOp } from '../../core/op.js';
+import { UserError } from '../../core/errors.js';
+import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
+import { fluxKind } from './kinds.js';
+import { stuckReason, summarizeFluxObject } from './objects.js';
+import { awaitReconcile, describeTarget, reconcileResultSchema, requestReconcile, resolveTarget, waitInput } from './request.js';
+
+const HELMRELEASE = fluxKind('helmrelease');
+
+export default defineOp({
+  name: 'flux_heal',
+  title: 'Heal a stuck HelmRelease',
+  description:
+    'The fix for a HelmRelease that helm-controller gave up on ("upgrade retries exhausted", Stalled/RetriesExceeded, ' +
+    'often after "context deadline exceeded"): suspend it, resume it (the controller resets its failure counters and ' +
+    'tries again), then wait for Ready. Refused unless the release is in that state. With dryRun it only says what it ' +
+    'would do (the CLI does a dry run unless --yes). Fix the cause first (e.g. a pod that never got ready), or it will ' +
+    'fail again. Returns the state it found, the steps taken and the outcome.',
+  effect: 'write',
+  input: z
+    .object({
+      name: objectNameSchema.describe('Name of the HelmRelease'),
+      namespace: namespaceSchema.describe('Namespace of the HelmRelease'),
+      dryRun: z.boolean().default(false).describe('Only say what would be done'),
+      ...waitInput,
+    })
+    .strict(),
+  output: z.object({
+    namespace: z.string(),
+    name: z.string(),
+    dryRun: z.boolean(),
+    stuck: z.object({ reason: z.string(), failingFor: z.string().optional() }).describe('Why the release was stuck'),
+    plan: z.array(z.string()).describe('The steps, in order'),
+    done: z.array(z.string()).describe('The steps taken (empty on a dry run)'),
+    result: reconcileResultSchema.optional().describe('The release after the steps'),
+  }),
+  args: ['name'],
+  hints: { destructive: false, idempotent: false },
+  guard: { list: 'flux', target: (input) => `${input.namespace}/${input.name}` },
+  rbac: [{ apiGroup: HELMRELEASE.group, resource: HELMRELEASE.resource, verbs: ['get', 'patch'] }],
+  timeoutMs: 20 * 60_000,
+  async run(ctx, input) {
+    const { target, object } = await resolveTarget(ctx, 'helmrelease', input.namespace, input.name);
+    const reason = stuckReason(object);
+    const summary = summarizeFluxObject(target.kind, object, ctx.now());
+    if (!reason) {
+      throw new UserError(`${describeTarget(target)} is not stuck (Ready=${summary.ready}${summary.message ? `: ${summary.message}` : ''}); nothing to heal`, {
+        hint: `to have it reconciled anyway: homelab flux reconcile helmrelease ${input.name} -n ${input.namespace}`,
+      });
+    }
+    const plan = [
+      ...(object.spec.suspend ? [] : [`suspend ${describeTarget(target)}`]),
+      `resume it with a reconcile request (helm-controller resets its failure counters and retries)`,
+      ...(input.wait ? [`wait up to ${input.timeout} for Ready`] : []),
+    ];
+    const stuck = { reason, failingFor: summary.failingFor };
+    if (input.dryRun) return { namespace: input.namespace, name: input.name, dryRun: true, stuck, plan, done: [] };
+
+    const done: string[] = [];
+    if (!object.spec.suspend) {
+      ctx.log.progress(`► suspending ${describeTarget(target)}`);
+      await ctx.kube.patch(target.ref, target.name, { spec: { suspend: true } }, 'merge');
+      done.push(plan[0] as string);
+    }
+    ctx.log.progress(`► resuming ${describeTarget(target)}`);
+    const requestedAt = await requestReconcile(ctx, target, { spec: { suspend: false } });
+    done.push('resumed with a reconcile request');
+    if (!input.wait) return { namespace: input.namespace, name: input.name, dryRun: false, stuck, plan, done };
+    const result = await awaitReconcile(ctx, target, requestedAt, input.timeout);
+    done.push(`waited: Ready=${result.ready}`);
+    return { namespace: input.namespace, name: input.name, dryRun: false, stuck, plan, done, result };
+  },
+  summarize: (out) => {
+    const name = `HelmRelease ${out.namespace}/${out.name}`;
+    if (out.dryRun) return { verdict: 'ok', line: `dry run: ${name} is stuck (${out.stuck.reason}); would ${out.plan.join(', then ')}` };
+    if (!out.result) return { verdict: 'ok', line: `${name} suspended and resumed; not waited for` };
+    return out.result.ready === 'True'
+      ? { verdict: 'ok', line: `${name} healed: ${out.result.message ?? 'Ready'}` }
+      : { verdict: 'crit', line: `${name} is still failing after suspend/resume: ${out.result.message ?? out.result.reason ?? ''}` };
+  },
+});

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import type { OpContext } from '../../core/op.js';
+import type { ResourceRef } from '../../core/ports/kube.js';
+import { UserError } from '../../core/errors.js';
+
+/**
+ * The Flux kinds homelab knows, written once: reconcile, suspend and resume are generic over this
+ * table, as in the flux CLI. Versions are in order of preference; discovery picks what is served.
+ */
+export interface FluxKind {
+  key: string;
+  kind: string;
+  group: string;
+  resource: string;
+  versions: readonly string[];
+  /** Shown and checked by `flux status`. */
+  inStatus: boolean;
+  /** A source other objects are built from. */
+  source: boolean;
+}
+
+const SOURCE = 'source.toolkit.fluxcd.io';
+const IMAGE = 'image.toolkit.fluxcd.io';
+
+export const FLUX_KINDS: readonly FluxKind[] = [
+  { key: 'kustomization', kind: 'Kustomization', group: 'kustomize.toolkit.fluxcd.io', resource: 'kustomizations', versions: ['v1', 'v1beta2', 'v1beta1'], inStatus: true, source: false },
+  { key: 'helmrelease', kind: 'HelmRelease', group: 'helm.toolkit.fluxcd.io', resource: 'helmreleases', versions: ['v2', 'v2beta2', 'v2beta1'], inStatus: true, source: false },
+  { key: 'gitrepository', kind: 'GitRepository', group: SOURCE, resource: 'gitrepositories', versions: ['v1', 'v1beta2'], inStatus: true, source: true },
+  { key: 'helmrepository', kind: 'HelmRepository', group: SOURCE, resource: 'helmrepositories', versions: ['v1', 'v1beta2'], inStatus: true, source: true },
+  { key: 'ocirepository', kind: 'OCIRepository', group: SOURCE, resource: 'ocirepositories', versions: ['v1', 'v1beta2'], inStatus: true, source: true },
+  { key: 'bucket', kind: 'Bucket', group: SOURCE, resource: 'buckets', versions: ['v1', 'v1beta2'], inStatus: true, source: true },
+  { key: 'helmchart', kind: 'HelmChart', group: SOURCE, resource: 'helmcharts', versions: ['v1', 'v1beta2'], inStatus: false, source: true },
+  { key: 'imagerepository', kind: 'ImageRepository', group: IMAGE, resource: 'imagerepositories', versions: ['v1', 'v1beta2', 'v1beta1'], inStatus: true, source: false },
+  { key: 'imagepolicy', kind: 'ImagePolicy', group: IMAGE, resource: 'imagepolicies', versions: ['v1', 'v1beta2', 'v1beta1'], inStatus: true, source: false },
+  { key: 'imageupdateautomation', kind: 'ImageUpdateAutomation', group: IMAGE, resource: 'imageupdateautomations', versions: ['v1', 'v1beta2', 'v1beta1'], inStatus: true, source: false },
+];
+
+/** What `flux reconcile` accepts, as the flux CLI names them. */
+export const RECONCILABLE = ['kustomization', 'helmrelease', 'gitrepository', 'helmrepository', 'ocirepository', 'imagerepository', 'imageupdateautomation'] as const;
+export const reconcilableKindSchema = z.enum(RECONCILABLE).describe(`Flux kind: ${RECONCILABLE.join(', ')}`);
+export type ReconcilableKind = z.infer<typeof reconcilableKindSchema>;
+
+/** Suspend/resume also apply to the image policy kind, as in the flux CLI. */
+export const SUSPENDABLE = [...RECONCILABLE, 'imagepolicy'] as const;
+export const suspendableKindSchema = z.enum(SUSPENDABLE).describe(`Flux kind: ${SUSPENDABLE.join(', ')}`);
+
+export function fluxKind(key: string): FluxKind {
+  const found = FLUX_KINDS.find((k) => k.key === key || k.kind === key);
+  if (!found) throw new UserError(`unknown Flux kind "${key}"`);
+  return found;
+}
+
+/** The served version of one Flux kind, or undefined when its controller is not installed. */
+export async function servedVersion(ctx: OpContext, kind: FluxKind): Promise<string | undefined> {
+  const served = await ctx.kube.servedVersions(kind.group);
+  for (const version of kind.versions) {
+    if (served.includes(version) && (await ctx.kube.servesResource(kind.group, version, kind.resource))) return version;
+  }
+  return undefined;
+}
+
+/** The ResourceRef of a kind as this cluster serves it; a clear error when Flux lacks it. */
+export async function refFor(ctx: OpContext, kind: FluxKind, namespace?: string): Promise<ResourceRef> {
+  const version = await servedVersion(ctx, kind);
+  if (!version) {
+    throw new UserError(`${kind.kind} is not served by this cluster (${kind.group} ${kind.versions.join('/')} not found)`, {
+      hint: 'is Flux installed, with the controller for this kind?',
+    });
+  }
+  return { group: kind.group, version, resource: kind.resource, namespace };
+}

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { formatAge } from '../../core/schemas.js';
+import type { Finding } from '../shared/findings.js';
+import { conditionSchema, metadataSchema, ageMs } from '../shared/k8s.js';
+import type { FluxKind } from './kinds.js';
+
+const refSchema = z.looseObject({ kind: z.string().optional(), name: z.string(), namespace: z.string().optional() });
+
+/** The fields of Flux objects that status, reconcile and heal read, across kinds and versions. */
+export const fluxObjectSchema = z.looseObject({
+  metadata: metadataSchema,
+  spec: z
+    .looseObject({
+      suspend: z.boolean().optional(),
+      type: z.string().optional(),
+      sourceRef: refSchema.optional(),
+      secretRef: z.looseObject({ name: z.string() }).optional(),
+      chart: z.looseObject({ spec: z.looseObject({ chart: z.string().optional(), sourceRef: refSchema.optional() }).optional() }).optional(),
+      chartRef: refSchema.optional(),
+    })
+    .default({}),
+  status: z
+    .looseObject({
+      observedGeneration: z.number().optional(),
+      conditions: z.array(conditionSchema).optional(),
+      lastHandledReconcileAt: z.string().optional(),
+      lastAppliedRevision: z.string().optional(),
+      lastAttemptedRevision: z.string().optional(),
+      artifact: z.looseObject({ revision: z.string().optional() }).optional(),
+      history: z.array(z.looseObject({ chartVersion: z.string().optional(), status: z.string().optional() })).optional(),
+      upgradeFailures: z.number().optional(),
+      installFailures: z.number().optional(),
+      lastScanResult: z.looseObject({ tagCount: z.number().optional(), latestTags: z.array(z.string()).optional() }).optional(),
+      latestRef: z.looseObject({ tag: z.string().optional(), name: z.string().optional() }).optional(),
+      latestImage: z.string().optional(),
+      lastPushCommit: z.string().optional(),
+    })
+    .default({}),
+});
+export type FluxObject = z.infer<typeof fluxObjectSchema>;
+
+export const fluxObjectSummarySchema = z.object({
+  kind: z.string(),
+  namespace: z.string(),
+  name: z.string(),
+  ready: z.enum(['True', 'False', 'Unknown']).describe('The Ready condition; Unknown while reconciling or not yet reported'),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  revision: z.string().optional().describe('Applied revision, chart version, artifact, tags or latest image'),
+  suspended: z.boolean(),
+  failingSince: z.string().optional().describe('When Ready turned False (RFC3339)'),
+  failingFor: z.string().optional().describe('How long it has been failing, e.g. 16d'),
+});
+export type FluxObjectSummary = z.infer<typeof fluxObjectSummarySchema>;
+
+const STUCK_MESSAGE = /(upgrade|install) retries exhausted/i;
+/** Kinds whose failure means workloads are not what Git says: crit. Sources and images: warn. */
+const DEPLOYING = new Set(['Kustomization', 'HelmRelease']);
+/** Reconciling longer than this is worth a look. */
+const SLOW_RECONCILE_MS = 10 * 60_000;
+const MAX_MESSAGE = 400;
+
+function condition(obj: FluxObject, type: string) {
+  return obj.status.conditions?.find((c) => c.type === type);
+}
+
+function revisionOf(obj: FluxObject): string | undefined {
+  const s = obj.status;
+  if (s.lastAppliedRevision) return s.lastAppliedRevision;
+  if (s.history?.[0]?.chartVersion) return s.history[0].chartVersion;
+  if (s.artifact?.revision) return s.artifact.revision;
+  if (s.latestRef?.tag) return s.latestRef.tag;
+  if (s.latestImage) return s.latestImage;
+  if (s.lastScanResult?.tagCount !== undefined) return `${s.lastScanResult.tagCount} tags`;
+  if (s.lastPushCommit) return s.lastPushCommit.slice(0, 12);
+  return s.lastAttemptedRevision;
+}
+
+function clip(text: string | undefined): string | undefined {
+  if (!text) return text;
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > MAX_MESSAGE ? `${one.slice(0, MAX_MESSAGE - 1)}…` : one;
+}
+
+export function summarizeFluxObject(kind: FluxKind, obj: FluxObject, now: Date): FluxObjectSummary {
+  const ready = condition(obj, 'Ready');
+  const state = ready?.status === 'True' || ready?.status === 'False' ? ready.status : 'Unknown';
+  const failingMs = state === 'False' ? ageMs(now, ready?.lastTransitionTime) : undefined;
+  return {
+    kind: kind.kind,
+    namespace: obj.metadata.namespace ?? '',
+    name: obj.metadata.name,
+    ready: state,
+    reason: ready?.reason,
+    message: clip(ready?.message),
+    revision: revisionOf(obj),
+    suspended: obj.spec.suspend === true,
+    failingSince: failingMs !== undefined ? ready?.lastTransitionTime : undefined,
+    failingFor: failingMs !== undefined ? formatAge(failingMs / 1000) : undefined,
+  };
+}
+
+/**
+ * A HelmRelease that helm-controller has given up on: current controllers say Stalled with
+ * RetriesExceeded, older ones wrote "upgrade/install retries exhausted" into Ready's message.
+ * Only a change, a reset or a suspend/resume makes it try again.
+ */
+export function stuckReason(obj: FluxObject): string | undefined {
+  const ready = condition(obj, 'Ready');
+  if (ready?.status !== 'False') return undefined;
+  const stalled = condition(obj, 'Stalled');
+  if (stalled?.status === 'True' && stalled.reason === 'RetriesExceeded') return stalled.message ?? 'retries exhausted';
+  if (STUCK_MESSAGE.test(ready.message ?? '')) return ready.message;
+  return undefined;
+}
+
+/** The last Helm failure behind a stuck release (e.g. "context deadline exceeded"), from Released. */
+function lastHelmFailure(obj: FluxObject): string | undefined {
+  const released = condition(obj, 'Released');
+  return released?.status === 'False' ? released.message : undefined;
+}
+
+/** What an operator must act on for one Flux object; [] when it is fine. */
+export function fluxFindings(kind: FluxKind, obj: FluxObject, summary: FluxObjectSummary, now: Date): Finding[] {
+  const base = { kind: kind.kind, namespace: summary.namespace, name: summary.name };
+  const since = summary.failingFor ? ` (failing for ${summary.failingFor})` : '';
+  if (summary.suspended) {
+    return [{ ...base, severity: 'warn', reason: 'Suspended', message: `suspended: changes in Git are not applied until it is resumed (homelab flux resume ${kind.key} ${summary.name} -n ${summary.namespace})` }];
+  }
+  if (summary.ready === 'False') {
+    const stuck = kind.kind === 'HelmRelease' ? stuckReason(obj) : undefined;
+    if (stuck) {
+      const cause = lastHelmFailure(obj);
+      const detail = cause && !stuck.includes(cause) ? `${clip(stuck)}; last failure: ${clip(cause)}` : clip(stuck);
+      return [{ ...base, severity: 'crit', reason: 'RetriesExhausted', message: `stuck, helm-controller gave up: ${detail}${since}. Fix the cause, then: homelab flux heal helmrelease ${summary.name} -n ${summary.namespace}` }];
+    }
+    if (kind.kind === 'ImageRepository' && /unauthori[sz]ed|authentication required|denied/i.test(summary.message ?? '')) {
+      const creds = obj.spec.secretRef
+        ? `spec.secretRef ${obj.spec.secretRef.name} does not hold working credentials for the registry`
+        : 'it has no spec.secretRef: the registry needs credentials and none are configured';
+      return [{ ...base, severity: 'warn', reason: 'AuthenticationFailed', message: `cannot scan the registry: ${summary.message}${since}; ${creds}` }];
+    }
+    const severity = DEPLOYING.has(kind.kind) ? 'crit' : 'warn';
+    const what = kind.source ? 'cannot fetch' : kind.kind === 'Kustomization' && summary.reason === 'BuildFailed' ? 'build fails' : 'failing';
+    return [{ ...base, severity, reason: summary.reason ?? 'NotReady', message: `${what}: ${summary.message ?? 'no message'}${since}` }];
+  }
+  if (summary.ready === 'Unknown') {
+    const reconciling = condition(obj, 'Reconciling');
+    const age = ageMs(now, reconciling?.lastTransitionTime ?? condition(obj, 'Ready')?.lastTransitionTime);
+    if (age !== undefined && age > SLOW_RECONCILE_MS) {
+      return [{ ...base, severity: 'warn', reason: 'Reconciling', message: `still reconciling after ${formatAge(age / 1000)}: ${reconciling?.message ?? summary.message ?? ''}`.trim() }];
+    }
+  }
+  return [];
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { defineOp, type OpContext, type RbacRule } from '../../core/op.js';
+import { namespaceSchema } from '../../core/schemas.js';
+import { findingSchema, sortFindings, verdictOf, type Finding, type SubsystemCheck } from '../shared/findings.js';
+import { parseObject } from '../shared/k8s.js';
+import { FLUX_KINDS, servedVersion, type FluxKind } from './kinds.js';
+import { fluxFindings, fluxObjectSchema, fluxObjectSummarySchema, summarizeFluxObject, type FluxObjectSummary } from './objects.js';
+
+const STATUS_KINDS = FLUX_KINDS.filter((k) => k.inStatus);
+
+/** list on every Flux kind status reads; health needs the same. */
+export const fluxStatusRbac: RbacRule[] = STATUS_KINDS.map((k) => ({ apiGroup: k.group, resource: k.resource, verbs: ['list'] }));
+
+interface FluxScan {
+  apis: Array<{ kind: string; version: string | null }>;
+  objects: FluxObjectSummary[];
+  findings: Finding[];
+}
+
+/** Reads every served Flux kind (optionally one namespace or kind) page by page. */
+async function scanFlux(ctx: OpContext, filter: { namespace?: string; kind?: string } = {}): Promise<FluxScan> {
+  const kinds = STATUS_KINDS.filter((k) => !filter.kind || k.key === filter.kind);
+  const versions = await Promise.all(kinds.map((k) => servedVersion(ctx, k)));
+  const now = ctx.now();
+  const objects: FluxObjectSummary[] = [];
+  const findings: Finding[] = [];
+  await Promise.all(
+    kinds.map(async (kind: FluxKind, i) => {
+      const version = versions[i];
+      if (!version) return;
+      for await (const page of ctx.kube.listPages({ group: kind.group, version, resource: kind.resource, namespace: filter.namespace })) {
+        for (const raw of page) {
+          const obj = parseObject(fluxObjectSchema, raw, kind.kind);
+          const summary = summarizeFluxObject(kind, obj, now);
+          objects.push(summary);
+          findings.push(...fluxFindings(kind, obj, summary, now));
+        }
+      }
+    }),
+  );
+  const order = new Map(STATUS_KINDS.map((k, i) => [k.kind, i]));
+  objects.sort((a, b) => (order.get(a.kind) ?? 0) - (order.get(b.kind) ?? 0) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  return { apis: kinds.map((k, i) => ({ kind: k.kind, version: versions[i] ?? null })), objects, findings: sortFindings(findings) };
+}
+
+/** "27 Kustomizations, 7 HelmReleases, 9 sources, 6 image objects" */
+function scope(objects: FluxObjectSummary[]): string {
+  const count = (pred: (o: FluxObjectSummary) => boolean) => objects.filter(pred).length;
+  const sources = new Set(FLUX_KINDS.filter((k) => k.source).map((k) => k.kind));
+  const parts = [
+    [count((o) => o.kind === 'Kustomization'), 'Kustomization'],
+    [count((o) => o.kind === 'HelmRelease'), 'HelmRelease'],
+    [count((o) => sources.has(o.kind)), 'source'],
+    [count((o) => o.kind.startsWith('Image')), 'image object'],
+  ] as const;
+  return parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}${n === 1 ? '' : 's'}`).join(', ') || 'no Flux objects';
+}
+
+export const fluxCheck: SubsystemCheck = {
+  rbac: fluxStatusRbac,
+  name: 'flux',
+  async check(ctx) {
+    const scan = await scanFlux(ctx);
+    return { served: scan.apis.some((a) => a.version), scope: scope(scan.objects), findings: scan.findings };
+  },
+};
+
+const output = z.object({
+  verdict: z.enum(['ok', 'warn', 'crit']),
+  summary: z.string(),
+  installed: z.boolean().describe('false when no Flux API is served: Flux is not installed'),
+  apis: z.array(z.object({ kind: z.string(), version: z.string().nullable().describe('Served version read, null when not served') })),
+  objects: z.array(fluxObjectSummarySchema),
+  findings: z.array(findingSchema),
+});
+
+export default defineOp({
+  name: 'flux_status',
+  title: 'Flux GitOps status',
+  description:
+    'Every Flux object: Kustomizations, HelmReleases, sources (GitRepository, HelmRepository, OCIRepository, Bucket) and ' +
+    'image automation (ImageRepository, ImagePolicy, ImageUpdateAutomation), with Ready, reason, message, revision, ' +
+    'suspended and how long each has been failing. Flags what needs action: a HelmRelease stuck after its retries ran out, ' +
+    'a Kustomization whose build fails, a source that cannot fetch, an ImageRepository that cannot authenticate. ' +
+    'API versions come from discovery; a cluster without Flux says so. Verdict ok/warn/crit as health.',
+  effect: 'read',
+  input: z
+    .object({
+      namespace: namespaceSchema.optional().describe('Only this namespace (default: all)'),
+      kind: z.enum(STATUS_KINDS.map((k) => k.key) as [string, ...string[]]).optional().describe('Only this kind'),
+    })
+    .strict(),
+  output,
+  rbac: fluxStatusRbac,
+  timeoutMs: 60_000,
+  async run(ctx, input) {
+    const scan = await scanFlux(ctx, input);
+    const installed = scan.apis.some((a) => a.version);
+    const verdict = verdictOf(scan.findings);
+    const worst = scan.findings[0];
+    const summary = !installed
+      ? 'Flux is not installed on this cluster (no toolkit.fluxcd.io APIs are served)'
+      : worst
+        ? `${scan.findings.length} problem${scan.findings.length === 1 ? '' : 's'} in ${scope(scan.objects)}; worst: ${worst.kind} ${worst.namespace}/${worst.name} ${worst.reason}`
+        : `${scope(scan.objects)}: all ready`;
+    return { verdict, summary, installed, ...scan };
+  },
+  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+});

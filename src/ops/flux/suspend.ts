@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { defineOp } from '../../core/op.js';
+import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
+import { FLUX_KINDS, SUSPENDABLE, suspendableKindSchema } from './kinds.js';
+import { describeTarget, resolveTarget } from './request.js';
+
+export const suspendRbac = FLUX_KINDS.filter((k) => (SUSPENDABLE as readonly string[]).includes(k.key)).map((k) => ({ apiGroup: k.group, resource: k.resource, verbs: ['get', 'patch'] as const }));
+
+export default defineOp({
+  name: 'flux_suspend',
+  title: 'Suspend a Flux object',
+  description:
+    'Stop Flux from reconciling an object (spec.suspend: true), as `flux suspend` does: Git changes are no longer ' +
+    'applied to it until it is resumed. Use it to hold a release while you fix something by hand. Note: if the object ' +
+    'is itself managed by a Kustomization that sets spec.suspend in Git, Git wins. Returns whether it was already suspended.',
+  effect: 'write',
+  input: z
+    .object({
+      kind: suspendableKindSchema,
+      name: objectNameSchema.describe('Name of the object'),
+      namespace: namespaceSchema.default('flux-system').describe('Namespace of the object'),
+    })
+    .strict(),
+  output: z.object({
+    kind: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    suspended: z.literal(true),
+    wasSuspended: z.boolean().describe('true when it was already suspended (nothing changed)'),
+  }),
+  args: ['kind', 'name'],
+  hints: { destructive: false, idempotent: true },
+  guard: { list: 'flux', target: (input) => `${input.namespace}/${input.name}` },
+  rbac: suspendRbac,
+  timeoutMs: 30_000,
+  async run(ctx, input) {
+    const { target, object } = await resolveTarget(ctx, input.kind, input.namespace, input.name);
+    const wasSuspended = object.spec.suspend === true;
+    if (!wasSuspended) {
+      ctx.log.progress(`► suspending ${describeTarget(target)}`);
+      await ctx.kube.patch(target.ref, target.name, { spec: { suspend: true } }, 'merge');
+    }
+    return { kind: target.kind.kind, namespace: input.namespace, name: input.name, suspended: true as const, wasSuspended };
+  },
+  summarize: (out) => ({ verdict: 'ok', line: `${out.kind} ${out.namespace}/${out.name} ${out.wasSuspended ? 'was already suspended' : 'suspended'}` }),
+});

@@ -1,0 +1,28 @@
+import { Timeout } from '../../core/errors.js';
+
+/** Sleeps, but wakes with the signal's reason when the op is cancelled or times out. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => { clearTimeout(timer); reject(signal.reason); };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Polls `probe` until it returns a value, or throws Timeout with `describe()` saying what was
+ * still missing. Controllers answer in seconds; a poll every 500 ms is what the flux CLI does.
+ */
+export async function pollUntil<T>(
+  probe: () => Promise<T | undefined>,
+  options: { timeoutMs: number; intervalMs?: number; signal: AbortSignal; describe: () => string },
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline) throw new Timeout(options.describe());
+    await sleep(Math.min(options.intervalMs ?? 500, Math.max(0, deadline - Date.now())), options.signal);
+  }
+}
