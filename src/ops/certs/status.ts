@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import { defineOp, type OpContext, type RbacRule } from '../../core/op.js';
+import { UserError } from '../../core/errors.js';
+import type { ResourceRef } from '../../core/ports/kube.js';
+import { namespaceSchema } from '../../core/schemas.js';
+import { conditionSchema, metadataSchema, parseObject } from '../shared/k8s.js';
+import { pickVersion } from '../shared/api.js';
+import { findingSchema, sortFindings, summarizeSubsystem, verdictOf, type Finding, type SubsystemCheck } from '../shared/findings.js';
+import {
+  ACME, CERT_MANAGER, CERT_VERSIONS, DEFAULT_CRIT_DAYS, DEFAULT_WARN_DAYS,
+  certificateSchema, certificateStateSchema, evaluateCertificate, type CertificateState, type Thresholds,
+} from './certificate.js';
+
+const CERT_NAME = 'cert-manager.io/certificate-name';
+const CERT_REVISION = 'cert-manager.io/certificate-revision';
+/** ACME states that end an Order or Challenge without a certificate. */
+const ACME_FAILED = new Set(['invalid', 'errored', 'expired']);
+
+const requestSchema = z.looseObject({
+  metadata: metadataSchema,
+  status: z.looseObject({ conditions: z.array(conditionSchema).optional(), failureTime: z.string().optional() }).default({}),
+});
+const acmeSchema = z.looseObject({
+  metadata: metadataSchema,
+  spec: z.looseObject({ dnsName: z.string().optional(), type: z.string().optional() }).default({}),
+  status: z.looseObject({ state: z.string().optional(), reason: z.string().optional() }).default({}),
+});
+
+export const failingSchema = z.object({
+  kind: z.enum(['CertificateRequest', 'Order', 'Challenge']),
+  namespace: z.string(),
+  name: z.string(),
+  certificate: z.string().optional().describe('The Certificate it was made for, when known'),
+  state: z.string().describe('Ready reason (Failed, Denied) for a request; ACME state (invalid, errored, expired, pending) for an Order or Challenge'),
+  reason: z.string().describe('Why, as cert-manager or the ACME server says it'),
+});
+type Failing = z.infer<typeof failingSchema>;
+
+const output = z.object({
+  installed: z.boolean().describe('false when cert-manager.io is not served by this cluster'),
+  version: z.string().optional().describe('The cert-manager.io version read, e.g. v1'),
+  note: z.string().optional().describe('Why something was not looked at, e.g. cert-manager not installed'),
+  verdict: z.enum(['ok', 'warn', 'crit']),
+  summary: z.string().describe('One line a person reads first'),
+  thresholds: z.object({ warnDays: z.number().int(), critDays: z.number().int() }).describe('Days left under which a certificate is warn / crit'),
+  certificates: z.array(certificateStateSchema).describe('Every Certificate, soonest expiry first'),
+  failing: z.array(failingSchema).describe('CertificateRequests, ACME Orders and Challenges of the current issuance attempt that failed or are stuck'),
+  findings: z.array(findingSchema).describe('Every problem found, crit first'),
+});
+type Output = z.infer<typeof output>;
+
+export interface CertsResult {
+  installed: boolean;
+  version?: string;
+  note?: string;
+  certificates: CertificateState[];
+  failing: Failing[];
+  findings: Finding[];
+}
+
+interface RequestInfo {
+  certificate?: string;
+  /** A request of a revision that a later success superseded: history, not a problem. */
+  superseded: boolean;
+}
+
+function ref(group: string, version: string, resource: string, namespace?: string): ResourceRef {
+  return { group, version, resource, namespace };
+}
+
+/** Everything `homelab certs` and the health summary know about certificates: one function, two callers. */
+export async function collectCertificates(ctx: OpContext, thresholds: Thresholds, namespace?: string): Promise<CertsResult> {
+  const version = await pickVersion(ctx.kube, CERT_MANAGER, CERT_VERSIONS);
+  if (!version || !(await ctx.kube.servesResource(CERT_MANAGER, version, 'certificates'))) {
+    return { installed: false, certificates: [], failing: [], findings: [], note: 'cert-manager is not installed (cert-manager.io/v1 is not served): no certificates to check' };
+  }
+  const now = ctx.now();
+  const certs = new Map<string, { revision: number; state: CertificateState; findings: Finding[] }>();
+  for await (const page of ctx.kube.listPages(ref(CERT_MANAGER, version, 'certificates', namespace))) {
+    for (const raw of page) {
+      const cert = parseObject(certificateSchema, raw, 'Certificate');
+      const { state, findings } = evaluateCertificate(cert, now, thresholds);
+      certs.set(`${state.namespace}/${state.name}`, { revision: cert.status.revision ?? 0, state, findings });
+    }
+  }
+
+  const failing: Failing[] = [];
+  const requests = new Map<string, RequestInfo>();
+  for await (const page of ctx.kube.listPages(ref(CERT_MANAGER, version, 'certificaterequests', namespace))) {
+    for (const raw of page) {
+      const cr = parseObject(requestSchema, raw, 'CertificateRequest');
+      const ns = cr.metadata.namespace ?? '';
+      const certificate = cr.metadata.annotations?.[CERT_NAME] ?? cr.metadata.labels?.[CERT_NAME];
+      const revision = Number(cr.metadata.annotations?.[CERT_REVISION]);
+      const owner = certificate ? certs.get(`${ns}/${certificate}`) : undefined;
+      const superseded = Boolean(owner && Number.isFinite(revision) && revision <= owner.revision);
+      requests.set(`${ns}/${cr.metadata.name}`, { certificate, superseded });
+      if (superseded) continue;
+      const conditions = cr.status.conditions ?? [];
+      const ready = conditions.find((c) => c.type === 'Ready');
+      const denied = conditions.find((c) => (c.type === 'Denied' || c.type === 'InvalidRequest') && c.status === 'True');
+      if (denied || (ready?.status === 'False' && (ready.reason === 'Failed' || ready.reason === 'Denied'))) {
+        const why = denied ?? ready;
+        failing.push({ kind: 'CertificateRequest', namespace: ns, name: cr.metadata.name, certificate, state: why?.reason ?? why?.type ?? 'Failed', reason: why?.message ?? 'no message' });
+      }
+    }
+  }
+
+  if (await ctx.kube.servesResource(ACME, version, 'orders')) {
+    const orders = new Map<string, RequestInfo>();
+    for await (const page of ctx.kube.listPages(ref(ACME, version, 'orders', namespace))) {
+      for (const raw of page) {
+        const order = parseObject(acmeSchema, raw, 'Order');
+        const ns = order.metadata.namespace ?? '';
+        const ownerName = order.metadata.ownerReferences?.find((o) => o.kind === 'CertificateRequest')?.name;
+        const owner = ownerName ? requests.get(`${ns}/${ownerName}`) : undefined;
+        const info = { certificate: owner?.certificate ?? order.metadata.annotations?.[CERT_NAME], superseded: owner?.superseded ?? false };
+        orders.set(`${ns}/${order.metadata.name}`, info);
+        const state = order.status.state ?? '';
+        if (!info.superseded && ACME_FAILED.has(state)) {
+          failing.push({ kind: 'Order', namespace: ns, name: order.metadata.name, certificate: info.certificate, state, reason: order.status.reason ?? `order ${state}` });
+        }
+      }
+    }
+    if (await ctx.kube.servesResource(ACME, version, 'challenges')) {
+      for await (const page of ctx.kube.listPages(ref(ACME, version, 'challenges', namespace))) {
+        for (const raw of page) {
+          const ch = parseObject(acmeSchema, raw, 'Challenge');
+          const ns = ch.metadata.namespace ?? '';
+          const ownerName = ch.metadata.ownerReferences?.find((o) => o.kind === 'Order')?.name;
+          const owner = ownerName ? orders.get(`${ns}/${ownerName}`) : undefined;
+          if (owner?.superseded) continue;
+          const state = ch.status.state ?? '';
+          // A pending challenge with a reason is stuck: the self-check or propagation is failing.
+          if (ACME_FAILED.has(state) || (state === 'pending' && ch.status.reason)) {
+            const what = [ch.spec.type, ch.spec.dnsName].filter(Boolean).join(' for ');
+            failing.push({ kind: 'Challenge', namespace: ns, name: ch.metadata.name, certificate: owner?.certificate, state, reason: `${what ? `${what}: ` : ''}${ch.status.reason ?? `challenge ${state}`}` });
+          }
+        }
+      }
+    }
+  }
+
+  // A failing request, order or challenge is a failing renewal of its certificate; said once per certificate.
+  const orphans: Finding[] = [];
+  for (const f of failing) {
+    const cert = f.certificate ? certs.get(`${f.namespace}/${f.certificate}`) : undefined;
+    if (!cert) {
+      orphans.push({ severity: 'warn', kind: f.kind, namespace: f.namespace, name: f.name, reason: f.state || 'Failed', message: f.reason });
+      continue;
+    }
+    if (cert.findings.some((x) => x.reason === 'RenewalFailing')) continue;
+    cert.findings.push({ severity: 'warn', kind: 'Certificate', namespace: f.namespace, name: cert.state.name, reason: 'RenewalFailing', message: `${f.kind} ${f.name} ${f.state}: ${f.reason}` });
+    if (cert.state.state === 'ok') cert.state.state = 'warn';
+  }
+
+  const all = [...certs.values()];
+  const certificates = all.map((c) => c.state).sort((a, b) => (a.daysLeft ?? Infinity) - (b.daysLeft ?? Infinity) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  const findings = sortFindings([...all.flatMap((c) => c.findings), ...orphans]);
+  return { installed: true, version, certificates, failing, findings };
+}
+
+function scopeOf(result: CertsResult): string {
+  const n = result.certificates.length;
+  return `${n} certificate${n === 1 ? '' : 's'}`;
+}
+
+/** What the status and its health summary read. */
+const RBAC: readonly RbacRule[] = [
+  { apiGroup: CERT_MANAGER, resource: 'certificates', verbs: ['list'] },
+  { apiGroup: CERT_MANAGER, resource: 'certificaterequests', verbs: ['list'] },
+  { apiGroup: ACME, resource: 'orders', verbs: ['list'] },
+  { apiGroup: ACME, resource: 'challenges', verbs: ['list'] },
+];
+
+/** The one-line certificates verdict `homelab health` shows. */
+export const certsCheck: SubsystemCheck = {
+  name: 'certificates',
+  rbac: RBAC,
+  async check(ctx) {
+    const result = await collectCertificates(ctx, { warnDays: DEFAULT_WARN_DAYS, critDays: DEFAULT_CRIT_DAYS });
+    return { served: result.installed, scope: scopeOf(result), findings: result.findings };
+  },
+};
+
+function summaryLine(result: CertsResult): string {
+  if (!result.installed) return result.note ?? 'cert-manager is not installed';
+  if (result.findings.length) return summarizeSubsystem('certificates', { served: true, scope: scopeOf(result), findings: result.findings }).line;
+  const next = result.certificates.find((c) => c.daysLeft !== undefined);
+  return `${scopeOf(result)}, all Ready${next ? `; next expiry in ${Math.floor(next.daysLeft ?? 0)} days (${next.namespace}/${next.name})` : ''}`;
+}
+
+export default defineOp({
+  name: 'certs_status',
+  title: 'Certificates',
+  description:
+    'Every cert-manager Certificate with Ready, expiry (notAfter, days left), planned renewal time, issuer, DNS names ' +
+    'and Secret, plus the CertificateRequests, ACME Orders and Challenges of a failing issuance with their reason. ' +
+    'Use it when a site shows a certificate error or to see what expires soon. Returns verdict ok/warn/crit ' +
+    '(warn under warnDays left or a failing renewal; crit when expired, under critDays, or not Ready), the certificates ' +
+    'and findings. A cluster without cert-manager is reported as not installed.',
+  effect: 'read',
+  input: z
+    .object({
+      namespace: namespaceSchema.optional().describe('Only this namespace; default: every namespace'),
+      warnDays: z.number().int().min(1).max(365).default(DEFAULT_WARN_DAYS).describe('Days left under which a certificate is a warning'),
+      critDays: z.number().int().min(0).max(365).default(DEFAULT_CRIT_DAYS).describe('Days left under which a certificate is critical'),
+    })
+    .strict(),
+  output,
+  rbac: RBAC,
+  timeoutMs: 30_000,
+  async run(ctx, input): Promise<Output> {
+    if (input.critDays > input.warnDays) throw new UserError(`critDays (${input.critDays}) must not be more than warnDays (${input.warnDays})`);
+    const thresholds = { warnDays: input.warnDays, critDays: input.critDays };
+    const result = await collectCertificates(ctx, thresholds, input.namespace);
+    const verdict = verdictOf(result.findings);
+    return { ...result, verdict, summary: summaryLine(result), thresholds };
+  },
+  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+});
