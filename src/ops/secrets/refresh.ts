@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { defineOp } from '../../core/op.js';
+import { NotFound, UserError } from '../../core/errors.js';
+import type { ResourceRef } from '../../core/ports/kube.js';
+import { durationSchema, namespacedNameSchema, parseDuration, splitNamespacedName } from '../../core/schemas.js';
+import { parseObject } from '../shared/k8s.js';
+import { findCondition } from '../shared/conditions.js';
+import { pollUntil } from '../shared/wait.js';
+import { ESO, esoVersion, externalSecretSchema, refreshBlocked, type ExternalSecret } from './eso.js';
+
+/** ESO documents any annotation change as a forced sync; `force-sync: <unix seconds>` is its convention. */
+const FORCE_SYNC = 'force-sync';
+const MAX_WAIT_S = 120;
+const POLL_MS = 250;
+
+const output = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  version: z.string().describe('The external-secrets.io version used: v1 or v1beta1'),
+  forceSync: z.string().describe('The force-sync annotation value written (unix seconds)'),
+  requestedAt: z.string().describe('RFC3339 time of the request'),
+  waited: z.boolean().describe('Whether the refresh was waited for'),
+  refreshed: z.boolean().describe('The controller fetched again after the request (false when not waited for)'),
+  previousRefreshTime: z.string().optional(),
+  refreshTime: z.string().optional().describe('status.refreshTime after the refresh (before it, when not waited for)'),
+  ready: z.enum(['True', 'False', 'Unknown']).describe('The Ready condition after the refresh'),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+});
+
+function readyOf(es: ExternalSecret): { ready: 'True' | 'False' | 'Unknown'; reason?: string; message?: string; since?: string } {
+  const c = findCondition(es, 'Ready');
+  const ready = c?.status === 'True' ? 'True' : c?.status === 'False' ? 'False' : 'Unknown';
+  return { ready, reason: c?.reason, message: c?.message, since: c?.lastTransitionTime };
+}
+
+export default defineOp({
+  name: 'secrets_refresh',
+  title: 'Force an ExternalSecret to sync',
+  description:
+    'Force an allow-listed ExternalSecret to fetch from its store now, the way External Secrets documents it (a ' +
+    'merge patch of the annotation force-sync=<unix seconds>), then wait until status.refreshTime moves past the ' +
+    'request. Use it after rotating a secret in the store (Vault, 1Password, ...) so the app sees it without ' +
+    'waiting for refreshInterval. Refused when the refresh would do nothing (refreshPolicy CreatedOnce, or ' +
+    'refreshInterval 0s after the first sync), outside allow.secretsRefresh, and in read-only mode. Returns the new ' +
+    'refreshTime and the Ready condition.',
+  effect: 'write',
+  input: z
+    .object({
+      externalSecret: namespacedNameSchema.describe('The ExternalSecret as NAMESPACE/NAME, e.g. paperless/paperless-db'),
+      wait: z.boolean().default(true).describe('Wait until the controller has refreshed it'),
+      timeout: durationSchema
+        .refine((s) => (parseDuration(s) ?? 0) >= 1 && (parseDuration(s) ?? 0) <= MAX_WAIT_S, `must be between 1s and ${MAX_WAIT_S / 60}m`)
+        .default('30s')
+        .describe('How long to wait for the refresh, e.g. 30s, 2m'),
+    })
+    .strict(),
+  output,
+  args: ['externalSecret'],
+  // Fetching again from the store overwrites the Secret with what the store holds; nothing is lost.
+  hints: { destructive: false, idempotent: true },
+  guard: { list: 'secretsRefresh', target: (input) => input.externalSecret },
+  rbac: [{ apiGroup: ESO, resource: 'externalsecrets', verbs: ['get', 'patch'] }],
+  timeoutMs: (MAX_WAIT_S + 30) * 1000,
+  async run(ctx, input) {
+    const { namespace, name } = splitNamespacedName(input.externalSecret);
+    const version = await esoVersion(ctx);
+    if (!version) {
+      throw new NotFound(`cannot refresh ExternalSecret ${namespace}/${name}: External Secrets is not installed (external-secrets.io is not served)`);
+    }
+    const ref: ResourceRef = { group: ESO, version, resource: 'externalsecrets', namespace };
+    const before = parseObject(externalSecretSchema, await ctx.kube.get(ref, name), 'ExternalSecret');
+    const blocked = refreshBlocked(before);
+    if (blocked) {
+      throw new UserError(`refreshing ExternalSecret ${namespace}/${name} would do nothing: ${blocked}`, {
+        hint: 'to fetch it again, change its refreshPolicy/refreshInterval, or delete the target Secret so the controller recreates it',
+      });
+    }
+
+    const requested = ctx.now();
+    const requestedS = Math.floor(requested.getTime() / 1000);
+    // The value must change for the controller to notice: two requests in the same second count up.
+    const previous = Number(before.metadata.annotations?.[FORCE_SYNC]);
+    const forceSync = String(Number.isFinite(previous) && previous >= requestedS ? previous + 1 : requestedS);
+    await ctx.kube.patch(ref, name, { metadata: { annotations: { [FORCE_SYNC]: forceSync } } }, 'merge');
+    const previousRefreshTime = before.status.refreshTime ?? undefined;
+    const base = { namespace, name, version, forceSync, requestedAt: requested.toISOString(), previousRefreshTime };
+    if (!input.wait) {
+      const r = readyOf(before);
+      return { ...base, waited: false, refreshed: false, refreshTime: previousRefreshTime, ready: r.ready, reason: r.reason, message: r.message };
+    }
+
+    ctx.log.progress(`waiting for ExternalSecret ${namespace}/${name} to refresh (force-sync=${forceSync})`);
+    // refreshTime has whole seconds: a refresh in the request's own second counts if the value moved.
+    const floor = requestedS * 1000;
+    const movedPast = (time: string | null | undefined, since: string | null | undefined) =>
+      Boolean(time) && time !== since && Date.parse(time as string) >= floor;
+    const timeoutMs = (parseDuration(input.timeout) ?? 30) * 1000;
+    const after = await pollUntil(
+      async () => {
+        const es = parseObject(externalSecretSchema, await ctx.kube.get(ref, name), 'ExternalSecret');
+        const r = readyOf(es);
+        // A failed fetch does not move refreshTime; the Ready condition turning False after the request says it.
+        const failed = r.ready === 'False' && movedPast(r.since, readyOf(before).since);
+        return movedPast(es.status.refreshTime, previousRefreshTime) || failed ? es : undefined;
+      },
+      {
+        timeoutMs,
+        intervalMs: POLL_MS,
+        signal: ctx.signal,
+        describe: () => `ExternalSecret ${namespace}/${name} was not refreshed within ${input.timeout} of force-sync=${forceSync} (refreshTime still ${previousRefreshTime ?? 'unset'}): is the external-secrets controller running?`,
+      },
+    );
+    const r = readyOf(after);
+    const refreshTime = after.status.refreshTime ?? undefined;
+    return { ...base, waited: true, refreshed: movedPast(refreshTime, previousRefreshTime), refreshTime, ready: r.ready, reason: r.reason, message: r.message };
+  },
+  summarize: (out) => {
+    const what = `ExternalSecret ${out.namespace}/${out.name}`;
+    if (!out.waited) return { verdict: 'ok', line: `${what}: force-sync=${out.forceSync} requested; not waiting for the controller` };
+    if (out.ready !== 'True') return { verdict: 'crit', line: `${what}: the sync after force-sync failed: ${out.reason ?? 'NotReady'}: ${out.message ?? ''}`.trimEnd() };
+    return { verdict: 'ok', line: `${what} refreshed at ${out.refreshTime ?? '?'} (Ready)` };
+  },
+});
