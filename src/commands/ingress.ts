@@ -1,0 +1,47 @@
+import op from '../ops/ingress/status.js';
+import { commandFor } from '../adapters/cli/op-command.js';
+
+export default commandFor(op, {
+  examples: [
+    '<%= config.bin %> ingress',
+    '<%= config.bin %> ingress -n jellyfin',
+    '<%= config.bin %> ingress --json | jq \'.ingresses[] | select(.state != "ok") | .hosts\'',
+  ],
+  render(out, ui) {
+    const blocks: string[] = [ui.verdict(out.verdict, out.summary)];
+    const paint = (state: 'ok' | 'warn' | 'crit', text: string) => (state === 'crit' ? ui.c.red(text) : state === 'warn' ? ui.c.yellow(text) : text);
+    const rows = out.ingresses.flatMap((i) =>
+      i.paths.map((p, n) => {
+        const endpoints = p.serviceExists === false
+          ? ui.c.red('no service')
+          : p.portExists === false
+            ? ui.c.red('no port')
+            : p.readyEndpoints === undefined
+              ? '-'
+              : p.readyEndpoints === 0
+                ? ui.c.red(`0/${p.notReadyEndpoints ?? 0}`)
+                : `${p.readyEndpoints}/${p.readyEndpoints + (p.notReadyEndpoints ?? 0)}`;
+        const tls = n > 0 ? '' : i.tls.length === 0
+          ? ui.c.dim('none')
+          : i.tls.map((t) => {
+              if (!t.secretPresent) return ui.c.red(`${t.secretName} missing`);
+              if (!t.certificate) return t.secretName;
+              const c = t.certificate;
+              const days = c.daysLeft === undefined ? '' : ` ${Math.floor(c.daysLeft)}d`;
+              return paint(c.state, `${t.secretName} (${c.ready === 'True' ? 'Ready' : `Ready=${c.ready}`}${days})`);
+            }).join(', ');
+        return [n === 0 ? i.namespace : '', n === 0 ? paint(i.state, i.name) : '', n === 0 ? (i.className ?? '') : '', `${p.host}${p.path === '(default)' ? ' (default)' : p.path}`, p.backend, endpoints, tls];
+      }),
+    );
+    blocks.push(rows.length ? ui.table(['NAMESPACE', 'INGRESS', 'CLASS', 'HOST/PATH', 'BACKEND', 'READY', 'TLS'], rows) : ui.c.dim('no Ingresses'));
+    if (out.findings.length) {
+      blocks.push(
+        ui.table(
+          ['SEVERITY', 'KIND', 'NAMESPACE', 'NAME', 'REASON', 'MESSAGE'],
+          out.findings.map((f) => [ui.severity(f.severity), f.kind, f.namespace ?? '', f.name, f.reason, f.message]),
+        ),
+      );
+    }
+    return blocks.join('\n\n');
+  },
+});
