@@ -1,0 +1,210 @@
+import { z } from 'zod';
+import { defineOp } from '../../core/op.js';
+import { conditionSchema, metadataSchema, parseObject, podSchema, type Pod } from '../shared/k8s.js';
+import { findingSchema, sortFindings, summarizeSubsystem, verdictOf, type Finding } from '../shared/findings.js';
+
+const GROUP = 'tailscale.com';
+const VERSION = 'v1alpha1';
+
+/** The operator's cluster-scoped kinds and the condition each uses for "ready" (there is no generic Ready). */
+const KINDS = [
+  { kind: 'Connector', resource: 'connectors', condition: 'ConnectorReady' },
+  { kind: 'ProxyClass', resource: 'proxyclasses', condition: 'ProxyClassReady' },
+  { kind: 'ProxyGroup', resource: 'proxygroups', condition: 'ProxyGroupReady' },
+  { kind: 'Recorder', resource: 'recorders', condition: 'RecorderReady' },
+  { kind: 'DNSConfig', resource: 'dnsconfigs', condition: 'NameserverReady' },
+  { kind: 'Tailnet', resource: 'tailnets', condition: 'TailnetReady' },
+  { kind: 'PeerRelay', resource: 'peerrelays', condition: 'PeerRelayReady' },
+] as const;
+
+const tailscaleObjectSchema = z.looseObject({
+  metadata: metadataSchema,
+  spec: z
+    .looseObject({
+      hostname: z.string().optional(),
+      hostnamePrefix: z.string().optional(),
+      exitNode: z.boolean().optional(),
+      subnetRouter: z.looseObject({ advertiseRoutes: z.array(z.string()).optional() }).optional(),
+      appConnector: z.looseObject({ routes: z.array(z.string()).optional() }).nullish(),
+    })
+    .default({}),
+  status: z
+    .looseObject({
+      conditions: z.array(conditionSchema.extend({ observedGeneration: z.number().optional() })).optional(),
+      subnetRoutes: z.string().optional(),
+      isExitNode: z.boolean().optional(),
+      isAppConnector: z.boolean().optional(),
+      tailnetIPs: z.array(z.string()).optional(),
+      hostname: z.string().optional(),
+    })
+    .default({}),
+});
+
+const podRowSchema = z.object({
+  name: z.string(),
+  phase: z.string(),
+  ready: z.boolean(),
+  containers: z.string().describe('Ready containers of all, e.g. 1/1'),
+  restarts: z.number().int(),
+  reason: z.string().optional().describe('Why it is not ready: a waiting reason, or the Ready condition'),
+  node: z.string().optional(),
+});
+
+const resourceRowSchema = z.object({
+  kind: z.string(),
+  name: z.string(),
+  condition: z.string().describe('The kind-specific ready condition, e.g. ConnectorReady'),
+  ready: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string().optional(),
+  message: z.string().optional(),
+  connector: z
+    .object({
+      hostname: z.string().optional(),
+      subnetRoutes: z.array(z.string()).describe('Routes advertised (status, else spec)'),
+      exitNode: z.boolean(),
+      appConnector: z.boolean(),
+      tailnetIPs: z.array(z.string()),
+    })
+    .optional()
+    .describe('For a Connector: what it offers the tailnet'),
+});
+
+const kindRowSchema = z.object({
+  kind: z.string(),
+  resource: z.string(),
+  served: z.boolean().describe('Whether this operator version has the kind'),
+  count: z.number().int(),
+});
+
+const output = z.object({
+  installed: z.boolean().describe('false when tailscale.com/v1alpha1 is not served (the operator CRDs are not installed)'),
+  version: z.string().optional().describe('The tailscale.com version read'),
+  note: z.string().optional(),
+  namespace: z.string().describe('Where the operator pods were looked for (config tailscale.namespace)'),
+  verdict: z.enum(['ok', 'warn', 'crit']),
+  summary: z.string().describe('One line a person reads first'),
+  pods: z.array(podRowSchema).describe('Every pod in the operator namespace: the operator and its proxies'),
+  kinds: z.array(kindRowSchema).describe('Which operator kinds this cluster serves'),
+  resources: z.array(resourceRowSchema),
+  findings: z.array(findingSchema).describe('Every problem found, crit first'),
+});
+type Output = z.infer<typeof output>;
+type PodRow = z.infer<typeof podRowSchema>;
+type ResourceRow = z.infer<typeof resourceRowSchema>;
+
+function podRow(pod: Pod): PodRow {
+  const statuses = pod.status.containerStatuses ?? [];
+  const readyCount = statuses.filter((c) => c.ready).length;
+  const readyCond = pod.status.conditions?.find((c) => c.type === 'Ready');
+  const ready = readyCond ? readyCond.status === 'True' : statuses.length > 0 && readyCount === statuses.length;
+  const waiting = [...(pod.status.initContainerStatuses ?? []), ...statuses].find((c) => c.state?.waiting?.reason)?.state?.waiting;
+  const reason = ready ? undefined : (waiting?.reason ?? pod.status.reason ?? readyCond?.reason ?? (pod.status.phase === 'Running' ? 'ContainersNotReady' : pod.status.phase));
+  return {
+    name: pod.metadata.name,
+    phase: pod.status.phase ?? 'Unknown',
+    ready,
+    containers: `${readyCount}/${pod.spec.containers.length || statuses.length}`,
+    restarts: statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0),
+    reason,
+    node: pod.spec.nodeName,
+  };
+}
+
+export default defineOp({
+  name: 'tailscale_status',
+  title: 'Tailscale operator',
+  description:
+    'The Tailscale Kubernetes operator: every pod in its namespace (config tailscale.namespace, default tailscale) ' +
+    'with its ready state, and each operator resource this cluster serves in tailscale.com/v1alpha1 (Connectors, ' +
+    'ProxyClasses, ProxyGroups, Recorders, DNSConfigs, Tailnets, PeerRelays) with its own ready condition; for ' +
+    'Connectors also the subnet routes, exit node, tailnet IPs and hostname. Use it when tailnet access to the ' +
+    'cluster stops working. Returns verdict ok/warn/crit, pods, resources and findings; a cluster without the ' +
+    'operator is reported as not installed.',
+  effect: 'read',
+  input: z.object({}).strict(),
+  output,
+  rbac: [
+    { apiGroup: '', resource: 'pods', verbs: ['list'] },
+    ...KINDS.map((k) => ({ apiGroup: GROUP, resource: k.resource, verbs: ['list'] as const })),
+  ],
+  timeoutMs: 30_000,
+  async run(ctx): Promise<Output> {
+    const namespace = ctx.config.tailscale.namespace;
+    const findings: Finding[] = [];
+
+    const pods: PodRow[] = [];
+    for await (const page of ctx.kube.listPages({ group: '', version: 'v1', resource: 'pods', namespace })) {
+      for (const raw of page) {
+        const pod = parseObject(podSchema, raw, 'Pod');
+        if (pod.status.phase === 'Succeeded') continue;
+        const row = podRow(pod);
+        pods.push(row);
+        if (!row.ready) {
+          findings.push({ severity: 'crit', kind: 'Pod', namespace, name: row.name, reason: row.reason ?? 'NotReady', message: `not ready (${row.containers} containers ready, ${row.restarts} restarts, phase ${row.phase})` });
+        }
+      }
+    }
+    pods.sort((a, b) => a.name.localeCompare(b.name));
+
+    const served = (await ctx.kube.servedVersions(GROUP)).includes(VERSION);
+    const kinds: Array<z.infer<typeof kindRowSchema>> = [];
+    const resources: ResourceRow[] = [];
+    if (served) {
+      for (const k of KINDS) {
+        const has = await ctx.kube.servesResource(GROUP, VERSION, k.resource);
+        let count = 0;
+        if (has) {
+          for await (const page of ctx.kube.listPages({ group: GROUP, version: VERSION, resource: k.resource })) {
+            for (const raw of page) {
+              const obj = parseObject(tailscaleObjectSchema, raw, k.kind);
+              count++;
+              const cond = obj.status.conditions?.find((c) => c.type === k.condition);
+              const ready = cond?.status === 'True' ? 'True' : cond?.status === 'False' ? 'False' : 'Unknown';
+              const name = obj.metadata.name;
+              if (ready !== 'True') {
+                const available = k.kind === 'ProxyGroup' && obj.status.conditions?.some((c) => c.type === 'ProxyGroupAvailable' && c.status === 'True');
+                findings.push({
+                  severity: available ? 'warn' : 'crit', kind: k.kind, name, reason: cond?.reason ?? 'NotReady',
+                  message: `${k.condition}=${ready}: ${cond?.message ?? 'the operator has not reported on it (is it running?)'}${available ? ' (some replicas are available)' : ''}`,
+                });
+              } else if (cond?.observedGeneration !== undefined && obj.metadata.generation !== undefined && cond.observedGeneration < obj.metadata.generation) {
+                findings.push({ severity: 'warn', kind: k.kind, name, reason: 'Stale', message: `${k.condition} is for generation ${cond.observedGeneration}, the spec is at ${obj.metadata.generation}: the operator has not caught up` });
+              }
+              const row: ResourceRow = { kind: k.kind, name, condition: k.condition, ready, reason: cond?.reason, message: cond?.message };
+              if (k.kind === 'Connector') {
+                const routes = obj.status.subnetRoutes ? obj.status.subnetRoutes.split(',').map((r) => r.trim()).filter(Boolean) : (obj.spec.subnetRouter?.advertiseRoutes ?? []);
+                row.connector = {
+                  hostname: obj.status.hostname ?? obj.spec.hostname ?? obj.spec.hostnamePrefix,
+                  subnetRoutes: routes,
+                  exitNode: obj.status.isExitNode ?? obj.spec.exitNode ?? false,
+                  appConnector: obj.status.isAppConnector ?? Boolean(obj.spec.appConnector),
+                  tailnetIPs: obj.status.tailnetIPs ?? [],
+                };
+              }
+              resources.push(row);
+            }
+          }
+        }
+        kinds.push({ kind: k.kind, resource: k.resource, served: has, count });
+      }
+    }
+
+    const installed = served;
+    let note: string | undefined;
+    if (!installed) {
+      note = `the Tailscale operator is not installed (${GROUP}/${VERSION} is not served)${pods.length ? `; ${pods.length} pod${pods.length === 1 ? '' : 's'} found in namespace ${namespace}` : ''}`;
+    } else if (!pods.length) {
+      findings.push({ severity: 'warn', kind: 'Namespace', name: namespace, reason: 'NoOperatorPods', message: `no pods in namespace ${namespace}: is the operator running, or installed elsewhere (set tailscale.namespace in the config)?` });
+    }
+
+    const sorted = sortFindings(findings);
+    const scope = `${pods.length} pod${pods.length === 1 ? '' : 's'} in ${namespace}, ${resources.length} operator resource${resources.length === 1 ? '' : 's'}`;
+    const summary = !installed && !sorted.length
+      ? (note ?? 'not installed')
+      : sorted.length
+        ? summarizeSubsystem('tailscale', { served: true, scope, findings: sorted }).line
+        : `${scope}, all ready`;
+    return { installed, version: installed ? VERSION : undefined, note, namespace, verdict: verdictOf(sorted), summary, pods, kinds, resources, findings: sorted };
+  },
+  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+});
