@@ -9,6 +9,11 @@ import fluxResume from './flux/resume.js';
 import fluxHeal from './flux/heal.js';
 import backupsStatus from './backups/status.js';
 import backupsTrigger from './backups/trigger.js';
+import certsStatus from './certs/status.js';
+import secretsStatus from './secrets/status.js';
+import secretsRefresh from './secrets/refresh.js';
+import ingressStatus from './ingress/status.js';
+import tailscaleStatus from './tailscale/status.js';
 
 /**
  * Every operation homelab has; the one place a new op is added. Both doors serve exactly this
@@ -28,6 +33,12 @@ export const ops: readonly AnyOp[] = [
   // backups
   backupsStatus,
   backupsTrigger,
+  // platform
+  certsStatus,
+  secretsStatus,
+  secretsRefresh,
+  ingressStatus,
+  tailscaleStatus,
 ];
 
 export function findOp(name: string): AnyOp | undefined {
