@@ -33,7 +33,7 @@ export default commandFor(op, {
         return [n === 0 ? i.namespace : '', n === 0 ? paint(i.state, i.name) : '', n === 0 ? (i.className ?? '') : '', `${p.host}${p.path === '(default)' ? ' (default)' : p.path}`, p.backend, endpoints, tls];
       }),
     );
-    blocks.push(rows.length ? ui.table(['NAMESPACE', 'INGRESS', 'CLASS', 'HOST/PATH', 'BACKEND', 'READY', 'TLS'], rows) : ui.c.dim('no Ingresses'));
+    if (rows.length) blocks.push(ui.table(['NAMESPACE', 'INGRESS', 'CLASS', 'HOST/PATH', 'BACKEND', 'READY', 'TLS'], rows));
     if (out.findings.length) {
       blocks.push(
         ui.table(

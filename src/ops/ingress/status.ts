@@ -318,9 +318,11 @@ export default defineOp({
     const sorted = sortFindings(findings);
     const hosts = new Set(rows.flatMap((r) => r.hosts)).size;
     const scope = `${rows.length} ingress${rows.length === 1 ? '' : 'es'}, ${hosts} host${hosts === 1 ? '' : 's'}`;
-    const summary = sorted.length
-      ? summarizeSubsystem('ingress', { served: true, scope, findings: sorted }).line
-      : `${scope}: every backend has ready endpoints${wantsTls ? ' and every TLS Secret exists' : ''}`;
+    const summary = !rows.length
+      ? `no Ingresses${input.namespace ? ` in namespace ${input.namespace}` : ''}`
+      : sorted.length
+        ? summarizeSubsystem('ingress', { served: true, scope, findings: sorted }).line
+        : `${scope}: every backend has ready endpoints${wantsTls ? ' and every TLS Secret exists' : ''}`;
     return { verdict: verdictOf(sorted), summary, certManager, ingresses: rows, findings: sorted };
   },
   summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
