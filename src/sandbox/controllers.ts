@@ -12,6 +12,7 @@
  * - replicasets/statefulsets/daemonsets: a deleted pod is replaced.
  */
 import { hashString, hex, uidFor } from './ids.js';
+import type { ControllerDelays } from './operators.js';
 import { rfc3339, type Change, type ObjectStore } from './store.js';
 import { clone, isRecord, type KubeObject, type OwnerReference } from './types.js';
 
@@ -20,17 +21,19 @@ export interface ControllerHost {
   now: () => Date;
   /** run fn after ms unless the sandbox stops first */
   after(ms: number, fn: () => void): void;
+  /** how long the add-on controllers take (operators.ts); defaults when absent */
+  delays?: ControllerDelays;
 }
 export type Controller = (change: Change, host: ControllerHost) => void;
 
 /** how long the simulated controllers take to react */
 export const REACTION_MS = 150;
 
-export function startControllers(store: ObjectStore, controllers: Controller[], now: () => Date): { stop(): void } {
+export function startControllers(store: ObjectStore, controllers: Controller[], now: () => Date, delays?: ControllerDelays): { stop(): void } {
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
   const host: ControllerHost = {
-    store, now,
+    store, now, ...(delays ? { delays } : {}),
     after(ms, fn) {
       if (stopped) return;
       const t = setTimeout(() => {

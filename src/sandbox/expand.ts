@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { kubernetesService, namespaceObjects, nodeObject } from './cluster-objects.js';
 import { at, ts, type Ctx } from './expand-context.js';
+import { expandAddons } from './addons.js';
 import { expandFlux, expandHelmCharts } from './gitops.js';
 import { hex } from './ids.js';
 import { timeLines, type LogBook } from './logs.js';
@@ -39,6 +40,7 @@ export function expandScenario(scenario: ParsedScenario, now: Date, logs: LogBoo
   for (const w of scenario.workloads) expandWorkload(ctx, w);
   for (const o of scenario.objects) ctx.objects.push(resolveTimes(structuredClone(o), now) as KubeObject);
   expandFlux(ctx);
+  expandAddons(ctx);
   expandHelmCharts(ctx);
   for (const l of scenario.logs) {
     const pod = ctx.objects.find((o) => o.kind === 'Pod' && o.metadata.name === l.pod && o.metadata.namespace === l.namespace);

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CONTROLLERS, startControllers } from './controllers.js';
 import { expandScenario } from './expand.js';
+import { DEFAULT_DELAYS, OPERATOR_CONTROLLERS, type ControllerDelays } from './operators.js';
 import { BUILTIN_RESOURCES, customResource, KindRegistry, type ResourceDef } from './kinds.js';
 import { LogBook } from './logs.js';
 import { Authorizer, type PolicyRule } from './rbac.js';
@@ -26,6 +27,7 @@ export type { Scenario, ParsedScenario } from './scenario.js';
 export { ScenarioError, parseScenario, scenariosDir } from './scenario.js';
 export { ObjectStore, type Change, type ChangeListener } from './store.js';
 export type { Controller, ControllerHost } from './controllers.js';
+export type { ControllerDelays } from './operators.js';
 export type { KubeObject } from './types.js';
 export { generateScenario } from './generate.js';
 
@@ -37,6 +39,8 @@ export interface SandboxOptions {
   dir?: string;               // where kubeconfig + homelab.yaml are written; default: a fresh mkdtemp dir
   rbac?: PolicyRule[];        // when given, every request is authorized against exactly these rules; 403 otherwise
   now?: () => Date;           // clock (relative times in the scenario are resolved against it at start)
+  /** how long the simulated add-on controllers take, in ms (tests shorten them): Flux reconcile 300, Job run 500, ExternalSecret sync 200 */
+  delays?: Partial<ControllerDelays>;
 }
 
 export interface Sandbox {
@@ -115,7 +119,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const kube = typeof userConfig.kubernetes === 'object' && userConfig.kubernetes !== null ? userConfig.kubernetes : {};
   writePrivate(configPath, YAML.stringify({ ...userConfig, kubernetes: { ...kube, kubeconfig: kubeconfigPath, context: CONTEXT_NAME } }));
 
-  const controllers = startControllers(store, DEFAULT_CONTROLLERS, now);
+  const controllers = startControllers(store, [...DEFAULT_CONTROLLERS, ...OPERATOR_CONTROLLERS], now, { ...DEFAULT_DELAYS, ...(opts.delays ?? {}) });
   let stopping: Promise<void> | undefined;
   return {
     url, dir, kubeconfigPath, configPath, token, caPem: tls.caPem, store,

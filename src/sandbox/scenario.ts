@@ -257,7 +257,7 @@ const externalSecretSpec = z.strictObject({
   refreshPolicy: z.enum(['Periodic', 'OnChange', 'CreatedOnce']).optional(),
   created: time.optional(),
   refreshed: time.default('-12m'),
-  /** Ready=False SecretSyncedError with this provider message (no Secret unless it existed before) */
+  /** failing: Ready=False SecretSyncedError, no Secret, and a Warning UpdateFailed event with this provider error */
   error: z.string().optional(),
 });
 export type ExternalSecretSpec = z.infer<typeof externalSecretSpec>;
