@@ -57,7 +57,7 @@ export const configSchema = z
       .default({ restart: DEFAULT_RESTARTABLE, flux: ['*/*'], secretsRefresh: [], backupsTrigger: [] }),
     backups: z
       .object({
-        match: z.string().min(1).default('backup').describe('CronJobs whose name or a label contains this are backups'),
+        match: z.string().min(1).default('backup').describe('CronJobs whose name, a label or namespace contains this are backups'),
         cronJobs: z.array(namespacedNameSchema).default([]).describe('More CronJobs that are backups, as NAMESPACE/NAME'),
       })
       .strict()

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { z } from 'zod';
 import type { AnyOp, OpContext, Summary } from './op.js';
 import { HomelabError, PolicyDenied, Timeout, Upstream, UserError, describeError } from './errors.js';
@@ -44,6 +45,8 @@ export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): 
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(new Timeout(`${op.name} timed out after ${formatMs(op.timeoutMs)}`)), op.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout.signal, options.signal]) : timeout.signal;
+  // Every request in flight listens on this signal; an op may run many at once.
+  setMaxListeners(0, signal);
   const ctx: OpContext = { ...options.context, kube: options.context.kube.withSignal(signal), signal };
   try {
     const output = await raceAbort(op.run(ctx, input), signal);

@@ -53,11 +53,20 @@ async function connect(options: KubeConnectOptions): Promise<Connection> {
     kc.setCurrentContext(options.context);
   }
   const cluster = kc.getCurrentCluster();
-  if (!cluster) {
-    throw new UserError('no Kubernetes cluster configured', { hint: 'pass --kubeconfig, set KUBECONFIG, or create ~/.kube/config (k3s: /etc/rancher/k3s/k3s.yaml)' });
+  // With no kubeconfig anywhere and not in a pod, client-node falls back to an unauthenticated
+  // http://localhost:8080 cluster named "cluster": say what is missing instead.
+  const fallback = !options.kubeconfig && kc.clusters.length === 1 && cluster?.name === 'cluster' && cluster.server === 'http://localhost:8080';
+  if (!cluster || fallback) {
+    throw new UserError('no kubeconfig found (looked at $KUBECONFIG, ~/.kube/config and the in-cluster service account)', {
+      hint: 'pass --kubeconfig FILE or set KUBECONFIG (on k3s the file is /etc/rancher/k3s/k3s.yaml); to try homelab without a cluster: homelab sandbox',
+    });
   }
   const opts: RequestOptions = {};
-  await kc.applyToHTTPSOptions(opts);
+  try {
+    await kc.applyToHTTPSOptions(opts);
+  } catch (err) {
+    throw new UserError(`cannot use cluster ${cluster.name} (${cluster.server}) from the kubeconfig: ${(err as Error).message}`);
+  }
   return {
     kc,
     server: new URL(cluster.server),

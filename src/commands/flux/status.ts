@@ -1,6 +1,11 @@
 import op from '../../ops/flux/status.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
+/** `main@sha1:3f9c1e7a52b0…` is enough to recognise a revision at a glance; --json has it whole. */
+function shortRevision(revision: string | undefined): string | undefined {
+  return revision?.replace(/(sha1|sha256):([0-9a-f]{12})[0-9a-f]+/, '$1:$2');
+}
+
 export default commandFor(op, {
   examples: [
     '<%= config.bin %> flux status',
@@ -14,7 +19,7 @@ export default commandFor(op, {
     blocks.push(
       ui.table(
         ['KIND', 'NAMESPACE', 'NAME', 'STATUS', 'REVISION', 'FAILING FOR', 'MESSAGE'],
-        out.objects.map((o) => [o.kind, o.namespace, o.name, state(o.ready, o.suspended), o.revision, o.failingFor ?? '', o.ready === 'True' ? '' : (o.message ?? '')]),
+        out.objects.map((o) => [o.kind, o.namespace, o.name, state(o.ready, o.suspended), shortRevision(o.revision), o.failingFor ?? '', o.ready === 'True' ? '' : (o.message ?? '')]),
       ),
     );
     if (out.findings.length) {

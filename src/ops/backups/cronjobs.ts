@@ -73,14 +73,18 @@ export function jobsOf(index: Map<string, Job[]>, cron: CronJob): Job[] {
   return index.get(cron.metadata.uid ?? '') ?? index.get(`${cron.metadata.namespace}/${cron.metadata.name}`) ?? [];
 }
 
-/** Why a CronJob counts as a backup, or undefined when it does not: by name, by label, or listed in config. */
-export function backupReason(cron: CronJob, config: OpContext['config']['backups']): 'name' | 'label' | 'config' | undefined {
+/**
+ * Why a CronJob counts as a backup, or undefined when it does not: listed in config, or the match
+ * word ("backup") in its name, a label, or its namespace (a `backups` namespace holds backups).
+ */
+export function backupReason(cron: CronJob, config: OpContext['config']['backups']): 'name' | 'label' | 'namespace' | 'config' | undefined {
   const ref = `${cron.metadata.namespace}/${cron.metadata.name}`;
   if (config.cronJobs.some((entry) => allowListAdmits([entry], ref))) return 'config';
   const needle = config.match.toLowerCase();
   if (cron.metadata.name.toLowerCase().includes(needle)) return 'name';
   const labels = Object.entries(cron.metadata.labels ?? {});
   if (labels.some(([k, v]) => k.toLowerCase().includes(needle) || v.toLowerCase().includes(needle))) return 'label';
+  if ((cron.metadata.namespace ?? '').toLowerCase().includes(needle)) return 'namespace';
   return undefined;
 }
 

@@ -11,7 +11,7 @@ const STALE_PERIODS = 2;
 const backupSchema = z.object({
   namespace: z.string(),
   name: z.string(),
-  why: z.enum(['name', 'label', 'config']).describe('Why it counts as a backup'),
+  why: z.enum(['name', 'label', 'namespace', 'config']).describe('Why it counts as a backup'),
   schedule: z.string(),
   timeZone: z.string().optional(),
   period: z.string().optional().describe('Time between scheduled runs, e.g. 1d'),
@@ -104,7 +104,7 @@ export default defineOp({
   name: 'backups_status',
   title: 'Backup CronJobs',
   description:
-    'The CronJobs that are backups (name or a label contains "backup" by default, plus any listed under ' +
+    'The CronJobs that are backups (name, a label or the namespace contains "backup" by default, plus any listed under ' +
     'backups.cronJobs in the config): schedule, suspended, last schedule, last success and its age compared with the ' +
     `schedule's period (stale when older than ${STALE_PERIODS} periods), and the last Job's outcome and reason. ` +
     'Verdict ok/warn/crit: a failed last Job warns, a stale backup is crit.',
@@ -123,7 +123,7 @@ export default defineOp({
     const verdict = verdictOf(findings);
     const worst = findings[0];
     const summary = !backups.length
-      ? `no backup CronJobs found (looked for "${ctx.config.backups.match}" in names and labels${ctx.config.backups.cronJobs.length ? ', plus the configured ones' : ''})`
+      ? `no backup CronJobs found (looked for "${ctx.config.backups.match}" in names, labels and namespaces${ctx.config.backups.cronJobs.length ? ', plus the configured ones' : ''})`
       : worst
         ? `${findings.length} problem${findings.length === 1 ? '' : 's'} in ${backups.length} backups; worst: ${worst.namespace}/${worst.name} ${worst.reason}: ${worst.message}`
         : `${backups.length} backups, all recent`;

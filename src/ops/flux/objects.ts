@@ -83,6 +83,11 @@ function clip(text: string | undefined): string | undefined {
 }
 
 export function summarizeFluxObject(kind: FluxKind, obj: FluxObject, now: Date): FluxObjectSummary {
+  // An OCI HelmRepository is static: source-controller never reconciles it, so it has no Ready.
+  if (kind.kind === 'HelmRepository' && obj.spec.type === 'oci' && !condition(obj, 'Ready')) {
+    const base = { kind: kind.kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name };
+    return { ...base, ready: 'True', reason: 'Static', message: 'OCI Helm repository: static, not reconciled', suspended: obj.spec.suspend === true };
+  }
   const ready = condition(obj, 'Ready');
   const state = ready?.status === 'True' || ready?.status === 'False' ? ready.status : 'Unknown';
   const failingMs = state === 'False' ? ageMs(now, ready?.lastTransitionTime) : undefined;

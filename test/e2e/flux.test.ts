@@ -1,0 +1,211 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { configWith } from '../helpers/config.js';
+import { stdioClient } from '../helpers/mcp.js';
+import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
+
+interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string }
+interface FluxStatus {
+  verdict: string;
+  installed: boolean;
+  summary: string;
+  apis: Array<{ kind: string; version: string | null }>;
+  objects: Array<{ kind: string; namespace: string; name: string; ready: string; suspended: boolean; failingFor?: string }>;
+  findings: Finding[];
+}
+interface Reconciled { kind: string; namespace: string; name: string; requestedAt?: string; waited: boolean; ready: string; message?: string; sources?: Reconciled[] }
+interface Stored { metadata: { annotations?: Record<string, string> }; spec: { suspend?: boolean }; status: { lastHandledReconcileAt?: string; conditions?: Array<{ type: string; status: string }> } }
+
+const json = <T>(stdout: string) => JSON.parse(stdout) as T;
+
+describe('homelab flux status', () => {
+  let s: SandboxEnv;
+  beforeAll(async () => { s = await startSandboxEnv(); });
+  afterAll(async () => { await s?.sandbox.stop(); });
+
+  it('names the stuck immich release and the unauthorized ImageRepository, crit with exit 2', async () => {
+    const r = await runCli(['flux', 'status', '--json'], s.env);
+    expect(r.code).toBe(2);
+    const out = json<FluxStatus>(r.stdout);
+    expect(out.installed).toBe(true);
+    expect(out.objects.filter((o) => o.kind === 'Kustomization')).toHaveLength(27);
+    expect(out.objects.filter((o) => o.kind === 'HelmRelease')).toHaveLength(7);
+    const immich = out.findings.find((f) => f.kind === 'HelmRelease' && f.name === 'immich');
+    expect(immich).toMatchObject({ severity: 'crit', namespace: 'immich', reason: 'RetriesExhausted' });
+    expect(immich?.message).toContain('context deadline exceeded');
+    expect(immich?.message).toContain('failing for 16d');
+    expect(immich?.message).toContain('homelab flux heal helmrelease immich -n immich');
+    const image = out.findings.find((f) => f.kind === 'ImageRepository');
+    expect(image).toMatchObject({ severity: 'warn', namespace: 'tailscale', name: 'private-exit-node', reason: 'AuthenticationFailed' });
+    expect(image?.message).toContain('UNAUTHORIZED: authentication required');
+    expect(image?.message).toContain('no spec.secretRef');
+    expect(out.findings).toHaveLength(2);
+  });
+
+  it('reads the versions the cluster serves, from discovery', async () => {
+    const out = json<FluxStatus>((await runCli(['flux', 'status', '--json'], s.env)).stdout);
+    expect(out.apis).toEqual(expect.arrayContaining([
+      { kind: 'Kustomization', version: 'v1' },
+      { kind: 'HelmRelease', version: 'v2' },
+      { kind: 'GitRepository', version: 'v1' },
+      { kind: 'ImageRepository', version: 'v1' },
+    ]));
+  });
+
+  it('prints a table with the failing release and how long it has failed', async () => {
+    const r = await runCli(['flux', 'status', '--kind', 'helmrelease'], s.env);
+    expect(r.code).toBe(2);
+    expect(r.stdout.split('\n')[0]).toMatch(/^CRIT 1 problem in 7 HelmReleases; worst: HelmRelease immich\/immich RetriesExhausted/);
+    expect(r.stdout).toMatch(/HelmRelease\s+immich\s+immich\s+NotReady\s+\S+\s+16d/);
+  });
+
+  it('is part of homelab health, which names both problems', async () => {
+    const r = await runCli(['health', '--json'], s.env);
+    const out = json<{ findings: Finding[]; subsystems: Array<{ name: string; verdict: string; line: string }> }>(r.stdout);
+    expect(out.findings).toContainEqual(expect.objectContaining({ kind: 'HelmRelease', namespace: 'immich', name: 'immich', reason: 'RetriesExhausted' }));
+    expect(out.findings).toContainEqual(expect.objectContaining({ kind: 'ImageRepository', namespace: 'tailscale', name: 'private-exit-node', reason: 'AuthenticationFailed' }));
+    const flux = out.subsystems.find((x) => x.name === 'flux');
+    expect(flux?.verdict).toBe('crit');
+    expect(flux?.line).toMatch(/^flux: 2 problems in 27 Kustomizations, 7 HelmReleases, .*worst: HelmRelease immich\/immich RetriesExhausted/);
+    const table = await runCli(['health'], s.env);
+    expect(table.stdout).toMatch(/^CRIT flux: 2 problems/m);
+  });
+});
+
+describe('homelab flux on a cluster without Flux', () => {
+  it('says Flux is not installed, exit 0, no error', async () => {
+    const s = await startSandboxEnv({ scenario: 'no-flux' });
+    try {
+      const r = await runCli(['flux', 'status', '--json'], s.env);
+      expect(r.code).toBe(0);
+      const out = json<FluxStatus>(r.stdout);
+      expect(out).toMatchObject({ installed: false, verdict: 'ok', objects: [], findings: [] });
+      expect(out.summary).toContain('Flux is not installed');
+      const health = json<{ subsystems: Array<{ name: string }> }>((await runCli(['health', '--json'], s.env)).stdout);
+      expect(health.subsystems.map((x) => x.name)).not.toContain('flux');
+      const reconcile = await runCli(['flux', 'reconcile', 'kustomization', 'flux-system', '--yes'], s.env);
+      expect(reconcile.code).toBe(64);
+      expect(reconcile.stderr).toContain('Kustomization is not served by this cluster');
+    } finally {
+      await s.sandbox.stop();
+    }
+  });
+});
+
+describe('homelab flux reconcile, suspend and resume', () => {
+  let s: SandboxEnv;
+  beforeAll(async () => { s = await startSandboxEnv(); });
+  afterAll(async () => { await s?.sandbox.stop(); });
+  const stored = (resource: string, ns: string, name: string) => s.sandbox.store.get(resource, ns, name) as unknown as Stored;
+
+  it('annotates, waits until the controller handled the request, and reports Ready', async () => {
+    const r = await runCli(['flux', 'reconcile', 'kustomization', 'apps', '--yes', '--json'], s.env);
+    expect(r.code).toBe(0);
+    const out = json<Reconciled>(r.stdout);
+    expect(out).toMatchObject({ kind: 'Kustomization', namespace: 'flux-system', name: 'apps', waited: true, ready: 'True' });
+    const obj = stored('kustomizations.kustomize.toolkit.fluxcd.io', 'flux-system', 'apps');
+    expect(obj.metadata.annotations?.['reconcile.fluxcd.io/requestedAt']).toBe(out.requestedAt);
+    expect(obj.status.lastHandledReconcileAt).toBe(out.requestedAt);
+    expect(r.stderr).toContain('waiting for Kustomization flux-system/apps');
+  });
+
+  it('reconciles the source first with --with-source', async () => {
+    const r = await runCli(['flux', 'reconcile', 'kustomization', 'apps', '--with-source', '--yes', '--json'], s.env);
+    expect(r.code).toBe(0);
+    const out = json<Reconciled>(r.stdout);
+    expect(out.sources).toEqual([expect.objectContaining({ kind: 'GitRepository', namespace: 'flux-system', name: 'flux-system', ready: 'True', waited: true })]);
+    expect(stored('gitrepositories.source.toolkit.fluxcd.io', 'flux-system', 'flux-system').status.lastHandledReconcileAt).toBe(out.sources?.[0]?.requestedAt);
+  });
+
+  it('reports a reconcile that ends in failure as crit (exit 2), with the controller\'s message', async () => {
+    const r = await runCli(['flux', 'reconcile', 'imagerepository', 'private-exit-node', '-n', 'tailscale', '--yes'], s.env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/✗ ImageRepository tailscale\/private-exit-node failed: .*UNAUTHORIZED/);
+  });
+
+  it('sends the request without waiting with --no-wait', async () => {
+    const out = json<Reconciled>((await runCli(['flux', 'reconcile', 'helmrelease', 'jellyfin', '-n', 'jellyfin', '--no-wait', '--yes', '--json'], s.env)).stdout);
+    expect(out.waited).toBe(false);
+    expect(stored('helmreleases.helm.toolkit.fluxcd.io', 'jellyfin', 'jellyfin').metadata.annotations?.['reconcile.fluxcd.io/requestedAt']).toBe(out.requestedAt);
+  });
+
+  it('suspends, refuses to reconcile while suspended, reports it in status, and resumes', async () => {
+    const suspend = await runCli(['flux', 'suspend', 'helmrelease', 'uptime-kuma', '-n', 'uptime-kuma', '--yes'], s.env);
+    expect(suspend.code).toBe(0);
+    expect(stored('helmreleases.helm.toolkit.fluxcd.io', 'uptime-kuma', 'uptime-kuma').spec.suspend).toBe(true);
+    const refused = await runCli(['flux', 'reconcile', 'helmrelease', 'uptime-kuma', '-n', 'uptime-kuma', '--yes'], s.env);
+    expect(refused.code).toBe(64);
+    expect(refused.stderr).toContain('HelmRelease uptime-kuma/uptime-kuma is suspended');
+    expect(refused.stderr).toContain('homelab flux resume helmrelease uptime-kuma -n uptime-kuma');
+    const status = json<FluxStatus>((await runCli(['flux', 'status', '--json'], s.env)).stdout);
+    expect(status.findings).toContainEqual(expect.objectContaining({ name: 'uptime-kuma', reason: 'Suspended', severity: 'warn' }));
+    const resume = await runCli(['flux', 'resume', 'helmrelease', 'uptime-kuma', '-n', 'uptime-kuma', '--yes', '--json'], s.env);
+    expect(resume.code).toBe(0);
+    expect(json<Reconciled & { wasSuspended: boolean }>(resume.stdout)).toMatchObject({ wasSuspended: true, ready: 'True', waited: true });
+    expect(stored('helmreleases.helm.toolkit.fluxcd.io', 'uptime-kuma', 'uptime-kuma').spec.suspend).toBe(false);
+  });
+
+  it('asks for --yes off a terminal, and refuses bad kinds and names', async () => {
+    expect((await runCli(['flux', 'reconcile', 'kustomization', 'apps'], s.env)).code).toBe(64);
+    const kind = await runCli(['flux', 'reconcile', 'deployment', 'apps', '--yes'], s.env);
+    expect(kind.code).toBe(64);
+    expect(kind.stderr).toContain('KIND');
+    const name = await runCli(['flux', 'reconcile', 'kustomization', 'Apps;rm', '--yes'], s.env);
+    expect(name.code).toBe(64);
+    const missing = await runCli(['flux', 'reconcile', 'kustomization', 'nope', '--yes'], s.env);
+    expect(missing.code).toBe(69);
+    expect(missing.stderr).toContain('kustomizations "nope" not found in namespace flux-system');
+  });
+
+  it('refuses writes in read-only mode and outside the flux allow-list', async () => {
+    const readOnly = await configWith(s.sandbox, 'ro', { readOnly: true });
+    expect((await runCli(['flux', 'reconcile', 'kustomization', 'apps', '--yes', '--config', readOnly], s.env)).code).toBe(77);
+    const narrow = await configWith(s.sandbox, 'narrow', { allow: { flux: ['flux-system/*'] } });
+    const denied = await runCli(['flux', 'suspend', 'helmrelease', 'jellyfin', '-n', 'jellyfin', '--yes', '--config', narrow], s.env);
+    expect(denied.code).toBe(77);
+    expect(denied.stderr).toContain('jellyfin/jellyfin is not in the allow-list for flux (allowed: flux-system/*)');
+    expect((await runCli(['flux', 'reconcile', 'kustomization', 'apps', '--no-wait', '--yes', '--config', narrow], s.env)).code).toBe(0);
+  });
+});
+
+describe('homelab flux heal', () => {
+  let s: SandboxEnv;
+  beforeAll(async () => { s = await startSandboxEnv(); });
+  afterAll(async () => { await s?.sandbox.stop(); });
+  const release = () => s.sandbox.store.get('helmreleases.helm.toolkit.fluxcd.io', 'immich', 'immich') as unknown as Stored;
+
+  it('shows what it would do without --yes, and changes nothing', async () => {
+    const before = JSON.stringify(release());
+    const r = await runCli(['flux', 'heal', 'immich', '-n', 'immich'], s.env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('HelmRelease immich/immich is stuck (failing for 16d)');
+    expect(r.stdout).toMatch(/Would:\n {2}1\. suspend HelmRelease immich\/immich\n {2}2\. resume it/);
+    expect(r.stdout).toContain('Dry run: nothing changed');
+    expect(JSON.stringify(release())).toBe(before);
+  });
+
+  it('refuses a release that is not stuck', async () => {
+    const r = await runCli(['flux', 'heal', 'jellyfin', '-n', 'jellyfin', '--yes'], s.env);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('HelmRelease jellyfin/jellyfin is not stuck (Ready=True');
+  });
+
+  it('heals the stuck release over MCP (suspend, resume, wait) and says what it did', async () => {
+    const mcp = await stdioClient(s.env);
+    try {
+      const result = await mcp.client.callTool({ name: 'flux_heal', arguments: { name: 'immich', namespace: 'immich' } });
+      expect(result.isError).toBeFalsy();
+      const out = result.structuredContent as { dryRun: boolean; done: string[]; result?: { ready: string; message?: string } };
+      expect(out.dryRun).toBe(false);
+      expect(out.done[0]).toBe('suspend HelmRelease immich/immich');
+      expect(out.result?.ready).toBe('True');
+      expect(release().spec.suspend).toBe(false);
+      expect(release().status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+      expect(mcp.stderr()).toContain('"op":"flux_heal"');
+    } finally {
+      await mcp.close();
+    }
+    const status = json<FluxStatus>((await runCli(['flux', 'status', '--kind', 'helmrelease', '--json'], s.env)).stdout);
+    expect(status.findings).toEqual([]);
+  });
+});
