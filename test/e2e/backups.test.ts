@@ -74,7 +74,7 @@ describe('homelab backups', () => {
   });
 
   it('refuses while a Job of that CronJob is still running', async () => {
-    const config = await configWith(s.sandbox, 'allow-backups-2', { allow: { backupsTrigger: ['backups/jellyfin-config-backup'] } });
+    // Jobs in this sandbox take a minute, so the first is still running when the second is asked for.
     const slow = await startSandboxEnv({ delays: { job: 60_000 } });
     try {
       const slowConfig = await configWith(slow.sandbox, 'allow', { allow: { backupsTrigger: ['backups/*'] } });
@@ -87,7 +87,6 @@ describe('homelab backups', () => {
     } finally {
       await slow.sandbox.stop();
     }
-    expect(config).toContain('allow-backups-2');
   });
 
   it('triggers over MCP with the same allow-list', async () => {
