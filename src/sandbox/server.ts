@@ -155,6 +155,18 @@ function wantsTable(req: IncomingMessage): boolean {
   return accept.split(',').some((a) => /as=Table/.test(a) && /g=meta\.k8s\.io/.test(a) && /v=v1(beta1)?\b/.test(a));
 }
 
+/** PartialObjectMetadata(List): what clients ask for when only names, labels and annotations matter */
+function wantsMetadata(req: IncomingMessage): 'PartialObjectMetadata' | 'PartialObjectMetadataList' | undefined {
+  const accept = req.headers.accept ?? '';
+  for (const a of accept.split(',')) {
+    const as = /as=(PartialObjectMetadata(List)?)\b/.exec(a);
+    if (as && /g=meta\.k8s\.io/.test(a) && /v=v1\b/.test(a)) return as[1] as 'PartialObjectMetadata' | 'PartialObjectMetadataList';
+  }
+  return undefined;
+}
+
+const METADATA_TYPE = (as: string) => `application/json;as=${as};g=meta.k8s.io;v=v1`;
+
 function includeObject(q: URLSearchParams): IncludeObject {
   const v = q.get('includeObject');
   if (v === 'None' || v === 'Object' || v === 'Metadata') return v;
@@ -168,6 +180,14 @@ function output(x: Req, items: KubeObject[], isList: boolean, listMeta: Record<s
     x.res.setHeader('Content-Type', TABLE_TYPE);
     const tableMeta = isList ? listMeta : { resourceVersion: items[0]?.metadata.resourceVersion };
     return toTable(x.r, items.map((o) => present(x, o)), includeObject(x.q), x.ctx.now(), tableMeta);
+  }
+  const metadataAs = wantsMetadata(x.req);
+  if (metadataAs) {
+    // like the apiserver: a list asked for as PartialObjectMetadata(List) carries metadata only
+    const partial = (o: KubeObject) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata });
+    x.res.setHeader('Content-Type', METADATA_TYPE(isList ? 'PartialObjectMetadataList' : 'PartialObjectMetadata'));
+    if (!isList) return partial(items[0] as KubeObject);
+    return { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: listMeta, items: items.map(partial) };
   }
   if (!isList) return present(x, items[0] as KubeObject);
   return {

@@ -136,6 +136,20 @@ describe('sandbox API (pi-homelab)', () => {
     });
   });
 
+  describe('metadata-only lists', () => {
+    it('answers PartialObjectMetadataList without the objects\' data, for Secrets whose data must not travel', async () => {
+      const r = await api(sb, 'GET', '/api/v1/secrets?fieldSelector=type%3Dkubernetes.io%2Ftls', { accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json' });
+      expect(r.headers['content-type']).toContain('as=PartialObjectMetadataList');
+      const list = r.json() as { kind: string; items: Array<Record<string, unknown> & { kind: string; metadata: { name: string } }> };
+      expect(list.kind).toBe('PartialObjectMetadataList');
+      expect(list.items.length).toBeGreaterThan(0);
+      for (const item of list.items) {
+        expect(Object.keys(item).sort()).toEqual(['apiVersion', 'kind', 'metadata']);
+        expect(item.kind).toBe('PartialObjectMetadata');
+      }
+    });
+  });
+
   describe('tables', () => {
     it('answers a meta.k8s.io/v1 Table with the pod printer columns and PartialObjectMetadata rows', async () => {
       const r = await api(sb, 'GET', '/api/v1/namespaces/paperless/pods', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
