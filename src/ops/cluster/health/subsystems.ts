@@ -1,9 +1,11 @@
 import type { SubsystemCheck } from '../../shared/findings.js';
 import { fluxCheck } from '../../flux/status.js';
+import { certsCheck } from '../../certs/status.js';
+import { secretsCheck } from '../../secrets/status.js';
 import { backupsCheck } from '../../backups/status.js';
 
 /**
  * The platform subsystems `homelab health` summarises in one line each, when the cluster serves
  * them. Each is the same check its own status command runs.
  */
-export const SUBSYSTEMS: readonly SubsystemCheck[] = [fluxCheck, backupsCheck];
+export const SUBSYSTEMS: readonly SubsystemCheck[] = [fluxCheck, certsCheck, secretsCheck, backupsCheck];
