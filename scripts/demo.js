@@ -41,6 +41,8 @@ try {
   const crash = health.findings.find((f) => f.reason === 'CrashLoopBackOff');
   if (crash) await homelab(['logs', crash.name, '-n', crash.namespace, '--previous', '--tail', '15'], 'why did it crash?');
 
+  await homelab(['flux', 'status', '--kind', 'helmrelease'], 'GitOps: which release is stuck, and for how long');
+  await homelab(['flux', 'heal', 'immich', '-n', 'immich'], 'without --yes: only says what it would do');
   await homelab(['restart', 'kube-system/coredns', '--yes'], 'not in the allow-list: refused');
   await homelab(['restart', 'homepage/homepage', '--yes'], 'allow-listed: rolling restart');
 } finally {
