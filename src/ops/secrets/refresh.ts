@@ -91,10 +91,14 @@ export default defineOp({
     }
 
     ctx.log.progress(`waiting for ExternalSecret ${namespace}/${name} to refresh (force-sync=${forceSync})`);
-    // refreshTime has whole seconds: a refresh in the request's own second counts if the value moved.
+    // refreshTime has whole seconds, so two refreshes in one second leave it unchanged; the controller
+    // also records the annotations' hash it synced (syncedResourceVersion), which our patch changed.
     const floor = requestedS * 1000;
     const movedPast = (time: string | null | undefined, since: string | null | undefined) =>
       Boolean(time) && time !== since && Date.parse(time as string) >= floor;
+    const synced = (es: ExternalSecret) =>
+      movedPast(es.status.refreshTime, previousRefreshTime) ||
+      (Boolean(es.status.syncedResourceVersion) && es.status.syncedResourceVersion !== before.status.syncedResourceVersion && Date.parse(es.status.refreshTime ?? '') >= floor);
     const timeoutMs = (parseDuration(input.timeout) ?? 30) * 1000;
     const after = await pollUntil(
       async () => {
@@ -102,7 +106,7 @@ export default defineOp({
         const r = readyOf(es);
         // A failed fetch does not move refreshTime; the Ready condition turning False after the request says it.
         const failed = r.ready === 'False' && movedPast(r.since, readyOf(before).since);
-        return movedPast(es.status.refreshTime, previousRefreshTime) || failed ? es : undefined;
+        return synced(es) || failed ? es : undefined;
       },
       {
         timeoutMs,
@@ -113,7 +117,7 @@ export default defineOp({
     );
     const r = readyOf(after);
     const refreshTime = after.status.refreshTime ?? undefined;
-    return { ...base, waited: true, refreshed: movedPast(refreshTime, previousRefreshTime), refreshTime, ready: r.ready, reason: r.reason, message: r.message };
+    return { ...base, waited: true, refreshed: synced(after), refreshTime, ready: r.ready, reason: r.reason, message: r.message };
   },
   summarize: (out) => {
     const what = `ExternalSecret ${out.namespace}/${out.name}`;
