@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../core/config.js';
 import type { Logger, OpContext } from '../core/op.js';
 import type { AuditRecord } from '../core/run-op.js';
 import { KubeClient } from './kube/client.js';
+import { createServices } from './services.js';
 
 /** What a door knows about where it runs: its flags and environment. */
 export interface RuntimeOptions {
@@ -20,6 +21,8 @@ export interface Runtime {
   context: Omit<OpContext, 'signal'>;
   /** Where writes are recorded; each door adds its own sinks. */
   auditToFile(record: AuditRecord): Promise<void>;
+  /** Logs out of services and closes connections; call once when the process is done. */
+  close(): Promise<void>;
 }
 
 /**
@@ -33,10 +36,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     kubeconfig: options.kubeconfig ?? config.kubernetes.kubeconfig,
     context: options.context ?? config.kubernetes.context,
   });
+  const services = createServices({ config, env: options.env, log: options.log });
   return {
     config,
     configPath: path,
-    context: { kube, config, now: () => new Date(), log: options.log },
+    context: { kube, services, config, now: () => new Date(), log: options.log },
+    close: () => services.close(),
     async auditToFile(record) {
       if (config.audit.file) await appendFile(config.audit.file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
     },

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { z } from 'zod';
-import { durationSchema, namespacedNameSchema } from './schemas.js';
+import { durationSchema, namespaceSchema, namespacedNameSchema } from './schemas.js';
 import { UserError } from './errors.js';
 
 /** Where a secret comes from. The config never holds a secret's value. */
@@ -25,6 +25,18 @@ export function allowListAdmits(list: readonly string[], target: string): boolea
     return (ens === '*' || ens === ns) && (ename === '*' || ename === name);
   });
 }
+
+const serviceUrlSchema = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL')
+  .refine((u) => !new URL(u).username && !new URL(u).password, 'must not carry credentials: use the password/apiKey reference');
+
+/** What every HTTP service entry shares. */
+const serviceCommon = {
+  timeoutMs: z.number().int().min(100).max(600_000).default(10_000).describe('Per-request timeout'),
+  caFile: z.string().optional().describe('CA certificate (PEM) for a self-signed HTTPS service'),
+};
 
 /** The origin cluster's restartable apps; what a fresh install may restart before any config exists. */
 export const DEFAULT_RESTARTABLE = [
@@ -66,6 +78,70 @@ export const configSchema = z
       .object({ namespace: z.string().default('tailscale').describe('Namespace of the Tailscale operator') })
       .strict()
       .default({ namespace: 'tailscale' }),
+    // Home services: each is optional; one that is absent is reported as "not configured".
+    services: z
+      .object({
+        pihole: z
+          .object({
+            url: serviceUrlSchema.describe('Pi-hole v6 base URL, e.g. http://pihole.lan (the API is under /api)'),
+            password: secretRefSchema.optional().describe('Web or app password; omit when Pi-hole has none'),
+            ...serviceCommon,
+          })
+          .strict()
+          .optional(),
+        adguard: z
+          .object({
+            url: serviceUrlSchema.describe('AdGuard Home base URL, e.g. http://adguard.lan:3000'),
+            username: z.string().min(1),
+            password: secretRefSchema,
+            ...serviceCommon,
+          })
+          .strict()
+          .optional(),
+        jellyfin: z
+          .object({
+            url: serviceUrlSchema.describe('Jellyfin base URL, e.g. http://jellyfin.lan:8096'),
+            apiKey: secretRefSchema.describe('An API key (Dashboard → API Keys)'),
+            namespace: namespaceSchema.default('jellyfin').describe('Namespace of the Jellyfin pod (for its library database)'),
+            ...serviceCommon,
+          })
+          .strict()
+          .optional(),
+        immich: z
+          .object({
+            url: serviceUrlSchema.describe('Immich base URL, e.g. http://immich.lan:2283'),
+            apiKey: secretRefSchema.describe('An API key (Account settings → API keys); admin for server statistics'),
+            ...serviceCommon,
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({}),
+    dns: z
+      .object({ namespace: namespaceSchema.default('pihole').describe('Namespace of the Pi-hole and Unbound pods') })
+      .strict()
+      .default({ namespace: 'pihole' }),
+    nas: z
+      .object({
+        host: z.string().min(1).describe('NAS address or name'),
+        port: z.number().int().min(1).max(65535).default(22),
+        username: z.string().regex(/^[a-z_][a-z0-9_.-]*$/i, 'must be a user name'),
+        privateKey: secretRefSchema.describe('The SSH private key: {file: ~/.ssh/id_ed25519} or {env: NAME}'),
+        passphrase: secretRefSchema.optional(),
+        hostKey: z
+          .union([
+            z.object({ fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must be SHA256:<base64>, as ssh-keygen -lf prints it') }).strict(),
+            z.object({ knownHosts: z.string().min(1) }).strict(),
+          ])
+          .describe('How the NAS is recognised: its key fingerprint, or a known_hosts file. Required: first contact is refused.'),
+        roots: z.array(z.string().regex(/^\/./, 'must be an absolute path')).min(1).describe('Paths under which `nas touch` may act'),
+        volumes: z.array(z.string().regex(/^\/./, 'must be an absolute path')).default(['/volume1']).describe('Volumes `nas df` reports'),
+        connectTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
+        commandTimeoutMs: z.number().int().min(500).max(600_000).default(30_000),
+      })
+      .strict()
+      .optional(),
     health: z
       .object({
         restartWarn: z.number().int().min(1).default(5).describe('Restarts at which a container is reported'),

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Config } from './config.js';
 import type { KubePort } from './ports/kube.js';
+import type { ServicePorts } from './ports/services.js';
 
 export type Effect = 'read' | 'write';
 export type Verdict = 'ok' | 'warn' | 'crit';
@@ -29,6 +30,8 @@ export interface Logger {
 
 export interface OpContext {
   kube: KubePort;
+  /** Pi-hole, AdGuard, Jellyfin, Immich, the NAS: each undefined when not configured. */
+  services: ServicePorts;
   config: Config;
   /** Fires at the op's timeout or when the caller gives up (Ctrl-C, MCP cancel). */
   signal: AbortSignal;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseConfig } from '../../src/core/config.js';
+import { createServices } from '../../src/adapters/services.js';
 import { defineOp, type OpContext } from '../../src/core/op.js';
 import { runOp, type AuditRecord } from '../../src/core/run-op.js';
 import type { KubePort } from '../../src/core/ports/kube.js';
@@ -9,9 +10,11 @@ import type { KubePort } from '../../src/core/ports/kube.js';
 const unusedKube = { withSignal: () => unusedKube } as unknown as KubePort;
 
 function context(overrides: Partial<Record<string, unknown>> = {}): Omit<OpContext, 'signal'> {
+  const config = parseConfig(overrides);
   return {
     kube: unusedKube,
-    config: parseConfig(overrides),
+    services: createServices({ config, env: {}, log: { progress: () => {}, warn: () => {}, debug: () => {} } }),
+    config,
     now: () => new Date('2026-11-24T00:00:00Z'),
     log: { progress: () => {}, warn: () => {}, debug: () => {} },
   };

@@ -45,13 +45,14 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
       const input = inputFrom(op, flags, args);
       const dryRun = Boolean(options.dryRunUnlessYes && !flags.yes);
       if (dryRun) input.dryRun = true;
+      // Sessions (Pi-hole) are logged out and connections (SSH) closed however the op ends.
       const result = await runOp(op, input, {
         context: runtime.context,
         via: 'cli',
         fieldLabel: fieldLabelFor(op),
         audit: (record) => void runtime.auditToFile(record).catch((err: Error) => runtime.context.log.warn(`audit log not written: ${err.message}`)),
         confirm: writes && !dryRun ? (input) => this.confirm(options.confirm?.(input as z.output<I>) ?? `${op.title}?`, Boolean(flags.yes)) : undefined,
-      });
+      }).finally(() => runtime.close());
       const output = result.output as z.output<O>;
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);

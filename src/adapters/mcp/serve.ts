@@ -75,6 +75,7 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
     await server.connect(transport);
     process.stdin.on('end', () => void server.close());
     await closed;
+    await runtime.close();
     return;
   }
 
@@ -97,4 +98,5 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await runtime.close();
 }
