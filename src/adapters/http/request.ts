@@ -1,0 +1,143 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { Forbidden, NotFound, Timeout, Upstream, UserError, type HomelabError } from '../../core/errors.js';
+
+export interface HttpCall {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path under the service's base URL, e.g. /api/stats/summary (never carries a credential). */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** Credentials go here, never into the URL, so nothing that logs URLs can leak them. */
+  headers?: Record<string, string>;
+  json?: unknown;
+  /** Overrides the service's timeout (e.g. a gravity update that streams for minutes). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Upper bound on the answer's size. */
+  maxBytes?: number;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+export interface HttpServiceOptions {
+  /** "Pi-hole", "Jellyfin": how messages name it. */
+  name: string;
+  baseUrl: string;
+  timeoutMs: number;
+  caFile?: string;
+}
+
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+
+/**
+ * One HTTP service: base URL, timeouts on every call, TLS with an optional private CA, and
+ * network failures turned into one line that names the service and where it was looked for.
+ */
+export class HttpService {
+  private readonly ca: Buffer | undefined;
+
+  constructor(readonly options: HttpServiceOptions) {
+    try {
+      this.ca = options.caFile ? readFileSync(options.caFile) : undefined;
+    } catch (err) {
+      throw new UserError(`cannot read the CA file ${options.caFile} for ${options.name}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** The base URL without any path, for messages. */
+  get where(): string {
+    return this.options.baseUrl.replace(/\/+$/, '');
+  }
+
+  url(call: Pick<HttpCall, 'path' | 'query'>): URL {
+    const url = new URL(this.where + call.path);
+    for (const [k, v] of Object.entries(call.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  async request(call: HttpCall): Promise<HttpAnswer> {
+    const url = this.url(call);
+    const body = call.json === undefined ? undefined : JSON.stringify(call.json);
+    const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'homelab', ...call.headers };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      headers['Content-Length'] = String(Buffer.byteLength(body));
+    }
+    const timeoutMs = call.timeoutMs ?? this.options.timeoutMs;
+    const maxBytes = call.maxBytes ?? DEFAULT_MAX_BYTES;
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      const req = send(url, { method: call.method, headers, ca: this.ca, signal: call.signal }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) {
+            req.destroy(new Upstream(`${this.name} answered ${call.method} ${call.path} with more than ${Math.round(maxBytes / 1024)} KiB`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (err) => reject(this.networkError(err, call)));
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new Timeout(`${this.name} at ${this.where} did not answer ${call.method} ${call.path} within ${timeoutMs / 1000}s`)));
+      req.on('error', (err) => reject(this.networkError(err, call)));
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+  }
+
+  /** Parses a JSON answer; a non-JSON answer (a login page, a proxy's error) says so. */
+  json<T = unknown>(answer: HttpAnswer, call: Pick<HttpCall, 'method' | 'path'>): T {
+    try {
+      return JSON.parse(answer.text) as T;
+    } catch {
+      throw new Upstream(`${this.name} answered ${call.method} ${call.path} with something that is not JSON (HTTP ${answer.status}): is ${this.where} really ${this.name}?`);
+    }
+  }
+
+  /**
+   * The typed error for an HTTP refusal. `detail` is the service's own message; services with
+   * sessions handle 401 themselves before calling this.
+   */
+  httpError(answer: HttpAnswer, call: Pick<HttpCall, 'method' | 'path'>, detail?: string): HomelabError {
+    const what = `${this.name} refused ${call.method} ${call.path} (HTTP ${answer.status})${detail ? `: ${detail}` : ''}`;
+    switch (answer.status) {
+      case 401:
+        return new Forbidden(`${what}: wrong credentials or an expired session`, { hint: `check the ${this.name} password or API key the config points at` });
+      case 403:
+        return new Forbidden(`${what}: the credentials are not allowed to do this`);
+      case 404:
+        return new NotFound(`${what}: not found (is ${this.where} the right base URL, and the version supported?)`);
+      case 429: {
+        const retry = answer.headers['retry-after'];
+        return new Upstream(`${what}: rate limited${retry ? `, retry after ${retry}s` : ''}`, { hint: 'wait a moment before trying again' });
+      }
+      default:
+        return answer.status >= 500 ? new Upstream(`${what}: the service failed`) : new UserError(what);
+    }
+  }
+
+  private networkError(err: Error, call: HttpCall): Error {
+    if (err instanceof Upstream || err instanceof Timeout) return err;
+    if (err.name === 'AbortError' && call.signal?.aborted) return call.signal.reason instanceof Error ? call.signal.reason : err;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const at = `${this.name} at ${this.where}`;
+    if (code === 'ECONNREFUSED') return new Upstream(`${at} is unreachable: connection refused`, { hint: 'is it running, and is the URL in the config right?' });
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new Upstream(`${at} is unreachable: cannot resolve its host name`);
+    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT') return new Upstream(`${at} is unreachable (${code})`);
+    if (code === 'ECONNRESET') return new Upstream(`${at} closed the connection`);
+    if (/CERT|SSL|TLS|SELF_SIGNED/.test(code)) return new Upstream(`${at}: TLS error (${code})`, { hint: 'for a self-signed certificate, set caFile for this service in the config' });
+    return new Upstream(`${at}: ${err.message}`);
+  }
+}
