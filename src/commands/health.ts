@@ -28,14 +28,7 @@ export default commandFor(op, {
     if (out.subsystems.length) blocks.push(out.subsystems.map((s) => `${ui.verdict(s.verdict)} ${s.line}`).join('\n'));
     const p = out.pods;
     blocks.push(`Pods: ${p.total} total, ${p.running} running, ${p.pending} pending, ${p.succeeded} completed, ${p.failed} failed; ${p.withProblems} with problems`);
-    if (out.findings.length) {
-      blocks.push(
-        ui.table(
-          ['SEVERITY', 'KIND', 'NAMESPACE', 'NAME', 'REASON', 'MESSAGE'],
-          out.findings.map((f) => [ui.severity(f.severity), f.kind, f.namespace ?? '', f.name, f.reason, f.message]),
-        ),
-      );
-    }
+    if (out.findings.length) blocks.push(ui.findings(out.findings));
     if (out.events.length) {
       const now = Date.now();
       blocks.push(

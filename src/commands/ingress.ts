@@ -34,14 +34,7 @@ export default commandFor(op, {
       }),
     );
     if (rows.length) blocks.push(ui.table(['NAMESPACE', 'INGRESS', 'CLASS', 'HOST/PATH', 'BACKEND', 'READY', 'TLS'], rows));
-    if (out.findings.length) {
-      blocks.push(
-        ui.table(
-          ['SEVERITY', 'KIND', 'NAMESPACE', 'NAME', 'REASON', 'MESSAGE'],
-          out.findings.map((f) => [ui.severity(f.severity), f.kind, f.namespace ?? '', f.name, f.reason, f.message]),
-        ),
-      );
-    }
+    if (out.findings.length) blocks.push(ui.findings(out.findings));
     return blocks.join('\n\n');
   },
 });

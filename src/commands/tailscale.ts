@@ -39,14 +39,7 @@ export default commandFor(op, {
     }
     const missing = out.kinds.filter((k) => !k.served).map((k) => k.kind);
     if (missing.length) blocks.push(ui.c.dim(`not served by this operator version: ${missing.join(', ')}`));
-    if (out.findings.length) {
-      blocks.push(
-        ui.table(
-          ['SEVERITY', 'KIND', 'NAMESPACE', 'NAME', 'REASON', 'MESSAGE'],
-          out.findings.map((f) => [ui.severity(f.severity), f.kind, f.namespace ?? '', f.name, f.reason, f.message]),
-        ),
-      );
-    }
+    if (out.findings.length) blocks.push(ui.findings(out.findings));
     return blocks.join('\n\n');
   },
 });

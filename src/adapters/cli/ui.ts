@@ -8,6 +8,18 @@ export interface Ui {
   table(head: string[], rows: Array<Array<string | number | undefined>>): string;
   verdict(verdict: Verdict, text?: string): string;
   severity(severity: Verdict | 'warn' | 'crit'): string;
+  /** The findings table every status command ends with; '' when there are none. */
+  findings(findings: ReadonlyArray<FindingRow>): string;
+}
+
+/** A finding as the CLI shows it (the shape of src/ops/shared/findings.ts, without importing ops). */
+export interface FindingRow {
+  severity: 'warn' | 'crit';
+  kind: string;
+  namespace?: string;
+  name: string;
+  reason: string;
+  message: string;
 }
 
 export function colorEnabled(env: Record<string, string | undefined>, isTTY: boolean): boolean {
@@ -39,6 +51,13 @@ export function createUi(color: boolean): Ui {
     },
     severity(severity) {
       return paint[severity](severity);
+    },
+    findings(findings) {
+      if (!findings.length) return '';
+      return this.table(
+        ['SEVERITY', 'KIND', 'NAMESPACE', 'NAME', 'REASON', 'MESSAGE'],
+        findings.map((f) => [this.severity(f.severity), f.kind, f.namespace ?? '', f.name, f.reason, f.message]),
+      );
     },
   };
 }

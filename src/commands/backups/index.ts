@@ -21,7 +21,7 @@ export default commandFor(op, {
         ),
       );
     }
-    if (out.findings.length) blocks.push(ui.table(['SEVERITY', 'NAMESPACE', 'NAME', 'REASON', 'MESSAGE'], out.findings.map((f) => [ui.severity(f.severity), f.namespace, f.name, f.reason, f.message])));
+    if (out.findings.length) blocks.push(ui.findings(out.findings));
     return blocks.join('\n\n');
   },
 });

@@ -22,9 +22,7 @@ export default commandFor(op, {
         out.objects.map((o) => [o.kind, o.namespace, o.name, state(o.ready, o.suspended), shortRevision(o.revision), o.failingFor ?? '', o.ready === 'True' ? '' : (o.message ?? '')]),
       ),
     );
-    if (out.findings.length) {
-      blocks.push(ui.table(['SEVERITY', 'KIND', 'NAMESPACE', 'NAME', 'REASON', 'MESSAGE'], out.findings.map((f) => [ui.severity(f.severity), f.kind, f.namespace, f.name, f.reason, f.message])));
-    }
+    if (out.findings.length) blocks.push(ui.findings(out.findings));
     const missing = out.apis.filter((a) => !a.version).map((a) => a.kind);
     if (missing.length) blocks.push(ui.c.dim(`not served here: ${missing.join(', ')}`));
     return blocks.join('\n\n');

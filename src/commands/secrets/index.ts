@@ -46,14 +46,7 @@ export default commandFor(op, {
         ),
       );
     }
-    if (out.findings.length) {
-      blocks.push(
-        ui.table(
-          ['SEVERITY', 'KIND', 'NAMESPACE', 'NAME', 'REASON', 'MESSAGE'],
-          out.findings.map((f) => [ui.severity(f.severity), f.kind, f.namespace ?? '', f.name, f.reason, f.message]),
-        ),
-      );
-    }
+    if (out.findings.length) blocks.push(ui.findings(out.findings));
     return blocks.join('\n\n');
   },
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { OpContext } from '../../core/op.js';
 import type { ResourceRef } from '../../core/ports/kube.js';
 import { UserError } from '../../core/errors.js';
+import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
 
 /**
  * The Flux kinds homelab knows, written once: reconcile, suspend and resume are generic over this
@@ -68,4 +69,13 @@ export async function refFor(ctx: OpContext, kind: FluxKind, namespace?: string)
     });
   }
   return { group: kind.group, version, resource: kind.resource, namespace };
+}
+
+/** The KIND NAME [-n NS] input every per-object Flux op takes. */
+export function fluxObjectInput<K extends z.ZodType>(kind: K) {
+  return {
+    kind,
+    name: objectNameSchema.describe('Name of the object'),
+    namespace: namespaceSchema.default('flux-system').describe('Namespace of the object'),
+  };
 }

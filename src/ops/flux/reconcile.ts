@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { defineOp, type OpContext } from '../../core/op.js';
-import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
 import { parseObject } from '../shared/k8s.js';
-import { FLUX_KINDS, reconcilableKindSchema, refFor, servedVersion } from './kinds.js';
+import { FLUX_KINDS, fluxObjectInput, reconcilableKindSchema, refFor, servedVersion } from './kinds.js';
 import { fluxObjectSchema, summarizeFluxObject, type FluxObject } from './objects.js';
 import { awaitReconcile, describeTarget, reconcileResultSchema, refuseSuspended, requestReconcile, resolveTarget, resultOf, waitInput, type FluxTarget, type ReconcileResult } from './request.js';
 
@@ -55,9 +54,7 @@ export default defineOp({
   effect: 'write',
   input: z
     .object({
-      kind: reconcilableKindSchema,
-      name: objectNameSchema.describe('Name of the object'),
-      namespace: namespaceSchema.default('flux-system').describe('Namespace of the object'),
+      ...fluxObjectInput(reconcilableKindSchema),
       withSource: z.boolean().default(false).describe('Reconcile its source first'),
       ...waitInput,
     })

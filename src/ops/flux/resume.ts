@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
-import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
 import { summarizeFluxObject } from './objects.js';
-import { suspendableKindSchema } from './kinds.js';
+import { fluxObjectInput, suspendableKindSchema } from './kinds.js';
 import { awaitReconcile, describeTarget, reconcileResultSchema, requestReconcile, resolveTarget, resultOf, waitInput } from './request.js';
 import { suspendRbac } from './suspend.js';
 
@@ -15,9 +14,7 @@ export default defineOp({
   effect: 'write',
   input: z
     .object({
-      kind: suspendableKindSchema,
-      name: objectNameSchema.describe('Name of the object'),
-      namespace: namespaceSchema.default('flux-system').describe('Namespace of the object'),
+      ...fluxObjectInput(suspendableKindSchema),
       ...waitInput,
     })
     .strict(),

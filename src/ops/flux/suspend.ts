@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
-import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
-import { FLUX_KINDS, SUSPENDABLE, suspendableKindSchema } from './kinds.js';
+import { FLUX_KINDS, SUSPENDABLE, fluxObjectInput, suspendableKindSchema } from './kinds.js';
 import { describeTarget, resolveTarget } from './request.js';
 
 export const suspendRbac = FLUX_KINDS.filter((k) => (SUSPENDABLE as readonly string[]).includes(k.key)).map((k) => ({ apiGroup: k.group, resource: k.resource, verbs: ['get', 'patch'] as const }));
@@ -16,9 +15,7 @@ export default defineOp({
   effect: 'write',
   input: z
     .object({
-      kind: suspendableKindSchema,
-      name: objectNameSchema.describe('Name of the object'),
-      namespace: namespaceSchema.default('flux-system').describe('Namespace of the object'),
+      ...fluxObjectInput(suspendableKindSchema),
     })
     .strict(),
   output: z.object({
