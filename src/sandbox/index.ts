@@ -21,6 +21,7 @@ import { createHandler, type ServerContext } from './server.js';
 import { ObjectStore } from './store.js';
 import { makeTls } from './tls.js';
 import { handleUpgrade } from './upgrade.js';
+import { startServices, type Services, type ServicesOptions, type StartedServices } from './services/index.js';
 
 export type { PolicyRule } from './rbac.js';
 export type { Scenario, ParsedScenario } from './scenario.js';
@@ -30,6 +31,8 @@ export type { Controller, ControllerHost } from './controllers.js';
 export type { ControllerDelays } from './operators.js';
 export type { KubeObject } from './types.js';
 export { generateScenario } from './generate.js';
+export type { Services, ServicesOptions, ServiceName } from './services/index.js';
+export { FakePihole } from './services/index.js';
 
 export interface SandboxOptions {
   scenario?: string;          // a name under <package root>/scenarios (default 'pi-homelab') or a path to a .yaml file
@@ -41,6 +44,8 @@ export interface SandboxOptions {
   now?: () => Date;           // clock (relative times in the scenario are resolved against it at start)
   /** how long the simulated add-on controllers take, in ms (tests shorten them): Flux reconcile 300, Job run 500, ExternalSecret sync 200 */
   delays?: Partial<ControllerDelays>;
+  /** the fake home services: Jellyfin flavour, Pi-hole limits, and which fakes not to start */
+  services?: ServicesOptions;
 }
 
 export interface Sandbox {
@@ -49,6 +54,7 @@ export interface Sandbox {
   token: string;              // bearer token in the kubeconfig
   caPem: string;
   store: ObjectStore;         // in-process access for tests: get/list/put objects
+  services: Services;         // the fake home services that run (per the scenario's services: section)
   stop(): Promise<void>;      // closes server and all sockets; idempotent
 }
 
@@ -117,20 +123,31 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   }));
   const userConfig = scenario.config ?? {};
   const kube = typeof userConfig.kubernetes === 'object' && userConfig.kubernetes !== null ? userConfig.kubernetes : {};
-  writePrivate(configPath, YAML.stringify({ ...userConfig, kubernetes: { ...kube, kubeconfig: kubeconfigPath, context: CONTEXT_NAME } }));
+  let side: StartedServices;
+  try {
+    // the fakes listen on 127.0.0.1 only, whatever the API server's host
+    side = await startServices(scenario.services, opts.services ?? {}, dir, now, '127.0.0.1');
+  } catch (e) {
+    server.close();
+    for (const s of sockets) s.destroy();
+    throw e;
+  }
+  const userServices = typeof userConfig.services === 'object' && userConfig.services !== null ? userConfig.services : {};
+  const serviceConfig = side.config ? { services: { ...userServices, ...side.config }, dns: { namespace: 'pihole' } } : {};
+  writePrivate(configPath, YAML.stringify({ ...userConfig, kubernetes: { ...kube, kubeconfig: kubeconfigPath, context: CONTEXT_NAME }, ...serviceConfig }));
 
   const controllers = startControllers(store, [...DEFAULT_CONTROLLERS, ...OPERATOR_CONTROLLERS], now, { ...DEFAULT_DELAYS, ...(opts.delays ?? {}) });
   let stopping: Promise<void> | undefined;
   return {
-    url, dir, kubeconfigPath, configPath, token, caPem: tls.caPem, store,
+    url, dir, kubeconfigPath, configPath, token, caPem: tls.caPem, store, services: side.services,
     stop() {
-      stopping ??= new Promise<void>((resolve) => {
+      stopping ??= Promise.all([side.stop(), new Promise<void>((resolve) => {
         controllers.stop();
         for (const w of watches) w.end();
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
         server.closeAllConnections?.();
-      });
+      })]).then(() => undefined);
       return stopping;
     },
   };

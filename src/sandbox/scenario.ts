@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isTimeSpec } from './time.js';
+import { servicesScenario } from './services/index.js';
 
 const time = z.string().refine(isTimeSpec, { message: 'expected a time: relative like -5m / -16d, "now", or RFC3339' });
 const quantity = z.union([z.string(), z.number()]).transform(String);
@@ -300,6 +301,8 @@ export const scenarioSchema = z.strictObject({
   logs: z.array(rawLogs).default([]),
   /** the homelab config mapping, written verbatim into homelab.yaml */
   config: z.record(z.string(), z.unknown()).nullish(),
+  /** fake home services (Pi-hole, AdGuard, Jellyfin, Immich) and their state; absent = not started */
+  services: servicesScenario.optional(),
 });
 export type Scenario = z.input<typeof scenarioSchema>;
 export type ParsedScenario = z.output<typeof scenarioSchema>;
