@@ -16,11 +16,12 @@ import { DEFAULT_DELAYS, OPERATOR_CONTROLLERS, type ControllerDelays } from './o
 import { BUILTIN_RESOURCES, customResource, KindRegistry, type ResourceDef } from './kinds.js';
 import { LogBook } from './logs.js';
 import { Authorizer, type PolicyRule } from './rbac.js';
-import { loadScenarioFile, parseScenario, type ParsedScenario, type Scenario } from './scenario.js';
+import { loadScenarioFile, parseScenario, scenariosDir, type ParsedScenario, type Scenario } from './scenario.js';
 import { createHandler, type ServerContext } from './server.js';
 import { ObjectStore } from './store.js';
 import { makeTls } from './tls.js';
 import { handleUpgrade } from './upgrade.js';
+import { startExec, type SandboxExecOptions } from './exec/index.js';
 import { startServices, type Services, type ServicesOptions, type StartedServices } from './services/index.js';
 
 export type { PolicyRule } from './rbac.js';
@@ -32,7 +33,7 @@ export type { ControllerDelays } from './operators.js';
 export type { KubeObject } from './types.js';
 export { generateScenario } from './generate.js';
 export type { Services, ServicesOptions, ServiceName } from './services/index.js';
-export { FakePihole } from './services/index.js';
+export { FakePihole, FakeAdguard, FakeJellyfin, FakeImmich, type JellyfinItem, type JellyfinFlavour } from './services/index.js';
 
 export interface SandboxOptions {
   scenario?: string;          // a name under <package root>/scenarios (default 'pi-homelab') or a path to a .yaml file
@@ -46,6 +47,8 @@ export interface SandboxOptions {
   delays?: Partial<ControllerDelays>;
   /** the fake home services: Jellyfin flavour, Pi-hole limits, and which fakes not to start */
   services?: ServicesOptions;
+  /** pods/exec: extra scripted rules (tried first) and `v5: false` to serve v4 only */
+  exec?: SandboxExecOptions;
 }
 
 export interface Sandbox {
@@ -98,7 +101,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const sockets = new Set<Socket>();
   server.on('secureConnection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-  server.on('upgrade', (req, socket: Socket, head: Buffer) => handleUpgrade(ctx, req, socket, head));
+  const exec = await startExec(scenario.exec, opts.exec, scenariosDir());
+  server.on('upgrade', (req, socket: Socket, head: Buffer) => handleUpgrade(ctx, req, socket, head, exec));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolve(); });

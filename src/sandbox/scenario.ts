@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isTimeSpec } from './time.js';
+import { execScenarioSchema } from './exec/rules.js';
 import { servicesScenario } from './services/index.js';
 
 const time = z.string().refine(isTimeSpec, { message: 'expected a time: relative like -5m / -16d, "now", or RFC3339' });
@@ -299,6 +300,8 @@ export const scenarioSchema = z.strictObject({
   externalSecrets: z.array(externalSecretSpec).default([]),
   events: z.array(eventSpec).default([]),
   logs: z.array(rawLogs).default([]),
+  /** scripted answers of pods/exec (exec/rules.ts): inline rules and files of rules under the scenarios dir */
+  exec: execScenarioSchema.optional(),
   /** the homelab config mapping, written verbatim into homelab.yaml */
   config: z.record(z.string(), z.unknown()).nullish(),
   /** fake home services (Pi-hole, AdGuard, Jellyfin, Immich) and their state; absent = not started */
