@@ -1,9 +1,10 @@
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject, KubePort, ListOptions, LogOptions, PatchType, ResourceRef } from '../../core/ports/kube.js';
+import type { ExecOptions, ExecResult, KubeObject, KubePort, ListOptions, LogOptions, PatchType, ResourceRef } from '../../core/ports/kube.js';
 import { Timeout, Upstream, UserError, isHomelabError } from '../../core/errors.js';
 import { translateHttpError, translateNetworkError, type RequestIntent } from './errors.js';
+import { execInPod } from './exec.js';
 
 export interface KubeConnectOptions {
   /** --kubeconfig or the config file's kubernetes.kubeconfig; else KUBECONFIG, ~/.kube/config, in-cluster. */
@@ -173,6 +174,15 @@ export class KubeClient implements KubePort {
     const answer = await this.call('GET', resourcePath(ref, pod, 'log'), { query, accept: 'text/plain' }, intent);
     if (answer.status >= 400) throw translateHttpError(answer.status, answer.text, intent);
     return answer.text;
+  }
+
+  async exec(namespace: string, pod: string, container: string | undefined, argv: string[], options: ExecOptions): Promise<ExecResult> {
+    const conn = await this.conn();
+    const server = conn.server.origin + conn.server.pathname.replace(/\/$/, '');
+    (this.sharedWith ?? this).serverUrl = server;
+    const signals = [options.signal, this.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    return execInPod({ kc: conn.kc, server, agent: conn.agent, tls: conn.tls }, { namespace, pod, container, argv }, options, signal);
   }
 
   async servedVersions(group: string): Promise<string[]> {

@@ -57,6 +57,29 @@ export interface LogOptions {
   limitBytes?: number;
 }
 
+/** The sub-protocols of pods/exec over WebSocket this port speaks; v5 can half-close stdin. */
+export type ExecProtocol = 'v5.channel.k8s.io' | 'v4.channel.k8s.io';
+
+export interface ExecOptions {
+  /** Sent on the stdin channel, then closed (v5); omitted = the command gets no stdin. */
+  stdin?: string;
+  /** The command must finish within this; the socket is terminated when it does not. */
+  timeoutMs: number;
+  /** Cap on each of stdout and stderr; the rest is read and dropped, and flagged in `truncated`. */
+  maxBytes: number;
+  /** Stops the command (the socket is terminated); on top of the view's own signal. */
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** The real exit code from the channel-3 Status (0 on Success). */
+  exitCode: number;
+  truncated: { stdout: boolean; stderr: boolean };
+  protocol: ExecProtocol;
+}
+
 export interface KubePort {
   /** The API server URL once connected, for messages. */
   readonly server: string;
@@ -68,6 +91,13 @@ export interface KubePort {
   create(ref: ResourceRef, body: KubeObject): Promise<KubeObject>;
   patch(ref: ResourceRef, name: string, body: unknown, type: PatchType): Promise<KubeObject>;
   logs(namespace: string, pod: string, options: LogOptions): Promise<string>;
+  /**
+   * Runs an argument vector in a container (pods/exec over WebSocket; needs `get` and `create` on
+   * pods/exec). No shell is involved: each element is one argv entry. `container` undefined = the
+   * pod's only container. A non-zero exit is a result, not an error; a refused upgrade, a missing
+   * pod, a command that could not start, a timeout or an abort are errors.
+   */
+  exec(namespace: string, pod: string, container: string | undefined, argv: string[], options: ExecOptions): Promise<ExecResult>;
   /** Versions of an API group the server serves, preferred first; [] when the group is not installed. */
   servedVersions(group: string): Promise<string[]>;
   /** Whether a group/version serves a resource (a metrics API may be registered but unavailable). */
