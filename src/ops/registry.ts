@@ -14,6 +14,9 @@ import secretsStatus from './secrets/status.js';
 import secretsRefresh from './secrets/refresh.js';
 import ingressStatus from './ingress/status.js';
 import tailscaleStatus from './tailscale/status.js';
+import mediaStatus from './media/status.js';
+import jellyfinScan from './media/scan.js';
+import jellyfinFix from './media/fix.js';
 
 /**
  * Every operation homelab has; the one place a new op is added. Both doors serve exactly this
@@ -39,6 +42,10 @@ export const ops: readonly AnyOp[] = [
   secretsRefresh,
   ingressStatus,
   tailscaleStatus,
+  // media
+  mediaStatus,
+  jellyfinScan,
+  jellyfinFix,
 ];
 
 export function findOp(name: string): AnyOp | undefined {

@@ -1,5 +1,53 @@
-/** What ops need from Immich; implemented in src/adapters/http/immich.ts. (Filled in by the issue-4 work.) */
+/**
+ * What ops need from Immich (its current API, server ≥ 1.118: `/api/server/*`; the old
+ * `/api/server-info/*` paths were removed); implemented in src/adapters/http/immich.ts.
+ * Every call takes the op's AbortSignal.
+ */
+
+export interface ImmichAbout {
+  /** As Immich prints it, e.g. "v3.2.2". */
+  version: string;
+  build?: string;
+}
+
+export interface ImmichUserUsage {
+  userId: string;
+  userName: string;
+  photos: number;
+  videos: number;
+  /** Bytes. */
+  usage: number;
+  quotaSizeInBytes?: number | null;
+}
+
+export interface ImmichStatistics {
+  photos: number;
+  videos: number;
+  /** Bytes. */
+  usage: number;
+  usagePhotos?: number;
+  usageVideos?: number;
+  usageByUser: ImmichUserUsage[];
+}
+
+export interface ImmichStorage {
+  /** Human readable, as Immich prints them ("1.8 TiB"). */
+  diskSize: string;
+  diskUse: string;
+  diskAvailable: string;
+  diskSizeRaw: number;
+  diskUseRaw: number;
+  diskAvailableRaw: number;
+  diskUsagePercentage: number;
+}
+
 export interface ImmichPort {
-  /** Where it is, for messages. */
+  /** Where it is (the base URL), for messages. */
   readonly target: string;
+  /** GET /api/server/about (any user's key): the version; also proves the key works. */
+  about(signal: AbortSignal): Promise<ImmichAbout>;
+  /** GET /api/server/statistics: needs an admin key (Forbidden otherwise). */
+  statistics(signal: AbortSignal): Promise<ImmichStatistics>;
+  /** GET /api/server/storage. */
+  storage(signal: AbortSignal): Promise<ImmichStorage>;
 }

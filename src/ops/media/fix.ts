@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { defineOp } from '../../core/op.js';
+import { NotFound, Timeout, UserError } from '../../core/errors.js';
+import { hasMetadata, jellyfinIdSchema, type JellyfinItem } from '../../core/ports/jellyfin.js';
+import { pollUntil } from '../shared/wait.js';
+import { requireJellyfin } from './jellyfin.js';
+import { LOOKUP_TYPES, STRATEGIES, isExactMatch, lookUp, type Candidate } from './lookup.js';
+
+const itemSchema = z.object({
+  id: z.string().describe('Item id (32 hex digits)'),
+  name: z.string(),
+  type: z.string(),
+  year: z.number().optional(),
+  path: z.string().optional(),
+  hasMetadata: z.boolean().describe('false: never refreshed (DateLastRefreshed empty), which hides a series in the UI'),
+});
+
+function view(item: JellyfinItem) {
+  return { id: item.id, name: item.name, type: item.type, year: item.year, path: item.path, hasMetadata: hasMetadata(item) };
+}
+
+export default defineOp({
+  name: 'jellyfin_fix',
+  title: 'Fix a Jellyfin item without metadata',
+  description:
+    'The fix for a series or movie that is on disk and in Jellyfin\'s database but has no metadata (never refreshed: ' +
+    'DateLastRefreshed empty), which the UI hides and a normal search may not find. Finds it by title — with the API ' +
+    'search and among the items the API says lack metadata (no overview, no TMDb/IMDb/TVDb id), matched by name and ' +
+    'folder name — or by id, then queues a full metadata and image refresh (replaceAll also replaces existing ' +
+    'metadata) and waits up to `wait` seconds for the metadata to appear. Several matches: lists them and refreshes ' +
+    'none, unless exactly one has the exact title (case-insensitive). Returns the matches, the item refreshed and ' +
+    'whether its metadata is there yet.',
+  effect: 'write',
+  input: z
+    .object({
+      title: z.string().min(1).max(200).optional().describe('The title to look for (series or movie)'),
+      id: jellyfinIdSchema.optional().describe('The item id instead of a title: a GUID, 32 hex digits with or without dashes'),
+      replaceAll: z.boolean().default(false).describe('Replace all metadata, not only fill in what is missing'),
+      wait: z.number().int().min(0).max(300).default(30).describe('Seconds to wait for the metadata to appear (0: do not wait)'),
+    })
+    .strict(),
+  output: z.object({
+    outcome: z.enum(['refreshed', 'ambiguous']),
+    lookedIn: z.array(z.string()).describe('Where the title was looked for'),
+    matches: z.array(itemSchema.extend({ foundBy: z.array(z.string()) })),
+    refreshed: itemSchema
+      .extend({
+        replaceAllMetadata: z.boolean(),
+        metadata: z.enum(['present', 'pending']).describe('pending: still missing when the wait ended (the refresh goes on)'),
+        overview: z.string().optional(),
+        providerIds: z.record(z.string(), z.string()),
+        dateLastRefreshed: z.string().nullable().optional(),
+      })
+      .optional(),
+  }),
+  args: ['title'],
+  hints: { destructive: false, idempotent: true },
+  rbac: [],
+  timeoutMs: 6 * 60_000,
+  async run(ctx, input) {
+    if ((input.title === undefined) === (input.id === undefined)) {
+      throw new UserError('give either a TITLE or --id, not both and not neither', { hint: 'e.g. homelab jellyfin fix "Better Off Ted", or --id f27caa37e5142225cceded48f6553502' });
+    }
+    const jf = await requireJellyfin(ctx);
+    let target: JellyfinItem;
+    let matches: Candidate[] = [];
+    let lookedIn: string[];
+    if (input.id) {
+      lookedIn = [`item ${input.id} (GET /Items?ids=)`];
+      const { items } = await jf.items({ ids: [input.id], limit: 1 }, ctx.signal);
+      const item = items[0];
+      if (!item) throw new NotFound(`Jellyfin at ${jf.target} has no item with id ${input.id}`);
+      target = item;
+      matches = [{ item, foundBy: ['id'] }];
+    } else {
+      const title = input.title as string;
+      lookedIn = STRATEGIES.map((s) => s.where);
+      ctx.log.progress(`◎ looking for "${title}" in Jellyfin at ${jf.target}`);
+      matches = await lookUp(ctx, jf, title);
+      if (!matches.length) {
+        throw new NotFound(`no ${LOOKUP_TYPES.join(' or ')} matching "${title}" in Jellyfin at ${jf.target}; looked in ${lookedIn.join('; and ')}`, {
+          hint: 'the library database itself (through the Jellyfin pod) is not searched yet; check the spelling, or find the id in the Jellyfin UI and pass --id',
+        });
+      }
+      const exact = matches.filter((m) => isExactMatch(m.item, title));
+      const chosen = matches.length === 1 ? matches[0] : exact.length === 1 ? exact[0] : undefined;
+      if (!chosen) {
+        return { outcome: 'ambiguous' as const, lookedIn, matches: matches.map((m) => ({ ...view(m.item), foundBy: m.foundBy })) };
+      }
+      target = chosen.item;
+    }
+
+    const before = target;
+    ctx.log.progress(`► queueing a full metadata refresh of ${before.type} "${before.name}" (${before.id})${input.replaceAll ? ', replacing all metadata' : ''}`);
+    await jf.refreshItem(before.id, { metadata: 'FullRefresh', images: 'FullRefresh', replaceAllMetadata: input.replaceAll }, ctx.signal);
+    let after = before;
+    let metadata: 'present' | 'pending' = 'pending';
+    if (input.wait > 0) {
+      ctx.log.progress(`◎ waiting up to ${input.wait}s for its metadata`);
+      try {
+        after = await pollUntil(
+          async () => {
+            const now = (await jf.items({ ids: [before.id], limit: 1 }, ctx.signal)).items[0];
+            if (!now || !hasMetadata(now)) return undefined;
+            // An item that had metadata is done when Jellyfin records the new refresh (when it says when).
+            const fresh = !hasMetadata(before) || now.dateLastRefreshed === undefined || now.dateLastRefreshed !== before.dateLastRefreshed;
+            return fresh ? now : undefined;
+          },
+          { timeoutMs: input.wait * 1000, intervalMs: 1000, signal: ctx.signal, describe: () => 'metadata did not appear in time' },
+        );
+        metadata = 'present';
+      } catch (err) {
+        if (!(err instanceof Timeout)) throw err;
+        after = (await jf.items({ ids: [before.id], limit: 1 }, ctx.signal)).items[0] ?? before;
+      }
+    }
+    return {
+      outcome: 'refreshed' as const,
+      lookedIn,
+      matches: matches.map((m) => ({ ...view(m.item), foundBy: m.foundBy })),
+      refreshed: {
+        ...view(after),
+        hasMetadata: hasMetadata(after),
+        replaceAllMetadata: input.replaceAll,
+        metadata,
+        overview: after.overview,
+        providerIds: after.providerIds,
+        dateLastRefreshed: after.dateLastRefreshed,
+      },
+    };
+  },
+  summarize: (out) => {
+    if (out.outcome === 'ambiguous') {
+      return { verdict: 'warn', line: `${out.matches.length} items match and none has exactly that title; nothing refreshed: ${out.matches.map((m) => `${m.name}${m.year ? ` (${m.year})` : ''} ${m.id}`).join(', ')}` };
+    }
+    const r = out.refreshed;
+    if (!r) return { verdict: 'ok', line: 'nothing refreshed' };
+    const what = `${r.type} "${r.name}"${r.year ? ` (${r.year})` : ''}`;
+    return r.metadata === 'present'
+      ? { verdict: 'ok', line: `refreshed ${what}: metadata present${Object.keys(r.providerIds).length ? ` (${Object.entries(r.providerIds).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}` }
+      : { verdict: 'warn', line: `queued a full refresh of ${what}; its metadata had not appeared when the wait ended (Jellyfin keeps working on it)` };
+  },
+});
