@@ -180,7 +180,8 @@ describe('fake Pi-hole v6', () => {
     expect((r.chunks.at(-1) ?? 0) - (r.chunks[0] ?? 0)).toBeGreaterThan(500);
     expect(r.text).toContain('[i] ');
     expect(r.text).toContain('[✓] ');
-    const sum = (await http(base, 'GET', '/api/stats/summary', h)).json();
+    // this sandbox's sessions time out after 1 s of inactivity: log in again after the ~1 s stream
+    const sum = (await http(base, 'GET', '/api/stats/summary', { headers: { 'X-FTL-SID': await login() } })).json();
     expect((sum.gravity as { domains_being_blocked: number }).domains_being_blocked).toBe(221069);
     expect((sum.gravity as { last_update: number }).last_update).toBeGreaterThan(Date.now() / 1000 - 60);
   });
@@ -200,5 +201,173 @@ describe('services disabled and a scenario without them', () => {
   it('can start with blocking disabled', async () => {
     const sb = await startSandbox({ services: { pihole: { blocking: false }, disable: ['adguard', 'jellyfin', 'immich'] } });
     try { expect(sb.services.pihole?.blockingState()).toBe('disabled'); } finally { await sb.stop(); }
+  });
+});
+
+describe('fake AdGuard Home, Jellyfin and Immich (pi-homelab)', () => {
+  let sb: Sandbox;
+  beforeAll(async () => { sb = await startSandbox({ services: { disable: ['pihole'] } }); });
+  afterAll(async () => { await sb?.stop(); });
+
+  it('writes all of them into homelab.yaml, parsed by the product, secrets 0600', () => {
+    const cfg = parseConfig(parse(readFileSync(sb.configPath, 'utf8')));
+    expect(cfg.services.pihole).toBeUndefined();
+    expect(cfg.services.adguard).toMatchObject({ url: sb.services.adguard!.url, username: 'admin' });
+    expect(cfg.services.jellyfin).toMatchObject({ url: sb.services.jellyfin!.url, namespace: 'jellyfin' });
+    expect(cfg.services.immich?.url).toBe(sb.services.immich!.url);
+    for (const ref of [cfg.services.adguard!.password, cfg.services.jellyfin!.apiKey, cfg.services.immich!.apiKey]) {
+      const file = (ref as { file: string }).file;
+      expect(file.startsWith(`${sb.dir}/secrets/`)).toBe(true);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    }
+  });
+
+  it('AdGuard: 401 with an empty body without or with bad Basic credentials; status, stats, querylog, filtering', async () => {
+    const ag = sb.services.adguard!;
+    const basic = (u: string, p: string): Record<string, string> => ({ Authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
+    for (const headers of [{}, basic('admin', 'wrong')]) {
+      const r = await http(ag.url, 'GET', '/control/status', { headers });
+      expect(r.status).toBe(401);
+      expect(r.text).toBe('');
+    }
+    const h = { headers: basic(ag.username, ag.password) };
+    expect((await http(ag.url, 'GET', '/control/status', h)).json()).toMatchObject({ version: 'v0.107.57', protection_enabled: true, dns_port: 53, running: true });
+    const stats = (await http(ag.url, 'GET', '/control/stats', h)).json();
+    expect(stats).toMatchObject({ num_dns_queries: 18234, num_blocked_filtering: 2311, top_blocked_domains: [{ 'app-measurement.com': 702 }, { 'doubleclick.net': 455 }, { 'samsungads.com': 210 }] });
+    const log = (await http(ag.url, 'GET', '/control/querylog?limit=2&response_status=blocked', h)).json();
+    expect((log.data as { question: { name: string }; reason: string }[]).map((d) => d.question.name)).toEqual(['doubleclick.net', 'samsungads.com']);
+    const search = (await http(ag.url, 'GET', '/control/querylog?search=youtube', h)).json();
+    expect((search.data as unknown[]).length).toBe(2);
+    expect((await http(ag.url, 'GET', '/control/filtering/status', h)).json()).toMatchObject({ enabled: true, filters: [{ id: 1, name: 'AdGuard DNS filter', rules_count: 61234 }, { id: 2, enabled: false }] });
+    await http(ag.url, 'POST', '/control/protection', { ...h, body: { enabled: false, duration: 60000 } });
+    const st = (await http(ag.url, 'GET', '/control/status', h)).json();
+    expect(st.protection_enabled).toBe(false);
+    expect(st.protection_disabled_duration).toBeGreaterThan(59000);
+    await http(ag.url, 'POST', '/control/protection', { ...h, body: { enabled: true } });
+  });
+
+  it('Jellyfin: 401 without a token; MediaBrowser Token and X-Emby-Token accepted; /System/Info of the 10.10 flavour', async () => {
+    const jf = sb.services.jellyfin!;
+    expect((await http(jf.url, 'GET', '/System/Info')).status).toBe(401);
+    expect((await http(jf.url, 'GET', '/System/Info', { headers: { Authorization: 'MediaBrowser Token="nope"' } })).status).toBe(401);
+    expect((await http(jf.url, 'GET', '/System/Info/Public')).json()).toMatchObject({ Version: '10.10.3', ProductName: 'Jellyfin Server', ServerName: 'pi-jellyfin' });
+    const info = (await http(jf.url, 'GET', '/System/Info', { headers: { Authorization: `MediaBrowser Client="homelab", Device="cli", DeviceId="x", Version="0.1.0", Token="${jf.apiKey}"` } })).json();
+    expect(info).toMatchObject({ Version: '10.10.3', ServerName: 'pi-jellyfin' });
+    expect(info.Id).toMatch(/^[0-9a-f]{32}$/);
+    expect((await http(jf.url, 'GET', '/system/info', { headers: { 'X-Emby-Token': jf.apiKey } })).status).toBe(200);
+    expect(jf.database().tables.TypedBaseItems?.length).toBeGreaterThan(0);
+  });
+
+  it('Jellyfin: the three NULL-metadata items are hidden from listings and a plain search, found by hasOverview=false, and a refresh makes one visible', async () => {
+    const jf = sb.services.jellyfin!;
+    const h = { headers: { Authorization: `MediaBrowser Token="${jf.apiKey}"` } };
+    const get = async (q: string): Promise<{ Items: { Name: string; Id: string; Overview?: string; ProductionYear?: number }[]; TotalRecordCount: number }> =>
+      (await http(jf.url, 'GET', q, h)).json() as never;
+    const NULLS = ['Better Off Ted', 'Fallout', 'Step Brothers'];
+    const all = await get('/Items?Recursive=true&IncludeItemTypes=Movie,Series');
+    expect(all.Items.map((i) => i.Name)).not.toEqual(expect.arrayContaining([NULLS[0]]));
+    expect(all.TotalRecordCount).toBe(6);
+    expect((await get('/Items?searchTerm=Better%20Off%20Ted&Recursive=true')).TotalRecordCount).toBe(0);
+    expect((await get('/Items?searchTerm=fallout&recursive=true&includeItemTypes=Series')).Items).toEqual([]);
+    const missing = await get('/Items?Recursive=true&IncludeItemTypes=Movie,Series&HasOverview=false&Fields=DateLastRefreshed,Path,ProviderIds');
+    expect(missing.Items.map((i) => i.Name).sort()).toEqual(NULLS);
+    expect(missing.Items.every((i) => i.Overview === undefined && i.ProductionYear === undefined)).toBe(true);
+    expect((missing.Items[0] as unknown as { DateLastRefreshed: null }).DateLastRefreshed).toBeNull();
+    expect((await get('/Items?recursive=true&hasTmdbId=false&searchTerm=better')).Items.map((i) => i.Name)).toEqual(['Better Off Ted']);
+    const ted = missing.Items.find((i) => i.Name === 'Better Off Ted')!;
+    expect(ted.Id).toMatch(/^[0-9a-f]{32}$/);
+    expect((await http(jf.url, 'GET', `/Items/${ted.Id}`, h)).json()).toMatchObject({ Name: 'Better Off Ted', Type: 'Series' });
+    expect(jf.isHidden(ted.Id)).toBe(true);
+    const counts = (await http(jf.url, 'GET', '/Items/Counts', h)).json();
+    expect(counts).toMatchObject({ MovieCount: 3, SeriesCount: 3 });
+
+    const r = await http(jf.url, 'POST', `/Items/${ted.Id}/Refresh?metadataRefreshMode=FullRefresh&imageRefreshMode=FullRefresh&replaceAllMetadata=true`, h);
+    expect(r.status).toBe(204);
+    await new Promise((res) => setTimeout(res, 450));
+    const found = await get('/Items?searchTerm=Better%20Off%20Ted&Recursive=true&Fields=Overview,ProviderIds');
+    expect(found.Items).toHaveLength(1);
+    expect(found.Items[0]).toMatchObject({ Name: 'Better Off Ted', ProductionYear: 2009, ProviderIds: { Tmdb: '18586' } });
+    expect(found.Items[0]?.Overview).toContain('Veridian Dynamics');
+    expect(jf.items().find((i) => i.Id === ted.Id)?.DateLastRefreshed).not.toBeNull();
+    expect((await get('/Items?Recursive=true&IncludeItemTypes=Movie,Series&HasOverview=false')).Items.map((i) => i.Name).sort()).toEqual(['Fallout', 'Step Brothers']);
+  });
+
+  it('Jellyfin: a non-GUID id answers 400 like ASP.NET; an unknown GUID 404', async () => {
+    const jf = sb.services.jellyfin!;
+    const h = { headers: { Authorization: `MediaBrowser Token="${jf.apiKey}"` } };
+    const r = await http(jf.url, 'POST', '/Items/not-a-guid/Refresh?metadataRefreshMode=FullRefresh', h);
+    expect(r.status).toBe(400);
+    expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(r.json()).toMatchObject({ title: 'One or more validation errors occurred.', status: 400, errors: { itemId: ["The value 'not-a-guid' is not valid."] } });
+    expect((await http(jf.url, 'GET', '/Items/zzz', h)).status).toBe(400);
+    expect((await http(jf.url, 'GET', '/Items?ParentId=zzz', h)).status).toBe(400);
+    expect((await http(jf.url, 'POST', `/Items/${'0'.repeat(32)}/Refresh`, h)).status).toBe(404);
+  });
+
+  it('Jellyfin: libraries, sessions, scheduled tasks with a failed one, and a library scan running to Completed', async () => {
+    const jf = sb.services.jellyfin!;
+    const h = { headers: { Authorization: `MediaBrowser Token="${jf.apiKey}"` } };
+    const libs = (await http(jf.url, 'GET', '/Library/VirtualFolders', h)).json() as unknown as { Name: string; ItemId: string; RefreshStatus: string }[];
+    expect(libs.map((l) => l.Name)).toEqual(['Movies', 'Shows']);
+    expect(libs[0]?.RefreshStatus).toBe('Idle');
+    const shows = (await http(jf.url, 'GET', `/Items?ParentId=${libs[1]!.ItemId}`, h)).json() as { Items: { Name: string }[] };
+    // sorted by SortName; Better Off Ted is there since the refresh above filled it
+    expect(shows.Items.map((i) => i.Name)).toEqual(['Better Off Ted', 'Bluey', 'The Expanse', 'Severance']);
+    const sessions = (await http(jf.url, 'GET', '/Sessions', h)).json() as unknown as { NowPlayingItem?: { SeriesName: string } }[];
+    expect(sessions.filter((s) => s.NowPlayingItem)).toHaveLength(1);
+    expect(sessions[0]?.NowPlayingItem?.SeriesName).toBe('Severance');
+    type Task = { Id: string; Key: string; State: string; LastExecutionResult?: { Status: string } };
+    const tasks = (await http(jf.url, 'GET', '/ScheduledTasks', h)).json() as unknown as Task[];
+    expect(tasks.filter((t) => t.LastExecutionResult?.Status === 'Failed').map((t) => t.Key)).toEqual(['RefreshChapterImages']);
+    const scan = tasks.find((t) => t.Key === 'RefreshLibrary')!;
+    expect((await http(jf.url, 'POST', `/ScheduledTasks/Running/${scan.Id}`, h)).status).toBe(204);
+    const running = (await http(jf.url, 'GET', `/ScheduledTasks/${scan.Id}`, h)).json();
+    expect(running.State).toBe('Running');
+    expect(((await http(jf.url, 'GET', '/Library/VirtualFolders', h)).json() as unknown as { RefreshStatus: string }[])[0]?.RefreshStatus).toBe('Active');
+    const t0 = Date.now();
+    expect((await http(jf.url, 'POST', '/Library/Refresh', h)).status).toBe(204);
+    expect(Date.now() - t0).toBeGreaterThan(100);
+    const done = (await http(jf.url, 'GET', `/ScheduledTasks/${scan.Id}`, h)).json();
+    expect(done).toMatchObject({ State: 'Idle', LastExecutionResult: { Status: 'Completed' } });
+  });
+
+  it('Immich: 401 without or with a wrong x-api-key; current /api/server/* answer; /api/server-info/* is 404', async () => {
+    const im = sb.services.immich!;
+    const none = await http(im.url, 'GET', '/api/server/about');
+    expect(none.status).toBe(401);
+    expect(none.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized', message: 'Authentication required' });
+    expect((await http(im.url, 'GET', '/api/server/statistics', { headers: { 'x-api-key': 'nope' } })).json()).toMatchObject({ statusCode: 401, message: 'Invalid API key' });
+    const h = { headers: { 'x-api-key': im.apiKey } };
+    expect((await http(im.url, 'GET', '/api/server/version')).json()).toEqual({ major: 1, minor: 123, patch: 0 });
+    expect((await http(im.url, 'GET', '/api/server/ping')).json()).toEqual({ res: 'pong' });
+    expect((await http(im.url, 'GET', '/api/server/about', h)).json()).toMatchObject({ version: 'v1.123.0' });
+    const stats = (await http(im.url, 'GET', '/api/server/statistics', h)).json();
+    expect(stats).toMatchObject({ photos: 12034, videos: 811 });
+    expect((stats.usageByUser as unknown[]).length).toBe(2);
+    expect((await http(im.url, 'GET', '/api/server/storage', h)).json()).toMatchObject({ diskSizeRaw: 3998831550464, diskUseRaw: 1215430410240 });
+    expect((await http(im.url, 'GET', '/api/users', h)).status).toBe(200);
+    for (const p of ['/api/server-info/version', '/api/server-info/statistics']) {
+      for (const headers of [{}, h.headers]) {
+        const r = await http(im.url, 'GET', p, { headers });
+        expect(r.status).toBe(404);
+        expect(r.json()).toMatchObject({ statusCode: 404, error: 'Not Found', message: `Cannot GET ${p}` });
+      }
+    }
+  });
+});
+
+describe('Jellyfin 10.11 flavour', () => {
+  it('reports a 10.11 version and renders the database as jellyfin.db / BaseItems', async () => {
+    const sb = await startSandbox({ services: { jellyfinVersion: '10.11', disable: ['pihole', 'adguard', 'immich'] } });
+    try {
+      const jf = sb.services.jellyfin!;
+      const info = (await http(jf.url, 'GET', '/System/Info', { headers: { Authorization: `MediaBrowser Token="${jf.apiKey}"` } })).json();
+      expect(info.Version).toMatch(/^10\.11\.\d+$/);
+      const db = jf.database();
+      expect(db.file).toBe('jellyfin.db');
+      const ted = db.tables.BaseItems?.find((r) => r.Name === 'Better Off Ted');
+      expect(ted).toMatchObject({ DateLastRefreshed: null, Overview: null, Type: 'MediaBrowser.Controller.Entities.TV.Series' });
+      expect(db.tables.BaseItemProviders?.some((p) => p.ItemId === ted?.Id)).toBe(false);
+    } finally { await sb.stop(); }
   });
 });

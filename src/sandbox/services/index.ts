@@ -6,12 +6,21 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { adguardScenario, FakeAdguard } from './adguard.js';
+import { FakeImmich, immichScenario } from './immich.js';
+import { FakeJellyfin, jellyfinScenario } from './jellyfin.js';
 import { FakePihole, piholeScenario, type PiholeOptions } from './pihole.js';
 
 export { FakePihole } from './pihole.js';
+export { FakeAdguard } from './adguard.js';
+export { FakeJellyfin, type JellyfinItem, type JellyfinFlavour } from './jellyfin.js';
+export { FakeImmich } from './immich.js';
 
 export const servicesScenario = z.strictObject({
   pihole: piholeScenario.optional(),
+  adguard: adguardScenario.optional(),
+  jellyfin: jellyfinScenario.optional(),
+  immich: immichScenario.optional(),
 });
 export type ServicesScenario = z.output<typeof servicesScenario>;
 
@@ -26,6 +35,9 @@ export interface ServicesOptions {
 
 export interface Services {
   pihole?: FakePihole;
+  adguard?: FakeAdguard;
+  jellyfin?: FakeJellyfin;
+  immich?: FakeImmich;
 }
 
 export interface StartedServices {
@@ -56,6 +68,27 @@ export async function startServices(scenario: ServicesScenario | undefined, opts
       stops.push(() => p.stop());
       services.pihole = p;
       config.pihole = p.password ? { url: p.url, password: { file: writeSecret(dir, 'pihole-password', p.password) } } : { url: p.url };
+    }
+    if (scenario?.adguard && !off.has('adguard')) {
+      const a = new FakeAdguard(scenario.adguard, now);
+      await a.start(host);
+      stops.push(() => a.stop());
+      services.adguard = a;
+      config.adguard = { url: a.url, username: a.username, password: { file: writeSecret(dir, 'adguard-password', a.password) } };
+    }
+    if (scenario?.jellyfin && !off.has('jellyfin')) {
+      const j = new FakeJellyfin(scenario.jellyfin, opts.jellyfinVersion ?? '10.10', now);
+      await j.start(host);
+      stops.push(() => j.stop());
+      services.jellyfin = j;
+      config.jellyfin = { url: j.url, apiKey: { file: writeSecret(dir, 'jellyfin-api-key', j.apiKey) }, namespace: 'jellyfin' };
+    }
+    if (scenario?.immich && !off.has('immich')) {
+      const m = new FakeImmich(scenario.immich, now);
+      await m.start(host);
+      stops.push(() => m.stop());
+      services.immich = m;
+      config.immich = { url: m.url, apiKey: { file: writeSecret(dir, 'immich-api-key', m.apiKey) } };
     }
   } catch (e) {
     await Promise.all(stops.map((s) => s()));
