@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { Forbidden, NotFound, Timeout, Upstream, UserError, type HomelabError } from '../../core/errors.js';
 
 export interface HttpCall {
@@ -16,6 +17,8 @@ export interface HttpCall {
   signal?: AbortSignal;
   /** Upper bound on the answer's size. */
   maxBytes?: number;
+  /** Sees the answer's text as it streams in (e.g. a gravity update's progress); the whole text is still returned. */
+  onText?: (text: string) => void;
 }
 
 export interface HttpAnswer {
@@ -78,6 +81,8 @@ export class HttpService {
     return new Promise<HttpAnswer>((resolve, reject) => {
       const req = send(url, { method: call.method, headers, ca: this.ca, signal: call.signal }, (res) => {
         const chunks: Buffer[] = [];
+        // Decodes across chunk boundaries, so a character split between two chunks arrives whole.
+        const decoder = call.onText ? new StringDecoder('utf8') : undefined;
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
@@ -86,8 +91,12 @@ export class HttpService {
             return;
           }
           chunks.push(chunk);
+          if (decoder) call.onText?.(decoder.write(chunk));
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          if (decoder) call.onText?.(decoder.end());
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
+        });
         res.on('error', (err) => reject(this.networkError(err, call)));
       });
       req.setTimeout(timeoutMs, () => req.destroy(new Timeout(`${this.name} at ${this.where} did not answer ${call.method} ${call.path} within ${timeoutMs / 1000}s`)));
