@@ -17,6 +17,10 @@ import tailscaleStatus from './tailscale/status.js';
 import mediaStatus from './media/status.js';
 import jellyfinScan from './media/scan.js';
 import jellyfinFix from './media/fix.js';
+import dnsStatus from './dns/status.js';
+import dnsGravityUpdate from './dns/gravity.js';
+import dnsQueries from './dns/queries.js';
+import dnsAllowlist from './dns/allowlist.js';
 
 /**
  * Every operation homelab has; the one place a new op is added. Both doors serve exactly this
@@ -46,6 +50,11 @@ export const ops: readonly AnyOp[] = [
   mediaStatus,
   jellyfinScan,
   jellyfinFix,
+  // dns
+  dnsStatus,
+  dnsGravityUpdate,
+  dnsQueries,
+  dnsAllowlist,
 ];
 
 export function findOp(name: string): AnyOp | undefined {

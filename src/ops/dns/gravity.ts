@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { defineOp } from '../../core/op.js';
+import { isoFromUnix, requirePihole } from './shared.js';
+
+/** Lines kept in the output: the end of the run says how it went. */
+const TAIL_LINES = 8;
+
+const countSchema = z.object({
+  domains: z.number().describe('Domains on the blocklists'),
+  lastUpdate: z.string().optional().describe('When gravity was last updated (ISO)'),
+});
+
+export default defineOp({
+  name: 'dns_gravity_update',
+  title: 'Update Pi-hole\'s blocklists (gravity)',
+  description:
+    'Runs `pihole -g` through the Pi-hole v6 API (POST /api/action/gravity): downloads every blocklist again and ' +
+    'rebuilds the gravity database, which takes a minute or more. Reads the streamed output to the end, judges it by ' +
+    'its [✓] and [✗] lines, and reports the blocked-domain count before and after. Safe to repeat.',
+  effect: 'write',
+  hints: { destructive: false, idempotent: true },
+  input: z.object({}).strict(),
+  output: z.object({
+    url: z.string().describe('The Pi-hole updated'),
+    succeeded: z.boolean().describe('The run ended and no line reported a failure ([✗])'),
+    before: countSchema,
+    after: countSchema,
+    change: z.number().describe('after.domains - before.domains'),
+    okSteps: z.number().int().describe('Lines that reported success ([✓])'),
+    failures: z.array(z.string()).describe('Lines that reported a failure ([✗]), e.g. a list that could not be downloaded'),
+    tail: z.array(z.string()).describe(`The last ${TAIL_LINES} lines of the run`),
+  }),
+  rbac: [],
+  timeoutMs: 15 * 60_000,
+  async run(ctx) {
+    const pihole = await requirePihole(ctx, 'update gravity');
+    const options = { signal: ctx.signal };
+    const before = await pihole.summary(options);
+    ctx.log.progress(`► updating gravity on Pi-hole at ${pihole.target} (${before.gravity.domainsBeingBlocked} domains now); this takes a while`);
+    const tail: string[] = [];
+    const run = await pihole.updateGravity({
+      ...options,
+      onLine: (line) => {
+        tail.push(line.trim());
+        if (tail.length > TAIL_LINES) tail.shift();
+        if (/^\s*\[[✓✗]\]/.test(line)) ctx.log.progress(`  ${line.trim()}`);
+      },
+    });
+    const after = await pihole.summary(options);
+    return {
+      url: pihole.target,
+      succeeded: run.failed.length === 0 && run.ok.length > 0,
+      before: { domains: before.gravity.domainsBeingBlocked, lastUpdate: isoFromUnix(before.gravity.lastUpdate) },
+      after: { domains: after.gravity.domainsBeingBlocked, lastUpdate: isoFromUnix(after.gravity.lastUpdate) },
+      change: after.gravity.domainsBeingBlocked - before.gravity.domainsBeingBlocked,
+      okSteps: run.ok.length,
+      failures: run.failed,
+      tail,
+    };
+  },
+  summarize: (out) => {
+    const counts = `${out.before.domains} → ${out.after.domains} domains (${out.change >= 0 ? '+' : ''}${out.change})`;
+    if (out.succeeded) return { verdict: 'ok', line: `gravity updated: ${counts}` };
+    if (!out.okSteps) return { verdict: 'crit', line: `gravity update failed: ${out.failures[0] ?? 'no step reported success'}; ${counts}` };
+    return { verdict: out.after.domains > 0 ? 'warn' : 'crit', line: `gravity updated with ${out.failures.length} failure${out.failures.length === 1 ? '' : 's'} (${out.failures[0] ?? ''}): ${counts}` };
+  },
+});

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { defineOp } from '../../core/op.js';
+import { UserError } from '../../core/errors.js';
+import { dnsNameSchema, ipSchema, isoFromUnix, normalizeName } from './shared.js';
+
+const querySchema = z.object({
+  time: z.string().describe('When it was asked (ISO)'),
+  client: z.string().describe('Client IP'),
+  clientName: z.string().optional(),
+  domain: z.string(),
+  type: z.string().describe('A, AAAA, HTTPS, ...'),
+  status: z.string().describe('Pi-hole status (GRAVITY, FORWARDED, CACHE, ...) or AdGuard reason (FilteredBlackList, NotFilteredNotFound, ...)'),
+  blocked: z.boolean(),
+  upstream: z.string().optional(),
+  replyMs: z.number().optional().describe('How long the answer took, in ms'),
+});
+
+export default defineOp({
+  name: 'dns_queries',
+  title: 'Recent DNS queries',
+  description:
+    'The most recent DNS queries, newest first, from Pi-hole\'s query log (or AdGuard Home\'s, when only AdGuard is ' +
+    'configured or server=adguard): who asked for what and whether it was blocked. Filter by blocked, client IP and ' +
+    'exact domain; at most `limit` (default 100, at most 1000). Use it to see why a site does not load or what a device talks to.',
+  effect: 'read',
+  input: z
+    .object({
+      blocked: z.boolean().default(false).describe('Only blocked queries'),
+      client: ipSchema.optional().describe('Only queries from this client IP'),
+      domain: dnsNameSchema.optional().describe('Only queries for this exact domain'),
+      limit: z.number().int().min(1).max(1000).default(100).describe('At most this many queries'),
+      server: z.enum(['pihole', 'adguard']).optional().describe('Which DNS server\'s log (default: Pi-hole if configured, else AdGuard)'),
+    })
+    .strict(),
+  output: z.object({
+    server: z.enum(['pihole', 'adguard']),
+    url: z.string(),
+    filters: z.object({ blocked: z.boolean(), client: z.string().optional(), domain: z.string().optional(), limit: z.number().int() }),
+    count: z.number().int().describe('Queries returned'),
+    matched: z.number().int().optional().describe('Queries in Pi-hole\'s log matching the client/domain filters (before the blocked filter and the limit)'),
+    queries: z.array(querySchema).describe('Newest first'),
+  }),
+  rbac: [],
+  timeoutMs: 30_000,
+  async run(ctx, raw) {
+    const input = { ...raw, domain: raw.domain === undefined ? undefined : normalizeName(raw.domain) };
+    const filters = { blocked: input.blocked, client: input.client, domain: input.domain, limit: input.limit };
+    const options = { signal: ctx.signal };
+    const [pihole, adguard] = await Promise.all([ctx.services.pihole(), ctx.services.adguard()]);
+    const server = input.server ?? (pihole ? 'pihole' : adguard ? 'adguard' : undefined);
+    if (!server) {
+      throw new UserError('no DNS server is configured: neither Pi-hole nor AdGuard Home', { hint: 'add services.pihole or services.adguard to the config file' });
+    }
+    if (server === 'pihole') {
+      if (!pihole) throw new UserError('Pi-hole is not configured', { hint: 'add services.pihole to the config file, or ask AdGuard with --server adguard' });
+      const page = await pihole.queries({ clientIp: input.client, domain: input.domain, blocked: input.blocked, limit: input.limit }, options);
+      return {
+        server,
+        url: pihole.target,
+        filters,
+        count: page.queries.length,
+        matched: page.recordsFiltered,
+        queries: page.queries.map((q) => ({
+          time: isoFromUnix(q.time) ?? new Date(0).toISOString(),
+          client: q.clientIp,
+          clientName: q.clientName ?? undefined,
+          domain: q.domain,
+          type: q.type,
+          status: q.status,
+          blocked: q.blocked,
+          upstream: q.upstream ?? undefined,
+          replyMs: q.replyMs ?? undefined,
+        })),
+      };
+    }
+    if (!adguard) throw new UserError('AdGuard Home is not configured', { hint: 'add services.adguard to the config file' });
+    // AdGuard has one search box (domain or client, substring); the exact filters are applied here.
+    const entries = await adguard.queryLog({ search: input.domain ?? input.client, blocked: input.blocked, limit: input.domain && input.client ? 1000 : input.limit }, options);
+    const queries = entries
+      .filter((q) => (!input.client || q.client === input.client) && (!input.domain || normalizeName(q.domain) === input.domain))
+      .slice(0, input.limit)
+      .map((q) => ({
+        time: q.time,
+        client: q.client,
+        clientName: q.clientName ?? undefined,
+        domain: q.domain,
+        type: q.type,
+        status: q.reason,
+        blocked: q.blocked,
+        upstream: q.upstream ?? undefined,
+        replyMs: q.elapsedMs ?? undefined,
+      }));
+    return { server, url: adguard.target, filters, count: queries.length, queries };
+  },
+  summarize: (out) => ({
+    verdict: 'ok',
+    line: `${out.count} ${out.filters.blocked ? 'blocked ' : ''}quer${out.count === 1 ? 'y' : 'ies'} from ${out.server === 'pihole' ? 'Pi-hole' : 'AdGuard Home'}${out.filters.client ? ` by ${out.filters.client}` : ''}${out.filters.domain ? ` for ${out.filters.domain}` : ''}`,
+  }),
+});

@@ -1,0 +1,252 @@
+import { z } from 'zod';
+import { defineOp, type OpContext } from '../../core/op.js';
+import { Forbidden, describeError } from '../../core/errors.js';
+import { formatAge } from '../../core/schemas.js';
+import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
+import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
+import { GRAVITY_STALE_DAYS, isoFromUnix, plural } from './shared.js';
+
+const podRowSchema = z.object({
+  name: z.string(),
+  app: z.string().describe('pihole, unbound, or the pod\'s app label'),
+  phase: z.string(),
+  ready: z.boolean(),
+  containers: z.string().describe('Ready containers of all, e.g. 1/1'),
+  restarts: z.number().int(),
+  reason: z.string().optional().describe('Why it is not ready'),
+  node: z.string().optional(),
+});
+type PodRow = z.infer<typeof podRowSchema>;
+
+const piholeSchema = z.object({
+  configured: z.boolean().describe('false when the config has no services.pihole: not checked, not an error'),
+  url: z.string().optional(),
+  reachable: z.boolean().optional(),
+  error: z.string().optional().describe('Why the API could not be read'),
+  blocking: z
+    .object({ state: z.enum(['enabled', 'disabled', 'failed', 'unknown']), timer: z.number().nullable().describe('Seconds until it flips back, if a timer is set') })
+    .optional()
+    .describe('Read from GET /api/dns/blocking, never assumed'),
+  queries: z
+    .object({ total: z.number(), blocked: z.number(), percentBlocked: z.number(), uniqueDomains: z.number(), forwarded: z.number(), cached: z.number() })
+    .optional(),
+  clients: z.object({ active: z.number(), total: z.number() }).optional(),
+  gravity: z
+    .object({
+      domains: z.number().describe('Domains on the blocklists (gravity)'),
+      lastUpdate: z.string().optional().describe('When gravity was last updated (ISO); absent when unknown'),
+      age: z.string().optional().describe('e.g. 6d'),
+      stale: z.boolean().describe(`Older than ${GRAVITY_STALE_DAYS} days, or never updated`),
+    })
+    .optional(),
+  upstreams: z.array(z.object({ name: z.string(), ip: z.string(), port: z.number(), count: z.number(), responseMs: z.number() })).optional().describe('Real upstream servers (cache and blocklist left out)'),
+  messages: z.array(z.object({ type: z.string(), message: z.string(), time: z.string().optional() })).optional().describe('FTL diagnosis messages'),
+});
+
+const adguardSchema = z.object({
+  configured: z.boolean().describe('false when the config has no services.adguard'),
+  url: z.string().optional(),
+  reachable: z.boolean().optional(),
+  error: z.string().optional(),
+  version: z.string().optional(),
+  running: z.boolean().optional().describe('The DNS server is up'),
+  protection: z.object({ enabled: z.boolean(), pausedForSeconds: z.number().optional() }).optional(),
+  stats: z.object({ queries: z.number(), blocked: z.number(), percentBlocked: z.number(), avgProcessingMs: z.number() }).optional(),
+  topBlocked: z.array(z.object({ domain: z.string(), count: z.number() })).optional(),
+});
+
+const output = z.object({
+  verdict: z.enum(['ok', 'warn', 'crit']).describe('ok: nothing to do; warn: look soon; crit: DNS is down or not blocking'),
+  summary: z.string().describe('One line a person reads first'),
+  namespace: z.string().describe('Where the DNS pods were looked for (config dns.namespace)'),
+  pods: z.array(podRowSchema).describe('Pi-hole, Unbound and any other long-running pods in the namespace (Job pods left out)'),
+  pihole: piholeSchema,
+  adguard: adguardSchema,
+  findings: z.array(findingSchema).describe('Every problem found, crit first'),
+});
+type Output = z.infer<typeof output>;
+
+function appOf(pod: Pod): string {
+  const labels = pod.metadata.labels ?? {};
+  const app = labels['app.kubernetes.io/name'] ?? labels.app ?? pod.metadata.name;
+  if (/pihole|pi-hole/i.test(app) || /pihole/i.test(pod.metadata.name)) return 'pihole';
+  if (/unbound/i.test(app) || /unbound/i.test(pod.metadata.name)) return 'unbound';
+  return app;
+}
+
+function podRow(pod: Pod): PodRow {
+  const statuses = pod.status.containerStatuses ?? [];
+  const readyCount = statuses.filter((c) => c.ready).length;
+  const readyCond = pod.status.conditions?.find((c) => c.type === 'Ready');
+  const ready = readyCond ? readyCond.status === 'True' : statuses.length > 0 && readyCount === statuses.length;
+  const waiting = [...(pod.status.initContainerStatuses ?? []), ...statuses].find((c) => c.state?.waiting?.reason)?.state?.waiting;
+  return {
+    name: pod.metadata.name,
+    app: appOf(pod),
+    phase: pod.status.phase ?? 'Unknown',
+    ready,
+    containers: `${readyCount}/${pod.spec.containers.length || statuses.length}`,
+    restarts: statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0),
+    reason: ready ? undefined : (waiting?.reason ?? pod.status.reason ?? readyCond?.reason ?? (pod.status.phase === 'Running' ? 'ContainersNotReady' : pod.status.phase)),
+    node: pod.spec.nodeName,
+  };
+}
+
+/** Long-running DNS pods: not the pods of Jobs (a teleporter backup, a gravity CronJob), not completed ones. */
+async function dnsPods(ctx: OpContext, namespace: string): Promise<PodRow[]> {
+  const rows: PodRow[] = [];
+  for await (const page of ctx.kube.listPages({ group: '', version: 'v1', resource: 'pods', namespace })) {
+    for (const raw of page) {
+      const pod = parseObject(podSchema, raw, 'Pod');
+      if (pod.status.phase === 'Succeeded' || pod.metadata.ownerReferences?.some((o) => o.kind === 'Job')) continue;
+      rows.push(podRow(pod));
+    }
+  }
+  return rows.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** A service that cannot be reached is a finding; one that refuses our credentials is a config error, thrown. */
+function unreachable(err: unknown, kind: string, url: string, findings: Finding[]): string {
+  if (err instanceof Forbidden) throw err;
+  const error = describeError(err);
+  findings.push({ severity: 'crit', kind, name: url, reason: 'Unreachable', message: error });
+  return error;
+}
+
+async function checkPihole(ctx: OpContext, now: Date, findings: Finding[]): Promise<Output['pihole']> {
+  const pihole = await ctx.services.pihole();
+  if (!pihole) return { configured: false };
+  const url = pihole.target;
+  const add = (severity: Finding['severity'], reason: string, message: string) => findings.push({ severity, kind: 'Pi-hole', name: url, reason, message });
+  const options = { signal: ctx.signal };
+  let results;
+  try {
+    // Four calls at once: the client logs in once and they share the session.
+    results = await Promise.all([pihole.blocking(options), pihole.summary(options), pihole.upstreams(options), pihole.messages(options)]);
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return { configured: true, url, reachable: false, error: unreachable(err, 'Pi-hole', url, findings) };
+  }
+  const [blocking, summary, upstreams, messages] = results;
+
+  if (blocking.blocking === 'disabled') {
+    add('warn', 'BlockingDisabled', blocking.timer ? `blocking is disabled; its timer turns it back on in ${formatAge(blocking.timer)}` : 'blocking is disabled with no timer: ads and trackers get through until someone enables it');
+  } else if (blocking.blocking !== 'enabled') {
+    add('warn', blocking.blocking === 'failed' ? 'BlockingFailed' : 'BlockingUnknown', `Pi-hole reports blocking as ${blocking.blocking}`);
+  }
+
+  const last = summary.gravity.lastUpdate;
+  const ageSeconds = last > 0 ? Math.max(0, now.getTime() / 1000 - last) : undefined;
+  const stale = ageSeconds === undefined || ageSeconds > GRAVITY_STALE_DAYS * 86400;
+  if (ageSeconds === undefined) add('warn', 'GravityNeverUpdated', 'gravity (the blocklists) has never been updated: run homelab dns gravity');
+  else if (stale) add('warn', 'GravityStale', `gravity was last updated ${formatAge(ageSeconds)} ago (stale after ${GRAVITY_STALE_DAYS}d): run homelab dns gravity`);
+  if (summary.gravity.domainsBeingBlocked === 0) add('warn', 'GravityEmpty', 'no domains on the blocklists: nothing is blocked by gravity');
+
+  for (const m of messages) add('warn', m.type, m.plain);
+
+  const real = upstreams.filter((u) => u.port >= 0);
+  return {
+    configured: true,
+    url,
+    reachable: true,
+    blocking: { state: blocking.blocking, timer: blocking.timer },
+    queries: summary.queries,
+    clients: summary.clients,
+    gravity: { domains: summary.gravity.domainsBeingBlocked, lastUpdate: isoFromUnix(last), age: ageSeconds === undefined ? undefined : formatAge(ageSeconds), stale },
+    upstreams: real.map((u) => ({ name: u.name, ip: u.ip, port: u.port, count: u.count, responseMs: Math.round(u.responseTime * 100_000) / 100 })),
+    messages: messages.map((m) => ({ type: m.type, message: m.plain, time: isoFromUnix(m.timestamp) })),
+  };
+}
+
+async function checkAdguard(ctx: OpContext, findings: Finding[]): Promise<Output['adguard']> {
+  const adguard = await ctx.services.adguard();
+  if (!adguard) return { configured: false };
+  const url = adguard.target;
+  let results;
+  try {
+    results = await Promise.all([adguard.status({ signal: ctx.signal }), adguard.stats({ signal: ctx.signal })]);
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return { configured: true, url, reachable: false, error: unreachable(err, 'AdGuard', url, findings) };
+  }
+  const [status, stats] = results;
+  const add = (severity: Finding['severity'], reason: string, message: string) => findings.push({ severity, kind: 'AdGuard', name: url, reason, message });
+  if (!status.running) add('crit', 'DnsNotRunning', 'AdGuard Home is up but its DNS server is not running');
+  if (!status.protectionEnabled) {
+    add('warn', 'ProtectionDisabled', status.protectionDisabledMs > 0 ? `protection is paused; it comes back on in ${formatAge(status.protectionDisabledMs / 1000)}` : 'protection is disabled with no timer: nothing is filtered until someone enables it');
+  }
+  return {
+    configured: true,
+    url,
+    reachable: true,
+    version: status.version || undefined,
+    running: status.running,
+    protection: { enabled: status.protectionEnabled, pausedForSeconds: status.protectionDisabledMs > 0 ? Math.round(status.protectionDisabledMs / 1000) : undefined },
+    stats: {
+      queries: stats.queries,
+      blocked: stats.blocked,
+      percentBlocked: stats.queries ? Math.round((stats.blocked / stats.queries) * 1000) / 10 : 0,
+      avgProcessingMs: Math.round(stats.avgProcessingTime * 100_000) / 100,
+    },
+    topBlocked: stats.topBlocked.slice(0, 10).map((t) => ({ domain: t.name, count: t.count })),
+  };
+}
+
+function summaryLine(out: Omit<Output, 'summary'>): string {
+  const parts: string[] = [];
+  const ready = out.pods.filter((p) => p.ready).length;
+  parts.push(out.pods.length ? `${ready}/${plural(out.pods.length, 'DNS pod')} ready in ${out.namespace}` : `no DNS pods in ${out.namespace}`);
+  const p = out.pihole;
+  if (!p.configured) parts.push('Pi-hole API not configured');
+  else if (!p.reachable) parts.push('Pi-hole unreachable');
+  else if (p.blocking && p.queries && p.gravity) {
+    parts.push(`Pi-hole blocking ${p.blocking.state}, ${p.queries.total} queries (${p.queries.percentBlocked.toFixed(1)}% blocked), gravity ${p.gravity.domains} domains${p.gravity.age ? ` (${p.gravity.age} old)` : ''}`);
+  }
+  const a = out.adguard;
+  if (!a.configured) parts.push('AdGuard not configured');
+  else if (!a.reachable) parts.push('AdGuard unreachable');
+  else parts.push(`AdGuard protection ${a.protection?.enabled ? 'on' : 'off'}, ${a.stats?.queries ?? 0} queries (${(a.stats?.percentBlocked ?? 0).toFixed(1)}% blocked)`);
+  const state = parts.join('; ');
+  if (out.verdict === 'ok') return state;
+  const crit = out.findings.filter((f) => f.severity === 'crit').length;
+  const warn = out.findings.length - crit;
+  const counts = [crit && `${crit} critical`, warn && plural(warn, 'warning')].filter(Boolean).join(', ');
+  const first = out.findings.slice(0, 2).map((f) => `${f.kind} ${f.reason}`).join(', ');
+  return `${counts} (${first}${out.findings.length > 2 ? ', …' : ''}): ${state}`;
+}
+
+export default defineOp({
+  name: 'dns_status',
+  title: 'DNS: Pi-hole, Unbound, AdGuard',
+  description:
+    'The home DNS: the Pi-hole and Unbound pods in the DNS namespace (config dns.namespace, default pihole; none at all ' +
+    'is crit), and through the Pi-hole v6 API whether blocking is really on (read, never assumed), today\'s queries and ' +
+    `how many were blocked, gravity size and age (stale after ${GRAVITY_STALE_DAYS} days), upstream servers and FTL's ` +
+    'diagnosis messages; AdGuard Home\'s status, protection, stats and top blocked domains when it is configured. A ' +
+    'service missing from the config is reported as not configured. Returns verdict ok/warn/crit and findings.',
+  effect: 'read',
+  input: z.object({}).strict(),
+  output,
+  rbac: [{ apiGroup: '', resource: 'pods', verbs: ['list'] }],
+  timeoutMs: 30_000,
+  async run(ctx): Promise<Output> {
+    const namespace = ctx.config.dns.namespace;
+    const now = ctx.now();
+    const findings: Finding[] = [];
+    const [pods, pihole, adguard] = await Promise.all([dnsPods(ctx, namespace), checkPihole(ctx, now, findings), checkAdguard(ctx, findings)]);
+    for (const pod of pods) {
+      if (!pod.ready) {
+        findings.push({ severity: 'crit', kind: 'Pod', namespace, name: pod.name, reason: pod.reason ?? 'NotReady', message: `${pod.app} pod not ready (${pod.containers} containers ready, ${pod.restarts} restarts, phase ${pod.phase})` });
+      }
+    }
+    if (!pods.length) {
+      findings.push({ severity: 'crit', kind: 'Namespace', name: namespace, reason: 'NoDnsPods', message: `no Pi-hole or Unbound pods in namespace ${namespace}: DNS is not running here (or set dns.namespace in the config)` });
+    } else if (!pods.some((p) => p.app === 'pihole') && pihole.configured) {
+      findings.push({ severity: 'warn', kind: 'Namespace', name: namespace, reason: 'NoPiholePod', message: `no Pi-hole pod in namespace ${namespace} (Pi-hole may run elsewhere)` });
+    }
+    const sorted = sortFindings(findings);
+    const partial = { verdict: verdictOf(sorted), namespace, pods, pihole, adguard, findings: sorted };
+    return { ...partial, summary: summaryLine(partial) };
+  },
+  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+});
