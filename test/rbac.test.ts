@@ -28,6 +28,10 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   secrets_refresh: { externalSecret: 'paperless/paperless-db' },
   ingress_status: {},
   tailscale_status: {},
+  dns_status: {},
+  dns_gravity_update: {},
+  dns_queries: { blocked: true },
+  dns_allowlist: {},
 };
 
 function rulesOf(op: AnyOp): PolicyRule[] {
