@@ -21,6 +21,8 @@ import dnsStatus from './dns/status.js';
 import dnsGravityUpdate from './dns/gravity.js';
 import dnsQueries from './dns/queries.js';
 import dnsAllowlist from './dns/allowlist.js';
+import nasTouch from './nas/touch.js';
+import nasDf from './nas/df.js';
 
 /**
  * Every operation homelab has; the one place a new op is added. Both doors serve exactly this
@@ -55,6 +57,9 @@ export const ops: readonly AnyOp[] = [
   dnsGravityUpdate,
   dnsQueries,
   dnsAllowlist,
+  // nas
+  nasTouch,
+  nasDf,
 ];
 
 export function findOp(name: string): AnyOp | undefined {

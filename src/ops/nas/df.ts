@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { defineOp } from '../../core/op.js';
+import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
+import { firstLine } from './shared.js';
+
+export const WARN_PERCENT = 85;
+export const CRIT_PERCENT = 95;
+
+const volumeSchema = z.object({
+  volume: z.string().describe('The configured volume'),
+  ok: z.boolean().describe('false when df could not report it (see error)'),
+  filesystem: z.string().optional(),
+  mount: z.string().optional().describe('Where the filesystem holding the volume is mounted'),
+  sizeBytes: z.number().int().optional(),
+  usedBytes: z.number().int().optional(),
+  availableBytes: z.number().int().optional(),
+  percent: z.number().int().min(0).max(100).optional().describe('Capacity used, as df prints it (used / (used + available), rounded up)'),
+  error: z.string().optional(),
+});
+type Volume = z.infer<typeof volumeSchema>;
+
+export interface DfLine {
+  filesystem: string;
+  sizeBytes: number;
+  usedBytes: number;
+  availableBytes: number;
+  percent: number;
+  mount: string;
+}
+
+/**
+ * Parses `df -P -k` (POSIX format: one line per filesystem, 1024-byte blocks) after its header.
+ * A filesystem name with spaces is kept whole: the numbers are matched from the right.
+ */
+export function parseDfOutput(stdout: string): DfLine[] {
+  const lines: DfLine[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^(.+?)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+%|-)\s+(\/.*)$/.exec(line.trimEnd());
+    if (!m) continue;
+    const [, filesystem, size, used, avail, capacity, mount] = m as unknown as [string, string, string, string, string, string, string];
+    const usedK = Number(used);
+    const availK = Number(avail);
+    const percent = capacity === '-' ? (usedK + availK ? Math.ceil((usedK * 100) / (usedK + availK)) : 0) : Number(capacity.slice(0, -1));
+    lines.push({ filesystem, sizeBytes: Number(size) * 1024, usedBytes: usedK * 1024, availableBytes: availK * 1024, percent: Math.min(100, percent), mount });
+  }
+  return lines;
+}
+
+export function volumeFindings(volumes: readonly Volume[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const v of volumes) {
+    if (!v.ok) {
+      findings.push({ severity: 'warn', kind: 'Volume', name: v.volume, reason: 'CheckFailed', message: `could not read disk use: ${v.error ?? 'unknown error'}` });
+    } else if (v.percent !== undefined && v.percent >= CRIT_PERCENT) {
+      findings.push({ severity: 'crit', kind: 'Volume', name: v.volume, reason: 'SpaceCritical', message: `${v.percent}% used, ${formatBytes(v.availableBytes ?? 0)} free (crit at ${CRIT_PERCENT}%)` });
+    } else if (v.percent !== undefined && v.percent >= WARN_PERCENT) {
+      findings.push({ severity: 'warn', kind: 'Volume', name: v.volume, reason: 'SpaceLow', message: `${v.percent}% used, ${formatBytes(v.availableBytes ?? 0)} free (warn at ${WARN_PERCENT}%)` });
+    }
+  }
+  return sortFindings(findings);
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
+  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
+export default defineOp({
+  name: 'nas_df',
+  title: 'Disk use of the NAS volumes',
+  description:
+    `Disk use of each volume in nas.volumes, read over SSH with \`df -P -k\`: size, used, available and percent used, and the mount. ` +
+    `A volume ${WARN_PERCENT}% full or more is a warn finding, ${CRIT_PERCENT}% or more crit; one df cannot read is a warn finding. ` +
+    'Returns configured: false (verdict ok) when the config has no nas section. Returns verdict ok/warn/crit, a summary line, volumes and findings.',
+  effect: 'read',
+  input: z.object({}).strict(),
+  output: z.object({
+    configured: z.boolean().describe('false when the config has no nas section'),
+    nas: z.string().optional().describe('user@host:port'),
+    verdict: z.enum(['ok', 'warn', 'crit']),
+    summary: z.string(),
+    volumes: z.array(volumeSchema),
+    findings: z.array(findingSchema),
+  }),
+  rbac: [],
+  timeoutMs: 60_000,
+  async run(ctx) {
+    const config = ctx.config.nas;
+    const nas = config ? await ctx.services.nas() : undefined;
+    if (!config || !nas) {
+      return { configured: false, verdict: 'ok' as const, summary: 'the NAS is not configured (no nas: section in the config file)', volumes: [], findings: [] };
+    }
+    // One command per volume: a missing volume is reported alone instead of shifting the others' lines.
+    const volumes = await Promise.all(
+      config.volumes.map(async (volume): Promise<Volume> => {
+        // Volumes are absolute paths (config schema), and `--` ends options all the same.
+        const r = await nas.exec(['df', '-P', '-k', '--', volume], { signal: ctx.signal, maxOutputBytes: 64 * 1024 });
+        const line = parseDfOutput(r.stdout)[0];
+        if (r.exitCode !== 0 || !line) {
+          return { volume, ok: false, error: firstLine(r.stderr) || (line ? `df exited ${r.exitCode ?? r.signal}` : 'df printed nothing that could be read') };
+        }
+        return { volume, ok: true, ...line };
+      }),
+    );
+    const findings = volumeFindings(volumes);
+    const verdict = verdictOf(findings);
+    return { configured: true, nas: nas.target, verdict, summary: summaryLine(verdict, volumes, findings), volumes, findings };
+  },
+  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+});
+
+function summaryLine(verdict: string, volumes: readonly Volume[], findings: readonly Finding[]): string {
+  const n = `${volumes.length} volume${volumes.length === 1 ? '' : 's'}`;
+  if (verdict === 'ok') {
+    const fullest = volumes.filter((v) => v.ok).sort((a, b) => (b.percent ?? 0) - (a.percent ?? 0))[0];
+    return `NAS disk space ok: ${n}${fullest ? `, fullest ${fullest.volume} at ${fullest.percent}%` : ''}`;
+  }
+  const worst = findings[0];
+  return `NAS disk space: ${findings.length} problem${findings.length === 1 ? '' : 's'} in ${n}; worst: ${worst ? `${worst.name} ${worst.reason}: ${worst.message}` : ''}`;
+}
