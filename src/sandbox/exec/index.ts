@@ -177,8 +177,8 @@ function run(s: Session, rules: readonly ParsedExecRule[], pod: KubeObject, p: P
     return;
   }
   const rule = a.rule;
-  const out = fill(rule.stdout, pod, p.container);
-  const err = fill(rule.stderr, pod, p.container);
+  const out = fill(rule.stdout, pod, p.container, p.argv);
+  const err = fill(rule.stderr, pod, p.container, p.argv);
   if (rule.echoStdin) {
     // like cat: echoes as it reads, ends at EOF (only v5 can say EOF; on v4 it waits, as cat would)
     let eof = false;

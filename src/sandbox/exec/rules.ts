@@ -6,7 +6,8 @@
  * and answers with stdout, stderr, an exit code and an optional delay. `echoStdin` makes the
  * command behave like `cat`: stdin is echoed to stdout as it arrives and the command ends at
  * stdin EOF (which only v5 can signal). In stdout/stderr, `{{nodeName}}`, `{{nodeIP}}`,
- * `{{podName}}`, `{{podIP}}` and `{{namespace}}` are replaced by the pod's values.
+ * `{{podName}}`, `{{podIP}}` and `{{namespace}}` are replaced by the pod's values and `{{args}}` by
+ * the command's arguments (after the program) joined by spaces, as dig echoes them.
  *
  * A command no rule answers fails the way containerd fails a missing executable, unless some rule
  * for the pod names the same program: then stderr says which rule is missing and the exit code is 2.
@@ -145,7 +146,7 @@ export function answer(rules: readonly ParsedExecRule[], call: ExecCall): ExecAn
 }
 
 /** {{nodeName}} and friends, from the pod */
-export function fill(text: string, pod: KubeObject, container: string): string {
+export function fill(text: string, pod: KubeObject, container: string, argv?: string[]): string {
   if (!text.includes('{{')) return text;
   const spec = isRecord(pod.spec) ? pod.spec : {};
   const status = isRecord(pod.status) ? pod.status : {};
@@ -157,5 +158,6 @@ export function fill(text: string, pod: KubeObject, container: string): string {
     namespace: pod.metadata.namespace ?? '',
     container,
   };
+  if (argv) values.args = argv.slice(1).join(' ');
   return text.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
 }
