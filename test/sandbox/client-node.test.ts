@@ -1,5 +1,6 @@
 /** @kubernetes/client-node, unchanged, against the sandbox. */
 import { AppsV1Api, ApiException, CoreV1Api, CustomObjectsApi, Exec, KubeConfig, Metrics, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 
@@ -93,10 +94,15 @@ describe('@kubernetes/client-node against the sandbox', () => {
     expect(hr.items).toHaveLength(7);
   });
 
-  it('refuses the exec upgrade (streaming is not simulated yet) after authenticating it', async () => {
+  it('runs a scripted exec and gets its channel-3 status', async () => {
     const pod = sb.store.list('pods', 'jellyfin')[0]?.metadata.name ?? '';
-    const err = await new Exec(kc).exec('jellyfin', pod, 'jellyfin', ['true'], null, null, null, false).catch((e: unknown) => e);
-    expect((err as { message?: string }).message).toBe('Unexpected server response: 400');
+    const chunks: Buffer[] = [];
+    const stdout = new Writable({ write(c: Buffer, _e, done) { chunks.push(c); done(); } });
+    const status = await new Promise<unknown>((resolve, reject) => {
+      new Exec(kc).exec('jellyfin', pod, 'jellyfin', ['sqlite3', '-readonly', '/config/data/library.db', 'SELECT Name FROM TypedBaseItems WHERE DateLastRefreshed IS NULL'], stdout, null, null, false, resolve).catch(reject);
+    });
+    expect(status).toEqual({ metadata: {}, status: 'Success' });
+    expect(Buffer.concat(chunks).toString('utf8')).toContain('Better Off Ted|');
   });
 });
 
