@@ -112,13 +112,15 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
     const file = join(root, 'TV', 'Show', 'S01E01.mkv');
     await writeFile(file, 'x');
     await utimes(file, new Date('2020-01-01'), new Date('2020-01-01'));
-    const r = await cli('good', ['nas', 'touch', `${root}//TV/./Show/S01E01.mkv/`, '--yes', '--json']);
+    // A folder too (what Jellyfin's monitor is pointed at), in the human view.
+    const [r, dir] = await Promise.all([
+      cli('good', ['nas', 'touch', `${root}//TV/./Show/S01E01.mkv/`, '--yes', '--json']),
+      cli('good', ['nas', 'touch', join(root, 'TV', 'Show'), '--yes']),
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ nas: `${s.user}@127.0.0.1:${s.port}`, path: file, root, existed: true, created: false });
     expect((await stat(file)).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
-    // A folder too (what Jellyfin's monitor is pointed at), in the human view.
-    const dir = await cli('good', ['nas', 'touch', join(root, 'TV', 'Show'), '--yes']);
     expect(dir.code).toBe(0);
     expect(dir.stdout).toContain(`touched ${join(root, 'TV', 'Show')} on the NAS`);
   });
