@@ -32,6 +32,9 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   dns_gravity_update: {},
   dns_queries: { blocked: true },
   dns_allowlist: {},
+  media_status: {},
+  jellyfin_scan: { wait: true, timeout: '1m' },
+  jellyfin_fix: { title: 'Better Off Ted', wait: 10 },
 };
 
 function rulesOf(op: AnyOp): PolicyRule[] {

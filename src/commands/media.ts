@@ -33,6 +33,8 @@ export default commandFor(op, {
       if (i.photos !== undefined) lines.push(`  ${i.photos} photos, ${i.videos} videos, ${i.usageHuman}`);
       else if (i.statisticsError) lines.push(`  ${ui.c.yellow('no statistics')}: ${i.statisticsError}`);
       if (i.storage) lines.push(`  disk: ${i.storage.used} used of ${i.storage.size} (${i.storage.usedPercent.toFixed(1)}%), ${i.storage.available} free`);
+      const queues = (i.queues ?? []).filter((q) => q.failed || q.paused || q.waiting);
+      if (queues.length) lines.push(`  queues: ${queues.map((q) => `${q.name} ${[q.failed ? ui.c.yellow(`${q.failed} failed`) : '', q.waiting ? `${q.waiting} waiting` : '', q.paused ? 'paused' : ''].filter(Boolean).join(', ')}`).join('; ')}`);
       if (i.users?.length) lines.push(ui.table(['USER', 'PHOTOS', 'VIDEOS', 'USAGE'], i.users.map((u) => [u.name, u.photos, u.videos, u.usageHuman])));
       blocks.push(lines.join('\n'));
     }

@@ -1,10 +1,10 @@
 /**
- * The Immich client: three typed calls on the shared HttpService, answers checked with zod.
+ * The Immich client: four typed calls on the shared HttpService, answers checked with zod.
  *
  * Why not @immich/sdk (evaluated 2025, see the media work's report): it is small (340 KB, one dep,
  * ~7 ms to import) but AGPL-3.0 while homelab is MIT, pinned to one server major (function names
  * changed between 2.x and 3.x), and its global-fetch transport would bypass HttpService's private
- * CA, per-call timeouts, size bounds and error wording. We need three stable GET routes.
+ * CA, per-call timeouts, size bounds and error wording. We need four stable GET routes.
  *
  * Only the current paths (`/api/server/about|statistics|storage`, Immich ≥ 1.118): the old
  * `/api/server-info/*` ones were removed. The key travels only in the `x-api-key` header.
@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { resolveSecret, type Config } from '../../core/config.js';
 import { Forbidden, NotFound, Upstream } from '../../core/errors.js';
-import type { ImmichAbout, ImmichPort, ImmichStatistics, ImmichStorage } from '../../core/ports/immich.js';
+import type { ImmichAbout, ImmichPort, ImmichQueue, ImmichStatistics, ImmichStorage } from '../../core/ports/immich.js';
 import type { ServiceDeps } from '../services.js';
 import { HttpService, type HttpAnswer, type HttpCall } from './request.js';
 
@@ -50,6 +50,15 @@ const storageSchema = z.object({
   diskUsagePercentage: z.number(),
 });
 
+const count = z.number().nullish();
+const jobsSchema = z.record(
+  z.string(),
+  z.object({
+    jobCounts: z.object({ active: count, waiting: count, failed: count, delayed: count }),
+    queueStatus: z.object({ isPaused: z.boolean().nullish() }).nullish(),
+  }),
+);
+
 export async function createImmichClient(config: ImmichConfig, deps: ServiceDeps): Promise<ImmichPort> {
   const apiKey = await resolveSecret(config.apiKey, deps.env);
   // The API lives under /api; a base URL given with it is taken as it is.
@@ -84,6 +93,18 @@ export class ImmichClient implements ImmichPort {
 
   storage(signal: AbortSignal): Promise<ImmichStorage> {
     return this.get(storageSchema, '/api/server/storage', signal);
+  }
+
+  async queues(signal: AbortSignal): Promise<ImmichQueue[]> {
+    const jobs = await this.get(jobsSchema, '/api/jobs', signal);
+    return Object.entries(jobs).map(([name, q]) => ({
+      name,
+      active: q.jobCounts.active ?? 0,
+      waiting: q.jobCounts.waiting ?? 0,
+      failed: q.jobCounts.failed ?? 0,
+      delayed: q.jobCounts.delayed ?? 0,
+      paused: q.queueStatus?.isPaused === true,
+    }));
   }
 
   private async get<S extends z.ZodType>(schema: S, path: string, signal: AbortSignal): Promise<z.output<S>> {

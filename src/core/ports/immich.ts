@@ -41,6 +41,15 @@ export interface ImmichStorage {
   diskUsagePercentage: number;
 }
 
+export interface ImmichQueue {
+  name: string;
+  active: number;
+  waiting: number;
+  failed: number;
+  delayed: number;
+  paused: boolean;
+}
+
 export interface ImmichPort {
   /** Where it is (the base URL), for messages. */
   readonly target: string;
@@ -50,4 +59,6 @@ export interface ImmichPort {
   statistics(signal: AbortSignal): Promise<ImmichStatistics>;
   /** GET /api/server/storage. */
   storage(signal: AbortSignal): Promise<ImmichStorage>;
+  /** GET /api/jobs (the "legacy" queue status, served from 1.x to 3.x): needs an admin key. */
+  queues(signal: AbortSignal): Promise<ImmichQueue[]>;
 }

@@ -106,7 +106,7 @@ export default defineOp({
             const fresh = !hasMetadata(before) || now.dateLastRefreshed === undefined || now.dateLastRefreshed !== before.dateLastRefreshed;
             return fresh ? now : undefined;
           },
-          { timeoutMs: input.wait * 1000, intervalMs: 1000, signal: ctx.signal, describe: () => 'metadata did not appear in time' },
+          { timeoutMs: input.wait * 1000, intervalMs: 500, signal: ctx.signal, describe: () => 'metadata did not appear in time' },
         );
         metadata = 'present';
       } catch (err) {

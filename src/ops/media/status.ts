@@ -58,6 +58,10 @@ const immichSchema = z.object({
     .optional()
     .describe('The disk Immich stores on'),
   statisticsError: z.string().optional().describe('Why statistics are missing (they need an admin key)'),
+  queues: z
+    .array(z.object({ name: z.string(), active: z.number(), waiting: z.number(), failed: z.number(), paused: z.boolean() }))
+    .optional()
+    .describe('Job queues with work waiting, failed or paused (admin key)'),
 });
 
 type JellyfinStatus = z.input<typeof jellyfinSchema>;
@@ -135,13 +139,15 @@ async function immichStatus(ctx: OpContext, im: ImmichPort): Promise<{ status: I
   } catch (err) {
     return { status: { configured: true, url, reachable: false, error: describeError(err) }, findings: [unreachable('immich', url, err)], error: err };
   }
-  const [stats, storage] = await Promise.all([
-    // Statistics need an admin key; a user's key still gets version and storage.
-    im.statistics(ctx.signal).catch((err: unknown) => {
-      if (err instanceof HomelabError && err.kind === 'Forbidden') return err;
-      throw err;
-    }),
+  // Statistics and queues need an admin key; a user's key still gets version and storage.
+  const forbiddenAsValue = (err: unknown) => {
+    if (err instanceof HomelabError && err.kind === 'Forbidden') return err;
+    throw err;
+  };
+  const [stats, storage, queues] = await Promise.all([
+    im.statistics(ctx.signal).catch(forbiddenAsValue),
     im.storage(ctx.signal),
+    im.queues(ctx.signal).catch(forbiddenAsValue),
   ]);
   const status: ImmichStatus = {
     configured: true,
@@ -162,6 +168,14 @@ async function immichStatus(ctx: OpContext, im: ImmichPort): Promise<{ status: I
       users: stats.usageByUser.map((u) => ({ name: u.userName, photos: u.photos, videos: u.videos, usage: u.usage, usageHuman: formatBytes(u.usage) })),
     });
   }
+  if (!(queues instanceof HomelabError)) {
+    const notable = queues.filter((q) => q.failed > 0 || q.waiting > 0 || q.paused);
+    status.queues = notable.map((q) => ({ name: q.name, active: q.active, waiting: q.waiting, failed: q.failed, paused: q.paused }));
+    for (const q of notable) {
+      if (q.failed > 0) findings.push({ severity: 'warn', kind: 'Queue', name: q.name, reason: 'JobsFailed', message: `${q.failed} failed job${q.failed === 1 ? '' : 's'} in Immich's ${q.name} queue` });
+      if (q.paused) findings.push({ severity: 'warn', kind: 'Queue', name: q.name, reason: 'Paused', message: `Immich's ${q.name} queue is paused${q.waiting ? ` with ${q.waiting} jobs waiting` : ''}` });
+    }
+  }
   const pct = storage.diskUsagePercentage;
   if (pct >= DISK_WARN) {
     findings.push({ severity: pct >= DISK_CRIT ? 'crit' : 'warn', kind: 'Storage', name: 'immich', reason: 'DiskFull', message: `the photo disk is ${pct.toFixed(1)}% full (${storage.diskAvailable} free of ${storage.diskSize})` });
@@ -175,9 +189,10 @@ export default defineOp({
   description:
     'Jellyfin: version, item counts, sessions of the last 15 minutes and what they play, libraries with their scan state, ' +
     'and scheduled tasks whose last run failed (warn findings). Immich: version, photos, videos, usage per user (needs an ' +
-    'admin API key) and disk use. A service missing from the config is "not configured", not an error; one that cannot ' +
-    'be asked (unreachable, API key refused) is a crit finding while the other still reports — and when no configured ' +
-    'service could be asked at all, the op fails with that service\'s error. Verdict ok/warn/crit like health.',
+    'admin API key), disk use, and job queues with failed jobs (warn). A service missing from the config is "not ' +
+    'configured", not an error; one that cannot be asked (unreachable, API key refused) is a crit finding while the other ' +
+    'still reports — and when no configured service could be asked at all, the op fails with that service\'s error. ' +
+    'Verdict ok/warn/crit like health.',
   effect: 'read',
   input: z.object({}).strict(),
   output: z.object({
