@@ -94,7 +94,6 @@ export class KubeClient implements KubePort {
     shared?: KubeClient,
   ) {
     if (shared) {
-      this.connection = shared.connection;
       this.discovery = shared.discovery;
       this.sharedWith = shared;
     }
@@ -110,9 +109,8 @@ export class KubeClient implements KubePort {
 
   /** A view of this client whose requests stop when `signal` fires; connection and discovery are shared. */
   withSignal(signal: AbortSignal): KubePort {
-    const root = this.sharedWith ?? this;
-    root.connection ??= connect(root.options);
-    return new KubeClient(this.options, signal, root);
+    // No connection yet: ops that never ask the cluster (the NAS, Pi-hole) must not need a kubeconfig.
+    return new KubeClient(this.options, signal, this.sharedWith ?? this);
   }
 
   private conn(): Promise<Connection> {
