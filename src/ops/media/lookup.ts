@@ -29,7 +29,10 @@ export function fold(text: string): string {
 
 /** A folder name without its year and tags: "Better Off Ted (2009) [tmdbid-12345]" → "Better Off Ted". */
 export function folderTitle(path: string | undefined): string | undefined {
-  const base = path?.split(/[\\/]/).filter(Boolean).pop();
+  const parts = path?.split(/[\\/]/).filter(Boolean) ?? [];
+  // A movie's path is its file: the title is the folder it sits in.
+  if (parts.length > 1 && /\.[a-z0-9]{2,4}$/i.test(parts[parts.length - 1] ?? '')) parts.pop();
+  const base = parts.pop();
   return base?.replace(/\[[^\]]*\]/g, '').replace(/\(\d{4}\)/g, '').trim() || undefined;
 }
 

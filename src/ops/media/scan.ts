@@ -17,6 +17,10 @@ const LIBRARY_POLL_MS = 500;
 const stateSchema = z.enum(['Running', 'Completed', 'Failed', 'Cancelled', 'Aborted']);
 type State = z.infer<typeof stateSchema>;
 
+function took(ms: number): string {
+  return ms < 1000 ? 'under 1s' : formatAge(ms / 1000);
+}
+
 function taskOutcome(task: JellyfinTask): State {
   const status = task.lastResult?.status;
   return status === 'Failed' || status === 'Cancelled' || status === 'Aborted' ? status : 'Completed';
@@ -91,7 +95,7 @@ export default defineOp({
         { timeoutMs, intervalMs: LIBRARY_POLL_MS, signal: ctx.signal, describe: () => `library ${lib.name} was still scanning after ${input.timeout} (it keeps going)` },
       );
       const ended = ctx.now();
-      return { ...base, state: 'Completed' as const, endedAt: ended.toISOString(), took: formatAge((ended.getTime() - began.getTime()) / 1000) };
+      return { ...base, state: 'Completed' as const, endedAt: ended.toISOString(), took: took(ended.getTime() - began.getTime()) };
     }
 
     const tasks = await jf.tasks(ctx.signal);
@@ -130,7 +134,7 @@ export default defineOp({
       state: taskOutcome(done),
       startedAt: r?.startTime,
       endedAt: r?.endTime,
-      took: start && end && !Number.isNaN(start.getTime()) && !Number.isNaN(end.getTime()) ? formatAge((end.getTime() - start.getTime()) / 1000) : undefined,
+      took: start && end && !Number.isNaN(start.getTime()) && !Number.isNaN(end.getTime()) ? took(end.getTime() - start.getTime()) : undefined,
       error: r?.errorMessage,
     };
   },

@@ -147,7 +147,8 @@ async function immichStatus(ctx: OpContext, im: ImmichPort): Promise<{ status: I
   const [stats, storage, queues] = await Promise.all([
     im.statistics(ctx.signal).catch(forbiddenAsValue),
     im.storage(ctx.signal),
-    im.queues(ctx.signal).catch(forbiddenAsValue),
+    // /api/jobs is the "legacy" queue route: should a later Immich drop it, the status goes on without queues.
+    im.queues(ctx.signal).catch((err: unknown) => (err instanceof HomelabError && err.kind === 'NotFound' ? err : forbiddenAsValue(err))),
   ]);
   const status: ImmichStatus = {
     configured: true,
