@@ -11,7 +11,10 @@ const file = `${root}oclif.manifest.json`;
 export async function buildManifest(): Promise<string> {
   const plugin = new Plugin({ root, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, isRoot: true, respectNoCacheDefault: true });
   await plugin.load();
-  return `${JSON.stringify(plugin.manifest, null, 2)}\n`;
+  // oclif imports commands concurrently, so their order varies from run to run: sort them.
+  const { commands, ...rest } = plugin.manifest;
+  const sorted = Object.fromEntries(Object.entries(commands).sort(([a], [b]) => a.localeCompare(b)));
+  return `${JSON.stringify({ ...rest, commands: sorted }, null, 2)}\n`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
