@@ -122,6 +122,20 @@ export const configSchema = z
       .object({ namespace: namespaceSchema.default('pihole').describe('Namespace of the Pi-hole and Unbound pods') })
       .strict()
       .default({ namespace: 'pihole' }),
+    debugAgent: z
+      .object({
+        namespace: namespaceSchema.default('mcp-homelab').describe('Namespace of the debug-agent DaemonSet'),
+        labelSelector: z.string().min(1).default('app.kubernetes.io/name=debug-agent').describe('Label selector of its pods'),
+        container: z.string().min(1).default('agent').describe('Container to exec into'),
+      })
+      .strict()
+      .default({ namespace: 'mcp-homelab', labelSelector: 'app.kubernetes.io/name=debug-agent', container: 'agent' }),
+    net: z
+      .object({
+        allowTargets: z.array(z.string().min(1)).default([]).describe('Hosts or CIDRs `net curl/ping` may reach beyond the cluster\'s own Ingress and Service hosts'),
+      })
+      .strict()
+      .default({ allowTargets: [] }),
     nas: z
       .object({
         host: z.string().min(1).describe('NAS address or name'),

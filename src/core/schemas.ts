@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** RFC 1123 label: namespaces, most names; what the API server itself accepts. */
@@ -53,3 +54,29 @@ export function formatAge(seconds: number): string {
   if (s < 172800) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
 }
+
+export const ipSchema = z.string().refine((s) => isIP(s) !== 0, 'must be an IPv4 or IPv6 address');
+
+/** A DNS name as people type it (letters, digits, "-", "_" as in _dmarc, and dots; 253 characters at most). */
+export const dnsNameSchema = z
+  .string()
+  .max(254)
+  .regex(/^([a-z0-9_]([-a-z0-9_]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([-a-z0-9_]{0,61}[a-z0-9_])?)*\.?$/i, 'must be a DNS name, e.g. ads.example.com');
+
+/** Where a network probe may point: an IP address or a DNS name; never an option (no leading "-"). */
+export const hostSchema = z
+  .string()
+  .min(1)
+  .max(254)
+  .refine((s) => isIP(s) !== 0 || dnsNameSchema.safeParse(s).success, 'must be an IP address or a host name');
+
+/** An IPv4/IPv6 address or CIDR block. */
+export const ipOrCidrSchema = z.string().refine((s) => {
+  const [ip, bits, extra] = s.split('/');
+  if (extra !== undefined || !ip) return false;
+  const family = isIP(ip);
+  if (!family) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+}, 'must be an IP address or a CIDR block like 10.42.0.0/16');

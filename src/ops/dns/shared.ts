@@ -1,5 +1,3 @@
-import { isIP } from 'node:net';
-import { z } from 'zod';
 import { UserError } from '../../core/errors.js';
 import type { OpContext } from '../../core/op.js';
 import type { PiholePort } from '../../core/ports/pihole.js';
@@ -7,13 +5,7 @@ import type { PiholePort } from '../../core/ports/pihole.js';
 /** Gravity older than this is stale: Pi-hole updates it weekly by default. */
 export const GRAVITY_STALE_DAYS = 14;
 
-export const ipSchema = z.string().refine((s) => isIP(s) !== 0, 'must be an IPv4 or IPv6 address');
-
-/** A DNS name as people type it (letters, digits, "-", "_" and dots; 253 characters at most). */
-export const dnsNameSchema = z
-  .string()
-  .max(254)
-  .regex(/^([a-z0-9_]([-a-z0-9_]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([-a-z0-9_]{0,61}[a-z0-9_])?)*\.?$/i, 'must be a DNS name, e.g. ads.example.com');
+export { dnsNameSchema, ipSchema } from '../../core/schemas.js';
 
 /** How a DNS name compares: lower case, without the root dot. */
 export function normalizeName(name: string): string {
