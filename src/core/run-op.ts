@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { AnyOp, OpContext, Summary } from './op.js';
 import { HomelabError, PolicyDenied, Timeout, Upstream, UserError, describeError } from './errors.js';
 import { allowListAdmits, formatPath } from './config.js';
+import { raceSignal } from './abort.js';
 
 export interface AuditRecord {
   time: string;
@@ -49,7 +50,7 @@ export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): 
   setMaxListeners(0, signal);
   const ctx: OpContext = { ...options.context, kube: options.context.kube.withSignal(signal), signal };
   try {
-    const output = await raceAbort(op.run(ctx, input), signal);
+    const output = await raceSignal(op.run(ctx, input), signal);
     const checked = op.output.safeParse(output);
     if (!checked.success) {
       throw new Upstream(`internal error: ${op.name} produced output that does not match its schema: ${describeIssues(checked.error.issues, (f) => f)}`);
@@ -97,18 +98,6 @@ function checkPolicy(op: AnyOp, input: Record<string, unknown>, config: OpContex
       });
     }
   }
-}
-
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
 }
 
 function toHomelabError(err: unknown, signal: AbortSignal): HomelabError {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { raceSignal, sleep } from '../../core/abort.js';
 import { resolveSecret, type Config } from '../../core/config.js';
 import { Forbidden, Upstream, describeError, type HomelabError } from '../../core/errors.js';
 import type { Logger } from '../../core/op.js';
@@ -81,29 +82,6 @@ const domainsBody = z.looseObject({
 /** A session: its SID, or null when Pi-hole has no password and wants none. */
 interface Session {
   sid: string | null;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => { clearTimeout(timer); reject(signal?.reason); };
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Waits for shared work (the login) but lets this caller go when its own op is cancelled. */
-function raceSignal<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
-  });
 }
 
 /** Retry-After in seconds or as an HTTP date; bounded either way. */

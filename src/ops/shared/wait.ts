@@ -1,14 +1,5 @@
 import { Timeout } from '../../core/errors.js';
-
-/** Sleeps, but wakes with the signal's reason when the op is cancelled or times out. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(timer); reject(signal.reason); };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+import { sleep } from '../../core/abort.js';
 
 /**
  * Polls `probe` until it returns a value, or throws Timeout with `describe()` saying what was
