@@ -4,19 +4,11 @@ import { Forbidden, describeError } from '../../core/errors.js';
 import { formatAge } from '../../core/schemas.js';
 import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
+import { podRow, podRowSchema } from '../shared/pods.js';
 import { GRAVITY_STALE_DAYS, isoFromUnix, plural } from './shared.js';
 
-const podRowSchema = z.object({
-  name: z.string(),
-  app: z.string().describe('pihole, unbound, or the pod\'s app label'),
-  phase: z.string(),
-  ready: z.boolean(),
-  containers: z.string().describe('Ready containers of all, e.g. 1/1'),
-  restarts: z.number().int(),
-  reason: z.string().optional().describe('Why it is not ready'),
-  node: z.string().optional(),
-});
-type PodRow = z.infer<typeof podRowSchema>;
+const dnsPodRowSchema = podRowSchema.extend({ app: z.string().describe('pihole, unbound, or the pod\'s app label') });
+type DnsPodRow = z.infer<typeof dnsPodRowSchema>;
 
 const piholeSchema = z.object({
   configured: z.boolean().describe('false when the config has no services.pihole: not checked, not an error'),
@@ -59,7 +51,7 @@ const output = z.object({
   verdict: z.enum(['ok', 'warn', 'crit']).describe('ok: nothing to do; warn: look soon; crit: DNS is down or not blocking'),
   summary: z.string().describe('One line a person reads first'),
   namespace: z.string().describe('Where the DNS pods were looked for (config dns.namespace)'),
-  pods: z.array(podRowSchema).describe('Pi-hole, Unbound and any other long-running pods in the namespace (Job pods left out)'),
+  pods: z.array(dnsPodRowSchema).describe('Pi-hole, Unbound and any other long-running pods in the namespace (Job pods left out)'),
   pihole: piholeSchema,
   adguard: adguardSchema,
   findings: z.array(findingSchema).describe('Every problem found, crit first'),
@@ -74,32 +66,18 @@ function appOf(pod: Pod): string {
   return app;
 }
 
-function podRow(pod: Pod): PodRow {
-  const statuses = pod.status.containerStatuses ?? [];
-  const readyCount = statuses.filter((c) => c.ready).length;
-  const readyCond = pod.status.conditions?.find((c) => c.type === 'Ready');
-  const ready = readyCond ? readyCond.status === 'True' : statuses.length > 0 && readyCount === statuses.length;
-  const waiting = [...(pod.status.initContainerStatuses ?? []), ...statuses].find((c) => c.state?.waiting?.reason)?.state?.waiting;
-  return {
-    name: pod.metadata.name,
-    app: appOf(pod),
-    phase: pod.status.phase ?? 'Unknown',
-    ready,
-    containers: `${readyCount}/${pod.spec.containers.length || statuses.length}`,
-    restarts: statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0),
-    reason: ready ? undefined : (waiting?.reason ?? pod.status.reason ?? readyCond?.reason ?? (pod.status.phase === 'Running' ? 'ContainersNotReady' : pod.status.phase)),
-    node: pod.spec.nodeName,
-  };
+function dnsPodRow(pod: Pod): DnsPodRow {
+  return { ...podRow(pod), app: appOf(pod) };
 }
 
 /** Long-running DNS pods: not the pods of Jobs (a teleporter backup, a gravity CronJob), not completed ones. */
-async function dnsPods(ctx: OpContext, namespace: string): Promise<PodRow[]> {
-  const rows: PodRow[] = [];
+async function dnsPods(ctx: OpContext, namespace: string): Promise<DnsPodRow[]> {
+  const rows: DnsPodRow[] = [];
   for await (const page of ctx.kube.listPages({ group: '', version: 'v1', resource: 'pods', namespace })) {
     for (const raw of page) {
       const pod = parseObject(podSchema, raw, 'Pod');
       if (pod.status.phase === 'Succeeded' || pod.metadata.ownerReferences?.some((o) => o.kind === 'Job')) continue;
-      rows.push(podRow(pod));
+      rows.push(dnsPodRow(pod));
     }
   }
   return rows.sort((a, b) => a.name.localeCompare(b.name));

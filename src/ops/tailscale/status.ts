@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { podRow, podRowSchema, type PodRow } from '../shared/pods.js';
 import { defineOp } from '../../core/op.js';
-import { conditionSchema, metadataSchema, parseObject, podSchema, type Pod } from '../shared/k8s.js';
+import { conditionSchema, metadataSchema, parseObject, podSchema } from '../shared/k8s.js';
 import { findingSchema, sortFindings, summarizeSubsystem, verdictOf, type Finding } from '../shared/findings.js';
 
 const GROUP = 'tailscale.com';
@@ -40,15 +41,6 @@ const tailscaleObjectSchema = z.looseObject({
     .default({}),
 });
 
-const podRowSchema = z.object({
-  name: z.string(),
-  phase: z.string(),
-  ready: z.boolean(),
-  containers: z.string().describe('Ready containers of all, e.g. 1/1'),
-  restarts: z.number().int(),
-  reason: z.string().optional().describe('Why it is not ready: a waiting reason, or the Ready condition'),
-  node: z.string().optional(),
-});
 
 const resourceRowSchema = z.object({
   kind: z.string(),
@@ -89,26 +81,7 @@ const output = z.object({
   findings: z.array(findingSchema).describe('Every problem found, crit first'),
 });
 type Output = z.infer<typeof output>;
-type PodRow = z.infer<typeof podRowSchema>;
 type ResourceRow = z.infer<typeof resourceRowSchema>;
-
-function podRow(pod: Pod): PodRow {
-  const statuses = pod.status.containerStatuses ?? [];
-  const readyCount = statuses.filter((c) => c.ready).length;
-  const readyCond = pod.status.conditions?.find((c) => c.type === 'Ready');
-  const ready = readyCond ? readyCond.status === 'True' : statuses.length > 0 && readyCount === statuses.length;
-  const waiting = [...(pod.status.initContainerStatuses ?? []), ...statuses].find((c) => c.state?.waiting?.reason)?.state?.waiting;
-  const reason = ready ? undefined : (waiting?.reason ?? pod.status.reason ?? readyCond?.reason ?? (pod.status.phase === 'Running' ? 'ContainersNotReady' : pod.status.phase));
-  return {
-    name: pod.metadata.name,
-    phase: pod.status.phase ?? 'Unknown',
-    ready,
-    containers: `${readyCount}/${pod.spec.containers.length || statuses.length}`,
-    restarts: statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0),
-    reason,
-    node: pod.spec.nodeName,
-  };
-}
 
 export default defineOp({
   name: 'tailscale_status',
