@@ -4,7 +4,8 @@ import { NotFound, Timeout, UserError } from '../../core/errors.js';
 import { hasMetadata, jellyfinIdSchema, type JellyfinItem } from '../../core/ports/jellyfin.js';
 import { pollUntil } from '../shared/wait.js';
 import { requireJellyfin } from './jellyfin.js';
-import { LOOKUP_TYPES, STRATEGIES, isExactMatch, lookUp, type Candidate } from './lookup.js';
+import { EXEC_RBAC } from '../net/agent.js';
+import { LOOKUP_TYPES, isExactMatch, lookUp, type Candidate } from './lookup.js';
 
 const itemSchema = z.object({
   id: z.string().describe('Item id (32 hex digits)'),
@@ -25,8 +26,9 @@ export default defineOp({
   description:
     'The fix for a series or movie that is on disk and in Jellyfin\'s database but has no metadata (never refreshed: ' +
     'DateLastRefreshed empty), which the UI hides and a normal search may not find. Finds it by title — with the API ' +
-    'search and among the items the API says lack metadata (no overview, no TMDb/IMDb/TVDb id), matched by name and ' +
-    'folder name — or by id, then queues a full metadata and image refresh (replaceAll also replaces existing ' +
+    'search, among the items the API says lack metadata (no overview, no TMDb/IMDb/TVDb id), and in the library ' +
+    'database read-only through the Jellyfin pod (items never refreshed; skipped, and said so, when exec is not ' +
+    'allowed or the image has no sqlite3), matched by name and folder name and confirmed through the API — or by id, then queues a full metadata and image refresh (replaceAll also replaces existing ' +
     'metadata) and waits up to `wait` seconds for the metadata to appear. Several matches: lists them and refreshes ' +
     'none, unless exactly one has the exact title (case-insensitive). Returns the matches, the item refreshed and ' +
     'whether its metadata is there yet.',
@@ -55,7 +57,8 @@ export default defineOp({
   }),
   args: ['title'],
   hints: { destructive: false, idempotent: true },
-  rbac: [],
+  // The library-database lookup: find the Jellyfin pod, exec sqlite3 in it.
+  rbac: [...EXEC_RBAC],
   timeoutMs: 6 * 60_000,
   async run(ctx, input) {
     if ((input.title === undefined) === (input.id === undefined)) {
@@ -74,12 +77,14 @@ export default defineOp({
       matches = [{ item, foundBy: ['id'] }];
     } else {
       const title = input.title as string;
-      lookedIn = STRATEGIES.map((s) => s.where);
       ctx.log.progress(`◎ looking for "${title}" in Jellyfin at ${jf.target}`);
-      matches = await lookUp(ctx, jf, title);
+      const found = await lookUp(ctx, jf, title);
+      matches = found.matches;
+      lookedIn = found.lookedIn;
       if (!matches.length) {
+        const db = found.skipped.find((s) => s.strategy === 'library-db');
         throw new NotFound(`no ${LOOKUP_TYPES.join(' or ')} matching "${title}" in Jellyfin at ${jf.target}; looked in ${lookedIn.join('; and ')}`, {
-          hint: 'the library database itself (through the Jellyfin pod) is not searched yet; check the spelling, or find the id in the Jellyfin UI and pass --id',
+          hint: `${db ? `the library database was not read${db.hint ? ` (${db.hint})` : ''}; ` : ''}check the spelling, or find the id in the Jellyfin UI and pass --id`,
         });
       }
       const exact = matches.filter((m) => isExactMatch(m.item, title));

@@ -1,5 +1,6 @@
 import type { OpContext } from '../../core/op.js';
-import type { JellyfinItem, JellyfinItemQuery, JellyfinPort } from '../../core/ports/jellyfin.js';
+import type { JellyfinId, JellyfinItem, JellyfinItemQuery, JellyfinPort } from '../../core/ports/jellyfin.js';
+import { DbSkipped, describeDb, readNeverRefreshed, skipReason, type DbRow } from './library-db.js';
 
 /** What a title is looked for among. */
 export const LOOKUP_TYPES = ['Series', 'Movie'];
@@ -9,17 +10,23 @@ const MAX_MISSING = 10_000;
 
 /**
  * One way of finding items by title. `jellyfin fix` asks every strategy and merges what they find
- * by id, so a strategy is a small addition: the library-database strategy (reading
- * `library.db`/TypedBaseItems up to 10.10, `jellyfin.db`/BaseItems from 10.11 through pod exec,
- * for items whose NULL columns keep them out of the API's answers too) slots in here once exec
- * into the Jellyfin pod exists. Its GUIDs must be mapped through the API (`/Items?ids=`), since
- * hex(guid) in TypedBaseItems is in .NET byte order.
+ * by id, so a strategy is a small addition. A strategy that cannot look (the library database
+ * when exec is forbidden or the image has no sqlite3) says so in `skipped` instead of failing the
+ * lookup: the others still count.
  */
 export interface LookupStrategy {
   name: string;
-  /** Where it looked, for a NotFound that says so. */
+  /** Where it looks, for a NotFound that says so (a strategy may say more precisely in `Found`). */
   where: string;
-  find(ctx: OpContext, jf: JellyfinPort, title: string): Promise<JellyfinItem[]>;
+  find(ctx: OpContext, jf: JellyfinPort, title: string): Promise<Found>;
+}
+
+export interface Found {
+  items: JellyfinItem[];
+  /** Where it looked, when it knows better than its `where` (which database, which pod). */
+  where?: string;
+  /** Why it could not look; its items are then []. */
+  skipped?: { reason: string; hint?: string };
 }
 
 /** Lowercase letters and digits only: "Better Off Ted" ~ "better.off.ted". */
@@ -53,7 +60,7 @@ export const apiSearch: LookupStrategy = {
   where: 'the API search (GET /Items?searchTerm=)',
   async find(ctx, jf, title) {
     const { items } = await jf.items({ searchTerm: title, types: LOOKUP_TYPES, limit: 50 }, ctx.signal);
-    return items;
+    return { items };
   },
 };
 
@@ -80,28 +87,112 @@ export const missingMetadata: LookupStrategy = {
       allPages(ctx, jf, { types: LOOKUP_TYPES, hasOverview: false }),
       allPages(ctx, jf, { types: LOOKUP_TYPES, hasTmdbId: false, hasImdbId: false, hasTvdbId: false }),
     ]);
-    return [...noOverview, ...noIds].filter((item) => matches(item, title));
+    return { items: [...noOverview, ...noIds].filter((item) => matches(item, title)) };
   },
 };
 
+/** Ids confirmed per `/Items?ids=` call (32 hex + a comma each: the URL stays well under 8 KiB). */
+const CONFIRM_BATCH = 100;
+
+/**
+ * Rows from the database → the items the API knows by those ids. A 10.10 id is the byte-swapped
+ * hex(guid); should a server ever print the blob's order as is, the unswapped form is asked too,
+ * and an item is taken only when its name or path is the row's.
+ */
+export async function confirmRows(ctx: OpContext, jf: JellyfinPort, rows: DbRow[]): Promise<JellyfinItem[]> {
+  const wanted = new Map<JellyfinId, DbRow>();
+  for (const row of rows) {
+    wanted.set(row.id, row);
+    const plain = row.raw.replace(/-/g, '').toLowerCase();
+    if (/^[0-9a-f]{32}$/.test(plain) && !wanted.has(plain as JellyfinId)) wanted.set(plain as JellyfinId, row);
+  }
+  const ids = [...wanted.keys()];
+  const out = new Map<string, JellyfinItem>();
+  for (let i = 0; i < ids.length; i += CONFIRM_BATCH) {
+    const batch = ids.slice(i, i + CONFIRM_BATCH);
+    const { items } = await jf.items({ ids: batch, limit: batch.length }, ctx.signal);
+    for (const item of items) {
+      const row = wanted.get(item.id);
+      if (row && (item.name === row.name || (row.path !== undefined && item.path === row.path))) out.set(item.id, item);
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * The library database through the Jellyfin pod (exec `sqlite3 -readonly -json` with a constant
+ * query): Series and Movies whose `DateLastRefreshed` is NULL, even when the API's filters do not
+ * list them. Which database follows the server's version; the rows are matched by name and folder
+ * name here, then confirmed through the API (`/Items?ids=`) before they are offered.
+ */
+export const libraryDb: LookupStrategy = {
+  name: 'library-db',
+  where: describeDb(undefined, undefined),
+  async find(ctx, jf, title) {
+    let version: string;
+    try {
+      version = (await jf.systemInfo(ctx.signal)).version;
+    } catch (err) {
+      if (ctx.signal.aborted) throw err;
+      return skipped(skipReason(err, undefined), this.where);
+    }
+    const namespace = ctx.config.services.jellyfin?.namespace ?? 'jellyfin';
+    try {
+      const read = await readNeverRefreshed(ctx, namespace, version);
+      const where = describeDb(read.db, read.target);
+      const rows = read.rows.filter((r) => matches({ id: r.id, name: r.name, path: r.path, type: r.type, providerIds: {} }, title));
+      ctx.log.debug(`${read.rows.length} never-refreshed items in ${read.db.file}, ${rows.length} matching "${title}"`);
+      const items = rows.length ? await confirmRows(ctx, jf, rows) : [];
+      if (items.length < rows.length) {
+        ctx.log.warn(`${rows.length - items.length} of the items in ${read.db.file} matching "${title}" are not known to the API by their id; left out`);
+      }
+      return { items, where };
+    } catch (err) {
+      if (!(err instanceof DbSkipped)) throw err;
+      return skipped(err, describeDb(err.db, err.target));
+    }
+  },
+};
+
+function skipped(err: DbSkipped, where: string): Found {
+  return { items: [], where, skipped: { reason: err.message, hint: err.hint } };
+}
+
 /** Asked in this order; a later strategy adds what the earlier ones missed. */
-export const STRATEGIES: readonly LookupStrategy[] = [apiSearch, missingMetadata];
+export const STRATEGIES: readonly LookupStrategy[] = [apiSearch, missingMetadata, libraryDb];
 
 export interface Candidate {
   item: JellyfinItem;
   foundBy: string[];
 }
 
-export async function lookUp(ctx: OpContext, jf: JellyfinPort, title: string, strategies = STRATEGIES): Promise<Candidate[]> {
-  const found = await Promise.all(strategies.map(async (s) => ({ s, items: await s.find(ctx, jf, title) })));
+export interface Lookup {
+  matches: Candidate[];
+  /** Where each strategy looked, in order; a skipped one says "(skipped: why)". */
+  lookedIn: string[];
+  skipped: Array<{ strategy: string; reason: string; hint?: string }>;
+}
+
+export async function lookUp(ctx: OpContext, jf: JellyfinPort, title: string, strategies = STRATEGIES): Promise<Lookup> {
+  const found = await Promise.all(strategies.map(async (s) => ({ s, found: await s.find(ctx, jf, title) })));
   const byId = new Map<string, Candidate>();
-  for (const { s, items } of found) {
-    for (const item of items) {
+  const lookedIn: string[] = [];
+  const skippedOnes: Lookup['skipped'] = [];
+  for (const { s, found: f } of found) {
+    const where = f.where ?? s.where;
+    if (f.skipped) {
+      lookedIn.push(`${where} (skipped: ${f.skipped.reason})`);
+      skippedOnes.push({ strategy: s.name, ...f.skipped });
+      ctx.log.warn(`${s.name} lookup skipped: ${f.skipped.reason}${f.skipped.hint ? ` (${f.skipped.hint})` : ''}`);
+      continue;
+    }
+    lookedIn.push(where);
+    for (const item of f.items) {
       const known = byId.get(item.id);
       if (known) {
         if (!known.foundBy.includes(s.name)) known.foundBy.push(s.name);
       } else byId.set(item.id, { item, foundBy: [s.name] });
     }
   }
-  return [...byId.values()];
+  return { matches: [...byId.values()], lookedIn, skipped: skippedOnes };
 }
