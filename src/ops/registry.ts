@@ -21,6 +21,11 @@ import dnsStatus from './dns/status.js';
 import dnsGravityUpdate from './dns/gravity.js';
 import dnsQueries from './dns/queries.js';
 import dnsAllowlist from './dns/allowlist.js';
+import dnsQuery from './dns/query.js';
+import dnsDiagnose from './dns/diagnose.js';
+import netCurl from './net/curl.js';
+import netPing from './net/ping.js';
+import netTraceroute from './net/traceroute.js';
 import nasTouch from './nas/touch.js';
 import nasDf from './nas/df.js';
 
@@ -57,6 +62,12 @@ export const ops: readonly AnyOp[] = [
   dnsGravityUpdate,
   dnsQueries,
   dnsAllowlist,
+  dnsQuery,
+  dnsDiagnose,
+  // network
+  netCurl,
+  netPing,
+  netTraceroute,
   // nas
   nasTouch,
   nasDf,

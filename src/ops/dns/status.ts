@@ -58,7 +58,7 @@ const output = z.object({
 });
 type Output = z.infer<typeof output>;
 
-function appOf(pod: Pod): string {
+export function appOf(pod: Pod): string {
   const labels = pod.metadata.labels ?? {};
   const app = labels['app.kubernetes.io/name'] ?? labels.app ?? pod.metadata.name;
   if (/pihole|pi-hole/i.test(app) || /pihole/i.test(pod.metadata.name)) return 'pihole';

@@ -1,0 +1,101 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { defineOp, type Verdict } from '../../core/op.js';
+import { NotFound } from '../../core/errors.js';
+import { dnsNameSchema } from '../../core/schemas.js';
+import { EXEC_RBAC } from '../net/agent.js';
+import { RECORD_TYPES, digAnswerSchema, findDnsPods, listDnsServices, piholeTarget, runDig, unboundEndpoints, type DigAnswer } from './dig.js';
+
+const serverSchema = z
+  .string()
+  .refine((s) => s === 'pihole' || s === 'unbound' || isIP(s) !== 0, 'must be pihole, unbound or an IP address')
+  .default('pihole')
+  .describe('Who answers: pihole (its own resolver in the pod, 127.0.0.1), unbound (its Service in dns.namespace) or an IP address');
+
+const output = z.object({
+  name: z.string(),
+  type: z.enum(RECORD_TYPES),
+  server: z.object({
+    requested: z.string().describe('pihole, unbound or the IP given'),
+    address: z.string().describe('The address dig asked'),
+    label: z.string().describe('What that address is, for people'),
+  }),
+  from: z.string().describe('The pod dig ran in: NAMESPACE/POD'),
+  result: digAnswerSchema,
+  verdict: z.enum(['ok', 'warn', 'crit']).describe('ok: answers; warn: NXDOMAIN or no records of this type; crit: SERVFAIL, REFUSED or no server reached'),
+  summary: z.string(),
+});
+type Output = z.infer<typeof output>;
+
+export function verdictOfAnswer(a: DigAnswer): Verdict {
+  if (!a.reached) return 'crit';
+  if (a.status === 'NOERROR') return a.answers.length ? 'ok' : 'warn';
+  if (a.status === 'NXDOMAIN') return 'warn';
+  return 'crit';
+}
+
+/** "NOERROR: 192.168.1.50 (300s), ad" — one answer in a line. */
+export function describeAnswer(a: DigAnswer, type?: string): string {
+  if (!a.reached) return `no answer: ${a.error ?? 'no servers could be reached'}`;
+  const records = a.answers.filter((r) => !type || r.type === type || r.type === 'CNAME');
+  const shown = records.slice(0, 4).map((r) => (r.type === type || !type ? r.data : `${r.type} ${r.data}`));
+  const data = records.length ? `: ${shown.join(', ')}${records.length > 4 ? `, … (${records.length})` : ''}` : a.status === 'NOERROR' ? ': no records of this type' : '';
+  const extras = [a.authenticated ? 'DNSSEC-validated (ad)' : '', a.ede ? `EDE ${a.ede}` : '', a.queryTimeMs !== undefined ? `${a.queryTimeMs} ms` : ''].filter(Boolean);
+  return `${a.status ?? '?'}${data}${extras.length ? ` (${extras.join(', ')})` : ''}`;
+}
+
+export default defineOp({
+  name: 'dns_query',
+  title: 'DNS: look a name up with dig from the Pi-hole pod',
+  description:
+    'Runs dig inside the Pi-hole pod of dns.namespace (no shell; the name is validated as a DNS name, underscores allowed as in ' +
+    '_dmarc) against Pi-hole itself, Unbound (its Service address, found in the namespace) or an IP address. Returns the parsed ' +
+    'answer: status (NOERROR, NXDOMAIN, SERVFAIL, REFUSED), header flags including ad (DNSSEC-validated), the answer and authority ' +
+    'records (name, TTL, class, type, data), query time and the server; a server that does not answer (dig exit 9) is reported as ' +
+    'such. Verdict ok when records come back, warn for NXDOMAIN or none of that type, crit for SERVFAIL/REFUSED/no answer.',
+  effect: 'read',
+  input: z
+    .object({
+      name: dnsNameSchema.describe('The name to look up, e.g. jellyfin.home.example.net or _dmarc.example.com'),
+      type: z.enum(RECORD_TYPES).default('A').describe('Record type'),
+      server: serverSchema,
+      dnssec: z.boolean().default(false).describe('Ask for DNSSEC records too (+dnssec: RRSIGs in the answer)'),
+    })
+    .strict(),
+  output,
+  rbac: [...EXEC_RBAC, { apiGroup: '', resource: 'services', verbs: ['list'] }],
+  timeoutMs: 20_000,
+  args: ['name'],
+  async run(ctx, input): Promise<Output> {
+    const pods = await findDnsPods(ctx);
+    const target = piholeTarget(pods);
+    let address: string;
+    let label: string;
+    if (input.server === 'pihole') {
+      address = '127.0.0.1';
+      label = 'Pi-hole (its resolver, 127.0.0.1 in its pod)';
+    } else if (input.server === 'unbound') {
+      const endpoint = unboundEndpoints(pods, await listDnsServices(ctx, pods.namespace))[0];
+      if (!endpoint) {
+        throw new NotFound(`no Unbound Service or ready Unbound pod in namespace ${pods.namespace}`, { hint: 'homelab dns shows the DNS pods; pass --server IP to ask another resolver' });
+      }
+      address = endpoint.address;
+      label = endpoint.label;
+    } else {
+      address = input.server;
+      label = input.server;
+    }
+    const result = await runDig(ctx, target, address, input.name, input.type, { dnssec: input.dnssec });
+    const verdict = verdictOfAnswer(result);
+    return {
+      name: input.name,
+      type: input.type,
+      server: { requested: input.server, address, label },
+      from: `${target.namespace}/${target.pod}`,
+      result,
+      verdict,
+      summary: `${input.name} ${input.type} from ${label}: ${describeAnswer(result, input.type)}`,
+    };
+  },
+  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+});

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { defineOp, type Verdict } from '../../core/op.js';
+import { hostSchema, objectNameSchema } from '../../core/schemas.js';
+import { EXEC_RBAC, NODE_RBAC, runIn } from './agent.js';
+import { NODE_TARGET_RBAC, TARGET_RBAC, requireAllowedTarget } from './targets.js';
+import { probeFrom } from './curl.js';
+
+export interface PingStats {
+  address?: string;
+  sent: number;
+  received: number;
+  lossPercent: number;
+  rttMs?: { min: number; avg: number; max: number; mdev?: number };
+  error?: string;
+}
+
+/** Parses iputils (and busybox) ping output: the resolved address, the statistics, the rtt line. */
+export function parsePing(stdout: string, stderr = ''): PingStats {
+  const address = /^PING \S+ \(([^)]+)\)/m.exec(stdout)?.[1];
+  const stats = /(\d+) packets transmitted, (\d+) (?:packets )?received,(?: \+\d+ errors,)?(?: \+\d+ duplicates,)? ([\d.]+)% packet loss/.exec(stdout);
+  const rtt = /(?:rtt|round-trip) min\/avg\/max(?:\/mdev)? = ([\d.]+)\/([\d.]+)\/([\d.]+)(?:\/([\d.]+))? ms/.exec(stdout);
+  const out: PingStats = {
+    address,
+    sent: stats ? Number(stats[1]) : 0,
+    received: stats ? Number(stats[2]) : 0,
+    lossPercent: stats ? Number(stats[3]) : 100,
+  };
+  if (rtt) out.rttMs = { min: Number(rtt[1]), avg: Number(rtt[2]), max: Number(rtt[3]), ...(rtt[4] ? { mdev: Number(rtt[4]) } : {}) };
+  if (!stats) out.error = (stderr.trim() || stdout.trim()).split('\n')[0] || 'ping printed no statistics';
+  return out;
+}
+
+/** netcat-openbsd -z -v: "Connection to H P port [tcp/x] succeeded!" or "nc: connect to H port P (tcp) failed: Connection refused". */
+export function parseNc(exitCode: number, stdout: string, stderr: string): { open: boolean; message: string } {
+  const text = `${stderr}\n${stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const message = text.find((l) => /succeeded|open|failed|refused|timed out|No route/i.test(l)) ?? text[0] ?? (exitCode === 0 ? 'open' : `nc exited ${exitCode}`);
+  return { open: exitCode === 0, message: message.replace(/^nc: /, '') };
+}
+
+const output = z.object({
+  target: z.string(),
+  admittedAs: z.string().describe('Why the target policy admits it, e.g. "node pi-k3s", "net.allowTargets"'),
+  from: z.string().describe('Where the probe ran: the debug agent on NODE'),
+  pod: z.string(),
+  icmp: z.object({
+    address: z.string().optional().describe('The address ping resolved the target to'),
+    sent: z.number().int(),
+    received: z.number().int(),
+    lossPercent: z.number(),
+    rttMs: z.object({ min: z.number(), avg: z.number(), max: z.number(), mdev: z.number().optional() }).optional().describe('Round-trip times of the replies'),
+    exitCode: z.number().int().describe('ping\'s exit: 0 replies came, 1 none came, 2 an error (e.g. unknown host)'),
+    error: z.string().optional(),
+  }),
+  tcp: z
+    .object({ port: z.number().int(), open: z.boolean().describe('The TCP handshake completed (nc -z)'), message: z.string().describe('What nc said') })
+    .optional()
+    .describe('With --port: a TCP connect check'),
+  verdict: z.enum(['ok', 'warn', 'crit']).describe('ok: all replies (and the port open); warn: some loss; crit: no reply, or the port closed'),
+  summary: z.string(),
+});
+type Output = z.infer<typeof output>;
+
+export default defineOp({
+  name: 'net_ping',
+  title: 'Network: ping a host, and optionally check a TCP port, from a node',
+  description:
+    'From the debug agent (host network, NET_RAW) on a node, or any node: ICMP echo (ping -c COUNT -W WAIT -- TARGET) with ' +
+    'sent/received/loss and rtt min/avg/max/mdev, and with --port a TCP connect check (nc -z -v -w WAIT TARGET PORT). ' +
+    'The target is an IP address or host name and must be admitted by the target policy: the cluster\'s Ingress hosts, ' +
+    'Services (names and ClusterIPs), the nodes\' addresses, or config net.allowTargets (hosts or CIDRs); anything else is ' +
+    'refused (exit 77) with how to allow it. 100% loss or a closed port is a result (crit), not an error.',
+  effect: 'read',
+  input: z
+    .object({
+      target: hostSchema.describe('IP address or host name, e.g. 192.168.1.20 or nas.home.lan'),
+      fromNode: objectNameSchema.optional().describe('Run from the debug agent on this node (default: any node)'),
+      port: z.number().int().min(1).max(65535).optional().describe('Also check that this TCP port accepts connections'),
+      count: z.number().int().min(1).max(10).default(3).describe('Echo requests to send'),
+      wait: z.number().int().min(1).max(10).default(2).describe('Seconds to wait for a reply / a TCP connect'),
+    })
+    .strict(),
+  output,
+  rbac: [...EXEC_RBAC, NODE_RBAC, NODE_TARGET_RBAC, ...TARGET_RBAC],
+  timeoutMs: 45_000,
+  args: ['target'],
+  async run(ctx, input): Promise<Output> {
+    const admittedAs = await requireAllowedTarget(ctx, input.target, 'net ping', { nodes: true });
+    const target = await probeFrom(ctx, input.fromNode);
+    const boundMs = (input.count + input.wait + 5) * 1000;
+    const [ping, nc] = await Promise.all([
+      runIn(ctx, target, ['ping', '-c', String(input.count), '-W', String(input.wait), '--', input.target], { timeoutMs: boundMs, maxBytes: 64 * 1024 }),
+      // netcat-openbsd reads `--`, but hosts are validated (no leading "-") so the plain form every nc accepts is used.
+      input.port === undefined ? Promise.resolve(undefined) : runIn(ctx, target, ['nc', '-z', '-v', '-w', String(input.wait), input.target, String(input.port)], { timeoutMs: (input.wait + 5) * 1000, maxBytes: 16 * 1024 }),
+    ]);
+    const stats = parsePing(ping.stdout, ping.stderr);
+    const icmp = { ...stats, exitCode: ping.exitCode, ...(ping.exitCode > 1 && !stats.error ? { error: ping.stderr.trim().split('\n')[0] } : {}) };
+    const tcp = nc && input.port !== undefined ? { port: input.port, ...parseNc(nc.exitCode, nc.stdout, nc.stderr) } : undefined;
+    const verdict: Verdict = icmp.received === 0 || (tcp && !tcp.open) ? 'crit' : icmp.lossPercent > 0 ? 'warn' : 'ok';
+    const icmpLine = icmp.error && !icmp.sent
+      ? `ping failed: ${icmp.error}`
+      : `${icmp.received}/${icmp.sent} replies (${icmp.lossPercent}% loss)${icmp.rttMs ? `, rtt ${icmp.rttMs.min}/${icmp.rttMs.avg}/${icmp.rttMs.max} ms` : ''}`;
+    const tcpLine = tcp ? `; TCP ${tcp.port} ${tcp.open ? 'open' : `closed (${tcp.message})`}` : '';
+    return {
+      target: input.target,
+      admittedAs,
+      from: target.label,
+      pod: `${target.namespace}/${target.pod}`,
+      icmp,
+      tcp,
+      verdict,
+      summary: `${input.target}${icmp.address && icmp.address !== input.target ? ` (${icmp.address})` : ''} from the ${target.label}: ${icmpLine}${tcpLine}`,
+    };
+  },
+  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+});
