@@ -140,7 +140,11 @@ describe(`kubectl kustomize${noKubectl}`, () => {
     const objects = kustomize('deploy/base');
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     const namespace = find(objects, 'Namespace', NAMESPACE);
-    expect(namespace.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    // The debug agent (host network, NET_ADMIN/NET_RAW) is admitted only by the privileged profile;
+    // everything else is still audited and warned against "restricted".
+    expect(namespace.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    expect(namespace.metadata.labels?.['pod-security.kubernetes.io/audit']).toBe('restricted');
+    expect(namespace.metadata.labels?.['pod-security.kubernetes.io/warn']).toBe('restricted');
     for (const o of objects) if (o.kind !== 'Namespace' && !o.kind.startsWith('Cluster')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NAMESPACE);
 
     const deployment = find(objects, 'Deployment', 'homelab') as K8sObject & { spec: { replicas: number; template: { spec: PodSpec } } };
@@ -193,6 +197,36 @@ describe(`kubectl kustomize${noKubectl}`, () => {
     expect(objects.filter((o) => o.kind === 'Ingress')).toEqual([]);
   });
 
+  it.skipIf(!hasKubectl)('renders the debug agent: a DaemonSet on every node with the host network, NET_ADMIN and NET_RAW only, no token', () => {
+    const objects = kustomize('deploy/base');
+    const ds = find(objects, 'DaemonSet', 'debug-agent') as K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: AgentPodSpec } } };
+    // Where the config's debugAgent defaults look for it.
+    const { debugAgent } = parseConfig({}, 'defaults');
+    expect(ds.metadata.namespace).toBe(debugAgent.namespace);
+    const [key, value] = debugAgent.labelSelector.split('=');
+    expect(ds.spec.template.metadata.labels[key!]).toBe(value);
+    expect(ds.spec.selector.matchLabels[key!]).toBe(value);
+    const pod = ds.spec.template.spec;
+    expect(pod).toMatchObject({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet', automountServiceAccountToken: false, serviceAccountName: 'debug-agent' });
+    expect(pod.hostPID).not.toBe(true);
+    expect(pod.hostIPC).not.toBe(true);
+    expect(pod.volumes?.some((v) => 'hostPath' in v)).toBe(false);
+    expect(pod.tolerations).toContainEqual(expect.objectContaining({ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists' }));
+    expect(pod.containers).toHaveLength(1);
+    const agent = pod.containers[0]!;
+    expect(agent).toMatchObject({ name: debugAgent.container, image: 'nicolaka/netshoot:v0.13', command: ['sleep', 'infinity'] });
+    const effective = { ...pod.securityContext, ...agent.securityContext };
+    expect(effective.privileged).toBe(false);
+    expect(effective.allowPrivilegeEscalation).toBe(false);
+    expect(effective.capabilities).toEqual({ drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] });
+    expect(agent.resources.limits.memory).toBeDefined();
+    const sa = find(objects, 'ServiceAccount', 'debug-agent');
+    expect(sa.automountServiceAccountToken).toBe(false);
+    // The agent's ServiceAccount is bound to nothing.
+    const subjects = objects.filter((o) => o.kind.endsWith('Binding')).flatMap((b) => (b.subjects as Array<{ name: string }>).map((x) => x.name));
+    expect(subjects).not.toContain('debug-agent');
+  });
+
   it.skipIf(!hasKubectl)('renders the overlays: the example sets the image and adds an Ingress; read-only binds the read-only role', () => {
     const example = kustomize('deploy/overlays/example');
     expect(objects(example, 'Ingress')).toHaveLength(1);
@@ -219,6 +253,18 @@ interface SecurityContext {
   privileged?: boolean;
   capabilities?: { drop?: string[]; add?: string[] };
   seccompProfile?: { type: string };
+}
+interface AgentPodSpec {
+  serviceAccountName: string;
+  automountServiceAccountToken?: boolean;
+  hostNetwork?: boolean;
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  dnsPolicy?: string;
+  tolerations?: Array<{ key?: string; operator?: string; effect?: string }>;
+  securityContext?: SecurityContext;
+  containers: Array<{ name: string; image: string; command: string[]; securityContext?: SecurityContext; resources: { limits: Record<string, string> } }>;
+  volumes?: Array<Record<string, unknown>>;
 }
 interface Probe {
   httpGet?: { path: string; port: string | number };

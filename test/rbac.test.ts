@@ -42,6 +42,9 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   jellyfin_fix: { title: 'Better Off Ted', wait: 10 },
   nas_touch: { path: '/volume1/media/new-episode.mkv' },
   nas_df: {},
+  net_node: { node: 'pi5-worker-1' },
+  net_iptables: { node: 'pi-k3s', table: 'nat', chain: 'KUBE-SERVICES' },
+  net_conntrack: { node: 'pi-k3s', src: '10.42.0.0/16', limit: 2 },
 };
 
 /**

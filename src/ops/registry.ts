@@ -26,6 +26,9 @@ import dnsDiagnose from './dns/diagnose.js';
 import netCurl from './net/curl.js';
 import netPing from './net/ping.js';
 import netTraceroute from './net/traceroute.js';
+import netNode from './net/node.js';
+import netIptables from './net/iptables.js';
+import netConntrack from './net/conntrack.js';
 import nasTouch from './nas/touch.js';
 import nasDf from './nas/df.js';
 
@@ -68,6 +71,9 @@ export const ops: readonly AnyOp[] = [
   netCurl,
   netPing,
   netTraceroute,
+  netNode,
+  netIptables,
+  netConntrack,
   // nas
   nasTouch,
   nasDf,

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { defineOp } from '../../core/op.js';
+import { ipOrCidrSchema, objectNameSchema } from '../../core/schemas.js';
+import { EXEC_RBAC, NODE_RBAC, agentOnNode, requireSuccess, runIn } from './agent.js';
+import { cidrMatcher, conntrackEntrySchema, parseConntrackLine, parseConntrackSummary, type ConntrackEntry } from './parse-conntrack.js';
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 5000;
+/** A busy node's table (65k flows at ~200 bytes) fits; beyond this the count is a lower bound. */
+const MAX_BYTES = 16 * 1024 * 1024;
+
+export default defineOp({
+  name: 'net_conntrack',
+  title: 'Connection tracking table of a node',
+  description:
+    'The kernel\'s tracked connections on one node, from `conntrack -L` run by the debug agent on it: protocol, TCP ' +
+    'state, original src/dst and ports, the reply tuple (where DNAT to a pod or masquerading shows), flags ' +
+    '(ASSURED, UNREPLIED), mark and timeout. Filter by src and dst (an IP or a CIDR, matched against the original ' +
+    `direction); at most limit entries are returned (default ${DEFAULT_LIMIT}), and total counts every match before that ` +
+    'cut. Use it to see whether traffic to a Service reaches a pod, or which flows never got a reply.',
+  effect: 'read',
+  input: z
+    .object({
+      node: objectNameSchema.describe('Node name, as `kubectl get nodes` lists it'),
+      src: ipOrCidrSchema.optional().describe('Only flows started from this IP or CIDR, e.g. 10.42.1.0/24'),
+      dst: ipOrCidrSchema.optional().describe('Only flows to this IP or CIDR, e.g. 10.43.0.0/16'),
+      limit: z.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT).describe('Most entries to return'),
+    })
+    .strict(),
+  output: z.object({
+    summary: z.string(),
+    node: z.string(),
+    agentPod: z.string().describe('The debug agent pod the command ran in (namespace/name)'),
+    filter: z.object({ src: z.string().optional(), dst: z.string().optional() }),
+    scanned: z.number().int().describe('Flows read from conntrack -L, before filtering'),
+    reported: z.number().int().optional().describe('What conntrack itself says it printed (its summary line on stderr)'),
+    total: z.number().int().describe('Flows matching the filter, counted before the limit'),
+    shown: z.number().int().describe('Entries in this answer (at most limit)'),
+    truncated: z.boolean().describe('true when total > shown: raise limit or narrow the filter'),
+    outputCapped: z.boolean().describe('conntrack printed more than the agent reads; counts are then lower bounds'),
+    byProtocol: z.record(z.string(), z.number().int()).describe('Matching flows per protocol'),
+    entries: z.array(conntrackEntrySchema),
+  }),
+  rbac: [...EXEC_RBAC, NODE_RBAC],
+  timeoutMs: 45_000,
+  args: ['node'],
+  async run(ctx, input) {
+    const target = await agentOnNode(ctx, input.node);
+    const result = requireSuccess(await runIn(ctx, target, ['conntrack', '-L'], { maxBytes: MAX_BYTES, timeoutMs: 30_000 }), 'conntrack -L', target);
+    const fromSrc = input.src ? cidrMatcher(input.src) : undefined;
+    const toDst = input.dst ? cidrMatcher(input.dst) : undefined;
+    const entries: ConntrackEntry[] = [];
+    const byProtocol: Record<string, number> = {};
+    let scanned = 0;
+    let total = 0;
+    const lines = result.stdout.split('\n');
+    // A capped output ends mid-line: that last piece is not a flow.
+    if (result.truncated.stdout) lines.pop();
+    for (const line of lines) {
+      const entry = parseConntrackLine(line);
+      if (!entry) continue;
+      scanned++;
+      if (fromSrc && !fromSrc(entry.src)) continue;
+      if (toDst && !toDst(entry.dst)) continue;
+      total++;
+      byProtocol[entry.protocol] = (byProtocol[entry.protocol] ?? 0) + 1;
+      if (entries.length < input.limit) entries.push(entry);
+    }
+    const shown = entries.length;
+    const filtered = [input.src && `from ${input.src}`, input.dst && `to ${input.dst}`].filter(Boolean).join(' ');
+    const protocols = Object.entries(byProtocol).sort((a, b) => b[1] - a[1]).map(([p, n]) => `${n} ${p}`).join(', ');
+    const summary =
+      `${input.node}: ${total}${result.truncated.stdout ? '+' : ''} flow${total === 1 ? '' : 's'}${filtered ? ` ${filtered}` : ''}` +
+      `${filtered ? ` (of ${scanned})` : ''}${protocols ? `: ${protocols}` : ''}${total > shown ? `; showing the first ${shown}` : ''}`;
+    return {
+      summary,
+      node: input.node,
+      agentPod: `${target.namespace}/${target.pod}`,
+      filter: { src: input.src, dst: input.dst },
+      scanned,
+      reported: parseConntrackSummary(result.stderr),
+      total,
+      shown,
+      truncated: total > shown,
+      outputCapped: result.truncated.stdout,
+      byProtocol,
+      entries,
+    };
+  },
+  summarize: (out) => ({ verdict: 'ok', line: out.summary }),
+});

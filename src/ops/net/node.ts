@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { defineOp } from '../../core/op.js';
+import { Upstream } from '../../core/errors.js';
+import { objectNameSchema } from '../../core/schemas.js';
+import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
+import { EXEC_RBAC, NODE_RBAC, agentOnNode, requireSuccess, runIn, type ExecTarget } from './agent.js';
+import { ParseError, linkSchema, parseIpAddr, parseIpRoute, parseIpRule, routeSchema, ruleSchema } from './parse-ip.js';
+
+/** Runs `ip -j …` in the agent and parses it; unreadable output is the agent's fault, said so. */
+export async function ipJson<T>(ctx: Parameters<typeof runIn>[0], target: ExecTarget, object: 'addr' | 'route' | 'rule', parse: (text: string) => T): Promise<T> {
+  const result = requireSuccess(await runIn(ctx, target, ['ip', '-j', object, 'show']), `ip -j ${object}`, target);
+  try {
+    return parse(result.stdout);
+  } catch (err) {
+    if (err instanceof ParseError) throw new Upstream(`cannot read the output of ip -j ${object} in the ${target.label}: ${err.message}`);
+    throw err;
+  }
+}
+
+export default defineOp({
+  name: 'net_node',
+  title: 'Network of a node: links, addresses, routes, rules',
+  description:
+    'What the network looks like on one node, from the debug agent (a host-network DaemonSet pod) on it: the links ' +
+    '(state, MTU, MAC) with their IPv4/IPv6 addresses, the main routing table and the policy routing rules, parsed ' +
+    'from `ip -j addr`, `ip -j route` and `ip -j rule`. Findings: a link that is down but has addresses (warn), no ' +
+    'default route (crit). Use it when pods on one node cannot reach the LAN or each other. The node must exist and ' +
+    'run the debug agent.',
+  effect: 'read',
+  input: z
+    .object({
+      node: objectNameSchema.describe('Node name, as `kubectl get nodes` lists it'),
+    })
+    .strict(),
+  output: z.object({
+    verdict: z.enum(['ok', 'warn', 'crit']),
+    summary: z.string().describe('One line: links, addresses, default route, and the worst finding'),
+    node: z.string(),
+    agentPod: z.string().describe('The debug agent pod the commands ran in (namespace/name)'),
+    links: z.array(linkSchema),
+    routes: z.array(routeSchema).describe('The main routing table (IPv4)'),
+    defaultRoute: routeSchema.optional().describe('The route for "default", when there is one'),
+    rules: z.array(ruleSchema).describe('Policy routing rules, in priority order'),
+    findings: z.array(findingSchema),
+  }),
+  rbac: [...EXEC_RBAC, NODE_RBAC],
+  timeoutMs: 30_000,
+  args: ['node'],
+  async run(ctx, input) {
+    const target = await agentOnNode(ctx, input.node);
+    const [links, routes, rules] = await Promise.all([
+      ipJson(ctx, target, 'addr', parseIpAddr),
+      ipJson(ctx, target, 'route', parseIpRoute),
+      ipJson(ctx, target, 'rule', parseIpRule),
+    ]);
+    const findings: Finding[] = [];
+    for (const link of links) {
+      if (!link.up && link.addresses.length) {
+        findings.push({
+          severity: 'warn',
+          kind: 'Link',
+          name: link.name,
+          reason: 'LinkDownWithAddresses',
+          message: `${link.name} is ${link.state}${link.flags.includes('UP') ? ' (no carrier)' : ''} but has ${link.addresses.map((a) => a.cidr).join(', ')}: traffic for those addresses goes nowhere`,
+        });
+      }
+    }
+    const defaultRoute = routes.find((r) => r.dst === 'default' && (r.type === undefined || r.type === 'unicast'));
+    if (!defaultRoute) {
+      findings.push({ severity: 'crit', kind: 'Node', name: input.node, reason: 'NoDefaultRoute', message: 'no default route: the node reaches only its directly connected networks (no internet, no other subnets)' });
+    }
+    sortFindings(findings);
+    const addressCount = links.reduce((n, l) => n + l.addresses.length, 0);
+    const scope = `${links.length} links (${links.filter((l) => l.up).length} up), ${addressCount} addresses, ${routes.length} routes, ${rules.length} rules`;
+    const worst = findings[0];
+    const via = defaultRoute ? `default via ${defaultRoute.gateway ?? '?'} dev ${defaultRoute.dev ?? '?'}` : 'no default route';
+    const summary = worst
+      ? `${input.node}: ${findings.length} problem${findings.length === 1 ? '' : 's'} in ${scope}; worst: ${worst.kind} ${worst.name} ${worst.reason}: ${worst.message}`
+      : `${input.node}: ${scope}; ${via}`;
+    return { verdict: verdictOf(findings), summary, node: input.node, agentPod: `${target.namespace}/${target.pod}`, links, routes, defaultRoute, rules, findings };
+  },
+  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+});
