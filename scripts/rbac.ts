@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { AnyOp, RbacRule } from '../src/core/op.js';
+import { DEFAULT_NAMESPACES } from '../src/core/config.js';
 
 export const NAMESPACE = 'mcp-homelab';
 export const SERVICE_ACCOUNT = 'homelab';
@@ -59,11 +60,12 @@ function validateRule(op: AnyOp, rule: RbacRule): void {
  * resources of one API group that need the same verbs share a rule. Core group first, then groups
  * alphabetically; within a group, rules by their first resource. Deterministic for a given op list.
  */
-export function clusterRoleRules(ops: readonly AnyOp[]): ClusterRoleRule[] {
+export function clusterRoleRules(ops: readonly AnyOp[], scope: (rule: RbacRule) => boolean = (rule) => !rule.inNamespacesOf?.length): ClusterRoleRule[] {
   const merged = new Map<string, { apiGroup: string; resource: string; verbs: Set<string>; ops: Set<string> }>();
   for (const op of ops) {
     for (const rule of op.rbac) {
       validateRule(op, rule);
+      if (!scope(rule)) continue;
       const key = `${rule.apiGroup}\u0000${rule.resource}`;
       let entry = merged.get(key);
       if (!entry) {
@@ -93,6 +95,18 @@ export function clusterRoleRules(ops: readonly AnyOp[]): ClusterRoleRule[] {
     .sort((a, b) => compareStrings(a.apiGroup, b.apiGroup) || compareStrings(a.resources[0] ?? '', b.resources[0] ?? '') || compareStrings(a.verbs.join(','), b.verbs.join(',')));
 }
 
+/**
+ * Rules an op needs only in the namespaces config settings name (exec into the Pi-hole pod, the
+ * debug agent, Jellyfin), per namespace at the settings' defaults: granted by Roles there.
+ */
+export function namespacedRules(ops: readonly AnyOp[]): Array<{ namespace: string; rules: ClusterRoleRule[] }> {
+  const namespaces = new Set(ops.flatMap((op) => op.rbac.flatMap((rule) => (rule.inNamespacesOf ?? []).map((setting) => DEFAULT_NAMESPACES[setting]))));
+  return [...namespaces].sort(compareStrings).map((namespace) => ({
+    namespace,
+    rules: clusterRoleRules(ops, (rule) => (rule.inNamespacesOf ?? []).some((setting) => DEFAULT_NAMESPACES[setting] === namespace)),
+  }));
+}
+
 const list = (items: readonly string[]): string => `[${items.map((item) => JSON.stringify(item)).join(', ')}]`;
 
 function renderRules(rules: readonly ClusterRoleRule[]): string {
@@ -112,6 +126,7 @@ const labels = `  labels:\n    app.kubernetes.io/name: homelab\n    app.kubernet
 /** The whole of deploy/base/rbac.yaml for these ops. */
 export function renderRbac(ops: readonly AnyOp[]): string {
   const all = clusterRoleRules(ops);
+  const namespaced = namespacedRules(ops);
   const reads = ops.filter((op) => op.effect === 'read');
   const readOnly = clusterRoleRules(reads);
   const writes = ops.filter((op) => op.effect === 'write').map((op) => op.name).sort(compareStrings);
@@ -148,17 +163,42 @@ subjects:
     name: ${SERVICE_ACCOUNT}
     namespace: ${NAMESPACE}
 `,
-    `# "${READ_ONLY_CLUSTER_ROLE}": only the rules of the ${reads.length} ops whose effect is read, for a server run
+    `# "${READ_ONLY_CLUSTER_ROLE}": only the cluster-wide rules of the ${reads.length} ops whose effect is read, for a server run
 # with --read-only (or readOnly: true in its config). It is NOT bound by default. To use it, bind it
 # instead of "${CLUSTER_ROLE}" in an overlay (roleRef is immutable: delete the ClusterRoleBinding
 # "${CLUSTER_ROLE}" first on a running install) and run the server read-only, so the tools it hides
 # and the permissions it lacks agree. Then even a bug in a write op cannot change the cluster.
 # Left out here (effect write): ${writes.join(', ') || 'none'}.
+# The namespaced Roles below (exec for the diagnostics, which are reads) stay bound either way.
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata:
   name: ${READ_ONLY_CLUSTER_ROLE}
 ${labels}${renderRules(readOnly)}`,
+    ...namespaced.map(({ namespace, rules }) => `# Role "${CLUSTER_ROLE}" in ${namespace}: what the ops need only there (${[...new Set(rules.flatMap((r) => r.ops))].join(', ')}).
+# Running commands in pods is powerful, so it is granted in the namespaces the ops exec into and
+# nowhere else. These are the config defaults (dns.namespace, debugAgent.namespace,
+# services.jellyfin.namespace): if yours differ, change the namespace here and in the binding.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: ${CLUSTER_ROLE}
+  namespace: ${namespace}
+${labels}${renderRules(rules)}---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: ${CLUSTER_ROLE}
+  namespace: ${namespace}
+${labels}roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: ${CLUSTER_ROLE}
+subjects:
+  - kind: ServiceAccount
+    name: ${SERVICE_ACCOUNT}
+    namespace: ${NAMESPACE}
+`),
   ].join('---\n');
 }
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { ops } from '../src/ops/registry.js';
-import { DEFAULT_RESTARTABLE, parseConfig } from '../src/core/config.js';
+import { DEFAULT_NAMESPACES, DEFAULT_RESTARTABLE, parseConfig } from '../src/core/config.js';
 import { CLUSTER_ROLE, NAMESPACE, RBAC_FILE, READ_ONLY_CLUSTER_ROLE, SERVICE_ACCOUNT, WRITE_VERBS, renderRbac } from '../scripts/rbac.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -63,31 +63,45 @@ describe('deploy/base/rbac.yaml', () => {
     const binding = find(rbac, 'ClusterRoleBinding', CLUSTER_ROLE);
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: CLUSTER_ROLE });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: NAMESPACE }]);
-    // The read-only role is offered, not bound.
+    // The read-only role is offered, not bound; the namespaced exec Roles are bound in their namespaces.
     const bindings = rbac.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
-    expect(bindings.map((b) => (b.roleRef as { name: string }).name)).toEqual([CLUSTER_ROLE]);
+    expect(bindings.filter((b) => b.kind === 'ClusterRoleBinding')).toHaveLength(1);
+    for (const b of bindings) {
+      expect((b.roleRef as { name: string }).name).toBe(CLUSTER_ROLE);
+      expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: NAMESPACE }]);
+      if (b.kind === 'RoleBinding') expect(find(rbac.filter((o) => o.metadata.namespace === b.metadata.namespace), 'Role', CLUSTER_ROLE)).toBeTruthy();
+    }
   });
 
-  it('grants every rule an op declares and nothing beyond their union, without wildcards', () => {
+  it('grants every rule an op declares and nothing beyond their union, without wildcards; exec only in its namespaces', () => {
     const role = find(rbac, 'ClusterRole', CLUSTER_ROLE);
-    const granted = grants(role);
+    const roles = rbac.filter((o) => o.kind === 'Role');
+    // Cluster-wide grants as "group|resource|verb"; namespaced ones as "ns:group|resource|verb".
+    const granted = new Set([...grants(role), ...roles.flatMap((r) => [...grants(r)].map((key) => `${r.metadata.namespace}:${key}`))]);
     const declared = new Set<string>();
     for (const op of ops) {
       for (const rule of op.rbac) {
+        const namespaces = (rule.inNamespacesOf ?? []).map((setting) => DEFAULT_NAMESPACES[setting]);
         for (const verb of rule.verbs) {
-          const key = `${rule.apiGroup}|${rule.resource}|${verb}`;
-          declared.add(key);
-          expect(granted.has(key), `${op.name} needs ${verb} on ${rule.apiGroup || 'core'}/${rule.resource}`).toBe(true);
+          const keys = namespaces.length ? namespaces.map((ns) => `${ns}:${rule.apiGroup}|${rule.resource}|${verb}`) : [`${rule.apiGroup}|${rule.resource}|${verb}`];
+          for (const key of keys) {
+            declared.add(key);
+            expect(granted.has(key), `${op.name} needs ${verb} on ${rule.apiGroup || 'core'}/${rule.resource}${namespaces.length ? ` in ${key.split(':')[0]}` : ''}`).toBe(true);
+          }
         }
       }
     }
     expect([...granted].sort()).toEqual([...declared].sort());
-    for (const rule of role.rules as PolicyRule[]) {
-      expect(rule.nonResourceURLs).toBeUndefined();
-      expect(rule.resourceNames).toBeUndefined();
-      for (const value of [...rule.apiGroups, ...rule.resources, ...rule.verbs]) expect(value).not.toContain('*');
-      const order = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
-      expect(rule.verbs).toEqual([...rule.verbs].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+    // Running commands in pods is never granted cluster-wide.
+    expect([...grants(role)].filter((key) => key.includes('pods/exec'))).toEqual([]);
+    for (const r of [role, ...roles]) {
+      for (const rule of r.rules as PolicyRule[]) {
+        expect(rule.nonResourceURLs).toBeUndefined();
+        expect(rule.resourceNames).toBeUndefined();
+        for (const value of [...rule.apiGroups, ...rule.resources, ...rule.verbs]) expect(value).not.toContain('*');
+        const order = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+        expect(rule.verbs).toEqual([...rule.verbs].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+      }
     }
     // One rule per (apiGroup, resource): merged, never split across rules.
     const pairs = (role.rules as PolicyRule[]).flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}|${res}`)));
@@ -98,7 +112,9 @@ describe('deploy/base/rbac.yaml', () => {
     const role = find(rbac, 'ClusterRole', READ_ONLY_CLUSTER_ROLE);
     const granted = grants(role);
     for (const key of granted) expect(WRITE_VERBS, `homelab-read-only grants ${key}`).not.toContain(key.split('|')[2]);
-    const declared = new Set(ops.filter((op) => op.effect === 'read').flatMap((op) => op.rbac.flatMap((r) => r.verbs.map((v) => `${r.apiGroup}|${r.resource}|${v}`))));
+    const declared = new Set(
+      ops.filter((op) => op.effect === 'read').flatMap((op) => op.rbac.filter((r) => !r.inNamespacesOf?.length).flatMap((r) => r.verbs.map((v) => `${r.apiGroup}|${r.resource}|${v}`))),
+    );
     expect([...granted].sort()).toEqual([...declared].sort());
   });
 
@@ -145,7 +161,13 @@ describe(`kubectl kustomize${noKubectl}`, () => {
     expect(namespace.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(namespace.metadata.labels?.['pod-security.kubernetes.io/audit']).toBe('restricted');
     expect(namespace.metadata.labels?.['pod-security.kubernetes.io/warn']).toBe('restricted');
-    for (const o of objects) if (o.kind !== 'Namespace' && !o.kind.startsWith('Cluster')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NAMESPACE);
+    // Everything lives in mcp-homelab but the exec Roles, which live where the ops exec into.
+    const execNamespaces = new Set<string>(Object.values(DEFAULT_NAMESPACES));
+    for (const o of objects) {
+      if (o.kind === 'Namespace' || o.kind.startsWith('Cluster')) continue;
+      if (o.kind === 'Role' || o.kind === 'RoleBinding') expect(execNamespaces.has(o.metadata.namespace ?? ''), `${o.kind}/${o.metadata.name} in ${o.metadata.namespace}`).toBe(true);
+      else expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NAMESPACE);
+    }
 
     const deployment = find(objects, 'Deployment', 'homelab') as K8sObject & { spec: { replicas: number; template: { spec: PodSpec } } };
     expect(deployment.spec.replicas).toBe(1);

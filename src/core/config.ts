@@ -38,6 +38,9 @@ const serviceCommon = {
   caFile: z.string().optional().describe('CA certificate (PEM) for a self-signed HTTPS service'),
 };
 
+/** Where the DNS pods, the debug agent and Jellyfin run unless the config says otherwise. */
+export const DEFAULT_NAMESPACES = { dns: 'pihole', debugAgent: 'mcp-homelab', jellyfin: 'jellyfin' } as const;
+
 /** The origin cluster's restartable apps; what a fresh install may restart before any config exists. */
 export const DEFAULT_RESTARTABLE = [
   'jellyfin/jellyfin',
@@ -102,7 +105,7 @@ export const configSchema = z
           .object({
             url: serviceUrlSchema.describe('Jellyfin base URL, e.g. http://jellyfin.lan:8096'),
             apiKey: secretRefSchema.describe('An API key (Dashboard → API Keys)'),
-            namespace: namespaceSchema.default('jellyfin').describe('Namespace of the Jellyfin pod (for its library database)'),
+            namespace: namespaceSchema.default(DEFAULT_NAMESPACES.jellyfin).describe('Namespace of the Jellyfin pod (for its library database)'),
             ...serviceCommon,
           })
           .strict()
@@ -119,17 +122,17 @@ export const configSchema = z
       .strict()
       .default({}),
     dns: z
-      .object({ namespace: namespaceSchema.default('pihole').describe('Namespace of the Pi-hole and Unbound pods') })
+      .object({ namespace: namespaceSchema.default(DEFAULT_NAMESPACES.dns).describe('Namespace of the Pi-hole and Unbound pods') })
       .strict()
-      .default({ namespace: 'pihole' }),
+      .default({ namespace: DEFAULT_NAMESPACES.dns }),
     debugAgent: z
       .object({
-        namespace: namespaceSchema.default('mcp-homelab').describe('Namespace of the debug-agent DaemonSet'),
+        namespace: namespaceSchema.default(DEFAULT_NAMESPACES.debugAgent).describe('Namespace of the debug-agent DaemonSet'),
         labelSelector: z.string().min(1).default('app.kubernetes.io/name=debug-agent').describe('Label selector of its pods'),
         container: z.string().min(1).default('agent').describe('Container to exec into'),
       })
       .strict()
-      .default({ namespace: 'mcp-homelab', labelSelector: 'app.kubernetes.io/name=debug-agent', container: 'agent' }),
+      .default({ namespace: DEFAULT_NAMESPACES.debugAgent, labelSelector: 'app.kubernetes.io/name=debug-agent', container: 'agent' }),
     net: z
       .object({
         allowTargets: z.array(z.string().min(1)).default([]).describe('Hosts or CIDRs `net curl/ping` may reach beyond the cluster\'s own Ingress and Service hosts'),

@@ -13,7 +13,15 @@ export interface RbacRule {
   /** Plural resource, with subresource where needed: 'pods/log'. */
   resource: string;
   verbs: ReadonlyArray<'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete'>;
+  /**
+   * Needed only in the namespaces these config settings name (e.g. exec into the Pi-hole pod):
+   * the generated RBAC grants it with a Role there, not cluster-wide.
+   */
+  inNamespacesOf?: ReadonlyArray<NamespaceSetting>;
 }
+
+/** Config settings that name a namespace an op works in; their defaults are DEFAULT_NAMESPACES in config.ts. */
+export type NamespaceSetting = 'dns' | 'debugAgent' | 'jellyfin';
 
 export interface Summary {
   verdict: Verdict;

@@ -1,5 +1,6 @@
 /** @kubernetes/client-node, unchanged, against the sandbox. */
 import { AppsV1Api, ApiException, CoreV1Api, CustomObjectsApi, Exec, KubeConfig, Metrics, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { LIBRARY_DB_10_10, sqliteArgv } from '../../src/ops/media/library-db.js';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -99,10 +100,11 @@ describe('@kubernetes/client-node against the sandbox', () => {
     const chunks: Buffer[] = [];
     const stdout = new Writable({ write(c: Buffer, _e, done) { chunks.push(c); done(); } });
     const status = await new Promise<unknown>((resolve, reject) => {
-      new Exec(kc).exec('jellyfin', pod, 'jellyfin', ['sqlite3', '-readonly', '/config/data/library.db', 'SELECT Name FROM TypedBaseItems WHERE DateLastRefreshed IS NULL'], stdout, null, null, false, resolve).catch(reject);
+      // The very query jellyfin_fix sends to the library database.
+      new Exec(kc).exec('jellyfin', pod, 'jellyfin', sqliteArgv(LIBRARY_DB_10_10), stdout, null, null, false, resolve).catch(reject);
     });
     expect(status).toEqual({ metadata: {}, status: 'Success' });
-    expect(Buffer.concat(chunks).toString('utf8')).toContain('Better Off Ted|');
+    expect(Buffer.concat(chunks).toString('utf8')).toContain('"Better Off Ted"');
   });
 });
 

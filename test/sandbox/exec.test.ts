@@ -4,6 +4,7 @@
  * missing executable.
  */
 import { spawn } from 'node:child_process';
+import { LIBRARY_DB_10_10, sqliteArgv } from '../../src/ops/media/library-db.js';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,7 +102,7 @@ describe('the pi-homelab exec data', () => {
       [pihole, 'pihole', ['dig', 'jellyfn.home.lan'], 0],
       [pihole, 'pihole', ['dig', 'dnssec-failed.org'], 0],
       [pihole, 'pihole', ['dig', '@192.168.1.99', 'example.com'], 9],
-      [jellyfin, 'jellyfin', ['sqlite3', '-readonly', '/config/data/library.db', 'SELECT Name, type, Path FROM TypedBaseItems WHERE DateLastRefreshed IS NULL AND IsFolder = 0'], 0],
+      [jellyfin, 'jellyfin', sqliteArgv(LIBRARY_DB_10_10), 0],
     ];
     for (const a of agents) {
       expectations.push(

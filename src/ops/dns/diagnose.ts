@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineOp, type OpContext, type Verdict } from '../../core/op.js';
 import { NotFound, describeError } from '../../core/errors.js';
 import { dnsNameSchema } from '../../core/schemas.js';
-import { EXEC_RBAC, anyAgent, type ExecTarget } from '../net/agent.js';
+import { execRbac, anyAgent, type ExecTarget } from '../net/agent.js';
 import { RECORD_TYPES, digAnswerSchema, findDnsPods, listDnsServices, piholeClientEndpoint, piholeTarget, runDig, unboundEndpoints, type DigAnswer, type RecordType } from './dig.js';
 import { describeAnswer } from './query.js';
 
@@ -123,7 +123,7 @@ export default defineOp({
     })
     .strict(),
   output,
-  rbac: [...EXEC_RBAC, { apiGroup: '', resource: 'services', verbs: ['list'] }],
+  rbac: [...execRbac('dns', 'debugAgent'), { apiGroup: '', resource: 'services', verbs: ['list'] }],
   timeoutMs: 30_000,
   args: ['name'],
   async run(ctx, input): Promise<Output> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineOp, type Verdict } from '../../core/op.js';
 import { NotFound } from '../../core/errors.js';
 import { dnsNameSchema } from '../../core/schemas.js';
-import { EXEC_RBAC } from '../net/agent.js';
+import { execRbac } from '../net/agent.js';
 import { RECORD_TYPES, digAnswerSchema, findDnsPods, listDnsServices, piholeTarget, runDig, unboundEndpoints, type DigAnswer } from './dig.js';
 
 const serverSchema = z
@@ -63,7 +63,7 @@ export default defineOp({
     })
     .strict(),
   output,
-  rbac: [...EXEC_RBAC, { apiGroup: '', resource: 'services', verbs: ['list'] }],
+  rbac: [...execRbac('dns'), { apiGroup: '', resource: 'services', verbs: ['list'] }],
   timeoutMs: 20_000,
   args: ['name'],
   async run(ctx, input): Promise<Output> {

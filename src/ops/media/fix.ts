@@ -4,7 +4,7 @@ import { NotFound, Timeout, UserError } from '../../core/errors.js';
 import { hasMetadata, jellyfinIdSchema, type JellyfinItem } from '../../core/ports/jellyfin.js';
 import { pollUntil } from '../shared/wait.js';
 import { requireJellyfin } from './jellyfin.js';
-import { EXEC_RBAC } from '../net/agent.js';
+import { execRbac } from '../net/agent.js';
 import { LOOKUP_TYPES, isExactMatch, lookUp, type Candidate } from './lookup.js';
 
 const itemSchema = z.object({
@@ -58,7 +58,7 @@ export default defineOp({
   args: ['title'],
   hints: { destructive: false, idempotent: true },
   // The library-database lookup: find the Jellyfin pod, exec sqlite3 in it.
-  rbac: [...EXEC_RBAC],
+  rbac: [...execRbac('jellyfin')],
   timeoutMs: 6 * 60_000,
   async run(ctx, input) {
     if ((input.title === undefined) === (input.id === undefined)) {

@@ -1,14 +1,20 @@
-import type { OpContext, RbacRule } from '../../core/op.js';
+import type { NamespaceSetting, OpContext, RbacRule } from '../../core/op.js';
 import type { ExecResult } from '../../core/ports/kube.js';
 import { NotFound, Upstream } from '../../core/errors.js';
 import { listAll } from '../../core/ports/kube.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
 
-/** Exec needs both verbs: the WebSocket upgrade is a GET, and Kubernetes 1.35+ also checks create. */
-export const EXEC_RBAC: RbacRule[] = [
-  { apiGroup: '', resource: 'pods', verbs: ['list'] },
-  { apiGroup: '', resource: 'pods/exec', verbs: ['get', 'create'] },
-];
+/**
+ * What running commands in pods needs: list pods to find the target, and both verbs on pods/exec
+ * (the WebSocket upgrade is a GET; Kubernetes 1.35+ also checks create) — granted only in the
+ * namespaces the op execs into, never cluster-wide.
+ */
+export function execRbac(...where: NamespaceSetting[]): RbacRule[] {
+  return [
+    { apiGroup: '', resource: 'pods', verbs: ['list'] },
+    { apiGroup: '', resource: 'pods/exec', verbs: ['get', 'create'], inNamespacesOf: where },
+  ];
+}
 export const NODE_RBAC: RbacRule = { apiGroup: '', resource: 'nodes', verbs: ['get'] };
 
 /** Where a command runs: a pod and its container. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { ipOrCidrSchema, objectNameSchema } from '../../core/schemas.js';
-import { EXEC_RBAC, NODE_RBAC, agentOnNode, requireSuccess, runIn } from './agent.js';
+import { execRbac, NODE_RBAC, agentOnNode, requireSuccess, runIn } from './agent.js';
 import { cidrMatcher, conntrackEntrySchema, parseConntrackLine, parseConntrackSummary, type ConntrackEntry } from './parse-conntrack.js';
 
 const DEFAULT_LIMIT = 100;
@@ -41,7 +41,7 @@ export default defineOp({
     byProtocol: z.record(z.string(), z.number().int()).describe('Matching flows per protocol'),
     entries: z.array(conntrackEntrySchema),
   }),
-  rbac: [...EXEC_RBAC, NODE_RBAC],
+  rbac: [...execRbac('debugAgent'), NODE_RBAC],
   timeoutMs: 45_000,
   args: ['node'],
   async run(ctx, input) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineOp, type OpContext, type Verdict } from '../../core/op.js';
 import { Upstream } from '../../core/errors.js';
 import { hostSchema, objectNameSchema } from '../../core/schemas.js';
-import { EXEC_RBAC, NODE_RBAC, agentOnNode, anyAgent, runIn, type ExecTarget } from './agent.js';
+import { execRbac, NODE_RBAC, agentOnNode, anyAgent, runIn, type ExecTarget } from './agent.js';
 import { TARGET_RBAC, normalizeHost, requireAllowedTarget } from './targets.js';
 
 /** Where a probe runs: the debug agent on the node asked for, or any. */
@@ -160,7 +160,7 @@ export default defineOp({
     })
     .strict(),
   output,
-  rbac: [...EXEC_RBAC, NODE_RBAC, ...TARGET_RBAC],
+  rbac: [...execRbac('debugAgent'), NODE_RBAC, ...TARGET_RBAC],
   timeoutMs: 45_000,
   args: ['url'],
   async run(ctx, input): Promise<Output> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { NotFound, Upstream } from '../../core/errors.js';
 import { objectNameSchema } from '../../core/schemas.js';
-import { EXEC_RBAC, NODE_RBAC, agentOnNode, requireSuccess, runIn } from './agent.js';
+import { execRbac, NODE_RBAC, agentOnNode, requireSuccess, runIn } from './agent.js';
 import { ParseError } from './parse-ip.js';
 import { IPTABLES_TABLES, iptablesTableSchema, parseIptablesSave } from './parse-iptables.js';
 
@@ -40,7 +40,7 @@ export default defineOp({
     chains: z.number().int().describe('Chains shown'),
     rules: z.number().int().describe('Rules shown'),
   }),
-  rbac: [...EXEC_RBAC, NODE_RBAC],
+  rbac: [...execRbac('debugAgent'), NODE_RBAC],
   timeoutMs: 30_000,
   args: ['node'],
   async run(ctx, input) {

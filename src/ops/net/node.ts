@@ -3,7 +3,7 @@ import { defineOp } from '../../core/op.js';
 import { Upstream } from '../../core/errors.js';
 import { objectNameSchema } from '../../core/schemas.js';
 import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
-import { EXEC_RBAC, NODE_RBAC, agentOnNode, requireSuccess, runIn, type ExecTarget } from './agent.js';
+import { execRbac, NODE_RBAC, agentOnNode, requireSuccess, runIn, type ExecTarget } from './agent.js';
 import { ParseError, linkSchema, parseIpAddr, parseIpRoute, parseIpRule, routeSchema, ruleSchema } from './parse-ip.js';
 
 /** Runs `ip -j …` in the agent and parses it; unreadable output is the agent's fault, said so. */
@@ -43,7 +43,7 @@ export default defineOp({
     rules: z.array(ruleSchema).describe('Policy routing rules, in priority order'),
     findings: z.array(findingSchema),
   }),
-  rbac: [...EXEC_RBAC, NODE_RBAC],
+  rbac: [...execRbac('debugAgent'), NODE_RBAC],
   timeoutMs: 30_000,
   args: ['node'],
   async run(ctx, input) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineOp, type Verdict } from '../../core/op.js';
 import { hostSchema, objectNameSchema } from '../../core/schemas.js';
-import { EXEC_RBAC, NODE_RBAC, runIn } from './agent.js';
+import { execRbac, NODE_RBAC, runIn } from './agent.js';
 import { NODE_TARGET_RBAC, TARGET_RBAC, requireAllowedTarget } from './targets.js';
 import { probeFrom } from './curl.js';
 
@@ -80,7 +80,7 @@ export default defineOp({
     })
     .strict(),
   output,
-  rbac: [...EXEC_RBAC, NODE_RBAC, NODE_TARGET_RBAC, ...TARGET_RBAC],
+  rbac: [...execRbac('debugAgent'), NODE_RBAC, NODE_TARGET_RBAC, ...TARGET_RBAC],
   timeoutMs: 45_000,
   args: ['target'],
   async run(ctx, input): Promise<Output> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { Upstream } from '../../core/errors.js';
 import { hostSchema, objectNameSchema } from '../../core/schemas.js';
-import { EXEC_RBAC, NODE_RBAC, runIn } from './agent.js';
+import { execRbac, NODE_RBAC, runIn } from './agent.js';
 import { NODE_TARGET_RBAC, TARGET_RBAC, requireAllowedTarget } from './targets.js';
 import { probeFrom } from './curl.js';
 
@@ -113,7 +113,7 @@ export default defineOp({
     })
     .strict(),
   output,
-  rbac: [...EXEC_RBAC, NODE_RBAC, NODE_TARGET_RBAC, ...TARGET_RBAC],
+  rbac: [...execRbac('debugAgent'), NODE_RBAC, NODE_TARGET_RBAC, ...TARGET_RBAC],
   timeoutMs: 75_000,
   args: ['target'],
   async run(ctx, input): Promise<Output> {
