@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { buildManifest } from '../scripts/manifest.js';
+import { buildManifest, buildToolsManifest } from '../scripts/manifest.js';
 import { runCli, ROOT } from './helpers/cli.js';
 
 interface ManifestFlag { name: string; type: string; char?: string; required?: boolean; default?: unknown; options?: string[]; multiple?: boolean }
@@ -10,6 +10,11 @@ describe('the command surface', () => {
   it('oclif.manifest.json matches the built commands (a stale manifest parses flags differently from --help)', async () => {
     const onDisk = await readFile(`${ROOT}oclif.manifest.json`, 'utf8');
     expect(onDisk).toBe(await buildManifest());
+  });
+
+  it('dist/mcp-tools.json (what `mcp serve` lists without loading the ops) matches the ops', async () => {
+    const onDisk = await readFile(`${ROOT}dist/mcp-tools.json`, 'utf8');
+    expect(onDisk).toBe(await buildToolsManifest());
   });
 
   it('has not changed by accident: commands, arguments and flags', async () => {

@@ -59,16 +59,22 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
     env: process.env,
     log,
   });
-  const [{ createMcpServer }, { ops }] = await Promise.all([import('./server.js'), import('../../ops/registry.js')]);
+  const { createMcpServer, importOp, readToolManifest } = await import('./server.js');
+  const tools = await readToolManifest();
   // Every write is audited on stderr (the container's log) and in the audit file when one is configured.
   const audit = (record: AuditRecord) => {
     process.stderr.write(`${JSON.stringify({ audit: record })}\n`);
     void runtime.auditToFile(record).catch((err: Error) => log.warn(`audit log not written: ${err.message}`));
   };
-  const newServer = () => createMcpServer({ ops, context: runtime.context, readOnly: runtime.config.readOnly, version, audit });
+  const newServer = () => createMcpServer({ tools, loadOp: importOp, context: runtime.context, readOnly: runtime.config.readOnly, version, audit });
 
   if (options.stdio) {
     const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+    // The client went away mid-answer: nothing left to say to anyone, so leave quietly.
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      void runtime.close().finally(() => process.exit(0));
+    });
     const server = newServer();
     const transport = new StdioServerTransport();
     const closed = new Promise<void>((resolve) => { transport.onclose = () => resolve(); });

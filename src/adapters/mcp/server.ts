@@ -1,30 +1,20 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ToolAnnotations, CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { readFile } from 'node:fs/promises';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AnyOp, OpContext } from '../../core/op.js';
 import { describeError, isHomelabError } from '../../core/errors.js';
 import { runOp, type AuditRecord } from '../../core/run-op.js';
+import type { ToolEntry } from './tools.js';
 
 export interface McpServerOptions {
-  ops: readonly AnyOp[];
+  tools: readonly ToolEntry[];
+  /** The op behind a tool, imported on its first call. */
+  loadOp: (tool: ToolEntry) => Promise<AnyOp>;
   context: Omit<OpContext, 'signal'>;
   /** Write tools are neither listed nor callable. */
   readOnly: boolean;
   version: string;
   audit: (record: AuditRecord) => void;
-}
-
-/** MCP annotations read off the op's effect, so no list of "dangerous tools" is kept apart from the tools. */
-export function annotationsFor(op: AnyOp): ToolAnnotations {
-  if (op.effect === 'read') {
-    return { title: op.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: op.hints?.openWorld ?? false };
-  }
-  return {
-    title: op.title,
-    readOnlyHint: false,
-    destructiveHint: op.hints?.destructive ?? true,
-    idempotentHint: op.hints?.idempotent ?? false,
-    openWorldHint: op.hints?.openWorld ?? false,
-  };
 }
 
 /** The text a failed call carries: the same message and hint the CLI prints. */
@@ -33,27 +23,56 @@ export function errorText(err: unknown): string {
   return describeError(err);
 }
 
-export function createMcpServer(options: McpServerOptions): McpServer {
-  const server = new McpServer(
+/** The tools manifest the build writes next to the code (dist/mcp-tools.json). */
+export async function readToolManifest(): Promise<ToolEntry[]> {
+  return JSON.parse(await readFile(new URL('../../mcp-tools.json', import.meta.url), 'utf8')) as ToolEntry[];
+}
+
+/** Imports an op module named by the manifest, relative to dist/. */
+export async function importOp(tool: ToolEntry): Promise<AnyOp> {
+  const module = (await import(new URL(`../../${tool.module}`, import.meta.url).href)) as { default: AnyOp };
+  if (module.default?.name !== tool.name) throw new Error(`internal error: ${tool.module} does not define ${tool.name}: rebuild (npm run build)`);
+  return module.default;
+}
+
+function failure(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+/**
+ * Every op as an MCP tool. tools/list answers from the manifest built with the code, so listing
+ * loads no op; a call loads its op and goes through runOp like the CLI. Input is validated there
+ * (zod), output too, and failures are tool results with isError, never JSON-RPC errors.
+ */
+export function createMcpServer(options: McpServerOptions): Server {
+  const server = new Server(
     { name: 'homelab', title: 'homelab', version: options.version },
-    { instructions: 'Tools to see and fix a Kubernetes homelab. Start with cluster_health; read-only tools are safe to call any time.' },
+    {
+      capabilities: { tools: { listChanged: false } },
+      instructions: 'Tools to see and fix a Kubernetes homelab. Start with cluster_health; read-only tools are safe to call any time.',
+    },
   );
-  const ops = options.readOnly ? options.ops.filter((op) => op.effect === 'read') : options.ops;
+  const tools = options.readOnly ? options.tools.filter((t) => t.effect === 'read') : options.tools;
   const context: Omit<OpContext, 'signal'> = options.readOnly ? { ...options.context, config: { ...options.context.config, readOnly: true } } : options.context;
-  for (const op of ops) {
-    server.registerTool(
-      op.name,
-      { title: op.title, description: op.description, inputSchema: op.input, outputSchema: op.output, annotations: annotationsFor(op) },
-      async (args: Record<string, unknown>, extra): Promise<CallToolResult> => {
-        try {
-          const { output, summary } = await runOp(op, args, { context, signal: extra.signal, via: 'mcp', audit: options.audit });
-          const text = `${summary ? `${summary.verdict.toUpperCase()}: ${summary.line}\n\n` : ''}${JSON.stringify(output)}`;
-          return { content: [{ type: 'text', text }], structuredContent: output };
-        } catch (err) {
-          return { content: [{ type: 'text', text: errorText(err) }], isError: true };
-        }
-      },
-    );
-  }
+
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: tools.map(({ name, title, description, inputSchema, outputSchema, annotations }) => ({ name, title, description, inputSchema, outputSchema, annotations })) as never,
+  }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+    const tool = tools.find((t) => t.name === request.params.name);
+    if (!tool) {
+      const hidden = options.tools.some((t) => t.name === request.params.name);
+      return failure(hidden ? `${request.params.name} changes the cluster and this server is read-only` : `no tool named ${request.params.name}`);
+    }
+    try {
+      const op = await options.loadOp(tool);
+      const { output, summary } = await runOp(op, request.params.arguments ?? {}, { context, signal: extra.signal, via: 'mcp', fieldLabel: (f) => f, audit: options.audit });
+      const text = `${summary ? `${summary.verdict.toUpperCase()}: ${summary.line}\n\n` : ''}${JSON.stringify(output)}`;
+      return { content: [{ type: 'text', text }], structuredContent: output };
+    } catch (err) {
+      return failure(errorText(err));
+    }
+  });
   return server;
 }
