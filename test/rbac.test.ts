@@ -1,10 +1,11 @@
 /**
  * Every op's declared `rbac` is complete: each runs against a sandbox that enforces exactly the
- * rules it declares (as the generated ClusterRole would grant them) and meets no 403.
+ * rules it declares, as the generated deploy grants them (exec only in its namespaces), and meets no 403.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../src/adapters/runtime.js';
 import { isHomelabError } from '../src/core/errors.js';
+import { DEFAULT_NAMESPACES } from '../src/core/config.js';
 import type { AnyOp } from '../src/core/op.js';
 import { runOp } from '../src/core/run-op.js';
 import { ops } from '../src/ops/registry.js';
@@ -53,8 +54,14 @@ const INPUTS: Record<string, Record<string, unknown>> = {
  */
 const NEEDS_UNAVAILABLE_SERVICE = new Set(['nas_touch']);
 
+/** The op's rules as deploy/base/rbac.yaml grants them: cluster-wide, or by Roles in the namespaces they name. */
 function rulesOf(op: AnyOp): PolicyRule[] {
-  return op.rbac.map((r) => ({ apiGroups: [r.apiGroup], resources: [r.resource], verbs: [...r.verbs] }));
+  return op.rbac.map((r) => ({
+    apiGroups: [r.apiGroup],
+    resources: [r.resource],
+    verbs: [...r.verbs],
+    ...(r.inNamespacesOf?.length ? { namespaces: r.inNamespacesOf.map((setting) => DEFAULT_NAMESPACES[setting]) } : {}),
+  }));
 }
 
 const quiet = { progress: () => {}, warn: () => {}, debug: () => {} };

@@ -8,7 +8,11 @@
  */
 import { ApiError, qualified } from './errors.js';
 
-export interface PolicyRule { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[] }
+export interface PolicyRule {
+  apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[];
+  /** a Role's rule (bound by a RoleBinding) applies only in these namespaces; absent = a ClusterRole's */
+  namespaces?: string[];
+}
 
 export interface RequestInfo {
   isResourceRequest: boolean;
@@ -102,6 +106,7 @@ export function ruleAllows(rule: PolicyRule, a: Attributes): boolean {
   if (!a.isResourceRequest) return nonResourceMatches(rule, a.path);
   if (!has(rule.apiGroups, a.apiGroup)) return false;
   if (!resourceMatches(rule, a.resource, a.subresource)) return false;
+  if (rule.namespaces && !rule.namespaces.includes(a.namespace)) return false;
   if (rule.resourceNames && rule.resourceNames.length > 0) return a.name !== '' && rule.resourceNames.includes(a.name);
   return true;
 }
