@@ -1,0 +1,58 @@
+/**
+ * On a terminal, writes ask first. `script` (util-linux, Essential in Debian) gives the CLI a real
+ * pseudo-terminal, so this is the prompt a person sees, answered as a person would.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN } from '../helpers/cli.js';
+import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
+
+const SCRIPT = '/usr/bin/script';
+
+/** Runs the CLI on a pty, typing `answer` once the question has been asked. */
+function onTerminal(args: string[], env: Record<string, string>, answer: string): Promise<{ code: number; screen: string }> {
+  return new Promise((resolve, reject) => {
+    // script runs its command through /bin/sh -c: the arguments are fixed test strings, quoted.
+    const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const child = spawn(SCRIPT, ['-qefc', command, '/dev/null'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    let answered = false;
+    const timer = setTimeout(() => { child.kill(); reject(new Error(`no prompt: ${screen}`)); }, 20_000);
+    const onData = (d: Buffer) => {
+      screen += d.toString();
+      if (!answered && screen.includes('[y/N]')) {
+        answered = true;
+        child.stdin.write(`${answer}\r`);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', reject);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, screen }); });
+  });
+}
+
+describe.skipIf(!existsSync(SCRIPT))('a write on a terminal (needs /usr/bin/script for a pty)', () => {
+  let s: SandboxEnv;
+  beforeAll(async () => { s = await startSandboxEnv(); });
+  afterAll(async () => { await s?.sandbox.stop(); });
+  const restartedAt = () =>
+    (s.sandbox.store.get('deployments', 'homepage', 'homepage') as unknown as { spec: { template: { metadata?: { annotations?: Record<string, string> } } } })
+      .spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
+
+  it('asks, and does nothing when the answer is no', async () => {
+    const r = await onTerminal(['restart', 'homepage/homepage'], s.env, 'n');
+    expect(r.screen).toContain('Restart deployment homepage/homepage (its pods will be replaced one by one)? [y/N]');
+    expect(r.screen).toContain('cancelled: nothing was changed');
+    expect(r.code).toBe(64);
+    expect(restartedAt()).toBeUndefined();
+  });
+
+  it('does it when the answer is yes', async () => {
+    const r = await onTerminal(['restart', 'homepage/homepage'], s.env, 'y');
+    expect(r.code).toBe(0);
+    expect(r.screen).toMatch(/restarted deployment homepage\/homepage at /);
+    expect(restartedAt()).toBeTruthy();
+  });
+});
