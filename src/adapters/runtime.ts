@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { loadConfig, type Config } from '../core/config.js';
-import type { Logger, OpContext } from '../core/op.js';
+import type { Logger, OpContextBase } from '../core/op.js';
 import type { AuditRecord } from '../core/run-op.js';
 import { KubeClient } from './kube/client.js';
 import { createServices } from './services.js';
@@ -18,7 +18,7 @@ export interface RuntimeOptions {
 export interface Runtime {
   config: Config;
   configPath: string | undefined;
-  context: Omit<OpContext, 'signal'>;
+  context: OpContextBase;
   /** Where writes are recorded; each door adds its own sinks. */
   auditToFile(record: AuditRecord): Promise<void>;
   /** Logs out of services and closes connections; call once when the process is done. */

@@ -36,6 +36,12 @@ export interface Logger {
   debug(message: string): void;
 }
 
+/** A home service from the config's `services:`/`nas:`; an op that needs one declares it in `requires`. */
+export type ServiceName = 'pihole' | 'adguard' | 'jellyfin' | 'immich' | 'nas';
+
+/** The name of an allow-list in the config's `allow:` section. */
+export type AllowListName = keyof Config['allow'];
+
 export interface OpContext {
   kube: KubePort;
   /** Pi-hole, AdGuard, Jellyfin, Immich, the NAS: each undefined when not configured. */
@@ -45,11 +51,20 @@ export interface OpContext {
   signal: AbortSignal;
   now(): Date;
   log: Logger;
+  /**
+   * Checks one more object a write touches against an allow-list (a source that a reconcile also
+   * annotates, say); throws PolicyDenied, which is audited as a refusal. A write calls it for every
+   * object it will touch before its first change, so nothing is half done when one is refused.
+   */
+  authorize(list: AllowListName, target: string): void;
 }
+
+/** What a door provides to runOp; runOp adds the signal and the policy checks. */
+export type OpContextBase = Omit<OpContext, 'signal' | 'authorize'>;
 
 /** A guarded write names the allow-list it is checked against and the target it touches. */
 export interface AllowListGuard<I> {
-  list: keyof Config['allow'];
+  list: AllowListName;
   /** The target as the allow-list spells it, e.g. "namespace/name". */
   target(input: I): string;
 }
@@ -80,6 +95,11 @@ export interface Op<I extends InputSchema = InputSchema, O extends OutputSchema 
   hints?: { destructive?: boolean; idempotent?: boolean; openWorld?: boolean };
   /** For writes restricted to an allow-list in config. */
   guard?: AllowListGuard<z.output<I>>;
+  /**
+   * Home services the op cannot work without: checked before a write asks for confirmation, so
+   * nobody confirms a change that could never happen.
+   */
+  requires?: readonly ServiceName[];
   run(ctx: OpContext, input: z.output<I>): Promise<z.input<O>>;
   summarize?(output: z.output<O>): Summary;
 }

@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import type { z } from 'zod';
-import type { AnyOp, OpContext, Summary } from './op.js';
+import type { AllowListName, AnyOp, OpContext, OpContextBase, ServiceName, Summary } from './op.js';
 import { HomelabError, PolicyDenied, Timeout, Upstream, UserError, describeError } from './errors.js';
-import { allowListAdmits, formatPath } from './config.js';
+import { allowListAdmits, formatPath, type Config } from './config.js';
 import { raceSignal } from './abort.js';
 
 export interface AuditRecord {
@@ -10,20 +10,21 @@ export interface AuditRecord {
   op: string;
   via: string;
   input: unknown;
-  outcome: 'ok' | 'error';
+  /** refused: input, policy, a missing service or the person said no; nothing was changed. */
+  outcome: 'ok' | 'error' | 'refused';
   error?: string;
 }
 
 export interface RunOptions {
-  /** Everything but the signal; runOp arms the signal at the op's timeout. */
-  context: Omit<OpContext, 'signal'>;
+  /** Everything but the signal and the policy checks, which runOp adds. */
+  context: OpContextBase;
   /** The caller's own cancellation (Ctrl-C, MCP request cancelled). */
   signal?: AbortSignal;
   /** Which door: recorded in the audit log. */
   via: string;
   /** How the door names an input field in messages (the CLI says `--tail`, MCP says `tail`). */
   fieldLabel?: (field: string) => string;
-  /** Writes are recorded here, whether they succeed or not. */
+  /** Every write attempt is recorded here: done, failed, or refused and why. */
   audit?: (record: AuditRecord) => void;
   /** Asked before a write runs, once input and policy have passed; throws to refuse. */
   confirm?: (input: Record<string, unknown>) => Promise<void>;
@@ -39,16 +40,29 @@ export interface OpResult {
  * map what is thrown to the typed errors, validate the output.
  */
 export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): Promise<OpResult> {
-  const input = parseInput(op, rawInput, options.fieldLabel ?? ((f) => f));
-  checkPolicy(op, input, options.context.config);
-  if (op.effect === 'write' && options.confirm) await options.confirm(input);
+  const { config } = options.context;
+  let input: Record<string, unknown> | undefined;
+  try {
+    input = parseInput(op, rawInput, options.fieldLabel ?? ((f) => f));
+    checkPolicy(op, input, config);
+    checkRequires(op, config);
+    if (op.effect === 'write' && options.confirm) await options.confirm(input);
+  } catch (err) {
+    if (op.effect === 'write') audit(options, op, input ?? rawInput, 'refused', describeError(err));
+    throw err;
+  }
 
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(new Timeout(`${op.name} timed out after ${formatMs(op.timeoutMs)}`)), op.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout.signal, options.signal]) : timeout.signal;
   // Every request in flight listens on this signal; an op may run many at once.
   setMaxListeners(0, signal);
-  const ctx: OpContext = { ...options.context, kube: options.context.kube.withSignal(signal), signal };
+  const ctx: OpContext = {
+    ...options.context,
+    kube: options.context.kube.withSignal(signal),
+    signal,
+    authorize: (list, target) => requireAllowed(config, list, target),
+  };
   try {
     const output = await raceSignal(op.run(ctx, input), signal);
     const checked = op.output.safeParse(output);
@@ -59,7 +73,7 @@ export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): 
     return { output: checked.data, summary: op.summarize?.(checked.data) };
   } catch (err) {
     const mapped = toHomelabError(err, signal);
-    if (op.effect === 'write') audit(options, op, input, 'error', mapped.message);
+    if (op.effect === 'write') audit(options, op, input, mapped instanceof PolicyDenied ? 'refused' : 'error', mapped.message);
     throw mapped;
   } finally {
     clearTimeout(timer);
@@ -82,21 +96,39 @@ function describeIssues(issues: ReadonlyArray<z.core.$ZodIssue>, label: (field: 
     .join('; ');
 }
 
-function checkPolicy(op: AnyOp, input: Record<string, unknown>, config: OpContext['config']): void {
+function checkPolicy(op: AnyOp, input: Record<string, unknown>, config: Config): void {
   if (op.effect !== 'write') return;
   if (config.readOnly) {
     throw new PolicyDenied(`${op.name} changes the cluster and homelab is in read-only mode`, {
       hint: 'read-only mode is set by --read-only or `readOnly: true` in the config file',
     });
   }
-  if (op.guard) {
-    const target = op.guard.target(input);
-    const allowed = config.allow[op.guard.list];
-    if (!allowListAdmits(allowed, target)) {
-      throw new PolicyDenied(`${target} is not in the allow-list for ${op.guard.list} (allowed: ${allowed.length ? allowed.join(', ') : 'none'})`, {
-        hint: `add it under allow.${op.guard.list} in the config file if it should be allowed`,
-      });
-    }
+  if (op.guard) requireAllowed(config, op.guard.list, op.guard.target(input));
+}
+
+/** One allow-list check, for the op's own target and for every other object a write touches. */
+function requireAllowed(config: Config, list: AllowListName, target: string): void {
+  const allowed = config.allow[list];
+  if (!allowListAdmits(allowed, target)) {
+    throw new PolicyDenied(`${target} is not in the allow-list for ${list} (allowed: ${allowed.length ? allowed.join(', ') : 'none'})`, {
+      hint: `add it under allow.${list} in the config file if it should be allowed`,
+    });
+  }
+}
+
+const SERVICES: Record<ServiceName, { label: string; configured(config: Config): boolean; hint: string }> = {
+  pihole: { label: 'Pi-hole', configured: (c) => Boolean(c.services.pihole), hint: 'add services.pihole (url, and password: {env: NAME} or {file: PATH}) to the config file' },
+  adguard: { label: 'AdGuard Home', configured: (c) => Boolean(c.services.adguard), hint: 'add services.adguard (url, username, password: {env: NAME}) to the config file' },
+  jellyfin: { label: 'Jellyfin', configured: (c) => Boolean(c.services.jellyfin), hint: 'add services.jellyfin (url, apiKey: {env: NAME}) to the config file' },
+  immich: { label: 'Immich', configured: (c) => Boolean(c.services.immich), hint: 'add services.immich (url, apiKey: {env: NAME}) to the config file' },
+  nas: { label: 'the NAS', configured: (c) => Boolean(c.nas), hint: 'add a nas: section to the config file (host, username, privateKey, hostKey, roots)' },
+};
+
+/** A service the op cannot work without is named before anything else happens (or anyone is asked). */
+function checkRequires(op: AnyOp, config: Config): void {
+  for (const name of op.requires ?? []) {
+    const service = SERVICES[name];
+    if (!service.configured(config)) throw new UserError(`${service.label} is not configured, so ${op.name} cannot run`, { hint: service.hint });
   }
 }
 
@@ -110,7 +142,7 @@ function toHomelabError(err: unknown, signal: AbortSignal): HomelabError {
   return new Upstream(describeError(err), { cause: err });
 }
 
-function audit(options: RunOptions, op: AnyOp, input: unknown, outcome: 'ok' | 'error', error?: string): void {
+function audit(options: RunOptions, op: AnyOp, input: unknown, outcome: AuditRecord['outcome'], error?: string): void {
   options.audit?.({ time: options.context.now().toISOString(), op: op.name, via: options.via, input, outcome, ...(error ? { error } : {}) });
 }
 

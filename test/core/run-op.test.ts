@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseConfig } from '../../src/core/config.js';
 import { createServices } from '../../src/adapters/services.js';
-import { defineOp, type OpContext } from '../../src/core/op.js';
+import { defineOp, type OpContextBase } from '../../src/core/op.js';
 import { runOp, type AuditRecord } from '../../src/core/run-op.js';
+import { UserError } from '../../src/core/errors.js';
 import type { KubePort } from '../../src/core/ports/kube.js';
 
 // runOp never touches the cluster itself; these ops do not call the port at all.
 const unusedKube = { withSignal: () => unusedKube } as unknown as KubePort;
 
-function context(overrides: Partial<Record<string, unknown>> = {}): Omit<OpContext, 'signal'> {
+function context(overrides: Partial<Record<string, unknown>> = {}): OpContextBase {
   const config = parseConfig(overrides);
   return {
     kube: unusedKube,
@@ -66,14 +67,56 @@ describe('runOp', () => {
   });
 
   it('refuses writes in read-only mode and outside the allow-list, and audits what it refused to run', async () => {
-    await expect(runOp(restart, { target: 'jellyfin/jellyfin' }, { context: context({ readOnly: true }), via: 'test' })).rejects.toMatchObject({ kind: 'PolicyDenied', message: expect.stringContaining('read-only') });
-    await expect(runOp(restart, { target: 'kube-system/coredns' }, { context: context(), via: 'test' })).rejects.toMatchObject({
+    const audit: AuditRecord[] = [];
+    const record = (r: AuditRecord) => audit.push(r);
+    await expect(runOp(restart, { target: 'jellyfin/jellyfin' }, { context: context({ readOnly: true }), via: 'test', audit: record })).rejects.toMatchObject({ kind: 'PolicyDenied', message: expect.stringContaining('read-only') });
+    await expect(runOp(restart, { target: 'kube-system/coredns' }, { context: context(), via: 'test', audit: record })).rejects.toMatchObject({
       kind: 'PolicyDenied',
       message: expect.stringContaining('allowed: jellyfin/jellyfin, pihole/pihole'),
     });
+    await expect(runOp(restart, { target: 42 }, { context: context(), via: 'test', audit: record })).rejects.toMatchObject({ kind: 'UserError' });
+    await expect(runOp(restart, { target: 'pihole/pihole' }, { context: context(), via: 'test', audit: record, confirm: async () => { throw new UserError('cancelled: nothing was changed'); } })).rejects.toMatchObject({ kind: 'UserError' });
+    await runOp(restart, { target: 'pihole/unbound' }, { context: context(), via: 'test', audit: record });
+    expect(audit).toEqual([
+      expect.objectContaining({ op: 'test_restart', via: 'test', outcome: 'refused', input: { target: 'jellyfin/jellyfin' }, error: expect.stringContaining('read-only mode') }),
+      expect.objectContaining({ outcome: 'refused', input: { target: 'kube-system/coredns' }, error: expect.stringContaining('not in the allow-list for restart') }),
+      expect.objectContaining({ outcome: 'refused', input: { target: 42 }, error: expect.stringContaining('invalid input') }),
+      expect.objectContaining({ outcome: 'refused', input: { target: 'pihole/pihole' }, error: 'cancelled: nothing was changed' }),
+      expect.objectContaining({ op: 'test_restart', via: 'test', outcome: 'ok', input: { target: 'pihole/unbound' } }),
+    ]);
+  });
+
+  it('checks every further object a write touches against its allow-list, and audits the refusal', async () => {
+    const touched: string[] = [];
+    const sweep = defineOp({
+      ...restart,
+      name: 'test_sweep',
+      input: z.object({ targets: z.array(z.string()) }),
+      guard: undefined,
+      async run(ctx, input) {
+        for (const target of input.targets) ctx.authorize('restart', target);
+        touched.push(...input.targets);
+        return { done: true };
+      },
+    });
     const audit: AuditRecord[] = [];
-    await runOp(restart, { target: 'pihole/unbound' }, { context: context(), via: 'test', audit: (r) => audit.push(r) });
-    expect(audit).toEqual([expect.objectContaining({ op: 'test_restart', via: 'test', outcome: 'ok', input: { target: 'pihole/unbound' } })]);
+    await expect(runOp(sweep, { targets: ['pihole/pihole', 'kube-system/coredns'] }, { context: context(), via: 'test', audit: (r) => audit.push(r) })).rejects.toMatchObject({
+      kind: 'PolicyDenied',
+      message: expect.stringContaining('kube-system/coredns is not in the allow-list for restart'),
+    });
+    expect(touched).toEqual([]);
+    expect(audit).toEqual([expect.objectContaining({ op: 'test_sweep', outcome: 'refused', error: expect.stringContaining('kube-system/coredns') })]);
+  });
+
+  it('names a service the op needs before asking anyone, and asks nothing', async () => {
+    const scan = defineOp({ ...restart, name: 'test_scan', guard: undefined, requires: ['jellyfin'] });
+    const asked: unknown[] = [];
+    await expect(runOp(scan, { target: 'x' }, { context: context(), via: 'test', confirm: async (i) => { asked.push(i); } })).rejects.toMatchObject({
+      kind: 'UserError',
+      message: 'Jellyfin is not configured, so test_scan cannot run',
+      hint: expect.stringContaining('services.jellyfin'),
+    });
+    expect(asked).toEqual([]);
   });
 
   it('asks for confirmation only after input and policy pass', async () => {

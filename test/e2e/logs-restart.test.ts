@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runCli } from '../helpers/cli.js';
+import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 interface PodLike {
@@ -109,15 +110,37 @@ describe('restart when the cluster or the config says no', () => {
     }
   });
 
-  it('refuses every write in read-only mode (exit 77)', async () => {
+  it('refuses every write in read-only mode (exit 77), and records each refusal in the audit log (CLI and MCP)', async () => {
     const s = await startSandboxEnv();
     try {
       const config = parse(await readFile(s.sandbox.configPath, 'utf8')) as Record<string, unknown>;
+      const auditFile = join(s.sandbox.dir, 'audit.log');
       const readOnlyConfig = join(s.sandbox.dir, 'read-only.yaml');
-      await writeFile(readOnlyConfig, stringify({ ...config, readOnly: true }));
+      await writeFile(readOnlyConfig, stringify({ ...config, readOnly: true, audit: { file: auditFile } }));
       const r = await runCli(['restart', 'jellyfin/jellyfin', '--yes', '--config', readOnlyConfig], s.env);
       expect(r.code).toBe(77);
       expect(r.stderr).toContain('read-only mode');
+      const outsideConfig = join(s.sandbox.dir, 'audited.yaml');
+      await writeFile(outsideConfig, stringify({ ...config, audit: { file: auditFile } }));
+      const outside = await runCli(['restart', 'kube-system/coredns', '--yes', '--config', outsideConfig], s.env);
+      expect(outside.code).toBe(77);
+
+      const mcp = await stdioClient({ ...s.env, HOMELAB_CONFIG: outsideConfig }, ['--read-only']);
+      try {
+        const result = (await mcp.client.callTool({ name: 'deployment_restart', arguments: { deployment: 'jellyfin/jellyfin' } })) as { isError?: boolean; content: Array<{ text: string }> };
+        expect(result.isError).toBe(true);
+        expect(result.content[0]?.text).toContain('read-only mode');
+      } finally {
+        await mcp.close();
+      }
+      const records = (await readFile(auditFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(records).toEqual([
+        expect.objectContaining({ op: 'deployment_restart', via: 'cli', outcome: 'refused', input: expect.objectContaining({ deployment: 'jellyfin/jellyfin' }), error: expect.stringContaining('read-only mode') }),
+        expect.objectContaining({ op: 'deployment_restart', via: 'cli', outcome: 'refused', input: expect.objectContaining({ deployment: 'kube-system/coredns' }), error: expect.stringContaining('not in the allow-list for restart') }),
+        expect.objectContaining({ op: 'deployment_restart', via: 'mcp', outcome: 'refused', input: expect.objectContaining({ deployment: 'jellyfin/jellyfin' }), error: expect.stringContaining('read-only mode') }),
+      ]);
+      const deployment = s.sandbox.store.get('deployments', 'jellyfin', 'jellyfin') as { spec: { template: { metadata?: { annotations?: Record<string, string> } } } };
+      expect(deployment.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined();
     } finally {
       await s.sandbox.stop();
     }

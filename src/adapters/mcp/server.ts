@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { AnyOp, OpContext } from '../../core/op.js';
+import type { AnyOp, OpContextBase } from '../../core/op.js';
 import { describeError, isHomelabError } from '../../core/errors.js';
 import { runOp, type AuditRecord } from '../../core/run-op.js';
 import type { ToolEntry } from './tools.js';
@@ -10,7 +10,7 @@ export interface McpServerOptions {
   tools: readonly ToolEntry[];
   /** The op behind a tool, imported on its first call. */
   loadOp: (tool: ToolEntry) => Promise<AnyOp>;
-  context: Omit<OpContext, 'signal'>;
+  context: OpContextBase;
   /** Write tools are neither listed nor callable. */
   readOnly: boolean;
   version: string;
@@ -53,18 +53,16 @@ export function createMcpServer(options: McpServerOptions): Server {
     },
   );
   const tools = options.readOnly ? options.tools.filter((t) => t.effect === 'read') : options.tools;
-  const context: Omit<OpContext, 'signal'> = options.readOnly ? { ...options.context, config: { ...options.context.config, readOnly: true } } : options.context;
+  const context: OpContextBase = options.readOnly ? { ...options.context, config: { ...options.context.config, readOnly: true } } : options.context;
 
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
     tools: tools.map(({ name, title, description, inputSchema, outputSchema, annotations }) => ({ name, title, description, inputSchema, outputSchema, annotations })) as never,
   }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
-    const tool = tools.find((t) => t.name === request.params.name);
-    if (!tool) {
-      const hidden = options.tools.some((t) => t.name === request.params.name);
-      return failure(hidden ? `${request.params.name} changes the cluster and this server is read-only` : `no tool named ${request.params.name}`);
-    }
+    // A write hidden by read-only mode still goes through runOp: it refuses it, and the refusal is audited.
+    const tool = options.tools.find((t) => t.name === request.params.name);
+    if (!tool) return failure(`no tool named ${request.params.name}`);
     try {
       const op = await options.loadOp(tool);
       const { output, summary } = await runOp(op, request.params.arguments ?? {}, { context, signal: extra.signal, via: 'mcp', fieldLabel: (f) => f, audit: options.audit });
