@@ -89,10 +89,14 @@ describe('runOp', () => {
   it('checks every further object a write touches against its allow-list, and audits the refusal', async () => {
     const touched: string[] = [];
     const sweep = defineOp({
-      ...restart,
       name: 'test_sweep',
+      title: 'Sweep',
+      description: 'Restarts several',
+      effect: 'write',
       input: z.object({ targets: z.array(z.string()) }),
-      guard: undefined,
+      output: z.object({ done: z.boolean() }),
+      rbac: [],
+      timeoutMs: 1000,
       async run(ctx, input) {
         for (const target of input.targets) ctx.authorize('restart', target);
         touched.push(...input.targets);

@@ -4,7 +4,7 @@ import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
-interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string }
+interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string; fix?: { tool: string; input: Record<string, unknown>; command: string } }
 interface FluxStatus {
   verdict: string;
   installed: boolean;
@@ -34,7 +34,8 @@ describe('homelab flux status', () => {
     expect(immich).toMatchObject({ severity: 'crit', namespace: 'immich', reason: 'RetriesExhausted' });
     expect(immich?.message).toContain('context deadline exceeded');
     expect(immich?.message).toContain('failing for 16d');
-    expect(immich?.message).toContain('homelab flux heal helmrelease immich -n immich');
+    // The suggestion is data (tool, input, command); the command is the one `flux heal` parses (test/e2e/fixes.test.ts runs it).
+    expect(immich?.fix).toEqual({ tool: 'flux_heal', input: { name: 'immich', namespace: 'immich' }, command: 'homelab flux heal immich -n immich' });
     const image = out.findings.find((f) => f.kind === 'ImageRepository');
     expect(image).toMatchObject({ severity: 'warn', namespace: 'tailscale', name: 'private-exit-node', reason: 'AuthenticationFailed' });
     expect(image?.message).toContain('UNAUTHORIZED: authentication required');

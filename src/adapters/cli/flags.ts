@@ -28,7 +28,7 @@ export function inputSchemaOf(op: AnyOp): ObjectSchema {
 }
 
 /** Short flags people already know from kubectl. */
-const CHAR: Record<string, 'n' | 'c'> = { namespace: 'n', container: 'c' };
+export const SHORT_FLAGS: Record<string, 'n' | 'c'> = { namespace: 'n', container: 'c' };
 
 
 function describe(field: FieldSchema): string {
@@ -45,7 +45,7 @@ export function flagsFor(op: AnyOp): Interfaces.FlagInput {
   for (const [field, spec] of Object.entries(schema.properties ?? {})) {
     if (positional.has(field)) continue;
     const name = kebab(field);
-    const common = { description: describe(spec), required: required.has(field) && spec.default === undefined, char: CHAR[field] };
+    const common = { description: describe(spec), required: required.has(field) && spec.default === undefined, char: SHORT_FLAGS[field] };
     const type = Array.isArray(spec.type) ? spec.type.find((t) => t !== 'null') : spec.type;
     if (type === 'boolean') {
       flags[name] = Flags.boolean({ ...common, required: false, allowNo: spec.default === true });

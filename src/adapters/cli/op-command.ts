@@ -26,6 +26,8 @@ export interface CommandOptions<I extends InputSchema, O extends OutputSchema> {
 export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op<I, O>, options: CommandOptions<I, O>): typeof Command {
   const writes = op.effect === 'write';
   return class OpCommand extends HomelabCommand {
+    /** The op this command is a door onto: scripts/cli-commands.ts reads it to render suggested commands. */
+    static opName = op.name;
     static override summary = op.title;
     static override description = `${op.description}${!writes ? '' : options.dryRunUnlessYes ? '\n\nWithout --yes this is a dry run: it shows what it would do and changes nothing. Refused in read-only mode.' : '\n\nThis changes the cluster: on a terminal it asks first; scripts pass --yes. Refused in read-only mode.'}`;
     static override examples = options.examples;

@@ -20,6 +20,8 @@ export interface FindingRow {
   name: string;
   reason: string;
   message: string;
+  /** The command that fixes or explains it, runnable as printed. */
+  fix?: { command: string };
 }
 
 export function colorEnabled(env: Record<string, string | undefined>, isTTY: boolean): boolean {
@@ -54,10 +56,13 @@ export function createUi(color: boolean): Ui {
     },
     findings(findings) {
       if (!findings.length) return '';
-      return this.table(
+      const table = this.table(
         ['SEVERITY', 'KIND', 'NAMESPACE', 'NAME', 'REASON', 'MESSAGE'],
         findings.map((f) => [this.severity(f.severity), f.kind, f.namespace ?? '', f.name, f.reason, f.message]),
       );
+      // Each as a line a person can copy; the comment names the finding it answers.
+      const fixes = findings.filter((f) => f.fix).map((f) => `  ${f.fix?.command}  ${c.dim(`# ${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name} ${f.reason}`)}`);
+      return fixes.length ? `${table}\n\nTo fix or look closer:\n${fixes.join('\n')}` : table;
     },
   };
 }

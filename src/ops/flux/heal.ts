@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { UserError } from '../../core/errors.js';
 import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
+import { commandLine } from '../shared/fix.js';
 import { fluxKind } from './kinds.js';
 import { stuckReason, summarizeFluxObject } from './objects.js';
 import { awaitReconcile, describeTarget, reconcileResultSchema, requestReconcile, resolveTarget, waitInput } from './request.js';
@@ -46,7 +47,7 @@ export default defineOp({
     const summary = summarizeFluxObject(target.kind, object, ctx.now());
     if (!reason) {
       throw new UserError(`${describeTarget(target)} is not stuck (Ready=${summary.ready}${summary.message ? `: ${summary.message}` : ''}); nothing to heal`, {
-        hint: `to have it reconciled anyway: homelab flux reconcile helmrelease ${input.name} -n ${input.namespace}`,
+        hint: `to have it reconciled anyway: ${commandLine('flux_reconcile', { kind: 'helmrelease', name: input.name, namespace: input.namespace })}`,
       });
     }
     const plan = [

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { formatAge } from '../../core/schemas.js';
 import type { Finding } from '../shared/findings.js';
+import { fix } from '../shared/fix.js';
 import { conditionSchema, metadataSchema, ageMs } from '../shared/k8s.js';
 import type { FluxKind } from './kinds.js';
 
@@ -130,14 +131,14 @@ export function fluxFindings(kind: FluxKind, obj: FluxObject, summary: FluxObjec
   const base = { kind: kind.kind, namespace: summary.namespace, name: summary.name };
   const since = summary.failingFor ? ` (failing for ${summary.failingFor})` : '';
   if (summary.suspended) {
-    return [{ ...base, severity: 'warn', reason: 'Suspended', message: `suspended: changes in Git are not applied until it is resumed (homelab flux resume ${kind.key} ${summary.name} -n ${summary.namespace})` }];
+    return [{ ...base, severity: 'warn', reason: 'Suspended', message: 'suspended: changes in Git are not applied until it is resumed', fix: fix('flux_resume', { kind: kind.key, name: summary.name, namespace: summary.namespace }) }];
   }
   if (summary.ready === 'False') {
     const stuck = kind.kind === 'HelmRelease' ? stuckReason(obj) : undefined;
     if (stuck) {
       const cause = lastHelmFailure(obj);
       const detail = cause && !stuck.includes(cause) ? `${clip(stuck)}; last failure: ${clip(cause)}` : clip(stuck);
-      return [{ ...base, severity: 'crit', reason: 'RetriesExhausted', message: `stuck, helm-controller gave up: ${detail}${since}. Fix the cause, then: homelab flux heal helmrelease ${summary.name} -n ${summary.namespace}` }];
+      return [{ ...base, severity: 'crit', reason: 'RetriesExhausted', message: `stuck, helm-controller gave up: ${detail}${since}. Fix the cause, then heal it`, fix: fix('flux_heal', { name: summary.name, namespace: summary.namespace }) }];
     }
     if (kind.kind === 'ImageRepository' && /unauthori[sz]ed|authentication required|denied/i.test(summary.message ?? '')) {
       const creds = obj.spec.secretRef

@@ -5,6 +5,7 @@ import { UserError } from '../../core/errors.js';
 import { parseDuration } from '../../core/schemas.js';
 import { parseObject } from '../shared/k8s.js';
 import { pollUntil } from '../shared/wait.js';
+import { commandLine } from '../shared/fix.js';
 import { fluxKind, refFor, type FluxKind } from './kinds.js';
 import { fluxObjectSchema, summarizeFluxObject, type FluxObject } from './objects.js';
 
@@ -110,7 +111,7 @@ export function resultOf(target: FluxTarget, summary: ReturnType<typeof summariz
 export function refuseSuspended(target: FluxTarget, object: FluxObject): void {
   if (object.spec.suspend) {
     throw new UserError(`${describeTarget(target)} is suspended: its controller ignores reconcile requests`, {
-      hint: `resume it: homelab flux resume ${target.kind.key} ${target.name} -n ${target.ref.namespace}`,
+      hint: `resume it: ${commandLine('flux_resume', { kind: target.kind.key, name: target.name, namespace: target.ref.namespace ?? 'flux-system' })}`,
     });
   }
 }

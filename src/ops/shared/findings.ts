@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { OpContext, RbacRule, Verdict } from '../../core/op.js';
+import { fixSchema } from './fix.js';
 
 export const severitySchema = z.enum(['warn', 'crit']);
 
@@ -11,6 +12,7 @@ export const findingSchema = z.object({
   name: z.string(),
   reason: z.string().describe('Short machine-friendly reason, e.g. CrashLoopBackOff, NotReady, Unschedulable'),
   message: z.string().describe('What a person needs to know, in one line'),
+  fix: fixSchema.optional().describe('What fixes or explains it'),
 });
 export type Finding = z.infer<typeof findingSchema>;
 
