@@ -47,7 +47,7 @@ export const EXIT_CODES: Record<ErrorKind, number> = {
   UserError: 64, // EX_USAGE
   PolicyDenied: 77, // EX_NOPERM
   Forbidden: 69, // EX_UNAVAILABLE: the cluster refused us
-  NotFound: 69,
+  NotFound: 66, // EX_NOINPUT: no such pod, node, object or title (a typo, not an outage)
   Upstream: 69,
   Timeout: 75, // EX_TEMPFAIL
 };

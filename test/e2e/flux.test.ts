@@ -154,7 +154,7 @@ describe('homelab flux reconcile, suspend and resume', () => {
     const name = await runCli(['flux', 'reconcile', 'kustomization', 'Apps;rm', '--yes'], s.env);
     expect(name.code).toBe(64);
     const missing = await runCli(['flux', 'reconcile', 'kustomization', 'nope', '--yes'], s.env);
-    expect(missing.code).toBe(69);
+    expect(missing.code).toBe(66);
     expect(missing.stderr).toContain('kustomizations "nope" not found in namespace flux-system');
   });
 

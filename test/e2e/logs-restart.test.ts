@@ -55,7 +55,7 @@ describe('homelab logs and restart against the sandbox', () => {
     expect(ambiguous.code).toBe(64);
     expect(ambiguous.stderr).toMatch(/^Error: "pi" matches \d+ pods: /);
     const missing = await runCli(['logs', 'no-such-pod'], s.env);
-    expect(missing.code).toBe(69);
+    expect(missing.code).toBe(66);
     expect(missing.stderr).toContain('no pod named or starting with "no-such-pod" in any namespace');
   });
 

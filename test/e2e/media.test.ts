@@ -102,7 +102,7 @@ describe('homelab media', () => {
 
     it('says where it looked when nothing matches', async () => {
       const r = await runCli(['jellyfin', 'fix', 'No Such Show Anywhere', '--yes'], s.env);
-      expect(r.code).toBe(69);
+      expect(r.code).toBe(66);
       expect(r.stderr).toMatch(/no Series or Movie matching "No Such Show Anywhere" .*looked in the API search .*items lacking metadata/);
     });
 

@@ -73,9 +73,9 @@ describe('homelab net node / iptables / conntrack', () => {
     expect(r.stdout).toMatch(/warn\s+Link\s+eth1\s+LinkDownWithAddresses/);
   });
 
-  it('tells a node that does not exist (exit 69)', async () => {
+  it('tells a node that does not exist (exit 66)', async () => {
     const r = await runCli(['net', 'node', 'pi5-worker-9'], s.env);
-    expect(r.code).toBe(69);
+    expect(r.code).toBe(66);
     expect(r.stderr).toContain('there is no node "pi5-worker-9" in this cluster');
     expect(r.stdout).toBe('');
   });

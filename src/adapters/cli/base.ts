@@ -4,6 +4,7 @@ import type { Logger } from '../../core/op.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { colorEnabled, createUi, type Ui } from './ui.js';
 import { reportError, stderrLogger } from './report.js';
+import { closest } from './suggest.js';
 
 /** The kubectl-like flags every command shares; plain data so the MCP fast start reads the same ones. */
 export const GLOBAL_FLAGS = {
@@ -13,17 +14,10 @@ export const GLOBAL_FLAGS = {
 } as const;
 
 /**
- * What every homelab command shares: the global flags, the runtime, colour, and one place where
- * errors become a message on stderr and an exit code.
+ * What every homelab command shares, the ones that never reach a cluster (help, version, completion)
+ * included: colour, and one place where errors become a message on stderr and an exit code.
  */
-export abstract class HomelabCommand extends Command {
-  static override baseFlags = {
-    config: Flags.string({ ...GLOBAL_FLAGS.config, helpGroup: 'GLOBAL' }),
-    kubeconfig: Flags.string({ ...GLOBAL_FLAGS.kubeconfig, helpGroup: 'GLOBAL' }),
-    context: Flags.string({ ...GLOBAL_FLAGS.context, helpGroup: 'GLOBAL' }),
-    debug: Flags.boolean({ description: 'Show stack traces and debug logs on stderr', helpGroup: 'GLOBAL' }),
-  };
-
+export abstract class BaseCommand extends Command {
   protected debugEnabled = false;
 
   protected ui(): Ui {
@@ -34,6 +28,38 @@ export abstract class HomelabCommand extends Command {
     return stderrLogger(this.debugEnabled);
   }
 
+  protected override async catch(err: Error): Promise<void> {
+    if (err instanceof Errors.ExitError) throw err;
+    // oclif's own parse errors (unknown flag, missing argument) would exit 2, which scripts read as "crit".
+    if (err instanceof Errors.CLIError) {
+      const ui = createUi(colorEnabled(process.env, Boolean(process.stderr.isTTY)));
+      process.stderr.write(`${ui.c.red('Error:')} ${err.message.replace(/\nSee more help with --help$/, '')}${this.flagSuggestion(err.message)}\n${ui.c.dim(`See: homelab ${this.id ? `${this.id.split(':').join(' ')} ` : ''}--help`)}\n`);
+      process.exitCode = EXIT_CODES.UserError;
+      return;
+    }
+    process.exitCode = reportError(err, this.debugEnabled);
+  }
+
+  /** "did you mean --tail?" for oclif's "Nonexistent flag: --tial". */
+  private flagSuggestion(message: string): string {
+    const typed = /Nonexistent flags?: (--?[\w-]+)/.exec(message)?.[1];
+    if (!typed) return '';
+    const ctor = this.constructor as typeof Command;
+    const known = Object.entries({ ...ctor.baseFlags, ...ctor.flags }).map(([name]) => `--${name}`);
+    const near = closest(typed, known);
+    return near.length ? `\nDid you mean ${near.join(' or ')}?` : '';
+  }
+}
+
+/** Commands that talk to the cluster: the kubectl-like global flags and the runtime. */
+export abstract class HomelabCommand extends BaseCommand {
+  static override baseFlags = {
+    config: Flags.string({ ...GLOBAL_FLAGS.config, helpGroup: 'GLOBAL' }),
+    kubeconfig: Flags.string({ ...GLOBAL_FLAGS.kubeconfig, helpGroup: 'GLOBAL' }),
+    context: Flags.string({ ...GLOBAL_FLAGS.context, helpGroup: 'GLOBAL' }),
+    debug: Flags.boolean({ description: 'Show stack traces and debug logs on stderr', helpGroup: 'GLOBAL' }),
+  };
+
   protected runtime(flags: { config?: string; kubeconfig?: string; context?: string; 'read-only'?: boolean }): Promise<Runtime> {
     return createRuntime({
       configFile: flags.config,
@@ -43,17 +69,5 @@ export abstract class HomelabCommand extends Command {
       env: process.env,
       log: this.logger(),
     });
-  }
-
-  protected override async catch(err: Error): Promise<void> {
-    if (err instanceof Errors.ExitError) throw err;
-    // oclif's own parse errors (unknown flag, missing argument) would exit 2, which scripts read as "crit".
-    if (err instanceof Errors.CLIError) {
-      const ui = createUi(colorEnabled(process.env, Boolean(process.stderr.isTTY)));
-      process.stderr.write(`${ui.c.red('Error:')} ${err.message}\n${ui.c.dim(`See: homelab ${this.id ?? ''} --help`)}\n`);
-      process.exitCode = EXIT_CODES.UserError;
-      return;
-    }
-    process.exitCode = reportError(err, this.debugEnabled);
   }
 }
