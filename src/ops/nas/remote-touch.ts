@@ -11,12 +11,14 @@
  * 3. The last component must not be a symbolic link (`test -L`), even a dangling one.
  * 4. An existing file or folder is touched with `touch -c -m -h`: -h (no-dereference, utimensat with
  *    AT_SYMLINK_NOFOLLOW) touches a link planted after step 3 itself, never what it points to; -c
- *    never creates. A missing one is created only when asked, with the shell's noclobber (`set -C`),
- *    an O_CREAT|O_EXCL open that fails on anything already there, a link included.
+ *    never creates. A missing one is created only when asked, with the shell's noclobber (`set -C`):
+ *    a name that is not there is opened O_CREAT|O_EXCL, which fails on a link planted meanwhile,
+ *    dangling or not (a link to an existing file is refused; to a FIFO or device, opened without
+ *    creating or truncating anything).
  *
  * Tools used: a POSIX sh with `cd -P`/`pwd -P`/`test -L` (dash, bash, BusyBox ash), `touch` with
  * -c/-m/-h (GNU coreutils; BusyBox with FEATURE_TOUCH_NODEREF, on by default) and `ls -dL` (only
- * to say why a folder cannot be entered: dash's cd does not). Synology DSM has all of them.
+ * to say why a folder cannot be entered: dash's cd does not). Synology DSM ships GNU coreutils and BusyBox.
  *
  * The script is a constant; what the user typed reaches it only as positional parameters, each
  * single-quoted on the command line (src/adapters/ssh/quote.ts).
