@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readFile, readdir, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,6 +34,10 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
   let s: TestSshd;
   let root: string;
   let evil: string;
+  /** Outside every root: symbolic links in the root point here. */
+  let elsewhere: string;
+  /** A root configured through a symbolic link to `root`. */
+  let rootLink: string;
   const configs: Record<string, string> = {};
   const marker = `homelab-marker-${randomBytes(4).toString('hex')}`;
   let env: Record<string, string>;
@@ -66,6 +70,23 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
     evil = join(s.homeDir, 'volume1', 'media-evil');
     await mkdir(join(root, 'TV', 'Show'), { recursive: true });
     await mkdir(evil, { recursive: true });
+    // Symbolic links in the root: out of it (absolute and relative), to a sibling sharing its prefix,
+    // dangling, a loop, and two that stay inside.
+    elsewhere = join(s.homeDir, 'elsewhere');
+    rootLink = join(s.homeDir, 'volume1', 'media-link');
+    await mkdir(elsewhere);
+    await writeFile(join(elsewhere, 'target.mkv'), 'x');
+    await writeFile(join(evil, 'target.mkv'), 'x');
+    await Promise.all([
+      symlink(elsewhere, join(root, 'out')),
+      symlink(join(elsewhere, 'target.mkv'), join(root, 'final.mkv')),
+      symlink(join(elsewhere, 'not-yet.mkv'), join(root, 'dangling.mkv')),
+      symlink('../media-evil', join(root, 'evil')),
+      symlink('loop', join(root, 'loop')),
+      symlink('TV', join(root, 'alias')),
+      symlink('TV/Show', join(root, 'latest')),
+      symlink(root, rootLink),
+    ]);
     // The NAS ops never call Kubernetes, but the runtime loads a kubeconfig (an unreachable cluster is fine).
     const kubeconfig = join(s.homeDir, 'kubeconfig');
     await writeFile(kubeconfig, stringify({
@@ -96,6 +117,8 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
       writeConfig('envkey', { nas: nasConfig({ privateKey: { env: 'NAS_KEY' }, passphrase: { env: 'NAS_KEY_PASSPHRASE' } }) }),
       writeConfig('missingvolume', { nas: nasConfig({ volumes: [s.homeDir, join(s.homeDir, 'no-such-volume')] }) }),
       writeConfig('readonly', { readOnly: true, nas: nasConfig() }),
+      writeConfig('audited', { nas: nasConfig(), audit: { file: join(s.homeDir, 'audit.log') } }),
+      writeConfig('linkedroot', { nas: nasConfig({ roots: [rootLink] }) }),
       writeConfig('none', {}),
     ]);
     env.NAS_KEY = await readFile(lockedKey, 'utf8');
@@ -119,7 +142,7 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
     ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ nas: `${s.user}@127.0.0.1:${s.port}`, path: file, root, existed: true, created: false });
+    expect(JSON.parse(r.stdout)).toEqual({ nas: `${s.user}@127.0.0.1:${s.port}`, path: file, requested: file, root, existed: true, created: false });
     expect((await stat(file)).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
     expect(dir.code).toBe(0);
     expect(dir.stdout).toContain(`touched ${join(root, 'TV', 'Show')} on the NAS`);
@@ -204,6 +227,76 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
     noMarker();
   });
 
+  /** Every entry under the folders outside the roots, with its mtime (the folders' own included: a new file moves them). */
+  const outsideState = async () => {
+    const state: Record<string, number> = {};
+    for (const dir of [elsewhere, evil]) {
+      state[dir] = (await lstat(dir)).mtimeMs;
+      for (const name of await readdir(dir)) state[join(dir, name)] = (await lstat(join(dir, name))).mtimeMs;
+    }
+    return state;
+  };
+  const OLD = new Date('2020-01-01');
+
+  // [path as asked, exit code, what stderr says]; each with --create, the strongest ask.
+  const symlinkRefused = (): Array<[string, number, string]> => [
+    // The last component a link: out of the root, dangling, and even one that stays inside.
+    [`${root}/final.mkv`, 77, `${root}/final.mkv is a symbolic link on the NAS`],
+    [`${root}/dangling.mkv`, 77, `${root}/dangling.mkv is a symbolic link on the NAS`],
+    [`${root}/latest`, 77, `${root}/latest is a symbolic link on the NAS`],
+    // A folder on the way a link out of the root: to a new file, to an existing one, to the sibling sharing the root's prefix.
+    [`${root}/out/x`, 77, `${root}/out/x resolves on the NAS to ${elsewhere}/x, which is not inside a configured root`],
+    [`${root}/out/target.mkv`, 77, `resolves on the NAS to ${elsewhere}/target.mkv, which is not inside`],
+    [`${root}/evil/x`, 77, `${root}/evil/x resolves on the NAS to ${evil}/x, which is not inside a configured root`],
+    [`${root}/evil/target.mkv`, 77, `resolves on the NAS to ${evil}/target.mkv, which is not inside`],
+    // A loop: a clear message, at once.
+    [`${root}/loop/x`, 64, `${root}/loop/x cannot be resolved on the NAS: ${root}/loop runs into a symbolic link loop (`],
+    [`${root}/loop`, 77, `${root}/loop is a symbolic link on the NAS`],
+  ];
+
+  it('symlink corpus through the CLI: a link at the end, out of the root, to a prefix sibling, dangling or looping is refused and nothing outside changes', async () => {
+    await Promise.all([join(elsewhere, 'target.mkv'), join(evil, 'target.mkv')].map((f) => utimes(f, OLD, OLD)));
+    const before = await outsideState();
+    const cases = symlinkRefused();
+    const results = await inBatches(cases.map(([path]) => () => cli('audited', ['nas', 'touch', '--create', '--yes', '--', path])));
+    cases.forEach(([path, code, message], i) => {
+      const r = results[i];
+      expect(r?.code, `${path}: ${r?.stderr}`).toBe(code);
+      expect(r?.stderr, path).toContain(message);
+      expect(r?.stderr, path).toContain('nothing was touched');
+    });
+    // Nothing created, touched or moved outside the roots: not the link targets, not the folders.
+    expect(await outsideState()).toEqual(before);
+    expect((await stat(join(elsewhere, 'target.mkv'))).mtime).toEqual(OLD);
+    expect(existsSync(join(elsewhere, 'not-yet.mkv'))).toBe(false);
+    // The audit log has each refusal, with the path as the NAS resolved it.
+    const audit = (await readFile(join(s.homeDir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { op: string; outcome: string; error?: string });
+    expect(audit).toHaveLength(cases.length);
+    expect(audit.every((a) => a.op === 'nas_touch' && a.outcome === 'error')).toBe(true);
+    expect(audit.map((a) => a.error)).toContainEqual(expect.stringContaining(`resolves on the NAS to ${elsewhere}/x`));
+  });
+
+  it('follows a link that stays inside a root and reports the resolved path; a root configured through a link is resolved the same way', async () => {
+    const show = join(root, 'TV', 'Show');
+    await utimes(show, OLD, OLD);
+    const [viaAlias, created, human, linkedRoot] = await Promise.all([
+      cli('good', ['nas', 'touch', `${root}/alias/Show`, '--yes', '--json']),
+      cli('good', ['nas', 'touch', `${root}/alias/via-alias.mkv`, '--create', '--yes', '--json']),
+      cli('good', ['nas', 'touch', `${root}/alias/Show`, '--yes']),
+      cli('linkedroot', ['nas', 'touch', `${rootLink}/TV/Show`, '--yes', '--json']),
+    ]);
+    expect(viaAlias.code, viaAlias.stderr).toBe(0);
+    expect(JSON.parse(viaAlias.stdout)).toMatchObject({ path: show, requested: `${root}/alias/Show`, root, existed: true, created: false });
+    expect((await stat(show)).mtimeMs).toBeGreaterThan(Date.now() - 60_000);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ path: join(root, 'TV', 'via-alias.mkv'), requested: `${root}/alias/via-alias.mkv`, created: true });
+    expect(existsSync(join(root, 'TV', 'via-alias.mkv'))).toBe(true);
+    expect(human.stdout).toContain(`touched ${show} on the NAS`);
+    expect(human.stdout).toContain(`asked: ${root}/alias/Show`);
+    expect(linkedRoot.code, linkedRoot.stderr).toBe(0);
+    expect(JSON.parse(linkedRoot.stdout)).toMatchObject({ path: show, requested: `${rootLink}/TV/Show`, root: rootLink });
+  });
+
   it('refuses a host key that does not match the pinned fingerprint, loudly, naming the offered one (69)', async () => {
     const r = await cli('mismatch', ['nas', 'touch', `${root}/TV`, '--yes']);
     expect(r.code).toBe(69);
@@ -274,7 +367,7 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
     expect(readOnly.stderr).toContain('read-only mode');
   });
 
-  it('serves both ops over MCP stdio on one connection, the whole injection corpus included', async () => {
+  it('serves both ops over MCP stdio on one connection, the whole injection corpus (symbolic links too) included', async () => {
     const mcp = await stdioClient({ ...env, HOMELAB_CONFIG: configs.good as string });
     try {
       // Concurrent calls: one SSH connection, many channels.
@@ -291,6 +384,13 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
         expect(refusals[i]?.isError, JSON.stringify(path)).toBe(true);
         expect(JSON.stringify(refusals[i]?.content)).toContain(JSON.stringify(message).slice(1, -1));
       });
+      const before = await outsideState();
+      const links = await Promise.all(symlinkRefused().map(([path]) => mcp.client.callTool({ name: 'nas_touch', arguments: { path, create: true } })));
+      symlinkRefused().forEach(([path, , message], i) => {
+        expect(links[i]?.isError, path).toBe(true);
+        expect(JSON.stringify(links[i]?.content)).toContain(JSON.stringify(message).slice(1, -1));
+      });
+      expect(await outsideState()).toEqual(before);
       const df = await mcp.client.callTool({ name: 'nas_df', arguments: {} });
       expect(df.isError).toBeFalsy();
       expect((df.structuredContent as unknown as DfOut).volumes[0]).toMatchObject({ volume: s.homeDir, ok: true });

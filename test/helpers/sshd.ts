@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -52,7 +52,8 @@ async function freePort(): Promise<number> {
  * host key, key-only auth for the current user, no PAM, logs on stderr.
  */
 export async function startSshd(): Promise<TestSshd> {
-  const dir = await mkdtemp(join(tmpdir(), 'homelab-sshd-'));
+  // Real path: the NAS ops report paths as the server resolves them, so the tests name them that way.
+  const dir = await realpath(await mkdtemp(join(tmpdir(), 'homelab-sshd-')));
   const user = userInfo().username;
   const hostKey = join(dir, 'ssh_host_ed25519_key');
   const authorizedKeys = join(dir, 'authorized_keys');

@@ -7,5 +7,6 @@ export default commandFor(op, {
     { description: 'Create an empty file when the path does not exist', command: '<%= config.bin %> nas touch /volume1/video/.rescan --create --yes' },
   ],
   confirm: (input) => `${input.create ? 'Touch (or create)' : 'Touch'} ${JSON.stringify(input.path)} on the NAS?`,
-  render: (out, ui) => `${ui.c.green(out.created ? 'created' : 'touched')} ${out.path} on the NAS ${out.nas} (root ${out.root})`,
+  render: (out, ui) =>
+    `${ui.c.green(out.created ? 'created' : 'touched')} ${out.path} on the NAS ${out.nas} (root ${out.root}${out.path === out.requested ? '' : `; asked: ${out.requested}`})`,
 });

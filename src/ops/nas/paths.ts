@@ -17,10 +17,12 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
  *   /volume1/media-evil/x, and not /volume1/media itself (touching a library's root would rescan all
  *   of it; touch the folder that changed).
  * Returns the normal form and the root that admits it; throws UserError (exit 64) otherwise.
+ * These are rules on the text alone: where the path really leads (symbolic links) is checked on the
+ * NAS, in the command that acts (remote-touch.ts).
  */
 export function resolveNasPath(raw: string, roots: readonly string[]): { path: string; root: string } {
   const path = normalise(raw, 'path');
-  const normalRoots = roots.map((r) => normalise(r, 'configured root (nas.roots)'));
+  const normalRoots = normaliseRoots(roots);
   const root = normalRoots.find((r) => isInside(path, r));
   if (root) return { path, root };
   if (normalRoots.includes(path)) {
@@ -29,6 +31,11 @@ export function resolveNasPath(raw: string, roots: readonly string[]): { path: s
   throw new UserError(`${path} is not inside a configured root (nas.roots: ${normalRoots.join(', ')})`, {
     hint: 'add its share to nas.roots in the config file if it should be allowed',
   });
+}
+
+/** nas.roots in normal form (/volume1//media/ is /volume1/media); throws UserError on one that breaks the rules. */
+export function normaliseRoots(roots: readonly string[]): string[] {
+  return roots.map((r) => normalise(r, 'configured root (nas.roots)'));
 }
 
 function normalise(raw: string, what: string): string {
@@ -50,4 +57,10 @@ function normalise(raw: string, what: string): string {
 export function isInside(path: string, root: string): boolean {
   if (root === '/') return path !== '/';
   return path.startsWith(`${root}/`);
+}
+
+/** A normal path (from resolveNasPath) as its folder and last component: /a/b/c is /a/b and c, /a is / and a. */
+export function splitNasPath(path: string): { parent: string; name: string } {
+  const cut = path.lastIndexOf('/');
+  return { parent: cut === 0 ? '/' : path.slice(0, cut), name: path.slice(cut + 1) };
 }

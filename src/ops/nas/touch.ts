@@ -1,18 +1,21 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
-import { Forbidden, NotFound, Upstream, UserError } from '../../core/errors.js';
-import { MAX_PATH_LENGTH, resolveNasPath } from './paths.js';
+import { Forbidden, NotFound, PolicyDenied, Upstream, UserError } from '../../core/errors.js';
+import { MAX_PATH_LENGTH, normaliseRoots, resolveNasPath, splitNasPath } from './paths.js';
+import { parseRemoteTouch, remoteTouchArgv } from './remote-touch.js';
 import { CONFIGURE_HINT, NOT_CONFIGURED, firstLine } from './shared.js';
 
 export default defineOp({
   name: 'nas_touch',
   title: 'Touch a path on the NAS',
   description:
-    'Updates the modification time of a file or folder on the NAS (touch -c -m over SSH) so that file watchers on the NAS ' +
+    'Updates the modification time of a file or folder on the NAS (touch -c -m -h over SSH) so that file watchers on the NAS ' +
     '(Jellyfin real-time monitoring, the Synology indexer) notice new or changed media in it. The path is as the NAS sees it ' +
     '(/volume1/video/TV/Show) and must lie strictly inside one of nas.roots; `..` segments and control characters are refused. ' +
+    'The NAS resolves it (every symbolic link followed, the roots too) in the same command that touches it: a path that resolves ' +
+    'outside the roots is refused, and so is one whose last component is a symbolic link (touch what it points to by its own path). ' +
     'A path that does not exist is an error unless create is set, which creates an empty file. Refused in read-only mode. ' +
-    'Returns the normalised path, the root that admits it, and whether it existed or was created.',
+    'Returns the path as resolved on the NAS, the path as asked, the root that admits it, and whether it existed or was created.',
   effect: 'write',
   input: z
     .object({
@@ -22,8 +25,9 @@ export default defineOp({
     .strict(),
   output: z.object({
     nas: z.string().describe('user@host:port'),
-    path: z.string().describe('The normalised path that was touched'),
-    root: z.string().describe('The configured root it lies in'),
+    path: z.string().describe('The path that was touched, as the NAS resolved it (every symbolic link followed)'),
+    requested: z.string().describe('The path as asked, normalised (differs from path when a folder on the way is a symbolic link)'),
+    root: z.string().describe('The configured root the resolved path lies in'),
     existed: z.boolean(),
     created: z.boolean(),
   }),
@@ -35,34 +39,66 @@ export default defineOp({
   async run(ctx, input) {
     const config = ctx.config.nas;
     if (!config) throw new UserError(NOT_CONFIGURED, { hint: CONFIGURE_HINT });
-    // Every rule is checked before any SSH traffic.
-    const { path, root } = resolveNasPath(input.path, config.roots);
+    // The rules on the text are checked before any SSH traffic; the NAS then checks where it really leads.
+    const { path: requested } = resolveNasPath(input.path, config.roots);
     const nas = await ctx.services.nas();
     if (!nas) throw new UserError(NOT_CONFIGURED, { hint: CONFIGURE_HINT });
 
-    // The path is absolute, so `test` cannot read it as an option.
-    const probe = await nas.exec(['test', '-e', path], { signal: ctx.signal });
-    if (probe.exitCode !== 0 && probe.exitCode !== 1) {
-      throw new Upstream(`could not check ${path} on the NAS ${nas.target}: test exited ${probe.exitCode ?? probe.signal}${probe.stderr ? `: ${firstLine(probe.stderr)}` : ''}`);
+    const { parent, name } = splitNasPath(requested);
+    const roots = normaliseRoots(config.roots);
+    const r = await nas.exec(remoteTouchArgv({ parent, name, create: input.create, roots }), { signal: ctx.signal });
+    const outcome = parseRemoteTouch(r.stdout, roots.length);
+    const why = firstLine(r.stderr);
+    if (!outcome) {
+      throw new Upstream(`could not touch ${requested} on the NAS ${nas.target}: sh exited ${r.exitCode ?? r.signal}${why ? `: ${why}` : ' and said nothing'}`);
     }
-    const existed = probe.exitCode === 0;
-    if (!existed && !input.create) {
-      throw new NotFound(`${path} does not exist on the NAS ${nas.target}`, {
-        hint: 'check the path as the NAS sees it (e.g. /volume1/…), or pass --create (MCP: create: true) to create an empty file',
-      });
+    // "ROOT/alias/x (/volume1/media/TV/x on the NAS)" when a link on the way changed it.
+    const shown = outcome.path === requested ? requested : `${requested} (${outcome.path} on the NAS)`;
+    const root = 'rootIndex' in outcome ? (roots[outcome.rootIndex] ?? '') : '';
+    switch (outcome.kind) {
+      case 'touched':
+      case 'created':
+        return { nas: nas.target, path: outcome.path, requested, root, existed: outcome.kind === 'touched', created: outcome.kind === 'created' };
+      case 'outside':
+        throw new PolicyDenied(`${requested} resolves on the NAS to ${outcome.path}, which is not inside a configured root (nas.roots: ${roots.join(', ')}); refused, nothing was touched`, {
+          hint: 'a folder on the way is a symbolic link out of the roots: touch the real path if it lies in a root, or add its share to nas.roots',
+        });
+      case 'link':
+        throw new PolicyDenied(`${shown} is a symbolic link on the NAS: homelab does not touch through a link; refused, nothing was touched`, {
+          hint: 'touch the path it points to instead, by that path (ls -l on the NAS shows where it points)',
+        });
+      case 'unresolved':
+        return unresolved(outcome.path, requested, nas.target, why);
+      case 'missing':
+        throw new NotFound(`${shown} does not exist on the NAS ${nas.target}`, {
+          hint: 'check the path as the NAS sees it (e.g. /volume1/…), or pass --create (MCP: create: true) to create an empty file',
+        });
+      case 'failed':
+        if (/permission denied|read-only file system|operation not permitted/i.test(r.stderr)) {
+          throw new Forbidden(`user ${config.username} may not touch ${shown} on the NAS: ${why}`, { hint: 'give the SSH user write permission on the share (DSM: Control Panel > Shared Folder > Edit > Permissions)' });
+        }
+        if (/invalid option|unrecognized option|unknown option/i.test(r.stderr)) {
+          throw new Upstream(`the NAS's touch does not take -c -m -h: ${why}`, { hint: 'homelab needs a touch with -h (--no-dereference), so that a link is never followed: GNU coreutils or BusyBox with FEATURE_TOUCH_NODEREF' });
+        }
+        throw new Upstream(`could not touch ${shown} on the NAS ${nas.target}: ${why || `exit ${r.exitCode ?? r.signal}`}`);
     }
-    // -c: never create a file here unless asked; -m: the modification time, which watchers see.
-    const argv = existed ? ['touch', '-c', '-m', '--', path] : ['touch', '-m', '--', path];
-    const r = await nas.exec(argv, { signal: ctx.signal });
-    if (r.exitCode !== 0) {
-      const why = firstLine(r.stderr) || `exit ${r.exitCode ?? r.signal}`;
-      if (/permission denied|read-only file system|operation not permitted/i.test(r.stderr)) {
-        throw new Forbidden(`user ${config.username} may not touch ${path} on the NAS: ${why}`, { hint: 'give the SSH user write permission on the share (DSM: Control Panel > Shared Folder > Edit > Permissions)' });
-      }
-      if (/no such file or directory/i.test(r.stderr)) throw new NotFound(`cannot touch ${path} on the NAS: ${why}`, { hint: 'its parent folder must exist' });
-      throw new Upstream(`touch failed on the NAS ${nas.target}: ${why}`);
-    }
-    return { nas: nas.target, path, root, existed, created: !existed };
   },
-  summarize: (out) => ({ verdict: 'ok', line: `${out.created ? 'created' : 'touched'} ${out.path} on the NAS ${out.nas}` }),
+  summarize: (out) => ({ verdict: 'ok', line: `${out.created ? 'created' : 'touched'} ${out.path}${out.path === out.requested ? '' : ` (asked: ${out.requested})`} on the NAS ${out.nas}` }),
 });
+
+/** The folder the path is in could not be entered: say why in words, from the NAS's own message. */
+function unresolved(parent: string, requested: string, target: string, why: string): never {
+  // `ls: cannot access 'X/': REASON` (GNU) or `ls: X/: REASON` (BusyBox): the reason is the last part.
+  const reason = why.slice(why.lastIndexOf(': ') + 2);
+  if (/too many levels of symbolic links/i.test(reason)) {
+    throw new UserError(`${requested} cannot be resolved on the NAS: ${parent} runs into a symbolic link loop (${reason}); refused, nothing was touched`, {
+      hint: 'a link on the way points back at itself or at another link that does; fix or remove it on the NAS',
+    });
+  }
+  if (/no such file or directory/i.test(reason)) {
+    throw new NotFound(`cannot touch ${requested} on the NAS ${target}: its folder ${parent} does not exist, or a link on the way leads nowhere (${reason})`, { hint: 'its parent folder must exist' });
+  }
+  if (/not a directory/i.test(reason)) throw new UserError(`cannot touch ${requested}: ${parent} is not a folder on the NAS (${reason})`);
+  if (/permission denied/i.test(reason)) throw new Forbidden(`cannot enter ${parent} on the NAS ${target}: ${reason}`, { hint: 'give the SSH user access to the share' });
+  throw new Upstream(`cannot enter ${parent} on the NAS ${target}${why ? `: ${why}` : ''}`);
+}
