@@ -13,6 +13,8 @@ export interface AuditRecord {
   /** refused: input, policy, a missing service or the person said no; nothing was changed. */
   outcome: 'ok' | 'error' | 'refused';
   error?: string;
+  /** What a write that went through did, in its own words (its summary line: the resolved path, the new revision). */
+  result?: string;
 }
 
 export interface RunOptions {
@@ -69,8 +71,9 @@ export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): 
     if (!checked.success) {
       throw new Upstream(`internal error: ${op.name} produced output that does not match its schema: ${describeIssues(checked.error.issues, (f) => f)}`);
     }
-    if (op.effect === 'write') audit(options, op, input, 'ok');
-    return { output: checked.data, summary: op.summarize?.(checked.data) };
+    const summary = op.summarize?.(checked.data);
+    if (op.effect === 'write') audit(options, op, input, 'ok', undefined, summary?.line);
+    return { output: checked.data, summary };
   } catch (err) {
     const mapped = toHomelabError(err, signal);
     if (op.effect === 'write') audit(options, op, input, mapped instanceof PolicyDenied ? 'refused' : 'error', mapped.message);
@@ -142,8 +145,8 @@ function toHomelabError(err: unknown, signal: AbortSignal): HomelabError {
   return new Upstream(describeError(err), { cause: err });
 }
 
-function audit(options: RunOptions, op: AnyOp, input: unknown, outcome: AuditRecord['outcome'], error?: string): void {
-  options.audit?.({ time: options.context.now().toISOString(), op: op.name, via: options.via, input, outcome, ...(error ? { error } : {}) });
+function audit(options: RunOptions, op: AnyOp, input: unknown, outcome: AuditRecord['outcome'], error?: string, result?: string): void {
+  options.audit?.({ time: options.context.now().toISOString(), op: op.name, via: options.via, input, outcome, ...(error ? { error } : {}), ...(result ? { result } : {}) });
 }
 
 function formatMs(ms: number): string {

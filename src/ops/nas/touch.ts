@@ -35,6 +35,7 @@ export default defineOp({
   // Only timestamps change (or an empty file appears with create); doing it twice is the same.
   hints: { destructive: false, idempotent: true, openWorld: false },
   rbac: [],
+  requires: ['nas'],
   timeoutMs: 60_000,
   async run(ctx, input) {
     const config = ctx.config.nas;
