@@ -3,6 +3,7 @@ import { commandFor } from '../adapters/cli/op-command.js';
 import { formatAge } from '../core/schemas.js';
 
 export default commandFor(op, {
+  watch: true,
   examples: [
     '<%= config.bin %> health',
     '<%= config.bin %> health --context pi-cluster',

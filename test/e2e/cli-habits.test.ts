@@ -1,6 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { BIN, runCli } from '../helpers/cli.js';
+import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 function hasShell(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
@@ -65,5 +67,63 @@ describe('shell completion', () => {
     const script = (await runCli(['completion', 'fish'])).stdout;
     const r = spawnSync('fish', ['--no-config', '-c', `${script}\ncomplete -C 'homelab flux rec'`], { encoding: 'utf8' });
     expect(r.stdout).toContain('reconcile');
+  });
+});
+
+describe("kubectl's habits", () => {
+  let s: SandboxEnv;
+  beforeAll(async () => { s = await startSandboxEnv(); });
+  afterAll(async () => { await s?.sandbox.stop(); });
+
+  it('-o json is --json, -o yaml the same document in YAML; --no-headers drops the header row', async () => {
+    const [json, oJson, oYaml, table, bare] = await Promise.all([
+      runCli(['flux', 'status', '--json'], s.env),
+      runCli(['flux', 'status', '-o', 'json'], s.env),
+      runCli(['flux', 'status', '-o', 'yaml'], s.env),
+      runCli(['ingress'], s.env),
+      runCli(['ingress', '--no-headers'], s.env),
+    ]);
+    expect(oJson.stdout).toBe(json.stdout);
+    expect(oJson.code).toBe(json.code);
+    expect(parseYaml(oYaml.stdout)).toEqual(JSON.parse(json.stdout));
+    // The Ingress table and the findings table each lose their header row, and nothing else.
+    const headers = table.stdout.split('\n').filter((line) => /^(NAMESPACE\s+INGRESS|SEVERITY\s+KIND)\s/.test(line));
+    expect(headers).toHaveLength(2);
+    for (const header of headers) expect(bare.stdout).not.toContain(header);
+    expect(bare.stdout.split('\n').length).toBe(table.stdout.split('\n').length - 2);
+  });
+
+  it('-A means every namespace and cannot be combined with -n', async () => {
+    const [all, implicit, both] = await Promise.all([
+      runCli(['flux', 'status', '-A', '--json'], s.env),
+      runCli(['flux', 'status', '--json'], s.env),
+      runCli(['flux', 'status', '-A', '-n', 'immich'], s.env),
+    ]);
+    expect(JSON.parse(all.stdout)).toEqual(JSON.parse(implicit.stdout));
+    expect(both.code).toBe(64);
+    expect(both.stderr).toMatch(/cannot also be provided|--all-namespaces/);
+  });
+
+  it('--watch runs again every --interval; piped with -o json it writes one document per line', async () => {
+    const child = spawn(process.execPath, [BIN, 'backups', '--watch', '--interval', '2', '-o', 'json'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    let buffer = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        buffer += d.toString();
+        const parts = buffer.split('\n');
+        buffer = parts.pop() ?? '';
+        lines.push(...parts.filter(Boolean));
+        if (lines.length >= 2) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code} after ${lines.length} lines`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    await exited;
+    const docs = lines.slice(0, 2).map((line) => JSON.parse(line) as { backups: Array<{ namespace: string; name: string }> });
+    const names = docs.map((doc) => doc.backups.map((b) => `${b.namespace}/${b.name}`));
+    expect(names[0]?.length).toBeGreaterThan(0);
+    expect(names[1]).toEqual(names[0]);
   });
 });

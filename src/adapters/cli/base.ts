@@ -2,7 +2,7 @@ import { Command, Flags, Errors } from '@oclif/core';
 import { EXIT_CODES } from '../../core/errors.js';
 import type { Logger } from '../../core/op.js';
 import { createRuntime, type Runtime } from '../runtime.js';
-import { colorEnabled, createUi, type Ui } from './ui.js';
+import { colorEnabled, createUi, type TableStyle, type Ui } from './ui.js';
 import { reportError, stderrLogger } from './report.js';
 import { closest } from './suggest.js';
 
@@ -20,8 +20,8 @@ export const GLOBAL_FLAGS = {
 export abstract class BaseCommand extends Command {
   protected debugEnabled = false;
 
-  protected ui(): Ui {
-    return createUi(colorEnabled(process.env, Boolean(process.stdout.isTTY)));
+  protected ui(style: TableStyle = {}): Ui {
+    return createUi(colorEnabled(process.env, Boolean(process.stdout.isTTY)), style);
   }
 
   protected logger(): Logger {

@@ -20,6 +20,19 @@ export interface CommandOptions<I extends InputSchema, O extends OutputSchema> {
   confirm?: (input: z.output<I>) => string;
   /** Without --yes, run with the op's `dryRun` input set: show what would be done instead of asking. */
   dryRunUnlessYes?: boolean;
+  /** Offer --watch: run again every --interval and redraw (status commands whose answer changes). */
+  watch?: boolean;
+}
+
+const OUTPUTS = ['table', 'wide', 'json', 'yaml'] as const;
+type OutputFormat = (typeof OUTPUTS)[number];
+
+/** An optional `namespace` input with no default means "every namespace" when omitted: kubectl's -A. */
+function allNamespacesMeant(op: { input: InputSchema; args?: readonly string[] }): boolean {
+  const field = op.input.shape.namespace as z.ZodType | undefined;
+  if (!field || (op.args ?? []).includes('namespace')) return false;
+  const parsed = field.safeParse(undefined);
+  return parsed.success && parsed.data === undefined;
 }
 
 /** A command is a door onto one op: flags from its input schema, output from its result. */
@@ -34,7 +47,16 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
     static override args = argsFor(op);
     static override flags = {
       ...flagsFor(op),
-      json: Flags.boolean({ description: 'Print the result as JSON (exactly the operation\'s output) for scripts' }),
+      ...(allNamespacesMeant(op) ? { 'all-namespaces': Flags.boolean({ char: 'A', description: 'Every namespace (the default when -n is not given)', exclusive: ['namespace'] }) } : {}),
+      output: Flags.string({ char: 'o', options: [...OUTPUTS], description: 'table (default), wide (no column cut short), json (the operation\'s output, as --json) or yaml' }),
+      json: Flags.boolean({ description: 'Print the result as JSON (exactly the operation\'s output) for scripts', exclusive: ['output'] }),
+      'no-headers': Flags.boolean({ description: 'Tables without their header row (for awk and cut)' }),
+      ...(options.watch && !writes
+        ? {
+            watch: Flags.boolean({ char: 'w', description: 'Run again every --interval and redraw, until Ctrl-C (with -o json: one JSON document per line)' }),
+            interval: Flags.integer({ description: 'Seconds between runs with --watch', default: 10, min: 2, max: 3600 }),
+          }
+        : {}),
       ...(writes
         ? { yes: Flags.boolean({ char: 'y', description: options.dryRunUnlessYes ? 'Do it (without --yes it only shows what it would do)' : 'Do it without asking (needed when not on a terminal)' }) }
         : {}),
@@ -43,27 +65,69 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
     async run(): Promise<void> {
       const { args, flags } = await this.parse(OpCommand);
       this.debugEnabled = Boolean(flags.debug);
+      const format: OutputFormat = flags.json ? 'json' : ((flags.output as OutputFormat | undefined) ?? 'table');
       const runtime = await this.runtime(flags);
       const input = inputFrom(op, flags, args);
       const dryRun = Boolean(options.dryRunUnlessYes && !flags.yes);
       if (dryRun) input.dryRun = true;
-      // Sessions (Pi-hole) are logged out and connections (SSH) closed however the op ends.
-      const result = await runOp(op, input, {
-        context: runtime.context,
-        via: 'cli',
-        fieldLabel: fieldLabelFor(op),
-        audit: (record) => void runtime.auditToFile(record).catch((err: Error) => runtime.context.log.warn(`audit log not written: ${err.message}`)),
-        confirm: writes && !dryRun ? (input) => this.confirm(options.confirm?.(input as z.output<I>) ?? `${op.title}?`, Boolean(flags.yes)) : undefined,
-      }).finally(() => runtime.close());
-      const output = result.output as z.output<O>;
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
-      } else {
-        const ui = this.ui();
+      const once = () =>
+        runOp(op, input, {
+          context: runtime.context,
+          via: 'cli',
+          fieldLabel: fieldLabelFor(op),
+          audit: (record) => void runtime.auditToFile(record).catch((err: Error) => runtime.context.log.warn(`audit log not written: ${err.message}`)),
+          confirm: writes && !dryRun ? (input) => this.confirm(options.confirm?.(input as z.output<I>) ?? `${op.title}?`, Boolean(flags.yes)) : undefined,
+        });
+      const ui = this.ui({ wide: format === 'wide', headers: !flags['no-headers'] });
+      const show = (result: Awaited<ReturnType<typeof once>>, compact: boolean) => {
+        const output = result.output as z.output<O>;
+        if (format === 'json') return `${JSON.stringify(output, null, compact ? undefined : 2)}\n`;
+        if (format === 'yaml') return `${compact ? '---\n' : ''}${stringify(output)}`;
         const text = options.render ? options.render(output, ui) : defaultView(output, result.summary?.line, ui);
-        process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+        return text.endsWith('\n') ? text : `${text}\n`;
+      };
+      // Sessions (Pi-hole) are logged out and connections (SSH) closed however the op ends.
+      try {
+        if (!flags.watch) {
+          const result = await once();
+          process.stdout.write(show(result, false));
+          process.exitCode = VERDICT_EXIT[result.summary?.verdict ?? 'ok'];
+          return;
+        }
+        await this.watchLoop(once, (result) => show(result, format === 'json' || format === 'yaml'), format, Number(flags.interval) * 1000);
+      } finally {
+        await runtime.close();
       }
-      process.exitCode = VERDICT_EXIT[result.summary?.verdict ?? 'ok'];
+    }
+
+    /**
+     * --watch: run, draw, wait, again, until Ctrl-C. On a terminal the screen is redrawn with a header;
+     * piped, each answer follows the last (JSON one per line). A failed run is shown and retried.
+     */
+    private async watchLoop(once: () => ReturnType<typeof runOp>, show: (result: Awaited<ReturnType<typeof runOp>>) => string, format: OutputFormat, intervalMs: number): Promise<void> {
+      const stop = new AbortController();
+      const onSigint = () => stop.abort();
+      process.once('SIGINT', onSigint);
+      const redraw = Boolean(process.stdout.isTTY) && (format === 'table' || format === 'wide');
+      try {
+        while (!stop.signal.aborted) {
+          try {
+            const result = await once();
+            const header = redraw ? `\x1b[2J\x1b[HEvery ${intervalMs / 1000}s: homelab ${this.id?.split(':').join(' ') ?? ''}    ${new Date().toLocaleTimeString()}\n\n` : '';
+            process.stdout.write(header + show(result));
+            process.exitCode = VERDICT_EXIT[result.summary?.verdict ?? 'ok'];
+          } catch (err) {
+            if (stop.signal.aborted) break;
+            process.stderr.write(`${this.ui().c.red('Error:')} ${(err as Error).message} (trying again in ${intervalMs / 1000}s)\n`);
+          }
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, intervalMs);
+            stop.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+          });
+        }
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
     }
 
     /** Writes ask on a terminal; elsewhere they need --yes, so a stray script line cannot restart things. */

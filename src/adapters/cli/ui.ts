@@ -5,6 +5,8 @@ import type { Verdict } from '../../core/op.js';
 /** What a command's human view draws with; colour is off for NO_COLOR, TERM=dumb and pipes. */
 export interface Ui {
   c: ChalkInstance;
+  /** -o wide: no cell is cut short (views may add columns). */
+  wide: boolean;
   table(head: string[], rows: Array<Array<string | number | undefined>>): string;
   verdict(verdict: Verdict, text?: string): string;
   severity(severity: Verdict | 'warn' | 'crit'): string;
@@ -30,21 +32,39 @@ export function colorEnabled(env: Record<string, string | undefined>, isTTY: boo
   return isTTY && env.TERM !== 'dumb';
 }
 
-export function createUi(color: boolean): Ui {
+/** Longest cell a normal table shows; -o wide and --json show everything. */
+const CELL_MAX = 160;
+
+export interface TableStyle {
+  wide?: boolean;
+  /** false for --no-headers. */
+  headers?: boolean;
+}
+
+/** One line per cell (a multi-line event message would break the rows), cut to size unless wide. */
+function cell(value: string | number | undefined, wide: boolean): string {
+  if (value === undefined) return '';
+  const text = String(value).replace(/\s*\n\s*/g, ' ');
+  return wide || text.length <= CELL_MAX ? text : `${text.slice(0, CELL_MAX - 1)}…`;
+}
+
+export function createUi(color: boolean, style: TableStyle = {}): Ui {
   const c = new Chalk({ level: color ? 1 : 0 });
   const paint = { ok: c.green, warn: c.yellow, crit: c.red } as const;
+  const wide = Boolean(style.wide);
   return {
     c,
+    wide,
     table(head, rows) {
       const table = new Table({
-        head: head.map((h) => c.bold(h)),
+        head: style.headers === false ? [] : head.map((h) => c.bold(h)),
         style: { head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2 },
         chars: {
           top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
           left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
         },
       });
-      for (const row of rows) table.push(row.map((cell) => (cell === undefined ? '' : String(cell))));
+      for (const row of rows) table.push(row.map((value) => cell(value, wide)));
       return table.toString().split('\n').map((l) => l.trimEnd()).join('\n');
     },
     verdict(verdict, text) {

@@ -2,6 +2,7 @@ import op from '../../ops/backups/status.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {
+  watch: true,
   examples: ['<%= config.bin %> backups', '<%= config.bin %> backups -n backups --json'],
   render(out, ui) {
     const blocks = [ui.verdict(out.verdict, out.summary)];

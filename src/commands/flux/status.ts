@@ -7,6 +7,7 @@ function shortRevision(revision: string | undefined): string | undefined {
 }
 
 export default commandFor(op, {
+  watch: true,
   examples: [
     '<%= config.bin %> flux status',
     '<%= config.bin %> flux status --kind helmrelease',
