@@ -20,9 +20,12 @@ export const objectNameSchema = z
 export const containerNameSchema = namespaceSchema;
 
 /** "namespace/name", the way allow-lists and commands spell an object. */
+/** The shape of NAMESPACE/NAME; the CLI recognises such a field by it and also takes NAME -n NAMESPACE. */
+export const NAMESPACED_NAME_PATTERN = /^[^/]+\/[^/]+$/;
+
 export const namespacedNameSchema = z
   .string()
-  .regex(/^[^/]+\/[^/]+$/, 'must be NAMESPACE/NAME, e.g. jellyfin/jellyfin')
+  .regex(NAMESPACED_NAME_PATTERN, 'must be NAMESPACE/NAME, e.g. jellyfin/jellyfin')
   .refine((s) => {
     const [ns, name] = s.split('/') as [string, string];
     return namespaceSchema.safeParse(ns).success && objectNameSchema.safeParse(name).success;

@@ -104,6 +104,19 @@ describe("kubectl's habits", () => {
     expect(both.stderr).toMatch(/cannot also be provided|--all-namespaces/);
   });
 
+  it('-n on commands that take NAMESPACE/NAME: NAME -n NAMESPACE is the same, a conflict is refused', async () => {
+    const [short, both, conflict] = await Promise.all([
+      runCli(['restart', 'jellyfin', '-n', 'jellyfin', '--yes', '--json'], s.env),
+      runCli(['restart', 'pihole/pihole', '-n', 'pihole', '--yes', '--json'], s.env),
+      runCli(['restart', 'pihole/pihole', '-n', 'jellyfin', '--yes'], s.env),
+    ]);
+    expect(short.code, short.stderr).toBe(0);
+    expect(JSON.parse(short.stdout)).toMatchObject({ namespace: 'jellyfin', name: 'jellyfin' });
+    expect(both.code, both.stderr).toBe(0);
+    expect(conflict.code).toBe(64);
+    expect(conflict.stderr).toContain('DEPLOYMENT pihole/pihole names namespace pihole but -n says jellyfin');
+  });
+
   it('--watch runs again every --interval; piped with -o json it writes one document per line', async () => {
     const child = spawn(process.execPath, [BIN, 'backups', '--watch', '--interval', '2', '-o', 'json'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];

@@ -1,10 +1,13 @@
 import { Args, Flags, type Interfaces } from '@oclif/core';
 import { z } from 'zod';
 import type { AnyOp } from '../../core/op.js';
+import { UserError } from '../../core/errors.js';
+import { NAMESPACED_NAME_PATTERN } from '../../core/schemas.js';
 
 /** The JSON Schema of one input field, as zod renders it; the CLI's flags are read off it. */
 interface FieldSchema {
   type?: string | string[];
+  pattern?: string;
   description?: string;
   default?: unknown;
   enum?: unknown[];
@@ -36,6 +39,12 @@ function describe(field: FieldSchema): string {
   return `${field.description ?? ''}${range}`;
 }
 
+/** A positional NAMESPACE/NAME field of an op without a namespace field: the CLI also takes NAME -n NAMESPACE. */
+function namespacedArg(op: AnyOp, schema: ObjectSchema): string | undefined {
+  if (schema.properties?.namespace) return undefined;
+  return (op.args ?? []).find((field) => schema.properties?.[field]?.pattern === NAMESPACED_NAME_PATTERN.source);
+}
+
 /** One oclif flag per input field that is not a positional argument; defaults and limits from the schema. */
 export function flagsFor(op: AnyOp): Interfaces.FlagInput {
   const schema = inputSchemaOf(op);
@@ -57,6 +66,7 @@ export function flagsFor(op: AnyOp): Interfaces.FlagInput {
       flags[name] = Flags.string({ ...common, options: spec.enum?.map(String), default: spec.default as string | undefined });
     }
   }
+  if (namespacedArg(op, schema)) flags.namespace = Flags.string({ char: 'n', description: `Namespace, as kubectl takes it (then ${namespacedArg(op, schema)?.toUpperCase()} is just the name)` });
   return flags;
 }
 
@@ -73,10 +83,18 @@ export function argsFor(op: AnyOp): Record<string, ReturnType<typeof Args.string
 
 /** Flag and argument values back into the op's input object (kebab-case → camelCase). */
 export function inputFrom(op: AnyOp, flags: Record<string, unknown>, args: Record<string, unknown>): Record<string, unknown> {
+  const schema = inputSchemaOf(op);
   const input: Record<string, unknown> = {};
-  for (const field of Object.keys(inputSchemaOf(op).properties ?? {})) {
+  for (const field of Object.keys(schema.properties ?? {})) {
     const value = (op.args ?? []).includes(field) ? args[field] : flags[kebab(field)];
     if (value !== undefined) input[field] = value;
+  }
+  const namespaced = namespacedArg(op, schema);
+  const namespace = flags.namespace;
+  if (namespaced && typeof namespace === 'string' && typeof input[namespaced] === 'string') {
+    const given = input[namespaced] as string;
+    if (!given.includes('/')) input[namespaced] = `${namespace}/${given}`;
+    else if (!given.startsWith(`${namespace}/`)) throw new UserError(`${namespaced.toUpperCase()} ${given} names namespace ${given.split('/')[0]} but -n says ${namespace}: give it once`);
   }
   return input;
 }
