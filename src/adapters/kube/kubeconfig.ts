@@ -501,6 +501,9 @@ async function targetFromKubeconfig(merged: MergedKubeconfig, contextOverride: s
       exec: u.exec ? execConfig(u.exec, user.file, userName, execCluster) : undefined,
       oidc: u['auth-provider'] ? authProvider(u['auth-provider'], owner) : undefined,
       impersonate: u.as ? { user: u.as, uid: u['as-uid'], groups: u['as-groups'] ?? [], extra: u['as-user-extra'] ?? {} } : undefined,
+      // client-go reads the user's credentials only when the transport is TLS: none go out in clear text
+      // (impersonation still applies)
+      ...(server.protocol !== 'https:' ? { token: undefined, tokenFile: undefined, username: undefined, password: undefined, exec: undefined, oidc: undefined } : {}),
     },
   };
 }
