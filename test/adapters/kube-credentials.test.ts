@@ -337,12 +337,14 @@ function closer(server: net.Server, sockets: Set<net.Socket>): () => Promise<voi
   return () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); });
 }
 
-async function connectProxy(requireAuth?: string): Promise<Proxy> {
+/** An HTTP CONNECT proxy; spoken to over TLS when given a certificate. */
+async function connectProxy(requireAuth?: string, tls?: { certPem: string; keyPem: string }): Promise<Proxy> {
   const tunnels: string[] = [];
   const auth: Array<string | undefined> = [];
   const sockets = new Set<net.Socket>();
-  const server = createHttpServer((_req, res) => { res.statusCode = 405; res.end(); });
-  server.on('connection', (s: net.Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  const refuse = (_req: IncomingMessage, res: ServerResponse): void => { res.statusCode = 405; res.end(); };
+  const server = tls ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, refuse) : createHttpServer(refuse);
+  server.on(tls ? 'secureConnection' : 'connection', (s: net.Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   server.on('connect', (req, client: net.Socket, head: Buffer) => {
     auth.push(req.headers['proxy-authorization']);
     if (requireAuth && req.headers['proxy-authorization'] !== requireAuth) {
@@ -441,6 +443,29 @@ describe('proxy-url', () => {
       expect(proxy.tunnels.slice(kubectlTunnels)).toEqual([target()]);
       expect(new Set(proxy.auth)).toEqual(new Set(['Basic ' + Buffer.from('me:s3cret/!').toString('base64')]));
       cluster.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it.skipIf(!hasKubectl)('https://: TLS to the proxy, trusted as Go trusts it (the cluster\'s TLS settings), as kubectl goes through it', async () => {
+    const material = await makeTls();
+    const proxy = await connectProxy(undefined, { certPem: material.certPem, keyPem: material.keyPem });
+    try {
+      // the proxy's certificate is not from the sandbox's CA: only an insecure cluster gets through, in kubectl as in ours
+      const insecure = kubeconfig('https-proxy', { 'certificate-authority-data': undefined, 'insecure-skip-tls-verify': true, 'proxy-url': `https://127.0.0.1:${proxy.port}` }, { token: sb.token });
+      const theirs = await kubectl(['get', '--raw', '/version'], insecure);
+      expect(theirs.code, theirs.stderr).toBe(0);
+      const kubectlTunnels = proxy.tunnels.length;
+      const cluster = await load(insecure);
+      expect(await get(cluster)).toBe(200);
+      expect(proxy.tunnels.slice(kubectlTunnels)).toEqual([target()]);
+      cluster.close();
+      const verified = kubeconfig('https-proxy-verified', { 'proxy-url': `https://127.0.0.1:${proxy.port}` }, { token: sb.token });
+      expect((await kubectl(['get', '--raw', '/version'], verified)).code).not.toBe(0);
+      const refused = await load(verified);
+      await expect(get(refused)).rejects.toThrow(/cannot reach the API server through the proxy https:\/\/127\.0\.0\.1:\d+: .*(certificate|self.signed)/i);
+      refused.close();
     } finally {
       await proxy.close();
     }
