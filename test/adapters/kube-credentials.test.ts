@@ -129,7 +129,7 @@ function execUser(env: Record<string, string>, exec: Record<string, unknown> = {
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'hl-kube-credentials-'));
-  sb = await startSandbox({ clientCertificates: true, exec: { rules: [{ namespace: 'pihole', podPrefix: 'pihole-', argv: ['echo', 'through'], stdout: 'through\n' }] } });
+  sb = await startSandbox({ clientCertificates: true, dir: path.join(dir, 'sandbox'), exec: { rules: [{ namespace: 'pihole', podPrefix: 'pihole-', argv: ['echo', 'through'], stdout: 'through\n' }] } });
   write('conf/bin/plugin.mjs', PLUGIN);
   chmodSync(path.join(dir, 'conf/bin/plugin.mjs'), 0o755);
   write('pki/admin.crt', sb.clientCert?.certPem ?? '');

@@ -334,7 +334,7 @@ describe.skipIf(!hasKubectl)('credentials and TLS settings against the sandbox, 
     dir = mkdtempSync(path.join(os.tmpdir(), 'hl-kubeconfig-'));
     home = path.join(dir, 'home');
     mkdirSync(home);
-    sb = await startSandbox({ clientCertificates: true });
+    sb = await startSandbox({ clientCertificates: true, dir: path.join(dir, 'sandbox') });
     ca = sb.caPem;
     const cert = sb.clientCert;
     if (!cert) throw new Error('the sandbox made no client certificate');

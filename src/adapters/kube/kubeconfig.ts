@@ -413,7 +413,7 @@ function execConfig(exec: NonNullable<UserConfig['exec']>, file: string, userNam
   }
   if ((exec.env ?? []).some((e) => !e.name)) throw new UserError(`the exec credential plugin of ${owner} has an env entry without a name`);
   // a bare name is looked up on PATH; one with a slash is a path relative to the kubeconfig
-  const command = exec.command.includes(path.sep) || exec.command.includes('/') ? path.resolve(path.dirname(file), exec.command) : exec.command;
+  const command = exec.command.includes(path.sep) ? path.resolve(path.dirname(file), exec.command) : exec.command;
   return {
     command, args: exec.args ?? [], env: exec.env ?? [], apiVersion: exec.apiVersion, installHint: exec.installHint,
     interactiveMode: exec.interactiveMode, cluster: exec.provideClusterInfo ? cluster : undefined, owner,
