@@ -49,6 +49,8 @@ export interface SandboxOptions {
   services?: ServicesOptions;
   /** pods/exec: extra scripted rules (tried first) and `v5: false` to serve v4 only */
   exec?: SandboxExecOptions;
+  /** also authenticate x509 client certificates signed by the sandbox CA; `clientCert` is one */
+  clientCertificates?: boolean;
 }
 
 export interface Sandbox {
@@ -56,6 +58,8 @@ export interface Sandbox {
   dir: string; kubeconfigPath: string; configPath: string;
   token: string;              // bearer token in the kubeconfig
   caPem: string;
+  /** with `clientCertificates`: a client certificate and key the sandbox accepts (the kubeconfig keeps the token) */
+  clientCert?: { certPem: string; keyPem: string };
   store: ObjectStore;         // in-process access for tests: get/list/put objects
   services: Services;         // the fake home services that run (per the scenario's services: section)
   stop(): Promise<void>;      // closes server and all sockets; idempotent
@@ -87,17 +91,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const { objects } = expandScenario(scenario, now(), logs);
   for (const o of objects) store.put(o);
 
-  const tls = await makeTls(now());
+  const tls = await makeTls(now(), { clientCertificate: opts.clientCertificates });
   const token = randomBytes(32).toString('base64url');
   const host = opts.host ?? '127.0.0.1';
   const https = await import('node:https');
   let address = '';
   const watches = new Set<ServerResponse>();
   const ctx: ServerContext = {
-    store, logs, token, gitVersion: scenario.cluster.version, now, watches, address: () => address,
+    store, logs, token, clientCertificates: opts.clientCertificates === true, gitVersion: scenario.cluster.version, now, watches, address: () => address,
     authorizer: new Authorizer(opts.rbac, scenario.cluster.user),
   };
-  const server: Server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, createHandler(ctx));
+  const clientAuth = opts.clientCertificates ? { requestCert: true, rejectUnauthorized: false, ca: tls.caPem } : {};
+  const server: Server = https.createServer({ key: tls.keyPem, cert: tls.certPem, ...clientAuth }, createHandler(ctx));
   const sockets = new Set<Socket>();
   server.on('secureConnection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
@@ -143,7 +148,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const controllers = startControllers(store, [...DEFAULT_CONTROLLERS, ...OPERATOR_CONTROLLERS], now, { ...DEFAULT_DELAYS, ...(opts.delays ?? {}) });
   let stopping: Promise<void> | undefined;
   return {
-    url, dir, kubeconfigPath, configPath, token, caPem: tls.caPem, store, services: side.services,
+    url, dir, kubeconfigPath, configPath, token, caPem: tls.caPem, ...(tls.client ? { clientCert: tls.client } : {}), store, services: side.services,
     stop() {
       stopping ??= Promise.all([side.stop(), new Promise<void>((resolve) => {
         controllers.stop();

@@ -4,6 +4,7 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { apiGroup, apiGroupList, apiVersions, resourceList, versionInfo } from './discovery.js';
 import { ApiError, badRequest, conflict, expired, invalid, methodNotAllowed, notFound, pathNotFound, unauthorized, unsupportedMediaType } from './errors.js';
 import { apiVersionOf, type ResourceDef } from './kinds.js';
@@ -22,6 +23,8 @@ export interface ServerContext {
   logs: LogBook;
   authorizer: Authorizer;
   token: string;
+  /** a client certificate signed by the sandbox's CA authenticates too (x509 client-cert auth) */
+  clientCertificates?: boolean;
   gitVersion: string;
   now: () => Date;
   /** host:port as clients reach it (for /api serverAddressByClientCIDRs) */
@@ -50,6 +53,8 @@ export function sendError(res: ServerResponse, err: unknown): void {
 }
 
 export function authenticate(ctx: ServerContext, req: IncomingMessage): void {
+  // the TLS layer verified the certificate against the CA (requestCert, not rejecting: tokens still work)
+  if (ctx.clientCertificates && (req.socket as TLSSocket).authorized) return;
   const h = req.headers.authorization ?? '';
   const m = /^Bearer\s+(\S+)$/i.exec(h);
   const given = Buffer.from(m?.[1] ?? '');

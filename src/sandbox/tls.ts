@@ -1,8 +1,12 @@
-/** A throwaway CA and a server certificate for 127.0.0.1/localhost, made at start. */
+/** A throwaway CA and a server certificate for 127.0.0.1/localhost, made at start (and a client certificate when asked). */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { asn1 } from 'node-forge';
 
-export interface TlsMaterial { caPem: string; certPem: string; keyPem: string }
+export interface TlsMaterial {
+  caPem: string; certPem: string; keyPem: string;
+  /** a client certificate signed by the CA (clientAuth), as k3s issues its admin: O=system:masters */
+  client?: { certPem: string; keyPem: string };
+}
 
 function rsaKeyPair(): { publicKey: string; privateKey: string } {
   // Node's keygen is fast; forge's pure-JS RSA keygen takes seconds.
@@ -13,7 +17,7 @@ function rsaKeyPair(): { publicKey: string; privateKey: string } {
   });
 }
 
-export async function makeTls(now: Date = new Date()): Promise<TlsMaterial> {
+export async function makeTls(now: Date = new Date(), options: { clientCertificate?: boolean } = {}): Promise<TlsMaterial> {
   const { default: forge } = await import('node-forge');
   const { pki, md } = forge;
   const serial = (): string => '01' + randomBytes(15).toString('hex');
@@ -56,5 +60,24 @@ export async function makeTls(now: Date = new Date()): Promise<TlsMaterial> {
   ]);
   cert.sign(caPriv, md.sha256.create());
 
-  return { caPem: pki.certificateToPem(ca), certPem: pki.certificateToPem(cert), keyPem: srvKeys.privateKey };
+  let client: TlsMaterial['client'];
+  if (options.clientCertificate) {
+    const clientKeys = rsaKeyPair();
+    const c = pki.createCertificate();
+    c.publicKey = pki.publicKeyFromPem(clientKeys.publicKey);
+    c.serialNumber = serial();
+    c.validity.notBefore = notBefore;
+    c.validity.notAfter = new Date(now.getTime() + 365 * 24 * 3600 * 1000);
+    c.setSubject([{ name: 'organizationName', value: 'system:masters' }, { name: 'commonName', value: 'system:admin' }]);
+    c.setIssuer(caName);
+    c.setExtensions([
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', clientAuth: true },
+    ]);
+    c.sign(caPriv, md.sha256.create());
+    client = { certPem: pki.certificateToPem(c), keyPem: clientKeys.privateKey };
+  }
+
+  return { caPem: pki.certificateToPem(ca), certPem: pki.certificateToPem(cert), keyPem: srvKeys.privateKey, ...(client ? { client } : {}) };
 }
