@@ -107,12 +107,13 @@ describe('homelab dns', () => {
   });
 
   it('lists recent queries, newest first, with the blocked, client, domain and limit filters', async () => {
-    const [allRun, blockedRun, phoneRun, domainRun, table] = await Promise.all([
+    const [allRun, blockedRun, phoneRun, domainRun, table, blockedTable] = await Promise.all([
       runCli(['dns', 'queries', '--json'], s.env),
       runCli(['dns', 'queries', '--blocked', '--json'], s.env),
       runCli(['dns', 'queries', '--client', '192.168.1.42', '--blocked', '--limit', '2', '--json'], s.env),
       runCli(['dns', 'queries', '--domain', 'DoubleClick.net', '--json'], s.env),
       runCli(['dns', 'queries', '--limit', '3'], s.env),
+      runCli(['dns', 'queries', '--blocked', '--limit', '3'], s.env),
     ]);
     const all = json<Queries>(allRun.stdout);
     expect(all).toMatchObject({ server: 'pihole', count: 13, matched: 13 });
@@ -122,9 +123,13 @@ describe('homelab dns', () => {
     const blocked = json<Queries>(blockedRun.stdout);
     expect(blocked.queries.map((q) => q.status).sort()).toEqual(['DENYLIST', 'GRAVITY', 'GRAVITY', 'GRAVITY', 'GRAVITY', 'GRAVITY', 'REGEX']);
     expect(blocked.queries.every((q) => q.blocked)).toBe(true);
+    // "N match" counts the queries that match every filter, blocked included: 7 of the 13 in the log.
+    expect(blocked).toMatchObject({ count: 7, matched: 7 });
 
     const phone = json<Queries>(phoneRun.stdout);
     expect(phone.queries.map((q) => `${q.client} ${q.domain}`)).toEqual(['192.168.1.42 doubleclick.net', '192.168.1.42 ads.tracker.example']);
+    // Three of the phone's four queries were blocked; two are shown.
+    expect(phone).toMatchObject({ count: 2, matched: 3 });
 
     const domain = json<Queries>(domainRun.stdout);
     expect(domain.queries.map((q) => q.client)).toEqual(['192.168.1.42', '192.168.1.31']);
@@ -132,6 +137,7 @@ describe('homelab dns', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^3 queries from Pi-hole at http:\/\/127\.0\.0\.1:\d+ \(13 in the log match the filters\)/);
     expect(table.stdout).toMatch(/192\.168\.1\.42 \(phone\.lan\)\s+A\s+doubleclick\.net\s+GRAVITY/);
+    expect(blockedTable.stdout).toMatch(/^3 blocked queries from Pi-hole at http:\/\/127\.0\.0\.1:\d+ \(7 in the log match the filters\)/);
   });
 
   it('reads AdGuard\'s query log when only AdGuard is configured, or with --server adguard', async () => {
@@ -150,6 +156,8 @@ describe('homelab dns', () => {
     expect(chosen.stdout).toMatch(/^3 blocked queries from AdGuard Home at http:\/\/127\.0\.0\.1:\d+/);
     expect(chosen.stdout).toMatch(/192\.168\.1\.42 \(phone\)\s+A\s+doubleclick\.net\s+FilteredBlackList/);
     expect(chosen.stdout).not.toContain('192.168.1.20');
+    // AdGuard's query log says no count of matches (GET /control/querylog has none): none is claimed.
+    expect(chosen.stdout).not.toContain('match the filters');
   });
 
   it('validates the query filters (64)', async () => {
