@@ -96,6 +96,40 @@ describe('homelab dns', () => {
     expect(queries.stderr).toContain('no DNS server is configured');
   });
 
+  it('reports what it could read when AdGuard refuses the password or Pi-hole\'s secret cannot be read (one finding each, exit 2)', async () => {
+    const adguard = s.sandbox.services.adguard;
+    const pihole = s.sandbox.services.pihole;
+    if (!adguard || !pihole) throw new Error('the sandbox runs no AdGuard or Pi-hole');
+    const wrongFile = join(s.sandbox.dir, 'wrong-adguard-password');
+    await writeFile(wrongFile, 'not-the-adguard-password-7\n', { mode: 0o600 });
+    const config = await configWith(s.sandbox, 'wrong-adguard', {
+      services: {
+        pihole: { url: pihole.url, password: { env: 'HOMELAB_TEST_UNSET_PIHOLE_PASSWORD' } },
+        adguard: { url: adguard.url, username: adguard.username, password: { file: wrongFile } },
+      },
+    });
+    const r = await runCli(['dns', '--json', '--config', config], s.env);
+    expect(r.code, r.stderr).toBe(2);
+    const out = json<DnsStatus>(r.stdout);
+    expect(out.pods.map((p) => p.app).sort()).toEqual(['pihole', 'unbound']);
+    expect(out.pihole).toMatchObject({ configured: true, reachable: false, url: pihole.url });
+    expect(out.adguard).toMatchObject({ configured: true, reachable: false });
+    const url = adguard.url.replace(/\/+$/, '');
+    expect(out.findings).toEqual([
+      {
+        severity: 'crit', kind: 'AdGuard', name: url, reason: 'Refused',
+        message: `AdGuard Home at ${url} refused the credentials of user ${adguard.username} (HTTP 401 on GET /control/status): wrong user name or password; protection and stats not checked; check services.adguard.username and the secret services.adguard.password points at`,
+      },
+      {
+        severity: 'crit', kind: 'Pi-hole', name: pihole.url, reason: 'ConfigError',
+        message: `Pi-hole at ${pihole.url}: environment variable HOMELAB_TEST_UNSET_PIHOLE_PASSWORD is not set (it should hold a secret); blocking, queries, gravity and upstreams not checked`,
+      },
+    ]);
+    expect(out.summary).toMatch(/Pi-hole not asked \(its secret could not be read\); AdGuard refused homelab's credentials$/);
+    expect(r.stdout + r.stderr).not.toContain('not-the-adguard-password-7');
+    expect(r.stdout + r.stderr).not.toContain(adguard.password);
+  });
+
   it('is crit when the DNS namespace has no DNS pods at all (exit 2)', async () => {
     const config = await configWith(s.sandbox, 'empty-dns-ns', { dns: { namespace: 'no-dns-here' } });
     const r = await runCli(['dns', '--json', '--config', config], s.env);
