@@ -120,8 +120,17 @@ describe('ping and nc', () => {
   });
 
   it('reads netcat-openbsd -z -v', () => {
-    expect(parseNc(0, '', 'Connection to 192.168.1.20 445 port [tcp/microsoft-ds] succeeded!\n')).toEqual({ open: true, message: 'Connection to 192.168.1.20 445 port [tcp/microsoft-ds] succeeded!' });
-    expect(parseNc(1, '', 'nc: connect to 192.168.1.99 port 8080 (tcp) failed: Connection refused\n')).toEqual({ open: false, message: 'connect to 192.168.1.99 port 8080 (tcp) failed: Connection refused' });
+    expect(parseNc(0, '', 'Connection to 192.168.1.20 445 port [tcp/microsoft-ds] succeeded!\n')).toEqual({ state: 'open', message: 'Connection to 192.168.1.20 445 port [tcp/microsoft-ds] succeeded!' });
+    expect(parseNc(1, '', 'nc: connect to 192.168.1.99 port 8080 (tcp) failed: Connection refused\n')).toEqual({ state: 'closed', message: 'connect to 192.168.1.99 port 8080 (tcp) failed: Connection refused' });
+    expect(parseNc(1, '', 'nc: connect to 10.0.0.9 port 22 (tcp) timed out: Operation now in progress\n')).toMatchObject({ state: 'closed' });
+  });
+
+  it('calls a TCP check that nc could not do "unchecked", never closed', () => {
+    // BusyBox nc (Alpine) has no -z; a name the node cannot resolve; an exit code nc does not use; nothing said at all.
+    expect(parseNc(1, '', 'nc: unrecognized option: z\nBusyBox v1.36.1 (2024-06-10 07:11:47 UTC) multi-call binary.\n')).toEqual({ state: 'unchecked', message: 'nc exited 1: nc: unrecognized option: z' });
+    expect(parseNc(1, '', 'nc: getaddrinfo for host "nas.lan" port 445: Name or service not known\n')).toEqual({ state: 'unchecked', message: 'nc exited 1: nc: getaddrinfo for host "nas.lan" port 445: Name or service not known' });
+    expect(parseNc(2, '', 'nc: connect to 10.0.0.9 port 22 (tcp) failed: Connection refused\n')).toMatchObject({ state: 'unchecked' });
+    expect(parseNc(126, '', '')).toEqual({ state: 'unchecked', message: 'nc exited 126 without a word' });
   });
 });
 

@@ -3,6 +3,7 @@ import { Forbidden, Upstream } from '../../src/core/errors.js';
 import type { OpContext } from '../../src/core/op.js';
 import type { JellyfinId, JellyfinItem, JellyfinItemQuery, JellyfinPort } from '../../src/core/ports/jellyfin.js';
 import type { ExecOptions, ExecResult, KubeObject, KubePort } from '../../src/core/ports/kube.js';
+import { isExactMatch, normalizeTitle, unusableTitle } from '../../src/ops/media/lookup.js';
 import {
   LIBRARY_DB_10_10,
   LIBRARY_DB_10_11,
@@ -178,5 +179,30 @@ describe('library-db lookup strategy', () => {
     const { ctx, jf } = stubs(() => Promise.resolve({ stdout: '', stderr: 'Error: in prepare, database is locked (5)\n', exitCode: 5, truncated: { stdout: false, stderr: false }, protocol: 'v5.channel.k8s.io' }), [ted]);
     const found = await libraryDb.find(ctx, jf, 'Better Off Ted');
     expect(found.skipped?.reason).toMatch(/sqlite3 could not read \/config\/data\/library\.db .*\(exit 5\): Error: in prepare, database is locked/);
+  });
+});
+
+describe('titles: what jellyfin fix acts on', () => {
+  const item = (name: string, path?: string): JellyfinItem => ({ id: '0'.repeat(32) as JellyfinId, name, type: 'Series', path, providerIds: {} });
+
+  it('is the whole title, case, accents and punctuation aside, never a part of it', () => {
+    expect(normalizeTitle('Better.Off.Ted!')).toBe('better off ted');
+    expect(normalizeTitle('Amélie')).toBe('amelie');
+    expect(normalizeTitle('ガ')).not.toBe(normalizeTitle('カ'));
+    expect(isExactMatch(item('Better Off Ted'), 'better.off.ted')).toBe(true);
+    expect(isExactMatch(item('Something', '/media/tv/Better Off Ted (2009) [tmdbid-18586]'), 'BETTER OFF TED')).toBe(true);
+    expect(isExactMatch(item('Step Brothers'), 'Brothers')).toBe(false);
+    expect(isExactMatch(item('Step Brothers'), '-h')).toBe(false);
+    expect(isExactMatch(item('Se7en'), 'Se 7en')).toBe(false);
+  });
+
+  it('refuses titles that are options or have nothing to match', () => {
+    expect(unusableTitle('-h')).toMatch(/looks like an option/);
+    expect(unusableTitle(' --yes')).toMatch(/looks like an option/);
+    expect(unusableTitle('\u2014h')).toMatch(/looks like an option/);
+    expect(unusableTitle('...')).toMatch(/no letters or digits/);
+    expect(unusableTitle('')).toMatch(/no letters or digits/);
+    expect(unusableTitle('Better Off Ted')).toBeUndefined();
+    expect(unusableTitle('9-1-1')).toBeUndefined();
   });
 });

@@ -96,6 +96,40 @@ describe('homelab dns', () => {
     expect(queries.stderr).toContain('no DNS server is configured');
   });
 
+  it('reports what it could read when AdGuard refuses the password or Pi-hole\'s secret cannot be read (one finding each, exit 2)', async () => {
+    const adguard = s.sandbox.services.adguard;
+    const pihole = s.sandbox.services.pihole;
+    if (!adguard || !pihole) throw new Error('the sandbox runs no AdGuard or Pi-hole');
+    const wrongFile = join(s.sandbox.dir, 'wrong-adguard-password');
+    await writeFile(wrongFile, 'not-the-adguard-password-7\n', { mode: 0o600 });
+    const config = await configWith(s.sandbox, 'wrong-adguard', {
+      services: {
+        pihole: { url: pihole.url, password: { env: 'HOMELAB_TEST_UNSET_PIHOLE_PASSWORD' } },
+        adguard: { url: adguard.url, username: adguard.username, password: { file: wrongFile } },
+      },
+    });
+    const r = await runCli(['dns', '--json', '--config', config], s.env);
+    expect(r.code, r.stderr).toBe(2);
+    const out = json<DnsStatus>(r.stdout);
+    expect(out.pods.map((p) => p.app).sort()).toEqual(['pihole', 'unbound']);
+    expect(out.pihole).toMatchObject({ configured: true, reachable: false, url: pihole.url });
+    expect(out.adguard).toMatchObject({ configured: true, reachable: false });
+    const url = adguard.url.replace(/\/+$/, '');
+    expect(out.findings).toEqual([
+      {
+        severity: 'crit', kind: 'AdGuard', name: url, reason: 'Refused',
+        message: `AdGuard Home at ${url} refused the credentials of user ${adguard.username} (HTTP 401 on GET /control/status): wrong user name or password; protection and stats not checked; check services.adguard.username and the secret services.adguard.password points at`,
+      },
+      {
+        severity: 'crit', kind: 'Pi-hole', name: pihole.url, reason: 'ConfigError',
+        message: `Pi-hole at ${pihole.url}: environment variable HOMELAB_TEST_UNSET_PIHOLE_PASSWORD is not set (it should hold a secret); blocking, queries, gravity and upstreams not checked`,
+      },
+    ]);
+    expect(out.summary).toMatch(/Pi-hole not asked \(its secret could not be read\); AdGuard refused homelab's credentials$/);
+    expect(r.stdout + r.stderr).not.toContain('not-the-adguard-password-7');
+    expect(r.stdout + r.stderr).not.toContain(adguard.password);
+  });
+
   it('is crit when the DNS namespace has no DNS pods at all (exit 2)', async () => {
     const config = await configWith(s.sandbox, 'empty-dns-ns', { dns: { namespace: 'no-dns-here' } });
     const r = await runCli(['dns', '--json', '--config', config], s.env);
@@ -107,12 +141,13 @@ describe('homelab dns', () => {
   });
 
   it('lists recent queries, newest first, with the blocked, client, domain and limit filters', async () => {
-    const [allRun, blockedRun, phoneRun, domainRun, table] = await Promise.all([
+    const [allRun, blockedRun, phoneRun, domainRun, table, blockedTable] = await Promise.all([
       runCli(['dns', 'queries', '--json'], s.env),
       runCli(['dns', 'queries', '--blocked', '--json'], s.env),
       runCli(['dns', 'queries', '--client', '192.168.1.42', '--blocked', '--limit', '2', '--json'], s.env),
       runCli(['dns', 'queries', '--domain', 'DoubleClick.net', '--json'], s.env),
       runCli(['dns', 'queries', '--limit', '3'], s.env),
+      runCli(['dns', 'queries', '--blocked', '--limit', '3'], s.env),
     ]);
     const all = json<Queries>(allRun.stdout);
     expect(all).toMatchObject({ server: 'pihole', count: 13, matched: 13 });
@@ -122,9 +157,13 @@ describe('homelab dns', () => {
     const blocked = json<Queries>(blockedRun.stdout);
     expect(blocked.queries.map((q) => q.status).sort()).toEqual(['DENYLIST', 'GRAVITY', 'GRAVITY', 'GRAVITY', 'GRAVITY', 'GRAVITY', 'REGEX']);
     expect(blocked.queries.every((q) => q.blocked)).toBe(true);
+    // "N match" counts the queries that match every filter, blocked included: 7 of the 13 in the log.
+    expect(blocked).toMatchObject({ count: 7, matched: 7 });
 
     const phone = json<Queries>(phoneRun.stdout);
     expect(phone.queries.map((q) => `${q.client} ${q.domain}`)).toEqual(['192.168.1.42 doubleclick.net', '192.168.1.42 ads.tracker.example']);
+    // Three of the phone's four queries were blocked; two are shown.
+    expect(phone).toMatchObject({ count: 2, matched: 3 });
 
     const domain = json<Queries>(domainRun.stdout);
     expect(domain.queries.map((q) => q.client)).toEqual(['192.168.1.42', '192.168.1.31']);
@@ -132,6 +171,7 @@ describe('homelab dns', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^3 queries from Pi-hole at http:\/\/127\.0\.0\.1:\d+ \(13 in the log match the filters\)/);
     expect(table.stdout).toMatch(/192\.168\.1\.42 \(phone\.lan\)\s+A\s+doubleclick\.net\s+GRAVITY/);
+    expect(blockedTable.stdout).toMatch(/^3 blocked queries from Pi-hole at http:\/\/127\.0\.0\.1:\d+ \(7 in the log match the filters\)/);
   });
 
   it('reads AdGuard\'s query log when only AdGuard is configured, or with --server adguard', async () => {
@@ -150,6 +190,8 @@ describe('homelab dns', () => {
     expect(chosen.stdout).toMatch(/^3 blocked queries from AdGuard Home at http:\/\/127\.0\.0\.1:\d+/);
     expect(chosen.stdout).toMatch(/192\.168\.1\.42 \(phone\)\s+A\s+doubleclick\.net\s+FilteredBlackList/);
     expect(chosen.stdout).not.toContain('192.168.1.20');
+    // AdGuard's query log says no count of matches (GET /control/querylog has none): none is claimed.
+    expect(chosen.stdout).not.toContain('match the filters');
   });
 
   it('validates the query filters (64)', async () => {

@@ -15,8 +15,8 @@ interface Media {
   findings: Finding[];
 }
 interface Fixed {
-  outcome: 'refreshed' | 'ambiguous';
-  matches: Array<{ id: string; name: string; foundBy: string[] }>;
+  outcome: 'refreshed' | 'ambiguous' | 'not-exact';
+  matches: Array<{ id: string; name: string; foundBy: string[]; exact: boolean; fixCommand: string }>;
   refreshed?: { id: string; name: string; metadata: string; hasMetadata: boolean; providerIds: Record<string, string> };
 }
 
@@ -88,16 +88,61 @@ describe('homelab media', () => {
       }
     });
 
-    it('lists an ambiguous title and refreshes none', async () => {
-      const before = jf().requests.filter((q) => q.method === 'POST').length;
-      const [r, table] = await Promise.all([runCli(['jellyfin', 'fix', 'The', '--yes', '--json'], s.env), runCli(['jellyfin', 'fix', 'The', '--yes'], s.env)]);
+    it('lists titles that only contain the one asked for, with the command that fixes each, and refreshes none', async () => {
+      const posts = () => jf().requests.filter((q) => q.method === 'POST').length;
+      const before = posts();
+      const [r, table, one] = await Promise.all([
+        runCli(['jellyfin', 'fix', 'The', '--yes', '--json'], s.env),
+        runCli(['jellyfin', 'fix', 'The', '--yes'], s.env),
+        // One candidate is no reason to act: "Brothers" is not "Step Brothers".
+        runCli(['jellyfin', 'fix', 'Brothers', '--replace-all', '--yes', '--json'], s.env),
+      ]);
       expect(r.code).toBe(1);
       const out = json<Fixed>(r.stdout);
-      expect(out.outcome).toBe('ambiguous');
+      expect(out.outcome).toBe('not-exact');
       expect(out.matches.length).toBeGreaterThan(1);
+      expect(out.matches.every((m) => !m.exact && m.fixCommand === `homelab jellyfin fix --id ${m.id} --yes`)).toBe(true);
       expect(out.refreshed).toBeUndefined();
-      expect(jf().requests.filter((q) => q.method === 'POST').length).toBe(before);
+      expect(table.stdout).toContain('No item has exactly that title');
       expect(table.stdout).toContain('nothing was refreshed');
+      expect(one.code).toBe(1);
+      const brothers = json<Fixed>(one.stdout);
+      const movie = item('Step Brothers');
+      expect(brothers).toMatchObject({ outcome: 'not-exact', matches: [{ id: movie.Id, name: 'Step Brothers', exact: false, fixCommand: `homelab jellyfin fix --id ${movie.Id} --replace-all --yes` }] });
+      expect(posts()).toBe(before);
+
+      // The command printed for a candidate runs exactly as printed, and refreshes that item only.
+      const printed = table.stdout.split('\n').map((l) => /^\s+(homelab jellyfin fix --id \S+ --yes)\s+# Movie "The Big Lebowski"/.exec(l)?.[1]).find(Boolean);
+      expect(printed).toBeDefined();
+      const [bin, ...args] = (printed as string).split(' ');
+      expect(bin).toBe('homelab');
+      const ran = await runCli([...args, '--json'], s.env);
+      expect(ran.code, ran.stderr).toBe(0);
+      expect(json<Fixed>(ran.stdout).refreshed).toMatchObject({ id: item('The Big Lebowski').Id, name: 'The Big Lebowski' });
+      expect(jf().requests.filter((q) => q.method === 'POST').slice(before)).toEqual([{ method: 'POST', path: `/Items/${item('The Big Lebowski').Id}/Refresh` }]);
+    });
+
+    it('refuses a title that is an option or has no letters or digits (64), before any request', async () => {
+      const before = jf().requests.length;
+      const [dash, dots, mcp] = await Promise.all([
+        runCli(['jellyfin', 'fix', '--yes', '--', '-h'], s.env),
+        runCli(['jellyfin', 'fix', '...', '--yes'], s.env),
+        (async () => {
+          const client = await stdioClient(s.env);
+          try {
+            return await client.client.callTool({ name: 'jellyfin_fix', arguments: { title: '-h' } });
+          } finally {
+            await client.close();
+          }
+        })(),
+      ]);
+      expect(dash.code).toBe(64);
+      expect(dash.stderr).toContain('TITLE: looks like an option, not a title; to act on an item whose title starts with "-", pass its --id');
+      expect(dots.code).toBe(64);
+      expect(dots.stderr).toContain('TITLE: has no letters or digits: it would match every title');
+      expect(mcp.isError).toBe(true);
+      expect(JSON.stringify(mcp.content)).toContain('looks like an option, not a title');
+      expect(jf().requests.length).toBe(before);
     });
 
     it('says where it looked when nothing matches', async () => {
@@ -179,7 +224,7 @@ describe('homelab media', () => {
     it('reads a 10.11 server and fixes the hidden series there too', async () => {
       const fake = s.sandbox.services.jellyfin;
       const ted = fake?.items().find((i) => i.Name === 'Better Off Ted');
-      const [status, r] = await Promise.all([runCli(['media', '--json'], s.env), runCli(['jellyfin', 'fix', 'better off ted', '--yes', '--json'], s.env)]);
+      const [status, r] = await Promise.all([runCli(['media', '--json'], s.env), runCli(['jellyfin', 'fix', 'better.off.ted', '--yes', '--json'], s.env)]);
       expect(json<Media>(status.stdout).jellyfin.version).toMatch(/^10\.11\./);
       expect(r.code, r.stderr).toBe(0);
       expect(json<Fixed>(r.stdout).refreshed).toMatchObject({ id: ted?.Id, metadata: 'present' });

@@ -3,13 +3,16 @@ import { runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
+import { createRuntime } from '../../src/adapters/runtime.js';
+import type { KubePort } from '../../src/core/ports/kube.js';
+import ping from '../../src/ops/net/ping.js';
 
 interface Record_ { name: string; ttl: number; class: string; type: string; data: string }
 interface DigResult { reached: boolean; status?: string; flags: string[]; authenticated: boolean; answers: Record_[]; authority: Record_[]; queryTimeMs?: number; error?: string; exitCode: number }
 interface DnsQuery { name: string; type: string; server: { requested: string; address: string; label: string }; from: string; result: DigResult; verdict: string; summary: string }
 interface Diagnose { verdict: string; failingHop?: string; conclusion: string; hops: Array<{ hop: string; state: string; label: string; note: string; server?: string }> }
 interface Curl { ok: boolean; exitCode: number; status: number; error?: string; admittedAs: string; timing: Record<string, number>; tls?: { verified: boolean; certificates?: number } }
-interface Ping { icmp: { sent: number; received: number; lossPercent: number; rttMs?: { avg: number } }; tcp?: { port: number; open: boolean; message: string }; verdict: string }
+interface Ping { icmp: { sent: number; received: number; lossPercent: number; rttMs?: { avg: number }; error?: string }; tcp?: { port: number; state: string; message: string }; verdict: string; summary: string }
 interface Trace { reached: boolean; hops: Array<{ ttl: number; host?: string; ip?: string; rttsMs: Array<number | null>; timeouts: number }> }
 
 const json = <T>(stdout: string) => JSON.parse(stdout) as T;
@@ -33,7 +36,7 @@ describe('dns query/diagnose and net curl/ping/traceroute', () => {
       runCli(['dns', 'query', 'x.org;rm -rf /'], s.env),
       runCli(['dns', 'query', '--', '-x'], s.env),
       runCli(['dns', 'query', '-x'], s.env),
-      runCli(['dns', 'query', 'example.org', '--server', '192.168.1.99', '--json'], s.env),
+      runCli(['dns', 'query', 'example.org', '--server', '192.168.1.99', '--json'], allow),
     ]);
     expect(a.code).toBe(0);
     const out = json<DnsQuery>(a.stdout);
@@ -129,7 +132,7 @@ describe('dns query/diagnose and net curl/ping/traceroute', () => {
     expect(lost.code).toBe(2);
     const p = json<Ping>(lost.stdout);
     expect(p.icmp).toMatchObject({ sent: 3, received: 0, lossPercent: 100 });
-    expect(p.tcp).toEqual({ port: 8080, open: false, message: 'connect to 192.168.1.99 port 8080 (tcp) failed: Connection refused' });
+    expect(p.tcp).toEqual({ port: 8080, state: 'closed', message: 'connect to 192.168.1.99 port 8080 (tcp) failed: Connection refused' });
     expect(table.stdout).toMatch(/^CRIT 192\.168\.1\.99 .*0\/3 replies \(100% loss\); TCP 8080 closed/);
 
     expect(trace.code).toBe(0);
@@ -141,6 +144,82 @@ describe('dns query/diagnose and net curl/ping/traceroute', () => {
     expect(traceTable.stdout).toMatch(/4\s+bundle-ether12\.core1\.fra\.example-isp\.net\s+80\.81\.192\.9\s+11\.302 ms/);
   });
 
+  it('dns query --server: the cluster\'s DNS servers are asked; a metadata, link-local or outside address is refused (77) before dig runs', async () => {
+    const unboundPod = s.sandbox.store.list('pods', 'pihole').find((p) => p.metadata.name?.startsWith('unbound-')) as unknown as { metadata: { name: string }; status: { podIP: string } };
+    const kubeDns = s.sandbox.store.get('services', 'kube-system', 'kube-dns') as unknown as { spec: { clusterIP: string } };
+    const wide = { ...s.env, HOMELAB_CONFIG: await configWith(s.sandbox, 'net-wide', { net: { allowTargets: ['0.0.0.0/0', '::/0'] } }) };
+    const [metadata, metadataWide, mapped, outside, viaKubeDns, viaPod] = await Promise.all([
+      runCli(['dns', 'query', 'example.org', '--server', '169.254.169.254'], s.env),
+      runCli(['dns', 'query', 'example.org', '--server', '169.254.169.254', '--json'], wide),
+      runCli(['dns', 'query', 'example.org', '--server', '::ffff:169.254.169.254'], wide),
+      runCli(['dns', 'query', 'example.org', '--server', '192.168.1.99'], s.env),
+      runCli(['dns', 'query', 'jellyfin.home.example.net', '--server', kubeDns.spec.clusterIP, '--json'], s.env),
+      runCli(['dns', 'query', '_dmarc.example.com', '--type', 'TXT', '--server', unboundPod.status.podIP, '--json'], s.env),
+    ]);
+    for (const r of [metadata, metadataWide, mapped]) {
+      expect(r.code, r.stdout).toBe(77);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/dns query --server may not reach (169\.254\.169\.254|::ffff:169\.254\.169\.254): \S+ is a link-local address \(cloud metadata endpoints answer at 169\.254\.169\.254\): refused even where a Service, a node or a wider CIDR would admit it/);
+      expect(r.stderr).toContain('add "169.254.169.254" itself under net.allowTargets in the config file');
+      expect(r.stderr).not.toMatch(/no servers could be reached|exec/);
+    }
+    expect(outside.code).toBe(77);
+    expect(outside.stderr).toMatch(/may not reach 192\.168\.1\.99: it is not a DNS server of this cluster \(a Service with port 53, a pod behind one, or a pod of the DNS namespace\), nor in net\.allowTargets \(empty\)/);
+    expect(outside.stderr).toContain('to allow it, add "192.168.1.99" (or a CIDR such as 192.168.1.0/24) under net.allowTargets');
+
+    expect(viaKubeDns.code, viaKubeDns.stderr).toBe(0);
+    expect(json<DnsQuery>(viaKubeDns.stdout).server).toEqual({ requested: kubeDns.spec.clusterIP, address: kubeDns.spec.clusterIP, label: `${kubeDns.spec.clusterIP} (DNS Service kube-system/kube-dns)` });
+    expect(viaPod.code, viaPod.stderr).toBe(0);
+    expect(json<DnsQuery>(viaPod.stdout).server.label).toBe(`${unboundPod.status.podIP} (pod pihole/${unboundPod.metadata.name} behind DNS Service pihole/unbound)`);
+  });
+
+  it('net curl/ping/traceroute refuse metadata addresses in any spelling, even with 0.0.0.0/0 allowed (77)', async () => {
+    const wide = { ...s.env, HOMELAB_CONFIG: await configWith(s.sandbox, 'net-wide-2', { net: { allowTargets: ['0.0.0.0/0', '::/0'] } }) };
+    const results = await Promise.all([
+      runCli(['net', 'curl', 'http://169.254.169.254/latest/meta-data/'], wide),
+      runCli(['net', 'curl', 'http://0xa9fea9fe/latest/meta-data/'], wide),
+      runCli(['net', 'curl', 'http://[fd00:ec2::254]/latest/meta-data/'], wide),
+      runCli(['net', 'ping', '2852039166'], wide),
+      runCli(['net', 'traceroute', 'fe80::1'], wide),
+    ]);
+    for (const r of results) {
+      expect(r.code, r.stdout).toBe(77);
+      expect(r.stderr).toMatch(/may not reach \S+: \S+ is (a link-local address|an IPv6 link-local address|the AWS IPv6 metadata address)/);
+      expect(r.stderr).toMatch(/itself under net\.allowTargets/);
+    }
+  });
+
+  it('net ping --port: a TCP check nc could not do is "could not check", never "closed"', async () => {
+    const lan = { ...s.env, HOMELAB_CONFIG: await configWith(s.sandbox, 'net-home-lan', { net: { allowTargets: ['*.home.lan'] } }) };
+    const [r, table] = await Promise.all([runCli(['net', 'ping', 'nas.home.lan', '--port', '445', '--json'], lan), runCli(['net', 'ping', 'nas.home.lan', '--port', '445'], lan)]);
+    const out = json<Ping>(r.stdout);
+    expect(out.tcp).toEqual({ port: 445, state: 'unchecked', message: 'nc exited 1: nc: getaddrinfo for host "nas.home.lan" port 445: Temporary failure in name resolution' });
+    expect(out.icmp.error).toBe('ping: nas.home.lan: Temporary failure in name resolution');
+    expect(out.summary).toMatch(/; could not check TCP 445: nc exited 1: nc: getaddrinfo/);
+    expect(table.stdout).toMatch(/TCP\s+nas\.home\.lan:445\s+not checked/);
+    expect(table.stdout).not.toMatch(/closed/);
+  });
+
+  it('net ping --port: nc that cannot be exec\'d (not in the image) is "could not check" and a warning, while ICMP still answers', async () => {
+    const quiet = { progress: () => {}, warn: () => {}, debug: () => {} };
+    const runtime = await createRuntime({ configFile: allow.HOMELAB_CONFIG, env: allow, log: quiet });
+    try {
+      // The real port against the sandbox; only nc is asked for under a name the agent's image lacks,
+      // so the exec fails the way containerd fails a missing executable.
+      const real = runtime.context.kube;
+      const kube: KubePort = Object.create(real) as KubePort;
+      kube.exec = (ns, pod, container, argv, options) => real.exec(ns, pod, container, argv[0] === 'nc' ? ['nc-not-in-this-image', ...argv.slice(1)] : argv, options);
+      const ctx = { ...runtime.context, kube, signal: new AbortController().signal };
+      const out = await ping.run(ctx, ping.input.parse({ target: '192.168.1.20', port: 445 }));
+      expect(out.icmp).toMatchObject({ sent: 3, received: 3 });
+      expect(out.tcp).toMatchObject({ port: 445, state: 'unchecked', message: expect.stringMatching(/^nc could not run in the debug agent on \S+: exec of `nc-not-in-this-image` .*executable file not found/) });
+      expect(out.verdict).toBe('warn');
+      expect(out.summary).toMatch(/3\/3 replies .*; could not check TCP 445: nc could not run/);
+    } finally {
+      await runtime.close();
+    }
+  });
+
   it('serves the same ops over MCP stdio', async () => {
     const mcp = await stdioClient(s.env);
     try {
@@ -150,6 +229,9 @@ describe('dns query/diagnose and net curl/ping/traceroute', () => {
       const denied = await mcp.client.callTool({ name: 'net_ping', arguments: { target: '8.8.8.8' } });
       expect(denied.isError).toBe(true);
       expect((denied.content as Array<{ text: string }>)[0]?.text).toMatch(/may not reach 8\.8\.8\.8/);
+      const metadata = await mcp.client.callTool({ name: 'dns_query', arguments: { name: 'example.org', server: '169.254.169.254' } });
+      expect(metadata.isError).toBe(true);
+      expect((metadata.content as Array<{ text: string }>)[0]?.text).toMatch(/dns query --server may not reach 169\.254\.169\.254: 169\.254\.169\.254 is a link-local address/);
     } finally {
       await mcp.close();
     }

@@ -80,7 +80,7 @@ describe('Pi-hole session', () => {
     expect(pi.activeSessions()).toBe(0);
   });
 
-  it('refuses a wrong password with a clear Forbidden (69) naming Pi-hole and its URL, never the password', async () => {
+  it('refuses a wrong password with a clear Forbidden (69) naming Pi-hole and its URL, never the password; homelab dns reports the rest', async () => {
     const wrong = 'not-the-pihole-password-42';
     const file = join(s.sandbox.dir, 'wrong-password');
     await writeFile(file, `${wrong}\n`, { mode: 0o600 });
@@ -95,8 +95,23 @@ describe('Pi-hole session', () => {
     expect(r.stderr + r.stdout).not.toContain(real);
     expect(counts()).toEqual(before);
 
-    const status = await runCli(['dns', '--config', config], s.env);
-    expect(status.code).toBe(69);
-    expect(status.stderr).toContain(`Pi-hole at ${pi.url} refused the password`);
+    // homelab dns still reports what it could read: the DNS pods and AdGuard, plus one finding naming Pi-hole.
+    const [status, table] = await Promise.all([runCli(['dns', '--json', '--config', config], s.env), runCli(['dns', '--config', config], s.env)]);
+    expect(status.code).toBe(2);
+    const out = JSON.parse(status.stdout) as { pods: Array<{ app: string; ready: boolean }>; pihole: { configured: boolean; reachable: boolean; url: string }; adguard: { reachable: boolean }; findings: Array<{ severity: string; kind: string; name: string; reason: string; message: string }>; summary: string };
+    expect(out.pods.map((p) => p.app).sort()).toEqual(['pihole', 'unbound']);
+    expect(out.adguard.reachable).toBe(true);
+    expect(out.pihole).toMatchObject({ configured: true, reachable: false, url: pi.url });
+    expect(out.findings.filter((f) => f.kind === 'Pi-hole')).toEqual([{
+      severity: 'crit', kind: 'Pi-hole', name: pi.url, reason: 'Refused',
+      message: `Pi-hole at ${pi.url} refused the password (HTTP 401: password incorrect): wrong password; blocking, queries, gravity and upstreams not checked; check the secret services.pihole.password points at (the web password or an app password)`,
+    }]);
+    expect(out.summary).toMatch(/2\/2 DNS pods ready in pihole; Pi-hole refused homelab's credentials; AdGuard protection on/);
+    expect(table.code).toBe(2);
+    expect(table.stdout).toMatch(/crit\s+Pi-hole\s+http:\/\/127\.0\.0\.1:\d+\s+Refused/);
+    for (const text of [status.stdout, status.stderr, table.stdout, table.stderr]) {
+      expect(text).not.toContain(wrong);
+      expect(text).not.toContain(real);
+    }
   });
 });

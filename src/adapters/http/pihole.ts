@@ -18,8 +18,6 @@ const MAX_RETRIES = 2;
 const MAX_BACKOFF_MS = 5_000;
 /** A gravity update downloads every list and rebuilds the database: minutes, not seconds. */
 export const GRAVITY_TIMEOUT_MS = 10 * 60_000;
-/** Entries read at most to find `limit` blocked queries. */
-const MAX_SCAN = 10_000;
 
 /** Query states in which Pi-hole blocked the answer (v6 names, and the v5 ones older FTL still reports). */
 export const BLOCKED_STATUSES = new Set([
@@ -145,34 +143,28 @@ export class PiholeClient implements PiholePort {
     return body.messages.map((m) => ({ id: m.id, timestamp: m.timestamp, type: m.type, plain: m.plain }));
   }
 
+  /**
+   * One page of the query log, filtered by Pi-hole itself: client, domain, and blocked through the
+   * "blocklist" pseudo-upstream (FTL src/api/queries.c turns `upstream=blocklist` into `status IN`
+   * its blocked states; the web UI's own "blocked queries" links use it). So `recordsFiltered` counts
+   * exactly the queries that match every filter, not the page and not the whole log.
+   */
   async queries(filter: PiholeQueryFilter, options: CallOptions = {}): Promise<PiholeQueryPage> {
-    const found: PiholeQuery[] = [];
-    // Pi-hole filters by client and domain itself; "blocked" spans a dozen states, so it is read here.
-    const pageSize = filter.blocked ? Math.min(1000, Math.max(200, filter.limit * 2)) : filter.limit;
-    let scanned = 0;
-    let recordsFiltered = 0;
-    let cursor: number | undefined;
-    for (;;) {
-      const query = { length: pageSize, start: scanned, cursor, client_ip: filter.clientIp, domain: filter.domain };
-      const body = await this.getJson('/api/queries', queriesBody, options, query);
-      cursor ??= body.cursor ?? undefined;
-      recordsFiltered = body.recordsFiltered ?? body.queries.length;
-      scanned += body.queries.length;
-      for (const q of body.queries) {
-        const status = q.status ?? 'UNKNOWN';
-        const blocked = BLOCKED_STATUSES.has(status);
-        if (filter.blocked && !blocked) continue;
-        found.push({
-          id: q.id, time: q.time, type: q.type ?? '', domain: q.domain, status, blocked,
-          clientIp: q.client.ip, clientName: q.client.name || null, upstream: q.upstream ?? null,
-          replyMs: typeof q.reply?.time === 'number' && q.reply.time >= 0 ? Math.round(q.reply.time * 1000) / 1000 : null,
-        });
-        if (found.length >= filter.limit) break;
-      }
-      const more = body.queries.length === pageSize && scanned < recordsFiltered;
-      if (!filter.blocked || found.length >= filter.limit || !more || scanned >= MAX_SCAN) break;
-    }
-    return { queries: found.slice(0, filter.limit), recordsFiltered, scanned };
+    const query = { length: filter.limit, start: 0, client_ip: filter.clientIp, domain: filter.domain, upstream: filter.blocked ? 'blocklist' : undefined };
+    const body = await this.getJson('/api/queries', queriesBody, options, query);
+    const rows = body.queries.map((q): PiholeQuery => {
+      const status = q.status ?? 'UNKNOWN';
+      return {
+        id: q.id, time: q.time, type: q.type ?? '', domain: q.domain, status, blocked: BLOCKED_STATUSES.has(status),
+        clientIp: q.client.ip, clientName: q.client.name || null, upstream: q.upstream ?? null,
+        replyMs: typeof q.reply?.time === 'number' && q.reply.time >= 0 ? Math.round(q.reply.time * 1000) / 1000 : null,
+      };
+    });
+    // A server that ignored the pseudo-upstream answers unblocked rows: they are left out, and its count is not ours.
+    const ignored = filter.blocked && rows.some((q) => !q.blocked);
+    if (ignored) this.log.warn(`${this.at} did not filter blocked queries itself (upstream=blocklist); how many match is unknown`);
+    const queries = ignored ? rows.filter((q) => q.blocked) : rows;
+    return { queries: queries.slice(0, filter.limit), recordsFiltered: ignored ? undefined : body.recordsFiltered };
   }
 
   async domains(type: 'allow' | 'deny', options: CallOptions = {}): Promise<PiholeDomain[]> {

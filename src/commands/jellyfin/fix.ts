@@ -10,8 +10,12 @@ export default commandFor(op, {
   render(out, ui) {
     const rows = out.matches.map((m) => [m.id, m.type, m.name, m.year, m.hasMetadata ? 'yes' : ui.c.yellow('no'), m.foundBy.join(', '), m.path]);
     const table = ui.table(['ID', 'TYPE', 'NAME', 'YEAR', 'METADATA', 'FOUND BY', 'PATH'], rows);
-    if (out.outcome === 'ambiguous') {
-      return `${ui.c.yellow(`${out.matches.length} items match`)} and none has exactly that title; nothing was refreshed.\n\n${table}\n\n${ui.c.dim('pick one: homelab jellyfin fix --id ID --yes')}`;
+    if (out.outcome !== 'refreshed') {
+      const head = out.outcome === 'ambiguous'
+        ? `${ui.c.yellow(`${out.matches.length} items have exactly that title`)}; nothing was refreshed.`
+        : `${ui.c.yellow('No item has exactly that title')}; ${out.matches.length} ${out.matches.length === 1 ? 'contains' : 'contain'} it, and nothing was refreshed.`;
+      const commands = out.matches.map((m) => `  ${m.fixCommand}   ${ui.c.dim(`# ${m.type} "${m.name}"${m.year ? ` (${m.year})` : ''}`)}`);
+      return `${head}\n\n${table}\n\nTo refresh one, run its command:\n${commands.join('\n')}`;
     }
     const r = out.refreshed;
     if (!r) return 'nothing refreshed';

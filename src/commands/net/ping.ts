@@ -15,7 +15,7 @@ export default commandFor(op, {
       i.error && !i.sent ? ui.c.red(i.error) : `${i.received}/${i.sent} replies, ${i.lossPercent === 0 ? '0' : ui.c.red(String(i.lossPercent))}% loss`,
       i.rttMs ? `${i.rttMs.min} / ${i.rttMs.avg} / ${i.rttMs.max} ms` : '',
     ]];
-    if (out.tcp) rows.push(['TCP', `${out.target}:${out.tcp.port}`, out.tcp.open ? ui.c.green('open') : ui.c.red('closed'), out.tcp.message]);
+    if (out.tcp) rows.push(['TCP', `${out.target}:${out.tcp.port}`, out.tcp.state === 'open' ? ui.c.green('open') : out.tcp.state === 'closed' ? ui.c.red('closed') : ui.c.yellow('not checked'), out.tcp.message]);
     return [ui.verdict(out.verdict, out.summary), `from ${out.from} (${out.pod}); admitted as ${out.admittedAs}`, ui.table(['CHECK', 'TARGET', 'RESULT', 'DETAIL (rtt min/avg/max)'], rows)].join('\n\n');
   },
 });

@@ -68,10 +68,8 @@ export interface PiholeQuery {
 
 export interface PiholeQueryPage {
   queries: PiholeQuery[];
-  /** Queries in Pi-hole's log that match the server-side filters. */
-  recordsFiltered: number;
-  /** How many entries were read to find these (more than returned when filtering blocked ones). */
-  scanned: number;
+  /** Queries in Pi-hole's log that match every filter (blocked included); undefined when Pi-hole did not say. */
+  recordsFiltered?: number;
 }
 
 export interface PiholeDomain {

@@ -37,7 +37,7 @@ export default defineOp({
     url: z.string(),
     filters: z.object({ blocked: z.boolean(), client: z.string().optional(), domain: z.string().optional(), limit: z.number().int() }),
     count: z.number().int().describe('Queries returned'),
-    matched: z.number().int().optional().describe('Queries in Pi-hole\'s log matching the client/domain filters (before the blocked filter and the limit)'),
+    matched: z.number().int().optional().describe('Queries in Pi-hole\'s log that match every filter (blocked, client, domain), before the limit; absent when the server does not count them (AdGuard)'),
     queries: z.array(querySchema).describe('Newest first'),
   }),
   rbac: [],

@@ -4,13 +4,14 @@ import { defineOp, type Verdict } from '../../core/op.js';
 import { NotFound } from '../../core/errors.js';
 import { dnsNameSchema } from '../../core/schemas.js';
 import { execRbac } from '../net/agent.js';
+import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
 import { RECORD_TYPES, digAnswerSchema, findDnsPods, listDnsServices, piholeTarget, runDig, unboundEndpoints, type DigAnswer } from './dig.js';
 
 const serverSchema = z
   .string()
   .refine((s) => s === 'pihole' || s === 'unbound' || isIP(s) !== 0, 'must be pihole, unbound or an IP address')
   .default('pihole')
-  .describe('Who answers: pihole (its own resolver in the pod, 127.0.0.1), unbound (its Service in dns.namespace) or an IP address');
+  .describe('Who answers: pihole (its own resolver in the pod, 127.0.0.1), unbound (its Service in dns.namespace) or the IP address of a DNS server of the cluster or in net.allowTargets');
 
 const output = z.object({
   name: z.string(),
@@ -52,7 +53,10 @@ export default defineOp({
     '_dmarc) against Pi-hole itself, Unbound (its Service address, found in the namespace) or an IP address. Returns the parsed ' +
     'answer: status (NOERROR, NXDOMAIN, SERVFAIL, REFUSED), header flags including ad (DNSSEC-validated), the answer and authority ' +
     'records (name, TTL, class, type, data), query time and the server; a server that does not answer (dig exit 9) is reported as ' +
-    'such. Verdict ok when records come back, warn for NXDOMAIN or none of that type, crit for SERVFAIL/REFUSED/no answer.',
+    'such. An IP server must be one of the cluster\'s DNS servers (a Service with port 53 and the pods behind it, such as ' +
+    'kube-dns; the pods of dns.namespace) or in config net.allowTargets; anything else, and any link-local address, is ' +
+    'refused (PolicyDenied, exit 77) with how to allow it. Verdict ok when records come back, warn for NXDOMAIN or none of ' +
+    'that type, crit for SERVFAIL/REFUSED/no answer.',
   effect: 'read',
   input: z
     .object({
@@ -63,17 +67,19 @@ export default defineOp({
     })
     .strict(),
   output,
-  rbac: [...execRbac('dns'), { apiGroup: '', resource: 'services', verbs: ['list'] }],
+  rbac: [...execRbac('dns'), ...TARGET_RBAC.dns],
   timeoutMs: 20_000,
   args: ['name'],
   async run(ctx, input): Promise<Output> {
+    // A server the caller chose passes the one target policy before any pod is asked anything.
+    const chosen = input.server === 'pihole' || input.server === 'unbound' ? undefined : await requireAllowedTarget(ctx, input.server, 'dns', 'dns query --server');
     const pods = await findDnsPods(ctx);
     const target = piholeTarget(pods);
     let address: string;
     let label: string;
-    if (input.server === 'pihole') {
-      address = '127.0.0.1';
-      label = 'Pi-hole (its resolver, 127.0.0.1 in its pod)';
+    if (chosen) {
+      address = chosen.address;
+      label = `${address} (${chosen.why})`;
     } else if (input.server === 'unbound') {
       const endpoint = unboundEndpoints(pods, await listDnsServices(ctx, pods.namespace))[0];
       if (!endpoint) {
@@ -82,8 +88,8 @@ export default defineOp({
       address = endpoint.address;
       label = endpoint.label;
     } else {
-      address = input.server;
-      label = input.server;
+      address = '127.0.0.1';
+      label = 'Pi-hole (its resolver, 127.0.0.1 in its pod)';
     }
     const result = await runDig(ctx, target, address, input.name, input.type, { dnssec: input.dnssec });
     const verdict = verdictOfAnswer(result);

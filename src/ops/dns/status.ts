@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOp, type OpContext } from '../../core/op.js';
-import { Forbidden, describeError } from '../../core/errors.js';
+import { HomelabError, describeError } from '../../core/errors.js';
 import { formatAge } from '../../core/schemas.js';
 import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
@@ -13,7 +13,7 @@ type DnsPodRow = z.infer<typeof dnsPodRowSchema>;
 const piholeSchema = z.object({
   configured: z.boolean().describe('false when the config has no services.pihole: not checked, not an error'),
   url: z.string().optional(),
-  reachable: z.boolean().optional(),
+  reachable: z.boolean().optional().describe('false when homelab could not ask it (unreachable, refused credentials, a secret it could not read): see error and the finding'),
   error: z.string().optional().describe('Why the API could not be read'),
   blocking: z
     .object({ state: z.enum(['enabled', 'disabled', 'failed', 'unknown']), timer: z.number().nullable().describe('Seconds until it flips back, if a timer is set') })
@@ -38,7 +38,7 @@ const piholeSchema = z.object({
 const adguardSchema = z.object({
   configured: z.boolean().describe('false when the config has no services.adguard'),
   url: z.string().optional(),
-  reachable: z.boolean().optional(),
+  reachable: z.boolean().optional().describe('false when homelab could not ask it: see error and the finding'),
   error: z.string().optional(),
   version: z.string().optional(),
   running: z.boolean().optional().describe('The DNS server is up'),
@@ -83,16 +83,32 @@ async function dnsPods(ctx: OpContext, namespace: string): Promise<DnsPodRow[]> 
   return rows.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** A service that cannot be reached is a finding; one that refuses our credentials is a config error, thrown. */
-function unreachable(err: unknown, kind: string, url: string, findings: Finding[]): string {
-  if (err instanceof Forbidden) throw err;
-  const error = describeError(err);
-  findings.push({ severity: 'crit', kind, name: url, reason: 'Unreachable', message: error });
+/**
+ * A service homelab could not ask (refused credentials, unreachable, a secret it could not read)
+ * is a finding naming the service, its URL and what to do, never the end of the report: the pods
+ * and the other service still count. Secrets never appear: the adapters' messages do not carry them.
+ */
+function couldNotAsk(err: unknown, kind: 'Pi-hole' | 'AdGuard', url: string, findings: Finding[]): string {
+  const errorKind = err instanceof HomelabError ? err.kind : 'Upstream';
+  const reason = errorKind === 'Forbidden' ? 'Refused' : errorKind === 'Timeout' ? 'Timeout' : errorKind === 'NotFound' ? 'NotFound' : errorKind === 'UserError' ? 'ConfigError' : 'Unreachable';
+  const said = describeError(err);
+  const error = said.includes(url) ? said : `${kind} at ${url}: ${said}`;
+  const hint = err instanceof HomelabError && err.hint ? `; ${err.hint}` : '';
+  const unread = kind === 'Pi-hole' ? 'blocking, queries, gravity and upstreams' : 'protection and stats';
+  findings.push({ severity: 'crit', kind, name: url, reason, message: `${error}; ${unread} not checked${hint}` });
   return error;
 }
 
 async function checkPihole(ctx: OpContext, now: Date, findings: Finding[]): Promise<Output['pihole']> {
-  const pihole = await ctx.services.pihole();
+  const configured = ctx.config.services.pihole;
+  if (!configured) return { configured: false };
+  let pihole;
+  try {
+    pihole = await ctx.services.pihole();
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return { configured: true, url: configured.url, reachable: false, error: couldNotAsk(err, 'Pi-hole', configured.url, findings) };
+  }
   if (!pihole) return { configured: false };
   const url = pihole.target;
   const add = (severity: Finding['severity'], reason: string, message: string) => findings.push({ severity, kind: 'Pi-hole', name: url, reason, message });
@@ -103,7 +119,7 @@ async function checkPihole(ctx: OpContext, now: Date, findings: Finding[]): Prom
     results = await Promise.all([pihole.blocking(options), pihole.summary(options), pihole.upstreams(options), pihole.messages(options)]);
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    return { configured: true, url, reachable: false, error: unreachable(err, 'Pi-hole', url, findings) };
+    return { configured: true, url, reachable: false, error: couldNotAsk(err, 'Pi-hole', url, findings) };
   }
   const [blocking, summary, upstreams, messages] = results;
 
@@ -137,7 +153,15 @@ async function checkPihole(ctx: OpContext, now: Date, findings: Finding[]): Prom
 }
 
 async function checkAdguard(ctx: OpContext, findings: Finding[]): Promise<Output['adguard']> {
-  const adguard = await ctx.services.adguard();
+  const configured = ctx.config.services.adguard;
+  if (!configured) return { configured: false };
+  let adguard;
+  try {
+    adguard = await ctx.services.adguard();
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return { configured: true, url: configured.url, reachable: false, error: couldNotAsk(err, 'AdGuard', configured.url, findings) };
+  }
   if (!adguard) return { configured: false };
   const url = adguard.target;
   let results;
@@ -145,7 +169,7 @@ async function checkAdguard(ctx: OpContext, findings: Finding[]): Promise<Output
     results = await Promise.all([adguard.status({ signal: ctx.signal }), adguard.stats({ signal: ctx.signal })]);
   } catch (err) {
     if (ctx.signal.aborted) throw err;
-    return { configured: true, url, reachable: false, error: unreachable(err, 'AdGuard', url, findings) };
+    return { configured: true, url, reachable: false, error: couldNotAsk(err, 'AdGuard', url, findings) };
   }
   const [status, stats] = results;
   const add = (severity: Finding['severity'], reason: string, message: string) => findings.push({ severity, kind: 'AdGuard', name: url, reason, message });
@@ -170,19 +194,28 @@ async function checkAdguard(ctx: OpContext, findings: Finding[]): Promise<Output
   };
 }
 
+const NOT_ASKED: Record<string, string> = {
+  Refused: 'refused homelab\'s credentials', Timeout: 'did not answer in time', NotFound: 'answered 404 (wrong URL?)', ConfigError: 'not asked (its secret could not be read)', Unreachable: 'unreachable',
+};
+
+function notAsked(findings: Finding[], kind: 'Pi-hole' | 'AdGuard'): string {
+  const reason = findings.find((f) => f.kind === kind && f.reason in NOT_ASKED)?.reason;
+  return NOT_ASKED[reason ?? 'Unreachable'] ?? 'unreachable';
+}
+
 function summaryLine(out: Omit<Output, 'summary'>): string {
   const parts: string[] = [];
   const ready = out.pods.filter((p) => p.ready).length;
   parts.push(out.pods.length ? `${ready}/${plural(out.pods.length, 'DNS pod')} ready in ${out.namespace}` : `no DNS pods in ${out.namespace}`);
   const p = out.pihole;
   if (!p.configured) parts.push('Pi-hole API not configured');
-  else if (!p.reachable) parts.push('Pi-hole unreachable');
+  else if (!p.reachable) parts.push(`Pi-hole ${notAsked(out.findings, 'Pi-hole')}`);
   else if (p.blocking && p.queries && p.gravity) {
     parts.push(`Pi-hole blocking ${p.blocking.state}, ${p.queries.total} queries (${p.queries.percentBlocked.toFixed(1)}% blocked), gravity ${p.gravity.domains} domains${p.gravity.age ? ` (${p.gravity.age} old)` : ''}`);
   }
   const a = out.adguard;
   if (!a.configured) parts.push('AdGuard not configured');
-  else if (!a.reachable) parts.push('AdGuard unreachable');
+  else if (!a.reachable) parts.push(`AdGuard ${notAsked(out.findings, 'AdGuard')}`);
   else parts.push(`AdGuard protection ${a.protection?.enabled ? 'on' : 'off'}, ${a.stats?.queries ?? 0} queries (${(a.stats?.percentBlocked ?? 0).toFixed(1)}% blocked)`);
   const state = parts.join('; ');
   if (out.verdict === 'ok') return state;
@@ -201,7 +234,9 @@ export default defineOp({
     'is crit), and through the Pi-hole v6 API whether blocking is really on (read, never assumed), today\'s queries and ' +
     `how many were blocked, gravity size and age (stale after ${GRAVITY_STALE_DAYS} days), upstream servers and FTL's ` +
     'diagnosis messages; AdGuard Home\'s status, protection, stats and top blocked domains when it is configured. A ' +
-    'service missing from the config is reported as not configured. Returns verdict ok/warn/crit and findings.',
+    'service missing from the config is reported as not configured; one that cannot be asked (unreachable, refused ' +
+    'credentials, an unreadable secret) is a crit finding naming it, its URL and what to do, and the rest is still ' +
+    'reported. Returns verdict ok/warn/crit and findings.',
   effect: 'read',
   input: z.object({}).strict(),
   output,

@@ -5,7 +5,7 @@ import { hasMetadata, jellyfinIdSchema, type JellyfinItem } from '../../core/por
 import { pollUntil } from '../shared/wait.js';
 import { requireJellyfin } from './jellyfin.js';
 import { execRbac } from '../net/agent.js';
-import { LOOKUP_TYPES, isExactMatch, lookUp, type Candidate } from './lookup.js';
+import { LOOKUP_TYPES, isExactMatch, lookUp, unusableTitle, type Candidate } from './lookup.js';
 
 const itemSchema = z.object({
   id: z.string().describe('Item id (32 hex digits)'),
@@ -20,6 +20,24 @@ function view(item: JellyfinItem) {
   return { id: item.id, name: item.name, type: item.type, year: item.year, path: item.path, hasMetadata: hasMetadata(item) };
 }
 
+function describeMatch(m: Candidate, title: string | undefined, input: { replaceAll: boolean; wait: number }) {
+  return { ...view(m.item), foundBy: m.foundBy, exact: title === undefined || isExactMatch(m.item, title), fixCommand: fixCommand(m.item.id, input) };
+}
+
+/** The command that refreshes one candidate by its id, with the options the caller chose; it runs as printed. */
+function fixCommand(id: string, input: { replaceAll: boolean; wait: number }): string {
+  return ['homelab jellyfin fix --id', id, input.replaceAll ? '--replace-all' : '', input.wait !== 30 ? `--wait ${input.wait}` : '', '--yes'].filter(Boolean).join(' ');
+}
+
+const titleSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .superRefine((title, ctx) => {
+    const why = unusableTitle(title);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  });
+
 export default defineOp({
   name: 'jellyfin_fix',
   title: 'Fix a Jellyfin item without metadata',
@@ -29,22 +47,29 @@ export default defineOp({
     'search, among the items the API says lack metadata (no overview, no TMDb/IMDb/TVDb id), and in the library ' +
     'database read-only through the Jellyfin pod (items never refreshed; skipped, and said so, when exec is not ' +
     'allowed or the image has no sqlite3), matched by name and folder name and confirmed through the API — or by id, then queues a full metadata and image refresh (replaceAll also replaces existing ' +
-    'metadata) and waits up to `wait` seconds for the metadata to appear. Several matches: lists them and refreshes ' +
-    'none, unless exactly one has the exact title (case-insensitive). Returns the matches, the item refreshed and ' +
-    'whether its metadata is there yet.',
+    'metadata) and waits up to `wait` seconds for the metadata to appear. It acts only on an exact match: the whole title ' +
+    'equal to the item\'s name or folder name, case, accents and punctuation aside ("better.off.ted" = "Better Off Ted"), ' +
+    'or an explicit id. Anything else changes nothing: items whose titles only contain it (not-exact) or several with ' +
+    'that exact title (ambiguous) are listed with their ids and the command that fixes each. A title with no letters or ' +
+    'digits, or one that looks like an option ("-h"), is refused. Returns the matches, the item refreshed and whether its ' +
+    'metadata is there yet.',
   effect: 'write',
   input: z
     .object({
-      title: z.string().min(1).max(200).optional().describe('The title to look for (series or movie)'),
+      title: titleSchema.optional().describe('The whole title of the series or movie (case and punctuation do not matter); only an exact match is refreshed'),
       id: jellyfinIdSchema.optional().describe('The item id instead of a title: a GUID, 32 hex digits with or without dashes'),
       replaceAll: z.boolean().default(false).describe('Replace all metadata, not only fill in what is missing'),
       wait: z.number().int().min(0).max(300).default(30).describe('Seconds to wait for the metadata to appear (0: do not wait)'),
     })
     .strict(),
   output: z.object({
-    outcome: z.enum(['refreshed', 'ambiguous']),
+    outcome: z.enum(['refreshed', 'ambiguous', 'not-exact']).describe('refreshed: the one exact match (or the id); ambiguous: several items have exactly that title; not-exact: items only contain it. The last two change nothing'),
     lookedIn: z.array(z.string()).describe('Where the title was looked for'),
-    matches: z.array(itemSchema.extend({ foundBy: z.array(z.string()) })),
+    matches: z.array(itemSchema.extend({
+      foundBy: z.array(z.string()),
+      exact: z.boolean().describe('Its name or folder name is the title asked for'),
+      fixCommand: z.string().describe('The command that refreshes this item by its id'),
+    })),
     refreshed: itemSchema
       .extend({
         replaceAllMetadata: z.boolean(),
@@ -87,10 +112,12 @@ export default defineOp({
           hint: `${db ? `the library database was not read${db.hint ? ` (${db.hint})` : ''}; ` : ''}check the spelling, or find the id in the Jellyfin UI and pass --id`,
         });
       }
+      // A write acts on an exact title only; candidates that merely contain it are listed, never refreshed.
       const exact = matches.filter((m) => isExactMatch(m.item, title));
-      const chosen = matches.length === 1 ? matches[0] : exact.length === 1 ? exact[0] : undefined;
-      if (!chosen) {
-        return { outcome: 'ambiguous' as const, lookedIn, matches: matches.map((m) => ({ ...view(m.item), foundBy: m.foundBy })) };
+      const [chosen] = exact;
+      if (!chosen || exact.length > 1) {
+        const listed = exact.length > 1 ? exact : matches;
+        return { outcome: exact.length > 1 ? ('ambiguous' as const) : ('not-exact' as const), lookedIn, matches: listed.map((m) => describeMatch(m, title, input)) };
       }
       target = chosen.item;
     }
@@ -122,7 +149,7 @@ export default defineOp({
     return {
       outcome: 'refreshed' as const,
       lookedIn,
-      matches: matches.map((m) => ({ ...view(m.item), foundBy: m.foundBy })),
+      matches: matches.map((m) => describeMatch(m, input.title, input)),
       refreshed: {
         ...view(after),
         hasMetadata: hasMetadata(after),
@@ -135,8 +162,9 @@ export default defineOp({
     };
   },
   summarize: (out) => {
-    if (out.outcome === 'ambiguous') {
-      return { verdict: 'warn', line: `${out.matches.length} items match and none has exactly that title; nothing refreshed: ${out.matches.map((m) => `${m.name}${m.year ? ` (${m.year})` : ''} ${m.id}`).join(', ')}` };
+    if (out.outcome !== 'refreshed') {
+      const head = out.outcome === 'ambiguous' ? `${out.matches.length} items have exactly that title` : `no item has exactly that title; ${out.matches.length} ${out.matches.length === 1 ? 'contains' : 'contain'} it`;
+      return { verdict: 'warn', line: `${head}; nothing refreshed: ${out.matches.map((m) => `${m.type} "${m.name}"${m.year ? ` (${m.year})` : ''}: ${m.fixCommand}`).join('; ')}` };
     }
     const r = out.refreshed;
     if (!r) return { verdict: 'ok', line: 'nothing refreshed' };

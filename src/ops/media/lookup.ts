@@ -29,9 +29,26 @@ export interface Found {
   skipped?: { reason: string; hint?: string };
 }
 
-/** Lowercase letters and digits only: "Better Off Ted" ~ "better.off.ted". */
+/**
+ * A title as people mean it: letters and digits of any script, case, accents and punctuation
+ * dropped, words kept apart. "Better Off Ted" = "better.off.ted" = "BETTER OFF TED!", and
+ * "Amélie" = "Amelie"; "Se7en" and "Se 7en" stay two titles.
+ */
+export function normalizeTitle(text: string): string {
+  // Only the Latin/Greek/Cyrillic accents go (U+0300–036F): a kana's voicing mark changes the word.
+  return text.normalize('NFKD').replace(/[\u0300-\u036f]+/g, '').normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}\p{M}]+/gu, ' ').trim();
+}
+
+/** The same without spaces, for finding candidates: "better off ted" ~ "BetterOffTed". */
 export function fold(text: string): string {
-  return text.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]/g, '');
+  return normalizeTitle(text).replace(/ /g, '');
+}
+
+/** Why a title cannot be acted on, or undefined: no letters or digits at all, or an option ("-h", "--yes"). */
+export function unusableTitle(title: string): string | undefined {
+  if (/^[-\u2010-\u2015\u2212]/.test(title.normalize('NFKC').trim())) return 'looks like an option, not a title; to act on an item whose title starts with "-", pass its --id';
+  if (!normalizeTitle(title)) return 'has no letters or digits: it would match every title';
+  return undefined;
 }
 
 /** A folder name without its year and tags: "Better Off Ted (2009) [tmdbid-12345]" → "Better Off Ted". */
@@ -43,11 +60,18 @@ export function folderTitle(path: string | undefined): string | undefined {
   return base?.replace(/\[[^\]]*\]/g, '').replace(/\(\d{4}\)/g, '').trim() || undefined;
 }
 
+/**
+ * The only match a write acts on: the whole title equal to the item's name or its folder's title,
+ * case, accents and punctuation aside (normalizeTitle). Never a part of a title.
+ */
 export function isExactMatch(item: JellyfinItem, title: string): boolean {
-  const want = title.trim().toLowerCase();
-  return item.name.trim().toLowerCase() === want || folderTitle(item.path)?.toLowerCase() === want;
+  const want = normalizeTitle(title);
+  if (!want) return false;
+  const folder = folderTitle(item.path);
+  return normalizeTitle(item.name) === want || (folder !== undefined && normalizeTitle(folder) === want);
 }
 
+/** A candidate worth listing: the title inside the name or the folder's title. Never acted on alone. */
 function matches(item: JellyfinItem, title: string): boolean {
   const want = fold(title);
   if (!want) return false;

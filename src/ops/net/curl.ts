@@ -3,7 +3,7 @@ import { defineOp, type OpContext, type Verdict } from '../../core/op.js';
 import { Upstream } from '../../core/errors.js';
 import { hostSchema, objectNameSchema } from '../../core/schemas.js';
 import { execRbac, NODE_RBAC, agentOnNode, anyAgent, runIn, type ExecTarget } from './agent.js';
-import { TARGET_RBAC, normalizeHost, requireAllowedTarget } from './targets.js';
+import { TARGET_RBAC, normalizeHost, requireAllowedTarget } from '../shared/targets.js';
 
 /** Where a probe runs: the debug agent on the node asked for, or any. */
 export async function probeFrom(ctx: OpContext, node: string | undefined): Promise<ExecTarget> {
@@ -148,8 +148,8 @@ export default defineOp({
     'debug agent (host network) on a node, or any node, and returns the HTTP status, the timing breakdown (DNS, connect, TLS, ' +
     'server, time to first byte, total), the remote address, and for https whether the certificate verified plus its subject, ' +
     'issuer and dates when curl reports them. Targets are limited: the hosts of the cluster\'s Ingresses, its Services ' +
-    '(NAME.NS.svc[.cluster.local], ClusterIPs) and config net.allowTargets; anything else is refused (PolicyDenied, exit 77) ' +
-    'with how to allow it. Only http/https URLs without credentials. A failed request (refused port, timeout, TLS) is ' +
+    '(NAME.NS.svc[.cluster.local], ClusterIPs) and config net.allowTargets; anything else, and any link-local or cloud ' +
+    'metadata address however spelled, is refused (PolicyDenied, exit 77) with how to allow it. Only http/https URLs without credentials. A failed request (refused port, timeout, TLS) is ' +
     'reported with curl\'s exit code, not thrown.',
   effect: 'read',
   input: z
@@ -160,12 +160,13 @@ export default defineOp({
     })
     .strict(),
   output,
-  rbac: [...execRbac('debugAgent'), NODE_RBAC, ...TARGET_RBAC],
+  rbac: [...execRbac('debugAgent'), NODE_RBAC, ...TARGET_RBAC.http],
   timeoutMs: 45_000,
   args: ['url'],
   async run(ctx, input): Promise<Output> {
     const url = new URL(input.url);
-    const admittedAs = await requireAllowedTarget(ctx, url.hostname, 'net curl', { nodes: false });
+    // The URL is already in the URL standard's form (numeric hosts as dotted IPv4), so curl gets it as judged.
+    const { why: admittedAs } = await requireAllowedTarget(ctx, url.hostname, 'http', 'net curl');
     const target = await probeFrom(ctx, input.fromNode);
     const argv = ['curl', '-sS', '-o', '/dev/null', '-w', '%{json}', '--max-time', String(input.timeout), '--proto', '=http,https', '--', input.url];
     const result = await runIn(ctx, target, argv, { timeoutMs: (input.timeout + 5) * 1000, maxBytes: 256 * 1024 });

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { defineOp, type Verdict } from '../../core/op.js';
+import { defineOp, type OpContext, type Verdict } from '../../core/op.js';
+import { describeError } from '../../core/errors.js';
 import { hostSchema, objectNameSchema } from '../../core/schemas.js';
-import { execRbac, NODE_RBAC, runIn } from './agent.js';
-import { NODE_TARGET_RBAC, TARGET_RBAC, requireAllowedTarget } from './targets.js';
+import { execRbac, NODE_RBAC, runIn, type ExecTarget } from './agent.js';
+import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
 import { probeFrom } from './curl.js';
 
 export interface PingStats {
@@ -30,11 +31,39 @@ export function parsePing(stdout: string, stderr = ''): PingStats {
   return out;
 }
 
-/** netcat-openbsd -z -v: "Connection to H P port [tcp/x] succeeded!" or "nc: connect to H port P (tcp) failed: Connection refused". */
-export function parseNc(exitCode: number, stdout: string, stderr: string): { open: boolean; message: string } {
-  const text = `${stderr}\n${stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
-  const message = text.find((l) => /succeeded|open|failed|refused|timed out|No route/i.test(l)) ?? text[0] ?? (exitCode === 0 ? 'open' : `nc exited ${exitCode}`);
-  return { open: exitCode === 0, message: message.replace(/^nc: /, '') };
+export interface TcpCheck {
+  /** open: the handshake completed; closed: nc says the connection failed; unchecked: nc itself did not do its job. */
+  state: 'open' | 'closed' | 'unchecked';
+  message: string;
+}
+
+/** How netcat words a connection that was tried and failed (netcat-openbsd, -traditional, ncat, busybox). */
+const CONNECT_FAILED = /connect to .* failed|connection refused|timed out|no route to host|network is unreachable|host is unreachable/i;
+
+/**
+ * netcat -z -v: "Connection to H P port [tcp/x] succeeded!" (exit 0) or "nc: connect to H port P
+ * (tcp) failed: Connection refused" (exit 1). Only nc's own words for a failed connection make a
+ * port "closed"; anything else (a usage error from an nc without -z, a name that does not
+ * resolve, an exit code nc does not use) means the check did not run, and says so.
+ */
+export function parseNc(exitCode: number, stdout: string, stderr: string): TcpCheck {
+  const lines = `${stderr}\n${stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (exitCode === 0) return { state: 'open', message: (lines.find((l) => /succeeded|open|connected/i.test(l)) ?? 'connected').replace(/^nc: /, '') };
+  const failed = exitCode === 1 ? lines.find((l) => CONNECT_FAILED.test(l)) : undefined;
+  if (failed) return { state: 'closed', message: failed.replace(/^nc: /, '') };
+  return { state: 'unchecked', message: `nc exited ${exitCode}${lines[0] ? `: ${lines[0]}` : ' without a word'}` };
+}
+
+/** The TCP check; an exec that fails (no nc in the image, the pod went away) is a check that did not run, not a closed port. */
+async function checkTcp(ctx: OpContext, target: ExecTarget, address: string, port: number, wait: number): Promise<TcpCheck & { port: number }> {
+  try {
+    // netcat-openbsd reads `--`, but hosts are validated (no leading "-") so the plain form every nc accepts is used.
+    const nc = await runIn(ctx, target, ['nc', '-z', '-v', '-w', String(wait), address, String(port)], { timeoutMs: (wait + 5) * 1000, maxBytes: 16 * 1024 });
+    return { port, ...parseNc(nc.exitCode, nc.stdout, nc.stderr) };
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return { port, state: 'unchecked', message: `nc could not run in the ${target.label}: ${describeError(err)}` };
+  }
 }
 
 const output = z.object({
@@ -52,10 +81,14 @@ const output = z.object({
     error: z.string().optional(),
   }),
   tcp: z
-    .object({ port: z.number().int(), open: z.boolean().describe('The TCP handshake completed (nc -z)'), message: z.string().describe('What nc said') })
+    .object({
+      port: z.number().int(),
+      state: z.enum(['open', 'closed', 'unchecked']).describe('open: the TCP handshake completed (nc -z); closed: nc tried and the connection failed; unchecked: nc could not run or did not say (not installed, no -z, a name it could not resolve)'),
+      message: z.string().describe('What nc said, or why the check did not run'),
+    })
     .optional()
     .describe('With --port: a TCP connect check'),
-  verdict: z.enum(['ok', 'warn', 'crit']).describe('ok: all replies (and the port open); warn: some loss; crit: no reply, or the port closed'),
+  verdict: z.enum(['ok', 'warn', 'crit']).describe('ok: all replies (and the port open); warn: some loss, or the port could not be checked; crit: no reply, or the port closed'),
   summary: z.string(),
 });
 type Output = z.infer<typeof output>;
@@ -67,8 +100,10 @@ export default defineOp({
     'From the debug agent (host network, NET_RAW) on a node, or any node: ICMP echo (ping -c COUNT -W WAIT -- TARGET) with ' +
     'sent/received/loss and rtt min/avg/max/mdev, and with --port a TCP connect check (nc -z -v -w WAIT TARGET PORT). ' +
     'The target is an IP address or host name and must be admitted by the target policy: the cluster\'s Ingress hosts, ' +
-    'Services (names and ClusterIPs), the nodes\' addresses, or config net.allowTargets (hosts or CIDRs); anything else is ' +
-    'refused (exit 77) with how to allow it. 100% loss or a closed port is a result (crit), not an error.',
+    'Services (names and ClusterIPs), the nodes\' addresses, or config net.allowTargets (hosts or CIDRs); anything else, and ' +
+    'any link-local or cloud metadata address, is refused (exit 77) with how to allow it. 100% loss or a closed port is a ' +
+    'result (crit), not an error; a port nc could not check (no nc, an nc without -z, a name it cannot resolve) is said ' +
+    'so (state unchecked, warn), never called closed.',
   effect: 'read',
   input: z
     .object({
@@ -80,26 +115,24 @@ export default defineOp({
     })
     .strict(),
   output,
-  rbac: [...execRbac('debugAgent'), NODE_RBAC, NODE_TARGET_RBAC, ...TARGET_RBAC],
+  rbac: [...execRbac('debugAgent'), NODE_RBAC, ...TARGET_RBAC.host],
   timeoutMs: 45_000,
   args: ['target'],
   async run(ctx, input): Promise<Output> {
-    const admittedAs = await requireAllowedTarget(ctx, input.target, 'net ping', { nodes: true });
+    const { why: admittedAs, address } = await requireAllowedTarget(ctx, input.target, 'host', 'net ping');
     const target = await probeFrom(ctx, input.fromNode);
     const boundMs = (input.count + input.wait + 5) * 1000;
-    const [ping, nc] = await Promise.all([
-      runIn(ctx, target, ['ping', '-c', String(input.count), '-W', String(input.wait), '--', input.target], { timeoutMs: boundMs, maxBytes: 64 * 1024 }),
-      // netcat-openbsd reads `--`, but hosts are validated (no leading "-") so the plain form every nc accepts is used.
-      input.port === undefined ? Promise.resolve(undefined) : runIn(ctx, target, ['nc', '-z', '-v', '-w', String(input.wait), input.target, String(input.port)], { timeoutMs: (input.wait + 5) * 1000, maxBytes: 16 * 1024 }),
+    const [ping, tcp] = await Promise.all([
+      runIn(ctx, target, ['ping', '-c', String(input.count), '-W', String(input.wait), '--', address], { timeoutMs: boundMs, maxBytes: 64 * 1024 }),
+      input.port === undefined ? Promise.resolve(undefined) : checkTcp(ctx, target, address, input.port, input.wait),
     ]);
     const stats = parsePing(ping.stdout, ping.stderr);
     const icmp = { ...stats, exitCode: ping.exitCode, ...(ping.exitCode > 1 && !stats.error ? { error: ping.stderr.trim().split('\n')[0] } : {}) };
-    const tcp = nc && input.port !== undefined ? { port: input.port, ...parseNc(nc.exitCode, nc.stdout, nc.stderr) } : undefined;
-    const verdict: Verdict = icmp.received === 0 || (tcp && !tcp.open) ? 'crit' : icmp.lossPercent > 0 ? 'warn' : 'ok';
+    const verdict: Verdict = icmp.received === 0 || tcp?.state === 'closed' ? 'crit' : icmp.lossPercent > 0 || tcp?.state === 'unchecked' ? 'warn' : 'ok';
     const icmpLine = icmp.error && !icmp.sent
       ? `ping failed: ${icmp.error}`
       : `${icmp.received}/${icmp.sent} replies (${icmp.lossPercent}% loss)${icmp.rttMs ? `, rtt ${icmp.rttMs.min}/${icmp.rttMs.avg}/${icmp.rttMs.max} ms` : ''}`;
-    const tcpLine = tcp ? `; TCP ${tcp.port} ${tcp.open ? 'open' : `closed (${tcp.message})`}` : '';
+    const tcpLine = !tcp ? '' : tcp.state === 'open' ? `; TCP ${tcp.port} open` : tcp.state === 'closed' ? `; TCP ${tcp.port} closed (${tcp.message})` : `; could not check TCP ${tcp.port}: ${tcp.message}`;
     return {
       target: input.target,
       admittedAs,

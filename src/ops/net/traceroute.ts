@@ -4,7 +4,7 @@ import { defineOp } from '../../core/op.js';
 import { Upstream } from '../../core/errors.js';
 import { hostSchema, objectNameSchema } from '../../core/schemas.js';
 import { execRbac, NODE_RBAC, runIn } from './agent.js';
-import { NODE_TARGET_RBAC, TARGET_RBAC, requireAllowedTarget } from './targets.js';
+import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
 import { probeFrom } from './curl.js';
 
 export interface TraceHop {
@@ -102,7 +102,8 @@ export default defineOp({
   description:
     'From the debug agent on a node, or any node: traceroute -m MAXHOPS -w 1 -q 3 -- TARGET, parsed into hops (TTL, router ' +
     'name and IP, three round-trip times, * timeouts, !H/!N flags). The target must be admitted by the same policy as net ping: ' +
-    'the cluster\'s Ingress hosts, Services, node addresses, or config net.allowTargets; anything else is refused (exit 77). ' +
+    'the cluster\'s Ingress hosts, Services, node addresses, or config net.allowTargets; anything else, and any link-local or ' +
+    'metadata address, is refused (exit 77). ' +
     'Bounded: at most 30 hops, one second per probe.',
   effect: 'read',
   input: z
@@ -113,25 +114,25 @@ export default defineOp({
     })
     .strict(),
   output,
-  rbac: [...execRbac('debugAgent'), NODE_RBAC, NODE_TARGET_RBAC, ...TARGET_RBAC],
+  rbac: [...execRbac('debugAgent'), NODE_RBAC, ...TARGET_RBAC.host],
   timeoutMs: 75_000,
   args: ['target'],
   async run(ctx, input): Promise<Output> {
-    const admittedAs = await requireAllowedTarget(ctx, input.target, 'net traceroute', { nodes: true });
+    const { why: admittedAs, address } = await requireAllowedTarget(ctx, input.target, 'host', 'net traceroute');
     const target = await probeFrom(ctx, input.fromNode);
     // Linux traceroute sends probes in parallel; 3 probes of 1 s per hop bound even an all-* path.
-    const result = await runIn(ctx, target, ['traceroute', '-m', String(input.maxHops), '-w', '1', '-q', '3', '--', input.target], { timeoutMs: 70_000, maxBytes: 128 * 1024 });
+    const result = await runIn(ctx, target, ['traceroute', '-m', String(input.maxHops), '-w', '1', '-q', '3', '--', address], { timeoutMs: 70_000, maxBytes: 128 * 1024 });
     const trace = parseTraceroute(result.stdout);
     if (!trace.hops.length && result.exitCode !== 0) {
       throw new Upstream(`traceroute failed in the ${target.label} (exit ${result.exitCode}): ${(result.stderr.trim() || result.stdout.trim()).split('\n')[0] ?? ''}`);
     }
     const last = trace.hops.at(-1);
-    const address = trace.address ?? (isIP(input.target) ? input.target : undefined);
-    const reached = Boolean(last?.ip && (last.ip === address || last.others?.some((o) => o.ip === address)));
+    const resolved = trace.address ?? (isIP(address) ? address : undefined);
+    const reached = Boolean(last?.ip && (last.ip === resolved || last.others?.some((o) => o.ip === resolved)));
     const answered = trace.hops.filter((h) => h.ip).length;
     return {
       target: input.target,
-      address,
+      address: resolved,
       admittedAs,
       from: target.label,
       pod: `${target.namespace}/${target.pod}`,
