@@ -66,6 +66,13 @@ describe('homelab flux reconcile --with-source, for every kind of source', () =>
     expect(stored(out.kind, namespace, name).status.lastHandledReconcileAt).toBe(out.requestedAt);
   });
 
+  it('is crit when a source fails, though the object itself reconciled from what it had', async () => {
+    const r = await runCli(['flux', 'reconcile', 'kustomization', 'private-apps', '--with-source', '--yes'], s.env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/✗ GitRepository flux-system\/private failed: .*unable to authenticate/);
+    expect(r.stdout).toMatch(/✔ Kustomization flux-system\/private-apps ready/);
+  });
+
   it('refuses, before any write, when a source it would annotate is suspended (the HelmChart, after the GitRepository)', async () => {
     expect((await runCli(['flux', 'suspend', 'helmchart', 'apps-from-git', '--yes'], s.env)).code).toBe(0);
     const annotations = () => [stored('GitRepository', 'flux-system', 'charts'), stored('HelmChart', 'flux-system', 'apps-from-git'), stored('HelmRelease', 'apps', 'from-git')].map((o) => o.metadata.annotations?.[REQUESTED_AT]);

@@ -71,7 +71,7 @@ export default defineOp({
       requestedAt = await requestReconcile(ctx, target);
     } catch (err) {
       if (!requested.length) throw err;
-      throw partlyDone(err, `Its sources were reconciled first (${requested.join(', ')}); ${describeTarget(target)} itself was not annotated`, commandLine('flux_reconcile', { kind: input.kind, name: input.name, namespace: input.namespace }));
+      throw partlyDone(err, `Its sources were ${input.wait ? 'reconciled' : 'annotated'} first (${requested.join(', ')}); ${describeTarget(target)} itself was not annotated`, commandLine('flux_reconcile', { kind: input.kind, name: input.name, namespace: input.namespace }));
     }
     if (!input.wait) return { ...requestedResult(target, object, requestedAt, ctx.now()), sources };
     return { ...(await awaitReconcile(ctx, target, requestedAt, budget)), sources };
