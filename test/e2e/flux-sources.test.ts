@@ -85,6 +85,15 @@ describe('homelab flux reconcile --with-source, for every kind of source', () =>
     expect((await runCli(['flux', 'resume', 'helmchart', 'apps-from-git', '--yes'], s.env)).code).toBe(0);
   });
 
+  it('refuses a source kind it does not reconcile (ExternalArtifact), before any write, and says how to reconcile the object alone', async () => {
+    const before = stored('Kustomization', 'flux-system', 'generated').metadata.annotations?.[REQUESTED_AT];
+    const r = await runCli(['flux', 'reconcile', 'kustomization', 'generated', '--with-source', '--yes'], s.env);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain('Kustomization flux-system/generated is built from ExternalArtifact flux-system/generated, which homelab does not reconcile');
+    expect(r.stderr).toContain('homelab flux reconcile kustomization generated -n flux-system');
+    expect(stored('Kustomization', 'flux-system', 'generated').metadata.annotations?.[REQUESTED_AT]).toBe(before);
+  });
+
   it('checks a source in another namespace against allow.flux', async () => {
     const appsOnly = await configWith(s.sandbox, 'apps-only', { allow: { flux: ['apps/*'] } });
     const r = await runCli(['flux', 'reconcile', 'kustomization', 'tenant', '-n', 'apps', '--with-source', '--yes', '--config', appsOnly], s.env);
