@@ -151,8 +151,12 @@ function helmChartFor(ctx: Ctx, hr: KubeObject): KubeObject | undefined {
   const version = typeof tpl.version === 'string' && !/[*^~<>x]/.test(tpl.version) ? tpl.version : String(history[0]?.chartVersion ?? '0.1.0');
   const created = new Date(Date.parse(hr.metadata.creationTimestamp ?? '') || ctx.now.getTime() - 86400_000);
   const pulled = new Date(Math.max(created.getTime(), ctx.now.getTime() - 9 * 86400_000));
-  const file = `${tpl.chart}-${version}.tgz`;
-  const message = `pulled '${tpl.chart}' chart with version '${version}'`;
+  // a chart from a HelmRepository is pulled; one from a GitRepository or Bucket is a path, packaged
+  const fromRepository = String(srcRef.kind ?? 'HelmRepository') === 'HelmRepository';
+  const chartName = tpl.chart.split('/').filter(Boolean).pop() ?? tpl.chart;
+  const file = `${chartName}-${version}.tgz`;
+  const message = fromRepository ? `pulled '${tpl.chart}' chart with version '${version}'` : `packaged '${chartName}' chart with version '${version}'`;
+  const reason = fromRepository ? 'ChartPullSucceeded' : 'ChartPackageSucceeded';
   return {
     apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmChart',
     metadata: { name, namespace: ns, uid: uidFor(`hc/${ns}/${name}`), creationTimestamp: ts(created), generation: 1, finalizers: FINALIZERS },
@@ -167,10 +171,10 @@ function helmChartFor(ctx: Ctx, hr: KubeObject): KubeObject | undefined {
         size: 20_000 + Math.floor(ctx.rnd(`chartsize/${name}`) * 60_000), url: `${SOURCE_URL}/helmchart/${ns}/${name}/${file}`,
       },
       conditions: [
-        ready('True', 'ChartPullSucceeded', message, pulled),
-        { lastTransitionTime: ts(pulled), message, observedGeneration: 1, reason: 'ChartPullSucceeded', status: 'True', type: 'ArtifactInStorage' },
+        ready('True', reason, message, pulled),
+        { lastTransitionTime: ts(pulled), message, observedGeneration: 1, reason, status: 'True', type: 'ArtifactInStorage' },
       ],
-      observedChartName: tpl.chart, observedGeneration: 1, observedSourceArtifactRevision: sourceRevision(ctx, String(srcRef.kind ?? 'HelmRepository'), ns, String(srcRef.name ?? '')) ?? '',
+      observedChartName: chartName, observedGeneration: 1, observedSourceArtifactRevision: sourceRevision(ctx, String(srcRef.kind ?? 'HelmRepository'), ns, String(srcRef.name ?? '')) ?? '',
       url: `${SOURCE_URL}/helmchart/${ns}/${name}/latest.tar.gz`,
     },
   };

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CONTROLLERS, startControllers } from './controllers.js';
 import { expandScenario } from './expand.js';
+import { Faults } from './faults.js';
 import { DEFAULT_DELAYS, OPERATOR_CONTROLLERS, type ControllerDelays } from './operators.js';
 import { BUILTIN_RESOURCES, customResource, KindRegistry, type ResourceDef } from './kinds.js';
 import { LogBook } from './logs.js';
@@ -31,6 +32,7 @@ export { ObjectStore, type Change, type ChangeListener } from './store.js';
 export type { Controller, ControllerHost } from './controllers.js';
 export type { ControllerDelays } from './operators.js';
 export type { KubeObject } from './types.js';
+export type { FaultRule, Faults } from './faults.js';
 export { generateScenario } from './generate.js';
 export type { Services, ServicesOptions, ServiceName } from './services/index.js';
 export { FakePihole, FakeAdguard, FakeJellyfin, FakeImmich, type JellyfinItem, type JellyfinFlavour } from './services/index.js';
@@ -61,6 +63,7 @@ export interface Sandbox {
   /** with `clientCertificates`: a client certificate and key the sandbox accepts (the kubeconfig keeps the token) */
   clientCert?: { certPem: string; keyPem: string };
   store: ObjectStore;         // in-process access for tests: get/list/put objects
+  faults: Faults;             // make chosen API requests fail (faults.ts)
   services: Services;         // the fake home services that run (per the scenario's services: section)
   stop(): Promise<void>;      // closes server and all sockets; idempotent
 }
@@ -97,8 +100,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const https = await import('node:https');
   let address = '';
   const watches = new Set<ServerResponse>();
+  const faults = new Faults();
   const ctx: ServerContext = {
-    store, logs, token, clientCertificates: opts.clientCertificates === true, gitVersion: scenario.cluster.version, now, watches, address: () => address,
+    store, logs, token, clientCertificates: opts.clientCertificates === true, gitVersion: scenario.cluster.version, now, watches, faults, address: () => address,
     authorizer: new Authorizer(opts.rbac, scenario.cluster.user),
   };
   const clientAuth = opts.clientCertificates ? { requestCert: true, rejectUnauthorized: false, ca: tls.caPem } : {};
@@ -148,7 +152,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const controllers = startControllers(store, [...DEFAULT_CONTROLLERS, ...OPERATOR_CONTROLLERS], now, { ...DEFAULT_DELAYS, ...(opts.delays ?? {}) });
   let stopping: Promise<void> | undefined;
   return {
-    url, dir, kubeconfigPath, configPath, token, caPem: tls.caPem, ...(tls.client ? { clientCert: tls.client } : {}), store, services: side.services,
+    url, dir, kubeconfigPath, configPath, token, caPem: tls.caPem, ...(tls.client ? { clientCert: tls.client } : {}), store, faults, services: side.services,
     stop() {
       stopping ??= Promise.all([side.stop(), new Promise<void>((resolve) => {
         controllers.stop();

@@ -6,6 +6,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { apiGroup, apiGroupList, apiVersions, resourceList, versionInfo } from './discovery.js';
+import type { Faults } from './faults.js';
 import { ApiError, badRequest, conflict, expired, invalid, methodNotAllowed, notFound, pathNotFound, unauthorized, unsupportedMediaType } from './errors.js';
 import { apiVersionOf, type ResourceDef } from './kinds.js';
 import { readLogs, type LogBook } from './logs.js';
@@ -31,6 +32,8 @@ export interface ServerContext {
   address: () => string;
   /** open watch responses, closed on stop */
   watches: Set<ServerResponse>;
+  /** requests tests make fail (faults.ts) */
+  faults?: Faults;
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -94,6 +97,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   authenticate(ctx, req);
   const ri = requestInfo(method, url.pathname, url.searchParams);
   ctx.authorizer.authorize([attributesOf(ri)]);
+  ctx.faults?.check(method, url.pathname);
   if (!ri.isResourceRequest) { nonResource(ctx, ri, method, url.pathname, res); return; }
   await resourceRequest(ctx, ri, req, res, url.searchParams);
 }

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
+import { shellWords } from '../helpers/shell.js';
 
 interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string; fix?: { tool: string; input: Record<string, unknown>; command: string } }
 interface FluxStatus {
@@ -15,6 +16,18 @@ interface FluxStatus {
 }
 interface Reconciled { kind: string; namespace: string; name: string; requestedAt?: string; waited: boolean; ready: string; message?: string; sources?: Reconciled[] }
 interface Stored { metadata: { annotations?: Record<string, string> }; spec: { suspend?: boolean }; status: { lastHandledReconcileAt?: string; conditions?: Array<{ type: string; status: string }> } }
+
+const HR = 'helmreleases.helm.toolkit.fluxcd.io';
+const HELMREPO = 'helmrepositories.source.toolkit.fluxcd.io';
+const HELMCHART = 'helmcharts.source.toolkit.fluxcd.io';
+const REQUESTED_AT = 'reconcile.fluxcd.io/requestedAt';
+
+/** The command a partly-done write says finishes the job (its hint), as argv. */
+function finishCommand(stderr: string): string[] {
+  const line = /finish with: (homelab [^\n]+)/.exec(stderr)?.[1];
+  if (!line) throw new Error(`no "finish with" command in: ${stderr}`);
+  return shellWords(line.trim());
+}
 
 const json = <T>(stdout: string) => JSON.parse(stdout) as T;
 
@@ -118,6 +131,33 @@ describe('homelab flux reconcile, suspend and resume', () => {
     expect(stored('gitrepositories.source.toolkit.fluxcd.io', 'flux-system', 'flux-system').status.lastHandledReconcileAt).toBe(out.sources?.[0]?.requestedAt);
   });
 
+  it('reconciles a HelmRelease with its HelmRepository and the HelmChart built from it (spec.chart is a string on a HelmChart)', async () => {
+    const r = await runCli(['flux', 'reconcile', 'helmrelease', 'jellyfin', '-n', 'jellyfin', '--with-source', '--yes', '--json'], s.env);
+    expect(r.code, r.stderr).toBe(0);
+    const out = json<Reconciled>(r.stdout);
+    expect(out).toMatchObject({ kind: 'HelmRelease', namespace: 'jellyfin', name: 'jellyfin', waited: true, ready: 'True' });
+    expect(out.sources).toEqual([
+      expect.objectContaining({ kind: 'HelmRepository', namespace: 'flux-system', name: 'jellyfin', waited: true, ready: 'True' }),
+      expect.objectContaining({ kind: 'HelmChart', namespace: 'flux-system', name: 'jellyfin-jellyfin', waited: true, ready: 'True' }),
+    ]);
+    expect(stored(HELMREPO, 'flux-system', 'jellyfin').status.lastHandledReconcileAt).toBe(out.sources?.[0]?.requestedAt);
+    expect(stored(HELMCHART, 'flux-system', 'jellyfin-jellyfin').status.lastHandledReconcileAt).toBe(out.sources?.[1]?.requestedAt);
+    const table = await runCli(['flux', 'reconcile', 'helmrelease', 'jellyfin', '-n', 'jellyfin', '--with-source', '--yes'], s.env);
+    expect(table.stdout).toMatch(/✔ HelmRepository flux-system\/jellyfin ready.*\n✔ HelmChart flux-system\/jellyfin-jellyfin ready.*\n✔ HelmRelease jellyfin\/jellyfin ready/);
+  });
+
+  it('with --no-wait only sends the requests, to the sources too', async () => {
+    const r = await runCli(['flux', 'reconcile', 'helmrelease', 'cert-manager', '-n', 'cert-manager', '--with-source', '--no-wait', '--yes', '--json'], s.env);
+    expect(r.code, r.stderr).toBe(0);
+    const out = json<Reconciled>(r.stdout);
+    expect(out.waited).toBe(false);
+    expect(out.sources?.map((x) => [x.kind, x.name, x.waited])).toEqual([['HelmRepository', 'jetstack', false], ['HelmChart', 'cert-manager-cert-manager', false]]);
+    expect(stored(HELMREPO, 'flux-system', 'jetstack').metadata.annotations?.[REQUESTED_AT]).toBe(out.sources?.[0]?.requestedAt);
+    expect(stored(HELMCHART, 'flux-system', 'cert-manager-cert-manager').metadata.annotations?.[REQUESTED_AT]).toBe(out.sources?.[1]?.requestedAt);
+    expect(stored(HR, 'cert-manager', 'cert-manager').metadata.annotations?.[REQUESTED_AT]).toBe(out.requestedAt);
+    expect(r.stderr).not.toContain('waiting for');
+  });
+
   it('reports a reconcile that ends in failure as crit (exit 2), with the controller\'s message', async () => {
     const r = await runCli(['flux', 'reconcile', 'imagerepository', 'private-exit-node', '-n', 'tailscale', '--yes'], s.env);
     expect(r.code).toBe(2);
@@ -167,6 +207,27 @@ describe('homelab flux reconcile, suspend and resume', () => {
     expect(denied.stderr).toContain('jellyfin/jellyfin is not in the allow-list for flux (allowed: flux-system/*)');
     expect((await runCli(['flux', 'reconcile', 'kustomization', 'apps', '--no-wait', '--yes', '--config', narrow], s.env)).code).toBe(0);
   });
+
+  it('checks every object --with-source would annotate against allow.flux before the first write', async () => {
+    const annotations = () => [stored(HELMREPO, 'flux-system', 'jellyfin'), stored(HELMCHART, 'flux-system', 'jellyfin-jellyfin'), stored(HR, 'jellyfin', 'jellyfin')].map((o) => o.metadata.annotations?.[REQUESTED_AT]);
+    const before = annotations();
+    const jellyfinOnly = await configWith(s.sandbox, 'jellyfin-only', { allow: { flux: ['jellyfin/*'] } });
+    const denied = await runCli(['flux', 'reconcile', 'helmrelease', 'jellyfin', '-n', 'jellyfin', '--with-source', '--yes', '--config', jellyfinOnly], s.env);
+    expect(denied.code).toBe(77);
+    expect(denied.stderr).toContain('flux-system/jellyfin is not in the allow-list for flux (allowed: jellyfin/*)');
+    expect(annotations()).toEqual(before);
+    // Without --with-source only the release itself is touched, which the list admits.
+    expect((await runCli(['flux', 'reconcile', 'helmrelease', 'jellyfin', '-n', 'jellyfin', '--no-wait', '--yes', '--config', jellyfinOnly], s.env)).code).toBe(0);
+    // The chart's HelmRepository admitted but not the HelmChart: still nothing is written.
+    const noChart = await configWith(s.sandbox, 'no-chart', { allow: { flux: ['jellyfin/*', 'flux-system/jellyfin'] } });
+    const before2 = annotations();
+    const denied2 = await runCli(['flux', 'reconcile', 'helmrelease', 'jellyfin', '-n', 'jellyfin', '--with-source', '--yes', '--config', noChart], s.env);
+    expect(denied2.code).toBe(77);
+    expect(denied2.stderr).toContain('flux-system/jellyfin-jellyfin is not in the allow-list for flux');
+    expect(annotations()).toEqual(before2);
+    const both = await configWith(s.sandbox, 'both', { allow: { flux: ['jellyfin/*', 'flux-system/*'] } });
+    expect((await runCli(['flux', 'reconcile', 'helmrelease', 'jellyfin', '-n', 'jellyfin', '--with-source', '--no-wait', '--yes', '--config', both], s.env)).code).toBe(0);
+  });
 });
 
 describe('homelab flux heal', () => {
@@ -208,5 +269,49 @@ describe('homelab flux heal', () => {
     }
     const status = json<FluxStatus>((await runCli(['flux', 'status', '--kind', 'helmrelease', '--json'], s.env)).stdout);
     expect(status.findings).toEqual([]);
+  });
+});
+
+describe('homelab flux heal when the resume fails', () => {
+  let s: SandboxEnv;
+  beforeEach(async () => {
+    s = await startSandboxEnv({ delays: { flux: 50 } });
+    // The first PATCH (suspend) goes through, the second (resume) is refused by the API server.
+    s.sandbox.faults.add({ method: 'PATCH', path: '/apis/helm.toolkit.fluxcd.io/v2/namespaces/immich/helmreleases/immich', nth: 2, code: 503, message: 'etcdserver: request timed out' });
+  });
+  afterEach(async () => { await s?.sandbox.stop(); });
+  const release = () => s.sandbox.store.get(HR, 'immich', 'immich') as unknown as Stored;
+
+  it('says the release is left suspended and prints the command that finishes the job, which works as printed', async () => {
+    const r = await runCli(['flux', 'heal', 'immich', '-n', 'immich', '--yes'], s.env);
+    expect(r.code).toBe(69);
+    expect(r.stderr).toContain('etcdserver: request timed out');
+    expect(r.stderr).toContain('HelmRelease immich/immich is left suspended: heal suspended it, then resuming it failed');
+    expect(release().spec.suspend).toBe(true);
+    const finish = finishCommand(r.stderr);
+    expect(finish).toEqual(['homelab', 'flux', 'resume', 'helmrelease', 'immich', '-n', 'immich']);
+    const done = await runCli([...finish.slice(1), '--yes', '--json'], s.env);
+    expect(done.code, done.stderr).toBe(0);
+    expect(json<Reconciled>(done.stdout)).toMatchObject({ kind: 'HelmRelease', ready: 'True', waited: true });
+    expect(release().spec.suspend).toBe(false);
+  });
+
+  it('over MCP the tool error carries the same state and command, and the resume it names finishes the job', async () => {
+    const mcp = await stdioClient(s.env);
+    try {
+      const failed = await mcp.client.callTool({ name: 'flux_heal', arguments: { name: 'immich', namespace: 'immich' } });
+      expect(failed.isError).toBe(true);
+      const text = (failed.content as Array<{ text: string }>)[0]?.text ?? '';
+      expect(text).toContain('is left suspended');
+      expect(text).toContain('finish with: homelab flux resume helmrelease immich -n immich');
+      expect(release().spec.suspend).toBe(true);
+      const resumed = await mcp.client.callTool({ name: 'flux_resume', arguments: { kind: 'helmrelease', name: 'immich', namespace: 'immich' } });
+      expect(resumed.isError).toBeFalsy();
+      expect(resumed.structuredContent).toMatchObject({ wasSuspended: true, ready: 'True' });
+      expect(release().spec.suspend).toBe(false);
+      expect(mcp.stderr()).toMatch(/"op":"flux_heal".*"outcome":"error"/);
+    } finally {
+      await mcp.close();
+    }
   });
 });

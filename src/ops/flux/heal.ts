@@ -5,7 +5,7 @@ import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
 import { commandLine } from '../shared/fix.js';
 import { fluxKind } from './kinds.js';
 import { stuckReason, summarizeFluxObject } from './objects.js';
-import { awaitReconcile, describeTarget, reconcileResultSchema, requestReconcile, resolveTarget, waitInput } from './request.js';
+import { awaitReconcile, describeTarget, partlyDone, reconcileResultSchema, requestReconcile, resolveTarget, waitBudget, waitInput } from './request.js';
 
 const HELMRELEASE = fluxKind('helmrelease');
 
@@ -17,7 +17,8 @@ export default defineOp({
     'often after "context deadline exceeded"): suspend it, resume it (the controller resets its failure counters and ' +
     'tries again), then wait for Ready. Refused unless the release is in that state. With dryRun it only says what it ' +
     'would do (the CLI does a dry run unless --yes). Fix the cause first (e.g. a pod that never got ready), or it will ' +
-    'fail again. Returns the state it found, the steps taken and the outcome.',
+    'fail again. If resuming fails after the suspend, the error says the release is left suspended and gives the resume ' +
+    'command that finishes the job. Returns the state it found, the steps taken and the outcome.',
   effect: 'write',
   input: z
     .object({
@@ -65,10 +66,22 @@ export default defineOp({
       done.push(plan[0] as string);
     }
     ctx.log.progress(`► resuming ${describeTarget(target)}`);
-    const requestedAt = await requestReconcile(ctx, target, { spec: { suspend: false } });
+    let requestedAt: string;
+    try {
+      requestedAt = await requestReconcile(ctx, target, { spec: { suspend: false } });
+    } catch (err) {
+      // Suspending without resuming would leave the release worse off than it was found: say so,
+      // with the one command that finishes the job (the undo, a resume, is the same write).
+      if (!done.length) throw err;
+      throw partlyDone(
+        err,
+        `${describeTarget(target)} is left suspended: heal suspended it, then resuming it failed, so Flux will not reconcile it until it is resumed`,
+        commandLine('flux_resume', { kind: 'helmrelease', name: input.name, namespace: input.namespace }),
+      );
+    }
     done.push('resumed with a reconcile request');
     if (!input.wait) return { namespace: input.namespace, name: input.name, dryRun: false, stuck, plan, done };
-    const result = await awaitReconcile(ctx, target, requestedAt, input.timeout);
+    const result = await awaitReconcile(ctx, target, requestedAt, waitBudget(input.timeout));
     done.push(`waited: Ready=${result.ready}`);
     return { namespace: input.namespace, name: input.name, dryRun: false, stuck, plan, done, result };
   },

@@ -36,8 +36,8 @@ export const FLUX_KINDS: readonly FluxKind[] = [
   { key: 'imageupdateautomation', kind: 'ImageUpdateAutomation', group: IMAGE, resource: 'imageupdateautomations', versions: ['v1', 'v1beta2', 'v1beta1'], inStatus: true, source: false },
 ];
 
-/** What `flux reconcile` accepts, as the flux CLI names them. */
-export const RECONCILABLE = ['kustomization', 'helmrelease', 'gitrepository', 'helmrepository', 'ocirepository', 'imagerepository', 'imageupdateautomation'] as const;
+/** What `flux reconcile` accepts (`flux reconcile source bucket|chart|git|helm|oci` among them). */
+export const RECONCILABLE = ['kustomization', 'helmrelease', 'gitrepository', 'helmrepository', 'ocirepository', 'bucket', 'helmchart', 'imagerepository', 'imageupdateautomation'] as const;
 export const reconcilableKindSchema = z.enum(RECONCILABLE).describe(`Flux kind: ${RECONCILABLE.join(', ')}`);
 export type ReconcilableKind = z.infer<typeof reconcilableKindSchema>;
 

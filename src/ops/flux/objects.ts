@@ -1,23 +1,43 @@
 import { z } from 'zod';
 import { formatAge } from '../../core/schemas.js';
 import type { Finding } from '../shared/findings.js';
-import { fix } from '../shared/fix.js';
+import { fix, type Fix } from '../shared/fix.js';
 import { conditionSchema, metadataSchema, ageMs } from '../shared/k8s.js';
-import type { FluxKind } from './kinds.js';
+import { RECONCILABLE, type FluxKind } from './kinds.js';
 
-const refSchema = z.looseObject({ kind: z.string().optional(), name: z.string(), namespace: z.string().optional() });
+/** A field shown to people but never acted on: a shape the CRD did not promise reads as absent. */
+function shown<T extends z.ZodType>(schema: T) {
+  return schema.optional().catch(undefined);
+}
 
-/** The fields of Flux objects that status, reconcile and heal read, across kinds and versions. */
+/**
+ * The fields every Flux kind shares, which status, reconcile, suspend, resume and heal act on, and
+ * the kind-specific ones status only shows. Checked against the upstream CRDs' OpenAPI schemas
+ * (config/crd/bases in each controller repository):
+ * - every kind: `spec.suspend` boolean; `status.conditions` []metav1.Condition (type, status
+ *   required); `status.observedGeneration` int64 (-1 by default on the image kinds);
+ *   `status.lastHandledReconcileAt` string (fluxcd/pkg/apis/meta ReconcileRequestStatus).
+ * - helm.toolkit.fluxcd.io_helmreleases.yaml v2 (helm-controller v1.x; also v2beta2/v2beta1):
+ *   `status.history[]` snapshots {chartVersion, status, ...}; `upgradeFailures`/`installFailures`
+ *   int64; `lastAttemptedRevision` string; v2beta1 also `lastAppliedRevision`.
+ * - kustomize.toolkit.fluxcd.io_kustomizations.yaml v1: `lastAppliedRevision`/`lastAttemptedRevision`.
+ * - source.toolkit.fluxcd.io_{gitrepositories,helmrepositories,ocirepositories,buckets,helmcharts}.yaml
+ *   v1: `status.artifact.revision`; helmrepositories `spec.type` enum default|oci.
+ * - image.toolkit.fluxcd.io_imagerepositories.yaml v1: `spec.secretRef` {name};
+ *   `status.lastScanResult` {tagCount (required), latestTags, scanTime, revision}.
+ * - image.toolkit.fluxcd.io_imagepolicies.yaml v1: `status.latestRef` {name, tag, digest};
+ *   v1beta2: `status.latestImage` string.
+ * - image.toolkit.fluxcd.io_imageupdateautomations.yaml v1: `status.lastPushCommit` string.
+ * What a write follows (sourceRef, chart, chartRef) is parsed per kind in sources.ts. `spec.chart`
+ * is an object on a HelmRelease and a string on a HelmChart, so no shared schema may name it.
+ */
 export const fluxObjectSchema = z.looseObject({
   metadata: metadataSchema,
   spec: z
     .looseObject({
       suspend: z.boolean().optional(),
-      type: z.string().optional(),
-      sourceRef: refSchema.optional(),
-      secretRef: z.looseObject({ name: z.string() }).optional(),
-      chart: z.looseObject({ spec: z.looseObject({ chart: z.string().optional(), sourceRef: refSchema.optional() }).optional() }).optional(),
-      chartRef: refSchema.optional(),
+      type: shown(z.string()),
+      secretRef: shown(z.looseObject({ name: z.string() })),
     })
     .default({}),
   status: z
@@ -25,16 +45,16 @@ export const fluxObjectSchema = z.looseObject({
       observedGeneration: z.number().optional(),
       conditions: z.array(conditionSchema).optional(),
       lastHandledReconcileAt: z.string().optional(),
-      lastAppliedRevision: z.string().optional(),
-      lastAttemptedRevision: z.string().optional(),
-      artifact: z.looseObject({ revision: z.string().optional() }).optional(),
-      history: z.array(z.looseObject({ chartVersion: z.string().optional(), status: z.string().optional() })).optional(),
-      upgradeFailures: z.number().optional(),
-      installFailures: z.number().optional(),
-      lastScanResult: z.looseObject({ tagCount: z.number().optional(), latestTags: z.array(z.string()).optional() }).optional(),
-      latestRef: z.looseObject({ tag: z.string().optional(), name: z.string().optional() }).optional(),
-      latestImage: z.string().optional(),
-      lastPushCommit: z.string().optional(),
+      lastAppliedRevision: shown(z.string()),
+      lastAttemptedRevision: shown(z.string()),
+      artifact: shown(z.looseObject({ revision: z.string().optional() })),
+      history: shown(z.array(z.looseObject({ chartVersion: z.string().optional(), status: z.string().optional() }))),
+      upgradeFailures: shown(z.number()),
+      installFailures: shown(z.number()),
+      lastScanResult: shown(z.looseObject({ tagCount: z.number().optional(), latestTags: z.array(z.string()).optional() })),
+      latestRef: shown(z.looseObject({ tag: z.string().optional(), name: z.string().optional() })),
+      latestImage: shown(z.string()),
+      lastPushCommit: shown(z.string()),
     })
     .default({}),
 });
@@ -126,6 +146,19 @@ function lastHelmFailure(obj: FluxObject): string | undefined {
   return released?.status === 'False' ? released.message : undefined;
 }
 
+/** Kinds reconciled after what they are built from (`flux reconcile --with-source`). */
+const BUILT_FROM_SOURCE = new Set(['Kustomization', 'HelmRelease', 'ImageUpdateAutomation']);
+
+function reconcilable(kind: FluxKind): boolean {
+  return (RECONCILABLE as readonly string[]).includes(kind.key);
+}
+
+/** Reconcile it, with its source where it has one: what helps once the cause is fixed (new commit, credentials). */
+function reconcileFix(kind: FluxKind, summary: FluxObjectSummary): Fix | undefined {
+  if (!reconcilable(kind)) return undefined;
+  return fix('flux_reconcile', { kind: kind.key, name: summary.name, namespace: summary.namespace, withSource: BUILT_FROM_SOURCE.has(kind.kind) || undefined });
+}
+
 /** What an operator must act on for one Flux object; [] when it is fine. */
 export function fluxFindings(kind: FluxKind, obj: FluxObject, summary: FluxObjectSummary, now: Date): Finding[] {
   const base = { kind: kind.kind, namespace: summary.namespace, name: summary.name };
@@ -144,11 +177,16 @@ export function fluxFindings(kind: FluxKind, obj: FluxObject, summary: FluxObjec
       const creds = obj.spec.secretRef
         ? `spec.secretRef ${obj.spec.secretRef.name} does not hold working credentials for the registry`
         : 'it has no spec.secretRef: the registry needs credentials and none are configured';
-      return [{ ...base, severity: 'warn', reason: 'AuthenticationFailed', message: `cannot scan the registry: ${summary.message}${since}; ${creds}` }];
+      return [{ ...base, severity: 'warn', reason: 'AuthenticationFailed', message: `cannot scan the registry: ${summary.message}${since}; ${creds}. Fix the credentials, then reconcile it`, fix: reconcileFix(kind, summary) }];
     }
     const severity = DEPLOYING.has(kind.kind) ? 'crit' : 'warn';
+    if (summary.reason === 'DependencyNotReady') {
+      // Reconciling it changes nothing: the dependency is what to look at.
+      return [{ ...base, severity, reason: summary.reason, message: `waiting for a dependency: ${summary.message ?? 'no message'}${since}`, fix: fix('flux_status', { namespace: summary.namespace, kind: kind.key }) }];
+    }
     const what = kind.source ? 'cannot fetch' : kind.kind === 'Kustomization' && summary.reason === 'BuildFailed' ? 'build fails' : 'failing';
-    return [{ ...base, severity, reason: summary.reason ?? 'NotReady', message: `${what}: ${summary.message ?? 'no message'}${since}` }];
+    const then = reconcilable(kind) ? `. Fix the cause, then reconcile it${BUILT_FROM_SOURCE.has(kind.kind) ? ' with its source' : ''}` : '';
+    return [{ ...base, severity, reason: summary.reason ?? 'NotReady', message: `${what}: ${summary.message ?? 'no message'}${since}${then}`, fix: reconcileFix(kind, summary) }];
   }
   if (summary.ready === 'Unknown') {
     const reconciling = condition(obj, 'Reconciling');

@@ -1,46 +1,13 @@
 import { z } from 'zod';
-import { defineOp, type OpContext } from '../../core/op.js';
-import { parseObject } from '../shared/k8s.js';
-import { FLUX_KINDS, fluxObjectInput, reconcilableKindSchema, refFor, servedVersion } from './kinds.js';
-import { fluxObjectSchema, summarizeFluxObject, type FluxObject } from './objects.js';
-import { awaitReconcile, describeTarget, reconcileResultSchema, refuseSuspended, requestReconcile, resolveTarget, resultOf, waitInput, type FluxTarget, type ReconcileResult } from './request.js';
-
-/**
- * The source an object is built from, as `flux reconcile --with-source` finds it: a
- * Kustomization's sourceRef; a HelmRelease's chart source (its HelmRepository/GitRepository,
- * then the HelmChart built from it) or chartRef.
- */
-async function sourcesOf(ctx: OpContext, target: FluxTarget, object: FluxObject): Promise<FluxTarget[]> {
-  const ns = target.ref.namespace ?? 'flux-system';
-  const refs: Array<{ kind: string; name: string; namespace: string }> = [];
-  if (object.spec.sourceRef?.kind) refs.push({ kind: object.spec.sourceRef.kind, name: object.spec.sourceRef.name, namespace: object.spec.sourceRef.namespace ?? ns });
-  const chartSource = object.spec.chart?.spec?.sourceRef;
-  if (chartSource?.kind) {
-    const sourceNs = chartSource.namespace ?? ns;
-    refs.push({ kind: chartSource.kind, name: chartSource.name, namespace: sourceNs });
-    refs.push({ kind: 'HelmChart', name: `${ns}-${target.name}`, namespace: sourceNs });
-  }
-  if (object.spec.chartRef?.kind) refs.push({ kind: object.spec.chartRef.kind, name: object.spec.chartRef.name, namespace: object.spec.chartRef.namespace ?? ns });
-  const targets: FluxTarget[] = [];
-  for (const ref of refs) {
-    const kind = FLUX_KINDS.find((k) => k.kind === ref.kind && k.source);
-    if (!kind || !(await servedVersion(ctx, kind))) continue;
-    targets.push({ kind, ref: await refFor(ctx, kind, ref.namespace), name: ref.name });
-  }
-  return targets;
-}
-
-/** Reconciles one source first; an OCI HelmRepository is static and has nothing to reconcile. */
-async function reconcileSource(ctx: OpContext, source: FluxTarget, timeout: string): Promise<ReconcileResult> {
-  const object = parseObject(fluxObjectSchema, await ctx.kube.get(source.ref, source.name), source.kind.kind);
-  if (source.kind.kind === 'HelmRepository' && object.spec.type === 'oci') {
-    return { ...resultOf(source, summarizeFluxObject(source.kind, object, ctx.now())), waited: false, message: 'OCI HelmRepository: static, nothing to reconcile' };
-  }
-  refuseSuspended(source, object);
-  ctx.log.progress(`► annotating ${describeTarget(source)}`);
-  const requestedAt = await requestReconcile(ctx, source);
-  return awaitReconcile(ctx, source, requestedAt, timeout);
-}
+import { defineOp } from '../../core/op.js';
+import { commandLine } from '../shared/fix.js';
+import { summarizeFluxObject } from './objects.js';
+import { FLUX_KINDS, RECONCILABLE, fluxObjectInput, reconcilableKindSchema } from './kinds.js';
+import {
+  awaitReconcile, describeTarget, partlyDone, reconcileResultSchema, refuseSuspended, requestReconcile, requestedResult, resolveTarget, resultOf,
+  waitBudget, waitInput, type ReconcileResult,
+} from './request.js';
+import { sourceChain } from './sources.js';
 
 export default defineOp({
   name: 'flux_reconcile',
@@ -48,18 +15,20 @@ export default defineOp({
   description:
     'Ask Flux to reconcile an object now, as `flux reconcile` does: refuses a suspended object, annotates it with ' +
     'reconcile.fluxcd.io/requestedAt, and (unless wait=false) waits until its controller has handled the request, then ' +
-    'reports Ready or the failure. withSource reconciles the source (GitRepository, HelmRepository/HelmChart, ' +
-    'OCIRepository) first. Kinds: kustomization, helmrelease, gitrepository, helmrepository, ocirepository, ' +
-    'imagerepository, imageupdateautomation.',
+    'reports Ready or the failure. withSource first reconciles what it is built from, as `flux reconcile --with-source`: ' +
+    "a Kustomization's GitRepository/OCIRepository/Bucket; a HelmRelease's HelmChart and the HelmRepository/GitRepository/" +
+    "Bucket behind it, or its chartRef (OCIRepository, or HelmChart and its source); a HelmChart's source; an " +
+    "ImageUpdateAutomation's GitRepository. Every object annotated must be in allow.flux; all are checked (and none may " +
+    `be suspended) before the first change. Kinds: ${RECONCILABLE.join(', ')}.`,
   effect: 'write',
   input: z
     .object({
       ...fluxObjectInput(reconcilableKindSchema),
-      withSource: z.boolean().default(false).describe('Reconcile its source first'),
+      withSource: z.boolean().default(false).describe('Reconcile its sources first'),
       ...waitInput,
     })
     .strict(),
-  output: reconcileResultSchema.extend({ sources: z.array(reconcileResultSchema).describe('Sources reconciled first (withSource)') }),
+  output: reconcileResultSchema.extend({ sources: z.array(reconcileResultSchema).describe('Sources reconciled first (withSource), deepest first') }),
   args: ['kind', 'name'],
   hints: { destructive: false, idempotent: true },
   guard: { list: 'flux', target: (input) => `${input.namespace}/${input.name}` },
@@ -69,21 +38,50 @@ export default defineOp({
   async run(ctx, input) {
     const { target, object } = await resolveTarget(ctx, input.kind, input.namespace, input.name);
     refuseSuspended(target, object);
+    // The whole set first: every source is read, and each one to be annotated is checked, before any write.
+    const steps = input.withSource ? await sourceChain(ctx, target, object) : [];
+    const annotated = steps.filter((step) => !step.static);
+    for (const step of annotated) refuseSuspended(step.target, step.object);
+    for (const step of annotated) ctx.authorize('flux', `${step.target.ref.namespace ?? ''}/${step.target.name}`);
+
+    const budget = waitBudget(input.timeout);
     const sources: ReconcileResult[] = [];
-    if (input.withSource) {
-      for (const source of await sourcesOf(ctx, target, object)) sources.push(await reconcileSource(ctx, source, input.timeout));
+    // Annotations are requests each controller handles on its own: a step that fails leaves
+    // nothing half-applied, but the person is told what was already requested and how to finish.
+    const requested: string[] = [];
+    for (const step of steps) {
+      if (step.static) {
+        sources.push({ ...resultOf(step.target, summarizeFluxObject(step.target.kind, step.object, ctx.now())), message: step.static });
+        continue;
+      }
+      try {
+        ctx.log.progress(`► annotating ${describeTarget(step.target)}`);
+        const requestedAt = await requestReconcile(ctx, step.target);
+        requested.push(describeTarget(step.target));
+        sources.push(input.wait ? await awaitReconcile(ctx, step.target, requestedAt, budget) : requestedResult(step.target, step.object, requestedAt, ctx.now()));
+      } catch (err) {
+        if (!requested.length) throw err;
+        throw partlyDone(err, `Reconcile was requested for ${requested.join(', ')}; ${describeTarget(target)} was not annotated`, commandLine('flux_reconcile', { kind: input.kind, name: input.name, namespace: input.namespace, withSource: true }));
+      }
     }
+
     ctx.log.progress(`► annotating ${describeTarget(target)}`);
-    const requestedAt = await requestReconcile(ctx, target);
-    if (!input.wait) return { ...resultOf(target, summarizeFluxObject(target.kind, object, ctx.now())), requestedAt, waited: false, sources };
-    return { ...(await awaitReconcile(ctx, target, requestedAt, input.timeout)), sources };
+    let requestedAt: string;
+    try {
+      requestedAt = await requestReconcile(ctx, target);
+    } catch (err) {
+      if (!requested.length) throw err;
+      throw partlyDone(err, `Its sources were ${input.wait ? 'reconciled' : 'annotated'} first (${requested.join(', ')}); ${describeTarget(target)} itself was not annotated`, commandLine('flux_reconcile', { kind: input.kind, name: input.name, namespace: input.namespace }));
+    }
+    if (!input.wait) return { ...requestedResult(target, object, requestedAt, ctx.now()), sources };
+    return { ...(await awaitReconcile(ctx, target, requestedAt, budget)), sources };
   },
-  summarize: (out) => ({
-    verdict: !out.waited ? 'ok' : out.ready === 'True' ? 'ok' : out.ready === 'False' ? 'crit' : 'warn',
-    line: !out.waited
-      ? `reconcile of ${out.kind} ${out.namespace}/${out.name} requested`
-      : out.ready === 'True'
-        ? `${out.kind} ${out.namespace}/${out.name} reconciled${out.revision ? ` at ${out.revision}` : ''}`
-        : `${out.kind} ${out.namespace}/${out.name} is not ready: ${out.message ?? out.reason ?? 'no message'}`,
-  }),
+  summarize: (out) => {
+    const what = `${out.kind} ${out.namespace}/${out.name}`;
+    const failedSource = out.sources.find((s) => s.waited && s.ready === 'False');
+    const sourceNote = failedSource ? `; its source ${failedSource.kind} ${failedSource.namespace}/${failedSource.name} failed: ${failedSource.message ?? failedSource.reason ?? 'no message'}` : '';
+    if (!out.waited) return { verdict: 'ok', line: `reconcile of ${what}${out.sources.length ? ' and its sources' : ''} requested` };
+    if (out.ready === 'True') return { verdict: failedSource ? 'crit' : 'ok', line: `${what} reconciled${out.revision ? ` at ${out.revision}` : ''}${sourceNote}` };
+    return { verdict: out.ready === 'False' || failedSource ? 'crit' : 'warn', line: `${what} is not ready: ${out.message ?? out.reason ?? 'no message'}${sourceNote}` };
+  },
 });

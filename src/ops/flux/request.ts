@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { OpContext } from '../../core/op.js';
 import type { ResourceRef } from '../../core/ports/kube.js';
-import { UserError } from '../../core/errors.js';
+import { Forbidden, NotFound, PolicyDenied, Timeout, Upstream, UserError, describeError, isHomelabError, type ErrorKind, type HomelabError } from '../../core/errors.js';
 import { parseDuration } from '../../core/schemas.js';
 import { parseObject } from '../shared/k8s.js';
 import { pollUntil } from '../shared/wait.js';
@@ -50,9 +50,19 @@ export const waitInput = {
     .string()
     .refine((s) => { const secs = parseDuration(s); return secs !== undefined && secs >= 1 && secs <= 540; }, 'must be a duration from 1s to 9m, e.g. 2m')
     .default('5m')
-    .describe('How long to wait for the controller'),
+    .describe('How long to wait for the controllers, in all (with withSource: the sources and the object together)'),
 };
 
+/** The one wait budget of a write: every object it waits for takes from the same --timeout. */
+export interface WaitBudget {
+  /** As the user gave it, for messages: "5m". */
+  label: string;
+  deadline: number;
+}
+
+export function waitBudget(timeout: string): WaitBudget {
+  return { label: timeout, deadline: Date.now() + (parseDuration(timeout) ?? 300) * 1000 };
+}
 
 /**
  * Annotates the object so its controller reconciles now (merge patch: strategic merge is refused
@@ -71,8 +81,8 @@ export async function requestReconcile(ctx: OpContext, target: FluxTarget, extra
  * Waits until the controller has handled the request (status.lastHandledReconcileAt echoes it and
  * the generation is observed) and Ready is no longer Unknown, then reports it.
  */
-export async function awaitReconcile(ctx: OpContext, target: FluxTarget, requestedAt: string, timeout: string): Promise<ReconcileResult> {
-  const timeoutMs = (parseDuration(timeout) ?? 300) * 1000;
+export async function awaitReconcile(ctx: OpContext, target: FluxTarget, requestedAt: string, budget: WaitBudget): Promise<ReconcileResult> {
+  const timeoutMs = Math.max(0, budget.deadline - Date.now());
   let last: FluxObject | undefined;
   ctx.log.progress(`◎ waiting for ${describeTarget(target)} to be reconciled`);
   const done = await pollUntil(
@@ -86,7 +96,7 @@ export async function awaitReconcile(ctx: OpContext, target: FluxTarget, request
     {
       timeoutMs,
       signal: ctx.signal,
-      describe: () => `${describeTarget(target)} was not reconciled within ${timeout}${last?.status.lastHandledReconcileAt === requestedAt ? ' (the request was handled; Ready is still Unknown)' : ' (its controller has not handled the request: is it running?)'}`,
+      describe: () => `${describeTarget(target)} was not reconciled within ${budget.label}${last?.status.lastHandledReconcileAt === requestedAt ? ' (the request was handled; Ready is still Unknown)' : ' (its controller has not handled the request: is it running?)'}`,
     },
   );
   const summary = summarizeFluxObject(target.kind, done, ctx.now());
@@ -114,4 +124,23 @@ export function refuseSuspended(target: FluxTarget, object: FluxObject): void {
       hint: `resume it: ${commandLine('flux_resume', { kind: target.kind.key, name: target.name, namespace: target.ref.namespace ?? 'flux-system' })}`,
     });
   }
+}
+
+/** What a reconcile request looks like before the controller answered (wait=false). */
+export function requestedResult(target: FluxTarget, object: FluxObject, requestedAt: string, now: Date): ReconcileResult {
+  return { ...resultOf(target, summarizeFluxObject(target.kind, object, now)), requestedAt, waited: false };
+}
+
+const ERROR_CLASSES: Record<ErrorKind, new (message: string, options?: { hint?: string; cause?: unknown }) => HomelabError> = {
+  UserError, PolicyDenied, Forbidden, NotFound, Upstream, Timeout,
+};
+
+/**
+ * A write of several steps that failed after changing something: the same kind of error (so the
+ * exit code still says why), with what was already done and the command that finishes the job.
+ */
+export function partlyDone(err: unknown, state: string, finish: string): HomelabError {
+  const kind = isHomelabError(err) ? err.kind : 'Upstream';
+  const before = isHomelabError(err) && err.hint ? `${err.hint}; then ` : '';
+  return new ERROR_CLASSES[kind](`${describeError(err)}. ${state}`, { hint: `${before}finish with: ${finish}`, cause: err });
 }

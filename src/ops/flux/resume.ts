@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
-import { summarizeFluxObject } from './objects.js';
 import { fluxObjectInput, suspendableKindSchema } from './kinds.js';
-import { awaitReconcile, describeTarget, reconcileResultSchema, requestReconcile, resolveTarget, resultOf, waitInput } from './request.js';
+import { awaitReconcile, describeTarget, reconcileResultSchema, requestReconcile, requestedResult, resolveTarget, waitBudget, waitInput } from './request.js';
 import { suspendRbac } from './suspend.js';
 
 export default defineOp({
@@ -29,8 +28,8 @@ export default defineOp({
     const wasSuspended = object.spec.suspend === true;
     ctx.log.progress(`► resuming ${describeTarget(target)}`);
     const requestedAt = await requestReconcile(ctx, target, { spec: { suspend: false } });
-    if (!input.wait) return { ...resultOf(target, summarizeFluxObject(target.kind, object, ctx.now())), requestedAt, waited: false, wasSuspended };
-    return { ...(await awaitReconcile(ctx, target, requestedAt, input.timeout)), wasSuspended };
+    if (!input.wait) return { ...requestedResult(target, object, requestedAt, ctx.now()), wasSuspended };
+    return { ...(await awaitReconcile(ctx, target, requestedAt, waitBudget(input.timeout))), wasSuspended };
   },
   summarize: (out) => ({
     verdict: !out.waited || out.ready === 'True' ? 'ok' : out.ready === 'False' ? 'crit' : 'warn',
