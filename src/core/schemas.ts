@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { patternProblem } from './pattern.js';
 
 /** RFC 1123 label: namespaces, most names; what the API server itself accepts. */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -83,3 +84,16 @@ export const ipOrCidrSchema = z.string().refine((s) => {
   const n = Number(bits);
   return /^\d+$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
 }, 'must be an IP address or a CIDR block like 10.42.0.0/16');
+
+/**
+ * A regular expression from a user, validated by the engine that will run it (RE2, linear time: see
+ * core/pattern.ts); compile it with compilePattern. Every op that takes a pattern uses this schema.
+ */
+export const userPatternSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .superRefine((source, ctx) => {
+    const problem = patternProblem(source);
+    if (problem) ctx.addIssue({ code: 'custom', message: `must be a valid regular expression (RE2 syntax: no backreferences or lookaround): ${problem}` });
+  });

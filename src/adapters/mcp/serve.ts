@@ -5,6 +5,7 @@ import { UserError } from '../../core/errors.js';
 import type { AuditRecord } from '../../core/run-op.js';
 import { createRuntime } from '../runtime.js';
 import { stderrLogger } from '../cli/report.js';
+import type { RunCall } from './call-gate.js';
 
 /** `homelab mcp serve` flags: one definition read by the oclif command (for --help) and the fast start. */
 export const SERVE_FLAGS = {
@@ -66,7 +67,7 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
     process.stderr.write(`${JSON.stringify({ audit: record })}\n`);
     void runtime.auditToFile(record).catch((err: Error) => log.warn(`audit log not written: ${err.message}`));
   };
-  const newServer = () => createMcpServer({ tools, loadOp: importOp, context: runtime.context, readOnly: runtime.config.readOnly, version, audit });
+  const newServer = (runCall?: RunCall) => createMcpServer({ tools, loadOp: importOp, context: runtime.context, readOnly: runtime.config.readOnly, version, audit, runCall });
 
   if (options.stdio) {
     const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
@@ -86,15 +87,17 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
   }
 
   const { serveHttp } = await import('./http.js');
-  const keyRef = runtime.config.mcp.apiKey ?? (process.env.HOMELAB_API_KEY ? { env: 'HOMELAB_API_KEY' } : undefined);
+  const { mcp } = runtime.config;
+  const keyRef = mcp.apiKey ?? (process.env.HOMELAB_API_KEY ? { env: 'HOMELAB_API_KEY' } : undefined);
   const apiKey = keyRef ? await resolveSecret(keyRef, process.env) : undefined;
   if (apiKey !== undefined && apiKey.length < 16) throw new UserError('the MCP API key is shorter than 16 characters; use a long random one (openssl rand -hex 32)');
   const http = await serveHttp({
     host: options.host,
     port: options.port,
     apiKey,
-    allowedHosts: runtime.config.mcp.allowedHosts,
-    allowedOrigins: runtime.config.mcp.allowedOrigins,
+    allowedHosts: mcp.allowedHosts,
+    allowedOrigins: mcp.allowedOrigins,
+    limits: { maxConcurrentCalls: mcp.maxConcurrentCalls, maxQueuedCalls: mcp.maxQueuedCalls, maxBatch: mcp.maxBatch },
     newServer,
     log,
   });

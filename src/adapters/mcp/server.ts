@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AnyOp, OpContextBase } from '../../core/op.js';
 import { describeError, isHomelabError } from '../../core/errors.js';
 import { runOp, type AuditRecord } from '../../core/run-op.js';
@@ -15,6 +15,8 @@ export interface McpServerOptions {
   readOnly: boolean;
   version: string;
   audit: (record: AuditRecord) => void;
+  /** Where each tool call waits for its turn (the HTTP door bounds how many run at once); absent: it runs now. */
+  runCall?: <T>(call: () => Promise<T>, signal: AbortSignal) => Promise<T>;
 }
 
 /** The text a failed call carries: the same message and hint the CLI prints. */
@@ -59,18 +61,20 @@ export function createMcpServer(options: McpServerOptions): Server {
     tools: tools.map(({ name, title, description, inputSchema, outputSchema, annotations }) => ({ name, title, description, inputSchema, outputSchema, annotations })) as never,
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+  const call = async (request: CallToolRequest, signal: AbortSignal): Promise<CallToolResult> => {
     // A write hidden by read-only mode still goes through runOp: it refuses it, and the refusal is audited.
     const tool = options.tools.find((t) => t.name === request.params.name);
     if (!tool) return failure(`no tool named ${request.params.name}`);
     try {
       const op = await options.loadOp(tool);
-      const { output, summary } = await runOp(op, request.params.arguments ?? {}, { context, signal: extra.signal, via: 'mcp', fieldLabel: (f) => f, audit: options.audit });
+      const { output, summary } = await runOp(op, request.params.arguments ?? {}, { context, signal, via: 'mcp', fieldLabel: (f) => f, audit: options.audit });
       const text = `${summary ? `${summary.verdict.toUpperCase()}: ${summary.line}\n\n` : ''}${JSON.stringify(output)}`;
       return { content: [{ type: 'text', text }], structuredContent: output };
     } catch (err) {
       return failure(errorText(err));
     }
-  });
+  };
+  const { runCall } = options;
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) => (runCall ? runCall(() => call(request, extra.signal), extra.signal) : call(request, extra.signal)));
   return server;
 }

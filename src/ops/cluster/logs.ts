@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { NotFound, UserError } from '../../core/errors.js';
 import { listAll, type ResourceRef } from '../../core/ports/kube.js';
-import { containerNameSchema, durationSchema, namespaceSchema, parseDuration } from '../../core/schemas.js';
+import { containerNameSchema, durationSchema, namespaceSchema, parseDuration, userPatternSchema } from '../../core/schemas.js';
+import { compilePattern } from '../../core/pattern.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
 
 const MAX_LINES = 10_000;
@@ -16,13 +17,7 @@ const input = z
     tail: z.number().int().min(1).max(MAX_LINES).default(200).describe('Lines from the end of the log'),
     since: durationSchema.optional().describe('Only lines newer than this, e.g. 10m, 1h'),
     previous: z.boolean().default(false).describe('Logs of the previous, crashed instance of the container'),
-    grep: z
-      .string()
-      .min(1)
-      .max(200)
-      .refine((s) => { try { new RegExp(s); return true; } catch { return false; } }, 'must be a valid regular expression')
-      .optional()
-      .describe('Keep only lines matching this regular expression'),
+    grep: userPatternSchema.optional().describe('Keep only lines matching this regular expression (RE2 syntax, as in Go: no backreferences or lookaround; (?i) for case-insensitive)'),
     maxBytes: z.number().int().min(1024).max(8 * 1024 * 1024).default(DEFAULT_MAX_BYTES).describe('Upper bound on the bytes of log returned'),
   })
   .strict();
@@ -96,10 +91,7 @@ export default defineOp({
     if (lines.at(-1) === '') lines.pop();
     if (truncated && lines.length) lines.pop(); // the last line may be cut in half
     const scanned = lines.length;
-    if (input.grep) {
-      const re = new RegExp(input.grep);
-      lines = lines.filter((l) => re.test(l));
-    }
+    if (input.grep) lines = await compilePattern(input.grep).filter(lines, ctx.signal);
     return { namespace, pod: pod.metadata.name, container, containers, previous: input.previous, lines, truncated, scanned };
   },
   summarize: (out) => ({
