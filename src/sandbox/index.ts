@@ -21,10 +21,12 @@ import { createHandler, type ServerContext } from './server.js';
 import { ObjectStore } from './store.js';
 import { makeTls } from './tls.js';
 import { handleUpgrade } from './upgrade.js';
+import { Faults, type Fault } from './faults.js';
 import { startExec, type SandboxExecOptions } from './exec/index.js';
 import { startServices, type Services, type ServicesOptions, type StartedServices } from './services/index.js';
 
 export type { PolicyRule } from './rbac.js';
+export type { Fault, Faults } from './faults.js';
 export type { Scenario, ParsedScenario } from './scenario.js';
 export { ScenarioError, parseScenario, scenariosDir } from './scenario.js';
 export { ObjectStore, type Change, type ChangeListener } from './store.js';
@@ -49,6 +51,8 @@ export interface SandboxOptions {
   services?: ServicesOptions;
   /** pods/exec: extra scripted rules (tried first) and `v5: false` to serve v4 only */
   exec?: SandboxExecOptions;
+  /** answers to inject from the start (a 503 on /apis, a malformed body, ...); more via `sandbox.faults` */
+  faults?: Fault[];
 }
 
 export interface Sandbox {
@@ -58,6 +62,7 @@ export interface Sandbox {
   caPem: string;
   store: ObjectStore;         // in-process access for tests: get/list/put objects
   services: Services;         // the fake home services that run (per the scenario's services: section)
+  faults: Faults;             // inject and remove odd answers of the API server while it runs
   stop(): Promise<void>;      // closes server and all sockets; idempotent
 }
 
@@ -93,8 +98,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const https = await import('node:https');
   let address = '';
   const watches = new Set<ServerResponse>();
+  const faults = new Faults();
+  for (const f of opts.faults ?? []) faults.add(f);
   const ctx: ServerContext = {
-    store, logs, token, gitVersion: scenario.cluster.version, now, watches, address: () => address,
+    store, logs, token, gitVersion: scenario.cluster.version, now, watches, faults, address: () => address,
     authorizer: new Authorizer(opts.rbac, scenario.cluster.user),
   };
   const server: Server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, createHandler(ctx));
@@ -143,7 +150,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const controllers = startControllers(store, [...DEFAULT_CONTROLLERS, ...OPERATOR_CONTROLLERS], now, { ...DEFAULT_DELAYS, ...(opts.delays ?? {}) });
   let stopping: Promise<void> | undefined;
   return {
-    url, dir, kubeconfigPath, configPath, token, caPem: tls.caPem, store, services: side.services,
+    url, dir, kubeconfigPath, configPath, token, caPem: tls.caPem, store, services: side.services, faults,
     stop() {
       stopping ??= Promise.all([side.stop(), new Promise<void>((resolve) => {
         controllers.stop();

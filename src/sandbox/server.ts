@@ -5,6 +5,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiGroup, apiGroupList, apiVersions, resourceList, versionInfo } from './discovery.js';
+import type { Faults } from './faults.js';
 import { ApiError, badRequest, conflict, expired, invalid, methodNotAllowed, notFound, pathNotFound, unauthorized, unsupportedMediaType } from './errors.js';
 import { apiVersionOf, type ResourceDef } from './kinds.js';
 import { readLogs, type LogBook } from './logs.js';
@@ -28,6 +29,8 @@ export interface ServerContext {
   address: () => string;
   /** open watch responses, closed on stop */
   watches: Set<ServerResponse>;
+  /** answers tests inject (faults.ts); checked after authentication, before anything else */
+  faults: Faults;
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -87,6 +90,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   const url = new URL(req.url ?? '/', 'https://sandbox');
   const method = req.method ?? 'GET';
   authenticate(ctx, req);
+  if (ctx.faults.answer(req, res, url.pathname)) return;
   const ri = requestInfo(method, url.pathname, url.searchParams);
   ctx.authorizer.authorize([attributesOf(ri)]);
   if (!ri.isResourceRequest) { nonResource(ctx, ri, method, url.pathname, res); return; }
