@@ -22,6 +22,14 @@ export interface FindingRow {
   message: string;
 }
 
+/**
+ * Text as one line: runs of whitespace, newlines included, become one space. A multi-line event
+ * or controller message would otherwise break a table's rows; --json keeps the full text.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
 export function colorEnabled(env: Record<string, string | undefined>, isTTY: boolean): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
@@ -42,12 +50,12 @@ export function createUi(color: boolean): Ui {
           left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
         },
       });
-      for (const row of rows) table.push(row.map((cell) => (cell === undefined ? '' : String(cell))));
+      for (const row of rows) table.push(row.map((cell) => (cell === undefined ? '' : oneLine(String(cell)))));
       return table.toString().split('\n').map((l) => l.trimEnd()).join('\n');
     },
     verdict(verdict, text) {
       const label = verdict === 'ok' ? 'OK' : verdict === 'warn' ? 'WARN' : 'CRIT';
-      return `${paint[verdict].bold(label)}${text ? ` ${text}` : ''}`;
+      return `${paint[verdict].bold(label)}${text ? ` ${oneLine(text)}` : ''}`;
     },
     severity(severity) {
       return paint[severity](severity);

@@ -29,6 +29,9 @@ const METADATA_ACCEPT = (as: 'PartialObjectMetadata' | 'PartialObjectMetadataLis
 const DISCOVERY_TTL_MS = 5 * 60_000;
 const STATUS_TEXT: Record<number, string> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
+/** A discovery answer that is neither a document nor a real absence; callers say what they could not tell. */
+class DiscoveryFailed extends Error {}
+
 /** The parts of the discovery documents read here (meta/v1 APIGroupList and APIResourceList). */
 const apiGroupListSchema = z.looseObject({
   groups: z.array(
@@ -233,41 +236,51 @@ export class KubeClient implements KubePort {
   }
 
   /**
-   * A discovery document, validated. Only a real absence is `undefined`: a 404 on a group-version.
-   * Anything else that is not a good answer (a 503 from an aggregated API that is down, a 5xx, a
-   * proxy's HTML, a document of the wrong shape) is an error for the caller, and is not cached, so
-   * the next call asks again and a long-running server recovers with the API. Good answers are
-   * kept for DISCOVERY_TTL_MS, so a CRD installed later is seen.
+   * A discovery document, validated; `question` is what the caller wanted to know, for the error.
+   * Only a real absence is `undefined`: a 404 on a group-version. Anything else that is not a good
+   * answer (a 503 from an aggregated API that is down, a 5xx, a proxy's HTML, a document of the
+   * wrong shape) is an error, and is not cached, so the next call asks again and a long-running
+   * server recovers with the API. Good answers are kept for DISCOVERY_TTL_MS, so a CRD installed
+   * later is seen.
    */
-  private discover<T>(path: string, schema: z.ZodType<T>, question: string): Promise<T | undefined> {
+  private async discover<T>(path: string, schema: z.ZodType<T>, question: string): Promise<T | undefined> {
+    try {
+      return (await this.discoveryDocument(path, schema)) as T | undefined;
+    } catch (err) {
+      if (!(err instanceof DiscoveryFailed)) throw err;
+      throw new Upstream(`cannot tell ${question}: ${err.message}`, {
+        hint: `discovery is failing, so this is not "not installed"; see \`kubectl get --raw ${path}\` and \`kubectl get apiservices\``,
+      });
+    }
+  }
+
+  /** One discovery document, shared by concurrent callers (and cached while good). */
+  private discoveryDocument(path: string, schema: z.ZodType): Promise<unknown> {
     const cached = this.discovery.get(path);
-    if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.answer as Promise<T | undefined>;
+    if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.answer;
     const intent: RequestIntent = { verb: 'get', group: '', resource: path, server: '' };
     const answer = this.call('GET', path, {}, intent).then((res) => {
       if (res.status === 404 && path !== '/apis') return undefined;
-      const cannotTell = (what: string) =>
-        new Upstream(`cannot tell ${question}: the Kubernetes API at ${this.server} answered GET ${path} with ${what}`, {
-          hint: `discovery is failing, so this is not "not installed"; see \`kubectl get --raw ${path}\` and \`kubectl get apiservices\``,
-        });
+      const failed = (what: string) => new DiscoveryFailed(`the Kubernetes API at ${this.server} answered GET ${path} with ${what}`);
       if (res.status !== 200) {
         if (res.status === 401 || res.status === 403) throw translateHttpError(res.status, res.text, { ...intent, server: this.server });
         const said = parseStatus(res.text)?.message ?? (res.text.trim().slice(0, 200) || 'no body');
-        throw cannotTell(`${res.status}${STATUS_TEXT[res.status] ? ` ${STATUS_TEXT[res.status]}` : ''}: ${said}`);
+        throw failed(`${res.status}${STATUS_TEXT[res.status] ? ` ${STATUS_TEXT[res.status]}` : ''}: ${said}`);
       }
       let body: unknown;
       try {
         body = JSON.parse(res.text);
       } catch {
-        throw cannotTell(`something that is not JSON (${JSON.stringify(res.text.trim().slice(0, 60))})`);
+        throw failed(`something that is not JSON (${JSON.stringify(res.text.trim().slice(0, 60))})`);
       }
       const parsed = schema.safeParse(body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw cannotTell(`a malformed discovery document (${issue ? `${issue.path.join('.') || 'the document'}: ${issue.message}` : 'invalid'})`);
+        throw failed(`a malformed discovery document (${issue ? `${issue.path.join('.') || 'the document'}: ${issue.message}` : 'invalid'})`);
       }
       return parsed.data;
     });
-    const entry = { at: Date.now(), answer: answer as Promise<unknown> };
+    const entry = { at: Date.now(), answer };
     this.discovery.set(path, entry);
     answer.catch(() => {
       if (this.discovery.get(path) === entry) this.discovery.delete(path);
