@@ -245,6 +245,24 @@ describe('homelab certs on an odd or failing cert-manager', () => {
     }
   });
 
+  it('reports a Certificate it cannot read as a finding, and still checks the others', async () => {
+    // Was: one malformed object failed the whole command (exit 69).
+    const odd = { ...certificate('web', 'odd', { conditions: [ready] }), spec: { secretName: 'odd-tls', dnsNames: 'odd.lab.example.org' } };
+    const s = await startSandboxEnv({ scenarioData: { ...troubleScenario(), objects: [odd, certificate('web', 'soon', { conditions: [ready], notAfter: iso(2 * DAY) })] } });
+    try {
+      const r = await runCli(['certs', '--json'], s.env);
+      expect(r.code).toBe(2);
+      const out = JSON.parse(r.stdout) as CertsJson;
+      expect(out.certificates.map((c) => c.name)).toEqual(['soon']);
+      expect(out.findings).toContainEqual({
+        severity: 'warn', kind: 'Certificate', namespace: 'web', name: 'odd', reason: 'Malformed',
+        message: 'not checked: the API answered it in a shape homelab cannot read (spec.dnsNames: Invalid input: expected array, received string)',
+      });
+    } finally {
+      await s.sandbox.stop();
+    }
+  });
+
   it('says what it looked for when cert-manager has no Certificates', async () => {
     const s = await startSandboxEnv({ scenarioData: { ...troubleScenario(), objects: [] } });
     try {

@@ -14,8 +14,8 @@ export function resourceName(ref: Pick<ResourceRef, 'group' | 'resource'>): stri
  * (404) or fails to answer becomes a finding that names it and why, and the other kinds are still
  * read; a malformed object is a finding and the rest of its list is still read. When nothing at
  * all could be read (the cluster is unreachable, the credentials are refused) that is an error,
- * not a report: `finish` throws it. Every status op and health read through this, so none of them
- * dies on one list nor hides that it could not read it.
+ * not a report: `finish` throws it. Every status op reads through this (and so do the subsystem
+ * lines of `health`), so none of them dies on one list nor hides that it could not read it.
  */
 export class Reads {
   private readonly problems: Finding[] = [];
@@ -33,7 +33,7 @@ export class Reads {
     read: { ref: ResourceRef; kind: string; schema: S; options?: ListOptions; impact?: string },
     each: (item: z.output<S>) => void,
   ): Promise<boolean> {
-    const done = await this.attempt(resourceName(read.ref), read.ref, async () => {
+    const done = await this.run(resourceName(read.ref), read.ref, async () => {
       for await (const page of this.ctx.kube.listPages(read.ref, read.options)) {
         for (const raw of page) {
           const parsed = read.schema.safeParse(raw);
@@ -42,7 +42,7 @@ export class Reads {
         }
       }
       return true;
-    }, read.impact);
+    }, read.impact, { counts: true, listing: true });
     return done ?? false;
   }
 
@@ -59,7 +59,7 @@ export class Reads {
    * worked and no list did, the failure of the lists is the error `finish` throws.
    */
   discover<T>(what: string, ref: Partial<ResourceRef>, read: () => Promise<T>, impact?: string): Promise<T | undefined> {
-    return this.run(what, ref, read, impact, false);
+    return this.run(what, ref, read, impact, { counts: false, listing: true });
   }
 
   /**
@@ -69,18 +69,22 @@ export class Reads {
    * `ref` has no resource.
    */
   attempt<T>(what: string, ref: Partial<ResourceRef>, read: () => Promise<T>, impact?: string): Promise<T | undefined> {
-    return this.run(what, ref, read, impact, true);
+    return this.run(what, ref, read, impact, { counts: true, listing: false });
   }
 
-  private async run<T>(what: string, ref: Partial<ResourceRef>, read: () => Promise<T>, impact: string | undefined, counts: boolean): Promise<T | undefined> {
+  /**
+   * `counts`: a success is something read (see finish). `listing`: a 404 means the kind is not
+   * served (for a get it would be the object that is missing, which the caller handles).
+   */
+  private async run<T>(what: string, ref: Partial<ResourceRef>, read: () => Promise<T>, impact: string | undefined, how: { counts: boolean; listing: boolean }): Promise<T | undefined> {
     try {
       const value = await read();
-      if (counts) this.succeeded++;
+      if (how.counts) this.succeeded++;
       return value;
     } catch (err) {
       if (this.ctx.signal.aborted || !isHomelabError(err)) throw err;
       this.firstError ??= err;
-      this.unreadable(what, ref, err, impact);
+      this.unreadable(what, ref, err, impact, how.listing);
       return undefined;
     }
   }
@@ -96,7 +100,7 @@ export class Reads {
     return this.findings();
   }
 
-  private unreadable(what: string, ref: Partial<ResourceRef>, err: HomelabError, impact: string | undefined): void {
+  private unreadable(what: string, ref: Partial<ResourceRef>, err: HomelabError, impact: string | undefined, listing: boolean): void {
     const name = ref.resource ? resourceName({ group: ref.group ?? '', resource: ref.resource }) : what;
     const then = impact ? `; ${impact}` : '';
     let reason: string;
@@ -104,7 +108,7 @@ export class Reads {
     if (err.kind === 'Forbidden') {
       reason = 'Forbidden';
       message = `${err.message}${then}`;
-    } else if (err.kind === 'NotFound' && ref.resource && ref.version) {
+    } else if (err.kind === 'NotFound' && listing && ref.resource && ref.version) {
       reason = 'NotServed';
       message = `${ref.group ? `${ref.group}/` : ''}${ref.version} serves no ${ref.resource} here (404)${then}`;
     } else {
