@@ -34,9 +34,10 @@ const output = z.object({
 });
 
 /**
- * Why a sync of this ExternalSecret cannot succeed whatever the refresh: its store does not exist
- * or is not Ready (External Secrets does not use a store that is not Ready). undefined when the
- * store is Ready or cannot be read (then the controller's answer is waited for).
+ * Why a sync of this ExternalSecret cannot succeed whatever the refresh: its store does not exist,
+ * or it is Ready=False (ESO's flood gate, on by default: --enable-flood-gate, cmd/root.go; the
+ * client manager refuses a store that is not Ready, assertStoreIsUsable). undefined when the store
+ * is Ready, has not been judged yet, or cannot be read: then the controller's answer is waited for.
  */
 async function storeBlocks(ctx: OpContext, version: string, es: ExternalSecret): Promise<string | undefined> {
   const kind = es.spec.secretStoreRef?.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
@@ -46,8 +47,8 @@ async function storeBlocks(ctx: OpContext, version: string, es: ExternalSecret):
   try {
     const store = parseObject(storeSchema, await ctx.kube.get(ref, name), kind);
     const ready = findCondition(store, 'Ready');
-    if (ready?.status === 'True') return undefined;
-    return `its ${kind} ${name} is not Ready${ready ? ` (${ready.reason ?? ready.status}${ready.message ? `: ${ready.message}` : ''})` : ''}: External Secrets will not sync from it until it is`;
+    if (ready?.status !== 'False') return undefined;
+    return `its ${kind} ${name} is not Ready (${ready.reason ?? 'False'}${ready.message ? `: ${ready.message}` : ''}): External Secrets will not sync from it until it is`;
   } catch (err) {
     if (err instanceof NotFound) return `its ${kind} ${name} does not exist`;
     if (isHomelabError(err)) return undefined;
@@ -57,7 +58,8 @@ async function storeBlocks(ctx: OpContext, version: string, es: ExternalSecret):
 
 /**
  * The provider's error, as the controller reports each failed sync: a Warning event UpdateFailed on
- * the ExternalSecret (the Ready condition only says "could not get secret data from provider").
+ * the ExternalSecret (the Ready condition only says "could not get secret data from provider"; ESO
+ * pkg/controllers/externalsecret/externalsecret_controller.go, markAsFailed).
  * Events are context: one that cannot be read is no answer, not an error.
  */
 async function providerError(ctx: OpContext, namespace: string, name: string): Promise<{ message: string; at: number } | undefined> {
