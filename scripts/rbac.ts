@@ -53,6 +53,11 @@ function validateRule(op: AnyOp, rule: RbacRule): void {
   if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/.test(rule.apiGroup)) throw new Error(`${where}: apiGroup must be '' (core) or a DNS name like 'apps'`);
   if (!/^[a-z0-9]+(\/[a-z0-9]+)?$/.test(rule.resource)) throw new Error(`${where}: resource must be a lowercase plural, optionally with a subresource ('pods/log')`);
   if (rule.verbs.length === 0) throw new Error(`${where}: no verbs`);
+  // The deploy promises no access to Secret values: no op holds any verb on them (ingress checks TLS
+  // through cert-manager Certificates; the opt-in name check is granted by deploy/overlays/tls-secrets).
+  if (rule.apiGroup === '' && (rule.resource === 'secrets' || rule.resource.startsWith('secrets/'))) {
+    throw new Error(`${where}: no op may hold a verb on Secrets`);
+  }
 }
 
 /**

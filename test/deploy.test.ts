@@ -118,6 +118,16 @@ describe('deploy/base/rbac.yaml', () => {
     expect([...granted].sort()).toEqual([...declared].sort());
   });
 
+  it('grants no verb on Secrets, and refuses to generate a role for an op that declares one', () => {
+    for (const role of rbac.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')) {
+      expect([...grants(role)].filter((key) => /^\|secrets(\/|\|)/.test(key)), `${role.kind}/${role.metadata.name}`).toEqual([]);
+    }
+    for (const resource of ['secrets', 'secrets/status']) {
+      const bad = { ...ops[0]!, name: 'peek_op', rbac: [{ apiGroup: '', resource, verbs: ['get'] as const }] };
+      expect(() => renderRbac([...ops, bad])).toThrow(/peek_op.*no op may hold a verb on Secrets/);
+    }
+  });
+
   it('refuses a wildcard an op might declare', () => {
     const bad = { ...ops[0]!, name: 'bad_op', rbac: [{ apiGroup: '', resource: '*', verbs: ['get'] as const }] };
     expect(() => renderRbac([...ops, bad])).toThrow(/bad_op.*wildcards are not allowed/);
@@ -249,12 +259,20 @@ describe(`kubectl kustomize${noKubectl}`, () => {
     expect(subjects).not.toContain('debug-agent');
   });
 
-  it.skipIf(!hasKubectl)('renders the overlays: the example sets the image and adds an Ingress; read-only binds the read-only role', () => {
+  it.skipIf(!hasKubectl)('renders the overlays: the example sets the image and adds an Ingress; tls-secrets grants get on named Secrets only; read-only binds the read-only role', () => {
     const example = kustomize('deploy/overlays/example');
     expect(objects(example, 'Ingress')).toHaveLength(1);
     expect(objects(example, 'Secret')).toEqual([]);
     const container = (find(example, 'Deployment', 'homelab') as K8sObject & { spec: { template: { spec: PodSpec } } }).spec.template.spec.containers[0]!;
     expect(container.image).not.toContain('OWNER');
+
+    // The opt-in TLS Secret check: `get` on named Secrets, by a Role in one namespace, nothing more.
+    const tls = kustomize('deploy/overlays/tls-secrets');
+    const secretRules = tls.filter((o) => o.kind.endsWith('Role')).flatMap((r) => (r.rules as PolicyRule[]).filter((rule) => rule.resources.includes('secrets')).map((rule) => ({ kind: r.kind, namespace: r.metadata.namespace, rule })));
+    expect(secretRules).toEqual([{ kind: 'Role', namespace: 'vaultwarden', rule: { apiGroups: [''], resources: ['secrets'], resourceNames: ['wildcard-home-example-net-tls'], verbs: ['get'] } }]);
+    const tlsBinding = find(tls, 'RoleBinding', 'homelab-tls-secrets');
+    expect(tlsBinding.metadata.namespace).toBe('vaultwarden');
+    expect(tlsBinding.subjects).toEqual([{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: NAMESPACE }]);
 
     const readOnly = kustomize('deploy/overlays/read-only');
     expect((find(readOnly, 'ClusterRoleBinding', CLUSTER_ROLE).roleRef as { name: string }).name).toBe(READ_ONLY_CLUSTER_ROLE);

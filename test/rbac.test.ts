@@ -73,6 +73,11 @@ describe('declared RBAC is enough for every op', () => {
     expect(Object.keys(INPUTS).sort()).toEqual(ops.map((op) => op.name).sort());
   });
 
+  it('gives no op any verb on Secrets (the deploy promises no access to Secret values)', () => {
+    const onSecrets = ops.flatMap((op) => op.rbac.filter((r) => r.apiGroup === '' && r.resource.split('/')[0] === 'secrets').map((r) => `${op.name}: ${r.verbs.join(',')} ${r.resource}`));
+    expect(onSecrets).toEqual([]);
+  });
+
   for (const op of ops) {
     it(`${op.name} runs with exactly its declared rules`, async () => {
       const sandbox = await startSandbox({ rbac: rulesOf(op), delays: { flux: 20, job: 20, externalSecret: 20 } });

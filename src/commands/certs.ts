@@ -33,7 +33,7 @@ export default commandFor(op, {
           ]),
         ),
       );
-    } else {
+    } else if (!out.note) {
       blocks.push(ui.c.dim('no Certificates'));
     }
     if (out.failing.length) {

@@ -26,7 +26,9 @@ export default commandFor(op, {
       ),
     );
     if (out.metrics.note) blocks.push(ui.c.dim(out.metrics.note));
-    if (out.subsystems.length) blocks.push(out.subsystems.map((s) => `${ui.verdict(s.verdict)} ${s.line}`).join('\n'));
+    if (out.subsystems.length) {
+      blocks.push(out.subsystems.map((s) => (s.state === 'not installed' && s.verdict === 'ok' ? ui.c.dim(`--   ${s.line}`) : ui.verdict(s.verdict, s.line))).join('\n'));
+    }
     const p = out.pods;
     blocks.push(`Pods: ${p.total} total, ${p.running} running, ${p.pending} pending, ${p.succeeded} completed, ${p.failed} failed; ${p.withProblems} with problems`);
     if (out.findings.length) blocks.push(ui.findings(out.findings));

@@ -24,7 +24,8 @@ export default commandFor(op, {
         const tls = n > 0 ? '' : i.tls.length === 0
           ? ui.c.dim('none')
           : i.tls.map((t) => {
-              if (!t.secretPresent) return ui.c.red(`${t.secretName} missing`);
+              if (t.checkedBy === 'none') return ui.c.dim(`${t.secretName} (not checked)`);
+              if (t.secretPresent === false) return ui.c.red(`${t.secretName} missing`);
               if (!t.certificate) return t.secretName;
               const c = t.certificate;
               const days = c.daysLeft === undefined ? '' : ` ${Math.floor(c.daysLeft)}d`;
@@ -35,6 +36,10 @@ export default commandFor(op, {
     );
     if (rows.length) blocks.push(ui.table(['NAMESPACE', 'INGRESS', 'CLASS', 'HOST/PATH', 'BACKEND', 'READY', 'TLS'], rows));
     if (out.findings.length) blocks.push(ui.findings(out.findings));
+    // One line per reason, naming the Secrets it applies to.
+    const notes = new Map<string, Set<string>>();
+    for (const i of out.ingresses) for (const t of i.tls) if (t.note) notes.set(t.note, (notes.get(t.note) ?? new Set()).add(`${i.namespace}/${t.secretName}`));
+    if (notes.size) blocks.push(ui.c.dim([...notes].map(([note, secrets]) => `${note}: ${[...secrets].join(', ')}`).join('\n')));
     return blocks.join('\n\n');
   },
 });

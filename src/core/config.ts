@@ -84,6 +84,18 @@ export const configSchema = z
       .object({ namespace: z.string().default('tailscale').describe('Namespace of the Tailscale operator') })
       .strict()
       .default({ namespace: 'tailscale' }),
+    ingress: z
+      .object({
+        tlsSecrets: z
+          .array(namespacedNameSchema)
+          .default([])
+          .describe(
+            'TLS Secrets no cert-manager Certificate manages that `ingress` may check by name (a metadata-only get). ' +
+              'homelab reads no Secrets otherwise; grant `get` on exactly these names (deploy/overlays/tls-secrets).',
+          ),
+      })
+      .strict()
+      .default({ tlsSecrets: [] }),
     // Home services: each is optional; one that is absent is reported as "not configured".
     services: z
       .object({

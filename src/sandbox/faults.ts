@@ -1,56 +1,80 @@
 /**
- * Faults a test injects into the simulated API server, to see what a multi-step write does when
- * one of its steps fails: "answer the Nth request matching METHOD PATH with this error". A failed
- * request changes nothing, as when the real API server refuses it.
+ * Fault injection: tests make the simulated API server answer chosen requests the way a sick or odd
+ * cluster does (a 503 from an aggregated API that is down, a proxy's HTML page, a discovery
+ * document of the wrong shape, the second PATCH of a multi-step write failing), then take the fault
+ * away to see the client recover. A failed request changes nothing, as when the real API server
+ * refuses it. The faults live here, in the sandbox's own API; product code knows nothing of them.
  */
-import { ApiError } from './errors.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export interface FaultRule {
-  /** HTTP method, e.g. PATCH. */
-  method: string;
-  /** The exact URL path, e.g. /apis/helm.toolkit.fluxcd.io/v2/namespaces/immich/helmreleases/immich. */
-  path: string;
-  /** Which matching request fails first, counting from 1 (default 1). */
-  nth?: number;
-  /** How many matching requests fail from there (default 1). */
-  times?: number;
-  /** The answer: HTTP status (default 500), Status reason and message. */
-  code?: number;
+export interface Fault {
+  /** HTTP method to match (GET, PATCH, ...); any when absent */
+  method?: string;
+  /** the request path without the query: exact when a string, tested when a RegExp */
+  path: string | RegExp;
+  /** the status code to answer; default 500 */
+  status?: number;
+  /** the Status object's reason and message; defaults fit the code */
   reason?: string;
   message?: string;
+  /** a raw body instead of a Status object (an HTML error page, a malformed document) */
+  body?: string;
+  /** default application/json */
+  contentType?: string;
+  /** which matching request fails first, counting from 1; default 1 */
+  nth?: number;
+  /** how many matching requests fail from there; default: until removed */
+  times?: number;
 }
 
-interface ArmedRule extends Required<Omit<FaultRule, 'reason' | 'message'>> {
-  reason: string;
-  message: string;
-  seen: number;
+const REASONS: Record<number, string> = {
+  400: 'BadRequest', 403: 'Forbidden', 404: 'NotFound', 429: 'TooManyRequests',
+  500: 'InternalError', 502: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
+};
+
+function statusBody(fault: Fault, code: number, method: string, path: string): string {
+  const message = fault.message ?? (code === 503 ? 'the server is currently unable to handle the request' : `injected fault: ${method} ${path} (HTTP ${code})`);
+  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: fault.reason ?? REASONS[code] ?? 'InternalError', code });
 }
 
+/** The faults in force; `add` returns a function that removes the one added. */
 export class Faults {
-  private rules: ArmedRule[] = [];
+  private readonly active: Array<{ fault: Fault; seen: number }> = [];
 
-  add(rule: FaultRule): void {
-    const code = rule.code ?? 500;
-    this.rules.push({
-      method: rule.method.toUpperCase(), path: rule.path, nth: rule.nth ?? 1, times: rule.times ?? 1, code,
-      reason: rule.reason ?? (code === 503 ? 'ServiceUnavailable' : 'InternalError'),
-      message: rule.message ?? `injected fault: ${rule.method.toUpperCase()} ${rule.path}`,
-      seen: 0,
-    });
+  add(fault: Fault): () => void {
+    const entry = { fault, seen: 0 };
+    this.active.push(entry);
+    return () => {
+      const i = this.active.indexOf(entry);
+      if (i >= 0) this.active.splice(i, 1);
+    };
   }
 
   clear(): void {
-    this.rules = [];
+    this.active.length = 0;
   }
 
-  /** Throws the error a rule gives this request, counting it against every rule it matches. */
-  check(method: string, path: string): void {
-    let fault: ArmedRule | undefined;
-    for (const rule of this.rules) {
-      if (rule.method !== method.toUpperCase() || rule.path !== path) continue;
-      rule.seen += 1;
-      if (rule.seen >= rule.nth && rule.seen < rule.nth + rule.times) fault ??= rule;
+  /**
+   * Answers the request with the first fault whose turn it is; false when none. Every matching
+   * fault counts the request, so "the 2nd PATCH" means the 2nd since the fault was added.
+   */
+  answer(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    const method = (req.method ?? 'GET').toUpperCase();
+    let firing: Fault | undefined;
+    for (const entry of [...this.active]) {
+      const { fault } = entry;
+      if ((fault.method && fault.method.toUpperCase() !== method) || !(typeof fault.path === 'string' ? fault.path === path : fault.path.test(path))) continue;
+      entry.seen += 1;
+      const first = fault.nth ?? 1;
+      const last = first + (fault.times ?? Infinity) - 1;
+      if (entry.seen >= first && entry.seen <= last) firing ??= fault;
+      if (entry.seen >= last) this.active.splice(this.active.indexOf(entry), 1);
     }
-    if (fault) throw new ApiError(fault.code, fault.reason, fault.message);
+    if (!firing) return false;
+    const code = firing.status ?? 500;
+    const body = firing.body ?? statusBody(firing, code, method, path);
+    res.writeHead(code, { 'Content-Type': firing.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+    return true;
   }
 }

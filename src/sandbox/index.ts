@@ -12,7 +12,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CONTROLLERS, startControllers } from './controllers.js';
 import { expandScenario } from './expand.js';
-import { Faults } from './faults.js';
 import { DEFAULT_DELAYS, OPERATOR_CONTROLLERS, type ControllerDelays } from './operators.js';
 import { BUILTIN_RESOURCES, customResource, KindRegistry, type ResourceDef } from './kinds.js';
 import { LogBook } from './logs.js';
@@ -22,17 +21,18 @@ import { createHandler, type ServerContext } from './server.js';
 import { ObjectStore } from './store.js';
 import { makeTls } from './tls.js';
 import { handleUpgrade } from './upgrade.js';
+import { Faults, type Fault } from './faults.js';
 import { startExec, type SandboxExecOptions } from './exec/index.js';
 import { startServices, type Services, type ServicesOptions, type StartedServices } from './services/index.js';
 
 export type { PolicyRule } from './rbac.js';
+export type { Fault, Faults } from './faults.js';
 export type { Scenario, ParsedScenario } from './scenario.js';
 export { ScenarioError, parseScenario, scenariosDir } from './scenario.js';
 export { ObjectStore, type Change, type ChangeListener } from './store.js';
 export type { Controller, ControllerHost } from './controllers.js';
 export type { ControllerDelays } from './operators.js';
 export type { KubeObject } from './types.js';
-export type { FaultRule, Faults } from './faults.js';
 export { generateScenario } from './generate.js';
 export type { Services, ServicesOptions, ServiceName } from './services/index.js';
 export { FakePihole, FakeAdguard, FakeJellyfin, FakeImmich, type JellyfinItem, type JellyfinFlavour } from './services/index.js';
@@ -53,6 +53,8 @@ export interface SandboxOptions {
   exec?: SandboxExecOptions;
   /** also authenticate x509 client certificates signed by the sandbox CA; `clientCert` is one */
   clientCertificates?: boolean;
+  /** answers to inject from the start (a 503 on /apis, a malformed body, ...); more via `sandbox.faults` */
+  faults?: Fault[];
 }
 
 export interface Sandbox {
@@ -63,8 +65,8 @@ export interface Sandbox {
   /** with `clientCertificates`: a client certificate and key the sandbox accepts (the kubeconfig keeps the token) */
   clientCert?: { certPem: string; keyPem: string };
   store: ObjectStore;         // in-process access for tests: get/list/put objects
-  faults: Faults;             // make chosen API requests fail (faults.ts)
   services: Services;         // the fake home services that run (per the scenario's services: section)
+  faults: Faults;             // inject and remove odd answers of the API server while it runs
   stop(): Promise<void>;      // closes server and all sockets; idempotent
 }
 
@@ -101,6 +103,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   let address = '';
   const watches = new Set<ServerResponse>();
   const faults = new Faults();
+  for (const f of opts.faults ?? []) faults.add(f);
   const ctx: ServerContext = {
     store, logs, token, clientCertificates: opts.clientCertificates === true, gitVersion: scenario.cluster.version, now, watches, faults, address: () => address,
     authorizer: new Authorizer(opts.rbac, scenario.cluster.user),

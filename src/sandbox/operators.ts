@@ -22,7 +22,8 @@
  *   "<generation>-<hash>" the controller compares with status.syncedResourceVersion; after
  *   `delays.externalSecret` ms a synced ExternalSecret gets a new refreshTime and
  *   syncedResourceVersion. Skipped for refreshPolicy CreatedOnce and for refreshInterval 0 with a
- *   Periodic policy once synced; a failing one stays failing.
+ *   Periodic policy once synced; a failing one stays failing, and its Warning event UpdateFailed
+ *   (the provider's error) is repeated: count + 1, lastTimestamp now.
  */
 import { syncedResourceVersion } from './addons.js';
 import { runningPod, type Controller, type ControllerHost } from './controllers.js';
@@ -262,6 +263,23 @@ function shouldRefresh(o: KubeObject): boolean {
   return st.syncedResourceVersion !== syncedResourceVersion(o);
 }
 
+/**
+ * ESO's markAsFailed: a Warning event UpdateFailed with the provider's error. client-go's recorder
+ * aggregates a repeat of the same event into the existing one (count + 1, lastTimestamp now).
+ */
+function providerFailed(host: ControllerHost, es: KubeObject): void {
+  const ns = es.metadata.namespace ?? '';
+  const uid = es.metadata.uid;
+  const previous = host.store.list('events', ns)
+    .filter((e) => e.reason === 'UpdateFailed' && rec(e.involvedObject).uid === uid)
+    .sort((a, b) => String(b.lastTimestamp ?? '').localeCompare(String(a.lastTimestamp ?? '')))[0];
+  if (!previous) {
+    event(host, ns, es, 'Warning', 'UpdateFailed', 'could not get secret data from provider', 'external-secrets');
+    return;
+  }
+  host.store.put({ ...previous, count: (typeof previous.count === 'number' ? previous.count : 1) + 1, lastTimestamp: rfc3339(host.now()) });
+}
+
 export const externalSecretController: Controller = (c, host) => {
   if (c.type !== 'MODIFIED' || c.resource.group !== 'external-secrets.io' || c.resource.plural !== 'externalsecrets') return;
   if (!shouldRefresh(c.object)) return;
@@ -271,7 +289,11 @@ export const externalSecretController: Controller = (c, host) => {
     const o = host.store.get(c.resource, ns, name);
     if (!o || !shouldRefresh(o)) return;
     const st = rec(o.status);
-    if (!arr(st.conditions).some((x) => x.type === 'Ready' && x.status === 'True')) return; // the provider still fails
+    if (!arr(st.conditions).some((x) => x.type === 'Ready' && x.status === 'True')) {
+      // the provider still fails: status stays as it is, and the recorder repeats its Warning event
+      providerFailed(host, o);
+      return;
+    }
     host.store.put({ ...o, status: { ...st, refreshTime: rfc3339(host.now()), syncedResourceVersion: syncedResourceVersion(o) } });
   });
 };

@@ -32,8 +32,8 @@ export interface ServerContext {
   address: () => string;
   /** open watch responses, closed on stop */
   watches: Set<ServerResponse>;
-  /** requests tests make fail (faults.ts) */
-  faults?: Faults;
+  /** answers tests inject (faults.ts); checked after authorization, before anything else */
+  faults: Faults;
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -97,7 +97,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   authenticate(ctx, req);
   const ri = requestInfo(method, url.pathname, url.searchParams);
   ctx.authorizer.authorize([attributesOf(ri)]);
-  ctx.faults?.check(method, url.pathname);
+  if (ctx.faults.answer(req, res, url.pathname)) return;
   if (!ri.isResourceRequest) { nonResource(ctx, ri, method, url.pathname, res); return; }
   await resourceRequest(ctx, ri, req, res, url.searchParams);
 }

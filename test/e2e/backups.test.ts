@@ -3,12 +3,13 @@ import { runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
+import type { Scenario } from '../../src/sandbox/scenario.js';
 
 interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string }
 interface Backups {
   verdict: string;
   summary: string;
-  backups: Array<{ namespace: string; name: string; why: string; period?: string; stale: boolean; suspended: boolean; lastJob?: { name: string; state: string; reason?: string } }>;
+  backups: Array<{ namespace: string; name: string; matchedBy: string; matched: string; period?: string; stale: boolean; suspended: boolean; lastJob?: { name: string; state: string; reason?: string } }>;
   findings: Finding[];
 }
 interface Triggered { namespace: string; cronJob: string; job: string; state: string }
@@ -27,9 +28,9 @@ describe('homelab backups', () => {
     const names = out.backups.map((b) => `${b.namespace}/${b.name}`);
     expect(names).toEqual(expect.arrayContaining(['backups/immich-db-backup', 'backups/pihole-teleporter', 'paperless/paperless-export']));
     expect(names).not.toContain('media/recyclarr');
-    expect(out.backups.find((b) => b.name === 'immich-db-backup')).toMatchObject({ why: 'name', period: '24h', stale: false });
-    expect(out.backups.find((b) => b.name === 'paperless-export')?.why).toBe('label');
-    expect(out.backups.find((b) => b.name === 'pihole-teleporter')?.why).toBe('namespace');
+    expect(out.backups.find((b) => b.name === 'immich-db-backup')).toMatchObject({ matchedBy: 'name', matched: 'immich-db-backup', period: '24h', stale: false });
+    expect(out.backups.find((b) => b.name === 'paperless-export')?.matchedBy).toBe('label');
+    expect(out.backups.find((b) => b.name === 'pihole-teleporter')).toMatchObject({ matchedBy: 'namespace', matched: 'backups' });
   });
 
   it('reports the failed last Job with its reason, and the stale suspended backup as crit (exit 2)', async () => {
@@ -105,12 +106,110 @@ describe('homelab backups', () => {
   });
 });
 
+/** CronJobs whose names say nothing: what they run makes them backups, or not. */
+function byWhatTheyRun(): Scenario {
+  const cron = (namespace: string, name: string, container: { image: string; command?: string[]; args?: string[] }, jobs: Array<{ started: string; succeeded?: boolean }>) => ({
+    kind: 'CronJob' as const, name, namespace, created: '-60d', schedule: '0 3 * * *',
+    containers: [{ name: 'main', ...container }],
+    jobs: jobs.map((j) => ({ duration: '2m', ...j })),
+  });
+  return {
+    name: 'backups-by-what-they-run',
+    nodes: [{ name: 'nuc', roles: ['control-plane'], ip: '192.0.2.50', cpu: '4', memory: '16Gi', arch: 'amd64' }],
+    namespaces: [{ name: 'media' }, { name: 'web' }, { name: 'kube-system' }, { name: 'photos' }],
+    workloads: [
+      // A nightly restic job that has failed for 9 days.
+      cron('media', 'nightly', { image: 'ghcr.io/restic/restic:0.17.3', args: ['backup', '/data'] }, [{ started: '-9d3h' }, { started: '-1d3h', succeeded: false }]),
+      cron('web', 'db-dump', { image: 'postgres:16.4', command: ['/bin/sh', '-c', 'pg_dump -h db app | gzip > /dump/app.sql.gz'] }, [{ started: '-21h' }]),
+      cron('kube-system', 'etcd-snap', { image: 'rancher/k3s:v1.31.4-k3s1', command: ['k3s', 'etcd-snapshot', 'save', '--name', 'nightly'] }, [{ started: '-21h' }]),
+      cron('photos', 'offsite', { image: 'docker.io/rclone/rclone:1.68', args: ['sync', '/photos', 'b2:photos'] }, [{ started: '-21h' }]),
+      // Not backups, whatever a loose match would say.
+      cron('media', 'recyclarr', { image: 'ghcr.io/recyclarr/recyclarr:7.2', command: ['recyclarr', 'sync'] }, [{ started: '-21h' }]),
+      cron('web', 'report', { image: 'ghcr.io/example/cyborg:1.0', command: ['cyborg', '--report', '/tmp/restic-notes.txt'] }, [{ started: '-21h' }]),
+    ],
+  };
+}
+
+describe('homelab backups recognised by what they run', () => {
+  let s: SandboxEnv;
+  beforeAll(async () => { s = await startSandboxEnv({ scenarioData: byWhatTheyRun() }); });
+  afterAll(async () => { await s?.sandbox.stop(); });
+
+  it('finds restic, pg_dump, etcd snapshots and rclone by image or command, says why, and flags the restic job failing for 9 days', async () => {
+    const r = await runCli(['backups', '--json'], s.env);
+    expect(r.code).toBe(2);
+    const out = json<Backups>(r.stdout);
+    expect(out.backups.map((b) => [`${b.namespace}/${b.name}`, b.matchedBy, b.matched])).toEqual([
+      ['kube-system/etcd-snap', 'command', 'etcd-snapshot'],
+      ['media/nightly', 'image', 'ghcr.io/restic/restic:0.17.3 (restic)'],
+      ['photos/offsite', 'image', 'docker.io/rclone/rclone:1.68 (rclone)'],
+      ['web/db-dump', 'command', 'pg_dump'],
+    ]);
+    expect(out.findings.filter((f) => f.name === 'nightly').map((f) => `${f.severity} ${f.reason}`).sort()).toEqual(['crit Stale', 'warn JobFailed']);
+    expect(out.findings.find((f) => f.name === 'nightly' && f.reason === 'Stale')?.message).toMatch(/^last success 9d ago; it runs every 24h/);
+    const table = await runCli(['backups'], s.env);
+    expect(table.stdout).toMatch(/media\s+nightly\s+0 3 \* \* \*\s+24h\s+9d ago\s+.*Stale\s+image: restic/);
+    expect(table.stdout).toMatch(/web\s+db-dump\s+.*command: pg_dump/);
+  });
+
+  it('is summarised in homelab health, naming the stale restic job', async () => {
+    const out = json<{ subsystems: Array<{ name: string; verdict: string; line: string }> }>((await runCli(['health', '--json'], s.env)).stdout);
+    expect(out.subsystems.find((x) => x.name === 'backups')).toMatchObject({ verdict: 'crit', line: expect.stringMatching(/^backups: 2 problems in 4 backup CronJobs; worst: CronJob media\/nightly Stale/) });
+  });
+
+  it('keeps backups.match and backups.cronJobs from the config working', async () => {
+    const config = await configWith(s.sandbox, 'match', { backups: { match: 'recycl', cronJobs: ['web/report'] } });
+    const out = json<Backups>((await runCli(['backups', '--json', '--config', config], s.env)).stdout);
+    expect(out.backups.find((b) => b.name === 'recyclarr')).toMatchObject({ matchedBy: 'name', matched: 'recyclarr' });
+    expect(out.backups.find((b) => b.name === 'report')).toMatchObject({ matchedBy: 'config', matched: 'web/report' });
+  });
+
+  it('reports the backups it could read when Jobs are refused, and names the missing verb', async () => {
+    // Was exit 69 with nothing shown.
+    const limited = await startSandboxEnv({ scenarioData: byWhatTheyRun(), rbac: [{ apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['list'] }] });
+    try {
+      const r = await runCli(['backups', '--json'], limited.env);
+      expect(r.code).toBe(2);
+      const out = json<Backups>(r.stdout);
+      expect(out.backups.map((b) => b.name)).toEqual(['etcd-snap', 'nightly', 'offsite', 'db-dump']);
+      expect(out.backups.every((b) => b.lastJob === undefined)).toBe(true);
+      // The CronJob's own status still says the restic job is stale.
+      expect(out.findings).toContainEqual(expect.objectContaining({ severity: 'crit', name: 'nightly', reason: 'Stale' }));
+      expect(out.findings).toContainEqual({
+        severity: 'warn', kind: 'Check', name: 'jobs.batch', reason: 'Forbidden',
+        message: 'forbidden: needs `list` on jobs.batch across the cluster; the last Job of each backup is not shown',
+      });
+    } finally {
+      await limited.sandbox.stop();
+    }
+  });
+});
+
 describe('homelab backups elsewhere', () => {
   it('reads a small cluster without any operator CRDs', async () => {
     const s = await startSandboxEnv({ scenario: 'no-flux' });
     try {
       const out = json<Backups>((await runCli(['backups', '--json'], s.env)).stdout);
       expect(out.backups.map((b) => b.name)).toEqual(['mariadb-backup']);
+    } finally {
+      await s.sandbox.stop();
+    }
+  });
+
+  it('warns when it finds no backups at all, saying what it looked for (a homelab without backups is a problem)', async () => {
+    // Was "OK no backup CronJobs found", exit 0.
+    const s = await startSandboxEnv({ scenarioData: { ...byWhatTheyRun(), workloads: byWhatTheyRun().workloads?.filter((w) => w.name === 'recyclarr') } });
+    try {
+      const r = await runCli(['backups'], s.env);
+      expect(r.code).toBe(1);
+      expect(r.stdout.split('\n')[0]).toBe(
+        'WARN no backup CronJobs found (looked for "backup" in CronJob names, labels and namespaces, for backup tools (restic, kopia, velero, borg, rclone, pg_dump, mysqldump, etcd snapshots, ...) in their images and commands)',
+      );
+      const out = json<Backups>((await runCli(['backups', '--json'], s.env)).stdout);
+      expect(out.findings).toEqual([expect.objectContaining({ severity: 'warn', kind: 'Check', name: 'backups', reason: 'NoBackups' })]);
+      const health = json<{ verdict: string; subsystems: Array<{ name: string; state: string; verdict: string; line: string }> }>((await runCli(['health', '--json'], s.env)).stdout);
+      expect(health.subsystems.find((x) => x.name === 'backups')).toMatchObject({ state: 'checked', verdict: 'warn', line: expect.stringContaining('NoBackups: no backup CronJobs found') });
+      expect(health.verdict).toBe('warn');
     } finally {
       await s.sandbox.stop();
     }

@@ -188,14 +188,115 @@ describe('homelab certs when things go wrong', () => {
     }
   });
 
-  it('does not hide a refusal by the cluster: exit 69 naming the verb and resource', async () => {
+  it('reports what it could read when one kind is refused: the certificates, plus a finding naming the missing verb', async () => {
+    // Was exit 69 with nothing shown; now the certificates are reported and the refusal is a finding.
     const limited = await startSandboxEnv({ scenarioData: troubleScenario(), rbac: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['list'] }] });
     try {
-      const r = await runCli(['certs'], limited.env);
-      expect(r.code).toBe(69);
-      expect(r.stderr).toContain('forbidden: needs `list` on certificaterequests.cert-manager.io');
+      const r = await runCli(['certs', '--json'], limited.env);
+      expect(r.code).toBe(2);
+      const out = JSON.parse(r.stdout) as CertsJson;
+      expect(out.certificates.map((c) => c.name).sort()).toEqual(['fresh', 'jellyfin', 'missing', 'old']);
+      expect(out.findings).toContainEqual(expect.objectContaining({ severity: 'crit', name: 'old', reason: 'Expired' }));
+      expect(out.findings).toContainEqual({
+        severity: 'warn', kind: 'Check', name: 'certificaterequests.cert-manager.io', reason: 'Forbidden',
+        message: 'forbidden: needs `list` on certificaterequests.cert-manager.io across the cluster; failing issuance attempts are not shown',
+      });
+      // Orders and challenges are refused too, each named once.
+      expect(out.findings.filter((f) => f.reason === 'Forbidden').map((f) => f.name).sort()).toEqual(['certificaterequests.cert-manager.io', 'challenges.acme.cert-manager.io', 'orders.acme.cert-manager.io']);
     } finally {
       await limited.sandbox.stop();
     }
   });
+
+  it('is an error, not a report, when nothing at all can be read', async () => {
+    const none = await startSandboxEnv({ scenarioData: troubleScenario(), rbac: [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }] });
+    try {
+      const r = await runCli(['certs'], none.env);
+      expect(r.code).toBe(69);
+      expect(r.stderr).toContain('forbidden: needs `list` on certificates.cert-manager.io across the cluster');
+    } finally {
+      await none.sandbox.stop();
+    }
+  });
+});
+
+describe('homelab certs on an odd or failing cert-manager', () => {
+  it('keeps the certificate that expires in 3 days when cert-manager serves no certificaterequests', async () => {
+    const scenario = troubleScenario();
+    const s = await startSandboxEnv({
+      scenarioData: {
+        ...scenario,
+        apiResources: CERT_CRDS.filter((r) => r.plural !== 'certificaterequests'),
+        objects: [certificate('web', 'soon', { conditions: [ready], notAfter: iso(3 * DAY - 3_600_000), renewalTime: iso(-27 * DAY), revision: 2 })],
+      },
+    });
+    try {
+      const r = await runCli(['certs', '--json'], s.env);
+      expect(r.code).toBe(2);
+      const out = JSON.parse(r.stdout) as CertsJson;
+      expect(out.certificates.map((c) => c.name)).toEqual(['soon']);
+      expect(out.findings).toContainEqual(expect.objectContaining({ severity: 'crit', kind: 'Certificate', name: 'soon', reason: 'ExpiresSoon' }));
+      expect(out.findings).toContainEqual({
+        severity: 'warn', kind: 'Check', name: 'certificaterequests.cert-manager.io', reason: 'NotServed',
+        message: 'cert-manager.io/v1 serves no certificaterequests here (404); failing issuance attempts are not shown',
+      });
+    } finally {
+      await s.sandbox.stop();
+    }
+  });
+
+  it('reports a Certificate it cannot read as a finding, and still checks the others', async () => {
+    // Was: one malformed object failed the whole command (exit 69).
+    const odd = { ...certificate('web', 'odd', { conditions: [ready] }), spec: { secretName: 'odd-tls', dnsNames: 'odd.lab.example.org' } };
+    const s = await startSandboxEnv({ scenarioData: { ...troubleScenario(), objects: [odd, certificate('web', 'soon', { conditions: [ready], notAfter: iso(2 * DAY) })] } });
+    try {
+      const r = await runCli(['certs', '--json'], s.env);
+      expect(r.code).toBe(2);
+      const out = JSON.parse(r.stdout) as CertsJson;
+      expect(out.certificates.map((c) => c.name)).toEqual(['soon']);
+      expect(out.findings).toContainEqual({
+        severity: 'warn', kind: 'Certificate', namespace: 'web', name: 'odd', reason: 'Malformed',
+        message: 'not checked: the API answered it in a shape homelab cannot read (spec.dnsNames: Invalid input: expected array, received string)',
+      });
+    } finally {
+      await s.sandbox.stop();
+    }
+  });
+
+  it('says what it looked for when cert-manager has no Certificates', async () => {
+    const s = await startSandboxEnv({ scenarioData: { ...troubleScenario(), objects: [] } });
+    try {
+      const r = await runCli(['certs'], s.env);
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n')[0]).toBe('OK no Certificates in any namespace (cert-manager.io/v1 is served): nothing to check');
+      const scoped = JSON.parse((await runCli(['certs', '--json', '-n', 'web'], s.env)).stdout) as CertsJson;
+      expect(scoped).toMatchObject({ installed: true, verdict: 'ok', note: 'no Certificates in namespace web (cert-manager.io/v1 is served): nothing to check' });
+    } finally {
+      await s.sandbox.stop();
+    }
+  });
+
+  // Was "OK cert-manager is not installed", exit 0, for every one of these.
+  const FAILING_DISCOVERY = [
+    { what: 'a 503 on /apis', fault: { path: '/apis', status: 503 }, says: /cannot tell whether cert-manager\.io is installed: the Kubernetes API at https:\/\/127\.0\.0\.1:\d+ answered GET \/apis with 503 Service Unavailable: the server is currently unable to handle the request/ },
+    { what: 'a 503 on the group-version', fault: { path: '/apis/cert-manager.io/v1', status: 503 }, says: /cannot tell whether cert-manager\.io\/v1 serves certificates: .* answered GET \/apis\/cert-manager\.io\/v1 with 503/ },
+    { what: 'a proxy\'s HTML page', fault: { path: '/apis', status: 200, body: '<html><body>upstream connect error</body></html>', contentType: 'text/html' }, says: /answered GET \/apis with something that is not JSON \("<html><body>upstream/ },
+    { what: 'a discovery document of the wrong shape', fault: { path: '/apis', status: 200, body: '{"kind":"APIGroupList","groups":"none"}' }, says: /answered GET \/apis with a malformed discovery document \(groups: / },
+    { what: 'a 500 on the group-version', fault: { path: '/apis/cert-manager.io/v1', status: 500 }, says: /answered GET \/apis\/cert-manager\.io\/v1 with 500 Internal Server Error/ },
+  ];
+  for (const c of FAILING_DISCOVERY) {
+    it(`is an error, never "not installed", on ${c.what}`, async () => {
+      const s = await startSandboxEnv({ scenarioData: troubleScenario(), faults: [c.fault] });
+      try {
+        const r = await runCli(['certs', '--json'], s.env);
+        expect(r.code).toBe(69);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(c.says);
+        expect(r.stderr).not.toContain('not installed:');
+        expect(r.stderr).toContain('Hint: discovery is failing, so this is not "not installed"');
+      } finally {
+        await s.sandbox.stop();
+      }
+    });
+  }
 });

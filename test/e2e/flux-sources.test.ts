@@ -102,7 +102,7 @@ describe('homelab flux reconcile --with-source, for every kind of source', () =>
   });
 
   it('says what was done and how to finish when the object fails after its source was reconciled', async () => {
-    s.sandbox.faults.add({ method: 'PATCH', path: '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/apps-oci', code: 500, message: 'Internal error occurred: resource quota evaluation timed out' });
+    s.sandbox.faults.add({ method: 'PATCH', path: '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/apps-oci', times: 1, status: 500, message: 'Internal error occurred: resource quota evaluation timed out' });
     const source = stored('OCIRepository', 'flux-system', 'manifests').status.lastHandledReconcileAt;
     const r = await runCli(['flux', 'reconcile', 'kustomization', 'apps-oci', '--with-source', '--yes'], s.env);
     expect(r.code).toBe(69);

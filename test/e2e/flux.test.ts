@@ -10,7 +10,7 @@ interface FluxStatus {
   verdict: string;
   installed: boolean;
   summary: string;
-  apis: Array<{ kind: string; version: string | null }>;
+  apis: Array<{ kind: string; version: string | null; error?: string }>;
   objects: Array<{ kind: string; namespace: string; name: string; ready: string; suspended: boolean; failingFor?: string }>;
   findings: Finding[];
 }
@@ -86,6 +86,73 @@ describe('homelab flux status', () => {
   });
 });
 
+describe('homelab flux status when discovery or a list fails', () => {
+  let s: SandboxEnv;
+  beforeAll(async () => { s = await startSandboxEnv(); });
+  afterAll(async () => { await s?.sandbox.stop(); });
+
+  it('is an error on a 503 from /apis, never "Flux is not installed"', async () => {
+    // Was "OK Flux is not installed on this cluster", exit 0.
+    const remove = s.sandbox.faults.add({ path: '/apis', status: 503 });
+    try {
+      const r = await runCli(['flux', 'status'], s.env);
+      expect(r.code).toBe(69);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^Error: cannot tell whether kustomize\.toolkit\.fluxcd\.io is installed: the Kubernetes API at \S+ answered GET \/apis with 503 Service Unavailable/);
+    } finally {
+      remove();
+    }
+  });
+
+  it('reads the kinds it can when one API group fails, and names the one it could not', async () => {
+    const remove = s.sandbox.faults.add({ path: /^\/apis\/image\.toolkit\.fluxcd\.io\//, status: 503 });
+    try {
+      const r = await runCli(['flux', 'status', '--json'], s.env);
+      expect(r.code).toBe(2);
+      const out = json<FluxStatus>(r.stdout);
+      expect(out.installed).toBe(true);
+      expect(out.objects.filter((o) => o.kind === 'HelmRelease')).toHaveLength(7);
+      expect(out.objects.filter((o) => o.kind.startsWith('Image'))).toEqual([]);
+      const image = out.apis.find((a) => a.kind === 'ImageRepository');
+      expect(image?.version).toBeNull();
+      expect(image?.error).toMatch(/answered GET \/apis\/image\.toolkit\.fluxcd\.io\/\S+ with 503/);
+      expect(out.findings.filter((f) => f.kind === 'Check').map((f) => `${f.severity} ${f.name} ${f.reason}`).sort()).toEqual([
+        'warn imagepolicies.image.toolkit.fluxcd.io ReadFailed',
+        'warn imagerepositories.image.toolkit.fluxcd.io ReadFailed',
+        'warn imageupdateautomations.image.toolkit.fluxcd.io ReadFailed',
+      ]);
+      expect(out.findings[0]).toMatchObject({ kind: 'HelmRelease', name: 'immich', reason: 'RetriesExhausted' });
+      const table = await runCli(['flux', 'status'], s.env);
+      expect(table.stdout).not.toMatch(/not served here: .*ImageRepository/);
+    } finally {
+      remove();
+    }
+  });
+
+  it('reports the other kinds when HelmReleases are refused, with a finding naming the verb', async () => {
+    const limited = await startSandboxEnv({
+      rbac: [
+        { apiGroups: ['kustomize.toolkit.fluxcd.io'], resources: ['kustomizations'], verbs: ['list'] },
+        { apiGroups: ['source.toolkit.fluxcd.io'], resources: ['gitrepositories', 'helmrepositories', 'ocirepositories', 'buckets'], verbs: ['list'] },
+        { apiGroups: ['image.toolkit.fluxcd.io'], resources: ['imagerepositories', 'imagepolicies', 'imageupdateautomations'], verbs: ['list'] },
+      ],
+    });
+    try {
+      const r = await runCli(['flux', 'status', '--json'], limited.env);
+      expect(r.code).toBe(1);
+      const out = json<FluxStatus>(r.stdout);
+      expect(out.objects.filter((o) => o.kind === 'Kustomization')).toHaveLength(27);
+      expect(out.findings.map((f) => `${f.severity} ${f.kind} ${f.name} ${f.reason}`).sort()).toEqual([
+        'warn Check helmreleases.helm.toolkit.fluxcd.io Forbidden',
+        'warn ImageRepository private-exit-node AuthenticationFailed',
+      ]);
+      expect(out.findings.find((f) => f.reason === 'Forbidden')?.message).toBe('forbidden: needs `list` on helmreleases.helm.toolkit.fluxcd.io across the cluster');
+    } finally {
+      await limited.sandbox.stop();
+    }
+  });
+});
+
 describe('homelab flux on a cluster without Flux', () => {
   it('says Flux is not installed, exit 0, no error', async () => {
     const s = await startSandboxEnv({ scenario: 'no-flux' });
@@ -95,8 +162,11 @@ describe('homelab flux on a cluster without Flux', () => {
       const out = json<FluxStatus>(r.stdout);
       expect(out).toMatchObject({ installed: false, verdict: 'ok', objects: [], findings: [] });
       expect(out.summary).toContain('Flux is not installed');
-      const health = json<{ subsystems: Array<{ name: string }> }>((await runCli(['health', '--json'], s.env)).stdout);
-      expect(health.subsystems.map((x) => x.name)).not.toContain('flux');
+      // Health names it too, as not installed (it used to leave the line out).
+      const health = json<{ subsystems: Array<{ name: string; state: string; verdict: string; line: string }> }>((await runCli(['health', '--json'], s.env)).stdout);
+      expect(health.subsystems.find((x) => x.name === 'flux')).toEqual({
+        name: 'flux', state: 'not installed', verdict: 'ok', problems: 0, line: 'flux: Flux is not installed on this cluster (no toolkit.fluxcd.io APIs are served)',
+      });
       const reconcile = await runCli(['flux', 'reconcile', 'kustomization', 'flux-system', '--yes'], s.env);
       expect(reconcile.code).toBe(64);
       expect(reconcile.stderr).toContain('Kustomization is not served by this cluster');
@@ -277,7 +347,7 @@ describe('homelab flux heal when the resume fails', () => {
   beforeEach(async () => {
     s = await startSandboxEnv({ delays: { flux: 50 } });
     // The first PATCH (suspend) goes through, the second (resume) is refused by the API server.
-    s.sandbox.faults.add({ method: 'PATCH', path: '/apis/helm.toolkit.fluxcd.io/v2/namespaces/immich/helmreleases/immich', nth: 2, code: 503, message: 'etcdserver: request timed out' });
+    s.sandbox.faults.add({ method: 'PATCH', path: '/apis/helm.toolkit.fluxcd.io/v2/namespaces/immich/helmreleases/immich', nth: 2, times: 1, status: 503, message: 'etcdserver: request timed out' });
   });
   afterEach(async () => { await s?.sandbox.stop(); });
   const release = () => s.sandbox.store.get(HR, 'immich', 'immich') as unknown as Stored;

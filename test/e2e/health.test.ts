@@ -1,6 +1,9 @@
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scenario } from '../../src/sandbox/scenario.js';
 import { runCli } from '../helpers/cli.js';
+import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string }
@@ -11,18 +14,25 @@ interface HealthJson {
   nodes: Array<{ name: string; ready: boolean; cpuPercent?: number; memoryPercent?: number; arch?: string }>;
   metrics: { available: boolean; note?: string };
   pods: { total: number; withProblems: number };
-  events: Array<{ reason: string; lastSeen: string; object: string }>;
+  events: Array<{ reason: string; lastSeen: string; object: string; message: string }>;
   checks: Array<{ name: string; ok: boolean }>;
+  subsystems: Array<{ name: string; state: string; verdict: string; line: string; problems: number }>;
 }
+type ToolResult = { isError?: boolean; structuredContent?: unknown; content: unknown };
+const text = (r: ToolResult) => (r.content as Array<{ text: string }>).map((c) => c.text).join('\n');
 
-/** A tiny cluster with nothing wrong, to prove the green path is earned, not assumed. */
+/** A tiny cluster with nothing wrong (its nightly backup ran), to prove the green path is earned, not assumed. */
 function healthyScenario(withMetrics: boolean): Scenario {
   return {
     name: 'tiny',
     ...(withMetrics ? { metrics: {} } : {}),
     nodes: [{ name: 'mini-pc', roles: ['control-plane'], ip: '192.0.2.10', cpu: '4', memory: '16Gi', arch: 'amd64', usage: { cpu: '500m', memory: '4Gi' } }],
     namespaces: [{ name: 'web' }],
-    workloads: [{ kind: 'Deployment', name: 'site', namespace: 'web', replicas: 2, created: '-3d', containers: [{ name: 'nginx', image: 'nginx:1.27', usage: { cpu: '2m', memory: '12Mi' } }] }],
+    workloads: [
+      { kind: 'Deployment', name: 'site', namespace: 'web', replicas: 2, created: '-3d', containers: [{ name: 'nginx', image: 'nginx:1.27', usage: { cpu: '2m', memory: '12Mi' } }] },
+      // A homelab without backups is not healthy: this one has a recent success.
+      { kind: 'CronJob', name: 'site-backup', namespace: 'web', created: '-3d', schedule: '0 3 * * *', containers: [{ name: 'dump', image: 'restic/restic:0.17.3', args: ['backup', '/srv'] }], jobs: [{ started: '-20h', duration: '1m' }] },
+    ],
   };
 }
 
@@ -90,7 +100,11 @@ describe('homelab health on other clusters', () => {
       const r = await runCli(['health', '--json'], s.env);
       const out = JSON.parse(r.stdout) as HealthJson;
       expect({ code: r.code, verdict: out.verdict, findings: out.findings }).toEqual({ code: 0, verdict: 'ok', findings: [] });
-      expect(out.summary).toBe('healthy: 1 node ready, 2 pods, no problems found');
+      expect(out.summary).toBe('healthy: 1 node ready, 3 pods, no problems found');
+      // Every subsystem has its line: the ones not installed say so, none is dropped.
+      expect(out.subsystems.map((x) => `${x.name} ${x.state} ${x.verdict}`)).toEqual([
+        'flux not installed ok', 'certificates not installed ok', 'secrets not installed ok', 'tailscale not installed ok', 'backups checked ok',
+      ]);
       expect(out.nodes[0]).toMatchObject({ name: 'mini-pc', cpuPercent: 13, memoryPercent: 25, arch: 'amd64' });
     } finally {
       await s.sandbox.stop();
@@ -150,5 +164,93 @@ describe('homelab health on other clusters', () => {
     expect(r.code).toBe(69);
     expect(r.stderr).toMatch(/^Error: cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:\d+: connection refused/);
     expect(r.stdout).toBe('');
+  });
+
+  it('says "could not check" for each subsystem and raises the verdict when discovery fails, never dropping them', async () => {
+    // Was: the Flux, cert-manager, ESO (and Tailscale) lines silently left out, verdict ok, exit 0.
+    const s = await startSandboxEnv({ scenarioData: healthyScenario(true), faults: [{ path: '/apis', status: 503 }] });
+    try {
+      const r = await runCli(['health', '--json'], s.env);
+      const out = JSON.parse(r.stdout) as HealthJson;
+      expect(r.code).toBe(1);
+      expect(out.verdict).toBe('warn');
+      expect(out.nodes.map((n) => n.name)).toEqual(['mini-pc']);
+      const byName = Object.fromEntries(out.subsystems.map((x) => [x.name, x]));
+      for (const [name, group] of [['flux', 'kustomize.toolkit.fluxcd.io'], ['certificates', 'cert-manager.io'], ['secrets', 'external-secrets.io'], ['tailscale', 'tailscale.com']]) {
+        expect(byName[name as string]).toMatchObject({ state: 'could not check', verdict: 'warn' });
+        expect(byName[name as string]?.line).toMatch(new RegExp(`^${name}: could not check: cannot tell whether ${(group as string).replace(/\./g, '\\.')} is installed: .* answered GET /apis with 503`));
+      }
+      expect(byName.backups).toMatchObject({ state: 'checked', verdict: 'ok' });
+      expect(out.findings.filter((f) => f.reason === 'CheckFailed').map((f) => f.name)).toEqual(['certificates', 'flux', 'secrets', 'tailscale']);
+      const table = await runCli(['health'], s.env);
+      expect(table.stdout).toMatch(/^WARN certificates: could not check: cannot tell whether cert-manager\.io is installed/m);
+    } finally {
+      await s.sandbox.stop();
+    }
+  });
+
+  it('puts a multi-line event on one row of the table, and keeps its whole text in --json', async () => {
+    const scenario: Scenario = {
+      ...healthyScenario(true),
+      events: [{
+        namespace: 'web', type: 'Warning', reason: 'FailedMount', first: '-5m',
+        involved: { kind: 'Pod', workload: 'site', index: 0 },
+        message: 'MountVolume.SetUp failed for volume "data":\n  mount failed: exit status 32\n\tOutput: mount.nfs: access denied',
+      }],
+    };
+    const s = await startSandboxEnv({ scenarioData: scenario });
+    try {
+      const out = JSON.parse((await runCli(['health', '--json'], s.env)).stdout) as HealthJson;
+      expect(out.events.map((e) => e.message)).toEqual(['MountVolume.SetUp failed for volume "data":\n  mount failed: exit status 32\n\tOutput: mount.nfs: access denied']);
+      const table = (await runCli(['health'], s.env)).stdout.split('\n');
+      const header = table.findIndex((l) => /^LAST SEEN\s+NAMESPACE\s+OBJECT\s+REASON\s+COUNT\s+MESSAGE$/.test(l));
+      expect(header).toBeGreaterThan(0);
+      expect(table[header + 1]).toMatch(/^\S+\s+web\s+Pod\/site-\S+\s+FailedMount\s+1\s+MountVolume\.SetUp failed for volume "data": mount failed: exit status 32 Output: mount\.nfs: access denied$/);
+      expect(table.slice(header + 2).join('\n').trim()).toBe('');
+    } finally {
+      await s.sandbox.stop();
+    }
+  });
+});
+
+describe('a long-running MCP server', () => {
+  it('sees discovery fail, says so, and recovers when the API does: nothing of the failure is cached', async () => {
+    const s = await startSandboxEnv();
+    const mcp = await stdioClient(s.env);
+    try {
+      const remove = s.sandbox.faults.add({ path: '/apis/cert-manager.io/v1', status: 503 });
+      const failing = (await mcp.client.callTool({ name: 'certs_status', arguments: {} })) as ToolResult;
+      expect(failing.isError).toBe(true);
+      expect(text(failing)).toMatch(/^cannot tell whether cert-manager\.io\/v1 serves certificates: .* 503 Service Unavailable/);
+      const health = (await mcp.client.callTool({ name: 'cluster_health', arguments: {} })) as ToolResult;
+      const subsystems = (health.structuredContent as HealthJson).subsystems;
+      expect(subsystems.find((x) => x.name === 'certificates')).toMatchObject({ state: 'could not check', verdict: 'warn' });
+
+      remove();
+      const recovered = (await mcp.client.callTool({ name: 'certs_status', arguments: { namespace: 'immich' } })) as ToolResult;
+      expect(recovered.isError).toBeFalsy();
+      expect(recovered.structuredContent).toMatchObject({ installed: true, version: 'v1', certificates: [expect.objectContaining({ name: 'immich-tls' })] });
+    } finally {
+      await mcp.close();
+      await s.sandbox.stop();
+    }
+  });
+
+  it('reads a kubeconfig that could not be loaded again on the next call', async () => {
+    const s = await startSandboxEnv({ scenarioData: healthyScenario(false) });
+    const later = join(s.sandbox.dir, 'kubeconfig-later');
+    const mcp = await stdioClient({ HOMELAB_CONFIG: s.env.HOMELAB_CONFIG ?? '' }, ['--kubeconfig', later]);
+    try {
+      const missing = (await mcp.client.callTool({ name: 'cluster_health', arguments: {} })) as ToolResult;
+      expect(missing.isError).toBe(true);
+      expect(text(missing)).toContain(`cannot load kubeconfig ${later}`);
+      await copyFile(s.sandbox.kubeconfigPath, later);
+      const loaded = (await mcp.client.callTool({ name: 'cluster_health', arguments: {} })) as ToolResult;
+      expect(loaded.isError).toBeFalsy();
+      expect((loaded.structuredContent as HealthJson).nodes.map((n) => n.name)).toEqual(['mini-pc']);
+    } finally {
+      await mcp.close();
+      await s.sandbox.stop();
+    }
   });
 });

@@ -113,7 +113,7 @@ describe('jellyfin fix: the library database through pod exec', () => {
     expect(r.stderr).toContain(`warning: library-db lookup skipped: ${FORBIDDEN}`);
     expect(out.refreshed).toMatchObject({ id: movie?.Id, metadata: 'present' });
 
-    expect(table.code).toBe(69);
+    expect(table.code).toBe(66);
     expect(table.stderr).toMatch(/looked in the API search .*items lacking metadata .*the library database \/config\/data\/jellyfin\.db .*\(skipped: forbidden/);
     expect(table.stderr).toContain('the library database was not read');
   });

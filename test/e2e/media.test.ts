@@ -16,7 +16,7 @@ interface Media {
 }
 interface Fixed {
   outcome: 'refreshed' | 'ambiguous' | 'not-exact';
-  matches: Array<{ id: string; name: string; foundBy: string[]; exact: boolean; fixCommand: string }>;
+  matches: Array<{ id: string; name: string; foundBy: string[]; exact: boolean; fix: { tool: string; input: Record<string, unknown>; command: string } }>;
   refreshed?: { id: string; name: string; metadata: string; hasMetadata: boolean; providerIds: Record<string, string> };
 }
 
@@ -101,22 +101,26 @@ describe('homelab media', () => {
       const out = json<Fixed>(r.stdout);
       expect(out.outcome).toBe('not-exact');
       expect(out.matches.length).toBeGreaterThan(1);
-      expect(out.matches.every((m) => !m.exact && m.fixCommand === `homelab jellyfin fix --id ${m.id} --yes`)).toBe(true);
+      expect(out.matches.every((m) => !m.exact && m.fix.command === `homelab jellyfin fix --id ${m.id}` && m.fix.tool === 'jellyfin_fix')).toBe(true);
       expect(out.refreshed).toBeUndefined();
       expect(table.stdout).toContain('No item has exactly that title');
       expect(table.stdout).toContain('nothing was refreshed');
       expect(one.code).toBe(1);
       const brothers = json<Fixed>(one.stdout);
       const movie = item('Step Brothers');
-      expect(brothers).toMatchObject({ outcome: 'not-exact', matches: [{ id: movie.Id, name: 'Step Brothers', exact: false, fixCommand: `homelab jellyfin fix --id ${movie.Id} --replace-all --yes` }] });
+      expect(brothers).toMatchObject({ outcome: 'not-exact', matches: [{ id: movie.Id, name: 'Step Brothers', exact: false, fix: { tool: 'jellyfin_fix', input: { id: movie.Id, replaceAll: true }, command: `homelab jellyfin fix --id ${movie.Id} --replace-all` } }] });
       expect(posts()).toBe(before);
 
-      // The command printed for a candidate runs exactly as printed, and refreshes that item only.
-      const printed = table.stdout.split('\n').map((l) => /^\s+(homelab jellyfin fix --id \S+ --yes)\s+# Movie "The Big Lebowski"/.exec(l)?.[1]).find(Boolean);
+      // The command printed for a candidate runs exactly as printed: off a terminal it stops at the
+      // confirmation (a person confirms a write); a script adds --yes, and that item alone is refreshed.
+      const printed = table.stdout.split('\n').map((l) => /^\s+(homelab jellyfin fix --id \S+)\s+# Movie "The Big Lebowski"/.exec(l)?.[1]).find(Boolean);
       expect(printed).toBeDefined();
       const [bin, ...args] = (printed as string).split(' ');
       expect(bin).toBe('homelab');
-      const ran = await runCli([...args, '--json'], s.env);
+      const asPrinted = await runCli(args, s.env);
+      expect(asPrinted.code).toBe(64);
+      expect(asPrinted.stderr).toContain('refusing to change the cluster without confirmation');
+      const ran = await runCli([...args, '--yes', '--json'], s.env);
       expect(ran.code, ran.stderr).toBe(0);
       expect(json<Fixed>(ran.stdout).refreshed).toMatchObject({ id: item('The Big Lebowski').Id, name: 'The Big Lebowski' });
       expect(jf().requests.filter((q) => q.method === 'POST').slice(before)).toEqual([{ method: 'POST', path: `/Items/${item('The Big Lebowski').Id}/Refresh` }]);

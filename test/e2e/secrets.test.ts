@@ -18,7 +18,8 @@ interface SecretsJson {
   stores: Array<{ kind: string; namespace?: string; name: string; ready: string; reason?: string; provider?: string }>;
   findings: Finding[];
 }
-interface RefreshJson { namespace: string; name: string; version: string; forceSync: string; waited: boolean; refreshed: boolean; previousRefreshTime?: string; refreshTime?: string; ready: string }
+interface RefreshJson { namespace: string; name: string; version: string; forceSync: string; waited: boolean; refreshed: boolean; previousRefreshTime?: string; refreshTime?: string; ready: string; reason?: string; message?: string; failure?: string }
+interface StoredEvent { reason: string; count: number; lastTimestamp: string; message: string; involvedObject: { name: string } }
 interface EsObject { metadata: { annotations?: Record<string, string> }; status: { refreshTime?: string } }
 
 const EXIT = { ok: 0, warn: 1, crit: 2 } as const;
@@ -44,6 +45,7 @@ function staleScenario(): Scenario {
       { name: 'recent', namespace: 'apps', store: 'ClusterSecretStore/onepassword', data: { token: 'app#token' }, refreshInterval: '1h0m0s', refreshed: '-90m' },
       { name: 'once', namespace: 'apps', store: 'ClusterSecretStore/onepassword', data: { token: 'app#token' }, refreshInterval: '0s', refreshed: '-30d' },
       { name: 'on-change', namespace: 'apps', store: 'ClusterSecretStore/onepassword', data: { token: 'app#token' }, refreshPolicy: 'OnChange', refreshed: '-30d' },
+      { name: 'broken', namespace: 'apps', store: 'ClusterSecretStore/onepassword', data: { token: 'app#token' }, refreshed: '-2h', error: 'unable to read item app: 401 Unauthorized' },
     ],
     objects: [
       {
@@ -157,20 +159,67 @@ describe('homelab secrets on an older External Secrets (v1beta1 only)', () => {
     }
   });
 
-  it('refreshes through v1beta1, and times out (75) naming the object when the sync keeps failing', async () => {
+  it('refreshes through v1beta1, and reports the provider\'s error as soon as the controller has tried an ExternalSecret failing at its provider', async () => {
+    // Was: waited the whole --timeout, then exit 75 "is the external-secrets controller running?".
+    // With --timeout 2m a wait for the timeout would outlast this test.
     const allowed = await configWith(s, 'allow.yaml', { allow: { secretsRefresh: ['apps/*'] } });
-    const started = Date.now();
-    const [okRun, stuck] = await Promise.all([
+    const eventsBefore = s.sandbox.store.list('events', 'apps') as unknown as StoredEvent[];
+    const countBefore = eventsBefore.find((e) => e.reason === 'UpdateFailed' && e.involvedObject.name === 'nextcloud-smtp')?.count ?? 0;
+    const [okRun, failing] = await Promise.all([
       runCli(['secrets', 'refresh', 'apps/nextcloud-db', '--yes', '--json', '--config', allowed], s.env),
-      runCli(['secrets', 'refresh', 'apps/nextcloud-smtp', '--yes', '--timeout', '1s', '--config', allowed], s.env),
+      runCli(['secrets', 'refresh', 'apps/nextcloud-smtp', '--yes', '--json', '--timeout', '2m', '--config', allowed], s.env),
     ]);
     expect(JSON.parse(okRun.stdout)).toMatchObject({ version: 'v1beta1', refreshed: true, ready: 'True' });
-    expect(stuck.code).toBe(75);
-    expect(stuck.stderr).toContain('ExternalSecret apps/nextcloud-smtp was not refreshed within 1s of force-sync=');
-    expect(Date.now() - started).toBeLessThan(8000);
+    expect(failing.code).toBe(2);
+    const out = JSON.parse(failing.stdout) as RefreshJson;
+    expect(out).toMatchObject({ waited: true, refreshed: false, ready: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider' });
+    expect(out.failure).toContain('cannot read secret data from Vault');
+    expect(out.failure).toContain('\t* permission denied');
+    // The controller did try: its UpdateFailed event repeated after the request.
+    const event = (s.sandbox.store.list('events', 'apps') as unknown as StoredEvent[]).find((e) => e.reason === 'UpdateFailed' && e.involvedObject.name === 'nextcloud-smtp');
+    expect(event?.count).toBeGreaterThan(countBefore);
+
+    const human = await runCli(['secrets', 'refresh', 'apps/nextcloud-smtp', '--yes', '--timeout', '2m', '--config', allowed], s.env);
+    expect(human.code).toBe(2);
+    const lines = human.stdout.split('\n');
+    expect(lines[0]).toBe('CRIT ExternalSecret apps/nextcloud-smtp: the sync after force-sync failed: SecretSyncedError: could not get secret data from provider');
+    expect(lines[1]).toBe('Provider error:');
+    expect(human.stdout).toContain('\n  \t* permission denied');
+    expect(human.stderr).not.toContain('is the external-secrets controller running');
 
     const noWait = JSON.parse((await runCli(['secrets', 'refresh', 'apps/nextcloud-smtp', '--yes', '--no-wait', '--json', '--config', allowed], s.env)).stdout) as RefreshJson;
     expect(noWait).toMatchObject({ waited: false, refreshed: false, ready: 'False' });
+  });
+
+  it('blames the controller only when it gives no sign of handling the request, and says what failed before', async () => {
+    const stopped = await startSandboxEnv({ scenario: 'eso-v1beta1', delays: { externalSecret: 600_000 } });
+    try {
+      const allowed = await configWith(stopped, 'allow.yaml', { allow: { secretsRefresh: ['apps/*'] } });
+      const r = await runCli(['secrets', 'refresh', 'apps/nextcloud-smtp', '--yes', '--timeout', '1s', '--config', allowed], stopped.env);
+      expect(r.code).toBe(75);
+      expect(r.stderr).toContain('ExternalSecret apps/nextcloud-smtp was not refreshed within 1s of force-sync=');
+      expect(r.stderr).toContain('no failed sync reported since): is the external-secrets controller running? It was failing before: error retrieving secret at .data[0]');
+    } finally {
+      await stopped.sandbox.stop();
+    }
+  });
+
+  it('is an error, never "not installed", when discovery fails', async () => {
+    // Was "OK External Secrets is not installed", exit 0, and a refresh said "not installed".
+    const remove = s.sandbox.faults.add({ path: '/apis', status: 503 });
+    try {
+      const allowed = await configWith(s, 'allow.yaml', { allow: { secretsRefresh: ['apps/*'] } });
+      const [status, refresh] = await Promise.all([
+        runCli(['secrets'], s.env),
+        runCli(['secrets', 'refresh', 'apps/nextcloud-db', '--yes', '--config', allowed], s.env),
+      ]);
+      for (const r of [status, refresh]) {
+        expect(r.code).toBe(69);
+        expect(r.stderr).toMatch(/^Error: cannot tell whether external-secrets\.io is installed: .* answered GET \/apis with 503/);
+      }
+    } finally {
+      remove();
+    }
   });
 });
 
@@ -183,6 +232,7 @@ describe('homelab secrets: stale refreshes, broken stores, no External Secrets',
       expect(r.code).toBe(2);
       const out = JSON.parse(r.stdout) as SecretsJson;
       const stale = out.findings.filter((f) => f.reason === 'Stale');
+      expect(out.findings).toContainEqual(expect.objectContaining({ severity: 'crit', name: 'broken', reason: 'SecretSyncedError' }));
       expect(stale.map((f) => f.name)).toEqual(['hourly']);
       expect(stale[0]).toMatchObject({ severity: 'warn', kind: 'ExternalSecret', namespace: 'apps' });
       expect(stale[0]?.message).toMatch(/^stale: is the controller running\? last refreshed 3h ago, refreshInterval 1h$/);
@@ -191,6 +241,34 @@ describe('homelab secrets: stale refreshes, broken stores, no External Secrets',
 
       expect(refused.code).toBe(64);
       expect(refused.stderr).toContain('its refreshInterval is 0s (fetch once) and it has already synced');
+
+      // Nothing will change while its store is not Ready: said at once, not after the timeout.
+      const blocked = await runCli(['secrets', 'refresh', 'apps/broken', '--yes', '--json', '--timeout', '2m', '--config', allowed], s.env);
+      expect(blocked.code).toBe(2);
+      expect(blocked.stderr).not.toContain('waiting for');
+      expect(JSON.parse(blocked.stdout)).toMatchObject({
+        waited: false, refreshed: false, ready: 'False',
+        failure: 'its ClusterSecretStore onepassword is not Ready (InvalidProviderConfig: unable to validate store: 401 Unauthorized): External Secrets will not sync from it until it is',
+      });
+      // The request is still made, so it syncs once the store is fixed.
+      const es = s.sandbox.store.get('externalsecrets', 'apps', 'broken') as unknown as EsObject;
+      expect(es.metadata.annotations?.['force-sync']).toBe((JSON.parse(blocked.stdout) as RefreshJson).forceSync);
+    } finally {
+      await s.sandbox.stop();
+    }
+  });
+
+  it('lists the ExternalSecrets when the stores are refused, with a finding naming the verb', async () => {
+    const s = await startSandboxEnv({ scenarioData: staleScenario(), rbac: [{ apiGroups: ['external-secrets.io'], resources: ['externalsecrets'], verbs: ['list'] }] });
+    try {
+      const r = await runCli(['secrets', '--json'], s.env);
+      expect(r.code).toBe(2);
+      const out = JSON.parse(r.stdout) as SecretsJson;
+      expect(out.externalSecrets.map((e) => e.name)).toEqual(['broken', 'hourly', 'on-change', 'once', 'recent']);
+      expect(out.findings.filter((f) => f.kind === 'Check').map((f) => [f.name, f.reason, f.message])).toEqual([
+        ['clustersecretstores.external-secrets.io', 'Forbidden', 'forbidden: needs `list` on clustersecretstores.external-secrets.io across the cluster'],
+        ['secretstores.external-secrets.io', 'Forbidden', 'forbidden: needs `list` on secretstores.external-secrets.io across the cluster'],
+      ]);
     } finally {
       await s.sandbox.stop();
     }
@@ -205,7 +283,7 @@ describe('homelab secrets: stale refreshes, broken stores, no External Secrets',
       const out = JSON.parse(r.stdout) as SecretsJson;
       expect(out).toMatchObject({ installed: false, verdict: 'ok', externalSecrets: [], findings: [] });
       expect(out.note).toContain('External Secrets is not installed');
-      expect(refresh.code).toBe(69);
+      expect(refresh.code).toBe(66);
       expect(refresh.stderr).toContain('External Secrets is not installed');
     } finally {
       await s.sandbox.stop();

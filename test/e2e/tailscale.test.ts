@@ -127,19 +127,40 @@ describe('homelab tailscale when things go wrong', () => {
     expect(out.resources.find((x) => x.name === 'subnet-router')?.connector).toEqual({ hostname: 'lab-subnet', subnetRoutes: ['10.0.0.0/24', '10.0.1.0/24'], exitNode: false, appConnector: false, tailnetIPs: ['100.64.0.7'] });
   });
 
-  it('says "not installed" on a cluster without the operator (exit 0), and does not swallow a 403 (exit 69)', async () => {
+  it('says "not installed" on a cluster without the operator (exit 0), and reports the pods it could read when the kinds are refused', async () => {
     const bare = await startSandboxEnv({ scenarioData: { ...troubleScenario(), apiResources: [], objects: [], workloads: [] } });
     const limited = await startSandboxEnv({ scenarioData: troubleScenario(), rbac: [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }] });
     try {
-      const [r, denied] = await Promise.all([runCli(['tailscale', '--json'], bare.env), runCli(['tailscale'], limited.env)]);
+      const [r, denied] = await Promise.all([runCli(['tailscale', '--json'], bare.env), runCli(['tailscale', '--json'], limited.env)]);
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout) as TailscaleJson;
       expect(out).toMatchObject({ installed: false, verdict: 'ok', pods: [], resources: [], findings: [] });
       expect(out.note).toBe('the Tailscale operator is not installed (tailscale.com/v1alpha1 is not served)');
-      expect(denied.code).toBe(69);
-      expect(denied.stderr).toContain('forbidden: needs `list` on connectors.tailscale.com');
+      // Was exit 69 with nothing shown: now the pods, and one finding per refused kind naming the verb.
+      expect(denied.code).toBe(2);
+      const partial = JSON.parse(denied.stdout) as TailscaleJson;
+      expect(partial.pods.length).toBeGreaterThan(0);
+      expect(partial.findings).toContainEqual(expect.objectContaining({ severity: 'crit', kind: 'Pod', reason: 'CrashLoopBackOff' }));
+      const refused = partial.findings.filter((f) => f.reason === 'Forbidden');
+      expect(refused.map((f) => f.name).sort()).toEqual([
+        'connectors.tailscale.com', 'dnsconfigs.tailscale.com', 'peerrelays.tailscale.com', 'proxyclasses.tailscale.com',
+        'proxygroups.tailscale.com', 'recorders.tailscale.com', 'tailnets.tailscale.com',
+      ]);
+      expect(refused.find((f) => f.name === 'connectors.tailscale.com')?.message).toBe('forbidden: needs `list` on connectors.tailscale.com across the cluster');
     } finally {
       await Promise.all([bare.sandbox.stop(), limited.sandbox.stop()]);
+    }
+  });
+
+  it('is an error, never "not installed", when discovery fails', async () => {
+    // Was "OK the Tailscale operator is not installed", exit 0.
+    const remove = s.sandbox.faults.add({ path: '/apis', status: 503 });
+    try {
+      const r = await runCli(['tailscale'], s.env);
+      expect(r.code).toBe(69);
+      expect(r.stderr).toMatch(/^Error: cannot tell whether tailscale\.com is installed: .* answered GET \/apis with 503/);
+    } finally {
+      remove();
     }
   });
 });

@@ -26,6 +26,14 @@ export interface FindingRow {
   fix?: { command: string };
 }
 
+/**
+ * Text as one line: runs of whitespace, newlines included, become one space. A multi-line event
+ * or controller message would otherwise break a table's rows; --json keeps the full text.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
 export function colorEnabled(env: Record<string, string | undefined>, isTTY: boolean): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
@@ -44,7 +52,7 @@ export interface TableStyle {
 /** One line per cell (a multi-line event message would break the rows), cut to size unless wide. */
 function cell(value: string | number | undefined, wide: boolean): string {
   if (value === undefined) return '';
-  const text = String(value).replace(/\s*\n\s*/g, ' ');
+  const text = oneLine(String(value));
   return wide || text.length <= CELL_MAX ? text : `${text.slice(0, CELL_MAX - 1)}…`;
 }
 
@@ -69,7 +77,7 @@ export function createUi(color: boolean, style: TableStyle = {}): Ui {
     },
     verdict(verdict, text) {
       const label = verdict === 'ok' ? 'OK' : verdict === 'warn' ? 'WARN' : 'CRIT';
-      return `${paint[verdict].bold(label)}${text ? ` ${text}` : ''}`;
+      return `${paint[verdict].bold(label)}${text ? ` ${oneLine(text)}` : ''}`;
     },
     severity(severity) {
       return paint[severity](severity);

@@ -3,7 +3,8 @@ import { request as httpRequest, type Agent, type IncomingMessage } from 'node:h
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ExecOptions, ExecResult, KubeObject, KubePort, ListOptions, LogOptions, PatchType, ResourceRef } from '../../core/ports/kube.js';
 import { Timeout, Upstream, UserError, isHomelabError } from '../../core/errors.js';
-import { translateHttpError, translateNetworkError, type RequestIntent } from './errors.js';
+import { z } from 'zod';
+import { parseStatus, translateHttpError, translateNetworkError, type RequestIntent } from './errors.js';
 import { execInPod } from './exec.js';
 
 export interface KubeConnectOptions {
@@ -22,6 +23,30 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 };
 
 const DEFAULT_PAGE_SIZE = 500;
+/** Asks for metadata only; the plain JSON fallback is for servers that cannot. */
+const METADATA_ACCEPT = (as: 'PartialObjectMetadata' | 'PartialObjectMetadataList') => `application/json;as=${as};g=meta.k8s.io;v=v1,application/json`;
+/** How long a good discovery answer is reused; failures are never reused. */
+const DISCOVERY_TTL_MS = 5 * 60_000;
+const STATUS_TEXT: Record<number, string> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+/** A discovery answer that is neither a document nor a real absence; callers say what they could not tell. */
+class DiscoveryFailed extends Error {}
+
+/** The parts of the discovery documents read here (meta/v1 APIGroupList and APIResourceList). */
+const apiGroupListSchema = z.looseObject({
+  groups: z.array(
+    z.looseObject({
+      name: z.string(),
+      versions: z.array(z.looseObject({ version: z.string() })),
+      preferredVersion: z.looseObject({ version: z.string() }).optional(),
+    }),
+  ),
+});
+const apiResourceListSchema = z.looseObject({
+  groupVersion: z.string(),
+  // Go marshals an empty list as null.
+  resources: z.array(z.looseObject({ name: z.string() })).nullable(),
+});
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 interface Connection {
@@ -86,7 +111,7 @@ export function resourcePath(ref: ResourceRef, name?: string, subresource?: stri
 
 export class KubeClient implements KubePort {
   private connection: Promise<Connection> | undefined;
-  private readonly discovery = new Map<string, Promise<unknown>>();
+  private readonly discovery = new Map<string, { at: number; answer: Promise<unknown> }>();
 
   constructor(
     private readonly options: KubeConnectOptions,
@@ -115,7 +140,15 @@ export class KubeClient implements KubePort {
 
   private conn(): Promise<Connection> {
     const root = this.sharedWith ?? this;
-    root.connection ??= connect(root.options);
+    if (!root.connection) {
+      const attempt = connect(root.options);
+      root.connection = attempt;
+      // A kubeconfig that could not be loaded is read again on the next call, so a long-running
+      // server recovers once the file is fixed instead of failing until it is restarted.
+      attempt.catch(() => {
+        if (root.connection === attempt) root.connection = undefined;
+      });
+    }
     return root.connection;
   }
 
@@ -129,7 +162,7 @@ export class KubeClient implements KubePort {
       if (token) query.continue = token;
       const intent = this.intent('list', ref);
       // A server that cannot answer metadata-only falls back to full objects; those are cut below.
-      const accept = options.metadataOnly ? 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json' : undefined;
+      const accept = options.metadataOnly ? METADATA_ACCEPT('PartialObjectMetadataList') : undefined;
       const answer = await this.call('GET', resourcePath(ref), { query, accept }, intent);
       if (answer.status === 410 && pages > 0) {
         throw new Upstream(`the list of ${ref.resource} changed too much while it was being read (continue token expired)`, { hint: 'run the command again' });
@@ -142,9 +175,12 @@ export class KubeClient implements KubePort {
     } while (token);
   }
 
-  async get(ref: ResourceRef, name: string): Promise<KubeObject> {
+  async get(ref: ResourceRef, name: string, options: { metadataOnly?: boolean } = {}): Promise<KubeObject> {
     const intent = this.intent('get', ref, name);
-    return this.json(await this.call('GET', resourcePath(ref, name), {}, intent), intent);
+    const accept = options.metadataOnly ? METADATA_ACCEPT('PartialObjectMetadata') : undefined;
+    const obj = this.json<KubeObject>(await this.call('GET', resourcePath(ref, name), { accept }, intent), intent);
+    // A server that cannot answer metadata-only sends the whole object: cut it here.
+    return options.metadataOnly ? { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata } : obj;
   }
 
   async create(ref: ResourceRef, body: KubeObject): Promise<KubeObject> {
@@ -185,33 +221,71 @@ export class KubeClient implements KubePort {
 
   async servedVersions(group: string): Promise<string[]> {
     if (!group) return ['v1'];
-    const groups = await this.discover<{ groups?: Array<{ name: string; preferredVersion?: { version: string }; versions?: Array<{ version: string }> }> }>('/apis');
-    const found = groups?.groups?.find((g) => g.name === group);
+    const list = await this.discover('/apis', apiGroupListSchema, `whether ${group} is installed`);
+    const found = list?.groups.find((g) => g.name === group);
     if (!found) return [];
-    const versions = (found.versions ?? []).map((v) => v.version);
+    const versions = found.versions.map((v) => v.version);
     const preferred = found.preferredVersion?.version;
     return preferred ? [preferred, ...versions.filter((v) => v !== preferred)] : versions;
   }
 
   async servesResource(group: string, version: string, resource: string): Promise<boolean> {
     const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
-    const list = await this.discover<{ resources?: Array<{ name: string }> }>(path);
+    const list = await this.discover(path, apiResourceListSchema, `whether ${group || 'the core group'}/${version} serves ${resource}`);
     return Boolean(list?.resources?.some((r) => r.name === resource));
   }
 
-  /** Discovery documents, fetched once per process; a group that is absent or unavailable is `undefined`. */
-  private discover<T>(path: string): Promise<T | undefined> {
-    let cached = this.discovery.get(path) as Promise<T | undefined> | undefined;
-    if (!cached) {
-      const intent: RequestIntent = { verb: 'get', group: '', resource: path, server: '' };
-      cached = this.call('GET', path, {}, intent).then((answer) => {
-        if (answer.status === 404 || answer.status === 503) return undefined;
-        return this.json<T>(answer, { ...intent, server: this.server });
+  /**
+   * A discovery document, validated; `question` is what the caller wanted to know, for the error.
+   * Only a real absence is `undefined`: a 404 on a group-version. Anything else that is not a good
+   * answer (a 503 from an aggregated API that is down, a 5xx, a proxy's HTML, a document of the
+   * wrong shape) is an error, and is not cached, so the next call asks again and a long-running
+   * server recovers with the API. Good answers are kept for DISCOVERY_TTL_MS, so a CRD installed
+   * later is seen.
+   */
+  private async discover<T>(path: string, schema: z.ZodType<T>, question: string): Promise<T | undefined> {
+    try {
+      return (await this.discoveryDocument(path, schema)) as T | undefined;
+    } catch (err) {
+      if (!(err instanceof DiscoveryFailed)) throw err;
+      throw new Upstream(`cannot tell ${question}: ${err.message}`, {
+        hint: `discovery is failing, so this is not "not installed"; see \`kubectl get --raw ${path}\` and \`kubectl get apiservices\``,
       });
-      cached.catch(() => this.discovery.delete(path));
-      this.discovery.set(path, cached);
     }
-    return cached;
+  }
+
+  /** One discovery document, shared by concurrent callers (and cached while good). */
+  private discoveryDocument(path: string, schema: z.ZodType): Promise<unknown> {
+    const cached = this.discovery.get(path);
+    if (cached && Date.now() - cached.at < DISCOVERY_TTL_MS) return cached.answer;
+    const intent: RequestIntent = { verb: 'get', group: '', resource: path, server: '' };
+    const answer = this.call('GET', path, {}, intent).then((res) => {
+      if (res.status === 404 && path !== '/apis') return undefined;
+      const failed = (what: string) => new DiscoveryFailed(`the Kubernetes API at ${this.server} answered GET ${path} with ${what}`);
+      if (res.status !== 200) {
+        if (res.status === 401 || res.status === 403) throw translateHttpError(res.status, res.text, { ...intent, server: this.server });
+        const said = parseStatus(res.text)?.message ?? (res.text.trim().slice(0, 200) || 'no body');
+        throw failed(`${res.status}${STATUS_TEXT[res.status] ? ` ${STATUS_TEXT[res.status]}` : ''}: ${said}`);
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(res.text);
+      } catch {
+        throw failed(`something that is not JSON (${JSON.stringify(res.text.trim().slice(0, 60))})`);
+      }
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw failed(`a malformed discovery document (${issue ? `${issue.path.join('.') || 'the document'}: ${issue.message}` : 'invalid'})`);
+      }
+      return parsed.data;
+    });
+    const entry = { at: Date.now(), answer };
+    this.discovery.set(path, entry);
+    answer.catch(() => {
+      if (this.discovery.get(path) === entry) this.discovery.delete(path);
+    });
+    return answer;
   }
 
   private intent(verb: string, ref: ResourceRef, name?: string): RequestIntent {

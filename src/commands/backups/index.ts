@@ -1,6 +1,11 @@
 import op from '../../ops/backups/status.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
+/** "restic/restic:0.17.3 (restic)" -> "restic": the table names the tool, --json the whole image. */
+function foundTool(matched: string): string {
+  return /\(([^()]+)\)$/.exec(matched)?.[1] ?? matched;
+}
+
 export default commandFor(op, {
   watch: true,
   examples: ['<%= config.bin %> backups', '<%= config.bin %> backups -n backups --json'],
@@ -9,7 +14,7 @@ export default commandFor(op, {
     if (out.backups.length) {
       blocks.push(
         ui.table(
-          ['NAMESPACE', 'NAME', 'SCHEDULE', 'EVERY', 'LAST SUCCESS', 'LAST JOB', 'STATE'],
+          ['NAMESPACE', 'NAME', 'SCHEDULE', 'EVERY', 'LAST SUCCESS', 'LAST JOB', 'STATE', 'FOUND BY'],
           out.backups.map((b) => [
             b.namespace,
             b.name,
@@ -18,6 +23,7 @@ export default commandFor(op, {
             b.lastSuccessAge ? `${b.lastSuccessAge} ago` : 'never',
             b.lastJob?.name ?? '-',
             b.suspended ? ui.c.yellow('Suspended') : b.stale ? ui.c.red('Stale') : b.lastJob?.state === 'Failed' ? ui.c.red(`Failed${b.lastJob.reason ? ` (${b.lastJob.reason})` : ''}`) : b.lastJob?.state === 'Running' ? ui.c.cyan('Running') : ui.c.green('OK'),
+            b.matchedBy === 'command' || b.matchedBy === 'image' ? `${b.matchedBy}: ${foundTool(b.matched)}` : b.matchedBy,
           ]),
         ),
       );

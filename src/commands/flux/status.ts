@@ -24,7 +24,7 @@ export default commandFor(op, {
       ),
     );
     if (out.findings.length) blocks.push(ui.findings(out.findings));
-    const missing = out.apis.filter((a) => !a.version).map((a) => a.kind);
+    const missing = out.apis.filter((a) => !a.version && !a.error).map((a) => a.kind);
     if (missing.length) blocks.push(ui.c.dim(`not served here: ${missing.join(', ')}`));
     return blocks.join('\n\n');
   },

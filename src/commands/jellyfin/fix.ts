@@ -14,7 +14,7 @@ export default commandFor(op, {
       const head = out.outcome === 'ambiguous'
         ? `${ui.c.yellow(`${out.matches.length} items have exactly that title`)}; nothing was refreshed.`
         : `${ui.c.yellow('No item has exactly that title')}; ${out.matches.length} ${out.matches.length === 1 ? 'contains' : 'contain'} it, and nothing was refreshed.`;
-      const commands = out.matches.map((m) => `  ${m.fixCommand}   ${ui.c.dim(`# ${m.type} "${m.name}"${m.year ? ` (${m.year})` : ''}`)}`);
+      const commands = out.matches.map((m) => `  ${m.fix.command}   ${ui.c.dim(`# ${m.type} "${m.name}"${m.year ? ` (${m.year})` : ''}`)}`);
       return `${head}\n\n${table}\n\nTo refresh one, run its command:\n${commands.join('\n')}`;
     }
     const r = out.refreshed;

@@ -87,7 +87,8 @@ export interface KubePort {
   withSignal(signal: AbortSignal): KubePort;
   /** Pages of a list, fetched one at a time as they are consumed (memory stays at one page). */
   listPages(ref: ResourceRef, options?: ListOptions): AsyncIterable<KubeObject[]>;
-  get(ref: ResourceRef, name: string): Promise<KubeObject>;
+  /** One object; with metadataOnly just its metadata (PartialObjectMetadata): its data never enters the process. */
+  get(ref: ResourceRef, name: string, options?: { metadataOnly?: boolean }): Promise<KubeObject>;
   create(ref: ResourceRef, body: KubeObject): Promise<KubeObject>;
   patch(ref: ResourceRef, name: string, body: unknown, type: PatchType): Promise<KubeObject>;
   logs(namespace: string, pod: string, options: LogOptions): Promise<string>;
@@ -98,9 +99,15 @@ export interface KubePort {
    * pod, a command that could not start, a timeout or an abort are errors.
    */
   exec(namespace: string, pod: string, container: string | undefined, argv: string[], options: ExecOptions): Promise<ExecResult>;
-  /** Versions of an API group the server serves, preferred first; [] when the group is not installed. */
+  /**
+   * Versions of an API group the server serves, preferred first; [] when the group is not
+   * installed. Throws when discovery fails (a 503, a malformed answer): that is not "not installed".
+   */
   servedVersions(group: string): Promise<string[]>;
-  /** Whether a group/version serves a resource (a metrics API may be registered but unavailable). */
+  /**
+   * Whether a group/version serves a resource; false when the group-version is not found (404).
+   * Throws when discovery fails: an aggregated API that is registered but unavailable (503) is an error.
+   */
   servesResource(group: string, version: string, resource: string): Promise<boolean>;
 }
 

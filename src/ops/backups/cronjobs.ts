@@ -1,7 +1,6 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import type { OpContext } from '../../core/op.js';
-import { allowListAdmits } from '../../core/config.js';
 import { listAll } from '../../core/ports/kube.js';
 import { conditionSchema, metadataSchema, parseObject } from '../shared/k8s.js';
 
@@ -57,9 +56,13 @@ export function jobState(job: Job): { state: JobState; reason?: string; message?
 
 /** Jobs by the uid (or, lacking one, the name) of the CronJob that owns them, newest first. */
 export async function jobsByCronJob(ctx: OpContext, namespace?: string): Promise<Map<string, Job[]>> {
+  return indexJobs((await listAll(ctx.kube, { ...JOBS, namespace })).map((raw) => parseObject(jobSchema, raw, 'Job')));
+}
+
+/** Indexes Jobs by their owning CronJob (see jobsOf), newest first. */
+export function indexJobs(jobs: readonly Job[]): Map<string, Job[]> {
   const byOwner = new Map<string, Job[]>();
-  for (const raw of await listAll(ctx.kube, { ...JOBS, namespace })) {
-    const job = parseObject(jobSchema, raw, 'Job');
+  for (const job of jobs) {
     const owner = job.metadata.ownerReferences?.find((o) => o.kind === 'CronJob');
     if (!owner) continue;
     const key = owner.uid ?? `${job.metadata.namespace}/${owner.name}`;
@@ -71,21 +74,6 @@ export async function jobsByCronJob(ctx: OpContext, namespace?: string): Promise
 
 export function jobsOf(index: Map<string, Job[]>, cron: CronJob): Job[] {
   return index.get(cron.metadata.uid ?? '') ?? index.get(`${cron.metadata.namespace}/${cron.metadata.name}`) ?? [];
-}
-
-/**
- * Why a CronJob counts as a backup, or undefined when it does not: listed in config, or the match
- * word ("backup") in its name, a label, or its namespace (a `backups` namespace holds backups).
- */
-export function backupReason(cron: CronJob, config: OpContext['config']['backups']): 'name' | 'label' | 'namespace' | 'config' | undefined {
-  const ref = `${cron.metadata.namespace}/${cron.metadata.name}`;
-  if (config.cronJobs.some((entry) => allowListAdmits([entry], ref))) return 'config';
-  const needle = config.match.toLowerCase();
-  if (cron.metadata.name.toLowerCase().includes(needle)) return 'name';
-  const labels = Object.entries(cron.metadata.labels ?? {});
-  if (labels.some(([k, v]) => k.toLowerCase().includes(needle) || v.toLowerCase().includes(needle))) return 'label';
-  if ((cron.metadata.namespace ?? '').toLowerCase().includes(needle)) return 'namespace';
-  return undefined;
 }
 
 /**

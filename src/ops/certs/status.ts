@@ -3,8 +3,9 @@ import { defineOp, type OpContext, type RbacRule } from '../../core/op.js';
 import { UserError } from '../../core/errors.js';
 import type { ResourceRef } from '../../core/ports/kube.js';
 import { namespaceSchema } from '../../core/schemas.js';
-import { conditionSchema, metadataSchema, parseObject } from '../shared/k8s.js';
+import { conditionSchema, metadataSchema } from '../shared/k8s.js';
 import { pickVersion } from '../shared/api.js';
+import { Reads } from '../shared/reads.js';
 import { findingSchema, sortFindings, summarizeSubsystem, verdictOf, type Finding, type SubsystemCheck } from '../shared/findings.js';
 import {
   ACME, CERT_MANAGER, CERT_VERSIONS, DEFAULT_CRIT_DAYS, DEFAULT_WARN_DAYS,
@@ -39,7 +40,7 @@ type Failing = z.infer<typeof failingSchema>;
 const output = z.object({
   installed: z.boolean().describe('false when cert-manager.io is not served by this cluster'),
   version: z.string().optional().describe('The cert-manager.io version read, e.g. v1'),
-  note: z.string().optional().describe('Why something was not looked at, e.g. cert-manager not installed'),
+  note: z.string().optional().describe('What was looked for when there was nothing to check: cert-manager not installed, or no Certificates'),
   verdict: z.enum(['ok', 'warn', 'crit']),
   summary: z.string().describe('One line a person reads first'),
   thresholds: z.object({ warnDays: z.number().int(), critDays: z.number().int() }).describe('Days left under which a certificate is warn / crit'),
@@ -70,74 +71,68 @@ function ref(group: string, version: string, resource: string, namespace?: strin
 
 /** Everything `homelab certs` and the health summary know about certificates: one function, two callers. */
 export async function collectCertificates(ctx: OpContext, thresholds: Thresholds, namespace?: string): Promise<CertsResult> {
-  const version = await pickVersion(ctx.kube, CERT_MANAGER, CERT_VERSIONS);
-  if (!version || !(await ctx.kube.servesResource(CERT_MANAGER, version, 'certificates'))) {
-    return { installed: false, certificates: [], failing: [], findings: [], note: 'cert-manager is not installed (cert-manager.io/v1 is not served): no certificates to check' };
+  const reads = new Reads(ctx);
+  // Discovery that fails is an error (finish() throws it), never "not installed".
+  const version = await reads.discover(CERT_MANAGER, { group: CERT_MANAGER }, () => pickVersion(ctx.kube, CERT_MANAGER, CERT_VERSIONS));
+  const certsServed = version ? await reads.serves(CERT_MANAGER, version, 'certificates') : false;
+  if (!version || !certsServed) {
+    const findings = reads.finish();
+    return { installed: false, certificates: [], failing: [], findings, note: `cert-manager is not installed (${CERT_MANAGER}/${CERT_VERSIONS.join(', ')} serves no certificates): no certificates to check` };
   }
   const now = ctx.now();
   const certs = new Map<string, { revision: number; state: CertificateState; findings: Finding[] }>();
-  for await (const page of ctx.kube.listPages(ref(CERT_MANAGER, version, 'certificates', namespace))) {
-    for (const raw of page) {
-      const cert = parseObject(certificateSchema, raw, 'Certificate');
-      const { state, findings } = evaluateCertificate(cert, now, thresholds);
-      certs.set(`${state.namespace}/${state.name}`, { revision: cert.status.revision ?? 0, state, findings });
-    }
-  }
+  await reads.list({ ref: ref(CERT_MANAGER, version, 'certificates', namespace), kind: 'Certificate', schema: certificateSchema }, (cert) => {
+    const { state, findings } = evaluateCertificate(cert, now, thresholds);
+    certs.set(`${state.namespace}/${state.name}`, { revision: cert.status.revision ?? 0, state, findings });
+  });
 
   const failing: Failing[] = [];
   const requests = new Map<string, RequestInfo>();
-  for await (const page of ctx.kube.listPages(ref(CERT_MANAGER, version, 'certificaterequests', namespace))) {
-    for (const raw of page) {
-      const cr = parseObject(requestSchema, raw, 'CertificateRequest');
-      const ns = cr.metadata.namespace ?? '';
-      const certificate = cr.metadata.annotations?.[CERT_NAME] ?? cr.metadata.labels?.[CERT_NAME];
-      const revision = Number(cr.metadata.annotations?.[CERT_REVISION]);
-      const owner = certificate ? certs.get(`${ns}/${certificate}`) : undefined;
-      const superseded = Boolean(owner && Number.isFinite(revision) && revision <= owner.revision);
-      requests.set(`${ns}/${cr.metadata.name}`, { certificate, superseded });
-      if (superseded) continue;
-      const conditions = cr.status.conditions ?? [];
-      const ready = conditions.find((c) => c.type === 'Ready');
-      const denied = conditions.find((c) => (c.type === 'Denied' || c.type === 'InvalidRequest') && c.status === 'True');
-      if (denied || (ready?.status === 'False' && (ready.reason === 'Failed' || ready.reason === 'Denied'))) {
-        const why = denied ?? ready;
-        failing.push({ kind: 'CertificateRequest', namespace: ns, name: cr.metadata.name, certificate, state: why?.reason ?? why?.type ?? 'Failed', reason: why?.message ?? 'no message' });
-      }
+  const requestsRef = ref(CERT_MANAGER, version, 'certificaterequests', namespace);
+  await reads.list({ ref: requestsRef, kind: 'CertificateRequest', schema: requestSchema, impact: 'failing issuance attempts are not shown' }, (cr) => {
+    const ns = cr.metadata.namespace ?? '';
+    const certificate = cr.metadata.annotations?.[CERT_NAME] ?? cr.metadata.labels?.[CERT_NAME];
+    const revision = Number(cr.metadata.annotations?.[CERT_REVISION]);
+    const owner = certificate ? certs.get(`${ns}/${certificate}`) : undefined;
+    const superseded = Boolean(owner && Number.isFinite(revision) && revision <= owner.revision);
+    requests.set(`${ns}/${cr.metadata.name}`, { certificate, superseded });
+    if (superseded) return;
+    const conditions = cr.status.conditions ?? [];
+    const ready = conditions.find((c) => c.type === 'Ready');
+    const denied = conditions.find((c) => (c.type === 'Denied' || c.type === 'InvalidRequest') && c.status === 'True');
+    if (denied || (ready?.status === 'False' && (ready.reason === 'Failed' || ready.reason === 'Denied'))) {
+      const why = denied ?? ready;
+      failing.push({ kind: 'CertificateRequest', namespace: ns, name: cr.metadata.name, certificate, state: why?.reason ?? why?.type ?? 'Failed', reason: why?.message ?? 'no message' });
     }
-  }
+  });
 
-  if (await ctx.kube.servesResource(ACME, version, 'orders')) {
+  // The ACME kinds exist only for ACME issuers' releases; a cluster may lack them.
+  if (await reads.serves(ACME, version, 'orders', 'failing ACME orders are not shown')) {
     const orders = new Map<string, RequestInfo>();
-    for await (const page of ctx.kube.listPages(ref(ACME, version, 'orders', namespace))) {
-      for (const raw of page) {
-        const order = parseObject(acmeSchema, raw, 'Order');
-        const ns = order.metadata.namespace ?? '';
-        const ownerName = order.metadata.ownerReferences?.find((o) => o.kind === 'CertificateRequest')?.name;
-        const owner = ownerName ? requests.get(`${ns}/${ownerName}`) : undefined;
-        const info = { certificate: owner?.certificate ?? order.metadata.annotations?.[CERT_NAME], superseded: owner?.superseded ?? false };
-        orders.set(`${ns}/${order.metadata.name}`, info);
-        const state = order.status.state ?? '';
-        if (!info.superseded && ACME_FAILED.has(state)) {
-          failing.push({ kind: 'Order', namespace: ns, name: order.metadata.name, certificate: info.certificate, state, reason: order.status.reason ?? `order ${state}` });
-        }
+    await reads.list({ ref: ref(ACME, version, 'orders', namespace), kind: 'Order', schema: acmeSchema, impact: 'failing ACME orders are not shown' }, (order) => {
+      const ns = order.metadata.namespace ?? '';
+      const ownerName = order.metadata.ownerReferences?.find((o) => o.kind === 'CertificateRequest')?.name;
+      const owner = ownerName ? requests.get(`${ns}/${ownerName}`) : undefined;
+      const info = { certificate: owner?.certificate ?? order.metadata.annotations?.[CERT_NAME], superseded: owner?.superseded ?? false };
+      orders.set(`${ns}/${order.metadata.name}`, info);
+      const state = order.status.state ?? '';
+      if (!info.superseded && ACME_FAILED.has(state)) {
+        failing.push({ kind: 'Order', namespace: ns, name: order.metadata.name, certificate: info.certificate, state, reason: order.status.reason ?? `order ${state}` });
       }
-    }
-    if (await ctx.kube.servesResource(ACME, version, 'challenges')) {
-      for await (const page of ctx.kube.listPages(ref(ACME, version, 'challenges', namespace))) {
-        for (const raw of page) {
-          const ch = parseObject(acmeSchema, raw, 'Challenge');
-          const ns = ch.metadata.namespace ?? '';
-          const ownerName = ch.metadata.ownerReferences?.find((o) => o.kind === 'Order')?.name;
-          const owner = ownerName ? orders.get(`${ns}/${ownerName}`) : undefined;
-          if (owner?.superseded) continue;
-          const state = ch.status.state ?? '';
-          // A pending challenge with a reason is stuck: the self-check or propagation is failing.
-          if (ACME_FAILED.has(state) || (state === 'pending' && ch.status.reason)) {
-            const what = [ch.spec.type, ch.spec.dnsName].filter(Boolean).join(' for ');
-            failing.push({ kind: 'Challenge', namespace: ns, name: ch.metadata.name, certificate: owner?.certificate, state, reason: `${what ? `${what}: ` : ''}${ch.status.reason ?? `challenge ${state}`}` });
-          }
+    });
+    if (await reads.serves(ACME, version, 'challenges', 'failing ACME challenges are not shown')) {
+      await reads.list({ ref: ref(ACME, version, 'challenges', namespace), kind: 'Challenge', schema: acmeSchema, impact: 'failing ACME challenges are not shown' }, (ch) => {
+        const ns = ch.metadata.namespace ?? '';
+        const ownerName = ch.metadata.ownerReferences?.find((o) => o.kind === 'Order')?.name;
+        const owner = ownerName ? orders.get(`${ns}/${ownerName}`) : undefined;
+        if (owner?.superseded) return;
+        const state = ch.status.state ?? '';
+        // A pending challenge with a reason is stuck: the self-check or propagation is failing.
+        if (ACME_FAILED.has(state) || (state === 'pending' && ch.status.reason)) {
+          const what = [ch.spec.type, ch.spec.dnsName].filter(Boolean).join(' for ');
+          failing.push({ kind: 'Challenge', namespace: ns, name: ch.metadata.name, certificate: owner?.certificate, state, reason: `${what ? `${what}: ` : ''}${ch.status.reason ?? `challenge ${state}`}` });
         }
-      }
+      });
     }
   }
 
@@ -156,8 +151,9 @@ export async function collectCertificates(ctx: OpContext, thresholds: Thresholds
 
   const all = [...certs.values()];
   const certificates = all.map((c) => c.state).sort((a, b) => (a.daysLeft ?? Infinity) - (b.daysLeft ?? Infinity) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-  const findings = sortFindings([...all.flatMap((c) => c.findings), ...orphans]);
-  return { installed: true, version, certificates, failing, findings };
+  const findings = sortFindings([...all.flatMap((c) => c.findings), ...orphans, ...reads.finish()]);
+  const note = certificates.length ? undefined : `no Certificates ${namespace ? `in namespace ${namespace}` : 'in any namespace'} (${CERT_MANAGER}/${version} is served): nothing to check`;
+  return { installed: true, version, certificates, failing, findings, note };
 }
 
 function scopeOf(result: CertsResult): string {
@@ -179,13 +175,14 @@ export const certsCheck: SubsystemCheck = {
   rbac: RBAC,
   async check(ctx) {
     const result = await collectCertificates(ctx, { warnDays: DEFAULT_WARN_DAYS, critDays: DEFAULT_CRIT_DAYS });
-    return { served: result.installed, scope: scopeOf(result), findings: result.findings };
+    return { served: result.installed, scope: scopeOf(result), findings: result.findings, note: result.note };
   },
 };
 
 function summaryLine(result: CertsResult): string {
   if (!result.installed) return result.note ?? 'cert-manager is not installed';
   if (result.findings.length) return summarizeSubsystem('certificates', { served: true, scope: scopeOf(result), findings: result.findings }).line;
+  if (result.note) return result.note;
   const next = result.certificates.find((c) => c.daysLeft !== undefined);
   return `${scopeOf(result)}, all Ready${next ? `; next expiry in ${Math.floor(next.daysLeft ?? 0)} days (${next.namespace}/${next.name})` : ''}`;
 }
@@ -198,7 +195,8 @@ export default defineOp({
     'and Secret, plus the CertificateRequests, ACME Orders and Challenges of a failing issuance with their reason. ' +
     'Use it when a site shows a certificate error or to see what expires soon. Returns verdict ok/warn/crit ' +
     '(warn under warnDays left or a failing renewal; crit when expired, under critDays, or not Ready), the certificates ' +
-    'and findings. A cluster without cert-manager is reported as not installed.',
+    'and findings. A cluster without cert-manager is reported as not installed; a kind that cannot be read (403, not ' +
+    'served) is a warning finding while the rest is still reported; failing discovery is an error, not "not installed".',
   effect: 'read',
   input: z
     .object({

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { describeError } from '../../core/errors.js';
-import { findingSchema, sortFindings, subsystemSummarySchema, summarizeSubsystem, verdictOf, type Finding, type HealthCheck, type SubsystemCheck, type SubsystemSummary } from '../shared/findings.js';
+import {
+  findingSchema, sortFindings, subsystemCouldNotCheck, subsystemSummarySchema, summarizeSubsystem, verdictOf,
+  type Finding, type HealthCheck, type SubsystemCheck, type SubsystemSummary,
+} from '../shared/findings.js';
 import { SUBSYSTEMS } from './health/subsystems.js';
 import { metricsStateSchema, nodeSummarySchema, nodesCheck } from './health/nodes.js';
 import { podCountsSchema, podsCheck } from './health/pods.js';
@@ -23,7 +26,9 @@ const output = z.object({
   events: z.array(warningEventSchema).describe('Recent Warning events, newest first'),
   eventsTotal: z.number().int().describe('Warning events in the window, before the list was cut to size'),
   checks: z.array(checkResultSchema),
-  subsystems: z.array(subsystemSummarySchema).describe('One line per platform subsystem the cluster serves (Flux, certificates, secrets, backups)'),
+  subsystems: z
+    .array(subsystemSummarySchema)
+    .describe('One line per platform subsystem (Flux, certificates, External Secrets, Tailscale, backups), also when not installed or when it could not be checked'),
 });
 type Output = z.infer<typeof output>;
 
@@ -48,16 +53,12 @@ async function attempt<T>(check: HealthCheck<T>, ctx: Parameters<HealthCheck<T>[
 async function checkSubsystem(subsystem: SubsystemCheck, ctx: Parameters<SubsystemCheck['check']>[0]): Promise<{ summary: SubsystemSummary; findings: Finding[]; result: z.infer<typeof checkResultSchema> }> {
   try {
     const result = await subsystem.check(ctx);
-    return { summary: summarizeSubsystem(subsystem.name, result), findings: result.served ? result.findings : [], result: { name: subsystem.name, ok: true } };
+    return { summary: summarizeSubsystem(subsystem.name, result), findings: result.findings, result: { name: subsystem.name, ok: true } };
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     const error = describeError(err);
-    const finding: Finding = { severity: 'warn', kind: 'Check', name: subsystem.name, reason: 'CheckFailed', message: `could not check ${subsystem.name}: ${error}` };
-    return {
-      summary: { name: subsystem.name, served: true, verdict: 'warn', line: `${subsystem.name}: could not check: ${error}`, problems: 1 },
-      findings: [finding],
-      result: { name: subsystem.name, ok: false, error },
-    };
+    const { summary, finding } = subsystemCouldNotCheck(subsystem.name, error);
+    return { summary, findings: [finding], result: { name: subsystem.name, ok: false, error } };
   }
 }
 
@@ -76,8 +77,8 @@ export default defineOp({
   description:
     'One verdict for the whole cluster: nodes (Ready, pressure, CPU and memory use), problem pods ' +
     '(CrashLoopBackOff, image pull errors, OOMKilled, unschedulable, failed, not ready, restarting) and recent ' +
-    'Warning events, plus one line for each platform subsystem the cluster serves (Flux, certificates, External ' +
-    'Secrets, backups) naming its worst problem. Use it first when something seems wrong, or from cron. Returns verdict ok/warn/crit, ' +
+    'Warning events, plus one line for each platform subsystem (Flux, certificates, External Secrets, Tailscale, ' +
+    'backups) naming its worst problem, or that it is not installed, or that it could not be checked (a warning). Use it first when something seems wrong, or from cron. Returns verdict ok/warn/crit, ' +
     'a summary line and a list of findings naming kind, namespace, name and reason.',
   effect: 'read',
   input: z.object({}).strict(),
@@ -109,7 +110,8 @@ export default defineOp({
       events: events.data?.events ?? [],
       eventsTotal: events.data?.total ?? 0,
       checks: [nodes.result, pods.result, events.result, ...subsystems.map((s) => s.result)],
-      subsystems: subsystems.filter((s) => s.summary.served).map((s) => s.summary),
+      // Every subsystem has its line, installed or not: none is silently dropped.
+      subsystems: subsystems.map((s) => s.summary),
     };
   },
   summarize: (out) => ({ verdict: out.verdict, line: out.summary }),

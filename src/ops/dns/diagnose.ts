@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { defineOp, type OpContext, type Verdict } from '../../core/op.js';
-import { NotFound, describeError } from '../../core/errors.js';
+import { describeError } from '../../core/errors.js';
 import { dnsNameSchema } from '../../core/schemas.js';
-import { execRbac, anyAgent, type ExecTarget } from '../net/agent.js';
+import { execRbac, findAnyAgent, type ExecTarget } from '../net/agent.js';
 import { RECORD_TYPES, digAnswerSchema, findDnsPods, listDnsServices, piholeClientEndpoint, piholeTarget, runDig, unboundEndpoints, type DigAnswer, type RecordType } from './dig.js';
 import { describeAnswer } from './query.js';
+import { commandLine } from '../shared/fix.js';
 
 const HOPS = ['client', 'pihole', 'unbound', 'dnssec'] as const;
 type HopId = (typeof HOPS)[number];
@@ -64,7 +65,7 @@ export function judge(name: string, client: Probe | undefined, pihole: Probe, un
     return { verdict: 'crit', failingHop: 'client', conclusion: `Pi-hole answers in its pod but not at ${client.server ?? '?'} from the node: its Service, port 53 or a network policy stands between clients and Pi-hole` };
   }
   if (sinkholed(ph)) {
-    return { verdict: 'warn', failingHop: 'pihole', conclusion: `Pi-hole blocks ${name} (answers ${ph.answers[0]?.data ?? '0.0.0.0'})${anyUbResolves ? ' while Unbound resolves it' : ''}: it is on a blocklist; homelab dns allowlist shows the exceptions` };
+    return { verdict: 'warn', failingHop: 'pihole', conclusion: `Pi-hole blocks ${name} (answers ${ph.answers[0]?.data ?? '0.0.0.0'})${anyUbResolves ? ' while Unbound resolves it' : ''}: it is on a blocklist; ${commandLine('dns_allowlist', {})} shows the exceptions` };
   }
   if (ph.status === 'NXDOMAIN' && anyUbResolves) {
     return { verdict: 'warn', failingHop: 'pihole', conclusion: 'Pi-hole answers NXDOMAIN while Unbound resolves it: blocked (NXDOMAIN blocking mode) or a local record / conditional forward shadows it?' };
@@ -131,10 +132,7 @@ export default defineOp({
     const [pods, services, agent] = await Promise.all([
       findDnsPods(ctx),
       listDnsServices(ctx, ctx.config.dns.namespace),
-      anyAgent(ctx).catch((err: unknown) => {
-        if (err instanceof NotFound) return err;
-        throw err;
-      }),
+      findAnyAgent(ctx),
     ]);
     const target = piholeTarget(pods);
     const unbound = unboundEndpoints(pods, services);
@@ -142,8 +140,8 @@ export default defineOp({
     const dnssecServer = unbound[0];
 
     const [client, pihole, dnssecPlain, dnssecCd, ...unboundProbes] = await Promise.all([
-      agent instanceof NotFound || !clientEp
-        ? Promise.resolve<Probe>({ hop: 'client', label: 'a node asking Pi-hole', skipped: agent instanceof NotFound ? `skipped: ${agent.message}` : 'skipped: Pi-hole has no address clients use' })
+      'missing' in agent || !clientEp
+        ? Promise.resolve<Probe>({ hop: 'client', label: 'a node asking Pi-hole', skipped: 'missing' in agent ? `skipped: ${agent.missing}` : 'skipped: Pi-hole has no address clients use' })
         : probe(ctx, 'client', `${agent.label} → ${clientEp.label}`, agent, clientEp.address, name, type),
       probe(ctx, 'pihole', 'Pi-hole in its own pod (127.0.0.1)', target, '127.0.0.1', name, type),
       dnssecServer ? probe(ctx, 'dnssec', `${dnssecServer.label} with +dnssec`, target, dnssecServer.address, name, type, { dnssec: true }) : Promise.resolve(undefined),

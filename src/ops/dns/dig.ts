@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { OpContext } from '../../core/op.js';
 import { listAll } from '../../core/ports/kube.js';
-import { NotFound } from '../../core/errors.js';
+import { Upstream } from '../../core/errors.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
 import { runIn, type ExecTarget } from '../net/agent.js';
 import { appOf } from './status.js';
+import { commandLine } from '../shared/fix.js';
 
 /**
  * dig from inside the cluster: the argv, the parser of its full output, and where the Pi-hole and
@@ -144,8 +145,8 @@ export async function findDnsPods(ctx: OpContext): Promise<DnsPods> {
 export function piholeTarget(pods: DnsPods): ExecTarget {
   const pod = pods.pihole.find(isReady);
   if (!pod) {
-    throw new NotFound(pods.pihole.length ? `the Pi-hole pod ${pods.namespace}/${pods.pihole[0]?.metadata.name} is not running and ready` : `no Pi-hole pod in namespace ${pods.namespace}`, {
-      hint: 'homelab dns shows the DNS pods; set dns.namespace in the config if Pi-hole runs elsewhere',
+    throw new Upstream(pods.pihole.length ? `the Pi-hole pod ${pods.namespace}/${pods.pihole[0]?.metadata.name} is not running and ready` : `no Pi-hole pod in namespace ${pods.namespace}`, {
+      hint: `${commandLine('dns_status', {})} shows the DNS pods; set dns.namespace in the config if Pi-hole runs elsewhere`,
     });
   }
   const container = pod.spec.containers.find((c) => /pihole|pi-hole/i.test(c.name))?.name ?? pod.spec.containers[0]?.name;

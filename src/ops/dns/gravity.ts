@@ -31,6 +31,7 @@ export default defineOp({
     tail: z.array(z.string()).describe(`The last ${TAIL_LINES} lines of the run`),
   }),
   rbac: [],
+  requires: ['pihole'],
   timeoutMs: 15 * 60_000,
   async run(ctx) {
     const pihole = await requirePihole(ctx, 'update gravity');

@@ -1,11 +1,12 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { defineOp, type Verdict } from '../../core/op.js';
-import { NotFound } from '../../core/errors.js';
+import { Upstream } from '../../core/errors.js';
 import { dnsNameSchema } from '../../core/schemas.js';
 import { execRbac } from '../net/agent.js';
 import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
 import { RECORD_TYPES, digAnswerSchema, findDnsPods, listDnsServices, piholeTarget, runDig, unboundEndpoints, type DigAnswer } from './dig.js';
+import { commandLine } from '../shared/fix.js';
 
 const serverSchema = z
   .string()
@@ -83,7 +84,7 @@ export default defineOp({
     } else if (input.server === 'unbound') {
       const endpoint = unboundEndpoints(pods, await listDnsServices(ctx, pods.namespace))[0];
       if (!endpoint) {
-        throw new NotFound(`no Unbound Service or ready Unbound pod in namespace ${pods.namespace}`, { hint: 'homelab dns shows the DNS pods; pass --server IP to ask another resolver' });
+        throw new Upstream(`no Unbound Service or ready Unbound pod in namespace ${pods.namespace}`, { hint: `${commandLine('dns_status', {})} shows the DNS pods; pass --server IP to ask another resolver` });
       }
       address = endpoint.address;
       label = endpoint.label;

@@ -6,6 +6,7 @@ import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
 import { podRow, podRowSchema } from '../shared/pods.js';
 import { GRAVITY_STALE_DAYS, isoFromUnix, plural } from './shared.js';
+import { fix, type Fix } from '../shared/fix.js';
 
 const dnsPodRowSchema = podRowSchema.extend({ app: z.string().describe('pihole, unbound, or the pod\'s app label') });
 type DnsPodRow = z.infer<typeof dnsPodRowSchema>;
@@ -111,7 +112,7 @@ async function checkPihole(ctx: OpContext, now: Date, findings: Finding[]): Prom
   }
   if (!pihole) return { configured: false };
   const url = pihole.target;
-  const add = (severity: Finding['severity'], reason: string, message: string) => findings.push({ severity, kind: 'Pi-hole', name: url, reason, message });
+  const add = (severity: Finding['severity'], reason: string, message: string, remedy?: Fix) => findings.push({ severity, kind: 'Pi-hole', name: url, reason, message, ...(remedy ? { fix: remedy } : {}) });
   const options = { signal: ctx.signal };
   let results;
   try {
@@ -132,8 +133,8 @@ async function checkPihole(ctx: OpContext, now: Date, findings: Finding[]): Prom
   const last = summary.gravity.lastUpdate;
   const ageSeconds = last > 0 ? Math.max(0, now.getTime() / 1000 - last) : undefined;
   const stale = ageSeconds === undefined || ageSeconds > GRAVITY_STALE_DAYS * 86400;
-  if (ageSeconds === undefined) add('warn', 'GravityNeverUpdated', 'gravity (the blocklists) has never been updated: run homelab dns gravity');
-  else if (stale) add('warn', 'GravityStale', `gravity was last updated ${formatAge(ageSeconds)} ago (stale after ${GRAVITY_STALE_DAYS}d): run homelab dns gravity`);
+  if (ageSeconds === undefined) add('warn', 'GravityNeverUpdated', 'gravity (the blocklists) has never been updated', fix('dns_gravity_update', {}));
+  else if (stale) add('warn', 'GravityStale', `gravity was last updated ${formatAge(ageSeconds)} ago (stale after ${GRAVITY_STALE_DAYS}d)`, fix('dns_gravity_update', {}));
   if (summary.gravity.domainsBeingBlocked === 0) add('warn', 'GravityEmpty', 'no domains on the blocklists: nothing is blocked by gravity');
 
   for (const m of messages) add('warn', m.type, m.plain);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineOp, type OpContext, type RbacRule } from '../../core/op.js';
 import { namespaceSchema } from '../../core/schemas.js';
 import { findingSchema, sortFindings, verdictOf, type Finding, type SubsystemCheck } from '../shared/findings.js';
-import { parseObject } from '../shared/k8s.js';
+import { Reads, resourceName } from '../shared/reads.js';
 import { FLUX_KINDS, servedVersion, type FluxKind } from './kinds.js';
 import { fluxFindings, fluxObjectSchema, fluxObjectSummarySchema, summarizeFluxObject, type FluxObjectSummary } from './objects.js';
 
@@ -12,15 +12,20 @@ const STATUS_KINDS = FLUX_KINDS.filter((k) => k.inStatus);
 export const fluxStatusRbac: RbacRule[] = STATUS_KINDS.map((k) => ({ apiGroup: k.group, resource: k.resource, verbs: ['list'] }));
 
 interface FluxScan {
-  apis: Array<{ kind: string; version: string | null }>;
+  apis: Array<{ kind: string; version: string | null; error?: string }>;
   objects: FluxObjectSummary[];
   findings: Finding[];
 }
 
-/** Reads every served Flux kind (optionally one namespace or kind) page by page. */
+/**
+ * Reads every served Flux kind (optionally one namespace or kind) page by page. A kind whose
+ * discovery or list fails is a finding and the others are still read; when none can be read the
+ * error is thrown: failing discovery is never "Flux is not installed".
+ */
 async function scanFlux(ctx: OpContext, filter: { namespace?: string; kind?: string } = {}): Promise<FluxScan> {
   const kinds = STATUS_KINDS.filter((k) => !filter.kind || k.key === filter.kind);
-  const versions = await Promise.all(kinds.map((k) => servedVersion(ctx, k)));
+  const reads = new Reads(ctx);
+  const versions = await Promise.all(kinds.map((k) => reads.discover(`${k.group} (${k.kind})`, { group: k.group, resource: k.resource }, () => servedVersion(ctx, k))));
   const now = ctx.now();
   const objects: FluxObjectSummary[] = [];
   const findings: Finding[] = [];
@@ -28,19 +33,23 @@ async function scanFlux(ctx: OpContext, filter: { namespace?: string; kind?: str
     kinds.map(async (kind: FluxKind, i) => {
       const version = versions[i];
       if (!version) return;
-      for await (const page of ctx.kube.listPages({ group: kind.group, version, resource: kind.resource, namespace: filter.namespace })) {
-        for (const raw of page) {
-          const obj = parseObject(fluxObjectSchema, raw, kind.kind);
-          const summary = summarizeFluxObject(kind, obj, now);
-          objects.push(summary);
-          findings.push(...fluxFindings(kind, obj, summary, now));
-        }
-      }
+      const ref = { group: kind.group, version, resource: kind.resource, namespace: filter.namespace };
+      await reads.list({ ref, kind: kind.kind, schema: fluxObjectSchema }, (obj) => {
+        const summary = summarizeFluxObject(kind, obj, now);
+        objects.push(summary);
+        findings.push(...fluxFindings(kind, obj, summary, now));
+      });
     }),
   );
+  const problems = reads.finish();
+  const failed = new Map(problems.filter((p) => p.kind === 'Check').map((p) => [p.name, p.message]));
   const order = new Map(STATUS_KINDS.map((k, i) => [k.kind, i]));
   objects.sort((a, b) => (order.get(a.kind) ?? 0) - (order.get(b.kind) ?? 0) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-  return { apis: kinds.map((k, i) => ({ kind: k.kind, version: versions[i] ?? null })), objects, findings: sortFindings(findings) };
+  const apis = kinds.map((k, i) => {
+    const error = failed.get(resourceName(k));
+    return { kind: k.kind, version: versions[i] ?? null, ...(error ? { error } : {}) };
+  });
+  return { apis, objects, findings: sortFindings([...findings, ...problems]) };
 }
 
 /** "27 Kustomizations, 7 HelmReleases, 9 sources, 6 image objects" */
@@ -56,12 +65,26 @@ function scope(objects: FluxObjectSummary[]): string {
   return parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}${n === 1 ? '' : 's'}`).join(', ') || 'no Flux objects';
 }
 
+const NOT_INSTALLED = 'Flux is not installed on this cluster (no toolkit.fluxcd.io APIs are served)';
+
+/** Installed when any Flux kind is served, or could not be asked about (then it is a finding, not "not installed"). */
+function installed(scan: FluxScan): boolean {
+  return scan.apis.some((a) => a.version || a.error);
+}
+
+/** What was looked for, when nothing was found. */
+function nothingToCheck(scan: FluxScan, namespace?: string): string | undefined {
+  if (scan.objects.length) return undefined;
+  const served = scan.apis.filter((a) => a.version).map((a) => a.kind);
+  return `no Flux objects ${namespace ? `in namespace ${namespace}` : 'in any namespace'} (looked for ${served.join(', ') || 'nothing that is served'}): nothing to check`;
+}
+
 export const fluxCheck: SubsystemCheck = {
   rbac: fluxStatusRbac,
   name: 'flux',
   async check(ctx) {
     const scan = await scanFlux(ctx);
-    return { served: scan.apis.some((a) => a.version), scope: scope(scan.objects), findings: scan.findings };
+    return { served: installed(scan), scope: scope(scan.objects), findings: scan.findings, note: installed(scan) ? nothingToCheck(scan) : NOT_INSTALLED };
   },
 };
 
@@ -69,7 +92,13 @@ const output = z.object({
   verdict: z.enum(['ok', 'warn', 'crit']),
   summary: z.string(),
   installed: z.boolean().describe('false when no Flux API is served: Flux is not installed'),
-  apis: z.array(z.object({ kind: z.string(), version: z.string().nullable().describe('Served version read, null when not served') })),
+  apis: z.array(
+    z.object({
+      kind: z.string(),
+      version: z.string().nullable().describe('Served version read; null when not served, or when it could not be read (see error)'),
+      error: z.string().optional().describe('Why this kind could not be read (discovery or list failed, 403); also a finding'),
+    }),
+  ),
   objects: z.array(fluxObjectSummarySchema),
   findings: z.array(findingSchema),
 });
@@ -95,15 +124,15 @@ export default defineOp({
   timeoutMs: 60_000,
   async run(ctx, input) {
     const scan = await scanFlux(ctx, input);
-    const installed = scan.apis.some((a) => a.version);
+    const isInstalled = installed(scan);
     const verdict = verdictOf(scan.findings);
     const worst = scan.findings[0];
-    const summary = !installed
-      ? 'Flux is not installed on this cluster (no toolkit.fluxcd.io APIs are served)'
+    const summary = !isInstalled
+      ? NOT_INSTALLED
       : worst
-        ? `${scan.findings.length} problem${scan.findings.length === 1 ? '' : 's'} in ${scope(scan.objects)}; worst: ${worst.kind} ${worst.namespace}/${worst.name} ${worst.reason}`
-        : `${scope(scan.objects)}: all ready`;
-    return { verdict, summary, installed, ...scan };
+        ? `${scan.findings.length} problem${scan.findings.length === 1 ? '' : 's'} in ${scope(scan.objects)}; worst: ${worst.kind} ${worst.namespace ? `${worst.namespace}/` : ''}${worst.name} ${worst.reason}`
+        : (nothingToCheck(scan, input.namespace) ?? `${scope(scan.objects)}: all ready`);
+    return { verdict, summary, installed: isInstalled, ...scan };
   },
   summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
 });

@@ -6,6 +6,7 @@ import { namespaceSchema } from '../../core/schemas.js';
 import { metadataSchema, parseObject } from '../shared/k8s.js';
 import { pickVersion } from '../shared/api.js';
 import { findingSchema, sortFindings, summarizeSubsystem, verdictOf, type Finding } from '../shared/findings.js';
+import { Reads } from '../shared/reads.js';
 import {
   CERT_MANAGER, CERT_VERSIONS, DEFAULT_CRIT_DAYS, DEFAULT_WARN_DAYS, certificateSchema, evaluateCertificate, type CertificateState,
 } from '../certs/certificate.js';
@@ -81,17 +82,26 @@ const pathRowSchema = z.object({
 const tlsRowSchema = z.object({
   hosts: z.array(z.string()),
   secretName: z.string(),
-  secretPresent: z.boolean().describe('A kubernetes.io/tls Secret of that name exists (its data is never read)'),
+  checkedBy: z
+    .enum(['certificate', 'secret', 'none'])
+    .describe(
+      'How the TLS Secret was checked: through the cert-manager Certificate whose spec.secretName it is (Ready, expiry, renewal); ' +
+        'by a metadata-only get of the Secret, only for names listed in the config\'s ingress.tlsSecrets; or not at all (homelab reads no Secrets)',
+    ),
+  secretPresent: z.boolean().optional().describe('checkedBy secret: whether the Secret exists (only its name is read)'),
   certificate: z
     .object({
       name: z.string(),
       ready: z.enum(['True', 'False', 'Unknown']),
+      readyReason: z.string().optional(),
       daysLeft: z.number().optional(),
       notAfter: z.string().optional(),
+      renewalTime: z.string().optional(),
       state: z.enum(['ok', 'warn', 'crit']),
     })
     .optional()
-    .describe('The cert-manager Certificate whose secretName this is, when cert-manager serves one'),
+    .describe('The cert-manager Certificate that writes this Secret'),
+  note: z.string().optional().describe('Why the TLS Secret was not checked'),
 });
 
 const ingressRowSchema = z.object({
@@ -104,52 +114,62 @@ const ingressRowSchema = z.object({
   tls: z.array(tlsRowSchema),
   state: z.enum(['ok', 'warn', 'crit']).describe('The worst finding on this ingress'),
 });
+type Ingress = z.infer<typeof ingressSchema>;
 type IngressRow = z.infer<typeof ingressRowSchema>;
 type PathRow = z.infer<typeof pathRowSchema>;
+type TlsRow = z.infer<typeof tlsRowSchema>;
 
 const output = z.object({
   verdict: z.enum(['ok', 'warn', 'crit']),
   summary: z.string().describe('One line a person reads first'),
-  certManager: z.boolean().describe('Whether cert-manager serves Certificates here (certificate states are shown only then)'),
+  certManager: z.boolean().describe('Whether cert-manager Certificates were read here (TLS is checked through them)'),
   ingresses: z.array(ingressRowSchema),
-  findings: z.array(findingSchema).describe('Every problem found, crit first'),
+  findings: z.array(findingSchema).describe('Every problem found, crit first; kinds that could not be read are warnings'),
 });
 type Output = z.infer<typeof output>;
+
+const CORE = (resource: string, namespace: string): ResourceRef => ({ group: '', version: 'v1', resource, namespace });
 
 interface ServiceState {
   exists: boolean;
   ports: Array<{ name?: string; port: number }>;
   external: boolean;
-  /** ready / not ready addresses per Endpoints port name ('' for an unnamed port). */
-  endpoints: Map<string, { ready: number; notReady: number }>;
+  /** ready / not ready addresses per Endpoints port name ('' for an unnamed port); undefined when they could not be read. */
+  endpoints: Map<string, { ready: number; notReady: number }> | undefined;
 }
 
-async function serviceState(ctx: OpContext, namespace: string, name: string): Promise<ServiceState> {
-  const services: ResourceRef = { group: '', version: 'v1', resource: 'services', namespace };
-  const endpoints: ResourceRef = { group: '', version: 'v1', resource: 'endpoints', namespace };
-  let svc;
-  try {
-    svc = parseObject(serviceSchema, await ctx.kube.get(services, name), 'Service');
-  } catch (err) {
-    if (err instanceof NotFound) return { exists: false, ports: [], external: false, endpoints: new Map() };
-    throw err;
-  }
+/** A backend Service and its Endpoints; undefined when the Service could not be read (a finding says why). */
+async function serviceState(reads: Reads, ctx: OpContext, namespace: string, name: string): Promise<ServiceState | undefined> {
+  const svcRef = CORE('services', namespace);
+  const svc = await reads.attempt('services', svcRef, async () => {
+    try {
+      return parseObject(serviceSchema, await ctx.kube.get(svcRef, name), 'Service');
+    } catch (err) {
+      if (err instanceof NotFound) return null;
+      throw err;
+    }
+  }, 'backends are not checked');
+  if (svc === undefined) return undefined;
+  if (svc === null) return { exists: false, ports: [], external: false, endpoints: new Map() };
   const state: ServiceState = { exists: true, ports: svc.spec.ports, external: svc.spec.type === 'ExternalName', endpoints: new Map() };
   if (state.external) return state;
-  let ep;
-  try {
-    ep = parseObject(endpointsSchema, await ctx.kube.get(endpoints, name), 'Endpoints');
-  } catch (err) {
-    if (err instanceof NotFound) return state; // no Endpoints object: nothing behind the Service
-    throw err;
-  }
-  for (const subset of ep.subsets ?? []) {
+  const epRef = CORE('endpoints', namespace);
+  const ep = await reads.attempt('endpoints', epRef, async () => {
+    try {
+      return parseObject(endpointsSchema, await ctx.kube.get(epRef, name), 'Endpoints');
+    } catch (err) {
+      if (err instanceof NotFound) return null; // no Endpoints object: nothing behind the Service
+      throw err;
+    }
+  }, 'ready endpoints are not counted');
+  if (ep === undefined) return { ...state, endpoints: undefined };
+  for (const subset of ep?.subsets ?? []) {
     const ready = subset.addresses?.length ?? 0;
     const notReady = subset.notReadyAddresses?.length ?? 0;
     for (const port of subset.ports?.length ? subset.ports : [{ name: '' }]) {
       const key = port.name ?? '';
-      const sum = state.endpoints.get(key) ?? { ready: 0, notReady: 0 };
-      state.endpoints.set(key, { ready: sum.ready + ready, notReady: sum.notReady + notReady });
+      const sum = state.endpoints?.get(key) ?? { ready: 0, notReady: 0 };
+      state.endpoints?.set(key, { ready: sum.ready + ready, notReady: sum.notReady + notReady });
     }
   }
   return state;
@@ -163,66 +183,87 @@ function describeBackend(b: Backend): { backend: string; service?: string; port?
   return { backend: `${b.resource?.kind ?? 'Resource'}/${b.resource?.name ?? '?'}` };
 }
 
+type CertManagerState = 'read' | 'not installed' | 'unreadable';
+type CertsBySecret = Map<string, { state: CertificateState; findings: Finding[] }>;
+
+/** The cert-manager Certificates by the Secret they write ("namespace/secretName"). */
+async function certificatesBySecret(reads: Reads, ctx: OpContext, namespace: string | undefined): Promise<{ certs: CertsBySecret; state: CertManagerState }> {
+  const certs: CertsBySecret = new Map();
+  const impact = 'TLS is not checked through Certificates';
+  const before = reads.findings().length;
+  const version = await reads.discover(CERT_MANAGER, { group: CERT_MANAGER }, () => pickVersion(ctx.kube, CERT_MANAGER, CERT_VERSIONS), impact);
+  const served = version ? await reads.serves(CERT_MANAGER, version, 'certificates', impact) : false;
+  if (!version || !served) return { certs, state: reads.findings().length > before ? 'unreadable' : 'not installed' };
+  const now = ctx.now();
+  const read = await reads.list({ ref: { group: CERT_MANAGER, version, resource: 'certificates', namespace }, kind: 'Certificate', schema: certificateSchema, impact }, (cert) => {
+    if (!cert.spec.secretName) return;
+    certs.set(`${cert.metadata.namespace ?? ''}/${cert.spec.secretName}`, evaluateCertificate(cert, now, { warnDays: DEFAULT_WARN_DAYS, critDays: DEFAULT_CRIT_DAYS }));
+  });
+  return { certs, state: read ? 'read' : 'unreadable' };
+}
+
+/**
+ * Whether a TLS Secret exists, by a metadata-only get of that one name: only for names the config
+ * lists in ingress.tlsSecrets (the deploy grants `get` on exactly those, never on all Secrets).
+ */
+async function secretExists(reads: Reads, ctx: OpContext, namespace: string, name: string): Promise<boolean | undefined> {
+  const ref = CORE('secrets', namespace);
+  return reads.attempt('secrets', ref, async () => {
+    try {
+      await ctx.kube.get(ref, name, { metadataOnly: true });
+      return true;
+    } catch (err) {
+      if (err instanceof NotFound) return false;
+      throw err;
+    }
+  }, `TLS Secret ${name} is not checked`);
+}
+
+/** Why a TLS Secret was not checked, by what is known of cert-manager here. */
+const UNCHECKED_BECAUSE: Record<CertManagerState, string> = {
+  read: 'no Certificate manages it',
+  'not installed': 'cert-manager is not installed',
+  unreadable: 'the Certificates could not be read (see the findings)',
+};
+const NO_SECRETS = 'homelab reads no Secrets (list it in ingress.tlsSecrets to check it by name)';
+
 export default defineOp({
   name: 'ingress_status',
   title: 'Ingresses',
   description:
     'Every Ingress with its class, hosts and paths to backend service:port, whether each backend Service exists and ' +
-    'has ready endpoints, whether each TLS Secret exists (only its name is read, never its data), and the ' +
-    'cert-manager Certificate behind it (Ready, days left) when cert-manager is installed. Use it when a site does ' +
-    'not load, answers 502/503, or shows a certificate error. Returns verdict ok/warn/crit (crit: TLS Secret ' +
-    'missing, backend Service missing or without ready endpoints, certificate not Ready or expiring within 3 days; ' +
-    'warn: certificate expiring within 14 days or failing to renew), the ingresses and findings.',
+    'has ready endpoints, and its TLS: checked through the cert-manager Certificate that writes each TLS Secret (Ready, ' +
+    'days left, renewal). homelab reads no Secrets: a TLS Secret no Certificate manages is reported as not checked, ' +
+    'unless the config lists it under ingress.tlsSecrets (then its name alone is read). Use it when a site does not ' +
+    'load, answers 502/503, or shows a certificate error. Returns verdict ok/warn/crit (crit: a TLS Secret missing, a ' +
+    'backend Service missing or without ready endpoints, a certificate not Ready or expiring within 3 days; warn: a ' +
+    'certificate expiring within 14 days or failing to renew, or a kind that could not be read), the ingresses and findings.',
   effect: 'read',
   input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace; default: every namespace') }).strict(),
   output,
+  // No verb on Secrets: TLS is checked through cert-manager Certificates. The opt-in check of
+  // ingress.tlsSecrets needs `get` on those names, granted only by deploy/overlays/tls-secrets.
   rbac: [
     { apiGroup: 'networking.k8s.io', resource: 'ingresses', verbs: ['list'] },
-    // Listing Secrets is the only way to see that a TLS Secret exists without a get per name. The op asks for
-    // metadata only (PartialObjectMetadataList) filtered to type kubernetes.io/tls, so no key or certificate
-    // enters the process; a get would return the data.
-    { apiGroup: '', resource: 'secrets', verbs: ['list'] },
     { apiGroup: '', resource: 'services', verbs: ['get'] },
     { apiGroup: '', resource: 'endpoints', verbs: ['get'] },
     { apiGroup: CERT_MANAGER, resource: 'certificates', verbs: ['list'] },
   ],
   timeoutMs: 30_000,
   async run(ctx, input): Promise<Output> {
-    const now = ctx.now();
-    const ingresses = [];
-    for await (const page of ctx.kube.listPages({ ...INGRESSES, namespace: input.namespace })) {
-      for (const raw of page) ingresses.push(parseObject(ingressSchema, raw, 'Ingress'));
-    }
-    const wantsTls = ingresses.some((i) => i.spec.tls?.length);
-
-    const tlsSecrets = new Set<string>();
-    if (wantsTls) {
-      const secrets = { group: '', version: 'v1', resource: 'secrets', namespace: input.namespace };
-      for await (const page of ctx.kube.listPages(secrets, { metadataOnly: true, fieldSelector: 'type=kubernetes.io/tls' })) {
-        for (const s of page) tlsSecrets.add(`${s.metadata.namespace ?? ''}/${s.metadata.name}`);
-      }
-    }
-
-    const certs = new Map<string, { state: CertificateState; findings: Finding[] }>();
-    const certVersion = wantsTls ? await pickVersion(ctx.kube, CERT_MANAGER, CERT_VERSIONS) : undefined;
-    const certManager = Boolean(certVersion && (await ctx.kube.servesResource(CERT_MANAGER, certVersion, 'certificates')));
-    if (certManager && certVersion) {
-      const ref = { group: CERT_MANAGER, version: certVersion, resource: 'certificates', namespace: input.namespace };
-      for await (const page of ctx.kube.listPages(ref)) {
-        for (const raw of page) {
-          const cert = parseObject(certificateSchema, raw, 'Certificate');
-          if (!cert.spec.secretName) continue;
-          certs.set(`${cert.metadata.namespace ?? ''}/${cert.spec.secretName}`, evaluateCertificate(cert, now, { warnDays: DEFAULT_WARN_DAYS, critDays: DEFAULT_CRIT_DAYS }));
-        }
-      }
-    }
+    const reads = new Reads(ctx);
+    const ingresses: Ingress[] = [];
+    await reads.list({ ref: { ...INGRESSES, namespace: input.namespace }, kind: 'Ingress', schema: ingressSchema }, (i) => ingresses.push(i));
+    const wantsTls = ingresses.some((i) => i.spec.tls?.some((t) => t.secretName));
+    const { certs, state: certManager } = wantsTls ? await certificatesBySecret(reads, ctx, input.namespace) : { certs: new Map() as CertsBySecret, state: 'not installed' as const };
+    const directly = new Set(ctx.config.ingress.tlsSecrets);
 
     // Each backend Service is asked about once, however many paths point at it.
-    const services = new Map<string, Promise<ServiceState>>();
+    const services = new Map<string, Promise<ServiceState | undefined>>();
     const serviceOf = (namespace: string, name: string) => {
       const key = `${namespace}/${name}`;
       let found = services.get(key);
-      if (!found) services.set(key, (found = serviceState(ctx, namespace, name)));
+      if (!found) services.set(key, (found = serviceState(reads, ctx, namespace, name)));
       return found;
     };
 
@@ -237,6 +278,7 @@ export default defineOp({
     const findings: Finding[] = [];
     const certFindingsSeen = new Set<string>();
     const rows: IngressRow[] = [];
+    let unchecked = 0;
     for (const ing of ingresses) {
       const namespace = ing.metadata.namespace ?? '';
       const name = ing.metadata.name;
@@ -255,8 +297,8 @@ export default defineOp({
         const d = describeBackend(e.backend);
         const row: PathRow = { host: e.host, path: e.path, ...d };
         const svcRef = e.backend.service;
-        if (svcRef) {
-          const svc = await serviceOf(namespace, svcRef.name);
+        const svc = svcRef ? await serviceOf(namespace, svcRef.name) : undefined;
+        if (svcRef && svc) {
           row.serviceExists = svc.exists;
           if (!svc.exists) {
             add('crit', 'ServiceMissing', `backend Service ${svcRef.name} does not exist (${e.host}${e.path})`);
@@ -265,7 +307,7 @@ export default defineOp({
             row.portExists = Boolean(port) || (!svcRef.port?.number && !svcRef.port?.name);
             if (!row.portExists) {
               add('crit', 'ServicePortMissing', `backend Service ${svcRef.name} has no port ${d.port ?? ''} (it has ${svc.ports.map((p) => p.name ?? p.port).join(', ') || 'none'})`);
-            } else {
+            } else if (svc.endpoints) {
               const counts = svc.endpoints.get(port?.name ?? '') ?? (svc.ports.length <= 1 ? [...svc.endpoints.values()][0] : undefined) ?? { ready: 0, notReady: 0 };
               row.readyEndpoints = counts.ready;
               row.notReadyEndpoints = counts.notReady;
@@ -278,25 +320,30 @@ export default defineOp({
         paths.push(row);
       }
 
-      const tls: IngressRow['tls'] = [];
+      const tls: TlsRow[] = [];
       for (const t of ing.spec.tls ?? []) {
         if (!t.secretName) continue; // no secretName: the controller's default certificate is used
         const key = `${namespace}/${t.secretName}`;
-        const secretPresent = tlsSecrets.has(key);
+        const hosts = t.hosts ?? [];
         const cert = certs.get(key);
-        if (!secretPresent) {
-          add('crit', 'TLSSecretMissing', `TLS Secret ${t.secretName} for ${(t.hosts ?? []).join(', ') || 'its hosts'} does not exist${cert ? ` (Certificate ${cert.state.name}: Ready ${cert.state.ready}${cert.state.readyReason ? `, ${cert.state.readyReason}` : ''})` : ''}`);
+        if (cert) {
+          if (!certFindingsSeen.has(key)) {
+            certFindingsSeen.add(key);
+            findings.push(...cert.findings);
+          }
+          const c = cert.state;
+          tls.push({
+            hosts, secretName: t.secretName, checkedBy: 'certificate',
+            certificate: { name: c.name, ready: c.ready, readyReason: c.readyReason, daysLeft: c.daysLeft, notAfter: c.notAfter, renewalTime: c.renewalTime, state: c.state },
+          });
+        } else if (directly.has(key)) {
+          const present = await secretExists(reads, ctx, namespace, t.secretName);
+          if (present === false) add('crit', 'TLSSecretMissing', `TLS Secret ${t.secretName} for ${hosts.join(', ') || 'its hosts'} does not exist`);
+          tls.push({ hosts, secretName: t.secretName, checkedBy: present === undefined ? 'none' : 'secret', secretPresent: present, ...(present === undefined ? { note: 'TLS secret not checked: it could not be read (see the findings)' } : {}) });
+        } else {
+          unchecked++;
+          tls.push({ hosts, secretName: t.secretName, checkedBy: 'none', note: `TLS secret not checked: ${UNCHECKED_BECAUSE[certManager]}, and ${NO_SECRETS}` });
         }
-        if (cert && !certFindingsSeen.has(key)) {
-          certFindingsSeen.add(key);
-          findings.push(...cert.findings);
-        }
-        tls.push({
-          hosts: t.hosts ?? [],
-          secretName: t.secretName,
-          secretPresent,
-          ...(cert ? { certificate: { name: cert.state.name, ready: cert.state.ready, daysLeft: cert.state.daysLeft, notAfter: cert.state.notAfter, state: cert.state.state } } : {}),
-        });
       }
 
       findings.push(...mine);
@@ -315,15 +362,16 @@ export default defineOp({
     }
 
     rows.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-    const sorted = sortFindings(findings);
+    const sorted = sortFindings([...findings, ...reads.finish()]);
     const hosts = new Set(rows.flatMap((r) => r.hosts)).size;
     const scope = `${rows.length} ingress${rows.length === 1 ? '' : 'es'}, ${hosts} host${hosts === 1 ? '' : 's'}`;
-    const summary = !rows.length
-      ? `no Ingresses${input.namespace ? ` in namespace ${input.namespace}` : ''}`
+    const notChecked = unchecked ? `; ${unchecked} TLS Secret${unchecked === 1 ? '' : 's'} not checked: ${UNCHECKED_BECAUSE[certManager].replace(/ it$/, unchecked === 1 ? ' it' : ' them')}` : '';
+    const summary = !rows.length && !sorted.length
+      ? `no Ingresses ${input.namespace ? `in namespace ${input.namespace}` : 'in any namespace'} (networking.k8s.io/v1): nothing to check`
       : sorted.length
-        ? summarizeSubsystem('ingress', { served: true, scope, findings: sorted }).line
-        : `${scope}: every backend has ready endpoints${wantsTls ? ' and every TLS Secret exists' : ''}`;
-    return { verdict: verdictOf(sorted), summary, certManager, ingresses: rows, findings: sorted };
+        ? `${summarizeSubsystem('ingress', { served: true, scope, findings: sorted }).line}${notChecked}`
+        : `${scope}: every backend has ready endpoints${rows.some((r) => r.tls.some((t) => t.checkedBy !== 'none')) ? ', every TLS Secret checked is in place' : ''}${notChecked}`;
+    return { verdict: verdictOf(sorted), summary, certManager: certManager === 'read', ingresses: rows, findings: sorted };
   },
   summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
 });

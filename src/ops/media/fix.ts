@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { commandLine, fix, fixSchema } from '../shared/fix.js';
 import { defineOp } from '../../core/op.js';
 import { NotFound, Timeout, UserError } from '../../core/errors.js';
 import { hasMetadata, jellyfinIdSchema, type JellyfinItem } from '../../core/ports/jellyfin.js';
@@ -21,12 +22,9 @@ function view(item: JellyfinItem) {
 }
 
 function describeMatch(m: Candidate, title: string | undefined, input: { replaceAll: boolean; wait: number }) {
-  return { ...view(m.item), foundBy: m.foundBy, exact: title === undefined || isExactMatch(m.item, title), fixCommand: fixCommand(m.item.id, input) };
-}
-
-/** The command that refreshes one candidate by its id, with the options the caller chose; it runs as printed. */
-function fixCommand(id: string, input: { replaceAll: boolean; wait: number }): string {
-  return ['homelab jellyfin fix --id', id, input.replaceAll ? '--replace-all' : '', input.wait !== 30 ? `--wait ${input.wait}` : '', '--yes'].filter(Boolean).join(' ');
+  // The call that refreshes this one by its id, with the options the caller chose (a person confirms it).
+  const refresh = fix('jellyfin_fix', { id: m.item.id, replaceAll: input.replaceAll || undefined, wait: input.wait !== 30 ? input.wait : undefined });
+  return { ...view(m.item), foundBy: m.foundBy, exact: title === undefined || isExactMatch(m.item, title), fix: refresh };
 }
 
 const titleSchema = z
@@ -68,7 +66,7 @@ export default defineOp({
     matches: z.array(itemSchema.extend({
       foundBy: z.array(z.string()),
       exact: z.boolean().describe('Its name or folder name is the title asked for'),
-      fixCommand: z.string().describe('The command that refreshes this item by its id'),
+      fix: fixSchema.describe('The call that refreshes this item by its id'),
     })),
     refreshed: itemSchema
       .extend({
@@ -84,10 +82,11 @@ export default defineOp({
   hints: { destructive: false, idempotent: true },
   // The library-database lookup: find the Jellyfin pod, exec sqlite3 in it.
   rbac: [...execRbac('jellyfin')],
+  requires: ['jellyfin'],
   timeoutMs: 6 * 60_000,
   async run(ctx, input) {
     if ((input.title === undefined) === (input.id === undefined)) {
-      throw new UserError('give either a TITLE or --id, not both and not neither', { hint: 'e.g. homelab jellyfin fix "Better Off Ted", or --id f27caa37e5142225cceded48f6553502' });
+      throw new UserError('give either a TITLE or --id, not both and not neither', { hint: `e.g. ${commandLine('jellyfin_fix', { title: 'Better Off Ted' })}, or ${commandLine('jellyfin_fix', { id: 'f27caa37e5142225cceded48f6553502' })}` });
     }
     const jf = await requireJellyfin(ctx);
     let target: JellyfinItem;
@@ -164,7 +163,7 @@ export default defineOp({
   summarize: (out) => {
     if (out.outcome !== 'refreshed') {
       const head = out.outcome === 'ambiguous' ? `${out.matches.length} items have exactly that title` : `no item has exactly that title; ${out.matches.length} ${out.matches.length === 1 ? 'contains' : 'contain'} it`;
-      return { verdict: 'warn', line: `${head}; nothing refreshed: ${out.matches.map((m) => `${m.type} "${m.name}"${m.year ? ` (${m.year})` : ''}: ${m.fixCommand}`).join('; ')}` };
+      return { verdict: 'warn', line: `${head}; nothing refreshed: ${out.matches.map((m) => `${m.type} "${m.name}"${m.year ? ` (${m.year})` : ''}: ${m.fix.command}`).join('; ')}` };
     }
     const r = out.refreshed;
     if (!r) return { verdict: 'ok', line: 'nothing refreshed' };

@@ -60,6 +60,7 @@ export default defineOp({
   }),
   hints: { destructive: false, idempotent: true },
   rbac: [],
+  requires: ['jellyfin'],
   timeoutMs: 61 * 60_000,
   async run(ctx, input) {
     const jf = await requireJellyfin(ctx);

@@ -3,6 +3,7 @@ import type { ExecResult } from '../../core/ports/kube.js';
 import { NotFound, Upstream } from '../../core/errors.js';
 import { listAll } from '../../core/ports/kube.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
+import { commandLine } from '../shared/fix.js';
 
 /**
  * What running commands in pods needs: list pods to find the target, and both verbs on pods/exec
@@ -40,7 +41,7 @@ function isRunningAndReady(pod: Pod): boolean {
  */
 export async function agentOnNode(ctx: OpContext, node: string): Promise<ExecTarget> {
   await ctx.kube.get({ group: '', version: 'v1', resource: 'nodes' }, node).catch((err: unknown) => {
-    if (err instanceof NotFound) throw new NotFound(`there is no node "${node}" in this cluster`, { hint: 'homelab health lists the nodes' });
+    if (err instanceof NotFound) throw new NotFound(`there is no node "${node}" in this cluster`, { hint: `${commandLine('cluster_health', {})} lists the nodes` });
     throw err;
   });
   const { namespace, labelSelector, container } = ctx.config.debugAgent;
@@ -48,7 +49,7 @@ export async function agentOnNode(ctx: OpContext, node: string): Promise<ExecTar
     .map((p) => parseObject(podSchema, p, 'Pod'));
   const pod = pods.find(isRunningAndReady);
   if (!pod) {
-    throw new NotFound(
+    throw new Upstream(
       pods.length
         ? `the debug agent on node ${node} (${pods[0]?.metadata.name}) is not running and ready`
         : `no debug agent pod on node ${node} (looked for ${labelSelector} in namespace ${namespace})`,
@@ -58,13 +59,20 @@ export async function agentOnNode(ctx: OpContext, node: string): Promise<ExecTar
   return { namespace, pod: pod.metadata.name, container, label: `debug agent on ${node}` };
 }
 
-/** Any running debug agent, for commands that do not care which node they run from. */
-export async function anyAgent(ctx: OpContext): Promise<ExecTarget> {
+/** Any running debug agent, or why there is none (for callers that can go on without one). */
+export async function findAnyAgent(ctx: OpContext): Promise<ExecTarget | { missing: string }> {
   const { namespace, labelSelector, container } = ctx.config.debugAgent;
   const pods = (await listAll(ctx.kube, { group: '', version: 'v1', resource: 'pods', namespace }, { labelSelector })).map((p) => parseObject(podSchema, p, 'Pod'));
   const pod = pods.find(isRunningAndReady);
-  if (!pod) throw new NotFound(`no running debug agent pod (looked for ${labelSelector} in namespace ${namespace})`, { hint: 'deploy deploy/base/debug-agent.yaml' });
+  if (!pod) return { missing: `no running debug agent pod (looked for ${labelSelector} in namespace ${namespace})` };
   return { namespace, pod: pod.metadata.name, container, label: `debug agent on ${pod.spec.nodeName ?? 'a node'}` };
+}
+
+/** Any running debug agent, for commands that do not care which node they run from. */
+export async function anyAgent(ctx: OpContext): Promise<ExecTarget> {
+  const found = await findAnyAgent(ctx);
+  if ('missing' in found) throw new Upstream(found.missing, { hint: 'deploy deploy/base/debug-agent.yaml' });
+  return found;
 }
 
 /**

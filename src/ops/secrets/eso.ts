@@ -37,6 +37,13 @@ export const externalSecretSchema = z.looseObject({
 });
 export type ExternalSecret = z.infer<typeof externalSecretSchema>;
 
+/** A SecretStore or ClusterSecretStore: its provider and its Ready condition. */
+export const storeSchema = z.looseObject({
+  metadata: metadataSchema,
+  spec: z.looseObject({ provider: z.record(z.string(), z.unknown()).optional() }).default({}),
+  status: z.looseObject({ conditions: z.array(conditionSchema).optional() }).default({}),
+});
+
 /** ESO's CRD default when spec.refreshInterval is unset. */
 export const DEFAULT_REFRESH_INTERVAL = '1h';
 

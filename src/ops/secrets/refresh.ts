@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { defineOp } from '../../core/op.js';
-import { NotFound, UserError } from '../../core/errors.js';
+import { defineOp, type OpContext } from '../../core/op.js';
+import { NotFound, UserError, isHomelabError } from '../../core/errors.js';
 import type { ResourceRef } from '../../core/ports/kube.js';
 import { durationSchema, namespacedNameSchema, parseDuration, splitNamespacedName } from '../../core/schemas.js';
 import { parseObject } from '../shared/k8s.js';
 import { findCondition } from '../shared/conditions.js';
 import { pollUntil } from '../shared/wait.js';
-import { ESO, esoVersion, externalSecretSchema, refreshBlocked, type ExternalSecret } from './eso.js';
+import { latestEvent } from '../shared/events.js';
+import { ESO, esoVersion, externalSecretSchema, refreshBlocked, storeSchema, type ExternalSecret } from './eso.js';
 
 /** ESO documents any annotation change as a forced sync; `force-sync: <unix seconds>` is its convention. */
 const FORCE_SYNC = 'force-sync';
@@ -26,7 +27,49 @@ const output = z.object({
   ready: z.enum(['True', 'False', 'Unknown']).describe('The Ready condition after the refresh'),
   reason: z.string().optional(),
   message: z.string().optional(),
+  failure: z
+    .string()
+    .optional()
+    .describe("Why the sync fails: the provider's error from the controller's UpdateFailed event after the request, or the store that is not Ready (then it was not waited for)"),
 });
+
+/**
+ * Why a sync of this ExternalSecret cannot succeed whatever the refresh: its store does not exist,
+ * or it is Ready=False (ESO's flood gate, on by default: --enable-flood-gate, cmd/root.go; the
+ * client manager refuses a store that is not Ready, assertStoreIsUsable). undefined when the store
+ * is Ready, has not been judged yet, or cannot be read: then the controller's answer is waited for.
+ */
+async function storeBlocks(ctx: OpContext, version: string, es: ExternalSecret): Promise<string | undefined> {
+  const kind = es.spec.secretStoreRef?.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
+  const name = es.spec.secretStoreRef?.name;
+  if (!name) return undefined;
+  const ref: ResourceRef = { group: ESO, version, resource: kind === 'SecretStore' ? 'secretstores' : 'clustersecretstores', namespace: kind === 'SecretStore' ? es.metadata.namespace : undefined };
+  try {
+    const store = parseObject(storeSchema, await ctx.kube.get(ref, name), kind);
+    const ready = findCondition(store, 'Ready');
+    if (ready?.status !== 'False') return undefined;
+    return `its ${kind} ${name} is not Ready (${ready.reason ?? 'False'}${ready.message ? `: ${ready.message}` : ''}): External Secrets will not sync from it until it is`;
+  } catch (err) {
+    if (err instanceof NotFound) return `its ${kind} ${name} does not exist`;
+    if (isHomelabError(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * The provider's error, as the controller reports each failed sync: a Warning event UpdateFailed on
+ * the ExternalSecret (the Ready condition only says "could not get secret data from provider"; ESO
+ * pkg/controllers/externalsecret/externalsecret_controller.go, markAsFailed).
+ * Events are context: one that cannot be read is no answer, not an error.
+ */
+async function providerError(ctx: OpContext, namespace: string, name: string): Promise<{ message: string; at: number } | undefined> {
+  try {
+    return await latestEvent(ctx, { kind: 'ExternalSecret', namespace, name }, 'UpdateFailed');
+  } catch (err) {
+    if (isHomelabError(err) && !ctx.signal.aborted) return undefined;
+    throw err;
+  }
+}
 
 function readyOf(es: ExternalSecret): { ready: 'True' | 'False' | 'Unknown'; reason?: string; message?: string; since?: string } {
   const c = findCondition(es, 'Ready');
@@ -43,7 +86,8 @@ export default defineOp({
     'request. Use it after rotating a secret in the store (Vault, 1Password, ...) so the app sees it without ' +
     'waiting for refreshInterval. Refused when the refresh would do nothing (refreshPolicy CreatedOnce, or ' +
     'refreshInterval 0s after the first sync), outside allow.secretsRefresh, and in read-only mode. Returns the new ' +
-    'refreshTime and the Ready condition.',
+    'refreshTime and the Ready condition; when the sync fails, the provider\'s error as soon as the controller has ' +
+    'tried (its UpdateFailed event), or at once when its store is missing or not Ready.',
   effect: 'write',
   input: z
     .object({
@@ -60,7 +104,12 @@ export default defineOp({
   // Fetching again from the store overwrites the Secret with what the store holds; nothing is lost.
   hints: { destructive: false, idempotent: true },
   guard: { list: 'secretsRefresh', target: (input) => input.externalSecret },
-  rbac: [{ apiGroup: ESO, resource: 'externalsecrets', verbs: ['get', 'patch'] }],
+  rbac: [
+    { apiGroup: ESO, resource: 'externalsecrets', verbs: ['get', 'patch'] },
+    { apiGroup: ESO, resource: 'secretstores', verbs: ['get'] },
+    { apiGroup: ESO, resource: 'clustersecretstores', verbs: ['get'] },
+    { apiGroup: '', resource: 'events', verbs: ['list'] },
+  ],
   timeoutMs: (MAX_WAIT_S + 30) * 1000,
   async run(ctx, input) {
     const { namespace, name } = splitNamespacedName(input.externalSecret);
@@ -85,10 +134,12 @@ export default defineOp({
     await ctx.kube.patch(ref, name, { metadata: { annotations: { [FORCE_SYNC]: forceSync } } }, 'merge');
     const previousRefreshTime = before.status.refreshTime ?? undefined;
     const base = { namespace, name, version, forceSync, requestedAt: requested.toISOString(), previousRefreshTime };
-    if (!input.wait) {
-      const r = readyOf(before);
-      return { ...base, waited: false, refreshed: false, refreshTime: previousRefreshTime, ready: r.ready, reason: r.reason, message: r.message };
-    }
+    const was = readyOf(before);
+    const notWaited = (failure?: string) => ({ ...base, waited: false, refreshed: false, refreshTime: previousRefreshTime, ready: was.ready, reason: was.reason, message: was.message, failure });
+    if (!input.wait) return notWaited();
+    // Nothing will change while the store is missing or not Ready: say so now, not after the timeout.
+    const blockedByStore = was.ready === 'True' ? undefined : await storeBlocks(ctx, version, before);
+    if (blockedByStore) return notWaited(blockedByStore);
 
     ctx.log.progress(`waiting for ExternalSecret ${namespace}/${name} to refresh (force-sync=${forceSync})`);
     // refreshTime has whole seconds, so two refreshes in one second leave it unchanged; the controller
@@ -99,30 +150,40 @@ export default defineOp({
     const synced = (es: ExternalSecret) =>
       movedPast(es.status.refreshTime, previousRefreshTime) ||
       (Boolean(es.status.syncedResourceVersion) && es.status.syncedResourceVersion !== before.status.syncedResourceVersion && Date.parse(es.status.refreshTime ?? '') >= floor);
+    // A failed fetch moves neither refreshTime nor, when it was failing already, the Ready condition:
+    // the controller's UpdateFailed event after the request is what says it tried and why it failed.
+    let lastFailure: string | undefined;
     const timeoutMs = (parseDuration(input.timeout) ?? 30) * 1000;
     const after = await pollUntil(
       async () => {
         const es = parseObject(externalSecretSchema, await ctx.kube.get(ref, name), 'ExternalSecret');
+        if (synced(es)) return { es, failure: undefined };
         const r = readyOf(es);
-        // A failed fetch does not move refreshTime; the Ready condition turning False after the request says it.
-        const failed = r.ready === 'False' && movedPast(r.since, readyOf(before).since);
-        return synced(es) || failed ? es : undefined;
+        if (r.ready !== 'False') return undefined;
+        const event = await providerError(ctx, namespace, name);
+        if (event) lastFailure = event.message;
+        if (event && event.at >= floor) return { es, failure: event.message };
+        if (movedPast(r.since, was.since)) return { es, failure: r.message };
+        return undefined;
       },
       {
         timeoutMs,
         intervalMs: POLL_MS,
         signal: ctx.signal,
-        describe: () => `ExternalSecret ${namespace}/${name} was not refreshed within ${input.timeout} of force-sync=${forceSync} (refreshTime still ${previousRefreshTime ?? 'unset'}): is the external-secrets controller running?`,
+        describe: () =>
+          `ExternalSecret ${namespace}/${name} was not refreshed within ${input.timeout} of force-sync=${forceSync} (refreshTime still ${previousRefreshTime ?? 'unset'}, no failed sync reported since): is the external-secrets controller running?` +
+          (lastFailure ? ` It was failing before: ${lastFailure}` : ''),
       },
     );
-    const r = readyOf(after);
-    const refreshTime = after.status.refreshTime ?? undefined;
-    return { ...base, waited: true, refreshed: synced(after), refreshTime, ready: r.ready, reason: r.reason, message: r.message };
+    const r = readyOf(after.es);
+    const refreshTime = after.es.status.refreshTime ?? undefined;
+    return { ...base, waited: true, refreshed: synced(after.es), refreshTime, ready: r.ready, reason: r.reason, message: r.message, failure: after.failure };
   },
   summarize: (out) => {
     const what = `ExternalSecret ${out.namespace}/${out.name}`;
+    if (!out.waited && out.failure) return { verdict: 'crit', line: `${what}: force-sync=${out.forceSync} requested, but it cannot sync: ${out.failure}` };
     if (!out.waited) return { verdict: 'ok', line: `${what}: force-sync=${out.forceSync} requested; not waiting for the controller` };
-    if (out.ready !== 'True') return { verdict: 'crit', line: `${what}: the sync after force-sync failed: ${out.reason ?? 'NotReady'}: ${out.message ?? ''}`.trimEnd() };
+    if (out.ready !== 'True') return { verdict: 'crit', line: `${what}: the sync after force-sync failed: ${out.reason ?? 'NotReady'}: ${out.failure ?? out.message ?? ''}`.trimEnd() };
     return { verdict: 'ok', line: `${what} refreshed at ${out.refreshTime ?? '?'} (Ready)` };
   },
 });

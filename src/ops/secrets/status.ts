@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { defineOp, type OpContext, type RbacRule } from '../../core/op.js';
 import { formatAge, namespaceSchema } from '../../core/schemas.js';
 import type { ResourceRef } from '../../core/ports/kube.js';
-import { ageMs, conditionSchema, metadataSchema, parseObject } from '../shared/k8s.js';
+import { ageMs, conditionSchema, metadataSchema } from '../shared/k8s.js';
+import { Reads } from '../shared/reads.js';
 import { findCondition } from '../shared/conditions.js';
 import { findingSchema, sortFindings, summarizeSubsystem, verdictOf, type Finding, type SubsystemCheck } from '../shared/findings.js';
-import { DEFAULT_REFRESH_INTERVAL, ESO, esoVersion, externalSecretSchema, parseGoDuration } from './eso.js';
+import { DEFAULT_REFRESH_INTERVAL, ESO, esoVersion, externalSecretSchema, parseGoDuration, storeSchema } from './eso.js';
 
 const readySchema = z.enum(['True', 'False', 'Unknown']);
 
@@ -58,12 +59,6 @@ type ExternalSecretRow = z.infer<typeof externalSecretRowSchema>;
 type StoreRow = z.infer<typeof storeRowSchema>;
 type ClusterExternalSecretRow = z.infer<typeof clusterExternalSecretRowSchema>;
 
-const storeSchema = z.looseObject({
-  metadata: metadataSchema,
-  spec: z.looseObject({ provider: z.record(z.string(), z.unknown()).optional() }).default({}),
-  status: z.looseObject({ conditions: z.array(conditionSchema).optional() }).default({}),
-});
-
 const clusterExternalSecretSchema = z.looseObject({
   metadata: metadataSchema,
   status: z
@@ -94,10 +89,12 @@ function readyOf(obj: unknown): { ready: 'True' | 'False' | 'Unknown'; reason?: 
 
 /** Everything `homelab secrets` and the health summary know about External Secrets. */
 export async function collectSecrets(ctx: OpContext, namespace?: string): Promise<SecretsResult> {
-  const version = await esoVersion(ctx);
+  const reads = new Reads(ctx);
+  // Discovery that fails is an error (finish() throws it), never "not installed".
+  const version = await reads.discover(ESO, { group: ESO }, () => esoVersion(ctx));
   if (!version) {
     return {
-      installed: false, externalSecrets: [], stores: [], clusterExternalSecretsServed: false, clusterExternalSecrets: [], findings: [],
+      installed: false, externalSecrets: [], stores: [], clusterExternalSecretsServed: false, clusterExternalSecrets: [], findings: reads.finish(),
       note: 'External Secrets is not installed (external-secrets.io v1/v1beta1 is not served): no ExternalSecrets to check',
     };
   }
@@ -106,40 +103,37 @@ export async function collectSecrets(ctx: OpContext, namespace?: string): Promis
   const findings: Finding[] = [];
 
   const externalSecrets: ExternalSecretRow[] = [];
-  for await (const page of ctx.kube.listPages(ref('externalsecrets', namespace))) {
-    for (const raw of page) {
-      const es = parseObject(externalSecretSchema, raw, 'ExternalSecret');
-      const ns = es.metadata.namespace ?? '';
-      const name = es.metadata.name;
-      const { ready, reason, message } = readyOf(es);
-      const refreshInterval = es.spec.refreshInterval ?? DEFAULT_REFRESH_INTERVAL;
-      const policy = es.spec.refreshPolicy;
-      const intervalMs = parseGoDuration(refreshInterval);
-      const age = ageMs(now, es.status.refreshTime);
-      const periodic = (policy ?? 'Periodic') === 'Periodic' && intervalMs !== undefined && intervalMs > 0;
-      const stale = ready === 'True' && periodic && age !== undefined && age > 2 * (intervalMs ?? 0);
-      if (ready !== 'True') {
-        findings.push({
-          severity: 'crit', kind: 'ExternalSecret', namespace: ns, name, reason: reason ?? 'NotReady',
-          message: message ?? (ready === 'Unknown' ? 'not synced yet: the controller has not reported on it (is it running?)' : 'not Ready'),
-        });
-      } else if (stale) {
-        findings.push({
-          severity: 'warn', kind: 'ExternalSecret', namespace: ns, name, reason: 'Stale',
-          message: `stale: is the controller running? last refreshed ${formatAge((age ?? 0) / 1000)} ago, refreshInterval ${refreshInterval}`,
-        });
-      }
-      externalSecrets.push({
-        namespace: ns, name, ready, reason, message,
-        refreshTime: es.status.refreshTime ?? undefined,
-        refreshInterval,
-        refreshPolicy: policy,
-        store: { kind: es.spec.secretStoreRef?.kind ?? 'SecretStore', name: es.spec.secretStoreRef?.name ?? '' },
-        target: es.spec.target?.name ?? name,
-        stale,
+  await reads.list({ ref: ref('externalsecrets', namespace), kind: 'ExternalSecret', schema: externalSecretSchema }, (es) => {
+    const ns = es.metadata.namespace ?? '';
+    const name = es.metadata.name;
+    const { ready, reason, message } = readyOf(es);
+    const refreshInterval = es.spec.refreshInterval ?? DEFAULT_REFRESH_INTERVAL;
+    const policy = es.spec.refreshPolicy;
+    const intervalMs = parseGoDuration(refreshInterval);
+    const age = ageMs(now, es.status.refreshTime);
+    const periodic = (policy ?? 'Periodic') === 'Periodic' && intervalMs !== undefined && intervalMs > 0;
+    const stale = ready === 'True' && periodic && age !== undefined && age > 2 * (intervalMs ?? 0);
+    if (ready !== 'True') {
+      findings.push({
+        severity: 'crit', kind: 'ExternalSecret', namespace: ns, name, reason: reason ?? 'NotReady',
+        message: message ?? (ready === 'Unknown' ? 'not synced yet: the controller has not reported on it (is it running?)' : 'not Ready'),
+      });
+    } else if (stale) {
+      findings.push({
+        severity: 'warn', kind: 'ExternalSecret', namespace: ns, name, reason: 'Stale',
+        message: `stale: is the controller running? last refreshed ${formatAge((age ?? 0) / 1000)} ago, refreshInterval ${refreshInterval}`,
       });
     }
-  }
+    externalSecrets.push({
+      namespace: ns, name, ready, reason, message,
+      refreshTime: es.status.refreshTime ?? undefined,
+      refreshInterval,
+      refreshPolicy: policy,
+      store: { kind: es.spec.secretStoreRef?.kind ?? 'SecretStore', name: es.spec.secretStoreRef?.name ?? '' },
+      target: es.spec.target?.name ?? name,
+      stale,
+    });
+  });
 
   const stores: StoreRow[] = [];
   const kinds = [
@@ -148,45 +142,40 @@ export async function collectSecrets(ctx: OpContext, namespace?: string): Promis
     { kind: 'ClusterSecretStore' as const, resource: 'clustersecretstores', ns: undefined },
   ];
   for (const k of kinds) {
-    if (!(await ctx.kube.servesResource(ESO, version, k.resource))) continue;
-    for await (const page of ctx.kube.listPages(ref(k.resource, k.ns))) {
-      for (const raw of page) {
-        const store = parseObject(storeSchema, raw, k.kind);
-        const { ready, reason, message } = readyOf(store);
-        const ns = k.kind === 'SecretStore' ? store.metadata.namespace : undefined;
-        if (ready !== 'True') {
-          findings.push({ severity: 'crit', kind: k.kind, namespace: ns, name: store.metadata.name, reason: reason ?? 'NotReady', message: message ?? 'the store is not Ready' });
-        }
-        stores.push({ kind: k.kind, namespace: ns, name: store.metadata.name, ready, reason, message, provider: Object.keys(store.spec.provider ?? {})[0] });
+    if (!(await reads.serves(ESO, version, k.resource))) continue;
+    await reads.list({ ref: ref(k.resource, k.ns), kind: k.kind, schema: storeSchema }, (store) => {
+      const { ready, reason, message } = readyOf(store);
+      const ns = k.kind === 'SecretStore' ? store.metadata.namespace : undefined;
+      if (ready !== 'True') {
+        findings.push({ severity: 'crit', kind: k.kind, namespace: ns, name: store.metadata.name, reason: reason ?? 'NotReady', message: message ?? 'the store is not Ready' });
       }
-    }
+      stores.push({ kind: k.kind, namespace: ns, name: store.metadata.name, ready, reason, message, provider: Object.keys(store.spec.provider ?? {})[0] });
+    });
   }
 
-  const clusterExternalSecretsServed = await ctx.kube.servesResource(ESO, version, 'clusterexternalsecrets');
+  const clusterExternalSecretsServed = (await reads.serves(ESO, version, 'clusterexternalsecrets')) === true;
   const clusterExternalSecrets: ClusterExternalSecretRow[] = [];
   if (clusterExternalSecretsServed) {
-    for await (const page of ctx.kube.listPages(ref('clusterexternalsecrets'))) {
-      for (const raw of page) {
-        const ces = parseObject(clusterExternalSecretSchema, raw, 'ClusterExternalSecret');
-        const { ready, message } = readyOf(ces);
-        const failed = (ces.status.failedNamespaces ?? []).map((f) => ({ namespace: f.namespace, reason: f.reason }));
-        const name = ces.metadata.name;
-        if (ready === 'False') {
-          findings.push({ severity: 'crit', kind: 'ClusterExternalSecret', name, reason: 'NotReady', message: message ?? 'not Ready' });
-        } else if (failed.length) {
-          findings.push({
-            severity: 'warn', kind: 'ClusterExternalSecret', name, reason: 'PartiallyFailed',
-            message: `failed in ${failed.length} namespace${failed.length === 1 ? '' : 's'}: ${failed.map((f) => `${f.namespace}${f.reason ? ` (${f.reason})` : ''}`).join(', ')}`,
-          });
-        }
-        clusterExternalSecrets.push({ name, ready, message, provisionedNamespaces: ces.status.provisionedNamespaces ?? [], failedNamespaces: failed });
+    await reads.list({ ref: ref('clusterexternalsecrets'), kind: 'ClusterExternalSecret', schema: clusterExternalSecretSchema }, (ces) => {
+      const { ready, message } = readyOf(ces);
+      const failed = (ces.status.failedNamespaces ?? []).map((f) => ({ namespace: f.namespace, reason: f.reason }));
+      const name = ces.metadata.name;
+      if (ready === 'False') {
+        findings.push({ severity: 'crit', kind: 'ClusterExternalSecret', name, reason: 'NotReady', message: message ?? 'not Ready' });
+      } else if (failed.length) {
+        findings.push({
+          severity: 'warn', kind: 'ClusterExternalSecret', name, reason: 'PartiallyFailed',
+          message: `failed in ${failed.length} namespace${failed.length === 1 ? '' : 's'}: ${failed.map((f) => `${f.namespace}${f.reason ? ` (${f.reason})` : ''}`).join(', ')}`,
+        });
       }
-    }
+      clusterExternalSecrets.push({ name, ready, message, provisionedNamespaces: ces.status.provisionedNamespaces ?? [], failedNamespaces: failed });
+    });
   }
 
   externalSecrets.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   stores.sort((a, b) => a.kind.localeCompare(b.kind) || (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name));
-  return { installed: true, version, externalSecrets, stores, clusterExternalSecretsServed, clusterExternalSecrets, findings: sortFindings(findings) };
+  const note = externalSecrets.length ? undefined : `no ExternalSecrets ${namespace ? `in namespace ${namespace}` : 'in any namespace'} (${ESO}/${version} is served): nothing to check`;
+  return { installed: true, version, note, externalSecrets, stores, clusterExternalSecretsServed, clusterExternalSecrets, findings: sortFindings([...findings, ...reads.finish()]) };
 }
 
 function scopeOf(result: SecretsResult): string {
@@ -209,7 +198,7 @@ export const secretsCheck: SubsystemCheck = {
   rbac: RBAC,
   async check(ctx) {
     const result = await collectSecrets(ctx);
-    return { served: result.installed, scope: scopeOf(result), findings: result.findings };
+    return { served: result.installed, scope: scopeOf(result), findings: result.findings, note: result.note };
   },
 };
 
@@ -231,7 +220,7 @@ export default defineOp({
   async run(ctx, input): Promise<Output> {
     const result = await collectSecrets(ctx, input.namespace);
     const verdict = verdictOf(result.findings);
-    const summary = result.installed ? summarizeSubsystem('secrets', { served: true, scope: scopeOf(result), findings: result.findings }).line : (result.note ?? 'not installed');
+    const summary = result.installed ? summarizeSubsystem('secrets', { served: true, scope: scopeOf(result), findings: result.findings, note: result.note }).line : (result.note ?? 'not installed');
     return { ...result, verdict, summary };
   },
   summarize: (out) => ({ verdict: out.verdict, line: out.summary }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../../../core/schemas.js';
-import { ageMs, eventSchema, parseObject, type KubeEvent } from '../../shared/k8s.js';
+import { ageMs, eventSchema, parseObject } from '../../shared/k8s.js';
+import { eventLastSeen } from '../../shared/events.js';
 import type { HealthCheck } from '../../shared/findings.js';
 
 export const warningEventSchema = z.object({
@@ -13,11 +14,6 @@ export const warningEventSchema = z.object({
 });
 export type WarningEvent = z.infer<typeof warningEventSchema>;
 
-/** Newer events may carry only eventTime or series.lastObservedTime. */
-function lastSeen(e: KubeEvent): string | undefined {
-  return e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? undefined;
-}
-
 export const eventsCheck: HealthCheck<{ events: WarningEvent[]; total: number }> = {
   name: 'events',
   async run(ctx) {
@@ -27,7 +23,7 @@ export const eventsCheck: HealthCheck<{ events: WarningEvent[]; total: number }>
     for await (const page of ctx.kube.listPages({ group: '', version: 'v1', resource: 'events' }, { fieldSelector: 'type=Warning' })) {
       for (const raw of page) {
         const e = parseObject(eventSchema, raw, 'Event');
-        const seen = lastSeen(e);
+        const seen = eventLastSeen(e);
         const age = ageMs(now, seen);
         if (!seen || age === undefined || age > windowMs) continue;
         const io = e.involvedObject;
@@ -35,6 +31,7 @@ export const eventsCheck: HealthCheck<{ events: WarningEvent[]; total: number }>
           namespace: io.namespace ?? e.metadata.namespace,
           object: `${io.kind ?? 'Object'}/${io.name ?? '?'}`,
           reason: e.reason ?? 'Unknown',
+          // The whole text, newlines and all: the CLI's table puts it on one line, --json keeps it.
           message: (e.message ?? '').trim(),
           count: e.series?.count ?? e.count ?? 1,
           lastSeen: new Date(Date.parse(seen)).toISOString(),
