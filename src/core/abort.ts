@@ -10,16 +10,26 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Settles with `work`, or rejects with the signal's reason first; `work` itself is not stopped. */
-export function raceSignal<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+/**
+ * Settles with `work`, or rejects with the signal's reason first; `work` itself is not stopped. With
+ * `graceMs`, work that is told to stop gets that long to settle in its own words: a write half done
+ * can then say what state it left, instead of a bare "cancelled".
+ */
+export function raceSignal<T>(work: Promise<T>, signal?: AbortSignal, graceMs = 0): Promise<T> {
   if (!signal) return work;
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted && graceMs === 0) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      if (graceMs === 0) reject(signal.reason);
+      else timer = setTimeout(() => reject(signal.reason), graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const settle = () => { signal.removeEventListener('abort', onAbort); clearTimeout(timer); };
     work.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+      (v) => { settle(); resolve(v); },
+      (e: unknown) => { settle(); reject(e); },
     );
   });
 }

@@ -67,3 +67,17 @@ export function describeError(err: unknown): string {
   }
   return String(err);
 }
+
+const ERROR_CLASSES: Record<ErrorKind, new (message: string, options?: Options) => HomelabError> = {
+  UserError, PolicyDenied, Forbidden, NotFound, Upstream, Timeout,
+};
+
+/**
+ * A write of several steps that failed after changing something: the same kind of error (so the
+ * exit code still says why), with the state it left and the command that finishes the job.
+ */
+export function partlyDone(err: unknown, state: string, finish: string): HomelabError {
+  const kind = isHomelabError(err) ? err.kind : 'Upstream';
+  const before = isHomelabError(err) && err.hint ? `${err.hint}; then ` : '';
+  return new ERROR_CLASSES[kind](`${describeError(err)}. ${state}`, { hint: `${before}finish with: ${finish}`, cause: err });
+}

@@ -5,6 +5,9 @@ import { HomelabError, PolicyDenied, Timeout, Upstream, UserError, describeError
 import { allowListAdmits, formatPath, type Config } from './config.js';
 import { raceSignal } from './abort.js';
 
+/** How long a cancelled write may take to report the state it left. */
+const WRITE_GRACE_MS = 3_000;
+
 export interface AuditRecord {
   time: string;
   op: string;
@@ -66,7 +69,8 @@ export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): 
     authorize: (list, target) => requireAllowed(config, list, target),
   };
   try {
-    const output = await raceSignal(op.run(ctx, input), signal);
+    // A write told to stop gets a moment to say what state it left (its requests stop with the signal).
+    const output = await raceSignal(op.run(ctx, input), signal, op.effect === 'write' ? WRITE_GRACE_MS : 0);
     const checked = op.output.safeParse(output);
     if (!checked.success) {
       throw new Upstream(`internal error: ${op.name} produced output that does not match its schema: ${describeIssues(checked.error.issues, (f) => f)}`);

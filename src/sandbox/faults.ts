@@ -12,8 +12,10 @@ export interface Fault {
   method?: string;
   /** the request path without the query: exact when a string, tested when a RegExp */
   path: string | RegExp;
-  /** the status code to answer; default 500 */
+  /** the status code to answer; default 500 (unless only delayMs is given: then the real answer, late) */
   status?: number;
+  /** wait this long before answering (a slow or hanging API server) */
+  delayMs?: number;
   /** the Status object's reason and message; defaults fit the code */
   reason?: string;
   message?: string;
@@ -58,7 +60,7 @@ export class Faults {
    * Answers the request with the first fault whose turn it is; false when none. Every matching
    * fault counts the request, so "the 2nd PATCH" means the 2nd since the fault was added.
    */
-  answer(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+  async answer(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
     const method = (req.method ?? 'GET').toUpperCase();
     let firing: Fault | undefined;
     for (const entry of [...this.active]) {
@@ -71,6 +73,16 @@ export class Faults {
       if (entry.seen >= last) this.active.splice(this.active.indexOf(entry), 1);
     }
     if (!firing) return false;
+    if (firing.delayMs) {
+      const delay = firing.delayMs;
+      // A client that gives up ends the wait too (and a stopping sandbox closes every socket).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        res.once('close', () => { clearTimeout(timer); resolve(); });
+      });
+      if (firing.status === undefined && firing.body === undefined) return res.destroyed;
+    }
+    if (res.destroyed) return true;
     const code = firing.status ?? 500;
     const body = firing.body ?? statusBody(firing, code, method, path);
     res.writeHead(code, { 'Content-Type': firing.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) });

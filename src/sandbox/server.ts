@@ -97,7 +97,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   authenticate(ctx, req);
   const ri = requestInfo(method, url.pathname, url.searchParams);
   ctx.authorizer.authorize([attributesOf(ri)]);
-  if (ctx.faults.answer(req, res, url.pathname)) return;
+  if (await ctx.faults.answer(req, res, url.pathname)) return;
   if (!ri.isResourceRequest) { nonResource(ctx, ri, method, url.pathname, res); return; }
   await resourceRequest(ctx, ri, req, res, url.searchParams);
 }

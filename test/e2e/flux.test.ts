@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
@@ -383,5 +386,37 @@ describe('homelab flux heal when the resume fails', () => {
     } finally {
       await mcp.close();
     }
+  });
+});
+
+describe('homelab flux heal cancelled half-way (Ctrl-C)', () => {
+  let s: SandboxEnv;
+  beforeEach(async () => {
+    s = await startSandboxEnv({ delays: { flux: 50 } });
+    // The resume PATCH hangs (an API server that does not answer), so Ctrl-C lands between the two writes.
+    s.sandbox.faults.add({ method: 'PATCH', path: '/apis/helm.toolkit.fluxcd.io/v2/namespaces/immich/helmreleases/immich', nth: 2, times: 1, delayMs: 60_000 });
+  });
+  afterEach(async () => { await s?.sandbox.stop(); });
+
+  it('says the release is left suspended and how to finish, exits 130, and the audit log has it', async () => {
+    const auditFile = join(s.sandbox.dir, 'audit.log');
+    const config = await configWith(s.sandbox, 'audited', { audit: { file: auditFile } });
+    const child = spawn(process.execPath, [BIN, 'flux', 'heal', 'immich', '-n', 'immich', '--yes', '--config', config], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('resuming')) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain('cancelling');
+    expect(stderr).toContain('HelmRelease immich/immich is left suspended');
+    expect(finishCommand(stderr)).toEqual(['homelab', 'flux', 'resume', 'helmrelease', 'immich', '-n', 'immich']);
+    expect((s.sandbox.store.get(HR, 'immich', 'immich') as unknown as Stored).spec.suspend).toBe(true);
+    const audit = (await readFile(auditFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { op: string; outcome: string; error: string });
+    expect(audit).toEqual([expect.objectContaining({ op: 'flux_heal', outcome: 'error', error: expect.stringContaining('is left suspended') })]);
   });
 });

@@ -3,9 +3,10 @@ import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
 import type { InputSchema, Op, OutputSchema, Verdict } from '../../core/op.js';
-import { UserError } from '../../core/errors.js';
+import { Timeout, UserError } from '../../core/errors.js';
 import { runOp } from '../../core/run-op.js';
 import { HomelabCommand } from './base.js';
+import { reportError } from './report.js';
 import { argsFor, fieldLabelFor, flagsFor, inputFrom } from './flags.js';
 import type { Ui } from './ui.js';
 
@@ -70,9 +71,11 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
       const input = inputFrom(op, flags, args);
       const dryRun = Boolean(options.dryRunUnlessYes && !flags.yes);
       if (dryRun) input.dryRun = true;
+      const cancel = new AbortController();
       const once = () =>
         runOp(op, input, {
           context: runtime.context,
+          signal: cancel.signal,
           via: 'cli',
           fieldLabel: fieldLabelFor(op),
           audit: (record) => void runtime.auditToFile(record).catch((err: Error) => runtime.context.log.warn(`audit log not written: ${err.message}`)),
@@ -89,7 +92,8 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
       // Sessions (Pi-hole) are logged out and connections (SSH) closed however the op ends.
       try {
         if (!flags.watch) {
-          const result = await once();
+          const result = await this.cancellable(once, cancel);
+          if (!result) return;
           process.stdout.write(show(result, false));
           process.exitCode = VERDICT_EXIT[result.summary?.verdict ?? 'ok'];
           return;
@@ -97,6 +101,29 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
         await this.watchLoop(once, (result) => show(result, format === 'json' || format === 'yaml'), format, Number(flags.interval) * 1000);
       } finally {
         await runtime.close();
+      }
+    }
+
+    /**
+     * The first Ctrl-C cancels the op and lets it say where it stopped (a write half done names the
+     * state it left and the command that finishes it); a second one quits at once. Exit 130 either way.
+     */
+    private async cancellable<T>(work: () => Promise<T>, cancel: AbortController): Promise<T | undefined> {
+      const onSigint = () => {
+        if (cancel.signal.aborted) process.exit(130);
+        process.stderr.write('cancelling… (Ctrl-C again to quit at once)\n');
+        cancel.abort(new Timeout('cancelled (Ctrl-C)'));
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        return await work();
+      } catch (err) {
+        if (!cancel.signal.aborted) throw err;
+        reportError(err, this.debugEnabled);
+        process.exitCode = 130;
+        return undefined;
+      } finally {
+        process.off('SIGINT', onSigint);
       }
     }
 

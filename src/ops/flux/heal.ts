@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
-import { UserError } from '../../core/errors.js';
+import { UserError, partlyDone } from '../../core/errors.js';
 import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
 import { commandLine } from '../shared/fix.js';
 import { fluxKind } from './kinds.js';
 import { stuckReason, summarizeFluxObject } from './objects.js';
-import { awaitReconcile, describeTarget, partlyDone, reconcileResultSchema, requestReconcile, resolveTarget, waitBudget, waitInput } from './request.js';
+import { awaitReconcile, describeTarget, reconcileResultSchema, requestReconcile, resolveTarget, waitBudget, waitInput } from './request.js';
 
 const HELMRELEASE = fluxKind('helmrelease');
 

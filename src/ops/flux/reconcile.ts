@@ -1,10 +1,11 @@
+import { partlyDone } from '../../core/errors.js';
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { commandLine } from '../shared/fix.js';
 import { summarizeFluxObject } from './objects.js';
 import { FLUX_KINDS, RECONCILABLE, fluxObjectInput, reconcilableKindSchema } from './kinds.js';
 import {
-  awaitReconcile, describeTarget, partlyDone, reconcileResultSchema, refuseSuspended, requestReconcile, requestedResult, resolveTarget, resultOf,
+  awaitReconcile, describeTarget, reconcileResultSchema, refuseSuspended, requestReconcile, requestedResult, resolveTarget, resultOf,
   waitBudget, waitInput, type ReconcileResult,
 } from './request.js';
 import { sourceChain } from './sources.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { OpContext } from '../../core/op.js';
 import type { ResourceRef } from '../../core/ports/kube.js';
-import { Forbidden, NotFound, PolicyDenied, Timeout, Upstream, UserError, describeError, isHomelabError, type ErrorKind, type HomelabError } from '../../core/errors.js';
+import { UserError } from '../../core/errors.js';
 import { parseDuration } from '../../core/schemas.js';
 import { parseObject } from '../shared/k8s.js';
 import { pollUntil } from '../shared/wait.js';
@@ -131,16 +131,3 @@ export function requestedResult(target: FluxTarget, object: FluxObject, requeste
   return { ...resultOf(target, summarizeFluxObject(target.kind, object, now)), requestedAt, waited: false };
 }
 
-const ERROR_CLASSES: Record<ErrorKind, new (message: string, options?: { hint?: string; cause?: unknown }) => HomelabError> = {
-  UserError, PolicyDenied, Forbidden, NotFound, Upstream, Timeout,
-};
-
-/**
- * A write of several steps that failed after changing something: the same kind of error (so the
- * exit code still says why), with what was already done and the command that finishes the job.
- */
-export function partlyDone(err: unknown, state: string, finish: string): HomelabError {
-  const kind = isHomelabError(err) ? err.kind : 'Upstream';
-  const before = isHomelabError(err) && err.hint ? `${err.hint}; then ` : '';
-  return new ERROR_CLASSES[kind](`${describeError(err)}. ${state}`, { hint: `${before}finish with: ${finish}`, cause: err });
-}
