@@ -42,8 +42,8 @@ describe('every fix a finding suggests runs as printed', () => {
   }, 120_000);
   afterAll(async () => { await s?.sandbox.stop(); });
 
-  it('finds fixes to check (the sandbox has a HelmRelease stuck after its retries ran out)', () => {
-    expect(fixes.map((f) => f.tool)).toEqual(expect.arrayContaining(['flux_heal']));
+  it('finds fixes to check (a release stuck after its retries ran out, a crash-looping pod, a stale gravity…)', () => {
+    expect(fixes.map((f) => f.tool)).toEqual(expect.arrayContaining(['flux_heal', 'pods_logs', 'flux_reconcile']));
   });
 
   it('runs each on the CLI exactly as printed: a read answers, a write stops only at the confirmation', async () => {

@@ -4,6 +4,7 @@ import { UserError } from '../../core/errors.js';
 import { formatAge, namespacedNameSchema, parseDuration, splitNamespacedName } from '../../core/schemas.js';
 import { ageMs, parseObject } from '../shared/k8s.js';
 import { pollUntil } from '../shared/wait.js';
+import { commandLine } from '../shared/fix.js';
 import { CRONJOBS, JOBS, cronJobSchema, jobSchema, jobState, jobsByCronJob, jobsOf, type CronJob } from './cronjobs.js';
 
 /** Job names are label values: at most 63 characters. */
@@ -80,7 +81,7 @@ export default defineOp({
       const job = running[0];
       const since = ageMs(ctx.now(), job?.status.startTime ?? job?.metadata.creationTimestamp);
       throw new UserError(`a Job of ${input.cronJob} is still running: ${job?.metadata.name}${since !== undefined ? ` (started ${formatAge(since / 1000)} ago)` : ''}`, {
-        hint: 'wait for it to finish (homelab backups) before starting another',
+        hint: `wait for it to finish (${commandLine('backups_status', { namespace })}) before starting another`,
       });
     }
     const jobName = manualJobName(name, ctx.now());

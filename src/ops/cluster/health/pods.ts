@@ -3,6 +3,7 @@ import type { OpContext } from '../../../core/op.js';
 import { formatAge } from '../../../core/schemas.js';
 import { ageMs, parseObject, podSchema, type Pod } from '../../shared/k8s.js';
 import type { Finding, HealthCheck } from '../../shared/findings.js';
+import { fix, type Fix } from '../../shared/fix.js';
 
 export const podCountsSchema = z.object({
   total: z.number().int(),
@@ -30,7 +31,9 @@ const RECENT_RESTART_MS = 24 * 3600_000;
 export function podProblems(pod: Pod, now: Date, restartWarn: number): Finding[] {
   const { namespace, name } = pod.metadata;
   const found: Finding[] = [];
-  const add = (severity: Finding['severity'], reason: string, message: string) => found.push({ severity, kind: 'Pod', namespace, name, reason, message });
+  const add = (severity: Finding['severity'], reason: string, message: string, remedy?: Fix) => found.push({ severity, kind: 'Pod', namespace, name, reason, message, ...(remedy ? { fix: remedy } : {}) });
+  // What the container said before it died: the logs of its previous instance.
+  const lastWords = (container: string) => fix('pods_logs', { pod: name, namespace, container, previous: true });
   const phase = pod.status.phase ?? 'Unknown';
   if (phase === 'Succeeded') return found;
   if (pod.metadata.deletionTimestamp) {
@@ -43,7 +46,7 @@ export function podProblems(pod: Pod, now: Date, restartWarn: number): Finding[]
     const how = exited?.state?.terminated ? `container ${exited.name} exited ${exited.state.terminated.exitCode ?? '?'}${exited.state.terminated.reason ? ` (${exited.state.terminated.reason})` : ''}` : undefined;
     const owner = pod.metadata.ownerReferences?.[0];
     const what = owner?.kind === 'Job' ? `pod of Job ${owner.name} failed` : 'the pod failed';
-    add('warn', pod.status.reason ?? 'Failed', pod.status.message ?? (how ? `${what}: ${how}` : what));
+    add('warn', pod.status.reason ?? 'Failed', pod.status.message ?? (how ? `${what}: ${how}` : what), exited ? fix('pods_logs', { pod: name, namespace, container: exited.name }) : undefined);
     return found;
   }
   if (phase === 'Unknown') {
@@ -64,15 +67,15 @@ export function podProblems(pod: Pod, now: Date, restartWarn: number): Finding[]
       const why = waiting.reason === 'CrashLoopBackOff' && last
         ? `container ${cs.name} keeps crashing (${restarts} restarts; last exit ${last.exitCode ?? '?'}${last.reason ? ` ${last.reason}` : ''})`
         : `container ${cs.name}: ${waiting.message ?? waiting.reason}`;
-      add('crit', waiting.reason, why);
+      add('crit', waiting.reason, why, waiting.reason === 'CrashLoopBackOff' && last ? lastWords(cs.name) : undefined);
       continue;
     }
     if (last?.reason === 'OOMKilled' && (ageMs(now, last.finishedAt) ?? Infinity) < RECENT_RESTART_MS) {
-      add('warn', 'OOMKilled', `container ${cs.name} was killed for using more memory than its limit (${restarts} restarts)`);
+      add('warn', 'OOMKilled', `container ${cs.name} was killed for using more memory than its limit (${restarts} restarts)`, lastWords(cs.name));
       continue;
     }
     if (restarts >= restartWarn && (ageMs(now, last?.finishedAt) ?? Infinity) < RECENT_RESTART_MS) {
-      add('warn', 'Restarting', `container ${cs.name} restarted ${restarts} times${last?.reason ? `; last exit ${last.exitCode ?? '?'} ${last.reason}` : ''}`);
+      add('warn', 'Restarting', `container ${cs.name} restarted ${restarts} times${last?.reason ? `; last exit ${last.exitCode ?? '?'} ${last.reason}` : ''}`, lastWords(cs.name));
       continue;
     }
     if (waiting?.reason && phase === 'Pending' && age > SLOW_START_MS) {
