@@ -13,6 +13,8 @@ export interface RuntimeOptions {
   readOnly?: boolean;
   env: Record<string, string | undefined>;
   log: Logger;
+  /** Why an exec credential plugin may not read stdin (MCP over stdio: it carries the protocol). */
+  stdinUnavailable?: string;
 }
 
 export interface Runtime {
@@ -32,16 +34,26 @@ export interface Runtime {
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, path } = await loadConfig({ flag: options.configFile, env: options.env });
   if (options.readOnly) config.readOnly = true;
+  // --kubeconfig, then the config file's kubernetes.kubeconfig, then what kubectl reads ($KUBECONFIG,
+  // ~/.kube/config, in-cluster). The config file naming one beats $KUBECONFIG: said, not silent.
+  const fromConfig = options.kubeconfig === undefined ? config.kubernetes.kubeconfig : undefined;
+  if (fromConfig && options.env.KUBECONFIG && options.env.KUBECONFIG !== fromConfig) {
+    options.log.warn(`using the kubeconfig the config file names (kubernetes.kubeconfig: ${fromConfig}), not $KUBECONFIG (${options.env.KUBECONFIG})`);
+  }
   const kube = new KubeClient({
     kubeconfig: options.kubeconfig ?? config.kubernetes.kubeconfig,
     context: options.context ?? config.kubernetes.context,
+    env: options.env,
+    stdinUnavailable: options.stdinUnavailable,
   });
   const services = createServices({ config, env: options.env, log: options.log });
   return {
     config,
     configPath: path,
     context: { kube, services, config, now: () => new Date(), log: options.log },
-    close: () => services.close(),
+    close: async () => {
+      await Promise.all([services.close(), kube.close()]);
+    },
     async auditToFile(record) {
       if (config.audit.file) await appendFile(config.audit.file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
     },

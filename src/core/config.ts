@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { z } from 'zod';
 import { durationSchema, namespaceSchema, namespacedNameSchema } from './schemas.js';
@@ -222,10 +222,29 @@ export function configPath(source: ConfigSource): { path: string; explicit: bool
   return { path: join(base, 'homelab', 'config.yaml'), explicit: false };
 }
 
+/** Keys whose values are file paths, wherever they sit (secret references are `{file: PATH}`). */
+const PATH_KEYS = new Set(['file', 'kubeconfig', 'caFile', 'knownHosts']);
+
+/**
+ * `~/x` is the home folder's x, and a relative path is relative to the config file's folder (as in
+ * a kubeconfig), not to wherever homelab was started from (an MCP client starts it anywhere).
+ */
+function resolvePaths(value: unknown, baseDir: string | undefined, home: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => resolvePaths(v, baseDir, home));
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => {
+      if (!PATH_KEYS.has(key) || typeof v !== 'string') return [key, resolvePaths(v, baseDir, home)];
+      const expanded = v === '~' ? home : v.startsWith('~/') ? join(home, v.slice(2)) : v;
+      return [key, baseDir && !isAbsolute(expanded) ? resolve(baseDir, expanded) : expanded];
+    }),
+  );
+}
+
 /** Validates a parsed config; messages name the bad key ("allow.restart[2]: must be NAMESPACE/NAME"). */
-export function parseConfig(data: unknown, origin = 'config'): Config {
+export function parseConfig(data: unknown, origin = 'config', file?: { dir: string; home: string }): Config {
   const result = configSchema.safeParse(data ?? {});
-  if (result.success) return result.data;
+  if (result.success) return resolvePaths(result.data, file?.dir, file?.home ?? homedir()) as Config;
   const problems = result.error.issues.map((issue) => {
     const key = formatPath(issue.path);
     if (issue.code === 'unrecognized_keys') {
@@ -258,7 +277,7 @@ export async function loadConfig(source: ConfigSource): Promise<{ config: Config
   } catch (err) {
     throw new UserError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
   }
-  return { config: parseConfig(data, `config file ${path}`), path };
+  return { config: parseConfig(data, `config file ${path}`, { dir: dirname(resolve(path)), home: source.env.HOME || homedir() }), path };
 }
 
 /** Reads a secret from where its reference points; the value never enters logs or errors. */

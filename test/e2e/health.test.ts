@@ -243,7 +243,7 @@ describe('a long-running MCP server', () => {
     try {
       const missing = (await mcp.client.callTool({ name: 'cluster_health', arguments: {} })) as ToolResult;
       expect(missing.isError).toBe(true);
-      expect(text(missing)).toContain(`cannot load kubeconfig ${later}`);
+      expect(text(missing)).toContain(`the kubeconfig ${later} does not exist`);
       await copyFile(s.sandbox.kubeconfigPath, later);
       const loaded = (await mcp.client.callTool({ name: 'cluster_health', arguments: {} })) as ToolResult;
       expect(loaded.isError).toBeFalsy();

@@ -1,17 +1,21 @@
-import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { request as httpsRequest } from 'node:https';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type { ExecOptions, ExecResult, KubeObject, KubePort, ListOptions, LogOptions, PatchType, ResourceRef } from '../../core/ports/kube.js';
-import { Timeout, Upstream, UserError, isHomelabError } from '../../core/errors.js';
+import { Timeout, Upstream, isHomelabError } from '../../core/errors.js';
 import { z } from 'zod';
 import { parseStatus, translateHttpError, translateNetworkError, type RequestIntent } from './errors.js';
 import { execInPod } from './exec.js';
+import { loadKubeconfig, type KubeRequestOptions, type ResolvedCluster } from './kubeconfig.js';
 
 export interface KubeConnectOptions {
   /** --kubeconfig or the config file's kubernetes.kubeconfig; else KUBECONFIG, ~/.kube/config, in-cluster. */
   kubeconfig?: string;
   /** --context or the config file's kubernetes.context. */
   context?: string;
+  /** The environment kubectl would read ($KUBECONFIG, $HOME, in-cluster variables). */
+  env?: NodeJS.ProcessEnv;
+  /** Why an exec credential plugin may not use stdin (over MCP stdio it carries the protocol). */
+  stdinUnavailable?: string;
   /** Backstop per request, on top of the op's own timeout. */
   requestTimeoutMs?: number;
 }
@@ -49,56 +53,14 @@ const apiResourceListSchema = z.looseObject({
 });
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-interface Connection {
-  kc: KubeConfig;
-  server: URL;
-  agent: Agent | undefined;
-  tls: Pick<RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
-}
-
 interface HttpAnswer {
   status: number;
   text: string;
 }
 
-/** Loads kubeconfig the way kubectl does; @kubernetes/client-node is imported only here, on first use. */
-async function connect(options: KubeConnectOptions): Promise<Connection> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  try {
-    if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-    else kc.loadFromDefault();
-  } catch (err) {
-    throw new UserError(`cannot load kubeconfig${options.kubeconfig ? ` ${options.kubeconfig}` : ''}: ${(err as Error).message}`);
-  }
-  if (options.context) {
-    if (!kc.getContextObject(options.context)) {
-      const known = kc.getContexts().map((c) => c.name);
-      throw new UserError(`context "${options.context}" is not in the kubeconfig (it has: ${known.join(', ') || 'none'})`);
-    }
-    kc.setCurrentContext(options.context);
-  }
-  const cluster = kc.getCurrentCluster();
-  // With no kubeconfig anywhere and not in a pod, client-node falls back to an unauthenticated
-  // http://localhost:8080 cluster named "cluster": say what is missing instead.
-  const fallback = !options.kubeconfig && kc.clusters.length === 1 && cluster?.name === 'cluster' && cluster.server === 'http://localhost:8080';
-  if (!cluster || fallback) {
-    throw new UserError('no kubeconfig found (looked at $KUBECONFIG, ~/.kube/config and the in-cluster service account)', {
-      hint: 'pass --kubeconfig FILE or set KUBECONFIG (on k3s the file is /etc/rancher/k3s/k3s.yaml); to try homelab without a cluster: homelab sandbox',
-    });
-  }
-  const opts: RequestOptions = {};
-  try {
-    await kc.applyToHTTPSOptions(opts);
-  } catch (err) {
-    throw new UserError(`cannot use cluster ${cluster.name} (${cluster.server}) from the kubeconfig: ${(err as Error).message}`);
-  }
-  return {
-    kc,
-    server: new URL(cluster.server),
-    agent: opts.agent as Agent | undefined,
-    tls: { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername },
-  };
+/** Reads the kubeconfig the way kubectl does (kubeconfig.ts), on the first request only. */
+function connect(options: KubeConnectOptions): Promise<ResolvedCluster> {
+  return loadKubeconfig({ kubeconfig: options.kubeconfig, context: options.context, env: options.env, stdinUnavailable: options.stdinUnavailable });
 }
 
 /** The path of a collection or object: core group under /api, the rest under /apis. */
@@ -110,7 +72,7 @@ export function resourcePath(ref: ResourceRef, name?: string, subresource?: stri
 }
 
 export class KubeClient implements KubePort {
-  private connection: Promise<Connection> | undefined;
+  private connection: Promise<ResolvedCluster> | undefined;
   private readonly discovery = new Map<string, { at: number; answer: Promise<unknown> }>();
 
   constructor(
@@ -132,13 +94,21 @@ export class KubeClient implements KubePort {
     return (this.sharedWith ?? this).serverUrl ?? 'the Kubernetes API';
   }
 
+  /** Closes the cluster's idle keep-alive connections (so a finished CLI process can exit). */
+  async close(): Promise<void> {
+    const root = this.sharedWith ?? this;
+    const connection = root.connection;
+    root.connection = undefined;
+    if (connection) (await connection.catch(() => undefined))?.close();
+  }
+
   /** A view of this client whose requests stop when `signal` fires; connection and discovery are shared. */
   withSignal(signal: AbortSignal): KubePort {
     // No connection yet: ops that never ask the cluster (the NAS, Pi-hole) must not need a kubeconfig.
     return new KubeClient(this.options, signal, this.sharedWith ?? this);
   }
 
-  private conn(): Promise<Connection> {
+  private conn(): Promise<ResolvedCluster> {
     const root = this.sharedWith ?? this;
     if (!root.connection) {
       const attempt = connect(root.options);
@@ -211,12 +181,11 @@ export class KubeClient implements KubePort {
   }
 
   async exec(namespace: string, pod: string, container: string | undefined, argv: string[], options: ExecOptions): Promise<ExecResult> {
-    const conn = await this.conn();
-    const server = conn.server.origin + conn.server.pathname.replace(/\/$/, '');
-    (this.sharedWith ?? this).serverUrl = server;
+    const cluster = await this.conn();
+    (this.sharedWith ?? this).serverUrl = cluster.server;
     const signals = [options.signal, this.signal].filter((s): s is AbortSignal => s !== undefined);
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    return execInPod({ kc: conn.kc, server, agent: conn.agent, tls: conn.tls }, { namespace, pod, container, argv }, options, signal);
+    return execInPod(cluster, { namespace, pod, container, argv }, options, signal);
   }
 
   async servedVersions(group: string): Promise<string[]> {
@@ -307,24 +276,33 @@ export class KubeClient implements KubePort {
     req: { query?: Record<string, string>; body?: string; contentType?: string; accept?: string },
     intent: RequestIntent,
   ): Promise<HttpAnswer> {
-    const conn = await this.conn();
-    const server = conn.server.origin + conn.server.pathname.replace(/\/$/, '');
+    const cluster = await this.conn();
+    const server = cluster.server;
     (this.sharedWith ?? this).serverUrl = server;
     intent.server = server;
-    // Credentials are applied per request: exec plugins and token files may rotate them.
-    const auth: RequestOptions = {};
-    await conn.kc.applyToHTTPSOptions(auth);
     const url = new URL(server + path);
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
-    const headers: Record<string, string> = { ...(auth.headers as Record<string, string> | undefined), Accept: req.accept ?? 'application/json', 'User-Agent': 'homelab' };
+    // Credentials are applied per request: exec plugins and token files rotate them. A 401 drops the
+    // credential that was refused, and the request is tried once more with a fresh one.
+    const used = await cluster.requestOptions();
+    const answer = await this.send(method, url, req, used);
+    if (answer.status === 401 && cluster.onUnauthorized(used)) return this.send(method, url, req, await cluster.requestOptions());
+    return answer;
+  }
+
+  /** One HTTP exchange over the cluster's keep-alive agent; the body is read whole, up to a bound. */
+  private send(method: string, url: URL, req: { body?: string; contentType?: string; accept?: string }, options: KubeRequestOptions): Promise<HttpAnswer> {
+    const headers: Record<string, string | string[]> = { ...options.headers, Accept: req.accept ?? 'application/json', 'User-Agent': 'homelab' };
     if (req.body !== undefined) {
       headers['Content-Type'] = req.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(req.body));
     }
+    const server = url.origin;
+    const path = url.pathname;
     const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     return new Promise<HttpAnswer>((resolve, reject) => {
-      const request = send(url, { method, headers, agent: conn.agent, ...conn.tls, auth: auth.auth, signal: this.signal }, (res: IncomingMessage) => {
+      const request = send(url, { method, ...options, headers, signal: this.signal }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {

@@ -9,13 +9,12 @@
  * no half-close, and closing the socket there would lose the output, so stdin is sent and the
  * status awaited. `ws` is imported on first use, like client-node.
  */
-import type { Agent, IncomingMessage, ClientRequest } from 'node:http';
-import type { RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { IncomingMessage, ClientRequest } from 'node:http';
 import type WebSocket from 'ws';
 import { Forbidden, HomelabError, NotFound, Timeout, Upstream, UserError, isHomelabError } from '../../core/errors.js';
 import type { ExecOptions, ExecProtocol, ExecResult } from '../../core/ports/kube.js';
 import { parseStatus, translateHttpError, translateNetworkError } from './errors.js';
+import type { ResolvedCluster } from './kubeconfig.js';
 
 export const EXEC_PROTOCOLS: readonly ExecProtocol[] = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 
@@ -31,14 +30,8 @@ const STATUS_GRACE_MS = 2_000;
 const MAX_REFUSAL_BODY = 64 * 1024;
 const MAX_STATUS_BYTES = 64 * 1024;
 
-/** What the kube client hands over: the loaded kubeconfig and where the API server is. */
-export interface ExecConnection {
-  kc: KubeConfig;
-  /** the API server URL without a trailing slash, e.g. https://192.168.1.50:6443 */
-  server: string;
-  agent: Agent | undefined;
-  tls: Pick<RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
-}
+/** What the kube client hands over: where the API server is and how to reach it (kubeconfig.ts). */
+export type ExecConnection = Pick<ResolvedCluster, 'server' | 'requestOptions'>;
 
 export interface ExecTarget {
   namespace: string;
@@ -156,11 +149,10 @@ export async function execInPod(conn: ExecConnection, t: ExecTarget, opts: ExecO
   if (signal?.aborted) throw abortReason(signal);
   const { default: WebSocketClass } = await import('ws');
   // Credentials are applied per connection: exec plugins and token files may rotate them.
-  const auth: RequestOptions = {};
-  await conn.kc.applyToHTTPSOptions(auth);
+  const { headers: auth, ...tls } = await conn.requestOptions();
   if (signal?.aborted) throw abortReason(signal);
   const url = execUrl(conn.server, t, opts.stdin !== undefined);
-  const headers: Record<string, string> = { ...(auth.headers as Record<string, string> | undefined), 'User-Agent': 'homelab' };
+  const headers: Record<string, string | string[]> = { ...auth, 'User-Agent': 'homelab' };
 
   return new Promise<ExecResult>((resolve, reject) => {
     const stdout = new Capture(opts.maxBytes);
@@ -174,9 +166,7 @@ export async function execInPod(conn: ExecConnection, t: ExecTarget, opts: ExecO
 
     const ws: WebSocket = new WebSocketClass(url, [...EXEC_PROTOCOLS], {
       headers,
-      ...conn.tls,
-      ...(conn.agent ? { agent: conn.agent } : {}),
-      ...(auth.auth ? { auth: auth.auth } : {}),
+      ...tls,
       handshakeTimeout: opts.timeoutMs,
       perMessageDeflate: false,
     });

@@ -59,6 +59,7 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
     readOnly: options['read-only'],
     env: process.env,
     log,
+    ...(options.stdio ? { stdinUnavailable: 'it carries the MCP protocol' } : {}),
   });
   const { createMcpServer, importOp, readToolManifest } = await import('./server.js');
   const tools = await readToolManifest();

@@ -1,6 +1,6 @@
 /**
  * What ops need from the Kubernetes API. Implemented by src/adapters/kube over
- * @kubernetes/client-node's kubeconfig handling; ops see plain JSON objects and typed errors.
+ * our own kubeconfig reader (src/adapters/kube/kubeconfig.ts, as kubectl reads it); ops see plain JSON objects and typed errors.
  */
 
 /** Where a kind of object lives: `/apis/{group}/{version}/namespaces/{ns}/{resource}`. */
