@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { BIN, runCli } from '../helpers/cli.js';
+import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 function hasShell(name: string): boolean {
@@ -115,6 +116,24 @@ describe("kubectl's habits", () => {
     expect(both.code, both.stderr).toBe(0);
     expect(conflict.code).toBe(64);
     expect(conflict.stderr).toContain('DEPLOYMENT pihole/pihole names namespace pihole but -n says jellyfin');
+  });
+
+  it("takes Flux's short kind names (hr, ks, gitrepo, helmrepo, oci, hc) on both doors", async () => {
+    const [status, long, reconcile] = await Promise.all([
+      runCli(['flux', 'status', '--kind', 'hr', '--json'], s.env),
+      runCli(['flux', 'status', '--kind', 'helmrelease', '--json'], s.env),
+      runCli(['flux', 'reconcile', 'ks', 'flux-system', '--no-wait', '--yes', '--json'], s.env),
+    ]);
+    expect(JSON.parse(status.stdout)).toEqual(JSON.parse(long.stdout));
+    expect(reconcile.code, reconcile.stderr).toBe(0);
+    expect(JSON.parse(reconcile.stdout)).toMatchObject({ kind: 'Kustomization', name: 'flux-system' });
+    const mcp = await stdioClient(s.env, ['--read-only']);
+    try {
+      const result = (await mcp.client.callTool({ name: 'flux_status', arguments: { kind: 'gitrepo' } })) as unknown as { structuredContent: { objects: Array<{ kind: string }> } };
+      expect(new Set(result.structuredContent.objects.map((o) => o.kind))).toEqual(new Set(['GitRepository']));
+    } finally {
+      await mcp.close();
+    }
   });
 
   it('--watch runs again every --interval; piped with -o json it writes one document per line', async () => {

@@ -18,32 +18,48 @@ export interface FluxKind {
   inStatus: boolean;
   /** A source other objects are built from. */
   source: boolean;
+  /** Short names people type: the CRD's shortNames (kubectl get hr) and the flux CLI's (oci). */
+  aliases: readonly string[];
 }
 
 const SOURCE = 'source.toolkit.fluxcd.io';
 const IMAGE = 'image.toolkit.fluxcd.io';
 
 export const FLUX_KINDS: readonly FluxKind[] = [
-  { key: 'kustomization', kind: 'Kustomization', group: 'kustomize.toolkit.fluxcd.io', resource: 'kustomizations', versions: ['v1', 'v1beta2', 'v1beta1'], inStatus: true, source: false },
-  { key: 'helmrelease', kind: 'HelmRelease', group: 'helm.toolkit.fluxcd.io', resource: 'helmreleases', versions: ['v2', 'v2beta2', 'v2beta1'], inStatus: true, source: false },
-  { key: 'gitrepository', kind: 'GitRepository', group: SOURCE, resource: 'gitrepositories', versions: ['v1', 'v1beta2'], inStatus: true, source: true },
-  { key: 'helmrepository', kind: 'HelmRepository', group: SOURCE, resource: 'helmrepositories', versions: ['v1', 'v1beta2'], inStatus: true, source: true },
-  { key: 'ocirepository', kind: 'OCIRepository', group: SOURCE, resource: 'ocirepositories', versions: ['v1', 'v1beta2'], inStatus: true, source: true },
-  { key: 'bucket', kind: 'Bucket', group: SOURCE, resource: 'buckets', versions: ['v1', 'v1beta2'], inStatus: true, source: true },
-  { key: 'helmchart', kind: 'HelmChart', group: SOURCE, resource: 'helmcharts', versions: ['v1', 'v1beta2'], inStatus: false, source: true },
-  { key: 'imagerepository', kind: 'ImageRepository', group: IMAGE, resource: 'imagerepositories', versions: ['v1', 'v1beta2', 'v1beta1'], inStatus: true, source: false },
-  { key: 'imagepolicy', kind: 'ImagePolicy', group: IMAGE, resource: 'imagepolicies', versions: ['v1', 'v1beta2', 'v1beta1'], inStatus: true, source: false },
-  { key: 'imageupdateautomation', kind: 'ImageUpdateAutomation', group: IMAGE, resource: 'imageupdateautomations', versions: ['v1', 'v1beta2', 'v1beta1'], inStatus: true, source: false },
+  { key: 'kustomization', kind: 'Kustomization', group: 'kustomize.toolkit.fluxcd.io', resource: 'kustomizations', versions: ['v1', 'v1beta2', 'v1beta1'], inStatus: true, source: false, aliases: ['ks'] },
+  { key: 'helmrelease', kind: 'HelmRelease', group: 'helm.toolkit.fluxcd.io', resource: 'helmreleases', versions: ['v2', 'v2beta2', 'v2beta1'], inStatus: true, source: false, aliases: ['hr'] },
+  { key: 'gitrepository', kind: 'GitRepository', group: SOURCE, resource: 'gitrepositories', versions: ['v1', 'v1beta2'], inStatus: true, source: true, aliases: ['gitrepo', 'git'] },
+  { key: 'helmrepository', kind: 'HelmRepository', group: SOURCE, resource: 'helmrepositories', versions: ['v1', 'v1beta2'], inStatus: true, source: true, aliases: ['helmrepo'] },
+  { key: 'ocirepository', kind: 'OCIRepository', group: SOURCE, resource: 'ocirepositories', versions: ['v1', 'v1beta2'], inStatus: true, source: true, aliases: ['ocirepo', 'oci'] },
+  { key: 'bucket', kind: 'Bucket', group: SOURCE, resource: 'buckets', versions: ['v1', 'v1beta2'], inStatus: true, source: true, aliases: [] },
+  { key: 'helmchart', kind: 'HelmChart', group: SOURCE, resource: 'helmcharts', versions: ['v1', 'v1beta2'], inStatus: false, source: true, aliases: ['hc'] },
+  { key: 'imagerepository', kind: 'ImageRepository', group: IMAGE, resource: 'imagerepositories', versions: ['v1', 'v1beta2', 'v1beta1'], inStatus: true, source: false, aliases: ['imgrepo'] },
+  { key: 'imagepolicy', kind: 'ImagePolicy', group: IMAGE, resource: 'imagepolicies', versions: ['v1', 'v1beta2', 'v1beta1'], inStatus: true, source: false, aliases: ['imgpol'] },
+  { key: 'imageupdateautomation', kind: 'ImageUpdateAutomation', group: IMAGE, resource: 'imageupdateautomations', versions: ['v1', 'v1beta2', 'v1beta1'], inStatus: true, source: false, aliases: ['imgupd'] },
 ];
 
 /** What `flux reconcile` accepts (`flux reconcile source bucket|chart|git|helm|oci` among them). */
 export const RECONCILABLE = ['kustomization', 'helmrelease', 'gitrepository', 'helmrepository', 'ocirepository', 'bucket', 'helmchart', 'imagerepository', 'imageupdateautomation'] as const;
-export const reconcilableKindSchema = z.enum(RECONCILABLE).describe(`Flux kind: ${RECONCILABLE.join(', ')}`);
-export type ReconcilableKind = z.infer<typeof reconcilableKindSchema>;
+export type ReconcilableKind = (typeof RECONCILABLE)[number];
+
+/**
+ * A Flux kind by its name or a short name (hr, ks, gitrepo, helmrepo, oci, hc, …), normalised to
+ * its name; both doors take the short names, as kubectl and the flux CLI do.
+ */
+export function fluxKindSchema<K extends string>(keys: readonly [K, ...K[]]) {
+  const kinds = keys.map((key) => FLUX_KINDS.find((k) => k.key === key) as FluxKind);
+  const aliases = Object.fromEntries(kinds.flatMap((k) => k.aliases.map((alias) => [alias, k.key])));
+  return z
+    .enum([...keys, ...Object.keys(aliases)] as [string, ...string[]])
+    .transform((name) => (aliases[name] ?? name) as K)
+    .describe(`Flux kind: ${kinds.map((k) => (k.aliases.length ? `${k.key} (${k.aliases.join(', ')})` : k.key)).join(', ')}`);
+}
+
+export const reconcilableKindSchema = fluxKindSchema(RECONCILABLE);
 
 /** Suspend/resume also apply to the image policy kind, as in the flux CLI. */
 export const SUSPENDABLE = [...RECONCILABLE, 'imagepolicy'] as const;
-export const suspendableKindSchema = z.enum(SUSPENDABLE).describe(`Flux kind: ${SUSPENDABLE.join(', ')}`);
+export const suspendableKindSchema = fluxKindSchema(SUSPENDABLE);
 
 export function fluxKind(key: string): FluxKind {
   const found = FLUX_KINDS.find((k) => k.key === key || k.kind === key);

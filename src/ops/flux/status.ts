@@ -3,7 +3,7 @@ import { defineOp, type OpContext, type RbacRule } from '../../core/op.js';
 import { namespaceSchema } from '../../core/schemas.js';
 import { findingSchema, sortFindings, verdictOf, type Finding, type SubsystemCheck } from '../shared/findings.js';
 import { Reads, resourceName } from '../shared/reads.js';
-import { FLUX_KINDS, servedVersion, type FluxKind } from './kinds.js';
+import { FLUX_KINDS, fluxKindSchema, servedVersion, type FluxKind } from './kinds.js';
 import { fluxFindings, fluxObjectSchema, fluxObjectSummarySchema, summarizeFluxObject, type FluxObjectSummary } from './objects.js';
 
 const STATUS_KINDS = FLUX_KINDS.filter((k) => k.inStatus);
@@ -116,7 +116,7 @@ export default defineOp({
   input: z
     .object({
       namespace: namespaceSchema.optional().describe('Only this namespace (default: all)'),
-      kind: z.enum(STATUS_KINDS.map((k) => k.key) as [string, ...string[]]).optional().describe('Only this kind'),
+      kind: fluxKindSchema(STATUS_KINDS.map((k) => k.key) as [string, ...string[]]).optional().describe('Only this kind (or its short name: hr, ks, …)'),
     })
     .strict(),
   output,
