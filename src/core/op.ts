@@ -52,6 +52,11 @@ export interface OpContext {
   now(): Date;
   log: Logger;
   /**
+   * Output an op streams as it comes (log lines under follow): the CLI writes it to stdout as it
+   * arrives; absent over MCP and with --json, where the op returns it in its result instead.
+   */
+  emit?: (text: string) => void;
+  /**
    * Checks one more object a write touches against an allow-list (a source that a reconcile also
    * annotates, say); throws PolicyDenied, which is audited as a refusal. A write calls it for every
    * object it will touch before its first change, so nothing is half done when one is refused.
@@ -86,6 +91,8 @@ export interface Op<I extends InputSchema = InputSchema, O extends OutputSchema 
   output: O;
   rbac: readonly RbacRule[];
   timeoutMs: number;
+  /** For ops that wait as long as the caller asks (follow a log for 10m): the bound for this input. */
+  timeoutFor?(input: z.output<I>): number;
   /** Input fields the CLI takes as positional arguments, in order. */
   args?: ReadonlyArray<keyof z.input<I> & string>;
   /**

@@ -58,7 +58,8 @@ export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): 
   }
 
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(new Timeout(`${op.name} timed out after ${formatMs(op.timeoutMs)}`)), op.timeoutMs);
+  const timeoutMs = op.timeoutFor?.(input) ?? op.timeoutMs;
+  const timer = setTimeout(() => timeout.abort(new Timeout(`${op.name} timed out after ${formatMs(timeoutMs)}`)), timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout.signal, options.signal]) : timeout.signal;
   // Every request in flight listens on this signal; an op may run many at once.
   setMaxListeners(0, signal);

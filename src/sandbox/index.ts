@@ -67,6 +67,7 @@ export interface Sandbox {
   store: ObjectStore;         // in-process access for tests: get/list/put objects
   services: Services;         // the fake home services that run (per the scenario's services: section)
   faults: Faults;             // inject and remove odd answers of the API server while it runs
+  logs: LogBook;              // container logs; append() reaches followers (pods/log?follow=true)
   stop(): Promise<void>;      // closes server and all sockets; idempotent
 }
 
@@ -155,7 +156,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const controllers = startControllers(store, [...DEFAULT_CONTROLLERS, ...OPERATOR_CONTROLLERS], now, { ...DEFAULT_DELAYS, ...(opts.delays ?? {}) });
   let stopping: Promise<void> | undefined;
   return {
-    url, dir, kubeconfigPath, configPath, token, caPem: tls.caPem, ...(tls.client ? { clientCert: tls.client } : {}), store, faults, services: side.services,
+    url, dir, kubeconfigPath, configPath, token, caPem: tls.caPem, ...(tls.client ? { clientCert: tls.client } : {}), store, faults, logs, services: side.services,
     stop() {
       stopping ??= Promise.all([side.stop(), new Promise<void>((resolve) => {
         controllers.stop();

@@ -14,6 +14,16 @@ export type LogInput = string | { at: string; line: string };
 
 export class LogBook {
   private readonly lines = new Map<string, LogLine[]>();
+  private readonly followers = new Map<string, Set<(line: LogLine) => void>>();
+
+  /** Lines appended to a running container from now on (pods/log?follow=true); returns the unsubscribe. */
+  follow(namespace: string, pod: string, container: string, onLine: (line: LogLine) => void): () => void {
+    const k = key(namespace, pod, container, false);
+    const set = this.followers.get(k) ?? new Set();
+    set.add(onLine);
+    this.followers.set(k, set);
+    return () => set.delete(onLine);
+  }
 
   set(namespace: string, pod: string, container: string, previous: boolean, lines: LogLine[]): void {
     this.lines.set(key(namespace, pod, container, previous), [...lines].sort((a, b) => a.time.getTime() - b.time.getTime()));
@@ -28,6 +38,7 @@ export class LogBook {
     const list = this.lines.get(k) ?? [];
     list.push(line);
     this.lines.set(k, list);
+    for (const onLine of this.followers.get(k) ?? []) onLine(line);
   }
 }
 
@@ -158,10 +169,12 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   return n;
 }
 
-const truthy = (v: string | null): boolean => v === 'true' || v === '1';
+// Go's strconv.ParseBool, as the API server reads query booleans (Python's client sends "True").
+const truthy = (v: string | null): boolean => v !== null && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v);
 
 /** the body of GET pods/NAME/log */
-export function readLogs(pod: KubeObject, q: URLSearchParams, book: LogBook, now: Date): string {
+/** The log text a pods/log GET answers, and which container it read (follow keeps reading it). */
+export function readLogs(pod: KubeObject, q: URLSearchParams, book: LogBook, now: Date): { text: string; container: string; timestamps: boolean } {
   const ns = pod.metadata.namespace ?? '';
   const name = pod.metadata.name ?? '';
   const { spec, status } = containersOf(pod);
@@ -220,8 +233,15 @@ export function readLogs(pod: KubeObject, q: URLSearchParams, book: LogBook, now
   const ts = truthy(q.get('timestamps'));
   let text = out.map((l, i) => `${ts ? rfc3339Nano(l.time, 1000 + i) + ' ' : ''}${l.text}\n`).join('');
   if (limitBytes !== undefined) text = Buffer.from(text).subarray(0, limitBytes).toString('utf8');
-  return text;
+  return { text, container: cname, timestamps: ts };
 }
+
+/** One log line as pods/log writes it. */
+export function formatLogLine(line: LogLine, timestamps: boolean): string {
+  return `${timestamps ? `${rfc3339Nano(line.time, 0)} ` : ''}${line.text}\n`;
+}
+
+export { truthy as queryBool };
 
 function waitingReason(pod: KubeObject, container: string): string {
   const st = isRecord(pod.status) && Array.isArray(pod.status.containerStatuses) ? pod.status.containerStatuses : [];

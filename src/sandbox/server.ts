@@ -9,7 +9,7 @@ import { apiGroup, apiGroupList, apiVersions, resourceList, versionInfo } from '
 import type { Faults } from './faults.js';
 import { ApiError, badRequest, conflict, expired, invalid, methodNotAllowed, notFound, pathNotFound, unauthorized, unsupportedMediaType } from './errors.js';
 import { apiVersionOf, type ResourceDef } from './kinds.js';
-import { readLogs, type LogBook } from './logs.js';
+import { formatLogLine, queryBool, readLogs, type LogBook } from './logs.js';
 import { decodeContinue, encodeContinue } from './paging.js';
 import { applyPatch, PATCH_CONTENT_TYPES, type PatchType } from './patch.js';
 import { attributesOf, requestInfo, type Authorizer, type RequestInfo } from './rbac.js';
@@ -524,7 +524,16 @@ async function subresource(x: Req): Promise<void> {
     case 'pods/log': {
       if (x.ri.verb !== 'get') break;
       const pod = getObject(x);
-      return send(x.res, 200, readLogs(pod, x.q, x.ctx.logs, x.ctx.now()), 'text/plain');
+      const read = readLogs(pod, x.q, x.ctx.logs, x.ctx.now());
+      if (!queryBool(x.q.get('follow'))) return send(x.res, 200, read.text, 'text/plain');
+      // follow=true: what there is, then each line as it is appended, until the client hangs up.
+      x.res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+      x.res.write(read.text);
+      const stop = x.ctx.logs.follow(pod.metadata.namespace ?? '', pod.metadata.name ?? '', read.container, (line) => x.res.write(formatLogLine(line, read.timestamps)));
+      x.res.on('close', stop);
+      x.ctx.watches.add(x.res);
+      x.res.on('close', () => x.ctx.watches.delete(x.res));
+      return;
     }
     case 'pods/exec': case 'pods/attach': case 'pods/portforward':
       getObject(x);

@@ -2,7 +2,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, runCli } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
@@ -53,10 +54,70 @@ describe('homelab logs and restart against the sandbox', () => {
     expect(out.namespace).toBe(namespace);
     const ambiguous = await runCli(['logs', 'pi'], s.env); // debug-agent-…, pihole-… and more
     expect(ambiguous.code).toBe(64);
-    expect(ambiguous.stderr).toMatch(/^Error: "pi" matches \d+ pods: /);
+    expect(ambiguous.stderr).toMatch(/^Error: "pi" matches \d+ pods of \d+ owners: /);
     const missing = await runCli(['logs', 'no-such-pod'], s.env);
     expect(missing.code).toBe(66);
     expect(missing.stderr).toContain('no pod named or starting with "no-such-pod" in any namespace');
+  });
+
+  it("takes a workload's name as kubectl logs deploy/NAME does: the Deployment's pod over a backup's Jobs, a CronJob's newest run, a DaemonSet's pod", async () => {
+    const [jellyfin, backup, kured, immich] = await Promise.all([
+      runCli(['logs', 'jellyfin', '--json'], s.env),
+      runCli(['logs', 'jellyfin-config-backup', '--json'], s.env),
+      runCli(['logs', 'kured', '-n', 'kube-system', '--json'], s.env),
+      runCli(['logs', 'immich'], s.env),
+    ]);
+    const podsOf = (owner: string) =>
+      s.sandbox.store.list('pods').filter((p) => (p.metadata.ownerReferences as Array<{ name: string }> | undefined)?.some((o) => o.name.startsWith(owner)));
+    expect(jellyfin.code, jellyfin.stderr).toBe(0);
+    expect(JSON.parse(jellyfin.stdout)).toMatchObject({ namespace: 'jellyfin', workload: { kind: 'Deployment', name: 'jellyfin', pods: 1 } });
+    expect(jellyfin.stderr).toContain('of Deployment jellyfin');
+    // A backup's runs: the newest Job's pod.
+    const runs = podsOf('jellyfin-config-backup-').sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
+    expect(runs.length).toBeGreaterThan(1);
+    expect(JSON.parse(backup.stdout)).toMatchObject({ pod: runs[0]?.metadata.name, workload: { kind: 'CronJob', name: 'jellyfin-config-backup', pods: runs.length } });
+    expect(JSON.parse(kured.stdout)).toMatchObject({ namespace: 'kube-system', workload: { kind: 'DaemonSet', name: 'kured', pods: podsOf('kured').length } });
+    // Several workloads and none named so: ambiguous, with the owners listed.
+    expect(immich.code).toBe(64);
+    expect(immich.stderr).toMatch(/"immich" matches \d+ pods of \d+ owners: .*Deployment immich\/immich-server/);
+  });
+
+  it('follows a log (-f) until Ctrl-C, printing new lines as they are written', async () => {
+    const pod = s.sandbox.store.list('pods', 'jellyfin')[0] as unknown as PodLike;
+    const container = pod.spec?.containers?.[0]?.name as string;
+    const child = spawn(process.execPath, [BIN, 'logs', '-f', 'jellyfin', '-n', 'jellyfin', '--tail', '1'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const seen = (text: string) => new Promise<void>((resolve) => {
+      const check = () => { if (stdout.includes(text)) resolve(); };
+      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); check(); });
+      check();
+    });
+    const first = seen('\n');
+    await first;
+    s.sandbox.logs.append('jellyfin', pod.metadata.name, container, { time: new Date(), text: 'a line written while following' });
+    await seen('a line written while following');
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).not.toContain('Error');
+  });
+
+  it('follows over MCP for followFor, bounded, and returns what came', async () => {
+    const pod = s.sandbox.store.list('pods', 'jellyfin')[0] as unknown as PodLike;
+    const container = pod.spec?.containers?.[0]?.name as string;
+    const mcp = await stdioClient(s.env);
+    try {
+      const call = mcp.client.callTool({ name: 'pods_logs', arguments: { pod: 'jellyfin', namespace: 'jellyfin', follow: true, followFor: '3s', tail: 1 } });
+      setTimeout(() => s.sandbox.logs.append('jellyfin', pod.metadata.name, container, { time: new Date(), text: 'written during an MCP follow' }), 1000);
+      const result = (await call) as unknown as { isError?: boolean; structuredContent: { followed: boolean; lines: string[] } };
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent.followed).toBe(true);
+      expect(result.structuredContent.lines.at(-1)).toBe('written during an MCP follow');
+    } finally {
+      await mcp.close();
+    }
   });
 
   it('refuses bad input with exit 64 and names the flag', async () => {
@@ -66,9 +127,9 @@ describe('homelab logs and restart against the sandbox', () => {
     const bad = await runCli(['logs', 'x', '--grep', '(unclosed'], s.env);
     expect(bad.code).toBe(64);
     expect(bad.stderr).toContain('--grep: must be a valid regular expression');
-    const unknown = await runCli(['logs', 'x', '--follow'], s.env);
+    const unknown = await runCli(['logs', 'x', '--timestamps'], s.env);
     expect(unknown.code).toBe(64);
-    expect(unknown.stderr).toMatch(/Nonexistent flag: --follow/);
+    expect(unknown.stderr).toMatch(/Nonexistent flag: --timestamps/);
   });
 
   it('restarts an allow-listed deployment as kubectl does, only with --yes when not on a terminal', async () => {

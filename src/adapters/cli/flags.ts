@@ -31,7 +31,7 @@ export function inputSchemaOf(op: AnyOp): ObjectSchema {
 }
 
 /** Short flags people already know from kubectl. */
-export const SHORT_FLAGS: Record<string, 'n' | 'c'> = { namespace: 'n', container: 'c' };
+export const SHORT_FLAGS: Record<string, 'n' | 'c' | 'f'> = { namespace: 'n', container: 'c', follow: 'f' };
 
 
 function describe(field: FieldSchema): string {

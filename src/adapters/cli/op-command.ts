@@ -23,6 +23,8 @@ export interface CommandOptions<I extends InputSchema, O extends OutputSchema> {
   dryRunUnlessYes?: boolean;
   /** Offer --watch: run again every --interval and redraw (status commands whose answer changes). */
   watch?: boolean;
+  /** What the command line means beyond the op's own defaults (logs -f follows until Ctrl-C). */
+  adjustInput?: (input: Record<string, unknown>, given: ReadonlySet<string>) => void;
 }
 
 const OUTPUTS = ['table', 'wide', 'json', 'yaml'] as const;
@@ -64,17 +66,20 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
     };
 
     async run(): Promise<void> {
-      const { args, flags } = await this.parse(OpCommand);
+      const { args, flags, metadata } = await this.parse(OpCommand);
       this.debugEnabled = Boolean(flags.debug);
       const format: OutputFormat = flags.json ? 'json' : ((flags.output as OutputFormat | undefined) ?? 'table');
       const runtime = await this.runtime(flags);
       const input = inputFrom(op, flags, args);
+      const given = new Set(Object.keys(flags).filter((name) => !metadata.flags[name]?.setFromDefault));
+      options.adjustInput?.(input, given);
       const dryRun = Boolean(options.dryRunUnlessYes && !flags.yes);
       if (dryRun) input.dryRun = true;
       const cancel = new AbortController();
       const once = () =>
         runOp(op, input, {
-          context: runtime.context,
+          // A person reading a table sees streamed output (log lines) as it comes; JSON gets it whole.
+          context: format === 'table' || format === 'wide' ? { ...runtime.context, emit: (text) => void process.stdout.write(text) } : runtime.context,
           signal: cancel.signal,
           via: 'cli',
           fieldLabel: fieldLabelFor(op),
@@ -87,7 +92,7 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
         if (format === 'json') return `${JSON.stringify(output, null, compact ? undefined : 2)}\n`;
         if (format === 'yaml') return `${compact ? '---\n' : ''}${stringify(output)}`;
         const text = options.render ? options.render(output, ui) : defaultView(output, result.summary?.line, ui);
-        return text.endsWith('\n') ? text : `${text}\n`;
+        return !text || text.endsWith('\n') ? text : `${text}\n`;
       };
       // Sessions (Pi-hole) are logged out and connections (SSH) closed however the op ends.
       try {
@@ -119,7 +124,8 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
         return await work();
       } catch (err) {
         if (!cancel.signal.aborted) throw err;
-        reportError(err, this.debugEnabled);
+        // Only what the op said about where it stopped is news; "cancelled" itself is not.
+        if (err !== cancel.signal.reason) reportError(err, this.debugEnabled);
         process.exitCode = 130;
         return undefined;
       } finally {

@@ -63,6 +63,18 @@ function connect(options: KubeConnectOptions): Promise<ResolvedCluster> {
   return loadKubeconfig({ kubeconfig: options.kubeconfig, context: options.context, env: options.env, stdinUnavailable: options.stdinUnavailable });
 }
 
+/** pods/log query parameters, as kubectl sends them. */
+function logQuery(options: LogOptions): Record<string, string> {
+  const query: Record<string, string> = {};
+  if (options.container) query.container = options.container;
+  if (options.tailLines !== undefined) query.tailLines = String(options.tailLines);
+  if (options.sinceSeconds !== undefined) query.sinceSeconds = String(options.sinceSeconds);
+  if (options.previous) query.previous = 'true';
+  if (options.timestamps) query.timestamps = 'true';
+  if (options.limitBytes !== undefined) query.limitBytes = String(options.limitBytes);
+  return query;
+}
+
 /** The path of a collection or object: core group under /api, the rest under /apis. */
 export function resourcePath(ref: ResourceRef, name?: string, subresource?: string): string {
   const base = ref.group ? `/apis/${ref.group}/${ref.version}` : `/api/${ref.version}`;
@@ -166,18 +178,44 @@ export class KubeClient implements KubePort {
   }
 
   async logs(namespace: string, pod: string, options: LogOptions): Promise<string> {
-    const query: Record<string, string> = {};
-    if (options.container) query.container = options.container;
-    if (options.tailLines !== undefined) query.tailLines = String(options.tailLines);
-    if (options.sinceSeconds !== undefined) query.sinceSeconds = String(options.sinceSeconds);
-    if (options.previous) query.previous = 'true';
-    if (options.timestamps) query.timestamps = 'true';
-    if (options.limitBytes !== undefined) query.limitBytes = String(options.limitBytes);
-    const ref: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespace };
-    const intent = { ...this.intent('get', ref, pod), resource: 'pods/log' };
-    const answer = await this.call('GET', resourcePath(ref, pod, 'log'), { query, accept: 'text/plain' }, intent);
+    const { ref, intent } = this.logIntent(namespace, pod);
+    const answer = await this.call('GET', resourcePath(ref, pod, 'log'), { query: logQuery(options), accept: 'text/plain' }, intent);
     if (answer.status >= 400) throw translateHttpError(answer.status, answer.text, intent);
     return answer.text;
+  }
+
+  async followLogs(namespace: string, pod: string, options: LogOptions & { stop?: AbortSignal }, onText: (text: string) => void): Promise<void> {
+    const { ref, intent } = this.logIntent(namespace, pod);
+    const cluster = await this.conn();
+    (this.sharedWith ?? this).serverUrl = cluster.server;
+    intent.server = cluster.server;
+    const url = new URL(cluster.server + resourcePath(ref, pod, 'log'));
+    for (const [k, v] of Object.entries({ ...logQuery(options), follow: 'true' })) url.searchParams.set(k, v);
+    const used = await cluster.requestOptions();
+    const signal = AbortSignal.any([this.signal, options.stop].filter((s): s is AbortSignal => s !== undefined));
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    // No idle timeout: a quiet log is not a dead server. The op's signal and `stop` end it.
+    return new Promise<void>((resolve, reject) => {
+      const request = send(url, { method: 'GET', ...used, headers: { ...used.headers, Accept: 'text/plain', 'User-Agent': 'homelab' }, signal }, (res: IncomingMessage) => {
+        res.setEncoding('utf8');
+        if ((res.statusCode ?? 0) >= 400) {
+          let body = '';
+          res.on('data', (chunk: string) => { if (body.length < 64 * 1024) body += chunk; });
+          res.on('end', () => reject(translateHttpError(res.statusCode ?? 0, body, intent)));
+          return;
+        }
+        res.on('data', (chunk: string) => onText(chunk));
+        res.on('end', () => resolve());
+        res.on('error', (err) => (options.stop?.aborted && !this.signal?.aborted ? resolve() : reject(this.networkError(err, cluster.server))));
+      });
+      request.on('error', (err) => (options.stop?.aborted && !this.signal?.aborted ? resolve() : reject(this.networkError(err, cluster.server))));
+      request.end();
+    });
+  }
+
+  private logIntent(namespace: string, pod: string): { ref: ResourceRef; intent: RequestIntent } {
+    const ref: ResourceRef = { group: '', version: 'v1', resource: 'pods', namespace };
+    return { ref, intent: { ...this.intent('get', ref, pod), resource: 'pods/log' } };
   }
 
   async exec(namespace: string, pod: string, container: string | undefined, argv: string[], options: ExecOptions): Promise<ExecResult> {

@@ -93,6 +93,12 @@ export interface KubePort {
   patch(ref: ResourceRef, name: string, body: unknown, type: PatchType): Promise<KubeObject>;
   logs(namespace: string, pod: string, options: LogOptions): Promise<string>;
   /**
+   * The log as it grows (kubectl logs -f): `onText` gets each chunk as it arrives, starting with
+   * what `options` selects of what is there. Resolves when the log ends (the container stopped) or
+   * `stop` fires; rejects on an error or when the view's signal fires.
+   */
+  followLogs(namespace: string, pod: string, options: LogOptions & { stop?: AbortSignal }, onText: (text: string) => void): Promise<void>;
+  /**
    * Runs an argument vector in a container (pods/exec over WebSocket; needs `get` and `create` on
    * pods/exec). No shell is involved: each element is one argv entry. `container` undefined = the
    * pod's only container. A non-zero exit is a result, not an error; a refused upgrade, a missing

@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import { defineOp } from '../../core/op.js';
+import { defineOp, type OpContext } from '../../core/op.js';
 import { NotFound, UserError } from '../../core/errors.js';
-import { listAll, type ResourceRef } from '../../core/ports/kube.js';
+import { listAll, type LogOptions, type ResourceRef } from '../../core/ports/kube.js';
 import { containerNameSchema, durationSchema, namespaceSchema, parseDuration, userPatternSchema } from '../../core/schemas.js';
-import { compilePattern } from '../../core/pattern.js';
+import { compilePattern, type UserPattern } from '../../core/pattern.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
+import { isRunningAndReady } from '../shared/pods.js';
 
 const MAX_LINES = 10_000;
 const DEFAULT_MAX_BYTES = 256 * 1024;
+const MAX_FOLLOW_S = 24 * 3600;
 
 const input = z
   .object({
@@ -19,6 +21,11 @@ const input = z
     previous: z.boolean().default(false).describe('Logs of the previous, crashed instance of the container'),
     grep: userPatternSchema.optional().describe('Keep only lines matching this regular expression (RE2 syntax, as in Go: no backreferences or lookaround; (?i) for case-insensitive)'),
     maxBytes: z.number().int().min(1024).max(8 * 1024 * 1024).default(DEFAULT_MAX_BYTES).describe('Upper bound on the bytes of log returned'),
+    follow: z.boolean().default(false).describe('Keep reading new lines as they are written (kubectl logs -f), for followFor'),
+    followFor: durationSchema
+      .refine((d) => (parseDuration(d) ?? 0) <= MAX_FOLLOW_S, `must be at most ${MAX_FOLLOW_S / 3600}h`)
+      .default('30s')
+      .describe('How long follow reads new lines; the CLI follows until Ctrl-C'),
   })
   .strict();
 
@@ -31,24 +38,71 @@ const output = z.object({
   lines: z.array(z.string()),
   truncated: z.boolean().describe('true when the byte bound cut the log short'),
   scanned: z.number().int().describe('Lines read before --grep filtered them'),
+  workload: z
+    .object({ kind: z.string(), name: z.string(), pods: z.number().int() })
+    .optional()
+    .describe('When the name was a workload\'s: which one, and how many pods it has (a running, ready one was read)'),
+  followed: z.boolean().describe('true when new lines were read as they came (follow)'),
 });
 
 const PODS = (namespace?: string): ResourceRef => ({ group: '', version: 'v1', resource: 'pods', namespace });
 
-/** Exact name wins; otherwise the prefix must match one pod. */
-async function findPod(kube: Parameters<typeof listAll>[0], name: string, namespace?: string): Promise<Pod> {
+/**
+ * The workload a pod belongs to, read from its owner without listing more kinds: a ReplicaSet's
+ * Deployment is its name less the pod-template-hash; a Job the CronJob controller made is named
+ * CRONJOB-<scheduled time in minutes>, so a backup's runs group under their CronJob.
+ */
+function workloadOf(pod: Pod): { kind: string; name: string } | undefined {
+  const owner = pod.metadata.ownerReferences?.find((o) => o.controller !== false) ?? pod.metadata.ownerReferences?.[0];
+  if (!owner) return undefined;
+  const hash = pod.metadata.labels?.['pod-template-hash'];
+  if (owner.kind === 'ReplicaSet' && hash && owner.name.endsWith(`-${hash}`)) return { kind: 'Deployment', name: owner.name.slice(0, -hash.length - 1) };
+  const scheduled = owner.kind === 'Job' ? /^(.+)-\d{8,}$/.exec(owner.name) : null;
+  if (scheduled?.[1]) return { kind: 'CronJob', name: scheduled[1] };
+  return { kind: owner.kind, name: owner.name };
+}
+
+/** The pod to read among a workload's: running and ready first, then the newest (a CronJob's last run). */
+function bestPod(pods: Pod[]): Pod {
+  return [...pods].sort((a, b) => Number(isRunningAndReady(b)) - Number(isRunningAndReady(a)) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))[0] as Pod;
+}
+
+/**
+ * Exact pod name wins. Otherwise the prefix may match pods of several owners: when it is exactly
+ * a workload's name (jellyfin is the Deployment, jellyfin-backup-… the Jobs of a CronJob), that
+ * workload's pods; when every match belongs to one workload, that one; else it is ambiguous.
+ */
+async function findPod(kube: Parameters<typeof listAll>[0], name: string, namespace?: string): Promise<{ pod: Pod; workload?: { kind: string; name: string; pods: number } }> {
   const candidates = (await listAll(kube, PODS(namespace))).map((p) => parseObject(podSchema, p, 'Pod'));
   const exact = candidates.filter((p) => p.metadata.name === name);
+  if (exact.length === 1) return { pod: exact[0] as Pod };
   const matches = exact.length ? exact : candidates.filter((p) => p.metadata.name.startsWith(name));
   const where = namespace ? `namespace ${namespace}` : 'any namespace';
   if (!matches.length) throw new NotFound(`no pod named or starting with "${name}" in ${where}`);
-  if (matches.length > 1) {
-    const names = matches.slice(0, 10).map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
-    throw new UserError(`"${name}" matches ${matches.length} pods: ${names.join(', ')}${matches.length > 10 ? ', …' : ''}`, {
-      hint: namespace ? 'give more of the name' : 'give more of the name, or -n NAMESPACE',
-    });
+  if (matches.length === 1) return { pod: matches[0] as Pod };
+  const groups = new Map<string, { kind: string; name: string; pods: Pod[] }>();
+  for (const pod of matches) {
+    const owner = workloadOf(pod);
+    const key = owner ? `${pod.metadata.namespace}/${owner.kind}/${owner.name}` : `${pod.metadata.namespace}/Pod/${pod.metadata.name}`;
+    const group = groups.get(key) ?? { kind: owner?.kind ?? 'Pod', name: owner?.name ?? pod.metadata.name, pods: [] };
+    group.pods.push(pod);
+    groups.set(key, group);
   }
-  return matches[0] as Pod;
+  const named = [...groups.values()].filter((g) => g.name === name && g.kind !== 'Pod');
+  const chosen = named.length === 1 ? named[0] : groups.size === 1 ? [...groups.values()][0] : undefined;
+  if (chosen && chosen.kind !== 'Pod') return { pod: bestPod(chosen.pods), workload: { kind: chosen.kind, name: chosen.name, pods: chosen.pods.length } };
+  const listed = [...groups.values()].slice(0, 10).map((g) => (g.kind === 'Pod' ? `pod ${g.pods[0]?.metadata.namespace}/${g.name}` : `${g.kind} ${g.pods[0]?.metadata.namespace}/${g.name} (${g.pods.length} pod${g.pods.length === 1 ? '' : 's'})`));
+  throw new UserError(`"${name}" matches ${matches.length} pods of ${groups.size} owners: ${listed.join(', ')}${groups.size > 10 ? ', …' : ''}`, {
+    hint: namespace ? 'give the workload\'s full name, or more of the pod\'s name' : 'give the workload\'s full name, more of the pod\'s name, or -n NAMESPACE',
+  });
+}
+
+/** Log text to lines: the last line of a cut answer may be half a line, so it is dropped. */
+function toLines(text: string, truncated: boolean): string[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  if (truncated && lines.length) lines.pop();
+  return lines;
 }
 
 export default defineOp({
@@ -67,9 +121,11 @@ export default defineOp({
     { apiGroup: '', resource: 'pods/log', verbs: ['get'] },
   ],
   timeoutMs: 30_000,
+  timeoutFor: (input) => (input.follow ? (parseDuration(input.followFor) ?? 0) * 1000 + 30_000 : 30_000),
   async run(ctx, input) {
-    const pod = await findPod(ctx.kube, input.pod, input.namespace);
+    const { pod, workload } = await findPod(ctx.kube, input.pod, input.namespace);
     const namespace = pod.metadata.namespace ?? input.namespace ?? 'default';
+    if (workload) ctx.log.progress(`reading pod ${namespace}/${pod.metadata.name} of ${workload.kind} ${workload.name}${workload.pods > 1 ? ` (one of its ${workload.pods} pods)` : ''}`);
     const containers = pod.spec.containers.map((c) => c.name);
     const container = input.container ?? pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'] ?? containers[0];
     if (!container) throw new UserError(`pod ${namespace}/${pod.metadata.name} has no containers`);
@@ -77,25 +133,61 @@ export default defineOp({
       const init = (pod.status.initContainerStatuses ?? []).map((c) => c.name);
       if (!init.includes(input.container)) throw new UserError(`pod ${namespace}/${pod.metadata.name} has no container "${input.container}" (it has: ${containers.join(', ')})`);
     }
-    // One byte more than the bound tells us whether the server had more to give.
-    const text = await ctx.kube.logs(namespace, pod.metadata.name, {
-      container,
-      tailLines: input.tail,
-      sinceSeconds: input.since ? parseDuration(input.since) : undefined,
-      previous: input.previous,
-      limitBytes: input.maxBytes + 1,
-    });
-    const truncated = Buffer.byteLength(text) > input.maxBytes;
-    const kept = truncated ? Buffer.from(text).subarray(0, input.maxBytes).toString('utf8') : text;
-    let lines = kept.split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    if (truncated && lines.length) lines.pop(); // the last line may be cut in half
-    const scanned = lines.length;
-    if (input.grep) lines = await compilePattern(input.grep).filter(lines, ctx.signal);
-    return { namespace, pod: pod.metadata.name, container, containers, previous: input.previous, lines, truncated, scanned };
+    const options = { container, tailLines: input.tail, sinceSeconds: input.since ? parseDuration(input.since) : undefined, previous: input.previous };
+    const matcher = input.grep ? compilePattern(input.grep) : undefined;
+    const base = { namespace, pod: pod.metadata.name, container, containers, previous: input.previous, ...(workload ? { workload } : {}) };
+    if (!input.follow) {
+      // One byte more than the bound tells us whether the server had more to give.
+      const text = await ctx.kube.logs(namespace, pod.metadata.name, { ...options, limitBytes: input.maxBytes + 1 });
+      const truncated = Buffer.byteLength(text) > input.maxBytes;
+      const all = toLines(truncated ? Buffer.from(text).subarray(0, input.maxBytes).toString('utf8') : text, truncated);
+      const lines = matcher ? await matcher.filter(all, ctx.signal) : all;
+      return { ...base, lines, truncated, scanned: all.length, followed: false };
+    }
+    return follow(ctx, namespace, pod.metadata.name, options, input, matcher, base);
   },
   summarize: (out) => ({
     verdict: 'ok',
     line: `${out.lines.length} line${out.lines.length === 1 ? '' : 's'} from ${out.namespace}/${out.pod} [${out.container}]${out.previous ? ' (previous)' : ''}${out.truncated ? ' (truncated)' : ''}`,
   }),
 });
+
+/**
+ * kubectl logs -f: lines as they come, each complete line emitted at once (the CLI prints it) and
+ * kept within maxBytes (the newest win: they are what a follower watches for). Ends after followFor,
+ * when the container stops, or when the caller cancels.
+ */
+async function follow(
+  ctx: OpContext,
+  namespace: string,
+  pod: string,
+  options: LogOptions,
+  input: { followFor: string; maxBytes: number },
+  matcher: UserPattern | undefined,
+  base: { namespace: string; pod: string; container: string; containers: string[]; previous: boolean },
+) {
+  const kept: string[] = [];
+  let keptBytes = 0;
+  let scanned = 0;
+  let truncated = false;
+  let partial = '';
+  const take = (line: string) => {
+    scanned++;
+    if (matcher && !matcher.test(line)) return;
+    ctx.emit?.(`${line}\n`);
+    kept.push(line);
+    keptBytes += Buffer.byteLength(line) + 1;
+    while (keptBytes > input.maxBytes && kept.length) {
+      keptBytes -= Buffer.byteLength(kept.shift() as string) + 1;
+      truncated = true;
+    }
+  };
+  const stop = AbortSignal.timeout((parseDuration(input.followFor) ?? 0) * 1000);
+  await ctx.kube.followLogs(namespace, pod, { ...options, stop }, (text) => {
+    const parts = (partial + text).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) take(line);
+  });
+  if (partial) take(partial);
+  return { ...base, lines: kept, truncated, scanned, followed: true };
+}

@@ -19,6 +19,7 @@ import { parseJellyfinId, type JellyfinId } from '../../core/ports/jellyfin.js';
 import { listAll } from '../../core/ports/kube.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
 import { runIn, type ExecTarget } from '../net/agent.js';
+import { isRunningAndReady } from '../shared/pods.js';
 
 /** The .NET type names of what `jellyfin fix` looks for (Series, Movie). */
 export const DB_TYPES = {
@@ -132,10 +133,6 @@ export function parseRows(db: LibraryDb, stdout: string): DbRow[] {
     if (!id) return [];
     return [{ id, raw: r.Id, name: r.Name ?? '', path: r.Path ?? undefined, type: r.Type ? (short[r.Type] ?? r.Type) : 'Unknown' }];
   });
-}
-
-function isRunningAndReady(pod: Pod): boolean {
-  return pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp && (pod.status.containerStatuses ?? []).every((c) => c.ready !== false);
 }
 
 /**

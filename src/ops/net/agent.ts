@@ -2,8 +2,9 @@ import type { NamespaceSetting, OpContext, RbacRule } from '../../core/op.js';
 import type { ExecResult } from '../../core/ports/kube.js';
 import { NotFound, Upstream } from '../../core/errors.js';
 import { listAll } from '../../core/ports/kube.js';
-import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
+import { parseObject, podSchema } from '../shared/k8s.js';
 import { commandLine } from '../shared/fix.js';
+import { isRunningAndReady } from '../shared/pods.js';
 
 /**
  * What running commands in pods needs: list pods to find the target, and both verbs on pods/exec
@@ -30,10 +31,6 @@ export interface ExecTarget {
 /** Bounds every exec op shares unless it says otherwise. */
 const DEFAULT_TIMEOUT_MS = 20_000;
 const DEFAULT_MAX_BYTES = 1024 * 1024;
-
-function isRunningAndReady(pod: Pod): boolean {
-  return pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp && (pod.status.containerStatuses ?? []).every((c) => c.ready !== false);
-}
 
 /**
  * The debug agent's pod on a node. The node must be a real node of the cluster (a typo is told

@@ -3,7 +3,7 @@ import type { CliCommandShape } from './fix.js';
 
 export const CLI_COMMANDS = {
   cluster_health: {"command":"health","args":[],"flags":{}},
-  pods_logs: {"command":"logs","args":["pod"],"flags":{"namespace":{"flag":"namespace","char":"n","kind":"value"},"container":{"flag":"container","char":"c","kind":"value"},"tail":{"flag":"tail","kind":"value"},"since":{"flag":"since","kind":"value"},"previous":{"flag":"previous","kind":"switch"},"grep":{"flag":"grep","kind":"value"},"maxBytes":{"flag":"max-bytes","kind":"value"}}},
+  pods_logs: {"command":"logs","args":["pod"],"flags":{"namespace":{"flag":"namespace","char":"n","kind":"value"},"container":{"flag":"container","char":"c","kind":"value"},"tail":{"flag":"tail","kind":"value"},"since":{"flag":"since","kind":"value"},"previous":{"flag":"previous","kind":"switch"},"grep":{"flag":"grep","kind":"value"},"maxBytes":{"flag":"max-bytes","kind":"value"},"follow":{"flag":"follow","char":"f","kind":"switch"},"followFor":{"flag":"follow-for","kind":"value"}}},
   deployment_restart: {"command":"restart","args":["deployment"],"flags":{}},
   flux_status: {"command":"flux status","args":[],"flags":{"namespace":{"flag":"namespace","char":"n","kind":"value"},"kind":{"flag":"kind","kind":"value"}}},
   flux_reconcile: {"command":"flux reconcile","args":["kind","name"],"flags":{"namespace":{"flag":"namespace","char":"n","kind":"value"},"withSource":{"flag":"with-source","kind":"switch"},"wait":{"flag":"wait","kind":"switch-default-on"},"timeout":{"flag":"timeout","kind":"value"}}},

@@ -29,3 +29,8 @@ export function podRow(pod: Pod): PodRow {
     node: pod.spec.nodeName,
   };
 }
+
+/** Running, not being deleted, and every container ready: a pod worth exec'ing into or reading. */
+export function isRunningAndReady(pod: Pod): boolean {
+  return pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp && (pod.status.containerStatuses ?? []).every((c) => c.ready !== false);
+}
