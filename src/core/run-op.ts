@@ -59,13 +59,14 @@ export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): 
 
   const timeout = new AbortController();
   const timeoutMs = op.timeoutFor?.(input) ?? op.timeoutMs;
-  const timer = setTimeout(() => timeout.abort(new Timeout(`${op.name} timed out after ${formatMs(timeoutMs)}`)), timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout.signal, options.signal]) : timeout.signal;
   // Every request in flight listens on this signal; an op may run many at once.
   setMaxListeners(0, signal);
+  const kube = options.context.kube.withSignal(signal);
+  const timer = setTimeout(() => timeout.abort(timedOut(op.name, timeoutMs, kube)), timeoutMs);
   const ctx: OpContext = {
     ...options.context,
-    kube: options.context.kube.withSignal(signal),
+    kube,
     signal,
     authorize: (list, target) => requireAllowed(config, list, target),
   };
@@ -152,6 +153,16 @@ function toHomelabError(err: unknown, signal: AbortSignal): HomelabError {
 
 function audit(options: RunOptions, op: AnyOp, input: unknown, outcome: AuditRecord['outcome'], error?: string, result?: string): void {
   options.audit?.({ time: options.context.now().toISOString(), op: op.name, via: options.via, input, outcome, ...(error ? { error } : {}), ...(result ? { result } : {}) });
+}
+
+/** The op ran out of time: say who did not answer, and what it was asked, when that is known. */
+function timedOut(name: string, timeoutMs: number, kube: OpContext['kube']): Timeout {
+  const waiting = kube.pending();
+  if (!waiting.length) return new Timeout(`${name} timed out after ${formatMs(timeoutMs)}`);
+  const asked = waiting.length > 3 ? `${waiting.slice(0, 3).join('; ')}; and ${waiting.length - 3} more` : waiting.join('; ');
+  return new Timeout(`${name} timed out after ${formatMs(timeoutMs)}: no answer from ${kube.server} to ${asked}`, {
+    hint: 'is the API server up and reachable from here? `kubectl get --raw /readyz` asks it directly',
+  });
 }
 
 function formatMs(ms: number): string {

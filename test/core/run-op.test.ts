@@ -8,7 +8,7 @@ import { UserError } from '../../src/core/errors.js';
 import type { KubePort } from '../../src/core/ports/kube.js';
 
 // runOp never touches the cluster itself; these ops do not call the port at all.
-const unusedKube = { withSignal: () => unusedKube } as unknown as KubePort;
+const unusedKube = { withSignal: () => unusedKube, pending: () => [] } as unknown as KubePort;
 
 function context(overrides: Partial<Record<string, unknown>> = {}): OpContextBase {
   const config = parseConfig(overrides);

@@ -63,6 +63,14 @@ function connect(options: KubeConnectOptions): Promise<ResolvedCluster> {
   return loadKubeconfig({ kubeconfig: options.kubeconfig, context: options.context, env: options.env, stdinUnavailable: options.stdinUnavailable });
 }
 
+/** "list pods in all namespaces", "get deployments.apps jellyfin in namespace jellyfin", "get /apis". */
+function describeIntent(intent: RequestIntent): string {
+  if (intent.resource.startsWith('/')) return `${intent.verb} ${intent.resource}`;
+  const resource = intent.group ? `${intent.resource}.${intent.group}` : intent.resource;
+  const where = intent.namespace ? ` in namespace ${intent.namespace}` : intent.verb === 'list' ? ' in all namespaces' : '';
+  return `${intent.verb} ${resource}${intent.name ? ` ${intent.name}` : ''}${where}`;
+}
+
 /** pods/log query parameters, as kubectl sends them. */
 function logQuery(options: LogOptions): Record<string, string> {
   const query: Record<string, string> = {};
@@ -101,6 +109,14 @@ export class KubeClient implements KubePort {
   private readonly sharedWith: KubeClient | undefined;
 
   private serverUrl: string | undefined;
+
+  /** Requests of this view not yet answered, as a person would say them. */
+  private readonly inFlight = new Map<number, string>();
+  private nextRequest = 0;
+
+  pending(): string[] {
+    return [...new Set(this.inFlight.values())];
+  }
 
   get server(): string {
     return (this.sharedWith ?? this).serverUrl ?? 'the Kubernetes API';
@@ -322,10 +338,16 @@ export class KubeClient implements KubePort {
     for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
     // Credentials are applied per request: exec plugins and token files rotate them. A 401 drops the
     // credential that was refused, and the request is tried once more with a fresh one.
-    const used = await cluster.requestOptions();
-    const answer = await this.send(method, url, req, used);
-    if (answer.status === 401 && cluster.onUnauthorized(used)) return this.send(method, url, req, await cluster.requestOptions());
-    return answer;
+    const id = this.nextRequest++;
+    this.inFlight.set(id, describeIntent(intent));
+    try {
+      const used = await cluster.requestOptions();
+      const answer = await this.send(method, url, req, used);
+      if (answer.status === 401 && cluster.onUnauthorized(used)) return await this.send(method, url, req, await cluster.requestOptions());
+      return answer;
+    } finally {
+      this.inFlight.delete(id);
+    }
   }
 
   /** One HTTP exchange over the cluster's keep-alive agent; the body is read whole, up to a bound. */

@@ -85,6 +85,8 @@ export interface KubePort {
   readonly server: string;
   /** A view whose requests stop when `signal` fires (runOp binds each op's signal this way). */
   withSignal(signal: AbortSignal): KubePort;
+  /** What this view is still waiting for ("list pods in all namespaces"), for a timeout's message. */
+  pending(): string[];
   /** Pages of a list, fetched one at a time as they are consumed (memory stays at one page). */
   listPages(ref: ResourceRef, options?: ListOptions): AsyncIterable<KubeObject[]>;
   /** One object; with metadataOnly just its metadata (PartialObjectMetadata): its data never enters the process. */
