@@ -1,6 +1,7 @@
 import op from '../ops/media/status.js';
 import { formatClock } from '../ops/media/format.js';
 import { commandFor } from '../adapters/cli/op-command.js';
+import { plural } from '../ops/shared/format.js';
 
 export default commandFor(op, {
   examples: ['<%= config.bin %> media', '<%= config.bin %> media --json'],
@@ -21,7 +22,7 @@ export default commandFor(op, {
       const playing = sessions.filter((s) => s.playing);
       lines.push(playing.length
         ? ui.table(['USER', 'DEVICE', 'PLAYING', 'AT', 'HOW'], playing.map((s) => [s.user ?? '-', [s.client, s.device].filter(Boolean).join(' on '), s.playing, `${s.paused ? 'paused ' : ''}${s.position !== undefined ? formatClock(s.position) : '?'}${s.runtime ? ` / ${formatClock(s.runtime)}` : ''}`, s.playMethod ?? '']))
-        : `  ${sessions.length} session${sessions.length === 1 ? '' : 's'}, nothing playing`);
+        : `  ${plural(sessions.length, 'session')}, nothing playing`);
       for (const t of j.runningTasks ?? []) lines.push(`  ${ui.c.cyan('running')} ${t.name}${t.progress !== undefined ? ` ${Math.round(t.progress)}%` : ''}`);
       blocks.push(lines.join('\n'));
     }

@@ -4,7 +4,9 @@ import type { KubePort } from './ports/kube.js';
 import type { ServicePorts } from './ports/services.js';
 
 export type Effect = 'read' | 'write';
-export type Verdict = 'ok' | 'warn' | 'crit';
+/** ok: nothing to do; warn: look soon; crit: something is down. Exit codes 0, 1, 2. */
+export const VERDICTS = ['ok', 'warn', 'crit'] as const;
+export type Verdict = (typeof VERDICTS)[number];
 
 /** One Kubernetes RBAC rule an op needs; the deploy ClusterRole and the RBAC tests are generated from these. */
 export interface RbacRule {

@@ -6,6 +6,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { UserError } from '../../core/errors.js';
 import type { Logger } from '../../core/op.js';
 import { CallGate, type RunCall } from './call-gate.js';
+import { plural } from '../../ops/shared/format.js';
 
 export interface HttpLimits {
   /** Tool calls run at once. */
@@ -233,7 +234,7 @@ export async function serveHttp(options: HttpOptions): Promise<{ server: Server;
     refusedCalls += calls;
     if (Date.now() - lastBusyLog < 10_000) return;
     const { running, waiting } = gate.load;
-    options.log.warn(`busy: refused ${refusedCalls} tool call${refusedCalls === 1 ? '' : 's'} with 503 (${running} running, ${waiting} waiting; mcp.maxConcurrentCalls ${limits.maxConcurrentCalls}, mcp.maxQueuedCalls ${limits.maxQueuedCalls})`);
+    options.log.warn(`busy: refused ${plural(refusedCalls, 'tool call')} with 503 (${running} running, ${waiting} waiting; mcp.maxConcurrentCalls ${limits.maxConcurrentCalls}, mcp.maxQueuedCalls ${limits.maxQueuedCalls})`);
     refusedCalls = 0;
     lastBusyLog = Date.now();
   };

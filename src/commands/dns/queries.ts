@@ -1,5 +1,6 @@
 import op from '../../ops/dns/queries.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
+import { plural } from '../../ops/shared/format.js';
 
 export default commandFor(op, {
   examples: [
@@ -8,7 +9,7 @@ export default commandFor(op, {
     '<%= config.bin %> dns queries --domain ads.example.com --json',
   ],
   render: (out, ui) => {
-    const head = `${out.count} ${out.filters.blocked ? 'blocked ' : ''}quer${out.count === 1 ? 'y' : 'ies'} from ${out.server === 'pihole' ? 'Pi-hole' : 'AdGuard Home'} at ${out.url}${out.matched !== undefined ? ui.c.dim(` (${out.matched} in the log match the filters)`) : ''}`;
+    const head = `${plural(out.count, `${out.filters.blocked ? 'blocked ' : ''}query`, `${out.filters.blocked ? 'blocked ' : ''}queries`)} from ${out.server === 'pihole' ? 'Pi-hole' : 'AdGuard Home'} at ${out.url}${out.matched !== undefined ? ui.c.dim(` (${out.matched} in the log match the filters)`) : ''}`;
     if (!out.queries.length) return head;
     return `${head}\n\n${ui.table(
       ['TIME', 'CLIENT', 'TYPE', 'DOMAIN', 'STATUS', 'REPLY'],

@@ -1,4 +1,5 @@
-import op, { formatBytes } from '../../ops/nas/df.js';
+import op from '../../ops/nas/df.js';
+import { formatBytes } from '../../ops/shared/format.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { conditionSchema, metadataSchema } from '../shared/k8s.js';
 import type { Finding } from '../shared/findings.js';
+import { plural } from '../shared/format.js';
+import { conditionStatus } from '../shared/conditions.js';
 
 /** cert-manager serves its kinds only as v1 since 1.7; the older versions are not read. */
 export const CERT_MANAGER = 'cert-manager.io';
@@ -83,7 +85,7 @@ export function evaluateCertificate(cert: Certificate, now: Date, t: Thresholds)
   const conditions = cert.status.conditions ?? [];
   const ready = conditions.find((c) => c.type === 'Ready');
   const issuing = conditions.find((c) => c.type === 'Issuing');
-  const readyStatus = ready?.status === 'True' || ready?.status === 'False' ? ready.status : 'Unknown';
+  const readyStatus = conditionStatus(cert, 'Ready');
   const notAfterMs = cert.status.notAfter ? Date.parse(cert.status.notAfter) : NaN;
   const leftMs = Number.isNaN(notAfterMs) ? undefined : notAfterMs - now.getTime();
   const attempts = cert.status.failedIssuanceAttempts;
@@ -116,7 +118,7 @@ export function evaluateCertificate(cert: Certificate, now: Date, t: Thresholds)
     add('crit', 'NotReady', why);
   }
   if (renewalFailure) {
-    const tries = attempts ? ` (${attempts} failed attempt${attempts === 1 ? '' : 's'}${cert.status.lastFailureTime ? `, last at ${cert.status.lastFailureTime}` : ''})` : '';
+    const tries = attempts ? ` (${plural(attempts, 'failed attempt')}${cert.status.lastFailureTime ? `, last at ${cert.status.lastFailureTime}` : ''})` : '';
     add('warn', 'RenewalFailing', `${renewalFailure}${tries}`);
   }
   const worst = findings.some((f) => f.severity === 'crit') ? 'crit' : findings.length ? 'warn' : 'ok';

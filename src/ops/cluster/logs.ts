@@ -6,6 +6,7 @@ import { containerNameSchema, durationSchema, namespaceSchema, parseDuration, us
 import { compilePattern, type UserPattern } from '../../core/pattern.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
 import { isRunningAndReady } from '../shared/pods.js';
+import { plural } from '../shared/format.js';
 
 const MAX_LINES = 10_000;
 const DEFAULT_MAX_BYTES = 256 * 1024;
@@ -91,7 +92,7 @@ async function findPod(kube: Parameters<typeof listAll>[0], name: string, namesp
   const named = [...groups.values()].filter((g) => g.name === name && g.kind !== 'Pod');
   const chosen = named.length === 1 ? named[0] : groups.size === 1 ? [...groups.values()][0] : undefined;
   if (chosen && chosen.kind !== 'Pod') return { pod: bestPod(chosen.pods), workload: { kind: chosen.kind, name: chosen.name, pods: chosen.pods.length } };
-  const listed = [...groups.values()].slice(0, 10).map((g) => (g.kind === 'Pod' ? `pod ${g.pods[0]?.metadata.namespace}/${g.name}` : `${g.kind} ${g.pods[0]?.metadata.namespace}/${g.name} (${g.pods.length} pod${g.pods.length === 1 ? '' : 's'})`));
+  const listed = [...groups.values()].slice(0, 10).map((g) => (g.kind === 'Pod' ? `pod ${g.pods[0]?.metadata.namespace}/${g.name}` : `${g.kind} ${g.pods[0]?.metadata.namespace}/${g.name} (${plural(g.pods.length, 'pod')})`));
   throw new UserError(`"${name}" matches ${matches.length} pods of ${groups.size} owners: ${listed.join(', ')}${groups.size > 10 ? ', …' : ''}`, {
     hint: namespace ? 'give the workload\'s full name, or more of the pod\'s name' : 'give the workload\'s full name, more of the pod\'s name, or -n NAMESPACE',
   });
@@ -148,7 +149,7 @@ export default defineOp({
   },
   summarize: (out) => ({
     verdict: 'ok',
-    line: `${out.lines.length} line${out.lines.length === 1 ? '' : 's'} from ${out.namespace}/${out.pod} [${out.container}]${out.previous ? ' (previous)' : ''}${out.truncated ? ' (truncated)' : ''}`,
+    line: `${plural(out.lines.length, 'line')} from ${out.namespace}/${out.pod} [${out.container}]${out.previous ? ' (previous)' : ''}${out.truncated ? ' (truncated)' : ''}`,
   }),
 });
 

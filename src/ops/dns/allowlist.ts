@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { isoFromUnix, requirePihole } from './shared.js';
+import { plural } from '../shared/format.js';
 
 export default defineOp({
   name: 'dns_allowlist',
@@ -45,7 +46,7 @@ export default defineOp({
   summarize: (out) => ({
     verdict: 'ok',
     line: out.domains.length
-      ? `${out.exact} exact domain${out.exact === 1 ? '' : 's'} and ${out.regex} regex${out.regex === 1 ? '' : 'es'} allowed${out.disabled ? ` (${out.disabled} disabled)` : ''}`
+      ? `${plural(out.exact, 'exact domain')} and ${plural(out.regex, 'regex', 'regexes')} allowed${out.disabled ? ` (${out.disabled} disabled)` : ''}`
       : 'the allowlist is empty',
   }),
 });

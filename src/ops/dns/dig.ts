@@ -3,7 +3,7 @@ import type { OpContext } from '../../core/op.js';
 import { listAll } from '../../core/ports/kube.js';
 import { Upstream } from '../../core/errors.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
-import { runIn, type ExecTarget } from '../net/agent.js';
+import { runIn, type ExecTarget } from '../shared/exec.js';
 import { appOf } from './status.js';
 import { commandLine } from '../shared/fix.js';
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { isoFromUnix, requirePihole } from './shared.js';
+import { plural } from '../shared/format.js';
 
 /** Lines kept in the output: the end of the run says how it went. */
 const TAIL_LINES = 8;
@@ -63,6 +64,6 @@ export default defineOp({
     const counts = `${out.before.domains} → ${out.after.domains} domains (${out.change >= 0 ? '+' : ''}${out.change})`;
     if (out.succeeded) return { verdict: 'ok', line: `gravity updated: ${counts}` };
     if (!out.okSteps) return { verdict: 'crit', line: `gravity update failed: ${out.failures[0] ?? 'no step reported success'}; ${counts}` };
-    return { verdict: out.after.domains > 0 ? 'warn' : 'crit', line: `gravity updated with ${out.failures.length} failure${out.failures.length === 1 ? '' : 's'} (${out.failures[0] ?? ''}): ${counts}` };
+    return { verdict: out.after.domains > 0 ? 'warn' : 'crit', line: `gravity updated with ${plural(out.failures.length, 'failure')} (${out.failures[0] ?? ''}): ${counts}` };
   },
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { UserError } from '../../core/errors.js';
 import { dnsNameSchema, ipSchema, isoFromUnix, normalizeName } from './shared.js';
+import { plural } from '../shared/format.js';
 
 const querySchema = z.object({
   time: z.string().describe('When it was asked (ISO)'),
@@ -94,6 +95,6 @@ export default defineOp({
   },
   summarize: (out) => ({
     verdict: 'ok',
-    line: `${out.count} ${out.filters.blocked ? 'blocked ' : ''}quer${out.count === 1 ? 'y' : 'ies'} from ${out.server === 'pihole' ? 'Pi-hole' : 'AdGuard Home'}${out.filters.client ? ` by ${out.filters.client}` : ''}${out.filters.domain ? ` for ${out.filters.domain}` : ''}`,
+    line: `${plural(out.count, `${out.filters.blocked ? 'blocked ' : ''}query`, `${out.filters.blocked ? 'blocked ' : ''}queries`)} from ${out.server === 'pihole' ? 'Pi-hole' : 'AdGuard Home'}${out.filters.client ? ` by ${out.filters.client}` : ''}${out.filters.domain ? ` for ${out.filters.domain}` : ''}`,
   }),
 });

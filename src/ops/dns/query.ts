@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineOp, type Verdict } from '../../core/op.js';
 import { Upstream } from '../../core/errors.js';
 import { dnsNameSchema } from '../../core/schemas.js';
-import { execRbac } from '../net/agent.js';
+import { execRbac } from '../shared/exec.js';
 import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
 import { RECORD_TYPES, digAnswerSchema, findDnsPods, listDnsServices, piholeTarget, runDig, unboundEndpoints, type DigAnswer } from './dig.js';
 import { commandLine } from '../shared/fix.js';

@@ -17,10 +17,6 @@ export function isoFromUnix(seconds: number): string | undefined {
   return seconds > 0 ? new Date(seconds * 1000).toISOString() : undefined;
 }
 
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
 /** Pi-hole, or a clear "not configured" refusal for the ops that need it. */
 export async function requirePihole(ctx: OpContext, what: string): Promise<PiholePort> {
   const pihole = await ctx.services.pihole();

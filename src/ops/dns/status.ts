@@ -5,7 +5,8 @@ import { formatAge } from '../../core/schemas.js';
 import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
 import { podRow, podRowSchema } from '../shared/pods.js';
-import { GRAVITY_STALE_DAYS, isoFromUnix, plural } from './shared.js';
+import { GRAVITY_STALE_DAYS, isoFromUnix } from './shared.js';
+import { plural } from '../shared/format.js';
 import { fix, type Fix } from '../shared/fix.js';
 
 const dnsPodRowSchema = podRowSchema.extend({ app: z.string().describe('pihole, unbound, or the pod\'s app label') });

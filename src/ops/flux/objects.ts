@@ -3,6 +3,7 @@ import { formatAge } from '../../core/schemas.js';
 import type { Finding } from '../shared/findings.js';
 import { fix, type Fix } from '../shared/fix.js';
 import { conditionSchema, metadataSchema, ageMs } from '../shared/k8s.js';
+import { conditionStatus, findCondition as condition } from '../shared/conditions.js';
 import { RECONCILABLE, type FluxKind } from './kinds.js';
 
 /** A field shown to people but never acted on: a shape the CRD did not promise reads as absent. */
@@ -81,10 +82,6 @@ const DEPLOYING = new Set(['Kustomization', 'HelmRelease']);
 const SLOW_RECONCILE_MS = 10 * 60_000;
 const MAX_MESSAGE = 400;
 
-function condition(obj: FluxObject, type: string) {
-  return obj.status.conditions?.find((c) => c.type === type);
-}
-
 function revisionOf(obj: FluxObject): string | undefined {
   const s = obj.status;
   if (s.lastAppliedRevision) return s.lastAppliedRevision;
@@ -110,7 +107,7 @@ export function summarizeFluxObject(kind: FluxKind, obj: FluxObject, now: Date):
     return { ...base, ready: 'True', reason: 'Static', message: 'OCI Helm repository: static, not reconciled', suspended: obj.spec.suspend === true };
   }
   const ready = condition(obj, 'Ready');
-  const state = ready?.status === 'True' || ready?.status === 'False' ? ready.status : 'Unknown';
+  const state = conditionStatus(obj, 'Ready');
   const failingMs = state === 'False' ? ageMs(now, ready?.lastTransitionTime) : undefined;
   return {
     kind: kind.kind,

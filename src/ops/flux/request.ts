@@ -5,6 +5,7 @@ import { UserError } from '../../core/errors.js';
 import { parseDuration } from '../../core/schemas.js';
 import { parseObject } from '../shared/k8s.js';
 import { pollUntil } from '../shared/wait.js';
+import { conditionStatus } from '../shared/conditions.js';
 import { commandLine } from '../shared/fix.js';
 import { fluxKind, refFor, type FluxKind } from './kinds.js';
 import { fluxObjectSchema, summarizeFluxObject, type FluxObject } from './objects.js';
@@ -90,8 +91,7 @@ export async function awaitReconcile(ctx: OpContext, target: FluxTarget, request
       last = parseObject(fluxObjectSchema, await ctx.kube.get(target.ref, target.name), target.kind.kind);
       const handled = last.status.lastHandledReconcileAt === requestedAt;
       const observed = last.status.observedGeneration === undefined || last.metadata.generation === undefined || last.status.observedGeneration >= last.metadata.generation;
-      const ready = last.status.conditions?.find((c) => c.type === 'Ready')?.status;
-      return handled && observed && (ready === 'True' || ready === 'False') ? last : undefined;
+      return handled && observed && conditionStatus(last, 'Ready') !== 'Unknown' ? last : undefined;
     },
     {
       timeoutMs,

@@ -5,7 +5,7 @@ import { NotFound, Timeout, UserError } from '../../core/errors.js';
 import { hasMetadata, jellyfinIdSchema, type JellyfinItem } from '../../core/ports/jellyfin.js';
 import { pollUntil } from '../shared/wait.js';
 import { requireJellyfin } from './jellyfin.js';
-import { execRbac } from '../net/agent.js';
+import { execRbac } from '../shared/exec.js';
 import { LOOKUP_TYPES, isExactMatch, lookUp, unusableTitle, type Candidate } from './lookup.js';
 
 const itemSchema = z.object({

@@ -1,15 +1,3 @@
-/** 98237412352 → "91.5 GiB": how people read sizes (binary units, as Immich prints them). */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
-
 /** 3725 → "1:02:05", 65 → "1:05": a position in a film or episode. */
 export function formatClock(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));

@@ -18,7 +18,7 @@ import { Forbidden, HomelabError, NotFound, Upstream, describeError, isHomelabEr
 import { parseJellyfinId, type JellyfinId } from '../../core/ports/jellyfin.js';
 import { listAll } from '../../core/ports/kube.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
-import { runIn, type ExecTarget } from '../net/agent.js';
+import { runIn, type ExecTarget } from '../shared/exec.js';
 import { isRunningAndReady } from '../shared/pods.js';
 
 /** The .NET type names of what `jellyfin fix` looks for (Series, Movie). */

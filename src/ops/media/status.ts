@@ -4,7 +4,8 @@ import { HomelabError, describeError } from '../../core/errors.js';
 import type { JellyfinPort } from '../../core/ports/jellyfin.js';
 import type { ImmichPort } from '../../core/ports/immich.js';
 import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
-import { formatBytes } from './format.js';
+import { formatBytes } from '../shared/format.js';
+import { plural } from '../shared/format.js';
 
 const jellyfinSchema = z.object({
   configured: z.boolean(),
@@ -173,7 +174,7 @@ async function immichStatus(ctx: OpContext, im: ImmichPort): Promise<{ status: I
     const notable = queues.filter((q) => q.failed > 0 || q.waiting > 0 || q.paused);
     status.queues = notable.map((q) => ({ name: q.name, active: q.active, waiting: q.waiting, failed: q.failed, paused: q.paused }));
     for (const q of notable) {
-      if (q.failed > 0) findings.push({ severity: 'warn', kind: 'Queue', name: q.name, reason: 'JobsFailed', message: `${q.failed} failed job${q.failed === 1 ? '' : 's'} in Immich's ${q.name} queue` });
+      if (q.failed > 0) findings.push({ severity: 'warn', kind: 'Queue', name: q.name, reason: 'JobsFailed', message: `${plural(q.failed, 'failed job')} in Immich's ${q.name} queue` });
       if (q.paused) findings.push({ severity: 'warn', kind: 'Queue', name: q.name, reason: 'Paused', message: `Immich's ${q.name} queue is paused${q.waiting ? ` with ${q.waiting} jobs waiting` : ''}` });
     }
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
 import { firstLine } from './shared.js';
+import { formatBytes } from '../shared/format.js';
 
 export const WARN_PERCENT = 85;
 export const CRIT_PERCENT = 95;
@@ -58,14 +59,6 @@ export function volumeFindings(volumes: readonly Volume[]): Finding[] {
     }
   }
   return sortFindings(findings);
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++; }
-  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
 }
 
 export default defineOp({

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { ipOrCidrSchema, objectNameSchema } from '../../core/schemas.js';
-import { execRbac, NODE_RBAC, agentOnNode, requireSuccess, runIn } from './agent.js';
+import { execRbac, requireSuccess, runIn } from '../shared/exec.js';
+import { NODE_RBAC, agentOnNode } from '../shared/debug-agent.js';
 import { cidrMatcher, conntrackEntrySchema, parseConntrackLine, parseConntrackSummary, type ConntrackEntry } from './parse-conntrack.js';
 
 const DEFAULT_LIMIT = 100;

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { defineOp, type OpContext, type Verdict } from '../../core/op.js';
 import { Upstream } from '../../core/errors.js';
 import { hostSchema, objectNameSchema } from '../../core/schemas.js';
-import { execRbac, NODE_RBAC, agentOnNode, anyAgent, runIn, type ExecTarget } from './agent.js';
+import { execRbac, runIn, type ExecTarget } from '../shared/exec.js';
+import { NODE_RBAC, agentOnNode, anyAgent } from '../shared/debug-agent.js';
 import { TARGET_RBAC, normalizeHost, requireAllowedTarget } from '../shared/targets.js';
 
 /** Where a probe runs: the debug agent on the node asked for, or any. */

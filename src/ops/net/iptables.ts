@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { NotFound, Upstream } from '../../core/errors.js';
 import { objectNameSchema } from '../../core/schemas.js';
-import { execRbac, NODE_RBAC, agentOnNode, requireSuccess, runIn } from './agent.js';
+import { execRbac, requireSuccess, runIn } from '../shared/exec.js';
+import { NODE_RBAC, agentOnNode } from '../shared/debug-agent.js';
 import { ParseError } from './parse-ip.js';
 import { IPTABLES_TABLES, iptablesTableSchema, parseIptablesSave } from './parse-iptables.js';
+import { plural } from '../shared/format.js';
 
 /** What iptables accepts as a chain name (it allows at most 28 characters). */
 export const chainNameSchema = z
@@ -71,8 +73,8 @@ export default defineOp({
     const rules = tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0);
     const where = `${input.node}${input.ipv6 ? ' (IPv6)' : ''}`;
     const summary = input.chain
-      ? `${input.chain} on ${where}: ${tables.map((t) => { const n = t.chains[0]?.rules.length ?? 0; return `${n ? `${n} rule${n === 1 ? '' : 's'}` : 'empty'} in ${t.name}`; }).join(', ')}`
-      : `${where}: ${tables.length} table${tables.length === 1 ? '' : 's'} (${tables.map((t) => t.name).join(', ') || 'none'}), ${chains} chains, ${rules} rules`;
+      ? `${input.chain} on ${where}: ${tables.map((t) => { const n = t.chains[0]?.rules.length ?? 0; return `${n ? plural(n, 'rule') : 'empty'} in ${t.name}`; }).join(', ')}`
+      : `${where}: ${plural(tables.length, 'table')} (${tables.map((t) => t.name).join(', ') || 'none'}), ${chains} chains, ${rules} rules`;
     return { summary, node: input.node, agentPod: `${target.namespace}/${target.pod}`, family: input.ipv6 ? 'ipv6' : 'ipv4', command, tables, chains, rules } as const;
   },
   summarize: (out) => ({ verdict: 'ok', line: out.summary }),

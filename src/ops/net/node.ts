@@ -3,7 +3,8 @@ import { defineOp } from '../../core/op.js';
 import { Upstream } from '../../core/errors.js';
 import { objectNameSchema } from '../../core/schemas.js';
 import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
-import { execRbac, NODE_RBAC, agentOnNode, requireSuccess, runIn, type ExecTarget } from './agent.js';
+import { execRbac, requireSuccess, runIn, type ExecTarget } from '../shared/exec.js';
+import { NODE_RBAC, agentOnNode } from '../shared/debug-agent.js';
 import { ParseError, linkSchema, parseIpAddr, parseIpRoute, parseIpRule, routeSchema, ruleSchema } from './parse-ip.js';
 
 /** Runs `ip -j …` in the agent and parses it; unreadable output is the agent's fault, said so. */

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { defineOp, type OpContext, type Verdict } from '../../core/op.js';
 import { describeError } from '../../core/errors.js';
 import { hostSchema, objectNameSchema } from '../../core/schemas.js';
-import { execRbac, NODE_RBAC, runIn, type ExecTarget } from './agent.js';
+import { execRbac, runIn, type ExecTarget } from '../shared/exec.js';
+import { NODE_RBAC } from '../shared/debug-agent.js';
 import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
 import { probeFrom } from './curl.js';
 

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { Upstream } from '../../core/errors.js';
 import { hostSchema, objectNameSchema } from '../../core/schemas.js';
-import { execRbac, NODE_RBAC, runIn } from './agent.js';
+import { execRbac, runIn } from '../shared/exec.js';
+import { NODE_RBAC } from '../shared/debug-agent.js';
 import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
 import { probeFrom } from './curl.js';
 

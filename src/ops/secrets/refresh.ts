@@ -4,7 +4,7 @@ import { NotFound, UserError, isHomelabError } from '../../core/errors.js';
 import type { ResourceRef } from '../../core/ports/kube.js';
 import { durationSchema, namespacedNameSchema, parseDuration, splitNamespacedName } from '../../core/schemas.js';
 import { parseObject } from '../shared/k8s.js';
-import { findCondition } from '../shared/conditions.js';
+import { conditionState } from '../shared/conditions.js';
 import { pollUntil } from '../shared/wait.js';
 import { latestEvent } from '../shared/events.js';
 import { ESO, esoVersion, externalSecretSchema, refreshBlocked, storeSchema, type ExternalSecret } from './eso.js';
@@ -46,8 +46,8 @@ async function storeBlocks(ctx: OpContext, version: string, es: ExternalSecret):
   const ref: ResourceRef = { group: ESO, version, resource: kind === 'SecretStore' ? 'secretstores' : 'clustersecretstores', namespace: kind === 'SecretStore' ? es.metadata.namespace : undefined };
   try {
     const store = parseObject(storeSchema, await ctx.kube.get(ref, name), kind);
-    const ready = findCondition(store, 'Ready');
-    if (ready?.status !== 'False') return undefined;
+    const ready = conditionState(store, 'Ready');
+    if (ready.status !== 'False') return undefined;
     return `its ${kind} ${name} is not Ready (${ready.reason ?? 'False'}${ready.message ? `: ${ready.message}` : ''}): External Secrets will not sync from it until it is`;
   } catch (err) {
     if (err instanceof NotFound) return `its ${kind} ${name} does not exist`;
@@ -71,11 +71,7 @@ async function providerError(ctx: OpContext, namespace: string, name: string): P
   }
 }
 
-function readyOf(es: ExternalSecret): { ready: 'True' | 'False' | 'Unknown'; reason?: string; message?: string; since?: string } {
-  const c = findCondition(es, 'Ready');
-  const ready = c?.status === 'True' ? 'True' : c?.status === 'False' ? 'False' : 'Unknown';
-  return { ready, reason: c?.reason, message: c?.message, since: c?.lastTransitionTime };
-}
+const readyState = (es: ExternalSecret) => conditionState(es, 'Ready');
 
 export default defineOp({
   name: 'secrets_refresh',
@@ -134,11 +130,11 @@ export default defineOp({
     await ctx.kube.patch(ref, name, { metadata: { annotations: { [FORCE_SYNC]: forceSync } } }, 'merge');
     const previousRefreshTime = before.status.refreshTime ?? undefined;
     const base = { namespace, name, version, forceSync, requestedAt: requested.toISOString(), previousRefreshTime };
-    const was = readyOf(before);
-    const notWaited = (failure?: string) => ({ ...base, waited: false, refreshed: false, refreshTime: previousRefreshTime, ready: was.ready, reason: was.reason, message: was.message, failure });
+    const was = readyState(before);
+    const notWaited = (failure?: string) => ({ ...base, waited: false, refreshed: false, refreshTime: previousRefreshTime, ready: was.status, reason: was.reason, message: was.message, failure });
     if (!input.wait) return notWaited();
     // Nothing will change while the store is missing or not Ready: say so now, not after the timeout.
-    const blockedByStore = was.ready === 'True' ? undefined : await storeBlocks(ctx, version, before);
+    const blockedByStore = was.status === 'True' ? undefined : await storeBlocks(ctx, version, before);
     if (blockedByStore) return notWaited(blockedByStore);
 
     ctx.log.progress(`waiting for ExternalSecret ${namespace}/${name} to refresh (force-sync=${forceSync})`);
@@ -158,8 +154,8 @@ export default defineOp({
       async () => {
         const es = parseObject(externalSecretSchema, await ctx.kube.get(ref, name), 'ExternalSecret');
         if (synced(es)) return { es, failure: undefined };
-        const r = readyOf(es);
-        if (r.ready !== 'False') return undefined;
+        const r = readyState(es);
+        if (r.status !== 'False') return undefined;
         const event = await providerError(ctx, namespace, name);
         if (event) lastFailure = event.message;
         if (event && event.at >= floor) return { es, failure: event.message };
@@ -175,9 +171,9 @@ export default defineOp({
           (lastFailure ? ` It was failing before: ${lastFailure}` : ''),
       },
     );
-    const r = readyOf(after.es);
+    const r = readyState(after.es);
     const refreshTime = after.es.status.refreshTime ?? undefined;
-    return { ...base, waited: true, refreshed: synced(after.es), refreshTime, ready: r.ready, reason: r.reason, message: r.message, failure: after.failure };
+    return { ...base, waited: true, refreshed: synced(after.es), refreshTime, ready: r.status, reason: r.reason, message: r.message, failure: after.failure };
   },
   summarize: (out) => {
     const what = `ExternalSecret ${out.namespace}/${out.name}`;

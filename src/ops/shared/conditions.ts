@@ -21,3 +21,9 @@ export function conditionStatus(obj: unknown, type: string): ConditionStatus {
   const status = findCondition(obj, type)?.status;
   return status === 'True' || status === 'False' ? status : 'Unknown';
 }
+
+/** A condition as status tables show it: its status (Unknown when missing), reason, message and since when. */
+export function conditionState(obj: unknown, type: string): { status: ConditionStatus; reason?: string; message?: string; since?: string } {
+  const c = findCondition(obj, type);
+  return { status: conditionStatus(obj, type), reason: c?.reason, message: c?.message, since: c?.lastTransitionTime };
+}

@@ -11,14 +11,3 @@ export function parseQuantity(text: string | undefined): number | undefined {
   if (!match) return undefined;
   return Number(match[1]) * (SUFFIX[match[2] ?? ''] ?? 1);
 }
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)}${units[unit]}`;
-}
