@@ -1,6 +1,6 @@
 import type { Config } from '../core/config.js';
 import type { Logger } from '../core/op.js';
-import type { ServicePorts } from '../core/ports/services.js';
+import type { ServiceClients, ServicePorts } from '../core/ports/services.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -8,8 +8,9 @@ export interface ServiceDeps {
   log: Logger;
 }
 
-/** Something that holds a session or a connection and must let go of it at the end. */
-interface Closable {
+/** A process-wide client: it hands each op a view bound to the op's signal, and lets go of its session or connection at the end. */
+interface Client<P> {
+  withSignal(signal: AbortSignal): P;
   close?(): Promise<void>;
 }
 
@@ -17,10 +18,10 @@ interface Closable {
  * Lazily made, process-wide clients for the home services. Each adapter module is imported only
  * when an op first asks for that service, so `--help` and MCP tools/list never load them.
  */
-export function createServices(deps: ServiceDeps): ServicePorts {
-  const made = new Map<string, Promise<unknown>>();
-  const once = <T>(name: string, make: () => Promise<T | undefined>): Promise<T | undefined> => {
-    let client = made.get(name) as Promise<T | undefined> | undefined;
+export function createServices(deps: ServiceDeps): ServiceClients {
+  const made = new Map<string, Promise<Client<unknown> | undefined>>();
+  const once = <P>(name: string, make: () => Promise<Client<P> | undefined>): Promise<Client<P> | undefined> => {
+    let client = made.get(name) as Promise<Client<P> | undefined> | undefined;
     if (!client) {
       client = make();
       made.set(name, client);
@@ -30,15 +31,27 @@ export function createServices(deps: ServiceDeps): ServicePorts {
     return client;
   };
   const { services, nas } = deps.config;
-  return {
+  const clients = {
     pihole: () => once('pihole', async () => (services.pihole ? (await import('./http/pihole.js')).createPiholeClient(services.pihole, deps) : undefined)),
     adguard: () => once('adguard', async () => (services.adguard ? (await import('./http/adguard.js')).createAdguardClient(services.adguard, deps) : undefined)),
     jellyfin: () => once('jellyfin', async () => (services.jellyfin ? (await import('./http/jellyfin.js')).createJellyfinClient(services.jellyfin, deps) : undefined)),
     immich: () => once('immich', async () => (services.immich ? (await import('./http/immich.js')).createImmichClient(services.immich, deps) : undefined)),
     nas: () => once('nas', async () => (nas ? (await import('./ssh/nas.js')).createNasClient(nas, deps) : undefined)),
+  };
+  return {
+    withSignal(signal): ServicePorts {
+      const bound = async <P>(client: Promise<Client<P> | undefined>) => (await client)?.withSignal(signal);
+      return {
+        pihole: () => bound(clients.pihole()),
+        adguard: () => bound(clients.adguard()),
+        jellyfin: () => bound(clients.jellyfin()),
+        immich: () => bound(clients.immich()),
+        nas: () => bound(clients.nas()),
+      };
+    },
     async close() {
-      const clients = await Promise.allSettled([...made.values()]);
-      await Promise.allSettled(clients.map((c) => (c.status === 'fulfilled' ? (c.value as Closable | undefined)?.close?.() : undefined)));
+      const all = await Promise.allSettled([...made.values()]);
+      await Promise.allSettled(all.map((c) => (c.status === 'fulfilled' ? c.value?.close?.() : undefined)));
       made.clear();
     },
   };

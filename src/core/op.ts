@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Config } from './config.js';
 import type { KubePort } from './ports/kube.js';
-import type { ServicePorts } from './ports/services.js';
+import type { ServiceClients, ServicePorts } from './ports/services.js';
 
 export type Effect = 'read' | 'write';
 /** ok: nothing to do; warn: look soon; crit: something is down. Exit codes 0, 1, 2. */
@@ -46,7 +46,7 @@ export type AllowListName = keyof Config['allow'];
 
 export interface OpContext {
   kube: KubePort;
-  /** Pi-hole, AdGuard, Jellyfin, Immich, the NAS: each undefined when not configured. */
+  /** Pi-hole, AdGuard, Jellyfin, Immich, the NAS: each undefined when not configured; every call stops with `signal`. */
   services: ServicePorts;
   config: Config;
   /** Fires at the op's timeout or when the caller gives up (Ctrl-C, MCP cancel). */
@@ -66,8 +66,11 @@ export interface OpContext {
   authorize(list: AllowListName, target: string): void;
 }
 
-/** What a door provides to runOp; runOp adds the signal and the policy checks. */
-export type OpContextBase = Omit<OpContext, 'signal' | 'authorize'>;
+/**
+ * What a door provides to runOp: the process-wide clients. runOp adds the signal, binds the
+ * Kubernetes port and the services to it, and adds the policy checks.
+ */
+export type OpContextBase = Omit<OpContext, 'signal' | 'authorize' | 'services'> & { services: ServiceClients };
 
 /** A guarded write names the allow-list it is checked against and the target it touches. */
 export interface AllowListGuard<I> {

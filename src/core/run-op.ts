@@ -62,14 +62,8 @@ export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): 
   const signal = options.signal ? AbortSignal.any([timeout.signal, options.signal]) : timeout.signal;
   // Every request in flight listens on this signal; an op may run many at once.
   setMaxListeners(0, signal);
-  const kube = options.context.kube.withSignal(signal);
-  const timer = setTimeout(() => timeout.abort(timedOut(op.name, timeoutMs, kube)), timeoutMs);
-  const ctx: OpContext = {
-    ...options.context,
-    kube,
-    signal,
-    authorize: (list, target) => requireAllowed(config, list, target),
-  };
+  const ctx = bindContext(options.context, signal);
+  const timer = setTimeout(() => timeout.abort(timedOut(op.name, timeoutMs, ctx.kube)), timeoutMs);
   try {
     // A write told to stop gets a moment to say what state it left (its requests stop with the signal).
     const output = await raceSignal(op.run(ctx, input), signal, op.effect === 'write' ? WRITE_GRACE_MS : 0);
@@ -87,6 +81,21 @@ export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The context an op runs in: the Kubernetes port and the home services as views that stop when
+ * `signal` fires, and the allow-list check. runOp makes one per call; so may a test that calls an
+ * op's or a check's `run` in process.
+ */
+export function bindContext(base: OpContextBase, signal: AbortSignal): OpContext {
+  return {
+    ...base,
+    kube: base.kube.withSignal(signal),
+    services: base.services.withSignal(signal),
+    signal,
+    authorize: (list, target) => requireAllowed(base.config, list, target),
+  };
 }
 
 function parseInput(op: AnyOp, rawInput: unknown, label: (field: string) => string): z.output<AnyOp['input']> {

@@ -6,6 +6,7 @@ import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { createRuntime } from '../../src/adapters/runtime.js';
 import type { KubePort } from '../../src/core/ports/kube.js';
 import ping from '../../src/ops/net/ping.js';
+import { bindContext } from '../../src/core/run-op.js';
 
 interface Record_ { name: string; ttl: number; class: string; type: string; data: string }
 interface DigResult { reached: boolean; status?: string; flags: string[]; authenticated: boolean; answers: Record_[]; authority: Record_[]; queryTimeMs?: number; error?: string; exitCode: number }
@@ -209,7 +210,7 @@ describe('dns query/diagnose and net curl/ping/traceroute', () => {
       const real = runtime.context.kube;
       const kube: KubePort = Object.create(real) as KubePort;
       kube.exec = (ns, pod, container, argv, options) => real.exec(ns, pod, container, argv[0] === 'nc' ? ['nc-not-in-this-image', ...argv.slice(1)] : argv, options);
-      const ctx = { ...runtime.context, kube, signal: new AbortController().signal, authorize: () => undefined };
+      const ctx = { ...bindContext(runtime.context, new AbortController().signal), kube };
       const out = await ping.run(ctx, ping.input.parse({ target: '192.168.1.20', port: 445 }));
       expect(out.icmp).toMatchObject({ sent: 3, received: 3 });
       expect(out.tcp).toMatchObject({ port: 445, state: 'unchecked', message: expect.stringMatching(/^nc could not run in the debug agent on \S+: exec of `nc-not-in-this-image` .*executable file not found/) });

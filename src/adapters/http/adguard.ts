@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { resolveSecret, type Config } from '../../core/config.js';
 import { Forbidden, Upstream, type HomelabError } from '../../core/errors.js';
-import type { AdguardCount, AdguardPort, AdguardQuery, AdguardQueryFilter, AdguardStats, AdguardStatus, CallOptions } from '../../core/ports/adguard.js';
+import type { AdguardCount, AdguardPort, AdguardQuery, AdguardQueryFilter, AdguardStats, AdguardStatus } from '../../core/ports/adguard.js';
 import type { ServiceDeps } from '../services.js';
 import { HttpService, type HttpAnswer, type HttpCall } from './request.js';
 
@@ -55,22 +55,24 @@ function entries(top: z.output<typeof topArray>): AdguardCount[] {
  * URL). There is no session to keep or close.
  */
 export class AdguardClient implements AdguardPort {
-  private readonly authorization: string;
-
   constructor(
     private readonly http: HttpService,
     private readonly username: string,
-    password: string,
-  ) {
-    this.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    /** The Basic credentials header, made once. */
+    private readonly authorization: string,
+  ) {}
+
+  /** This client as one op sees it: every request stops when `signal` fires. */
+  withSignal(signal: AbortSignal): AdguardPort {
+    return new AdguardClient(this.http.withSignal(signal), this.username, this.authorization);
   }
 
   get target(): string {
     return this.http.where;
   }
 
-  async status(options: CallOptions = {}): Promise<AdguardStatus> {
-    const body = await this.getJson('/control/status', statusBody, options);
+  async status(): Promise<AdguardStatus> {
+    const body = await this.getJson('/control/status', statusBody);
     return {
       version: body.version,
       running: body.running,
@@ -80,8 +82,8 @@ export class AdguardClient implements AdguardPort {
     };
   }
 
-  async stats(options: CallOptions = {}): Promise<AdguardStats> {
-    const body = await this.getJson('/control/stats', statsBody, options);
+  async stats(): Promise<AdguardStats> {
+    const body = await this.getJson('/control/stats', statsBody);
     return {
       timeUnits: body.time_units,
       queries: body.num_dns_queries,
@@ -95,14 +97,14 @@ export class AdguardClient implements AdguardPort {
     };
   }
 
-  async queryLog(filter: AdguardQueryFilter, options: CallOptions = {}): Promise<AdguardQuery[]> {
+  async queryLog(filter: AdguardQueryFilter): Promise<AdguardQuery[]> {
     const found: AdguardQuery[] = [];
     const pageSize = filter.blocked ? Math.min(1000, Math.max(200, filter.limit * 2)) : filter.limit;
     let olderThan: string | undefined;
     let scanned = 0;
     for (;;) {
       const query = { limit: pageSize, search: filter.search, older_than: olderThan, response_status: filter.blocked ? 'filtered' : undefined };
-      const body = await this.getJson('/control/querylog', queryLogBody, options, query);
+      const body = await this.getJson('/control/querylog', queryLogBody, query);
       scanned += body.data.length;
       for (const q of body.data) {
         const blocked = q.reason.startsWith('Filtered');
@@ -120,8 +122,8 @@ export class AdguardClient implements AdguardPort {
     return found.slice(0, filter.limit);
   }
 
-  private async getJson<T extends z.ZodType>(path: string, schema: T, options: CallOptions, query?: HttpCall['query']): Promise<z.output<T>> {
-    const call: HttpCall = { method: 'GET', path, query, headers: { Authorization: this.authorization }, signal: options.signal };
+  private async getJson<T extends z.ZodType>(path: string, schema: T, query?: HttpCall['query']): Promise<z.output<T>> {
+    const call: HttpCall = { method: 'GET', path, query, headers: { Authorization: this.authorization } };
     const answer = await this.http.request(call);
     if (answer.status < 200 || answer.status >= 300) throw this.refusal(answer, call);
     const parsed = schema.safeParse(this.http.json(answer, call));
@@ -149,8 +151,8 @@ export class AdguardClient implements AdguardPort {
   }
 }
 
-export async function createAdguardClient(config: AdguardConfig, deps: ServiceDeps): Promise<AdguardPort> {
+export async function createAdguardClient(config: AdguardConfig, deps: ServiceDeps): Promise<AdguardClient> {
   const password = await resolveSecret(config.password, deps.env);
   const http = new HttpService({ name: 'AdGuard Home', baseUrl: config.url, timeoutMs: config.timeoutMs, caFile: config.caFile });
-  return new AdguardClient(http, config.username, password);
+  return new AdguardClient(http, config.username, `Basic ${Buffer.from(`${config.username}:${password}`).toString('base64')}`);
 }

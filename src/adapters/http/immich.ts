@@ -59,7 +59,7 @@ const jobsSchema = z.record(
   }),
 );
 
-export async function createImmichClient(config: ImmichConfig, deps: ServiceDeps): Promise<ImmichPort> {
+export async function createImmichClient(config: ImmichConfig, deps: ServiceDeps): Promise<ImmichClient> {
   const apiKey = await resolveSecret(config.apiKey, deps.env);
   // The API lives under /api; a base URL given with it is taken as it is.
   const baseUrl = config.url.replace(/\/+$/, '').replace(/\/api$/, '');
@@ -70,17 +70,22 @@ export async function createImmichClient(config: ImmichConfig, deps: ServiceDeps
 export class ImmichClient implements ImmichPort {
   constructor(private readonly http: HttpService, private readonly apiKey: string) {}
 
+  /** This client as one op sees it: every request stops when `signal` fires. */
+  withSignal(signal: AbortSignal): ImmichPort {
+    return new ImmichClient(this.http.withSignal(signal), this.apiKey);
+  }
+
   get target(): string {
     return this.http.where;
   }
 
-  async about(signal: AbortSignal): Promise<ImmichAbout> {
-    const a = await this.get(aboutSchema, '/api/server/about', signal);
+  async about(): Promise<ImmichAbout> {
+    const a = await this.get(aboutSchema, '/api/server/about');
     return { version: a.version, build: a.build ?? undefined };
   }
 
-  async statistics(signal: AbortSignal): Promise<ImmichStatistics> {
-    const s = await this.get(statisticsSchema, '/api/server/statistics', signal);
+  async statistics(): Promise<ImmichStatistics> {
+    const s = await this.get(statisticsSchema, '/api/server/statistics');
     return {
       photos: s.photos,
       videos: s.videos,
@@ -91,12 +96,12 @@ export class ImmichClient implements ImmichPort {
     };
   }
 
-  storage(signal: AbortSignal): Promise<ImmichStorage> {
-    return this.get(storageSchema, '/api/server/storage', signal);
+  storage(): Promise<ImmichStorage> {
+    return this.get(storageSchema, '/api/server/storage');
   }
 
-  async queues(signal: AbortSignal): Promise<ImmichQueue[]> {
-    const jobs = await this.get(jobsSchema, '/api/jobs', signal);
+  async queues(): Promise<ImmichQueue[]> {
+    const jobs = await this.get(jobsSchema, '/api/jobs');
     return Object.entries(jobs).map(([name, q]) => ({
       name,
       active: q.jobCounts.active ?? 0,
@@ -107,8 +112,8 @@ export class ImmichClient implements ImmichPort {
     }));
   }
 
-  private async get<S extends z.ZodType>(schema: S, path: string, signal: AbortSignal): Promise<z.output<S>> {
-    const call: HttpCall = { method: 'GET', path, signal, headers: { 'x-api-key': this.apiKey } };
+  private async get<S extends z.ZodType>(schema: S, path: string): Promise<z.output<S>> {
+    const call: HttpCall = { method: 'GET', path, headers: { 'x-api-key': this.apiKey } };
     const answer = await this.http.request(call);
     if (answer.status < 200 || answer.status >= 300) throw this.refusal(answer, call);
     const parsed = schema.safeParse(this.http.json(answer, call));

@@ -109,7 +109,7 @@ const itemsSchema = z.object({ Items: z.array(itemSchema), TotalRecordCount: num
 /** Optional answers come back null in Jellyfin's JSON; ours are undefined. */
 const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 
-export async function createJellyfinClient(config: JellyfinConfig, deps: ServiceDeps): Promise<JellyfinPort> {
+export async function createJellyfinClient(config: JellyfinConfig, deps: ServiceDeps): Promise<JellyfinClient> {
   const apiKey = await resolveSecret(config.apiKey, deps.env);
   const http = new HttpService({ name: 'Jellyfin', baseUrl: config.url, timeoutMs: config.timeoutMs, caFile: config.caFile });
   return new JellyfinClient(http, apiKey);
@@ -118,17 +118,22 @@ export async function createJellyfinClient(config: JellyfinConfig, deps: Service
 export class JellyfinClient implements JellyfinPort {
   private readonly auth: string;
 
-  constructor(private readonly http: HttpService, apiKey: string) {
+  constructor(private readonly http: HttpService, private readonly apiKey: string) {
     // Values may be URL-encoded (Jellyfin decodes them): a quote or comma in a key cannot break the header.
     this.auth = `MediaBrowser Token="${encodeURIComponent(apiKey)}", Client="homelab", Device="homelab", DeviceId="homelab-cli", Version="1"`;
+  }
+
+  /** This client as one op sees it: every request stops when `signal` fires. */
+  withSignal(signal: AbortSignal): JellyfinPort {
+    return new JellyfinClient(this.http.withSignal(signal), this.apiKey);
   }
 
   get target(): string {
     return this.http.where;
   }
 
-  async systemInfo(signal: AbortSignal): Promise<JellyfinSystemInfo> {
-    const s = await this.get(systemInfoSchema, { path: '/System/Info', signal });
+  async systemInfo(): Promise<JellyfinSystemInfo> {
+    const s = await this.get(systemInfoSchema, { path: '/System/Info' });
     return {
       serverName: s.ServerName ?? '',
       version: s.Version,
@@ -140,8 +145,8 @@ export class JellyfinClient implements JellyfinPort {
     };
   }
 
-  async counts(signal: AbortSignal): Promise<JellyfinCounts> {
-    const c = await this.get(countsSchema, { path: '/Items/Counts', signal });
+  async counts(): Promise<JellyfinCounts> {
+    const c = await this.get(countsSchema, { path: '/Items/Counts' });
     return {
       movies: c.MovieCount ?? 0,
       series: c.SeriesCount ?? 0,
@@ -155,9 +160,9 @@ export class JellyfinClient implements JellyfinPort {
     };
   }
 
-  async sessions(signal: AbortSignal): Promise<JellyfinSession[]> {
+  async sessions(): Promise<JellyfinSession[]> {
     // Sessions seen in the last 15 minutes: what "active" means on the dashboard.
-    const list = await this.get(z.array(sessionSchema), { path: '/Sessions', query: { activeWithinSeconds: 900 }, signal });
+    const list = await this.get(z.array(sessionSchema), { path: '/Sessions', query: { activeWithinSeconds: 900 } });
     return list.map((s) => ({
       id: s.Id,
       userName: opt(s.UserName),
@@ -178,8 +183,8 @@ export class JellyfinClient implements JellyfinPort {
     }));
   }
 
-  async libraries(signal: AbortSignal): Promise<JellyfinLibrary[]> {
-    const list = await this.get(z.array(virtualFolderSchema), { path: '/Library/VirtualFolders', signal });
+  async libraries(): Promise<JellyfinLibrary[]> {
+    const list = await this.get(z.array(virtualFolderSchema), { path: '/Library/VirtualFolders' });
     return list.map((f) => ({
       name: f.Name,
       collectionType: opt(f.CollectionType),
@@ -190,26 +195,26 @@ export class JellyfinClient implements JellyfinPort {
     }));
   }
 
-  async tasks(signal: AbortSignal): Promise<JellyfinTask[]> {
-    const list = await this.get(z.array(taskSchema), { path: '/ScheduledTasks', signal });
+  async tasks(): Promise<JellyfinTask[]> {
+    const list = await this.get(z.array(taskSchema), { path: '/ScheduledTasks' });
     return list.flatMap((t) => {
       const task = toTask(t);
       return task ? [task] : [];
     });
   }
 
-  async task(id: JellyfinId, signal: AbortSignal): Promise<JellyfinTask> {
-    const t = await this.get(taskSchema, { path: `/ScheduledTasks/${pathId(id)}`, signal });
+  async task(id: JellyfinId): Promise<JellyfinTask> {
+    const t = await this.get(taskSchema, { path: `/ScheduledTasks/${pathId(id)}` });
     const task = toTask(t);
     if (!task) throw new Upstream(`Jellyfin at ${this.target} answered with a task id that is not a GUID`);
     return task;
   }
 
-  async startTask(id: JellyfinId, signal: AbortSignal): Promise<void> {
-    await this.send({ method: 'POST', path: `/ScheduledTasks/Running/${pathId(id)}`, signal });
+  async startTask(id: JellyfinId): Promise<void> {
+    await this.send({ method: 'POST', path: `/ScheduledTasks/Running/${pathId(id)}` });
   }
 
-  async items(query: JellyfinItemQuery, signal: AbortSignal): Promise<{ items: JellyfinItem[]; total: number }> {
+  async items(query: JellyfinItemQuery): Promise<{ items: JellyfinItem[]; total: number }> {
     const ids = query.ids?.map(pathId);
     const answer = await this.get(itemsSchema, {
       path: '/Items',
@@ -229,7 +234,6 @@ export class JellyfinClient implements JellyfinPort {
         startIndex: query.startIndex,
         limit: query.limit,
       },
-      signal,
     });
     const items = answer.Items.flatMap((i): JellyfinItem[] => {
       const id = parseJellyfinId(i.Id);
@@ -249,7 +253,7 @@ export class JellyfinClient implements JellyfinPort {
     return { items, total: answer.TotalRecordCount ?? items.length };
   }
 
-  async refreshItem(id: JellyfinId, options: JellyfinRefreshOptions, signal: AbortSignal): Promise<void> {
+  async refreshItem(id: JellyfinId, options: JellyfinRefreshOptions): Promise<void> {
     await this.send({
       method: 'POST',
       path: `/Items/${pathId(id)}/Refresh`,
@@ -260,7 +264,6 @@ export class JellyfinClient implements JellyfinPort {
         replaceAllImages: false,
         regenerateTrickplay: false,
       },
-      signal,
     });
   }
 

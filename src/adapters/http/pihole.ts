@@ -4,7 +4,7 @@ import { resolveSecret, type Config } from '../../core/config.js';
 import { Forbidden, Upstream, describeError, type HomelabError } from '../../core/errors.js';
 import type { Logger } from '../../core/op.js';
 import type {
-  CallOptions, GravityRun, PiholeBlocking, PiholeDomain, PiholeMessage, PiholePort, PiholeQuery, PiholeQueryFilter,
+  GravityRun, PiholeBlocking, PiholeDomain, PiholeMessage, PiholePort, PiholeQuery, PiholeQueryFilter,
   PiholeQueryPage, PiholeSummary, PiholeUpstream,
 } from '../../core/ports/pihole.js';
 import type { ServiceDeps } from '../services.js';
@@ -82,6 +82,11 @@ interface Session {
   sid: string | null;
 }
 
+/** The login every view of one client shares. */
+interface SessionSlot {
+  current: Promise<Session> | undefined;
+}
+
 /** Retry-After in seconds or as an HTTP date; bounded either way. */
 export function backoffMs(retryAfter: string | string[] | undefined, attempt: number): number {
   const value = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
@@ -96,16 +101,28 @@ export function backoffMs(retryAfter: string | string[] | undefined, attempt: nu
  * wait for that same login; later calls reuse the SID (sent as X-FTL-SID, never in a URL). A 401
  * means the session expired (Pi-hole's default is 30 minutes idle): log in again, once, and retry.
  * A 429 is waited out (Retry-After, bounded) a couple of times. `close()` logs out, so the process
- * never leaves one of Pi-hole's 16 API seats taken.
+ * never leaves one of Pi-hole's 16 API seats taken. Ops get views (`withSignal`) that share the
+ * session; their requests stop with the op's signal, the login and the logout with no op's.
  */
 export class PiholeClient implements PiholePort {
-  private session: Promise<Session> | undefined;
+  /** This view's requests: they stop with its signal. */
+  private readonly http: HttpService;
 
   constructor(
-    private readonly http: HttpService,
+    /** The process-wide service: the login and the logout, which no one op's signal may stop. */
+    private readonly root: HttpService,
     private readonly password: string | undefined,
     private readonly log: Logger,
-  ) {}
+    private readonly session: SessionSlot = { current: undefined },
+    signal?: AbortSignal,
+  ) {
+    this.http = signal ? root.withSignal(signal) : root;
+  }
+
+  /** This client as one op sees it: every request stops when `signal` fires; the session is shared. */
+  withSignal(signal: AbortSignal): PiholePort {
+    return new PiholeClient(this.root, this.password, this.log, this.session, signal);
+  }
 
   get target(): string {
     return this.http.where;
@@ -115,14 +132,14 @@ export class PiholeClient implements PiholePort {
     return `Pi-hole at ${this.http.where}`;
   }
 
-  async blocking(options: CallOptions = {}): Promise<PiholeBlocking> {
-    const body = await this.getJson('/api/dns/blocking', blockingBody, options);
+  async blocking(): Promise<PiholeBlocking> {
+    const body = await this.getJson('/api/dns/blocking', blockingBody);
     const state = ['enabled', 'disabled', 'failed', 'unknown'].includes(body.blocking) ? (body.blocking as PiholeBlocking['blocking']) : 'unknown';
     return { blocking: state, timer: body.timer ?? null };
   }
 
-  async summary(options: CallOptions = {}): Promise<PiholeSummary> {
-    const body = await this.getJson('/api/stats/summary', summaryBody, options);
+  async summary(): Promise<PiholeSummary> {
+    const body = await this.getJson('/api/stats/summary', summaryBody);
     const q = body.queries;
     return {
       queries: { total: q.total, blocked: q.blocked, percentBlocked: q.percent_blocked, uniqueDomains: q.unique_domains, forwarded: q.forwarded, cached: q.cached },
@@ -131,15 +148,15 @@ export class PiholeClient implements PiholePort {
     };
   }
 
-  async upstreams(options: CallOptions = {}): Promise<PiholeUpstream[]> {
-    const body = await this.getJson('/api/stats/upstreams', upstreamsBody, options);
+  async upstreams(): Promise<PiholeUpstream[]> {
+    const body = await this.getJson('/api/stats/upstreams', upstreamsBody);
     return body.upstreams.map((u) => ({
       ip: u.ip ?? '', name: u.name ?? u.ip ?? '', port: u.port, count: u.count, responseTime: u.statistics?.response ?? 0,
     }));
   }
 
-  async messages(options: CallOptions = {}): Promise<PiholeMessage[]> {
-    const body = await this.getJson('/api/info/messages', messagesBody, options);
+  async messages(): Promise<PiholeMessage[]> {
+    const body = await this.getJson('/api/info/messages', messagesBody);
     return body.messages.map((m) => ({ id: m.id, timestamp: m.timestamp, type: m.type, plain: m.plain }));
   }
 
@@ -149,9 +166,9 @@ export class PiholeClient implements PiholePort {
    * its blocked states; the web UI's own "blocked queries" links use it). So `recordsFiltered` counts
    * exactly the queries that match every filter, not the page and not the whole log.
    */
-  async queries(filter: PiholeQueryFilter, options: CallOptions = {}): Promise<PiholeQueryPage> {
+  async queries(filter: PiholeQueryFilter): Promise<PiholeQueryPage> {
     const query = { length: filter.limit, start: 0, client_ip: filter.clientIp, domain: filter.domain, upstream: filter.blocked ? 'blocklist' : undefined };
-    const body = await this.getJson('/api/queries', queriesBody, options, query);
+    const body = await this.getJson('/api/queries', queriesBody, query);
     const rows = body.queries.map((q): PiholeQuery => {
       const status = q.status ?? 'UNKNOWN';
       return {
@@ -167,15 +184,15 @@ export class PiholeClient implements PiholePort {
     return { queries: queries.slice(0, filter.limit), recordsFiltered: ignored ? undefined : body.recordsFiltered };
   }
 
-  async domains(type: 'allow' | 'deny', options: CallOptions = {}): Promise<PiholeDomain[]> {
-    const body = await this.getJson(`/api/domains/${type}`, domainsBody, options);
+  async domains(type: 'allow' | 'deny'): Promise<PiholeDomain[]> {
+    const body = await this.getJson(`/api/domains/${type}`, domainsBody);
     return body.domains.map((d) => ({
       id: d.id, domain: d.domain, kind: d.kind, enabled: d.enabled, comment: d.comment || null, groups: d.groups,
       dateAdded: d.date_added, dateModified: d.date_modified,
     }));
   }
 
-  async updateGravity(options: CallOptions & { onLine?: (line: string) => void; timeoutMs?: number } = {}): Promise<GravityRun> {
+  async updateGravity(options: { onLine?: (line: string) => void; timeoutMs?: number } = {}): Promise<GravityRun> {
     let partial = '';
     const onText = options.onLine
       ? (text: string) => {
@@ -185,7 +202,7 @@ export class PiholeClient implements PiholePort {
         }
       : undefined;
     const call: HttpCall = { method: 'POST', path: '/api/action/gravity', timeoutMs: options.timeoutMs ?? GRAVITY_TIMEOUT_MS, onText };
-    const answer = await this.api(call, options.signal);
+    const answer = await this.api(call);
     if (partial.trim()) options.onLine?.(stripAnsi(partial).trimEnd());
     if (answer.status < 200 || answer.status >= 300) throw this.refusal(answer, call);
     const lines = answer.text.split(/\r?\n|\r/).map((l) => stripAnsi(l).trim()).filter(Boolean);
@@ -197,12 +214,12 @@ export class PiholeClient implements PiholePort {
   }
 
   async close(): Promise<void> {
-    const pending = this.session;
-    this.session = undefined;
+    const pending = this.session.current;
+    this.session.current = undefined;
     const session = await pending?.catch(() => undefined);
     if (!session?.sid) return;
     try {
-      const answer = await this.http.request({
+      const answer = await this.root.request({
         method: 'DELETE', path: '/api/auth', headers: { 'X-FTL-SID': session.sid }, timeoutMs: Math.min(this.http.options.timeoutMs, 5000),
       });
       if (answer.status >= 300 && answer.status !== 404) this.log.debug(`${this.at}: logout answered HTTP ${answer.status}`);
@@ -213,9 +230,9 @@ export class PiholeClient implements PiholePort {
   }
 
   /** GET a JSON answer and check the part we rely on. */
-  private async getJson<T extends z.ZodType>(path: string, schema: T, options: CallOptions, query?: HttpCall['query']): Promise<z.output<T>> {
+  private async getJson<T extends z.ZodType>(path: string, schema: T, query?: HttpCall['query']): Promise<z.output<T>> {
     const call: HttpCall = { method: 'GET', path, query };
-    const answer = await this.api(call, options.signal);
+    const answer = await this.api(call);
     if (answer.status < 200 || answer.status >= 300) throw this.refusal(answer, call);
     const parsed = schema.safeParse(this.http.json(answer, call));
     if (!parsed.success) {
@@ -226,12 +243,12 @@ export class PiholeClient implements PiholePort {
   }
 
   /** A call with the session: logs in first if needed, and once more if the session has expired. */
-  private async api(call: HttpCall, signal: AbortSignal | undefined): Promise<HttpAnswer> {
+  private async api(call: HttpCall): Promise<HttpAnswer> {
     for (let attempt = 0; ; attempt++) {
       const pending = this.login();
-      const session = await raceSignal(pending, signal);
+      const session = await raceSignal(pending, this.http.signal);
       const headers = session.sid ? { ...call.headers, 'X-FTL-SID': session.sid } : call.headers;
-      const answer = await this.send({ ...call, headers }, signal);
+      const answer = await this.send({ ...call, headers }, this.http);
       if (answer.status !== 401) return answer;
       if (this.password === undefined) {
         throw new Forbidden(`${this.at} asks for a password (HTTP 401 on ${call.method} ${call.path}) and none is configured`, {
@@ -244,7 +261,7 @@ export class PiholeClient implements PiholePort {
         });
       }
       // Only the first caller to see the expiry drops the session; the others wait for the new login.
-      if (this.session === pending) this.session = undefined;
+      if (this.session.current === pending) this.session.current = undefined;
       this.log.debug(`${this.at}: the session has expired; logging in again`);
     }
   }
@@ -252,19 +269,19 @@ export class PiholeClient implements PiholePort {
   /** The one login in flight; everyone waits for it. */
   private login(): Promise<Session> {
     if (this.password === undefined) return Promise.resolve({ sid: null });
-    if (!this.session) {
+    if (!this.session.current) {
       const session = this.doLogin(this.password);
-      this.session = session;
+      this.session.current = session;
       // A failed login is not kept: the next call tries again.
-      session.catch(() => { if (this.session === session) this.session = undefined; });
+      session.catch(() => { if (this.session.current === session) this.session.current = undefined; });
     }
-    return this.session;
+    return this.session.current;
   }
 
   private async doLogin(password: string): Promise<Session> {
     const call: HttpCall = { method: 'POST', path: '/api/auth', json: { password } };
     // Not bound to one op's signal: other calls share this login. The service timeout bounds it.
-    const answer = await this.send(call, undefined);
+    const answer = await this.send(call, this.root);
     const body = authBody.safeParse(safeJson(answer.text));
     if (answer.status === 200 && body.success && body.data.session.valid) {
       this.log.debug(`${this.at}: logged in${body.data.session.sid ? '' : ' (no password needed)'}`);
@@ -285,16 +302,16 @@ export class PiholeClient implements PiholePort {
   }
 
   /** One request; a 429 is waited out (Retry-After, bounded) up to MAX_RETRIES times, and said so. */
-  private async send(call: HttpCall, signal: AbortSignal | undefined): Promise<HttpAnswer> {
+  private async send(call: HttpCall, http: HttpService): Promise<HttpAnswer> {
     for (let attempt = 0; ; attempt++) {
-      const answer = await this.http.request({ ...call, signal });
+      const answer = await http.request(call);
       if (answer.status !== 429) return answer;
       const error = errorBody.safeParse(safeJson(answer.text)).data?.error;
       if (error?.key === 'api_seats_exceeded') throw this.refusal(answer, call);
       if (attempt >= MAX_RETRIES) throw this.refusal(answer, call);
       const wait = backoffMs(answer.headers['retry-after'], attempt);
       this.log.warn(`${this.at} is rate limiting (HTTP 429 on ${call.method} ${call.path}); backing off ${(wait / 1000).toFixed(wait < 1000 ? 2 : 0)}s before retry ${attempt + 1} of ${MAX_RETRIES}`);
-      await sleep(wait, signal);
+      await sleep(wait, http.signal);
     }
   }
 
@@ -331,7 +348,7 @@ function stripAnsi(text: string): string {
   return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
 }
 
-export async function createPiholeClient(config: PiholeConfig, deps: ServiceDeps): Promise<PiholePort> {
+export async function createPiholeClient(config: PiholeConfig, deps: ServiceDeps): Promise<PiholeClient> {
   const password = config.password ? await resolveSecret(config.password, deps.env) : undefined;
   const http = new HttpService({ name: 'Pi-hole', baseUrl: config.url, timeoutMs: config.timeoutMs, caFile: config.caFile });
   return new PiholeClient(http, password, deps.log);

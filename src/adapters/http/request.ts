@@ -14,7 +14,6 @@ export interface HttpCall {
   json?: unknown;
   /** Overrides the service's timeout (e.g. a gravity update that streams for minutes). */
   timeoutMs?: number;
-  signal?: AbortSignal;
   /** Upper bound on the answer's size. */
   maxBytes?: number;
   /** Sees the answer's text as it streams in (e.g. a gravity update's progress); the whole text is still returned. */
@@ -40,16 +39,32 @@ const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
 /**
  * One HTTP service: base URL, timeouts on every call, TLS with an optional private CA, and
  * network failures turned into one line that names the service and where it was looked for.
+ * A view made by `withSignal` stops every request it sends when that signal fires; the clients
+ * hand ops only such views, so no call can forget the op's signal.
  */
 export class HttpService {
   private readonly ca: Buffer | undefined;
 
-  constructor(readonly options: HttpServiceOptions) {
+  constructor(
+    readonly options: HttpServiceOptions,
+    /** Stops every request of this view; none on the process-wide service (a login shared by many ops). */
+    readonly signal?: AbortSignal,
+    shared?: HttpService,
+  ) {
+    if (shared) {
+      this.ca = shared.ca;
+      return;
+    }
     try {
       this.ca = options.caFile ? readFileSync(options.caFile) : undefined;
     } catch (err) {
       throw new UserError(`cannot read the CA file ${options.caFile} for ${options.name}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }
+  }
+
+  /** The same service, every request of which stops when `signal` fires. */
+  withSignal(signal: AbortSignal): HttpService {
+    return new HttpService(this.options, signal, this);
   }
 
   get name(): string {
@@ -79,7 +94,7 @@ export class HttpService {
     const maxBytes = call.maxBytes ?? DEFAULT_MAX_BYTES;
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<HttpAnswer>((resolve, reject) => {
-      const req = send(url, { method: call.method, headers, ca: this.ca, signal: call.signal }, (res) => {
+      const req = send(url, { method: call.method, headers, ca: this.ca, signal: this.signal }, (res) => {
         const chunks: Buffer[] = [];
         // Decodes across chunk boundaries, so a character split between two chunks arrives whole.
         const decoder = call.onText ? new StringDecoder('utf8') : undefined;
@@ -97,10 +112,10 @@ export class HttpService {
           if (decoder) call.onText?.(decoder.end());
           resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
         });
-        res.on('error', (err) => reject(this.networkError(err, call)));
+        res.on('error', (err) => reject(this.networkError(err)));
       });
       req.setTimeout(timeoutMs, () => req.destroy(new Timeout(`${this.name} at ${this.where} did not answer ${call.method} ${call.path} within ${timeoutMs / 1000}s`)));
-      req.on('error', (err) => reject(this.networkError(err, call)));
+      req.on('error', (err) => reject(this.networkError(err)));
       if (body !== undefined) req.write(body);
       req.end();
     });
@@ -137,9 +152,9 @@ export class HttpService {
     }
   }
 
-  private networkError(err: Error, call: HttpCall): Error {
+  private networkError(err: Error): Error {
     if (err instanceof Upstream || err instanceof Timeout) return err;
-    if (err.name === 'AbortError' && call.signal?.aborted) return call.signal.reason instanceof Error ? call.signal.reason : err;
+    if (err.name === 'AbortError' && this.signal?.aborted) return this.signal.reason instanceof Error ? this.signal.reason : err;
     const code = (err as NodeJS.ErrnoException).code ?? '';
     const at = `${this.name} at ${this.where}`;
     if (code === 'ECONNREFUSED') return new Upstream(`${at} is unreachable: connection refused`, { hint: 'is it running, and is the URL in the config right?' });

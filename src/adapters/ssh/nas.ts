@@ -45,7 +45,7 @@ function expandPath(path: string): string {
   return path === '~' || path.startsWith('~/') ? `${homedir()}${path.slice(1)}` : path;
 }
 
-export class NasClient implements NasPort {
+export class NasClient {
   readonly target: string;
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
@@ -60,12 +60,17 @@ export class NasClient implements NasPort {
     this.target = `${config.username}@${config.host}:${config.port}`;
   }
 
-  async exec(argv: readonly string[], options: NasExecOptions = {}): Promise<NasExecResult> {
+  /** The NAS as one op sees it: its commands stop (their channels close) when `signal` fires; the connection is shared. */
+  withSignal(signal: AbortSignal): NasPort {
+    return { target: this.target, exec: (argv, options) => this.exec(argv, options ?? {}, signal) };
+  }
+
+  private async exec(argv: readonly string[], options: NasExecOptions, signal: AbortSignal): Promise<NasExecResult> {
     const command = commandLine(argv);
-    options.signal?.throwIfAborted();
-    await this.slot(options.signal);
+    signal.throwIfAborted();
+    await this.slot(signal);
     try {
-      return await this.run(argv, command, options);
+      return await this.run(argv, command, options, signal);
     } finally {
       this.running--;
       this.queue.shift()?.();
@@ -94,8 +99,7 @@ export class NasClient implements NasPort {
     });
   }
 
-  private async run(argv: readonly string[], command: string, options: NasExecOptions): Promise<NasExecResult> {
-    const { signal } = options;
+  private async run(argv: readonly string[], command: string, options: NasExecOptions, signal: AbortSignal): Promise<NasExecResult> {
     const client = await this.connection(signal);
     const timeoutMs = Math.min(options.timeoutMs ?? this.config.commandTimeoutMs, this.config.commandTimeoutMs);
     const cap = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;

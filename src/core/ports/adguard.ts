@@ -1,7 +1,4 @@
 /** What ops need from AdGuard Home (its API under /control); implemented in src/adapters/http/adguard.ts. */
-import type { CallOptions } from './pihole.js';
-
-export type { CallOptions } from './pihole.js';
 
 export interface AdguardStatus {
   version: string;
@@ -55,7 +52,7 @@ export interface AdguardQuery {
 export interface AdguardPort {
   /** Where it is, for messages: the base URL. */
   readonly target: string;
-  status(options?: CallOptions): Promise<AdguardStatus>;
-  stats(options?: CallOptions): Promise<AdguardStats>;
-  queryLog(filter: AdguardQueryFilter, options?: CallOptions): Promise<AdguardQuery[]>;
+  status(): Promise<AdguardStatus>;
+  stats(): Promise<AdguardStats>;
+  queryLog(filter: AdguardQueryFilter): Promise<AdguardQuery[]>;
 }

@@ -1,7 +1,7 @@
 /**
  * What ops need from Immich (its current API, server ≥ 1.118: `/api/server/*`; the old
  * `/api/server-info/*` paths were removed); implemented in src/adapters/http/immich.ts.
- * Every call takes the op's AbortSignal.
+ * Every call stops with the op's signal (ServicePorts).
  */
 
 export interface ImmichAbout {
@@ -54,11 +54,11 @@ export interface ImmichPort {
   /** Where it is (the base URL), for messages. */
   readonly target: string;
   /** GET /api/server/about (any user's key): the version; also proves the key works. */
-  about(signal: AbortSignal): Promise<ImmichAbout>;
+  about(): Promise<ImmichAbout>;
   /** GET /api/server/statistics: needs an admin key (Forbidden otherwise). */
-  statistics(signal: AbortSignal): Promise<ImmichStatistics>;
+  statistics(): Promise<ImmichStatistics>;
   /** GET /api/server/storage. */
-  storage(signal: AbortSignal): Promise<ImmichStorage>;
+  storage(): Promise<ImmichStorage>;
   /** GET /api/jobs (the "legacy" queue status, served from 1.x to 3.x): needs an admin key. */
-  queues(signal: AbortSignal): Promise<ImmichQueue[]>;
+  queues(): Promise<ImmichQueue[]>;
 }

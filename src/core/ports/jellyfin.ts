@@ -1,6 +1,6 @@
 /**
  * What ops need from Jellyfin (10.10, 10.11; the routes are the same in 12.0); implemented in
- * src/adapters/http/jellyfin.ts. Every call takes the op's AbortSignal.
+ * src/adapters/http/jellyfin.ts. Every call stops with the op's signal (ServicePorts).
  *
  * Item and task ids go into URL paths (`/Items/{id}/Refresh`), so they are `JellyfinId`s: a GUID
  * checked and normalised by `parseJellyfinId` — in the op's input schema and again in the client
@@ -145,17 +145,17 @@ export interface JellyfinRefreshOptions {
 export interface JellyfinPort {
   /** Where it is (the base URL), for messages. */
   readonly target: string;
-  systemInfo(signal: AbortSignal): Promise<JellyfinSystemInfo>;
-  counts(signal: AbortSignal): Promise<JellyfinCounts>;
-  sessions(signal: AbortSignal): Promise<JellyfinSession[]>;
-  libraries(signal: AbortSignal): Promise<JellyfinLibrary[]>;
-  tasks(signal: AbortSignal): Promise<JellyfinTask[]>;
-  task(id: JellyfinId, signal: AbortSignal): Promise<JellyfinTask>;
+  systemInfo(): Promise<JellyfinSystemInfo>;
+  counts(): Promise<JellyfinCounts>;
+  sessions(): Promise<JellyfinSession[]>;
+  libraries(): Promise<JellyfinLibrary[]>;
+  tasks(): Promise<JellyfinTask[]>;
+  task(id: JellyfinId): Promise<JellyfinTask>;
   /** Starts a scheduled task (204); it runs on the server. */
-  startTask(id: JellyfinId, signal: AbortSignal): Promise<void>;
-  items(query: JellyfinItemQuery, signal: AbortSignal): Promise<{ items: JellyfinItem[]; total: number }>;
+  startTask(id: JellyfinId): Promise<void>;
+  items(query: JellyfinItemQuery): Promise<{ items: JellyfinItem[]; total: number }>;
   /** Queues a refresh of one item (Jellyfin answers at once; the work runs on its refresh queue). */
-  refreshItem(id: JellyfinId, options: JellyfinRefreshOptions, signal: AbortSignal): Promise<void>;
+  refreshItem(id: JellyfinId, options: JellyfinRefreshOptions): Promise<void>;
 }
 
 /** Whether Jellyfin has ever filled in this item's metadata (the UI hides series that it has not). */

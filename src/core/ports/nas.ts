@@ -11,16 +11,12 @@ export interface NasPort {
    * Runs one command on the NAS. Resolves with its exit status whatever it is (a non-zero exit is
    * the op's to judge); rejects when the command could not be run or finished: no connection
    * (Upstream), the key refused (Forbidden), the host key not trusted (Upstream), past its timeout
-   * (Timeout), or the signal fired (its reason).
+   * (Timeout), or the op's signal fired (its reason; the command's channel is closed).
    */
   exec(argv: readonly string[], options?: NasExecOptions): Promise<NasExecResult>;
-  /** Closes the connection; the next exec opens a new one. */
-  close(): Promise<void>;
 }
 
 export interface NasExecOptions {
-  /** The op's signal: aborting closes the command's channel. */
-  signal?: AbortSignal;
   /** At most this long (and never longer than the configured commandTimeoutMs). */
   timeoutMs?: number;
   /** Bytes kept of stdout and of stderr each (default 1 MiB); more is dropped and `truncated` set. */

@@ -1,13 +1,9 @@
 /**
  * What ops need from Pi-hole v6 (its REST API under /api); implemented in src/adapters/http/pihole.ts.
  * The client holds one session for the process: it logs in on first use, shares that login among
- * concurrent calls, logs in again once when the session has expired, and logs out in `close()`.
+ * concurrent calls, logs in again once when the session has expired, and logs out when the process
+ * closes its clients. Every call stops with the op's signal (ServicePorts).
  */
-
-/** Every call belongs to an op: it stops when the op's signal fires. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
 
 export interface PiholeBlocking {
   /** As Pi-hole says it: enabled, disabled, failed or unknown. */
@@ -96,19 +92,17 @@ export interface GravityRun {
 export interface PiholePort {
   /** Where it is, for messages: the base URL. */
   readonly target: string;
-  blocking(options?: CallOptions): Promise<PiholeBlocking>;
-  summary(options?: CallOptions): Promise<PiholeSummary>;
-  upstreams(options?: CallOptions): Promise<PiholeUpstream[]>;
+  blocking(): Promise<PiholeBlocking>;
+  summary(): Promise<PiholeSummary>;
+  upstreams(): Promise<PiholeUpstream[]>;
   /** FTL's diagnosis messages (/api/info/messages). */
-  messages(options?: CallOptions): Promise<PiholeMessage[]>;
-  queries(filter: PiholeQueryFilter, options?: CallOptions): Promise<PiholeQueryPage>;
+  messages(): Promise<PiholeMessage[]>;
+  queries(filter: PiholeQueryFilter): Promise<PiholeQueryPage>;
   /** Allowed (or denied) domains, exact and regex. */
-  domains(type: 'allow' | 'deny', options?: CallOptions): Promise<PiholeDomain[]>;
+  domains(type: 'allow' | 'deny'): Promise<PiholeDomain[]>;
   /**
    * Runs `pihole -g` (POST /api/action/gravity) and reads its streamed output to the end;
    * `onLine` sees each line as it arrives.
    */
-  updateGravity(options?: CallOptions & { onLine?: (line: string) => void; timeoutMs?: number }): Promise<GravityRun>;
-  /** Logs the session out (DELETE /api/auth); the process calls it once at the end. */
-  close(): Promise<void>;
+  updateGravity(options?: { onLine?: (line: string) => void; timeoutMs?: number }): Promise<GravityRun>;
 }

@@ -5,9 +5,9 @@ import type { NasPort } from './nas.js';
 import type { PiholePort } from './pihole.js';
 
 /**
- * The home services an op may call. Each is undefined when the config does not name it (ops report
- * "not configured"). Clients are made on first use and kept for the process: one Pi-hole session,
- * one SSH connection; `close()` logs out and disconnects when the process is done.
+ * The home services an op may call, every call bound to the op's signal: it stops when the op
+ * times out or is cancelled, and no call can forget to (the ports take no signal). Each is
+ * undefined when the config does not name it (ops report "not configured").
  */
 export interface ServicePorts {
   pihole(): Promise<PiholePort | undefined>;
@@ -15,5 +15,16 @@ export interface ServicePorts {
   jellyfin(): Promise<JellyfinPort | undefined>;
   immich(): Promise<ImmichPort | undefined>;
   nas(): Promise<NasPort | undefined>;
+}
+
+/**
+ * What a door holds: the clients, made on first use and kept for the process (one Pi-hole
+ * session, one SSH connection). Ops never see it; runOp hands each op a view bound to its signal,
+ * as it does the Kubernetes port.
+ */
+export interface ServiceClients {
+  /** The services as one op sees them: every call stops when `signal` fires. */
+  withSignal(signal: AbortSignal): ServicePorts;
+  /** Logs out and disconnects; the process calls it once when it is done. */
   close(): Promise<void>;
 }

@@ -31,7 +31,7 @@ export default defineOp({
   timeoutMs: 30_000,
   async run(ctx) {
     const pihole = await requirePihole(ctx, 'read the allowlist');
-    const list = await pihole.domains('allow', { signal: ctx.signal });
+    const list = await pihole.domains('allow');
     const domains = list
       .map((d) => ({ domain: d.domain, kind: d.kind, enabled: d.enabled, comment: d.comment ?? undefined, groups: d.groups, added: isoFromUnix(d.dateAdded) }))
       .sort((a, b) => a.kind.localeCompare(b.kind) || a.domain.localeCompare(b.domain));

@@ -36,19 +36,17 @@ export default defineOp({
   timeoutMs: 15 * 60_000,
   async run(ctx) {
     const pihole = await requirePihole(ctx, 'update gravity');
-    const options = { signal: ctx.signal };
-    const before = await pihole.summary(options);
+    const before = await pihole.summary();
     ctx.log.progress(`► updating gravity on Pi-hole at ${pihole.target} (${before.gravity.domainsBeingBlocked} domains now); this takes a while`);
     const tail: string[] = [];
     const run = await pihole.updateGravity({
-      ...options,
       onLine: (line) => {
         tail.push(line.trim());
         if (tail.length > TAIL_LINES) tail.shift();
         if (/^\s*\[[✓✗]\]/.test(line)) ctx.log.progress(`  ${line.trim()}`);
       },
     });
-    const after = await pihole.summary(options);
+    const after = await pihole.summary();
     return {
       url: pihole.target,
       succeeded: run.failed.length === 0 && run.ok.length > 0,

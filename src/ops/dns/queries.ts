@@ -46,7 +46,6 @@ export default defineOp({
   async run(ctx, raw) {
     const input = { ...raw, domain: raw.domain === undefined ? undefined : normalizeName(raw.domain) };
     const filters = { blocked: input.blocked, client: input.client, domain: input.domain, limit: input.limit };
-    const options = { signal: ctx.signal };
     const [pihole, adguard] = await Promise.all([ctx.services.pihole(), ctx.services.adguard()]);
     const server = input.server ?? (pihole ? 'pihole' : adguard ? 'adguard' : undefined);
     if (!server) {
@@ -54,7 +53,7 @@ export default defineOp({
     }
     if (server === 'pihole') {
       if (!pihole) throw new UserError('Pi-hole is not configured', { hint: 'add services.pihole to the config file, or ask AdGuard with --server adguard' });
-      const page = await pihole.queries({ clientIp: input.client, domain: input.domain, blocked: input.blocked, limit: input.limit }, options);
+      const page = await pihole.queries({ clientIp: input.client, domain: input.domain, blocked: input.blocked, limit: input.limit });
       return {
         server,
         url: pihole.target,
@@ -76,7 +75,7 @@ export default defineOp({
     }
     if (!adguard) throw new UserError('AdGuard Home is not configured', { hint: 'add services.adguard to the config file' });
     // AdGuard has one search box (domain or client, substring); the exact filters are applied here.
-    const entries = await adguard.queryLog({ search: input.domain ?? input.client, blocked: input.blocked, limit: input.domain && input.client ? 1000 : input.limit }, options);
+    const entries = await adguard.queryLog({ search: input.domain ?? input.client, blocked: input.blocked, limit: input.domain && input.client ? 1000 : input.limit });
     const queries = entries
       .filter((q) => (!input.client || q.client === input.client) && (!input.domain || normalizeName(q.domain) === input.domain))
       .slice(0, input.limit)

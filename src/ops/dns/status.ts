@@ -114,11 +114,10 @@ async function checkPihole(ctx: OpContext, now: Date, findings: Finding[]): Prom
   if (!pihole) return { configured: false };
   const url = pihole.target;
   const add = (severity: Finding['severity'], reason: string, message: string, remedy?: Fix) => findings.push({ severity, kind: 'Pi-hole', name: url, reason, message, ...(remedy ? { fix: remedy } : {}) });
-  const options = { signal: ctx.signal };
   let results;
   try {
     // Four calls at once: the client logs in once and they share the session.
-    results = await Promise.all([pihole.blocking(options), pihole.summary(options), pihole.upstreams(options), pihole.messages(options)]);
+    results = await Promise.all([pihole.blocking(), pihole.summary(), pihole.upstreams(), pihole.messages()]);
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     return { configured: true, url, reachable: false, error: couldNotAsk(err, 'Pi-hole', url, findings) };
@@ -168,7 +167,7 @@ async function checkAdguard(ctx: OpContext, findings: Finding[]): Promise<Output
   const url = adguard.target;
   let results;
   try {
-    results = await Promise.all([adguard.status({ signal: ctx.signal }), adguard.stats({ signal: ctx.signal })]);
+    results = await Promise.all([adguard.status(), adguard.stats()]);
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     return { configured: true, url, reachable: false, error: couldNotAsk(err, 'AdGuard', url, findings) };

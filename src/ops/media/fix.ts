@@ -94,7 +94,7 @@ export default defineOp({
     let lookedIn: string[];
     if (input.id) {
       lookedIn = [`item ${input.id} (GET /Items?ids=)`];
-      const { items } = await jf.items({ ids: [input.id], limit: 1 }, ctx.signal);
+      const { items } = await jf.items({ ids: [input.id], limit: 1 });
       const item = items[0];
       if (!item) throw new NotFound(`Jellyfin at ${jf.target} has no item with id ${input.id}`);
       target = item;
@@ -123,7 +123,7 @@ export default defineOp({
 
     const before = target;
     ctx.log.progress(`► queueing a full metadata refresh of ${before.type} "${before.name}" (${before.id})${input.replaceAll ? ', replacing all metadata' : ''}`);
-    await jf.refreshItem(before.id, { metadata: 'FullRefresh', images: 'FullRefresh', replaceAllMetadata: input.replaceAll }, ctx.signal);
+    await jf.refreshItem(before.id, { metadata: 'FullRefresh', images: 'FullRefresh', replaceAllMetadata: input.replaceAll });
     let after = before;
     let metadata: 'present' | 'pending' = 'pending';
     if (input.wait > 0) {
@@ -131,7 +131,7 @@ export default defineOp({
       try {
         after = await pollUntil(
           async () => {
-            const now = (await jf.items({ ids: [before.id], limit: 1 }, ctx.signal)).items[0];
+            const now = (await jf.items({ ids: [before.id], limit: 1 })).items[0];
             if (!now || !hasMetadata(now)) return undefined;
             // An item that had metadata is done when Jellyfin records the new refresh (when it says when).
             const fresh = !hasMetadata(before) || now.dateLastRefreshed === undefined || now.dateLastRefreshed !== before.dateLastRefreshed;
@@ -142,7 +142,7 @@ export default defineOp({
         metadata = 'present';
       } catch (err) {
         if (!(err instanceof Timeout)) throw err;
-        after = (await jf.items({ ids: [before.id], limit: 1 }, ctx.signal)).items[0] ?? before;
+        after = (await jf.items({ ids: [before.id], limit: 1 })).items[0] ?? before;
       }
     }
     return {

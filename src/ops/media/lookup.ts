@@ -83,7 +83,7 @@ export const apiSearch: LookupStrategy = {
   name: 'search',
   where: 'the API search (GET /Items?searchTerm=)',
   async find(ctx, jf, title) {
-    const { items } = await jf.items({ searchTerm: title, types: LOOKUP_TYPES, limit: 50 }, ctx.signal);
+    const { items } = await jf.items({ searchTerm: title, types: LOOKUP_TYPES, limit: 50 });
     return { items };
   },
 };
@@ -91,7 +91,7 @@ export const apiSearch: LookupStrategy = {
 async function allPages(ctx: OpContext, jf: JellyfinPort, query: Omit<JellyfinItemQuery, 'limit' | 'startIndex'>): Promise<JellyfinItem[]> {
   const out: JellyfinItem[] = [];
   for (let start = 0; start < MAX_MISSING; start += PAGE) {
-    const { items, total } = await jf.items({ ...query, startIndex: start, limit: PAGE }, ctx.signal);
+    const { items, total } = await jf.items({ ...query, startIndex: start, limit: PAGE });
     out.push(...items);
     if (items.length < PAGE || start + PAGE >= total) break;
   }
@@ -134,7 +134,7 @@ export async function confirmRows(ctx: OpContext, jf: JellyfinPort, rows: DbRow[
   const out = new Map<string, JellyfinItem>();
   for (let i = 0; i < ids.length; i += CONFIRM_BATCH) {
     const batch = ids.slice(i, i + CONFIRM_BATCH);
-    const { items } = await jf.items({ ids: batch, limit: batch.length }, ctx.signal);
+    const { items } = await jf.items({ ids: batch, limit: batch.length });
     for (const item of items) {
       const row = wanted.get(item.id);
       if (row && (item.name === row.name || (row.path !== undefined && item.path === row.path))) out.set(item.id, item);
@@ -155,7 +155,7 @@ export const libraryDb: LookupStrategy = {
   async find(ctx, jf, title) {
     let version: string;
     try {
-      version = (await jf.systemInfo(ctx.signal)).version;
+      version = (await jf.systemInfo()).version;
     } catch (err) {
       if (ctx.signal.aborted) throw err;
       return skipped(skipReason(err, undefined), this.where);

@@ -68,7 +68,7 @@ export default defineOp({
     const began = ctx.now();
 
     if (input.library) {
-      const libraries = await jf.libraries(ctx.signal);
+      const libraries = await jf.libraries();
       const wanted = input.library.toLowerCase();
       const lib = libraries.find((l) => l.name.toLowerCase() === wanted);
       if (!lib) {
@@ -76,7 +76,7 @@ export default defineOp({
       }
       if (!lib.itemId) throw new Upstream(`Jellyfin did not say which item library "${lib.name}" is, so it cannot be refreshed alone; scan all libraries instead`);
       ctx.log.progress(`► queueing a scan of library ${lib.name}`);
-      await jf.refreshItem(lib.itemId, { metadata: 'Default', images: 'Default', replaceAllMetadata: false }, ctx.signal);
+      await jf.refreshItem(lib.itemId, { metadata: 'Default', images: 'Default', replaceAllMetadata: false });
       const base = { scope: 'library' as const, library: lib.name, started: true, startedAt: began.toISOString() };
       if (!input.wait) return { ...base, state: 'Running' as const };
       ctx.log.progress(`◎ waiting for library ${lib.name} to finish scanning`);
@@ -84,7 +84,7 @@ export default defineOp({
       let idle = 0;
       await pollUntil(
         async () => {
-          const now = (await jf.libraries(ctx.signal)).find((l) => l.name === lib.name);
+          const now = (await jf.libraries()).find((l) => l.name === lib.name);
           if (now?.refreshStatus === 'Active') {
             seenActive = true;
             if (now.refreshProgress !== undefined) ctx.log.progress(`  ${lib.name}: ${Math.round(now.refreshProgress)}%`);
@@ -99,7 +99,7 @@ export default defineOp({
       return { ...base, state: 'Completed' as const, endedAt: ended.toISOString(), took: took(ended.getTime() - began.getTime()) };
     }
 
-    const tasks = await jf.tasks(ctx.signal);
+    const tasks = await jf.tasks();
     const task = tasks.find((t) => t.key === SCAN_TASK_KEY) ?? tasks.find((t) => t.name === 'Scan Media Library');
     if (!task) throw new NotFound(`Jellyfin at ${jf.target} has no "Scan Media Library" scheduled task (key ${SCAN_TASK_KEY}) among its ${tasks.length} tasks`);
     const alreadyRunning = task.state === 'Running';
@@ -107,14 +107,14 @@ export default defineOp({
     if (alreadyRunning) ctx.log.progress(`◎ ${task.name} is already running (${Math.round(task.progress ?? 0)}%): joining it`);
     else {
       ctx.log.progress(`► starting ${task.name}`);
-      await jf.startTask(task.id, ctx.signal);
+      await jf.startTask(task.id);
     }
     const base = { scope: 'all' as const, task: task.name, started: !alreadyRunning };
     if (!input.wait) return { ...base, state: 'Running' as const, startedAt: began.toISOString() };
     let lastPct = -1;
     const done = await pollUntil(
       async () => {
-        const now = await jf.task(task.id, ctx.signal);
+        const now = await jf.task(task.id);
         if (now.state !== 'Idle') {
           const pct = Math.round(now.progress ?? 0);
           if (pct !== lastPct) ctx.log.progress(`  ${task.name}: ${pct}%`);

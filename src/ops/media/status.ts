@@ -89,11 +89,11 @@ async function jellyfinStatus(ctx: OpContext, jf: JellyfinPort): Promise<{ statu
   const findings: Finding[] = [];
   let info;
   try {
-    info = await jf.systemInfo(ctx.signal);
+    info = await jf.systemInfo();
   } catch (err) {
     return { status: { configured: true, url, reachable: false, error: describeError(err) }, findings: [unreachable('jellyfin', url, err)], error: err };
   }
-  const [counts, sessions, libraries, tasks] = await Promise.all([jf.counts(ctx.signal), jf.sessions(ctx.signal), jf.libraries(ctx.signal), jf.tasks(ctx.signal)]);
+  const [counts, sessions, libraries, tasks] = await Promise.all([jf.counts(), jf.sessions(), jf.libraries(), jf.tasks()]);
   const failedTasks = tasks
     .filter((t) => t.lastResult && t.lastResult.status !== 'Completed' && t.lastResult.status !== 'Cancelled')
     .map((t) => ({ name: t.name, key: t.key, status: t.lastResult?.status ?? '', endTime: t.lastResult?.endTime, error: t.lastResult?.errorMessage }));
@@ -136,7 +136,7 @@ async function immichStatus(ctx: OpContext, im: ImmichPort): Promise<{ status: I
   const findings: Finding[] = [];
   let about;
   try {
-    about = await im.about(ctx.signal);
+    about = await im.about();
   } catch (err) {
     return { status: { configured: true, url, reachable: false, error: describeError(err) }, findings: [unreachable('immich', url, err)], error: err };
   }
@@ -146,10 +146,10 @@ async function immichStatus(ctx: OpContext, im: ImmichPort): Promise<{ status: I
     throw err;
   };
   const [stats, storage, queues] = await Promise.all([
-    im.statistics(ctx.signal).catch(forbiddenAsValue),
-    im.storage(ctx.signal),
+    im.statistics().catch(forbiddenAsValue),
+    im.storage(),
     // /api/jobs is the "legacy" queue route: should a later Immich drop it, the status goes on without queues.
-    im.queues(ctx.signal).catch((err: unknown) => (err instanceof HomelabError && err.kind === 'NotFound' ? err : forbiddenAsValue(err))),
+    im.queues().catch((err: unknown) => (err instanceof HomelabError && err.kind === 'NotFound' ? err : forbiddenAsValue(err))),
   ]);
   const status: ImmichStatus = {
     configured: true,

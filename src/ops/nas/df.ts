@@ -90,7 +90,7 @@ export default defineOp({
     const volumes = await Promise.all(
       config.volumes.map(async (volume): Promise<Volume> => {
         // Volumes are absolute paths (config schema), and `--` ends options all the same.
-        const r = await nas.exec(['df', '-P', '-k', '--', volume], { signal: ctx.signal, maxOutputBytes: 64 * 1024 });
+        const r = await nas.exec(['df', '-P', '-k', '--', volume], { maxOutputBytes: 64 * 1024 });
         const line = parseDfOutput(r.stdout)[0];
         if (r.exitCode !== 0 || !line) {
           return { volume, ok: false, error: firstLine(r.stderr) || (line ? `df exited ${r.exitCode ?? r.signal}` : 'df printed nothing that could be read') };

@@ -47,7 +47,7 @@ export default defineOp({
 
     const { parent, name } = splitNasPath(requested);
     const roots = normaliseRoots(config.roots);
-    const r = await nas.exec(remoteTouchArgv({ parent, name, create: input.create, roots }), { signal: ctx.signal });
+    const r = await nas.exec(remoteTouchArgv({ parent, name, create: input.create, roots }));
     const outcome = parseRemoteTouch(r.stdout, roots.length);
     const why = firstLine(r.stderr);
     if (!outcome) {
