@@ -91,6 +91,58 @@ describe('homelab health against the pi-homelab sandbox', () => {
     expect(r.stdout).toContain('Warning events');
     expect(r.stdout).not.toContain('\u001b['); // NO_COLOR and a pipe: no escape codes
   });
+
+  it('runs only the checks --only names, as --only flux,certs or repeated, and the same over MCP', async () => {
+    const [r, repeated, table] = await Promise.all([
+      runCli(['health', '--only', 'flux,certs', '--json'], s.env),
+      runCli(['health', '--only', 'certificates', '--only', 'flux', '--json'], s.env),
+      runCli(['health', '--only', 'flux,certs'], s.env),
+    ]);
+    const out = JSON.parse(r.stdout) as HealthJson;
+    expect(out.checks.map((c) => c.name)).toEqual(['flux', 'certificates']);
+    expect(out.subsystems.map((x) => `${x.name} ${x.state}`)).toEqual(['flux checked', 'certificates checked']);
+    // What was not run is absent, not zero.
+    expect(out).not.toHaveProperty('nodes');
+    expect(out).not.toHaveProperty('pods');
+    expect(out).not.toHaveProperty('events');
+    expect(out.findings.map((f) => f.kind)).toContain('HelmRelease');
+    expect(out.findings.filter((f) => f.kind === 'Pod' || f.kind === 'CronJob')).toEqual([]);
+    expect(r.code).toBe(out.verdict === 'crit' ? 2 : out.verdict === 'warn' ? 1 : 0);
+    expect((JSON.parse(repeated.stdout) as HealthJson).checks.map((c) => c.name)).toEqual(['flux', 'certificates']);
+    expect(table.stdout).toMatch(/^CRIT flux: \d+ problems/m);
+    expect(table.stdout).not.toMatch(/^NODE\s+STATUS/m);
+    expect(table.stdout).not.toMatch(/^Pods: /m);
+
+    const mcp = await stdioClient(s.env);
+    try {
+      const viaMcp = (await mcp.client.callTool({ name: 'cluster_health', arguments: { only: ['certs', 'flux'] } })) as ToolResult;
+      expect(viaMcp.isError).toBeFalsy();
+      const structured = viaMcp.structuredContent as HealthJson;
+      expect(structured.checks.map((c) => c.name)).toEqual(['flux', 'certificates']);
+      expect(structured.findings).toEqual(out.findings);
+      const unknown = (await mcp.client.callTool({ name: 'cluster_health', arguments: { only: ['fluxx'] } })) as ToolResult;
+      expect(unknown.isError).toBe(true);
+      expect(text(unknown)).toMatch(/^invalid input for cluster_health: only\[0\]: Invalid option: expected one of "nodes"\|"pods"/);
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it('refuses a check it does not know, naming the ones it does (exit 64)', async () => {
+    const r = await runCli(['health', '--only', 'flux,nope'], s.env);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/^Error: Expected --only=nope to be one of: nodes, pods, events, flux, certificates, certs, secrets, tailscale, backups, ingress/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('runs the ingress check only when asked, with its own line', async () => {
+    const [all, ingress] = await Promise.all([runCli(['health', '--json'], s.env), runCli(['health', '--only', 'ingress', '--json'], s.env)]);
+    expect((JSON.parse(all.stdout) as HealthJson).subsystems.map((x) => x.name)).toEqual(['flux', 'certificates', 'secrets', 'tailscale', 'backups']);
+    const out = JSON.parse(ingress.stdout) as HealthJson;
+    expect(out.checks).toEqual([{ name: 'ingress', ok: true }]);
+    expect(out.subsystems).toEqual([expect.objectContaining({ name: 'ingress', state: 'checked', verdict: 'crit', line: expect.stringMatching(/^ingress: \d+ problems in \d+ ingresses, \d+ hosts; worst: Ingress /) })]);
+    expect(out.findings).toContainEqual(expect.objectContaining({ kind: 'Ingress', namespace: 'paperless', reason: 'NoReadyEndpoints' }));
+  });
 });
 
 describe('homelab health on other clusters', () => {

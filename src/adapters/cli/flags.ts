@@ -61,7 +61,8 @@ export function flagsFor(op: AnyOp): Interfaces.FlagInput {
     } else if (type === 'integer') {
       flags[name] = Flags.integer({ ...common, min: spec.minimum, max: spec.maximum, default: spec.default as number | undefined });
     } else if (type === 'array') {
-      flags[name] = Flags.string({ ...common, multiple: true, options: spec.items?.enum?.map(String) });
+      // Several values as --only a --only b, or --only a,b.
+      flags[name] = Flags.string({ ...common, multiple: true, delimiter: ',', options: spec.items?.enum?.map(String) });
     } else {
       flags[name] = Flags.string({ ...common, options: spec.enum?.map(String), default: spec.default as string | undefined });
     }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { conditionSchema, metadataSchema } from '../shared/k8s.js';
-import type { Finding } from '../shared/findings.js';
+import { verdictSchema, type Finding } from '../shared/findings.js';
 import { plural } from '../shared/format.js';
 import { conditionStatus } from '../shared/conditions.js';
 
@@ -53,7 +53,7 @@ export const certificateStateSchema = z.object({
   issuer: z.object({ kind: z.string(), name: z.string() }).describe('issuerRef: Issuer or ClusterIssuer and its name'),
   dnsNames: z.array(z.string()),
   secretName: z.string().optional(),
-  state: z.enum(['ok', 'warn', 'crit']).describe('The worst finding on this certificate'),
+  state: verdictSchema.describe('The worst finding on this certificate'),
 });
 export type CertificateState = z.infer<typeof certificateStateSchema>;
 

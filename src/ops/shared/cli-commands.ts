@@ -2,7 +2,7 @@
 import type { CliCommandShape } from './fix.js';
 
 export const CLI_COMMANDS = {
-  cluster_health: {"command":"health","args":[],"flags":{}},
+  cluster_health: {"command":"health","args":[],"flags":{"only":{"flag":"only","kind":"list"}}},
   pods_logs: {"command":"logs","args":["pod"],"flags":{"namespace":{"flag":"namespace","char":"n","kind":"value"},"container":{"flag":"container","char":"c","kind":"value"},"tail":{"flag":"tail","kind":"value"},"since":{"flag":"since","kind":"value"},"previous":{"flag":"previous","kind":"switch"},"grep":{"flag":"grep","kind":"value"},"maxBytes":{"flag":"max-bytes","kind":"value"},"follow":{"flag":"follow","char":"f","kind":"switch"},"followFor":{"flag":"follow-for","kind":"value"}}},
   deployment_restart: {"command":"restart","args":["deployment"],"flags":{}},
   flux_status: {"command":"flux status","args":[],"flags":{"namespace":{"flag":"namespace","char":"n","kind":"value"},"kind":{"flag":"kind","kind":"value"}}},

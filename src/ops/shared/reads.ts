@@ -1,8 +1,9 @@
 import type { z } from 'zod';
-import { isHomelabError, type HomelabError } from '../../core/errors.js';
+import { NotFound, isHomelabError, type HomelabError } from '../../core/errors.js';
 import type { OpContext } from '../../core/op.js';
-import type { ListOptions, ResourceRef } from '../../core/ports/kube.js';
-import type { Finding } from './findings.js';
+import type { ListOptions, ObjectMeta, ResourceRef } from '../../core/ports/kube.js';
+import { sortFindings, type Finding } from './findings.js';
+import { MAX_LOOKED, type CheckReport, type ObjectRef } from './check.js';
 
 /** "certificaterequests.cert-manager.io": a resource as RBAC and kubectl name it. */
 export function resourceName(ref: Pick<ResourceRef, 'group' | 'resource'>): string {
@@ -14,13 +15,15 @@ export function resourceName(ref: Pick<ResourceRef, 'group' | 'resource'>): stri
  * (404) or fails to answer becomes a finding that names it and why, and the other kinds are still
  * read; a malformed object is a finding and the rest of its list is still read. When nothing at
  * all could be read (the cluster is unreachable, the credentials are refused) that is an error,
- * not a report: `finish` throws it. Every status op reads through this (and so do the subsystem
- * lines of `health`), so none of them dies on one list nor hides that it could not read it.
+ * not a report: `finish` throws it. Every check reads through this, so none of them dies on one
+ * list nor hides that it could not read it; and each says which objects it looked at (`report`).
  */
 export class Reads {
   private readonly problems: Finding[] = [];
   private succeeded = 0;
   private firstError: HomelabError | undefined;
+  private readonly looked: ObjectRef[] = [];
+  private lookedTotal = 0;
 
   constructor(private readonly ctx: OpContext) {}
 
@@ -37,13 +40,40 @@ export class Reads {
       for await (const page of this.ctx.kube.listPages(read.ref, read.options)) {
         for (const raw of page) {
           const parsed = read.schema.safeParse(raw);
-          if (parsed.success) each(parsed.data);
-          else this.malformed(read.kind, raw, parsed.error);
+          if (!parsed.success) {
+            this.malformed(read.kind, raw, parsed.error);
+            continue;
+          }
+          this.saw(read.kind, raw.metadata);
+          each(parsed.data);
         }
       }
       return true;
     }, read.impact, { counts: true, listing: true });
     return done ?? false;
+  }
+
+  /**
+   * One object by name, checked against `schema`: null when it does not exist, undefined when it
+   * could not be read or is malformed (a finding says which). `impact` as for `list`.
+   */
+  async get<S extends z.ZodType>(read: { ref: ResourceRef; name: string; kind: string; schema: S; impact?: string; metadataOnly?: boolean }): Promise<z.output<S> | null | undefined> {
+    const found = await this.attempt(resourceName(read.ref), read.ref, async () => {
+      try {
+        return await this.ctx.kube.get(read.ref, read.name, read.metadataOnly ? { metadataOnly: true } : undefined);
+      } catch (err) {
+        if (err instanceof NotFound) return null;
+        throw err;
+      }
+    }, read.impact);
+    if (!found) return found;
+    const parsed = read.schema.safeParse(found);
+    if (!parsed.success) {
+      this.malformed(read.kind, found, parsed.error);
+      return undefined;
+    }
+    this.saw(read.kind, found.metadata);
+    return parsed.data;
   }
 
   /**
@@ -87,6 +117,17 @@ export class Reads {
       this.unreadable(what, ref, err, impact, how.listing);
       return undefined;
     }
+  }
+
+  /** Counts an object as looked at (lists do this for each object they read; a get says it). */
+  saw(kind: string, meta: Pick<ObjectMeta, 'name' | 'namespace'>): void {
+    this.lookedTotal++;
+    if (this.looked.length < MAX_LOOKED) this.looked.push({ kind, ...(meta.namespace ? { namespace: meta.namespace } : {}), name: meta.name });
+  }
+
+  /** A check's report: its findings sorted (with what could not be read, when the check adds `finish()`), and what it looked at. */
+  report<D>(fields: Omit<CheckReport<D>, 'looked' | 'lookedTotal'>): CheckReport<D> {
+    return { ...fields, findings: sortFindings([...fields.findings]), looked: [...this.looked], lookedTotal: this.lookedTotal };
   }
 
   /** The findings so far: what could not be read, and why. */

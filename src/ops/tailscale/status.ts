@@ -1,80 +1,16 @@
 import { z } from 'zod';
-import { podRow, podRowSchema, type PodRow } from '../shared/pods.js';
-import { defineOp, type OpContext, type RbacRule } from '../../core/op.js';
-import { conditionSchema, metadataSchema, podSchema } from '../shared/k8s.js';
-import { findingSchema, sortFindings, summarizeSubsystem, verdictOf, type Finding, type SubsystemCheck } from '../shared/findings.js';
-import { Reads } from '../shared/reads.js';
-
-const GROUP = 'tailscale.com';
-const VERSION = 'v1alpha1';
-
-/** The operator's cluster-scoped kinds and the condition each uses for "ready" (there is no generic Ready). */
-const KINDS = [
-  { kind: 'Connector', resource: 'connectors', condition: 'ConnectorReady' },
-  { kind: 'ProxyClass', resource: 'proxyclasses', condition: 'ProxyClassReady' },
-  { kind: 'ProxyGroup', resource: 'proxygroups', condition: 'ProxyGroupReady' },
-  { kind: 'Recorder', resource: 'recorders', condition: 'RecorderReady' },
-  { kind: 'DNSConfig', resource: 'dnsconfigs', condition: 'NameserverReady' },
-  { kind: 'Tailnet', resource: 'tailnets', condition: 'TailnetReady' },
-  { kind: 'PeerRelay', resource: 'peerrelays', condition: 'PeerRelayReady' },
-] as const;
-
-const tailscaleObjectSchema = z.looseObject({
-  metadata: metadataSchema,
-  spec: z
-    .looseObject({
-      hostname: z.string().optional(),
-      hostnamePrefix: z.string().optional(),
-      exitNode: z.boolean().optional(),
-      subnetRouter: z.looseObject({ advertiseRoutes: z.array(z.string()).optional() }).optional(),
-      appConnector: z.looseObject({ routes: z.array(z.string()).optional() }).nullish(),
-    })
-    .default({}),
-  status: z
-    .looseObject({
-      conditions: z.array(conditionSchema.extend({ observedGeneration: z.number().optional() })).optional(),
-      subnetRoutes: z.string().optional(),
-      isExitNode: z.boolean().optional(),
-      isAppConnector: z.boolean().optional(),
-      tailnetIPs: z.array(z.string()).optional(),
-      hostname: z.string().optional(),
-    })
-    .default({}),
-});
-
-
-const resourceRowSchema = z.object({
-  kind: z.string(),
-  name: z.string(),
-  condition: z.string().describe('The kind-specific ready condition, e.g. ConnectorReady'),
-  ready: z.enum(['True', 'False', 'Unknown']),
-  reason: z.string().optional(),
-  message: z.string().optional(),
-  connector: z
-    .object({
-      hostname: z.string().optional(),
-      subnetRoutes: z.array(z.string()).describe('Routes advertised (status, else spec)'),
-      exitNode: z.boolean(),
-      appConnector: z.boolean(),
-      tailnetIPs: z.array(z.string()),
-    })
-    .optional()
-    .describe('For a Connector: what it offers the tailnet'),
-});
-
-const kindRowSchema = z.object({
-  kind: z.string(),
-  resource: z.string(),
-  served: z.boolean().describe('Whether this operator version has the kind'),
-  count: z.number().int(),
-});
+import { defineOp } from '../../core/op.js';
+import { podRowSchema } from '../shared/pods.js';
+import { findingSchema, summarizeStatus, verdictOf, verdictSchema } from '../shared/findings.js';
+import { statusLine } from '../shared/check.js';
+import { VERSION, kindRowSchema, resourceRowSchema, tailscaleCheck } from './tailscale-check.js';
 
 const output = z.object({
   installed: z.boolean().describe('false when tailscale.com/v1alpha1 is not served (the operator CRDs are not installed)'),
   version: z.string().optional().describe('The tailscale.com version read'),
   note: z.string().optional(),
   namespace: z.string().describe('Where the operator pods were looked for (config tailscale.namespace)'),
-  verdict: z.enum(['ok', 'warn', 'crit']),
+  verdict: verdictSchema,
   summary: z.string().describe('One line a person reads first'),
   pods: z.array(podRowSchema).describe('Every pod in the operator namespace: the operator and its proxies'),
   kinds: z.array(kindRowSchema).describe('Which operator kinds this cluster serves'),
@@ -82,107 +18,6 @@ const output = z.object({
   findings: z.array(findingSchema).describe('Every problem found, crit first'),
 });
 type Output = z.infer<typeof output>;
-type ResourceRow = z.infer<typeof resourceRowSchema>;
-
-const NOT_INSTALLED = `the Tailscale operator is not installed (${GROUP}/${VERSION} is not served)`;
-
-interface TailscaleResult {
-  installed: boolean;
-  note?: string;
-  namespace: string;
-  pods: PodRow[];
-  kinds: Array<z.infer<typeof kindRowSchema>>;
-  resources: ResourceRow[];
-  findings: Finding[];
-  scope: string;
-}
-
-/** Everything `homelab tailscale` and the health summary know about the operator. */
-async function collectTailscale(ctx: OpContext): Promise<TailscaleResult> {
-  const namespace = ctx.config.tailscale.namespace;
-  const reads = new Reads(ctx);
-  const findings: Finding[] = [];
-
-  const pods: PodRow[] = [];
-  const podsRead = await reads.list({ ref: { group: '', version: 'v1', resource: 'pods', namespace }, kind: 'Pod', schema: podSchema, impact: 'the operator and proxy pods are not shown' }, (pod) => {
-    if (pod.status.phase === 'Succeeded') return;
-    const row = podRow(pod);
-    pods.push(row);
-    if (!row.ready) {
-      findings.push({ severity: 'crit', kind: 'Pod', namespace, name: row.name, reason: row.reason ?? 'NotReady', message: `not ready (${row.containers} containers ready, ${row.restarts} restarts, phase ${row.phase})` });
-    }
-  });
-  pods.sort((a, b) => a.name.localeCompare(b.name));
-
-  // Discovery that fails throws: whether the operator is installed is then unknown, never "not installed".
-  const served = (await ctx.kube.servedVersions(GROUP)).includes(VERSION);
-  const kinds: Array<z.infer<typeof kindRowSchema>> = [];
-  const resources: ResourceRow[] = [];
-  if (served) {
-    for (const k of KINDS) {
-      // Older operator releases lack the newer kinds: not serving one is no problem.
-      const has = await reads.serves(GROUP, VERSION, k.resource);
-      let count = 0;
-      if (has) {
-        await reads.list({ ref: { group: GROUP, version: VERSION, resource: k.resource }, kind: k.kind, schema: tailscaleObjectSchema }, (obj) => {
-          count++;
-          const cond = obj.status.conditions?.find((c) => c.type === k.condition);
-          const ready = cond?.status === 'True' ? 'True' : cond?.status === 'False' ? 'False' : 'Unknown';
-          const name = obj.metadata.name;
-          if (ready !== 'True') {
-            const available = k.kind === 'ProxyGroup' && obj.status.conditions?.some((c) => c.type === 'ProxyGroupAvailable' && c.status === 'True');
-            findings.push({
-              severity: available ? 'warn' : 'crit', kind: k.kind, name, reason: cond?.reason ?? 'NotReady',
-              message: `${k.condition}=${ready}: ${cond?.message ?? 'the operator has not reported on it (is it running?)'}${available ? ' (some replicas are available)' : ''}`,
-            });
-          } else if (cond?.observedGeneration !== undefined && obj.metadata.generation !== undefined && cond.observedGeneration < obj.metadata.generation) {
-            findings.push({ severity: 'warn', kind: k.kind, name, reason: 'Stale', message: `${k.condition} is for generation ${cond.observedGeneration}, the spec is at ${obj.metadata.generation}: the operator has not caught up` });
-          }
-          const row: ResourceRow = { kind: k.kind, name, condition: k.condition, ready, reason: cond?.reason, message: cond?.message };
-          if (k.kind === 'Connector') {
-            const routes = obj.status.subnetRoutes ? obj.status.subnetRoutes.split(',').map((r) => r.trim()).filter(Boolean) : (obj.spec.subnetRouter?.advertiseRoutes ?? []);
-            row.connector = {
-              hostname: obj.status.hostname ?? obj.spec.hostname ?? obj.spec.hostnamePrefix,
-              subnetRoutes: routes,
-              exitNode: obj.status.isExitNode ?? obj.spec.exitNode ?? false,
-              appConnector: obj.status.isAppConnector ?? Boolean(obj.spec.appConnector),
-              tailnetIPs: obj.status.tailnetIPs ?? [],
-            };
-          }
-          resources.push(row);
-        });
-      }
-      kinds.push({ kind: k.kind, resource: k.resource, served: has === true, count });
-    }
-  }
-
-  const problems = reads.finish();
-  const installed = served;
-  let note: string | undefined;
-  if (!installed) {
-    note = `${NOT_INSTALLED}${pods.length ? `; ${pods.length} pod${pods.length === 1 ? '' : 's'} found in namespace ${namespace}` : ''}`;
-  } else if (podsRead && !pods.length) {
-    findings.push({ severity: 'warn', kind: 'Namespace', name: namespace, reason: 'NoOperatorPods', message: `no pods in namespace ${namespace}: is the operator running, or installed elsewhere (set tailscale.namespace in the config)?` });
-  }
-  const scope = `${pods.length} pod${pods.length === 1 ? '' : 's'} in ${namespace}, ${resources.length} operator resource${resources.length === 1 ? '' : 's'}`;
-  return { installed, note, namespace, pods, kinds, resources, findings: sortFindings([...findings, ...problems]), scope };
-}
-
-/** What the status and its health summary read. */
-const RBAC: readonly RbacRule[] = [
-  { apiGroup: '', resource: 'pods', verbs: ['list'] },
-  ...KINDS.map((k) => ({ apiGroup: GROUP, resource: k.resource, verbs: ['list'] as const })),
-];
-
-/** The one-line Tailscale verdict `homelab health` shows. */
-export const tailscaleCheck: SubsystemCheck = {
-  name: 'tailscale',
-  rbac: RBAC,
-  async check(ctx) {
-    const result = await collectTailscale(ctx);
-    return { served: result.installed, scope: result.scope, findings: result.findings, note: result.installed ? undefined : result.note };
-  },
-};
 
 export default defineOp({
   name: 'tailscale_status',
@@ -197,16 +32,19 @@ export default defineOp({
   effect: 'read',
   input: z.object({}).strict(),
   output,
-  rbac: RBAC,
+  rbac: tailscaleCheck.rbac,
   timeoutMs: 30_000,
   async run(ctx): Promise<Output> {
-    const { scope, ...result } = await collectTailscale(ctx);
-    const summary = !result.installed && !result.findings.length
-      ? (result.note ?? NOT_INSTALLED)
-      : result.findings.length
-        ? summarizeSubsystem('tailscale', { served: true, scope, findings: result.findings }).line
-        : `${scope}, all ready`;
-    return { ...result, version: result.installed ? VERSION : undefined, verdict: verdictOf(result.findings), summary };
+    const report = await tailscaleCheck.run(ctx, {});
+    return {
+      installed: report.installed,
+      version: report.installed ? VERSION : undefined,
+      note: report.note,
+      ...report.data,
+      verdict: verdictOf(report.findings),
+      summary: statusLine(report, { name: tailscaleCheck.name, ok: `${report.scope}, all ready` }),
+      findings: report.findings,
+    };
   },
-  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+  summarize: summarizeStatus,
 });

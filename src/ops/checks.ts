@@ -1,0 +1,30 @@
+import type { AnyCheck } from './shared/check.js';
+import { nodesCheck } from './cluster/nodes-check.js';
+import { podsCheck } from './cluster/pods-check.js';
+import { eventsCheck } from './cluster/events-check.js';
+import { fluxCheck } from './flux/flux-check.js';
+import { certificatesCheck } from './certs/certificates-check.js';
+import { secretsCheck } from './secrets/secrets-check.js';
+import { tailscaleCheck } from './tailscale/tailscale-check.js';
+import { backupsCheck } from './backups/backups-check.js';
+import { ingressCheck } from './ingress/ingress-check.js';
+
+/**
+ * Every check homelab has, in the order health reports them; the one place a new check is added.
+ * `homelab health` runs the quick ones unless `--only` names others; its RBAC is what all of them read.
+ */
+export const CHECKS: readonly AnyCheck[] = [nodesCheck, podsCheck, eventsCheck, fluxCheck, certificatesCheck, secretsCheck, tailscaleCheck, backupsCheck, ingressCheck];
+
+/**
+ * What `homelab health` runs by default: all but the ingress check, which asks for each backend's
+ * Service and Endpoints one by one (`health --only ingress` or `homelab ingress` runs it).
+ */
+export const HEALTH_CHECKS: readonly AnyCheck[] = CHECKS.filter((c) => c !== ingressCheck);
+
+/** The check a name or alias (`certs`) stands for. */
+export function findCheck(name: string): AnyCheck | undefined {
+  return CHECKS.find((c) => c.name === name || (c.aliases ?? []).includes(name));
+}
+
+/** Every word `--only` takes: the checks' names and their aliases. */
+export const CHECK_WORDS = CHECKS.flatMap((c) => [c.name, ...(c.aliases ?? [])]) as [string, ...string[]];
