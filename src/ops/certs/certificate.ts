@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { conditionSchema, metadataSchema } from '../shared/k8s.js';
 import { verdictSchema, type Finding } from '../shared/findings.js';
 import { plural } from '../shared/format.js';
-import { conditionStatus } from '../shared/conditions.js';
+import { conditionStatusSchema, conditionStatus } from '../shared/conditions.js';
 
 /** cert-manager serves its kinds only as v1 since 1.7; the older versions are not read. */
 export const CERT_MANAGER = 'cert-manager.io';
@@ -40,7 +40,7 @@ export type Certificate = z.infer<typeof certificateSchema>;
 export const certificateStateSchema = z.object({
   namespace: z.string(),
   name: z.string(),
-  ready: z.enum(['True', 'False', 'Unknown']).describe('The Ready condition; Unknown when cert-manager has not said'),
+  ready: conditionStatusSchema.describe('The Ready condition; Unknown when cert-manager has not said'),
   readyReason: z.string().optional().describe('Reason of the Ready condition, e.g. Ready, Expired, DoesNotExist'),
   readyMessage: z.string().optional(),
   notAfter: z.string().optional().describe('RFC3339 end of validity of the certificate in the Secret'),

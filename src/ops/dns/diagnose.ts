@@ -7,6 +7,7 @@ import { findAnyAgent } from '../shared/debug-agent.js';
 import { RECORD_TYPES, digAnswerSchema, findDnsPods, listDnsServices, piholeClientEndpoint, piholeTarget, runDig, unboundEndpoints, type DigAnswer, type RecordType } from './dig.js';
 import { describeAnswer } from './query.js';
 import { commandLine } from '../shared/fix.js';
+import { summarizeStatus, verdictSchema } from '../shared/findings.js';
 
 const HOPS = ['client', 'pihole', 'unbound', 'dnssec'] as const;
 type HopId = (typeof HOPS)[number];
@@ -25,7 +26,7 @@ type Hop = z.infer<typeof hopSchema>;
 const output = z.object({
   name: z.string(),
   type: z.enum(RECORD_TYPES),
-  verdict: z.enum(['ok', 'warn', 'crit']),
+  verdict: verdictSchema,
   failingHop: z.enum(HOPS).optional().describe('The first hop that fails, when one does'),
   conclusion: z.string().describe('Which hop fails and what that usually means'),
   hops: z.array(hopSchema).describe('Every hop asked, in chain order: client, pihole, unbound (each instance), dnssec'),
@@ -176,5 +177,5 @@ export default defineOp({
     const where = failingHop ? `fails at ${failingHop}: ` : '';
     return { name, type, verdict, failingHop, conclusion, hops, summary: `${name} ${type} ${where}${conclusion}` };
   },
-  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+  summarize: summarizeStatus,
 });

@@ -7,6 +7,7 @@ import { execRbac } from '../shared/exec.js';
 import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
 import { RECORD_TYPES, digAnswerSchema, findDnsPods, listDnsServices, piholeTarget, runDig, unboundEndpoints, type DigAnswer } from './dig.js';
 import { commandLine } from '../shared/fix.js';
+import { summarizeStatus, verdictSchema } from '../shared/findings.js';
 
 const serverSchema = z
   .string()
@@ -24,7 +25,7 @@ const output = z.object({
   }),
   from: z.string().describe('The pod dig ran in: NAMESPACE/POD'),
   result: digAnswerSchema,
-  verdict: z.enum(['ok', 'warn', 'crit']).describe('ok: answers; warn: NXDOMAIN or no records of this type; crit: SERVFAIL, REFUSED or no server reached'),
+  verdict: verdictSchema.describe('ok: answers; warn: NXDOMAIN or no records of this type; crit: SERVFAIL, REFUSED or no server reached'),
   summary: z.string(),
 });
 type Output = z.infer<typeof output>;
@@ -104,5 +105,5 @@ export default defineOp({
       summary: `${input.name} ${input.type} from ${label}: ${describeAnswer(result, input.type)}`,
     };
   },
-  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+  summarize: summarizeStatus,
 });

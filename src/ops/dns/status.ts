@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineOp, type OpContext } from '../../core/op.js';
 import { HomelabError, describeError } from '../../core/errors.js';
 import { formatAge } from '../../core/schemas.js';
-import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
+import { findingSchema, sortFindings, summarizeStatus, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
 import { podRow, podRowSchema } from '../shared/pods.js';
 import { GRAVITY_STALE_DAYS, isoFromUnix } from './shared.js';
@@ -50,7 +50,7 @@ const adguardSchema = z.object({
 });
 
 const output = z.object({
-  verdict: z.enum(['ok', 'warn', 'crit']).describe('ok: nothing to do; warn: look soon; crit: DNS is down or not blocking'),
+  verdict: verdictSchema.describe('ok: nothing to do; warn: look soon; crit: DNS is down or not blocking'),
   summary: z.string().describe('One line a person reads first'),
   namespace: z.string().describe('Where the DNS pods were looked for (config dns.namespace)'),
   pods: z.array(dnsPodRowSchema).describe('Pi-hole, Unbound and any other long-running pods in the namespace (Job pods left out)'),
@@ -262,5 +262,5 @@ export default defineOp({
     const partial = { verdict: verdictOf(sorted), namespace, pods, pihole, adguard, findings: sorted };
     return { ...partial, summary: summaryLine(partial) };
   },
-  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+  summarize: summarizeStatus,
 });

@@ -3,7 +3,7 @@ import { formatAge } from '../../core/schemas.js';
 import type { Finding } from '../shared/findings.js';
 import { fix, type Fix } from '../shared/fix.js';
 import { conditionSchema, metadataSchema, ageMs } from '../shared/k8s.js';
-import { conditionStatus, findCondition as condition } from '../shared/conditions.js';
+import { conditionStatusSchema, conditionStatus, findCondition as condition } from '../shared/conditions.js';
 import { RECONCILABLE, type FluxKind } from './kinds.js';
 
 /** A field shown to people but never acted on: a shape the CRD did not promise reads as absent. */
@@ -65,7 +65,7 @@ export const fluxObjectSummarySchema = z.object({
   kind: z.string(),
   namespace: z.string(),
   name: z.string(),
-  ready: z.enum(['True', 'False', 'Unknown']).describe('The Ready condition; Unknown while reconciling or not yet reported'),
+  ready: conditionStatusSchema.describe('The Ready condition; Unknown while reconciling or not yet reported'),
   reason: z.string().optional(),
   message: z.string().optional(),
   revision: z.string().optional().describe('Applied revision, chart version, artifact, tags or latest image'),

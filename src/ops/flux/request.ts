@@ -5,7 +5,7 @@ import { UserError } from '../../core/errors.js';
 import { parseDuration } from '../../core/schemas.js';
 import { parseObject } from '../shared/k8s.js';
 import { pollUntil } from '../shared/wait.js';
-import { conditionStatus } from '../shared/conditions.js';
+import { conditionStatusSchema, conditionStatus } from '../shared/conditions.js';
 import { commandLine } from '../shared/fix.js';
 import { fluxKind, refFor, type FluxKind } from './kinds.js';
 import { fluxObjectSchema, summarizeFluxObject, type FluxObject } from './objects.js';
@@ -38,7 +38,7 @@ export const reconcileResultSchema = z.object({
   name: z.string(),
   requestedAt: z.string().optional().describe('The reconcile.fluxcd.io/requestedAt value sent'),
   waited: z.boolean().describe('false with --no-wait: the request was sent, the outcome not awaited'),
-  ready: z.enum(['True', 'False', 'Unknown']),
+  ready: conditionStatusSchema,
   reason: z.string().optional(),
   message: z.string().optional(),
   revision: z.string().optional(),

@@ -7,6 +7,7 @@ import { verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
 import type { Check, CheckReport } from '../shared/check.js';
 import { plural } from '../shared/format.js';
 import { Reads } from '../shared/reads.js';
+import { conditionStatusSchema } from '../shared/conditions.js';
 import {
   CERT_MANAGER, CERT_VERSIONS, DEFAULT_CRIT_DAYS, DEFAULT_WARN_DAYS, certificateSchema, evaluateCertificate, type CertificateState,
 } from '../certs/certificate.js';
@@ -94,7 +95,7 @@ const tlsRowSchema = z.object({
   certificate: z
     .object({
       name: z.string(),
-      ready: z.enum(['True', 'False', 'Unknown']),
+      ready: conditionStatusSchema,
       readyReason: z.string().optional(),
       daysLeft: z.number().optional(),
       notAfter: z.string().optional(),

@@ -3,7 +3,7 @@ import { defineOp, type OpContext } from '../../core/op.js';
 import { HomelabError, describeError } from '../../core/errors.js';
 import type { JellyfinPort } from '../../core/ports/jellyfin.js';
 import type { ImmichPort } from '../../core/ports/immich.js';
-import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
+import { findingSchema, sortFindings, summarizeStatus, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
 import { formatBytes } from '../shared/format.js';
 import { plural } from '../shared/format.js';
 
@@ -198,7 +198,7 @@ export default defineOp({
   effect: 'read',
   input: z.object({}).strict(),
   output: z.object({
-    verdict: z.enum(['ok', 'warn', 'crit']),
+    verdict: verdictSchema,
     summary: z.string(),
     jellyfin: jellyfinSchema,
     immich: immichSchema,
@@ -235,5 +235,5 @@ export default defineOp({
     const summary = `${parts.join('; ')}${worst ? ` — ${findings.length} problem${findings.length === 1 ? '' : 's'}; worst: ${worst.kind} ${worst.name} ${worst.reason}: ${worst.message}` : ''}`;
     return { verdict, summary, jellyfin: j.status, immich: i.status, findings };
   },
-  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+  summarize: summarizeStatus,
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
-import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
+import { findingSchema, sortFindings, summarizeStatus, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
 import { firstLine } from './shared.js';
 import { formatBytes } from '../shared/format.js';
 
@@ -73,7 +73,7 @@ export default defineOp({
   output: z.object({
     configured: z.boolean().describe('false when the config has no nas section'),
     nas: z.string().optional().describe('user@host:port'),
-    verdict: z.enum(['ok', 'warn', 'crit']),
+    verdict: verdictSchema,
     summary: z.string(),
     volumes: z.array(volumeSchema),
     findings: z.array(findingSchema),
@@ -102,7 +102,7 @@ export default defineOp({
     const verdict = verdictOf(findings);
     return { configured: true, nas: nas.target, verdict, summary: summaryLine(verdict, volumes, findings), volumes, findings };
   },
-  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+  summarize: summarizeStatus,
 });
 
 function summaryLine(verdict: string, volumes: readonly Volume[], findings: readonly Finding[]): string {

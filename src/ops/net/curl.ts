@@ -5,6 +5,7 @@ import { hostSchema, objectNameSchema } from '../../core/schemas.js';
 import { execRbac, runIn, type ExecTarget } from '../shared/exec.js';
 import { NODE_RBAC, agentOnNode, anyAgent } from '../shared/debug-agent.js';
 import { TARGET_RBAC, normalizeHost, requireAllowedTarget } from '../shared/targets.js';
+import { summarizeStatus, verdictSchema } from '../shared/findings.js';
 
 /** Where a probe runs: the debug agent on the node asked for, or any. */
 export async function probeFrom(ctx: OpContext, node: string | undefined): Promise<ExecTarget> {
@@ -136,7 +137,7 @@ const output = z.object({
     })
     .optional()
     .describe('For https: verification, and the leaf certificate when curl reports it (certinfo needs curl 7.88+ with OpenSSL/GnuTLS)'),
-  verdict: z.enum(['ok', 'warn', 'crit']).describe('ok: 2xx/3xx; warn: 4xx; crit: 5xx or no response'),
+  verdict: verdictSchema.describe('ok: 2xx/3xx; warn: 4xx; crit: 5xx or no response'),
   summary: z.string(),
 });
 type Output = z.infer<typeof output>;
@@ -216,5 +217,5 @@ export default defineOp({
       summary: `${input.url} from the ${target.label}: ${head}${tls ? (tls.verified ? ', certificate verified' : ', certificate NOT verified') : ''}`,
     };
   },
-  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+  summarize: summarizeStatus,
 });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { Upstream } from '../../core/errors.js';
 import { objectNameSchema } from '../../core/schemas.js';
-import { findingSchema, sortFindings, verdictOf, type Finding } from '../shared/findings.js';
+import { findingSchema, sortFindings, summarizeStatus, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
 import { execRbac, requireSuccess, runIn, type ExecTarget } from '../shared/exec.js';
 import { NODE_RBAC, agentOnNode } from '../shared/debug-agent.js';
 import { ParseError, linkSchema, parseIpAddr, parseIpRoute, parseIpRule, routeSchema, ruleSchema } from './parse-ip.js';
@@ -34,7 +34,7 @@ export default defineOp({
     })
     .strict(),
   output: z.object({
-    verdict: z.enum(['ok', 'warn', 'crit']),
+    verdict: verdictSchema,
     summary: z.string().describe('One line: links, addresses, default route, and the worst finding'),
     node: z.string(),
     agentPod: z.string().describe('The debug agent pod the commands ran in (namespace/name)'),
@@ -80,5 +80,5 @@ export default defineOp({
       : `${input.node}: ${scope}; ${via}`;
     return { verdict: verdictOf(findings), summary, node: input.node, agentPod: `${target.namespace}/${target.pod}`, links, routes, defaultRoute, rules, findings };
   },
-  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+  summarize: summarizeStatus,
 });

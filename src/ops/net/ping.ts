@@ -6,6 +6,7 @@ import { execRbac, runIn, type ExecTarget } from '../shared/exec.js';
 import { NODE_RBAC } from '../shared/debug-agent.js';
 import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
 import { probeFrom } from './curl.js';
+import { summarizeStatus, verdictSchema } from '../shared/findings.js';
 
 export interface PingStats {
   address?: string;
@@ -89,7 +90,7 @@ const output = z.object({
     })
     .optional()
     .describe('With --port: a TCP connect check'),
-  verdict: z.enum(['ok', 'warn', 'crit']).describe('ok: all replies (and the port open); warn: some loss, or the port could not be checked; crit: no reply, or the port closed'),
+  verdict: verdictSchema.describe('ok: all replies (and the port open); warn: some loss, or the port could not be checked; crit: no reply, or the port closed'),
   summary: z.string(),
 });
 type Output = z.infer<typeof output>;
@@ -145,5 +146,5 @@ export default defineOp({
       summary: `${input.target}${icmp.address && icmp.address !== input.target ? ` (${icmp.address})` : ''} from the ${target.label}: ${icmpLine}${tcpLine}`,
     };
   },
-  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+  summarize: summarizeStatus,
 });

@@ -7,6 +7,7 @@ import { execRbac, runIn } from '../shared/exec.js';
 import { NODE_RBAC } from '../shared/debug-agent.js';
 import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
 import { probeFrom } from './curl.js';
+import { summarizeStatus, verdictSchema } from '../shared/findings.js';
 
 export interface TraceHop {
   ttl: number;
@@ -92,7 +93,7 @@ const output = z.object({
   reached: z.boolean().describe('The last hop is the target'),
   hops: z.array(hopSchema),
   exitCode: z.number().int(),
-  verdict: z.enum(['ok', 'warn', 'crit']).describe('ok: reached; warn: not reached within the hops'),
+  verdict: verdictSchema.describe('ok: reached; warn: not reached within the hops'),
   summary: z.string(),
 });
 type Output = z.infer<typeof output>;
@@ -144,5 +145,5 @@ export default defineOp({
       summary: `${input.target} from the ${target.label}: ${reached ? `reached in ${trace.hops.length} hops` : `not reached within ${trace.hops.length} hops`}${last?.rttsMs.some((r) => r !== null) && reached ? ` (${Math.min(...last.rttsMs.filter((r): r is number => r !== null))} ms)` : ''}, ${trace.hops.length - answered} silent`,
     };
   },
-  summarize: (out) => ({ verdict: out.verdict, line: out.summary }),
+  summarize: summarizeStatus,
 });

@@ -4,7 +4,7 @@ import { NotFound, UserError, isHomelabError } from '../../core/errors.js';
 import type { ResourceRef } from '../../core/ports/kube.js';
 import { durationSchema, namespacedNameSchema, parseDuration, splitNamespacedName } from '../../core/schemas.js';
 import { parseObject } from '../shared/k8s.js';
-import { conditionState } from '../shared/conditions.js';
+import { conditionStatusSchema, conditionState } from '../shared/conditions.js';
 import { pollUntil } from '../shared/wait.js';
 import { latestEvent } from '../shared/events.js';
 import { ESO, esoVersion, externalSecretSchema, refreshBlocked, storeSchema, type ExternalSecret } from './eso.js';
@@ -24,7 +24,7 @@ const output = z.object({
   refreshed: z.boolean().describe('The controller fetched again after the request (false when not waited for)'),
   previousRefreshTime: z.string().optional(),
   refreshTime: z.string().optional().describe('status.refreshTime after the refresh (before it, when not waited for)'),
-  ready: z.enum(['True', 'False', 'Unknown']).describe('The Ready condition after the refresh'),
+  ready: conditionStatusSchema.describe('The Ready condition after the refresh'),
   reason: z.string().optional(),
   message: z.string().optional(),
   failure: z

@@ -4,18 +4,16 @@ import { formatAge } from '../../core/schemas.js';
 import type { ResourceRef } from '../../core/ports/kube.js';
 import { ageMs, conditionSchema, metadataSchema } from '../shared/k8s.js';
 import { Reads } from '../shared/reads.js';
-import { conditionState, type ConditionStatus } from '../shared/conditions.js';
+import { conditionStatusSchema, conditionState, type ConditionStatus } from '../shared/conditions.js';
 import type { Finding } from '../shared/findings.js';
 import type { Check, CheckReport } from '../shared/check.js';
 import { plural } from '../shared/format.js';
 import { DEFAULT_REFRESH_INTERVAL, ESO, esoVersion, externalSecretSchema, parseGoDuration, storeSchema } from './eso.js';
 
-const readySchema = z.enum(['True', 'False', 'Unknown']);
-
 export const externalSecretRowSchema = z.object({
   namespace: z.string(),
   name: z.string(),
-  ready: readySchema.describe('The Ready condition; Unknown when the controller has not reported'),
+  ready: conditionStatusSchema.describe('The Ready condition; Unknown when the controller has not reported'),
   reason: z.string().optional().describe('e.g. SecretSynced, SecretSyncedError'),
   message: z.string().optional(),
   refreshTime: z.string().optional().describe('When the controller last fetched from the store'),
@@ -30,7 +28,7 @@ export const storeRowSchema = z.object({
   kind: z.enum(['SecretStore', 'ClusterSecretStore']),
   namespace: z.string().optional().describe('Absent for a ClusterSecretStore'),
   name: z.string(),
-  ready: readySchema,
+  ready: conditionStatusSchema,
   reason: z.string().optional().describe('e.g. Valid, InvalidProviderConfig, ValidationFailed'),
   message: z.string().optional(),
   provider: z.string().optional().describe('The provider configured: vault, aws, onepassword, kubernetes, ...'),
@@ -38,7 +36,7 @@ export const storeRowSchema = z.object({
 
 export const clusterExternalSecretRowSchema = z.object({
   name: z.string(),
-  ready: readySchema,
+  ready: conditionStatusSchema,
   message: z.string().optional(),
   provisionedNamespaces: z.array(z.string()),
   failedNamespaces: z.array(z.object({ namespace: z.string(), reason: z.string().optional() })),

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { conditionSchema } from './k8s.js';
 
 export type Condition = z.infer<typeof conditionSchema>;
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** A condition's status as answers report it: Unknown also when the condition is missing. */
+export const conditionStatusSchema = z.enum(['True', 'False', 'Unknown']);
+export type ConditionStatus = z.infer<typeof conditionStatusSchema>;
 
 const conditionsHolder = z.looseObject({ status: z.looseObject({ conditions: z.array(conditionSchema).optional() }).optional() });
 

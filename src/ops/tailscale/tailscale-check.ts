@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { OpContext, RbacRule } from '../../core/op.js';
 import { podRow, type PodRow } from '../shared/pods.js';
 import { conditionSchema, metadataSchema, podSchema } from '../shared/k8s.js';
-import { conditionStatus } from '../shared/conditions.js';
+import { conditionStatusSchema, conditionStatus } from '../shared/conditions.js';
 import type { Finding } from '../shared/findings.js';
 import type { Check, CheckReport } from '../shared/check.js';
 import { plural } from '../shared/format.js';
@@ -50,7 +50,7 @@ export const resourceRowSchema = z.object({
   kind: z.string(),
   name: z.string(),
   condition: z.string().describe('The kind-specific ready condition, e.g. ConnectorReady'),
-  ready: z.enum(['True', 'False', 'Unknown']),
+  ready: conditionStatusSchema,
   reason: z.string().optional(),
   message: z.string().optional(),
   connector: z
