@@ -1,4 +1,4 @@
-import op from '../ops/certs/status.js';
+import op from '../ops/certs/certs-status.js';
 import { commandFor } from '../adapters/cli/op-command.js';
 
 export default commandFor(op, {

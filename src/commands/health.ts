@@ -1,4 +1,4 @@
-import op from '../ops/cluster/health.js';
+import op from '../ops/cluster/cluster-health.js';
 import { commandFor } from '../adapters/cli/op-command.js';
 import { formatAge } from '../core/schemas.js';
 

@@ -1,4 +1,4 @@
-import op from '../ops/ingress/status.js';
+import op from '../ops/ingress/ingress-status.js';
 import { commandFor } from '../adapters/cli/op-command.js';
 
 export default commandFor(op, {

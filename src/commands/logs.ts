@@ -1,4 +1,4 @@
-import op from '../ops/cluster/logs.js';
+import op from '../ops/cluster/pods-logs.js';
 import { commandFor } from '../adapters/cli/op-command.js';
 
 export default commandFor(op, {

@@ -1,4 +1,4 @@
-import op from '../ops/media/status.js';
+import op from '../ops/media/media-status.js';
 import { formatClock } from '../ops/media/format.js';
 import { commandFor } from '../adapters/cli/op-command.js';
 import { plural } from '../ops/shared/format.js';

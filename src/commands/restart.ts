@@ -1,4 +1,4 @@
-import op from '../ops/cluster/restart.js';
+import op from '../ops/cluster/deployment-restart.js';
 import { commandFor } from '../adapters/cli/op-command.js';
 
 export default commandFor(op, {

@@ -1,4 +1,4 @@
-import op from '../ops/tailscale/status.js';
+import op from '../ops/tailscale/tailscale-status.js';
 import { commandFor } from '../adapters/cli/op-command.js';
 
 export default commandFor(op, {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { digArgv, parseDig } from '../../src/ops/dns/dig.js';
-import { parseCerts, parseCurlJson, timingOf, urlSchema } from '../../src/ops/net/curl.js';
-import { parseNc, parsePing } from '../../src/ops/net/ping.js';
-import { parseTraceroute } from '../../src/ops/net/traceroute.js';
+import { parseCerts, parseCurlJson, timingOf, urlSchema } from '../../src/ops/net/net-curl.js';
+import { parseNc, parsePing } from '../../src/ops/net/net-ping.js';
+import { parseTraceroute } from '../../src/ops/net/net-traceroute.js';
 
 const dig = (header: string, flags: string, sections: string, server = '127.0.0.1#53(127.0.0.1) (UDP)', extra = '') => `
 ; <<>> DiG 9.18.33 <<>> @127.0.0.1 -t A -q x

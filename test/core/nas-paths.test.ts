@@ -10,7 +10,7 @@ import { commandLine, shellQuote } from '../../src/adapters/ssh/quote.js';
 import { algorithmsForKeyType, fingerprintOf, keyTypeOf, knownHostsFor } from '../../src/adapters/ssh/known-hosts.js';
 import { isInside, normaliseRoots, resolveNasPath, splitNasPath } from '../../src/ops/nas/paths.js';
 import { parseRemoteTouch, remoteTouchArgv, type RemoteTouchOutcome } from '../../src/ops/nas/remote-touch.js';
-import { parseDfOutput, volumeFindings } from '../../src/ops/nas/df.js';
+import { parseDfOutput, volumeFindings } from '../../src/ops/nas/nas-df.js';
 
 const ROOTS = ['/volume1/media', '/volume2/photos/'];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatAge, namespacedNameSchema, objectNameSchema, parseDuration } from '../../src/core/schemas.js';
 import { parseQuantity } from '../../src/ops/shared/quantity.js';
-import { rfc3339Local } from '../../src/ops/cluster/restart.js';
+import { rfc3339Local } from '../../src/ops/cluster/deployment-restart.js';
 
 describe('shared schemas', () => {
   it('accepts Kubernetes names and refuses paths and shell text', () => {

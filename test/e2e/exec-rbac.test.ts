@@ -4,7 +4,7 @@
  * through the CLI and MCP alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import dnsQuery from '../../src/ops/dns/query.js';
+import dnsQuery from '../../src/ops/dns/dns-query.js';
 import type { PolicyRule } from '../../src/sandbox/index.js';
 import { runCli } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';

@@ -4,7 +4,7 @@ import { runCli } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { configWith } from '../helpers/config.js';
-import ingressOp from '../../src/ops/ingress/status.js';
+import ingressOp from '../../src/ops/ingress/ingress-status.js';
 import type { PolicyRule } from '../../src/sandbox/index.js';
 
 interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string }

@@ -5,7 +5,7 @@ import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { createRuntime } from '../../src/adapters/runtime.js';
 import type { KubePort } from '../../src/core/ports/kube.js';
-import ping from '../../src/ops/net/ping.js';
+import ping from '../../src/ops/net/net-ping.js';
 import { bindContext } from '../../src/core/run-op.js';
 
 interface Record_ { name: string; ttl: number; class: string; type: string; data: string }

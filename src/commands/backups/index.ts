@@ -1,4 +1,4 @@
-import op from '../../ops/backups/status.js';
+import op from '../../ops/backups/backups-status.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 /** "restic/restic:0.17.3 (restic)" -> "restic": the table names the tool, --json the whole image. */

@@ -1,4 +1,4 @@
-import op from '../../ops/backups/trigger.js';
+import op from '../../ops/backups/backups-trigger.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

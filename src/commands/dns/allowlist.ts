@@ -1,4 +1,4 @@
-import op from '../../ops/dns/allowlist.js';
+import op from '../../ops/dns/dns-allowlist.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

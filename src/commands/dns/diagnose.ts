@@ -1,4 +1,4 @@
-import op from '../../ops/dns/diagnose.js';
+import op from '../../ops/dns/dns-diagnose.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

@@ -1,4 +1,4 @@
-import op from '../../ops/dns/gravity.js';
+import op from '../../ops/dns/dns-gravity-update.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

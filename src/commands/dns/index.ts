@@ -1,4 +1,4 @@
-import op from '../../ops/dns/status.js';
+import op from '../../ops/dns/dns-status.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

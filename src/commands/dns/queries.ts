@@ -1,4 +1,4 @@
-import op from '../../ops/dns/queries.js';
+import op from '../../ops/dns/dns-queries.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 import { plural } from '../../ops/shared/format.js';
 

@@ -1,4 +1,4 @@
-import op from '../../ops/dns/query.js';
+import op from '../../ops/dns/dns-query.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

@@ -1,4 +1,4 @@
-import op from '../../ops/flux/reconcile.js';
+import op from '../../ops/flux/flux-reconcile.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 import { reconcileLine } from '../../adapters/cli/views/flux.js';
 

@@ -1,4 +1,4 @@
-import op from '../../ops/flux/resume.js';
+import op from '../../ops/flux/flux-resume.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 import { reconcileLine } from '../../adapters/cli/views/flux.js';
 

@@ -1,4 +1,4 @@
-import op from '../../ops/flux/status.js';
+import op from '../../ops/flux/flux-status.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 /** `main@sha1:3f9c1e7a52b0…` is enough to recognise a revision at a glance; --json has it whole. */

@@ -1,4 +1,4 @@
-import op from '../../ops/flux/suspend.js';
+import op from '../../ops/flux/flux-suspend.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

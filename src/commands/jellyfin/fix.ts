@@ -1,4 +1,4 @@
-import op from '../../ops/media/fix.js';
+import op from '../../ops/media/jellyfin-fix.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

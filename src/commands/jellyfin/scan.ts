@@ -1,4 +1,4 @@
-import op from '../../ops/media/scan.js';
+import op from '../../ops/media/jellyfin-scan.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

@@ -1,4 +1,4 @@
-import op from '../../ops/nas/df.js';
+import op from '../../ops/nas/nas-df.js';
 import { formatBytes } from '../../ops/shared/format.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 

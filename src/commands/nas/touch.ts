@@ -1,4 +1,4 @@
-import op from '../../ops/nas/touch.js';
+import op from '../../ops/nas/nas-touch.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

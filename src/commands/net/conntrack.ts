@@ -1,4 +1,4 @@
-import op from '../../ops/net/conntrack.js';
+import op from '../../ops/net/net-conntrack.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

@@ -1,4 +1,4 @@
-import op from '../../ops/net/curl.js';
+import op from '../../ops/net/net-curl.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

@@ -1,4 +1,4 @@
-import op from '../../ops/net/iptables.js';
+import op from '../../ops/net/net-iptables.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

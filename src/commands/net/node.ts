@@ -1,4 +1,4 @@
-import op from '../../ops/net/node.js';
+import op from '../../ops/net/net-node.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

@@ -1,4 +1,4 @@
-import op from '../../ops/net/ping.js';
+import op from '../../ops/net/net-ping.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

@@ -1,4 +1,4 @@
-import op from '../../ops/net/traceroute.js';
+import op from '../../ops/net/net-traceroute.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

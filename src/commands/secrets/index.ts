@@ -1,4 +1,4 @@
-import op from '../../ops/secrets/status.js';
+import op from '../../ops/secrets/secrets-status.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 import { formatAge } from '../../core/schemas.js';
 

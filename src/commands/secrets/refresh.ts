@@ -1,4 +1,4 @@
-import op from '../../ops/secrets/refresh.js';
+import op from '../../ops/secrets/secrets-refresh.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
 
 export default commandFor(op, {

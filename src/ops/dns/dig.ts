@@ -4,7 +4,7 @@ import { listAll } from '../../core/ports/kube.js';
 import { Upstream } from '../../core/errors.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
 import { runIn, type ExecTarget } from '../shared/exec.js';
-import { appOf } from './status.js';
+import { appOf } from './dns-status.js';
 import { commandLine } from '../shared/fix.js';
 
 /**

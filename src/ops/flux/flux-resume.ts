@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { fluxObjectInput, suspendableKindSchema } from './kinds.js';
 import { awaitReconcile, describeTarget, reconcileResultSchema, requestReconcile, requestedResult, resolveTarget, waitBudget, waitInput } from './request.js';
-import { suspendRbac } from './suspend.js';
+import { suspendRbac } from './flux-suspend.js';
 
 export default defineOp({
   name: 'flux_resume',

@@ -6,7 +6,7 @@ import { hostSchema, objectNameSchema } from '../../core/schemas.js';
 import { execRbac, runIn } from '../shared/exec.js';
 import { NODE_RBAC } from '../shared/debug-agent.js';
 import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
-import { probeFrom } from './curl.js';
+import { probeFrom } from './net-curl.js';
 import { summarizeStatus, verdictSchema } from '../shared/findings.js';
 
 export interface TraceHop {

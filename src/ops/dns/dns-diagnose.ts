@@ -5,7 +5,7 @@ import { dnsNameSchema } from '../../core/schemas.js';
 import { execRbac, type ExecTarget } from '../shared/exec.js';
 import { findAnyAgent } from '../shared/debug-agent.js';
 import { RECORD_TYPES, digAnswerSchema, findDnsPods, listDnsServices, piholeClientEndpoint, piholeTarget, runDig, unboundEndpoints, type DigAnswer, type RecordType } from './dig.js';
-import { describeAnswer } from './query.js';
+import { describeAnswer } from './dns-query.js';
 import { commandLine } from '../shared/fix.js';
 import { summarizeStatus, verdictSchema } from '../shared/findings.js';
 
