@@ -5,6 +5,17 @@ import type { AuditRecord } from '../core/run-op.js';
 import { KubeClient } from './kube/client.js';
 import { createServices } from './services.js';
 
+/**
+ * The command-line flags every door takes about where it runs (the CLI's global flags, `mcp serve`'s
+ * own): one description each, read by both.
+ */
+export const RUNTIME_FLAGS = {
+  config: 'Config file (default: $HOMELAB_CONFIG, else $XDG_CONFIG_HOME/homelab/config.yaml)',
+  kubeconfig: 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)',
+  context: 'The kubeconfig context to use',
+  debug: 'Show stack traces and debug logs on stderr',
+} as const;
+
 /** What a door knows about where it runs: its flags and environment. */
 export interface RuntimeOptions {
   configFile?: string;

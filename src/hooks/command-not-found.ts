@@ -1,7 +1,8 @@
 import type { Hook } from '@oclif/core';
 import { EXIT_CODES } from '../core/errors.js';
 import { closest } from '../adapters/cli/suggest.js';
-import { colorEnabled, createUi } from '../adapters/cli/ui.js';
+import { createUi } from '../adapters/cli/ui.js';
+import { colorEnabled } from '../adapters/stderr.js';
 
 /**
  * An unknown command is bad input (exit 64), not oclif's exit 2 that cron reads as "critical"; the

@@ -1,17 +1,10 @@
 import { Command, Flags, Errors } from '@oclif/core';
 import { EXIT_CODES } from '../../core/errors.js';
 import type { Logger } from '../../core/op.js';
-import { createRuntime, type Runtime } from '../runtime.js';
-import { colorEnabled, createUi, type TableStyle, type Ui } from './ui.js';
-import { reportError, stderrLogger } from './report.js';
+import { RUNTIME_FLAGS, createRuntime, type Runtime } from '../runtime.js';
+import { createUi, type TableStyle, type Ui } from './ui.js';
+import { colorEnabled, reportError, stderrLogger } from '../stderr.js';
 import { closest } from './suggest.js';
-
-/** The kubectl-like flags every command shares; plain data so the MCP fast start reads the same ones. */
-export const GLOBAL_FLAGS = {
-  config: { description: 'Config file (default: $HOMELAB_CONFIG, else $XDG_CONFIG_HOME/homelab/config.yaml)' },
-  kubeconfig: { description: 'Path to the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config, else in-cluster)' },
-  context: { description: 'The kubeconfig context to use' },
-} as const;
 
 /**
  * What every homelab command shares, the ones that never reach a cluster (help, version, completion)
@@ -54,10 +47,10 @@ export abstract class BaseCommand extends Command {
 /** Commands that talk to the cluster: the kubectl-like global flags and the runtime. */
 export abstract class HomelabCommand extends BaseCommand {
   static override baseFlags = {
-    config: Flags.string({ ...GLOBAL_FLAGS.config, helpGroup: 'GLOBAL' }),
-    kubeconfig: Flags.string({ ...GLOBAL_FLAGS.kubeconfig, helpGroup: 'GLOBAL' }),
-    context: Flags.string({ ...GLOBAL_FLAGS.context, helpGroup: 'GLOBAL' }),
-    debug: Flags.boolean({ description: 'Show stack traces and debug logs on stderr', helpGroup: 'GLOBAL' }),
+    config: Flags.string({ description: RUNTIME_FLAGS.config, helpGroup: 'GLOBAL' }),
+    kubeconfig: Flags.string({ description: RUNTIME_FLAGS.kubeconfig, helpGroup: 'GLOBAL' }),
+    context: Flags.string({ description: RUNTIME_FLAGS.context, helpGroup: 'GLOBAL' }),
+    debug: Flags.boolean({ description: RUNTIME_FLAGS.debug, helpGroup: 'GLOBAL' }),
   };
 
   protected runtime(flags: { config?: string; kubeconfig?: string; context?: string; 'read-only'?: boolean }): Promise<Runtime> {

@@ -26,8 +26,13 @@ export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
+/** The JSON Schema of a zod object's input side; flags are read off it. */
+export function jsonSchemaOf(schema: z.ZodType): ObjectSchema {
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as ObjectSchema;
+}
+
 export function inputSchemaOf(op: AnyOp): ObjectSchema {
-  return z.toJSONSchema(op.input, { io: 'input', unrepresentable: 'any' }) as ObjectSchema;
+  return jsonSchemaOf(op.input);
 }
 
 /** Short flags people already know from kubectl. */
@@ -48,11 +53,21 @@ function namespacedArg(op: AnyOp, schema: ObjectSchema): string | undefined {
 /** One oclif flag per input field that is not a positional argument; defaults and limits from the schema. */
 export function flagsFor(op: AnyOp): Interfaces.FlagInput {
   const schema = inputSchemaOf(op);
-  const positional = new Set<string>(op.args ?? []);
+  const flags = flagsOf(schema, new Set<string>(op.args ?? []));
+  if (namespacedArg(op, schema)) flags.namespace = Flags.string({ char: 'n', description: `Namespace, as kubectl takes it (then ${namespacedArg(op, schema)?.toUpperCase()} is just the name)` });
+  return flags;
+}
+
+/** One oclif flag per field of a zod object but those `except` names; for a command that is not an op (mcp serve). */
+export function flagsFromSchema(schema: z.ZodType, except: Iterable<string> = []): Interfaces.FlagInput {
+  return flagsOf(jsonSchemaOf(schema), new Set(except));
+}
+
+function flagsOf(schema: ObjectSchema, except: ReadonlySet<string>): Interfaces.FlagInput {
   const required = new Set(schema.required ?? []);
   const flags: Interfaces.FlagInput = {};
   for (const [field, spec] of Object.entries(schema.properties ?? {})) {
-    if (positional.has(field)) continue;
+    if (except.has(field)) continue;
     const name = kebab(field);
     const common = { description: describe(spec), required: required.has(field) && spec.default === undefined, char: SHORT_FLAGS[field] };
     const type = Array.isArray(spec.type) ? spec.type.find((t) => t !== 'null') : spec.type;
@@ -67,7 +82,6 @@ export function flagsFor(op: AnyOp): Interfaces.FlagInput {
       flags[name] = Flags.string({ ...common, options: spec.enum?.map(String), default: spec.default as string | undefined });
     }
   }
-  if (namespacedArg(op, schema)) flags.namespace = Flags.string({ char: 'n', description: `Namespace, as kubectl takes it (then ${namespacedArg(op, schema)?.toUpperCase()} is just the name)` });
   return flags;
 }
 

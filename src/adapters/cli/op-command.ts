@@ -6,7 +6,7 @@ import type { InputSchema, Op, OutputSchema, Verdict } from '../../core/op.js';
 import { Timeout, UserError } from '../../core/errors.js';
 import { runOp } from '../../core/run-op.js';
 import { HomelabCommand } from './base.js';
-import { reportError } from './report.js';
+import { reportError } from '../stderr.js';
 import { argsFor, fieldLabelFor, flagsFor, inputFrom } from './flags.js';
 import type { Ui } from './ui.js';
 

@@ -34,12 +34,6 @@ export function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-export function colorEnabled(env: Record<string, string | undefined>, isTTY: boolean): boolean {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
-  return isTTY && env.TERM !== 'dumb';
-}
-
 /** Longest cell a normal table shows; -o wide and --json show everything. */
 const CELL_MAX = 160;
 

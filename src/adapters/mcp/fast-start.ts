@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { reportError } from '../cli/report.js';
+import { reportError } from '../stderr.js';
 import { parseServeArgs, serveMcp } from './serve.js';
 
 /** `homelab mcp serve …` from bin/run.js, with the same exit codes and messages as every command. */

@@ -3,49 +3,43 @@ import { z } from 'zod';
 import { resolveSecret } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
 import type { AuditRecord } from '../../core/run-op.js';
-import { createRuntime } from '../runtime.js';
-import { stderrLogger } from '../cli/report.js';
+import { RUNTIME_FLAGS, createRuntime } from '../runtime.js';
+import { stderrLogger } from '../stderr.js';
 import type { RunCall } from './call-gate.js';
 
-/** `homelab mcp serve` flags: one definition read by the oclif command (for --help) and the fast start. */
-export const SERVE_FLAGS = {
-  stdio: { type: 'boolean', description: 'Speak MCP over stdin/stdout' },
-  http: { type: 'boolean', description: 'Speak Streamable HTTP at /mcp' },
-  host: { type: 'string', description: 'Address to listen on with --http', default: '127.0.0.1' },
-  port: { type: 'integer', description: 'Port to listen on with --http (0 picks a free one)', default: 3000 },
-  'read-only': { type: 'boolean', description: 'Offer and allow only tools that change nothing' },
-  config: { type: 'string', description: 'Config file' },
-  kubeconfig: { type: 'string', description: 'Path to the kubeconfig file' },
-  context: { type: 'string', description: 'The kubeconfig context to use' },
-  debug: { type: 'boolean', description: 'Debug logs on stderr' },
-} as const;
-
-export const serveOptionsSchema = z
+/**
+ * `homelab mcp serve`'s flags, defined once: the fast start parses argv against it without oclif,
+ * and the oclif command (for --help, and when oclif runs it anyway) derives its flags from it.
+ */
+export const serveFlagsSchema = z
   .object({
-    stdio: z.boolean().default(false),
-    http: z.boolean().default(false),
-    host: z.string().min(1).default('127.0.0.1'),
-    port: z.coerce.number().int().min(0).max(65535).default(3000),
-    'read-only': z.boolean().default(false),
-    config: z.string().optional(),
-    kubeconfig: z.string().optional(),
-    context: z.string().optional(),
-    debug: z.boolean().default(false),
+    stdio: z.boolean().default(false).describe('Speak MCP over stdin/stdout'),
+    http: z.boolean().default(false).describe('Speak Streamable HTTP at /mcp'),
+    host: z.string().min(1).default('127.0.0.1').describe('Address to listen on with --http'),
+    port: z.coerce.number().int().min(0).max(65535).default(3000).describe('Port to listen on with --http (0 picks a free one)'),
+    'read-only': z.boolean().default(false).describe('Offer and allow only tools that change nothing'),
+    config: z.string().optional().describe(RUNTIME_FLAGS.config),
+    kubeconfig: z.string().optional().describe(RUNTIME_FLAGS.kubeconfig),
+    context: z.string().optional().describe(RUNTIME_FLAGS.context),
+    debug: z.boolean().default(false).describe(RUNTIME_FLAGS.debug),
   })
-  .refine((o) => o.stdio !== o.http, { message: 'give exactly one of --stdio or --http' });
+  .strict();
+
+export const serveOptionsSchema = serveFlagsSchema.refine((o) => o.stdio !== o.http, { message: 'give exactly one of --stdio or --http' });
 export type ServeOptions = z.output<typeof serveOptionsSchema>;
 
 /** Parses argv after `mcp serve` without oclif, for the start-up path MCP clients wait on. */
 export function parseServeArgs(argv: string[]): ServeOptions {
   let values: Record<string, unknown>;
   try {
-    const options = Object.fromEntries(Object.entries(SERVE_FLAGS).map(([name, f]) => [name, { type: f.type === 'boolean' ? 'boolean' : 'string' } as const]));
+    const fields = (z.toJSONSchema(serveFlagsSchema, { io: 'input' }) as { properties: Record<string, { type?: string }> }).properties;
+    const options = Object.fromEntries(Object.entries(fields).map(([name, spec]) => [name, { type: spec.type === 'boolean' ? 'boolean' : 'string' } as const]));
     values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new UserError((err as Error).message.split('\n')[0] ?? 'bad arguments', { hint: 'see: homelab mcp serve --help' });
   }
   const parsed = serveOptionsSchema.safeParse(values);
-  if (!parsed.success) throw new UserError(parsed.error.issues.map((i) => (i.path.length ? `--${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+  if (!parsed.success) throw new UserError(parsed.error.issues.map((i) => (i.path.length ? `--${i.path.join('.')}: ${i.message}` : i.message)).join('; '), { hint: 'see: homelab mcp serve --help' });
   return parsed.data;
 }
 

@@ -1,0 +1,43 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import { EXIT_CODES, describeError, isHomelabError } from '../core/errors.js';
+import type { Logger } from '../core/op.js';
+
+/**
+ * What both doors write to stderr: progress and warnings, and an error as one line, a hint and an
+ * exit code. stdout stays for results (the CLI's answers, MCP's protocol over stdio).
+ */
+
+/** Colour is off for NO_COLOR, TERM=dumb and pipes, on for FORCE_COLOR. */
+export function colorEnabled(env: Record<string, string | undefined>, isTTY: boolean): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return true;
+  return isTTY && env.TERM !== 'dumb';
+}
+
+function stderrColors(): ChalkInstance {
+  return new Chalk({ level: colorEnabled(process.env, Boolean(process.stderr.isTTY)) ? 1 : 0 });
+}
+
+/** Writes what went wrong (one line, then a hint) to stderr and returns the exit code scripts rely on. */
+export function reportError(err: unknown, debug: boolean): number {
+  const c = stderrColors();
+  if (isHomelabError(err)) {
+    process.stderr.write(`${c.red('Error:')} ${err.message}\n`);
+    if (err.hint) process.stderr.write(`${c.dim(`Hint: ${err.hint}`)}\n`);
+    if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+    return EXIT_CODES[err.kind];
+  }
+  process.stderr.write(`${c.red('Error:')} ${describeError(err)}\n`);
+  if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return EXIT_CODES.Upstream;
+}
+
+/** Progress and warnings on stderr, so stdout stays for results (and, over MCP stdio, the protocol). */
+export function stderrLogger(debug: boolean): Logger {
+  const c = stderrColors();
+  return {
+    progress: (m) => process.stderr.write(`${c.dim(m)}\n`),
+    warn: (m) => process.stderr.write(`${c.yellow('warning:')} ${m}\n`),
+    debug: (m) => { if (debug) process.stderr.write(`${c.dim(`debug: ${m}`)}\n`); },
+  };
+}
