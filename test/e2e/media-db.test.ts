@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answer, loadExecRuleFile } from '../../src/sandbox/exec/rules.js';
+import { answer, loadExecRuleFile } from '@homelab/sandbox';
 import { parseJellyfinId } from '../../src/core/ports/jellyfin.js';
 import { LIBRARY_DB_10_10, LIBRARY_DB_10_11, parseRows, sqliteArgv } from '../../src/ops/media/library-db.js';
 import { ROOT, runCli } from '../helpers/cli.js';

@@ -4,7 +4,7 @@
  * NAME/AGE for the rest. The server always fills the wide (priority 1) columns; kubectl picks.
  */
 import type { ResourceDef } from './kinds.js';
-import { since } from './time.js';
+import { since } from '../scenario/time.js';
 import { isRecord, type KubeObject } from './types.js';
 
 export interface Column { name: string; type: string; format: string; description: string; priority: number }

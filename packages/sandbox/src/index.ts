@@ -1,7 +1,8 @@
 /**
  * The simulated homelab's Kubernetes API server. `startSandbox()` serves a scenario over HTTPS on
- * 127.0.0.1 and writes a kubeconfig and a homelab config for it; real clients (kubectl,
- * @kubernetes/client-node) work against it unchanged.
+ * 127.0.0.1, writes a kubeconfig for it and starts the scenario's fake home services; real clients
+ * (kubectl, @kubernetes/client-node) work against it unchanged. It says what it runs (URLs,
+ * credentials as files, the kubeconfig); a client writes its own configuration from that.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,31 +11,34 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_CONTROLLERS, startControllers } from './controllers.js';
-import { expandScenario } from './expand.js';
-import { DEFAULT_DELAYS, OPERATOR_CONTROLLERS, type ControllerDelays } from './operators.js';
-import { BUILTIN_RESOURCES, customResource, KindRegistry, type ResourceDef } from './kinds.js';
-import { LogBook } from './logs.js';
-import { Authorizer, type PolicyRule } from './rbac.js';
-import { loadScenarioFile, parseScenario, scenariosDir, type ParsedScenario, type Scenario } from './scenario.js';
-import { createHandler, type ServerContext } from './server.js';
-import { ObjectStore } from './store.js';
-import { makeTls } from './tls.js';
-import { handleUpgrade } from './upgrade.js';
-import { Faults, type Fault } from './faults.js';
+import { DEFAULT_CONTROLLERS, startControllers } from './controllers/controllers.js';
+import { expandScenario } from './scenario/expand.js';
+import { DEFAULT_DELAYS, OPERATOR_CONTROLLERS, type ControllerDelays } from './controllers/operators.js';
+import { BUILTIN_RESOURCES, customResource, KindRegistry, type ResourceDef } from './apiserver/kinds.js';
+import { LogBook } from './apiserver/logs.js';
+import { Authorizer, type PolicyRule } from './apiserver/rbac.js';
+import { loadScenarioFile, parseScenario, scenariosDir, type ParsedScenario, type Scenario } from './scenario/scenario.js';
+import { createHandler, type ServerContext } from './apiserver/server.js';
+import { ObjectStore } from './apiserver/store.js';
+import { makeTls } from './apiserver/tls.js';
+import { handleUpgrade } from './apiserver/upgrade.js';
+import { Faults, type Fault } from './apiserver/faults.js';
 import { startExec, type SandboxExecOptions } from './exec/index.js';
-import { startServices, type Services, type ServicesOptions, type StartedServices } from './services/index.js';
+import { startServices, type ServiceEndpoints, type Services, type ServicesOptions, type StartedServices } from './services/index.js';
 
-export type { PolicyRule } from './rbac.js';
-export type { Fault, Faults } from './faults.js';
-export type { Scenario, ParsedScenario } from './scenario.js';
-export { ScenarioError, parseScenario, scenariosDir } from './scenario.js';
-export { ObjectStore, type Change, type ChangeListener } from './store.js';
-export type { Controller, ControllerHost } from './controllers.js';
-export type { ControllerDelays } from './operators.js';
-export type { KubeObject } from './types.js';
-export { generateScenario } from './generate.js';
-export type { Services, ServicesOptions, ServiceName } from './services/index.js';
+export type { PolicyRule } from './apiserver/rbac.js';
+export type { Fault, Faults } from './apiserver/faults.js';
+export type { Scenario, ParsedScenario } from './scenario/scenario.js';
+export { ScenarioError, parseScenario, scenariosDir } from './scenario/scenario.js';
+export { makeTls } from './apiserver/tls.js';
+export { answer, loadExecRuleFile } from './exec/rules.js';
+export type { ExecRule } from './exec/index.js';
+export { ObjectStore, type Change, type ChangeListener } from './apiserver/store.js';
+export type { Controller, ControllerHost } from './controllers/controllers.js';
+export type { ControllerDelays } from './controllers/operators.js';
+export type { KubeObject } from './apiserver/types.js';
+export { generateScenario } from './scenario/generate.js';
+export type { Services, ServicesOptions, ServiceName, ServiceEndpoints } from './services/index.js';
 export { FakePihole, FakeAdguard, FakeJellyfin, FakeImmich, type JellyfinItem, type JellyfinFlavour } from './services/index.js';
 
 export interface SandboxOptions {
@@ -42,7 +46,7 @@ export interface SandboxOptions {
   scenarioData?: Scenario;    // or an already-parsed scenario object (tests/benchmarks generate these)
   host?: string;              // default '127.0.0.1' (never anything else by default)
   port?: number;              // default 0 = random free port
-  dir?: string;               // where kubeconfig + homelab.yaml are written; default: a fresh mkdtemp dir
+  dir?: string;               // where the kubeconfig and secrets/ are written; default: a fresh mkdtemp dir
   rbac?: PolicyRule[];        // when given, every request is authorized against exactly these rules; 403 otherwise
   now?: () => Date;           // clock (relative times in the scenario are resolved against it at start)
   /** how long the simulated add-on controllers take, in ms (tests shorten them): Flux reconcile 300, Job run 500, ExternalSecret sync 200 */
@@ -59,13 +63,17 @@ export interface SandboxOptions {
 
 export interface Sandbox {
   url: string;                // https://127.0.0.1:PORT
-  dir: string; kubeconfigPath: string; configPath: string;
+  dir: string; kubeconfigPath: string;
+  context: string;            // the kubeconfig's (current) context
   token: string;              // bearer token in the kubeconfig
   caPem: string;
   /** with `clientCertificates`: a client certificate and key the sandbox accepts (the kubeconfig keeps the token) */
   clientCert?: { certPem: string; keyPem: string };
   store: ObjectStore;         // in-process access for tests: get/list/put objects
   services: Services;         // the fake home services that run (per the scenario's services: section)
+  endpoints: ServiceEndpoints; // where a client reaches each of them: URL and credential files
+  /** the scenario's `config:` mapping, untouched: settings it wants its client to run with */
+  scenarioConfig: Record<string, unknown>;
   faults: Faults;             // inject and remove odd answers of the API server while it runs
   logs: LogBook;              // container logs; append() reaches followers (pods/log?follow=true)
   stop(): Promise<void>;      // closes server and all sockets; idempotent
@@ -129,7 +137,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const dir = path.resolve(opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'homelab-sandbox-')));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const kubeconfigPath = path.join(dir, 'kubeconfig');
-  const configPath = path.join(dir, 'homelab.yaml');
   const YAML = await import('yaml');
   writePrivate(kubeconfigPath, YAML.stringify({
     apiVersion: 'v1', kind: 'Config', preferences: {},
@@ -138,8 +145,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     'current-context': CONTEXT_NAME,
     users: [{ name: CONTEXT_NAME, user: { token } }],
   }));
-  const userConfig = scenario.config ?? {};
-  const kube = typeof userConfig.kubernetes === 'object' && userConfig.kubernetes !== null ? userConfig.kubernetes : {};
   let side: StartedServices;
   try {
     // the fakes listen on 127.0.0.1 only, whatever the API server's host
@@ -149,14 +154,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     for (const s of sockets) s.destroy();
     throw e;
   }
-  const userServices = typeof userConfig.services === 'object' && userConfig.services !== null ? userConfig.services : {};
-  const serviceConfig = side.config ? { services: { ...userServices, ...side.config }, dns: { namespace: 'pihole' } } : {};
-  writePrivate(configPath, YAML.stringify({ ...userConfig, kubernetes: { ...kube, kubeconfig: kubeconfigPath, context: CONTEXT_NAME }, ...serviceConfig }));
 
   const controllers = startControllers(store, [...DEFAULT_CONTROLLERS, ...OPERATOR_CONTROLLERS], now, { ...DEFAULT_DELAYS, ...(opts.delays ?? {}) });
   let stopping: Promise<void> | undefined;
   return {
-    url, dir, kubeconfigPath, configPath, token, caPem: tls.caPem, ...(tls.client ? { clientCert: tls.client } : {}), store, faults, logs, services: side.services,
+    url, dir, kubeconfigPath, context: CONTEXT_NAME, token, caPem: tls.caPem, ...(tls.client ? { clientCert: tls.client } : {}), store, faults, logs,
+    services: side.services, endpoints: side.endpoints, scenarioConfig: scenario.config ?? {},
     stop() {
       stopping ??= Promise.all([side.stop(), new Promise<void>((resolve) => {
         controllers.stop();

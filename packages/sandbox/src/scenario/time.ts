@@ -1,5 +1,5 @@
 /** Relative times in scenarios (`-16d`, `-3m`, `-1h30m`, `now`) and the apiserver's human durations. */
-import { rfc3339 } from './store.js';
+import { rfc3339 } from '../apiserver/store.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const REL = /^([+-])?((?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+)$/;

@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiError, notFound } from './errors.js';
-import type { ExecService } from './exec/index.js';
+import type { ExecService } from '../exec/index.js';
 import { attributesOf, requestInfo } from './rbac.js';
 import { authenticate, type ServerContext } from './server.js';
 

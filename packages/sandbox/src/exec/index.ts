@@ -17,8 +17,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type WebSocket from 'ws';
 import type { WebSocketServer } from 'ws';
-import { ApiError, badRequest } from '../errors.js';
-import { isRecord, type KubeObject } from '../types.js';
+import { ApiError, badRequest } from '../apiserver/errors.js';
+import { isRecord, type KubeObject } from '../apiserver/types.js';
 import { answer, collectRules, fill, type ExecRule, type ExecScenario, type ParsedExecRule } from './rules.js';
 
 export { execScenarioSchema, execRuleSchema, type ExecRule, type ExecScenario } from './rules.js';

@@ -11,10 +11,10 @@
  * - statefulsets/daemonsets: the same for their pods (recreated with a new revision hash);
  * - replicasets/statefulsets/daemonsets: a deleted pod is replaced.
  */
-import { hashString, hex, uidFor } from './ids.js';
+import { hashString, hex, uidFor } from '../scenario/ids.js';
 import type { ControllerDelays } from './operators.js';
-import { rfc3339, type Change, type ObjectStore } from './store.js';
-import { clone, isRecord, type KubeObject, type OwnerReference } from './types.js';
+import { rfc3339, type Change, type ObjectStore } from '../apiserver/store.js';
+import { clone, isRecord, type KubeObject, type OwnerReference } from '../apiserver/types.js';
 
 export interface ControllerHost {
   store: ObjectStore;

@@ -1,7 +1,7 @@
 /**
  * The side services of the simulated homelab: which fakes start (those the scenario's
- * `services:` section describes, minus `disable`), and the `services:` part of homelab.yaml that
- * points the product at them, with their secrets in DIR/secrets/ (0600).
+ * `services:` section describes, minus `disable`), and where a client finds each one: its URL and
+ * its credentials as files in DIR/secrets/ (0600), never in the clear.
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,7 +29,7 @@ export type ServiceName = 'pihole' | 'adguard' | 'jellyfin' | 'immich';
 export interface ServicesOptions {
   jellyfinVersion?: '10.10' | '10.11';
   pihole?: PiholeOptions;
-  /** fakes not started (and not written into homelab.yaml) even if the scenario has them */
+  /** fakes not started (and without an endpoint) even if the scenario has them */
   disable?: ServiceName[];
 }
 
@@ -40,10 +40,18 @@ export interface Services {
   immich?: FakeImmich;
 }
 
+/** Where a client reaches a running fake: its base URL and the files holding its credentials. */
+export interface ServiceEndpoints {
+  pihole?: { url: string; passwordFile?: string };
+  adguard?: { url: string; username: string; passwordFile: string };
+  jellyfin?: { url: string; apiKeyFile: string };
+  immich?: { url: string; apiKeyFile: string };
+}
+
 export interface StartedServices {
   services: Services;
-  /** the `services:` section of homelab.yaml (undefined when no fake runs) */
-  config: Record<string, unknown> | undefined;
+  /** one entry per fake that runs */
+  endpoints: ServiceEndpoints;
   stop(): Promise<void>;
 }
 
@@ -59,7 +67,7 @@ function writeSecret(dir: string, name: string, value: string): string {
 export async function startServices(scenario: ServicesScenario | undefined, opts: ServicesOptions, dir: string, now: () => Date, host = '127.0.0.1'): Promise<StartedServices> {
   const off = new Set(opts.disable ?? []);
   const services: Services = {};
-  const config: Record<string, unknown> = {};
+  const endpoints: ServiceEndpoints = {};
   const stops: (() => Promise<void>)[] = [];
   try {
     if (scenario?.pihole && !off.has('pihole')) {
@@ -67,28 +75,28 @@ export async function startServices(scenario: ServicesScenario | undefined, opts
       await p.start(host);
       stops.push(() => p.stop());
       services.pihole = p;
-      config.pihole = p.password ? { url: p.url, password: { file: writeSecret(dir, 'pihole-password', p.password) } } : { url: p.url };
+      endpoints.pihole = p.password ? { url: p.url, passwordFile: writeSecret(dir, 'pihole-password', p.password) } : { url: p.url };
     }
     if (scenario?.adguard && !off.has('adguard')) {
       const a = new FakeAdguard(scenario.adguard, now);
       await a.start(host);
       stops.push(() => a.stop());
       services.adguard = a;
-      config.adguard = { url: a.url, username: a.username, password: { file: writeSecret(dir, 'adguard-password', a.password) } };
+      endpoints.adguard = { url: a.url, username: a.username, passwordFile: writeSecret(dir, 'adguard-password', a.password) };
     }
     if (scenario?.jellyfin && !off.has('jellyfin')) {
       const j = new FakeJellyfin(scenario.jellyfin, opts.jellyfinVersion ?? '10.10', now);
       await j.start(host);
       stops.push(() => j.stop());
       services.jellyfin = j;
-      config.jellyfin = { url: j.url, apiKey: { file: writeSecret(dir, 'jellyfin-api-key', j.apiKey) }, namespace: 'jellyfin' };
+      endpoints.jellyfin = { url: j.url, apiKeyFile: writeSecret(dir, 'jellyfin-api-key', j.apiKey) };
     }
     if (scenario?.immich && !off.has('immich')) {
       const m = new FakeImmich(scenario.immich, now);
       await m.start(host);
       stops.push(() => m.stop());
       services.immich = m;
-      config.immich = { url: m.url, apiKey: { file: writeSecret(dir, 'immich-api-key', m.apiKey) } };
+      endpoints.immich = { url: m.url, apiKeyFile: writeSecret(dir, 'immich-api-key', m.apiKey) };
     }
   } catch (e) {
     await Promise.all(stops.map((s) => s()));
@@ -97,7 +105,7 @@ export async function startServices(scenario: ServicesScenario | undefined, opts
   let stopping: Promise<void> | undefined;
   return {
     services,
-    config: Object.keys(config).length ? config : undefined,
+    endpoints,
     stop() {
       stopping ??= Promise.all(stops.map((s) => s())).then(() => undefined);
       return stopping;

@@ -10,12 +10,12 @@ import { at, ts, type Ctx } from './expand-context.js';
 import { expandAddons } from './addons.js';
 import { expandFlux, expandHelmCharts } from './gitops.js';
 import { hex } from './ids.js';
-import { timeLines, type LogBook } from './logs.js';
+import { timeLines, type LogBook } from '../apiserver/logs.js';
 import { kibibytes, nanoCores, parseQuantity } from './quantity.js';
 import type { EventSpec, ParsedScenario } from './scenario.js';
-import { rfc3339 } from './store.js';
+import { rfc3339 } from '../apiserver/store.js';
 import { resolveTime } from './time.js';
-import { isRecord, type KubeObject } from './types.js';
+import { isRecord, type KubeObject } from '../apiserver/types.js';
 import { expandWorkload } from './workloads.js';
 
 

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { badRequest } from './errors.js';
-import { resolveTime, rfc3339Nano } from './time.js';
+import { resolveTime, rfc3339Nano } from '../scenario/time.js';
 import { isRecord, type KubeObject } from './types.js';
 
 export interface LogLine { time: Date; text: string }

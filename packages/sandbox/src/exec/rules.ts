@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { isRecord, type KubeObject } from '../types.js';
+import { isRecord, type KubeObject } from '../apiserver/types.js';
 
 export const execRuleSchema = z.strictObject({
   namespace: z.string().optional(),

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isTimeSpec } from './time.js';
-import { execScenarioSchema } from './exec/rules.js';
-import { servicesScenario } from './services/index.js';
+import { execScenarioSchema } from '../exec/rules.js';
+import { servicesScenario } from '../services/index.js';
 
 const time = z.string().refine(isTimeSpec, { message: 'expected a time: relative like -5m / -16d, "now", or RFC3339' });
 const quantity = z.union([z.string(), z.number()]).transform(String);
@@ -302,7 +302,7 @@ export const scenarioSchema = z.strictObject({
   logs: z.array(rawLogs).default([]),
   /** scripted answers of pods/exec (exec/rules.ts): inline rules and files of rules under the scenarios dir */
   exec: execScenarioSchema.optional(),
-  /** the homelab config mapping, written verbatim into homelab.yaml */
+  /** the client's config for this homelab, passed through untouched (homelab writes it into its homelab.yaml) */
   config: z.record(z.string(), z.unknown()).nullish(),
   /** fake home services (Pi-hole, AdGuard, Jellyfin, Immich) and their state; absent = not started */
   services: servicesScenario.optional(),
@@ -326,7 +326,7 @@ export function parseScenario(data: unknown, source = '(inline)'): ParsedScenari
   return r.data;
 }
 
-/** <package root>/scenarios, found from this module's location (src/sandbox or dist/sandbox) */
+/** <package root>/scenarios, found from this module's location (src/scenario or dist/scenario) */
 export function scenariosDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'scenarios');
 }

@@ -5,11 +5,11 @@
 import { createHash } from 'node:crypto';
 import { at, ownerRef, pickNode, podSpecBase, podTemplate, selectorLabels, ts, type Ctx, type PodResult } from './expand-context.js';
 import { hashString, uidFor } from './ids.js';
-import { timeLines, type LogInput } from './logs.js';
+import { timeLines, type LogInput } from '../apiserver/logs.js';
 import { buildPod } from './pods.js';
 import type { WorkloadSpec } from './scenario.js';
 import { resolveTime } from './time.js';
-import type { KubeObject, OwnerReference } from './types.js';
+import type { KubeObject, OwnerReference } from '../apiserver/types.js';
 
 export function expandWorkload(ctx: Ctx, w: WorkloadSpec): void {
   for (const n of w.nodes ?? []) if (!ctx.nodes.has(n)) throw new Error(`scenario: workload ${w.namespace}/${w.name} names unknown node ${n}`);

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { at, ownerRef, ts, type Ctx } from './expand-context.js';
 import { hashString, hex, uidFor } from './ids.js';
 import type { ExternalSecretSpec, IngressSpec } from './scenario.js';
-import type { KubeObject } from './types.js';
+import type { KubeObject } from '../apiserver/types.js';
 
 const DAY = 86400_000;
 const b64 = (s: string): string => Buffer.from(s).toString('base64');

@@ -25,14 +25,14 @@
  *   Periodic policy once synced; a failing one stays failing, and its Warning event UpdateFailed
  *   (the provider's error) is repeated: count + 1, lastTimestamp now.
  */
-import { syncedResourceVersion } from './addons.js';
+import { syncedResourceVersion } from '../scenario/addons.js';
 import { runningPod, type Controller, type ControllerHost } from './controllers.js';
-import { releaseMessage } from './gitops.js';
-import { hashString, hex } from './ids.js';
-import type { ResourceDef } from './kinds.js';
-import { rfc3339 } from './store.js';
-import { parseDuration } from './time.js';
-import { clone, isRecord, type KubeObject, type OwnerReference } from './types.js';
+import { releaseMessage } from '../scenario/gitops.js';
+import { hashString, hex } from '../scenario/ids.js';
+import type { ResourceDef } from '../apiserver/kinds.js';
+import { rfc3339 } from '../apiserver/store.js';
+import { parseDuration } from '../scenario/time.js';
+import { clone, isRecord, type KubeObject, type OwnerReference } from '../apiserver/types.js';
 
 export interface ControllerDelays {
   /** Flux reconcile after a requestedAt / resume (ms, default 300) */

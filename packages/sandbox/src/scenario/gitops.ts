@@ -9,7 +9,7 @@ import { at, ts, type Ctx } from './expand-context.js';
 import { hex, uidFor } from './ids.js';
 import type { FluxHelmReleaseSpec, FluxKustomizationSpec } from './scenario.js';
 import { parseDuration, rfc3339Nano } from './time.js';
-import { isRecord, type KubeObject } from './types.js';
+import { isRecord, type KubeObject } from '../apiserver/types.js';
 
 const rec = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
 const FINALIZERS = ['finalizers.fluxcd.io'];

@@ -3,7 +3,7 @@ import { at, ts, type Ctx } from './expand-context.js';
 import { hex, uidFor } from './ids.js';
 import { kibibytes, parseQuantity } from './quantity.js';
 import type { NodeSpec } from './scenario.js';
-import type { KubeObject } from './types.js';
+import type { KubeObject } from '../apiserver/types.js';
 
 function memoryKi(q: string, factor: number): string {
   return kibibytes(parseQuantity(q) * factor);

@@ -1,7 +1,7 @@
 /** Bits the fake services share: scenario time fields, secrets, clocks. */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { isTimeSpec, resolveTime } from '../time.js';
+import { isTimeSpec, resolveTime } from '../scenario/time.js';
 
 export const timeSpec = z.string().refine(isTimeSpec, { message: 'expected a time: relative like -5m / -16d, "now", or RFC3339' });
 

@@ -1,9 +1,9 @@
 /** What the scenario expanders share: the expansion context and the pod template helpers. */
-import type { LogBook } from './logs.js';
+import type { LogBook } from '../apiserver/logs.js';
 import type { ContainerSpec, NodeSpec, ParsedScenario, PodOverride, WorkloadSpec } from './scenario.js';
-import { rfc3339 } from './store.js';
+import { rfc3339 } from '../apiserver/store.js';
 import { resolveTime } from './time.js';
-import type { KubeObject, OwnerReference } from './types.js';
+import type { KubeObject, OwnerReference } from '../apiserver/types.js';
 
 export interface Ctx {
   now: Date;

@@ -1,10 +1,10 @@
 /** One Pod as the kubelet reports it: spec with defaults, container statuses, conditions, logs and usage. */
 import { podIp, podSpecBase, qosClass, ts, type Ctx, type PodPlan, type PodResult } from './expand-context.js';
 import { hashString, hex, uidFor } from './ids.js';
-import { timeLines } from './logs.js';
+import { timeLines } from '../apiserver/logs.js';
 import { parseQuantity } from './quantity.js';
 import { resolveTime } from './time.js';
-import type { KubeObject } from './types.js';
+import type { KubeObject } from '../apiserver/types.js';
 
 function imageId(image: string): string {
   const repo = image.split('@')[0]?.replace(/:[^/:]+$/, '') ?? image;
