@@ -1,6 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // Tests run the sandbox package from its TypeScript source, never a stale build of it
+    // (the CLI processes they spawn run dist/, so `npm run build` first).
+    alias: [{ find: /^@homelab\/sandbox$/, replacement: fileURLToPath(new URL('./packages/sandbox/src/index.ts', import.meta.url)) }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
-import { makeTls } from '../src/sandbox/tls.js';
+import { makeTls } from '@homelab/sandbox';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { MCP_LIMITS } from '../src/core/config.js';
-import { startSandbox, generateScenario } from '../src/sandbox/index.js';
+import { startSandbox, generateScenario } from '@homelab/sandbox';
+import { writeSandboxConfig } from '../src/sandbox-config.js';
 import { kubeconfigFigures, printKubeconfigFigures } from './kubeconfig.js';
 import { loadTest, type Tally } from './load.js';
 
@@ -130,14 +131,14 @@ printKubeconfigFigures(await kubeconfigFigures(Math.min(RUNS, 7)));
 console.log('');
 
 const sandbox = await startSandbox({ scenario: 'pi-homelab' });
-const env = { ...process.env, KUBECONFIG: sandbox.kubeconfigPath, HOMELAB_CONFIG: sandbox.configPath };
+const env = { ...process.env, KUBECONFIG: sandbox.kubeconfigPath, HOMELAB_CONFIG: writeSandboxConfig(sandbox) };
 const health = await timeCommand([bin, 'health', '--json'], env);
 row('homelab health (pi-homelab, 77 pods)', `${health.ms.toFixed(0)} ms`, GNU_TIME ? `peak RSS ${health.rssMiB.toFixed(1)} MiB` : '');
 await sandbox.stop();
 
 const pods = Number(process.env.BENCH_PODS ?? 5000);
 const big = await startSandbox({ scenarioData: generateScenario({ pods, nodes: 20, namespaces: 40 }) });
-const bigEnv = { ...process.env, KUBECONFIG: big.kubeconfigPath, HOMELAB_CONFIG: big.configPath };
+const bigEnv = { ...process.env, KUBECONFIG: big.kubeconfigPath, HOMELAB_CONFIG: writeSandboxConfig(big) };
 const bigHealth = await timeCommand([bin, 'health', '--json'], bigEnv, Math.min(RUNS, 5));
 row(`homelab health (${pods} pods, 20 nodes)`, `${bigHealth.ms.toFixed(0)} ms`, GNU_TIME ? `peak RSS ${bigHealth.rssMiB.toFixed(1)} MiB` : '');
 

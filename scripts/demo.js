@@ -6,10 +6,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = `${root}bin/run.js`;
-const { startSandbox } = await import(`${root}dist/sandbox/index.js`);
+const { startSandbox } = await import('@homelab/sandbox');
+const { writeSandboxConfig } = await import(`${root}dist/sandbox-config.js`);
 
 const sandbox = await startSandbox({ scenario: 'pi-homelab' });
-const env = { ...process.env, KUBECONFIG: sandbox.kubeconfigPath, HOMELAB_CONFIG: sandbox.configPath };
+const configPath = writeSandboxConfig(sandbox);
+const env = { ...process.env, KUBECONFIG: sandbox.kubeconfigPath, HOMELAB_CONFIG: configPath };
 
 // The sandbox answers from this process's event loop, so the CLI runs asynchronously beside it.
 function run(args) {
@@ -32,7 +34,7 @@ async function homelab(args, note) {
 
 try {
   console.log(`Sandbox cluster "pi-homelab" at ${sandbox.url}`);
-  console.log(`export KUBECONFIG=${sandbox.kubeconfigPath} HOMELAB_CONFIG=${sandbox.configPath}`);
+  console.log(`export KUBECONFIG=${sandbox.kubeconfigPath} HOMELAB_CONFIG=${configPath}`);
 
   await homelab(['health'], 'exit 0 ok, 1 warn, 2 crit');
 

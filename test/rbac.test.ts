@@ -9,8 +9,9 @@ import { DEFAULT_NAMESPACES } from '../src/core/config.js';
 import type { AnyOp } from '../src/core/op.js';
 import { runOp } from '../src/core/run-op.js';
 import { ops } from '../src/ops/registry.js';
-import { startSandbox, type PolicyRule, type Sandbox } from '../src/sandbox/index.js';
+import type { PolicyRule } from '@homelab/sandbox';
 import { configWith } from './helpers/config.js';
+import { startConfiguredSandbox, type ConfiguredSandbox } from './helpers/sandbox.js';
 
 /** An input for each op that makes it do its real work on pi-homelab (writes included). */
 const INPUTS: Record<string, Record<string, unknown>> = {
@@ -65,7 +66,7 @@ function rulesOf(op: AnyOp): PolicyRule[] {
 }
 
 const quiet = { progress: () => {}, warn: () => {}, debug: () => {} };
-const sandboxes: Sandbox[] = [];
+const sandboxes: ConfiguredSandbox[] = [];
 afterAll(async () => { await Promise.all(sandboxes.map((s) => s.stop())); });
 
 describe('declared RBAC is enough for every op', () => {
@@ -80,7 +81,7 @@ describe('declared RBAC is enough for every op', () => {
 
   for (const op of ops) {
     it(`${op.name} runs with exactly its declared rules`, async () => {
-      const sandbox = await startSandbox({ rbac: rulesOf(op), delays: { flux: 20, job: 20, externalSecret: 20 } });
+      const sandbox = await startConfiguredSandbox({ rbac: rulesOf(op), delays: { flux: 20, job: 20, externalSecret: 20 } });
       sandboxes.push(sandbox);
       const configFile = await configWith(sandbox, 'allow-all', { allow: { restart: ['*/*'], flux: ['*/*'], secretsRefresh: ['*/*'], backupsTrigger: ['*/*'] } });
       const runtime = await createRuntime({ configFile, env: {}, log: quiet });

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { HomelabCommand } from '../adapters/cli/base.js';
+import { writeSandboxConfig } from '../sandbox-config.js';
 
 export default class Sandbox extends HomelabCommand {
   static override summary = 'Run the simulated homelab to try homelab without a cluster';
@@ -14,7 +15,7 @@ export default class Sandbox extends HomelabCommand {
     '<%= config.bin %> sandbox --scenario ./my-cluster.yaml --dir /tmp/hl --port 6443',
   ];
   static override flags = {
-    scenario: Flags.string({ description: 'Scenario name (in scenarios/) or path to a scenario YAML file', default: 'pi-homelab' }),
+    scenario: Flags.string({ description: 'Scenario name (in packages/sandbox/scenarios/) or path to a scenario YAML file', default: 'pi-homelab' }),
     dir: Flags.string({ description: 'Directory for kubeconfig and homelab.yaml (default: a new temporary directory)' }),
     port: Flags.integer({ description: 'Port to listen on (0 picks a free one)', default: 0, min: 0, max: 65535 }),
   };
@@ -22,13 +23,15 @@ export default class Sandbox extends HomelabCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Sandbox);
     this.debugEnabled = Boolean(flags.debug);
-    const { startSandbox } = await import('../sandbox/index.js');
+    // The simulator is a test instrument: loaded only when asked for, never by the other commands.
+    const { startSandbox } = await import('@homelab/sandbox');
     const sandbox = await startSandbox({ scenario: flags.scenario, dir: flags.dir, port: flags.port });
+    const configPath = writeSandboxConfig(sandbox);
     process.stderr.write(`homelab sandbox (${flags.scenario}) serving the Kubernetes API at ${sandbox.url}\n`);
-    process.stderr.write(`kubeconfig: ${sandbox.kubeconfigPath}\nconfig:     ${sandbox.configPath}\n`);
+    process.stderr.write(`kubeconfig: ${sandbox.kubeconfigPath}\nconfig:     ${configPath}\n`);
     process.stderr.write('Point homelab and kubectl at it with:\n');
     // The export line alone on stdout, so `eval "$(homelab sandbox ...)"`-style scripts can read it.
-    process.stdout.write(`export KUBECONFIG=${sandbox.kubeconfigPath} HOMELAB_CONFIG=${sandbox.configPath}\n`);
+    process.stdout.write(`export KUBECONFIG=${sandbox.kubeconfigPath} HOMELAB_CONFIG=${configPath}\n`);
     process.stderr.write('Press Ctrl-C to stop.\n');
     await new Promise<void>((resolve) => {
       const stop = () => void sandbox.stop().then(resolve);

@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/adapters/kube/client.js';
 import { Forbidden, NotFound, Timeout, Upstream, UserError, type HomelabError } from '../../src/core/errors.js';
-import { startSandbox, type PolicyRule, type Sandbox } from '../../src/sandbox/index.js';
-import type { ExecRule } from '../../src/sandbox/exec/index.js';
+import { startSandbox, type ExecRule, type PolicyRule, type Sandbox } from '@homelab/sandbox';
 
 const EXTRA: ExecRule[] = [
   { namespace: 'pihole', podPrefix: 'pihole-', argv: ['sleep', '30'], delayMs: 20_000 },

@@ -18,8 +18,7 @@ import { stringify } from 'yaml';
 import { loadKubeconfig, type KubeconfigOptions, type KubeRequestOptions, type ResolvedCluster } from '../../src/adapters/kube/kubeconfig.js';
 import { TOKEN_FILE_REREAD_MS } from '../../src/adapters/kube/credentials.js';
 import { Forbidden, HomelabError, Timeout, Upstream, UserError } from '../../src/core/errors.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { makeTls } from '../../src/sandbox/tls.js';
+import { makeTls, startSandbox, type Sandbox } from '@homelab/sandbox';
 import { KUBECTL, hasKubectl } from '../sandbox/helpers.js';
 
 const V1 = 'client.authentication.k8s.io/v1';

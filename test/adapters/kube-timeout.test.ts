@@ -6,7 +6,7 @@ import { parseConfig } from '../../src/core/config.js';
 import { defineOp } from '../../src/core/op.js';
 import { listAll } from '../../src/core/ports/kube.js';
 import { runOp } from '../../src/core/run-op.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '@homelab/sandbox';
 
 const quiet = { progress: () => {}, warn: () => {}, debug: () => {} };
 

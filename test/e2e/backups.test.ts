@@ -3,7 +3,7 @@ import { runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
-import type { Scenario } from '../../src/sandbox/scenario.js';
+import type { Scenario } from '@homelab/sandbox';
 
 interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string }
 interface Backups {

@@ -55,7 +55,7 @@ describe('shell completion', () => {
     expect(probe(['homelab', 'fl'])).toBe('flux');
     expect(probe(['homelab', 'flux', 'rec'])).toBe('reconcile');
     expect(probe(['homelab', 'logs', 'jellyfin', '--ta'])).toBe('--tail');
-    expect(probe(['homelab', 'flux', 'status', '--kind', 'helm'])).toBe('helmrelease helmrepository');
+    expect(probe(['homelab', 'flux', 'status', '--kind', 'helm'])).toBe('helmrelease helmrepo helmrepository');
   });
 
   it.runIf(hasShell('zsh'))('loads in zsh', async () => {

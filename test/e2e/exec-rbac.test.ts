@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dnsQuery from '../../src/ops/dns/dns-query.js';
-import type { PolicyRule } from '../../src/sandbox/index.js';
+import type { PolicyRule } from '@homelab/sandbox';
 import { runCli } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';

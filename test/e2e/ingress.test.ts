@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Scenario } from '../../src/sandbox/scenario.js';
+import type { PolicyRule, Scenario } from '@homelab/sandbox';
 import { runCli } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { configWith } from '../helpers/config.js';
 import ingressOp from '../../src/ops/ingress/ingress-status.js';
-import type { PolicyRule } from '../../src/sandbox/index.js';
 
 interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string }
 interface IngressJson {

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answer, loadExecRuleFile } from '../../src/sandbox/exec/rules.js';
+import { answer, loadExecRuleFile, scenariosDir } from '@homelab/sandbox';
 import { parseJellyfinId } from '../../src/core/ports/jellyfin.js';
 import { LIBRARY_DB_10_10, LIBRARY_DB_10_11, parseRows, sqliteArgv } from '../../src/ops/media/library-db.js';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 interface Fixed {
@@ -49,7 +49,7 @@ describe('jellyfin fix: the library database through pod exec', () => {
   });
 
   it('the scripted sqlite3 answers are the fake Jellyfin\'s never-refreshed items, with its ids, in both flavours', async () => {
-    const rules = await loadExecRuleFile(path.join(ROOT, 'scenarios/exec/pi-homelab.yaml'));
+    const rules = await loadExecRuleFile(path.join(scenariosDir(), 'exec', 'pi-homelab.yaml'));
     for (const [s, db] of [[v10, LIBRARY_DB_10_10], [v11, LIBRARY_DB_10_11]] as const) {
       const fake = s.sandbox.services.jellyfin;
       if (!fake) throw new Error('no fake Jellyfin');

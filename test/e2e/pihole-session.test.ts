@@ -10,7 +10,7 @@ import { runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
-import type { FakePihole } from '../../src/sandbox/index.js';
+import type { FakePihole } from '@homelab/sandbox';
 
 async function until(check: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;

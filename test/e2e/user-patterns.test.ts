@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Scenario } from '../../src/sandbox/scenario.js';
+import type { Scenario } from '@homelab/sandbox';
 import { BIN, type CliResult } from '../helpers/cli.js';
 import { startHttpServer, type HttpServerProcess } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';

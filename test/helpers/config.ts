@@ -1,13 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import type { ConfiguredSandbox } from './sandbox.js';
 
 /**
  * Writes a config file next to the sandbox's own, with `changes` merged over it (one level deep),
  * as a user would edit theirs; returns its path for --config.
  */
-export async function configWith(sandbox: Sandbox, name: string, changes: Record<string, unknown>): Promise<string> {
+export async function configWith(sandbox: ConfiguredSandbox, name: string, changes: Record<string, unknown>): Promise<string> {
   const base = (parse(await readFile(sandbox.configPath, 'utf8')) ?? {}) as Record<string, unknown>;
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(changes)) {

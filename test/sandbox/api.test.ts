@@ -3,7 +3,8 @@ import { request } from 'node:https';
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateScenario, startSandbox, type Sandbox, type Scenario } from '../../src/sandbox/index.js';
+import { generateScenario, startSandbox, type Scenario } from '@homelab/sandbox';
+import { startConfiguredSandbox, type ConfiguredSandbox } from '../helpers/sandbox.js';
 import { api } from './helpers.js';
 
 type Obj = Record<string, unknown> & { metadata: Record<string, unknown> };
@@ -11,8 +12,8 @@ const items = (r: Record<string, unknown>): Obj[] => r.items as Obj[];
 const names = (r: Record<string, unknown>): string[] => items(r).map((o) => String(o.metadata.name));
 
 describe('sandbox API (pi-homelab)', () => {
-  let sb: Sandbox;
-  beforeAll(async () => { sb = await startSandbox(); });
+  let sb: ConfiguredSandbox;
+  beforeAll(async () => { sb = await startConfiguredSandbox(); });
   afterAll(async () => { await sb?.stop(); });
 
   describe('authentication and files', () => {
@@ -335,7 +336,7 @@ describe('sandbox API (pi-homelab)', () => {
 });
 
 describe('sandbox with custom resources, no metrics, and RBAC', () => {
-  let sb: Sandbox;
+  let sb: ConfiguredSandbox;
   const scenario: Scenario = {
     name: 'crd-test',
     nodes: [{ name: 'n1', ip: '10.0.0.2', cpu: 4, memory: '8Gi', roles: ['control-plane'] }],
@@ -346,7 +347,7 @@ describe('sandbox with custom resources, no metrics, and RBAC', () => {
     config: { services: { demo: true } },
   };
   beforeAll(async () => {
-    sb = await startSandbox({
+    sb = await startConfiguredSandbox({
       scenarioData: scenario,
       rbac: [
         { apiGroups: ['external-secrets.io'], resources: ['externalsecrets'], verbs: ['get', 'list', 'patch'] },

@@ -3,7 +3,7 @@ import { AppsV1Api, ApiException, CoreV1Api, CustomObjectsApi, Exec, KubeConfig,
 import { LIBRARY_DB_10_10, sqliteArgv } from '../../src/ops/media/library-db.js';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '@homelab/sandbox';
 
 describe('@kubernetes/client-node against the sandbox', () => {
   let sb: Sandbox;

@@ -9,8 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, scenariosDir, type Sandbox } from '../../src/sandbox/index.js';
-import { answer, loadExecRuleFile } from '../../src/sandbox/exec/rules.js';
+import { answer, loadExecRuleFile, startSandbox, scenariosDir, type Sandbox } from '@homelab/sandbox';
 import { hasKubectl, KUBECTL, type Run } from './helpers.js';
 
 /** kubectl with an argument array (no shell), a private cache dir and optional stdin */

@@ -1,6 +1,6 @@
 /** Fault injection: the sandbox answers chosen requests like a sick cluster, then recovers. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '@homelab/sandbox';
 import { api } from './helpers.js';
 
 describe('sandbox faults', () => {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { request } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import type { Sandbox } from '../../src/sandbox/index.js';
+import type { Sandbox } from '@homelab/sandbox';
 
 export interface RawResponse { status: number; headers: Record<string, string | string[] | undefined>; text: string; json: () => Record<string, unknown> }
 

@@ -1,6 +1,6 @@
 /** Debian's kubectl, unchanged, against the sandbox: the outside check that the wire is right. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '@homelab/sandbox';
 import { hasKubectl, kubectl } from './helpers.js';
 
 const why = 'kubectl is not installed at /usr/bin/kubectl';

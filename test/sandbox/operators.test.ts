@@ -1,6 +1,6 @@
 /** The add-on APIs (Flux, cert-manager, External Secrets, Tailscale), their data and their simulated controllers. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type KubeObject, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox, type KubeObject, type Sandbox } from '@homelab/sandbox';
 import { api, hasKubectl, kubectl } from './helpers.js';
 
 const MERGE = 'application/merge-patch+json';

@@ -3,7 +3,8 @@ import { request } from 'node:http';
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '@homelab/sandbox';
+import { startConfiguredSandbox, type ConfiguredSandbox } from '../helpers/sandbox.js';
 import { parseConfig } from '../../src/core/config.js';
 
 interface Res { status: number; headers: Record<string, string | string[] | undefined>; text: string; json: () => Record<string, unknown>; chunks: number[] }
@@ -31,11 +32,11 @@ function http(base: string, method: string, pathAndQuery: string, opts: { body?:
 }
 
 describe('fake Pi-hole v6', () => {
-  let sb: Sandbox;
+  let sb: ConfiguredSandbox;
   let base: string;
   let password: string;
   beforeAll(async () => {
-    sb = await startSandbox({ services: { pihole: { maxSessions: 3, sessionTimeoutS: 1 } } });
+    sb = await startConfiguredSandbox({ services: { pihole: { maxSessions: 3, sessionTimeoutS: 1 } } });
     base = sb.services.pihole!.url;
     password = sb.services.pihole!.password;
   });
@@ -189,7 +190,7 @@ describe('fake Pi-hole v6', () => {
 
 describe('services disabled and a scenario without them', () => {
   it('starts no fake and writes no services: for the disabled ones', async () => {
-    const sb = await startSandbox({ services: { disable: ['pihole', 'adguard', 'jellyfin', 'immich'] } });
+    const sb = await startConfiguredSandbox({ services: { disable: ['pihole', 'adguard', 'jellyfin', 'immich'] } });
     try {
       expect(sb.services).toEqual({});
       const raw = parse(readFileSync(sb.configPath, 'utf8')) as Record<string, unknown>;
@@ -205,8 +206,8 @@ describe('services disabled and a scenario without them', () => {
 });
 
 describe('fake AdGuard Home, Jellyfin and Immich (pi-homelab)', () => {
-  let sb: Sandbox;
-  beforeAll(async () => { sb = await startSandbox({ services: { disable: ['pihole'] } }); });
+  let sb: ConfiguredSandbox;
+  beforeAll(async () => { sb = await startConfiguredSandbox({ services: { disable: ['pihole'] } }); });
   afterAll(async () => { await sb?.stop(); });
 
   it('writes all of them into homelab.yaml, parsed by the product, secrets 0600', () => {

@@ -1,0 +1,114 @@
+/**
+ * The side services of the simulated homelab: which fakes start (those the scenario's
+ * `services:` section describes, minus `disable`), and where a client finds each one: its URL and
+ * its credentials as files in DIR/secrets/ (0600), never in the clear.
+ */
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { adguardScenario, FakeAdguard } from './adguard.js';
+import { FakeImmich, immichScenario } from './immich.js';
+import { FakeJellyfin, jellyfinScenario } from './jellyfin.js';
+import { FakePihole, piholeScenario, type PiholeOptions } from './pihole.js';
+
+export { FakePihole } from './pihole.js';
+export { FakeAdguard } from './adguard.js';
+export { FakeJellyfin, type JellyfinItem, type JellyfinFlavour } from './jellyfin.js';
+export { FakeImmich } from './immich.js';
+
+export const servicesScenario = z.strictObject({
+  pihole: piholeScenario.optional(),
+  adguard: adguardScenario.optional(),
+  jellyfin: jellyfinScenario.optional(),
+  immich: immichScenario.optional(),
+});
+export type ServicesScenario = z.output<typeof servicesScenario>;
+
+export type ServiceName = 'pihole' | 'adguard' | 'jellyfin' | 'immich';
+
+export interface ServicesOptions {
+  jellyfinVersion?: '10.10' | '10.11';
+  pihole?: PiholeOptions;
+  /** fakes not started (and without an endpoint) even if the scenario has them */
+  disable?: ServiceName[];
+}
+
+export interface Services {
+  pihole?: FakePihole;
+  adguard?: FakeAdguard;
+  jellyfin?: FakeJellyfin;
+  immich?: FakeImmich;
+}
+
+/** Where a client reaches a running fake: its base URL and the files holding its credentials. */
+export interface ServiceEndpoints {
+  pihole?: { url: string; passwordFile?: string };
+  adguard?: { url: string; username: string; passwordFile: string };
+  jellyfin?: { url: string; apiKeyFile: string };
+  immich?: { url: string; apiKeyFile: string };
+}
+
+export interface StartedServices {
+  services: Services;
+  /** one entry per fake that runs */
+  endpoints: ServiceEndpoints;
+  stop(): Promise<void>;
+}
+
+function writeSecret(dir: string, name: string, value: string): string {
+  const secrets = path.join(dir, 'secrets');
+  mkdirSync(secrets, { recursive: true, mode: 0o700 });
+  const file = path.join(secrets, name);
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}
+
+export async function startServices(scenario: ServicesScenario | undefined, opts: ServicesOptions, dir: string, now: () => Date, host = '127.0.0.1'): Promise<StartedServices> {
+  const off = new Set(opts.disable ?? []);
+  const services: Services = {};
+  const endpoints: ServiceEndpoints = {};
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    if (scenario?.pihole && !off.has('pihole')) {
+      const p = new FakePihole(scenario.pihole, opts.pihole ?? {}, now);
+      await p.start(host);
+      stops.push(() => p.stop());
+      services.pihole = p;
+      endpoints.pihole = p.password ? { url: p.url, passwordFile: writeSecret(dir, 'pihole-password', p.password) } : { url: p.url };
+    }
+    if (scenario?.adguard && !off.has('adguard')) {
+      const a = new FakeAdguard(scenario.adguard, now);
+      await a.start(host);
+      stops.push(() => a.stop());
+      services.adguard = a;
+      endpoints.adguard = { url: a.url, username: a.username, passwordFile: writeSecret(dir, 'adguard-password', a.password) };
+    }
+    if (scenario?.jellyfin && !off.has('jellyfin')) {
+      const j = new FakeJellyfin(scenario.jellyfin, opts.jellyfinVersion ?? '10.10', now);
+      await j.start(host);
+      stops.push(() => j.stop());
+      services.jellyfin = j;
+      endpoints.jellyfin = { url: j.url, apiKeyFile: writeSecret(dir, 'jellyfin-api-key', j.apiKey) };
+    }
+    if (scenario?.immich && !off.has('immich')) {
+      const m = new FakeImmich(scenario.immich, now);
+      await m.start(host);
+      stops.push(() => m.stop());
+      services.immich = m;
+      endpoints.immich = { url: m.url, apiKeyFile: writeSecret(dir, 'immich-api-key', m.apiKey) };
+    }
+  } catch (e) {
+    await Promise.all(stops.map((s) => s()));
+    throw e;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    services,
+    endpoints,
+    stop() {
+      stopping ??= Promise.all(stops.map((s) => s())).then(() => undefined);
+      return stopping;
+    },
+  };
+}
