@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseServeArgs, serveFlagsSchema } from '../../src/adapters/mcp/serve.js';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { parseServeArgs, serveFlagsSchema } from '../../../src/adapters/mcp/serve.js';
+import { ROOT, runCli } from '../../helpers/cli.js';
 
 interface ManifestFlag { name: string; type: 'boolean' | 'option'; default?: unknown }
 

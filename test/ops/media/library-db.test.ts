@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Forbidden, Upstream } from '../../src/core/errors.js';
-import type { OpContext } from '../../src/core/op.js';
-import type { JellyfinId, JellyfinItem, JellyfinItemQuery, JellyfinPort } from '../../src/core/ports/jellyfin.js';
-import type { ExecOptions, ExecResult, KubeObject, KubePort } from '../../src/core/ports/kube.js';
-import { isExactMatch, normalizeTitle, unusableTitle } from '../../src/ops/media/lookup.js';
+import { Forbidden, Upstream } from '../../../src/core/errors.js';
+import type { OpContext } from '../../../src/core/op.js';
+import type { JellyfinId, JellyfinItem, JellyfinItemQuery, JellyfinPort } from '../../../src/core/ports/jellyfin.js';
+import type { ExecOptions, ExecResult, KubeObject, KubePort } from '../../../src/core/ports/kube.js';
+import { isExactMatch, normalizeTitle, unusableTitle } from '../../../src/ops/media/lookup.js';
 import {
   LIBRARY_DB_10_10,
   LIBRARY_DB_10_11,
@@ -12,8 +12,8 @@ import {
   parseRows,
   rowId,
   sqliteArgv,
-} from '../../src/ops/media/library-db.js';
-import { libraryDb } from '../../src/ops/media/lookup.js';
+} from '../../../src/ops/media/library-db.js';
+import { libraryDb } from '../../../src/ops/media/lookup.js';
 
 // .NET: new Guid("00112233-4455-6677-8899-aabbccddeeff").ToByteArray() is 33 22 11 00 55 44 77 66 88 99 AA BB CC DD EE FF.
 const DOTNET_BYTES = '33221100554477668899AABBCCDDEEFF';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createServices } from '../../src/adapters/services.js';
-import { KubeClient } from '../../src/adapters/kube/client.js';
-import { parseConfig } from '../../src/core/config.js';
-import { defineOp } from '../../src/core/op.js';
-import { listAll } from '../../src/core/ports/kube.js';
-import { runOp } from '../../src/core/run-op.js';
+import { createServices } from '../../../src/adapters/services.js';
+import { KubeClient } from '../../../src/adapters/kube/client.js';
+import { parseConfig } from '../../../src/core/config.js';
+import { defineOp } from '../../../src/core/op.js';
+import { listAll } from '../../../src/core/ports/kube.js';
+import { runOp } from '../../../src/core/run-op.js';
 import { startSandbox, type Sandbox } from '@homelab/sandbox';
 
 const quiet = { progress: () => {}, warn: () => {}, debug: () => {} };

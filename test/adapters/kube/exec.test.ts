@@ -4,8 +4,8 @@
  * upgrade explained in one line.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient } from '../../src/adapters/kube/client.js';
-import { Forbidden, NotFound, Timeout, Upstream, UserError, type HomelabError } from '../../src/core/errors.js';
+import { KubeClient } from '../../../src/adapters/kube/client.js';
+import { Forbidden, NotFound, Timeout, Upstream, UserError, type HomelabError } from '../../../src/core/errors.js';
 import { startSandbox, type ExecRule, type PolicyRule, type Sandbox } from '@homelab/sandbox';
 
 const EXTRA: ExecRule[] = [

@@ -15,11 +15,11 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { stringify } from 'yaml';
-import { loadKubeconfig, type KubeconfigOptions, type KubeRequestOptions, type ResolvedCluster } from '../../src/adapters/kube/kubeconfig.js';
-import { TOKEN_FILE_REREAD_MS } from '../../src/adapters/kube/credentials.js';
-import { Forbidden, HomelabError, Timeout, Upstream, UserError } from '../../src/core/errors.js';
+import { loadKubeconfig, type KubeconfigOptions, type KubeRequestOptions, type ResolvedCluster } from '../../../src/adapters/kube/kubeconfig.js';
+import { TOKEN_FILE_REREAD_MS } from '../../../src/adapters/kube/credentials.js';
+import { Forbidden, HomelabError, Timeout, Upstream, UserError } from '../../../src/core/errors.js';
 import { makeTls, startSandbox, type Sandbox } from '@homelab/sandbox';
-import { KUBECTL, hasKubectl } from '../sandbox/helpers.js';
+import { KUBECTL, hasKubectl } from '../../sandbox/helpers.js';
 
 const V1 = 'client.authentication.k8s.io/v1';
 const V1BETA1 = 'client.authentication.k8s.io/v1beta1';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallGate } from '../../src/adapters/mcp/call-gate.js';
+import { CallGate } from '../../../src/adapters/mcp/call-gate.js';
 
 /** A call that finishes when the test says so. */
 function held(): { promise: Promise<string>; finish(value: string): void } {

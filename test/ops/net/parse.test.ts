@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ParseError, parseIpAddr, parseIpRoute, parseIpRule } from '../../src/ops/net/parse-ip.js';
-import { parseIptablesSave, tokenize } from '../../src/ops/net/parse-iptables.js';
-import { cidrMatcher, parseConntrackLine, parseConntrackSummary } from '../../src/ops/net/parse-conntrack.js';
-import { chainNameSchema } from '../../src/ops/net/net-iptables.js';
+import { ParseError, parseIpAddr, parseIpRoute, parseIpRule } from '../../../src/ops/net/parse-ip.js';
+import { parseIptablesSave, tokenize } from '../../../src/ops/net/parse-iptables.js';
+import { cidrMatcher, parseConntrackLine, parseConntrackSummary } from '../../../src/ops/net/parse-conntrack.js';
+import { chainNameSchema } from '../../../src/ops/net/net-iptables.js';
 
 // `ip -j addr` of a Pi with IPv6 (SLAAC + link-local), a bridge port and an unplugged USB NIC.
 const IP_ADDR = JSON.stringify([

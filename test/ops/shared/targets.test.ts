@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTargetPolicy, canonicalIp, type TargetSources } from '../../src/ops/shared/targets.js';
+import { buildTargetPolicy, canonicalIp, type TargetSources } from '../../../src/ops/shared/targets.js';
 
 // Objects shaped as the API serves them (core/v1 Service, Pod, Node; networking.k8s.io/v1 Ingress).
 const SOURCES: TargetSources = {

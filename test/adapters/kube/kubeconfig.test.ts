@@ -10,10 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { loadKubeconfig, readKubeconfig, type KubeconfigOptions, type MergedKubeconfig, type ResolvedCluster } from '../../src/adapters/kube/kubeconfig.js';
-import { HomelabError, UserError } from '../../src/core/errors.js';
+import { loadKubeconfig, readKubeconfig, type KubeconfigOptions, type MergedKubeconfig, type ResolvedCluster } from '../../../src/adapters/kube/kubeconfig.js';
+import { HomelabError, UserError } from '../../../src/core/errors.js';
 import { startSandbox, type Sandbox } from '@homelab/sandbox';
-import { KUBECTL, hasKubectl } from '../sandbox/helpers.js';
+import { KUBECTL, hasKubectl } from '../../sandbox/helpers.js';
 
 interface Run { code: number; stdout: string; stderr: string }
 

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { buildCliCommands } from '../../scripts/cli-commands.js';
-import { commandLine, fix } from '../../src/ops/shared/fix.js';
-import { ROOT } from '../helpers/cli.js';
-import { shellWords } from '../helpers/shell.js';
+import { buildCliCommands } from '../../../scripts/cli-commands.js';
+import { commandLine, fix } from '../../../src/ops/shared/fix.js';
+import { ROOT } from '../../helpers/cli.js';
+import { shellWords } from '../../helpers/shell.js';
 
 describe('suggested fixes as data', () => {
   it('src/ops/shared/cli-commands.ts matches the commands and the ops', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { jellyfinIdSchema, parseJellyfinId } from '../../src/core/ports/jellyfin.js';
-import { JellyfinClient } from '../../src/adapters/http/jellyfin.js';
-import { HttpService } from '../../src/adapters/http/request.js';
+import { jellyfinIdSchema, parseJellyfinId } from '../../../src/core/ports/jellyfin.js';
+import { JellyfinClient } from '../../../src/adapters/http/jellyfin.js';
+import { HttpService } from '../../../src/adapters/http/request.js';
 
 const PLAIN = 'f27caa37e5142225cceded48f6553502';
 
@@ -50,11 +50,3 @@ describe('Jellyfin item ids', () => {
   });
 });
 
-describe('title matching for jellyfin fix', () => {
-  it('takes a title from a series folder or from the folder a movie file sits in', async () => {
-    const { folderTitle } = await import('../../src/ops/media/lookup.js');
-    expect(folderTitle('/media/tv/Better Off Ted (2009) [tmdbid-18586]')).toBe('Better Off Ted');
-    expect(folderTitle('/media/movies/Step Brothers (2008)/Step Brothers.mkv')).toBe('Step Brothers');
-    expect(folderTitle(undefined)).toBeUndefined();
-  });
-});

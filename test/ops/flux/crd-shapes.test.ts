@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fluxKind } from '../../src/ops/flux/kinds.js';
-import { fluxFindings, fluxObjectSchema, summarizeFluxObject } from '../../src/ops/flux/objects.js';
-import { directSources } from '../../src/ops/flux/sources.js';
+import { fluxKind } from '../../../src/ops/flux/kinds.js';
+import { fluxFindings, fluxObjectSchema, summarizeFluxObject } from '../../../src/ops/flux/objects.js';
+import { directSources } from '../../../src/ops/flux/sources.js';
 
 /*
  * One object of each Flux kind, written from the upstream CRDs' OpenAPI schemas (config/crd/bases
