@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { namespaceSchema } from '../../core/schemas.js';
-import { findingSchema, summarizeStatus, verdictOf, verdictSchema } from '../shared/findings.js';
-import { statusLine } from '../shared/check.js';
+import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
+import { checkStatus } from '../shared/check.js';
 import { STALE_PERIODS, backupSchema, backupsCheck } from './backups-check.js';
 
 export default defineOp({
@@ -18,19 +18,19 @@ export default defineOp({
   input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace (default: all)') }).strict(),
   output: z.object({
     verdict: verdictSchema,
-    summary: z.string(),
+    summary: summaryLineSchema,
     backups: z.array(backupSchema),
-    findings: z.array(findingSchema),
+    findings: findingsSchema,
   }),
   rbac: backupsCheck.rbac,
   timeoutMs: 30_000,
   async run(ctx, input) {
     const report = await backupsCheck.run(ctx, input);
     const { backups } = report.data;
+    const status = checkStatus(report, { ok: `${report.scope}, all recent` });
     const worst = report.findings[0];
     // Finding none at all is said as what was looked for.
-    const summary = !backups.length && worst?.reason === 'NoBackups' ? worst.message : statusLine(report, { ok: `${report.scope}, all recent` });
-    return { verdict: verdictOf(report.findings), summary, backups, findings: report.findings };
+    return { backups, ...status, ...(!backups.length && worst?.reason === 'NoBackups' ? { summary: worst.message } : {}) };
   },
   summarize: summarizeStatus,
 });

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { UserError } from '../../core/errors.js';
 import { namespaceSchema } from '../../core/schemas.js';
-import { findingSchema, summarizeStatus, verdictOf, verdictSchema } from '../shared/findings.js';
-import { statusLine } from '../shared/check.js';
+import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
+import { checkStatus } from '../shared/check.js';
 import { DEFAULT_CRIT_DAYS, DEFAULT_WARN_DAYS, certificateStateSchema } from './certificate.js';
 import { certificatesCheck, failingSchema } from './certificates-check.js';
 
@@ -12,11 +12,11 @@ const output = z.object({
   version: z.string().optional().describe('The cert-manager.io version read, e.g. v1'),
   note: z.string().optional().describe('What was looked for when there was nothing to check: cert-manager not installed, or no Certificates'),
   verdict: verdictSchema,
-  summary: z.string().describe('One line a person reads first'),
+  summary: summaryLineSchema,
   thresholds: z.object({ warnDays: z.number().int(), critDays: z.number().int() }).describe('Days left under which a certificate is warn / crit'),
   certificates: z.array(certificateStateSchema).describe('Every Certificate, soonest expiry first'),
   failing: z.array(failingSchema).describe('CertificateRequests, ACME Orders and Challenges of the current issuance attempt that failed or are stuck'),
-  findings: z.array(findingSchema).describe('Every problem found, crit first'),
+  findings: findingsSchema,
 });
 type Output = z.infer<typeof output>;
 
@@ -51,12 +51,10 @@ export default defineOp({
       installed: report.installed,
       version,
       note: report.note,
-      verdict: verdictOf(report.findings),
-      summary: statusLine(report, { name: certificatesCheck.name, ok }),
       thresholds: { warnDays: input.warnDays, critDays: input.critDays },
       certificates,
       failing,
-      findings: report.findings,
+      ...checkStatus(report, { name: certificatesCheck.name, ok }),
     };
   },
   summarize: summarizeStatus,

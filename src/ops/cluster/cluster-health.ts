@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOp, type Verdict } from '../../core/op.js';
-import { findingSchema, sortFindings, summarizeStatus, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
+import { findingsSchema, sortFindings, summarizeStatus, summaryLineSchema, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
 import { attemptCheck, checkLine, checkLineSchema, outcomeFindings, rbacOf, type AnyCheck, type Check, type CheckOutcome } from '../shared/check.js';
 import { plural } from '../shared/format.js';
 import { CHECKS, CHECK_WORDS, HEALTH_CHECKS, findCheck } from '../checks.js';
@@ -16,8 +16,8 @@ const checkResultSchema = z.object({
 
 const output = z.object({
   verdict: verdictSchema.describe('ok: nothing to do; warn: look soon; crit: something is down'),
-  summary: z.string().describe('One line a person reads first'),
-  findings: z.array(findingSchema).describe('Every problem found, crit first'),
+  summary: summaryLineSchema,
+  findings: findingsSchema,
   nodes: z.array(nodeSummarySchema).optional().describe('Absent when the nodes check was not run (--only)'),
   metrics: metricsStateSchema.optional(),
   pods: podCountsSchema.optional().describe('Absent when the pods check was not run (--only)'),

@@ -7,7 +7,7 @@ import { findAnyAgent } from '../shared/debug-agent.js';
 import { RECORD_TYPES, digAnswerSchema, findDnsPods, listDnsServices, piholeClientEndpoint, piholeTarget, runDig, unboundEndpoints, type DigAnswer, type RecordType } from './dig.js';
 import { describeAnswer } from './dns-query.js';
 import { commandLine } from '../shared/fix.js';
-import { summarizeStatus, verdictSchema } from '../shared/findings.js';
+import { summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
 
 const HOPS = ['client', 'pihole', 'unbound', 'dnssec'] as const;
 type HopId = (typeof HOPS)[number];
@@ -30,7 +30,7 @@ const output = z.object({
   failingHop: z.enum(HOPS).optional().describe('The first hop that fails, when one does'),
   conclusion: z.string().describe('Which hop fails and what that usually means'),
   hops: z.array(hopSchema).describe('Every hop asked, in chain order: client, pihole, unbound (each instance), dnssec'),
-  summary: z.string(),
+  summary: summaryLineSchema,
 });
 type Output = z.infer<typeof output>;
 

@@ -7,7 +7,7 @@ import { execRbac } from '../shared/exec.js';
 import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
 import { RECORD_TYPES, digAnswerSchema, findDnsPods, listDnsServices, piholeTarget, runDig, unboundEndpoints, type DigAnswer } from './dig.js';
 import { commandLine } from '../shared/fix.js';
-import { summarizeStatus, verdictSchema } from '../shared/findings.js';
+import { summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
 
 const serverSchema = z
   .string()
@@ -26,7 +26,7 @@ const output = z.object({
   from: z.string().describe('The pod dig ran in: NAMESPACE/POD'),
   result: digAnswerSchema,
   verdict: verdictSchema.describe('ok: answers; warn: NXDOMAIN or no records of this type; crit: SERVFAIL, REFUSED or no server reached'),
-  summary: z.string(),
+  summary: summaryLineSchema,
 });
 type Output = z.infer<typeof output>;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineOp, type OpContext } from '../../core/op.js';
 import { HomelabError, describeError } from '../../core/errors.js';
 import { formatAge } from '../../core/schemas.js';
-import { findingSchema, sortFindings, summarizeStatus, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
+import { findingsSchema, sortFindings, summarizeStatus, summaryLineSchema, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
 import { podRow, podRowSchema } from '../shared/pods.js';
 import { GRAVITY_STALE_DAYS, isoFromUnix } from './shared.js';
@@ -51,12 +51,12 @@ const adguardSchema = z.object({
 
 const output = z.object({
   verdict: verdictSchema.describe('ok: nothing to do; warn: look soon; crit: DNS is down or not blocking'),
-  summary: z.string().describe('One line a person reads first'),
+  summary: summaryLineSchema,
   namespace: z.string().describe('Where the DNS pods were looked for (config dns.namespace)'),
   pods: z.array(dnsPodRowSchema).describe('Pi-hole, Unbound and any other long-running pods in the namespace (Job pods left out)'),
   pihole: piholeSchema,
   adguard: adguardSchema,
-  findings: z.array(findingSchema).describe('Every problem found, crit first'),
+  findings: findingsSchema,
 });
 type Output = z.infer<typeof output>;
 

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { namespaceSchema } from '../../core/schemas.js';
-import { findingSchema, summarizeStatus, verdictOf, verdictSchema } from '../shared/findings.js';
-import { statusLine } from '../shared/check.js';
+import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
+import { checkStatus } from '../shared/check.js';
 import { fluxKindSchema } from './kinds.js';
 import { fluxObjectSummarySchema } from './objects.js';
 import { STATUS_KINDS, fluxCheck } from './flux-check.js';
 
 const output = z.object({
   verdict: verdictSchema,
-  summary: z.string(),
+  summary: summaryLineSchema,
   installed: z.boolean().describe('false when no Flux API is served: Flux is not installed'),
   apis: z.array(
     z.object({
@@ -19,7 +19,7 @@ const output = z.object({
     }),
   ),
   objects: z.array(fluxObjectSummarySchema),
-  findings: z.array(findingSchema),
+  findings: findingsSchema,
 });
 
 export default defineOp({
@@ -43,13 +43,7 @@ export default defineOp({
   timeoutMs: 60_000,
   async run(ctx, input) {
     const report = await fluxCheck.run(ctx, input);
-    return {
-      verdict: verdictOf(report.findings),
-      summary: statusLine(report, { ok: `${report.scope}: all ready` }),
-      installed: report.installed,
-      ...report.data,
-      findings: report.findings,
-    };
+    return { installed: report.installed, ...report.data, ...checkStatus(report, { ok: `${report.scope}: all ready` }) };
   },
   summarize: summarizeStatus,
 });

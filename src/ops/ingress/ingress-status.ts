@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { namespaceSchema } from '../../core/schemas.js';
-import { findingSchema, summarizeStatus, verdictOf, verdictSchema } from '../shared/findings.js';
-import { statusLine } from '../shared/check.js';
+import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
+import { checkStatus } from '../shared/check.js';
 import { ingressCheck, ingressRowSchema } from './ingress-check.js';
 
 const output = z.object({
   verdict: verdictSchema,
-  summary: z.string().describe('One line a person reads first'),
+  summary: summaryLineSchema,
   certManager: z.boolean().describe('Whether cert-manager Certificates were read here (TLS is checked through them)'),
   ingresses: z.array(ingressRowSchema),
-  findings: z.array(findingSchema).describe('Every problem found, crit first; kinds that could not be read are warnings'),
+  findings: findingsSchema,
 });
 type Output = z.infer<typeof output>;
 
@@ -35,8 +35,7 @@ export default defineOp({
     const { certManager, ingresses, tlsNotChecked } = report.data;
     const checkedTls = ingresses.some((r) => r.tls.some((t) => t.checkedBy !== 'none'));
     const ok = `${report.scope}: every backend has ready endpoints${checkedTls ? ', every TLS Secret checked is in place' : ''}`;
-    const summary = `${statusLine(report, { name: ingressCheck.name, ok })}${tlsNotChecked ? `; ${tlsNotChecked}` : ''}`;
-    return { verdict: verdictOf(report.findings), summary, certManager, ingresses, findings: report.findings };
+    return { certManager, ingresses, ...checkStatus(report, { name: ingressCheck.name, ok, also: tlsNotChecked }) };
   },
   summarize: summarizeStatus,
 });

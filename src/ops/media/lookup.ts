@@ -88,7 +88,7 @@ export const apiSearch: LookupStrategy = {
   },
 };
 
-async function allPages(ctx: OpContext, jf: JellyfinPort, query: Omit<JellyfinItemQuery, 'limit' | 'startIndex'>): Promise<JellyfinItem[]> {
+async function allPages(jf: JellyfinPort, query: Omit<JellyfinItemQuery, 'limit' | 'startIndex'>): Promise<JellyfinItem[]> {
   const out: JellyfinItem[] = [];
   for (let start = 0; start < MAX_MISSING; start += PAGE) {
     const { items, total } = await jf.items({ ...query, startIndex: start, limit: PAGE });
@@ -108,8 +108,8 @@ export const missingMetadata: LookupStrategy = {
   where: 'the items lacking metadata (GET /Items?hasOverview=false, and ?hasTmdbId=false&hasImdbId=false&hasTvdbId=false)',
   async find(ctx, jf, title) {
     const [noOverview, noIds] = await Promise.all([
-      allPages(ctx, jf, { types: LOOKUP_TYPES, hasOverview: false }),
-      allPages(ctx, jf, { types: LOOKUP_TYPES, hasTmdbId: false, hasImdbId: false, hasTvdbId: false }),
+      allPages(jf, { types: LOOKUP_TYPES, hasOverview: false }),
+      allPages(jf, { types: LOOKUP_TYPES, hasTmdbId: false, hasImdbId: false, hasTvdbId: false }),
     ]);
     return { items: [...noOverview, ...noIds].filter((item) => matches(item, title)) };
   },
@@ -123,7 +123,7 @@ const CONFIRM_BATCH = 100;
  * hex(guid); should a server ever print the blob's order as is, the unswapped form is asked too,
  * and an item is taken only when its name or path is the row's.
  */
-export async function confirmRows(ctx: OpContext, jf: JellyfinPort, rows: DbRow[]): Promise<JellyfinItem[]> {
+export async function confirmRows(jf: JellyfinPort, rows: DbRow[]): Promise<JellyfinItem[]> {
   const wanted = new Map<JellyfinId, DbRow>();
   for (const row of rows) {
     wanted.set(row.id, row);
@@ -166,7 +166,7 @@ export const libraryDb: LookupStrategy = {
       const where = describeDb(read.db, read.target);
       const rows = read.rows.filter((r) => matches({ id: r.id, name: r.name, path: r.path, type: r.type, providerIds: {} }, title));
       ctx.log.debug(`${read.rows.length} never-refreshed items in ${read.db.file}, ${rows.length} matching "${title}"`);
-      const items = rows.length ? await confirmRows(ctx, jf, rows) : [];
+      const items = rows.length ? await confirmRows(jf, rows) : [];
       if (items.length < rows.length) {
         ctx.log.warn(`${rows.length - items.length} of the items in ${read.db.file} matching "${title}" are not known to the API by their id; left out`);
       }

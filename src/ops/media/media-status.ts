@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineOp, type OpContext } from '../../core/op.js';
+import { defineOp } from '../../core/op.js';
 import { HomelabError, describeError } from '../../core/errors.js';
 import type { JellyfinPort } from '../../core/ports/jellyfin.js';
 import type { ImmichPort } from '../../core/ports/immich.js';
-import { findingSchema, sortFindings, summarizeStatus, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
+import { findingsSchema, problemsLine, sortFindings, summarizeStatus, summaryLineSchema, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
 import { formatBytes } from '../shared/format.js';
 import { plural } from '../shared/format.js';
 
@@ -84,7 +84,7 @@ function couldNotAsk(findings: Finding[]): string {
   return reason === 'Refused' ? 'refused the API key' : reason === 'Timeout' ? 'did not answer in time' : reason === 'NotFound' ? 'answered 404 (wrong URL or version?)' : 'unreachable';
 }
 
-async function jellyfinStatus(ctx: OpContext, jf: JellyfinPort): Promise<{ status: JellyfinStatus; findings: Finding[]; error?: unknown }> {
+async function jellyfinStatus(jf: JellyfinPort): Promise<{ status: JellyfinStatus; findings: Finding[]; error?: unknown }> {
   const url = jf.target;
   const findings: Finding[] = [];
   let info;
@@ -131,7 +131,7 @@ async function jellyfinStatus(ctx: OpContext, jf: JellyfinPort): Promise<{ statu
   };
 }
 
-async function immichStatus(ctx: OpContext, im: ImmichPort): Promise<{ status: ImmichStatus; findings: Finding[]; error?: unknown }> {
+async function immichStatus(im: ImmichPort): Promise<{ status: ImmichStatus; findings: Finding[]; error?: unknown }> {
   const url = im.target;
   const findings: Finding[] = [];
   let about;
@@ -199,10 +199,10 @@ export default defineOp({
   input: z.object({}).strict(),
   output: z.object({
     verdict: verdictSchema,
-    summary: z.string(),
+    summary: summaryLineSchema,
     jellyfin: jellyfinSchema,
     immich: immichSchema,
-    findings: z.array(findingSchema),
+    findings: findingsSchema,
   }),
   rbac: [],
   timeoutMs: 60_000,
@@ -210,8 +210,8 @@ export default defineOp({
     const [jf, im] = await Promise.all([ctx.services.jellyfin(), ctx.services.immich()]);
     type Part<S> = { status: S; findings: Finding[]; error?: unknown };
     const [j, i] = await Promise.all([
-      jf ? jellyfinStatus(ctx, jf) : ({ status: { configured: false }, findings: [] } as Part<JellyfinStatus>),
-      im ? immichStatus(ctx, im) : ({ status: { configured: false }, findings: [] } as Part<ImmichStatus>),
+      jf ? jellyfinStatus(jf) : ({ status: { configured: false }, findings: [] } as Part<JellyfinStatus>),
+      im ? immichStatus(im) : ({ status: { configured: false }, findings: [] } as Part<ImmichStatus>),
     ]);
     // "Could not ask" is an error only when nothing could be asked: a status with no answer in it is not a status.
     const asked = [jf && j, im && i].filter((x): x is NonNullable<typeof x> => Boolean(x));
@@ -231,8 +231,8 @@ export default defineOp({
     if (!is.configured) parts.push('Immich not configured');
     else if (is.reachable) parts.push(`Immich ${is.version}: ${is.photos !== undefined ? `${is.photos} photos, ${is.videos} videos, ${is.usageHuman}` : 'no statistics'}`);
     else parts.push(`Immich ${couldNotAsk(i.findings)}`);
-    const worst = findings[0];
-    const summary = `${parts.join('; ')}${worst ? ` — ${findings.length} problem${findings.length === 1 ? '' : 's'}; worst: ${worst.kind} ${worst.name} ${worst.reason}: ${worst.message}` : ''}`;
+    const problems = problemsLine(findings, 'Jellyfin and Immich');
+    const summary = `${parts.join('; ')}${problems ? ` — ${problems}` : ''}`;
     return { verdict, summary, jellyfin: j.status, immich: i.status, findings };
   },
   summarize: summarizeStatus,

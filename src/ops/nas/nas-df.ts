@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
-import { findingSchema, sortFindings, summarizeStatus, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
+import { findingsSchema, problemsLine, sortFindings, summarizeStatus, summaryLineSchema, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
 import { firstLine } from './shared.js';
-import { formatBytes } from '../shared/format.js';
+import { formatBytes, plural } from '../shared/format.js';
 
 export const WARN_PERCENT = 85;
 export const CRIT_PERCENT = 95;
@@ -74,9 +74,9 @@ export default defineOp({
     configured: z.boolean().describe('false when the config has no nas section'),
     nas: z.string().optional().describe('user@host:port'),
     verdict: verdictSchema,
-    summary: z.string(),
+    summary: summaryLineSchema,
     volumes: z.array(volumeSchema),
-    findings: z.array(findingSchema),
+    findings: findingsSchema,
   }),
   rbac: [],
   timeoutMs: 60_000,
@@ -106,11 +106,11 @@ export default defineOp({
 });
 
 function summaryLine(verdict: string, volumes: readonly Volume[], findings: readonly Finding[]): string {
-  const n = `${volumes.length} volume${volumes.length === 1 ? '' : 's'}`;
-  if (verdict === 'ok') {
+  const n = plural(volumes.length, 'volume');
+  const problems = problemsLine(findings, n);
+  if (verdict === 'ok' || !problems) {
     const fullest = volumes.filter((v) => v.ok).sort((a, b) => (b.percent ?? 0) - (a.percent ?? 0))[0];
     return `NAS disk space ok: ${n}${fullest ? `, fullest ${fullest.volume} at ${fullest.percent}%` : ''}`;
   }
-  const worst = findings[0];
-  return `NAS disk space: ${findings.length} problem${findings.length === 1 ? '' : 's'} in ${n}; worst: ${worst ? `${worst.name} ${worst.reason}: ${worst.message}` : ''}`;
+  return `NAS disk space: ${problems}`;
 }

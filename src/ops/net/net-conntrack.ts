@@ -4,6 +4,7 @@ import { ipOrCidrSchema, objectNameSchema } from '../../core/schemas.js';
 import { execRbac, requireSuccess, runIn } from '../shared/exec.js';
 import { NODE_RBAC, agentOnNode } from '../shared/debug-agent.js';
 import { cidrMatcher, conntrackEntrySchema, parseConntrackLine, parseConntrackSummary, type ConntrackEntry } from './parse-conntrack.js';
+import { summaryLineSchema } from '../shared/findings.js';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 5000;
@@ -29,7 +30,7 @@ export default defineOp({
     })
     .strict(),
   output: z.object({
-    summary: z.string(),
+    summary: summaryLineSchema,
     node: z.string(),
     agentPod: z.string().describe('The debug agent pod the command ran in (namespace/name)'),
     filter: z.object({ src: z.string().optional(), dst: z.string().optional() }),

@@ -5,7 +5,7 @@ import { hostSchema, objectNameSchema } from '../../core/schemas.js';
 import { execRbac, runIn, type ExecTarget } from '../shared/exec.js';
 import { NODE_RBAC, agentOnNode, anyAgent } from '../shared/debug-agent.js';
 import { TARGET_RBAC, normalizeHost, requireAllowedTarget } from '../shared/targets.js';
-import { summarizeStatus, verdictSchema } from '../shared/findings.js';
+import { summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
 
 /** Where a probe runs: the debug agent on the node asked for, or any. */
 export async function probeFrom(ctx: OpContext, node: string | undefined): Promise<ExecTarget> {
@@ -138,7 +138,7 @@ const output = z.object({
     .optional()
     .describe('For https: verification, and the leaf certificate when curl reports it (certinfo needs curl 7.88+ with OpenSSL/GnuTLS)'),
   verdict: verdictSchema.describe('ok: 2xx/3xx; warn: 4xx; crit: 5xx or no response'),
-  summary: z.string(),
+  summary: summaryLineSchema,
 });
 type Output = z.infer<typeof output>;
 

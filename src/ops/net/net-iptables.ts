@@ -7,6 +7,7 @@ import { NODE_RBAC, agentOnNode } from '../shared/debug-agent.js';
 import { ParseError } from './parse-ip.js';
 import { IPTABLES_TABLES, iptablesTableSchema, parseIptablesSave } from './parse-iptables.js';
 import { plural } from '../shared/format.js';
+import { summaryLineSchema } from '../shared/findings.js';
 
 /** What iptables accepts as a chain name (it allows at most 28 characters). */
 export const chainNameSchema = z
@@ -33,7 +34,7 @@ export default defineOp({
     })
     .strict(),
   output: z.object({
-    summary: z.string(),
+    summary: summaryLineSchema,
     node: z.string(),
     agentPod: z.string().describe('The debug agent pod the command ran in (namespace/name)'),
     family: z.enum(['ipv4', 'ipv6']),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { Upstream } from '../../core/errors.js';
 import { objectNameSchema } from '../../core/schemas.js';
-import { findingSchema, sortFindings, summarizeStatus, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
+import { findingsSchema, problemsLine, sortFindings, summarizeStatus, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
 import { execRbac, requireSuccess, runIn, type ExecTarget } from '../shared/exec.js';
 import { NODE_RBAC, agentOnNode } from '../shared/debug-agent.js';
 import { ParseError, linkSchema, parseIpAddr, parseIpRoute, parseIpRule, routeSchema, ruleSchema } from './parse-ip.js';
@@ -42,7 +42,7 @@ export default defineOp({
     routes: z.array(routeSchema).describe('The main routing table (IPv4)'),
     defaultRoute: routeSchema.optional().describe('The route for "default", when there is one'),
     rules: z.array(ruleSchema).describe('Policy routing rules, in priority order'),
-    findings: z.array(findingSchema),
+    findings: findingsSchema,
   }),
   rbac: [...execRbac('debugAgent'), NODE_RBAC],
   timeoutMs: 30_000,
@@ -73,11 +73,8 @@ export default defineOp({
     sortFindings(findings);
     const addressCount = links.reduce((n, l) => n + l.addresses.length, 0);
     const scope = `${links.length} links (${links.filter((l) => l.up).length} up), ${addressCount} addresses, ${routes.length} routes, ${rules.length} rules`;
-    const worst = findings[0];
     const via = defaultRoute ? `default via ${defaultRoute.gateway ?? '?'} dev ${defaultRoute.dev ?? '?'}` : 'no default route';
-    const summary = worst
-      ? `${input.node}: ${findings.length} problem${findings.length === 1 ? '' : 's'} in ${scope}; worst: ${worst.kind} ${worst.name} ${worst.reason}: ${worst.message}`
-      : `${input.node}: ${scope}; ${via}`;
+    const summary = `${input.node}: ${problemsLine(findings, scope) ?? `${scope}; ${via}`}`;
     return { verdict: verdictOf(findings), summary, node: input.node, agentPod: `${target.namespace}/${target.pod}`, links, routes, defaultRoute, rules, findings };
   },
   summarize: summarizeStatus,

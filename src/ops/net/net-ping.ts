@@ -6,7 +6,7 @@ import { execRbac, runIn, type ExecTarget } from '../shared/exec.js';
 import { NODE_RBAC } from '../shared/debug-agent.js';
 import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
 import { probeFrom } from './net-curl.js';
-import { summarizeStatus, verdictSchema } from '../shared/findings.js';
+import { summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
 
 export interface PingStats {
   address?: string;
@@ -91,7 +91,7 @@ const output = z.object({
     .optional()
     .describe('With --port: a TCP connect check'),
   verdict: verdictSchema.describe('ok: all replies (and the port open); warn: some loss, or the port could not be checked; crit: no reply, or the port closed'),
-  summary: z.string(),
+  summary: summaryLineSchema,
 });
 type Output = z.infer<typeof output>;
 

@@ -7,7 +7,7 @@ import { execRbac, runIn } from '../shared/exec.js';
 import { NODE_RBAC } from '../shared/debug-agent.js';
 import { TARGET_RBAC, requireAllowedTarget } from '../shared/targets.js';
 import { probeFrom } from './net-curl.js';
-import { summarizeStatus, verdictSchema } from '../shared/findings.js';
+import { summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
 
 export interface TraceHop {
   ttl: number;
@@ -94,7 +94,7 @@ const output = z.object({
   hops: z.array(hopSchema),
   exitCode: z.number().int(),
   verdict: verdictSchema.describe('ok: reached; warn: not reached within the hops'),
-  summary: z.string(),
+  summary: summaryLineSchema,
 });
 type Output = z.infer<typeof output>;
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { namespaceSchema } from '../../core/schemas.js';
-import { findingSchema, summarizeStatus, verdictOf, verdictSchema } from '../shared/findings.js';
-import { statusLine } from '../shared/check.js';
+import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
+import { checkStatus } from '../shared/check.js';
 import { clusterExternalSecretRowSchema, externalSecretRowSchema, secretsCheck, storeRowSchema } from './secrets-check.js';
 
 const output = z.object({
@@ -10,12 +10,12 @@ const output = z.object({
   version: z.string().optional().describe('The external-secrets.io version read: v1 (ESO 0.16+) or v1beta1 (older releases)'),
   note: z.string().optional(),
   verdict: verdictSchema,
-  summary: z.string().describe('One line a person reads first'),
+  summary: summaryLineSchema,
   externalSecrets: z.array(externalSecretRowSchema),
   stores: z.array(storeRowSchema).describe('SecretStores and ClusterSecretStores'),
   clusterExternalSecretsServed: z.boolean(),
   clusterExternalSecrets: z.array(clusterExternalSecretRowSchema),
-  findings: z.array(findingSchema).describe('Every problem found, crit first'),
+  findings: findingsSchema,
 });
 type Output = z.infer<typeof output>;
 
@@ -39,10 +39,8 @@ export default defineOp({
     return {
       installed: report.installed,
       note: report.note,
-      verdict: verdictOf(report.findings),
-      summary: statusLine(report, { name: secretsCheck.name, ok: `${secretsCheck.name}: ${report.scope}, all ok` }),
       ...report.data,
-      findings: report.findings,
+      ...checkStatus(report, { name: secretsCheck.name, ok: `${secretsCheck.name}: ${report.scope}, all ok` }),
     };
   },
   summarize: summarizeStatus,

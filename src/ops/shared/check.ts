@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeError } from '../../core/errors.js';
 import type { OpContext, RbacRule } from '../../core/op.js';
+import type { Verdict } from '../../core/op.js';
 import { problemsLine, verdictOf, verdictSchema, type Finding } from './findings.js';
 
 /**
@@ -112,15 +113,19 @@ export function checkLine(outcome: CheckOutcome): CheckLine {
 }
 
 /**
- * A status op's summary line, the same rule for each: not installed says what was looked for;
- * problems name the worst (after `name:` when given); nothing to check says what was looked for;
- * else `ok`, the op's own words for all being well.
+ * A status op's verdict, summary line and findings from its check's report. The line follows one
+ * rule for each op: not installed says what was looked for; problems name the worst (after `name:`
+ * when given); nothing to check says what was looked for; else `ok`, the op's own words for all
+ * being well; `also` is said after any of them.
  */
-export function statusLine(report: CheckReport, words: { name?: string; ok: string }): string {
+export function checkStatus(report: CheckReport, words: { name?: string; ok: string; also?: string }): { verdict: Verdict; summary: string; findings: Finding[] } {
   const problems = problemsLine(report.findings, report.scope);
-  if (!report.installed && !problems) return report.note ?? 'not installed';
-  if (problems) return words.name ? `${words.name}: ${problems}` : problems;
-  return report.note ?? words.ok;
+  const line = !report.installed && !problems
+    ? (report.note ?? 'not installed')
+    : problems
+      ? (words.name ? `${words.name}: ${problems}` : problems)
+      : (report.note ?? words.ok);
+  return { verdict: verdictOf(report.findings), summary: words.also ? `${line}; ${words.also}` : line, findings: report.findings };
 }
 
 /** The RBAC of several checks, each rule once (health needs what every check it may run reads). */

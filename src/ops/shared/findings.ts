@@ -20,6 +20,10 @@ export const findingSchema = z.object({
 });
 export type Finding = z.infer<typeof findingSchema>;
 
+/** The line and the findings every status answer carries beside its verdict. */
+export const summaryLineSchema = z.string().describe('One line a person reads first');
+export const findingsSchema = z.array(findingSchema).describe('Every problem found, crit first; what could not be read is a warning');
+
 const RANK: Record<Verdict, number> = { ok: 0, warn: 1, crit: 2 };
 
 export function worstVerdict(verdicts: Iterable<Verdict>): Verdict {

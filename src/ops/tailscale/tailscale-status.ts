@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { podRowSchema } from '../shared/pods.js';
-import { findingSchema, summarizeStatus, verdictOf, verdictSchema } from '../shared/findings.js';
-import { statusLine } from '../shared/check.js';
+import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
+import { checkStatus } from '../shared/check.js';
 import { VERSION, kindRowSchema, resourceRowSchema, tailscaleCheck } from './tailscale-check.js';
 
 const output = z.object({
@@ -11,11 +11,11 @@ const output = z.object({
   note: z.string().optional(),
   namespace: z.string().describe('Where the operator pods were looked for (config tailscale.namespace)'),
   verdict: verdictSchema,
-  summary: z.string().describe('One line a person reads first'),
+  summary: summaryLineSchema,
   pods: z.array(podRowSchema).describe('Every pod in the operator namespace: the operator and its proxies'),
   kinds: z.array(kindRowSchema).describe('Which operator kinds this cluster serves'),
   resources: z.array(resourceRowSchema),
-  findings: z.array(findingSchema).describe('Every problem found, crit first'),
+  findings: findingsSchema,
 });
 type Output = z.infer<typeof output>;
 
@@ -41,9 +41,7 @@ export default defineOp({
       version: report.installed ? VERSION : undefined,
       note: report.note,
       ...report.data,
-      verdict: verdictOf(report.findings),
-      summary: statusLine(report, { name: tailscaleCheck.name, ok: `${report.scope}, all ready` }),
-      findings: report.findings,
+      ...checkStatus(report, { name: tailscaleCheck.name, ok: `${report.scope}, all ready` }),
     };
   },
   summarize: summarizeStatus,
