@@ -18,15 +18,15 @@ const output = z.object({
   verdict: verdictSchema.describe('ok: nothing to do; warn: look soon; crit: something is down'),
   summary: summaryLineSchema,
   findings: findingsSchema,
-  nodes: z.array(nodeSummarySchema).optional().describe('Absent when the nodes check was not run (--only)'),
+  nodes: z.array(nodeSummarySchema).optional().describe('Absent when the nodes check was not run (only)'),
   metrics: metricsStateSchema.optional(),
-  pods: podCountsSchema.optional().describe('Absent when the pods check was not run (--only)'),
-  events: z.array(warningEventSchema).optional().describe('Recent Warning events, newest first; absent when the events check was not run (--only)'),
+  pods: podCountsSchema.optional().describe('Absent when the pods check was not run (only)'),
+  events: z.array(warningEventSchema).optional().describe('Recent Warning events, newest first; absent when the events check was not run (only)'),
   eventsTotal: z.number().int().optional().describe('Warning events in the window, before the list was cut to size'),
   checks: z.array(checkResultSchema).describe('Every check that ran'),
   subsystems: z
     .array(checkLineSchema)
-    .describe('One line per platform subsystem that ran (Flux, certificates, External Secrets, Tailscale, backups; ingresses with --only), also when not installed or when it could not be checked'),
+    .describe('One line per platform subsystem that ran (Flux, certificates, External Secrets, Tailscale, backups; ingresses when asked with only), also when not installed or when it could not be checked'),
 });
 type Output = z.infer<typeof output>;
 

@@ -101,28 +101,31 @@ function couldNotAsk(err: unknown, kind: 'Pi-hole' | 'AdGuard', url: string, fin
   return error;
 }
 
+type Unreachable = { configured: true; url: string; reachable: false; error: string };
+
+/** Asks a DNS server (or for its client); when that fails, a finding says so and its part of the answer says why. */
+async function ask<T>(ctx: OpContext, kind: 'Pi-hole' | 'AdGuard', url: string, findings: Finding[], question: () => Promise<T>): Promise<{ answer: T } | { unreachable: Unreachable }> {
+  try {
+    return { answer: await question() };
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    return { unreachable: { configured: true, url, reachable: false, error: couldNotAsk(err, kind, url, findings) } };
+  }
+}
+
 async function checkPihole(ctx: OpContext, now: Date, findings: Finding[]): Promise<Output['pihole']> {
   const configured = ctx.config.services.pihole;
   if (!configured) return { configured: false };
-  let pihole;
-  try {
-    pihole = await ctx.services.pihole();
-  } catch (err) {
-    if (ctx.signal.aborted) throw err;
-    return { configured: true, url: configured.url, reachable: false, error: couldNotAsk(err, 'Pi-hole', configured.url, findings) };
-  }
+  const client = await ask(ctx, 'Pi-hole', configured.url, findings, () => ctx.services.pihole());
+  if ('unreachable' in client) return client.unreachable;
+  const pihole = client.answer;
   if (!pihole) return { configured: false };
   const url = pihole.target;
   const add = (severity: Finding['severity'], reason: string, message: string, remedy?: Fix) => findings.push({ severity, kind: 'Pi-hole', name: url, reason, message, ...(remedy ? { fix: remedy } : {}) });
-  let results;
-  try {
-    // Four calls at once: the client logs in once and they share the session.
-    results = await Promise.all([pihole.blocking(), pihole.summary(), pihole.upstreams(), pihole.messages()]);
-  } catch (err) {
-    if (ctx.signal.aborted) throw err;
-    return { configured: true, url, reachable: false, error: couldNotAsk(err, 'Pi-hole', url, findings) };
-  }
-  const [blocking, summary, upstreams, messages] = results;
+  // Four calls at once: the client logs in once and they share the session.
+  const asked = await ask(ctx, 'Pi-hole', url, findings, () => Promise.all([pihole.blocking(), pihole.summary(), pihole.upstreams(), pihole.messages()]));
+  if ('unreachable' in asked) return asked.unreachable;
+  const [blocking, summary, upstreams, messages] = asked.answer;
 
   if (blocking.blocking === 'disabled') {
     add('warn', 'BlockingDisabled', blocking.timer ? `blocking is disabled; its timer turns it back on in ${formatAge(blocking.timer)}` : 'blocking is disabled with no timer: ads and trackers get through until someone enables it');
@@ -156,23 +159,14 @@ async function checkPihole(ctx: OpContext, now: Date, findings: Finding[]): Prom
 async function checkAdguard(ctx: OpContext, findings: Finding[]): Promise<Output['adguard']> {
   const configured = ctx.config.services.adguard;
   if (!configured) return { configured: false };
-  let adguard;
-  try {
-    adguard = await ctx.services.adguard();
-  } catch (err) {
-    if (ctx.signal.aborted) throw err;
-    return { configured: true, url: configured.url, reachable: false, error: couldNotAsk(err, 'AdGuard', configured.url, findings) };
-  }
+  const client = await ask(ctx, 'AdGuard', configured.url, findings, () => ctx.services.adguard());
+  if ('unreachable' in client) return client.unreachable;
+  const adguard = client.answer;
   if (!adguard) return { configured: false };
   const url = adguard.target;
-  let results;
-  try {
-    results = await Promise.all([adguard.status(), adguard.stats()]);
-  } catch (err) {
-    if (ctx.signal.aborted) throw err;
-    return { configured: true, url, reachable: false, error: couldNotAsk(err, 'AdGuard', url, findings) };
-  }
-  const [status, stats] = results;
+  const asked = await ask(ctx, 'AdGuard', url, findings, () => Promise.all([adguard.status(), adguard.stats()]));
+  if ('unreachable' in asked) return asked.unreachable;
+  const [status, stats] = asked.answer;
   const add = (severity: Finding['severity'], reason: string, message: string) => findings.push({ severity, kind: 'AdGuard', name: url, reason, message });
   if (!status.running) add('crit', 'DnsNotRunning', 'AdGuard Home is up but its DNS server is not running');
   if (!status.protectionEnabled) {
