@@ -70,8 +70,8 @@ export default defineOp({
   rbac: rbacOf(CHECKS),
   timeoutMs: 60_000,
   async run(ctx, input): Promise<Output> {
-    const wanted = new Set(input.only ? input.only.map((word) => findCheck(word)) : HEALTH_CHECKS);
-    const run = <P extends object, D>(check: Check<P, D>, params: P) => (wanted.has(check as AnyCheck) ? attemptCheck(check, ctx, params) : undefined);
+    const wanted = new Set<unknown>(input.only ? input.only.map((word) => findCheck(word)) : HEALTH_CHECKS);
+    const run = <P extends object, D>(check: Check<P, D>, params: P) => (wanted.has(check) ? attemptCheck(check, ctx, params) : undefined);
     const [nodes, pods, events, ...others] = await Promise.all([
       run(nodesCheck, {}),
       run(podsCheck, {}),
