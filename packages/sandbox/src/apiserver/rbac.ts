@@ -7,6 +7,7 @@
  * `create` on pods/exec, so `authorize` takes a list of attribute sets and all must pass.
  */
 import { ApiError, qualified } from './errors.js';
+import { queryBool } from './query.js';
 
 export interface PolicyRule {
   apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[];
@@ -65,8 +66,7 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   if (parts.length >= 2) info.name = parts[1] as string;
   if (parts.length >= 1) info.resource = parts[0] as string;
   if (info.name === '' && info.verb === 'get') {
-    const watch = query.get('watch');
-    info.verb = watchPath || watch === 'true' || watch === '1' ? 'watch' : 'list';
+    info.verb = watchPath || queryBool(query, 'watch') ? 'watch' : 'list';
   } else if (watchPath && info.verb === 'get') info.verb = 'watch';
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
   if (!info.name && (info.verb === 'list' || info.verb === 'watch')) {

@@ -9,7 +9,8 @@ import { apiGroup, apiGroupList, apiVersions, resourceList, versionInfo } from '
 import type { Faults } from './faults.js';
 import { ApiError, badRequest, conflict, expired, invalid, methodNotAllowed, notFound, pathNotFound, unauthorized, unsupportedMediaType } from './errors.js';
 import { apiVersionOf, type ResourceDef } from './kinds.js';
-import { formatLogLine, queryBool, readLogs, type LogBook } from './logs.js';
+import { formatLogLine, readLogs, type LogBook } from './logs.js';
+import { queryBool } from './query.js';
 import { decodeContinue, encodeContinue } from './paging.js';
 import { applyPatch, PATCH_CONTENT_TYPES, type PatchType } from './patch.js';
 import { attributesOf, requestInfo, type Authorizer, type RequestInfo } from './rbac.js';
@@ -525,7 +526,7 @@ async function subresource(x: Req): Promise<void> {
       if (x.ri.verb !== 'get') break;
       const pod = getObject(x);
       const read = readLogs(pod, x.q, x.ctx.logs, x.ctx.now());
-      if (!queryBool(x.q.get('follow'))) return send(x.res, 200, read.text, 'text/plain');
+      if (!queryBool(x.q, 'follow')) return send(x.res, 200, read.text, 'text/plain');
       // follow=true: what there is, then each line as it is appended, until the client hangs up.
       x.res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
       x.res.write(read.text);

@@ -18,6 +18,7 @@ import type { Socket } from 'node:net';
 import type WebSocket from 'ws';
 import type { WebSocketServer } from 'ws';
 import { ApiError, badRequest } from '../apiserver/errors.js';
+import { queryBool } from '../apiserver/query.js';
 import { isRecord, type KubeObject } from '../apiserver/types.js';
 import { answer, collectRules, fill, type ExecRule, type ExecScenario, type ParsedExecRule } from './rules.js';
 
@@ -48,8 +49,6 @@ export interface ExecService {
 
 interface Params { argv: string[]; container: string; stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }
 
-const flag = (q: URLSearchParams, k: string): boolean => ['true', '1'].includes(q.get(k) ?? '');
-
 function names(list: unknown): string[] {
   return Array.isArray(list) ? list.filter(isRecord).map((c) => String(c.name)) : [];
 }
@@ -59,7 +58,7 @@ function params(pod: KubeObject, q: URLSearchParams): Params {
   const name = pod.metadata.name ?? '';
   const argv = q.getAll('command');
   if (argv.length === 0) throw badRequest('you must specify at least 1 command');
-  const p: Params = { argv, container: q.get('container') ?? '', stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr'), tty: flag(q, 'tty') };
+  const p: Params = { argv, container: q.get('container') ?? '', stdin: queryBool(q, 'stdin'), stdout: queryBool(q, 'stdout'), stderr: queryBool(q, 'stderr'), tty: queryBool(q, 'tty') };
   if (!p.stdin && !p.stdout && !p.stderr) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
   const spec = isRecord(pod.spec) ? pod.spec : {};
   const containers = names(spec.containers);
