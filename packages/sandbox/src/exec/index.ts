@@ -116,7 +116,7 @@ class Session {
   private timers = new Set<NodeJS.Timeout>();
   private ended = false;
 
-  constructor(private readonly ws: WebSocket, private readonly p: Params, private readonly v5: boolean) {
+  constructor(private readonly ws: WebSocket, private readonly socket: Socket, private readonly p: Params, private readonly v5: boolean) {
     ws.on('close', () => { this.ended = true; for (const t of this.timers) clearTimeout(t); });
     ws.on('error', () => { this.ended = true; });
   }
@@ -135,6 +135,9 @@ class Session {
     this.ws.send(Buffer.concat([Buffer.from([STATUS]), Buffer.from(JSON.stringify(status), 'utf8')]));
     this.ended = true;
     this.ws.close(1000);
+    // and the connection ends with the close frame, as the API server's does: a client that does not
+    // answer the close (Python's reads the frames and waits for the socket to end) is not left waiting
+    this.socket.end();
   }
 
   later(ms: number, fn: () => void): void {
@@ -217,7 +220,7 @@ export async function startExec(section: ExecScenario | undefined, opts: Sandbox
       }
       wss ??= new ws.WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offers: Set<string>) => (v5Enabled && offers.has(V5) ? V5 : offers.has(V4) ? V4 : false) });
       wss.handleUpgrade(req, socket, head, (conn) => {
-        run(new Session(conn, p, conn.protocol === V5), rules, pod, p);
+        run(new Session(conn, socket, p, conn.protocol === V5), rules, pod, p);
       });
     },
   };
