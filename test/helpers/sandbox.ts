@@ -1,4 +1,6 @@
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startSandbox, type Sandbox, type SandboxOptions } from '@homelab/sandbox';
 import { writeSandboxConfig } from '../../src/sandbox-config.js';
 
@@ -44,4 +46,22 @@ export async function startConfiguredSandbox(options: SandboxOptions = {}): Prom
 export async function startSandboxEnv(options: SandboxOptions = {}): Promise<SandboxEnv> {
   const sandbox = await startConfiguredSandbox(options);
   return { sandbox, env: { KUBECONFIG: sandbox.kubeconfigPath, HOMELAB_CONFIG: sandbox.configPath } };
+}
+
+/**
+ * What a user has after the cluster went away: a kubeconfig and homelab.yaml (without the fakes'
+ * services) for a sandbox that has stopped, its port closed. stop() removes the sandbox's own files, so
+ * these are copies; remove() deletes them.
+ */
+export async function stoppedSandboxEnv(options: SandboxOptions = {}): Promise<{ env: Record<string, string>; remove(): void }> {
+  const { sandbox } = await startSandboxEnv(options);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hl-stopped-sandbox-'));
+  try {
+    const kubeconfigPath = path.join(dir, 'kubeconfig');
+    copyFileSync(sandbox.kubeconfigPath, kubeconfigPath);
+    const configPath = writeSandboxConfig({ ...sandbox, dir, kubeconfigPath, endpoints: {} });
+    return { env: { KUBECONFIG: kubeconfigPath, HOMELAB_CONFIG: configPath }, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  } finally {
+    await sandbox.stop();
+  }
 }

@@ -91,6 +91,7 @@ function kindSchemas(r: ResourceDef, version: string, v3: boolean): Record<strin
 
 type Action = 'get' | 'list' | 'post' | 'put' | 'patch' | 'delete' | 'deletecollection';
 const ACTION_WORD: Record<Action, string> = { get: 'read', list: 'list', post: 'create', put: 'replace', patch: 'patch', delete: 'delete', deletecollection: 'deleteCollection' };
+const METHOD: Record<Action, string> = { get: 'get', list: 'get', post: 'post', put: 'put', patch: 'patch', delete: 'delete', deletecollection: 'delete' };
 const QUERY: Record<string, Json> = {
   allowWatchBookmarks: { type: 'boolean' }, continue: str, dryRun: str, fieldManager: str, fieldSelector: str, fieldValidation: str, force: { type: 'boolean' },
   gracePeriodSeconds: int, labelSelector: str, limit: int, pretty: str, propagationPolicy: str, resourceVersion: str, resourceVersionMatch: str,
@@ -146,8 +147,9 @@ function resourcePaths(r: ResourceDef, version: string, v3: boolean): Record<str
   const scope = r.namespaced ? 'Namespaced' : '';
   const base = r.namespaced ? `${prefix}/namespaces/{namespace}/${r.plural}` : `${prefix}/${r.plural}`;
   const can = (verb: string): boolean => r.verbs.includes(verb);
+  /** [RBAC verb, action] pairs: the operations of those the resource allows, by HTTP method */
   const ops = (entries: [string, Action][], s: 'Namespaced' | 'ForAllNamespaces' | ''): Json =>
-    Object.fromEntries(entries.filter(([verb]) => can(verb)).map(([verb, action]) => [{ list: 'get', get: 'get', create: 'post', update: 'put', patch: 'patch', delete: 'delete', deletecollection: 'delete' }[verb] as string, operation(r, version, action, s, v3)]));
+    Object.fromEntries(entries.filter(([verb]) => can(verb)).map(([, action]) => [METHOD[action], operation(r, version, action, s, v3)]));
   const nsParam = r.namespaced ? [pathParam('namespace', v3)] : [];
   const out: Record<string, Json> = {};
   const collection = ops([['list', 'list'], ['create', 'post'], ['deletecollection', 'deletecollection']], scope);

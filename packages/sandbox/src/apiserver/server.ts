@@ -8,7 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { apiGroup, apiGroupList, apiVersions, resourceList, versionInfo } from './discovery.js';
 import type { Faults } from './faults.js';
 import { ApiError, badRequest, conflict, expired, invalid, methodNotAllowed, notFound, pathNotFound, unauthorized, unsupportedMediaType } from './errors.js';
-import { apiVersionOf, type ResourceDef } from './kinds.js';
+import { apiVersionOf, type KindRegistry, type ResourceDef } from './kinds.js';
 import { formatLogLine, readLogs, type LogBook } from './logs.js';
 import { queryBool } from './query.js';
 import { decodeContinue, encodeContinue } from './paging.js';
@@ -144,7 +144,7 @@ function acceptsJson(req: IncomingMessage): boolean {
 }
 
 /** the OpenAPI documents, made once per kinds registry (a sandbox's never changes) */
-const openapiDocs = new WeakMap<ServerContext['store']['kinds'], Map<string, string>>();
+const openapiDocs = new WeakMap<KindRegistry, Map<string, string>>();
 function sendOpenapi(ctx: ServerContext, res: ServerResponse, path: string, make: () => unknown): void {
   let docs = openapiDocs.get(ctx.store.kinds);
   if (!docs) { docs = new Map(); openapiDocs.set(ctx.store.kinds, docs); }
