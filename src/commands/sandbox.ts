@@ -26,6 +26,12 @@ export default class Sandbox extends HomelabCommand {
     this.debugEnabled = Boolean(flags.debug);
     // The simulator is a test instrument: loaded only when asked for, never by the other commands.
     const { startSandbox } = await import('@homelab/sandbox');
+    // Ctrl-C is caught from before the start: one that comes while starting, or right after the export
+    // line, still stops the sandbox and removes what it wrote.
+    const stopAsked = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
     const sandbox = await startSandbox({ scenario: flags.scenario, dir: flags.dir, port: flags.port });
     const configPath = writeSandboxConfig(sandbox);
     process.stderr.write(`homelab sandbox (${flags.scenario}) serving the Kubernetes API at ${sandbox.url}\n`);
@@ -34,12 +40,10 @@ export default class Sandbox extends HomelabCommand {
     // The export line alone on stdout, so `eval "$(homelab sandbox ...)"`-style scripts can read it.
     process.stdout.write(`export KUBECONFIG=${sandbox.kubeconfigPath} HOMELAB_CONFIG=${configPath}\n`);
     process.stderr.write('Press Ctrl-C to stop.\n');
-    await new Promise<void>((resolve) => {
-      // what this run wrote goes with it: homelab.yaml here, the kubeconfig, the secrets and a temp DIR in stop()
-      const stop = () => { rmSync(configPath, { force: true }); void sandbox.stop().then(resolve); };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await stopAsked;
+    // what this run wrote goes with it: homelab.yaml here, the kubeconfig, the secrets and a temp DIR in stop()
+    rmSync(configPath, { force: true });
+    await sandbox.stop();
     process.stderr.write('sandbox stopped\n');
   }
 }
