@@ -12,10 +12,10 @@
  * A command no rule answers fails the way containerd fails a missing executable, unless some rule
  * for the pod names the same program: then stderr says which rule is missing and the exit code is 2.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isRecord, type KubeObject } from '../apiserver/types.js';
+import { deepFreeze, parsedOnce } from '../scenario/parse-once.js';
 
 export const execRuleSchema = z.strictObject({
   namespace: z.string().optional(),
@@ -61,15 +61,14 @@ export function parseExecRules(data: unknown, source: string): ParsedExecRule[] 
   return r.data.rules;
 }
 
-export async function loadExecRuleFile(file: string): Promise<ParsedExecRule[]> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`exec rules file not found: ${file}`);
-  }
+const ruleFile = parsedOnce(async (text, file) => {
   const { parse } = await import('yaml');
-  return parseExecRules(parse(text), file);
+  return deepFreeze(parseExecRules(parse(text), file));
+});
+
+/** The rules of a file, parsed once per process (read-only). */
+export function loadExecRuleFile(file: string): Promise<readonly ParsedExecRule[]> {
+  return ruleFile(file, () => new Error(`exec rules file not found: ${file}`));
 }
 
 /** Rules in order: the caller's first (tests override), then the scenario's inline rules, then its files. */
