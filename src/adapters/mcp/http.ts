@@ -79,8 +79,8 @@ const INVALID_REQUEST = -32600;
 interface RpcMessage { method?: unknown; id?: unknown }
 
 const isRecord = (m: unknown): m is RpcMessage => typeof m === 'object' && m !== null && !Array.isArray(m);
-/** A tool call is a request (it has an id) for tools/call; notifications and other methods cost next to nothing. */
-const isToolCall = (m: unknown): boolean => isRecord(m) && m.method === 'tools/call' && m.id !== undefined;
+/** A call that runs an op: a request (it has an id) for tools/call, or resources/read (logs, health); other methods cost next to nothing. */
+const isToolCall = (m: unknown): boolean => isRecord(m) && (m.method === 'tools/call' || m.method === 'resources/read') && m.id !== undefined;
 /** The id to answer a refused single request with; a batch, or a message without one, gets null. */
 const idOf = (m: unknown): RpcId => (isRecord(m) && (typeof m.id === 'string' || typeof m.id === 'number') ? m.id : null);
 

@@ -62,7 +62,8 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
     process.stderr.write(`${JSON.stringify({ audit: record })}\n`);
     void runtime.auditToFile(record).catch((err: Error) => log.warn(`audit log not written: ${err.message}`));
   };
-  const newServer = (runCall?: RunCall) => createMcpServer({ tools, loadOp: importOp, context: runtime.context, readOnly: runtime.config.readOnly, version, audit, runCall });
+  const clusters = { contexts: () => runtime.kubeContexts(), kubeFor: (name: string) => runtime.kubeFor(name) };
+  const newServer = (runCall?: RunCall) => createMcpServer({ tools, loadOp: importOp, context: runtime.context, readOnly: runtime.config.readOnly, version, audit, runCall, clusters });
 
   if (options.stdio) {
     const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
