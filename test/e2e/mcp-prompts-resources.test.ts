@@ -26,12 +26,12 @@ async function readText(client: Client, uri: string): Promise<string> {
   return (contents[0] as { text: string }).text;
 }
 
-/** The JSON-RPC error a request failed with: its code and message. */
-async function rpcError(request: Promise<unknown>): Promise<{ code: number; message: string }> {
+/** The JSON-RPC error a request failed with: its code, message and data. */
+async function rpcError(request: Promise<unknown>): Promise<{ code: number; message: string; data?: unknown }> {
   try {
     await request;
   } catch (err) {
-    return { code: (err as { code: number }).code, message: (err as Error).message };
+    return { code: (err as { code: number }).code, message: (err as Error).message, data: (err as { data?: unknown }).data };
   }
   throw new Error('the request succeeded');
 }
@@ -119,13 +119,13 @@ describe('MCP prompts and resources over stdio', () => {
     for (const l of links) expect((await mcp.client.readResource({ uri: l.uri })).contents[0]?.mimeType).toBe(l.mimeType);
   });
 
-  it('answers a resource that is not there with -32002 and why', async () => {
+  it('answers a resource that is not there as the spec says (-32602, data { uri }) and says why', async () => {
     const pod = await rpcError(mcp.client.readResource({ uri: 'homelab://logs/media/no-such-pod' }));
-    expect(pod.code).toBe(-32002);
+    expect(pod).toMatchObject({ code: -32602, data: { uri: 'homelab://logs/media/no-such-pod' } });
     expect(pod.message).toContain('no pod named or starting with "no-such-pod" in namespace media');
-    expect((await rpcError(mcp.client.readResource({ uri: 'homelab://runbooks/nope' }))).code).toBe(-32002);
+    expect(await rpcError(mcp.client.readResource({ uri: 'homelab://runbooks/nope' }))).toMatchObject({ code: -32602, data: { uri: 'homelab://runbooks/nope' } });
     expect((await rpcError(mcp.client.readResource({ uri: 'homelab://flux/helmrelease/immich/nope' }))).message).toContain('no HelmRelease immich/nope');
-    expect((await rpcError(mcp.client.readResource({ uri: 'https://example.com/' }))).code).toBe(-32002);
+    expect(await rpcError(mcp.client.readResource({ uri: 'https://example.com/' }))).toMatchObject({ code: -32602, data: { uri: 'https://example.com/' } });
   });
 });
 
@@ -255,7 +255,8 @@ describe('a kubeconfig with several contexts', () => {
     expect(await readText(mcp.client, logs?.uri ?? '')).toContain('OperationalError');
     // Without the context the same pod is looked for in lab, where it does not exist.
     const inLab = await rpcError(mcp.client.readResource({ uri: (logs?.uri ?? '').replace(/&?context=home/, '') }));
-    expect(inLab.code).toBe(-32002);
+    expect(inLab.code).toBe(-32602);
+    expect(inLab.message).toContain('in namespace paperless');
   });
 
   it('refuses a context the kubeconfig lacks, and a context on a tool that does not use the cluster', async () => {

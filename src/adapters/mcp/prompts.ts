@@ -1,5 +1,4 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { ErrorCode, GetPromptRequestSchema, ListPromptsRequestSchema, type Prompt } from '@modelcontextprotocol/sdk/types.js';
+import { INVALID_PARAMS, type Prompt, type Server } from '@modelcontextprotocol/server';
 import type { z } from 'zod';
 import { toolList, type AnyPrompt } from '../../ops/prompts/prompt.js';
 import { RpcError } from './rpc-error.js';
@@ -24,14 +23,14 @@ export function registerPrompts(server: Server, offers: (tool: string) => boolea
   server.registerCapabilities({ prompts: { listChanged: false } });
   // Loaded on first use: the prompts render commands through the generated command table, which start-up need not load.
   const load = async () => (await import('../../ops/prompts/registry.js')).prompts;
-  server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: (await load()).map((p) => promptEntry(p, offers)) }));
-  server.setRequestHandler(GetPromptRequestSchema, async (request) => {
+  server.setRequestHandler('prompts/list', async () => ({ prompts: (await load()).map((p) => promptEntry(p, offers)) }));
+  server.setRequestHandler('prompts/get', async (request) => {
     const prompt = (await load()).find((p) => p.name === request.params.name);
-    if (!prompt) throw new RpcError(ErrorCode.InvalidParams, `no prompt named ${request.params.name} (prompts/list lists them)`);
+    if (!prompt) throw new RpcError(INVALID_PARAMS, `no prompt named ${request.params.name} (prompts/list lists them)`);
     const parsed = prompt.arguments.strict().safeParse(request.params.arguments ?? {});
     if (!parsed.success) {
       const why = parsed.error.issues.map((i: z.core.$ZodIssue) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
-      throw new RpcError(ErrorCode.InvalidParams, `prompt ${prompt.name}: ${why}`);
+      throw new RpcError(INVALID_PARAMS, `prompt ${prompt.name}: ${why}`);
     }
     return {
       description: prompt.title,

@@ -1,15 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  ErrorCode,
-  ListResourceTemplatesRequestSchema,
-  ListResourcesRequestSchema,
-  ReadResourceRequestSchema,
-  type ReadResourceResult,
-  type Resource,
-  type ResourceLink,
-  type ResourceTemplate,
-} from '@modelcontextprotocol/sdk/types.js';
+import { INTERNAL_ERROR, INVALID_PARAMS, type ReadResourceResult, type Resource, type ResourceLink, type ResourceTemplateType, type Server } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { isHomelabError } from '../../core/errors.js';
 import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
@@ -155,7 +145,7 @@ const HEALTH: Resource = {
   mimeType: 'application/json',
 };
 
-const TEMPLATES: ResourceTemplate[] = [
+const TEMPLATES: ResourceTemplateType[] = [
   {
     uriTemplate: 'homelab://logs/{namespace}/{pod}{?container,previous,context}',
     name: 'logs',
@@ -179,11 +169,12 @@ const TEMPLATES: ResourceTemplate[] = [
   },
 ];
 
-/** -32002, the MCP code for a resource that does not exist. */
-const RESOURCE_NOT_FOUND = -32002;
-
+/**
+ * A resource that does not exist: -32602 with data { uri } exactly, on every revision (the 2026-07-28
+ * spec's MUST; the SDK maps the older -32002 to it anyway, and clients accept both).
+ */
 function notFound(uri: string, why: string): RpcError {
-  return new RpcError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}: ${why}`, { uri });
+  return new RpcError(INVALID_PARAMS, `Resource not found: ${uri}: ${why}`, { uri });
 }
 
 /** A path segment that must be a Kubernetes name; the op validates again, this only gives a clear error early. */
@@ -202,7 +193,7 @@ async function readResource(uri: string, runRead: RunRead, signal: AbortSignal):
   try {
     url = new URL(uri);
   } catch {
-    throw new RpcError(ErrorCode.InvalidParams, `not a URI: ${uri}`);
+    throw new RpcError(INVALID_PARAMS, `not a URI: ${uri}`);
   }
   if (url.protocol !== SCHEME) throw notFound(uri, 'this server serves homelab:// resources only');
   const parts = url.pathname.split('/').filter(Boolean);
@@ -260,20 +251,20 @@ async function readResource(uri: string, runRead: RunRead, signal: AbortSignal):
  */
 export function registerResources(server: Server, runRead: RunRead): void {
   server.registerCapabilities({ resources: { listChanged: false } });
-  server.setRequestHandler(ListResourcesRequestSchema, async () => ({
+  server.setRequestHandler('resources/list', async () => ({
     resources: [
       HEALTH,
       ...(await loadRunbooks()).map((rb): Resource => ({ uri: rb.uri, name: rb.slug, title: rb.title, description: rb.description, mimeType: 'text/markdown' })),
     ],
   }));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({ resourceTemplates: TEMPLATES }));
-  server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
+  server.setRequestHandler('resources/templates/list', async () => ({ resourceTemplates: TEMPLATES }));
+  server.setRequestHandler('resources/read', async (request, ctx) => {
     try {
-      return await readResource(request.params.uri, runRead, extra.signal);
+      return await readResource(request.params.uri, runRead, ctx.mcpReq.signal);
     } catch (err) {
       if (err instanceof RpcError) throw err;
       // What the op said (the same message a tool call gives), as the JSON-RPC error of the read.
-      throw isHomelabError(err) && err.kind === 'NotFound' ? notFound(request.params.uri, errorText(err)) : new RpcError(ErrorCode.InternalError, errorText(err));
+      throw isHomelabError(err) && err.kind === 'NotFound' ? notFound(request.params.uri, errorText(err)) : new RpcError(INTERNAL_ERROR, errorText(err));
     }
   });
 }

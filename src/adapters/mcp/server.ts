@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Server, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/server';
 import type { AnyOp, OpContextBase } from '../../core/op.js';
 import { describeError, isHomelabError } from '../../core/errors.js';
 import { runOp, type AuditRecord } from '../../core/run-op.js';
@@ -62,7 +61,7 @@ export function createMcpServer(options: McpServerOptions): Server {
   const tools = options.readOnly ? options.tools.filter((t) => t.effect === 'read') : options.tools;
   const context: OpContextBase = options.readOnly ? { ...options.context, config: { ...options.context.config, readOnly: true } } : options.context;
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => {
+  server.setRequestHandler('tools/list', async () => {
     const contexts = await choosableContexts(options.clusters);
     return { tools: tools.map((t) => listedWithContext(t, contexts)) as never };
   });
@@ -90,7 +89,7 @@ export function createMcpServer(options: McpServerOptions): Server {
   };
   const { runCall } = options;
   const queued = <T>(work: () => Promise<T>, signal: AbortSignal): Promise<T> => (runCall ? runCall(work, signal) : work());
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) => queued(() => call(request, extra.signal), extra.signal));
+  server.setRequestHandler('tools/call', (request, ctx) => queued(() => call(request, ctx.mcpReq.signal), ctx.mcpReq.signal));
 
   const offers = (name: string) => tools.some((t) => t.name === name);
   registerPrompts(server, offers);
