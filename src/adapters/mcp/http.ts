@@ -27,8 +27,11 @@ export interface HttpOptions {
   /** Origins a browser may call from; none by default. */
   allowedOrigins: string[];
   limits: HttpLimits;
-  /** A fresh server per request (stateless Streamable HTTP has no session to share); its tool calls wait in runCall. */
-  newServer: (runCall: RunCall) => McpServer;
+  /**
+   * A fresh server per request (stateless Streamable HTTP has no session to share); its tool calls
+   * wait in runCall; caller names who presented the key (bound into confirmation tokens, audited).
+   */
+  newServer: (runCall: RunCall, caller: string) => McpServer;
   log: Logger;
 }
 
@@ -83,6 +86,14 @@ const isRecord = (m: unknown): m is RpcMessage => typeof m === 'object' && m !==
 const isToolCall = (m: unknown): boolean => isRecord(m) && m.method === 'tools/call' && m.id !== undefined;
 /** The id to answer a refused single request with; a batch, or a message without one, gets null. */
 const idOf = (m: unknown): RpcId => (isRecord(m) && (typeof m.id === 'string' || typeof m.id === 'number') ? m.id : null);
+
+/** A tool call whose client sent a progressToken (params._meta.progressToken). */
+const asksForProgress = (message: unknown): boolean =>
+  (Array.isArray(message) ? message : [message]).some((m) => isToolCall(m) && (m as { params?: { _meta?: { progressToken?: unknown } } }).params?._meta?.progressToken !== undefined);
+
+/** Who a request comes from: the holder of the one API key (mcp.apiKey, HOMELAB_API_KEY), or anyone on loopback when there is none. */
+const KEY_CALLER = 'default';
+const LOCAL_CALLER = 'local';
 
 type Body =
   | { kind: 'ok'; text: string }
@@ -281,8 +292,9 @@ export async function serveHttp(options: HttpOptions): Promise<{ server: Server;
       }
       // The client left while its body was read: nothing will claim the room.
       if (closed) return admission.release();
-      const mcp = options.newServer(admission.run);
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      const mcp = options.newServer(admission.run, options.apiKey ? KEY_CALLER : LOCAL_CALLER);
+      // A call that asked for progress is answered as an event stream, so the notifications can go first.
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(message) });
       res.on('close', () => {
         admission.release();
         void transport.close();
