@@ -68,7 +68,7 @@ describe('MCP over stdio: a write answers with its plan, and its token applies i
     expect(p.observed).toEqual([{ object: 'Deployment homepage/homepage', resourceVersion: deploymentOf(s, 'homepage/homepage').metadata.resourceVersion }]);
     expect(confirmation.token).toMatch(/^[\w-]+\.[\w-]+$/);
     expect(Date.parse(confirmation.expiresAt) - Date.now()).toBeGreaterThan(4 * 60_000);
-    expect(text(result)).toContain('PLAN: restart deployment homepage/homepage');
+    expect(text(result)).toMatch(/^Plan: restart deployment homepage\/homepage\nChanges:\n/);
     expect(text(result)).toContain(`"confirmationToken": "${confirmation.token}"`);
     // Nothing was written anywhere in the cluster.
     expect(s.sandbox.store.resourceVersion).toBe(before);

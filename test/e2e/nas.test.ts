@@ -153,7 +153,8 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
     const [missing, created, unconfirmed, noParent] = await Promise.all([
       cli('good', ['nas', 'touch', join(root, 'TV', 'absent.mkv'), '--yes']),
       cli('good', ['nas', 'touch', path, '--create', '--yes', '--json']),
-      cli('good', ['nas', 'touch', join(root, 'TV', 'x')]),
+      // An existing path: one that is not there is refused by the plan (66) before anyone is asked.
+      cli('good', ['nas', 'touch', join(root, 'TV', 'Show')]),
       cli('good', ['nas', 'touch', join(root, 'no', 'parent'), '--create', '--yes']),
     ]);
     expect(missing.code).toBe(66);

@@ -56,13 +56,16 @@ function takeToken(args: Record<string, unknown>): string | undefined {
   return token;
 }
 
+/** How much of a change's body the text of a plan shows; structuredContent has it whole. */
+const TEXT_BODY_MAX = 1_500;
+
 /** A plan handed back: what it would do, and how to apply it once the person has agreed. */
 function planResult(tool: string, plan: Plan, token: ConfirmationToken): CallToolResult {
   const howTo =
     `Nothing has changed yet. Show this plan to the person; if they agree, call ${tool} again with the same arguments and ` +
     `"${CONFIRMATION_FIELD}": "${token.token}" (valid once, until ${token.expiresAt}).`;
   return {
-    content: [{ type: 'text', text: `PLAN: ${plan.summary}\n\n${planText(plan)}\n\n${howTo}` }],
+    content: [{ type: 'text', text: `${planText(plan, { maxBody: TEXT_BODY_MAX })}\n\n${howTo}` }],
     structuredContent: { plan: planOutput(plan), confirmation: token },
   };
 }

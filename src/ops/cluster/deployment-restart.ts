@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
-import { UserError } from '../../core/errors.js';
+import { Forbidden, UserError } from '../../core/errors.js';
 import { namespacedNameSchema, splitNamespacedName } from '../../core/schemas.js';
 import { listAll } from '../../core/ports/kube.js';
 import { parseObject } from '../shared/k8s.js';
@@ -21,7 +21,8 @@ export function rfc3339Local(date: Date): string {
 }
 
 /** What a restart does to the running pods, by the Deployment's strategy (apps/v1 DeploymentStrategy). */
-function podsEffect(d: Deployment, pods: string[]): string {
+function podsEffect(d: Deployment, pods: string[] | Forbidden): string {
+  if (pods instanceof Forbidden) return `its pods are replaced (which ones could not be listed: ${pods.message})`;
   if (!pods.length) return 'it has no pods now: only its pod template changes';
   const which = pods.length === 1 ? `its pod ${pods[0]}` : `its ${pods.length} pods (${someNames(pods)})`;
   if (d.spec.strategy?.type === 'Recreate') return `${which} ${pods.length === 1 ? 'stops' : 'all stop'} before new ones start (strategy Recreate): it is down in between`;
@@ -71,7 +72,13 @@ export default defineOp({
       throw new UserError(`deployment ${namespace}/${name} is paused and would not roll out`, { hint: `resume it first: kubectl rollout resume deployment/${name} -n ${namespace}` });
     }
     const selector = deployment.spec.selector ? selectorString(deployment.spec.selector) : '';
-    const pods = selector ? (await listAll(ctx.kube, { group: '', version: 'v1', resource: 'pods', namespace }, { labelSelector: selector })).map((p) => p.metadata.name ?? '') : [];
+    // Which pods roll is for the person reading the plan: a role that may not list pods still restarts.
+    const pods = selector
+      ? await listAll(ctx.kube, { group: '', version: 'v1', resource: 'pods', namespace }, { labelSelector: selector }).then(
+          (items) => items.map((p) => p.metadata.name ?? ''),
+          (err: unknown) => { if (err instanceof Forbidden) return err; throw err; },
+        )
+      : [];
     const restartedAt = rfc3339Local(ctx.now());
     const patch = { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt } } } } };
     return {
