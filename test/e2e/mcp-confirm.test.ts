@@ -231,6 +231,30 @@ describe('MCP over stdio with a client that shows forms (elicitation)', () => {
   });
 });
 
+describe('MCP over stdio: which clients are asked in a form', () => {
+  it('asks a client that declares elicitation as the 2025-06-18 specification did ({}), and not a client that only opens URLs', async () => {
+    const s = await startSandboxEnv();
+    const [legacy, urlOnly] = await Promise.all([stdioClient(s.env, [], { elicitation: {} }), stdioClient(s.env, [], { elicitation: { url: {} } })]);
+    try {
+      const asked: string[] = [];
+      legacy.client.setRequestHandler(ElicitRequestSchema, async (request) => {
+        asked.push(request.params.message);
+        return { action: 'decline' };
+      });
+      const declined = await legacy.client.callTool({ name: 'deployment_restart', arguments: { deployment: 'homepage/homepage' } });
+      expect(text(declined)).toContain('the person declined the plan: nothing was changed');
+      expect(asked).toHaveLength(1);
+      const planned = await urlOnly.client.callTool({ name: 'deployment_restart', arguments: { deployment: 'homepage/homepage' } });
+      expect(planned.isError, text(planned)).toBeFalsy();
+      expect((planned.structuredContent as unknown as PlanResult).confirmation.token).toBeTruthy();
+      expect(restartedAt(s, 'homepage/homepage')).toBeUndefined();
+    } finally {
+      await Promise.all([legacy.close(), urlOnly.close()]);
+      await s.sandbox.stop();
+    }
+  });
+});
+
 describe('MCP with mcp.confirmWrites false (unattended automation)', () => {
   it('applies a write at once, and still refuses what the allow-list refuses', async () => {
     const s = await startSandboxEnv();

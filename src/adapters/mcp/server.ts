@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ElicitResultSchema, ListToolsRequestSchema, type CallToolRequest, type CallToolResult, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ElicitResultSchema, ListToolsRequestSchema, type CallToolRequest, type CallToolResult, type ClientCapabilities, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import type { AnyOp, Logger, OpContextBase, Plan } from '../../core/op.js';
 import { UserError, describeError, isHomelabError } from '../../core/errors.js';
 import { ConfirmationRefused, runOp, type AuditRecord, type ConfirmAnswer, type ConfirmRequest, type ConfirmationToken } from '../../core/run-op.js';
@@ -102,6 +102,16 @@ async function askPerson(server: Server, plan: Plan, signal: AbortSignal, timeou
   throw new ConfirmationRefused('declined', 'the person declined the plan: nothing was changed');
 }
 
+/**
+ * Whether the client renders form elicitation: it says so (`elicitation: {form: {}}`), or declares
+ * `elicitation: {}`, which means forms in the 2025-06-18 specification. A URL-only client is not asked.
+ */
+function showsForms(capabilities: ClientCapabilities | undefined): boolean {
+  const elicitation = capabilities?.elicitation;
+  if (!elicitation) return false;
+  return Boolean(elicitation.form) || !elicitation.url;
+}
+
 /** ctx.log.progress as MCP progress notifications too, for a client that sent a progressToken. */
 function progressLog(log: Logger, progressToken: string | number, send: (n: ServerNotification) => Promise<void>): Logger {
   let progress = 0;
@@ -148,7 +158,7 @@ export function createMcpServer(options: McpServerOptions): Server {
       confirmations.redeem(token, request.op.name, request.input, caller, request.plan);
       return { apply: true, outcome: 'accepted' };
     }
-    if (server.getClientCapabilities()?.elicitation) return askPerson(server, request.plan, signal, confirmations.ttlMs);
+    if (showsForms(server.getClientCapabilities())) return askPerson(server, request.plan, signal, confirmations.ttlMs);
     return { apply: false, token: confirmations.issue(request.op.name, request.input, caller, request.plan) };
   };
 
