@@ -67,7 +67,7 @@ describe('the README is true', () => {
     for (const line of expected) expect(actual.has(line.trimEnd()), `README line not in the output:\n${line}\n\noutput:\n${r.stdout}`).toBe(true);
   });
 
-  it('runs every homelab and kubectl example as written (a write stops at its confirmation)', async () => {
+  it('runs every homelab and kubectl example as written (a write stops at its confirmation, or shows its plan with --dry-run)', async () => {
     const tools = JSON.parse(await readFile(`${ROOT}dist/mcp-tools.json`, 'utf8')) as Array<{ name: string; effect: string }>;
     const effectOf = (words: string[]): string | undefined => {
       const entry = Object.entries(CLI_COMMANDS).find(([, shape]) => words.join(' ').startsWith(`${shape.command} `) || words.join(' ') === shape.command);
@@ -87,7 +87,10 @@ describe('the README is true', () => {
       const longRunning = LONG_RUNNING.some((c) => argv.join(' ').startsWith(c));
       const r = await runCli(longRunning ? [...argv, '--help'] : argv, s.env);
       const effect = effectOf(argv);
-      if (effect === 'write' && !argv.includes('--yes')) {
+      if (effect === 'write' && argv.includes('--dry-run')) {
+        expect(r.code, `${line}: ${r.stderr}`).toBe(0);
+        expect(r.stdout, line).toContain('Dry run: nothing changed');
+      } else if (effect === 'write' && !argv.includes('--yes')) {
         expect(r.code, `${line}: ${r.stderr}`).toBe(64);
         expect(r.stderr, line).toContain('refusing to change the cluster without confirmation');
       } else {
