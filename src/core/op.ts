@@ -86,7 +86,7 @@ export type InputSchema = z.ZodObject<any>;
 export type OutputSchema = z.ZodObject<any>;
 
 export interface Op<I extends InputSchema = InputSchema, O extends OutputSchema = OutputSchema> {
-  /** snake_case `domain_verb`: the MCP tool name and the audit log's name for it. */
+  /** snake_case `domain_verb`, or one word for an op across domains (`why`, `doctor`): the MCP tool name and the audit log's name for it. */
   name: string;
   title: string;
   /** What it does, when to use it, what it returns (MCP description, CLI --help). */
@@ -118,7 +118,7 @@ export interface Op<I extends InputSchema = InputSchema, O extends OutputSchema 
 
 /** Identity with inference: the one way an op is declared. */
 export function defineOp<I extends InputSchema, O extends OutputSchema>(op: Op<I, O>): Op<I, O> {
-  if (!/^[a-z]+(_[a-z]+)+$/.test(op.name)) throw new Error(`op name must be domain_verb snake_case: ${op.name}`);
+  if (!/^[a-z]+(_[a-z]+)*$/.test(op.name)) throw new Error(`op name must be snake_case (domain_verb, or one word across domains): ${op.name}`);
   return op;
 }
 
