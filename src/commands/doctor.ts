@@ -1,8 +1,14 @@
 import op from '../ops/doctor/doctor.js';
 import { commandFor } from '../adapters/cli/op-command.js';
 
+/** A terminal has room for more findings than an assistant's answer: the CLI's default limit. */
+const CLI_LIMIT = 20;
+
 export default commandFor(op, {
   watch: true,
+  adjustInput(input, given) {
+    if (!given.has('limit')) input.limit = CLI_LIMIT;
+  },
   examples: [
     '<%= config.bin %> doctor',
     { description: 'In cron: exit 0 ok, 1 warn, 2 crit', command: '<%= config.bin %> doctor --json > /var/log/homelab-doctor.json || notify-me' },

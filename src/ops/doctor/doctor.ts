@@ -6,10 +6,9 @@ import { plural } from '../shared/format.js';
 import { fix, fixSchema } from '../shared/fix.js';
 import { DOCTOR_CHECKS } from '../checks.js';
 
-const DEFAULT_LIMIT = 8;
+/** Findings in an answer by default: what fits an assistant's budget beside every subsystem's line (the CLI shows more). */
+export const DEFAULT_LIMIT = 5;
 const MAX_LIMIT = 200;
-/** Reasons counted when the findings are cut: the most frequent ones. */
-const MAX_REASONS = 12;
 
 const WORDS = DOCTOR_CHECKS.flatMap((c) => [c.name, ...(c.aliases ?? [])]) as [string, ...string[]];
 
@@ -20,7 +19,7 @@ const output = z.object({
   findings: findingsSchema.describe('The worst findings first, at most limit of them'),
   findingsTotal: z.number().int(),
   truncated: z.boolean().describe('true when findings holds fewer than findingsTotal'),
-  byReason: z.record(z.string(), z.number().int()).optional().describe('When truncated: every finding counted by reason (the most frequent)'),
+  byReason: z.record(z.string(), z.number().int()).optional().describe('When truncated: every finding counted by reason, most frequent first'),
   narrow: fixSchema.optional().describe('When truncated: the same call for the subsystem with the most findings, all of them'),
 });
 type Output = z.infer<typeof output>;
@@ -37,16 +36,15 @@ function summaryLine(verdict: Verdict, findings: readonly Finding[], lines: Outp
     .map((state) => ({ state, names: lines.filter((l) => l.state === state).map((l) => l.name) }))
     .filter((g) => g.names.length)
     .map((g) => `${g.state}: ${g.names.join(', ')}`);
-  const also = aside.length ? ` (${aside.join('; ')})` : '';
-  if (verdict === 'ok') return `healthy: ${plural(checked.length, 'subsystem')} checked, no problems${also}`;
+  if (verdict === 'ok') return `healthy: ${plural(checked.length, 'subsystem')} checked, no problems${aside.length ? ` (${aside.join('; ')})` : ''}`;
   const worst = findings.slice(0, 3).map((f) => `${f.kind.toLowerCase()} ${f.namespace ? `${f.namespace}/` : ''}${f.name} ${f.reason}`);
-  return `${counts(findings)} in ${plural(lines.length, 'subsystem')}${also}: ${worst.join('; ')}${findings.length > 3 ? '; …' : ''}`;
+  return `${counts(findings)} in ${plural(checked.length, 'subsystem')}: ${worst.join('; ')}${findings.length > 3 ? '; …' : ''}`;
 }
 
 function byReason(findings: readonly Finding[]): Record<string, number> {
   const tally = new Map<string, number>();
   for (const f of findings) tally.set(f.reason, (tally.get(f.reason) ?? 0) + 1);
-  return Object.fromEntries([...tally].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, MAX_REASONS));
+  return Object.fromEntries([...tally].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }
 
 export default defineOp({

@@ -107,7 +107,10 @@ export function checkLine(outcome: CheckOutcome): CheckLine {
   return lineOf(outcome, false);
 }
 
-/** The line for a check beside its findings: how many problems, not the worst one again. */
+/**
+ * The line for a check beside its findings and its state: how many problems, not the worst one
+ * again, and "not installed" without what was looked for (the check's own status command says it).
+ */
 export function briefCheckLine(outcome: CheckOutcome): CheckLine {
   return lineOf(outcome, true);
 }
@@ -122,7 +125,7 @@ function lineOf(outcome: CheckOutcome, brief: boolean): CheckLine {
     return { name, state: 'not configured', verdict, line: `${name}: ${report.note ?? 'not configured'}${problems ? `; ${problems}` : ''}`, problems: count };
   }
   if (!report.installed) {
-    return { name, state: 'not installed', verdict, line: `${name}: ${report.note ?? 'not installed'}${problems ? `; ${problems}` : ''}`, problems: count };
+    return { name, state: 'not installed', verdict, line: `${name}: ${(brief ? undefined : report.note) ?? 'not installed'}${problems ? `; ${problems}` : ''}`, problems: count };
   }
   return { name, state: 'checked', verdict, line: `${name}: ${problems ?? report.note ?? `${report.scope}, all ok`}`, problems: count };
 }

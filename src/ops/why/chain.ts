@@ -16,7 +16,7 @@ import { findDnsPods } from '../dns/dig.js';
 import dnsDiagnose from '../dns/dns-diagnose.js';
 import type { Chain} from './links.js';
 import { fromFinding, isBroken, stateOf, type Link } from './links.js';
-import { judgeWorkload, podInputs, pvcSchema, selectorText, selects, serviceSchema, workloadSchema, type Service } from './objects.js';
+import { judgeWorkload, podInputs, pvcSchema, selectorText, selects, serviceSchema, workloadSchema, type Service, type Workload } from './objects.js';
 
 const core = (resource: string, namespace?: string): ResourceRef => ({ group: '', version: 'v1', resource, namespace });
 const apps = (resource: string, namespace?: string): ResourceRef => ({ group: 'apps', version: 'v1', resource, namespace });
@@ -106,6 +106,7 @@ export async function ingressLinks(chain: Chain, ingress: KubeObject, host: stri
   ]);
   const row = ingressReport?.data.ingresses.find((r) => r.name === name);
   if (!ingressReport || !row) return { reasons: [] };
+  chain.unreadable(ingressReport.findings);
   const chosen = pathFor(row, host, path);
   const about = (text: string) => !chosen?.service || text.includes(chosen.service);
   const mine = ingressReport.findings.filter((f) => f.kind === 'Ingress' && f.namespace === namespace && f.name === name && about(f.message));
@@ -132,11 +133,13 @@ function tlsLinks(chain: Chain, namespace: string, tls: TlsRow, certs: CertsRepo
     return;
   }
   const cert = tls.certificate;
+  const report = certs && typeof certs === 'object' && 'data' in certs ? (certs as CertsReport) : undefined;
   if (tls.checkedBy === 'none' || !cert) {
-    chain.add({ kind: 'Secret', namespace, name: tls.secretName, state: 'skipped', detail: tls.note ?? 'TLS Secret not checked' });
+    // Not checked by design (no Certificate manages it, homelab reads no Secrets), or because the Certificates could not be read.
+    const failed = certs instanceof Error ? certs.message : undefined;
+    chain.add({ kind: 'Secret', namespace, name: tls.secretName, state: failed ? 'unknown' : 'skipped', detail: failed ? `TLS not checked: the Certificates could not be read: ${failed}` : (tls.note ?? 'TLS Secret not checked') });
     return;
   }
-  const report = certs && typeof certs === 'object' && 'data' in certs ? (certs as CertsReport) : undefined;
   const findings = report?.findings.filter((f) => f.kind === 'Certificate' && f.namespace === namespace && f.name === cert.name) ?? [];
   const worst = findings[0];
   const days = cert.daysLeft === undefined ? '' : `, expires in ${Math.floor(cert.daysLeft)} days`;
@@ -146,9 +149,10 @@ function tlsLinks(chain: Chain, namespace: string, tls: TlsRow, certs: CertsRepo
     ...(worst ? { fix: fix('certs_status', { namespace }) } : {}),
   });
   if (!report) {
-    if (certs instanceof Error) link.evidence = [`its requests, orders and challenges could not be read: ${certs.message}`];
+    if (certs instanceof Error) chain.add({ kind: 'CertificateRequest', namespace, name: cert.name, state: 'unknown', detail: `its requests, orders and challenges could not be read: ${certs.message}` });
     return;
   }
+  chain.unreadable(report.findings);
   // A failing issuance, request to challenge: the deepest one is where it fails.
   const order = ['CertificateRequest', 'Order', 'Challenge'];
   const failing = report.data.failing.filter((f) => f.namespace === namespace && f.certificate === cert.name).sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
@@ -218,7 +222,10 @@ async function noPods(chain: Chain, svc: Service, selector: Record<string, strin
     return link;
   }
   const keys = Object.keys(selector);
-  const evidence = workloads.slice(0, 3).map(({ kind, w }) => {
+  // The workloads nearest the selector first: most of its labels matched, then the one named like the Service.
+  const nearness = (w: Workload) => Object.entries(selector).filter(([k, v]) => w.spec.template?.metadata?.labels?.[k] === v).length * 2 + (w.metadata.name === svc.metadata.name ? 1 : 0);
+  const nearest = [...workloads].sort((a, b) => nearness(b.w) - nearness(a.w));
+  const evidence = nearest.slice(0, 3).map(({ kind, w }) => {
     const tpl = w.spec.template?.metadata?.labels ?? {};
     const shown = Object.entries(tpl).filter(([k]) => keys.includes(k));
     return `${kind} ${w.metadata.name} labels its pods ${(shown.length ? shown : Object.entries(tpl).slice(0, 3)).map(([k, v]) => `${k}=${v}`).join(',') || '(no labels)'}`;
@@ -346,6 +353,7 @@ async function inputLinks(chain: Chain, namespace: string, rawPod: KubeObject | 
     secrets.length ? chain.read({ kind: 'ExternalSecret', namespace, name: secrets.join(',') }, () => secretsCheck.run(chain.ctx, { namespace })) : Promise.resolve(undefined),
   ]);
   const links = pvcs.filter((p): p is Link => p !== undefined).map((p) => chain.add(p));
+  if (eso) chain.unreadable(eso.findings);
   if (eso?.installed) links.push(...(await externalSecretLinks(chain, namespace, secrets, eso)));
   return links;
 }

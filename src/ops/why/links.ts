@@ -104,6 +104,16 @@ export class Chain {
     }
   }
 
+  /**
+   * What a check it ran could not read (its findings of kind Check: a 403, a kind not served): an
+   * unknown link each, so a walk that could not see part of its chain never reads as all ok.
+   */
+  unreadable(findings: readonly Finding[]): void {
+    for (const f of findings.filter((x) => x.kind === 'Check')) {
+      if (!this.find('Check', f.namespace, f.name)) this.add({ kind: 'Check', ...(f.namespace ? { namespace: f.namespace } : {}), name: f.name, state: 'unknown', detail: `could not read: ${f.message}` });
+    }
+  }
+
   /** Marks `link` as broken because of `cause`, a deeper broken link on its chain. */
   explain(link: Link | undefined, cause: Link | undefined): void {
     if (link && cause && link !== cause && isBroken(link) && isBroken(cause) && !link.explainedBy) link.explainedBy = labelOf(cause);
