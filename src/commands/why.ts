@@ -17,7 +17,8 @@ export default commandFor(op, {
     blocks.push(
       ui.table(
         ['', 'STATE', 'LINK', 'DETAIL'],
-        out.links.map((l, i) => [i === out.firstBroken ? '→' : '', paint(l.state, l.state), label(l), l.explainedBy ? `${l.detail} (because of ${l.explainedBy})` : l.detail]),
+        // The cause first: a long detail is cut at the table's edge, "because of" must not be.
+        out.links.map((l, i) => [i === out.firstBroken ? '→' : '', paint(l.state, l.state), label(l), l.explainedBy ? `(because of ${l.explainedBy}) ${l.detail}` : l.detail]),
       ),
     );
     const first = out.firstBroken === undefined ? undefined : out.links[out.firstBroken];

@@ -132,7 +132,7 @@ describe('homelab why on the deep-causes sandbox: the cause several layers down'
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^CRIT first broken link: ExternalSecret bookstack\/bookstack-db: SecretSyncedError/);
     expect(lines.find((l) => l.startsWith('→'))).toMatch(/→\s+crit\s+ExternalSecret bookstack\/bookstack-db\s+SecretSyncedError/);
-    expect(lines.find((l) => /^\s+crit\s+Pod bookstack\//.test(l))).toMatch(/CrashLoopBackOff.*\(because of ExternalSecret bookstack\/bookstack-db\)/);
+    expect(lines.find((l) => /^\s+crit\s+Pod bookstack\//.test(l))).toMatch(/\(because of ExternalSecret bookstack\/bookstack-db\) not ready; CrashLoopBackOff/);
     expect(r.stdout).toContain('Evidence (ExternalSecret bookstack/bookstack-db):\n  Ready=False (SecretSyncedError): could not get secret data from provider\n  event: error processing spec.data[0]');
     expect(r.stdout).toMatch(/To fix or look closer:\n {2}homelab logs bookstack-\S+ -n bookstack -c bookstack --previous/);
   });
