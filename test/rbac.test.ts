@@ -47,6 +47,9 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   net_node: { node: 'pi5-worker-1' },
   net_iptables: { node: 'pi-k3s', table: 'nat', chain: 'KUBE-SERVICES' },
   net_conntrack: { node: 'pi-k3s', src: '10.42.0.0/16', limit: 2 },
+  // The paperless chain: DNS, Ingress and TLS, Service, a crashing pod's logs and events, its owner, ExternalSecrets, Flux.
+  why: { target: 'docs.home.example.net' },
+  doctor: {},
 };
 
 /**

@@ -119,7 +119,7 @@ export interface Plan<S = unknown> {
 
 /** What every op declares, read or write. */
 interface OpBase<I extends InputSchema, O extends OutputSchema> {
-  /** snake_case `domain_verb`: the MCP tool name and the audit log's name for it. */
+  /** snake_case `domain_verb`, or one word for an op across domains (`why`, `doctor`): the MCP tool name and the audit log's name for it. */
   name: string;
   title: string;
   /** What it does, when to use it, what it returns (MCP description, CLI --help). */
@@ -169,7 +169,7 @@ export type Op<I extends InputSchema = InputSchema, O extends OutputSchema = Out
 export function defineOp<I extends InputSchema, O extends OutputSchema>(op: ReadOp<I, O>): ReadOp<I, O>;
 export function defineOp<I extends InputSchema, O extends OutputSchema, S>(op: WriteOp<I, O, S>): WriteOp<I, O, S>;
 export function defineOp(op: AnyOp): AnyOp {
-  if (!/^[a-z]+(_[a-z]+)+$/.test(op.name)) throw new Error(`op name must be domain_verb snake_case: ${op.name}`);
+  if (!/^[a-z][a-z0-9]*(_[a-z]+)*$/.test(op.name)) throw new Error(`op name must be snake_case (domain_verb, or one word across domains): ${op.name}`);
   return op;
 }
 

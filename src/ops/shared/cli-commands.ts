@@ -34,4 +34,6 @@ export const CLI_COMMANDS = {
   net_conntrack: {"command":"net conntrack","args":["node"],"flags":{"src":{"flag":"src","kind":"value"},"dst":{"flag":"dst","kind":"value"},"limit":{"flag":"limit","kind":"value"}}},
   nas_touch: {"command":"nas touch","args":["path"],"flags":{"create":{"flag":"create","kind":"switch"}}},
   nas_df: {"command":"nas df","args":[],"flags":{}},
+  why: {"command":"why","args":["target"],"flags":{"namespace":{"flag":"namespace","char":"n","kind":"value"}}},
+  doctor: {"command":"doctor","args":[],"flags":{"only":{"flag":"only","kind":"list"},"limit":{"flag":"limit","kind":"value"}}},
 } as const satisfies Record<string, CliCommandShape>;
