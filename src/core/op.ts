@@ -118,7 +118,7 @@ export interface Op<I extends InputSchema = InputSchema, O extends OutputSchema 
 
 /** Identity with inference: the one way an op is declared. */
 export function defineOp<I extends InputSchema, O extends OutputSchema>(op: Op<I, O>): Op<I, O> {
-  if (!/^[a-z]+(_[a-z]+)+$/.test(op.name)) throw new Error(`op name must be domain_verb snake_case: ${op.name}`);
+  if (!/^[a-z][a-z0-9]*(_[a-z]+)+$/.test(op.name)) throw new Error(`op name must be domain_verb snake_case: ${op.name}`);
   return op;
 }
 

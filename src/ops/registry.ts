@@ -31,6 +31,8 @@ import netIptables from './net/net-iptables.js';
 import netConntrack from './net/net-conntrack.js';
 import nasTouch from './nas/nas-touch.js';
 import nasDf from './nas/nas-df.js';
+import k8sGet from './k8s/k8s-get.js';
+import k8sDescribe from './k8s/k8s-describe.js';
 
 /**
  * Every operation homelab has; the one place a new op is added. Both doors serve exactly this
@@ -77,6 +79,9 @@ export const ops: readonly AnyOp[] = [
   // nas
   nasTouch,
   nasDf,
+  // any resource
+  k8sGet,
+  k8sDescribe,
 ];
 
 export function findOp(name: string): AnyOp | undefined {

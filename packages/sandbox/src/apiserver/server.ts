@@ -129,7 +129,8 @@ async function resourceRequest(ctx: ServerContext, ri: RequestInfo, req: Incomin
   const r = ctx.store.kinds.find(ri.apiGroup, ri.apiVersion, ri.resource);
   if (!r) throw pathNotFound();
   // a namespaced resource addressed without namespace only for list/watch; cluster-scoped never inside one
-  if (r.namespaced && !ri.namespace && ri.name) throw pathNotFound();
+  // (a name from the path: a list across namespaces may select one by fieldSelector=metadata.name)
+  if (r.namespaced && !ri.namespace && ri.parts.length > 1) throw pathNotFound();
   if (!r.namespaced && ri.namespace && r.plural !== 'namespaces') throw pathNotFound();
   if (ri.parts.length > 3) throw pathNotFound();
   const x: Req = { ctx, ri, r, version: ri.apiVersion, q, req, res };
