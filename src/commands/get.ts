@@ -19,7 +19,7 @@ export default commandFor(op, {
       const withNamespace = out.namespaced && !out.namespace;
       blocks.push(ui.table(
         [...(withNamespace ? ['NAMESPACE'] : []), 'NAME', ...(out.columns ?? [])],
-        out.rows.map((row) => [...(withNamespace ? [row.namespace ?? ''] : []), row.name, ...row.cells.map((cell) => (cell === null ? '<none>' : String(cell)))]),
+        out.rows.map((row) => [...(withNamespace ? [row.namespace ?? ''] : []), row.printedName ?? row.name, ...row.cells.map((cell) => (cell === null ? '<none>' : String(cell)))]),
       ));
     }
     const notes = out.notes.map((note) => ui.c.dim(`# ${note}`));

@@ -33,6 +33,8 @@ import nasTouch from './nas/nas-touch.js';
 import nasDf from './nas/nas-df.js';
 import k8sGet from './k8s/k8s-get.js';
 import k8sDescribe from './k8s/k8s-describe.js';
+import storageStatus from './storage/storage-status.js';
+import workloadsStatus from './workloads/workloads-status.js';
 
 /**
  * Every operation homelab has; the one place a new op is added. Both doors serve exactly this
@@ -82,6 +84,8 @@ export const ops: readonly AnyOp[] = [
   // any resource
   k8sGet,
   k8sDescribe,
+  storageStatus,
+  workloadsStatus,
 ];
 
 export function findOp(name: string): AnyOp | undefined {

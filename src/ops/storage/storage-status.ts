@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { defineOp } from '../../core/op.js';
+import { UserError } from '../../core/errors.js';
+import { namespaceSchema } from '../../core/schemas.js';
+import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
+import { checkStatus } from '../shared/check.js';
+import { plural } from '../shared/format.js';
+import {
+  DEFAULT_CRIT_PERCENT, DEFAULT_WARN_PERCENT, claimStateSchema, classStateSchema, storageCheck, volumeStateSchema, volumeUseStateSchema,
+} from './storage-check.js';
+
+const output = z.object({
+  verdict: verdictSchema,
+  summary: summaryLineSchema,
+  claims: z.array(claimStateSchema).describe('Claims with problems first, then the rest, up to limit'),
+  claimsTotal: z.number().int(),
+  claimsByPhase: z.record(z.string(), z.number().int()).describe('Every claim counted by phase'),
+  volumes: z.array(volumeStateSchema).describe('PersistentVolumes not bound to a claim'),
+  volumesTotal: z.number().int(),
+  classes: z.array(classStateSchema),
+  volumeUse: volumeUseStateSchema,
+  truncated: z.boolean(),
+  narrow: z.string().optional().describe('How to see the rest when truncated'),
+  findings: findingsSchema,
+});
+type Output = z.infer<typeof output>;
+
+export default defineOp({
+  name: 'storage_status',
+  title: 'Storage',
+  description:
+    'PersistentVolumeClaims with phase, capacity, storage class, access modes and the pods that mount them; why a Pending claim waits ' +
+    '(no such storage class, no default class, no provisioner, WaitForFirstConsumer and its unscheduled pod, a provisioner that does ' +
+    'not answer); lost claims; PersistentVolumes Released or Failed; and how full each volume is when storage.kubeletStats is on (read ' +
+    'from the kubelets through nodes/proxy, a privilege the config opts into). Use it when an app cannot start for its volume or a disk ' +
+    'fills up. Returns verdict ok/warn/crit, the claims (problems first, bounded by limit), volumes, classes and findings.',
+  effect: 'read',
+  input: z
+    .object({
+      namespace: namespaceSchema.optional().describe('Only claims of this namespace; default: every namespace'),
+      warnPercent: z.number().int().min(1).max(100).default(DEFAULT_WARN_PERCENT).describe('Percent used at which a volume is a warning'),
+      critPercent: z.number().int().min(1).max(100).default(DEFAULT_CRIT_PERCENT).describe('Percent used at which a volume is critical'),
+      limit: z.number().int().min(1).max(500).default(20).describe('Claims listed (problems first); all are counted'),
+    })
+    .strict(),
+  output,
+  rbac: storageCheck.rbac,
+  timeoutMs: 30_000,
+  async run(ctx, input): Promise<Output> {
+    if (input.warnPercent > input.critPercent) throw new UserError(`warnPercent (${input.warnPercent}) must not be more than critPercent (${input.critPercent})`);
+    const report = await storageCheck.run(ctx, input);
+    const { claims, volumes, volumesTotal, classes, volumeUse } = report.data;
+    const claimsByPhase: Record<string, number> = {};
+    for (const c of claims) claimsByPhase[c.phase] = (claimsByPhase[c.phase] ?? 0) + 1;
+    const truncated = claims.length > input.limit;
+    const bound = claimsByPhase.Bound ?? 0;
+    const ok = `${report.scope}: ${bound === claims.length ? 'every claim Bound' : `${bound} of ${claims.length} claims Bound`}`;
+    return {
+      claims: claims.slice(0, input.limit),
+      claimsTotal: claims.length,
+      claimsByPhase,
+      volumes,
+      volumesTotal,
+      classes,
+      volumeUse,
+      truncated,
+      ...(truncated ? { narrow: `${plural(claims.length - input.limit, 'more claim')} not listed: narrow with namespace (-n) or raise limit` } : {}),
+      ...checkStatus(report, { name: storageCheck.name, ok }),
+    };
+  },
+  summarize: summarizeStatus,
+});
