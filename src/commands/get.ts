@@ -13,13 +13,14 @@ export default commandFor(op, {
   render(out, ui) {
     const blocks: string[] = [];
     if (!out.rows?.length) {
-      blocks.push(out.shown === 0 ? `No resources found${out.namespace ? ` in ${out.namespace} namespace` : ''}.` : '');
+      // kubectl's words for an empty list.
+      blocks.push(out.shown === 0 ? (out.namespace ? `No resources found in ${out.namespace} namespace.` : 'No resources found') : '');
     } else {
-      // NAMESPACE when the rows come from several, as kubectl get -A prints it.
+      // NAMESPACE when the rows come from several, as kubectl get -A prints it; an empty cell stays empty, as there.
       const withNamespace = out.namespaced && !out.namespace;
       blocks.push(ui.table(
-        [...(withNamespace ? ['NAMESPACE'] : []), 'NAME', ...(out.columns ?? [])],
-        out.rows.map((row) => [...(withNamespace ? [row.namespace ?? ''] : []), row.printedName ?? row.name, ...row.cells.map((cell) => (cell === null ? '<none>' : String(cell)))]),
+        [...(withNamespace ? ['NAMESPACE'] : []), ...(out.columns ?? [])],
+        out.rows.map((row) => [...(withNamespace ? [row.namespace ?? ''] : []), ...row.cells.map((cell) => (cell === null ? '' : String(cell)))]),
       ));
     }
     const notes = out.notes.map((note) => ui.c.dim(`# ${note}`));

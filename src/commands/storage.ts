@@ -21,8 +21,8 @@ export default commandFor(op, {
     }
     if (out.volumes.length) {
       blocks.push('Volumes not bound:\n' + ui.table(
-        ['NAME', 'STATUS', 'CLAIM', 'CAPACITY', 'RECLAIM', 'STORAGECLASS', 'MESSAGE'],
-        out.volumes.map((v) => [v.name, v.phase, v.claim ?? '', v.capacity ?? '', v.reclaimPolicy ?? '', v.storageClass ?? '', v.message ?? '']),
+        ['NAME', 'STATUS', 'CLAIM', 'CAPACITY'],
+        out.volumes.map((v) => [v.name, v.phase, v.claim ?? '', v.capacity ?? '']),
       ));
     }
     const notes = [out.narrow, out.volumeUse.note].filter((n): n is string => Boolean(n)).map((n) => ui.c.dim(`# ${n}`));

@@ -22,13 +22,8 @@ export type Cell = z.infer<typeof cellSchema>;
 
 const output = resourceInfoSchema.extend({
   namespace: z.string().optional().describe('The namespace read; absent: every namespace (or cluster-scoped)'),
-  columns: z.array(z.string()).optional().describe('The server\'s printer columns after NAME, as kubectl get shows them'),
-  rows: z.array(z.object({
-    namespace: z.string().optional(),
-    name: z.string(),
-    printedName: z.string().optional().describe('The name as the server prints it, when it says more: "local-path (default)"'),
-    cells: z.array(cellSchema),
-  })).optional(),
+  columns: z.array(z.string()).optional().describe('The server\'s printer columns, as kubectl get shows them'),
+  rows: z.array(z.object({ namespace: z.string().optional(), name: z.string(), cells: z.array(cellSchema) })).optional(),
   objects: z.array(z.record(z.string(), z.unknown())).optional().describe('With output json/yaml: the objects'),
   shown: z.number().int(),
   total: z.number().int().optional().describe('All that match, when the server counts them'),
@@ -38,7 +33,7 @@ const output = resourceInfoSchema.extend({
 });
 type Output = z.infer<typeof output>;
 
-/** "<none>" for an empty cell, as kubectl prints it; objects as JSON; long text cut unless wide. */
+/** A cell as the server sent it; objects as JSON; long text cut unless wide. */
 function cellOf(value: unknown, wide: boolean): Cell {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number' || typeof value === 'boolean') return value;
@@ -54,20 +49,17 @@ function ageOf(obj: KubeObject, now: Date): string {
   return s < 120 ? `${s}s` : s < 7200 ? `${Math.floor(s / 60)}m` : s < 172800 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`;
 }
 
-/** The Table's columns a person asked for (priority 0; all with wide), NAME left out: it has its own field. */
-function tableView(page: Page, wide: boolean, now: Date): { columns: string[]; cellsOf: (i: number) => Cell[]; printedName: (i: number) => string | undefined } {
+/**
+ * The Table's columns a person asked for, in the server's order as kubectl prints them (priority 0;
+ * all with wide): NAME is wherever the server puts it (first, or only with wide for events).
+ */
+function tableView(page: Page, wide: boolean, now: Date): { columns: string[]; cellsOf: (i: number) => Cell[] } {
   const table = page.table;
-  if (!table) return { columns: ['AGE'], cellsOf: (i) => [ageOf(page.items[i] as KubeObject, now)], printedName: () => undefined };
-  const found = table.columns.findIndex((c) => c.format === 'name');
-  const nameAt = found >= 0 ? found : 0;
-  const keep = table.columns.map((c, i) => ({ c, i })).filter(({ c, i }) => i !== nameAt && (wide || c.priority === 0));
+  if (!table) return { columns: ['NAME', 'AGE'], cellsOf: (i) => [page.items[i]?.metadata.name ?? '', ageOf(page.items[i] as KubeObject, now)] };
+  const keep = table.columns.map((c, i) => ({ c, i })).filter(({ c }) => wide || c.priority === 0);
   return {
     columns: keep.map(({ c }) => c.name.toUpperCase()),
     cellsOf: (i) => keep.map(({ i: at }) => cellOf(table.rows[i]?.[at], wide)),
-    printedName: (i) => {
-      const cell = table.rows[i]?.[nameAt];
-      return typeof cell === 'string' && cell !== page.items[i]?.metadata.name ? cell : undefined;
-    },
   };
 }
 
@@ -143,8 +135,7 @@ export default defineOp({
         objects.push(fitted.object);
         bytes += jsonBytes(fitted.object);
       } else {
-        const printedName = view.printedName(i);
-        const row = { ...(item.metadata.namespace ? { namespace: item.metadata.namespace } : {}), name: item.metadata.name, ...(printedName ? { printedName } : {}), cells: view.cellsOf(i) };
+        const row = { ...(item.metadata.namespace ? { namespace: item.metadata.namespace } : {}), name: item.metadata.name, cells: view.cellsOf(i) };
         if (shown > 0 && bytes + jsonBytes(row) > input.maxBytes) break;
         rows.push(row);
         bytes += jsonBytes(row);

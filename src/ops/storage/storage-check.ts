@@ -20,6 +20,9 @@ const PENDING_GRACE_MS = 2 * 60_000;
 const KUBELETS_PARALLEL = 4;
 /** A claim's row names at most this many of the pods that mount it. */
 const MAX_PODS = 5;
+/** Controllers' words are quoted up to this many characters (what follows is mostly boilerplate). */
+const QUOTE_MAX = 100;
+const cut = (text: string) => (text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX - 1)}…` : text);
 
 const DEFAULT_CLASS = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
 /** The provisioner of classes whose volumes are made by hand (static local volumes). */
@@ -94,7 +97,6 @@ export const claimStateSchema = z.object({
   capacity: z.string().optional().describe('What it got (Bound), else what it asks for'),
   storageClass: z.string().optional(),
   accessModes: z.string().describe('RWO, ROX, RWX, RWOP'),
-  volume: z.string().optional(),
   pods: z.array(z.string()).describe('Pods that mount it (at most 5 named)'),
   use: volumeUseSchema.optional().describe('How full its volume is, from the kubelet (storage.kubeletStats)'),
   why: z.string().optional().describe('Why it is not Bound'),
@@ -105,20 +107,9 @@ export const volumeStateSchema = z.object({
   name: z.string(),
   phase: z.string().describe('Available, Released or Failed'),
   capacity: z.string().optional(),
-  reclaimPolicy: z.string().optional(),
-  storageClass: z.string().optional(),
   claim: z.string().optional().describe('NAMESPACE/NAME of the claim it was bound to'),
-  message: z.string().optional(),
 });
 export type VolumeState = z.infer<typeof volumeStateSchema>;
-
-export const classStateSchema = z.object({
-  name: z.string(),
-  provisioner: z.string(),
-  bindingMode: z.string(),
-  reclaimPolicy: z.string(),
-  isDefault: z.boolean(),
-});
 
 export const volumeUseStateSchema = z.object({
   read: z.boolean().describe('Whether the kubelets were asked how full the volumes are'),
@@ -131,7 +122,6 @@ export interface StorageData {
   /** Volumes that are not Bound (Available, Released, Failed). */
   volumes: VolumeState[];
   volumesTotal: number;
-  classes: Array<z.infer<typeof classStateSchema>>;
   volumeUse: z.infer<typeof volumeUseStateSchema>;
 }
 
@@ -149,6 +139,8 @@ const core = (resource: string, namespace?: string): ResourceRef => ({ group: ''
 const SHORT_MODES: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
 const shortModes = (modes: readonly string[] | undefined) => (modes ?? []).map((m) => SHORT_MODES[m] ?? m).join(',');
 const isDefaultClass = (c: StorageClass) => DEFAULT_CLASS.some((a) => c.metadata.annotations?.[a] === 'true');
+/** Events that only say the claim waits, in words the finding already has. */
+const WAITING_EVENTS = new Set(['ExternalProvisioning', 'WaitForFirstConsumer', 'WaitForPodScheduled', 'Provisioning']);
 
 /**
  * Why a claim is still Pending, as a finding (undefined: waiting is normal, e.g. for its first pod).
@@ -157,19 +149,18 @@ const isDefaultClass = (c: StorageClass) => DEFAULT_CLASS.some((a) => c.metadata
  */
 function pendingProblem(claim: Claim, classes: ReadonlyMap<string, StorageClass>, pods: readonly MountingPod[], event: string | undefined, now: Date): { why: string; finding?: Omit<Finding, 'kind' | 'namespace' | 'name'> } {
   const age = ageMs(now, claim.metadata.creationTimestamp) ?? Infinity;
-  const said = event ? `; the PV controller says: ${event}` : '';
   const waiting = pods.length ? 'crit' : 'warn';
   const asked = claim.spec.storageClassName;
-  if (asked === '') return { why: 'no class (storageClassName ""): only a PersistentVolume made by hand binds it', finding: { severity: waiting, reason: 'NoVolume', message: `it asks for no storage class, so only a matching PersistentVolume made by hand can bind it, and none does${said}` } };
+  if (asked === '') return { why: 'no class (storageClassName ""): only a PersistentVolume made by hand binds it', finding: { severity: waiting, reason: 'NoVolume', message: 'it asks for no storage class, so only a matching PersistentVolume made by hand can bind it, and none does' } };
   if (asked === undefined || asked === null) {
-    return { why: 'no storage class, and none was the default when it was made', finding: { severity: waiting, reason: 'NoStorageClass', message: `it names no storage class and no StorageClass is the default, so nothing provisions a volume for it${said}` } };
+    return { why: 'no storage class, and none was the default when it was made', finding: { severity: waiting, reason: 'NoStorageClass', message: 'it names no storage class and no StorageClass is the default, so nothing provisions a volume for it' } };
   }
   const cls = classes.get(asked);
   if (!cls) {
-    return { why: `no StorageClass "${asked}"`, finding: { severity: waiting, reason: 'NoSuchStorageClass', message: `its storage class "${asked}" does not exist (${classes.size ? `there are: ${[...classes.keys()].join(', ')}` : 'there are none'})${said}` } };
+    return { why: `no StorageClass "${asked}"`, finding: { severity: waiting, reason: 'NoSuchStorageClass', message: `its storage class "${asked}" does not exist (${classes.size ? `there are: ${[...classes.keys()].join(', ')}` : 'there are none'})` } };
   }
   if (cls.provisioner === NO_PROVISIONER) {
-    return { why: `${asked} has no provisioner`, finding: { severity: waiting, reason: 'NoProvisioner', message: `StorageClass ${asked} has no provisioner (${NO_PROVISIONER}): a PersistentVolume must be made by hand, and none matches it${said}` } };
+    return { why: `${asked} has no provisioner`, finding: { severity: waiting, reason: 'NoProvisioner', message: `StorageClass ${asked} has no provisioner (${NO_PROVISIONER}): a PersistentVolume must be made by hand, and none matches it` } };
   }
   if (cls.volumeBindingMode === 'WaitForFirstConsumer') {
     if (!pods.length) return { why: 'waits for a pod to use it (WaitForFirstConsumer)' };
@@ -178,7 +169,7 @@ function pendingProblem(claim: Claim, classes: ReadonlyMap<string, StorageClass>
     if (scheduled?.status !== 'False' && age < PENDING_GRACE_MS) return { why: `pod ${pod.metadata.name} is being scheduled (WaitForFirstConsumer)` };
     return {
       why: `waits for pod ${pod.metadata.name} to be scheduled (WaitForFirstConsumer)`,
-      finding: { severity: 'crit', reason: 'WaitingForPod', message: `it is provisioned only once pod ${pod.metadata.name} is scheduled, and it is not${scheduled?.message ? `: ${scheduled.message}` : ''}${said}` },
+      finding: { severity: 'crit', reason: 'WaitingForPod', message: `it is provisioned only once pod ${pod.metadata.name} is scheduled, and it is not${scheduled?.message ? `: ${cut(scheduled.message)}` : ''}` },
     };
   }
   if (age < PENDING_GRACE_MS) return { why: `being provisioned by ${cls.provisioner}` };
@@ -226,13 +217,13 @@ async function checkStorage(ctx: OpContext, params: StorageParams): Promise<Chec
     }, (e) => {
       const key = `${e.involvedObject.namespace ?? e.metadata.namespace ?? ''}/${e.involvedObject.name ?? ''}`;
       const at = Date.parse(eventLastSeen(e) ?? '') || 0;
-      if ((said.get(key)?.at ?? -1) < at) said.set(key, { message: (e.message ?? '').trim(), at });
+      if ((said.get(key)?.at ?? -1) < at) said.set(key, { message: WAITING_EVENTS.has(e.reason ?? '') ? '' : cut((e.message ?? '').trim()), at });
     });
   }
 
   // How full each bound claim's volume is, from the kubelet of each node that mounts one (opt-in).
   const use = new Map<string, z.infer<typeof volumeUseSchema>>();
-  let volumeUse: StorageData['volumeUse'] = { read: false, note: 'volume use not read: set storage.kubeletStats: true in the config to read it from the kubelets (needs get on nodes/proxy, a privilege: deploy/overlays/kubelet-stats)' };
+  let volumeUse: StorageData['volumeUse'] = { read: false, note: 'volume use not read: set storage.kubeletStats: true (it needs get on nodes/proxy, a privilege: deploy/overlays/kubelet-stats)' };
   if (ctx.config.storage.kubeletStats) {
     const nodes = [...new Set(claims.filter((c) => c.status.phase === 'Bound').flatMap((c) => (mountedBy.get(`${c.metadata.namespace ?? ''}/${c.metadata.name}`) ?? []).filter((p) => p.status.phase === 'Running').map((p) => p.spec.nodeName)).filter((n): n is string => Boolean(n)))].sort();
     const answered = await mapBounded(nodes, KUBELETS_PARALLEL, (node) => reads.attempt(`kubelet of node ${node}`, { group: '', version: 'v1', resource: 'nodes/proxy' }, () => ctx.kube.kubeletSummary(node), `how full the volumes on node ${node} are is not shown`));
@@ -261,13 +252,12 @@ async function checkStorage(ctx: OpContext, params: StorageParams): Promise<Chec
       capacity: claim.status.capacity?.storage ?? claim.spec.resources?.requests?.storage,
       ...(claim.spec.storageClassName ? { storageClass: claim.spec.storageClassName } : {}),
       accessModes: shortModes(claim.status.accessModes ?? claim.spec.accessModes),
-      ...(claim.spec.volumeName ? { volume: claim.spec.volumeName } : {}),
       pods: mounting.slice(0, MAX_PODS).map((p) => p.metadata.name),
     };
     const add = (f: Omit<Finding, 'kind' | 'namespace' | 'name'>) => findings.push({ kind: 'PersistentVolumeClaim', namespace: ns, name: claim.metadata.name, fix: fix('k8s_describe', { kind: 'pvc', name: claim.metadata.name, namespace: ns }), ...f });
     const before = findings.length;
     if (phase === 'Pending') {
-      const { why, finding } = pendingProblem(claim, classes, mounting, said.get(key)?.message, now);
+      const { why, finding } = pendingProblem(claim, classes, mounting, said.get(key)?.message || undefined, now);
       state.why = why;
       if (finding) add(finding);
     } else if (phase === 'Lost') {
@@ -292,15 +282,14 @@ async function checkStorage(ctx: OpContext, params: StorageParams): Promise<Chec
     const claim = v.spec.claimRef?.name ? `${v.spec.claimRef.namespace ?? ''}/${v.spec.claimRef.name}` : undefined;
     if (namespace && v.spec.claimRef?.namespace !== namespace) continue;
     notBound.push({
-      name: v.metadata.name, phase, capacity: v.spec.capacity?.storage, reclaimPolicy: v.spec.persistentVolumeReclaimPolicy,
-      ...(v.spec.storageClassName ? { storageClass: v.spec.storageClassName } : {}), ...(claim ? { claim } : {}), ...(v.status.message ? { message: v.status.message } : {}),
+      name: v.metadata.name, phase, capacity: v.spec.capacity?.storage, ...(claim ? { claim } : {}),
     });
     const since = ageMs(now, v.status.lastPhaseTransitionTime);
     const explain = fix('k8s_describe', { kind: 'pv', name: v.metadata.name });
     if (phase === 'Released') {
-      findings.push({ severity: 'warn', kind: 'PersistentVolume', name: v.metadata.name, reason: 'Released', fix: explain, message: `its claim ${claim ?? '(unknown)'} was deleted${since !== undefined ? ` ${formatAge(since / 1000)} ago` : ''}; the volume and its data are kept (reclaim policy ${v.spec.persistentVolumeReclaimPolicy ?? 'Retain'}): reuse it for a new claim or delete it` });
+      findings.push({ severity: 'warn', kind: 'PersistentVolume', name: v.metadata.name, reason: 'Released', fix: explain, message: `its claim ${claim ?? '(unknown)'} was deleted${since !== undefined ? ` ${formatAge(since / 1000)} ago` : ''}; its data is kept (${v.spec.persistentVolumeReclaimPolicy ?? 'Retain'}): reuse or delete it` });
     } else if (phase === 'Failed') {
-      findings.push({ severity: 'warn', kind: 'PersistentVolume', name: v.metadata.name, reason: 'VolumeFailed', fix: explain, message: `reclaiming it failed${v.status.message ? `: ${v.status.message}` : ''}; its space is still in use` });
+      findings.push({ severity: 'warn', kind: 'PersistentVolume', name: v.metadata.name, reason: 'VolumeFailed', fix: explain, message: `reclaiming it failed${v.status.message ? `: ${cut(v.status.message)}` : ''}` });
     }
   }
 
@@ -311,9 +300,7 @@ async function checkStorage(ctx: OpContext, params: StorageParams): Promise<Chec
     installed: true, scope, note, findings: [...findings, ...reads.finish()],
     ...(namespace ? { subject: { kind: 'Namespace', name: namespace } } : {}),
     data: {
-      claims: ordered, volumes: notBound, volumesTotal: volumes.length,
-      classes: [...classes.values()].map((c) => ({ name: c.metadata.name, provisioner: c.provisioner, bindingMode: c.volumeBindingMode ?? 'Immediate', reclaimPolicy: c.reclaimPolicy ?? 'Delete', isDefault: isDefaultClass(c) })),
-      volumeUse,
+      claims: ordered, volumes: notBound, volumesTotal: volumes.length, volumeUse,
     },
   });
 }

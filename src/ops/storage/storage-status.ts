@@ -6,7 +6,7 @@ import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } fro
 import { checkStatus } from '../shared/check.js';
 import { plural } from '../shared/format.js';
 import {
-  DEFAULT_CRIT_PERCENT, DEFAULT_WARN_PERCENT, claimStateSchema, classStateSchema, storageCheck, volumeStateSchema, volumeUseStateSchema,
+  DEFAULT_CRIT_PERCENT, DEFAULT_WARN_PERCENT, claimStateSchema, storageCheck, volumeStateSchema, volumeUseStateSchema,
 } from './storage-check.js';
 
 const output = z.object({
@@ -17,7 +17,6 @@ const output = z.object({
   claimsByPhase: z.record(z.string(), z.number().int()).describe('Every claim counted by phase'),
   volumes: z.array(volumeStateSchema).describe('PersistentVolumes not bound to a claim'),
   volumesTotal: z.number().int(),
-  classes: z.array(classStateSchema),
   volumeUse: volumeUseStateSchema,
   truncated: z.boolean(),
   narrow: z.string().optional().describe('How to see the rest when truncated'),
@@ -40,7 +39,7 @@ export default defineOp({
       namespace: namespaceSchema.optional().describe('Only claims of this namespace; default: every namespace'),
       warnPercent: z.number().int().min(1).max(100).default(DEFAULT_WARN_PERCENT).describe('Percent used at which a volume is a warning'),
       critPercent: z.number().int().min(1).max(100).default(DEFAULT_CRIT_PERCENT).describe('Percent used at which a volume is critical'),
-      limit: z.number().int().min(1).max(500).default(20).describe('Claims listed (problems first); all are counted'),
+      limit: z.number().int().min(1).max(500).default(5).describe('Claims listed (problems first); all are counted'),
     })
     .strict(),
   output,
@@ -49,7 +48,7 @@ export default defineOp({
   async run(ctx, input): Promise<Output> {
     if (input.warnPercent > input.critPercent) throw new UserError(`warnPercent (${input.warnPercent}) must not be more than critPercent (${input.critPercent})`);
     const report = await storageCheck.run(ctx, input);
-    const { claims, volumes, volumesTotal, classes, volumeUse } = report.data;
+    const { claims, volumes, volumesTotal, volumeUse } = report.data;
     const claimsByPhase: Record<string, number> = {};
     for (const c of claims) claimsByPhase[c.phase] = (claimsByPhase[c.phase] ?? 0) + 1;
     const truncated = claims.length > input.limit;
@@ -61,7 +60,6 @@ export default defineOp({
       claimsByPhase,
       volumes,
       volumesTotal,
-      classes,
       volumeUse,
       truncated,
       ...(truncated ? { narrow: `${plural(claims.length - input.limit, 'more claim')} not listed: narrow with namespace (-n) or raise limit` } : {}),

@@ -69,10 +69,12 @@ export const workloadStateSchema = z.object({
   ready: z.number().int(),
   updated: z.number().int().describe('Pods of the newest revision'),
   oldServing: z.number().int().optional().describe('Pods of older revisions still serving (Deployments: old ReplicaSets)'),
-  reason: z.string().describe('ProgressDeadlineExceeded, RolloutStuck, Unavailable, ReplicasUnavailable, RollingOut, …'),
-  message: z.string().describe('Why, as the controller and the pods say it'),
+  reason: z.string().describe('ProgressDeadlineExceeded, RolloutStuck, Unavailable, ReplicasUnavailable, RollingOut, …; the finding of the same name says why'),
 });
 export type WorkloadState = z.infer<typeof workloadStateSchema>;
+
+/** A workload's state, and why in words (said once: by its finding). */
+type Judged = WorkloadState & { message: string };
 
 export interface WorkloadsData {
   /** Every workload that is not fully rolled out and ready: stuck first. */
@@ -87,13 +89,13 @@ export interface WorkloadsParams {
 
 /** A workload that is not fine, before its pods were read to say why. */
 interface Suspect {
-  state: WorkloadState;
+  state: Judged;
   /** Pods that belong to it (by owner) and which of them run the newest revision. */
   owns(pod: Pod): boolean;
   isNew(pod: Pod): boolean;
   /** Whether a newer revision is being rolled out (older pods still run). */
   rolling: boolean;
-  /** Its rollout is stuck only if a new pod stays not ready this long (StatefulSet, DaemonSet). */
+  /** Its rollout is stuck when a new pod made longer ago than this is not ready (StatefulSet, DaemonSet). */
   stuckIfNewPodNotReadyFor?: number;
 }
 
@@ -125,7 +127,7 @@ function deploymentSuspect(d: z.infer<typeof deploymentSchema>, replicaSets: Rea
   if (desired === 0 && !old.length) return undefined;
   if (failure) return suspect('stuck', failure.reason ?? 'ReplicaFailure', `${failure.message ?? 'the ReplicaSet cannot create pods'}${oldWords}`);
   if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
-    return suspect('stuck', 'ProgressDeadlineExceeded', `no progress since ${progressing.lastUpdateTime ?? progressing.lastTransitionTime ?? '?'} (${progressing.message ?? 'progress deadline exceeded'})${oldWords}`);
+    return suspect('stuck', 'ProgressDeadlineExceeded', `${current ? `ReplicaSet ${current.metadata.name}` : 'the rollout'} made no progress within the deadline (since ${progressing.lastUpdateTime ?? progressing.lastTransitionTime ?? '?'})${oldWords}`);
   }
   if (d.spec.paused && updated < desired) return suspect('paused', 'RolloutPaused', `the rollout is paused with ${updated} of ${desired} pods updated${oldWords}`);
   const rolling = progressing?.status === 'True' && progressing.reason === 'ReplicaSetUpdated';
@@ -148,7 +150,7 @@ function statefulSetSuspect(s: z.infer<typeof statefulSetSchema>): Suspect | und
   const updated = status.updatedReplicas ?? 0;
   const rolling = !onDelete && Boolean(status.updateRevision && status.currentRevision !== status.updateRevision) && updated < desired - partition;
   if (ready >= desired && !rolling) return undefined;
-  const state: WorkloadState = {
+  const state: Judged = {
     kind: 'StatefulSet', namespace: ns, name: s.metadata.name, desired, ready, updated,
     state: ready === 0 && desired > 0 ? 'unavailable' : rolling ? 'rolling out' : 'degraded',
     reason: ready === 0 && desired > 0 ? 'Unavailable' : rolling ? 'RollingOut' : 'ReplicasUnavailable',
@@ -173,7 +175,7 @@ function daemonSetSuspect(ds: z.infer<typeof daemonSetSchema>): Suspect | undefi
   const rolling = ds.spec.updateStrategy?.type !== 'OnDelete' && updated < desired;
   if (available >= desired && !rolling && !misscheduled) return undefined;
   const generation = String(ds.metadata.generation ?? '');
-  const state: WorkloadState = {
+  const state: Judged = {
     kind: 'DaemonSet', namespace: ns, name: ds.metadata.name, desired, ready: status.numberReady ?? 0, updated,
     state: available === 0 && desired > 0 ? 'unavailable' : rolling ? 'rolling out' : 'degraded',
     reason: available === 0 && desired > 0 ? 'Unavailable' : rolling ? 'RollingOut' : misscheduled ? 'Misscheduled' : 'ReplicasUnavailable',
@@ -228,18 +230,21 @@ async function checkWorkloads(ctx: OpContext, params: WorkloadsParams): Promise<
     const culprit = broken.find((p) => suspect.isNew(p)) ?? broken[0];
     const problem = culprit ? podProblems(culprit, now, ctx.config.health.restartWarn)[0] : undefined;
     const notReadyFor = culprit ? (ageMs(now, notReadySince(culprit)) ?? 0) : 0;
-    if (suspect.stuckIfNewPodNotReadyFor !== undefined && culprit && suspect.isNew(culprit) && notReadyFor > suspect.stuckIfNewPodNotReadyFor) {
-      Object.assign(state, { state: 'stuck', reason: 'RolloutStuck', message: `the rollout waits for a new pod that has not been ready for ${formatAge(notReadyFor / 1000)}; ${state.message}` });
+    // A rollout waits for each new pod to be ready: one made longer ago than the deadline that is not, stops it.
+    const newFor = culprit && suspect.isNew(culprit) ? (ageMs(now, culprit.metadata.creationTimestamp) ?? 0) : 0;
+    if (suspect.stuckIfNewPodNotReadyFor !== undefined && newFor > suspect.stuckIfNewPodNotReadyFor) {
+      Object.assign(state, { state: 'stuck', reason: 'RolloutStuck', message: `the rollout waits for a new pod made ${formatAge(newFor / 1000)} ago that is not ready; ${state.message}` });
     }
     if (culprit) {
       state.message += `; pod ${culprit.metadata.name}${suspect.rolling ? (suspect.isNew(culprit) ? ' (new revision)' : ' (old revision)') : ''} ${problem ? `${problem.reason}: ${problem.message}` : `not ready for ${formatAge(notReadyFor / 1000)}`}`;
     }
-    workloads.push(state);
+    const { message, ...listed } = state;
+    workloads.push(listed);
     const severity = state.state === 'stuck' || state.state === 'unavailable' ? 'crit' : state.state === 'rolling out' ? undefined : 'warn';
     if (!severity) continue;
     // What explains it: the pod's own fix (its previous logs for a crash loop), else describing it.
     const remedy: Fix = problem?.fix ?? fix('k8s_describe', culprit ? { kind: 'pod', name: culprit.metadata.name, namespace: state.namespace } : { kind: state.kind, name: state.name, namespace: state.namespace });
-    findings.push({ severity, kind: state.kind, namespace: state.namespace, name: state.name, reason: state.reason, message: state.message, fix: remedy });
+    findings.push({ severity, kind: state.kind, namespace: state.namespace, name: state.name, reason: state.reason, message, fix: remedy });
   }
   const order: Record<WorkloadState['state'], number> = { stuck: 0, unavailable: 1, degraded: 2, paused: 3, 'rolling out': 4 };
   workloads.sort((a, b) => order[a.state] - order[b.state] || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));

@@ -10,10 +10,12 @@ import { isRecord, type KubeObject } from './types.js';
 
 /** Bytes per inode of the simulated filesystems (ext4's default inode ratio). */
 const BYTES_PER_INODE = 16384;
+/** The size of an average file on them: inodes fill far slower than bytes. */
+const BYTES_PER_FILE = 1024 * 1024;
 
 function fsStats(time: string, capacity: number, used: number): Record<string, unknown> {
   const inodes = Math.floor(capacity / BYTES_PER_INODE);
-  const inodesUsed = Math.min(inodes, Math.floor(used / BYTES_PER_INODE));
+  const inodesUsed = Math.min(inodes, Math.floor(used / BYTES_PER_FILE));
   return { time, availableBytes: Math.max(0, capacity - used), capacityBytes: capacity, usedBytes: used, inodesFree: inodes - inodesUsed, inodes, inodesUsed };
 }
 
@@ -36,7 +38,7 @@ export function statsSummary(store: ObjectStore, node: KubeObject, now: Date, vo
         if (!claim || rec(claim.status).phase !== 'Bound' || capacity === undefined) return [];
         const bytes = parseQuantity(String(capacity));
         const given = volumeUsage[`${namespace}/${claimName}`];
-        const used = given === undefined ? Math.floor(bytes / 4) : Math.min(bytes, parseQuantity(given));
+        const used = Math.floor(given === undefined ? bytes / 4 : Math.min(bytes, parseQuantity(given)));
         return [{ ...fsStats(time, bytes, used), name: rec(v).name, pvcRef: { name: claimName, namespace } }];
       });
       return {
