@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Scenario } from '@homelab/sandbox';
+import { generateScenario, type Scenario } from '@homelab/sandbox';
 import { runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
@@ -10,10 +10,10 @@ interface Claim { namespace: string; name: string; phase: string; capacity?: str
 interface StorageJson {
   verdict: string; summary: string; claims: Claim[]; claimsTotal: number; claimsByPhase: Record<string, number>;
   volumes: Array<{ name: string; phase: string; claim?: string; message?: string }>; volumesTotal: number;
-  volumeUse: { read: boolean; note?: string }; truncated: boolean; findings: Finding[];
+  volumeUse: { read: boolean; note?: string }; truncated: boolean; narrow?: string; findings: Finding[]; findingsTotal: number; findingsByReason: Record<string, number>;
 }
 interface Workload { kind: string; namespace: string; name: string; state: string; desired: number; ready: number; updated: number; oldServing?: number; reason: string }
-interface WorkloadsJson { verdict: string; summary: string; workloads: Workload[]; notFine: number; byState: Record<string, number>; counts: Record<string, number>; findings: Finding[] }
+interface WorkloadsJson { verdict: string; summary: string; workloads: Workload[]; notFine: number; byState: Record<string, number>; counts: Record<string, number>; truncated: boolean; narrow?: string; findings: Finding[]; findingsTotal: number; findingsByReason: Record<string, number> }
 type ToolResult = { isError?: boolean; structuredContent?: unknown; content: Array<{ text: string }> };
 
 const BUDGET = 8 * 1024;
@@ -89,9 +89,18 @@ describe('homelab storage on the pi-homelab sandbox', () => {
       expect(r.content[0]?.text).toMatch(/^WARN: storage: 4 problems in 7 claims/);
       const cut = (await mcp.client.callTool({ name: 'storage_status', arguments: { limit: 2 } })) as ToolResult;
       expect(resultBytes(cut)).toBeLessThanOrEqual(BUDGET);
-      expect(cut.structuredContent).toMatchObject({ truncated: true, claimsTotal: 7, narrow: '5 more claims not listed: narrow with namespace (-n) or raise limit' });
-      // Problems first: what is cut is what is fine.
-      expect((cut.structuredContent as StorageJson).claims.map((c) => c.phase)).toEqual(['Pending', 'Pending']);
+      expect(cut.structuredContent).toMatchObject({ truncated: true, claimsTotal: 7, narrow: '5 more claims or volumes not listed (problems come first): narrow with namespace (-n) or raise limit' });
+      // Problems first: what is cut is what is fine; the findings kept are those of what is listed, all counted.
+      const listed = cut.structuredContent as StorageJson;
+      expect(listed.claims.map((c) => c.phase)).toEqual(['Pending', 'Pending']);
+      expect(listed.findings.map((f) => f.name).sort()).toEqual(['frigate-media', 'paperless-consume', 'pvc-1f6b3d8a-4e9c-4b25-8d71-0c5a2e7f9b13', 'pvc-8e3c1a5f-7d2b-4f90-b6c8-9a4e2d0f1b67']);
+      expect(listed).toMatchObject({ findingsTotal: 4, findingsByReason: { NoSuchStorageClass: 1, NotProvisioned: 1, Released: 1, VolumeFailed: 1 } });
+      // limit 1: one claim and one volume, each a problem; the findings of the others are counted, not listed.
+      const one = (await mcp.client.callTool({ name: 'storage_status', arguments: { limit: 1 } })).structuredContent as StorageJson;
+      expect(one.claims.map((c) => c.phase)).toEqual(['Pending']);
+      expect(one.volumes.map((v) => v.phase)).toEqual([expect.stringMatching(/^(Released|Failed)$/)]);
+      expect(one.findings.map((f) => f.name).sort()).toEqual([one.claims[0]?.name, one.volumes[0]?.name].sort());
+      expect(one).toMatchObject({ findingsTotal: 4, narrow: expect.stringMatching(/^\d+ more claims or volumes not listed/) });
     } finally {
       await mcp.close();
     }
@@ -144,6 +153,21 @@ describe('homelab storage on claims that cannot bind', () => {
     expect(finding(out, 'scratch', 'NoProvisioner')).toMatchObject({ severity: 'warn', message: 'StorageClass local-disks has no provisioner (kubernetes.io/no-provisioner): a PersistentVolume must be made by hand, and none matches it' });
     expect(finding(out, 'unclassed', 'NoStorageClass')).toMatchObject({ severity: 'warn', message: 'it names no storage class and no StorageClass is the default, so nothing provisions a volume for it' });
     expect(finding(out, 'media-cache', 'ClaimLost')).toMatchObject({ severity: 'crit', message: 'its PersistentVolume pvc-gone no longer exists: the data it held is not reachable' });
+  });
+
+  it('says that a default class made after the claim is given to it on Kubernetes 1.28 or later', async () => {
+    const scenario = storageTrouble();
+    scenario.objects?.push({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'local-path', creationTimestamp: '-1h', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } }, provisioner: 'rancher.io/local-path', volumeBindingMode: 'WaitForFirstConsumer' });
+    const later = await startSandboxEnv({ scenarioData: scenario });
+    try {
+      const out = JSON.parse((await runCli(['storage', '--json'], later.env)).stdout) as StorageJson;
+      expect(finding(out, 'unclassed', 'NoStorageClass')).toMatchObject({
+        severity: 'warn', message: 'it names no storage class and none was the default when it was made; local-path is now, and Kubernetes 1.28 or later gives it to the claim: on an older cluster, make the claim again',
+      });
+      expect(out.claims.find((c) => c.name === 'unclassed')?.why).toBe('no storage class; local-path is the default now');
+    } finally {
+      await later.sandbox.stop();
+    }
   });
 
   it('says when it cannot ask a kubelet, and still reports the claims', async () => {
@@ -258,4 +282,49 @@ describe('homelab workloads on rollouts of every kind', () => {
     expect(out.byState).toEqual({ stuck: 2, 'rolling out': 2 });
     expect(out.summary).toMatch(/^workloads: 2 problems in 2 Deployments, 2 StatefulSets, 1 DaemonSet; worst: DaemonSet apps\/node-agent RolloutStuck: /);
   });
+});
+
+/** A 1,500-pod cluster whose first workloads crash-loop, 400 pods in all. */
+function bigAndBroken(): Scenario {
+  const scenario = generateScenario({ pods: 1500 });
+  let failing = 400;
+  for (const w of scenario.workloads ?? []) {
+    const replicas = w.replicas ?? 1;
+    if (failing <= 0) break;
+    const broken = Math.min(replicas, failing);
+    w.pods = Array.from({ length: broken }, () => ({ containers: { app: { restarts: 31, waiting: { reason: 'CrashLoopBackOff' }, lastTerminated: { reason: 'Error', exitCode: 1, startedAt: '-3m', finishedAt: '-3m' } } } }));
+    failing -= broken;
+  }
+  return scenario;
+}
+
+describe('storage, workloads and get on a 1,500-pod cluster with 400 failing pods', () => {
+  let s: SandboxEnv;
+  beforeAll(async () => { s = await startSandboxEnv({ scenarioData: bigAndBroken() }); }, 60_000);
+  afterAll(async () => { await s?.sandbox.stop(); });
+
+  it('answers each within the MCP budget, naming the worst and counting all', async () => {
+    const mcp = await stdioClient(s.env);
+    try {
+      const workloads = (await mcp.client.callTool({ name: 'workloads_status', arguments: {} })) as ToolResult;
+      expect(resultBytes(workloads)).toBeLessThanOrEqual(BUDGET);
+      const out = workloads.structuredContent as WorkloadsJson;
+      expect(out.verdict).toBe('crit');
+      expect(out.notFine).toBeGreaterThan(100);
+      expect(out.workloads.length).toBeLessThan(out.notFine);
+      expect(out).toMatchObject({ truncated: true, narrow: expect.stringMatching(/more workloads not listed \(stuck ones come first\): narrow with namespace \(-n\) or raise limit$/) });
+      expect(out.findingsTotal).toBe(out.notFine);
+      expect(Object.values(out.findingsByReason).reduce((a, b) => a + b, 0)).toBe(out.findingsTotal);
+      // Each listed workload keeps its finding; the rest are counted.
+      expect(out.findings.map((f) => f.name).sort()).toEqual(out.workloads.map((w) => w.name).sort());
+
+      for (const call of [{ name: 'storage_status', arguments: {} }, { name: 'k8s_get', arguments: { kind: 'pods' } }, { name: 'k8s_get', arguments: { kind: 'deploy', output: 'json' } }, { name: 'k8s_describe', arguments: { kind: 'deploy', name: 'app-0', namespace: 'team-0' } }]) {
+        const r = (await mcp.client.callTool(call)) as ToolResult;
+        expect(r.isError, `${call.name}: ${r.content[0]?.text}`).toBeFalsy();
+        expect(resultBytes(r), JSON.stringify(call)).toBeLessThanOrEqual(BUDGET);
+      }
+    } finally {
+      await mcp.close();
+    }
+  }, 120_000);
 });

@@ -27,6 +27,8 @@ const cut = (text: string) => (text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_
 const DEFAULT_CLASS = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'];
 /** The provisioner of classes whose volumes are made by hand (static local volumes). */
 const NO_PROVISIONER = 'kubernetes.io/no-provisioner';
+/** The phases of a PersistentVolume that are a finding. */
+const VOLUME_PROBLEMS = new Set(['Released', 'Failed']);
 
 // The parts of core/v1 PersistentVolumeClaim and PersistentVolume, and storage.k8s.io/v1 StorageClass, read here.
 const claimSchema = z.looseObject({
@@ -153,7 +155,12 @@ function pendingProblem(claim: Claim, classes: ReadonlyMap<string, StorageClass>
   const asked = claim.spec.storageClassName;
   if (asked === '') return { why: 'no class (storageClassName ""): only a PersistentVolume made by hand binds it', finding: { severity: waiting, reason: 'NoVolume', message: 'it asks for no storage class, so only a matching PersistentVolume made by hand can bind it, and none does' } };
   if (asked === undefined || asked === null) {
-    return { why: 'no storage class, and none was the default when it was made', finding: { severity: waiting, reason: 'NoStorageClass', message: 'it names no storage class and no StorageClass is the default, so nothing provisions a volume for it' } };
+    // A default class made after the claim is given to it by the PV controller from Kubernetes 1.28 (retroactive default StorageClass assignment).
+    const fallback = [...classes.values()].find(isDefaultClass);
+    if (fallback) {
+      return { why: `no storage class; ${fallback.metadata.name} is the default now`, finding: { severity: waiting, reason: 'NoStorageClass', message: `it names no storage class and none was the default when it was made; ${fallback.metadata.name} is now, and Kubernetes 1.28 or later gives it to the claim: on an older cluster, make the claim again` } };
+    }
+    return { why: 'no storage class, and none is the default', finding: { severity: waiting, reason: 'NoStorageClass', message: 'it names no storage class and no StorageClass is the default, so nothing provisions a volume for it' } };
   }
   const cls = classes.get(asked);
   if (!cls) {
@@ -300,7 +307,8 @@ async function checkStorage(ctx: OpContext, params: StorageParams): Promise<Chec
     installed: true, scope, note, findings: [...findings, ...reads.finish()],
     ...(namespace ? { subject: { kind: 'Namespace', name: namespace } } : {}),
     data: {
-      claims: ordered, volumes: notBound, volumesTotal: volumes.length, volumeUse,
+      // Released and Failed volumes first, as problem claims are: the status op lists up to its limit.
+      claims: ordered, volumes: notBound.sort((a, b) => Number(VOLUME_PROBLEMS.has(b.phase)) - Number(VOLUME_PROBLEMS.has(a.phase)) || a.name.localeCompare(b.name)), volumesTotal: volumes.length, volumeUse,
     },
   });
 }
