@@ -2,7 +2,13 @@ import op from '../ops/storage/storage-status.js';
 import { commandFor } from '../adapters/cli/op-command.js';
 import { formatBytes } from '../ops/shared/format.js';
 
+/** A terminal has room for more than an assistant's answer: the CLI's default limit. */
+const CLI_LIMIT = 20;
+
 export default commandFor(op, {
+  adjustInput(input, given) {
+    if (!given.has('limit')) input.limit = CLI_LIMIT;
+  },
   examples: [
     '<%= config.bin %> storage',
     '<%= config.bin %> storage -n immich',

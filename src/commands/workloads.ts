@@ -1,7 +1,13 @@
 import op from '../ops/workloads/workloads-status.js';
 import { commandFor } from '../adapters/cli/op-command.js';
 
+/** A terminal has room for more than an assistant's answer: the CLI's default limit. */
+const CLI_LIMIT = 20;
+
 export default commandFor(op, {
+  adjustInput(input, given) {
+    if (!given.has('limit')) input.limit = CLI_LIMIT;
+  },
   examples: [
     '<%= config.bin %> workloads',
     '<%= config.bin %> workloads -n media',

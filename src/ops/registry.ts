@@ -35,6 +35,8 @@ import k8sGet from './k8s/k8s-get.js';
 import k8sDescribe from './k8s/k8s-describe.js';
 import storageStatus from './storage/storage-status.js';
 import workloadsStatus from './workloads/workloads-status.js';
+import why from './why/why.js';
+import doctor from './doctor/doctor.js';
 
 /**
  * Every operation homelab has; the one place a new op is added. Both doors serve exactly this
@@ -86,6 +88,9 @@ export const ops: readonly AnyOp[] = [
   k8sDescribe,
   storageStatus,
   workloadsStatus,
+  // across domains: one service down to its broken link, and everything at once
+  why,
+  doctor,
 ];
 
 export function findOp(name: string): AnyOp | undefined {

@@ -56,7 +56,7 @@ describe('homelab storage on the pi-homelab sandbox', () => {
     expect(s.sandbox.requests.entries.filter((q) => q.path.includes('/proxy'))).toEqual([]);
 
     const table = await runCli(['storage', '--limit', '20'], s.env);
-    expect(table.stdout).toMatch(/^WARN storage: 4 problems in 7 claims, 6 volumes, 2 storage classes; worst: /);
+    expect(table.stdout).toMatch(/^WARN storage: 4 problems in 7 claims, 7 volumes, 2 storage classes; worst: /);
     expect(table.stdout).toMatch(/^home-automation\s+frigate-media\s+Pending\s+200Gi\s+-\s+RWO\s+fast-ssd\s+-\s+no StorageClass "fast-ssd"$/m);
     expect(table.stdout).toContain('  homelab describe pvc frigate-media -n home-automation  # PersistentVolumeClaim home-automation/frigate-media NoSuchStorageClass');
   }, 60_000);
@@ -317,6 +317,10 @@ describe('storage, workloads and get on a 1,500-pod cluster with 400 failing pod
       expect(Object.values(out.findingsByReason).reduce((a, b) => a + b, 0)).toBe(out.findingsTotal);
       // Each listed workload keeps its finding; the rest are counted.
       expect(out.findings.map((f) => f.name).sort()).toEqual(out.workloads.map((w) => w.name).sort());
+      // A terminal has room for more: the CLI lists 20 by default.
+      const cli = JSON.parse((await runCli(['workloads', '--json'], s.env)).stdout) as WorkloadsJson;
+      expect(cli.workloads).toHaveLength(20);
+      expect(cli.findingsTotal).toBe(out.findingsTotal);
 
       for (const call of [{ name: 'storage_status', arguments: {} }, { name: 'k8s_get', arguments: { kind: 'pods' } }, { name: 'k8s_get', arguments: { kind: 'deploy', output: 'json' } }, { name: 'k8s_describe', arguments: { kind: 'deploy', name: 'app-0', namespace: 'team-0' } }]) {
         const r = (await mcp.client.callTool(call)) as ToolResult;
