@@ -96,6 +96,18 @@ export const configSchema = z
       })
       .strict()
       .default({ tlsSecrets: [] }),
+    storage: z
+      .object({
+        kubeletStats: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Read how full each claim\'s volume is from the kubelets\' summary API (GET nodes/NAME/proxy/stats/summary). ' +
+              'nodes/proxy reaches every kubelet\'s whole API, a privilege: homelab\'s role does not grant it unless you add deploy/overlays/kubelet-stats.',
+          ),
+      })
+      .strict()
+      .default({ kubeletStats: false }),
     // Home services: each is optional; one that is absent is reported as "not configured".
     services: z
       .object({
