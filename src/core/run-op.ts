@@ -8,16 +8,34 @@ import { raceSignal } from './abort.js';
 /** How long a cancelled write may take to report the state it left. */
 const WRITE_GRACE_MS = 3_000;
 
+/**
+ * One line of the audit log: one tool call (an op run by either door), reads and writes alike,
+ * whatever came of it. Sinks redact secrets from `input` before it is written anywhere.
+ */
 export interface AuditRecord {
+  /** When the call was answered. */
   time: string;
+  /** Which request: over HTTP its X-Request-Id (the client's or the ingress's, else one made up), over stdio the JSON-RPC id; absent on the CLI. */
+  requestId?: string;
+  /** The tool: the op's name (the MCP tool and the audit log's name for a command). */
   op: string;
   via: string;
+  /** Who asked: the API key's name over HTTP ("local" on a loopback server without keys), "stdio"; absent on the CLI. */
+  caller?: string;
   input: unknown;
-  /** refused: input, policy, a missing service or the person said no; nothing was changed. */
+  /**
+   * ok: it ran and answered. error: it ran and failed (over MCP, a result with isError). refused:
+   * it did not run (its input, policy, a missing service, the person said no, or the HTTP door's key
+   * scope, rate limit or call cap); `error` says why, and nothing was changed.
+   */
   outcome: 'ok' | 'error' | 'refused';
   error?: string;
   /** What a write that went through did, in its own words (its summary line: the resolved path, the new revision). */
   result?: string;
+  /** From the call's start to its answer, in milliseconds (0 for a call refused before it started). */
+  durationMs: number;
+  /** The answer's size: its output as JSON, in bytes (what `--json` prints and MCP's structuredContent carries). */
+  resultBytes?: number;
 }
 
 export interface RunOptions {
@@ -27,9 +45,13 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Which door: recorded in the audit log. */
   via: string;
+  /** Who asked, when the door knows: recorded in the audit log. */
+  caller?: string;
+  /** The door's id for the request the call came in, for the audit log. */
+  requestId?: string;
   /** How the door names an input field in messages (the CLI says `--tail`, MCP says `tail`). */
   fieldLabel?: (field: string) => string;
-  /** Every write attempt is recorded here: done, failed, or refused and why. */
+  /** Every call is recorded here, reads and writes: done, failed, or refused and why. */
   audit?: (record: AuditRecord) => void;
   /** Asked before a write runs, once input and policy have passed; throws to refuse. */
   confirm?: (input: Record<string, unknown>) => Promise<void>;
@@ -46,6 +68,7 @@ export interface OpResult {
  */
 export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): Promise<OpResult> {
   const { config } = options.context;
+  const started = performance.now();
   let input: Record<string, unknown> | undefined;
   try {
     input = parseInput(op, rawInput, options.fieldLabel ?? ((f) => f));
@@ -53,7 +76,7 @@ export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): 
     checkRequires(op, config);
     if (op.effect === 'write' && options.confirm) await options.confirm(input);
   } catch (err) {
-    if (op.effect === 'write') audit(options, op, input ?? rawInput, 'refused', describeError(err));
+    audit(options, op, input ?? rawInput, started, { outcome: 'refused', error: describeError(err) });
     throw err;
   }
 
@@ -72,11 +95,13 @@ export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): 
       throw new Upstream(`internal error: ${op.name} produced output that does not match its schema: ${describeIssues(checked.error.issues, (f) => f)}`);
     }
     const summary = op.summarize?.(checked.data);
-    if (op.effect === 'write') audit(options, op, input, 'ok', undefined, summary?.line);
+    // A read's summary line is its verdict, already in the output; a write's says what it did.
+    const result = op.effect === 'write' ? summary?.line : undefined;
+    audit(options, op, input, started, { outcome: 'ok', result, resultBytes: Buffer.byteLength(JSON.stringify(checked.data)) });
     return { output: checked.data, summary };
   } catch (err) {
     const mapped = toHomelabError(err, signal);
-    if (op.effect === 'write') audit(options, op, input, mapped instanceof PolicyDenied ? 'refused' : 'error', mapped.message);
+    audit(options, op, input, started, { outcome: mapped instanceof PolicyDenied ? 'refused' : 'error', error: mapped.message });
     throw mapped;
   } finally {
     clearTimeout(timer);
@@ -160,8 +185,28 @@ function toHomelabError(err: unknown, signal: AbortSignal): HomelabError {
   return new Upstream(describeError(err), { cause: err });
 }
 
-function audit(options: RunOptions, op: AnyOp, input: unknown, outcome: AuditRecord['outcome'], error?: string, result?: string): void {
-  options.audit?.({ time: options.context.now().toISOString(), op: op.name, via: options.via, input, outcome, ...(error ? { error } : {}), ...(result ? { result } : {}) });
+function audit(options: RunOptions, op: AnyOp, input: unknown, started: number, end: Pick<AuditRecord, 'outcome' | 'error' | 'result' | 'resultBytes'>): void {
+  if (!options.audit) return;
+  const { caller, requestId, via } = options;
+  options.audit({
+    time: options.context.now().toISOString(),
+    ...(requestId !== undefined ? { requestId } : {}),
+    op: op.name,
+    via,
+    ...(caller !== undefined ? { caller } : {}),
+    input,
+    outcome: end.outcome,
+    ...(end.error ? { error: end.error } : {}),
+    ...(end.result ? { result: end.result } : {}),
+    durationMs: Math.round(performance.now() - started),
+    ...(end.resultBytes !== undefined ? { resultBytes: end.resultBytes } : {}),
+  });
+}
+
+/** The record of a call refused before any op could run (no such tool; the HTTP door's scope, rate limit or call cap). */
+export function refusedCall(who: Pick<RunOptions, 'via' | 'caller' | 'requestId'>, time: Date, tool: string, input: unknown, why: string): AuditRecord {
+  const { via, caller, requestId } = who;
+  return { time: time.toISOString(), ...(requestId !== undefined ? { requestId } : {}), op: tool, via, ...(caller !== undefined ? { caller } : {}), input, outcome: 'refused', error: why, durationMs: 0 };
 }
 
 /** The op ran out of time: say who did not answer, and what it was asked, when that is known. */

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Server, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/server';
 import type { AnyOp, OpContextBase } from '../../core/op.js';
 import { describeError, isHomelabError } from '../../core/errors.js';
-import { runOp, type AuditRecord } from '../../core/run-op.js';
+import { refusedCall, runOp, type AuditRecord } from '../../core/run-op.js';
 import type { ToolEntry } from './tools.js';
 import { choosableContexts, listedWithContext, runContextFor, type Clusters } from './contexts.js';
 import { registerPrompts } from './prompts.js';
@@ -17,6 +17,10 @@ export interface McpServerOptions {
   readOnly: boolean;
   version: string;
   audit: (record: AuditRecord) => void;
+  /** Who asked, recorded with each call: the API key's name over HTTP, "stdio". */
+  caller?: string;
+  /** The HTTP request's id, recorded with each call; absent (stdio), the JSON-RPC id is. */
+  requestId?: string;
   /** Where each tool call waits for its turn (the HTTP door bounds how many run at once); absent: it runs now. */
   runCall?: <T>(call: () => Promise<T>, signal: AbortSignal) => Promise<T>;
   /** The kubeconfig's contexts: with several, cluster tools take `context`. */
@@ -67,19 +71,25 @@ export function createMcpServer(options: McpServerOptions): Server {
   });
 
   /** Runs a tool's op through runOp, in the kubeconfig context its `context` argument names. */
-  const run = async (tool: ToolEntry, args: Record<string, unknown>, signal: AbortSignal) => {
+  const run = async (tool: ToolEntry, args: Record<string, unknown>, signal: AbortSignal, rpcId?: string | number) => {
     const op = await options.loadOp(tool);
     const picked = await runContextFor(tool, args, context, options.clusters);
-    const result = await runOp(op, picked.input, { context: picked.context, signal, via: 'mcp', fieldLabel: (f) => f, audit: options.audit });
+    const { caller, audit } = options;
+    const requestId = options.requestId ?? (rpcId === undefined ? undefined : String(rpcId));
+    const result = await runOp(op, picked.input, { context: picked.context, signal, via: 'mcp', caller, requestId, fieldLabel: (f) => f, audit });
     return { ...result, contextName: picked.contextName };
   };
 
-  const call = async (request: CallToolRequest, signal: AbortSignal): Promise<CallToolResult> => {
+  const call = async (request: CallToolRequest, signal: AbortSignal, rpcId: string | number): Promise<CallToolResult> => {
     // A write hidden by read-only mode still goes through runOp: it refuses it, and the refusal is audited.
     const tool = options.tools.find((t) => t.name === request.params.name);
-    if (!tool) return failure(new Error(`no tool named ${request.params.name}`));
+    if (!tool) {
+      const why = `no tool named ${request.params.name}`;
+      options.audit(refusedCall({ via: 'mcp', caller: options.caller, requestId: options.requestId ?? String(rpcId) }, options.context.now(), request.params.name, request.params.arguments ?? {}, why));
+      return failure(new Error(why));
+    }
     try {
-      const { output, summary, contextName } = await run(tool, request.params.arguments ?? {}, signal);
+      const { output, summary, contextName } = await run(tool, request.params.arguments ?? {}, signal, rpcId);
       const text = `${summary ? `${summary.verdict.toUpperCase()}: ${summary.line}\n\n` : ''}${JSON.stringify(output)}`;
       // Links to what explains the findings (logs, the Flux object, a runbook), readable with resources/read.
       return { content: [{ type: 'text', text }, ...(await findingLinks(output, contextName))], structuredContent: output };
@@ -89,7 +99,7 @@ export function createMcpServer(options: McpServerOptions): Server {
   };
   const { runCall } = options;
   const queued = <T>(work: () => Promise<T>, signal: AbortSignal): Promise<T> => (runCall ? runCall(work, signal) : work());
-  server.setRequestHandler('tools/call', (request, ctx) => queued(() => call(request, ctx.mcpReq.signal), ctx.mcpReq.signal));
+  server.setRequestHandler('tools/call', (request, ctx) => queued(() => call(request, ctx.mcpReq.signal, ctx.mcpReq.id), ctx.mcpReq.signal));
 
   const offers = (name: string) => tools.some((t) => t.name === name);
   registerPrompts(server, offers);
