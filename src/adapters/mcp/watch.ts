@@ -100,7 +100,7 @@ export class FileWatch {
       this.log.progress(`${this.file.label} ${basename(this.file.path)} reloaded: ${what}`);
       this.onResult('applied');
     } catch (err) {
-      this.log.warn(`${this.file.label} ${this.file.path} changed but is refused, keeping the last good one: ${(err as Error).message.replace(/\n\s*/g, '; ')}`);
+      this.log.warn(`${this.file.label} ${this.file.path} changed but is refused, keeping the last good one: ${(err as Error).message.replace(/:\n\s*/, ': ').replace(/\n\s*/g, '; ')}`);
       this.onResult('refused');
     }
   }
