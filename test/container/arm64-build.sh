@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds deploy/Dockerfile for linux/arm64 (a Raspberry Pi's platform) on an amd64 machine, with
 # buildah and qemu-user-static, and runs the result's CLI once under emulation. Not part of CI (the
-# build runs npm ci and tsc under emulation: about ten minutes); run it by hand after changing the
-# Dockerfile or the dependencies.
+# build runs npm ci and tsc under emulation: 26 minutes on two shared cores, 7 of them CPU time);
+# run it by hand after changing the Dockerfile or the dependencies.
 #
 #   sudo test/container/arm64-build.sh      Debian: apt-get install buildah qemu-user-static debootstrap
 #

@@ -372,14 +372,25 @@ async function main(): Promise<void> {
 
   await check('inside: the Deployment\'s user, no capabilities, no-new-privileges, the memory limit; /app, / and the config read-only, /tmp writable', async () => {
     const inside = insideSchema.parse(JSON.parse((await docker(['exec', CONTAINER, 'node', '-e', INSIDE])).stdout));
-    assert.equal(inside.server, `node /app/bin/run.js ${deployed.args.join(' ')}`);
-    assert.deepEqual([inside.uid, inside.gid], [deployed.user.uid, deployed.user.gid]);
-    assert.equal(inside.serverUid.split(/\s+/)[0], String(deployed.user.uid));
-    assert.equal(inside.capEff, '0000000000000000', 'effective capabilities');
-    assert.equal(inside.capBnd, '0000000000000000', 'bounding capabilities');
-    assert.equal(inside.noNewPrivs, '1');
-    assert.equal(Number(inside.memoryLimit), deployed.memoryBytes);
-    assert.deepEqual({ app: inside.app, root: inside.root, config: inside.config, tmp: inside.tmp }, { app: 'EROFS', root: 'EROFS', config: 'EROFS', tmp: 'ok' });
+    // One comparison, so a failure shows every difference at once.
+    assert.deepEqual(
+      { ...inside, serverUid: inside.serverUid.split(/\s+/)[0], memoryLimit: Number(inside.memoryLimit) },
+      {
+        uid: deployed.user.uid,
+        gid: deployed.user.gid,
+        server: `node /app/bin/run.js ${deployed.args.join(' ')}`,
+        serverUid: String(deployed.user.uid),
+        capEff: '0000000000000000',
+        capBnd: '0000000000000000',
+        noNewPrivs: '1',
+        memoryLimit: deployed.memoryBytes,
+        // Writes: EROFS, the read-only file system, not a permission: the root and the mounts are read-only.
+        app: 'EROFS',
+        root: 'EROFS',
+        config: 'EROFS',
+        tmp: 'ok',
+      },
+    );
   });
 
   await check(`SIGTERM: exits 0 within the grace period (${deployed.graceMs / 1000} s)`, async () => {

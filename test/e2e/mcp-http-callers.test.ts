@@ -5,7 +5,8 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { configWith } from '../helpers/config.js';
-import { httpClient, startHttpServer, type HttpServerProcess } from '../helpers/mcp.js';
+import { runCli } from '../helpers/cli.js';
+import { callConfirmed, httpClient, startHttpServer, stdioClient, type HttpServerProcess } from '../helpers/mcp.js';
 import { startSandboxEnv, stoppedSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 const HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
@@ -57,7 +58,9 @@ interface AuditLine {
   via: string;
   caller?: string;
   input: Record<string, unknown>;
+  phase?: 'plan' | 'confirmation' | 'apply';
   outcome: 'ok' | 'error' | 'refused';
+  confirmation?: string;
   error?: string;
   result?: string;
   durationMs: number;
@@ -79,6 +82,8 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
   let server: HttpServerProcess;
   let base: string;
   let configFile: string;
+  /** Confirmation tokens handed out: secrets the output must not show either. */
+  const tokens: string[] = [];
   beforeAll(async () => {
     s = await startSandboxEnv({ delays: { flux: 3_000 } });
     volume = new SecretVolume(join(s.sandbox.dir, 'mcp-keys'));
@@ -160,13 +165,31 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
     expect((await post(keys.reader, list(12))).status).toBe(200);
   });
 
-  it('writes one audit line per tool call, reads and writes, with the caller, request id, outcome, duration and size', async () => {
+  it('binds a write\'s confirmation token to the key that asked: another key\'s is refused', async () => {
+    const writer = await httpClient(server.url, { 'X-API-Key': keys.writer });
+    const other = await httpClient(server.url, { 'X-API-Key': keys.old });
+    try {
+      const planned = await writer.callTool({ name: 'dns_gravity_update', arguments: {} });
+      const token = (planned.structuredContent as { confirmation: { token: string } }).confirmation.token;
+      tokens.push(token);
+      const stolen = await other.callTool({ name: 'dns_gravity_update', arguments: { confirmationToken: token } });
+      expect(stolen.isError).toBe(true);
+      expect((stolen.content as Array<{ text: string }>)[0]?.text).toContain('this confirmation token was issued to another caller: nothing was changed');
+      expect(s.sandbox.services.pihole?.requests.filter((q) => q.path === '/api/action/gravity')).toHaveLength(0);
+    } finally {
+      await writer.close();
+      await other.close();
+    }
+  });
+
+  it('writes one audit line per tool call, reads and writes (each step of a write), with the caller, request id, outcome, duration and size', async () => {
     const writer = await httpClient(server.url, { 'X-API-Key': keys.writer });
     try {
       const health = await writer.callTool({ name: 'cluster_health', arguments: {} });
       expect(health.isError).toBeFalsy();
-      const gravity = await writer.callTool({ name: 'dns_gravity_update', arguments: {} });
+      const gravity = await callConfirmed(writer, 'dns_gravity_update', {});
       expect(gravity.isError, JSON.stringify(gravity.content)).toBeFalsy();
+      expect(s.sandbox.services.pihole?.requests.filter((q) => q.path === '/api/action/gravity')).toHaveLength(1);
     } finally {
       await writer.close();
     }
@@ -182,9 +205,20 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
     expect(read!.resultBytes).toBeGreaterThan(100);
     expect(read!.durationMs).toBeGreaterThanOrEqual(0);
     expect(Date.parse(read!.time)).not.toBeNaN();
-    const [write] = of('writer', 'dns_gravity_update');
-    expect(write).toMatchObject({ via: 'mcp', outcome: 'ok' });
-    expect(write!.result).toEqual(expect.any(String));
+    const steps = of('writer', 'dns_gravity_update');
+    expect(steps.map((l) => [l.phase, l.outcome, l.confirmation])).toEqual([
+      ['plan', 'ok', undefined], ['confirmation', 'ok', 'pending'], // the plan stolen by "old"
+      ['plan', 'ok', undefined], ['confirmation', 'ok', 'pending'],
+      ['plan', 'ok', undefined], ['confirmation', 'ok', 'accepted'], ['apply', 'ok', undefined],
+    ]);
+    expect(steps.at(-1)!.result).toEqual(expect.any(String));
+    expect(steps.at(-1)!.resultBytes).toBeGreaterThan(0);
+    expect(of('old', 'dns_gravity_update')).toEqual([
+      expect.objectContaining({ phase: 'plan', outcome: 'ok' }),
+      expect.objectContaining({ phase: 'confirmation', outcome: 'refused', confirmation: 'mismatch' }),
+    ]);
+    // The confirmation token is not among the arguments on the record (the output test below greps for it).
+    expect(steps.find((l) => l.confirmation === 'accepted')?.input).toEqual({});
     expect(of('writer', 'flux_status')).toEqual([expect.objectContaining({ requestId: 'req-audit-0001', outcome: 'ok', input: { kind: 'kustomization' } })]);
     // The calls refused at the door are on the record too, and say why.
     expect(of('reader', 'flux_reconcile')).toEqual([expect.objectContaining({ outcome: 'refused', durationMs: 0, error: expect.stringContaining('may only read (scope read)') })]);
@@ -230,20 +264,21 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
   });
 
   it('follows the config file\'s allow-lists: a CronJob added to allow.backupsTrigger may be triggered without a restart', async () => {
-    const trigger = () => post(keys.rotated, call(31, 'backups_trigger', { cronJob: 'backups/restic-prune' }));
-    type Answer = { result: { isError?: boolean; content: Array<{ text: string }>; structuredContent?: { job: string } } };
-    const denied = (await (await trigger()).json()) as Answer;
-    expect(denied.result.isError).toBe(true);
-    expect(denied.result.content[0]?.text).toContain('not in the allow-list for backupsTrigger');
+    const client = await httpClient(server.url, { 'X-API-Key': keys.rotated });
+    const trigger = () => callConfirmed(client, 'backups_trigger', { cronJob: 'backups/restic-prune' });
+    const denied = await trigger();
+    expect(denied.isError).toBe(true);
+    expect((denied.content as Array<{ text: string }>)[0]?.text).toContain('not in the allow-list for backupsTrigger');
     // As an editor saves: a new file renamed over the old one.
     const text = readFileSync(configFile, 'utf8').replace(/^allow:\n/m, 'allow:\n  backupsTrigger: [backups/restic-prune]\n');
     const edited = text.includes('backupsTrigger: [backups/restic-prune]') ? text : `${text}allow:\n  backupsTrigger: [backups/restic-prune]\n`;
     writeFileSync(`${configFile}.tmp`, edited);
     renameSync(`${configFile}.tmp`, configFile);
     await until('the config reload in the log', () => /config file callers\.yaml reloaded: applied allow \(.*backupsTrigger: backups\/restic-prune/.test(server.stderr()), 5_000);
-    const allowed = (await (await trigger()).json()) as Answer;
-    expect(allowed.result.isError, JSON.stringify(allowed.result)).toBeFalsy();
-    expect(allowed.result.structuredContent?.job).toMatch(/^restic-prune-manual-/);
+    const allowed = await trigger();
+    await client.close();
+    expect(allowed.isError, JSON.stringify(allowed.content)).toBeFalsy();
+    expect((allowed.structuredContent as { job: string }).job).toMatch(/^restic-prune-manual-/);
   });
 
   it('serves /metrics in the Prometheus format with the homelab_mcp_ names and process metrics', async () => {
@@ -254,7 +289,10 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
     const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
     expect(value('homelab_mcp_tool_calls_total{tool="cluster_health",outcome="ok"}')).toBeGreaterThanOrEqual(3);
     expect(value('homelab_mcp_tool_calls_total{tool="flux_reconcile",outcome="refused"}')).toBe(1);
+    // A write counted once, by how it ended: applied, its plan handed back, or refused (another key's token).
     expect(value('homelab_mcp_tool_calls_total{tool="dns_gravity_update",outcome="ok"}')).toBe(1);
+    expect(value('homelab_mcp_tool_calls_total{tool="dns_gravity_update",outcome="planned"}')).toBe(2);
+    expect(value('homelab_mcp_tool_calls_total{tool="dns_gravity_update",outcome="refused"}')).toBe(1);
     expect(value('homelab_mcp_tool_call_duration_seconds_count{tool="cluster_health"}')).toBeGreaterThanOrEqual(3);
     expect(text).toMatch(/^homelab_mcp_tool_call_duration_seconds_bucket\{le="0\.05",tool="cluster_health"\} \d+$/m);
     expect(value('homelab_mcp_tool_calls_in_flight')).toBe(0);
@@ -287,15 +325,40 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
     }
   });
 
+  it('records the CLI\'s calls (audit.file) and the stdio server\'s (stderr, and the file) in the same shape', async () => {
+    const file = join(s.sandbox.dir, 'audit.jsonl');
+    s.sandbox.written.push(file);
+    const config = await configWith(s.sandbox, 'audited', { audit: { file } });
+    const r = await runCli(['health', '--json'], { ...s.env, HOMELAB_CONFIG: config });
+    expect(JSON.parse(r.stdout)).toHaveProperty('verdict', 'crit');
+    const recorded = () => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditLine);
+    expect(recorded()).toEqual([expect.objectContaining({ op: 'cluster_health', via: 'cli', input: expect.any(Object), outcome: 'ok', durationMs: expect.any(Number), resultBytes: expect.any(Number) })]);
+    expect(recorded()[0]).not.toHaveProperty('caller');
+
+    const mcp = await stdioClient(s.env, ['--config', config]);
+    try {
+      expect((await mcp.client.callTool({ name: 'cluster_health', arguments: {} })).isError).toBeFalsy();
+    } finally {
+      await mcp.close();
+    }
+    const onStderr = mcp.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as AuditLine);
+    const stdioRecord = expect.objectContaining({ op: 'cluster_health', via: 'mcp', caller: 'stdio', requestId: expect.stringMatching(/^\d+$/), outcome: 'ok' });
+    expect(onStderr).toEqual([stdioRecord]);
+    expect(recorded()).toEqual([expect.objectContaining({ via: 'cli' }), stdioRecord]);
+    // The same keys in the same order, whichever door: one record shape.
+    expect(Object.keys(recorded()[1]!).filter((k) => !['requestId', 'caller'].includes(k))).toEqual(Object.keys(recorded()[0]!));
+  });
+
   it('never writes a key, password or token to the audit log or the log', async () => {
     const secrets = [
       ...Object.values(keys),
+      ...tokens,
       s.sandbox.token,
       ...[s.sandbox.endpoints.pihole?.passwordFile, s.sandbox.endpoints.adguard?.passwordFile, s.sandbox.endpoints.jellyfin?.apiKeyFile, s.sandbox.endpoints.immich?.apiKeyFile]
         .filter((f): f is string => f !== undefined)
         .map((f) => readFileSync(f, 'utf8').trim()),
     ];
-    expect(secrets.length).toBeGreaterThanOrEqual(9);
+    expect(secrets.length).toBeGreaterThanOrEqual(10);
     const written = `${server.stdout()}\n${server.stderr()}`;
     expect(audit().length).toBeGreaterThanOrEqual(8);
     for (const secret of secrets) expect(written.includes(secret), `a secret (${secret.length} characters) appears in the output`).toBe(false);
@@ -325,7 +388,10 @@ describe('MCP over HTTP: readiness and shutdown', () => {
     const key = newKey();
     const server = await startHttpServer({ ...s.env, HOMELAB_API_KEY: key });
     try {
-      const inFlight = fetch(server.url, { method: 'POST', headers: { ...HEADERS, 'X-API-Key': key }, body: JSON.stringify(call(1, 'flux_reconcile', { kind: 'kustomization', name: 'apps' })) });
+      const reconcile = { kind: 'kustomization', name: 'apps' };
+      const send = (body: unknown) => fetch(server.url, { method: 'POST', headers: { ...HEADERS, 'X-API-Key': key }, body: JSON.stringify(body) });
+      const planned = (await (await send(call(1, 'flux_reconcile', reconcile))).json()) as { result: { structuredContent: { confirmation: { token: string } } } };
+      const inFlight = send(call(2, 'flux_reconcile', { ...reconcile, confirmationToken: planned.result.structuredContent.confirmation.token }));
       const stored = () => s.sandbox.store.get('kustomizations.kustomize.toolkit.fluxcd.io', 'flux-system', 'apps') as unknown as { metadata: { annotations?: Record<string, string> } };
       await until('the reconcile to start', () => stored().metadata.annotations?.['reconcile.fluxcd.io/requestedAt'] !== undefined);
       const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
@@ -338,7 +404,7 @@ describe('MCP over HTTP: readiness and shutdown', () => {
       const res = await inFlight;
       expect(res.status).toBe(200);
       const answer = (await res.json()) as { id: number; result: { isError?: boolean } };
-      expect(answer.id).toBe(1);
+      expect(answer.id).toBe(2);
       expect(answer.result.isError, JSON.stringify(answer.result)).toBeFalsy();
       expect(await exited).toBe(0);
       expect(server.stderr()).toContain('SIGTERM: no new requests; waiting up to 10 s for 1 tool call in flight');

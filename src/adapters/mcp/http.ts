@@ -128,6 +128,10 @@ const isToolCall = (m: unknown): boolean => isRecord(m) && (m.method === 'tools/
 /** The id to answer a refused single request with; a batch, or a message without one, gets null. */
 const idOf = (m: unknown): RpcId => (isRecord(m) && (typeof m.id === 'string' || typeof m.id === 'number') ? m.id : null);
 
+/** A tool call whose client sent a progressToken (params._meta.progressToken). */
+const asksForProgress = (message: unknown): boolean =>
+  (Array.isArray(message) ? message : [message]).some((m) => isToolCall(m) && (m as { params?: { _meta?: { progressToken?: unknown } } }).params?._meta?.progressToken !== undefined);
+
 type Body =
   | { kind: 'ok'; text: string }
   /** Over MAX_BODY_BYTES; read to its end and dropped when it ends within MAX_DRAIN_BYTES. */
@@ -489,7 +493,8 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
       // the envelope and the MCP-* headers) go to the SDK's handler for that revision.
       if (await isLegacyRequest(web, message)) {
         const mcp = options.newServer(admission.run, request);
-        const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+        // A call that asked for progress is answered as an event stream, so the notifications can go first.
+        const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(message) });
         gone.signal.addEventListener('abort', () => { void transport.close(); void mcp.close(); });
         await mcp.connect(transport);
         await send(res, await transport.handleRequest(web, { parsedBody: message }));

@@ -3,6 +3,24 @@ import type { AuditRecord } from '../../core/run-op.js';
 import type { GateLoad } from './call-gate.js';
 import type { ReloadResult } from './watch.js';
 
+/**
+ * How a call ended, from the record of its last step; undefined for a step that is not the last (a
+ * write's plan that went on to its confirmation, a confirmation that went on to the apply). A write
+ * whose plan went back to be confirmed with a token ended "planned"; its apply is a call of its own.
+ */
+function callOutcome(record: AuditRecord): AuditRecord['outcome'] | 'planned' | undefined {
+  switch (record.phase) {
+    case undefined:
+    case 'apply':
+      return record.outcome;
+    case 'plan':
+      return record.outcome === 'ok' ? undefined : record.outcome;
+    case 'confirmation':
+      if (record.outcome !== 'ok') return record.outcome;
+      return record.confirmation === 'pending' ? 'planned' : undefined;
+  }
+}
+
 /** Why a request was refused at the door, as the auth failures metric labels it. */
 export type AuthFailure = 'missing' | 'invalid' | 'expired' | 'scope';
 
@@ -34,7 +52,7 @@ export class Metrics {
     this.tools = new Set(options.tools);
     collectDefaultMetrics({ register: this.registry });
     new Gauge({ name: 'homelab_mcp_build_info', help: 'The running homelab version (always 1)', labelNames: ['version'], registers }).set({ version: options.version }, 1);
-    this.calls = new Counter({ name: 'homelab_mcp_tool_calls_total', help: 'Tool calls answered, by tool and outcome (ok, error: a result with isError, refused: not run)', labelNames: ['tool', 'outcome'], registers });
+    this.calls = new Counter({ name: 'homelab_mcp_tool_calls_total', help: 'Tool calls answered, by tool and outcome (ok; error: a result with isError; refused: not run; planned: a write\'s plan handed back to be confirmed)', labelNames: ['tool', 'outcome'], registers });
     this.duration = new Histogram({
       name: 'homelab_mcp_tool_call_duration_seconds',
       help: 'How long tool calls that ran took, by tool',
@@ -52,10 +70,13 @@ export class Metrics {
     for (const file of ['keys', 'config']) for (const result of ['applied', 'refused']) this.reloads.inc({ file, result }, 0);
   }
 
+  /** Counts a call from its audit record: a read's one, a write's last (it records each step). */
   call(record: AuditRecord): void {
+    const outcome = callOutcome(record);
+    if (outcome === undefined) return;
     const tool = this.tools.has(record.op) ? record.op : 'unknown';
-    this.calls.inc({ tool, outcome: record.outcome });
-    if (record.outcome !== 'refused') this.duration.observe({ tool }, record.durationMs / 1000);
+    this.calls.inc({ tool, outcome });
+    if (outcome !== 'refused') this.duration.observe({ tool }, record.durationMs / 1000);
   }
 
   authFailure(reason: AuthFailure): void {

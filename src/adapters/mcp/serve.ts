@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { readFile } from 'node:fs/promises';
-import { parseConfigFile } from '../../core/config.js';
+import { parseConfigFile, resolveSecret } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
 import type { AuditRecord } from '../../core/run-op.js';
 import { parseDuration } from '../../core/schemas.js';
@@ -62,12 +62,22 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
     log,
     ...(options.stdio ? { stdinUnavailable: 'it carries the MCP protocol' } : {}),
   });
-  const { createMcpServer, importOp, readToolManifest } = await import('./server.js');
+  const [{ createMcpServer, importOp, readToolManifest }, { Confirmations }] = await Promise.all([import('./server.js'), import('./confirmations.js')]);
   const tools = await readToolManifest();
+  const { mcp } = runtime.config;
+  // One set of tokens for the process: every per-request server (HTTP) checks the same ones.
+  const confirmations = mcp.confirmWrites
+    ? new Confirmations({
+        key: mcp.confirmationKey ? await resolveSecret(mcp.confirmationKey, process.env) : undefined,
+        ttlMs: (parseDuration(mcp.confirmationTtl) ?? 300) * 1000,
+        now: runtime.context.now,
+      })
+    : undefined;
   // prom-client is loaded for --http only: the stdio server and the CLI never pay for it.
   const metrics = options.http ? await httpMetrics(tools.map((t) => t.name), version, () => http?.load()) : undefined;
-  // Every tool call, one JSON line: on stdout with --http (the container's log; stdout carries nothing
-  // else there), on stderr with --stdio (stdout carries the protocol), and in the audit file when one is configured.
+  // Every tool call (a write at each step), one JSON line: on stdout with --http (the container's log;
+  // stdout carries nothing else there), on stderr with --stdio (stdout carries the protocol), and in
+  // the audit file when one is configured.
   const auditStream = options.http ? process.stdout : process.stderr;
   const audit = (record: AuditRecord) => {
     auditStream.write(auditLine(record));
@@ -86,6 +96,7 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
       audit,
       caller: caller === 'stdio' ? 'stdio' : caller.name,
       requestId,
+      confirmations,
       runCall,
       clusters,
     });
@@ -110,7 +121,6 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
   }
 
   const [{ serveHttp }, { FileWatch }, { configFileWatch, keySource }] = await Promise.all([import('./http.js'), import('./watch.js'), import('./reload.js')]);
-  const { mcp } = runtime.config;
   const source = await keySource(mcp, process.env, log);
   // Rotation without a restart: the keys (when they come from a file) and the config's allow-lists follow
   // their files. The watches hold nothing open: they end with the process.
