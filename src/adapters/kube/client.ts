@@ -288,6 +288,16 @@ export class KubeClient implements KubePort {
     return execInPod(cluster, { namespace, pod, container, argv }, options, signal);
   }
 
+  /**
+   * The API server's own readiness (GET /readyz, which every identity may read), asked now, never
+   * from a cache; for the MCP server's /readyz. Resolves on 200, throws saying what it answered.
+   */
+  async readyz(signal: AbortSignal): Promise<void> {
+    const view = new KubeClient(this.options, signal, this.sharedWith ?? this);
+    const answer = await view.call('GET', '/readyz', { accept: 'text/plain' }, { verb: 'get', group: '', resource: '/readyz', server: '' });
+    if (answer.status !== 200) throw new Upstream(`the Kubernetes API at ${view.server} answered GET /readyz with ${answer.status}: ${answer.text.trim().slice(0, 200) || 'no body'}`);
+  }
+
   async servedVersions(group: string): Promise<string[]> {
     if (!group) return ['v1'];
     const list = await this.discover('/apis', apiGroupListSchema, `whether ${group} is installed`);
