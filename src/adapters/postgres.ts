@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import type { ClientConfig, QueryArrayConfig, QueryArrayResult } from 'pg';
 import { resolveSecret, type Config } from '../core/config.js';
 import { Forbidden, NotFound, PolicyDenied, Timeout, Upstream, UserError } from '../core/errors.js';
-import type { PgRows, PgSessionOptions, PgStatement, PostgresPort } from '../core/ports/postgres.js';
+import { keepWithinBytes, type PgRows, type PgSessionOptions, type PgStatement, type PostgresPort } from '../core/ports/postgres.js';
 import type { ServiceDeps } from './services.js';
 
 type PostgresConfig = NonNullable<Config['services']['postgres']>;
@@ -60,7 +60,7 @@ export class PostgresClient implements PostgresPort {
     const { default: pg } = await import('pg');
     const { connectionString, password, ca, connectTimeoutMs } = this.connection;
     const config: ClientConfig = {
-      connectionString,
+      connectionString: options.database ? withDatabase(connectionString, options.database) : connectionString,
       ...(password !== undefined ? { password } : {}),
       ...(ca ? { ssl: { ca } } : {}),
       connectionTimeoutMillis: Math.min(connectTimeoutMs, options.timeoutMs),
@@ -89,7 +89,7 @@ export class PostgresClient implements PostgresPort {
         const query: QueryArrayConfig & { queryMode?: 'extended' } = { text: statement.sql, rowMode: 'array', ...(statement.single ? { queryMode: 'extended' } : {}) };
         const result: QueryArrayResult<Array<string | null>> = await Promise.race([client.query(query), stopped]);
         if (!statement.rows) continue;
-        const kept = keepWithin(result.rows, budget);
+        const kept = keepWithinBytes(result.rows, budget);
         budget -= kept.bytes;
         results.push({ columns: result.fields.map((f) => f.name), ...kept });
       }
@@ -120,16 +120,9 @@ export class PostgresClient implements PostgresPort {
   }
 }
 
-/** The rows whose values fit in `budget` bytes. */
-export function keepWithin(rows: Array<Array<string | null>>, budget: number): Omit<PgRows, 'columns'> {
-  const kept: Array<Array<string | null>> = [];
-  let bytes = 0;
-  for (const row of rows) {
-    const size = row.reduce((n, v) => n + (v === null ? 0 : Buffer.byteLength(v)), 0);
-    if (bytes + size > budget) return { rows: kept, bytes, cutAtBytes: true };
-    bytes += size;
-    kept.push(row);
-  }
-  return { rows: kept, bytes, cutAtBytes: false };
+/** The URL pointed at another database of the same server. */
+function withDatabase(connectionString: string, database: string): string {
+  const url = new URL(connectionString);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.toString();
 }
-

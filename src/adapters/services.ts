@@ -67,6 +67,7 @@ export function createServices(deps: ServiceDeps): ServiceClients {
         sabnzbd: () => bound(clients.sabnzbd()),
         qbittorrent: () => bound(clients.qbittorrent()),
         postgres: () => bound(clients.postgres()),
+        probe: async () => new (await import('./http/probe.js')).HttpProbe(signal),
       };
     },
     async close() {

@@ -58,7 +58,7 @@ const postgresUrlSchema = z
   .refine((u) => !URL.canParse(u) || Boolean(new URL(u).username), 'must name the user: postgres://USER@HOST/DATABASE');
 
 /** A database or role name as psql takes it on the command line (no quoting games). */
-const pgNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, 'must be a PostgreSQL name (letters, digits, _, $ and -; 63 at most)');
+export const pgNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, 'must be a PostgreSQL name (letters, digits, _, $ and -; 63 at most)');
 
 /**
  * Where the DNS pods, the debug agent, Jellyfin and the PostgreSQL that `psql` runs in (when it is

@@ -8,18 +8,40 @@ import { secretsCheck } from './secrets/secrets-check.js';
 import { tailscaleCheck } from './tailscale/tailscale-check.js';
 import { backupsCheck } from './backups/backups-check.js';
 import { ingressCheck } from './ingress/ingress-check.js';
+import { uptimeCheck } from './uptime/uptime-check.js';
+import { authentikCheck } from './authentik/authentik-check.js';
+import { postgresCheck } from './postgres/postgres-check.js';
+import { rancherCheck } from './rancher/rancher-check.js';
+import { sonarrCheck } from './arr/sonarr-check.js';
+import { radarrCheck } from './arr/radarr-check.js';
+import { prowlarrCheck } from './arr/prowlarr-check.js';
+import { bazarrCheck } from './arr/bazarr-check.js';
+import { sabnzbdCheck } from './arr/sabnzbd-check.js';
+import { qbittorrentCheck } from './arr/qbittorrent-check.js';
+
+/**
+ * The home services' checks, each of a service in the config's `services:` (uptime: `uptime:`);
+ * one not configured reports so. Not in health's default set (health is the cluster's verdict;
+ * `health --only authentik,sonarr` runs any of them); what doctor adds for each configured service.
+ */
+export const SERVICE_CHECKS: readonly AnyCheck[] = [
+  uptimeCheck, authentikCheck, postgresCheck, rancherCheck, sonarrCheck, radarrCheck, prowlarrCheck, bazarrCheck, sabnzbdCheck, qbittorrentCheck,
+] as readonly AnyCheck[];
 
 /**
  * Every check homelab has, in the order health reports them; the one place a new check is added.
  * `homelab health` runs the quick ones unless `--only` names others; its RBAC is what all of them read.
  */
-export const CHECKS: readonly AnyCheck[] = [nodesCheck, podsCheck, eventsCheck, fluxCheck, certificatesCheck, secretsCheck, tailscaleCheck, backupsCheck, ingressCheck];
+export const CHECKS: readonly AnyCheck[] = [
+  nodesCheck, podsCheck, eventsCheck, fluxCheck, certificatesCheck, secretsCheck, tailscaleCheck, backupsCheck, ingressCheck,
+  ...SERVICE_CHECKS,
+];
 
 /**
- * What `homelab health` runs by default: all but the ingress check, which asks for each backend's
- * Service and Endpoints one by one (`health --only ingress` or `homelab ingress` runs it).
+ * What `homelab health` runs by default: the cluster's checks but the ingress check, which asks for
+ * each backend's Service and Endpoints one by one (`health --only ingress` or `homelab ingress` runs it).
  */
-export const HEALTH_CHECKS: readonly AnyCheck[] = CHECKS.filter((c) => c !== ingressCheck);
+export const HEALTH_CHECKS: readonly AnyCheck[] = CHECKS.filter((c) => c !== ingressCheck && !SERVICE_CHECKS.includes(c));
 
 /** The check a name or alias (`certs`) stands for. */
 export function findCheck(name: string): AnyCheck | undefined {

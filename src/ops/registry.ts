@@ -31,6 +31,14 @@ import netIptables from './net/net-iptables.js';
 import netConntrack from './net/net-conntrack.js';
 import nasTouch from './nas/nas-touch.js';
 import nasDf from './nas/nas-df.js';
+import uptimeStatus from './uptime/uptime-status.js';
+import authentikStatus from './authentik/authentik-status.js';
+import rancherStatus from './rancher/rancher-status.js';
+import postgresStatus from './postgres/postgres-status.js';
+import postgresTables from './postgres/postgres-tables.js';
+import postgresQuery from './postgres/postgres-query.js';
+import arrStatus from './arr/arr-status.js';
+import arrMissing from './arr/arr-missing.js';
 
 /**
  * Every operation homelab has; the one place a new op is added. Both doors serve exactly this
@@ -77,6 +85,15 @@ export const ops: readonly AnyOp[] = [
   // nas
   nasTouch,
   nasDf,
+  // services of the homelab
+  uptimeStatus,
+  authentikStatus,
+  rancherStatus,
+  postgresStatus,
+  postgresTables,
+  postgresQuery,
+  arrStatus,
+  arrMissing,
 ];
 
 export function findOp(name: string): AnyOp | undefined {

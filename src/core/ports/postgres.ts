@@ -31,6 +31,8 @@ export interface PgSessionOptions {
   timeoutMs: number;
   /** Values beyond this many bytes are not returned. */
   maxBytes: number;
+  /** Another database than the configured one (the same server and user). */
+  database?: string;
 }
 
 export interface PostgresPort {
@@ -38,4 +40,17 @@ export interface PostgresPort {
   readonly target: string;
   /** Runs the statements in order in one new read-only session; an error in any stops there. */
   run(statements: PgStatement[], options: PgSessionOptions): Promise<PgRows[]>;
+}
+
+/** The rows whose values fit in `budget` bytes (each value's UTF-8 length; NULL counts 0): both ways in cut the same. */
+export function keepWithinBytes(rows: Array<Array<string | null>>, budget: number): Omit<PgRows, 'columns'> {
+  const kept: Array<Array<string | null>> = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = row.reduce((n, v) => n + (v === null ? 0 : Buffer.byteLength(v)), 0);
+    if (bytes + size > budget) return { rows: kept, bytes, cutAtBytes: true };
+    bytes += size;
+    kept.push(row);
+  }
+  return { rows: kept, bytes, cutAtBytes: false };
 }

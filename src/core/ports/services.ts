@@ -6,6 +6,7 @@ import type { JellyfinPort } from './jellyfin.js';
 import type { NasPort } from './nas.js';
 import type { PiholePort } from './pihole.js';
 import type { PostgresPort } from './postgres.js';
+import type { HttpProbePort } from './probe.js';
 import type { RancherPort } from './rancher.js';
 
 /**
@@ -29,6 +30,8 @@ export interface ServicePorts {
   qbittorrent(): Promise<QbittorrentPort | undefined>;
   /** PostgreSQL over the network (services.postgres.url); undefined when it is reached by pod exec or not configured. */
   postgres(): Promise<PostgresPort | undefined>;
+  /** HTTP(S) checks from this process (uptime); always there. */
+  probe(): Promise<HttpProbePort>;
 }
 
 /**
