@@ -56,7 +56,7 @@ export class PostgresClient implements PostgresPort {
     return this.connection.where;
   }
 
-  async run(statements: PgStatement[], options: PgSessionOptions): Promise<PgRows[]> {
+  async run(statements: PgStatement[], options: PgSessionOptions): Promise<PgRows> {
     const { default: pg } = await import('pg');
     const { connectionString, password, ca, connectTimeoutMs } = this.connection;
     const config: ClientConfig = {
@@ -83,17 +83,13 @@ export class PostgresClient implements PostgresPort {
     try {
       if (this.signal?.aborted) onAbort();
       await Promise.race([client.connect(), stopped]);
-      const results: PgRows[] = [];
-      let budget = options.maxBytes;
+      let rows: PgRows = { columns: [], rows: [], bytes: 0, cutAtBytes: false };
       for (const statement of statements) {
         const query: QueryArrayConfig & { queryMode?: 'extended' } = { text: statement.sql, rowMode: 'array', ...(statement.single ? { queryMode: 'extended' } : {}) };
         const result: QueryArrayResult<Array<string | null>> = await Promise.race([client.query(query), stopped]);
-        if (!statement.rows) continue;
-        const kept = keepWithinBytes(result.rows, budget);
-        budget -= kept.bytes;
-        results.push({ columns: result.fields.map((f) => f.name), ...kept });
+        if (statement.rows) rows = { columns: result.fields.map((f) => f.name), ...keepWithinBytes(result.rows, options.maxBytes) };
       }
-      return results;
+      return rows;
     } catch (err) {
       throw this.error(err);
     } finally {

@@ -1,6 +1,6 @@
 /**
  * What ops need from PostgreSQL: a fresh session that runs a few statements and gives back the rows
- * of those marked. Two ways in: over the network with `pg` (src/adapters/postgres.ts), or psql in the
+ * of the one marked. Two ways in: over the network with `pg` (src/adapters/postgres.ts), or psql in the
  * database pod through pod exec (src/ops/postgres/psql.ts). Both open the session read-only
  * (default_transaction_read_only=on and statement_timeout are set when it connects, before any
  * statement) and end it after the last statement, so nothing a statement starts outlives the call.
@@ -9,7 +9,7 @@
 
 export interface PgStatement {
   sql: string;
-  /** Its rows are returned (one PgRows per marked statement, in order). */
+  /** Its rows are returned (at most one statement of a session is marked). */
   rows?: boolean;
   /** Sent with the extended protocol, where the server refuses more than one statement in it. */
   single?: boolean;
@@ -20,7 +20,7 @@ export interface PgRows {
   rows: Array<Array<string | null>>;
   /** Bytes of the values returned. */
   bytes: number;
-  /** The rows were cut at the byte cap (which counts the values of every result of the session). */
+  /** The rows were cut at the byte cap. */
   cutAtBytes: boolean;
 }
 
@@ -38,8 +38,11 @@ export interface PgSessionOptions {
 export interface PostgresPort {
   /** Where (postgres://user@host:port/db, or psql in NAMESPACE/POD), for messages. */
   readonly target: string;
-  /** Runs the statements in order in one new read-only session; an error in any stops there. */
-  run(statements: PgStatement[], options: PgSessionOptions): Promise<PgRows[]>;
+  /**
+   * Runs the statements in order in one new read-only session; an error in any stops there. The
+   * rows of the marked statement (none: no columns, no rows).
+   */
+  run(statements: PgStatement[], options: PgSessionOptions): Promise<PgRows>;
 }
 
 /** The rows whose values fit in `budget` bytes (each value's UTF-8 length; NULL counts 0): both ways in cut the same. */

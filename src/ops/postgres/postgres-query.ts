@@ -47,8 +47,7 @@ export default defineOp({
     const maxRows = Math.min(input.maxRows, config?.maxRows ?? input.maxRows);
     const maxBytes = Math.min(input.maxBytes, config?.maxBytes ?? input.maxBytes);
     const port = await openPostgres(ctx);
-    const [result] = await port.run(readOnlyStatements(checked, maxRows), sessionBounds(ctx, maxBytes, input.database));
-    if (!result) return { via: port.target, database: input.database, columns: [], rows: [], rowCount: 0, truncated: false };
+    const result = await port.run(readOnlyStatements(checked, maxRows), sessionBounds(ctx, maxBytes, input.database));
     const cutAtRows = checked.kind === 'rows' && result.rows.length > maxRows;
     const rows = cutAtRows ? result.rows.slice(0, maxRows) : result.rows;
     const truncated = cutAtRows || result.cutAtBytes;

@@ -73,8 +73,8 @@ export default defineOp({
         totalBytes: num(t.total_bytes) ?? 0,
         size: formatBytes(num(t.total_bytes) ?? 0),
         deadRows: num(t.dead_rows),
-        lastVacuum: t.last_vacuum ?? undefined,
-        lastAnalyze: t.last_analyze ?? undefined,
+        lastVacuum: t.last_vacuum || undefined,
+        lastAnalyze: t.last_analyze || undefined,
       };
     });
     const truncated = total > tables.length;

@@ -3,9 +3,10 @@
  * path to. The same contract as the network client (core/ports/postgres.ts): psql connects over
  * the pod's local socket with the session made read-only in the connection string itself
  * (options='-c default_transaction_read_only=on -c statement_timeout=N'), each statement is one
- * -c (no shell, an argument vector), ON_ERROR_STOP ends at the first error, and the rows of the
- * marked statements come back as CSV between marker lines (a random marker per call, NULL printed
- * as another), parsed here. psql exits when its last -c is done, which ends the session.
+ * -c (no shell, an argument vector), ON_ERROR_STOP ends at the first error, and -q keeps the other
+ * statements silent, so stdout is the marked statement's rows as CSV (NULL printed as a random
+ * marker, to tell it from an empty string), parsed here. psql exits when its last -c is done,
+ * which ends the session.
  */
 import { randomBytes } from 'node:crypto';
 import { NotFound, PolicyDenied, Timeout, Upstream, UserError } from '../../core/errors.js';
@@ -20,8 +21,8 @@ type ExecConfig = NonNullable<NonNullable<Config['services']['postgres']>['exec'
 /** A conninfo value in single quotes, as libpq reads it. */
 const conninfoValue = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-/** The argument vector psql runs with: read-only session, CSV, markers around each result. */
-export function psqlArgv(config: { user: string; database: string }, statements: PgStatement[], options: PgSessionOptions, marker: string, nullText: string): string[] {
+/** The argument vector psql runs with: a read-only session, CSV, NULL as `nullText`. */
+export function psqlArgv(config: { user: string; database: string }, statements: PgStatement[], options: PgSessionOptions, nullText: string): string[] {
   const conninfo = [
     `dbname=${conninfoValue(config.database)}`,
     `user=${conninfoValue(config.user)}`,
@@ -29,10 +30,7 @@ export function psqlArgv(config: { user: string; database: string }, statements:
     `options=${conninfoValue(`-c default_transaction_read_only=on -c statement_timeout=${Math.round(options.statementTimeoutMs)}`)}`,
   ].join(' ');
   const argv = ['psql', '-X', '-q', '--csv', '-P', `null=${nullText}`, '-v', 'ON_ERROR_STOP=1', '-d', conninfo];
-  statements.forEach((s, i) => {
-    if (s.rows) argv.push('-c', `\\echo ${marker}${i}`);
-    argv.push('-c', s.sql);
-  });
+  for (const s of statements) argv.push('-c', s.sql);
   return argv;
 }
 
@@ -69,24 +67,11 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** psql's stdout split at the markers into one result per marked statement. */
-export function parsePsqlOutput(stdout: string, marked: number[], marker: string, nullText: string, maxBytes: number): PgRows[] {
-  const results: PgRows[] = [];
-  let budget = maxBytes;
-  for (const index of marked) {
-    const line = `${marker}${index}\n`;
-    const start = stdout.indexOf(line);
-    if (start < 0) throw new Upstream('psql did not print the result it was asked for (its output was cut, or it stopped early)');
-    const from = start + line.length;
-    const next = stdout.indexOf(marker, from);
-    const csv = parseCsv(stdout.slice(from, next < 0 ? undefined : next));
-    const [header = [], ...data] = csv;
-    const rows = data.map((r) => r.map((v) => (v === nullText ? null : v)));
-    const kept = keepWithinBytes(rows, budget);
-    budget -= kept.bytes;
-    results.push({ columns: header, ...kept });
-  }
-  return results;
+/** psql's stdout (the marked statement's CSV: a header line, then the rows) as rows within the byte cap. */
+export function parsePsqlOutput(stdout: string, nullText: string, maxBytes: number): PgRows {
+  const [header = [], ...data] = parseCsv(stdout);
+  const rows = data.map((r) => r.map((v) => (v === nullText ? null : v)));
+  return { columns: header, ...keepWithinBytes(rows, maxBytes) };
 }
 
 /** psql's error (stderr "ERROR:  …" / "psql: error: …") as the same errors the network client throws. */
@@ -110,18 +95,15 @@ export class PsqlInPod implements PostgresPort {
     return `psql in ${this.pod.namespace}/${this.pod.pod}`;
   }
 
-  async run(statements: PgStatement[], options: PgSessionOptions): Promise<PgRows[]> {
-    const marker = `@@homelab-${randomBytes(6).toString('hex')}-`;
+  async run(statements: PgStatement[], options: PgSessionOptions): Promise<PgRows> {
     const nullText = `@@null-${randomBytes(6).toString('hex')}`;
-    const argv = psqlArgv({ user: this.config.user, database: options.database ?? this.config.database }, statements, options, marker, nullText);
+    const argv = psqlArgv({ user: this.config.user, database: options.database ?? this.config.database }, statements, options, nullText);
     // The output holds the rows and CSV quoting: room for the cap and then some, so a cut is noticed.
     const result = await runIn(this.ctx, this.pod, argv, { timeoutMs: options.timeoutMs, maxBytes: options.maxBytes * 2 + 64 * 1024 });
     if (result.exitCode !== 0) throw psqlError(result.stderr, result.exitCode, this.target);
-    const marked = statements.flatMap((s, i) => (s.rows ? [i] : []));
-    const rows = parsePsqlOutput(result.stdout, marked, marker, nullText, options.maxBytes);
-    const last = rows.at(-1);
-    if (result.truncated.stdout && last) last.cutAtBytes = true;
-    return rows;
+    if (!statements.some((s) => s.rows)) return { columns: [], rows: [], bytes: 0, cutAtBytes: false };
+    const rows = parsePsqlOutput(result.stdout, nullText, options.maxBytes);
+    return result.truncated.stdout ? { ...rows, cutAtBytes: true } : rows;
   }
 }
 

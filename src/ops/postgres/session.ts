@@ -49,10 +49,10 @@ export function readOnlyStatements(checked: CheckedSql, maxRows: number): PgStat
   return [{ sql: 'BEGIN READ ONLY' }, ...body, { sql: 'ROLLBACK' }];
 }
 
-/** The statements' results by name: run in one session, the rows of each named. */
+/** Catalog queries by name, each in its own read-only session (run at once), their rows by the same names. */
 export async function readAll<K extends string>(port: PostgresPort, queries: Record<K, string>, bounds: ReturnType<typeof sessionBounds>): Promise<Record<K, PgRows>> {
   const names = Object.keys(queries) as K[];
-  const results = await port.run(names.map((name) => ({ sql: queries[name], rows: true })), bounds);
+  const results = await Promise.all(names.map((name) => port.run([{ sql: queries[name], rows: true }], bounds)));
   return Object.fromEntries(names.map((name, i) => [name, results[i] as PgRows])) as Record<K, PgRows>;
 }
 

@@ -34,4 +34,12 @@ export const CLI_COMMANDS = {
   net_conntrack: {"command":"net conntrack","args":["node"],"flags":{"src":{"flag":"src","kind":"value"},"dst":{"flag":"dst","kind":"value"},"limit":{"flag":"limit","kind":"value"}}},
   nas_touch: {"command":"nas touch","args":["path"],"flags":{"create":{"flag":"create","kind":"switch"}}},
   nas_df: {"command":"nas df","args":[],"flags":{}},
+  uptime_status: {"command":"uptime","args":[],"flags":{"urls":{"flag":"urls","kind":"list"},"keyword":{"flag":"keyword","kind":"value"},"ingresses":{"flag":"ingresses","kind":"switch"},"onlyUrls":{"flag":"only-urls","kind":"switch"},"limit":{"flag":"limit","kind":"value"}}},
+  authentik_status: {"command":"authentik","args":[],"flags":{"limit":{"flag":"limit","kind":"value"},"since":{"flag":"since","kind":"value"}}},
+  rancher_status: {"command":"rancher","args":["cluster"],"flags":{"limit":{"flag":"limit","kind":"value"}}},
+  postgres_status: {"command":"postgres","args":[],"flags":{"limit":{"flag":"limit","kind":"value"}}},
+  postgres_tables: {"command":"postgres tables","args":["database"],"flags":{"schema":{"flag":"schema","kind":"value"},"limit":{"flag":"limit","kind":"value"}}},
+  postgres_query: {"command":"postgres query","args":["sql"],"flags":{"database":{"flag":"database","kind":"value"},"maxRows":{"flag":"max-rows","kind":"value"},"maxBytes":{"flag":"max-bytes","kind":"value"}}},
+  arr_status: {"command":"arr","args":[],"flags":{"apps":{"flag":"apps","kind":"list"},"limit":{"flag":"limit","kind":"value"}}},
+  arr_missing: {"command":"arr missing","args":["app"],"flags":{"limit":{"flag":"limit","kind":"value"}}},
 } as const satisfies Record<string, CliCommandShape>;
