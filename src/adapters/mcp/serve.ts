@@ -62,21 +62,24 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
     process.stderr.write(`${JSON.stringify({ audit: record })}\n`);
     void runtime.auditToFile(record).catch((err: Error) => log.warn(`audit log not written: ${err.message}`));
   };
-  const newServer = (runCall?: RunCall) => createMcpServer({ tools, loadOp: importOp, context: runtime.context, readOnly: runtime.config.readOnly, version, audit, runCall });
+  const clusters = { contexts: () => runtime.kubeContexts(), kubeFor: (name: string) => runtime.kubeFor(name) };
+  const newServer = (runCall?: RunCall) => createMcpServer({ tools, loadOp: importOp, context: runtime.context, readOnly: runtime.config.readOnly, version, audit, runCall, clusters });
 
   if (options.stdio) {
-    const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+    const { serveStdio } = await import('@modelcontextprotocol/server/stdio');
     // The client went away mid-answer: nothing left to say to anyone, so leave quietly.
     process.stdout.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE') throw err;
       void runtime.close().finally(() => process.exit(0));
     });
-    const server = newServer();
-    const transport = new StdioServerTransport();
-    const closed = new Promise<void>((resolve) => { transport.onclose = () => resolve(); });
-    await server.connect(transport);
-    process.stdin.on('end', () => void server.close());
-    await closed;
+    const ended = new Promise<void>((resolve) => {
+      process.stdin.once('end', resolve);
+      process.stdin.once('close', resolve);
+    });
+    // One connection, either era: a client of 2025 opens with initialize, one of 2026-07-28 with server/discover.
+    const connection = serveStdio(() => newServer(), { onerror: (err) => log.debug(`MCP stdio: ${err.message}`) });
+    await ended;
+    await connection.close();
     await runtime.close();
     return;
   }

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { Server, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/server';
 import type { AnyOp, OpContextBase } from '../../core/op.js';
 import { describeError, isHomelabError } from '../../core/errors.js';
 import { runOp, type AuditRecord } from '../../core/run-op.js';
 import type { ToolEntry } from './tools.js';
+import { choosableContexts, listedWithContext, runContextFor, type Clusters } from './contexts.js';
+import { registerPrompts } from './prompts.js';
+import { errorLinks, findingLinks, registerResources } from './resources.js';
 
 export interface McpServerOptions {
   tools: readonly ToolEntry[];
@@ -17,6 +19,8 @@ export interface McpServerOptions {
   audit: (record: AuditRecord) => void;
   /** Where each tool call waits for its turn (the HTTP door bounds how many run at once); absent: it runs now. */
   runCall?: <T>(call: () => Promise<T>, signal: AbortSignal) => Promise<T>;
+  /** The kubeconfig's contexts: with several, cluster tools take `context`. */
+  clusters?: Clusters;
 }
 
 /** The text a failed call carries: the same message and hint the CLI prints. */
@@ -37,8 +41,8 @@ export async function importOp(tool: ToolEntry): Promise<AnyOp> {
   return module.default;
 }
 
-function failure(text: string): CallToolResult {
-  return { content: [{ type: 'text', text }], isError: true };
+async function failure(err: unknown): Promise<CallToolResult> {
+  return { content: [{ type: 'text', text: errorText(err) }, ...(await errorLinks(err).catch(() => []))], isError: true };
 }
 
 /**
@@ -57,24 +61,45 @@ export function createMcpServer(options: McpServerOptions): Server {
   const tools = options.readOnly ? options.tools.filter((t) => t.effect === 'read') : options.tools;
   const context: OpContextBase = options.readOnly ? { ...options.context, config: { ...options.context.config, readOnly: true } } : options.context;
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: tools.map(({ name, title, description, inputSchema, outputSchema, annotations }) => ({ name, title, description, inputSchema, outputSchema, annotations })) as never,
-  }));
+  server.setRequestHandler('tools/list', async () => {
+    const contexts = await choosableContexts(options.clusters);
+    return { tools: tools.map((t) => listedWithContext(t, contexts)) as never };
+  });
+
+  /** Runs a tool's op through runOp, in the kubeconfig context its `context` argument names. */
+  const run = async (tool: ToolEntry, args: Record<string, unknown>, signal: AbortSignal) => {
+    const op = await options.loadOp(tool);
+    const picked = await runContextFor(tool, args, context, options.clusters);
+    const result = await runOp(op, picked.input, { context: picked.context, signal, via: 'mcp', fieldLabel: (f) => f, audit: options.audit });
+    return { ...result, contextName: picked.contextName };
+  };
 
   const call = async (request: CallToolRequest, signal: AbortSignal): Promise<CallToolResult> => {
     // A write hidden by read-only mode still goes through runOp: it refuses it, and the refusal is audited.
     const tool = options.tools.find((t) => t.name === request.params.name);
-    if (!tool) return failure(`no tool named ${request.params.name}`);
+    if (!tool) return failure(new Error(`no tool named ${request.params.name}`));
     try {
-      const op = await options.loadOp(tool);
-      const { output, summary } = await runOp(op, request.params.arguments ?? {}, { context, signal, via: 'mcp', fieldLabel: (f) => f, audit: options.audit });
+      const { output, summary, contextName } = await run(tool, request.params.arguments ?? {}, signal);
       const text = `${summary ? `${summary.verdict.toUpperCase()}: ${summary.line}\n\n` : ''}${JSON.stringify(output)}`;
-      return { content: [{ type: 'text', text }], structuredContent: output };
+      // Links to what explains the findings (logs, the Flux object, a runbook), readable with resources/read.
+      return { content: [{ type: 'text', text }, ...(await findingLinks(output, contextName))], structuredContent: output };
     } catch (err) {
-      return failure(errorText(err));
+      return failure(err);
     }
   };
   const { runCall } = options;
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) => (runCall ? runCall(() => call(request, extra.signal), extra.signal) : call(request, extra.signal)));
+  const queued = <T>(work: () => Promise<T>, signal: AbortSignal): Promise<T> => (runCall ? runCall(work, signal) : work());
+  server.setRequestHandler('tools/call', (request, ctx) => queued(() => call(request, ctx.mcpReq.signal), ctx.mcpReq.signal));
+
+  const offers = (name: string) => tools.some((t) => t.name === name);
+  registerPrompts(server, offers);
+  // A resource that reads the cluster runs a read tool, waiting its turn like a call (the HTTP door counts it).
+  registerResources(server, (name, args, signal) =>
+    queued(async () => {
+      const tool = tools.find((t) => t.name === name && t.effect === 'read');
+      if (!tool) throw new Error(`internal error: no read tool named ${name}`);
+      return (await run(tool, args, signal)).output;
+    }, signal),
+  );
   return server;
 }

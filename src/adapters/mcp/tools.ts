@@ -22,6 +22,8 @@ export interface ToolEntry {
   outputSchema: Record<string, unknown>;
   annotations: ToolAnnotations;
   effect: 'read' | 'write';
+  /** It talks to the Kubernetes API (it has RBAC rules): the tools that take a `context` when the kubeconfig has several. */
+  cluster: boolean;
   /** Path of the op's module, relative to dist/. */
   module: string;
 }
@@ -55,6 +57,7 @@ export function toolEntry(op: AnyOp, module: string): ToolEntry {
     outputSchema: jsonSchema(op.output, 'output'),
     annotations: annotationsFor(op),
     effect: op.effect,
+    cluster: op.rbac.length > 0,
     module,
   };
 }
