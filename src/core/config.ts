@@ -95,9 +95,13 @@ export const configSchema = z
         flux: z.array(allowEntrySchema).default(['*/*']).describe('Flux objects that may be reconciled, suspended, resumed or healed'),
         secretsRefresh: z.array(allowEntrySchema).default([]).describe('ExternalSecrets that may be force-synced'),
         backupsTrigger: z.array(allowEntrySchema).default([]).describe('CronJobs a backup may be triggered from'),
+        arr: z
+          .array(allowEntrySchema)
+          .default([])
+          .describe('What arr retry and arr search may act on, as APP/TITLE-SLUG (sonarr/severance, radarr/*) or sabnzbd/CATEGORY'),
       })
       .strict()
-      .default({ restart: DEFAULT_RESTARTABLE, flux: ['*/*'], secretsRefresh: [], backupsTrigger: [] }),
+      .default({ restart: DEFAULT_RESTARTABLE, flux: ['*/*'], secretsRefresh: [], backupsTrigger: [], arr: [] }),
     backups: z
       .object({
         match: z.string().min(1).default('backup').describe('CronJobs whose name, a label or namespace contains this are backups'),

@@ -39,6 +39,8 @@ import postgresTables from './postgres/postgres-tables.js';
 import postgresQuery from './postgres/postgres-query.js';
 import arrStatus from './arr/arr-status.js';
 import arrMissing from './arr/arr-missing.js';
+import arrRetry from './arr/arr-retry.js';
+import arrSearch from './arr/arr-search.js';
 
 /**
  * Every operation homelab has; the one place a new op is added. Both doors serve exactly this
@@ -94,6 +96,8 @@ export const ops: readonly AnyOp[] = [
   postgresQuery,
   arrStatus,
   arrMissing,
+  arrRetry,
+  arrSearch,
 ];
 
 export function findOp(name: string): AnyOp | undefined {

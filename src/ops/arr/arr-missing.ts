@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { UserError } from '../../core/errors.js';
 import { defineOp, type Summary } from '../../core/op.js';
+import { fixSchema, fix } from '../shared/fix.js';
 import { plural } from '../shared/format.js';
 import { APP_LABEL } from './starr.js';
 
@@ -16,6 +17,7 @@ const output = z.object({
       label: z.string(),
       slug: z.string().optional().describe('The series\' or movie\'s titleSlug'),
       date: z.string().optional().describe('Aired or released'),
+      fix: fixSchema.describe('The search for it (a write: allow.arr must name it)'),
     }),
   ),
   truncated: z.boolean(),
@@ -50,7 +52,7 @@ export default defineOp({
       app: input.app,
       url: port.target,
       total: missing.total,
-      items: missing.items.map((i) => ({ id: i.id, label: i.label, slug: i.slug, date: i.date })),
+      items: missing.items.map((i) => ({ id: i.id, label: i.label, slug: i.slug, date: i.date, fix: fix('arr_search', { app: input.app, id: i.id }) })),
       truncated,
       narrow: truncated ? `${missing.total - missing.items.length} more: raise limit (up to 100)` : undefined,
     };

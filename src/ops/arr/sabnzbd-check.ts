@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Check, ObjectRef } from '../shared/check.js';
 import type { Finding } from '../shared/findings.js';
+import { fix } from '../shared/fix.js';
 import { plural } from '../shared/format.js';
 import { Looked, capFindings, diskFinding, notConfigured, partOf, unreachableReport } from '../shared/service.js';
 
@@ -55,7 +56,7 @@ export const sabnzbdCheck: Check<{ limit?: number }, SabnzbdStatus> = {
     const recent = (failed?.items ?? []).filter((j) => j.completed && now - Date.parse(j.completed) < RECENT_FAILURE_MS);
     for (const j of failed?.items ?? []) looked.add({ kind: 'SABnzbdJob', name: j.name });
     findings.push(...capFindings(
-      recent.map((j): Finding => ({ severity: 'warn', kind: 'SABnzbdJob', name: j.name, reason: 'DownloadFailed', message: `${j.failMessage ?? 'failed'} (job ${j.id}, ${j.completed})` })),
+      recent.map((j): Finding => ({ severity: 'warn', kind: 'SABnzbdJob', name: j.name, reason: 'DownloadFailed', message: `${j.failMessage ?? 'failed'} (job ${j.id}, ${j.completed})`, fix: fix('arr_retry', { app: 'sabnzbd', id: j.id }) })),
       MAX_FINDINGS,
       (n) => ({ kind: 'SABnzbd', name: port.target, reason: 'MoreFailedDownloads', message: `and ${plural(n, 'more failed download')} in the last day` }),
     ));

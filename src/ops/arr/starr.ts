@@ -8,6 +8,7 @@ import type { OpContext } from '../../core/op.js';
 import type { StarrApp, StarrPort, StarrQueueItem } from '../../core/ports/arr.js';
 import type { Check, CheckReport, ObjectRef } from '../shared/check.js';
 import type { Finding } from '../shared/findings.js';
+import { fix } from '../shared/fix.js';
 import { plural } from '../shared/format.js';
 import { Looked, capFindings, diskFinding, notConfigured, partOf, unreachableReport } from '../shared/service.js';
 
@@ -115,6 +116,7 @@ async function starrReport(port: StarrPort, label: string, limit: number): Promi
       name: q.title,
       reason,
       message: `${q.item ? `${q.item.label}: ` : ''}${message ?? reason} (queue id ${q.id}${q.downloadClient ? `, ${q.downloadClient}` : ''})`,
+      fix: fix('arr_retry', { app, id: String(q.id) }),
     });
   }
   findings.push(...capFindings(stuckFindings, MAX_FINDINGS_EACH, (n) => ({ kind: label, name: port.target, reason: 'MoreStuckDownloads', message: `and ${plural(n, 'more stuck download')} (homelab arr lists them)` })));

@@ -42,4 +42,6 @@ export const CLI_COMMANDS = {
   postgres_query: {"command":"postgres query","args":["sql"],"flags":{"database":{"flag":"database","kind":"value"},"maxRows":{"flag":"max-rows","kind":"value"},"maxBytes":{"flag":"max-bytes","kind":"value"}}},
   arr_status: {"command":"arr","args":[],"flags":{"apps":{"flag":"apps","kind":"list"},"limit":{"flag":"limit","kind":"value"}}},
   arr_missing: {"command":"arr missing","args":["app"],"flags":{"limit":{"flag":"limit","kind":"value"}}},
+  arr_retry: {"command":"arr retry","args":["app","id"],"flags":{"redownload":{"flag":"redownload","kind":"switch-default-on"}}},
+  arr_search: {"command":"arr search","args":["app"],"flags":{"id":{"flag":"id","kind":"value"}}},
 } as const satisfies Record<string, CliCommandShape>;
