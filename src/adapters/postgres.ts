@@ -60,9 +60,10 @@ export class PostgresClient implements PostgresPort {
     const { default: pg } = await import('pg');
     const { connectionString, password, ca, connectTimeoutMs } = this.connection;
     const config: ClientConfig = {
-      connectionString: options.database ? withDatabase(connectionString, options.database) : connectionString,
+      // Parsed here, not handed to pg as a connection string: pg lets the string's (absent) password override ours.
+      ...connectionFields(connectionString, ca),
+      ...(options.database ? { database: options.database } : {}),
       ...(password !== undefined ? { password } : {}),
-      ...(ca ? { ssl: { ca } } : {}),
       connectionTimeoutMillis: Math.min(connectTimeoutMs, options.timeoutMs),
       statement_timeout: options.statementTimeoutMs,
       idle_in_transaction_session_timeout: options.timeoutMs,
@@ -108,7 +109,8 @@ export class PostgresClient implements PostgresPort {
     if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return new Upstream(`${at} is unreachable: cannot resolve its host name`);
     if (e.code === 'ETIMEDOUT' || /timeout expired|Connection terminated due to connection timeout/i.test(e.message)) return new Timeout(`${at} did not answer in time`);
     if (e.code === '57014') return new Timeout(`${at} stopped the statement: it ran longer than the statement timeout (${e.message})`);
-    if (e.code === '25006') return new PolicyDenied(`${at} refused it: ${e.message} (the session is read-only)`);
+    // 25006: a write in a read-only transaction; 25001 with "read-write": an attempt to leave it mid-way.
+    if (e.code === '25006' || (e.code === '25001' && /read-write/.test(e.message))) return new PolicyDenied(`${at} refused it: ${e.message} (the session is read-only)`);
     if (e.code === '3D000') return new NotFound(`${at}: ${e.message}`);
     if (e.code && REFUSED.test(e.code)) return new Forbidden(`${at} refused: ${e.message} (SQLSTATE ${e.code})`, { hint: 'check services.postgres.url\'s user and the password it points at, and what that role may read' });
     if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) return new UserError(`${at}: ${e.message} (SQLSTATE ${e.code})`);
@@ -116,9 +118,25 @@ export class PostgresClient implements PostgresPort {
   }
 }
 
-/** The URL pointed at another database of the same server. */
-function withDatabase(connectionString: string, database: string): string {
+/**
+ * Host, port, user, database and TLS from postgres://USER@HOST:PORT/DB?sslmode=…, as libpq reads
+ * them: sslmode disable (or none, without a caFile) is plain; require encrypts without checking the
+ * certificate; verify-ca and verify-full (or a caFile) check it, verify-full its name too.
+ */
+export function connectionFields(connectionString: string, ca: Buffer | undefined): Pick<ClientConfig, 'host' | 'port' | 'user' | 'database' | 'ssl'> {
   const url = new URL(connectionString);
-  url.pathname = `/${encodeURIComponent(database)}`;
-  return url.toString();
+  const user = decodeURIComponent(url.username);
+  const mode = url.searchParams.get('sslmode') ?? (ca ? 'verify-full' : 'disable');
+  const ssl = mode === 'disable' || mode === 'allow' || mode === 'prefer'
+    ? false
+    : mode === 'require'
+      ? { rejectUnauthorized: false }
+      : { rejectUnauthorized: true, ...(ca ? { ca } : {}), ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port) || 5432,
+    user,
+    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || user,
+    ssl,
+  };
 }

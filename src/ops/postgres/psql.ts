@@ -79,7 +79,7 @@ function psqlError(stderr: string, exitCode: number, where: string): Error {
   const line = stderr.split('\n').map((l) => l.trim()).find((l) => /^(ERROR|FATAL|psql: error):?/.test(l)) ?? stderr.trim().split('\n')[0] ?? `psql exited ${exitCode}`;
   const message = line.replace(/^(ERROR|FATAL):\s+/, '');
   const at = `PostgreSQL (${where})`;
-  if (/read-only transaction/.test(message)) return new PolicyDenied(`${at} refused it: ${message} (the session is read-only)`);
+  if (/read-only transaction|read-write mode must be set/.test(message)) return new PolicyDenied(`${at} refused it: ${message} (the session is read-only)`);
   if (/statement timeout/.test(message)) return new Timeout(`${at} stopped the statement: it ran longer than the statement timeout (${message})`);
   if (/does not exist/.test(message) && /database|role/.test(message)) return new NotFound(`${at}: ${message}`);
   if (exitCode === 127 || /executable file not found|no such file/i.test(stderr)) return new Upstream(`${at}: psql is not in the container`, { hint: 'set services.postgres.exec.container to the container that runs PostgreSQL (it has psql)' });
