@@ -47,6 +47,16 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   net_node: { node: 'pi5-worker-1' },
   net_iptables: { node: 'pi-k3s', table: 'nat', chain: 'KUBE-SERVICES' },
   net_conntrack: { node: 'pi-k3s', src: '10.42.0.0/16', limit: 2 },
+  uptime_status: { ingresses: true },
+  authentik_status: {},
+  rancher_status: {},
+  postgres_status: {},
+  postgres_tables: {},
+  postgres_query: { sql: 'SELECT username, last_login FROM authentik_core_user ORDER BY last_login DESC NULLS LAST LIMIT 5' },
+  arr_status: {},
+  arr_missing: { app: 'sonarr' },
+  arr_retry: { app: 'sonarr', id: '1001' },
+  arr_search: { app: 'radarr', id: 1 },
 };
 
 /**
@@ -83,7 +93,7 @@ describe('declared RBAC is enough for every op', () => {
     it(`${op.name} runs with exactly its declared rules`, async () => {
       const sandbox = await startConfiguredSandbox({ rbac: rulesOf(op), delays: { flux: 20, job: 20, externalSecret: 20 } });
       sandboxes.push(sandbox);
-      const configFile = await configWith(sandbox, 'allow-all', { allow: { restart: ['*/*'], flux: ['*/*'], secretsRefresh: ['*/*'], backupsTrigger: ['*/*'] } });
+      const configFile = await configWith(sandbox, 'allow-all', { allow: { restart: ['*/*'], flux: ['*/*'], secretsRefresh: ['*/*'], backupsTrigger: ['*/*'], arr: ['*/*'] } });
       const runtime = await createRuntime({ configFile, env: {}, log: quiet });
       const result = await runOp(op, INPUTS[op.name], { context: runtime.context, via: 'test' }).catch((err: unknown) => err);
       if (isHomelabError(result) && (result.kind === 'Forbidden' || !NEEDS_UNAVAILABLE_SERVICE.has(op.name))) {
