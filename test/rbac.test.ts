@@ -41,7 +41,7 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   net_traceroute: { target: '192.168.1.51' },
   media_status: {},
   jellyfin_scan: { wait: true, timeout: '1m' },
-  jellyfin_fix: { title: 'Better Off Ted', wait: 10 },
+  jellyfin_fix: { title: 'Better Off Ted', timeout: '10s' },
   nas_touch: { path: '/volume1/media/new-episode.mkv' },
   nas_df: {},
   net_node: { node: 'pi5-worker-1' },
@@ -57,6 +57,9 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   arr_missing: { app: 'sonarr' },
   arr_retry: { app: 'sonarr', id: '1001' },
   arr_search: { app: 'radarr', id: 1 },
+  // The paperless chain: DNS, Ingress and TLS, Service, a crashing pod's logs and events, its owner, ExternalSecrets, Flux.
+  why: { target: 'docs.home.example.net' },
+  doctor: {},
 };
 
 /**

@@ -8,6 +8,9 @@ import { secretsCheck } from './secrets/secrets-check.js';
 import { tailscaleCheck } from './tailscale/tailscale-check.js';
 import { backupsCheck } from './backups/backups-check.js';
 import { ingressCheck } from './ingress/ingress-check.js';
+import { dnsCheck } from './dns/dns-check.js';
+import { mediaCheck } from './media/media-check.js';
+import { nasCheck } from './nas/nas-check.js';
 import { uptimeCheck } from './uptime/uptime-check.js';
 import { authentikCheck } from './authentik/authentik-check.js';
 import { postgresCheck } from './postgres/postgres-check.js';
@@ -20,28 +23,16 @@ import { sabnzbdCheck } from './arr/sabnzbd-check.js';
 import { qbittorrentCheck } from './arr/qbittorrent-check.js';
 
 /**
- * The home services' checks, each of a service in the config's `services:` (uptime: `uptime:`);
- * one not configured reports so. Not in health's default set (health is the cluster's verdict;
- * `health --only authentik,sonarr` runs any of them); what doctor adds for each configured service.
- */
-export const SERVICE_CHECKS: readonly AnyCheck[] = [
-  uptimeCheck, authentikCheck, postgresCheck, rancherCheck, sonarrCheck, radarrCheck, prowlarrCheck, bazarrCheck, sabnzbdCheck, qbittorrentCheck,
-] as readonly AnyCheck[];
-
-/**
- * Every check homelab has, in the order health reports them; the one place a new check is added.
+ * Every check of the cluster, in the order health reports them; the one place a new one is added.
  * `homelab health` runs the quick ones unless `--only` names others; its RBAC is what all of them read.
  */
-export const CHECKS: readonly AnyCheck[] = [
-  nodesCheck, podsCheck, eventsCheck, fluxCheck, certificatesCheck, secretsCheck, tailscaleCheck, backupsCheck, ingressCheck,
-  ...SERVICE_CHECKS,
-];
+export const CHECKS: readonly AnyCheck[] = [nodesCheck, podsCheck, eventsCheck, fluxCheck, certificatesCheck, secretsCheck, tailscaleCheck, backupsCheck, ingressCheck];
 
 /**
- * What `homelab health` runs by default: the cluster's checks but the ingress check, which asks for
- * each backend's Service and Endpoints one by one (`health --only ingress` or `homelab ingress` runs it).
+ * What `homelab health` runs by default: all but the ingress check, which asks for each backend's
+ * Service and Endpoints one by one (`health --only ingress` or `homelab ingress` runs it).
  */
-export const HEALTH_CHECKS: readonly AnyCheck[] = CHECKS.filter((c) => c !== ingressCheck && !SERVICE_CHECKS.includes(c));
+export const HEALTH_CHECKS: readonly AnyCheck[] = CHECKS.filter((c) => c !== ingressCheck);
 
 /** The check a name or alias (`certs`) stands for. */
 export function findCheck(name: string): AnyCheck | undefined {
@@ -50,3 +41,27 @@ export function findCheck(name: string): AnyCheck | undefined {
 
 /** Every word `--only` takes: the checks' names and their aliases. */
 export const CHECK_WORDS = CHECKS.flatMap((c) => [c.name, ...(c.aliases ?? [])]) as [string, ...string[]];
+
+/**
+ * The homelab's services, each of an entry in the config's `services:` (uptime: `uptime:`); one not
+ * configured says so.
+ */
+export const SERVICE_CHECKS: readonly AnyCheck[] = [
+  uptimeCheck, authentikCheck, postgresCheck, rancherCheck, sonarrCheck, radarrCheck, prowlarrCheck, bazarrCheck, sabnzbdCheck, qbittorrentCheck,
+] as readonly AnyCheck[];
+
+/**
+ * The home services the config names, each read through its status op: the DNS servers (Pi-hole,
+ * AdGuard, Unbound), media (Jellyfin, Immich) and the NAS disks, then the services above. Not
+ * configured is no problem.
+ */
+export const HOME_CHECKS: readonly AnyCheck[] = [dnsCheck, mediaCheck, nasCheck, ...SERVICE_CHECKS];
+
+/** Every check homelab has: the cluster's and the home services'. */
+export const ALL_CHECKS: readonly AnyCheck[] = [...CHECKS, ...HOME_CHECKS];
+
+/**
+ * What `homelab doctor` runs: every subsystem, the cluster's and the home services'. Not the events
+ * check: recent Warning events are context for health's view and never a verdict of their own.
+ */
+export const DOCTOR_CHECKS: readonly AnyCheck[] = ALL_CHECKS.filter((c) => c !== eventsCheck);

@@ -41,6 +41,8 @@ import arrStatus from './arr/arr-status.js';
 import arrMissing from './arr/arr-missing.js';
 import arrRetry from './arr/arr-retry.js';
 import arrSearch from './arr/arr-search.js';
+import why from './why/why.js';
+import doctor from './doctor/doctor.js';
 
 /**
  * Every operation homelab has; the one place a new op is added. Both doors serve exactly this
@@ -98,6 +100,9 @@ export const ops: readonly AnyOp[] = [
   arrMissing,
   arrRetry,
   arrSearch,
+  // across domains: one service down to its broken link, and everything at once
+  why,
+  doctor,
 ];
 
 export function findOp(name: string): AnyOp | undefined {

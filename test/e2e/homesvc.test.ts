@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
-import { stdioClient } from '../helpers/mcp.js';
+import { callConfirmed, stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 interface Finding { severity: string; kind: string; name: string; reason: string; message: string }
@@ -200,7 +200,12 @@ describe.sequential('the homelab\'s services', () => {
       const failed = sab.jobs().failed[0];
       const mcp = await stdioClient(env);
       try {
-        const retried = (await mcp.client.callTool({ name: 'arr_retry', arguments: { app: 'sabnzbd', id: failed?.id } })) as ToolAnswer;
+        // First the plan, with exactly what is sent and nothing changed yet; then the confirmed call applies it.
+        const planned = (await mcp.client.callTool({ name: 'arr_retry', arguments: { app: 'sabnzbd', id: failed?.id } })) as ToolAnswer;
+        expect(planned.isError, planned.content[0]?.text).not.toBe(true);
+        expect(JSON.stringify(planned.structuredContent)).toContain(`mode=retry&value=${failed?.id}`);
+        expect(sab.jobs().failed.map((j) => j.id)).toContain(failed?.id);
+        const retried = (await callConfirmed(mcp.client, 'arr_retry', { app: 'sabnzbd', id: failed?.id })) as ToolAnswer;
         expect(retried.isError, retried.content[0]?.text).not.toBe(true);
         expect(sab.jobs().failed.map((j) => j.id)).not.toContain(failed?.id);
         expect(sab.jobs().queued).toContain(failed?.name);
@@ -208,7 +213,7 @@ describe.sequential('the homelab\'s services', () => {
         const missing = (await mcp.client.callTool({ name: 'arr_missing', arguments: { app: 'sonarr' } })) as ToolAnswer;
         const first = (missing.structuredContent as { items: Array<{ id: number }> }).items[0];
         expect(first).toBeDefined();
-        const searched = (await mcp.client.callTool({ name: 'arr_search', arguments: { app: 'sonarr', id: first?.id } })) as ToolAnswer;
+        const searched = (await callConfirmed(mcp.client, 'arr_search', { app: 'sonarr', id: first?.id })) as ToolAnswer;
         expect(searched.isError, searched.content[0]?.text).not.toBe(true);
         expect(sonarr.commands()).toContainEqual(expect.objectContaining({ name: 'EpisodeSearch', ids: [first?.id] }));
       } finally {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/adapters/runtime.js';
 import type { ExecResult, KubePort } from '../../src/core/ports/kube.js';
-import { bindContext, runOp } from '../../src/core/run-op.js';
+import { bindContext, runOp, type OpResult } from '../../src/core/run-op.js';
 import { isHomelabError } from '../../src/core/errors.js';
 import postgresQuery from '../../src/ops/postgres/postgres-query.js';
 import postgresStatus from '../../src/ops/postgres/postgres-status.js';
@@ -24,6 +24,11 @@ import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 const PASSWORD = 'homelab-test-password';
 const quiet = { progress: () => {}, warn: () => {}, debug: () => {} };
+/** A read's output (a read never answers with a plan). */
+const outputOf = (result: OpResult) => {
+  if (result.kind !== 'done') throw new Error(`expected an answer, got a ${result.kind}`);
+  return result.output;
+};
 
 interface Query { columns: string[]; rows: Array<Array<string | null>>; rowCount: number; truncated: boolean; narrow?: string; via: string }
 
@@ -209,12 +214,12 @@ describe('PostgreSQL, a real server', () => {
     });
     const context = { ...runtime.context, kube: withLocalExec(kube) };
     try {
-      const status = (await runOp(postgresStatus, {}, { context, via: 'test' })).output as { via: string; version: string; databases: Array<{ name: string }> };
+      const status = outputOf(await runOp(postgresStatus, {}, { context, via: 'test' })) as { via: string; version: string; databases: Array<{ name: string }> };
       expect(status.via).toBe('psql in authentik/authentik-postgresql-0');
       expect(status.databases.map((d) => d.name)).toContain('authentik');
-      const query = (await runOp(postgresQuery, { sql: "SELECT id, NULL AS nothing, '' AS empty, 'a,\"b\"\nc' AS csv FROM notes ORDER BY id LIMIT 2" }, { context, via: 'test' })).output as unknown as Query;
+      const query = outputOf(await runOp(postgresQuery, { sql: "SELECT id, NULL AS nothing, '' AS empty, 'a,\"b\"\nc' AS csv FROM notes ORDER BY id LIMIT 2" }, { context, via: 'test' })) as unknown as Query;
       expect(query).toMatchObject({ columns: ['id', 'nothing', 'empty', 'csv'], rows: [['1', null, '', 'a,"b"\nc'], ['2', null, '', 'a,"b"\nc']], truncated: false });
-      const cut = (await runOp(postgresQuery, { sql: 'SELECT id FROM notes ORDER BY id', maxRows: 10 }, { context, via: 'test' })).output as unknown as Query;
+      const cut = outputOf(await runOp(postgresQuery, { sql: 'SELECT id FROM notes ORDER BY id', maxRows: 10 }, { context, via: 'test' })) as unknown as Query;
       expect(cut).toMatchObject({ rowCount: 10, truncated: true });
       const fails = async (sql: string) => runOp(postgresQuery, { sql }, { context, via: 'test' }).then(() => 'answered', (err: unknown) => (isHomelabError(err) ? `${err.kind}: ${err.message}` : String(err)));
       expect(await fails('SELECT bump()')).toMatch(/^PolicyDenied: .*cannot execute INSERT in a read-only transaction/);

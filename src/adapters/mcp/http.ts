@@ -28,8 +28,11 @@ export interface HttpOptions {
   /** Origins a browser may call from; none by default. */
   allowedOrigins: string[];
   limits: HttpLimits;
-  /** A fresh server per request (stateless Streamable HTTP has no session to share); its tool calls wait in runCall. */
-  newServer: (runCall: RunCall) => McpServer;
+  /**
+   * A fresh server per request (stateless Streamable HTTP has no session to share); its tool calls
+   * wait in runCall; caller names who presented the key (bound into confirmation tokens, audited).
+   */
+  newServer: (runCall: RunCall, caller: string) => McpServer;
   log: Logger;
 }
 
@@ -84,6 +87,14 @@ const isRecord = (m: unknown): m is RpcMessage => typeof m === 'object' && m !==
 const isToolCall = (m: unknown): boolean => isRecord(m) && (m.method === 'tools/call' || m.method === 'resources/read') && m.id !== undefined;
 /** The id to answer a refused single request with; a batch, or a message without one, gets null. */
 const idOf = (m: unknown): RpcId => (isRecord(m) && (typeof m.id === 'string' || typeof m.id === 'number') ? m.id : null);
+
+/** A tool call whose client sent a progressToken (params._meta.progressToken). */
+const asksForProgress = (message: unknown): boolean =>
+  (Array.isArray(message) ? message : [message]).some((m) => isToolCall(m) && (m as { params?: { _meta?: { progressToken?: unknown } } }).params?._meta?.progressToken !== undefined);
+
+/** Who a request comes from: the holder of the one API key (mcp.apiKey, HOMELAB_API_KEY), or anyone on loopback when there is none. */
+const KEY_CALLER = 'default';
+const LOCAL_CALLER = 'local';
 
 type Body =
   | { kind: 'ok'; text: string }
@@ -187,11 +198,12 @@ export async function serveHttp(options: HttpOptions): Promise<{ server: Server;
   const budget: ByteBudget = { held: 0 };
   /** Where the calls of each 2026-07-28 request wait their turn: the handler's factory is given the request. */
   const runCalls = new WeakMap<Request, RunCall>();
+  const caller = options.apiKey ? KEY_CALLER : LOCAL_CALLER;
   const modern = createMcpHandler(
     (ctx) => {
       const runCall = ctx.requestInfo ? runCalls.get(ctx.requestInfo) : undefined;
       if (!runCall) throw new Error('internal error: a 2026-07-28 request reached the MCP handler without its admission');
-      return options.newServer(runCall);
+      return options.newServer(runCall, caller);
     },
     { legacy: 'reject', onerror: (err) => options.log.debug(`MCP HTTP (2026-07-28): ${err.message}`) },
   );
@@ -324,8 +336,9 @@ export async function serveHttp(options: HttpOptions): Promise<{ server: Server;
       // server on a stateless transport, answered as JSON; 2026-07-28 ones (server/discover, calls with
       // the envelope and the MCP-* headers) go to the SDK's handler for that revision.
       if (await isLegacyRequest(request, message)) {
-        const mcp = options.newServer(admission.run);
-        const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+        const mcp = options.newServer(admission.run, caller);
+        // A call that asked for progress is answered as an event stream, so the notifications can go first.
+        const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(message) });
         gone.signal.addEventListener('abort', () => { void transport.close(); void mcp.close(); });
         await mcp.connect(transport);
         await send(res, await transport.handleRequest(request, { parsedBody: message }));

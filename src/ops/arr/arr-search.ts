@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../../core/errors.js';
-import { defineOp, type Summary } from '../../core/op.js';
+import { defineOp, type Plan, type Summary } from '../../core/op.js';
 import { plural } from '../shared/format.js';
 import { APP_LABEL, QUEUE_READ } from './starr.js';
 
@@ -13,6 +13,9 @@ const output = z.object({
   grabbed: z.array(z.object({ queueId: z.number().int(), title: z.string(), for: z.string().optional() })).describe('Downloads the search started, as far as the queue shows them yet'),
 });
 type Output = z.infer<typeof output>;
+
+/** The items the plan checked against the allow-list, and the queue before the search (to tell what it grabbed). */
+interface SearchState { items: Output['items']; queueBefore: number[] }
 
 const POLL_MS = 500;
 const WAIT_MS = 10_000;
@@ -36,15 +39,28 @@ export default defineOp({
   rbac: [],
   timeoutMs: 60_000,
   args: ['app'],
-  async run(ctx, input): Promise<Output> {
+  async plan(ctx, input): Promise<Plan<SearchState>> {
     const port = await ctx.services.starr(input.app);
     if (!port) throw new UserError(`${APP_LABEL[input.app]} is not configured`, { hint: `add services.${input.app} (url, apiKey: {env: NAME}) to the config file` });
     const ids = [input.id];
     const items = await Promise.all(ids.map((id) => port.item(id)));
     const checked = items.map((item) => ({ id: item.id, label: item.label, target: `${input.app}/${item.slug ?? 'unknown'}` }));
-    // Before anything starts: the allow-list names what may be searched for.
+    // Before anything is shown or started: the allow-list names what may be searched for.
     for (const item of checked) ctx.authorize('arr', item.target);
-    const before = new Set((await port.queue(QUEUE_READ)).items.map((q) => q.id));
+    const body = input.app === 'sonarr' ? { name: 'EpisodeSearch', episodeIds: ids } : { name: 'MoviesSearch', movieIds: ids };
+    return {
+      summary: `search for ${checked.map((c) => c.label).join(', ')} in ${APP_LABEL[input.app]}`,
+      changes: [{ action: `POST /api/v3/command on ${APP_LABEL[input.app]} at ${port.target}`, body }],
+      effects: [`${APP_LABEL[input.app]} asks its indexers and grabs the best release it finds, which starts a download`],
+      observed: [],
+      state: { items: checked, queueBefore: (await port.queue(QUEUE_READ)).items.map((q) => q.id) },
+    };
+  },
+  async run(ctx, input, plan): Promise<Output> {
+    const port = await ctx.services.starr(input.app);
+    if (!port) throw new UserError(`${APP_LABEL[input.app]} is not configured`, { hint: `add services.${input.app} (url, apiKey: {env: NAME}) to the config file` });
+    const ids = plan.state.items.map((i) => i.id);
+    const before = new Set(plan.state.queueBefore);
     ctx.log.progress(`asking ${APP_LABEL[input.app]} to search for ${plural(ids.length, input.app === 'sonarr' ? 'episode' : 'movie')}…`);
     let command = await port.search(ids);
     for (const deadline = Date.now() + WAIT_MS; !['completed', 'failed', 'aborted', 'cancelled', 'orphaned'].includes(command.status) && Date.now() < deadline; ) {
@@ -53,7 +69,7 @@ export default defineOp({
     }
     const wanted = new Set(ids);
     const grabbed = (await port.queue(QUEUE_READ)).items.filter((q) => !before.has(q.id) && q.item && wanted.has(q.item.id)).map((q) => ({ queueId: q.id, title: q.title, for: q.item?.label }));
-    return { app: input.app, items: checked, command: { id: command.id, name: command.name, status: command.status, message: command.message }, grabbed };
+    return { app: input.app, items: plan.state.items, command: { id: command.id, name: command.name, status: command.status, message: command.message }, grabbed };
   },
   summarize: (out): Summary => ({
     verdict: out.command.status === 'failed' ? 'warn' : 'ok',

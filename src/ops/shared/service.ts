@@ -14,7 +14,7 @@ import { plural } from './format.js';
 
 /** The report of a check whose service the config does not name. */
 export function notConfigured<D>(configKey: string, data: D): CheckReport<D> {
-  return { installed: false, scope: configKey, note: `not configured (${configKey} in the config)`, findings: [], looked: [], lookedTotal: 0, data };
+  return { installed: true, configured: false, scope: configKey, note: `not configured (${configKey} in the config)`, findings: [], looked: [], lookedTotal: 0, data };
 }
 
 /** Why a service could not be asked, as a reason word: Refused, Timeout, NotFound or Unreachable. */
