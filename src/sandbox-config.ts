@@ -19,23 +19,50 @@ function mapping(value: unknown): Record<string, unknown> {
 }
 
 /** The `services:` entries for the fakes that run; credentials stay in their files. */
-function servicesConfig({ pihole, adguard, jellyfin, immich }: Sandbox['endpoints']): ServicesConfig {
+function servicesConfig(e: Sandbox['endpoints']): ServicesConfig {
+  const { pihole, adguard, jellyfin, immich, authentik, rancher, prowlarr, bazarr, sabnzbd, qbittorrent } = e;
+  const keyed = (x: { url: string; apiKeyFile: string } | undefined) => x && { url: x.url, apiKey: { file: x.apiKeyFile } };
   return {
     ...(pihole && { pihole: { url: pihole.url, ...(pihole.passwordFile && { password: { file: pihole.passwordFile } }) } }),
     ...(adguard && { adguard: { url: adguard.url, username: adguard.username, password: { file: adguard.passwordFile } } }),
     ...(jellyfin && { jellyfin: { url: jellyfin.url, apiKey: { file: jellyfin.apiKeyFile } } }),
     ...(immich && { immich: { url: immich.url, apiKey: { file: immich.apiKeyFile } } }),
+    ...(authentik && { authentik: { url: authentik.url, token: { file: authentik.tokenFile } } }),
+    ...(rancher && { rancher: { url: rancher.url, token: { file: rancher.tokenFile } } }),
+    ...(e.sonarr && { sonarr: keyed(e.sonarr) }),
+    ...(e.radarr && { radarr: keyed(e.radarr) }),
+    ...(prowlarr && { prowlarr: keyed(prowlarr) }),
+    ...(bazarr && { bazarr: keyed(bazarr) }),
+    ...(sabnzbd && { sabnzbd: keyed(sabnzbd) }),
+    ...(qbittorrent && { qbittorrent: { url: qbittorrent.url, username: qbittorrent.username, password: { file: qbittorrent.passwordFile } } }),
   };
+}
+
+/**
+ * What `homelab uptime` checks in a sandbox: each fake's own health or ping URL (those a monitor
+ * of the real service would use), with the keyword its answer holds.
+ */
+function uptimeTargets(e: Sandbox['endpoints']): Array<{ name: string; url: string; keyword?: string }> {
+  return [
+    e.jellyfin && { name: 'jellyfin', url: `${e.jellyfin.url}/System/Ping` },
+    e.immich && { name: 'immich', url: `${e.immich.url}/api/server/ping`, keyword: 'pong' },
+    e.authentik && { name: 'authentik', url: `${e.authentik.url}/-/health/live/` },
+    e.sonarr && { name: 'sonarr', url: `${e.sonarr.url}/ping`, keyword: 'OK' },
+    e.radarr && { name: 'radarr', url: `${e.radarr.url}/ping`, keyword: 'OK' },
+    e.prowlarr && { name: 'prowlarr', url: `${e.prowlarr.url}/ping`, keyword: 'OK' },
+  ].filter((t): t is { name: string; url: string; keyword?: string } => Boolean(t));
 }
 
 /** The config mapping: the scenario's, pointed at the sandbox's kubeconfig and fakes. */
 export function sandboxConfig(sandbox: SandboxSeam): Record<string, unknown> {
   const own = sandbox.scenarioConfig;
   const services = servicesConfig(sandbox.endpoints);
+  const targets = uptimeTargets(sandbox.endpoints);
   return {
     ...own,
     kubernetes: { ...mapping(own.kubernetes), kubeconfig: sandbox.kubeconfigPath, context: sandbox.context },
     ...(Object.keys(services).length > 0 && { services: { ...mapping(own.services), ...services } }),
+    ...(targets.length > 0 && { uptime: { ...mapping(own.uptime), targets } }),
   };
 }
 

@@ -52,6 +52,16 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   k8s_describe: { kind: 'pod', name: 'paperless-postgres-0', namespace: 'paperless' },
   storage_status: {},
   workloads_status: {},
+  uptime_status: { ingresses: true },
+  authentik_status: {},
+  rancher_status: {},
+  postgres_status: {},
+  postgres_tables: {},
+  postgres_query: { sql: 'SELECT username, last_login FROM authentik_core_user ORDER BY last_login DESC NULLS LAST LIMIT 5' },
+  arr_status: {},
+  arr_missing: { app: 'sonarr' },
+  arr_retry: { app: 'sonarr', id: '1001' },
+  arr_search: { app: 'radarr', id: 1 },
   // The paperless chain: DNS, Ingress and TLS, Service, a crashing pod's logs and events, its owner, ExternalSecrets, Flux.
   why: { target: 'docs.home.example.net' },
   doctor: {},
@@ -91,7 +101,7 @@ describe('declared RBAC is enough for every op', () => {
     it(`${op.name} runs with exactly its declared rules`, async () => {
       const sandbox = await startConfiguredSandbox({ rbac: rulesOf(op), delays: { flux: 20, job: 20, externalSecret: 20 } });
       sandboxes.push(sandbox);
-      const configFile = await configWith(sandbox, 'allow-all', { allow: { restart: ['*/*'], flux: ['*/*'], secretsRefresh: ['*/*'], backupsTrigger: ['*/*'] } });
+      const configFile = await configWith(sandbox, 'allow-all', { allow: { restart: ['*/*'], flux: ['*/*'], secretsRefresh: ['*/*'], backupsTrigger: ['*/*'], arr: ['*/*'] } });
       const runtime = await createRuntime({ configFile, env: {}, log: quiet });
       const result = await runOp(op, INPUTS[op.name], { context: runtime.context, via: 'test' }).catch((err: unknown) => err);
       if (isHomelabError(result) && (result.kind === 'Forbidden' || !NEEDS_UNAVAILABLE_SERVICE.has(op.name))) {

@@ -38,8 +38,33 @@ const serviceCommon = {
   caFile: z.string().optional().describe('CA certificate (PEM) for a self-signed HTTPS service'),
 };
 
-/** Where the DNS pods, the debug agent and Jellyfin run unless the config says otherwise. */
-export const DEFAULT_NAMESPACES = { dns: 'pihole', debugAgent: 'mcp-homelab', jellyfin: 'jellyfin' } as const;
+/** A service reached with one API key (the *arr apps, SABnzbd): its URL and where the key is. */
+function apiKeyService(what: string, example: string, keyHelp: string) {
+  return z
+    .object({
+      url: serviceUrlSchema.describe(`${what} base URL, e.g. ${example}`),
+      apiKey: secretRefSchema.describe(keyHelp),
+      ...serviceCommon,
+    })
+    .strict()
+    .optional();
+}
+
+/** postgres://USER@HOST[:PORT]/DATABASE[?sslmode=…]: never a password (that is `password`, a secret reference). */
+const postgresUrlSchema = z
+  .string()
+  .refine((u) => /^postgres(ql)?:\/\/[^/]/.test(u) && URL.canParse(u), 'must be a postgres://USER@HOST:PORT/DATABASE URL')
+  .refine((u) => !URL.canParse(u) || !new URL(u).password, 'must not carry the password: use password: {env: NAME} or {file: PATH}')
+  .refine((u) => !URL.canParse(u) || Boolean(new URL(u).username), 'must name the user: postgres://USER@HOST/DATABASE');
+
+/** A database or role name as psql takes it on the command line (no quoting games). */
+export const pgNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, 'must be a PostgreSQL name (letters, digits, _, $ and -; 63 at most)');
+
+/**
+ * Where the DNS pods, the debug agent, Jellyfin and the PostgreSQL that `psql` runs in (when it is
+ * reached by pod exec: Authentik's chart puts it beside Authentik) are, unless the config says otherwise.
+ */
+export const DEFAULT_NAMESPACES = { dns: 'pihole', debugAgent: 'mcp-homelab', jellyfin: 'jellyfin', postgres: 'authentik' } as const;
 
 /** The origin cluster's restartable apps; what a fresh install may restart before any config exists. */
 export const DEFAULT_RESTARTABLE = [
@@ -77,9 +102,13 @@ export const configSchema = z
         flux: z.array(allowEntrySchema).default(['*/*']).describe('Flux objects that may be reconciled, suspended, resumed or healed'),
         secretsRefresh: z.array(allowEntrySchema).default([]).describe('ExternalSecrets that may be force-synced'),
         backupsTrigger: z.array(allowEntrySchema).default([]).describe('CronJobs a backup may be triggered from'),
+        arr: z
+          .array(allowEntrySchema)
+          .default([])
+          .describe('What arr retry and arr search may act on, as APP/TITLE-SLUG (sonarr/severance, radarr/*) or sabnzbd/CATEGORY'),
       })
       .strict()
-      .default({ restart: DEFAULT_RESTARTABLE, flux: ['*/*'], secretsRefresh: [], backupsTrigger: [] }),
+      .default({ restart: DEFAULT_RESTARTABLE, flux: ['*/*'], secretsRefresh: [], backupsTrigger: [], arr: [] }),
     backups: z
       .object({
         match: z.string().min(1).default('backup').describe('CronJobs whose name, a label or namespace contains this are backups'),
@@ -152,9 +181,89 @@ export const configSchema = z
           })
           .strict()
           .optional(),
+        authentik: z
+          .object({
+            url: serviceUrlSchema.describe('Authentik base URL, e.g. https://auth.example.net (the API is under /api/v3)'),
+            token: secretRefSchema.describe('An API token (Directory → Tokens and App passwords, intent API) of a user who may view users, applications, outposts and events'),
+            ...serviceCommon,
+          })
+          .strict()
+          .optional(),
+        rancher: z
+          .object({
+            url: serviceUrlSchema.describe('Rancher base URL, e.g. https://rancher.example.net (the API is under /v3)'),
+            token: secretRefSchema.describe('An API key\'s bearer token, token-xxxxx:secret (User → Account & API Keys); a read-only scope is enough'),
+            ...serviceCommon,
+          })
+          .strict()
+          .optional(),
+        sonarr: apiKeyService('Sonarr (v4; v3 answers the same API)', 'http://sonarr.lan:8989', 'The API key (Settings → General → Security)'),
+        radarr: apiKeyService('Radarr (v5)', 'http://radarr.lan:7878', 'The API key (Settings → General → Security)'),
+        prowlarr: apiKeyService('Prowlarr', 'http://prowlarr.lan:9696', 'The API key (Settings → General → Security)'),
+        bazarr: apiKeyService('Bazarr (1.4 or newer)', 'http://bazarr.lan:6767', 'The API key (Settings → General → Security)'),
+        sabnzbd: apiKeyService('SABnzbd', 'http://sabnzbd.lan:8080', 'The API key (Config → General → Security), not the NZB key'),
+        qbittorrent: z
+          .object({
+            url: serviceUrlSchema.describe('qBittorrent Web UI base URL, e.g. http://qbittorrent.lan:8080 (Web API v2)'),
+            username: z.string().min(1).optional().describe('Web UI user; omit when the Web UI lets this host in without logging in'),
+            password: secretRefSchema.optional(),
+            ...serviceCommon,
+          })
+          .strict()
+          .refine((q) => Boolean(q.username) === Boolean(q.password), 'give username and password together, or neither')
+          .optional(),
+        postgres: z
+          .object({
+            url: postgresUrlSchema.optional().describe('postgres://USER@HOST:5432/DATABASE, when homelab can reach the server; the password is `password`'),
+            password: secretRefSchema.optional().describe('The password of the URL\'s user'),
+            caFile: z.string().optional().describe('CA certificate (PEM) the server\'s TLS certificate is checked against (with ?sslmode=verify-full)'),
+            exec: z
+              .object({
+                namespace: namespaceSchema.default(DEFAULT_NAMESPACES.postgres).describe('Namespace of the database pod'),
+                labelSelector: z.string().min(1).default('app.kubernetes.io/name=postgresql').describe('Label selector of the database pod'),
+                container: z.string().min(1).default('postgresql').describe('Container that has psql'),
+                user: pgNameSchema.default('postgres').describe('Role psql connects as (over the pod\'s local socket)'),
+                database: pgNameSchema.default('postgres').describe('Database psql connects to'),
+              })
+              .strict()
+              .optional()
+              .describe('Run psql in the database pod (pod exec) when there is no network path to it'),
+            statementTimeout: durationSchema.default('10s').describe('How long one statement may run (statement_timeout)'),
+            maxRows: z.number().int().min(1).max(5000).default(200).describe('Rows a query returns at most'),
+            maxBytes: z.number().int().min(1024).max(4 * 1024 * 1024).default(256 * 1024).describe('Bytes of values a query returns at most'),
+            connectTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+          })
+          .strict()
+          .refine((p) => Boolean(p.url) !== Boolean(p.exec), 'give either url (a network path) or exec (psql in the pod), not both or neither')
+          .refine((p) => !p.password || Boolean(p.url), 'password goes with url (exec uses the pod\'s local socket)')
+          .optional(),
       })
       .strict()
       .default({}),
+    uptime: z
+      .object({
+        targets: z
+          .array(
+            z
+              .object({
+                url: serviceUrlSchema.describe('http(s) URL to check'),
+                name: z.string().min(1).max(63).optional().describe('How the answer names it (default: the URL)'),
+                keyword: z.string().min(1).max(200).optional().describe('Text the page must contain'),
+                expectStatus: z.array(z.number().int().min(100).max(599)).min(1).optional().describe('Statuses that mean up (default: 200-399)'),
+                caFile: z.string().optional().describe('CA certificate (PEM) for a self-signed HTTPS site'),
+              })
+              .strict(),
+          )
+          .max(200)
+          .default([])
+          .describe('URLs `homelab uptime` checks'),
+        ingresses: z.boolean().default(false).describe('Also check every host of the cluster\'s Ingresses'),
+        warnDays: z.number().int().min(1).max(365).default(14).describe('A certificate expiring within this many days is a warning'),
+        slowMs: z.number().int().min(1).max(120_000).default(3000).describe('An answer slower than this is a warning'),
+        timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-URL timeout'),
+      })
+      .strict()
+      .default({ targets: [], ingresses: false, warnDays: 14, slowMs: 3000, timeoutMs: 10_000 }),
     dns: z
       .object({ namespace: namespaceSchema.default(DEFAULT_NAMESPACES.dns).describe('Namespace of the Pi-hole and Unbound pods') })
       .strict()

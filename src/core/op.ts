@@ -23,7 +23,7 @@ export interface RbacRule {
 }
 
 /** Config settings that name a namespace an op works in; their defaults are DEFAULT_NAMESPACES in config.ts. */
-export type NamespaceSetting = 'dns' | 'debugAgent' | 'jellyfin';
+export type NamespaceSetting = 'dns' | 'debugAgent' | 'jellyfin' | 'postgres';
 
 export interface Summary {
   verdict: Verdict;

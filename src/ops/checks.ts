@@ -13,6 +13,16 @@ import { workloadsCheck } from './workloads/workloads-check.js';
 import { dnsCheck } from './dns/dns-check.js';
 import { mediaCheck } from './media/media-check.js';
 import { nasCheck } from './nas/nas-check.js';
+import { uptimeCheck } from './uptime/uptime-check.js';
+import { authentikCheck } from './authentik/authentik-check.js';
+import { postgresCheck } from './postgres/postgres-check.js';
+import { rancherCheck } from './rancher/rancher-check.js';
+import { sonarrCheck } from './arr/sonarr-check.js';
+import { radarrCheck } from './arr/radarr-check.js';
+import { prowlarrCheck } from './arr/prowlarr-check.js';
+import { bazarrCheck } from './arr/bazarr-check.js';
+import { sabnzbdCheck } from './arr/sabnzbd-check.js';
+import { qbittorrentCheck } from './arr/qbittorrent-check.js';
 
 /**
  * Every check of the cluster, in the order health reports them; the one place a new one is added.
@@ -39,10 +49,19 @@ export function findCheck(name: string): AnyCheck | undefined {
 export const CHECK_WORDS = CHECKS.flatMap((c) => [c.name, ...(c.aliases ?? [])]) as [string, ...string[]];
 
 /**
- * The home services the config names, each read through its status op: the DNS servers (Pi-hole,
- * AdGuard, Unbound), media (Jellyfin, Immich) and the NAS disks. Not configured is no problem.
+ * The homelab's services, each of an entry in the config's `services:` (uptime: `uptime:`); one not
+ * configured says so.
  */
-export const HOME_CHECKS: readonly AnyCheck[] = [dnsCheck, mediaCheck, nasCheck];
+export const SERVICE_CHECKS: readonly AnyCheck[] = [
+  uptimeCheck, authentikCheck, postgresCheck, rancherCheck, sonarrCheck, radarrCheck, prowlarrCheck, bazarrCheck, sabnzbdCheck, qbittorrentCheck,
+] as readonly AnyCheck[];
+
+/**
+ * The home services the config names, each read through its status op: the DNS servers (Pi-hole,
+ * AdGuard, Unbound), media (Jellyfin, Immich) and the NAS disks, then the services above. Not
+ * configured is no problem.
+ */
+export const HOME_CHECKS: readonly AnyCheck[] = [dnsCheck, mediaCheck, nasCheck, ...SERVICE_CHECKS];
 
 /** Every check homelab has: the cluster's and the home services'. */
 export const ALL_CHECKS: readonly AnyCheck[] = [...CHECKS, ...HOME_CHECKS];

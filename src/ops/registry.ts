@@ -35,6 +35,16 @@ import k8sGet from './k8s/k8s-get.js';
 import k8sDescribe from './k8s/k8s-describe.js';
 import storageStatus from './storage/storage-status.js';
 import workloadsStatus from './workloads/workloads-status.js';
+import uptimeStatus from './uptime/uptime-status.js';
+import authentikStatus from './authentik/authentik-status.js';
+import rancherStatus from './rancher/rancher-status.js';
+import postgresStatus from './postgres/postgres-status.js';
+import postgresTables from './postgres/postgres-tables.js';
+import postgresQuery from './postgres/postgres-query.js';
+import arrStatus from './arr/arr-status.js';
+import arrMissing from './arr/arr-missing.js';
+import arrRetry from './arr/arr-retry.js';
+import arrSearch from './arr/arr-search.js';
 import why from './why/why.js';
 import doctor from './doctor/doctor.js';
 
@@ -88,6 +98,17 @@ export const ops: readonly AnyOp[] = [
   k8sDescribe,
   storageStatus,
   workloadsStatus,
+  // services of the homelab
+  uptimeStatus,
+  authentikStatus,
+  rancherStatus,
+  postgresStatus,
+  postgresTables,
+  postgresQuery,
+  arrStatus,
+  arrMissing,
+  arrRetry,
+  arrSearch,
   // across domains: one service down to its broken link, and everything at once
   why,
   doctor,

@@ -106,7 +106,7 @@ describe('homelab storage on the pi-homelab sandbox', () => {
     }
     const health = JSON.parse((await runCli(['health', '--only', 'storage,workloads', '--json'], s.env)).stdout) as { subsystems: Array<{ name: string; state: string; verdict: string; line: string }> };
     expect(health.subsystems.map((x) => `${x.name} ${x.state} ${x.verdict}`)).toEqual(['storage checked warn', 'workloads checked crit']);
-    expect(health.subsystems[1]?.line).toMatch(/^workloads: 4 problems in 40 Deployments, 6 StatefulSets, 5 DaemonSets; worst: Deployment media\/qbittorrent ProgressDeadlineExceeded/);
+    expect(health.subsystems[1]?.line).toMatch(/^workloads: 4 problems in 42 Deployments, 7 StatefulSets, 5 DaemonSets; worst: Deployment media\/qbittorrent ProgressDeadlineExceeded/);
   }, 60_000);
 });
 
@@ -222,7 +222,7 @@ describe('homelab workloads', () => {
     const paperless = finding(out, 'paperless-ngx', 'Unavailable');
     expect(paperless).toMatchObject({ severity: 'crit', message: expect.stringMatching(/^0 of 1 replicas available; pod paperless-ngx-\S+ CrashLoopBackOff: container paperless-ngx keeps crashing/) });
     expect(paperless?.fix?.command).toMatch(/^homelab logs paperless-ngx-\S+ -n paperless -c paperless-ngx --previous$/);
-    expect(out.counts).toEqual({ Deployment: 40, StatefulSet: 6, DaemonSet: 5 });
+    expect(out.counts).toEqual({ Deployment: 42, StatefulSet: 7, DaemonSet: 5 });
 
     const table = await runCli(['workloads', '-n', 'media'], s.env);
     expect(table.code).toBe(2);
@@ -237,7 +237,7 @@ describe('homelab workloads', () => {
       const r = (await mcp.client.callTool({ name: 'workloads_status', arguments: {} })) as ToolResult;
       expect(r.isError).toBeFalsy();
       expect(resultBytes(r)).toBeLessThanOrEqual(BUDGET);
-      expect(r.content[0]?.text).toMatch(/^CRIT: workloads: 4 problems in 40 Deployments/);
+      expect(r.content[0]?.text).toMatch(/^CRIT: workloads: 4 problems in 42 Deployments/);
     } finally {
       await mcp.close();
     }

@@ -12,6 +12,8 @@ export interface HttpCall {
   /** Credentials go here, never into the URL, so nothing that logs URLs can leak them. */
   headers?: Record<string, string>;
   json?: unknown;
+  /** A form body (application/x-www-form-urlencoded), for an API that takes no JSON (qBittorrent's login). */
+  form?: Record<string, string>;
   /** Overrides the service's timeout (e.g. a gravity update that streams for minutes). */
   timeoutMs?: number;
   /** Upper bound on the answer's size. */
@@ -84,10 +86,10 @@ export class HttpService {
 
   async request(call: HttpCall): Promise<HttpAnswer> {
     const url = this.url(call);
-    const body = call.json === undefined ? undefined : JSON.stringify(call.json);
+    const body = call.form ? new URLSearchParams(call.form).toString() : call.json === undefined ? undefined : JSON.stringify(call.json);
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': 'homelab', ...call.headers };
     if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
+      headers['Content-Type'] = call.form ? 'application/x-www-form-urlencoded' : 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
     const timeoutMs = call.timeoutMs ?? this.options.timeoutMs;

@@ -1,8 +1,13 @@
 import type { AdguardPort } from './adguard.js';
+import type { BazarrPort, ProwlarrPort, QbittorrentPort, SabnzbdPort, StarrApp, StarrPort } from './arr.js';
+import type { AuthentikPort } from './authentik.js';
 import type { ImmichPort } from './immich.js';
 import type { JellyfinPort } from './jellyfin.js';
 import type { NasPort } from './nas.js';
 import type { PiholePort } from './pihole.js';
+import type { PostgresPort } from './postgres.js';
+import type { HttpProbePort } from './probe.js';
+import type { RancherPort } from './rancher.js';
 
 /**
  * The home services an op may call, every call bound to the op's signal: it stops when the op
@@ -15,6 +20,18 @@ export interface ServicePorts {
   jellyfin(): Promise<JellyfinPort | undefined>;
   immich(): Promise<ImmichPort | undefined>;
   nas(): Promise<NasPort | undefined>;
+  authentik(): Promise<AuthentikPort | undefined>;
+  rancher(): Promise<RancherPort | undefined>;
+  /** Sonarr or Radarr (one API). */
+  starr(app: StarrApp): Promise<StarrPort | undefined>;
+  prowlarr(): Promise<ProwlarrPort | undefined>;
+  bazarr(): Promise<BazarrPort | undefined>;
+  sabnzbd(): Promise<SabnzbdPort | undefined>;
+  qbittorrent(): Promise<QbittorrentPort | undefined>;
+  /** PostgreSQL over the network (services.postgres.url); undefined when it is reached by pod exec or not configured. */
+  postgres(): Promise<PostgresPort | undefined>;
+  /** HTTP(S) checks from this process (uptime); always there. */
+  probe(): Promise<HttpProbePort>;
 }
 
 /**

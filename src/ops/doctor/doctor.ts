@@ -4,7 +4,7 @@ import { findingsSchema, sortFindings, summarizeStatus, summaryLineSchema, verdi
 import { attemptCheck, briefCheckLine, checkLineSchema, outcomeFindings, rbacOf, type CheckOutcome } from '../shared/check.js';
 import { plural } from '../shared/format.js';
 import { fix, fixSchema } from '../shared/fix.js';
-import { DOCTOR_CHECKS } from '../checks.js';
+import { DOCTOR_CHECKS, SERVICE_CHECKS } from '../checks.js';
 
 /** Findings in an answer by default: what fits an assistant's budget beside every subsystem's line (the CLI shows more). */
 export const DEFAULT_LIMIT = 5;
@@ -52,7 +52,8 @@ export default defineOp({
   title: 'Doctor: one verdict over everything',
   description:
     'Every subsystem the cluster and the config have, at once: nodes, pods, Flux, certificates, External Secrets, Tailscale, ' +
-    'backups, ingresses (backends and TLS), DNS (Pi-hole, Unbound, AdGuard), media (Jellyfin, Immich) and the NAS disks. One line ' +
+    'backups, ingresses (backends and TLS), DNS (Pi-hole, Unbound, AdGuard), media (Jellyfin, Immich), the NAS disks, and each configured service (uptime, Authentik, ' +
+    'PostgreSQL, Rancher, Sonarr, Radarr, Prowlarr, Bazarr, SABnzbd, qBittorrent). One line ' +
     'per subsystem (ok, warn, crit, not installed, not configured, or could not check and why), then the findings worst first, ' +
     'each with the command that fixes or explains it. Use it for a full check-up or from cron; cluster_health is the quicker ' +
     'cluster-only view, why follows one service down to its broken link. Returns verdict ok/warn/crit.',
@@ -68,7 +69,11 @@ export default defineOp({
   timeoutMs: 90_000,
   async run(ctx, input): Promise<Output> {
     const wanted = input.only ? DOCTOR_CHECKS.filter((c) => input.only?.some((w) => w === c.name || (c.aliases ?? []).includes(w))) : DOCTOR_CHECKS;
-    const outcomes: CheckOutcome[] = await Promise.all(wanted.map((check) => attemptCheck(check, ctx, {})));
+    // The homelab's services (SERVICE_CHECKS) each have a line only when configured or asked for by name:
+    // ten "not configured" lines would crowd out what is there.
+    const outcomes: CheckOutcome[] = (await Promise.all(wanted.map((check) => attemptCheck(check, ctx, {})))).filter(
+      (o) => input.only || o.report?.configured !== false || !SERVICE_CHECKS.some((c) => c.name === o.name),
+    );
     // When nothing could be asked (cluster unreachable, no credentials) that is an error, not a verdict.
     if (outcomes.every((o) => o.error !== undefined)) throw outcomes[0]?.cause;
     // Each line counts its problems; the worst of them are in findings, said once.

@@ -162,6 +162,16 @@ function guardedRange(ip: string): { bits: number; what: string } | undefined {
   return GUARDED_LISTS.find((g) => g.family === familyOf(ip) && g.list.check(ip, g.family));
 }
 
+/**
+ * What a resolved address is when no cluster object or wide CIDR may admit it (link-local, cloud
+ * metadata), or undefined: for checks that resolve names themselves (uptime), so a name that
+ * resolves there is refused like the address would be.
+ */
+export function guardedAddress(address: string): string | undefined {
+  const ip = canonicalIp(address);
+  return ip ? guardedRange(ip)?.what : undefined;
+}
+
 /** An allowTargets entry as an IP/CIDR: its network and prefix, or undefined when it is a host name. */
 function parseCidr(entry: string): { ip: string; bits: number } | undefined | 'invalid' {
   const [rawIp, bits, extra] = entry.split('/');

@@ -10,21 +10,39 @@ import { adguardScenario, FakeAdguard } from './adguard.js';
 import { FakeImmich, immichScenario } from './immich.js';
 import { FakeJellyfin, jellyfinScenario } from './jellyfin.js';
 import { FakePihole, piholeScenario, type PiholeOptions } from './pihole.js';
+import { authentikScenario, FakeAuthentik } from './authentik.js';
+import { FakeRancher, rancherScenario } from './rancher.js';
+import { FakeProwlarr, FakeStarr, prowlarrScenario, starrScenario } from './servarr.js';
+import { bazarrScenario, FakeBazarr } from './bazarr.js';
+import { FakeQbittorrent, FakeSabnzbd, qbittorrentScenario, sabnzbdScenario } from './downloads.js';
 
 export { FakePihole } from './pihole.js';
 export { FakeAdguard } from './adguard.js';
 export { FakeJellyfin, type JellyfinItem, type JellyfinFlavour } from './jellyfin.js';
 export { FakeImmich } from './immich.js';
+export { FakeAuthentik } from './authentik.js';
+export { FakeRancher } from './rancher.js';
+export { FakeStarr, FakeProwlarr } from './servarr.js';
+export { FakeBazarr } from './bazarr.js';
+export { FakeSabnzbd, FakeQbittorrent } from './downloads.js';
 
 export const servicesScenario = z.strictObject({
   pihole: piholeScenario.optional(),
   adguard: adguardScenario.optional(),
   jellyfin: jellyfinScenario.optional(),
   immich: immichScenario.optional(),
+  authentik: authentikScenario.optional(),
+  rancher: rancherScenario.optional(),
+  sonarr: starrScenario.optional(),
+  radarr: starrScenario.optional(),
+  prowlarr: prowlarrScenario.optional(),
+  bazarr: bazarrScenario.optional(),
+  sabnzbd: sabnzbdScenario.optional(),
+  qbittorrent: qbittorrentScenario.optional(),
 });
 export type ServicesScenario = z.output<typeof servicesScenario>;
 
-export type ServiceName = 'pihole' | 'adguard' | 'jellyfin' | 'immich';
+export type ServiceName = 'pihole' | 'adguard' | 'jellyfin' | 'immich' | 'authentik' | 'rancher' | 'sonarr' | 'radarr' | 'prowlarr' | 'bazarr' | 'sabnzbd' | 'qbittorrent';
 
 export interface ServicesOptions {
   jellyfinVersion?: '10.10' | '10.11';
@@ -38,6 +56,14 @@ export interface Services {
   adguard?: FakeAdguard;
   jellyfin?: FakeJellyfin;
   immich?: FakeImmich;
+  authentik?: FakeAuthentik;
+  rancher?: FakeRancher;
+  sonarr?: FakeStarr;
+  radarr?: FakeStarr;
+  prowlarr?: FakeProwlarr;
+  bazarr?: FakeBazarr;
+  sabnzbd?: FakeSabnzbd;
+  qbittorrent?: FakeQbittorrent;
 }
 
 /** Where a client reaches a running fake: its base URL and the files holding its credentials. */
@@ -46,6 +72,14 @@ export interface ServiceEndpoints {
   adguard?: { url: string; username: string; passwordFile: string };
   jellyfin?: { url: string; apiKeyFile: string };
   immich?: { url: string; apiKeyFile: string };
+  authentik?: { url: string; tokenFile: string };
+  rancher?: { url: string; tokenFile: string };
+  sonarr?: { url: string; apiKeyFile: string };
+  radarr?: { url: string; apiKeyFile: string };
+  prowlarr?: { url: string; apiKeyFile: string };
+  bazarr?: { url: string; apiKeyFile: string };
+  sabnzbd?: { url: string; apiKeyFile: string };
+  qbittorrent?: { url: string; username: string; passwordFile: string };
 }
 
 export interface StartedServices {
@@ -103,6 +137,43 @@ export async function startServices(scenario: ServicesScenario | undefined, opts
       services.immich = m;
       endpoints.immich = { url: m.url, apiKeyFile: writeSecret('immich-api-key', m.apiKey) };
     }
+    const started = async <F extends { url: string; start(host: string): Promise<void>; stop(): Promise<void> }>(name: ServiceName, fake: F): Promise<F> => {
+      await fake.start(host);
+      stops.push(() => fake.stop());
+      Object.assign(services, { [name]: fake });
+      return fake;
+    };
+    const on = (name: ServiceName) => !off.has(name);
+    if (scenario?.authentik && on('authentik')) {
+      const f = await started('authentik', new FakeAuthentik(scenario.authentik, now));
+      endpoints.authentik = { url: f.url, tokenFile: writeSecret('authentik-token', f.token) };
+    }
+    if (scenario?.rancher && on('rancher')) {
+      const f = await started('rancher', new FakeRancher(scenario.rancher));
+      endpoints.rancher = { url: f.url, tokenFile: writeSecret('rancher-token', f.token) };
+    }
+    for (const flavour of ['sonarr', 'radarr'] as const) {
+      const s = scenario?.[flavour];
+      if (!s || !on(flavour)) continue;
+      const f = await started(flavour, new FakeStarr(flavour, s, now));
+      endpoints[flavour] = { url: f.url, apiKeyFile: writeSecret(`${flavour}-api-key`, f.apiKey) };
+    }
+    if (scenario?.prowlarr && on('prowlarr')) {
+      const f = await started('prowlarr', new FakeProwlarr(scenario.prowlarr, now));
+      endpoints.prowlarr = { url: f.url, apiKeyFile: writeSecret('prowlarr-api-key', f.apiKey) };
+    }
+    if (scenario?.bazarr && on('bazarr')) {
+      const f = await started('bazarr', new FakeBazarr(scenario.bazarr));
+      endpoints.bazarr = { url: f.url, apiKeyFile: writeSecret('bazarr-api-key', f.apiKey) };
+    }
+    if (scenario?.sabnzbd && on('sabnzbd')) {
+      const f = await started('sabnzbd', new FakeSabnzbd(scenario.sabnzbd, now));
+      endpoints.sabnzbd = { url: f.url, apiKeyFile: writeSecret('sabnzbd-api-key', f.apiKey) };
+    }
+    if (scenario?.qbittorrent && on('qbittorrent')) {
+      const f = await started('qbittorrent', new FakeQbittorrent(scenario.qbittorrent, now));
+      endpoints.qbittorrent = { url: f.url, username: f.username, passwordFile: writeSecret('qbittorrent-password', f.password) };
+    }
   } catch (e) {
     await Promise.all(stops.map((s) => s()));
     removeMade();
@@ -113,7 +184,7 @@ export async function startServices(scenario: ServicesScenario | undefined, opts
     services,
     endpoints,
     reset() {
-      for (const fake of [services.pihole, services.adguard, services.jellyfin, services.immich]) fake?.reset();
+      for (const fake of Object.values(services) as Array<{ reset(): void } | undefined>) fake?.reset();
     },
     stop() {
       stopping ??= Promise.all(stops.map((s) => s())).then(removeMade);

@@ -1,0 +1,162 @@
+/**
+ * The Sonarr and Radarr checks (one API, one shape): the app's own health messages, downloads
+ * stuck in its queue, monitored items without a file, its disks and its indexers.
+ */
+import { z } from 'zod';
+
+import type { OpContext } from '../../core/op.js';
+import type { StarrApp, StarrPort, StarrQueueItem } from '../../core/ports/arr.js';
+import type { Check, CheckReport, ObjectRef } from '../shared/check.js';
+import type { Finding } from '../shared/findings.js';
+import { fix } from '../shared/fix.js';
+import { plural } from '../shared/format.js';
+import { Looked, capFindings, diskFinding, notConfigured, partOf, unreachableReport } from '../shared/service.js';
+
+export const APP_LABEL: Record<StarrApp, string> = { sonarr: 'Sonarr', radarr: 'Radarr' };
+const ITEM_WORD: Record<StarrApp, string> = { sonarr: 'episode', radarr: 'movie' };
+
+/** Queue items read to judge (the page size asked for); the total is the app's own count. */
+export const QUEUE_READ = 250;
+/** Findings per kind of problem before the rest are counted in one. */
+export const MAX_FINDINGS_EACH = 10;
+
+export const healthRowSchema = z.object({ type: z.string(), source: z.string(), message: z.string() });
+export const diskRowSchema = z.object({ path: z.string(), freeBytes: z.number(), totalBytes: z.number(), usedPercent: z.number() });
+export const indexerRowSchema = z.object({ name: z.string(), disabledTill: z.string().optional(), lastFailure: z.string().optional() });
+export const stuckRowSchema = z.object({
+  queueId: z.number().int(),
+  title: z.string(),
+  reason: z.string(),
+  item: z.string().optional().describe('The episode or movie it is for'),
+  message: z.string().optional(),
+});
+
+export const starrStatusSchema = z.object({
+  configured: z.boolean(),
+  url: z.string().optional(),
+  reachable: z.boolean().optional(),
+  version: z.string().optional(),
+  health: z.array(healthRowSchema).optional().describe('The app\'s own warnings and errors (System → Status)'),
+  queue: z.object({ total: z.number().int(), stuck: z.array(stuckRowSchema), stuckTotal: z.number().int(), truncated: z.boolean() }).optional(),
+  missing: z.number().int().optional().describe('Monitored items without a file (Wanted → Missing)'),
+  disks: z.array(diskRowSchema).optional(),
+  indexers: z.object({ total: z.number().int(), enabled: z.number().int(), failing: z.array(indexerRowSchema) }).optional(),
+});
+export type StarrStatus = z.infer<typeof starrStatusSchema>;
+
+/** Why a queue item is stuck, as a reason word; undefined while it is fine. */
+export function stuckReason(q: StarrQueueItem): string | undefined {
+  const state = q.trackedDownloadState;
+  if (q.status === 'downloadClientUnavailable') return 'ClientUnavailable';
+  if (state === 'importBlocked') return 'ImportBlocked';
+  if (state === 'failedPending' || state === 'failed' || q.status === 'failed') return 'DownloadFailed';
+  if (q.trackedDownloadStatus === 'error') return 'DownloadError';
+  if (q.trackedDownloadStatus === 'warning' || q.status === 'warning') {
+    return q.messages.some((m) => /stalled/i.test(m)) ? 'Stalled' : state === 'importPending' ? 'ImportPending' : 'DownloadWarning';
+  }
+  return undefined;
+}
+
+export interface StarrParams {
+  /** Stuck downloads listed in the data (all are counted). */
+  limit?: number;
+}
+
+export function starrCheck(app: StarrApp): Check<StarrParams, StarrStatus> {
+  const label = APP_LABEL[app];
+  return {
+    name: app,
+    about: `${label}: health, stuck downloads, missing ${ITEM_WORD[app]}s, disks, indexers`,
+    rbac: [],
+    async run(ctx: OpContext, params: StarrParams): Promise<CheckReport<StarrStatus>> {
+      const port = await ctx.services.starr(app);
+      if (!port) return notConfigured(`services.${app}`, { configured: false });
+      return starrReport(port, label, params.limit ?? 10);
+    },
+  };
+}
+
+async function starrReport(port: StarrPort, label: string, limit: number): Promise<CheckReport<StarrStatus>> {
+  const app = port.app;
+  const service: ObjectRef = { kind: label, name: port.target };
+  let version: string;
+  try {
+    version = (await port.system()).version;
+  } catch (err) {
+    return unreachableReport(service, err, { configured: true, url: port.target, reachable: false });
+  }
+  const findings: Finding[] = [];
+  const looked = new Looked();
+  looked.add(service);
+  const [health, queue, missing, disks, indexers] = await Promise.all([
+    partOf(service, 'its health', findings, port.health()),
+    partOf(service, 'its queue', findings, port.queue(QUEUE_READ)),
+    partOf(service, `its missing ${ITEM_WORD[app]}s`, findings, port.missing(1)),
+    partOf(service, 'its disk space', findings, port.diskSpace()),
+    partOf(service, 'its indexers', findings, port.indexers()),
+  ]);
+
+  const problems = (health ?? []).filter((h) => h.type === 'warning' || h.type === 'error');
+  for (const h of problems) {
+    looked.add({ kind: `${label}Health`, name: h.source || 'health' });
+    findings.push({ severity: h.type === 'error' ? 'crit' : 'warn', kind: `${label}Health`, name: h.source || 'health', reason: h.type === 'error' ? 'HealthError' : 'HealthWarning', message: h.message });
+  }
+
+  const stuck: Array<z.infer<typeof stuckRowSchema>> = [];
+  const stuckFindings: Finding[] = [];
+  for (const q of queue?.items ?? []) {
+    looked.add({ kind: `${label}Download`, name: q.title });
+    const reason = stuckReason(q);
+    if (!reason) continue;
+    const message = q.messages[0];
+    stuck.push({ queueId: q.id, title: q.title, reason, item: q.item?.label, message });
+    stuckFindings.push({
+      severity: 'warn',
+      kind: `${label}Download`,
+      name: q.title,
+      reason,
+      message: `${q.item ? `${q.item.label}: ` : ''}${message ?? reason} (queue id ${q.id}${q.downloadClient ? `, ${q.downloadClient}` : ''})`,
+      fix: fix('arr_retry', { app, id: String(q.id) }),
+    });
+  }
+  findings.push(...capFindings(stuckFindings, MAX_FINDINGS_EACH, (n) => ({ kind: label, name: port.target, reason: 'MoreStuckDownloads', message: `and ${plural(n, 'more stuck download')} (homelab arr lists them)` })));
+
+  for (const d of disks ?? []) {
+    looked.add({ kind: `${label}Disk`, name: d.path });
+    const full = diskFinding(`${label}Disk`, d.path, d.free, d.total, `${d.label ? `${d.label} ` : ''}${d.path}`);
+    if (full) findings.push(full);
+  }
+
+  const now = Date.now();
+  const failing = (indexers ?? []).filter((i) => i.enabled && i.disabledTill && Date.parse(i.disabledTill) > now);
+  for (const i of indexers ?? []) looked.add({ kind: `${label}Indexer`, name: i.name });
+  for (const i of failing) {
+    findings.push({ severity: 'warn', kind: `${label}Indexer`, name: i.name, reason: 'IndexerDisabled', message: `${label} stopped using it after failures${i.initialFailure ? ` since ${i.initialFailure}` : ''}, until ${i.disabledTill}` });
+  }
+  if (indexers && !indexers.some((i) => i.enabled)) {
+    findings.push({ severity: 'warn', kind: label, name: port.target, reason: 'NoIndexers', message: `${label} has no enabled indexer: it cannot search for anything` });
+  }
+
+  const data: StarrStatus = {
+    configured: true,
+    url: port.target,
+    reachable: true,
+    version,
+    health: health ? problems.map((h) => ({ type: h.type, source: h.source, message: h.message })) : undefined,
+    queue: queue ? { total: queue.total, stuck: stuck.slice(0, limit), stuckTotal: stuck.length, truncated: stuck.length > limit || queue.total > QUEUE_READ } : undefined,
+    missing: missing?.total,
+    disks: disks?.map((d) => ({ path: d.path, freeBytes: d.free, totalBytes: d.total, usedPercent: d.total ? Math.round((1 - d.free / d.total) * 1000) / 10 : 0 })),
+    indexers: indexers ? { total: indexers.length, enabled: indexers.filter((i) => i.enabled).length, failing: failing.map((i) => ({ name: i.name, disabledTill: i.disabledTill, lastFailure: i.mostRecentFailure })) } : undefined,
+  };
+  const scope = `${label} ${version} (${plural(queue?.total ?? 0, 'queued download')}, ${plural(indexers?.length ?? 0, 'indexer')})`;
+  return { installed: true, scope, findings, looked: looked.refs, lookedTotal: looked.total, data };
+}
+
+/** One line about an app for the stack's summary. */
+export function starrLine(label: string, s: StarrStatus, word: string): string {
+  if (!s.configured) return `${label} not configured`;
+  if (!s.reachable) return `${label} unreachable`;
+  const stuck = s.queue?.stuckTotal ?? 0;
+  return `${label} ${s.version}: ${plural(s.queue?.total ?? 0, 'download')} queued${stuck ? ` (${stuck} stuck)` : ''}, ${plural(s.missing ?? 0, `missing ${word}`)}`;
+}
+

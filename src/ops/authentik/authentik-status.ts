@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { UserError } from '../../core/errors.js';
+import { defineOp } from '../../core/op.js';
+import { durationSchema, parseDuration } from '../../core/schemas.js';
+import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
+import { cutFindings, findingsCutSchema, serviceStatus } from '../shared/service.js';
+import { authentikCheck, authentikStatusSchema } from './authentik-check.js';
+
+const output = authentikStatusSchema.omit({ configured: true }).extend({
+  verdict: verdictSchema,
+  summary: summaryLineSchema,
+  findings: findingsSchema,
+  findingsCut: findingsCutSchema,
+});
+type Output = z.infer<typeof output>;
+
+export default defineOp({
+  name: 'authentik_status',
+  title: 'Authentik: users, applications, outposts, failed logins',
+  description:
+    'Reads Authentik (read-only, API v3 with the token from services.authentik): its version; users (how many, how many ' +
+    'active and superusers, the most recent logins, every superuser); applications and the provider serving each (one ' +
+    'without a provider is a warning); outposts and the health of their connected instances (none connected or none seen ' +
+    'for 10 minutes is crit, an outdated one a warning); failed logins in the window `since` (10 or more is a warning). ' +
+    'Use it when single sign-on fails or to review who can log in. Returns a verdict, those sections (lists cut to `limit`, ' +
+    'totals kept) and findings.',
+  effect: 'read',
+  input: z
+    .object({
+      limit: z.number().int().min(1).max(100).default(10).describe('Users, applications and failed logins listed'),
+      since: durationSchema.default('24h').describe('How far back failed logins are counted, e.g. 1h, 7d'),
+    })
+    .strict(),
+  output,
+  rbac: [],
+  timeoutMs: 60_000,
+  async run(ctx, input): Promise<Output> {
+    if (!ctx.config.services.authentik) throw new UserError('Authentik is not configured', { hint: 'add services.authentik (url, token: {env: NAME}) to the config file' });
+    const report = await authentikCheck.run(ctx, { limit: input.limit, sinceMs: (parseDuration(input.since) ?? 86_400) * 1000 });
+    const { configured: _configured, ...data } = report.data;
+    const status = serviceStatus(report, `${report.scope}: outposts connected, every application has a provider`);
+    return { ...data, ...status, ...cutFindings(status.findings, 'applications without a provider are all named in applications.withoutProvider; fix the worst findings first') };
+  },
+  summarize: summarizeStatus,
+});

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { UserError } from '../../core/errors.js';
+import { defineOp } from '../../core/op.js';
+import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
+import { cutFindings, findingsCutSchema, serviceStatus } from '../shared/service.js';
+import { postgresCheck, postgresStatusSchema } from './postgres-check.js';
+import { NOT_CONFIGURED_HINT, POSTGRES_RBAC } from './session.js';
+
+const output = postgresStatusSchema.omit({ configured: true }).extend({
+  verdict: verdictSchema,
+  summary: summaryLineSchema,
+  findings: findingsSchema,
+  findingsCut: findingsCutSchema,
+});
+type Output = z.infer<typeof output>;
+
+export default defineOp({
+  name: 'postgres_status',
+  title: 'PostgreSQL: databases, connections, replication',
+  description:
+    'Reads the PostgreSQL of services.postgres (over the network, or with psql in the database pod) in one read-only ' +
+    'session: its version and role (primary or standby), connections against max_connections (80% is a warning, 95% ' +
+    'crit), the databases and their sizes, the standbys streaming from it and how far behind they are, on a standby its ' +
+    'stream from the primary (stopped is crit), and statements or open transactions older than 5 minutes. Use it when an ' +
+    'app cannot reach its database or the database is slow; `postgres_tables` for one database\'s tables, ' +
+    '`postgres_query` to ask it something. Returns a verdict, those sections (cut to `limit`) and findings.',
+  effect: 'read',
+  input: z.object({ limit: z.number().int().min(1).max(100).default(20).describe('Databases and long-running statements listed') }).strict(),
+  output,
+  rbac: POSTGRES_RBAC,
+  timeoutMs: 60_000,
+  async run(ctx, input): Promise<Output> {
+    if (!ctx.config.services.postgres) throw new UserError('PostgreSQL is not configured', { hint: NOT_CONFIGURED_HINT });
+    const report = await postgresCheck.run(ctx, { limit: input.limit });
+    const { configured: _configured, ...data } = report.data;
+    const status = serviceStatus(report, `${report.scope}, no problems found`);
+    return { ...data, ...status, ...cutFindings(status.findings, 'the long-running backends are all counted; end them in psql with pg_cancel_backend(pid) if you mean to') };
+  },
+  summarize: summarizeStatus,
+});

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { NotFound, UserError } from '../../core/errors.js';
+import { defineOp } from '../../core/op.js';
+import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
+import { cutFindings, findingsCutSchema, serviceStatus } from '../shared/service.js';
+import { rancherCheck, rancherStatusSchema } from './rancher-check.js';
+
+const output = rancherStatusSchema.omit({ configured: true }).extend({
+  verdict: verdictSchema,
+  summary: summaryLineSchema,
+  findings: findingsSchema,
+  findingsCut: findingsCutSchema,
+});
+type Output = z.infer<typeof output>;
+
+export default defineOp({
+  name: 'rancher_status',
+  title: 'Rancher: clusters and their nodes',
+  description:
+    'Reads Rancher (read-only, the v3 API with the token from services.rancher): every cluster it manages with its state ' +
+    '(active, provisioning, updating, unavailable, error), provider, Kubernetes version and the conditions that are not ' +
+    'True, and the nodes of each with their state and roles. A cluster unavailable or in error is crit, one not active a ' +
+    'warning; a node unavailable is crit, cordoned or draining a warning. Use it to see every cluster Rancher knows in one ' +
+    'place. `cluster` narrows to one (name or id); nodes are listed up to `limit` per cluster.',
+  effect: 'read',
+  input: z
+    .object({
+      cluster: z.string().min(1).max(253).optional().describe('Only this cluster (its name or id)'),
+      limit: z.number().int().min(1).max(200).default(20).describe('Nodes listed per cluster (all are checked)'),
+    })
+    .strict(),
+  output,
+  rbac: [],
+  timeoutMs: 60_000,
+  args: ['cluster'],
+  async run(ctx, input): Promise<Output> {
+    if (!ctx.config.services.rancher) throw new UserError('Rancher is not configured', { hint: 'add services.rancher (url, token: {env: NAME}) to the config file' });
+    const report = await rancherCheck.run(ctx, { cluster: input.cluster, nodesLimit: input.limit });
+    if (input.cluster && report.data.reachable && !report.data.clusters?.length) throw new NotFound(`Rancher manages no cluster named ${input.cluster}`, { hint: 'homelab rancher lists them' });
+    const { configured: _configured, ...data } = report.data;
+    const status = serviceStatus(report, `${report.scope}, all active`);
+    return { ...data, ...status, ...cutFindings(status.findings, 'narrow to one cluster (cluster: NAME) to see its findings') };
+  },
+  summarize: summarizeStatus,
+});

@@ -1,0 +1,126 @@
+/**
+ * What the checks of home services (Authentik, Rancher, the *arr stack, PostgreSQL, uptime) share:
+ * "not configured" as a report (not an error, not a green), a service that cannot be asked as one
+ * crit finding naming why, a part of it that could not be read as a warning, and long lists of
+ * findings cut to a few plus one that counts the rest.
+ */
+import { z } from 'zod';
+import { HomelabError, describeError } from '../../core/errors.js';
+import type { Verdict } from '../../core/op.js';
+import type { CheckReport, ObjectRef } from './check.js';
+import { MAX_LOOKED, checkStatus } from './check.js';
+import type { Finding } from './findings.js';
+import { plural } from './format.js';
+
+/** The report of a check whose service the config does not name. */
+export function notConfigured<D>(configKey: string, data: D): CheckReport<D> {
+  return { installed: true, configured: false, scope: configKey, note: `not configured (${configKey} in the config)`, findings: [], looked: [], lookedTotal: 0, data };
+}
+
+/** Why a service could not be asked, as a reason word: Refused, Timeout, NotFound or Unreachable. */
+export function unreachableReason(err: unknown): string {
+  const kind = err instanceof HomelabError ? err.kind : 'Upstream';
+  return kind === 'Forbidden' ? 'Refused' : kind === 'Timeout' ? 'Timeout' : kind === 'NotFound' ? 'NotFound' : 'Unreachable';
+}
+
+/** The crit finding of a service that could not be asked (down, refused, wrong URL). */
+export function unreachableFinding(service: ObjectRef, err: unknown): Finding {
+  return { severity: 'crit', kind: service.kind, name: service.name, reason: unreachableReason(err), message: describeError(err) };
+}
+
+/** A report that only says the service could not be asked. */
+export function unreachableReport<D>(service: ObjectRef, err: unknown, data: D): CheckReport<D> {
+  return { installed: true, scope: `${service.kind} at ${service.name}`, findings: [unreachableFinding(service, err)], looked: [service], lookedTotal: 1, data };
+}
+
+/** A part of a service that could not be read (one call failed, the others answered): a warning. */
+export function partFailed(service: ObjectRef, part: string, err: unknown): Finding {
+  return { severity: 'warn', kind: service.kind, name: service.name, reason: 'ReadFailed', message: `could not read ${part}: ${describeError(err)}` };
+}
+
+/**
+ * A promise's value, or undefined after recording why it failed as a finding: the part is missing
+ * from the report, and the report says so.
+ */
+export async function partOf<T>(service: ObjectRef, part: string, findings: Finding[], promise: Promise<T>): Promise<T | undefined> {
+  try {
+    return await promise;
+  } catch (err) {
+    findings.push(partFailed(service, part, err));
+    return undefined;
+  }
+}
+
+/**
+ * At most `max` findings of one kind of problem, and when there are more, one that counts them
+ * (at the severity of the worst left out) so the answer stays small and says what it cut.
+ */
+export function capFindings(findings: Finding[], max: number, rest: (count: number) => Omit<Finding, 'severity'>): Finding[] {
+  if (findings.length <= max) return findings;
+  const left = findings.slice(max);
+  const severity = left.some((f) => f.severity === 'crit') ? 'crit' : 'warn';
+  return [...findings.slice(0, max), { severity, ...rest(left.length) }];
+}
+
+/** What a check records as looked at: every object, named up to MAX_LOOKED. */
+export class Looked {
+  readonly refs: ObjectRef[] = [];
+  total = 0;
+
+  add(...refs: ObjectRef[]): void {
+    for (const ref of refs) {
+      this.total++;
+      if (this.refs.length < MAX_LOOKED) this.refs.push(ref);
+    }
+  }
+}
+
+/** Disk use worth a finding: warn from 90% used, crit from 95% (or under 5 GiB free of a bigger disk). */
+export function diskFinding(kind: string, name: string, free: number, total: number, what: string): Finding | undefined {
+  if (!total) return undefined;
+  const used = 1 - free / total;
+  const GiB = 1024 ** 3;
+  const crit = used >= 0.95 || (total > 50 * GiB && free < 5 * GiB);
+  if (!crit && used < 0.9) return undefined;
+  return { severity: crit ? 'crit' : 'warn', kind, name, reason: 'DiskFull', message: `${what} is ${(used * 100).toFixed(1)}% full (${formatGiB(free)} free of ${formatGiB(total)})` };
+}
+
+export function formatGiB(bytes: number): string {
+  const gib = bytes / 1024 ** 3;
+  return gib >= 1024 ? `${(gib / 1024).toFixed(1)} TiB` : `${gib.toFixed(1)} GiB`;
+}
+
+/** "3 of 40 shown" when a list was cut. */
+export function shownOf(shown: number, total: number, word: string): string {
+  return shown < total ? `${shown} of ${plural(total, word)} shown` : plural(total, word);
+}
+
+/** Findings an answer carries at most; the rest are counted by reason (the MCP door's budget). */
+export const MAX_FINDINGS = 20;
+
+export const findingsCutSchema = z
+  .object({
+    total: z.number().int().describe('Findings in all'),
+    byReason: z.record(z.string(), z.number().int()).describe('Every finding counted by reason, the cut ones included'),
+    narrow: z.string().describe('How to see the rest'),
+  })
+  .optional()
+  .describe('Present when the findings were cut to the worst MAX_FINDINGS');
+
+/** The worst `max` findings (sorted crit first), and when more were found, what was cut and how to see it. */
+export function cutFindings(sorted: Finding[], narrow: string, max = MAX_FINDINGS): { findings: Finding[]; findingsCut?: z.infer<typeof findingsCutSchema> } {
+  if (sorted.length <= max) return { findings: sorted };
+  const byReason: Record<string, number> = {};
+  for (const f of sorted) byReason[f.reason] = (byReason[f.reason] ?? 0) + 1;
+  return { findings: sorted.slice(0, max), findingsCut: { total: sorted.length, byReason, narrow } };
+}
+
+/**
+ * A service status op's verdict, line and findings from its check's report: a service that could
+ * not be asked is crit, and its line is why, in one line; otherwise as every status op says it.
+ */
+export function serviceStatus(report: CheckReport<{ reachable?: boolean }>, ok: string): { verdict: Verdict; summary: string; findings: Finding[] } {
+  const down = report.data.reachable === false ? report.findings[0] : undefined;
+  if (down) return { verdict: 'crit', summary: down.message, findings: report.findings };
+  return checkStatus(report, { ok });
+}
