@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LIMIT, cutFindings, cutList, limitSchema, stateRank, truncation, truncationShape } from '../shared/bounded.js';
 import { defineOp } from '../../core/op.js';
 import { UserError } from '../../core/errors.js';
 import { namespaceSchema } from '../../core/schemas.js';
@@ -17,8 +18,18 @@ const output = z.object({
   certificates: z.array(certificateStateSchema).describe('Every Certificate, soonest expiry first'),
   failing: z.array(failingSchema).describe('CertificateRequests, ACME Orders and Challenges of the current issuance attempt that failed or are stuck'),
   findings: findingsSchema,
+  ...truncationShape,
 });
 type Output = z.infer<typeof output>;
+
+/** The lists cut to limit: the certificates worst first (then soonest expiry), the failing requests, the findings. */
+function bounded(certificates: Output['certificates'], failing: Output['failing'], status: ReturnType<typeof checkStatus>, limit: number) {
+  const narrow = 'namespace, limit';
+  const certs = cutList(certificates, limit, { by: (c) => c.state, rank: (c) => stateRank(c.state), narrow });
+  const requests = cutList(failing, limit, { by: (f) => `${f.kind} ${f.state}`, narrow });
+  const findings = cutFindings(status.findings, limit, narrow);
+  return { ...status, certificates: certs.rows, failing: requests.rows, findings: findings.rows, ...truncation({ certificates: certs.cut, failing: requests.cut, findings: findings.cut }) };
+}
 
 export default defineOp({
   name: 'certs_status',
@@ -36,6 +47,7 @@ export default defineOp({
       namespace: namespaceSchema.optional().describe('Only this namespace; default: every namespace'),
       warnDays: z.number().int().min(1).max(365).default(DEFAULT_WARN_DAYS).describe('Days left under which a certificate is a warning'),
       critDays: z.number().int().min(0).max(365).default(DEFAULT_CRIT_DAYS).describe('Days left under which a certificate is critical'),
+      limit: limitSchema('Certificates, failing requests and findings each, problems first'),
     })
     .strict(),
   output,
@@ -52,9 +64,7 @@ export default defineOp({
       version,
       note: report.note,
       thresholds: { warnDays: input.warnDays, critDays: input.critDays },
-      certificates,
-      failing,
-      ...checkStatus(report, { name: certificatesCheck.name, ok }),
+      ...bounded(certificates, failing, checkStatus(report, { name: certificatesCheck.name, ok }), input.limit ?? DEFAULT_LIMIT),
     };
   },
   summarize: summarizeStatus,
