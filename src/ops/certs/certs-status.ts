@@ -35,19 +35,16 @@ export default defineOp({
   name: 'certs_status',
   title: 'Certificates',
   description:
-    'Every cert-manager Certificate with Ready, expiry (notAfter, days left), planned renewal time, issuer, DNS names ' +
-    'and Secret, plus the CertificateRequests, ACME Orders and Challenges of a failing issuance with their reason. ' +
-    'Use it when a site shows a certificate error or to see what expires soon. Returns verdict ok/warn/crit ' +
-    '(warn under warnDays left or a failing renewal; crit when expired, under critDays, or not Ready), the certificates ' +
-    'and findings. A cluster without cert-manager is reported as not installed; a kind that cannot be read (403, not ' +
-    'served) is a warning finding while the rest is still reported; failing discovery is an error, not "not installed".',
+    'cert-manager Certificates with Ready, expiry, renewal and issuer, and the requests, Orders and Challenges of a ' +
+    'failing issuance. Use it for a certificate error or what expires soon. Returns the verdict, certificates and ' +
+    'findings.',
   effect: 'read',
   input: z
     .object({
-      namespace: namespaceSchema.optional().describe('Only this namespace; default: every namespace'),
+      namespace: namespaceSchema.optional().describe('Only this namespace'),
       warnDays: z.number().int().min(1).max(365).default(DEFAULT_WARN_DAYS).describe('Days left under which a certificate is a warning'),
       critDays: z.number().int().min(0).max(365).default(DEFAULT_CRIT_DAYS).describe('Days left under which a certificate is critical'),
-      limit: limitSchema('Certificates, failing requests and findings each, problems first'),
+      limit: limitSchema(),
     })
     .strict(),
   output,

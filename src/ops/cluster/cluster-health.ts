@@ -62,12 +62,9 @@ export default defineOp({
   name: 'cluster_health',
   title: 'Cluster health',
   description:
-    'One verdict for the whole cluster: nodes (Ready, pressure, CPU and memory use), problem pods ' +
-    '(CrashLoopBackOff, image pull errors, OOMKilled, unschedulable, failed, not ready, restarting) and recent ' +
-    'Warning events, plus one line for each platform subsystem (Flux, certificates, External Secrets, Tailscale, ' +
-    'backups) naming its worst problem, or that it is not installed, or that it could not be checked (a warning). Use it first when something seems wrong, or from cron. ' +
-    '`only` runs just the checks named (ingress is run only when named). Returns verdict ok/warn/crit, ' +
-    'a summary line and a list of findings naming kind, namespace, name and reason.',
+    'One verdict for the whole cluster: nodes, problem pods, Warning events, and a line per subsystem (Flux, ' +
+    'certificates, External Secrets, Tailscale, backups). Call it first when something seems wrong. Returns the ' +
+    'totals, the worst findings with their fix, and how to narrow a cut list.',
   effect: 'read',
   input: z
     .object({
@@ -75,10 +72,10 @@ export default defineOp({
         .array(z.enum(CHECK_WORDS))
         .min(1)
         .optional()
-        .describe(`Run only these checks (default: all but ingress): ${CHECKS.map((c) => `${[c.name, ...(c.aliases ?? [])].join(' or ')} (${c.about})`).join('; ')}`),
-      namespace: namespaceSchema.optional().describe('List only findings and events in this namespace (the verdict stays the cluster\'s)'),
+        .describe('Run only these checks (default: all but ingress)'),
+      namespace: namespaceSchema.optional().describe('List only findings and events here (verdict: all)'),
       reason: z.string().min(1).max(100).optional().describe('List only findings with this reason, e.g. CrashLoopBackOff'),
-      limit: limitSchema('Findings, nodes and events each', DEFAULT_LIMIT).describe(`Findings to list, worst first, and as many nodes and events (default ${DEFAULT_LIMIT} findings, ${DEFAULT_CONTEXT_LIMIT} nodes and events; the CLI lists all)`),
+      limit: limitSchema(DEFAULT_LIMIT).describe(`Rows per list, worst first (default ${DEFAULT_LIMIT} findings, ${DEFAULT_CONTEXT_LIMIT} nodes and events; CLI: all)`),
     })
     .strict(),
   output,

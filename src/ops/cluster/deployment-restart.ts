@@ -25,9 +25,8 @@ export default defineOp({
   name: 'deployment_restart',
   title: 'Restart a deployment',
   description:
-    'Rolling restart of an allow-listed Deployment, exactly as `kubectl rollout restart` does it (the restartedAt ' +
-    'annotation on the pod template, so pods are replaced one by one). Only deployments listed under allow.restart ' +
-    'in the config may be restarted; refused in read-only mode. Returns the deployment and the restart time.',
+    'Rolling restart of a Deployment, as `kubectl rollout restart`. Only those in the config\'s allow.restart. ' +
+    'Returns the restart time.',
   effect: 'write',
   input: z
     .object({

@@ -15,18 +15,18 @@ const MAX_FOLLOW_S = 24 * 3600;
 const input = z
   .object({
     pod: z.string().min(1).max(253).regex(/^[a-z0-9][-a-z0-9.]*$/, 'must be a pod name or the start of one').describe('Pod name, or a prefix that matches exactly one pod'),
-    namespace: namespaceSchema.optional().describe('Namespace of the pod; without it every namespace is searched'),
-    container: containerNameSchema.optional().describe('Container; default: the pod\'s default container, else its first'),
+    namespace: namespaceSchema.optional().describe('Namespace (default: search all)'),
+    container: containerNameSchema.optional().describe('Container (default: the pod\'s default, else its first)'),
     tail: z.number().int().min(1).max(MAX_LINES).default(200).describe('Lines from the end of the log'),
     since: durationSchema.optional().describe('Only lines newer than this, e.g. 10m, 1h'),
-    previous: z.boolean().default(false).describe('Logs of the previous, crashed instance of the container'),
-    grep: userPatternSchema.optional().describe('Keep only lines matching this regular expression (RE2 syntax, as in Go: no backreferences or lookaround; (?i) for case-insensitive)'),
-    maxBytes: z.number().int().min(1024).max(8 * 1024 * 1024).default(DEFAULT_MAX_BYTES).describe('Upper bound on the bytes of log returned'),
-    follow: z.boolean().default(false).describe('Keep reading new lines as they are written (kubectl logs -f), for followFor'),
+    previous: z.boolean().default(false).describe('Logs of the previous (crashed) instance'),
+    grep: userPatternSchema.optional().describe('Only lines matching this RE2 regular expression ((?i): any case)'),
+    maxBytes: z.number().int().min(1024).max(8 * 1024 * 1024).default(DEFAULT_MAX_BYTES).describe('Most bytes of log to return'),
+    follow: z.boolean().default(false).describe('Read new lines as they come, for followFor'),
     followFor: durationSchema
       .refine((d) => (parseDuration(d) ?? 0) <= MAX_FOLLOW_S, `must be at most ${MAX_FOLLOW_S / 3600}h`)
       .default('30s')
-      .describe('How long follow reads new lines; the CLI follows until Ctrl-C'),
+      .describe('How long to follow (the CLI: until Ctrl-C)'),
   })
   .strict();
 
@@ -110,9 +110,8 @@ export default defineOp({
   name: 'pods_logs',
   title: 'Pod logs',
   description:
-    'Read the logs of a pod\'s container, bounded in lines and bytes. The pod may be named by a unique prefix ' +
-    '(e.g. "jellyfin" finds jellyfin-7d9c-x2p4q). Use previous=true for a container in CrashLoopBackOff to see why ' +
-    'it crashed. Returns the lines, which pod and container were read, and whether the output was truncated.',
+    'A container\'s logs, bounded in lines and bytes; the pod may be named by a unique prefix. previous=true shows ' +
+    'why a crash-looping container died. Returns the lines and the pod and container read.',
   effect: 'read',
   input,
   output,

@@ -14,10 +14,10 @@ export default defineOp({
   name: 'dns_allowlist',
   title: 'Pi-hole allowlist',
   description:
-    'The domains Pi-hole always lets through (its allowlist), exact names and regular expressions, with their ' +
-    'comment, whether each is enabled, its groups and when it was added. Use it to see why something is not blocked.',
+    'Pi-hole\'s allowlist: exact domains and regexes with comment, enabled and groups. Use it to see why something ' +
+    'is not blocked.',
   effect: 'read',
-  input: z.object({ limit: limitSchema('Domains') }).strict(),
+  input: z.object({ limit: limitSchema() }).strict(),
   output: z.object({
     url: z.string(),
     exact: z.number().int().describe('Exact domains'),

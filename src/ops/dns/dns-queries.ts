@@ -25,17 +25,16 @@ export default defineOp({
   name: 'dns_queries',
   title: 'Recent DNS queries',
   description:
-    'The most recent DNS queries, newest first, from Pi-hole\'s query log (or AdGuard Home\'s, when only AdGuard is ' +
-    'configured or server=adguard): who asked for what and whether it was blocked. Filter by blocked, client IP and ' +
-    'exact domain; at most `limit` (default 100, at most 1000). Use it to see why a site does not load or what a device talks to.',
+    'Recent DNS queries, newest first, from Pi-hole (or AdGuard Home): who asked what, and whether it was blocked. ' +
+    'Filter by blocked, client and domain. Use it to see why a site fails or what a device talks to.',
   effect: 'read',
   input: z
     .object({
       blocked: z.boolean().default(false).describe('Only blocked queries'),
       client: ipSchema.optional().describe('Only queries from this client IP'),
       domain: dnsNameSchema.optional().describe('Only queries for this exact domain'),
-      limit: limitSchema('Queries', DEFAULT_LIMIT, 1000).describe(`At most this many queries (default ${DEFAULT_LIMIT}; the CLI ${CLI_LIMIT})`),
-      server: z.enum(['pihole', 'adguard']).optional().describe('Which DNS server\'s log (default: Pi-hole if configured, else AdGuard)'),
+      limit: limitSchema(DEFAULT_LIMIT, 1000, CLI_LIMIT).describe(`Newest queries to list (default ${DEFAULT_LIMIT}; CLI: ${CLI_LIMIT})`),
+      server: z.enum(['pihole', 'adguard']).optional().describe('Whose log (default: Pi-hole if configured)'),
     })
     .strict(),
   output: z.object({

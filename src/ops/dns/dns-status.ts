@@ -227,15 +227,11 @@ export default defineOp({
   name: 'dns_status',
   title: 'DNS: Pi-hole, Unbound, AdGuard',
   description:
-    'The home DNS: the Pi-hole and Unbound pods in the DNS namespace (config dns.namespace, default pihole; none at all ' +
-    'is crit), and through the Pi-hole v6 API whether blocking is really on (read, never assumed), today\'s queries and ' +
-    `how many were blocked, gravity size and age (stale after ${GRAVITY_STALE_DAYS} days), upstream servers and FTL's ` +
-    'diagnosis messages; AdGuard Home\'s status, protection, stats and top blocked domains when it is configured. A ' +
-    'service missing from the config is reported as not configured; one that cannot be asked (unreachable, refused ' +
-    'credentials, an unreadable secret) is a crit finding naming it, its URL and what to do, and the rest is still ' +
-    'reported. Returns verdict ok/warn/crit and findings.',
+    'Home DNS: the Pi-hole and Unbound pods, Pi-hole\'s blocking, queries, gravity age, upstreams and messages, and ' +
+    'AdGuard Home when configured. Use it when names do not resolve or ads get through. Returns the verdict, each ' +
+    'server\'s state and findings.',
   effect: 'read',
-  input: z.object({ limit: limitSchema('Pods, FTL messages and findings each, problems first') }).strict(),
+  input: z.object({ limit: limitSchema() }).strict(),
   output,
   rbac: [{ apiGroup: '', resource: 'pods', verbs: ['list'] }],
   timeoutMs: 30_000,

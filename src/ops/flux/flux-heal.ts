@@ -13,12 +13,8 @@ export default defineOp({
   name: 'flux_heal',
   title: 'Heal a stuck HelmRelease',
   description:
-    'The fix for a HelmRelease that helm-controller gave up on ("upgrade retries exhausted", Stalled/RetriesExceeded, ' +
-    'often after "context deadline exceeded"): suspend it, resume it (the controller resets its failure counters and ' +
-    'tries again), then wait for Ready. Refused unless the release is in that state. With dryRun it only says what it ' +
-    'would do (the CLI does a dry run unless --yes). Fix the cause first (e.g. a pod that never got ready), or it will ' +
-    'fail again. If resuming fails after the suspend, the error says the release is left suspended and gives the resume ' +
-    'command that finishes the job. Returns the state it found, the steps taken and the outcome.',
+    'Unstick a HelmRelease helm-controller gave up on (retries exhausted): suspend, resume, wait for Ready. Refused ' +
+    'unless it is stuck; fix the cause first. dryRun only says what it would do. Returns the steps and outcome.',
   effect: 'write',
   input: z
     .object({

@@ -28,17 +28,15 @@ export default defineOp({
   name: 'flux_status',
   title: 'Flux GitOps status',
   description:
-    'Every Flux object: Kustomizations, HelmReleases, sources (GitRepository, HelmRepository, OCIRepository, Bucket) and ' +
-    'image automation (ImageRepository, ImagePolicy, ImageUpdateAutomation), with Ready, reason, message, revision, ' +
-    'suspended and how long each has been failing. Flags what needs action: a HelmRelease stuck after its retries ran out, ' +
-    'a Kustomization whose build fails, a source that cannot fetch, an ImageRepository that cannot authenticate. ' +
-    'API versions come from discovery; a cluster without Flux says so. Verdict ok/warn/crit as health.',
+    'Flux Kustomizations, HelmReleases, sources and image automation with Ready, revision, suspended and how long ' +
+    'each has failed. Use it when a change from Git does not arrive. Returns objects (problems first) and findings ' +
+    'with their fix.',
   effect: 'read',
   input: z
     .object({
-      namespace: namespaceSchema.optional().describe('Only this namespace (default: all)'),
+      namespace: namespaceSchema.optional().describe('Only this namespace'),
       kind: fluxKindSchema(STATUS_KINDS.map((k) => k.key) as [string, ...string[]]).optional().describe('Only this kind (or its short name: hr, ks, …)'),
-      limit: limitSchema('Objects and findings each, problems first'),
+      limit: limitSchema(),
     })
     .strict(),
   output,

@@ -46,12 +46,12 @@ export const reconcileResultSchema = z.object({
 export type ReconcileResult = z.infer<typeof reconcileResultSchema>;
 
 export const waitInput = {
-  wait: z.boolean().default(true).describe('Wait until the controller has handled the request and report Ready'),
+  wait: z.boolean().default(true).describe('Wait for the controller and report Ready'),
   timeout: z
     .string()
     .refine((s) => { const secs = parseDuration(s); return secs !== undefined && secs >= 1 && secs <= 540; }, 'must be a duration from 1s to 9m, e.g. 2m')
     .default('5m')
-    .describe('How long to wait for the controllers, in all (with withSource: the sources and the object together)'),
+    .describe('How long to wait in all, sources included'),
 };
 
 /** The one wait budget of a write: every object it waits for takes from the same --timeout. */

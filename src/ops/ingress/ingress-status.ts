@@ -24,15 +24,11 @@ export default defineOp({
   name: 'ingress_status',
   title: 'Ingresses',
   description:
-    'Every Ingress with its class, hosts and paths to backend service:port, whether each backend Service exists and ' +
-    'has ready endpoints, and its TLS: checked through the cert-manager Certificate that writes each TLS Secret (Ready, ' +
-    'days left, renewal). homelab reads no Secrets: a TLS Secret no Certificate manages is reported as not checked, ' +
-    'unless the config lists it under ingress.tlsSecrets (then its name alone is read). Use it when a site does not ' +
-    'load, answers 502/503, or shows a certificate error. Returns verdict ok/warn/crit (crit: a TLS Secret missing, a ' +
-    'backend Service missing or without ready endpoints, a certificate not Ready or expiring within 3 days; warn: a ' +
-    'certificate expiring within 14 days or failing to renew, or a kind that could not be read), the ingresses and findings.',
+    'Ingresses: hosts and paths to backend service:port, ready endpoints, and TLS through the cert-manager ' +
+    'Certificate behind each Secret. Use it when a site does not load, answers 502/503 or has a certificate error. ' +
+    'Returns ingresses and findings.',
   effect: 'read',
-  input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace; default: every namespace'), limit: limitSchema('Ingresses and findings each, problems first', INGRESS_LIMIT) }).strict(),
+  input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace'), limit: limitSchema(INGRESS_LIMIT) }).strict(),
   output,
   rbac: ingressCheck.rbac,
   timeoutMs: 30_000,

@@ -16,20 +16,17 @@ const MAX_BYTES = 16 * 1024 * 1024;
 
 export default defineOp({
   name: 'net_conntrack',
-  title: 'Connection tracking table of a node',
+  title: 'Conntrack table of a node',
   description:
-    'The kernel\'s tracked connections on one node, from `conntrack -L` run by the debug agent on it: protocol, TCP ' +
-    'state, original src/dst and ports, the reply tuple (where DNAT to a pod or masquerading shows), flags ' +
-    '(ASSURED, UNREPLIED), mark and timeout. Filter by src and dst (an IP or a CIDR, matched against the original ' +
-    `direction); at most limit entries are returned (default ${DEFAULT_LIMIT}), and total counts every match before that ` +
-    'cut. Use it to see whether traffic to a Service reaches a pod, or which flows never got a reply.',
+    'A node\'s tracked connections (conntrack -L): protocol, state, original and reply tuples, flags. Filter by src ' +
+    'and dst IP or CIDR. Use it to see if Service traffic reaches a pod or never got a reply.',
   effect: 'read',
   input: z
     .object({
-      node: objectNameSchema.describe('Node name, as `kubectl get nodes` lists it'),
+      node: objectNameSchema.describe('Node name'),
       src: ipOrCidrSchema.optional().describe('Only flows started from this IP or CIDR, e.g. 10.42.1.0/24'),
       dst: ipOrCidrSchema.optional().describe('Only flows to this IP or CIDR, e.g. 10.43.0.0/16'),
-      limit: limitSchema('Entries', DEFAULT_LIMIT, MAX_LIMIT).describe(`Most entries to return (default ${DEFAULT_LIMIT}; the CLI ${CLI_LIMIT})`),
+      limit: limitSchema(DEFAULT_LIMIT, MAX_LIMIT, CLI_LIMIT),
     })
     .strict(),
   output: z.object({

@@ -59,19 +59,16 @@ export default defineOp({
   name: 'net_iptables',
   title: 'iptables rules of a node',
   description:
-    'The packet filter of one node, from `iptables-save` (or `ip6tables-save` with ipv6) run by the debug agent on ' +
-    'it: tables → chains (built-in policy and its packet/byte counters, or user-defined) → rules (as iptables-save ' +
-    'prints them, with the target and the comment). Narrow it with table (filter, nat, mangle, raw) and chain ' +
-    '(e.g. KUBE-SERVICES, FLANNEL-POSTRTG); a chain with no rules is shown as empty. Use it to see what kube-proxy, ' +
-    'flannel or Tailscale did to a node\'s traffic.',
+    'A node\'s iptables rules (ipv6: ip6tables) from its debug agent: tables, chains with policy and counters, ' +
+    'rules. Narrow with table and chain. Use it to see what kube-proxy, flannel or Tailscale did to traffic.',
   effect: 'read',
   input: z
     .object({
-      node: objectNameSchema.describe('Node name, as `kubectl get nodes` lists it'),
+      node: objectNameSchema.describe('Node name'),
       table: z.enum(IPTABLES_TABLES).optional().describe('Only this table (default: all)'),
       chain: chainNameSchema.optional().describe('Only this chain, e.g. KUBE-SERVICES'),
       ipv6: z.boolean().default(false).describe('The IPv6 rules (ip6tables-save) instead of IPv4'),
-      limit: limitSchema('Rules', DEFAULT_RULES, MAX_RULES),
+      limit: limitSchema(DEFAULT_RULES, MAX_RULES).describe(`Rules to list (default ${DEFAULT_RULES}; CLI: all)`),
     })
     .strict(),
   output: z.object({

@@ -24,18 +24,16 @@ const DEFAULT_ROWS = 8;
 
 export default defineOp({
   name: 'net_node',
-  title: 'Network of a node: links, addresses, routes, rules',
+  title: 'Network of a node',
   description:
-    'What the network looks like on one node, from the debug agent (a host-network DaemonSet pod) on it: the links ' +
-    '(state, MTU, MAC) with their IPv4/IPv6 addresses, the main routing table and the policy routing rules, parsed ' +
-    'from `ip -j addr`, `ip -j route` and `ip -j rule`. Findings: a link that is down but has addresses (warn), no ' +
-    'default route (crit). Use it when pods on one node cannot reach the LAN or each other. The node must exist and ' +
-    'run the debug agent.',
+    'A node\'s links with addresses, main routes and policy rules, from its debug agent. Use it when pods on one ' +
+    'node cannot reach the LAN or each other. Returns them and findings (no default route, a link down with ' +
+    'addresses).',
   effect: 'read',
   input: z
     .object({
-      node: objectNameSchema.describe('Node name, as `kubectl get nodes` lists it'),
-      limit: limitSchema('Links, routes and rules each (links with addresses first)', DEFAULT_ROWS),
+      node: objectNameSchema.describe('Node name'),
+      limit: limitSchema(DEFAULT_ROWS),
     })
     .strict(),
   output: z.object({

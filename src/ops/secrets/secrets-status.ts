@@ -25,14 +25,10 @@ export default defineOp({
   name: 'secrets_status',
   title: 'External Secrets',
   description:
-    'External Secrets Operator at a glance: every ExternalSecret with its sync state (Ready, reason, message), last ' +
-    'refresh time, refresh interval and store; every SecretStore and ClusterSecretStore with its Ready condition; ' +
-    'ClusterExternalSecrets when served. Reads external-secrets.io/v1, or v1beta1 on older releases, by discovery. ' +
-    'Use it when an app is missing a secret or credentials look stale. Returns verdict ok/warn/crit (crit: an ' +
-    'ExternalSecret or store not Ready; warn: not refreshed for over twice its interval, i.e. the controller may be ' +
-    'down), the version read, the objects and findings. A cluster without External Secrets is reported as not installed.',
+    'External Secrets: each ExternalSecret\'s sync state, last refresh and store, and each store\'s Ready. Use it ' +
+    'when an app misses a secret or credentials look stale. Returns the verdict, objects and findings.',
   effect: 'read',
-  input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace; default: every namespace'), limit: limitSchema('Rows of each list, problems first') }).strict(),
+  input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace'), limit: limitSchema() }).strict(),
   output,
   rbac: secretsCheck.rbac,
   timeoutMs: 30_000,

@@ -14,10 +14,10 @@ export const DEFAULT_LIMIT = 5;
 
 /**
  * The `limit` input of an op with lists. Optional with no default in the schema, so a door can
- * tell "not given": the op then shows `byDefault` rows (what an assistant wants), the CLI all.
+ * tell "not given": the op then shows `byDefault` rows (what an assistant wants), the CLI `cli`.
  */
-export function limitSchema(rows: string, byDefault = DEFAULT_LIMIT, max = LIST_MAX) {
-  return z.number().int().min(1).max(max).optional().describe(`${rows} to list (default ${byDefault}; the CLI lists all)`);
+export function limitSchema(byDefault = DEFAULT_LIMIT, max = LIST_MAX, cli: number | 'all' = 'all') {
+  return z.number().int().min(1).max(max).optional().describe(`Rows per list, problems first (default ${byDefault}; CLI: ${cli})`);
 }
 
 /** What a cut list left out. */

@@ -25,14 +25,10 @@ export default defineOp({
   name: 'tailscale_status',
   title: 'Tailscale operator',
   description:
-    'The Tailscale Kubernetes operator: every pod in its namespace (config tailscale.namespace, default tailscale) ' +
-    'with its ready state, and each operator resource this cluster serves in tailscale.com/v1alpha1 (Connectors, ' +
-    'ProxyClasses, ProxyGroups, Recorders, DNSConfigs, Tailnets, PeerRelays) with its own ready condition; for ' +
-    'Connectors also the subnet routes, exit node, tailnet IPs and hostname. Use it when tailnet access to the ' +
-    'cluster stops working. Returns verdict ok/warn/crit, pods, resources and findings; a cluster without the ' +
-    'operator is reported as not installed, a kind that cannot be read as a warning finding.',
+    'The Tailscale operator: its pods and each tailscale.com resource (Connectors, ProxyGroups, ...) with Ready. ' +
+    'Use it when tailnet access to the cluster stops. Returns the verdict, pods, resources and findings.',
   effect: 'read',
-  input: z.object({ limit: limitSchema('Pods, resources and findings each, problems first') }).strict(),
+  input: z.object({ limit: limitSchema() }).strict(),
   output,
   rbac: tailscaleCheck.rbac,
   timeoutMs: 30_000,
