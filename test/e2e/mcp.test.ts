@@ -22,7 +22,8 @@ describe('MCP over stdio', () => {
     const { tools } = await mcp.client.listTools();
     await expect(JSON.stringify(tools, null, 2)).toMatchFileSnapshot('../__snapshots__/mcp-tools.json');
     const restart = tools.find((t) => t.name === 'deployment_restart');
-    expect(restart?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
+    // A rolling restart replaces every pod: destructive (issue 11).
+    expect(restart?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: false });
     const health = tools.find((t) => t.name === 'cluster_health');
     expect(health?.annotations).toMatchObject({ readOnlyHint: true });
     expect(health?.outputSchema?.properties).toHaveProperty('verdict');

@@ -31,6 +31,14 @@ export interface ToolEntry {
 
 export type JsonSchema = { [keyword: string]: unknown };
 
+/**
+ * The MCP door's budgets (issue 11; tested in test/e2e/mcp-budget.test.ts, printed by `npm run
+ * bench`): all of tools/list, which an assistant pays for on every conversation, and one result
+ * with default arguments, its text content and structuredContent together.
+ */
+export const TOOLS_LIST_BUDGET_BYTES = 35 * 1024;
+export const RESULT_BUDGET_BYTES = 8 * 1024;
+
 /** MCP annotations read off the op's effect, so no list of "dangerous tools" is kept apart from the tools. */
 export function annotationsFor(op: AnyOp): ToolAnnotations {
   if (op.effect === 'read') {

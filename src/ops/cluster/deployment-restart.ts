@@ -41,7 +41,8 @@ export default defineOp({
   }),
   args: ['deployment'],
   // Pods are replaced one by one; nothing is lost. A second restart rolls the pods again.
-  hints: { destructive: false, idempotent: false },
+  // Every pod is replaced: whatever one held in memory, or a request it was serving, is gone.
+  hints: { destructive: true, idempotent: false },
   guard: { list: 'restart', target: (input) => input.deployment },
   rbac: [{ apiGroup: 'apps', resource: 'deployments', verbs: ['get', 'patch'] }],
   timeoutMs: 30_000,

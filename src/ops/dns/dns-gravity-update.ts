@@ -18,7 +18,8 @@ export default defineOp({
     'Update Pi-hole\'s blocklists (`pihole -g`): downloads every list and rebuilds gravity, a minute or more; safe ' +
     'to repeat. Returns the failed lines and the domain count before and after.',
   effect: 'write',
-  hints: { destructive: false, idempotent: true },
+  // The gravity database is rebuilt from the lists as they download now.
+  hints: { destructive: true, idempotent: true },
   input: z.object({}).strict(),
   output: z.object({
     url: z.string().describe('The Pi-hole updated'),

@@ -34,7 +34,8 @@ export default defineOp({
     result: reconcileResultSchema.optional().describe('The release after the steps'),
   }),
   args: ['name'],
-  hints: { destructive: false, idempotent: false },
+  // helm-controller retries the upgrade: the release's objects are replaced.
+  hints: { destructive: true, idempotent: false },
   guard: { list: 'flux', target: (input) => `${input.namespace}/${input.name}` },
   rbac: [{ apiGroup: HELMRELEASE.group, resource: HELMRELEASE.resource, verbs: ['get', 'patch'] }],
   timeoutMs: 20 * 60_000,

@@ -71,7 +71,8 @@ export default defineOp({
       .optional(),
   }),
   args: ['title'],
-  hints: { destructive: false, idempotent: true },
+  // replaceAll overwrites the metadata an item has.
+  hints: { destructive: true, idempotent: true },
   // The library-database lookup: find the Jellyfin pod, exec sqlite3 in it.
   rbac: [...execRbac('jellyfin')],
   requires: ['jellyfin'],

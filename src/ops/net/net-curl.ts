@@ -150,6 +150,8 @@ export default defineOp({
     'net.allowTargets. Use it when a site does not answer. Returns status, timings, remote address and certificate; ' +
     'a failure carries curl\'s exit code.',
   effect: 'read',
+  // It sends traffic to a host the caller names, inside the homelab or (net.allowTargets) beyond it.
+  hints: { openWorld: true },
   input: z
     .object({
       url: urlSchema.describe('http:// or https:// URL, e.g. https://jellyfin.home.example.net/health'),

@@ -102,6 +102,8 @@ export default defineOp({
     'Ping a host from the debug agent on a node, and with port a TCP connect; only Ingress hosts, Services, nodes ' +
     'and net.allowTargets. Returns loss, round-trip times and the port\'s state; no reply is crit, not an error.',
   effect: 'read',
+  // It sends traffic to a host the caller names, inside the homelab or (net.allowTargets) beyond it.
+  hints: { openWorld: true },
   input: z
     .object({
       target: hostSchema.describe('IP address or host name'),

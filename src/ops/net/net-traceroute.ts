@@ -105,6 +105,8 @@ export default defineOp({
     'traceroute from the debug agent on a node (at most 30 hops) to a host net_ping allows. Use it to see where ' +
     'traffic stops. Returns the hops and whether the target was reached.',
   effect: 'read',
+  // It sends traffic to a host the caller names, inside the homelab or (net.allowTargets) beyond it.
+  hints: { openWorld: true },
   input: z
     .object({
       target: hostSchema.describe('IP address or host name'),

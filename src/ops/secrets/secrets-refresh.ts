@@ -93,7 +93,8 @@ export default defineOp({
   output,
   args: ['externalSecret'],
   // Fetching again from the store overwrites the Secret with what the store holds; nothing is lost.
-  hints: { destructive: false, idempotent: true },
+  // The Secret's data is replaced by what the store holds now.
+  hints: { destructive: true, idempotent: true },
   guard: { list: 'secretsRefresh', target: (input) => input.externalSecret },
   rbac: [
     { apiGroup: ESO, resource: 'externalsecrets', verbs: ['get', 'patch'] },
