@@ -108,13 +108,13 @@ const homelabConfig = writeSandboxConfig(homelab);
 const sized: Measured[] = [];
 {
   const config = await configWith(Object.assign(homelab, { configPath: homelabConfig }), 'bench-allow', SANDBOX_ALLOW);
-  const mcp = await measuringClient({ KUBECONFIG: homelab.kubeconfigPath, HOMELAB_CONFIG: config });
+  const mcp = await measuringClient({ KUBECONFIG: homelab.kubeconfigPath, HOMELAB_CONFIG: config }, bin);
   sized.push(...(await callEvery(mcp.client, (await mcp.client.listTools()).tools, SANDBOX_ARGUMENTS)));
   await mcp.close();
 }
 {
   const crashing = failing.store.list('pods').find((p) => JSON.stringify(p.status).includes('CrashLoopBackOff'));
-  const mcp = await measuringClient({ KUBECONFIG: failing.kubeconfigPath, HOMELAB_CONFIG: failingEnv.HOMELAB_CONFIG });
+  const mcp = await measuringClient({ KUBECONFIG: failing.kubeconfigPath, HOMELAB_CONFIG: failingEnv.HOMELAB_CONFIG }, bin);
   const logs = { pods_logs: { pod: crashing?.metadata.name, namespace: crashing?.metadata.namespace, previous: true } };
   sized.push(...(await callEvery(mcp.client, (await mcp.client.listTools()).tools, logs)));
   await mcp.close();

@@ -53,12 +53,13 @@ export function resultBytes(result: CallToolResult): number {
 
 /**
  * The real SDK client on `homelab mcp serve --stdio`, which also validates every structuredContent
- * against its tool's outputSchema, with the size of the last tools/list answer as received.
+ * against its tool's outputSchema, with the size of the last tools/list answer as received. `bin`: another
+ * build's bin/run.js (the bench's BENCH_BIN).
  */
-export async function measuringClient(env: Record<string, string>): Promise<{ client: Client; listBytes: () => number; close(): Promise<void> }> {
+export async function measuringClient(env: Record<string, string>, bin = BIN): Promise<{ client: Client; listBytes: () => number; close(): Promise<void> }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [BIN, 'mcp', 'serve', '--stdio'],
+    args: [bin, 'mcp', 'serve', '--stdio'],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env },
     stderr: 'ignore',
   });
