@@ -8,7 +8,7 @@ export default defineConfig({
     alias: [{ find: /^@homelab\/sandbox$/, replacement: fileURLToPath(new URL('./packages/sandbox/src/index.ts', import.meta.url)) }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'packages/sandbox/test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

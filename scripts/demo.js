@@ -11,6 +11,8 @@ const { writeSandboxConfig } = await import(`${root}dist/sandbox-config.js`);
 
 const sandbox = await startSandbox({ scenario: 'pi-homelab' });
 const configPath = writeSandboxConfig(sandbox);
+// Ctrl-C stops the sandbox too, which removes its temp dir (kubeconfig, homelab.yaml, secrets)
+process.once('SIGINT', () => void sandbox.stop().then(() => process.exit(130)));
 const env = { ...process.env, KUBECONFIG: sandbox.kubeconfigPath, HOMELAB_CONFIG: configPath };
 
 // The sandbox answers from this process's event loop, so the CLI runs asynchronously beside it.

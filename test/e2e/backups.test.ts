@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
-import { stdioClient } from '../helpers/mcp.js';
+import { callConfirmed, stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import type { Scenario } from '@homelab/sandbox';
 
@@ -58,7 +58,7 @@ describe('homelab backups', () => {
 
   it('creates the Job exactly as kubectl create job --from=cronjob does, and waits for it', async () => {
     const config = await configWith(s.sandbox, 'allow-backups', { allow: { backupsTrigger: ['backups/*'] } });
-    const r = await runCli(['backups', 'trigger', 'backups/immich-db-backup', '--wait', '--yes', '--json', '--config', config], s.env);
+    const r = await runCli(['backups', 'trigger', 'backups/immich-db-backup', '--yes', '--json', '--config', config], s.env);
     expect(r.stderr).toContain('waiting for Job');
     expect(r.code).toBe(0);
     const out = json<Triggered>(r.stdout);
@@ -79,7 +79,7 @@ describe('homelab backups', () => {
     const slow = await startSandboxEnv({ delays: { job: 60_000 } });
     try {
       const slowConfig = await configWith(slow.sandbox, 'allow', { allow: { backupsTrigger: ['backups/*'] } });
-      const first = await runCli(['backups', 'trigger', 'backups/jellyfin-config-backup', '--yes', '--config', slowConfig], slow.env);
+      const first = await runCli(['backups', 'trigger', 'backups/jellyfin-config-backup', '--no-wait', '--yes', '--config', slowConfig], slow.env);
       expect(first.code).toBe(0);
       expect(first.stdout).toMatch(/^started Job backups\/jellyfin-config-backup-manual-/);
       const second = await runCli(['backups', 'trigger', 'backups/jellyfin-config-backup', '--yes', '--config', slowConfig], slow.env);
@@ -94,7 +94,7 @@ describe('homelab backups', () => {
     const config = await configWith(s.sandbox, 'allow-mcp', { allow: { backupsTrigger: ['backups/restic-prune'] } });
     const mcp = await stdioClient(s.env, ['--config', config]);
     try {
-      const ok = await mcp.client.callTool({ name: 'backups_trigger', arguments: { cronJob: 'backups/restic-prune' } });
+      const ok = await callConfirmed(mcp.client, 'backups_trigger', { cronJob: 'backups/restic-prune' });
       expect(ok.isError).toBeFalsy();
       expect((ok.structuredContent as Triggered).job).toMatch(/^restic-prune-manual-/);
       const denied = await mcp.client.callTool({ name: 'backups_trigger', arguments: { cronJob: 'backups/immich-db-backup' } });

@@ -4,7 +4,7 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
-import { stdioClient } from '../helpers/mcp.js';
+import { callConfirmed, stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string }
@@ -237,8 +237,8 @@ describe('homelab dns', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('✔ gravity updated: 219727 → 221069 domains (+1342)\n');
     expect(r.stderr).toContain('[✓] Done.');
-    const record = JSON.parse((await readFile(audit, 'utf8')).trim()) as { op: string; outcome: string };
-    expect(record).toMatchObject({ op: 'dns_gravity_update', outcome: 'ok', via: 'cli' });
+    const records = (await readFile(audit, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { op: string; outcome: string; phase: string });
+    expect(records.find((r) => r.phase === 'apply')).toMatchObject({ op: 'dns_gravity_update', outcome: 'ok', via: 'cli' });
     const status = json<DnsStatus>((await runCli(['dns', '--json'], s.env)).stdout);
     expect(status.pihole.gravity).toMatchObject({ domains: 221069, stale: false });
     expect(status.pihole.gravity?.age).toMatch(/^\d+s$/);
@@ -257,7 +257,7 @@ describe('homelab dns', () => {
       const bad = await mcp.client.callTool({ name: 'dns_queries', arguments: { client: 'phone' } });
       expect(bad.isError).toBe(true);
       // The same gravity update, its output as --json prints it (structuredContent is the op's output).
-      const gravity = await mcp.client.callTool({ name: 'dns_gravity_update', arguments: {} });
+      const gravity = await callConfirmed(mcp.client, 'dns_gravity_update', {});
       expect(gravity.structuredContent).toMatchObject({ succeeded: true, before: { domains: 221069 }, after: { domains: 221069 }, change: 0, failures: [] } satisfies Partial<Gravity>);
     } finally {
       await mcp.close();

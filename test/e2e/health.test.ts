@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scenario } from '@homelab/sandbox';
 import { runCli } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
-import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
+import { startSandboxEnv, stoppedSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string }
 interface HealthJson {
@@ -210,12 +210,15 @@ describe('homelab health on other clusters', () => {
   });
 
   it('fails with a clear error and exit 69 when the cluster cannot be reached', async () => {
-    const s = await startSandboxEnv({ scenarioData: healthyScenario(true) });
-    await s.sandbox.stop();
-    const r = await runCli(['health'], s.env);
-    expect(r.code).toBe(69);
-    expect(r.stderr).toMatch(/^Error: cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:\d+: connection refused/);
-    expect(r.stdout).toBe('');
+    const gone = await stoppedSandboxEnv({ scenarioData: healthyScenario(true) });
+    try {
+      const r = await runCli(['health'], gone.env);
+      expect(r.code).toBe(69);
+      expect(r.stderr).toMatch(/^Error: cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:\d+: connection refused/);
+      expect(r.stdout).toBe('');
+    } finally {
+      gone.remove();
+    }
   });
 
   it('says "could not check" for each subsystem and raises the verdict when discovery fails, never dropping them', async () => {

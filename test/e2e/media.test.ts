@@ -80,7 +80,7 @@ describe('homelab media', () => {
       const movie = item('Step Brothers');
       for (const id of [movie.Id, dashed(movie.Id).toUpperCase()]) {
         const before = jf().requests.filter((q) => q.method === 'POST').length;
-        const r = await runCli(['jellyfin', 'fix', '--id', id, '--wait', '10', '--yes', '--json'], s.env);
+        const r = await runCli(['jellyfin', 'fix', '--id', id, '--timeout', '10s', '--yes', '--json'], s.env);
         expect(r.code, r.stderr).toBe(0);
         expect(json<Fixed>(r.stdout).refreshed).toMatchObject({ id: movie.Id, name: 'Step Brothers', metadata: 'present' });
         const posts = jf().requests.filter((q) => q.method === 'POST').slice(before);

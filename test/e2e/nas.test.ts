@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCli } from '../helpers/cli.js';
-import { stdioClient } from '../helpers/mcp.js';
+import { callConfirmed, stdioClient } from '../helpers/mcp.js';
 import { sshdUnavailable, startSshd, type TestSshd } from '../helpers/sshd.js';
 
 const run = promisify(execFile);
@@ -153,7 +153,8 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
     const [missing, created, unconfirmed, noParent] = await Promise.all([
       cli('good', ['nas', 'touch', join(root, 'TV', 'absent.mkv'), '--yes']),
       cli('good', ['nas', 'touch', path, '--create', '--yes', '--json']),
-      cli('good', ['nas', 'touch', join(root, 'TV', 'x')]),
+      // An existing path: one that is not there is refused by the plan (66) before anyone is asked.
+      cli('good', ['nas', 'touch', join(root, 'TV', 'Show')]),
       cli('good', ['nas', 'touch', join(root, 'no', 'parent'), '--create', '--yes']),
     ]);
     expect(missing.code).toBe(66);
@@ -373,7 +374,7 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
     const mcp = await stdioClient({ ...env, HOMELAB_CONFIG: configs.good as string });
     try {
       // Concurrent calls: one SSH connection, many channels.
-      const touched = await Promise.all(literal.map((name) => mcp.client.callTool({ name: 'nas_touch', arguments: { path: `${root}/mcp ${name}`, create: true } })));
+      const touched = await Promise.all(literal.map((name) => callConfirmed(mcp.client, 'nas_touch', { path: `${root}/mcp ${name}`, create: true })));
       literal.forEach((name, i) => {
         const r = touched[i];
         const path = `${root}/mcp ${name}`;

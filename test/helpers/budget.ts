@@ -20,7 +20,7 @@ export const SANDBOX_ARGUMENTS: Record<string, Record<string, unknown>> = {
   flux_reconcile: { kind: 'helmrelease', name: 'jellyfin', namespace: 'jellyfin', withSource: true },
   flux_suspend: { kind: 'helmrelease', name: 'jellyfin', namespace: 'jellyfin' },
   flux_resume: { kind: 'helmrelease', name: 'jellyfin', namespace: 'jellyfin' },
-  flux_heal: { name: 'immich', namespace: 'immich', dryRun: true },
+  flux_heal: { name: 'immich', namespace: 'immich' },
   backups_trigger: { cronJob: 'backups/immich-db-backup' },
   secrets_refresh: { externalSecret: 'paperless/paperless-db' },
   jellyfin_fix: { title: 'Better Off Ted' },
@@ -33,6 +33,7 @@ export const SANDBOX_ARGUMENTS: Record<string, Record<string, unknown>> = {
   net_iptables: { node: 'pi-k3s' },
   net_conntrack: { node: 'pi-k3s' },
   nas_touch: { path: '/volume1/video/TV/Show', create: true },
+  why: { target: 'jellyfin' },
 };
 
 /** The config changes that let the sandbox's writes above run (the defaults allow none of these). */

@@ -5,7 +5,7 @@ import type { ConfiguredSandbox } from './sandbox.js';
 
 /**
  * Writes a config file next to the sandbox's own, with `changes` merged over it (one level deep),
- * as a user would edit theirs; returns its path for --config.
+ * as a user would edit theirs; returns its path for --config (removed with the sandbox on stop()).
  */
 export async function configWith(sandbox: ConfiguredSandbox, name: string, changes: Record<string, unknown>): Promise<string> {
   const base = (parse(await readFile(sandbox.configPath, 'utf8')) ?? {}) as Record<string, unknown>;
@@ -16,5 +16,6 @@ export async function configWith(sandbox: ConfiguredSandbox, name: string, chang
   }
   const path = join(sandbox.dir, `${name}.yaml`);
   await writeFile(path, stringify(merged));
+  sandbox.written.push(path);
   return path;
 }

@@ -51,7 +51,7 @@ describe('sandbox API (pi-homelab)', () => {
     });
 
     it('answers 404 Status for versions and paths it does not serve', async () => {
-      for (const p of ['/apis/apps/v1beta1', '/apis/apps/v1beta1/deployments', '/apis/nope.example.com/v1', '/openapi/v2', '/api/v1/widgets']) {
+      for (const p of ['/apis/apps/v1beta1', '/apis/apps/v1beta1/deployments', '/apis/nope.example.com/v1', '/openapi/v3/apis/nope.example.com/v1', '/api/v1/widgets']) {
         const r = await api(sb, 'GET', p);
         expect(r.status, p).toBe(404);
         expect(r.json()).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });

@@ -5,7 +5,7 @@
  * credentials as files, the kubeconfig); a client writes its own configuration from that.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:https';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -20,7 +20,7 @@ import { Authorizer, type PolicyRule } from './apiserver/rbac.js';
 import { loadScenarioFile, parseScenario, scenariosDir, type ParsedScenario, type Scenario } from './scenario/scenario.js';
 import { createHandler, type ServerContext } from './apiserver/server.js';
 import { ObjectStore } from './apiserver/store.js';
-import { makeTls } from './apiserver/tls.js';
+import { sharedTls } from './apiserver/tls.js';
 import { handleUpgrade } from './apiserver/upgrade.js';
 import { Faults, type Fault } from './apiserver/faults.js';
 import { startExec, type SandboxExecOptions } from './exec/index.js';
@@ -30,7 +30,7 @@ export type { PolicyRule } from './apiserver/rbac.js';
 export type { Fault, Faults } from './apiserver/faults.js';
 export type { Scenario, ParsedScenario } from './scenario/scenario.js';
 export { ScenarioError, parseScenario, scenariosDir } from './scenario/scenario.js';
-export { makeTls } from './apiserver/tls.js';
+export { makeTls, type TlsMaterial } from './apiserver/tls.js';
 export { answer, loadExecRuleFile } from './exec/rules.js';
 export type { ExecRule } from './exec/index.js';
 export { ObjectStore, type Change, type ChangeListener } from './apiserver/store.js';
@@ -76,7 +76,14 @@ export interface Sandbox {
   scenarioConfig: Record<string, unknown>;
   faults: Faults;             // inject and remove odd answers of the API server while it runs
   logs: LogBook;              // container logs; append() reaches followers (pods/log?follow=true)
-  stop(): Promise<void>;      // closes server and all sockets; idempotent
+  /**
+   * Back to the scenario's start without a new port, CA or token: the objects, logs, faults, the
+   * controllers' pending work and the fake services' state. Open watches end (clients list again);
+   * resourceVersions go on rising.
+   */
+  reset(): void;
+  /** Closes the server, every socket and the fakes, and removes what start made (a temp dir whole); idempotent. */
+  stop(): Promise<void>;
 }
 
 export const CONTEXT_NAME = 'homelab-sandbox';
@@ -99,20 +106,22 @@ function writePrivate(file: string, text: string): void {
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const now = opts.now ?? ((): Date => new Date());
   const scenario = opts.scenarioData ? parseScenario(opts.scenarioData) : await loadScenarioFile(opts.scenario ?? 'pi-homelab');
-  const kinds = registryFor(scenario);
-  const store = new ObjectStore(kinds, now);
+  const store = new ObjectStore(registryFor(scenario), now);
   const logs = new LogBook();
-  const { objects } = expandScenario(scenario, now(), logs);
-  for (const o of objects) store.put(o);
+  const faults = new Faults();
+  /** what the scenario starts with: start() serves it, reset() serves it again */
+  const load = (): void => {
+    for (const o of expandScenario(scenario, now(), logs).objects) store.put(o);
+    for (const f of opts.faults ?? []) faults.add(f);
+  };
+  load();
 
-  const tls = await makeTls(now(), { clientCertificate: opts.clientCertificates });
+  const tls = sharedTls();
   const token = randomBytes(32).toString('base64url');
   const host = opts.host ?? '127.0.0.1';
   const https = await import('node:https');
   let address = '';
   const watches = new Set<ServerResponse>();
-  const faults = new Faults();
-  for (const f of opts.faults ?? []) faults.add(f);
   const ctx: ServerContext = {
     store, logs, token, clientCertificates: opts.clientCertificates === true, gitVersion: scenario.cluster.version, now, watches, faults, address: () => address,
     authorizer: new Authorizer(opts.rbac, scenario.cluster.user),
@@ -128,47 +137,88 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolve(); });
   });
+  const closeServer = (): Promise<void> => new Promise<void>((resolve) => {
+    for (const w of watches) w.end();
+    server.close(() => resolve());
+    for (const s of sockets) s.destroy();
+    server.closeAllConnections?.();
+  });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   address = `${urlHost}:${port}`;
   const url = `https://${urlHost}:${port}`;
 
-  const dir = path.resolve(opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'homelab-sandbox-')));
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const files = sandboxDir(opts.dir);
+  const { dir } = files;
   const kubeconfigPath = path.join(dir, 'kubeconfig');
-  const YAML = await import('yaml');
-  writePrivate(kubeconfigPath, YAML.stringify({
-    apiVersion: 'v1', kind: 'Config', preferences: {},
-    clusters: [{ name: CONTEXT_NAME, cluster: { 'certificate-authority-data': Buffer.from(tls.caPem).toString('base64'), server: url } }],
-    contexts: [{ name: CONTEXT_NAME, context: { cluster: CONTEXT_NAME, user: CONTEXT_NAME } }],
-    'current-context': CONTEXT_NAME,
-    users: [{ name: CONTEXT_NAME, user: { token } }],
-  }));
   let side: StartedServices;
   try {
+    const YAML = await import('yaml');
+    writePrivate(kubeconfigPath, YAML.stringify({
+      apiVersion: 'v1', kind: 'Config', preferences: {},
+      clusters: [{ name: CONTEXT_NAME, cluster: { 'certificate-authority-data': Buffer.from(tls.caPem).toString('base64'), server: url } }],
+      contexts: [{ name: CONTEXT_NAME, context: { cluster: CONTEXT_NAME, user: CONTEXT_NAME } }],
+      'current-context': CONTEXT_NAME,
+      users: [{ name: CONTEXT_NAME, user: { token } }],
+    }));
     // the fakes listen on 127.0.0.1 only, whatever the API server's host
     side = await startServices(scenario.services, opts.services ?? {}, dir, now, '127.0.0.1');
   } catch (e) {
-    server.close();
-    for (const s of sockets) s.destroy();
+    await closeServer();
+    files.remove([kubeconfigPath]);
     throw e;
   }
 
-  const controllers = startControllers(store, [...DEFAULT_CONTROLLERS, ...OPERATOR_CONTROLLERS], now, { ...DEFAULT_DELAYS, ...(opts.delays ?? {}) });
+  const startAll = (): { stop(): void } => startControllers(store, [...DEFAULT_CONTROLLERS, ...OPERATOR_CONTROLLERS], now, { ...DEFAULT_DELAYS, ...(opts.delays ?? {}) });
+  let controllers = startAll();
   let stopping: Promise<void> | undefined;
   return {
-    url, dir, kubeconfigPath, context: CONTEXT_NAME, token, caPem: tls.caPem, ...(tls.client ? { clientCert: tls.client } : {}), store, faults, logs,
+    url, dir, kubeconfigPath, context: CONTEXT_NAME, token, caPem: tls.caPem, ...(opts.clientCertificates ? { clientCert: tls.client } : {}), store, faults, logs,
     services: side.services, endpoints: side.endpoints, scenarioConfig: scenario.config ?? {},
+    reset() {
+      if (stopping) throw new Error('sandbox: reset() after stop()');
+      controllers.stop();
+      // open watches and log follows end, as when an API server restarts: clients list again
+      for (const w of watches) w.end();
+      store.clear();
+      logs.clear();
+      faults.clear();
+      load();
+      side.reset();
+      controllers = startAll();
+    },
     stop() {
-      stopping ??= Promise.all([side.stop(), new Promise<void>((resolve) => {
+      stopping ??= (async () => {
         controllers.stop();
-        for (const w of watches) w.end();
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-        server.closeAllConnections?.();
-      })]).then(() => undefined);
+        await Promise.all([side.stop(), closeServer()]);
+        files.remove([kubeconfigPath]);
+      })();
       return stopping;
+    },
+  };
+}
+
+/**
+ * Where the kubeconfig and secrets/ go: a fresh temporary folder, removed whole by `remove`, or the
+ * caller's, from which `remove` takes only the given files (and the folders start had to make, if empty).
+ */
+function sandboxDir(given: string | undefined): { dir: string; remove(files: string[]): void } {
+  if (given === undefined) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'homelab-sandbox-'));
+    return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const dir = path.resolve(given);
+  const firstMade = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return {
+    dir,
+    remove(files) {
+      for (const f of files) rmSync(f, { force: true });
+      if (firstMade === undefined) return;
+      for (let d = dir; ; d = path.dirname(d)) {
+        try { rmdirSync(d); } catch { return; } // not empty: what is left there is not ours
+        if (d === firstMade) return;
+      }
     },
   };
 }

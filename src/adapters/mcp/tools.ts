@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnyOp } from '../../core/op.js';
+import { withConfirmationInput, withPlanResult } from './confirmations.js';
 
 /**
  * Hints for MCP clients; the SDK's ToolAnnotations shape. The spec's defaults are the cautious
@@ -25,6 +26,8 @@ export interface ToolEntry {
   outputSchema: JsonSchema;
   annotations: ToolAnnotations;
   effect: 'read' | 'write';
+  /** It talks to the Kubernetes API (it has RBAC rules): the tools that take a `context` when the kubeconfig has several. */
+  cluster: boolean;
   /** Path of the op's module, relative to dist/. */
   module: string;
 }
@@ -114,16 +117,27 @@ export function toolSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchem
   return compact(z.toJSONSchema(schema, { io, target: 'draft-7', unrepresentable: 'any' }) as JsonSchema, io === 'output');
 }
 
+/**
+ * A write's output: its plan or its result. Output schemas here name no required fields, so the
+ * branches withPlanResult adds for them would allow anything: left out (issue 11's budget).
+ */
+function planOrResult(op: AnyOp): JsonSchema {
+  const { anyOf: _branches, ...schema } = withPlanResult(toolSchema(op.output, 'output'));
+  return schema;
+}
+
 /** The tools/list entry of an op; built once at build time into dist/mcp-tools.json. */
 export function toolEntry(op: AnyOp, module: string): ToolEntry {
   return {
     name: op.name,
     title: op.title,
     description: op.description,
-    inputSchema: toolSchema(op.input, 'input'),
-    outputSchema: toolSchema(op.output, 'output'),
+    // A write also takes the token of its plan, and answers with either that plan or its result.
+    inputSchema: op.effect === 'write' ? withConfirmationInput(toolSchema(op.input, 'input')) : toolSchema(op.input, 'input'),
+    outputSchema: op.effect === 'write' ? planOrResult(op) : toolSchema(op.output, 'output'),
     annotations: annotationsFor(op),
     effect: op.effect,
+    cluster: op.rbac.length > 0,
     module,
   };
 }

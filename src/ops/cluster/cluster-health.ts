@@ -36,7 +36,7 @@ type Output = z.infer<typeof output>;
  * of nodes and events, which are context (a node or event with a problem is a finding too).
  */
 const DEFAULT_LIMIT = 3;
-const DEFAULT_CONTEXT_LIMIT = 2;
+const DEFAULT_CONTEXT_LIMIT = 1;
 
 /** Nodes worst first: not ready, under pressure, cordoned, then the busiest. */
 function nodeRank(n: NodeSummary): number {

@@ -84,6 +84,10 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   def({ g: 'storage.k8s.io', kind: 'StorageClass', plural: 'storageclasses', ns: false, short: ['sc'] }),
   def({ g: 'metrics.k8s.io', v: ['v1beta1'], kind: 'NodeMetrics', plural: 'nodes', ns: false, verbs: RO }),
   def({ g: 'metrics.k8s.io', v: ['v1beta1'], kind: 'PodMetrics', plural: 'pods', verbs: RO }),
+  // asked, answered and never stored (reviews.ts)
+  def({ g: 'authentication.k8s.io', kind: 'SelfSubjectReview', plural: 'selfsubjectreviews', ns: false, verbs: ['create'] }),
+  def({ g: 'authorization.k8s.io', kind: 'SelfSubjectAccessReview', plural: 'selfsubjectaccessreviews', ns: false, verbs: ['create'] }),
+  def({ g: 'authorization.k8s.io', kind: 'SelfSubjectRulesReview', plural: 'selfsubjectrulesreviews', ns: false, verbs: ['create'] }),
 ];
 
 export interface CustomResourceSpec {

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { badRequest } from './errors.js';
+import { queryBool } from './query.js';
 import { resolveTime, rfc3339Nano } from '../scenario/time.js';
 import { isRecord, type KubeObject } from './types.js';
 
@@ -31,6 +32,12 @@ export class LogBook {
 
   get(namespace: string, pod: string, container: string, previous: boolean): LogLine[] | undefined {
     return this.lines.get(key(namespace, pod, container, previous));
+  }
+
+  /** Forgets every line and follower (a reset: the scenario's lines are set again). */
+  clear(): void {
+    this.lines.clear();
+    this.followers.clear();
   }
 
   append(namespace: string, pod: string, container: string, line: LogLine): void {
@@ -169,9 +176,6 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   return n;
 }
 
-// Go's strconv.ParseBool, as the API server reads query booleans (Python's client sends "True").
-const truthy = (v: string | null): boolean => v !== null && ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(v);
-
 /** the body of GET pods/NAME/log */
 /** The log text a pods/log GET answers, and which container it read (follow keeps reading it). */
 export function readLogs(pod: KubeObject, q: URLSearchParams, book: LogBook, now: Date): { text: string; container: string; timestamps: boolean } {
@@ -188,7 +192,7 @@ export function readLogs(pod: KubeObject, q: URLSearchParams, book: LogBook, now
   const c = spec.find((x) => x.name === cname);
   if (!c) throw badRequest(`container ${cname} is not valid for pod ${name}`);
   const st = status.get(cname);
-  const previous = truthy(q.get('previous'));
+  const previous = queryBool(q, 'previous');
   const tailLines = intParam(q, 'tailLines');
   const sinceSeconds = intParam(q, 'sinceSeconds');
   const limitBytes = intParam(q, 'limitBytes');
@@ -230,7 +234,7 @@ export function readLogs(pod: KubeObject, q: URLSearchParams, book: LogBook, now
     out = out.filter((l) => l.time.getTime() >= since);
   }
   if (tailLines !== undefined) out = tailLines === 0 ? [] : out.slice(-tailLines);
-  const ts = truthy(q.get('timestamps'));
+  const ts = queryBool(q, 'timestamps');
   let text = out.map((l, i) => `${ts ? rfc3339Nano(l.time, 1000 + i) + ' ' : ''}${l.text}\n`).join('');
   if (limitBytes !== undefined) text = Buffer.from(text).subarray(0, limitBytes).toString('utf8');
   return { text, container: cname, timestamps: ts };
@@ -240,8 +244,6 @@ export function readLogs(pod: KubeObject, q: URLSearchParams, book: LogBook, now
 export function formatLogLine(line: LogLine, timestamps: boolean): string {
   return `${timestamps ? `${rfc3339Nano(line.time, 0)} ` : ''}${line.text}\n`;
 }
-
-export { truthy as queryBool };
 
 function waitingReason(pod: KubeObject, container: string): string {
   const st = isRecord(pod.status) && Array.isArray(pod.status.containerStatuses) ? pod.status.containerStatuses : [];

@@ -7,6 +7,7 @@
  * `create` on pods/exec, so `authorize` takes a list of attribute sets and all must pass.
  */
 import { ApiError, qualified } from './errors.js';
+import { queryBool } from './query.js';
 
 export interface PolicyRule {
   apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[];
@@ -65,8 +66,7 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   if (parts.length >= 2) info.name = parts[1] as string;
   if (parts.length >= 1) info.resource = parts[0] as string;
   if (info.name === '' && info.verb === 'get') {
-    const watch = query.get('watch');
-    info.verb = watchPath || watch === 'true' || watch === '1' ? 'watch' : 'list';
+    info.verb = watchPath || queryBool(query, 'watch') ? 'watch' : 'list';
   } else if (watchPath && info.verb === 'get') info.verb = 'watch';
   if (info.name === '' && info.verb === 'delete') info.verb = 'deletecollection';
   if (!info.name && (info.verb === 'list' || info.verb === 'watch')) {
@@ -125,18 +125,26 @@ export function forbidden(user: string, a: Attributes): ApiError {
   return new ApiError(403, 'Forbidden', msg, { name: a.name, group: a.apiGroup, kind: a.resource });
 }
 
-/** paths every authenticated user may read (the system:discovery / system:public-info-viewer roles) */
-const DISCOVERY = [/^\/api\/?$/, /^\/api\/v1\/?$/, /^\/apis\/?$/, /^\/apis\/[^/]+\/?$/, /^\/apis\/[^/]+\/[^/]+\/?$/, /^\/version\/?$/, /^\/openapi\//, /^\/openapi\/?$/, /^\/healthz/, /^\/livez/, /^\/readyz/];
+/** paths every authenticated user may read (the system:discovery and system:public-info-viewer ClusterRoles) */
+const DISCOVERY_PATHS = ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/healthz/*', '/livez', '/livez/*', '/openapi', '/openapi/*', '/readyz', '/readyz/*', '/version', '/version/'];
+
+/** what every authenticated user may do: discovery, and ask who they are and what they may do (system:basic-user) */
+export const EVERYONE: readonly PolicyRule[] = [
+  { verbs: ['get'], nonResourceURLs: DISCOVERY_PATHS },
+  { verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] },
+  { verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] },
+];
 
 export class Authorizer {
-  constructor(private readonly rules: PolicyRule[] | undefined, readonly user: string) {}
+  /** `rules` undefined: everything is allowed (an admin); otherwise exactly these rules and EVERYONE's */
+  constructor(readonly rules: PolicyRule[] | undefined, readonly user: string) {}
+
+  allows(a: Attributes): boolean {
+    return !this.rules || [...EVERYONE, ...this.rules].some((r) => ruleAllows(r, a));
+  }
 
   /** throws the Forbidden ApiError unless every attribute set is allowed */
   authorize(checks: Attributes[]): void {
-    if (!this.rules) return;
-    for (const a of checks) {
-      if (!a.isResourceRequest && DISCOVERY.some((re) => re.test(a.path))) continue;
-      if (!this.rules.some((r) => ruleAllows(r, a))) throw forbidden(this.user, a);
-    }
+    for (const a of checks) if (!this.allows(a)) throw forbidden(this.user, a);
   }
 }

@@ -8,8 +8,9 @@ import type { TLSSocket } from 'node:tls';
 import { apiGroup, apiGroupList, apiVersions, resourceList, versionInfo } from './discovery.js';
 import type { Faults } from './faults.js';
 import { ApiError, badRequest, conflict, expired, invalid, methodNotAllowed, notFound, pathNotFound, unauthorized, unsupportedMediaType } from './errors.js';
-import { apiVersionOf, type ResourceDef } from './kinds.js';
-import { formatLogLine, queryBool, readLogs, type LogBook } from './logs.js';
+import { apiVersionOf, type KindRegistry, type ResourceDef } from './kinds.js';
+import { formatLogLine, readLogs, type LogBook } from './logs.js';
+import { queryBool } from './query.js';
 import { decodeContinue, encodeContinue } from './paging.js';
 import { applyPatch, PATCH_CONTENT_TYPES, type PatchType } from './patch.js';
 import { attributesOf, requestInfo, type Authorizer, type RequestInfo } from './rbac.js';
@@ -18,6 +19,8 @@ import { keyOf, rfc3339, type ObjectStore } from './store.js';
 import { toTable, type IncludeObject } from './table.js';
 import { clone, isRecord, type KubeObject } from './types.js';
 import { serveWatch } from './watch.js';
+import { groupVersionOf, openapiV2, openapiV3, openapiV3Index } from './openapi.js';
+import { answerReview, isReview, userInfo, type UserInfo } from './reviews.js';
 
 export interface ServerContext {
   store: ObjectStore;
@@ -55,14 +58,20 @@ export function sendError(res: ServerResponse, err: unknown): void {
   send(res, 500, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'InternalError', details: { causes: [{ message }] }, code: 500 });
 }
 
-export function authenticate(ctx: ServerContext, req: IncomingMessage): void {
+/** Who the request is from: the client certificate's subject (CN, O) or the token's user; 401 otherwise. */
+export function authenticate(ctx: ServerContext, req: IncomingMessage): UserInfo {
   // the TLS layer verified the certificate against the CA (requestCert, not rejecting: tokens still work)
-  if (ctx.clientCertificates && (req.socket as TLSSocket).authorized) return;
+  const socket = req.socket as TLSSocket;
+  if (ctx.clientCertificates && socket.authorized) {
+    const { CN, O } = socket.getPeerCertificate().subject;
+    return userInfo(String(CN), O === undefined ? [] : [O].flat().map(String));
+  }
   const h = req.headers.authorization ?? '';
   const m = /^Bearer\s+(\S+)$/i.exec(h);
   const given = Buffer.from(m?.[1] ?? '');
   const want = Buffer.from(ctx.token);
   if (!m || given.length !== want.length || !timingSafeEqual(given, want)) throw unauthorized();
+  return userInfo(ctx.authorizer.user);
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -94,20 +103,28 @@ export function createHandler(ctx: ServerContext): (req: IncomingMessage, res: S
 async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://sandbox');
   const method = req.method ?? 'GET';
-  authenticate(ctx, req);
+  const user = authenticate(ctx, req);
   const ri = requestInfo(method, url.pathname, url.searchParams);
   ctx.authorizer.authorize([attributesOf(ri)]);
   if (await ctx.faults.answer(req, res, url.pathname)) return;
-  if (!ri.isResourceRequest) { nonResource(ctx, ri, method, url.pathname, res); return; }
-  await resourceRequest(ctx, ri, req, res, url.searchParams);
+  if (!ri.isResourceRequest) { nonResource(ctx, ri, method, url.pathname, req, res); return; }
+  await resourceRequest(ctx, ri, req, res, url.searchParams, user);
 }
 
-function nonResource(ctx: ServerContext, ri: RequestInfo, method: string, path: string, res: ServerResponse): void {
+function nonResource(ctx: ServerContext, ri: RequestInfo, method: string, path: string, req: IncomingMessage, res: ServerResponse): void {
   const p = path.replace(/\/+$/, '') || '/';
   if (method !== 'GET' && method !== 'HEAD') throw methodNotAllowed(`the server does not allow this method on the requested resource`);
   if (p === '/version') return send(res, 200, versionInfo(ctx.gitVersion, ctx.now()));
   if (p === '/healthz' || p === '/livez' || p === '/readyz') return send(res, 200, 'ok', 'text/plain; charset=utf-8');
   if (p === '/api') return send(res, 200, apiVersions(ctx.address()));
+  if (p === '/openapi/v2') {
+    // kubectl asks for the protobuf encoding first; JSON is what this sandbox writes
+    if (!acceptsJson(req)) throw new ApiError(406, 'NotAcceptable', 'only the following media types are accepted: application/json');
+    return sendOpenapi(ctx, res, p, () => openapiV2(ctx.store.kinds, ctx.gitVersion));
+  }
+  if (p === '/openapi/v3') return sendOpenapi(ctx, res, p, () => openapiV3Index(ctx.store.kinds, ctx.gitVersion));
+  const gv = groupVersionOf(p);
+  if (gv && ctx.store.kinds.servesGroupVersion(gv.group, gv.version)) return sendOpenapi(ctx, res, p, () => openapiV3(ctx.store.kinds, ctx.gitVersion, gv.group, gv.version));
   if (p === '/apis') return send(res, 200, apiGroupList(ctx.store.kinds));
   if (ri.apiPrefix === 'apis' && ri.apiGroup && !ri.apiVersion) {
     const g = apiGroup(ctx.store.kinds, ri.apiGroup);
@@ -120,32 +137,56 @@ function nonResource(ctx: ServerContext, ri: RequestInfo, method: string, path: 
   throw pathNotFound();
 }
 
-interface Req {
-  ctx: ServerContext; ri: RequestInfo; r: ResourceDef; version: string; q: URLSearchParams;
-  req: IncomingMessage; res: ServerResponse;
+/** an Accept header that takes JSON (or says nothing) */
+function acceptsJson(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept === '' || accept.split(',').some((a) => /^\s*(application\/json|application\/\*|\*\/\*)\s*(;|$)/.test(a));
 }
 
-async function resourceRequest(ctx: ServerContext, ri: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams): Promise<void> {
+/** the OpenAPI documents, made once per kinds registry (a sandbox's never changes) */
+const openapiDocs = new WeakMap<KindRegistry, Map<string, string>>();
+function sendOpenapi(ctx: ServerContext, res: ServerResponse, path: string, make: () => unknown): void {
+  let docs = openapiDocs.get(ctx.store.kinds);
+  if (!docs) { docs = new Map(); openapiDocs.set(ctx.store.kinds, docs); }
+  let text = docs.get(path);
+  if (text === undefined) { text = JSON.stringify(make()); docs.set(path, text); }
+  send(res, 200, text);
+}
+
+interface Req {
+  ctx: ServerContext; ri: RequestInfo; r: ResourceDef; version: string; q: URLSearchParams;
+  req: IncomingMessage; res: ServerResponse; user: UserInfo;
+}
+
+async function resourceRequest(ctx: ServerContext, ri: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: UserInfo): Promise<void> {
   const r = ctx.store.kinds.find(ri.apiGroup, ri.apiVersion, ri.resource);
   if (!r) throw pathNotFound();
   // a namespaced resource addressed without namespace only for list/watch; cluster-scoped never inside one
-  if (r.namespaced && !ri.namespace && ri.name) throw pathNotFound();
+  // (a list's name comes from its metadata.name field selector, for authorization: not a path)
+  if (r.namespaced && !ri.namespace && ri.name && ri.verb !== 'list' && ri.verb !== 'watch') throw pathNotFound();
   if (!r.namespaced && ri.namespace && r.plural !== 'namespaces') throw pathNotFound();
   if (ri.parts.length > 3) throw pathNotFound();
-  const x: Req = { ctx, ri, r, version: ri.apiVersion, q, req, res };
+  const x: Req = { ctx, ri, r, version: ri.apiVersion, q, req, res, user };
   if (ri.subresource) return subresource(x);
-  const readOnly = !r.verbs.includes('create');
+  if (!r.verbs.includes(ri.verb)) throw methodNotAllowed('the server does not allow this method on the requested resource');
+  if (isReview(r)) return review(x);
   switch (ri.verb) {
     case 'list': return list(x);
     case 'watch': return serveWatch(x.ctx, r, ri.namespace || undefined, q, req, res, (o) => present(x, o));
     case 'get': return send(res, 200, output(x, [getObject(x)], false));
-    case 'create': if (readOnly) break; return create(x);
-    case 'update': if (readOnly) break; return update(x);
-    case 'patch': if (readOnly) break; return patch(x);
-    case 'delete': if (readOnly) break; return del(x);
-    case 'deletecollection': if (readOnly) break; return deleteCollection(x);
+    case 'create': return create(x);
+    case 'update': return update(x);
+    case 'patch': return patch(x);
+    case 'delete': return del(x);
+    case 'deletecollection': return deleteCollection(x);
   }
   throw methodNotAllowed('the server does not allow this method on the requested resource');
+}
+
+/** a review is answered, not stored: 201 with the object and its status */
+async function review(x: Req): Promise<void> {
+  const answer = answerReview(x.ctx.authorizer, x.user, x.r, parseJson(await readBody(x.req)));
+  send(x.res, 201, present(x, answer));
 }
 
 function getObject(x: Req): KubeObject {
@@ -525,7 +566,7 @@ async function subresource(x: Req): Promise<void> {
       if (x.ri.verb !== 'get') break;
       const pod = getObject(x);
       const read = readLogs(pod, x.q, x.ctx.logs, x.ctx.now());
-      if (!queryBool(x.q.get('follow'))) return send(x.res, 200, read.text, 'text/plain');
+      if (!queryBool(x.q, 'follow')) return send(x.res, 200, read.text, 'text/plain');
       // follow=true: what there is, then each line as it is appended, until the client hangs up.
       x.res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
       x.res.write(read.text);

@@ -101,6 +101,17 @@ export class ObjectStore {
   /** Compact history up to now, as etcd does: continue tokens and watches from older revisions then get 410 Expired. */
   compact(): void { this.compacted = this.revision; this.snapshots.clear(); this.history.length = 0; }
 
+  /**
+   * Empties the store without a change event, as a restore of etcd would: the revision goes on from
+   * where it was (resourceVersions never go back) and older revisions are compacted away, so a client
+   * still holding one re-lists.
+   */
+  clear(): void {
+    this.data.clear();
+    this.revision++;
+    this.compact();
+  }
+
   /** Create or replace an object (the resource is found from apiVersion + kind). Fills uid, timestamps, resourceVersion. */
   put(obj: KubeObject): KubeObject {
     const r = this.resourceOf(obj);

@@ -45,7 +45,7 @@ export function serveWatch(ctx: ServerContext, r: ResourceDef, namespace: string
   for (const e of backlog) res.write(JSON.stringify(e) + '\n');
   ctx.watches.add(res);
   const unsubscribe = ctx.store.onChange((c) => {
-    if (c.resource !== r) return;
+    if (c.resource !== r || res.writableEnded) return;
     for (const e of eventFor(c, matches, wrap)) res.write(JSON.stringify(e) + '\n');
   });
   const timeout = Number(q.get('timeoutSeconds') ?? 1800);

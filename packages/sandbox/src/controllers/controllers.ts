@@ -272,10 +272,11 @@ function reconcileSet(host: ControllerHost, kind: 'StatefulSet' | 'DaemonSet', n
 
 // ---------------------------------------------------------------- the controllers
 
-const pending = new WeakMap<ObjectStore, Set<string>>();
+// per host: controllers started again (a reset) begin with nothing pending
+const pending = new WeakMap<ControllerHost, Set<string>>();
 function once(host: ControllerHost, key: string, fn: () => void): void {
-  let set = pending.get(host.store);
-  if (!set) { set = new Set(); pending.set(host.store, set); }
+  let set = pending.get(host);
+  if (!set) { set = new Set(); pending.set(host, set); }
   if (set.has(key)) return;
   set.add(key);
   host.after(REACTION_MS, () => { set.delete(key); fn(); });

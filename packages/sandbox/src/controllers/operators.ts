@@ -52,10 +52,11 @@ const rec = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
 const arr = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.filter(isRecord) : []);
 const delays = (host: ControllerHost): ControllerDelays => host.delays ?? DEFAULT_DELAYS;
 
-const pendingKeys = new WeakMap<object, Set<string>>();
+// per host: controllers started again (a reset) begin with nothing pending
+const pendingKeys = new WeakMap<ControllerHost, Set<string>>();
 function once(host: ControllerHost, key: string, ms: number, fn: () => void): void {
-  let set = pendingKeys.get(host.store);
-  if (!set) { set = new Set(); pendingKeys.set(host.store, set); }
+  let set = pendingKeys.get(host);
+  if (!set) { set = new Set(); pendingKeys.set(host, set); }
   if (set.has(key)) return;
   set.add(key);
   host.after(ms, () => { set.delete(key); fn(); });

@@ -18,8 +18,9 @@ import type { Socket } from 'node:net';
 import type WebSocket from 'ws';
 import type { WebSocketServer } from 'ws';
 import { ApiError, badRequest } from '../apiserver/errors.js';
+import { queryBool } from '../apiserver/query.js';
 import { isRecord, type KubeObject } from '../apiserver/types.js';
-import { answer, collectRules, fill, type ExecRule, type ExecScenario, type ParsedExecRule } from './rules.js';
+import { answer, collectRules, fill, groupsOf, type ExecRule, type ExecScenario, type ParsedExecRule } from './rules.js';
 
 export { execScenarioSchema, execRuleSchema, type ExecRule, type ExecScenario } from './rules.js';
 
@@ -48,8 +49,6 @@ export interface ExecService {
 
 interface Params { argv: string[]; container: string; stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }
 
-const flag = (q: URLSearchParams, k: string): boolean => ['true', '1'].includes(q.get(k) ?? '');
-
 function names(list: unknown): string[] {
   return Array.isArray(list) ? list.filter(isRecord).map((c) => String(c.name)) : [];
 }
@@ -59,7 +58,7 @@ function params(pod: KubeObject, q: URLSearchParams): Params {
   const name = pod.metadata.name ?? '';
   const argv = q.getAll('command');
   if (argv.length === 0) throw badRequest('you must specify at least 1 command');
-  const p: Params = { argv, container: q.get('container') ?? '', stdin: flag(q, 'stdin'), stdout: flag(q, 'stdout'), stderr: flag(q, 'stderr'), tty: flag(q, 'tty') };
+  const p: Params = { argv, container: q.get('container') ?? '', stdin: queryBool(q, 'stdin'), stdout: queryBool(q, 'stdout'), stderr: queryBool(q, 'stderr'), tty: queryBool(q, 'tty') };
   if (!p.stdin && !p.stdout && !p.stderr) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
   const spec = isRecord(pod.spec) ? pod.spec : {};
   const containers = names(spec.containers);
@@ -117,7 +116,7 @@ class Session {
   private timers = new Set<NodeJS.Timeout>();
   private ended = false;
 
-  constructor(private readonly ws: WebSocket, private readonly p: Params, private readonly v5: boolean) {
+  constructor(private readonly ws: WebSocket, private readonly socket: Socket, private readonly p: Params, private readonly v5: boolean) {
     ws.on('close', () => { this.ended = true; for (const t of this.timers) clearTimeout(t); });
     ws.on('error', () => { this.ended = true; });
   }
@@ -136,6 +135,9 @@ class Session {
     this.ws.send(Buffer.concat([Buffer.from([STATUS]), Buffer.from(JSON.stringify(status), 'utf8')]));
     this.ended = true;
     this.ws.close(1000);
+    // and the connection ends with the close frame, as the API server's does: a client that does not
+    // answer the close (Python's reads the frames and waits for the socket to end) is not left waiting
+    this.socket.end();
   }
 
   later(ms: number, fn: () => void): void {
@@ -177,8 +179,9 @@ function run(s: Session, rules: readonly ParsedExecRule[], pod: KubeObject, p: P
     return;
   }
   const rule = a.rule;
-  const out = fill(rule.stdout, pod, p.container, p.argv);
-  const err = fill(rule.stderr, pod, p.container, p.argv);
+  const groups = groupsOf(rule, p.argv);
+  const out = fill(rule.stdout, pod, p.container, p.argv, groups);
+  const err = fill(rule.stderr, pod, p.container, p.argv, groups);
   if (rule.echoStdin) {
     // like cat: echoes as it reads, ends at EOF (only v5 can say EOF; on v4 it waits, as cat would)
     let eof = false;
@@ -218,7 +221,7 @@ export async function startExec(section: ExecScenario | undefined, opts: Sandbox
       }
       wss ??= new ws.WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offers: Set<string>) => (v5Enabled && offers.has(V5) ? V5 : offers.has(V4) ? V4 : false) });
       wss.handleUpgrade(req, socket, head, (conn) => {
-        run(new Session(conn, p, conn.protocol === V5), rules, pod, p);
+        run(new Session(conn, socket, p, conn.protocol === V5), rules, pod, p);
       });
     },
   };

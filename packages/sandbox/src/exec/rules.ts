@@ -6,16 +6,17 @@
  * and answers with stdout, stderr, an exit code and an optional delay. `echoStdin` makes the
  * command behave like `cat`: stdin is echoed to stdout as it arrives and the command ends at
  * stdin EOF (which only v5 can signal). In stdout/stderr, `{{nodeName}}`, `{{nodeIP}}`,
- * `{{podName}}`, `{{podIP}}` and `{{namespace}}` are replaced by the pod's values and `{{args}}` by
- * the command's arguments (after the program) joined by spaces, as dig echoes them.
+ * `{{podName}}`, `{{podIP}}` and `{{namespace}}` are replaced by the pod's values, `{{args}}` by
+ * the command's arguments (after the program) joined by spaces, as dig echoes them, and `{{NAME}}`
+ * by what the argvRegex's named group `(?<NAME>…)` matched (one rule answers for many names).
  *
  * A command no rule answers fails the way containerd fails a missing executable, unless some rule
  * for the pod names the same program: then stderr says which rule is missing and the exit code is 2.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { isRecord, type KubeObject } from '../apiserver/types.js';
+import { deepFreeze, parsedOnce } from '../scenario/parse-once.js';
 
 export const execRuleSchema = z.strictObject({
   namespace: z.string().optional(),
@@ -61,15 +62,14 @@ export function parseExecRules(data: unknown, source: string): ParsedExecRule[] 
   return r.data.rules;
 }
 
-export async function loadExecRuleFile(file: string): Promise<ParsedExecRule[]> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`exec rules file not found: ${file}`);
-  }
+const ruleFile = parsedOnce(async (text, file) => {
   const { parse } = await import('yaml');
-  return parseExecRules(parse(text), file);
+  return deepFreeze(parseExecRules(parse(text), file));
+});
+
+/** The rules of a file, parsed once per process (read-only). */
+export function loadExecRuleFile(file: string): Promise<readonly ParsedExecRule[]> {
+  return ruleFile(file, () => new Error(`exec rules file not found: ${file}`));
 }
 
 /** Rules in order: the caller's first (tests override), then the scenario's inline rules, then its files. */
@@ -145,8 +145,15 @@ export function answer(rules: readonly ParsedExecRule[], call: ExecCall): ExecAn
   return { kind: 'not-found' };
 }
 
-/** {{nodeName}} and friends, from the pod */
-export function fill(text: string, pod: KubeObject, container: string, argv?: string[]): string {
+/** What the named groups of a rule's argvRegex matched in the command. */
+export function groupsOf(rule: ParsedExecRule, argv: string[]): Record<string, string> {
+  if (rule.argvRegex === undefined) return {};
+  const groups = regex(rule.argvRegex).exec(argv.join(' '))?.groups ?? {};
+  return Object.fromEntries(Object.entries(groups).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** {{nodeName}} and friends, from the pod; {{NAME}} from the argvRegex's named groups */
+export function fill(text: string, pod: KubeObject, container: string, argv?: string[], groups: Record<string, string> = {}): string {
   if (!text.includes('{{')) return text;
   const spec = isRecord(pod.spec) ? pod.spec : {};
   const status = isRecord(pod.status) ? pod.status : {};
@@ -159,5 +166,6 @@ export function fill(text: string, pod: KubeObject, container: string, argv?: st
     container,
   };
   if (argv) values.args = argv.slice(1).join(' ');
+  Object.assign(values, groups);
   return text.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
 }

@@ -5,11 +5,11 @@
  * the sandbox clock at start. The compact `workloads:` form is expanded into real objects by
  * expand.ts; anything else goes into `objects:` as full Kubernetes objects.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { isTimeSpec } from './time.js';
+import { deepFreeze, parsedOnce } from './parse-once.js';
 import { execScenarioSchema } from '../exec/rules.js';
 import { servicesScenario } from '../services/index.js';
 
@@ -331,14 +331,7 @@ export function scenariosDir(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'scenarios');
 }
 
-export async function loadScenarioFile(nameOrPath: string): Promise<ParsedScenario> {
-  const file = /\.ya?ml$/.test(nameOrPath) || nameOrPath.includes('/') ? path.resolve(nameOrPath) : path.join(scenariosDir(), `${nameOrPath}.yaml`);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new ScenarioError(`scenario not found: ${nameOrPath} (looked for ${file})`);
-  }
+const scenarioFile = parsedOnce(async (text, file) => {
   const { parse } = await import('yaml');
   let data: unknown;
   try {
@@ -346,5 +339,11 @@ export async function loadScenarioFile(nameOrPath: string): Promise<ParsedScenar
   } catch (e) {
     throw new ScenarioError(`invalid scenario ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
-  return parseScenario(data, file);
+  return deepFreeze(parseScenario(data, file));
+});
+
+/** A scenario by name (under scenariosDir()) or path, parsed once per process and read-only. */
+export function loadScenarioFile(nameOrPath: string): Promise<ParsedScenario> {
+  const file = /\.ya?ml$/.test(nameOrPath) || nameOrPath.includes('/') ? path.resolve(nameOrPath) : path.join(scenariosDir(), `${nameOrPath}.yaml`);
+  return scenarioFile(file, () => new ScenarioError(`scenario not found: ${nameOrPath} (looked for ${file})`));
 }

@@ -47,24 +47,37 @@ const STATUS_REASONS: Record<string, (r: string) => boolean> = {
   processed: (r) => r.startsWith('NotFiltered'),
 };
 
+interface AdguardState {
+  protection: boolean;
+  pauseUntil: number | undefined;     // epoch ms
+  cookies: Set<string>;
+}
+
+const initialState = (s: AdguardScenario): AdguardState => ({ protection: s.protection, pauseUntil: undefined, cookies: new Set() });
+
 export class FakeAdguard {
   url = '';
   readonly username: string;
   readonly password: string;
   readonly requests: { method: string; path: string }[] = [];
-  private protection: boolean;
-  private pauseUntil: number | undefined;     // epoch ms
-  private readonly cookies = new Set<string>();
+  /** what requests change; reset() puts the scenario's back */
+  private st: AdguardState;
   private readonly startedAt = Date.now();
   private http: HttpService | undefined;
 
   constructor(private readonly s: AdguardScenario, private readonly now: () => Date) {
     this.username = s.username;
     this.password = s.password ?? secret();
-    this.protection = s.protection;
+    this.st = initialState(s);
   }
 
-  protectionEnabled(): boolean { this.tick(); return this.protection; }
+  /** Back to the scenario's state (protection, sessions, request log); the URL and credentials stay. */
+  reset(): void {
+    this.st = initialState(this.s);
+    this.requests.length = 0;
+  }
+
+  protectionEnabled(): boolean { this.tick(); return this.st.protection; }
 
   async start(host: string): Promise<void> {
     const r = new Router<{ open?: boolean }>();
@@ -92,7 +105,7 @@ export class FakeAdguard {
 
   private authorized(req: Req): boolean {
     const cookie = /(?:^|;\s*)agh_session=([^;]+)/.exec(String(req.headers.cookie ?? ''));
-    if (cookie && this.cookies.has(cookie[1] as string)) return true;
+    if (cookie && this.st.cookies.has(cookie[1] as string)) return true;
     const m = /^Basic\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
     if (!m) return false;
     const [user, ...rest] = Buffer.from(m[1] as string, 'base64').toString('utf8').split(':');
@@ -104,25 +117,25 @@ export class FakeAdguard {
     const body = (b.ok ? b.value : undefined) as { name?: unknown; password?: unknown } | undefined;
     if (!body || body.name !== this.username || body.password !== this.password) return { status: 400, text: 'invalid username or password\n' };
     const token = hex(16);
-    this.cookies.add(token);
+    this.st.cookies.add(token);
     return { status: 200, text: 'OK\n', headers: { 'Set-Cookie': `agh_session=${token}; Path=/; HttpOnly; Max-Age=31536000; SameSite=Lax` } };
   }
 
   private logout(req: Req): Reply {
     const cookie = /(?:^|;\s*)agh_session=([^;]+)/.exec(String(req.headers.cookie ?? ''));
-    if (cookie) this.cookies.delete(cookie[1] as string);
+    if (cookie) this.st.cookies.delete(cookie[1] as string);
     return { status: 302, headers: { Location: '/login.html', 'Set-Cookie': 'agh_session=; Path=/; Max-Age=0' } };
   }
 
   private tick(): void {
-    if (this.pauseUntil !== undefined && Date.now() >= this.pauseUntil) { this.protection = true; this.pauseUntil = undefined; }
+    if (this.st.pauseUntil !== undefined && Date.now() >= this.st.pauseUntil) { this.st.protection = true; this.st.pauseUntil = undefined; }
   }
 
   private status(): Record<string, unknown> {
     this.tick();
     return {
       version: this.s.version, language: 'en', dns_addresses: this.s.dnsAddresses, dns_port: 53, http_port: 80,
-      protection_enabled: this.protection, protection_disabled_duration: this.pauseUntil ? Math.max(0, this.pauseUntil - Date.now()) : 0,
+      protection_enabled: this.st.protection, protection_disabled_duration: this.st.pauseUntil ? Math.max(0, this.st.pauseUntil - Date.now()) : 0,
       dhcp_available: false, running: true, start_time: this.startedAt,
     };
   }
@@ -131,8 +144,8 @@ export class FakeAdguard {
     const b = jsonBody(req);
     const body = (b.ok ? b.value : undefined) as { enabled?: unknown; duration?: unknown } | undefined;
     if (!body || typeof body.enabled !== 'boolean') return { status: 400, text: 'json decode: enabled is required\n' };
-    this.protection = body.enabled;
-    this.pauseUntil = !body.enabled && typeof body.duration === 'number' && body.duration > 0 ? Date.now() + body.duration : undefined;
+    this.st.protection = body.enabled;
+    this.st.pauseUntil = !body.enabled && typeof body.duration === 'number' && body.duration > 0 ? Date.now() + body.duration : undefined;
     return { status: 200, text: 'OK\n' };
   }
 

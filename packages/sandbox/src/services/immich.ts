@@ -49,6 +49,11 @@ export class FakeImmich {
     this.userIds = s.users.map(() => randomUUID());
   }
 
+  /** Immich is read-only here: a reset only clears the request log. */
+  reset(): void {
+    this.requests.length = 0;
+  }
+
   async start(host: string): Promise<void> {
     type Meta = { auth: 'none' | 'user' | 'admin' };
     const r = new Router<Meta>();

@@ -3,7 +3,7 @@
  * `services:` section describes, minus `disable`), and where a client finds each one: its URL and
  * its credentials as files in DIR/secrets/ (0600), never in the clear.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { adguardScenario, FakeAdguard } from './adguard.js';
@@ -52,16 +52,10 @@ export interface StartedServices {
   services: Services;
   /** one entry per fake that runs */
   endpoints: ServiceEndpoints;
+  /** every fake back to its scenario state, on the same URL with the same credentials */
+  reset(): void;
+  /** stops the fakes and removes the credential files (and DIR/secrets/ when it made it); idempotent */
   stop(): Promise<void>;
-}
-
-function writeSecret(dir: string, name: string, value: string): string {
-  const secrets = path.join(dir, 'secrets');
-  mkdirSync(secrets, { recursive: true, mode: 0o700 });
-  const file = path.join(secrets, name);
-  writeFileSync(file, `${value}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return file;
 }
 
 export async function startServices(scenario: ServicesScenario | undefined, opts: ServicesOptions, dir: string, now: () => Date, host = '127.0.0.1'): Promise<StartedServices> {
@@ -69,45 +63,60 @@ export async function startServices(scenario: ServicesScenario | undefined, opts
   const services: Services = {};
   const endpoints: ServiceEndpoints = {};
   const stops: (() => Promise<void>)[] = [];
+  const secretsDir = path.join(dir, 'secrets');
+  const made: string[] = []; // files and folders written here, removed by stop()
+  const writeSecret = (name: string, value: string): string => {
+    if (!existsSync(secretsDir)) { mkdirSync(secretsDir, { recursive: true, mode: 0o700 }); made.push(secretsDir); }
+    const file = path.join(secretsDir, name);
+    writeFileSync(file, `${value}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    made.push(file);
+    return file;
+  };
+  const removeMade = (): void => { for (const p of made.reverse()) rmSync(p, { recursive: true, force: true }); made.length = 0; };
   try {
     if (scenario?.pihole && !off.has('pihole')) {
       const p = new FakePihole(scenario.pihole, opts.pihole ?? {}, now);
       await p.start(host);
       stops.push(() => p.stop());
       services.pihole = p;
-      endpoints.pihole = p.password ? { url: p.url, passwordFile: writeSecret(dir, 'pihole-password', p.password) } : { url: p.url };
+      endpoints.pihole = p.password ? { url: p.url, passwordFile: writeSecret('pihole-password', p.password) } : { url: p.url };
     }
     if (scenario?.adguard && !off.has('adguard')) {
       const a = new FakeAdguard(scenario.adguard, now);
       await a.start(host);
       stops.push(() => a.stop());
       services.adguard = a;
-      endpoints.adguard = { url: a.url, username: a.username, passwordFile: writeSecret(dir, 'adguard-password', a.password) };
+      endpoints.adguard = { url: a.url, username: a.username, passwordFile: writeSecret('adguard-password', a.password) };
     }
     if (scenario?.jellyfin && !off.has('jellyfin')) {
       const j = new FakeJellyfin(scenario.jellyfin, opts.jellyfinVersion ?? '10.10', now);
       await j.start(host);
       stops.push(() => j.stop());
       services.jellyfin = j;
-      endpoints.jellyfin = { url: j.url, apiKeyFile: writeSecret(dir, 'jellyfin-api-key', j.apiKey) };
+      endpoints.jellyfin = { url: j.url, apiKeyFile: writeSecret('jellyfin-api-key', j.apiKey) };
     }
     if (scenario?.immich && !off.has('immich')) {
       const m = new FakeImmich(scenario.immich, now);
       await m.start(host);
       stops.push(() => m.stop());
       services.immich = m;
-      endpoints.immich = { url: m.url, apiKeyFile: writeSecret(dir, 'immich-api-key', m.apiKey) };
+      endpoints.immich = { url: m.url, apiKeyFile: writeSecret('immich-api-key', m.apiKey) };
     }
   } catch (e) {
     await Promise.all(stops.map((s) => s()));
+    removeMade();
     throw e;
   }
   let stopping: Promise<void> | undefined;
   return {
     services,
     endpoints,
+    reset() {
+      for (const fake of [services.pihole, services.adguard, services.jellyfin, services.immich]) fake?.reset();
+    },
     stop() {
-      stopping ??= Promise.all(stops.map((s) => s())).then(() => undefined);
+      stopping ??= Promise.all(stops.map((s) => s())).then(removeMade);
       return stopping;
     },
   };

@@ -117,6 +117,53 @@ const notFound = (): Reply => problem(404, 'Not Found', 'https://tools.ietf.org/
 
 interface Meta { open?: boolean }
 
+interface JellyfinState { store: Map<string, JellyfinItem>; folders: JellyfinItem[]; tasks: Task[] }
+
+/** The scenario's libraries, items and tasks, their relative times resolved against `start`. */
+function initialState(s: JellyfinScenario, start: Date): JellyfinState {
+  const store = new Map<string, JellyfinItem>();
+  const folders: JellyfinItem[] = [];
+  const tasks: Task[] = [];
+  const iso = (d: Date): string => d.toISOString();
+  for (const lib of s.libraries) {
+    const f: JellyfinItem = {
+      Id: guidOf('library', lib.name), Name: lib.name, Type: 'CollectionFolder', Path: `/config/root/default/${lib.name}`, ParentId: null, TopParentId: null,
+      IsFolder: true, CollectionType: lib.collectionType, Overview: null, ProductionYear: null, PremiereDate: null, ProviderIds: {}, Genres: [],
+      DateCreated: iso(at('-400d', start)), DateModified: iso(at('-400d', start)), DateLastRefreshed: iso(at('-1d', start)), DateLastSaved: iso(at('-1d', start)), RunTimeTicks: null, episodes: 0,
+    };
+    folders.push(f);
+    store.set(f.Id, f);
+  }
+  for (const it of s.items) {
+    const lib = s.libraries.find((l) => l.name === it.library);
+    if (!lib) throw new Error(`jellyfin item ${it.name}: no library ${it.library}`);
+    const libId = guidOf('library', lib.name);
+    const year = it.metadata?.year;
+    const dir = `${lib.locations[0]}/${it.name}${year ? ` (${year})` : ''}`;
+    const added = iso(at(it.added, start));
+    const m = it.missingMetadata ? undefined : it.metadata;
+    const item: JellyfinItem = {
+      Id: guidOf('item', it.library, it.name), Name: it.name, Type: it.type, Path: it.path ?? (it.type === 'Movie' ? `${dir}/${it.name}.mkv` : dir),
+      ParentId: libId, TopParentId: libId, IsFolder: it.type === 'Series',
+      Overview: m?.overview ?? null, ProductionYear: m?.year ?? null, PremiereDate: m ? (m.premiere ?? `${m.year}-01-01T00:00:00.0000000Z`) : null,
+      ProviderIds: m?.providerIds ?? {}, Genres: m?.genres ?? [],
+      DateCreated: added, DateModified: added, DateLastRefreshed: m ? added : null, DateLastSaved: m ? added : null,
+      RunTimeTicks: it.runtimeMin ? Math.round(it.runtimeMin * 60 * 10_000_000) : null, episodes: it.episodes,
+      ...(it.missingMetadata && it.metadata ? { pending: it.metadata } : {}),
+    };
+    store.set(item.Id, item);
+  }
+  for (const t of s.tasks) {
+    const task: Task = { Name: t.name, Key: t.key, Id: guidOf('task', t.key), Category: t.category, Description: t.description, State: 'Idle', CurrentProgressPercentage: null, runMs: t.runMs ?? (t.key === 'RefreshLibrary' ? s.scanMs : 300) };
+    if (t.last) {
+      const st = at(t.last.start, start);
+      task.last = { StartTimeUtc: iso(st), EndTimeUtc: iso(new Date(st.getTime() + t.last.durationS * 1000)), Status: t.last.status, ...(t.last.error ? { ErrorMessage: t.last.error, LongErrorMessage: `${t.last.error}\n   at MediaBrowser.Controller...` } : {}) };
+    }
+    tasks.push(task);
+  }
+  return { store, folders, tasks };
+}
+
 export class FakeJellyfin {
   url = '';
   readonly apiKey: string;
@@ -124,63 +171,32 @@ export class FakeJellyfin {
   readonly serverId: string;
   /** METHOD /path of every request (no query string: an ApiKey never appears) */
   readonly requests: { method: string; path: string }[] = [];
-  private readonly store = new Map<string, JellyfinItem>();
-  private readonly folders: JellyfinItem[] = [];
-  private readonly tasks: Task[] = [];
+  /** what requests change; reset() puts the scenario's back (a task or refresh still running changes the old one) */
+  private st: JellyfinState;
   private http: HttpService | undefined;
 
   constructor(private readonly s: JellyfinScenario, readonly flavour: JellyfinFlavour, private readonly now: () => Date) {
     this.apiKey = s.apiKey ?? secret(16).replace(/[-_]/g, 'a').slice(0, 32);
     this.version = s.versions[flavour];
     this.serverId = guidOf('server', s.serverName);
-    const start = now();
-    const iso = (d: Date): string => d.toISOString();
-    for (const lib of s.libraries) {
-      const f: JellyfinItem = {
-        Id: guidOf('library', lib.name), Name: lib.name, Type: 'CollectionFolder', Path: `/config/root/default/${lib.name}`, ParentId: null, TopParentId: null,
-        IsFolder: true, CollectionType: lib.collectionType, Overview: null, ProductionYear: null, PremiereDate: null, ProviderIds: {}, Genres: [],
-        DateCreated: iso(at('-400d', start)), DateModified: iso(at('-400d', start)), DateLastRefreshed: iso(at('-1d', start)), DateLastSaved: iso(at('-1d', start)), RunTimeTicks: null, episodes: 0,
-      };
-      this.folders.push(f);
-      this.store.set(f.Id, f);
-    }
-    for (const it of s.items) {
-      const lib = s.libraries.find((l) => l.name === it.library);
-      if (!lib) throw new Error(`jellyfin item ${it.name}: no library ${it.library}`);
-      const libId = guidOf('library', lib.name);
-      const year = it.metadata?.year;
-      const dir = `${lib.locations[0]}/${it.name}${year ? ` (${year})` : ''}`;
-      const added = iso(at(it.added, start));
-      const m = it.missingMetadata ? undefined : it.metadata;
-      const item: JellyfinItem = {
-        Id: guidOf('item', it.library, it.name), Name: it.name, Type: it.type, Path: it.path ?? (it.type === 'Movie' ? `${dir}/${it.name}.mkv` : dir),
-        ParentId: libId, TopParentId: libId, IsFolder: it.type === 'Series',
-        Overview: m?.overview ?? null, ProductionYear: m?.year ?? null, PremiereDate: m ? (m.premiere ?? `${m.year}-01-01T00:00:00.0000000Z`) : null,
-        ProviderIds: m?.providerIds ?? {}, Genres: m?.genres ?? [],
-        DateCreated: added, DateModified: added, DateLastRefreshed: m ? added : null, DateLastSaved: m ? added : null,
-        RunTimeTicks: it.runtimeMin ? Math.round(it.runtimeMin * 60 * 10_000_000) : null, episodes: it.episodes,
-        ...(it.missingMetadata && it.metadata ? { pending: it.metadata } : {}),
-      };
-      this.store.set(item.Id, item);
-    }
-    for (const t of s.tasks) {
-      const task: Task = { Name: t.name, Key: t.key, Id: guidOf('task', t.key), Category: t.category, Description: t.description, State: 'Idle', CurrentProgressPercentage: null, runMs: t.runMs ?? (t.key === 'RefreshLibrary' ? s.scanMs : 300) };
-      if (t.last) {
-        const st = at(t.last.start, start);
-        task.last = { StartTimeUtc: iso(st), EndTimeUtc: iso(new Date(st.getTime() + t.last.durationS * 1000)), Status: t.last.status, ...(t.last.error ? { ErrorMessage: t.last.error, LongErrorMessage: `${t.last.error}\n   at MediaBrowser.Controller...` } : {}) };
-      }
-      this.tasks.push(task);
-    }
+    this.st = initialState(s, now());
+  }
+
+  /** Back to the scenario's library, items and tasks (running ones are cancelled); the URL and API key stay. */
+  reset(): void {
+    for (const t of this.st.tasks) t.cancel = true;
+    this.st = initialState(this.s, this.now());
+    this.requests.length = 0;
   }
 
   // ---- introspection for tests
   /** every item (library items and the library folders), hidden ones included, as copies */
-  items(): JellyfinItem[] { return [...this.store.values()].map((i) => ({ ...i, ProviderIds: { ...i.ProviderIds } })); }
+  items(): JellyfinItem[] { return [...this.st.store.values()].map((i) => ({ ...i, ProviderIds: { ...i.ProviderIds } })); }
   /** whether the UI (and normal listings) hide an item: its metadata was never refreshed */
-  isHidden(id: string): boolean { const i = this.store.get(id); return !!i && i.Type !== 'CollectionFolder' && i.DateLastRefreshed === null; }
+  isHidden(id: string): boolean { const i = this.st.store.get(id); return !!i && i.Type !== 'CollectionFolder' && i.DateLastRefreshed === null; }
   /** the library database as a scripted `sqlite3` would see it, per flavour */
   database(): { file: string; path: string; tables: Record<string, Record<string, string | number | null>[]> } {
-    const items = [...this.store.values()];
+    const items = [...this.st.store.values()];
     const dbDate = (s: string | null): string | null => (s === null ? null : s.replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace(/Z$/, '.0000000Z'));
     if (this.flavour === '10.10') {
       return {
@@ -241,7 +257,7 @@ export class FakeJellyfin {
   }
 
   stop(): Promise<void> {
-    for (const t of this.tasks) t.cancel = true;
+    for (const t of this.st.tasks) t.cancel = true;
     return this.http?.stop() ?? Promise.resolve();
   }
 
@@ -334,10 +350,10 @@ export class FakeJellyfin {
     const term = p.get('searchterm')?.toLowerCase();
     const fields = new Set(list('fields').map((f) => f.toLowerCase()));
 
-    let items = [...this.store.values()];
+    let items = [...this.st.store.values()];
     if (ids.length) items = items.filter((i) => ids.includes(i.Id));
     else if (parentId) items = items.filter((i) => i.ParentId === parentId || (recursive && i.TopParentId === parentId));
-    else if (!recursive) items = this.folders.slice();
+    else if (!recursive) items = this.st.folders.slice();
     else items = items.filter((i) => i.Type !== 'CollectionFolder' || include.includes('collectionfolder'));
     if (!ids.length && !missingQuery) items = items.filter((i) => !this.isHidden(i.Id));
     if (include.length) items = items.filter((i) => include.includes(i.Type.toLowerCase()));
@@ -367,13 +383,13 @@ export class FakeJellyfin {
     const raw = req.params.itemId as string;
     const id = parseGuid(raw);
     if (!id) return badGuid('itemId', raw);
-    const i = this.store.get(id);
+    const i = this.st.store.get(id);
     if (!i) return notFound();
     return { status: 200, body: this.dto(i, new Set(), true) };
   }
 
   private counts(): Record<string, number> {
-    const visible = [...this.store.values()].filter((i) => i.Type !== 'CollectionFolder' && !this.isHidden(i.Id));
+    const visible = [...this.st.store.values()].filter((i) => i.Type !== 'CollectionFolder' && !this.isHidden(i.Id));
     const movies = visible.filter((i) => i.Type === 'Movie').length;
     const series = visible.filter((i) => i.Type === 'Series');
     const episodes = series.reduce((n, i) => n + i.episodes, 0);
@@ -384,7 +400,7 @@ export class FakeJellyfin {
     const raw = req.params.itemId as string;
     const id = parseGuid(raw);
     if (!id) return badGuid('itemId', raw);
-    const item = this.store.get(id);
+    const item = this.st.store.get(id);
     if (!item) return notFound();
     const p = this.params(req);
     const mode = (p.get('metadatarefreshmode') ?? 'None').toLowerCase();
@@ -406,7 +422,7 @@ export class FakeJellyfin {
   }
 
   // ---- libraries and tasks
-  private scanTask(): Task | undefined { return this.tasks.find((t) => t.Key === 'RefreshLibrary'); }
+  private scanTask(): Task | undefined { return this.st.tasks.find((t) => t.Key === 'RefreshLibrary'); }
 
   private virtualFolders(): Record<string, unknown>[] {
     const scan = this.scanTask();
@@ -423,7 +439,7 @@ export class FakeJellyfin {
     const now = this.now();
     return this.s.sessions.map((s, idx) => {
       const p = s.playing;
-      const series = p?.series ? [...this.store.values()].find((i) => i.Name === p.series) : undefined;
+      const series = p?.series ? [...this.st.store.values()].find((i) => i.Name === p.series) : undefined;
       return {
         PlayState: p ? { PositionTicks: Math.round(p.positionMin * 60 * 1e7), CanSeek: true, IsPaused: p.paused, IsMuted: false, VolumeLevel: 100, PlayMethod: p.playMethod, RepeatMode: 'RepeatNone', PlaybackOrder: 'Default' } : { CanSeek: false, IsPaused: false, IsMuted: false, RepeatMode: 'RepeatNone', PlaybackOrder: 'Default' },
         AdditionalUsers: [], RemoteEndPoint: s.remote, PlayableMediaTypes: ['Video', 'Audio'], Id: guidOf('session', String(idx), s.device),
@@ -452,12 +468,12 @@ export class FakeJellyfin {
   private listTasks(req: Req): Reply {
     const p = this.params(req);
     if (p.get('ishidden')?.toLowerCase() === 'true' || p.get('isenabled')?.toLowerCase() === 'false') return { status: 200, body: [] };
-    return { status: 200, body: this.tasks.map((t) => this.taskDto(t)) };
+    return { status: 200, body: this.st.tasks.map((t) => this.taskDto(t)) };
   }
 
   private findTask(req: Req): Task | Reply {
     const raw = req.params.taskId as string;
-    const t = this.tasks.find((x) => x.Id === raw.toLowerCase().replace(/-/g, ''));
+    const t = this.st.tasks.find((x) => x.Id === raw.toLowerCase().replace(/-/g, ''));
     return t ?? notFound();
   }
 

@@ -71,6 +71,40 @@ function wild(pattern: string, value: string | null | undefined): boolean {
 
 interface Meta { auth: boolean }
 
+interface PiholeState {
+  sessions: Map<string, Session>;
+  nextSessionId: number;
+  rateLimited: number;
+  window: number[];
+  blocking: boolean;
+  blockingTimerEnd: number | undefined;   // mono ms
+  gravityDomains: number;
+  gravityUpdated: number;                 // unix s
+  gravityRunning: boolean;
+  domains: DomainEntry[];
+  nextDomainId: number;
+  queries: { id: number; time: number; q: z.output<typeof queryEntry> }[];
+}
+
+/** The scenario's Pi-hole, its relative times resolved against `start`. */
+function initialState(s: PiholeScenario, opts: PiholeOptions, start: Date): PiholeState {
+  const domains: DomainEntry[] = [];
+  for (const [type, list] of [['allow', s.allow], ['deny', s.deny]] as const) {
+    for (const d of list) {
+      const t = unix(at(d.added, start));
+      domains.push({ id: domains.length + 1, domain: d.domain, type, kind: d.kind, comment: d.comment ?? null, groups: [0], enabled: d.enabled, date_added: t, date_modified: t });
+    }
+  }
+  const sorted = [...s.queries].map((q) => ({ q, time: at(q.at, start).getTime() / 1000 })).sort((a, b) => a.time - b.time);
+  return {
+    sessions: new Map(), nextSessionId: 0, rateLimited: 0, window: [],
+    blocking: opts.blocking ?? s.blocking, blockingTimerEnd: undefined,
+    gravityDomains: s.gravity.domains, gravityUpdated: unix(at(s.gravity.updated, start)), gravityRunning: false,
+    domains, nextDomainId: domains.length + 1,
+    queries: sorted.map((x, i) => ({ id: 100_000 + i + 1, time: x.time, q: x.q })),
+  };
+}
+
 export class FakePihole {
   url = '';
   readonly password: string;
@@ -83,48 +117,36 @@ export class FakePihole {
   readonly maxSessions: number;
   readonly sessionTimeoutS: number;
   rateLimitPerMinute: number | undefined;
-  private readonly sessions = new Map<string, Session>();
-  private nextSessionId = 0;
-  private rateLimited = 0;
-  private readonly window: number[] = [];
-  private blocking: boolean;
-  private blockingTimerEnd: number | undefined;   // mono ms
-  private gravityDomains: number;
-  private gravityUpdated: number;                // unix s
-  private gravityRunning = false;
-  private readonly domains: DomainEntry[] = [];
-  private nextDomainId = 1;
-  private readonly queries: { id: number; time: number; q: z.output<typeof queryEntry> }[];
+  /** what requests change; reset() puts the scenario's back (work still running changes the old one) */
+  private st: PiholeState;
   private http: HttpService | undefined;
   private readonly startedMono = realMono();
 
-  constructor(private readonly s: PiholeScenario, opts: PiholeOptions, private readonly now: () => Date) {
+  constructor(private readonly s: PiholeScenario, private readonly opts: PiholeOptions, private readonly now: () => Date) {
     this.password = s.password ?? secret();
     this.maxSessions = opts.maxSessions ?? 16;
     this.sessionTimeoutS = opts.sessionTimeoutS ?? 1800;
     this.rateLimitPerMinute = opts.rateLimitPerMinute;
-    this.blocking = opts.blocking ?? s.blocking;
-    const start = now();
-    this.gravityDomains = s.gravity.domains;
-    this.gravityUpdated = unix(at(s.gravity.updated, start));
-    for (const [type, list] of [['allow', s.allow], ['deny', s.deny]] as const) {
-      for (const d of list) {
-        const t = unix(at(d.added, start));
-        this.domains.push({ id: this.nextDomainId++, domain: d.domain, type, kind: d.kind, comment: d.comment ?? null, groups: [0], enabled: d.enabled, date_added: t, date_modified: t });
-      }
-    }
-    const sorted = [...s.queries].map((q) => ({ q, time: at(q.at, start).getTime() / 1000 })).sort((a, b) => a.time - b.time);
-    this.queries = sorted.map((x, i) => ({ id: 100_000 + i + 1, time: x.time, q: x.q }));
+    this.st = initialState(s, opts, now());
+  }
+
+  /** Back to the scenario's state (sessions, lists, blocking, gravity, counters); the URL and password stay. */
+  reset(): void {
+    this.st = initialState(this.s, this.opts, this.now());
+    this.rateLimitPerMinute = this.opts.rateLimitPerMinute;
+    this.logins = 0;
+    this.logouts = 0;
+    this.requests.length = 0;
   }
 
   // ---- introspection for tests
-  activeSessions(): number { this.sweep(); return this.sessions.size; }
+  activeSessions(): number { this.sweep(); return this.st.sessions.size; }
   /** every session ends now: the next request with any SID answers 401 */
-  expireAllSessions(): void { this.sessions.clear(); }
+  expireAllSessions(): void { this.st.sessions.clear(); }
   /** the next N requests answer 429 rate_limit with Retry-After */
-  rateLimitNext(n: number): void { this.rateLimited += n; }
-  blockingState(): 'enabled' | 'disabled' { this.tickTimer(); return this.blocking ? 'enabled' : 'disabled'; }
-  gravity(): { domains: number; lastUpdate: number } { return { domains: this.gravityDomains, lastUpdate: this.gravityUpdated }; }
+  rateLimitNext(n: number): void { this.st.rateLimited += n; }
+  blockingState(): 'enabled' | 'disabled' { this.tickTimer(); return this.st.blocking ? 'enabled' : 'disabled'; }
+  gravity(): { domains: number; lastUpdate: number } { return { domains: this.st.gravityDomains, lastUpdate: this.st.gravityUpdated }; }
 
   async start(host: string): Promise<void> {
     const r = new Router<Meta>();
@@ -167,18 +189,18 @@ export class FakePihole {
   // ---- middleware: request log, rate limits, then the SID
   private before(req: Req, meta: Meta | undefined): Reply | undefined {
     this.requests.push({ method: req.method, path: req.path });
-    if (this.rateLimited > 0) {
-      this.rateLimited--;
+    if (this.st.rateLimited > 0) {
+      this.st.rateLimited--;
       return err(429, 'rate_limit', 'Rate-limiting', 'Too many requests, retry in 60 seconds', { 'Retry-After': '60' });
     }
     if (this.rateLimitPerMinute !== undefined) {
       const t = realMono();
-      while (this.window.length && (this.window[0] as number) <= t - 60_000) this.window.shift();
-      if (this.window.length >= this.rateLimitPerMinute) {
-        const retry = Math.max(1, Math.ceil(((this.window[0] as number) + 60_000 - t) / 1000));
+      while (this.st.window.length && (this.st.window[0] as number) <= t - 60_000) this.st.window.shift();
+      if (this.st.window.length >= this.rateLimitPerMinute) {
+        const retry = Math.max(1, Math.ceil(((this.st.window[0] as number) + 60_000 - t) / 1000));
         return err(429, 'rate_limit', 'Rate-limiting', `Too many requests, retry in ${retry} seconds`, { 'Retry-After': String(retry) });
       }
-      this.window.push(t);
+      this.st.window.push(t);
     }
     if (meta?.auth && this.password && !this.sessionOf(req)) return this.unauthorized();
     return undefined;
@@ -188,7 +210,7 @@ export class FakePihole {
 
   private sweep(): void {
     const t = realMono();
-    for (const [sid, s] of this.sessions) if (t - s.lastActive > this.sessionTimeoutS * 1000) this.sessions.delete(sid);
+    for (const [sid, s] of this.st.sessions) if (t - s.lastActive > this.sessionTimeoutS * 1000) this.st.sessions.delete(sid);
   }
 
   /** FTL's order: body `sid`, header `sid` / `X-FTL-SID`, cookie `sid` (needs X-CSRF-TOKEN), query `sid`. Touching extends. */
@@ -205,7 +227,7 @@ export class FakePihole {
     }
     sid ??= req.query.get('sid') ?? undefined;
     if (!sid) return undefined;
-    const s = this.sessions.get(sid);
+    const s = this.st.sessions.get(sid);
     if (!s) return undefined;
     if (needCsrf && header('x-csrf-token') !== s.csrf) return undefined;
     s.lastActive = realMono();
@@ -230,14 +252,14 @@ export class FakePihole {
       return { status: 401, body: { session: { valid: false, totp: false, sid: null, csrf: null, validity: -1, message: 'password incorrect' } } };
     }
     this.sweep();
-    if (this.sessions.size >= this.maxSessions) return err(429, 'api_seats_exceeded', 'API seats exceeded', 'increase webserver.api.max_sessions');
+    if (this.st.sessions.size >= this.maxSessions) return err(429, 'api_seats_exceeded', 'API seats exceeded', 'increase webserver.api.max_sessions');
     const t = realMono();
     const ua = req.headers['user-agent'];
     const s: Session = {
-      id: this.nextSessionId++, sid: secret(16).slice(0, 22) + '=', csrf: secret(16).slice(0, 22) + '=', loginAt: Date.now(), lastActive: t,
+      id: this.st.nextSessionId++, sid: secret(16).slice(0, 22) + '=', csrf: secret(16).slice(0, 22) + '=', loginAt: Date.now(), lastActive: t,
       remote: req.remote, userAgent: typeof ua === 'string' ? ua : '', tlsLogin: false,
     };
-    this.sessions.set(s.sid, s);
+    this.st.sessions.set(s.sid, s);
     this.logins++;
     return { status: 200, body: { session: { valid: true, totp: false, sid: s.sid, csrf: s.csrf, validity: this.sessionTimeoutS, message: 'correct password' } } };
   }
@@ -252,14 +274,14 @@ export class FakePihole {
   private logout(req: Req): Reply {
     const s = this.sessionOf(req);
     if (!s) return err(404, 'not_found', 'No session found', null);
-    this.sessions.delete(s.sid);
+    this.st.sessions.delete(s.sid);
     this.logouts++;
     return { status: 204 };
   }
 
   private listSessions(req: Req): Reply {
     const me = this.sessionOf(req);
-    const sessions = [...this.sessions.values()].map((s) => ({
+    const sessions = [...this.st.sessions.values()].map((s) => ({
       id: s.id, current_session: s === me, valid: true, tls: { login: s.tlsLogin, mixed: false }, app: false, cli: false,
       login_at: Math.floor(s.loginAt / 1000), last_active: Math.floor(Date.now() / 1000 - (realMono() - s.lastActive) / 1000),
       valid_until: Math.floor(Date.now() / 1000) + this.validity(s), remote_addr: s.remote, user_agent: s.userAgent, x_forwarded_for: null,
@@ -269,9 +291,9 @@ export class FakePihole {
 
   private deleteSession(req: Req): Reply {
     const id = Number(req.params.id);
-    const s = [...this.sessions.values()].find((x) => x.id === id);
+    const s = [...this.st.sessions.values()].find((x) => x.id === id);
     if (!s) return err(404, 'not_found', 'Session ID not in use', null);
-    this.sessions.delete(s.sid);
+    this.st.sessions.delete(s.sid);
     return { status: 204 };
   }
 
@@ -292,7 +314,7 @@ export class FakePihole {
         replies: { UNKNOWN: 0, NODATA: Math.round(m.total * 0.08), NXDOMAIN: Math.round(m.total * 0.02), CNAME: Math.round(m.total * 0.2), IP: Math.round(m.total * 0.68), DOMAIN: 3, RRNAME: 0, SERVFAIL: 0, REFUSED: 0, NOTIMP: 0, OTHER: 0, DNSSEC: 0, NONE: 0, BLOB: Math.round(m.total * 0.02) },
       },
       clients: { active: m.clientsActive, total: m.clientsTotal },
-      gravity: { domains_being_blocked: this.gravityDomains, last_update: this.gravityUpdated },
+      gravity: { domains_being_blocked: this.st.gravityDomains, last_update: this.st.gravityUpdated },
     };
   }
 
@@ -317,16 +339,16 @@ export class FakePihole {
 
   // ---- blocking
   private tickTimer(): void {
-    if (this.blockingTimerEnd !== undefined && realMono() >= this.blockingTimerEnd) {
-      this.blocking = !this.blocking;
-      this.blockingTimerEnd = undefined;
+    if (this.st.blockingTimerEnd !== undefined && realMono() >= this.st.blockingTimerEnd) {
+      this.st.blocking = !this.st.blocking;
+      this.st.blockingTimerEnd = undefined;
     }
   }
 
   private blockingBody(): Record<string, unknown> {
     this.tickTimer();
-    const timer = this.blockingTimerEnd === undefined ? null : Math.max(0, (this.blockingTimerEnd - realMono()) / 1000);
-    return { blocking: this.blocking ? 'enabled' : 'disabled', timer };
+    const timer = this.st.blockingTimerEnd === undefined ? null : Math.max(0, (this.st.blockingTimerEnd - realMono()) / 1000);
+    return { blocking: this.st.blocking ? 'enabled' : 'disabled', timer };
   }
 
   private setBlocking(req: Req): Reply {
@@ -335,8 +357,8 @@ export class FakePihole {
     const body = (parsed.value ?? {}) as Record<string, unknown>;
     if (typeof body.blocking !== 'boolean') return err(400, 'bad_request', 'No "blocking" boolean in body data', null);
     if (body.timer !== undefined && body.timer !== null && typeof body.timer !== 'number') return err(400, 'bad_request', 'Invalid "timer" value in body data', null);
-    this.blocking = body.blocking;
-    this.blockingTimerEnd = typeof body.timer === 'number' && body.timer > 0 ? realMono() + body.timer * 1000 : undefined;
+    this.st.blocking = body.blocking;
+    this.st.blockingTimerEnd = typeof body.timer === 'number' && body.timer > 0 ? realMono() + body.timer * 1000 : undefined;
     return { status: 200, body: this.blockingBody() };
   }
 
@@ -352,13 +374,13 @@ export class FakePihole {
 
   private ftl(): Record<string, unknown> {
     const count = (type: 'allow' | 'deny', kind: 'exact' | 'regex'): { total: number; enabled: number } => {
-      const l = this.domains.filter((d) => d.type === type && d.kind === kind);
+      const l = this.st.domains.filter((d) => d.type === type && d.kind === kind);
       return { total: l.length, enabled: l.filter((d) => d.enabled).length };
     };
     return {
       ftl: {
         database: {
-          gravity: this.gravityDomains, groups: 1, lists: 3, clients: 0,
+          gravity: this.st.gravityDomains, groups: 1, lists: 3, clients: 0,
           domains: { allowed: count('allow', 'exact'), denied: count('deny', 'exact') },
           regex: { allowed: count('allow', 'regex'), denied: count('deny', 'regex') },
         },
@@ -383,8 +405,8 @@ export class FakePihole {
     const q = req.query;
     const num = (k: string): number | undefined => { const v = q.get(k); return v === null || v === '' || Number.isNaN(Number(v)) ? undefined : Number(v); };
     const length = num('length') ?? 100, start = num('start') ?? 0, cursor = num('cursor'), from = num('from'), until = num('until');
-    const filters: [string, (x: (typeof this.queries)[number]) => boolean][] = [];
-    const f = (k: string, test: (p: string, x: (typeof this.queries)[number]) => boolean): void => {
+    const filters: [string, (x: (typeof this.st.queries)[number]) => boolean][] = [];
+    const f = (k: string, test: (p: string, x: (typeof this.st.queries)[number]) => boolean): void => {
       const v = q.get(k);
       if (v !== null && v !== '') filters.push([k, (x) => test(v, x)]);
     };
@@ -401,7 +423,7 @@ export class FakePihole {
     f('status', (p, x) => p === x.q.status);
     f('reply', (p, x) => p === x.q.reply);
     f('dnssec', (p, x) => p === x.q.dnssec);
-    const newestFirst = [...this.queries].reverse();
+    const newestFirst = [...this.st.queries].reverse();
     const matching = newestFirst.filter((x) => (from === undefined || x.time >= from) && (until === undefined || x.time <= until) && filters.every(([, t]) => t(x)));
     const fromCursor = cursor === undefined ? matching : matching.filter((x) => x.id <= cursor);
     const page = length < 0 ? fromCursor.slice(start) : fromCursor.slice(start, start + length);
@@ -415,11 +437,11 @@ export class FakePihole {
         ede: { code: -1, text: null },
       })),
       cursor: fromCursor[0]?.id ?? null,
-      recordsTotal: this.queries.length,
+      recordsTotal: this.st.queries.length,
       recordsFiltered: matching.length,
       draw: num('draw') ?? 0,
-      earliest_timestamp: this.queries[0]?.time ?? 0,
-      earliest_timestamp_disk: this.queries[0]?.time ?? 0,
+      earliest_timestamp: this.st.queries[0]?.time ?? 0,
+      earliest_timestamp_disk: this.st.queries[0]?.time ?? 0,
     };
   }
 
@@ -443,7 +465,7 @@ export class FakePihole {
   private listDomains(req: Req): Reply {
     const f = this.domainFilter(req);
     if ('status' in f) return f;
-    const list = this.domains.filter((d) => (!f.type || d.type === f.type) && (!f.kind || d.kind === f.kind));
+    const list = this.st.domains.filter((d) => (!f.type || d.type === f.type) && (!f.kind || d.kind === f.kind));
     return { status: 200, body: { domains: list.map((d) => this.shapeDomain(d)) } };
   }
 
@@ -462,16 +484,16 @@ export class FakePihole {
     for (const n of names) {
       const domain = f.kind === 'exact' ? n.toLowerCase() : n;
       if (f.kind === 'regex') { try { new RegExp(domain); } catch (e) { errors.push({ item: n, error: `Invalid regex: ${(e as Error).message}` }); continue; } }
-      if (this.domains.some((d) => d.domain === domain && d.type === f.type && d.kind === f.kind)) {
+      if (this.st.domains.some((d) => d.domain === domain && d.type === f.type && d.kind === f.kind)) {
         errors.push({ item: n, error: 'UNIQUE constraint failed: domainlist.domain, domainlist.type' });
         continue;
       }
       const entry: DomainEntry = {
-        id: this.nextDomainId++, domain, type: f.type, kind: f.kind, comment: typeof body.comment === 'string' ? body.comment : null,
+        id: this.st.nextDomainId++, domain, type: f.type, kind: f.kind, comment: typeof body.comment === 'string' ? body.comment : null,
         groups: Array.isArray(body.groups) ? body.groups.filter((g): g is number => typeof g === 'number') : [0],
         enabled: typeof body.enabled === 'boolean' ? body.enabled : true, date_added: t, date_modified: t,
       };
-      this.domains.push(entry);
+      this.st.domains.push(entry);
       added.push(entry);
       success.push({ item: n });
     }
@@ -481,27 +503,28 @@ export class FakePihole {
   private deleteDomain(req: Req): Reply {
     const f = this.domainFilter(req);
     if ('status' in f) return f;
-    const i = this.domains.findIndex((d) => d.type === f.type && d.kind === f.kind && d.domain === req.params.domain);
+    const i = this.st.domains.findIndex((d) => d.type === f.type && d.kind === f.kind && d.domain === req.params.domain);
     if (i < 0) return err(404, 'not_found', 'Item not found', null);
-    this.domains.splice(i, 1);
+    this.st.domains.splice(i, 1);
     return { status: 204 };
   }
 
   /** Domains on the allowlist (exact and regex), for tests. */
   allowlist(): { domain: string; kind: 'exact' | 'regex' }[] {
-    return this.domains.filter((d) => d.type === 'allow').map((d) => ({ domain: d.domain, kind: d.kind }));
+    return this.st.domains.filter((d) => d.type === 'allow').map((d) => ({ domain: d.domain, kind: d.kind }));
   }
 
   // ---- gravity: text/plain, chunked, over gravityMs
   private async runGravity(req: Req, res: ServerResponse): Promise<Reply | 'streamed'> {
-    if (this.gravityRunning) return err(400, 'bad_request', 'Gravity is already running', null);
-    this.gravityRunning = true;
+    const st = this.st; // a reset meanwhile leaves the new state alone
+    if (st.gravityRunning) return err(400, 'bad_request', 'Gravity is already running', null);
+    st.gravityRunning = true;
     const color = req.query.get('color') === 'true';
     const ok = color ? '[\x1b[1;32m✓\x1b[0m]' : '[✓]';
     const info = color ? '[\x1b[1;33mi\x1b[0m]' : '[i]';
-    const allowExact = this.domains.filter((d) => d.type === 'allow' && d.kind === 'exact').length;
-    const allowRegex = this.domains.filter((d) => d.type === 'allow' && d.kind === 'regex').length;
-    const after = this.s.gravity.afterUpdate ?? this.gravityDomains + 1342;
+    const allowExact = this.st.domains.filter((d) => d.type === 'allow' && d.kind === 'exact').length;
+    const allowRegex = this.st.domains.filter((d) => d.type === 'allow' && d.kind === 'regex').length;
+    const after = this.s.gravity.afterUpdate ?? this.st.gravityDomains + 1342;
     const lines = [
       `  ${info} Neutrino emissions detected...`,
       `  ${ok} Pulling blocklist source list into range`,
@@ -521,8 +544,8 @@ export class FakePihole {
       `  ${ok} Swapping databases`,
       `  ${ok} The old database remains available`,
       `  ${info} Number of gravity domains: ${after} (${Math.round(after * 0.76)} unique domains)`,
-      `  ${info} Number of exact denied domains: ${this.domains.filter((d) => d.type === 'deny' && d.kind === 'exact').length}`,
-      `  ${info} Number of regex denied filters: ${this.domains.filter((d) => d.type === 'deny' && d.kind === 'regex').length}`,
+      `  ${info} Number of exact denied domains: ${this.st.domains.filter((d) => d.type === 'deny' && d.kind === 'exact').length}`,
+      `  ${info} Number of regex denied filters: ${this.st.domains.filter((d) => d.type === 'deny' && d.kind === 'regex').length}`,
       `  ${info} Number of exact allowed domains: ${allowExact}`,
       `  ${info} Number of regex allowed filters: ${allowRegex}`,
       `  ${info} Cleaning up stray matter...`,
@@ -538,11 +561,11 @@ export class FakePihole {
         res.write(`${line}\n`);
         await new Promise((r) => setTimeout(r, step));
       }
-      this.gravityDomains = after;
-      this.gravityUpdated = unix(this.now());
+      st.gravityDomains = after;
+      st.gravityUpdated = unix(this.now());
       res.end();
     } finally {
-      this.gravityRunning = false;
+      st.gravityRunning = false;
     }
     return 'streamed';
   }
