@@ -75,7 +75,7 @@ export default defineOp({
         .describe('Run only these checks (default: all but ingress)'),
       namespace: namespaceSchema.optional().describe('List only findings and events here (verdict: all)'),
       reason: z.string().min(1).max(100).optional().describe('List only findings with this reason, e.g. CrashLoopBackOff'),
-      limit: limitSchema(DEFAULT_LIMIT).describe(`Rows per list, worst first (default ${DEFAULT_LIMIT} findings, ${DEFAULT_CONTEXT_LIMIT} nodes and events; CLI: all)`),
+      limit: limitSchema(DEFAULT_LIMIT).describe(`Rows per list, worst first (default ${DEFAULT_LIMIT} findings, ${DEFAULT_CONTEXT_LIMIT} node, ${DEFAULT_CONTEXT_LIMIT} event; CLI: all)`),
     })
     .strict(),
   output,
