@@ -61,5 +61,8 @@ describe('the command surface', () => {
     const r = await runCli(['--version']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^homelab\/\d+\.\d+\.\d+ /);
+    // bin/run.js answers without oclif: exactly what oclif would print.
+    const { Config } = await import('@oclif/core');
+    expect(r.stdout).toBe(`${(await Config.load(ROOT)).userAgent}\n`);
   });
 });

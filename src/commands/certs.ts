@@ -1,7 +1,9 @@
 import op from '../ops/certs/certs-status.js';
 import { commandFor } from '../adapters/cli/op-command.js';
+import { cutNotes, everyRowUnlessLimited } from '../adapters/cli/lists.js';
 
 export default commandFor(op, {
+  adjustInput: everyRowUnlessLimited(op),
   examples: [
     '<%= config.bin %> certs',
     '<%= config.bin %> certs -n jellyfin',
@@ -46,6 +48,7 @@ export default commandFor(op, {
       );
     }
     if (out.findings.length) blocks.push(ui.findings(out.findings));
+    if (out.truncated) blocks.push(cutNotes(out, ui));
     return blocks.join('\n\n');
   },
 });

@@ -1,9 +1,11 @@
 import op from '../ops/cluster/cluster-health.js';
 import { commandFor } from '../adapters/cli/op-command.js';
 import { formatAge } from '../core/schemas.js';
+import { cutNotes, everyRowUnlessLimited } from '../adapters/cli/lists.js';
 
 export default commandFor(op, {
   watch: true,
+  adjustInput: everyRowUnlessLimited(op),
   examples: [
     '<%= config.bin %> health',
     '<%= config.bin %> health --context pi-cluster',
@@ -46,6 +48,7 @@ export default commandFor(op, {
           ),
       );
     }
+    if (out.truncated) blocks.push(cutNotes(out, ui));
     return blocks.join('\n\n');
   },
 });

@@ -1,7 +1,9 @@
 import op from '../ops/ingress/ingress-status.js';
 import { commandFor } from '../adapters/cli/op-command.js';
+import { cutNotes, everyRowUnlessLimited } from '../adapters/cli/lists.js';
 
 export default commandFor(op, {
+  adjustInput: everyRowUnlessLimited(op),
   examples: [
     '<%= config.bin %> ingress',
     '<%= config.bin %> ingress -n jellyfin',
@@ -40,6 +42,7 @@ export default commandFor(op, {
     const notes = new Map<string, Set<string>>();
     for (const i of out.ingresses) for (const t of i.tls) if (t.note) notes.set(t.note, (notes.get(t.note) ?? new Set()).add(`${i.namespace}/${t.secretName}`));
     if (notes.size) blocks.push(ui.c.dim([...notes].map(([note, secrets]) => `${note}: ${[...secrets].join(', ')}`).join('\n')));
+    if (out.truncated) blocks.push(cutNotes(out, ui));
     return blocks.join('\n\n');
   },
 });

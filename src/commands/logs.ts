@@ -1,10 +1,11 @@
-import op from '../ops/cluster/pods-logs.js';
+import op, { CLI_MAX_BYTES } from '../ops/cluster/pods-logs.js';
 import { commandFor } from '../adapters/cli/op-command.js';
 
 export default commandFor(op, {
   // -f without --follow-for follows until Ctrl-C, as kubectl does (the op's own bound is a day).
   adjustInput(input, given) {
     if (input.follow && !given.has('follow-for')) input.followFor = '24h';
+    if (!given.has('max-bytes')) input.maxBytes = CLI_MAX_BYTES;
   },
   examples: [
     '<%= config.bin %> logs jellyfin',
@@ -17,7 +18,7 @@ export default commandFor(op, {
     // Followed lines were printed as they came.
     if (out.followed) return out.truncated ? ui.c.dim('# earlier lines were dropped from the result to stay within --max-bytes') : '';
     const header = ui.c.dim(`# ${out.namespace}/${out.pod} [${out.container}]${out.previous ? ' previous' : ''}${out.containers.length > 1 ? ` (containers: ${out.containers.join(', ')})` : ''}`);
-    const footer = out.truncated ? `\n${ui.c.yellow(`# output truncated at the byte limit; use --tail or --since to narrow it`)}` : '';
+    const footer = out.truncated ? `\n${ui.c.yellow(`# output truncated at the byte limit (older lines left out); use --tail or --since to narrow it`)}` : '';
     return `${header}\n${out.lines.join('\n')}${footer}`;
   },
 });

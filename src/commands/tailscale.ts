@@ -1,7 +1,9 @@
 import op from '../ops/tailscale/tailscale-status.js';
 import { commandFor } from '../adapters/cli/op-command.js';
+import { cutNotes, everyRowUnlessLimited } from '../adapters/cli/lists.js';
 
 export default commandFor(op, {
+  adjustInput: everyRowUnlessLimited(op),
   examples: [
     '<%= config.bin %> tailscale',
     '<%= config.bin %> tailscale --json | jq \'.resources[] | select(.kind == "Connector") | .connector\'',
@@ -40,6 +42,7 @@ export default commandFor(op, {
     const missing = out.kinds.filter((k) => !k.served).map((k) => k.kind);
     if (missing.length) blocks.push(ui.c.dim(`not served by this operator version: ${missing.join(', ')}`));
     if (out.findings.length) blocks.push(ui.findings(out.findings));
+    if (out.truncated) blocks.push(cutNotes(out, ui));
     return blocks.join('\n\n');
   },
 });

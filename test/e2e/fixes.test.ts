@@ -5,7 +5,7 @@ import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { shellWords } from '../helpers/shell.js';
 
-interface Tool { name: string; effect: 'read' | 'write'; inputSchema: { required?: string[] } }
+interface Tool { name: string; effect: 'read' | 'write'; inputSchema: { required?: string[]; properties?: { limit?: { maximum?: number } } } }
 interface Fix { tool: string; input: Record<string, unknown>; command: string }
 
 /** Every fix anywhere in a result (findings of any op, nested or not). */
@@ -27,12 +27,14 @@ describe('every fix a finding suggests runs as printed', () => {
   beforeAll(async () => {
     s = await startSandboxEnv();
     tools = JSON.parse(await readFile(`${ROOT}dist/mcp-tools.json`, 'utf8')) as Tool[];
-    // Every read tool that needs no argument, on the whole sandbox homelab: what an owner looks at.
+    // Every read tool that needs no argument, on the whole sandbox homelab: what an owner looks at,
+    // every row of it (an assistant gets the worst few unless it asks for more with limit).
     const mcp = await stdioClient(s.env);
     try {
       const all: Fix[] = [];
       for (const tool of tools.filter((t) => t.effect === 'read' && !(t.inputSchema.required?.length))) {
-        const result = (await mcp.client.callTool({ name: tool.name, arguments: {} })) as { structuredContent?: unknown };
+        const limit = tool.inputSchema.properties?.limit?.maximum;
+        const result = (await mcp.client.callTool({ name: tool.name, arguments: limit ? { limit } : {} })) as { structuredContent?: unknown };
         fixesIn(result.structuredContent, all);
       }
       // why, followed from every host the sandbox's Ingresses serve.

@@ -22,19 +22,28 @@ describe('MCP over stdio', () => {
     const { tools } = await mcp.client.listTools();
     await expect(JSON.stringify(tools, null, 2)).toMatchFileSnapshot('../__snapshots__/mcp-tools.json');
     const restart = tools.find((t) => t.name === 'deployment_restart');
-    expect(restart?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false, idempotentHint: false });
+    // A rolling restart replaces every pod: destructive (issue 11).
+    expect(restart?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: false });
     const health = tools.find((t) => t.name === 'cluster_health');
     expect(health?.annotations).toMatchObject({ readOnlyHint: true });
     expect(health?.outputSchema?.properties).toHaveProperty('verdict');
   });
 
-  it('returns health as structuredContent with the verdict in the text', async () => {
+  it('returns health as structuredContent with the verdict in the text: the worst findings, the rest counted', async () => {
     const result = await mcp.client.callTool({ name: 'cluster_health', arguments: {} });
     expect(result.isError).toBeFalsy();
-    const structured = result.structuredContent as { verdict: string; findings: Array<{ reason: string }> };
+    type Health = { verdict: string; findings: Array<{ reason: string }>; truncated: boolean; cut?: { findings?: { shown: number; total: number; by: Record<string, number>; narrow: string } } };
+    const structured = result.structuredContent as Health;
     expect(structured.verdict).toBe('crit');
-    expect(structured.findings.map((f) => f.reason)).toContain('CrashLoopBackOff');
     expect((result.content as TextContent[])[0]?.text).toMatch(/^CRIT: \d+ critical/);
+    // An assistant gets the three worst; the crash loop further down is counted, and reason narrows to it.
+    expect(structured.findings).toHaveLength(3);
+    expect(structured.truncated).toBe(true);
+    expect(structured.cut?.findings).toMatchObject({ shown: 3, total: 13, by: expect.objectContaining({ CrashLoopBackOff: 1 }) });
+    expect(structured.cut?.findings?.narrow).toMatch(/reason/);
+    const narrowed = (await mcp.client.callTool({ name: 'cluster_health', arguments: { reason: 'CrashLoopBackOff' } })).structuredContent as Health;
+    expect(narrowed.findings.map((f) => f.reason)).toEqual(['CrashLoopBackOff']);
+    expect(narrowed.verdict).toBe('crit');
   });
 
   it('fails as a tool result with isError and the very message the CLI prints', async () => {

@@ -2,12 +2,15 @@ import { z } from 'zod';
 import type { AnyOp } from '../../core/op.js';
 import { withConfirmationInput, withPlanResult } from './confirmations.js';
 
-/** Hints for MCP clients; the SDK's ToolAnnotations shape. */
+/**
+ * Hints for MCP clients; the SDK's ToolAnnotations shape. The spec's defaults are the cautious
+ * ones (not read-only, destructive, open world), so what differs is always said; destructive and
+ * idempotent mean something only for a write, and a read leaves them out. The title is the tool's own.
+ */
 export interface ToolAnnotations {
-  title: string;
   readOnlyHint: boolean;
-  destructiveHint: boolean;
-  idempotentHint: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
   openWorldHint: boolean;
 }
 
@@ -19,8 +22,8 @@ export interface ToolEntry {
   name: string;
   title: string;
   description: string;
-  inputSchema: Record<string, unknown>;
-  outputSchema: Record<string, unknown>;
+  inputSchema: JsonSchema;
+  outputSchema: JsonSchema;
   annotations: ToolAnnotations;
   effect: 'read' | 'write';
   /** It talks to the Kubernetes API (it has RBAC rules): the tools that take a `context` when the kubeconfig has several. */
@@ -29,13 +32,22 @@ export interface ToolEntry {
   module: string;
 }
 
+export type JsonSchema = { [keyword: string]: unknown };
+
+/**
+ * The MCP door's budgets (issue 11; tested in test/e2e/mcp-budget.test.ts, printed by `npm run
+ * bench`): all of tools/list, which an assistant pays for on every conversation, and one result
+ * with default arguments, its text content and structuredContent together.
+ */
+export const TOOLS_LIST_BUDGET_BYTES = 35 * 1024;
+export const RESULT_BUDGET_BYTES = 8 * 1024;
+
 /** MCP annotations read off the op's effect, so no list of "dangerous tools" is kept apart from the tools. */
 export function annotationsFor(op: AnyOp): ToolAnnotations {
   if (op.effect === 'read') {
-    return { title: op.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: op.hints?.openWorld ?? false };
+    return { readOnlyHint: true, openWorldHint: op.hints?.openWorld ?? false };
   }
   return {
-    title: op.title,
     readOnlyHint: false,
     destructiveHint: op.hints?.destructive ?? true,
     idempotentHint: op.hints?.idempotent ?? false,
@@ -43,9 +55,75 @@ export function annotationsFor(op: AnyOp): ToolAnnotations {
   };
 }
 
-/** JSON Schema (draft-07, what MCP clients validate with) of an op's input or output. */
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  return z.toJSONSchema(schema, { io, target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>;
+/**
+ * Keywords left out of every schema: $schema (MCP fixes the dialect), the propertyNames every JSON
+ * key satisfies, and a string's pattern and length: runOp validates every input with the op's own
+ * schema and says what is wrong in words, and a model does not read regular expressions.
+ */
+const LEFT_OUT = new Set(['$schema', 'propertyNames', 'pattern', 'minLength', 'maxLength']);
+
+/**
+ * Every tool is listed on every conversation an assistant has (issue 11: all of tools/list within
+ * 35 KB), so its schemas say only what a model or a validating client uses. An input schema keeps
+ * its fields, types, enums, bounds, defaults and descriptions. An output schema names the answer's
+ * own fields and their types, nothing more: an object is "object" and a list of them "array" (the
+ * result still validates, and the model reads them in the result itself), an enum its values, and
+ * neither descriptions nor `required` are sent (the tool's description says what it returns). Left out too:
+ * `additionalProperties: false` (runOp strips unknown input fields; extra output fields are
+ * harmless), its default `{}`, and the ±2^53 bounds zod writes for every integer.
+ */
+function compact(node: JsonSchema, output: boolean, depth = 0): JsonSchema {
+  if (output && depth > 0) {
+    if (isObjectSchema(node)) return { type: 'object' };
+    // A list of objects is a list; of strings or numbers it says so.
+    if (node.type === 'array' && isRecord(node.items) && isObjectSchema(node.items)) return { type: 'array' };
+    // An enum names its values; their type goes without saying.
+    if (Array.isArray(node.enum)) return { enum: node.enum };
+  }
+  const out: JsonSchema = {};
+  for (const [keyword, value] of Object.entries(node)) {
+    if (LEFT_OUT.has(keyword)) continue;
+    if (output && (keyword === 'description' || keyword === 'required')) continue;
+    if (keyword === 'additionalProperties' && (value === false || isEmptySchema(value))) continue;
+    if ((keyword === 'minimum' && value === Number.MIN_SAFE_INTEGER) || (keyword === 'maximum' && value === Number.MAX_SAFE_INTEGER)) continue;
+    if (keyword === 'properties' && isRecord(value)) {
+      out.properties = Object.fromEntries(Object.entries(value).map(([field, schema]) => [field, compact(schema as JsonSchema, output, depth + 1)]));
+    } else if ((keyword === 'items' || keyword === 'additionalProperties') && isRecord(value)) {
+      // A list's rows and a map's values sit at the depth of the field that holds them.
+      out[keyword] = compact(value, output, depth);
+    } else if ((keyword === 'anyOf' || keyword === 'oneOf' || keyword === 'allOf') && Array.isArray(value)) {
+      out[keyword] = value.map((schema) => compact(schema as JsonSchema, output, depth));
+    } else {
+      out[keyword] = value;
+    }
+  }
+  return out;
+}
+
+function isObjectSchema(node: JsonSchema): boolean {
+  return node.type === 'object' || node.properties !== undefined;
+}
+
+function isRecord(value: unknown): value is JsonSchema {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isEmptySchema(value: unknown): boolean {
+  return isRecord(value) && Object.keys(value).length === 0;
+}
+
+/** JSON Schema of an op's input or output as tools/list sends it. */
+export function toolSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  return compact(z.toJSONSchema(schema, { io, target: 'draft-7', unrepresentable: 'any' }) as JsonSchema, io === 'output');
+}
+
+/**
+ * A write's output: its plan or its result. Output schemas here name no required fields, so the
+ * branches withPlanResult adds for them would allow anything: left out (issue 11's budget).
+ */
+function planOrResult(op: AnyOp): JsonSchema {
+  const { anyOf: _branches, ...schema } = withPlanResult(toolSchema(op.output, 'output'));
+  return schema;
 }
 
 /** The tools/list entry of an op; built once at build time into dist/mcp-tools.json. */
@@ -55,8 +133,8 @@ export function toolEntry(op: AnyOp, module: string): ToolEntry {
     title: op.title,
     description: op.description,
     // A write also takes the token of its plan, and answers with either that plan or its result.
-    inputSchema: op.effect === 'write' ? withConfirmationInput(jsonSchema(op.input, 'input')) : jsonSchema(op.input, 'input'),
-    outputSchema: op.effect === 'write' ? withPlanResult(jsonSchema(op.output, 'output')) : jsonSchema(op.output, 'output'),
+    inputSchema: op.effect === 'write' ? withConfirmationInput(toolSchema(op.input, 'input')) : toolSchema(op.input, 'input'),
+    outputSchema: op.effect === 'write' ? planOrResult(op) : toolSchema(op.output, 'output'),
     annotations: annotationsFor(op),
     effect: op.effect,
     cluster: op.rbac.length > 0,

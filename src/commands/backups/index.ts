@@ -1,5 +1,6 @@
 import op from '../../ops/backups/backups-status.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
+import { cutNotes, everyRowUnlessLimited } from '../../adapters/cli/lists.js';
 
 /** "restic/restic:0.17.3 (restic)" -> "restic": the table names the tool, --json the whole image. */
 function foundTool(matched: string): string {
@@ -7,6 +8,7 @@ function foundTool(matched: string): string {
 }
 
 export default commandFor(op, {
+  adjustInput: everyRowUnlessLimited(op),
   watch: true,
   examples: ['<%= config.bin %> backups', '<%= config.bin %> backups -n backups --json'],
   render(out, ui) {
@@ -29,6 +31,7 @@ export default commandFor(op, {
       );
     }
     if (out.findings.length) blocks.push(ui.findings(out.findings));
+    if (out.truncated) blocks.push(cutNotes(out, ui));
     return blocks.join('\n\n');
   },
 });

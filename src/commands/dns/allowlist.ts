@@ -1,7 +1,9 @@
 import op from '../../ops/dns/dns-allowlist.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
+import { cutNotes, everyRowUnlessLimited } from '../../adapters/cli/lists.js';
 
 export default commandFor(op, {
+  adjustInput: everyRowUnlessLimited(op),
   examples: ['<%= config.bin %> dns allowlist', '<%= config.bin %> dns allowlist --json'],
   render: (out, ui) => {
     const head = out.domains.length
@@ -11,6 +13,6 @@ export default commandFor(op, {
     return `${head}\n\n${ui.table(
       ['DOMAIN', 'KIND', 'ENABLED', 'GROUPS', 'ADDED', 'COMMENT'],
       out.domains.map((d) => [d.domain, d.kind, d.enabled ? 'yes' : ui.c.yellow('no'), d.groups.join(','), d.added?.slice(0, 10) ?? '', d.comment ?? '']),
-    )}`;
+    )}${out.truncated ? `\n\n${cutNotes(out, ui)}` : ''}`;
   },
 });

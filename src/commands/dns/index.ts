@@ -1,7 +1,9 @@
 import op from '../../ops/dns/dns-status.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
+import { cutNotes, everyRowUnlessLimited } from '../../adapters/cli/lists.js';
 
 export default commandFor(op, {
+  adjustInput: everyRowUnlessLimited(op),
   examples: [
     '<%= config.bin %> dns',
     { description: 'In cron: exit 0 ok, 1 warn, 2 crit', command: '<%= config.bin %> dns --json > /var/log/homelab-dns.json || notify-me' },
@@ -51,6 +53,7 @@ export default commandFor(op, {
     }
     const findings = ui.findings(out.findings);
     if (findings) blocks.push(findings);
+    if (out.truncated) blocks.push(cutNotes(out, ui));
     return blocks.join('\n\n');
   },
 });

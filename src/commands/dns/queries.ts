@@ -1,8 +1,10 @@
-import op from '../../ops/dns/dns-queries.js';
+import op, { CLI_LIMIT } from '../../ops/dns/dns-queries.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
+import { everyRowUnlessLimited } from '../../adapters/cli/lists.js';
 import { plural } from '../../ops/shared/format.js';
 
 export default commandFor(op, {
+  adjustInput: everyRowUnlessLimited(op, CLI_LIMIT),
   examples: [
     '<%= config.bin %> dns queries',
     '<%= config.bin %> dns queries --blocked --client 192.168.1.23 --limit 20',

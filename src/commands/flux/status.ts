@@ -1,5 +1,6 @@
 import op from '../../ops/flux/flux-status.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
+import { cutNotes, everyRowUnlessLimited } from '../../adapters/cli/lists.js';
 
 /** `main@sha1:3f9c1e7a52b0…` is enough to recognise a revision at a glance; --json has it whole. */
 function shortRevision(revision: string | undefined): string | undefined {
@@ -8,6 +9,7 @@ function shortRevision(revision: string | undefined): string | undefined {
 
 export default commandFor(op, {
   watch: true,
+  adjustInput: everyRowUnlessLimited(op),
   examples: [
     '<%= config.bin %> flux status',
     '<%= config.bin %> flux status --kind helmrelease',
@@ -26,6 +28,7 @@ export default commandFor(op, {
     if (out.findings.length) blocks.push(ui.findings(out.findings));
     const missing = out.apis.filter((a) => !a.version && !a.error).map((a) => a.kind);
     if (missing.length) blocks.push(ui.c.dim(`not served here: ${missing.join(', ')}`));
+    if (out.truncated) blocks.push(cutNotes(out, ui));
     return blocks.join('\n\n');
   },
 });

@@ -1,7 +1,9 @@
-import op from '../../ops/net/net-conntrack.js';
+import op, { CLI_LIMIT } from '../../ops/net/net-conntrack.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
+import { everyRowUnlessLimited } from '../../adapters/cli/lists.js';
 
 export default commandFor(op, {
+  adjustInput: everyRowUnlessLimited(op, CLI_LIMIT),
   examples: [
     '<%= config.bin %> net conntrack pi-k3s',
     '<%= config.bin %> net conntrack pi-k3s --src 10.42.0.0/16 --dst 10.43.0.10',

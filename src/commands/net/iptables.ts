@@ -1,7 +1,9 @@
 import op from '../../ops/net/net-iptables.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
+import { cutNotes, everyRowUnlessLimited } from '../../adapters/cli/lists.js';
 
 export default commandFor(op, {
+  adjustInput: everyRowUnlessLimited(op),
   examples: [
     '<%= config.bin %> net iptables pi-k3s --table nat',
     '<%= config.bin %> net iptables pi-k3s --table nat --chain KUBE-SERVICES',
@@ -15,6 +17,7 @@ export default commandFor(op, {
         blocks.push(chain.rules.length ? `${head}\n${ui.table(['#', 'TARGET', 'RULE'], chain.rules.map((r) => [r.number, r.target ?? '-', r.text]))}` : `${head}\n  (empty)`);
       }
     }
+    if (out.truncated) blocks.push(cutNotes(out, ui));
     return blocks.join('\n\n');
   },
 });

@@ -1,7 +1,9 @@
 import op from '../../ops/net/net-node.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
+import { cutNotes, everyRowUnlessLimited } from '../../adapters/cli/lists.js';
 
 export default commandFor(op, {
+  adjustInput: everyRowUnlessLimited(op),
   examples: ['<%= config.bin %> net node pi5-worker-1', '<%= config.bin %> net node pi-k3s --json'],
   render(out, ui) {
     const blocks = [ui.verdict(out.verdict, out.summary)];
@@ -30,6 +32,7 @@ export default commandFor(op, {
       blocks.push(ui.table(['PRIO', 'RULE', 'LOOKUP'], out.rules.map((r) => [r.priority, r.selector, r.action ?? r.table ?? '-'])));
     }
     if (out.findings.length) blocks.push(ui.findings(out.findings));
+    if (out.truncated) blocks.push(cutNotes(out, ui));
     return blocks.join('\n\n');
   },
 });

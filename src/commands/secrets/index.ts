@@ -1,8 +1,10 @@
 import op from '../../ops/secrets/secrets-status.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
+import { cutNotes, everyRowUnlessLimited } from '../../adapters/cli/lists.js';
 import { formatAge } from '../../core/schemas.js';
 
 export default commandFor(op, {
+  adjustInput: everyRowUnlessLimited(op),
   examples: [
     '<%= config.bin %> secrets',
     '<%= config.bin %> secrets -n paperless',
@@ -47,6 +49,7 @@ export default commandFor(op, {
       );
     }
     if (out.findings.length) blocks.push(ui.findings(out.findings));
+    if (out.truncated) blocks.push(cutNotes(out, ui));
     return blocks.join('\n\n');
   },
 });

@@ -45,12 +45,15 @@ async function checkBackups(ctx: OpContext, params: { namespace?: string }): Pro
   // Each kind on its own: without Jobs the backups are still listed, their last Job unknown.
   const reads = new Reads(ctx);
   const crons: Array<{ cron: CronJob; match: BackupMatch }> = [];
-  const cronsRead = await reads.list({ ref: { ...CRONJOBS, namespace }, kind: 'CronJob', schema: cronJobSchema }, (cron) => {
-    const match = backupMatch(cron, ctx.config.backups);
-    if (match) crons.push({ cron, match });
-  });
   const jobs: Job[] = [];
-  await reads.list({ ref: { ...JOBS, namespace }, kind: 'Job', schema: jobSchema, impact: 'the last Job of each backup is not shown' }, (job) => jobs.push(job));
+  // Asked together: neither list needs the other.
+  const [cronsRead] = await Promise.all([
+    reads.list({ ref: { ...CRONJOBS, namespace }, kind: 'CronJob', schema: cronJobSchema }, (cron) => {
+      const match = backupMatch(cron, ctx.config.backups);
+      if (match) crons.push({ cron, match });
+    }),
+    reads.list({ ref: { ...JOBS, namespace }, kind: 'Job', schema: jobSchema, impact: 'the last Job of each backup is not shown' }, (job) => jobs.push(job)),
+  ]);
   const jobIndex = indexJobs(jobs);
   const backups: Backup[] = [];
   const findings: Finding[] = reads.finish();

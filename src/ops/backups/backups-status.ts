@@ -1,26 +1,26 @@
 import { z } from 'zod';
+import { DEFAULT_LIMIT, cutFindings, cutList, limitSchema, truncation, truncationShape } from '../shared/bounded.js';
 import { defineOp } from '../../core/op.js';
 import { namespaceSchema } from '../../core/schemas.js';
 import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
 import { checkStatus } from '../shared/check.js';
-import { STALE_PERIODS, backupSchema, backupsCheck } from './backups-check.js';
+import { backupSchema, backupsCheck } from './backups-check.js';
 
 export default defineOp({
   name: 'backups_status',
   title: 'Backup CronJobs',
   description:
-    'The CronJobs that are backups (name, a label or the namespace contains "backup" by default; or they run a backup tool: ' +
-    'restic, kopia, velero, borg, rclone, k8up, volsync, pgbackrest, pg_dump, mysqldump/mariadb-dump, etcd snapshots, ... ' +
-    'by image or command; plus any listed under backups.cronJobs in the config), each with why it counts (matchedBy): schedule, suspended, last schedule, last success and its age compared with the ' +
-    `schedule's period (stale when older than ${STALE_PERIODS} periods), and the last Job's outcome and reason. ` +
-    'Verdict ok/warn/crit: a failed last Job warns, a stale backup is crit, and finding no backups at all warns.',
+    'Backup CronJobs (by name, label, namespace or tool such as restic or pg_dump, and backups.cronJobs) with ' +
+    'schedule, last success against it, and the last Job. Returns the verdict (stale: crit; failed or none: warn), ' +
+    'backups and findings.',
   effect: 'read',
-  input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace (default: all)') }).strict(),
+  input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace'), limit: limitSchema() }).strict(),
   output: z.object({
     verdict: verdictSchema,
     summary: summaryLineSchema,
     backups: z.array(backupSchema),
     findings: findingsSchema,
+    ...truncationShape,
   }),
   rbac: backupsCheck.rbac,
   timeoutMs: 30_000,
@@ -30,7 +30,17 @@ export default defineOp({
     const status = checkStatus(report, { ok: `${report.scope}, all recent` });
     const worst = report.findings[0];
     // Finding none at all is said as what was looked for.
-    return { backups, ...status, ...(!backups.length && worst?.reason === 'NoBackups' ? { summary: worst.message } : {}) };
+    const limit = input.limit ?? DEFAULT_LIMIT;
+    const state = (b: (typeof backups)[number]) => (b.stale ? 'Stale' : b.lastJob?.state === 'Failed' ? 'Failed' : b.suspended ? 'Suspended' : 'OK');
+    const shown = cutList(backups, limit, { by: state, rank: (b) => (b.stale ? 3 : 0) + (b.lastJob?.state === 'Failed' ? 2 : 0) + (b.suspended ? 1 : 0), narrow: 'namespace, limit' });
+    const findings = cutFindings(status.findings, limit, 'namespace, limit');
+    return {
+      ...status,
+      ...(!backups.length && worst?.reason === 'NoBackups' ? { summary: worst.message } : {}),
+      backups: shown.rows,
+      findings: findings.rows,
+      ...truncation({ backups: shown.cut, findings: findings.cut }),
+    };
   },
   summarize: summarizeStatus,
 });

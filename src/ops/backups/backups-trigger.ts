@@ -53,9 +53,8 @@ export default defineOp({
   name: 'backups_trigger',
   title: 'Run a backup now',
   description:
-    'Start a backup now by creating a Job from its CronJob, exactly as `kubectl create job --from=cronjob/NAME` does. ' +
-    'Only CronJobs listed under allow.backupsTrigger in the config (NAMESPACE/NAME or NAMESPACE/*); refused while a ' +
-    'Job of that CronJob is still running. Returns the Job name and (unless wait=false) its outcome.',
+    'Run a backup now: a Job from its CronJob, as `kubectl create job --from=cronjob/NAME`. Only CronJobs in ' +
+    'allow.backupsTrigger; refused while one runs. Returns the Job and (unless wait=false) its outcome.',
   effect: 'write',
   input: z
     .object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LIMIT, cutFindings, cutList, limitSchema, stateRank, truncation, truncationShape } from '../shared/bounded.js';
 import { defineOp } from '../../core/op.js';
 import { UserError } from '../../core/errors.js';
 import { namespaceSchema } from '../../core/schemas.js';
@@ -17,25 +18,33 @@ const output = z.object({
   certificates: z.array(certificateStateSchema).describe('Every Certificate, soonest expiry first'),
   failing: z.array(failingSchema).describe('CertificateRequests, ACME Orders and Challenges of the current issuance attempt that failed or are stuck'),
   findings: findingsSchema,
+  ...truncationShape,
 });
 type Output = z.infer<typeof output>;
+
+/** The lists cut to limit: the certificates worst first (then soonest expiry), the failing requests, the findings. */
+function bounded(certificates: Output['certificates'], failing: Output['failing'], status: ReturnType<typeof checkStatus>, limit: number) {
+  const narrow = 'namespace, limit';
+  const certs = cutList(certificates, limit, { by: (c) => c.state, rank: (c) => stateRank(c.state), narrow });
+  const requests = cutList(failing, limit, { by: (f) => `${f.kind} ${f.state}`, narrow });
+  const findings = cutFindings(status.findings, limit, narrow);
+  return { ...status, certificates: certs.rows, failing: requests.rows, findings: findings.rows, ...truncation({ certificates: certs.cut, failing: requests.cut, findings: findings.cut }) };
+}
 
 export default defineOp({
   name: 'certs_status',
   title: 'Certificates',
   description:
-    'Every cert-manager Certificate with Ready, expiry (notAfter, days left), planned renewal time, issuer, DNS names ' +
-    'and Secret, plus the CertificateRequests, ACME Orders and Challenges of a failing issuance with their reason. ' +
-    'Use it when a site shows a certificate error or to see what expires soon. Returns verdict ok/warn/crit ' +
-    '(warn under warnDays left or a failing renewal; crit when expired, under critDays, or not Ready), the certificates ' +
-    'and findings. A cluster without cert-manager is reported as not installed; a kind that cannot be read (403, not ' +
-    'served) is a warning finding while the rest is still reported; failing discovery is an error, not "not installed".',
+    'cert-manager Certificates with Ready, expiry, renewal and issuer, and the requests, Orders and Challenges of a ' +
+    'failing issuance. Use it for a certificate error or what expires soon. Returns the verdict, certificates and ' +
+    'findings.',
   effect: 'read',
   input: z
     .object({
-      namespace: namespaceSchema.optional().describe('Only this namespace; default: every namespace'),
+      namespace: namespaceSchema.optional().describe('Only this namespace'),
       warnDays: z.number().int().min(1).max(365).default(DEFAULT_WARN_DAYS).describe('Days left under which a certificate is a warning'),
       critDays: z.number().int().min(0).max(365).default(DEFAULT_CRIT_DAYS).describe('Days left under which a certificate is critical'),
+      limit: limitSchema(),
     })
     .strict(),
   output,
@@ -52,9 +61,7 @@ export default defineOp({
       version,
       note: report.note,
       thresholds: { warnDays: input.warnDays, critDays: input.critDays },
-      certificates,
-      failing,
-      ...checkStatus(report, { name: certificatesCheck.name, ok }),
+      ...bounded(certificates, failing, checkStatus(report, { name: certificatesCheck.name, ok }), input.limit ?? DEFAULT_LIMIT),
     };
   },
   summarize: summarizeStatus,

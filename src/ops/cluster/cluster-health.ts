@@ -3,8 +3,10 @@ import { defineOp, type Verdict } from '../../core/op.js';
 import { findingsSchema, sortFindings, summarizeStatus, summaryLineSchema, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
 import { attemptCheck, checkLine, checkLineSchema, outcomeFindings, rbacOf, type AnyCheck, type Check, type CheckOutcome } from '../shared/check.js';
 import { plural } from '../shared/format.js';
+import { cutList, limitSchema, topCounts, countBy, truncation, truncationShape } from '../shared/bounded.js';
+import { namespaceSchema } from '../../core/schemas.js';
 import { CHECKS, CHECK_WORDS, HEALTH_CHECKS, findCheck } from '../checks.js';
-import { metricsStateSchema, nodeSummarySchema, nodesCheck } from './nodes-check.js';
+import { metricsStateSchema, nodeSummarySchema, nodesCheck, type NodeSummary } from './nodes-check.js';
 import { podCountsSchema, podsCheck } from './pods-check.js';
 import { eventsCheck, warningEventSchema } from './events-check.js';
 
@@ -24,11 +26,22 @@ const output = z.object({
   events: z.array(warningEventSchema).optional().describe('Recent Warning events, newest first; absent when the events check was not run (only)'),
   eventsTotal: z.number().int().optional().describe('Warning events in the window, before the list was cut to size'),
   checks: z.array(checkResultSchema).describe('Every check that ran'),
-  subsystems: z
-    .array(checkLineSchema)
-    .describe('One line per platform subsystem that ran (Flux, certificates, External Secrets, Tailscale, backups; ingresses when asked with only), also when not installed or when it could not be checked'),
+  subsystems: z.array(checkLineSchema).describe('One line per subsystem that ran, also when not installed or not checkable'),
+  ...truncationShape,
 });
 type Output = z.infer<typeof output>;
+
+/**
+ * Rows an assistant gets when it does not say (8 KiB a result): the worst findings, and fewer rows
+ * of nodes and events, which are context (a node or event with a problem is a finding too).
+ */
+const DEFAULT_LIMIT = 3;
+const DEFAULT_CONTEXT_LIMIT = 1;
+
+/** Nodes worst first: not ready, under pressure, cordoned, then the busiest. */
+function nodeRank(n: NodeSummary): number {
+  return (n.ready ? 0 : 4000) + (n.pressure.length ? 2000 : 0) + (n.status.includes('SchedulingDisabled') ? 1000 : 0) + Math.max(n.cpuPercent ?? 0, n.memoryPercent ?? 0);
+}
 
 /** The checks health shows as its own tables; every other check it runs gets a line under subsystems. */
 const CLUSTER: readonly AnyCheck[] = [nodesCheck, podsCheck, eventsCheck];
@@ -49,12 +62,9 @@ export default defineOp({
   name: 'cluster_health',
   title: 'Cluster health',
   description:
-    'One verdict for the whole cluster: nodes (Ready, pressure, CPU and memory use), problem pods ' +
-    '(CrashLoopBackOff, image pull errors, OOMKilled, unschedulable, failed, not ready, restarting) and recent ' +
-    'Warning events, plus one line for each platform subsystem (Flux, certificates, External Secrets, Tailscale, ' +
-    'backups) naming its worst problem, or that it is not installed, or that it could not be checked (a warning). Use it first when something seems wrong, or from cron. ' +
-    '`only` runs just the checks named (ingress is run only when named). Returns verdict ok/warn/crit, ' +
-    'a summary line and a list of findings naming kind, namespace, name and reason.',
+    'One verdict for the whole cluster: nodes, problem pods, Warning events, and a line per subsystem (Flux, ' +
+    'certificates, External Secrets, Tailscale, backups). Call it first when something seems wrong. Returns the ' +
+    'totals, the worst findings with their fix, and how to narrow a cut list.',
   effect: 'read',
   input: z
     .object({
@@ -62,7 +72,10 @@ export default defineOp({
         .array(z.enum(CHECK_WORDS))
         .min(1)
         .optional()
-        .describe(`Run only these checks (default: all but ingress): ${CHECKS.map((c) => `${[c.name, ...(c.aliases ?? [])].join(' or ')} (${c.about})`).join('; ')}`),
+        .describe('Run only these checks (default: all but ingress)'),
+      namespace: namespaceSchema.optional().describe('List only findings and events here (verdict: all)'),
+      reason: z.string().min(1).max(100).optional().describe('List only findings with this reason, e.g. CrashLoopBackOff'),
+      limit: limitSchema(DEFAULT_LIMIT).describe(`Rows per list, worst first (default ${DEFAULT_LIMIT} findings, ${DEFAULT_CONTEXT_LIMIT} node, ${DEFAULT_CONTEXT_LIMIT} event; CLI: all)`),
     })
     .strict(),
   output,
@@ -83,16 +96,34 @@ export default defineOp({
     if (outcomes.every((o) => o.error !== undefined)) throw outcomes[0]?.cause;
     const findings = sortFindings(outcomes.flatMap(outcomeFindings));
     const verdict = verdictOf(findings);
+    const limit = input.limit ?? DEFAULT_LIMIT;
+    const listed = findings.filter((f) => (!input.namespace || f.namespace === input.namespace) && (!input.reason || f.reason === input.reason));
+    const busiest = topCounts(countBy(listed, (f) => f.namespace));
+    const shownFindings = cutList(listed, limit, {
+      by: (f) => f.reason,
+      narrow: `namespace${busiest ? ` (most: ${busiest})` : ''}, reason, only, limit`,
+    });
+    const contextLimit = input.limit ?? DEFAULT_CONTEXT_LIMIT;
+    const shownNodes = nodes?.report && cutList([...nodes.report.data.nodes].sort((a, b) => nodeRank(b) - nodeRank(a) || a.name.localeCompare(b.name)), contextLimit, {
+      by: (n) => n.status,
+      narrow: 'limit (worst first)',
+    });
+    const eventData = events?.report?.data;
+    const inNamespace = (eventData?.events ?? []).filter((e) => !input.namespace || e.namespace === input.namespace);
+    const shownEvents = cutList(inNamespace, contextLimit, { by: (e) => e.reason, narrow: 'namespace, limit (newest first)' });
+    // The events the check kept are the newest; counts by reason cover every one in the window.
+    if (shownEvents.cut && !input.namespace && eventData) shownEvents.cut = { ...shownEvents.cut, total: eventData.total, by: eventData.byReason };
     return {
       verdict,
       summary: summaryLine(verdict, findings, outcomes, nodes && (nodes.report?.data.nodes.length ?? 0), pods && (pods.report?.data.total ?? 0)),
-      findings,
-      ...(nodes ? { nodes: nodes.report?.data.nodes ?? [], metrics: nodes.report?.data.metrics ?? { available: false, note: 'nodes could not be read' } } : {}),
+      findings: shownFindings.rows,
+      ...(nodes ? { nodes: shownNodes?.rows ?? [], metrics: nodes.report?.data.metrics ?? { available: false, note: 'nodes could not be read' } } : {}),
       ...(pods ? { pods: pods.report?.data ?? { total: 0, running: 0, pending: 0, succeeded: 0, failed: 0, withProblems: 0 } } : {}),
-      ...(events ? { events: events.report?.data.events ?? [], eventsTotal: events.report?.data.total ?? 0 } : {}),
+      ...(events ? { events: shownEvents.rows, eventsTotal: eventData?.total ?? 0 } : {}),
       checks: outcomes.map((o) => ({ name: o.name, ok: o.error === undefined, ...(o.error !== undefined ? { error: o.error } : {}) })),
       // Every subsystem that ran has its line, installed or not: none is silently dropped.
       subsystems: outcomes.filter((o) => !CLUSTER.some((c) => c.name === o.name)).map(checkLine),
+      ...truncation({ findings: shownFindings.cut, nodes: shownNodes?.cut, events: shownEvents.cut }),
     };
   },
   summarize: summarizeStatus,

@@ -34,10 +34,8 @@ export default defineOp({
   name: 'deployment_restart',
   title: 'Restart a deployment',
   description:
-    'Rolling restart of an allow-listed Deployment, exactly as `kubectl rollout restart` does it (the restartedAt ' +
-    'annotation on the pod template, so pods are replaced one by one), then (unless wait=false) waits for the rollout ' +
-    'as `kubectl rollout status` does. Only deployments listed under allow.restart in the config may be restarted; ' +
-    'refused in read-only mode. Returns the deployment, the restart time and how the rollout went.',
+    'Rolling restart of a Deployment, as `kubectl rollout restart`, then (unless wait=false) waits for the rollout. ' +
+    'Only those in the config\'s allow.restart. Returns the restart time and how the rollout went.',
   effect: 'write',
   input: z
     .object({
@@ -55,7 +53,8 @@ export default defineOp({
   }),
   args: ['deployment'],
   // Pods are replaced one by one; nothing is lost. A second restart rolls the pods again.
-  hints: { destructive: false, idempotent: false },
+  // Every pod is replaced: whatever one held in memory, or a request it was serving, is gone.
+  hints: { destructive: true, idempotent: false },
   guard: { list: 'restart', target: (input) => input.deployment },
   rbac: [
     { apiGroup: 'apps', resource: 'deployments', verbs: ['get', 'patch'] },

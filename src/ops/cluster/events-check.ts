@@ -5,6 +5,7 @@ import { eventLastSeen } from '../shared/events.js';
 import { Reads } from '../shared/reads.js';
 import type { Check } from '../shared/check.js';
 import { plural } from '../shared/format.js';
+import { countBy } from '../shared/bounded.js';
 
 export const warningEventSchema = z.object({
   namespace: z.string().optional(),
@@ -17,7 +18,7 @@ export const warningEventSchema = z.object({
 export type WarningEvent = z.infer<typeof warningEventSchema>;
 
 /** Recent Warning events (config health.eventsSince), newest first, cut to health.maxEvents. */
-export const eventsCheck: Check<object, { events: WarningEvent[]; total: number }> = {
+export const eventsCheck: Check<object, { events: WarningEvent[]; total: number; byReason: Record<string, number> }> = {
   name: 'events',
   about: 'recent Warning events',
   rbac: [{ apiGroup: '', resource: 'events', verbs: ['list'] }],
@@ -45,7 +46,7 @@ export const eventsCheck: Check<object, { events: WarningEvent[]; total: number 
     // Events are context for the findings; they do not by themselves change the verdict.
     return reads.report({
       installed: true, scope: `${plural(recent.length, 'Warning event')} in the last ${ctx.config.health.eventsSince}`, findings: reads.finish(),
-      data: { events: recent.slice(0, ctx.config.health.maxEvents), total: recent.length },
+      data: { events: recent.slice(0, ctx.config.health.maxEvents), total: recent.length, byReason: countBy(recent, (e) => e.reason) },
     });
   },
 };

@@ -9,24 +9,28 @@ import { isRunningAndReady } from '../shared/pods.js';
 import { plural } from '../shared/format.js';
 
 const MAX_LINES = 10_000;
-const DEFAULT_MAX_BYTES = 256 * 1024;
+/** Log an assistant gets when it does not say: the newest 3 KiB (its answer's budget is 8 KiB); the CLI 256 KiB. */
+const DEFAULT_MAX_BYTES = 3 * 1024;
+export const CLI_MAX_BYTES = 256 * 1024;
+/** What is read to keep the newest maxBytes of the tail window. */
+const READ_MAX_BYTES = 8 * 1024 * 1024;
 const MAX_FOLLOW_S = 24 * 3600;
 
 const input = z
   .object({
     pod: z.string().min(1).max(253).regex(/^[a-z0-9][-a-z0-9.]*$/, 'must be a pod name or the start of one').describe('Pod name, or a prefix that matches exactly one pod'),
-    namespace: namespaceSchema.optional().describe('Namespace of the pod; without it every namespace is searched'),
-    container: containerNameSchema.optional().describe('Container; default: the pod\'s default container, else its first'),
+    namespace: namespaceSchema.optional().describe('Namespace (default: search all)'),
+    container: containerNameSchema.optional().describe('Container (default: the pod\'s default, else its first)'),
     tail: z.number().int().min(1).max(MAX_LINES).default(200).describe('Lines from the end of the log'),
     since: durationSchema.optional().describe('Only lines newer than this, e.g. 10m, 1h'),
-    previous: z.boolean().default(false).describe('Logs of the previous, crashed instance of the container'),
-    grep: userPatternSchema.optional().describe('Keep only lines matching this regular expression (RE2 syntax, as in Go: no backreferences or lookaround; (?i) for case-insensitive)'),
-    maxBytes: z.number().int().min(1024).max(8 * 1024 * 1024).default(DEFAULT_MAX_BYTES).describe('Upper bound on the bytes of log returned'),
-    follow: z.boolean().default(false).describe('Keep reading new lines as they are written (kubectl logs -f), for followFor'),
+    previous: z.boolean().default(false).describe('Logs of the previous (crashed) instance'),
+    grep: userPatternSchema.optional().describe('Only lines matching this RE2 regular expression ((?i): any case)'),
+    maxBytes: z.number().int().min(1024).max(READ_MAX_BYTES).optional().describe('Most bytes of log, the newest kept (default 3 KiB; CLI: 256 KiB)'),
+    follow: z.boolean().default(false).describe('Read new lines as they come, for followFor'),
     followFor: durationSchema
       .refine((d) => (parseDuration(d) ?? 0) <= MAX_FOLLOW_S, `must be at most ${MAX_FOLLOW_S / 3600}h`)
       .default('30s')
-      .describe('How long follow reads new lines; the CLI follows until Ctrl-C'),
+      .describe('How long to follow (the CLI: until Ctrl-C)'),
   })
   .strict();
 
@@ -37,7 +41,7 @@ const output = z.object({
   containers: z.array(z.string()).describe('All containers of the pod'),
   previous: z.boolean(),
   lines: z.array(z.string()),
-  truncated: z.boolean().describe('true when the byte bound cut the log short'),
+  truncated: z.boolean().describe('true when the byte bound cut older lines off'),
   scanned: z.number().int().describe('Lines read before --grep filtered them'),
   workload: z
     .object({ kind: z.string(), name: z.string(), pods: z.number().int() })
@@ -98,6 +102,14 @@ async function findPod(kube: Parameters<typeof listAll>[0], name: string, namesp
   });
 }
 
+/** The newest lines that fit in maxBytes (a line and its newline each): the end of a log says what happened last. */
+function newest(lines: string[], maxBytes: number): string[] {
+  let bytes = 0;
+  let from = lines.length;
+  while (from > 0 && bytes + Buffer.byteLength(lines[from - 1] as string) + 1 <= maxBytes) bytes += Buffer.byteLength(lines[--from] as string) + 1;
+  return lines.slice(from);
+}
+
 /** Log text to lines: the last line of a cut answer may be half a line, so it is dropped. */
 function toLines(text: string, truncated: boolean): string[] {
   const lines = text.split('\n');
@@ -110,9 +122,8 @@ export default defineOp({
   name: 'pods_logs',
   title: 'Pod logs',
   description:
-    'Read the logs of a pod\'s container, bounded in lines and bytes. The pod may be named by a unique prefix ' +
-    '(e.g. "jellyfin" finds jellyfin-7d9c-x2p4q). Use previous=true for a container in CrashLoopBackOff to see why ' +
-    'it crashed. Returns the lines, which pod and container were read, and whether the output was truncated.',
+    'A container\'s logs, bounded in lines and bytes; the pod may be named by a unique prefix. previous=true shows ' +
+    'why a crash-looping container died. Returns the lines and the pod and container read.',
   effect: 'read',
   input,
   output,
@@ -137,15 +148,17 @@ export default defineOp({
     const options = { container, tailLines: input.tail, sinceSeconds: input.since ? parseDuration(input.since) : undefined, previous: input.previous };
     const matcher = input.grep ? compilePattern(input.grep) : undefined;
     const base = { namespace, pod: pod.metadata.name, container, containers, previous: input.previous, ...(workload ? { workload } : {}) };
+    const maxBytes = input.maxBytes ?? DEFAULT_MAX_BYTES;
     if (!input.follow) {
-      // One byte more than the bound tells us whether the server had more to give.
-      const text = await ctx.kube.logs(namespace, pod.metadata.name, { ...options, limitBytes: input.maxBytes + 1 });
-      const truncated = Buffer.byteLength(text) > input.maxBytes;
-      const all = toLines(truncated ? Buffer.from(text).subarray(0, input.maxBytes).toString('utf8') : text, truncated);
-      const lines = matcher ? await matcher.filter(all, ctx.signal) : all;
-      return { ...base, lines, truncated, scanned: all.length, followed: false };
+      // One byte more than the read bound tells us whether the server had more to give.
+      const text = await ctx.kube.logs(namespace, pod.metadata.name, { ...options, limitBytes: READ_MAX_BYTES + 1 });
+      const cutByServer = Buffer.byteLength(text) > READ_MAX_BYTES;
+      const all = toLines(text, cutByServer);
+      const matched = matcher ? await matcher.filter(all, ctx.signal) : all;
+      const lines = newest(matched, maxBytes);
+      return { ...base, lines, truncated: cutByServer || lines.length < matched.length, scanned: all.length, followed: false };
     }
-    return follow(ctx, namespace, pod.metadata.name, options, input, matcher, base);
+    return follow(ctx, namespace, pod.metadata.name, options, { followFor: input.followFor, maxBytes }, matcher, base);
   },
   summarize: (out) => ({
     verdict: 'ok',

@@ -2,15 +2,22 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { isoFromUnix, requirePihole } from './shared.js';
 import { plural } from '../shared/format.js';
+import { DEFAULT_LIMIT, cutList, limitSchema, truncation, truncationShape } from '../shared/bounded.js';
+
+/** The domains cut to limit; a cut counts them all by kind and state. */
+function shownDomains<T extends { kind: string; enabled: boolean }>(domains: T[], limit: number) {
+  const shown = cutList(domains, limit, { by: (d) => `${d.kind}${d.enabled ? '' : ' disabled'}`, narrow: 'limit' });
+  return { domains: shown.rows, ...truncation({ domains: shown.cut }) };
+}
 
 export default defineOp({
   name: 'dns_allowlist',
   title: 'Pi-hole allowlist',
   description:
-    'The domains Pi-hole always lets through (its allowlist), exact names and regular expressions, with their ' +
-    'comment, whether each is enabled, its groups and when it was added. Use it to see why something is not blocked.',
+    'Pi-hole\'s allowlist: exact domains and regexes with comment, enabled and groups. Use it to see why something ' +
+    'is not blocked.',
   effect: 'read',
-  input: z.object({}).strict(),
+  input: z.object({ limit: limitSchema() }).strict(),
   output: z.object({
     url: z.string(),
     exact: z.number().int().describe('Exact domains'),
@@ -26,10 +33,11 @@ export default defineOp({
         added: z.string().optional().describe('ISO time'),
       }),
     ),
+    ...truncationShape,
   }),
   rbac: [],
   timeoutMs: 30_000,
-  async run(ctx) {
+  async run(ctx, input) {
     const pihole = await requirePihole(ctx, 'read the allowlist');
     const list = await pihole.domains('allow');
     const domains = list
@@ -40,7 +48,7 @@ export default defineOp({
       exact: domains.filter((d) => d.kind === 'exact').length,
       regex: domains.filter((d) => d.kind === 'regex').length,
       disabled: domains.filter((d) => !d.enabled).length,
-      domains,
+      ...shownDomains(domains, input.limit ?? DEFAULT_LIMIT),
     };
   },
   summarize: (out) => ({

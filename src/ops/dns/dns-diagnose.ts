@@ -110,14 +110,11 @@ function hopOf(p: Probe, failingHop: HopId | undefined, note: string): Hop {
 
 export default defineOp({
   name: 'dns_diagnose',
-  title: 'DNS: follow a name through client → Pi-hole → Unbound → DNSSEC',
+  title: 'Diagnose a DNS name hop by hop',
   description:
-    'Looks one name up at every hop of the home DNS chain at once: from a node (the debug agent) at Pi-hole\'s client address ' +
-    '(its DNS Service, else its pod IP), from Pi-hole\'s own pod at Pi-hole, at each Unbound address (its Service and each ready ' +
-    'pod, so two instances are checked one by one), and at Unbound with +dnssec and +cd (checking disabled) to tell a DNSSEC ' +
-    'validation failure from an upstream one. Returns each hop\'s parsed answer and finding, the first failing hop and a ' +
-    'conclusion (e.g. "Pi-hole answers NXDOMAIN while Unbound resolves it: blocked or a local record?", "Unbound SERVFAIL: ' +
-    'upstream/DNSSEC problem"). A hop that cannot run (no debug agent) is skipped and said so.',
+    'Look one name up at every DNS hop at once: a node to Pi-hole, Pi-hole\'s own pod, each Unbound, and Unbound ' +
+    'without DNSSEC checking. Use it when a name fails. Returns each hop\'s answer, the first failing hop and a ' +
+    'conclusion.',
   effect: 'read',
   input: z
     .object({

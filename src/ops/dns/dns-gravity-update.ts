@@ -13,13 +13,13 @@ const countSchema = z.object({
 
 export default defineOp({
   name: 'dns_gravity_update',
-  title: 'Update Pi-hole\'s blocklists (gravity)',
+  title: 'Update Pi-hole\'s blocklists',
   description:
-    'Runs `pihole -g` through the Pi-hole v6 API (POST /api/action/gravity): downloads every blocklist again and ' +
-    'rebuilds the gravity database, which takes a minute or more. Reads the streamed output to the end, judges it by ' +
-    'its [✓] and [✗] lines, and reports the blocked-domain count before and after. Safe to repeat.',
+    'Update Pi-hole\'s blocklists (`pihole -g`): downloads every list and rebuilds gravity, a minute or more; safe ' +
+    'to repeat. Returns the failed lines and the domain count before and after.',
   effect: 'write',
-  hints: { destructive: false, idempotent: true },
+  // The gravity database is rebuilt from the lists as they download now.
+  hints: { destructive: true, idempotent: true },
   input: z.object({}).strict(),
   output: z.object({
     url: z.string().describe('The Pi-hole updated'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { limitSchema } from '../shared/bounded.js';
 import { defineOp } from '../../core/op.js';
 import { UserError } from '../../core/errors.js';
 import { dnsNameSchema, ipSchema, isoFromUnix, normalizeName } from './shared.js';
@@ -16,21 +17,24 @@ const querySchema = z.object({
   replyMs: z.number().optional().describe('How long the answer took, in ms'),
 });
 
+/** Queries an assistant gets when it does not say; the CLI shows the newest 100. */
+const DEFAULT_LIMIT = 10;
+export const CLI_LIMIT = 100;
+
 export default defineOp({
   name: 'dns_queries',
   title: 'Recent DNS queries',
   description:
-    'The most recent DNS queries, newest first, from Pi-hole\'s query log (or AdGuard Home\'s, when only AdGuard is ' +
-    'configured or server=adguard): who asked for what and whether it was blocked. Filter by blocked, client IP and ' +
-    'exact domain; at most `limit` (default 100, at most 1000). Use it to see why a site does not load or what a device talks to.',
+    'Recent DNS queries, newest first, from Pi-hole (or AdGuard Home): who asked what, and whether it was blocked. ' +
+    'Filter by blocked, client and domain. Use it to see why a site fails or what a device talks to.',
   effect: 'read',
   input: z
     .object({
       blocked: z.boolean().default(false).describe('Only blocked queries'),
       client: ipSchema.optional().describe('Only queries from this client IP'),
       domain: dnsNameSchema.optional().describe('Only queries for this exact domain'),
-      limit: z.number().int().min(1).max(1000).default(100).describe('At most this many queries'),
-      server: z.enum(['pihole', 'adguard']).optional().describe('Which DNS server\'s log (default: Pi-hole if configured, else AdGuard)'),
+      limit: limitSchema(DEFAULT_LIMIT, 1000, CLI_LIMIT).describe(`Newest queries to list (default ${DEFAULT_LIMIT}; CLI: ${CLI_LIMIT})`),
+      server: z.enum(['pihole', 'adguard']).optional().describe('Whose log (default: Pi-hole if configured)'),
     })
     .strict(),
   output: z.object({
@@ -40,12 +44,14 @@ export default defineOp({
     count: z.number().int().describe('Queries returned'),
     matched: z.number().int().optional().describe('Queries in Pi-hole\'s log that match every filter (blocked, client, domain), before the limit; absent when the server does not count them (AdGuard)'),
     queries: z.array(querySchema).describe('Newest first'),
+    truncated: z.boolean().describe('More queries match than were returned: narrow with blocked, client, domain, or raise limit'),
   }),
   rbac: [],
   timeoutMs: 30_000,
   async run(ctx, raw) {
     const input = { ...raw, domain: raw.domain === undefined ? undefined : normalizeName(raw.domain) };
-    const filters = { blocked: input.blocked, client: input.client, domain: input.domain, limit: input.limit };
+    const limit = raw.limit ?? DEFAULT_LIMIT;
+    const filters = { blocked: input.blocked, client: input.client, domain: input.domain, limit };
     const [pihole, adguard] = await Promise.all([ctx.services.pihole(), ctx.services.adguard()]);
     const server = input.server ?? (pihole ? 'pihole' : adguard ? 'adguard' : undefined);
     if (!server) {
@@ -53,13 +59,14 @@ export default defineOp({
     }
     if (server === 'pihole') {
       if (!pihole) throw new UserError('Pi-hole is not configured', { hint: 'add services.pihole to the config file, or ask AdGuard with --server adguard' });
-      const page = await pihole.queries({ clientIp: input.client, domain: input.domain, blocked: input.blocked, limit: input.limit });
+      const page = await pihole.queries({ clientIp: input.client, domain: input.domain, blocked: input.blocked, limit });
       return {
         server,
         url: pihole.target,
         filters,
         count: page.queries.length,
         matched: page.recordsFiltered,
+        truncated: page.recordsFiltered !== undefined ? page.recordsFiltered > page.queries.length : page.queries.length >= limit,
         queries: page.queries.map((q) => ({
           time: isoFromUnix(q.time) ?? new Date(0).toISOString(),
           client: q.clientIp,
@@ -75,10 +82,10 @@ export default defineOp({
     }
     if (!adguard) throw new UserError('AdGuard Home is not configured', { hint: 'add services.adguard to the config file' });
     // AdGuard has one search box (domain or client, substring); the exact filters are applied here.
-    const entries = await adguard.queryLog({ search: input.domain ?? input.client, blocked: input.blocked, limit: input.domain && input.client ? 1000 : input.limit });
+    const entries = await adguard.queryLog({ search: input.domain ?? input.client, blocked: input.blocked, limit: input.domain && input.client ? 1000 : limit });
     const queries = entries
       .filter((q) => (!input.client || q.client === input.client) && (!input.domain || normalizeName(q.domain) === input.domain))
-      .slice(0, input.limit)
+      .slice(0, limit)
       .map((q) => ({
         time: q.time,
         client: q.client,
@@ -90,7 +97,7 @@ export default defineOp({
         upstream: q.upstream ?? undefined,
         replyMs: q.elapsedMs ?? undefined,
       }));
-    return { server, url: adguard.target, filters, count: queries.length, queries };
+    return { server, url: adguard.target, filters, count: queries.length, queries, truncated: queries.length >= limit };
   },
   summarize: (out) => ({
     verdict: 'ok',

@@ -13,7 +13,7 @@ const serverSchema = z
   .string()
   .refine((s) => s === 'pihole' || s === 'unbound' || isIP(s) !== 0, 'must be pihole, unbound or an IP address')
   .default('pihole')
-  .describe('Who answers: pihole (its own resolver in the pod, 127.0.0.1), unbound (its Service in dns.namespace) or the IP address of a DNS server of the cluster or in net.allowTargets');
+  .describe('pihole, unbound, or the IP of a cluster DNS server or one in net.allowTargets');
 
 const output = z.object({
   name: z.string(),
@@ -49,16 +49,10 @@ export function describeAnswer(a: DigAnswer, type?: string): string {
 
 export default defineOp({
   name: 'dns_query',
-  title: 'DNS: look a name up with dig from the Pi-hole pod',
+  title: 'Look a name up from Pi-hole',
   description:
-    'Runs dig inside the Pi-hole pod of dns.namespace (no shell; the name is validated as a DNS name, underscores allowed as in ' +
-    '_dmarc) against Pi-hole itself, Unbound (its Service address, found in the namespace) or an IP address. Returns the parsed ' +
-    'answer: status (NOERROR, NXDOMAIN, SERVFAIL, REFUSED), header flags including ad (DNSSEC-validated), the answer and authority ' +
-    'records (name, TTL, class, type, data), query time and the server; a server that does not answer (dig exit 9) is reported as ' +
-    'such. An IP server must be one of the cluster\'s DNS servers (a Service with port 53 and the pods behind it, such as ' +
-    'kube-dns; the pods of dns.namespace) or in config net.allowTargets; anything else, and any link-local address, is ' +
-    'refused (PolicyDenied, exit 77) with how to allow it. Verdict ok when records come back, warn for NXDOMAIN or none of ' +
-    'that type, crit for SERVFAIL/REFUSED/no answer.',
+    'dig from the Pi-hole pod against pihole, unbound or a cluster DNS server. Use it to check one name. Returns ' +
+    'status (NOERROR, NXDOMAIN, SERVFAIL...), flags (ad: DNSSEC-validated), records and query time.',
   effect: 'read',
   input: z
     .object({

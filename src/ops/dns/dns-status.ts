@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LIMIT, cutFindings, cutList, limitSchema, readyRank, truncation, truncationShape } from '../shared/bounded.js';
 import { defineOp, type OpContext } from '../../core/op.js';
 import { HomelabError, describeError } from '../../core/errors.js';
 import { formatAge } from '../../core/schemas.js';
@@ -57,6 +58,7 @@ const output = z.object({
   pihole: piholeSchema,
   adguard: adguardSchema,
   findings: findingsSchema,
+  ...truncationShape,
 });
 type Output = z.infer<typeof output>;
 
@@ -198,7 +200,7 @@ function notAsked(findings: Finding[], kind: 'Pi-hole' | 'AdGuard'): string {
   return NOT_ASKED[reason ?? 'Unreachable'] ?? 'unreachable';
 }
 
-function summaryLine(out: Omit<Output, 'summary'>): string {
+function summaryLine(out: Omit<Output, 'summary' | 'truncated' | 'cut'>): string {
   const parts: string[] = [];
   const ready = out.pods.filter((p) => p.ready).length;
   parts.push(out.pods.length ? `${ready}/${plural(out.pods.length, 'DNS pod')} ready in ${out.namespace}` : `no DNS pods in ${out.namespace}`);
@@ -225,19 +227,15 @@ export default defineOp({
   name: 'dns_status',
   title: 'DNS: Pi-hole, Unbound, AdGuard',
   description:
-    'The home DNS: the Pi-hole and Unbound pods in the DNS namespace (config dns.namespace, default pihole; none at all ' +
-    'is crit), and through the Pi-hole v6 API whether blocking is really on (read, never assumed), today\'s queries and ' +
-    `how many were blocked, gravity size and age (stale after ${GRAVITY_STALE_DAYS} days), upstream servers and FTL's ` +
-    'diagnosis messages; AdGuard Home\'s status, protection, stats and top blocked domains when it is configured. A ' +
-    'service missing from the config is reported as not configured; one that cannot be asked (unreachable, refused ' +
-    'credentials, an unreadable secret) is a crit finding naming it, its URL and what to do, and the rest is still ' +
-    'reported. Returns verdict ok/warn/crit and findings.',
+    'Home DNS: the Pi-hole and Unbound pods, Pi-hole\'s blocking, queries, gravity age, upstreams and messages, and ' +
+    'AdGuard Home when configured. Use it when names do not resolve or ads get through. Returns the verdict, each ' +
+    'server\'s state and findings.',
   effect: 'read',
-  input: z.object({}).strict(),
+  input: z.object({ limit: limitSchema() }).strict(),
   output,
   rbac: [{ apiGroup: '', resource: 'pods', verbs: ['list'] }],
   timeoutMs: 30_000,
-  async run(ctx): Promise<Output> {
+  async run(ctx, input): Promise<Output> {
     const namespace = ctx.config.dns.namespace;
     const now = ctx.now();
     const findings: Finding[] = [];
@@ -254,7 +252,19 @@ export default defineOp({
     }
     const sorted = sortFindings(findings);
     const partial = { verdict: verdictOf(sorted), namespace, pods, pihole, adguard, findings: sorted };
-    return { ...partial, summary: summaryLine(partial) };
+    const summary = summaryLine(partial);
+    const limit = input.limit ?? DEFAULT_LIMIT;
+    const shownPods = cutList(pods, limit, { by: (p) => `${p.app} ${p.ready ? 'ready' : 'not ready'}`, rank: (p) => readyRank(p.ready), narrow: 'limit' });
+    const messages = cutList(pihole.messages ?? [], limit, { by: (m) => m.type, narrow: 'limit' });
+    const shownFindings = cutFindings(sorted, limit, 'limit');
+    return {
+      ...partial,
+      summary,
+      pods: shownPods.rows,
+      pihole: pihole.messages ? { ...pihole, messages: messages.rows } : pihole,
+      findings: shownFindings.rows,
+      ...truncation({ pods: shownPods.cut, messages: messages.cut, findings: shownFindings.cut }),
+    };
   },
   summarize: summarizeStatus,
 });

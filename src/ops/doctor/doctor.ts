@@ -51,12 +51,9 @@ export default defineOp({
   name: 'doctor',
   title: 'Doctor: one verdict over everything',
   description:
-    'Every subsystem the cluster and the config have, at once: nodes, pods, Flux, certificates, External Secrets, Tailscale, ' +
-    'backups, ingresses (backends and TLS), DNS (Pi-hole, Unbound, AdGuard), media (Jellyfin, Immich), the NAS disks, and each configured service (uptime, Authentik, ' +
-    'PostgreSQL, Rancher, Sonarr, Radarr, Prowlarr, Bazarr, SABnzbd, qBittorrent). One line ' +
-    'per subsystem (ok, warn, crit, not installed, not configured, or could not check and why), then the findings worst first, ' +
-    'each with the command that fixes or explains it. Use it for a full check-up or from cron; cluster_health is the quicker ' +
-    'cluster-only view, why follows one service down to its broken link. Returns verdict ok/warn/crit.',
+    'Every subsystem at once: the cluster (nodes, pods, Flux, certificates, secrets, Tailscale, backups, ingresses), DNS, ' +
+    'media, the NAS and each configured service (uptime, Authentik, PostgreSQL, Rancher, the *arr stack). For a full check-up or cron; ' +
+    'cluster_health is the quicker cluster-only view, why follows one service. Returns a line per subsystem (or why it could not check) and the findings worst first, each with its fix.',
   effect: 'read',
   input: z
     .object({

@@ -15,12 +15,9 @@ export default defineOp({
   name: 'flux_heal',
   title: 'Heal a stuck HelmRelease',
   description:
-    'The fix for a HelmRelease that helm-controller gave up on ("upgrade retries exhausted", Stalled/RetriesExceeded, ' +
-    'often after "context deadline exceeded"): suspend it, resume it (the controller resets its failure counters and ' +
-    'tries again), then wait for Ready. Refused unless the release is in that state (the CLI shows the plan unless ' +
-    '--yes). Fix the cause first (e.g. a pod that never got ready), or it will ' +
-    'fail again. If resuming fails after the suspend, the error says the release is left suspended and gives the resume ' +
-    'command that finishes the job. Returns the state it found, the steps taken and the outcome.',
+    'Unstick a HelmRelease helm-controller gave up on (retries exhausted): suspend, resume, wait for Ready. Refused ' +
+    'unless it is stuck; fix the cause first. If the resume fails, the error gives the command that finishes. ' +
+    'Returns the state found, the steps and the outcome.',
   effect: 'write',
   input: z
     .object({
@@ -37,7 +34,8 @@ export default defineOp({
     result: reconcileResultSchema.optional().describe('The release after the steps'),
   }),
   args: ['name'],
-  hints: { destructive: false, idempotent: false },
+  // helm-controller retries the upgrade: the release's objects are replaced.
+  hints: { destructive: true, idempotent: false },
   guard: { list: 'flux', target: (input) => `${input.namespace}/${input.name}` },
   rbac: [{ apiGroup: HELMRELEASE.group, resource: HELMRELEASE.resource, verbs: ['get', 'patch'] }],
   timeoutMs: 30_000,

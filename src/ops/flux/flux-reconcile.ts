@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { commandLine } from '../shared/fix.js';
 import { summarizeFluxObject } from './objects.js';
-import { FLUX_KINDS, RECONCILABLE, fluxObjectInput, reconcilableKindSchema } from './kinds.js';
+import { FLUX_KINDS, fluxObjectInput, reconcilableKindSchema } from './kinds.js';
 import {
   awaitReconcile, describeTarget, plannedChange, reconcileEffect, reconcilePatch, reconcileResultSchema, refuseSuspended, requestedResult,
   resolveTarget, resultOf, sendPatch, type ReconcileResult,
@@ -16,13 +16,8 @@ export default defineOp({
   name: 'flux_reconcile',
   title: 'Reconcile a Flux object',
   description:
-    'Ask Flux to reconcile an object now, as `flux reconcile` does: refuses a suspended object, annotates it with ' +
-    'reconcile.fluxcd.io/requestedAt, and (unless wait=false) waits until its controller has handled the request, then ' +
-    'reports Ready or the failure. withSource first reconciles what it is built from, as `flux reconcile --with-source`: ' +
-    "a Kustomization's GitRepository/OCIRepository/Bucket; a HelmRelease's HelmChart and the HelmRepository/GitRepository/" +
-    "Bucket behind it, or its chartRef (OCIRepository, or HelmChart and its source); a HelmChart's source; an " +
-    "ImageUpdateAutomation's GitRepository. Every object annotated must be in allow.flux; all are checked (and none may " +
-    `be suspended) before the first change. Kinds: ${RECONCILABLE.join(', ')}.`,
+    'Make Flux reconcile an object now, as `flux reconcile` (withSource: its sources first). Refuses a suspended ' +
+    'object; every object touched must be in allow.flux. Waits unless wait=false; returns Ready or the failure.',
   effect: 'write',
   input: z
     .object({

@@ -10,8 +10,8 @@ export default defineOp({
   name: 'flux_resume',
   title: 'Resume a Flux object',
   description:
-    'Let Flux reconcile a suspended object again, as `flux resume` does: sets spec.suspend to false with a reconcile ' +
-    'request in the same write, then (unless wait=false) waits for its controller and reports Ready or the failure.',
+    'Let Flux reconcile a suspended object again, as `flux resume`. Waits unless wait=false; returns Ready or the ' +
+    'failure.',
   effect: 'write',
   input: z
     .object({

@@ -6,6 +6,7 @@ import { checkStatus } from '../shared/check.js';
 import { fluxKindSchema } from './kinds.js';
 import { fluxObjectSummarySchema } from './objects.js';
 import { STATUS_KINDS, fluxCheck } from './flux-check.js';
+import { DEFAULT_LIMIT, cutList, limitSchema, truncation, truncationShape } from '../shared/bounded.js';
 
 const output = z.object({
   verdict: verdictSchema,
@@ -20,22 +21,22 @@ const output = z.object({
   ),
   objects: z.array(fluxObjectSummarySchema),
   findings: findingsSchema,
+  ...truncationShape,
 });
 
 export default defineOp({
   name: 'flux_status',
   title: 'Flux GitOps status',
   description:
-    'Every Flux object: Kustomizations, HelmReleases, sources (GitRepository, HelmRepository, OCIRepository, Bucket) and ' +
-    'image automation (ImageRepository, ImagePolicy, ImageUpdateAutomation), with Ready, reason, message, revision, ' +
-    'suspended and how long each has been failing. Flags what needs action: a HelmRelease stuck after its retries ran out, ' +
-    'a Kustomization whose build fails, a source that cannot fetch, an ImageRepository that cannot authenticate. ' +
-    'API versions come from discovery; a cluster without Flux says so. Verdict ok/warn/crit as health.',
+    'Flux Kustomizations, HelmReleases, sources and image automation with Ready, revision, suspended and how long ' +
+    'each has failed. Use it when a change from Git does not arrive. Returns objects (problems first) and findings ' +
+    'with their fix.',
   effect: 'read',
   input: z
     .object({
-      namespace: namespaceSchema.optional().describe('Only this namespace (default: all)'),
+      namespace: namespaceSchema.optional().describe('Only this namespace'),
       kind: fluxKindSchema(STATUS_KINDS.map((k) => k.key) as [string, ...string[]]).optional().describe('Only this kind (or its short name: hr, ks, …)'),
+      limit: limitSchema(),
     })
     .strict(),
   output,
@@ -43,7 +44,23 @@ export default defineOp({
   timeoutMs: 60_000,
   async run(ctx, input) {
     const report = await fluxCheck.run(ctx, input);
-    return { installed: report.installed, ...report.data, ...checkStatus(report, { ok: `${report.scope}: all ready` }) };
+    const status = checkStatus(report, { ok: `${report.scope}: all ready` });
+    const limit = input.limit ?? DEFAULT_LIMIT;
+    const narrow = 'namespace, kind, limit';
+    const objects = cutList(report.data.objects, limit, {
+      by: (o) => `${o.kind} ${o.suspended ? 'Suspended' : o.ready === 'True' ? 'Ready' : 'NotReady'}`,
+      rank: (o) => (o.ready === 'True' ? 0 : 2) + (o.suspended ? 1 : 0),
+      narrow,
+    });
+    const findings = cutList(status.findings, limit, { by: (f) => f.reason, narrow });
+    return {
+      installed: report.installed,
+      ...report.data,
+      ...status,
+      objects: objects.rows,
+      findings: findings.rows,
+      ...truncation({ objects: objects.cut, findings: findings.cut }),
+    };
   },
   summarize: summarizeStatus,
 });

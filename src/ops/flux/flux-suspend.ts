@@ -10,9 +10,8 @@ export default defineOp({
   name: 'flux_suspend',
   title: 'Suspend a Flux object',
   description:
-    'Stop Flux from reconciling an object (spec.suspend: true), as `flux suspend` does: Git changes are no longer ' +
-    'applied to it until it is resumed. Use it to hold a release while you fix something by hand. Note: if the object ' +
-    'is itself managed by a Kustomization that sets spec.suspend in Git, Git wins. Returns whether it was already suspended.',
+    'Stop Flux reconciling an object, as `flux suspend`, to hold it while you fix something by hand. Returns ' +
+    'whether it was already suspended.',
   effect: 'write',
   input: z
     .object({

@@ -52,7 +52,7 @@ export function fluxKindSchema<K extends string>(keys: readonly [K, ...K[]]) {
   return z
     .enum([...keys, ...Object.keys(aliases)] as [string, ...string[]])
     .transform((name) => (aliases[name] ?? name) as K)
-    .describe(`Flux kind: ${kinds.map((k) => (k.aliases.length ? `${k.key} (${k.aliases.join(', ')})` : k.key)).join(', ')}`);
+    .describe('Flux kind, or its short name (ks, hr, gitrepo, …)');
 }
 
 export const reconcilableKindSchema = fluxKindSchema(RECONCILABLE);
@@ -91,7 +91,7 @@ export async function refFor(ctx: OpContext, kind: FluxKind, namespace?: string)
 export function fluxObjectInput<K extends z.ZodType>(kind: K) {
   return {
     kind,
-    name: objectNameSchema.describe('Name of the object'),
-    namespace: namespaceSchema.default('flux-system').describe('Namespace of the object'),
+    name: objectNameSchema,
+    namespace: namespaceSchema.default('flux-system'),
   };
 }

@@ -47,22 +47,14 @@ export default defineOp({
   name: 'jellyfin_fix',
   title: 'Fix a Jellyfin item without metadata',
   description:
-    'The fix for a series or movie that is on disk and in Jellyfin\'s database but has no metadata (never refreshed: ' +
-    'DateLastRefreshed empty), which the UI hides and a normal search may not find. Finds it by title — with the API ' +
-    'search, among the items the API says lack metadata (no overview, no TMDb/IMDb/TVDb id), and in the library ' +
-    'database read-only through the Jellyfin pod (items never refreshed; skipped, and said so, when exec is not ' +
-    'allowed or the image has no sqlite3), matched by name and folder name and confirmed through the API — or by id, then queues a full metadata and image refresh (replaceAll also replaces existing ' +
-    'metadata) and (unless wait=false) waits up to `timeout` for the metadata to appear. It acts only on an exact match: the whole title ' +
-    'equal to the item\'s name or folder name, case, accents and punctuation aside ("better.off.ted" = "Better Off Ted"), ' +
-    'or an explicit id. Anything else changes nothing: items whose titles only contain it (not-exact) or several with ' +
-    'that exact title (ambiguous) are listed with their ids and the command that fixes each. A title with no letters or ' +
-    'digits, or one that looks like an option ("-h"), is refused. Returns the matches, the item refreshed and whether its ' +
-    'metadata is there yet.',
+    'Fix a series or movie Jellyfin hides for lack of metadata: find it by exact title or id, refresh its metadata ' +
+    'and (unless wait=false) wait for it. Only an exact match changes; near matches are listed with the command for ' +
+    'each. Returns the matches and the item refreshed.',
   effect: 'write',
   input: z
     .object({
-      title: titleSchema.optional().describe('The whole title of the series or movie (case and punctuation do not matter); only an exact match is refreshed'),
-      id: jellyfinIdSchema.optional().describe('The item id instead of a title: a GUID, 32 hex digits with or without dashes'),
+      title: titleSchema.optional().describe('The exact title of the series or movie (case and punctuation aside)'),
+      id: jellyfinIdSchema.optional().describe('Or its item id (32 hex digits)'),
       replaceAll: z.boolean().default(false).describe('Replace all metadata, not only fill in what is missing'),
       ...waitInput(WAIT),
     })
@@ -86,7 +78,8 @@ export default defineOp({
       .optional(),
   }),
   args: ['title'],
-  hints: { destructive: false, idempotent: true },
+  // replaceAll overwrites the metadata an item has.
+  hints: { destructive: true, idempotent: true },
   // The library-database lookup: find the Jellyfin pod, exec sqlite3 in it.
   rbac: [...execRbac('jellyfin')],
   requires: ['jellyfin'],

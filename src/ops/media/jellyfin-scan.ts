@@ -33,15 +33,12 @@ export default defineOp({
   name: 'jellyfin_scan',
   title: 'Scan Jellyfin libraries',
   description:
-    'Start a Jellyfin library scan and report how it went. All libraries: runs the "Scan Media Library" scheduled task ' +
-    '(key RefreshLibrary; not the blocking POST /Library/Refresh, which holds the request for the whole scan) — or joins ' +
-    'it when it is already running — and polls it until it finishes (up to `timeout`). One library (by name): queues a ' +
-    'refresh of that library folder (what the UI\'s "Scan library" does) and polls its refresh state. With wait=false it ' +
-    'only starts the scan. Returns the scope, whether it was started or already running, and the outcome.',
+    'Scan Jellyfin\'s libraries, or one by name, and wait until done (wait=false only starts it; a running scan is ' +
+    'joined). Use it after adding media. Returns the outcome.',
   effect: 'write',
   input: z
     .object({
-      library: z.string().min(1).max(200).optional().describe('Only this library (its name as Jellyfin shows it); default: all'),
+      library: z.string().min(1).max(200).optional().describe('Only this library (default: all)'),
       ...waitInput({ timeout: '30m', max: '59m' }),
     })
     .strict(),

@@ -189,12 +189,8 @@ export default defineOp({
   name: 'media_status',
   title: 'Jellyfin and Immich at a glance',
   description:
-    'Jellyfin: version, item counts, sessions of the last 15 minutes and what they play, libraries with their scan state, ' +
-    'and scheduled tasks whose last run failed (warn findings). Immich: version, photos, videos, usage per user (needs an ' +
-    'admin API key), disk use, and job queues with failed jobs (warn). A service missing from the config is "not ' +
-    'configured", not an error; one that cannot be asked (unreachable, API key refused) is a crit finding while the other ' +
-    'still reports — and when no configured service could be asked at all, the op fails with that service\'s error. ' +
-    'Verdict ok/warn/crit like health.',
+    'Jellyfin (items, sessions, libraries, scans, failed tasks) and Immich (photos, videos, usage, disk, failed ' +
+    'jobs). A service that cannot be asked is a crit finding. Returns the verdict, both services and findings.',
   effect: 'read',
   input: z.object({}).strict(),
   output: z.object({

@@ -65,9 +65,7 @@ export default defineOp({
   name: 'nas_df',
   title: 'Disk use of the NAS volumes',
   description:
-    `Disk use of each volume in nas.volumes, read over SSH with \`df -P -k\`: size, used, available and percent used, and the mount. ` +
-    `A volume ${WARN_PERCENT}% full or more is a warn finding, ${CRIT_PERCENT}% or more crit; one df cannot read is a warn finding. ` +
-    'Returns configured: false (verdict ok) when the config has no nas section. Returns verdict ok/warn/crit, a summary line, volumes and findings.',
+    `Disk use of the NAS volumes in nas.volumes, over SSH. Returns the verdict (${WARN_PERCENT}% full: warn, ${CRIT_PERCENT}%: crit), volumes and findings; configured: false without nas in the config.`,
   effect: 'read',
   input: z.object({}).strict(),
   output: z.object({

@@ -9,18 +9,13 @@ export default defineOp({
   name: 'nas_touch',
   title: 'Touch a path on the NAS',
   description:
-    'Updates the modification time of a file or folder on the NAS (touch -c -m -h over SSH) so that file watchers on the NAS ' +
-    '(Jellyfin real-time monitoring, the Synology indexer) notice new or changed media in it. The path is as the NAS sees it ' +
-    '(/volume1/video/TV/Show) and must lie strictly inside one of nas.roots; `..` segments and control characters are refused. ' +
-    'The NAS resolves it (every symbolic link followed, the roots too) in the same command that touches it: a path that resolves ' +
-    'outside the roots is refused, and so is one whose last component is a symbolic link (touch what it points to by its own path). ' +
-    'A path that does not exist is an error unless create is set, which creates an empty file. Refused in read-only mode. ' +
-    'Returns the path as resolved on the NAS, the path as asked, the root that admits it, and whether it existed or was created.',
+    'Touch a path on the NAS over SSH so Jellyfin or the NAS indexer notices new media. The path must resolve ' +
+    'inside nas.roots; create makes an empty file. Returns the resolved path and whether it existed.',
   effect: 'write',
   input: z
     .object({
       path: z.string().min(1).max(MAX_PATH_LENGTH).describe('Absolute path on the NAS inside one of nas.roots, e.g. /volume1/video/TV/Show'),
-      create: z.boolean().default(false).describe('Create an empty file when the path does not exist (default: refuse)'),
+      create: z.boolean().default(false).describe('Create an empty file if missing'),
     })
     .strict(),
   output: z.object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { limitSchema, truncation, truncationShape } from '../shared/bounded.js';
 import { defineOp } from '../../core/op.js';
 import { ipOrCidrSchema, objectNameSchema } from '../../core/schemas.js';
 import { execRbac, requireSuccess, runIn } from '../shared/exec.js';
@@ -6,27 +7,26 @@ import { NODE_RBAC, agentOnNode } from '../shared/debug-agent.js';
 import { cidrMatcher, conntrackEntrySchema, parseConntrackLine, parseConntrackSummary, type ConntrackEntry } from './parse-conntrack.js';
 import { summaryLineSchema } from '../shared/findings.js';
 
-const DEFAULT_LIMIT = 100;
+/** Entries an assistant gets when it does not say; the CLI shows more. */
+const DEFAULT_LIMIT = 10;
+export const CLI_LIMIT = 100;
 const MAX_LIMIT = 5000;
 /** A busy node's table (65k flows at ~200 bytes) fits; beyond this the count is a lower bound. */
 const MAX_BYTES = 16 * 1024 * 1024;
 
 export default defineOp({
   name: 'net_conntrack',
-  title: 'Connection tracking table of a node',
+  title: 'Conntrack table of a node',
   description:
-    'The kernel\'s tracked connections on one node, from `conntrack -L` run by the debug agent on it: protocol, TCP ' +
-    'state, original src/dst and ports, the reply tuple (where DNAT to a pod or masquerading shows), flags ' +
-    '(ASSURED, UNREPLIED), mark and timeout. Filter by src and dst (an IP or a CIDR, matched against the original ' +
-    `direction); at most limit entries are returned (default ${DEFAULT_LIMIT}), and total counts every match before that ` +
-    'cut. Use it to see whether traffic to a Service reaches a pod, or which flows never got a reply.',
+    'A node\'s tracked connections (conntrack -L): protocol, state, original and reply tuples, flags. Filter by src ' +
+    'and dst IP or CIDR. Use it to see if Service traffic reaches a pod or never got a reply.',
   effect: 'read',
   input: z
     .object({
-      node: objectNameSchema.describe('Node name, as `kubectl get nodes` lists it'),
+      node: objectNameSchema.describe('Node name'),
       src: ipOrCidrSchema.optional().describe('Only flows started from this IP or CIDR, e.g. 10.42.1.0/24'),
       dst: ipOrCidrSchema.optional().describe('Only flows to this IP or CIDR, e.g. 10.43.0.0/16'),
-      limit: z.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT).describe('Most entries to return'),
+      limit: limitSchema(DEFAULT_LIMIT, MAX_LIMIT, CLI_LIMIT),
     })
     .strict(),
   output: z.object({
@@ -38,10 +38,10 @@ export default defineOp({
     reported: z.number().int().optional().describe('What conntrack itself says it printed (its summary line on stderr)'),
     total: z.number().int().describe('Flows matching the filter, counted before the limit'),
     shown: z.number().int().describe('Entries in this answer (at most limit)'),
-    truncated: z.boolean().describe('true when total > shown: raise limit or narrow the filter'),
     outputCapped: z.boolean().describe('conntrack printed more than the agent reads; counts are then lower bounds'),
     byProtocol: z.record(z.string(), z.number().int()).describe('Matching flows per protocol'),
     entries: z.array(conntrackEntrySchema),
+    ...truncationShape,
   }),
   rbac: [...execRbac('debugAgent'), NODE_RBAC],
   timeoutMs: 45_000,
@@ -51,6 +51,7 @@ export default defineOp({
     const result = requireSuccess(await runIn(ctx, target, ['conntrack', '-L'], { maxBytes: MAX_BYTES, timeoutMs: 30_000 }), 'conntrack -L', target);
     const fromSrc = input.src ? cidrMatcher(input.src) : undefined;
     const toDst = input.dst ? cidrMatcher(input.dst) : undefined;
+    const limit = input.limit ?? DEFAULT_LIMIT;
     const entries: ConntrackEntry[] = [];
     const byProtocol: Record<string, number> = {};
     let scanned = 0;
@@ -66,7 +67,7 @@ export default defineOp({
       if (toDst && !toDst(entry.dst)) continue;
       total++;
       byProtocol[entry.protocol] = (byProtocol[entry.protocol] ?? 0) + 1;
-      if (entries.length < input.limit) entries.push(entry);
+      if (entries.length < limit) entries.push(entry);
     }
     const shown = entries.length;
     const filtered = [input.src && `from ${input.src}`, input.dst && `to ${input.dst}`].filter(Boolean).join(' ');
@@ -83,10 +84,10 @@ export default defineOp({
       reported: parseConntrackSummary(result.stderr),
       total,
       shown,
-      truncated: total > shown,
       outputCapped: result.truncated.stdout,
       byProtocol,
       entries,
+      ...truncation({ entries: total > shown ? { shown, total, by: byProtocol, narrow: 'src, dst (an IP or CIDR), limit' } : undefined }),
     };
   },
   summarize: (out) => ({ verdict: 'ok', line: out.summary }),

@@ -144,20 +144,18 @@ type Output = z.infer<typeof output>;
 
 export default defineOp({
   name: 'net_curl',
-  title: 'Network: HTTP(S) request from a node, with timings',
+  title: 'HTTP(S) request from a node',
   description:
-    'Runs curl (argv: curl -sS -o /dev/null -w %{json} --max-time N --proto =http,https -- URL; redirects not followed) in the ' +
-    'debug agent (host network) on a node, or any node, and returns the HTTP status, the timing breakdown (DNS, connect, TLS, ' +
-    'server, time to first byte, total), the remote address, and for https whether the certificate verified plus its subject, ' +
-    'issuer and dates when curl reports them. Targets are limited: the hosts of the cluster\'s Ingresses, its Services ' +
-    '(NAME.NS.svc[.cluster.local], ClusterIPs) and config net.allowTargets; anything else, and any link-local or cloud ' +
-    'metadata address however spelled, is refused (PolicyDenied, exit 77) with how to allow it. Only http/https URLs without credentials. A failed request (refused port, timeout, TLS) is ' +
-    'reported with curl\'s exit code, not thrown.',
+    'curl a URL from the debug agent on a node (no redirects followed); only Ingress hosts, Services and ' +
+    'net.allowTargets. Use it when a site does not answer. Returns status, timings, remote address and certificate; ' +
+    'a failure carries curl\'s exit code.',
   effect: 'read',
+  // It sends traffic to a host the caller names, inside the homelab or (net.allowTargets) beyond it.
+  hints: { openWorld: true },
   input: z
     .object({
       url: urlSchema.describe('http:// or https:// URL, e.g. https://jellyfin.home.example.net/health'),
-      fromNode: objectNameSchema.optional().describe('Run from the debug agent on this node (default: any node)'),
+      fromNode: objectNameSchema.optional().describe('Node to run from (default: any)'),
       timeout: z.number().int().min(1).max(30).default(10).describe('Seconds curl may take (--max-time)'),
     })
     .strict(),

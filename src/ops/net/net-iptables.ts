@@ -8,6 +8,46 @@ import { ParseError } from './parse-ip.js';
 import { IPTABLES_TABLES, iptablesTableSchema, parseIptablesSave } from './parse-iptables.js';
 import { plural } from '../shared/format.js';
 import { summaryLineSchema } from '../shared/findings.js';
+import { countBy, limitSchema, topCounts, truncation, truncationShape, type ListCut } from '../shared/bounded.js';
+import type { IptablesTable } from './parse-iptables.js';
+
+/** Rules an assistant gets when it does not say: a node with kube-proxy has thousands. */
+const DEFAULT_RULES = 10;
+const MAX_RULES = 20_000;
+
+/**
+ * The first `limit` rules, in iptables-save order, and the chains they are in. When rules are cut,
+ * only chains with a rule shown stay (and built-in ones whose policy is not ACCEPT: a DROP policy
+ * matters with no rule at all); the rest are counted, by table, with the chains that have the most.
+ */
+function cutRules(tables: IptablesTable[], limit: number, narrowed: boolean): { tables: IptablesTable[]; cut: Record<string, ListCut | undefined> } {
+  const all = tables.flatMap((t) => t.chains.flatMap((c) => c.rules.map(() => ({ table: t.name, chain: c.name }))));
+  if (all.length <= limit) return { tables, cut: {} };
+  let left = limit;
+  const shown = tables
+    .map((t) => ({
+      ...t,
+      chains: t.chains
+        .map((c) => {
+          const rules = c.rules.slice(0, Math.max(0, left));
+          left -= rules.length;
+          return { ...c, rules };
+        })
+        .filter((c) => c.rules.length || (c.builtin && c.policy !== 'ACCEPT') || narrowed),
+    }))
+    .filter((t) => t.chains.length);
+  const busiest = topCounts(countBy(all, (r) => r.chain));
+  const narrow = `table, chain (most rules: ${busiest}), limit`;
+  const chainsAll = tables.flatMap((t) => t.chains.map((c) => ({ table: t.name, chain: c.name })));
+  const chainsShown = shown.reduce((n, t) => n + t.chains.length, 0);
+  return {
+    tables: shown,
+    cut: {
+      rules: { shown: limit, total: all.length, by: countBy(all, (r) => r.table), narrow },
+      chains: chainsShown < chainsAll.length ? { shown: chainsShown, total: chainsAll.length, by: countBy(chainsAll, (c) => c.table), narrow } : undefined,
+    },
+  };
+}
 
 /** What iptables accepts as a chain name (it allows at most 28 characters). */
 export const chainNameSchema = z
@@ -19,18 +59,16 @@ export default defineOp({
   name: 'net_iptables',
   title: 'iptables rules of a node',
   description:
-    'The packet filter of one node, from `iptables-save` (or `ip6tables-save` with ipv6) run by the debug agent on ' +
-    'it: tables → chains (built-in policy and its packet/byte counters, or user-defined) → rules (as iptables-save ' +
-    'prints them, with the target and the comment). Narrow it with table (filter, nat, mangle, raw) and chain ' +
-    '(e.g. KUBE-SERVICES, FLANNEL-POSTRTG); a chain with no rules is shown as empty. Use it to see what kube-proxy, ' +
-    'flannel or Tailscale did to a node\'s traffic.',
+    'A node\'s iptables rules (ipv6: ip6tables) from its debug agent: tables, chains with policy and counters, ' +
+    'rules. Narrow with table and chain. Use it to see what kube-proxy, flannel or Tailscale did to traffic.',
   effect: 'read',
   input: z
     .object({
-      node: objectNameSchema.describe('Node name, as `kubectl get nodes` lists it'),
+      node: objectNameSchema.describe('Node name'),
       table: z.enum(IPTABLES_TABLES).optional().describe('Only this table (default: all)'),
       chain: chainNameSchema.optional().describe('Only this chain, e.g. KUBE-SERVICES'),
       ipv6: z.boolean().default(false).describe('The IPv6 rules (ip6tables-save) instead of IPv4'),
+      limit: limitSchema(DEFAULT_RULES, MAX_RULES).describe(`Rules to list (default ${DEFAULT_RULES}; CLI: all)`),
     })
     .strict(),
   output: z.object({
@@ -40,8 +78,9 @@ export default defineOp({
     family: z.enum(['ipv4', 'ipv6']),
     command: z.array(z.string()).describe('The argv that ran in the agent'),
     tables: z.array(iptablesTableSchema),
-    chains: z.number().int().describe('Chains shown'),
-    rules: z.number().int().describe('Rules shown'),
+    chains: z.number().int().describe('Chains in the table(s) asked'),
+    rules: z.number().int().describe('Rules in the table(s) asked'),
+    ...truncationShape,
   }),
   rbac: [...execRbac('debugAgent'), NODE_RBAC],
   timeoutMs: 30_000,
@@ -76,7 +115,8 @@ export default defineOp({
     const summary = input.chain
       ? `${input.chain} on ${where}: ${tables.map((t) => { const n = t.chains[0]?.rules.length ?? 0; return `${n ? plural(n, 'rule') : 'empty'} in ${t.name}`; }).join(', ')}`
       : `${where}: ${plural(tables.length, 'table')} (${tables.map((t) => t.name).join(', ') || 'none'}), ${chains} chains, ${rules} rules`;
-    return { summary, node: input.node, agentPod: `${target.namespace}/${target.pod}`, family: input.ipv6 ? 'ipv6' : 'ipv4', command, tables, chains, rules } as const;
+    const shown = cutRules(tables, input.limit ?? DEFAULT_RULES, Boolean(input.chain));
+    return { summary, node: input.node, agentPod: `${target.namespace}/${target.pod}`, family: input.ipv6 ? 'ipv6' : 'ipv4', command, tables: shown.tables, chains, rules, ...truncation(shown.cut) } as const;
   },
   summarize: (out) => ({ verdict: 'ok', line: out.summary }),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cutList, limitSchema, truncation, truncationShape } from '../shared/bounded.js';
 import { defineOp } from '../../core/op.js';
 import { Upstream } from '../../core/errors.js';
 import { objectNameSchema } from '../../core/schemas.js';
@@ -18,19 +19,21 @@ export async function ipJson<T>(ctx: Parameters<typeof runIn>[0], target: ExecTa
   }
 }
 
+/** Links, routes and rules an assistant gets when it does not say: a node has a veth link per pod. */
+const DEFAULT_ROWS = 8;
+
 export default defineOp({
   name: 'net_node',
-  title: 'Network of a node: links, addresses, routes, rules',
+  title: 'Network of a node',
   description:
-    'What the network looks like on one node, from the debug agent (a host-network DaemonSet pod) on it: the links ' +
-    '(state, MTU, MAC) with their IPv4/IPv6 addresses, the main routing table and the policy routing rules, parsed ' +
-    'from `ip -j addr`, `ip -j route` and `ip -j rule`. Findings: a link that is down but has addresses (warn), no ' +
-    'default route (crit). Use it when pods on one node cannot reach the LAN or each other. The node must exist and ' +
-    'run the debug agent.',
+    'A node\'s links with addresses, main routes and policy rules, from its debug agent. Use it when pods on one ' +
+    'node cannot reach the LAN or each other. Returns them and findings (no default route, a link down with ' +
+    'addresses).',
   effect: 'read',
   input: z
     .object({
-      node: objectNameSchema.describe('Node name, as `kubectl get nodes` lists it'),
+      node: objectNameSchema.describe('Node name'),
+      limit: limitSchema(DEFAULT_ROWS),
     })
     .strict(),
   output: z.object({
@@ -43,6 +46,7 @@ export default defineOp({
     defaultRoute: routeSchema.optional().describe('The route for "default", when there is one'),
     rules: z.array(ruleSchema).describe('Policy routing rules, in priority order'),
     findings: findingsSchema,
+    ...truncationShape,
   }),
   rbac: [...execRbac('debugAgent'), NODE_RBAC],
   timeoutMs: 30_000,
@@ -75,7 +79,20 @@ export default defineOp({
     const scope = `${links.length} links (${links.filter((l) => l.up).length} up), ${addressCount} addresses, ${routes.length} routes, ${rules.length} rules`;
     const via = defaultRoute ? `default via ${defaultRoute.gateway ?? '?'} dev ${defaultRoute.dev ?? '?'}` : 'no default route';
     const summary = `${input.node}: ${problemsLine(findings, scope) ?? `${scope}; ${via}`}`;
-    return { verdict: verdictOf(findings), summary, node: input.node, agentPod: `${target.namespace}/${target.pod}`, links, routes, defaultRoute, rules, findings };
+    const limit = input.limit ?? DEFAULT_ROWS;
+    const shownLinks = cutList(links, limit, {
+      by: (l) => (l.up ? 'up' : 'down'),
+      // A link down with addresses first, then those with addresses (not only link-local), then any up: a pod's veth comes last.
+      rank: (l) => (!l.up && l.addresses.length ? 3 : l.addresses.some((a) => !a.address.startsWith('fe80:')) ? 2 : l.up ? 1 : 0),
+      narrow: 'limit',
+    });
+    const shownRoutes = cutList(routes, limit, { by: (r) => r.dev, rank: (r) => (r === defaultRoute ? 1 : 0), narrow: 'limit' });
+    const shownRules = cutList(rules, limit, { by: (r) => r.table ?? r.action, narrow: 'limit' });
+    return {
+      verdict: verdictOf(findings), summary, node: input.node, agentPod: `${target.namespace}/${target.pod}`,
+      links: shownLinks.rows, routes: shownRoutes.rows, defaultRoute, rules: shownRules.rows, findings,
+      ...truncation({ links: shownLinks.cut, routes: shownRoutes.cut, rules: shownRules.cut }),
+    };
   },
   summarize: summarizeStatus,
 });

@@ -97,20 +97,17 @@ type Output = z.infer<typeof output>;
 
 export default defineOp({
   name: 'net_ping',
-  title: 'Network: ping a host, and optionally check a TCP port, from a node',
+  title: 'Ping a host from a node',
   description:
-    'From the debug agent (host network, NET_RAW) on a node, or any node: ICMP echo (ping -c COUNT -W WAIT -- TARGET) with ' +
-    'sent/received/loss and rtt min/avg/max/mdev, and with --port a TCP connect check (nc -z -v -w WAIT TARGET PORT). ' +
-    'The target is an IP address or host name and must be admitted by the target policy: the cluster\'s Ingress hosts, ' +
-    'Services (names and ClusterIPs), the nodes\' addresses, or config net.allowTargets (hosts or CIDRs); anything else, and ' +
-    'any link-local or cloud metadata address, is refused (exit 77) with how to allow it. 100% loss or a closed port is a ' +
-    'result (crit), not an error; a port nc could not check (no nc, an nc without -z, a name it cannot resolve) is said ' +
-    'so (state unchecked, warn), never called closed.',
+    'Ping a host from the debug agent on a node, and with port a TCP connect; only Ingress hosts, Services, nodes ' +
+    'and net.allowTargets. Returns loss, round-trip times and the port\'s state; no reply is crit, not an error.',
   effect: 'read',
+  // It sends traffic to a host the caller names, inside the homelab or (net.allowTargets) beyond it.
+  hints: { openWorld: true },
   input: z
     .object({
-      target: hostSchema.describe('IP address or host name, e.g. 192.168.1.20 or nas.home.lan'),
-      fromNode: objectNameSchema.optional().describe('Run from the debug agent on this node (default: any node)'),
+      target: hostSchema.describe('IP address or host name'),
+      fromNode: objectNameSchema.optional().describe('Node to run from (default: any)'),
       port: z.number().int().min(1).max(65535).optional().describe('Also check that this TCP port accepts connections'),
       count: z.number().int().min(1).max(10).default(3).describe('Echo requests to send'),
       wait: z.number().int().min(1).max(10).default(2).describe('Seconds to wait for a reply / a TCP connect'),

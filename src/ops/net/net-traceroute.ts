@@ -100,18 +100,17 @@ type Output = z.infer<typeof output>;
 
 export default defineOp({
   name: 'net_traceroute',
-  title: 'Network: the route to a host from a node',
+  title: 'Traceroute from a node',
   description:
-    'From the debug agent on a node, or any node: traceroute -m MAXHOPS -w 1 -q 3 -- TARGET, parsed into hops (TTL, router ' +
-    'name and IP, three round-trip times, * timeouts, !H/!N flags). The target must be admitted by the same policy as net ping: ' +
-    'the cluster\'s Ingress hosts, Services, node addresses, or config net.allowTargets; anything else, and any link-local or ' +
-    'metadata address, is refused (exit 77). ' +
-    'Bounded: at most 30 hops, one second per probe.',
+    'traceroute from the debug agent on a node (at most 30 hops) to a host net_ping allows. Use it to see where ' +
+    'traffic stops. Returns the hops and whether the target was reached.',
   effect: 'read',
+  // It sends traffic to a host the caller names, inside the homelab or (net.allowTargets) beyond it.
+  hints: { openWorld: true },
   input: z
     .object({
-      target: hostSchema.describe('IP address or host name, e.g. 1.1.1.1 (with net.allowTargets) or a node address'),
-      fromNode: objectNameSchema.optional().describe('Run from the debug agent on this node (default: any node)'),
+      target: hostSchema.describe('IP address or host name'),
+      fromNode: objectNameSchema.optional().describe('Node to run from (default: any)'),
       maxHops: z.number().int().min(1).max(30).default(20).describe('Maximum TTL'),
     })
     .strict(),

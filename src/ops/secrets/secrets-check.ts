@@ -90,7 +90,8 @@ async function checkSecrets(ctx: OpContext, params: { namespace?: string }): Pro
   const findings: Finding[] = [];
 
   const externalSecrets: ExternalSecretRow[] = [];
-  await reads.list({ ref: ref('externalsecrets', namespace), kind: 'ExternalSecret', schema: externalSecretSchema }, (es) => {
+  // The ExternalSecrets, the stores and the ClusterExternalSecrets are independent: asked together (rows sorted below).
+  const externalSecretsRead = reads.list({ ref: ref('externalsecrets', namespace), kind: 'ExternalSecret', schema: externalSecretSchema }, (es) => {
     const ns = es.metadata.namespace ?? '';
     const name = es.metadata.name;
     const { ready, reason, message } = readyOf(es);
@@ -128,8 +129,8 @@ async function checkSecrets(ctx: OpContext, params: { namespace?: string }): Pro
     // Cluster-scoped stores serve every namespace, so they are read even with a namespace filter.
     { kind: 'ClusterSecretStore' as const, resource: 'clustersecretstores', ns: undefined },
   ];
-  for (const k of kinds) {
-    if (!(await reads.serves(ESO, version, k.resource))) continue;
+  const storesRead = Promise.all(kinds.map(async (k) => {
+    if (!(await reads.serves(ESO, version, k.resource))) return;
     await reads.list({ ref: ref(k.resource, k.ns), kind: k.kind, schema: storeSchema }, (store) => {
       const { ready, reason, message } = readyOf(store);
       const ns = k.kind === 'SecretStore' ? store.metadata.namespace : undefined;
@@ -138,11 +139,11 @@ async function checkSecrets(ctx: OpContext, params: { namespace?: string }): Pro
       }
       stores.push({ kind: k.kind, namespace: ns, name: store.metadata.name, ready, reason, message, provider: Object.keys(store.spec.provider ?? {})[0] });
     });
-  }
+  }));
 
-  const clusterExternalSecretsServed = (await reads.serves(ESO, version, 'clusterexternalsecrets')) === true;
   const clusterExternalSecrets: ClusterExternalSecretRow[] = [];
-  if (clusterExternalSecretsServed) {
+  const clusterExternalSecretsRead = (async () => {
+    if ((await reads.serves(ESO, version, 'clusterexternalsecrets')) !== true) return false;
     await reads.list({ ref: ref('clusterexternalsecrets'), kind: 'ClusterExternalSecret', schema: clusterExternalSecretSchema }, (ces) => {
       const { ready, message } = readyOf(ces);
       const failed = (ces.status.failedNamespaces ?? []).map((f) => ({ namespace: f.namespace, reason: f.reason }));
@@ -157,7 +158,9 @@ async function checkSecrets(ctx: OpContext, params: { namespace?: string }): Pro
       }
       clusterExternalSecrets.push({ name, ready, message, provisionedNamespaces: ces.status.provisionedNamespaces ?? [], failedNamespaces: failed });
     });
-  }
+    return true;
+  })();
+  const [, , clusterExternalSecretsServed] = await Promise.all([externalSecretsRead, storesRead, clusterExternalSecretsRead]);
 
   externalSecrets.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   stores.sort((a, b) => a.kind.localeCompare(b.kind) || (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name));

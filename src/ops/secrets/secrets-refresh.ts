@@ -77,13 +77,8 @@ export default defineOp({
   name: 'secrets_refresh',
   title: 'Force an ExternalSecret to sync',
   description:
-    'Force an allow-listed ExternalSecret to fetch from its store now, the way External Secrets documents it (a ' +
-    'merge patch of the annotation force-sync=<unix seconds>), then wait until status.refreshTime moves past the ' +
-    'request. Use it after rotating a secret in the store (Vault, 1Password, ...) so the app sees it without ' +
-    'waiting for refreshInterval. Refused when the refresh would do nothing (refreshPolicy CreatedOnce, or ' +
-    'refreshInterval 0s after the first sync), outside allow.secretsRefresh, and in read-only mode. Returns the new ' +
-    'refreshTime and the Ready condition; when the sync fails, the provider\'s error as soon as the controller has ' +
-    'tried (its UpdateFailed event), or at once when its store is missing or not Ready.',
+    'Make an ExternalSecret fetch from its store now (force-sync), e.g. after rotating a secret. Only those in ' +
+    'allow.secretsRefresh. Waits for the refresh; returns refreshTime and Ready, or the provider\'s error.',
   effect: 'write',
   input: z
     .object({
@@ -94,7 +89,8 @@ export default defineOp({
   output,
   args: ['externalSecret'],
   // Fetching again from the store overwrites the Secret with what the store holds; nothing is lost.
-  hints: { destructive: false, idempotent: true },
+  // The Secret's data is replaced by what the store holds now.
+  hints: { destructive: true, idempotent: true },
   guard: { list: 'secretsRefresh', target: (input) => input.externalSecret },
   rbac: [
     { apiGroup: ESO, resource: 'externalsecrets', verbs: ['get', 'patch'] },

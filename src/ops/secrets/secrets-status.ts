@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LIMIT, cutFindings, cutList, limitSchema, readyRank, truncation, truncationShape } from '../shared/bounded.js';
 import { defineOp } from '../../core/op.js';
 import { namespaceSchema } from '../../core/schemas.js';
 import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
@@ -16,6 +17,7 @@ const output = z.object({
   clusterExternalSecretsServed: z.boolean(),
   clusterExternalSecrets: z.array(clusterExternalSecretRowSchema),
   findings: findingsSchema,
+  ...truncationShape,
 });
 type Output = z.infer<typeof output>;
 
@@ -23,24 +25,33 @@ export default defineOp({
   name: 'secrets_status',
   title: 'External Secrets',
   description:
-    'External Secrets Operator at a glance: every ExternalSecret with its sync state (Ready, reason, message), last ' +
-    'refresh time, refresh interval and store; every SecretStore and ClusterSecretStore with its Ready condition; ' +
-    'ClusterExternalSecrets when served. Reads external-secrets.io/v1, or v1beta1 on older releases, by discovery. ' +
-    'Use it when an app is missing a secret or credentials look stale. Returns verdict ok/warn/crit (crit: an ' +
-    'ExternalSecret or store not Ready; warn: not refreshed for over twice its interval, i.e. the controller may be ' +
-    'down), the version read, the objects and findings. A cluster without External Secrets is reported as not installed.',
+    'External Secrets: each ExternalSecret\'s sync state, last refresh and store, and each store\'s Ready. Use it ' +
+    'when an app misses a secret or credentials look stale. Returns the verdict, objects and findings.',
   effect: 'read',
-  input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace; default: every namespace') }).strict(),
+  input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace'), limit: limitSchema() }).strict(),
   output,
   rbac: secretsCheck.rbac,
   timeoutMs: 30_000,
   async run(ctx, input): Promise<Output> {
     const report = await secretsCheck.run(ctx, input);
+    const status = checkStatus(report, { name: secretsCheck.name, ok: `${secretsCheck.name}: ${report.scope}, all ok` });
+    const limit = input.limit ?? DEFAULT_LIMIT;
+    const narrow = 'namespace, limit';
+    const ready = (row: { ready: 'True' | 'False' | 'Unknown' }) => (row.ready === 'True' ? 'Ready' : `Ready=${row.ready}`);
+    const externalSecrets = cutList(report.data.externalSecrets, limit, { by: (e) => (e.stale ? 'Stale' : ready(e)), rank: (e) => readyRank(e.ready) + (e.stale ? 1 : 0), narrow });
+    const stores = cutList(report.data.stores, limit, { by: (s) => `${s.kind} ${ready(s)}`, rank: (s) => readyRank(s.ready), narrow });
+    const clusterExternalSecrets = cutList(report.data.clusterExternalSecrets, limit, { by: ready, rank: (c) => readyRank(c.ready), narrow: 'limit' });
+    const findings = cutFindings(status.findings, limit, narrow);
     return {
       installed: report.installed,
       note: report.note,
       ...report.data,
-      ...checkStatus(report, { name: secretsCheck.name, ok: `${secretsCheck.name}: ${report.scope}, all ok` }),
+      ...status,
+      externalSecrets: externalSecrets.rows,
+      stores: stores.rows,
+      clusterExternalSecrets: clusterExternalSecrets.rows,
+      findings: findings.rows,
+      ...truncation({ externalSecrets: externalSecrets.cut, stores: stores.cut, clusterExternalSecrets: clusterExternalSecrets.cut, findings: findings.cut }),
     };
   },
   summarize: summarizeStatus,

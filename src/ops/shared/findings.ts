@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { VERDICTS, type Summary, type Verdict } from '../../core/op.js';
 import { fixSchema } from './fix.js';
 import { plural } from './format.js';
+import { clip } from './bounded.js';
 
 /** The answer's verdict: ok (exit 0), warn (1), crit (2). */
 export const verdictSchema = z.enum(VERDICTS);
@@ -52,10 +53,13 @@ export function describeFinding(f: Finding): string {
   return `${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name} ${f.reason}: ${f.message}`;
 }
 
+/** How much of the worst finding's message a summary line repeats: the findings carry it whole. */
+const LINE_MESSAGE_MAX = 80;
+
 /** "2 problems in 27 Kustomizations, …; worst: …", or undefined when there are none (findings sorted, worst first). */
 export function problemsLine(findings: readonly Finding[], scope: string): string | undefined {
   const worst = findings[0];
-  return worst ? `${plural(findings.length, 'problem')} in ${scope}; worst: ${describeFinding(worst)}` : undefined;
+  return worst ? `${plural(findings.length, 'problem')} in ${scope}; worst: ${describeFinding({ ...worst, message: clip(worst.message, LINE_MESSAGE_MAX) })}` : undefined;
 }
 
 /** The summarize of every op whose output carries its verdict and summary line. */

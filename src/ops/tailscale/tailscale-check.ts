@@ -84,6 +84,45 @@ export interface TailscaleData {
   resources: ResourceRow[];
 }
 
+/** One operator kind: its row, its resources and their findings, for the caller to merge in KINDS' order. */
+async function readKind(reads: Reads, k: (typeof KINDS)[number]): Promise<{ row: z.infer<typeof kindRowSchema>; resources: ResourceRow[]; findings: Finding[] }> {
+  const resources: ResourceRow[] = [];
+  const findings: Finding[] = [];
+  // Older operator releases lack the newer kinds: not serving one is no problem.
+  const has = await reads.serves(GROUP, VERSION, k.resource);
+  let count = 0;
+  if (has) {
+    await reads.list({ ref: { group: GROUP, version: VERSION, resource: k.resource }, kind: k.kind, schema: tailscaleObjectSchema }, (obj) => {
+      count++;
+      const cond = obj.status.conditions?.find((c) => c.type === k.condition);
+      const ready = conditionStatus(obj, k.condition);
+      const name = obj.metadata.name;
+      if (ready !== 'True') {
+        const available = k.kind === 'ProxyGroup' && obj.status.conditions?.some((c) => c.type === 'ProxyGroupAvailable' && c.status === 'True');
+        findings.push({
+          severity: available ? 'warn' : 'crit', kind: k.kind, name, reason: cond?.reason ?? 'NotReady',
+          message: `${k.condition}=${ready}: ${cond?.message ?? 'the operator has not reported on it (is it running?)'}${available ? ' (some replicas are available)' : ''}`,
+        });
+      } else if (cond?.observedGeneration !== undefined && obj.metadata.generation !== undefined && cond.observedGeneration < obj.metadata.generation) {
+        findings.push({ severity: 'warn', kind: k.kind, name, reason: 'Stale', message: `${k.condition} is for generation ${cond.observedGeneration}, the spec is at ${obj.metadata.generation}: the operator has not caught up` });
+      }
+      const row: ResourceRow = { kind: k.kind, name, condition: k.condition, ready, reason: cond?.reason, message: cond?.message };
+      if (k.kind === 'Connector') {
+        const routes = obj.status.subnetRoutes ? obj.status.subnetRoutes.split(',').map((r) => r.trim()).filter(Boolean) : (obj.spec.subnetRouter?.advertiseRoutes ?? []);
+        row.connector = {
+          hostname: obj.status.hostname ?? obj.spec.hostname ?? obj.spec.hostnamePrefix,
+          subnetRoutes: routes,
+          exitNode: obj.status.isExitNode ?? obj.spec.exitNode ?? false,
+          appConnector: obj.status.isAppConnector ?? Boolean(obj.spec.appConnector),
+          tailnetIPs: obj.status.tailnetIPs ?? [],
+        };
+      }
+      resources.push(row);
+    });
+  }
+  return { row: { kind: k.kind, resource: k.resource, served: has === true, count }, resources, findings };
+}
+
 /** The operator's pods and every operator resource this cluster serves, each by its own ready condition. */
 async function checkTailscale(ctx: OpContext): Promise<CheckReport<TailscaleData>> {
   const namespace = ctx.config.tailscale.namespace;
@@ -91,7 +130,8 @@ async function checkTailscale(ctx: OpContext): Promise<CheckReport<TailscaleData
   const findings: Finding[] = [];
 
   const pods: PodRow[] = [];
-  const podsRead = await reads.list({ ref: { group: '', version: 'v1', resource: 'pods', namespace }, kind: 'Pod', schema: podSchema, impact: 'the operator and proxy pods are not shown' }, (pod) => {
+  // The pods, discovery and each kind's list are independent: asked together, merged in KINDS' order.
+  const podsRead = reads.list({ ref: { group: '', version: 'v1', resource: 'pods', namespace }, kind: 'Pod', schema: podSchema, impact: 'the operator and proxy pods are not shown' }, (pod) => {
     if (pod.status.phase === 'Succeeded') return;
     const row = podRow(pod);
     pods.push(row);
@@ -99,55 +139,23 @@ async function checkTailscale(ctx: OpContext): Promise<CheckReport<TailscaleData
       findings.push({ severity: 'crit', kind: 'Pod', namespace, name: row.name, reason: row.reason ?? 'NotReady', message: `not ready (${row.containers} containers ready, ${row.restarts} restarts, phase ${row.phase})` });
     }
   });
-  pods.sort((a, b) => a.name.localeCompare(b.name));
-
   // Discovery that fails throws: whether the operator is installed is then unknown, never "not installed".
-  const served = (await ctx.kube.servedVersions(GROUP)).includes(VERSION);
+  const [podsDone, served] = await Promise.all([podsRead, ctx.kube.servedVersions(GROUP).then((versions) => versions.includes(VERSION))]);
+  pods.sort((a, b) => a.name.localeCompare(b.name));
   const kinds: Array<z.infer<typeof kindRowSchema>> = [];
   const resources: ResourceRow[] = [];
-  if (served) {
-    for (const k of KINDS) {
-      // Older operator releases lack the newer kinds: not serving one is no problem.
-      const has = await reads.serves(GROUP, VERSION, k.resource);
-      let count = 0;
-      if (has) {
-        await reads.list({ ref: { group: GROUP, version: VERSION, resource: k.resource }, kind: k.kind, schema: tailscaleObjectSchema }, (obj) => {
-          count++;
-          const cond = obj.status.conditions?.find((c) => c.type === k.condition);
-          const ready = conditionStatus(obj, k.condition);
-          const name = obj.metadata.name;
-          if (ready !== 'True') {
-            const available = k.kind === 'ProxyGroup' && obj.status.conditions?.some((c) => c.type === 'ProxyGroupAvailable' && c.status === 'True');
-            findings.push({
-              severity: available ? 'warn' : 'crit', kind: k.kind, name, reason: cond?.reason ?? 'NotReady',
-              message: `${k.condition}=${ready}: ${cond?.message ?? 'the operator has not reported on it (is it running?)'}${available ? ' (some replicas are available)' : ''}`,
-            });
-          } else if (cond?.observedGeneration !== undefined && obj.metadata.generation !== undefined && cond.observedGeneration < obj.metadata.generation) {
-            findings.push({ severity: 'warn', kind: k.kind, name, reason: 'Stale', message: `${k.condition} is for generation ${cond.observedGeneration}, the spec is at ${obj.metadata.generation}: the operator has not caught up` });
-          }
-          const row: ResourceRow = { kind: k.kind, name, condition: k.condition, ready, reason: cond?.reason, message: cond?.message };
-          if (k.kind === 'Connector') {
-            const routes = obj.status.subnetRoutes ? obj.status.subnetRoutes.split(',').map((r) => r.trim()).filter(Boolean) : (obj.spec.subnetRouter?.advertiseRoutes ?? []);
-            row.connector = {
-              hostname: obj.status.hostname ?? obj.spec.hostname ?? obj.spec.hostnamePrefix,
-              subnetRoutes: routes,
-              exitNode: obj.status.isExitNode ?? obj.spec.exitNode ?? false,
-              appConnector: obj.status.isAppConnector ?? Boolean(obj.spec.appConnector),
-              tailnetIPs: obj.status.tailnetIPs ?? [],
-            };
-          }
-          resources.push(row);
-        });
-      }
-      kinds.push({ kind: k.kind, resource: k.resource, served: has === true, count });
-    }
+  const perKind = served ? await Promise.all(KINDS.map((k) => readKind(reads, k))) : [];
+  for (const read of perKind) {
+    kinds.push(read.row);
+    resources.push(...read.resources);
+    findings.push(...read.findings);
   }
 
   const problems = reads.finish();
   let note: string | undefined;
   if (!served) {
     note = `${NOT_INSTALLED}${pods.length ? `; ${plural(pods.length, 'pod')} found in namespace ${namespace}` : ''}`;
-  } else if (podsRead && !pods.length) {
+  } else if (podsDone && !pods.length) {
     findings.push({ severity: 'warn', kind: 'Namespace', name: namespace, reason: 'NoOperatorPods', message: `no pods in namespace ${namespace}: is the operator running, or installed elsewhere (set tailscale.namespace in the config)?` });
   }
   return reads.report({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LIMIT, cutFindings, cutList, limitSchema, readyRank, truncation, truncationShape } from '../shared/bounded.js';
 import { defineOp } from '../../core/op.js';
 import { podRowSchema } from '../shared/pods.js';
 import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
@@ -16,6 +17,7 @@ const output = z.object({
   kinds: z.array(kindRowSchema).describe('Which operator kinds this cluster serves'),
   resources: z.array(resourceRowSchema),
   findings: findingsSchema,
+  ...truncationShape,
 });
 type Output = z.infer<typeof output>;
 
@@ -23,25 +25,30 @@ export default defineOp({
   name: 'tailscale_status',
   title: 'Tailscale operator',
   description:
-    'The Tailscale Kubernetes operator: every pod in its namespace (config tailscale.namespace, default tailscale) ' +
-    'with its ready state, and each operator resource this cluster serves in tailscale.com/v1alpha1 (Connectors, ' +
-    'ProxyClasses, ProxyGroups, Recorders, DNSConfigs, Tailnets, PeerRelays) with its own ready condition; for ' +
-    'Connectors also the subnet routes, exit node, tailnet IPs and hostname. Use it when tailnet access to the ' +
-    'cluster stops working. Returns verdict ok/warn/crit, pods, resources and findings; a cluster without the ' +
-    'operator is reported as not installed, a kind that cannot be read as a warning finding.',
+    'The Tailscale operator: its pods and each tailscale.com resource (Connectors, ProxyGroups, ...) with Ready. ' +
+    'Use it when tailnet access to the cluster stops. Returns the verdict, pods, resources and findings.',
   effect: 'read',
-  input: z.object({}).strict(),
+  input: z.object({ limit: limitSchema() }).strict(),
   output,
   rbac: tailscaleCheck.rbac,
   timeoutMs: 30_000,
-  async run(ctx): Promise<Output> {
+  async run(ctx, input): Promise<Output> {
     const report = await tailscaleCheck.run(ctx, {});
+    const status = checkStatus(report, { name: tailscaleCheck.name, ok: `${report.scope}, all ready` });
+    const limit = input.limit ?? DEFAULT_LIMIT;
+    const pods = cutList(report.data.pods, limit, { by: (p) => (p.ready ? 'Ready' : (p.reason ?? 'NotReady')), rank: (p) => readyRank(p.ready), narrow: 'limit' });
+    const resources = cutList(report.data.resources, limit, { by: (r) => `${r.kind} ${r.ready === 'True' ? 'Ready' : 'NotReady'}`, rank: (r) => readyRank(r.ready), narrow: 'limit' });
+    const findings = cutFindings(status.findings, limit, 'limit');
     return {
       installed: report.installed,
       version: report.installed ? VERSION : undefined,
       note: report.note,
       ...report.data,
-      ...checkStatus(report, { name: tailscaleCheck.name, ok: `${report.scope}, all ready` }),
+      ...status,
+      pods: pods.rows,
+      resources: resources.rows,
+      findings: findings.rows,
+      ...truncation({ pods: pods.cut, resources: resources.cut, findings: findings.cut }),
     };
   },
   summarize: summarizeStatus,

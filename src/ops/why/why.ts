@@ -122,13 +122,9 @@ export default defineOp({
   name: 'why',
   title: 'Why: from a name to the first broken link',
   description:
-    'Answers "why is X down?" by walking from the outside in along the links Kubernetes records: the hostname\'s DNS answer ' +
-    'from Pi-hole, the Ingress and its TLS Certificate (and a failing CertificateRequest, ACME Order or Challenge), the backend ' +
-    'Service, the pods its selector matches, their owner, the PVCs and ExternalSecrets they use, the Flux object that applied ' +
-    'them (by its labels) and its sources. TARGET is a hostname or URL, KIND/NAME (svc/jellyfin, deployment/immich-server, ' +
-    'pod/…, hr/immich, ks/apps-immich) or an app name. Returns every link checked with its state, the first broken link (a ' +
-    'link broken only because a deeper one is says which) with its evidence (condition, event, last log lines) and the ' +
-    'command that fixes or explains it. Use it when one service misbehaves; doctor checks everything.',
+    'Why one service is down: follows the links Kubernetes records from the outside in (DNS, Ingress and certificate, ' +
+    'Service, pods, owner, PVCs and ExternalSecrets, the Flux object and its sources). TARGET: a hostname, URL, KIND/NAME ' +
+    '(svc/jellyfin, hr/immich) or app name. Returns each link\'s state and the first broken one with its evidence and fix.',
   effect: 'read',
   input: z
     .object({
