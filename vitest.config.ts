@@ -9,6 +9,10 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts', 'packages/sandbox/test/**/*.test.ts'],
+    // Nothing left behind: the run and each file get a temp directory of their own, and fail when
+    // anything is left in it.
+    globalSetup: ['test/setup/run-tmpdir.ts'],
+    setupFiles: ['test/setup/file-tmpdir.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

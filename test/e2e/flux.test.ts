@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BIN, runCli } from '../helpers/cli.js';
+import { spawnCli, runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
@@ -401,7 +400,7 @@ describe('homelab flux heal cancelled half-way (Ctrl-C)', () => {
   it('says the release is left suspended and how to finish, exits 130, and the audit log has it', async () => {
     const auditFile = join(s.sandbox.dir, 'audit.log');
     const config = await configWith(s.sandbox, 'audited', { audit: { file: auditFile } });
-    const child = spawn(process.execPath, [BIN, 'flux', 'heal', 'immich', '-n', 'immich', '--yes', '--config', config], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(['flux', 'heal', 'immich', '-n', 'immich', '--yes', '--config', config], s.env);
     let stderr = '';
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     await new Promise<void>((resolve) => {

@@ -2,8 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { spawn } from 'node:child_process';
-import { BIN, runCli } from '../helpers/cli.js';
+import { spawnCli, runCli } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
@@ -85,7 +84,7 @@ describe('homelab logs and restart against the sandbox', () => {
   it('follows a log (-f) until Ctrl-C, printing new lines as they are written', async () => {
     const pod = s.sandbox.store.list('pods', 'jellyfin')[0] as unknown as PodLike;
     const container = pod.spec?.containers?.[0]?.name as string;
-    const child = spawn(process.execPath, [BIN, 'logs', '-f', 'jellyfin', '-n', 'jellyfin', '--tail', '1'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(['logs', '-f', 'jellyfin', '-n', 'jellyfin', '--tail', '1'], s.env);
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
