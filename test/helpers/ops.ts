@@ -1,5 +1,5 @@
 import { createRuntime } from '../../src/adapters/runtime.js';
-import { HomelabError } from '../../src/core/errors.js';
+import { EXIT_CODES, HomelabError } from '../../src/core/errors.js';
 import type { Logger, Summary } from '../../src/core/op.js';
 import { runOp, type AuditRecord } from '../../src/core/run-op.js';
 import { ops } from '../../src/ops/registry.js';
@@ -60,8 +60,11 @@ export async function callOp<T = Record<string, unknown>>(target: OpTarget, name
   }
 }
 
-/** The typed error a call failed with (and what it says, message then hint), or a failed assertion when it did not fail. */
-export async function failure(call: Promise<unknown>): Promise<HomelabError & { said: string }> {
+/**
+ * The typed error a call failed with, or a failed assertion when it did not fail; with what it says
+ * (message, then hint: what the CLI prints on stderr) and the exit code the CLI gives its kind.
+ */
+export async function failure(call: Promise<unknown>): Promise<HomelabError & { said: string; exitCode: number }> {
   let err: unknown;
   try {
     await call;
@@ -69,5 +72,5 @@ export async function failure(call: Promise<unknown>): Promise<HomelabError & { 
     err = e;
   }
   if (!(err instanceof HomelabError)) throw new Error(err === undefined ? 'expected the call to fail, and it succeeded' : `expected a HomelabError, got: ${String(err)}`);
-  return Object.assign(err, { said: `${err.message}${err.hint ? `\n${err.hint}` : ''}` });
+  return Object.assign(err, { said: `${err.message}${err.hint ? `\n${err.hint}` : ''}`, exitCode: EXIT_CODES[err.kind] });
 }
