@@ -9,3 +9,33 @@ export interface Trace { reached: boolean; hops: Array<{ ttl: number; host?: str
 
 /** The metadata refusal's words (169.254.169.254 in any spelling, even where a wider CIDR is allowed). */
 export const METADATA_REFUSED = /may not reach \S+: \S+ is (a link-local address|an IPv6 link-local address|the AWS IPv6 metadata address)/;
+
+export interface NetNode {
+  verdict: string;
+  summary: string;
+  node: string;
+  agentPod: string;
+  links: Array<{ name: string; state: string; up: boolean; mtu?: number; addresses: Array<{ family: string; cidr: string; scope?: string }> }>;
+  routes: Array<{ dst: string; gateway?: string; dev?: string }>;
+  defaultRoute?: { gateway?: string; dev?: string };
+  rules: Array<{ priority: number; selector: string; table?: string }>;
+  findings: Array<{ severity: string; kind: string; name: string; reason: string; message: string }>;
+}
+export interface Iptables {
+  summary: string;
+  family: string;
+  command: string[];
+  tables: Array<{ name: string; chains: Array<{ name: string; builtin: boolean; policy?: string; rules: Array<{ number: number; text: string; target?: string; comment?: string }> }> }>;
+  chains: number;
+  rules: number;
+}
+export interface Conntrack {
+  summary: string;
+  scanned: number;
+  reported?: number;
+  total: number;
+  shown: number;
+  truncated: boolean;
+  byProtocol: Record<string, number>;
+  entries: Array<{ protocol: string; state?: string; src: string; dst: string; sport?: number; dport?: number; reply?: { src: string }; flags: string[] }>;
+}
