@@ -16,10 +16,22 @@ export async function configWith(sandbox: ConfiguredSandbox, name: string, chang
   return writeConfig(sandbox, name, merged);
 }
 
-/** A config file next to the sandbox's own, without its top-level `keys` (no services: section at all). */
+/** A config file next to the sandbox's own without the `keys` named, dotted for nested ones: `services` (no section at all), `services.pihole`. */
 export async function configWithout(sandbox: ConfiguredSandbox, name: string, keys: string[]): Promise<string> {
   const config = await sandboxConfig(sandbox);
-  for (const key of keys) delete config[key];
+  for (const key of keys) {
+    const path = key.split('.');
+    const last = path.pop() as string;
+    let parent: Record<string, unknown> = config;
+    for (const part of path) {
+      const child = parent[part];
+      if (!child || typeof child !== 'object') throw new Error(`the sandbox's config has no ${key}`);
+      parent[part] = { ...(child as Record<string, unknown>) };
+      parent = parent[part] as Record<string, unknown>;
+    }
+    if (!(last in parent)) throw new Error(`the sandbox's config has no ${key}`);
+    delete parent[last];
+  }
   return writeConfig(sandbox, name, config);
 }
 

@@ -39,3 +39,26 @@ export interface Conntrack {
   byProtocol: Record<string, number>;
   entries: Array<{ protocol: string; state?: string; src: string; dst: string; sport?: number; dport?: number; reply?: { src: string }; flags: string[] }>;
 }
+
+/** What the Pi-hole and AdGuard ops answer. */
+export interface DnsStatus {
+  verdict: string;
+  summary: string;
+  namespace: string;
+  pods: Array<{ name: string; app: string; ready: boolean }>;
+  pihole: {
+    configured: boolean;
+    url?: string;
+    reachable?: boolean;
+    blocking?: { state: string; timer: number | null };
+    queries?: { total: number; blocked: number; percentBlocked: number };
+    gravity?: { domains: number; age?: string; stale: boolean; lastUpdate?: string };
+    upstreams?: Array<{ name: string; ip: string; port: number }>;
+    messages?: Array<{ type: string; message: string }>;
+  };
+  adguard: { configured: boolean; reachable?: boolean; version?: string; running?: boolean; protection?: { enabled: boolean }; stats?: { queries: number; blocked: number; percentBlocked: number }; topBlocked?: Array<{ domain: string; count: number }> };
+  findings: Array<{ severity: string; kind: string; namespace?: string; name: string; reason: string; message: string }>;
+}
+export interface Queries { server: string; count: number; matched?: number; queries: Array<{ client: string; domain: string; status: string; blocked: boolean; time: string }> }
+export interface Gravity { succeeded: boolean; before: { domains: number }; after: { domains: number }; change: number; failures: string[] }
+export interface Allowlist { exact: number; regex: number; domains: Array<{ domain: string; kind: string; enabled: boolean; comment?: string }> }
