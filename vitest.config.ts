@@ -11,7 +11,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'packages/sandbox/test/**/*.test.ts'],
     // Nothing left behind: the run and each file get a temp directory of their own, and fail when
     // anything is left in it.
-    globalSetup: ['test/setup/run-tmpdir.ts'],
+    globalSetup: ['test/setup/run-tmpdir.ts', 'test/setup/watch-build.ts'],
     setupFiles: ['test/setup/file-tmpdir.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
