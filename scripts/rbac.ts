@@ -7,6 +7,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { AnyOp, RbacRule } from '../src/core/op.js';
+
+/** What the RBAC is generated from: an op's name, effect and rules. */
+type OpRules = Pick<AnyOp, 'name' | 'effect' | 'rbac'>;
 import { DEFAULT_NAMESPACES } from '../src/core/config.js';
 
 export const NAMESPACE = 'mcp-homelab';
@@ -45,7 +48,7 @@ function compareStrings(a: string, b: string): number {
 }
 
 /** Refuses rules that would grant more than a name: wildcards, empty verbs, a malformed group or resource. */
-function validateRule(op: AnyOp, rule: RbacRule): void {
+function validateRule(op: OpRules, rule: RbacRule): void {
   const where = `op ${op.name} declares rbac ${JSON.stringify(rule)}`;
   if (rule.apiGroup.includes('*') || rule.resource.includes('*') || rule.verbs.some((v) => v.includes('*'))) {
     throw new Error(`${where}: wildcards are not allowed; name the group, resource and verbs it needs`);
@@ -65,7 +68,7 @@ function validateRule(op: AnyOp, rule: RbacRule): void {
  * resources of one API group that need the same verbs share a rule. Core group first, then groups
  * alphabetically; within a group, rules by their first resource. Deterministic for a given op list.
  */
-export function clusterRoleRules(ops: readonly AnyOp[], scope: (rule: RbacRule) => boolean = (rule) => !rule.inNamespacesOf?.length): ClusterRoleRule[] {
+export function clusterRoleRules(ops: readonly OpRules[], scope: (rule: RbacRule) => boolean = (rule) => !rule.inNamespacesOf?.length): ClusterRoleRule[] {
   const merged = new Map<string, { apiGroup: string; resource: string; verbs: Set<string>; ops: Set<string> }>();
   for (const op of ops) {
     for (const rule of op.rbac) {
@@ -104,7 +107,7 @@ export function clusterRoleRules(ops: readonly AnyOp[], scope: (rule: RbacRule) 
  * Rules an op needs only in the namespaces config settings name (exec into the Pi-hole pod, the
  * debug agent, Jellyfin), per namespace at the settings' defaults: granted by Roles there.
  */
-export function namespacedRules(ops: readonly AnyOp[]): Array<{ namespace: string; rules: ClusterRoleRule[] }> {
+export function namespacedRules(ops: readonly OpRules[]): Array<{ namespace: string; rules: ClusterRoleRule[] }> {
   const namespaces = new Set(ops.flatMap((op) => op.rbac.flatMap((rule) => (rule.inNamespacesOf ?? []).map((setting) => DEFAULT_NAMESPACES[setting]))));
   return [...namespaces].sort(compareStrings).map((namespace) => ({
     namespace,
@@ -129,7 +132,7 @@ function renderRules(rules: readonly ClusterRoleRule[]): string {
 const labels = `  labels:\n    app.kubernetes.io/name: homelab\n    app.kubernetes.io/component: rbac\n`;
 
 /** The whole of deploy/base/rbac.yaml for these ops. */
-export function renderRbac(ops: readonly AnyOp[]): string {
+export function renderRbac(ops: readonly OpRules[]): string {
   const all = clusterRoleRules(ops);
   const namespaced = namespacedRules(ops);
   const reads = ops.filter((op) => op.effect === 'read');

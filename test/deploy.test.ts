@@ -1,6 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { IClusterSecretStore, IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1';
+import type { IImagePolicy, IImageRepository, IImageUpdateAutomation } from '@kubernetes-models/flux-cd/image.toolkit.fluxcd.io/v1';
+import type { IDaemonSet, IDeployment } from 'kubernetes-models/apps/v1';
+import type { IContainer, IPodSpec, IService } from 'kubernetes-models/v1';
+import type { IIngress, INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { ops } from '../src/ops/registry.js';
@@ -146,23 +154,183 @@ describe('deploy/base/rbac.yaml', () => {
   });
 });
 
+const BASE_CONFIG = `${root}deploy/base/config.yaml`;
+const baseConfig = () => parseConfig(parseYaml(readFileSync(BASE_CONFIG, 'utf8')), 'deploy/base/config.yaml');
+
 describe('deploy/base/config.yaml', () => {
-  it('is a valid homelab config with the default allow-list and the key from $HOMELAB_API_KEY', () => {
-    const config = parseConfig(parseYaml(readFileSync(`${root}deploy/base/config.yaml`, 'utf8')), 'deploy/base/config.yaml');
+  it('is a valid homelab config with the default allow-list and the key read from the mounted Secret', () => {
+    const config = baseConfig();
     expect(config.allow.restart).toEqual(DEFAULT_RESTARTABLE);
-    expect(config.mcp.apiKey).toEqual({ env: 'HOMELAB_API_KEY' });
+    // A file, not an environment variable: a Secret volume follows the Secret, an env var never does.
+    expect(config.mcp.apiKey).toEqual({ file: '/run/secrets/homelab/api-key' });
     expect(config.kubernetes.kubeconfig).toBeUndefined();
   });
 });
+
+// --- the Kubernetes schemas, offline ---------------------------------------------------------------
+// Core kinds: kubernetes-models (generated from the Kubernetes OpenAPI). Custom resources: the models
+// @kubernetes-models/flux-cd and @kubernetes-models/external-secrets generate from those projects'
+// CRDs (image.toolkit.fluxcd.io/v1 of Flux 2.7, external-secrets.io/v1 of ESO >= 0.16). Each object is
+// checked twice: its model's validate() (JSON schema: types, required fields, enums, formats), and a
+// TypeScript compile of the object against the model's interface, which refuses a field the schema
+// does not have (validate() lets it through, and the API server would drop it or refuse it: a
+// misspelt readOnlyRootFilesystem would otherwise pass every check and protect nothing).
+
+/** The npm package holding the models of each custom resource group the manifests use. */
+const CRD_MODELS: Record<string, string> = {
+  'image.toolkit.fluxcd.io': '@kubernetes-models/flux-cd',
+  'external-secrets.io': '@kubernetes-models/external-secrets',
+};
+
+/** The module exporting the model class (kind) and interface (I + kind) of an apiVersion. */
+function modelModule(apiVersion: string): string {
+  const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/') as [string, string]) : ['', apiVersion];
+  if (!group) return `kubernetes-models/${version}`;
+  if (group.endsWith('.k8s.io') || !group.includes('.')) return `kubernetes-models/${apiVersion}`;
+  const crdPackage = CRD_MODELS[group];
+  if (!crdPackage) throw new Error(`no schema for ${apiVersion}: add the models package of its CRDs to CRD_MODELS`);
+  return `${crdPackage}/${apiVersion}`;
+}
+
+interface Model { validate(): void }
+type ModelClass = new (data: object) => Model;
+
+/** validate() of each object's model; the errors, one line per object, "Kind/name: ..." */
+async function schemaErrors(objects: K8sObject[]): Promise<string[]> {
+  const errors: string[] = [];
+  for (const obj of objects) {
+    const label = `${obj.kind}/${obj.metadata.name}`;
+    let model: ModelClass | undefined;
+    try {
+      const exports = (await import(modelModule(obj.apiVersion))) as Record<string, unknown>;
+      model = exports[obj.kind] as ModelClass | undefined;
+    } catch (err) {
+      errors.push(`${label}: ${(err as Error).message}`);
+      continue;
+    }
+    if (!model) {
+      errors.push(`${label}: ${modelModule(obj.apiVersion)} has no model ${obj.kind}`);
+      continue;
+    }
+    try {
+      new model(obj).validate();
+    } catch (err) {
+      errors.push(`${label}: ${(err as Error).message}`);
+    }
+  }
+  return errors;
+}
+
+const parsedDeclarations = new Map<string, ts.SourceFile>();
+
+/**
+ * Compiles `const oN: I<Kind> = <object>` for every object (a source file in memory, never written)
+ * and returns what TypeScript refuses: fields the schema does not have, and wrong types.
+ */
+function typeErrors(objects: K8sObject[]): string[] {
+  const file = `${root}test/deploy-objects.generated.ts`;
+  const imports = [...new Set(objects.map((o) => `${modelModule(o.apiVersion)}|${o.kind}`))];
+  const alias = (o: K8sObject) => `T${imports.indexOf(`${modelModule(o.apiVersion)}|${o.kind}`)}`;
+  const header = imports.map((key, i) => {
+    const [module, kind] = key.split('|');
+    return `import type { I${kind} as T${i} } from '${module}';`;
+  });
+  // One object per line, so a diagnostic's line names its object.
+  const source = [...header, ...objects.map((o, i) => `export const o${i}: ${alias(o)} = ${JSON.stringify(o)};`)].join('\n');
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  };
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists, readFile } = host;
+  host.getSourceFile = (name, language, ...rest) => {
+    if (name === file) return ts.createSourceFile(name, source, language);
+    // The models' declarations are parsed once for all the checks in this file.
+    const parsed = parsedDeclarations.get(name) ?? getSourceFile.call(host, name, language, ...rest);
+    if (parsed) parsedDeclarations.set(name, parsed);
+    return parsed;
+  };
+  host.fileExists = (name) => name === file || fileExists.call(host, name);
+  host.readFile = (name) => (name === file ? source : readFile.call(host, name));
+  const program = ts.createProgram([file], options, host);
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    if (!d.file || d.start === undefined) return message;
+    const line = d.file.getLineAndCharacterOfPosition(d.start).line - header.length;
+    const obj = objects[line];
+    return obj ? `${obj.kind}/${obj.metadata.name}: ${message}` : message;
+  });
+}
+
+describe('the schema checks themselves', () => {
+  const deployment = (container: Record<string, unknown>): K8sObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'probe' },
+    spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [container] } } },
+  });
+
+  it('pass a correct object and refuse a missing required field, a wrong type and a misspelt field', async () => {
+    const good = deployment({ name: 'c', image: 'i', securityContext: { readOnlyRootFilesystem: true } });
+    expect(await schemaErrors([good])).toEqual([]);
+    expect(typeErrors([good])).toEqual([]);
+
+    const nameless = deployment({ image: 'i' });
+    expect((await schemaErrors([nameless])).join('\n')).toMatch(/Deployment\/probe: .*must have required property name/);
+    const wrongType = deployment({ name: 'c', image: 'i', securityContext: { runAsUser: 'root' } });
+    expect((await schemaErrors([wrongType])).join('\n')).toMatch(/Deployment\/probe: .*runAsUser must be integer/);
+    // validate() lets an unknown field through; the compile does not.
+    const misspelt = deployment({ name: 'c', image: 'i', securityContext: { readOnlyRootFileSystem: true } });
+    expect(await schemaErrors([misspelt])).toEqual([]);
+    expect(typeErrors([misspelt]).join('\n')).toMatch(/Deployment\/probe: .*'"readOnlyRootFileSystem"' does not exist in type 'ISecurityContext'/);
+  });
+
+  it('check custom resources against their CRD models, and refuse a kind nobody has a schema for', async () => {
+    const policy: K8sObject = { apiVersion: 'image.toolkit.fluxcd.io/v1', kind: 'ImagePolicy', metadata: { name: 'p' }, spec: { imageRepositoryRef: { name: 'r' }, policy: { semver: {} } } };
+    expect((await schemaErrors([policy])).join('\n')).toMatch(/ImagePolicy\/p: .*must have required property range/);
+    const typo: K8sObject = { ...policy, spec: { imageRepositoryRef: { name: 'r' }, policy: { semver: { range: '1.x', rnage: '2.x' } } } };
+    expect(typeErrors([typo]).join('\n')).toMatch(/ImagePolicy\/p: .*'"rnage"' does not exist in type 'ISemVerPolicy'/);
+    const unknown: K8sObject = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
+    expect(await schemaErrors([unknown])).toEqual(['Widget/w: no schema for example.com/v1: add the models package of its CRDs to CRD_MODELS']);
+  });
+});
+
+// --- what kubectl kustomize renders ----------------------------------------------------------------
 
 function kustomize(dir: string): K8sObject[] {
   return parseDocs(execFileSync(KUBECTL, ['kustomize', `${root}${dir}`], { encoding: 'utf8', timeout: 20_000 }));
 }
 
+function typed<T>(objects: K8sObject[], kind: string, name: string): T {
+  return find(objects, kind, name) as unknown as T;
+}
+
+/** The Deployment's pod and its one container, or a failure that says what is missing. */
+function homelabPod(objects: K8sObject[]): { deployment: IDeployment; pod: IPodSpec; container: IContainer } {
+  const deployment = typed<IDeployment>(objects, 'Deployment', 'homelab');
+  const pod = deployment.spec?.template.spec;
+  const container = pod?.containers[0];
+  if (!pod || !container) throw new Error('the Deployment homelab has no pod spec or no container');
+  return { deployment, pod, container };
+}
+
+const OVERLAYS = ['deploy/base', 'deploy/overlays/example', 'deploy/overlays/read-only', 'deploy/overlays/tls-secrets'];
 const noKubectl = hasKubectl ? '' : ` (skipped: ${KUBECTL} not found)`;
 
 describe(`kubectl kustomize${noKubectl}`, () => {
-  it.skipIf(!hasKubectl)('renders deploy/base with a locked-down Deployment, probes on /healthz and no Secret', () => {
+  it.skipIf(!hasKubectl).each(OVERLAYS)('renders %s into objects that pass their schemas, with no field the schemas do not know', async (dir) => {
+    const objects = kustomize(dir);
+    expect(objects.length).toBeGreaterThan(10);
+    expect(await schemaErrors(objects)).toEqual([]);
+    expect(typeErrors(objects)).toEqual([]);
+  });
+
+  it.skipIf(!hasKubectl)('renders deploy/base with a locked-down Deployment, its key from a Secret volume, probes and no Secret', () => {
     const objects = kustomize('deploy/base');
     expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
     const namespace = find(objects, 'Namespace', NAMESPACE);
@@ -179,18 +347,17 @@ describe(`kubectl kustomize${noKubectl}`, () => {
       else expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NAMESPACE);
     }
 
-    const deployment = find(objects, 'Deployment', 'homelab') as K8sObject & { spec: { replicas: number; template: { spec: PodSpec } } };
-    expect(deployment.spec.replicas).toBe(1);
-    const pod = deployment.spec.template.spec;
+    const { deployment, pod, container } = homelabPod(objects);
+    expect(deployment.spec?.replicas).toBe(1);
     expect(pod.serviceAccountName).toBe(SERVICE_ACCOUNT);
     expect(pod.automountServiceAccountToken).toBe(true);
     expect(pod.containers).toHaveLength(1);
-    const container = pod.containers[0]!;
     // The container's settings win over the pod's: check what is in force.
     const effective = { ...pod.securityContext, ...container.securityContext };
     expect(effective).toMatchObject({
       runAsNonRoot: true,
       runAsUser: 10001,
+      runAsGroup: 10001,
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
@@ -201,48 +368,76 @@ describe(`kubectl kustomize${noKubectl}`, () => {
 
     expect(container.args).toEqual(['mcp', 'serve', '--http', '--host', '0.0.0.0', '--port', '3000']);
     expect(container.image).toBe('ghcr.io/OWNER/homelab:0.1.0');
-    const env = Object.fromEntries(container.env.map((e) => [e.name, e]));
+    const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e]));
     expect(env.HOMELAB_CONFIG?.value).toBe('/etc/homelab/config.yaml');
-    expect(env.HOMELAB_API_KEY?.valueFrom).toEqual({ secretKeyRef: { name: 'homelab-api-key', key: 'api-key' } });
+    // No secret in the environment: `kubectl describe pod` and crash dumps show env, and it never changes.
+    expect((container.env ?? []).filter((e) => e.valueFrom?.secretKeyRef)).toEqual([]);
 
-    for (const probe of [container.livenessProbe, container.readinessProbe]) {
+    // Liveness and start-up on /healthz; readiness too until the server has /readyz (issue 12).
+    for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
       expect(probe?.httpGet).toMatchObject({ path: '/healthz', port: 'http' });
     }
     expect(container.ports).toContainEqual(expect.objectContaining({ name: 'http', containerPort: 3000 }));
-    expect(container.resources.limits.memory).toBeDefined();
-    expect(container.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+    expect(container.resources?.limits?.memory).toBeDefined();
+    expect(container.resources?.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
 
-    // /tmp is the one writable place; the config comes from the generated (hash-suffixed) ConfigMap.
-    const mounts = Object.fromEntries(container.volumeMounts.map((m) => [m.mountPath, m.name]));
-    const volumes = Object.fromEntries(pod.volumes.map((v) => [v.name, v]));
-    expect(volumes[mounts['/tmp']!]?.emptyDir).toBeDefined();
-    const configMapName = volumes[mounts['/etc/homelab']!]?.configMap?.name;
+    // Mounts: /tmp the one writable place; the config from the generated (hash-suffixed) ConfigMap;
+    // the key from the Secret homelab-keys, at the path the config reads it from, readable by the
+    // server's group only (fsGroup), read-only.
+    const mounts = new Map((container.volumeMounts ?? []).map((m) => [m.mountPath, m]));
+    const volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
+    const volumeAt = (path: string) => volumes.get(mounts.get(path)?.name ?? '');
+    expect(volumeAt('/tmp')?.emptyDir).toBeDefined();
+    for (const [path, mount] of mounts) if (path !== '/tmp') expect(mount.readOnly, `${path} is mounted read-only`).toBe(true);
+    const configMapName = volumeAt('/etc/homelab')?.configMap?.name;
     expect(configMapName).toMatch(/^homelab-config-[a-z0-9]+$/);
     const configMap = find(objects, 'ConfigMap', configMapName!) as K8sObject & { data: Record<string, string> };
     expect(Object.keys(configMap.data)).toEqual(['config.yaml']);
+    expect(configMap.data['config.yaml']).toBe(readFileSync(BASE_CONFIG, 'utf8'));
+    const keyRef = baseConfig().mcp.apiKey;
+    if (!keyRef || !('file' in keyRef)) throw new Error('mcp.apiKey in deploy/base/config.yaml is not a file');
+    const keys = volumeAt(posix.dirname(keyRef.file))?.secret;
+    expect(keys).toEqual({ secretName: 'homelab-keys', defaultMode: 0o440 });
+    expect(pod.securityContext?.fsGroup).toBe(10001);
 
-    const service = find(objects, 'Service', 'homelab') as K8sObject & { spec: { type: string; ports: Array<{ port: number }> } };
-    expect(service.spec.type).toBe('ClusterIP');
-    expect(service.spec.ports.map((p) => p.port)).toEqual([3000]);
-    const policy = find(objects, 'NetworkPolicy', 'homelab') as K8sObject & { spec: { policyTypes: string[] } };
-    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    const service = typed<IService>(objects, 'Service', 'homelab');
+    expect(service.spec?.type).toBe('ClusterIP');
+    expect(service.spec?.ports?.map((p) => [p.port, p.targetPort])).toEqual([[3000, 'http']]);
+    expect(service.spec?.selector).toEqual(deployment.spec?.template.metadata?.labels);
+    const policy = typed<INetworkPolicy>(objects, 'NetworkPolicy', 'homelab');
+    expect(policy.spec?.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.spec?.podSelector?.matchLabels).toEqual(deployment.spec?.template.metadata?.labels);
     expect(objects.filter((o) => o.kind === 'Ingress')).toEqual([]);
+  });
+
+  it.skipIf(!hasKubectl)('renders a PodDisruptionBudget that covers the server\'s pods and never blocks draining the node of the only replica', () => {
+    const objects = kustomize('deploy/base');
+    const { deployment } = homelabPod(objects);
+    const pdb = typed<IPodDisruptionBudget>(objects, 'PodDisruptionBudget', 'homelab');
+    expect(pdb.spec?.selector?.matchLabels).toEqual(deployment.spec?.selector.matchLabels);
+    const replicas = deployment.spec?.replicas ?? 1;
+    // One pod may go: maxUnavailable of at least 1, or minAvailable below the replicas.
+    const { maxUnavailable, minAvailable } = pdb.spec ?? {};
+    if (maxUnavailable !== undefined) expect(Number(maxUnavailable)).toBeGreaterThanOrEqual(1);
+    else expect(Number(minAvailable)).toBeLessThan(replicas);
+    expect(pdb.spec?.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
   });
 
   it.skipIf(!hasKubectl)('renders the debug agent: a DaemonSet on every node with the host network, NET_ADMIN and NET_RAW only, no token', () => {
     const objects = kustomize('deploy/base');
-    const ds = find(objects, 'DaemonSet', 'debug-agent') as K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: AgentPodSpec } } };
+    const ds = typed<IDaemonSet>(objects, 'DaemonSet', 'debug-agent');
     // Where the config's debugAgent defaults look for it.
     const { debugAgent } = parseConfig({}, 'defaults');
-    expect(ds.metadata.namespace).toBe(debugAgent.namespace);
+    expect(ds.metadata?.namespace).toBe(debugAgent.namespace);
     const [key, value] = debugAgent.labelSelector.split('=');
-    expect(ds.spec.template.metadata.labels[key!]).toBe(value);
-    expect(ds.spec.selector.matchLabels[key!]).toBe(value);
-    const pod = ds.spec.template.spec;
+    expect(ds.spec?.template.metadata?.labels?.[key!]).toBe(value);
+    expect(ds.spec?.selector.matchLabels?.[key!]).toBe(value);
+    const pod = ds.spec?.template.spec;
+    if (!pod) throw new Error('the DaemonSet debug-agent has no pod spec');
     expect(pod).toMatchObject({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet', automountServiceAccountToken: false, serviceAccountName: 'debug-agent' });
     expect(pod.hostPID).not.toBe(true);
     expect(pod.hostIPC).not.toBe(true);
-    expect(pod.volumes?.some((v) => 'hostPath' in v)).toBe(false);
+    expect(pod.volumes?.some((v) => v.hostPath)).toBe(false);
     expect(pod.tolerations).toContainEqual(expect.objectContaining({ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists' }));
     expect(pod.containers).toHaveLength(1);
     const agent = pod.containers[0]!;
@@ -251,7 +446,7 @@ describe(`kubectl kustomize${noKubectl}`, () => {
     expect(effective.privileged).toBe(false);
     expect(effective.allowPrivilegeEscalation).toBe(false);
     expect(effective.capabilities).toEqual({ drop: ['ALL'], add: ['NET_ADMIN', 'NET_RAW'] });
-    expect(agent.resources.limits.memory).toBeDefined();
+    expect(agent.resources?.limits?.memory).toBeDefined();
     const sa = find(objects, 'ServiceAccount', 'debug-agent');
     expect(sa.automountServiceAccountToken).toBe(false);
     // The agent's ServiceAccount is bound to nothing.
@@ -259,13 +454,57 @@ describe(`kubectl kustomize${noKubectl}`, () => {
     expect(subjects).not.toContain('debug-agent');
   });
 
-  it.skipIf(!hasKubectl)('renders the overlays: the example sets the image and adds an Ingress; tls-secrets grants get on named Secrets only; read-only binds the read-only role', () => {
-    const example = kustomize('deploy/overlays/example');
-    expect(objects(example, 'Ingress')).toHaveLength(1);
-    expect(objects(example, 'Secret')).toEqual([]);
-    const container = (find(example, 'Deployment', 'homelab') as K8sObject & { spec: { template: { spec: PodSpec } } }).spec.template.spec.containers[0]!;
-    expect(container.image).not.toContain('OWNER');
+  it.skipIf(!hasKubectl)('renders the example overlay: the key from 1Password into the Secret the pod mounts, an Ingress with TLS to the Service, no Secret in Git', () => {
+    const objects = kustomize('deploy/overlays/example');
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+    const { pod, container } = homelabPod(objects);
 
+    // ExternalSecret → Secret homelab-keys → the volume the config's key file is read from.
+    const keyFile = baseConfig().mcp.apiKey;
+    if (!keyFile || !('file' in keyFile)) throw new Error('mcp.apiKey in deploy/base/config.yaml is not a file');
+    const keysMount = (container.volumeMounts ?? []).find((m) => m.mountPath === posix.dirname(keyFile.file));
+    const keysVolume = (pod.volumes ?? []).find((v) => v.name === keysMount?.name);
+    const externalSecret = typed<IExternalSecret>(objects, 'ExternalSecret', 'homelab-keys');
+    expect(externalSecret.metadata?.namespace).toBe(NAMESPACE);
+    expect(externalSecret.spec?.target?.name).toBe(keysVolume?.secret?.secretName);
+    expect(externalSecret.spec?.data?.map((d) => d.secretKey)).toEqual([posix.basename(keyFile.file)]);
+    // Through a ClusterSecretStore for 1Password, which admits this namespace.
+    expect(externalSecret.spec?.secretStoreRef).toMatchObject({ kind: 'ClusterSecretStore' });
+    const store = typed<IClusterSecretStore>(objects, 'ClusterSecretStore', externalSecret.spec?.secretStoreRef?.name ?? '');
+    expect(store.spec?.provider?.onepassword?.connectHost).toMatch(/^https?:\/\//);
+    expect(store.spec?.conditions?.flatMap((c) => c.namespaces ?? [])).toContain(NAMESPACE);
+
+    // The Ingress: TLS for every host it serves, /mcp to the Service's port.
+    const ingress = typed<IIngress>(objects, 'Ingress', 'homelab');
+    const hosts = (ingress.spec?.rules ?? []).map((r) => r.host);
+    expect(hosts.length).toBeGreaterThan(0);
+    expect(ingress.spec?.tls?.flatMap((t) => t.hosts ?? []).sort()).toEqual([...hosts].sort());
+    expect(ingress.spec?.tls?.every((t) => t.secretName)).toBe(true);
+    const mcpPath = ingress.spec?.rules?.[0]?.http?.paths.find((p) => p.path === '/mcp');
+    expect(mcpPath?.backend.service).toEqual({ name: 'homelab', port: { name: 'http' } });
+  });
+
+  it.skipIf(!hasKubectl)('renders the example overlay\'s Flux image automation: a semver ImagePolicy on the image the Deployment runs, and the setter comment on its line', () => {
+    const objects = kustomize('deploy/overlays/example');
+    const { container } = homelabPod(objects);
+    const repository = typed<IImageRepository>(objects, 'ImageRepository', 'homelab');
+    const policy = typed<IImagePolicy>(objects, 'ImagePolicy', 'homelab');
+    const automation = typed<IImageUpdateAutomation>(objects, 'ImageUpdateAutomation', 'homelab');
+    expect(policy.spec?.imageRepositoryRef).toEqual({ name: repository.metadata?.name });
+    expect(policy.metadata?.namespace).toBe(repository.metadata?.namespace);
+    expect(policy.spec?.policy.semver?.range).toMatch(/\d/);
+    expect(automation.metadata?.namespace).toBe(policy.metadata?.namespace);
+    expect(automation.spec?.update).toMatchObject({ strategy: 'Setters', path: expect.any(String) });
+    expect(automation.spec?.policySelector?.matchLabels).toEqual(policy.metadata?.labels);
+    // The Deployment runs the repository's image, and the Git line holding it carries the marker
+    // naming this policy (kustomize drops comments, so the source file is read).
+    expect(container.image?.replace(/:[^:/]+$/, '')).toBe(repository.spec?.image);
+    const marker = `# {"$imagepolicy": "${policy.metadata?.namespace}:${policy.metadata?.name}"}`;
+    const lines = readFileSync(`${root}deploy/overlays/example/deployment-image.yaml`, 'utf8').split('\n');
+    expect(lines.filter((l) => l.includes('$imagepolicy'))).toEqual([`          image: ${container.image} ${marker}`]);
+  });
+
+  it.skipIf(!hasKubectl)('renders the tls-secrets overlay: get on named Secrets only; and read-only binds the read-only role', () => {
     // The opt-in TLS Secret check: `get` on named Secrets, by a Role in one namespace, nothing more.
     const tls = kustomize('deploy/overlays/tls-secrets');
     const secretRules = tls.filter((o) => o.kind.endsWith('Role')).flatMap((r) => (r.rules as PolicyRule[]).filter((rule) => rule.resources.includes('secrets')).map((rule) => ({ kind: r.kind, namespace: r.metadata.namespace, rule })));
@@ -276,53 +515,6 @@ describe(`kubectl kustomize${noKubectl}`, () => {
 
     const readOnly = kustomize('deploy/overlays/read-only');
     expect((find(readOnly, 'ClusterRoleBinding', CLUSTER_ROLE).roleRef as { name: string }).name).toBe(READ_ONLY_CLUSTER_ROLE);
-    const args = (find(readOnly, 'Deployment', 'homelab') as K8sObject & { spec: { template: { spec: PodSpec } } }).spec.template.spec.containers[0]!.args;
-    expect(args).toContain('--read-only');
+    expect(homelabPod(readOnly).container.args).toContain('--read-only');
   });
 });
-
-function objects(list: K8sObject[], kind: string): K8sObject[] {
-  return list.filter((o) => o.kind === kind);
-}
-
-interface SecurityContext {
-  runAsNonRoot?: boolean;
-  runAsUser?: number;
-  readOnlyRootFilesystem?: boolean;
-  allowPrivilegeEscalation?: boolean;
-  privileged?: boolean;
-  capabilities?: { drop?: string[]; add?: string[] };
-  seccompProfile?: { type: string };
-}
-interface AgentPodSpec {
-  serviceAccountName: string;
-  automountServiceAccountToken?: boolean;
-  hostNetwork?: boolean;
-  hostPID?: boolean;
-  hostIPC?: boolean;
-  dnsPolicy?: string;
-  tolerations?: Array<{ key?: string; operator?: string; effect?: string }>;
-  securityContext?: SecurityContext;
-  containers: Array<{ name: string; image: string; command: string[]; securityContext?: SecurityContext; resources: { limits: Record<string, string> } }>;
-  volumes?: Array<Record<string, unknown>>;
-}
-interface Probe {
-  httpGet?: { path: string; port: string | number };
-}
-interface PodSpec {
-  serviceAccountName: string;
-  automountServiceAccountToken?: boolean;
-  securityContext?: SecurityContext;
-  containers: Array<{
-    image: string;
-    args: string[];
-    env: Array<{ name: string; value?: string; valueFrom?: unknown }>;
-    ports: Array<{ name: string; containerPort: number }>;
-    securityContext?: SecurityContext;
-    livenessProbe?: Probe;
-    readinessProbe?: Probe;
-    resources: { requests: Record<string, string>; limits: Record<string, string> };
-    volumeMounts: Array<{ name: string; mountPath: string }>;
-  }>;
-  volumes: Array<{ name: string; emptyDir?: object; configMap?: { name: string } }>;
-}

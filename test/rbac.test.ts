@@ -41,12 +41,15 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   net_traceroute: { target: '192.168.1.51' },
   media_status: {},
   jellyfin_scan: { wait: true, timeout: '1m' },
-  jellyfin_fix: { title: 'Better Off Ted', wait: 10 },
+  jellyfin_fix: { title: 'Better Off Ted', timeout: '10s' },
   nas_touch: { path: '/volume1/media/new-episode.mkv' },
   nas_df: {},
   net_node: { node: 'pi5-worker-1' },
   net_iptables: { node: 'pi-k3s', table: 'nat', chain: 'KUBE-SERVICES' },
   net_conntrack: { node: 'pi-k3s', src: '10.42.0.0/16', limit: 2 },
+  // The paperless chain: DNS, Ingress and TLS, Service, a crashing pod's logs and events, its owner, ExternalSecrets, Flux.
+  why: { target: 'docs.home.example.net' },
+  doctor: {},
 };
 
 /**

@@ -56,18 +56,20 @@ describe('the README is true', () => {
     expect(first?.text).toMatch(/^npm ci && npm run demo\s+#.*\nnpm test\s+#/);
   });
 
-  it("shows `homelab health` as the sandbox answers it (every line but the elided ones)", async () => {
-    const sample = blocks(readme).find((b) => b.lang === '' && b.text.startsWith('$ homelab health'));
-    expect(sample).toBeDefined();
-    const r = await runCli(['health'], s.env);
-    expect(r.code).toBe(2);
-    const actual = new Set(r.stdout.split('\n').map((l) => l.trimEnd()));
-    const expected = (sample?.text ?? '').split('\n').slice(1).filter((l) => l.trim() && l.trim() !== '…');
-    expect(expected.length).toBeGreaterThan(8);
-    for (const line of expected) expect(actual.has(line.trimEnd()), `README line not in the output:\n${line}\n\noutput:\n${r.stdout}`).toBe(true);
-  });
+  for (const command of ['health', 'why docs.home.example.net']) {
+    it(`shows \`homelab ${command}\` as the sandbox answers it (every line but the elided ones)`, async () => {
+      const sample = blocks(readme).find((b) => b.lang === '' && b.text.startsWith(`$ homelab ${command}\n`));
+      expect(sample).toBeDefined();
+      const r = await runCli(command.split(' '), s.env);
+      expect(r.code).toBe(2);
+      const actual = new Set(r.stdout.split('\n').map((l) => l.trimEnd()));
+      const expected = (sample?.text ?? '').split('\n').slice(1).filter((l) => l.trim() && l.trim() !== '…');
+      expect(expected.length).toBeGreaterThan(8);
+      for (const line of expected) expect(actual.has(line.trimEnd()), `README line not in the output:\n${line}\n\noutput:\n${r.stdout}`).toBe(true);
+    });
+  }
 
-  it('runs every homelab and kubectl example as written (a write stops at its confirmation)', async () => {
+  it('runs every homelab and kubectl example as written (a write stops at its confirmation, or shows its plan with --dry-run)', async () => {
     const tools = JSON.parse(await readFile(`${ROOT}dist/mcp-tools.json`, 'utf8')) as Array<{ name: string; effect: string }>;
     const effectOf = (words: string[]): string | undefined => {
       const entry = Object.entries(CLI_COMMANDS).find(([, shape]) => words.join(' ').startsWith(`${shape.command} `) || words.join(' ') === shape.command);
@@ -87,7 +89,10 @@ describe('the README is true', () => {
       const longRunning = LONG_RUNNING.some((c) => argv.join(' ').startsWith(c));
       const r = await runCli(longRunning ? [...argv, '--help'] : argv, s.env);
       const effect = effectOf(argv);
-      if (effect === 'write' && !argv.includes('--yes')) {
+      if (effect === 'write' && argv.includes('--dry-run')) {
+        expect(r.code, `${line}: ${r.stderr}`).toBe(0);
+        expect(r.stdout, line).toContain('Dry run: nothing changed');
+      } else if (effect === 'write' && !argv.includes('--yes')) {
         expect(r.code, `${line}: ${r.stderr}`).toBe(64);
         expect(r.stderr, line).toContain('refusing to change the cluster without confirmation');
       } else {

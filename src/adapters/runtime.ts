@@ -2,7 +2,8 @@ import { appendFile } from 'node:fs/promises';
 import { loadConfig, type Config } from '../core/config.js';
 import type { Logger, OpContextBase } from '../core/op.js';
 import type { AuditRecord } from '../core/run-op.js';
-import { KubeClient } from './kube/client.js';
+import { KubeClient, type KubeConnectOptions } from './kube/client.js';
+import { readKubeconfig } from './kube/kubeconfig.js';
 import { createServices } from './services.js';
 
 /**
@@ -28,12 +29,25 @@ export interface RuntimeOptions {
   stdinUnavailable?: string;
 }
 
+export interface KubeContexts {
+  names: string[];
+  /** --context, else the config file's kubernetes.context, else the kubeconfig's current-context. */
+  default: string | undefined;
+}
+
 export interface Runtime {
   config: Config;
   configPath: string | undefined;
   context: OpContextBase;
   /** Where writes are recorded; each door adds its own sinks. */
   auditToFile(record: AuditRecord): Promise<void>;
+  /**
+   * The kubeconfig's contexts, for a door that lets its caller pick one (read once); undefined when no
+   * kubeconfig file is there (in-cluster, where the service account is the only identity).
+   */
+  kubeContexts(): Promise<KubeContexts | undefined>;
+  /** A client for a context of the same kubeconfig (one per context, made on first use and kept); the default one for its own name. */
+  kubeFor(context: string): KubeClient;
   /** Logs out of services and closes connections; call once when the process is done. */
   close(): Promise<void>;
 }
@@ -51,19 +65,39 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (fromConfig && options.env.KUBECONFIG && options.env.KUBECONFIG !== fromConfig) {
     options.log.warn(`using the kubeconfig the config file names (kubernetes.kubeconfig: ${fromConfig}), not $KUBECONFIG (${options.env.KUBECONFIG})`);
   }
-  const kube = new KubeClient({
+  const connect: KubeConnectOptions = {
     kubeconfig: options.kubeconfig ?? config.kubernetes.kubeconfig,
     context: options.context ?? config.kubernetes.context,
     env: options.env,
     stdinUnavailable: options.stdinUnavailable,
-  });
+  };
+  const kube = new KubeClient(connect);
+  const others = new Map<string, KubeClient>();
+  let contexts: Promise<KubeContexts | undefined> | undefined;
   const services = createServices({ config, env: options.env, log: options.log });
   return {
     config,
     configPath: path,
     context: { kube, services, config, now: () => new Date(), log: options.log },
     close: async () => {
-      await Promise.all([services.close(), kube.close()]);
+      await Promise.all([services.close(), kube.close(), ...[...others.values()].map((k) => k.close())]);
+    },
+    kubeContexts() {
+      contexts ??= readKubeconfig({ kubeconfig: connect.kubeconfig, env: options.env }).then((merged) =>
+        merged.files.length === 0 ? undefined : { names: [...merged.contexts.keys()].sort(), default: connect.context ?? merged.currentContext },
+      );
+      // A kubeconfig that could not be read is read again next time (a long-running server recovers once it is fixed).
+      contexts.catch(() => { contexts = undefined; });
+      return contexts;
+    },
+    kubeFor(context) {
+      if (context === connect.context) return kube;
+      let client = others.get(context);
+      if (!client) {
+        client = new KubeClient({ ...connect, context });
+        others.set(context, client);
+      }
+      return client;
     },
     async auditToFile(record) {
       if (config.audit.file) await appendFile(config.audit.file, `${JSON.stringify(record)}\n`, { mode: 0o600 });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { z } from 'zod';
-import { durationSchema, namespaceSchema, namespacedNameSchema } from './schemas.js';
+import { durationSchema, namespaceSchema, namespacedNameSchema, parseDuration } from './schemas.js';
 import { UserError } from './errors.js';
 
 /** Where a secret comes from. The config never holds a secret's value. */
@@ -191,6 +191,12 @@ export const configSchema = z
         maxConcurrentCalls: z.number().int().min(1).max(64).default(MCP_LIMITS.maxConcurrentCalls).describe('Tool calls the HTTP server runs at once'),
         maxQueuedCalls: z.number().int().min(0).max(1000).default(MCP_LIMITS.maxQueuedCalls).describe('Tool calls that may wait for a turn; beyond, 503 with Retry-After'),
         maxBatch: z.number().int().min(1).max(100).default(MCP_LIMITS.maxBatch).describe('Messages in one JSON-RPC batch; a longer batch is refused'),
+        confirmWrites: z.boolean().default(true).describe('A write tool answers with its plan first and applies it when called again with its token (or the person accepts a form); false applies at once, for unattended automation'),
+        confirmationKey: secretRefSchema.optional().describe('Signs confirmation tokens so that every replica accepts them; without it each process signs with its own random key'),
+        confirmationTtl: durationSchema
+          .refine((s) => { const secs = parseDuration(s) ?? 0; return secs >= 10 && secs <= 1800; }, 'must be a duration from 10s to 30m')
+          .default('5m')
+          .describe('How long a confirmation token (and a confirmation form) stays valid'),
       })
       .strict()
       .superRefine((mcp, ctx) => {
@@ -198,7 +204,7 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['maxBatch'], message: `must be at most maxConcurrentCalls + maxQueuedCalls (${mcp.maxConcurrentCalls + mcp.maxQueuedCalls}): a longer batch could never be admitted` });
         }
       })
-      .default({ allowedHosts: [], allowedOrigins: [], ...MCP_LIMITS }),
+      .default({ allowedHosts: [], allowedOrigins: [], ...MCP_LIMITS, confirmWrites: true, confirmationTtl: '5m' }),
     audit: z
       .object({ file: z.string().optional().describe('Append a JSON line per write to this file') })
       .strict()

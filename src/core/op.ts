@@ -85,13 +85,45 @@ export type InputSchema = z.ZodObject<any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OutputSchema = z.ZodObject<any>;
 
-export interface Op<I extends InputSchema = InputSchema, O extends OutputSchema = OutputSchema> {
-  /** snake_case `domain_verb`: the MCP tool name and the audit log's name for it. */
+/** One change a write makes, as its plan shows it before anything happens. */
+export interface PlannedChange {
+  /** What is done to what: "patch Deployment jellyfin/jellyfin (strategic merge)", "create Job backups/x". */
+  action: string;
+  /** Exactly what is sent: the patch, the object created, the request. */
+  body?: unknown;
+}
+
+/** An object a plan was made from, at the version it saw; a confirmation is refused when it has moved on. */
+export interface ObservedObject {
+  /** "Deployment jellyfin/jellyfin" */
+  object: string;
+  resourceVersion: string;
+}
+
+/**
+ * What a write will do, worked out from reads only: the changes, what they set in motion, and the
+ * state it was made from. Every door shows it before anything changes; `state` is what `run`
+ * needs from the reads (never shown). A plan with no changes (already suspended, a title that
+ * matches nothing exactly) needs no confirmation: run only reports.
+ */
+export interface Plan<S = unknown> {
+  /** One line: "restart Deployment jellyfin/jellyfin". */
+  summary: string;
+  changes: PlannedChange[];
+  /** What else it touches: the pods that roll, the release that retries, the Secret rewritten. */
+  effects: string[];
+  /** Kubernetes objects it changes, at the resourceVersion the plan saw; empty for home services. */
+  observed: ObservedObject[];
+  state: S;
+}
+
+/** What every op declares, read or write. */
+interface OpBase<I extends InputSchema, O extends OutputSchema> {
+  /** snake_case `domain_verb`, or one word for an op across domains (`why`, `doctor`): the MCP tool name and the audit log's name for it. */
   name: string;
   title: string;
   /** What it does, when to use it, what it returns (MCP description, CLI --help). */
   description: string;
-  effect: Effect;
   input: I;
   output: O;
   rbac: readonly RbacRule[];
@@ -108,19 +140,39 @@ export interface Op<I extends InputSchema = InputSchema, O extends OutputSchema 
   /** For writes restricted to an allow-list in config. */
   guard?: AllowListGuard<z.output<I>>;
   /**
-   * Home services the op cannot work without: checked before a write asks for confirmation, so
-   * nobody confirms a change that could never happen.
+   * Home services the op cannot work without: checked before a write is planned, so nobody is
+   * shown a change that could never happen.
    */
   requires?: readonly ServiceName[];
-  run(ctx: OpContext, input: z.output<I>): Promise<z.input<O>>;
   summarize?(output: z.output<O>): Summary;
 }
 
+export interface ReadOp<I extends InputSchema = InputSchema, O extends OutputSchema = OutputSchema> extends OpBase<I, O> {
+  effect: 'read';
+  run(ctx: OpContext, input: z.output<I>): Promise<z.input<O>>;
+}
+
+/**
+ * A write is planned, then confirmed by its door (a question, a token, --yes), then run with the
+ * plan it was confirmed on: `run` changes what the plan says and nothing else.
+ */
+export interface WriteOp<I extends InputSchema = InputSchema, O extends OutputSchema = OutputSchema, S = unknown> extends OpBase<I, O> {
+  effect: 'write';
+  /** Reads only: what run would change. Refuses (throws) what run would refuse. */
+  plan(ctx: OpContext, input: z.output<I>): Promise<Plan<S>>;
+  run(ctx: OpContext, input: z.output<I>, plan: Plan<S>): Promise<z.input<O>>;
+}
+
+export type Op<I extends InputSchema = InputSchema, O extends OutputSchema = OutputSchema, S = unknown> = ReadOp<I, O> | WriteOp<I, O, S>;
+
 /** Identity with inference: the one way an op is declared. */
-export function defineOp<I extends InputSchema, O extends OutputSchema>(op: Op<I, O>): Op<I, O> {
-  if (!/^[a-z]+(_[a-z]+)+$/.test(op.name)) throw new Error(`op name must be domain_verb snake_case: ${op.name}`);
+export function defineOp<I extends InputSchema, O extends OutputSchema>(op: ReadOp<I, O>): ReadOp<I, O>;
+export function defineOp<I extends InputSchema, O extends OutputSchema, S>(op: WriteOp<I, O, S>): WriteOp<I, O, S>;
+export function defineOp(op: AnyOp): AnyOp {
+  if (!/^[a-z][a-z0-9]*(_[a-z]+)*$/.test(op.name)) throw new Error(`op name must be snake_case (domain_verb, or one word across domains): ${op.name}`);
   return op;
 }
 
 /** An op whose schema types are erased; what registries and doors hold. */
-export type AnyOp = Op<InputSchema, OutputSchema>;
+export type AnyOp = Op<InputSchema, OutputSchema, unknown>;
+export type AnyWriteOp = WriteOp<InputSchema, OutputSchema, unknown>;

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { z } from 'zod';
-import type { AllowListName, AnyOp, OpContext, OpContextBase, ServiceName, Summary } from './op.js';
+import type { AllowListName, AnyOp, AnyWriteOp, ObservedObject, OpContext, OpContextBase, Plan, ServiceName, Summary } from './op.js';
 import { HomelabError, PolicyDenied, Timeout, Upstream, UserError, describeError } from './errors.js';
 import { allowListAdmits, formatPath, type Config } from './config.js';
 import { raceSignal } from './abort.js';
@@ -8,16 +8,59 @@ import { raceSignal } from './abort.js';
 /** How long a cancelled write may take to report the state it left. */
 const WRITE_GRACE_MS = 3_000;
 
+/**
+ * How a write's confirmation ended. accepted: a person said yes (a question, a form, a token);
+ * preconfirmed: the caller said so beforehand (--yes, mcp.confirmWrites false); not-required: the
+ * plan changes nothing; pending: the plan was handed back to be confirmed later (a token, a dry
+ * run). The rest are refusals: nothing was changed.
+ */
+export type ConfirmationOutcome =
+  | 'accepted' | 'preconfirmed' | 'not-required' | 'pending'
+  | 'declined' | 'cancelled' | 'unanswered' | 'expired' | 'changed' | 'reused' | 'mismatch' | 'invalid';
+
 export interface AuditRecord {
   time: string;
   op: string;
   via: string;
+  /** Who asked: the API key's name over HTTP, "stdio", absent on the CLI. */
+  caller?: string;
   input: unknown;
-  /** refused: input, policy, a missing service or the person said no; nothing was changed. */
+  /** A write is recorded at each step: its plan, the confirmation, and the apply. */
+  phase?: 'plan' | 'confirmation' | 'apply';
+  /** refused: input, policy, a missing service, or the confirmation; nothing was changed. */
   outcome: 'ok' | 'error' | 'refused';
+  confirmation?: ConfirmationOutcome;
   error?: string;
+  /** The plan's one line and the changes it lists. */
+  plan?: { summary: string; changes: string[] };
   /** What a write that went through did, in its own words (its summary line: the resolved path, the new revision). */
   result?: string;
+}
+
+/** A confirmation that says no; runOp records it and nothing is changed. */
+export class ConfirmationRefused extends UserError {
+  constructor(readonly outcome: ConfirmationOutcome, message: string, options?: { hint?: string }) {
+    super(message, options);
+  }
+}
+
+/** A token with which a plan handed back can be applied later (the MCP door's). */
+export interface ConfirmationToken {
+  token: string;
+  expiresAt: string;
+}
+
+/** What a door decides once it has seen the plan; a refusal is thrown (ConfirmationRefused). */
+export type ConfirmAnswer =
+  /** Apply now. recheck: the answer took time (a person read the plan): plan again and apply only if nothing it read has moved. */
+  | { apply: true; outcome: 'accepted' | 'preconfirmed'; recheck?: boolean }
+  /** Hand the plan back, with a token to apply it by when the door gives one. */
+  | { apply: false; token?: ConfirmationToken };
+
+export interface ConfirmRequest {
+  op: AnyWriteOp;
+  input: Record<string, unknown>;
+  plan: Plan;
 }
 
 export interface RunOptions {
@@ -27,22 +70,31 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Which door: recorded in the audit log. */
   via: string;
+  /** Who asked, when the door knows: recorded, and bound into confirmation tokens. */
+  caller?: string;
   /** How the door names an input field in messages (the CLI says `--tail`, MCP says `tail`). */
   fieldLabel?: (field: string) => string;
-  /** Every write attempt is recorded here: done, failed, or refused and why. */
+  /** Every step of a write is recorded here: planned, confirmed or refused, done or failed. */
   audit?: (record: AuditRecord) => void;
-  /** Asked before a write runs, once input and policy have passed; throws to refuse. */
-  confirm?: (input: Record<string, unknown>) => Promise<void>;
+  /**
+   * Asked with the plan of a write that changes something, once input and policy have passed.
+   * Absent: the caller has confirmed already (tests, in-process callers).
+   */
+  confirm?: (request: ConfirmRequest) => Promise<ConfirmAnswer>;
+  /** Plan only: the plan is returned and nothing runs (--dry-run). */
+  dryRun?: boolean;
 }
 
-export interface OpResult {
-  output: Record<string, unknown>;
-  summary: Summary | undefined;
-}
+export type OpResult =
+  /** The op ran: its validated output and verdict. */
+  | { kind: 'done'; output: Record<string, unknown>; summary: Summary | undefined }
+  /** A write planned and not applied: a dry run, or a plan handed back to be confirmed. */
+  | { kind: 'plan'; plan: Plan; token?: ConfirmationToken };
 
 /**
- * The one caller every door goes through: validate input, apply policy, arm the timeout, run,
- * map what is thrown to the typed errors, validate the output.
+ * The one caller every door goes through: validate input, apply policy; for a write, plan it and
+ * have the door confirm the plan; then arm the timeout, run, map what is thrown to the typed
+ * errors, validate the output.
  */
 export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): Promise<OpResult> {
   const { config } = options.context;
@@ -51,36 +103,118 @@ export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): 
     input = parseInput(op, rawInput, options.fieldLabel ?? ((f) => f));
     checkPolicy(op, input, config);
     checkRequires(op, config);
-    if (op.effect === 'write' && options.confirm) await options.confirm(input);
   } catch (err) {
-    if (op.effect === 'write') audit(options, op, input ?? rawInput, 'refused', describeError(err));
+    if (op.effect === 'write') audit(options, op, input ?? rawInput, { phase: 'plan', outcome: 'refused', error: describeError(err) });
     throw err;
   }
+  if (op.effect === 'read') {
+    const valid = input;
+    const output = await bounded(op, options, op.timeoutFor?.(valid) ?? op.timeoutMs, 0, (ctx) => op.run(ctx, valid));
+    return done(op, output);
+  }
+  return runWrite(op, input, options);
+}
 
+async function runWrite(op: AnyWriteOp, input: Record<string, unknown>, options: RunOptions): Promise<OpResult> {
+  const makePlan = async (): Promise<Plan> => {
+    try {
+      return await bounded(op, options, op.timeoutMs, 0, (ctx) => op.plan(ctx, input));
+    } catch (err) {
+      audit(options, op, input, { phase: 'plan', outcome: err instanceof PolicyDenied ? 'refused' : 'error', error: describeError(err) });
+      throw err;
+    }
+  };
+  let plan = await makePlan();
+  audit(options, op, input, { phase: 'plan', outcome: 'ok', plan: planRecord(plan) });
+  if (options.dryRun) {
+    audit(options, op, input, { phase: 'confirmation', outcome: 'ok', confirmation: 'pending' });
+    return { kind: 'plan', plan };
+  }
+
+  const refused = (err: unknown) => {
+    audit(options, op, input, { phase: 'confirmation', outcome: 'refused', confirmation: err instanceof ConfirmationRefused ? err.outcome : 'unanswered', error: describeError(err) });
+    return err;
+  };
+  let answer: ConfirmAnswer = { apply: true, outcome: 'preconfirmed' };
+  if (plan.changes.length && options.confirm) {
+    try {
+      answer = await options.confirm({ op, input, plan });
+    } catch (err) {
+      throw refused(err);
+    }
+  }
+  if (answer.apply && answer.recheck) {
+    const fresh = await makePlan();
+    const moved = changedSince(plan.observed, fresh.observed);
+    if (moved) throw refused(new ConfirmationRefused('changed', `${moved}; nothing was changed: look at the new plan and confirm again`));
+    plan = fresh;
+  }
+  if (!answer.apply) {
+    audit(options, op, input, { phase: 'confirmation', outcome: 'ok', confirmation: 'pending' });
+    return { kind: 'plan', plan, token: answer.token };
+  }
+  audit(options, op, input, { phase: 'confirmation', outcome: 'ok', confirmation: plan.changes.length ? answer.outcome : 'not-required' });
+
+  const planned = plan;
+  try {
+    const output = await bounded(op, options, op.timeoutFor?.(input) ?? op.timeoutMs, WRITE_GRACE_MS, (ctx) => op.run(ctx, input, planned));
+    const result = done(op, output);
+    audit(options, op, input, { phase: 'apply', outcome: 'ok', ...(result.summary ? { result: result.summary.line } : {}) });
+    return result;
+  } catch (err) {
+    audit(options, op, input, { phase: 'apply', outcome: err instanceof PolicyDenied ? 'refused' : 'error', error: describeError(err) });
+    throw err;
+  }
+}
+
+/**
+ * What moved between the state a plan saw and the state now, in words ("Deployment a/b changed
+ * since the plan (resourceVersion 5, now 9)"); undefined when nothing did. The one comparison
+ * behind a re-checked answer and a confirmation token.
+ */
+export function changedSince(before: readonly ObservedObject[], now: readonly ObservedObject[]): string | undefined {
+  const current = new Map(now.map((o) => [o.object, o.resourceVersion]));
+  for (const o of before) {
+    const version = current.get(o.object);
+    if (version === undefined) return `${o.object} is no longer part of the plan`;
+    if (version !== o.resourceVersion) return `${o.object} changed since the plan (resourceVersion ${o.resourceVersion}, now ${version})`;
+  }
+  const added = now.find((o) => !before.some((b) => b.object === o.object));
+  return added ? `${added.object} is now part of the plan` : undefined;
+}
+
+function planRecord(plan: Plan): AuditRecord['plan'] {
+  return { summary: plan.summary, changes: plan.changes.map((c) => c.action) };
+}
+
+/**
+ * Runs one step of an op (a read, a plan, a write) within its bound: the op's timeout and the
+ * caller's cancellation on one signal, the context bound to it, anything thrown mapped to the
+ * typed errors. A write told to stop gets `graceMs` to say what state it left.
+ */
+async function bounded<T>(op: AnyOp, options: RunOptions, timeoutMs: number, graceMs: number, step: (ctx: OpContext) => Promise<T>): Promise<T> {
   const timeout = new AbortController();
-  const timeoutMs = op.timeoutFor?.(input) ?? op.timeoutMs;
   const signal = options.signal ? AbortSignal.any([timeout.signal, options.signal]) : timeout.signal;
   // Every request in flight listens on this signal; an op may run many at once.
   setMaxListeners(0, signal);
   const ctx = bindContext(options.context, signal);
   const timer = setTimeout(() => timeout.abort(timedOut(op.name, timeoutMs, ctx.kube)), timeoutMs);
   try {
-    // A write told to stop gets a moment to say what state it left (its requests stop with the signal).
-    const output = await raceSignal(op.run(ctx, input), signal, op.effect === 'write' ? WRITE_GRACE_MS : 0);
-    const checked = op.output.safeParse(output);
-    if (!checked.success) {
-      throw new Upstream(`internal error: ${op.name} produced output that does not match its schema: ${describeIssues(checked.error.issues, (f) => f)}`);
-    }
-    const summary = op.summarize?.(checked.data);
-    if (op.effect === 'write') audit(options, op, input, 'ok', undefined, summary?.line);
-    return { output: checked.data, summary };
+    return await raceSignal(step(ctx), signal, graceMs);
   } catch (err) {
-    const mapped = toHomelabError(err, signal);
-    if (op.effect === 'write') audit(options, op, input, mapped instanceof PolicyDenied ? 'refused' : 'error', mapped.message);
-    throw mapped;
+    throw toHomelabError(err, signal);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The op's output, checked against its schema, and its verdict. */
+function done(op: AnyOp, output: unknown): OpResult & { kind: 'done' } {
+  const checked = op.output.safeParse(output);
+  if (!checked.success) {
+    throw new Upstream(`internal error: ${op.name} produced output that does not match its schema: ${describeIssues(checked.error.issues, (f) => f)}`);
+  }
+  return { kind: 'done', output: checked.data, summary: op.summarize?.(checked.data) };
 }
 
 /**
@@ -160,8 +294,11 @@ function toHomelabError(err: unknown, signal: AbortSignal): HomelabError {
   return new Upstream(describeError(err), { cause: err });
 }
 
-function audit(options: RunOptions, op: AnyOp, input: unknown, outcome: AuditRecord['outcome'], error?: string, result?: string): void {
-  options.audit?.({ time: options.context.now().toISOString(), op: op.name, via: options.via, input, outcome, ...(error ? { error } : {}), ...(result ? { result } : {}) });
+type AuditStep = Pick<AuditRecord, 'phase' | 'outcome' | 'confirmation' | 'error' | 'plan' | 'result'>;
+
+function audit(options: RunOptions, op: AnyOp, input: unknown, step: AuditStep): void {
+  const caller = options.caller ? { caller: options.caller } : {};
+  options.audit?.({ time: options.context.now().toISOString(), op: op.name, via: options.via, ...caller, input, ...step });
 }
 
 /** The op ran out of time: say who did not answer, and what it was asked, when that is known. */

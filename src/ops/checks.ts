@@ -8,9 +8,12 @@ import { secretsCheck } from './secrets/secrets-check.js';
 import { tailscaleCheck } from './tailscale/tailscale-check.js';
 import { backupsCheck } from './backups/backups-check.js';
 import { ingressCheck } from './ingress/ingress-check.js';
+import { dnsCheck } from './dns/dns-check.js';
+import { mediaCheck } from './media/media-check.js';
+import { nasCheck } from './nas/nas-check.js';
 
 /**
- * Every check homelab has, in the order health reports them; the one place a new check is added.
+ * Every check of the cluster, in the order health reports them; the one place a new one is added.
  * `homelab health` runs the quick ones unless `--only` names others; its RBAC is what all of them read.
  */
 export const CHECKS: readonly AnyCheck[] = [nodesCheck, podsCheck, eventsCheck, fluxCheck, certificatesCheck, secretsCheck, tailscaleCheck, backupsCheck, ingressCheck];
@@ -28,3 +31,18 @@ export function findCheck(name: string): AnyCheck | undefined {
 
 /** Every word `--only` takes: the checks' names and their aliases. */
 export const CHECK_WORDS = CHECKS.flatMap((c) => [c.name, ...(c.aliases ?? [])]) as [string, ...string[]];
+
+/**
+ * The home services the config names, each read through its status op: the DNS servers (Pi-hole,
+ * AdGuard, Unbound), media (Jellyfin, Immich) and the NAS disks. Not configured is no problem.
+ */
+export const HOME_CHECKS: readonly AnyCheck[] = [dnsCheck, mediaCheck, nasCheck];
+
+/** Every check homelab has: the cluster's and the home services'. */
+export const ALL_CHECKS: readonly AnyCheck[] = [...CHECKS, ...HOME_CHECKS];
+
+/**
+ * What `homelab doctor` runs: every subsystem, the cluster's and the home services'. Not the events
+ * check: recent Warning events are context for health's view and never a verdict of their own.
+ */
+export const DOCTOR_CHECKS: readonly AnyCheck[] = ALL_CHECKS.filter((c) => c !== eventsCheck);

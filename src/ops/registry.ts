@@ -31,6 +31,8 @@ import netIptables from './net/net-iptables.js';
 import netConntrack from './net/net-conntrack.js';
 import nasTouch from './nas/nas-touch.js';
 import nasDf from './nas/nas-df.js';
+import why from './why/why.js';
+import doctor from './doctor/doctor.js';
 
 /**
  * Every operation homelab has; the one place a new op is added. Both doors serve exactly this
@@ -77,6 +79,9 @@ export const ops: readonly AnyOp[] = [
   // nas
   nasTouch,
   nasDf,
+  // across domains: one service down to its broken link, and everything at once
+  why,
+  doctor,
 ];
 
 export function findOp(name: string): AnyOp | undefined {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byWhatTheyRun, withoutBackups, type Triggered } from '../helpers/backups.js';
 import { runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
-import { stdioClient } from '../helpers/mcp.js';
+import { callConfirmed, stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 describe('homelab backups', () => {
@@ -24,7 +24,7 @@ describe('homelab backups', () => {
   it('says it started the Job, and refuses one outside the allow-list with 77 on stderr', async () => {
     const config = await configWith(s.sandbox, 'allow-backups', { allow: { backupsTrigger: ['backups/*'] } });
     const [started, denied] = await Promise.all([
-      runCli(['backups', 'trigger', 'backups/jellyfin-config-backup', '--yes', '--config', config], s.env),
+      runCli(['backups', 'trigger', 'backups/jellyfin-config-backup', '--no-wait', '--yes', '--config', config], s.env),
       runCli(['backups', 'trigger', 'backups/immich-db-backup', '--yes'], s.env),
     ]);
     expect(started.code, started.stderr).toBe(0);
@@ -37,7 +37,7 @@ describe('homelab backups', () => {
     const config = await configWith(s.sandbox, 'allow-mcp', { allow: { backupsTrigger: ['backups/restic-prune'] } });
     const mcp = await stdioClient(s.env, ['--config', config]);
     try {
-      const ok = await mcp.client.callTool({ name: 'backups_trigger', arguments: { cronJob: 'backups/restic-prune' } });
+      const ok = await callConfirmed(mcp.client, 'backups_trigger', { cronJob: 'backups/restic-prune' });
       expect(ok.isError).toBeFalsy();
       expect((ok.structuredContent as Triggered).job).toMatch(/^restic-prune-manual-/);
       const denied = await mcp.client.callTool({ name: 'backups_trigger', arguments: { cronJob: 'backups/immich-db-backup' } });

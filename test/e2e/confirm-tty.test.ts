@@ -10,8 +10,8 @@ import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 const SCRIPT = '/usr/bin/script';
 
-/** Runs the CLI on a pty, typing `answer` once the question has been asked. */
-function onTerminal(args: string[], env: Record<string, string>, answer: string): Promise<{ code: number; screen: string }> {
+/** Runs the CLI on a pty, typing `answer` once the question has been asked (after `meanwhile`, while the person reads). */
+function onTerminal(args: string[], env: Record<string, string>, answer: string, meanwhile?: () => void): Promise<{ code: number; screen: string }> {
   return new Promise((resolve, reject) => {
     // script runs its command through /bin/sh -c: the arguments are fixed test strings, quoted.
     const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
@@ -23,6 +23,7 @@ function onTerminal(args: string[], env: Record<string, string>, answer: string)
       screen += d.toString();
       if (!answered && screen.includes('[y/N]')) {
         answered = true;
+        meanwhile?.();
         child.stdin.write(`${answer}\r`);
       }
     };
@@ -41,11 +42,28 @@ describe.skipIf(!existsSync(SCRIPT))('a write on a terminal (needs /usr/bin/scri
     (s.sandbox.store.get('deployments', 'homepage', 'homepage') as unknown as { spec: { template: { metadata?: { annotations?: Record<string, string> } } } })
       .spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
 
-  it('asks, and does nothing when the answer is no', async () => {
+  it('shows the plan, asks, and does nothing when the answer is no', async () => {
     const r = await onTerminal(['restart', 'homepage/homepage'], s.env, 'n');
     expect(r.screen).toContain('Restart deployment homepage/homepage (its pods will be replaced one by one)? [y/N]');
+    // The plan comes first: the patch exactly as it will be sent, and the pods that will roll.
+    const plan = r.screen.indexOf('Plan: restart deployment homepage/homepage');
+    expect(plan).toBeGreaterThanOrEqual(0);
+    expect(plan).toBeLessThan(r.screen.indexOf('[y/N]'));
+    expect(r.screen).toMatch(/1\. patch Deployment homepage\/homepage \(strategic merge\)\r?\n {5}\{"spec":\{"template":\{"metadata":\{"annotations":\{"kubectl\.kubernetes\.io\/restartedAt":/);
+    expect(r.screen).toMatch(/What it touches:\r?\n {2}- its pod homepage-\S+ is replaced one by one/);
     expect(r.screen).toContain('cancelled: nothing was changed');
     expect(r.code).toBe(64);
+    expect(restartedAt()).toBeUndefined();
+  });
+
+  it('does nothing when the deployment changed while the person read the plan, and says so', async () => {
+    const editLabel = () => {
+      const d = s.sandbox.store.get('deployments', 'homepage', 'homepage') as unknown as { metadata: { labels?: Record<string, string> } };
+      s.sandbox.store.put({ ...d, metadata: { ...d.metadata, labels: { ...d.metadata.labels, edited: 'meanwhile' } } } as never);
+    };
+    const r = await onTerminal(['restart', 'homepage/homepage'], s.env, 'y', editLabel);
+    expect(r.code).toBe(64);
+    expect(r.screen).toMatch(/Deployment homepage\/homepage changed since the plan \(resourceVersion \d+, now \d+\); nothing was changed/);
     expect(restartedAt()).toBeUndefined();
   });
 

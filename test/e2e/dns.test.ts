@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { configWith, configWithout } from '../helpers/config.js';
-import { stdioClient } from '../helpers/mcp.js';
+import { callConfirmed, stdioClient } from '../helpers/mcp.js';
 import type { DnsStatus, Gravity, Queries } from '../helpers/net.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
@@ -94,8 +94,8 @@ describe('homelab dns', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('✔ gravity updated: 219727 → 221069 domains (+1342)\n');
     expect(r.stderr).toContain('[✓] Done.');
-    const record = JSON.parse((await readFile(audit, 'utf8')).trim()) as { op: string; outcome: string };
-    expect(record).toMatchObject({ op: 'dns_gravity_update', outcome: 'ok', via: 'cli' });
+    const records = (await readFile(audit, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { op: string; outcome: string; phase: string });
+    expect(records.find((r) => r.phase === 'apply')).toMatchObject({ op: 'dns_gravity_update', outcome: 'ok', via: 'cli' });
   });
 
   it('answers over MCP: dns_status, dns_queries and dns_gravity_update', async () => {
@@ -111,7 +111,7 @@ describe('homelab dns', () => {
       const bad = await mcp.client.callTool({ name: 'dns_queries', arguments: { client: 'phone' } });
       expect(bad.isError).toBe(true);
       // The same gravity update (after the CLI's above), its output as --json prints it (structuredContent is the op's output).
-      const gravity = await mcp.client.callTool({ name: 'dns_gravity_update', arguments: {} });
+      const gravity = await callConfirmed(mcp.client, 'dns_gravity_update', {});
       expect(gravity.structuredContent).toMatchObject({ succeeded: true, before: { domains: 221069 }, after: { domains: 221069 }, change: 0, failures: [] } satisfies Partial<Gravity>);
     } finally {
       await mcp.close();

@@ -35,6 +35,12 @@ describe('every fix a finding suggests runs as printed', () => {
         const result = (await mcp.client.callTool({ name: tool.name, arguments: {} })) as { structuredContent?: unknown };
         fixesIn(result.structuredContent, all);
       }
+      // why, followed from every host the sandbox's Ingresses serve.
+      const ingress = (await mcp.client.callTool({ name: 'ingress_status', arguments: {} })) as { structuredContent?: { ingresses: Array<{ hosts: string[] }> } };
+      for (const host of ingress.structuredContent?.ingresses.flatMap((i) => i.hosts) ?? []) {
+        const result = (await mcp.client.callTool({ name: 'why', arguments: { target: host } })) as { structuredContent?: unknown };
+        fixesIn(result.structuredContent, all);
+      }
       fixes = [...new Map(all.map((f) => [f.command, f])).values()];
     } finally {
       await mcp.close();
@@ -42,8 +48,8 @@ describe('every fix a finding suggests runs as printed', () => {
   }, 120_000);
   afterAll(async () => { await s?.sandbox.stop(); });
 
-  it('finds fixes to check (a release stuck after its retries ran out, a crash-looping pod, a stale gravity…)', () => {
-    expect(fixes.map((f) => f.tool)).toEqual(expect.arrayContaining(['flux_heal', 'pods_logs', 'flux_reconcile']));
+  it('finds fixes to check (a release stuck after its retries ran out, a crash-looping pod, a stale gravity, why\'s…)', () => {
+    expect(fixes.map((f) => f.tool)).toEqual(expect.arrayContaining(['flux_heal', 'pods_logs', 'flux_reconcile', 'certs_status']));
   });
 
   it('runs each on the CLI exactly as printed: a read answers, a write stops only at the confirmation', async () => {

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { spawnCli, runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
+import { callConfirmed, stdioClient } from '../helpers/mcp.js';
 import { callOp } from '../helpers/ops.js';
-import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { shellWords } from '../helpers/shell.js';
 
@@ -109,7 +109,7 @@ describe('homelab flux on the CLI and over MCP', () => {
     const r = await runCli(['flux', 'heal', 'immich', '-n', 'immich'], s.env);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('HelmRelease immich/immich is stuck (failing for 16d)');
-    expect(r.stdout).toMatch(/Would:\n {2}1\. suspend HelmRelease immich\/immich\n {2}2\. resume it/);
+    expect(r.stdout).toMatch(/Changes:\n {2}1\. suspend HelmRelease immich\/immich \(merge patch\)\n {5}\{"spec":\{"suspend":true\}\}\n {2}2\. resume HelmRelease immich\/immich/);
     expect(r.stdout).toContain('Dry run: nothing changed');
     expect(JSON.stringify(release())).toBe(before);
   });
@@ -117,10 +117,9 @@ describe('homelab flux on the CLI and over MCP', () => {
   it('heals the stuck release over MCP (suspend, resume, wait) and says what it did', async () => {
     const mcp = await stdioClient(s.env);
     try {
-      const result = await mcp.client.callTool({ name: 'flux_heal', arguments: { name: 'immich', namespace: 'immich' } });
+      const result = await callConfirmed(mcp.client, 'flux_heal', { name: 'immich', namespace: 'immich' });
       expect(result.isError).toBeFalsy();
-      const out = result.structuredContent as { dryRun: boolean; done: string[]; result?: { ready: string; message?: string } };
-      expect(out.dryRun).toBe(false);
+      const out = result.structuredContent as { done: string[]; result?: { ready: string; message?: string } };
       expect(out.done[0]).toBe('suspend HelmRelease immich/immich');
       expect(out.result?.ready).toBe('True');
       expect(release().spec.suspend).toBe(false);
@@ -156,13 +155,13 @@ describe('homelab flux on the CLI and over MCP', () => {
     it('over MCP the tool error carries the same state and command, and the resume it names finishes the job', async () => {
       const mcp = await stdioClient(s.env);
       try {
-        const failed = await mcp.client.callTool({ name: 'flux_heal', arguments: { name: 'immich', namespace: 'immich' } });
+        const failed = await callConfirmed(mcp.client, 'flux_heal', { name: 'immich', namespace: 'immich' });
         expect(failed.isError).toBe(true);
         const text = (failed.content as Array<{ text: string }>)[0]?.text ?? '';
         expect(text).toContain('is left suspended');
         expect(text).toContain('finish with: homelab flux resume helmrelease immich -n immich');
         expect(release().spec.suspend).toBe(true);
-        const resumed = await mcp.client.callTool({ name: 'flux_resume', arguments: { kind: 'helmrelease', name: 'immich', namespace: 'immich' } });
+        const resumed = await callConfirmed(mcp.client, 'flux_resume', { kind: 'helmrelease', name: 'immich', namespace: 'immich' });
         expect(resumed.isError).toBeFalsy();
         expect(resumed.structuredContent).toMatchObject({ wasSuspended: true, ready: 'True' });
         expect(release().spec.suspend).toBe(false);
@@ -194,6 +193,10 @@ describe('homelab flux on the CLI and over MCP', () => {
     expect(finishCommand(stderr)).toEqual(['homelab', 'flux', 'resume', 'helmrelease', 'immich', '-n', 'immich']);
     expect(release().spec.suspend).toBe(true);
     const audit = (await readFile(auditFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { op: string; outcome: string; error: string });
-    expect(audit).toEqual([expect.objectContaining({ op: 'flux_heal', outcome: 'error', error: expect.stringContaining('is left suspended') })]);
+    expect(audit).toEqual([
+      expect.objectContaining({ op: 'flux_heal', phase: 'plan', outcome: 'ok' }),
+      expect.objectContaining({ op: 'flux_heal', phase: 'confirmation', outcome: 'ok', confirmation: 'preconfirmed' }),
+      expect.objectContaining({ op: 'flux_heal', phase: 'apply', outcome: 'error', error: expect.stringContaining('is left suspended') }),
+    ]);
   });
 });

@@ -41,10 +41,11 @@ describe('MCP over HTTP under load: bounded work', () => {
   let configFile: string;
   beforeAll(async () => {
     s = await startSandboxEnv({ delays: { flux: 3_000 } });
-    // One call at a time, one waiting, batches of two: small numbers make every limit reachable.
+    // One call at a time, one waiting, batches of two: small numbers make every limit reachable. Writes
+    // apply at once (unattended automation), so a reconcile holds its slot while it waits for Flux.
     const config = parse(await readFile(s.sandbox.configPath, 'utf8')) as Record<string, unknown>;
     configFile = join(s.sandbox.dir, 'limits.yaml');
-    await writeFile(configFile, stringify({ ...config, mcp: { maxConcurrentCalls: 1, maxQueuedCalls: 1, maxBatch: 2 } }));
+    await writeFile(configFile, stringify({ ...config, mcp: { maxConcurrentCalls: 1, maxQueuedCalls: 1, maxBatch: 2, confirmWrites: false } }));
     server = await startHttpServer({ ...s.env, HOMELAB_CONFIG: configFile });
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { runCli } from '../helpers/cli.js';
-import { httpClient, startHttpServer, stdioClient, type HttpServerProcess } from '../helpers/mcp.js';
+import { callConfirmed, httpClient, startHttpServer, stdioClient, type HttpServerProcess } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 interface TextContent { type: string; text: string }
@@ -48,7 +48,7 @@ describe('MCP over stdio', () => {
   });
 
   it('restarts an allow-listed deployment and audits it on stderr', async () => {
-    const result = await mcp.client.callTool({ name: 'deployment_restart', arguments: { deployment: 'pihole/unbound' } });
+    const result = await callConfirmed(mcp.client, 'deployment_restart', { deployment: 'pihole/unbound' });
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toMatchObject({ namespace: 'pihole', name: 'unbound' });
     await expect.poll(() => mcp.stderr()).toContain('"op":"deployment_restart"');

@@ -76,7 +76,7 @@ describe('jellyfin fix: the library database through pod exec', () => {
     const fake = v10.sandbox.services.jellyfin;
     const fallout = fake?.items().find((i) => i.Name === 'Fallout');
     expect(fake?.isHidden(fallout?.Id ?? '')).toBe(true);
-    const r = await runCli(['jellyfin', 'fix', 'Fallout', '--wait', '10', '--yes', '--json'], v10.env);
+    const r = await runCli(['jellyfin', 'fix', 'Fallout', '--timeout', '10s', '--yes', '--json'], v10.env);
     expect(r.code, r.stderr).toBe(0);
     const out = json<Fixed>(r.stdout);
     expect(out.matches).toEqual([expect.objectContaining({ id: fallout?.Id, foundBy: ['missing-metadata', 'library-db'] })]);
@@ -90,7 +90,7 @@ describe('jellyfin fix: the library database through pod exec', () => {
   it('10.11: reads jellyfin.db (BaseItems, TEXT ids) instead, and refreshes the match', async () => {
     const fake = v11.sandbox.services.jellyfin;
     const ted = fake?.items().find((i) => i.Name === 'Better Off Ted');
-    const r = await runCli(['jellyfin', 'fix', 'better off ted', '--wait', '10', '--yes', '--json'], v11.env);
+    const r = await runCli(['jellyfin', 'fix', 'better off ted', '--timeout', '10s', '--yes', '--json'], v11.env);
     expect(r.code, r.stderr).toBe(0);
     const out = json<Fixed>(r.stdout);
     expect(out.matches).toEqual([expect.objectContaining({ id: ted?.Id, foundBy: ['missing-metadata', 'library-db'] })]);
@@ -103,7 +103,7 @@ describe('jellyfin fix: the library database through pod exec', () => {
     const fake = limited.sandbox.services.jellyfin;
     const movie = fake?.items().find((i) => i.Name === 'Step Brothers');
     const [r, table] = await Promise.all([
-      runCli(['jellyfin', 'fix', 'Step Brothers', '--wait', '10', '--yes', '--json'], limited.env),
+      runCli(['jellyfin', 'fix', 'Step Brothers', '--timeout', '10s', '--yes', '--json'], limited.env),
       runCli(['jellyfin', 'fix', 'No Such Show Anywhere', '--yes'], limited.env),
     ]);
     expect(r.code, r.stderr).toBe(0);

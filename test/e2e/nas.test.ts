@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { stdioClient } from '../helpers/mcp.js';
+import { callConfirmed, stdioClient } from '../helpers/mcp.js';
 import { literalNames, refusedPaths, startNasFixture, symlinkRefusals, type DfOut, type NasConfig, type NasFixture } from '../helpers/nas.js';
 import { sshdUnavailable } from '../helpers/sshd.js';
 
@@ -25,7 +25,8 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
     const show = join(f.root, 'TV', 'Show');
     const [dir, unconfirmed] = await Promise.all([
       cli('good', ['nas', 'touch', show, '--yes']),
-      cli('good', ['nas', 'touch', join(f.root, 'TV', 'x')]),
+      // An existing path: one that is not there is refused by the plan (66) before anyone is asked.
+      cli('good', ['nas', 'touch', show]),
     ]);
     expect(dir.code, dir.stderr).toBe(0);
     expect(dir.stdout).toContain(`touched ${show} on the NAS`);
@@ -68,7 +69,7 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
     try {
       // Concurrent calls: one SSH connection, many channels.
       const literal = literalNames(f.marker);
-      const touched = await Promise.all(literal.map((name) => mcp.client.callTool({ name: 'nas_touch', arguments: { path: `${f.root}/mcp ${name}`, create: true } })));
+      const touched = await Promise.all(literal.map((name) => callConfirmed(mcp.client, 'nas_touch', { path: `${f.root}/mcp ${name}`, create: true })));
       literal.forEach((name, i) => {
         const r = touched[i];
         const path = `${f.root}/mcp ${name}`;

@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { BIN, cliEnv } from './cli.js';
 
-/** The real SDK client talking to `homelab mcp serve --stdio`, as Claude Desktop would. */
-export async function stdioClient(env: Record<string, string>, extraArgs: string[] = []): Promise<{ client: Client; stderr: () => string; close(): Promise<void> }> {
+/** The real SDK client talking to `homelab mcp serve --stdio`, as Claude Desktop would; `capabilities` as the client declares them. */
+export async function stdioClient(env: Record<string, string>, extraArgs: string[] = [], capabilities: ClientCapabilities = {}): Promise<{ client: Client; stderr: () => string; close(): Promise<void> }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN, 'mcp', 'serve', '--stdio', ...extraArgs],
@@ -14,7 +15,7 @@ export async function stdioClient(env: Record<string, string>, extraArgs: string
   });
   let stderr = '';
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const client = new Client({ name: 'homelab-test', version: '1.0.0' });
+  const client = new Client({ name: 'homelab-test', version: '1.0.0' }, { capabilities });
   await client.connect(transport);
   return { client, stderr: () => stderr, close: () => client.close() };
 }
@@ -56,4 +57,18 @@ export async function httpClient(url: string, headers: Record<string, string>): 
   const client = new Client({ name: 'homelab-test', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
   return client;
+}
+
+type CallResult = Awaited<ReturnType<Client['callTool']>>;
+
+/**
+ * Calls a tool as an assistant does once the person has agreed: a write answers with its plan and
+ * a confirmation token first, and the same call with the token applies it. A read, a refusal or a
+ * plan with nothing to confirm comes back from the first call as it is.
+ */
+export async function callConfirmed(client: Client, name: string, args: Record<string, unknown>): Promise<CallResult> {
+  const first = await client.callTool({ name, arguments: args });
+  const token = (first.structuredContent as { confirmation?: { token?: string } } | undefined)?.confirmation?.token;
+  if (first.isError || !token) return first;
+  return client.callTool({ name, arguments: { ...args, confirmationToken: token } });
 }

@@ -32,7 +32,7 @@ export interface OpCall<T> {
  * Calls an op in process the way both doors do: a runtime built as the CLI builds it (config file,
  * kubeconfig, environment; created for the call and closed after), then runOp: input validated,
  * policy and allow-lists applied, timeout armed, output checked against its schema and summarised.
- * A write runs as if confirmed (--yes). Resolves with the output and summary; rejects with the typed
+ * A write is planned, then applied as confirmed (--yes): the audit has its plan, confirmation and apply. Resolves with the output and summary; rejects with the typed
  * error the door would print (kind: its exit code, message and hint: what it says).
  */
 export async function callOp<T = Record<string, unknown>>(target: OpTarget, name: string, input: Record<string, unknown> = {}, options: CallOptions = {}): Promise<OpCall<T>> {
@@ -45,7 +45,7 @@ export async function callOp<T = Record<string, unknown>>(target: OpTarget, name
   const audit: AuditRecord[] = [];
   const written: Array<Promise<void>> = [];
   try {
-    const { output, summary } = await runOp(op, input, {
+    const result = await runOp(op, input, {
       context: runtime.context,
       signal: options.signal,
       via: 'test',
@@ -54,7 +54,9 @@ export async function callOp<T = Record<string, unknown>>(target: OpTarget, name
         written.push(runtime.auditToFile(record));
       },
     });
-    return { output: output as T, summary, log, audit };
+    // No confirm callback: the write is planned and applied as confirmed, so a plan never comes back.
+    if (result.kind !== 'done') throw new Error(`${name} returned a plan instead of running`);
+    return { output: result.output as T, summary: result.summary, log, audit };
   } finally {
     await Promise.all([runtime.close(), ...written]);
   }

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { AnyOp } from '../../src/core/op.js';
 import { ops } from '../../src/ops/registry.js';
-import { CHECKS } from '../../src/ops/checks.js';
+import { ALL_CHECKS } from '../../src/ops/checks.js';
 import type { AnyCheck } from '../../src/ops/shared/check.js';
 import { ROOT } from '../helpers/cli.js';
 
@@ -31,7 +31,7 @@ describe('the names of the ops and checks', () => {
     }
     for (const op of ops) expect(opFiles.get(op.name), op.name).toMatch(new RegExp(`^src/ops/[a-z]+/${op.name.replace(/_/g, '-')}\\.ts$`));
     expect([...opFiles.keys()].sort()).toEqual(ops.map((op) => op.name).sort());
-    for (const check of CHECKS) expect(basename(checkFiles.get(check.name) ?? ''), check.name).toBe(`${check.name}-check.ts`);
-    expect([...checkFiles.keys()].sort()).toEqual(CHECKS.map((c) => c.name).sort());
+    for (const check of ALL_CHECKS) expect(basename(checkFiles.get(check.name) ?? ''), check.name).toBe(`${check.name}-check.ts`);
+    expect([...checkFiles.keys()].sort()).toEqual(ALL_CHECKS.map((c) => c.name).sort());
   });
 });

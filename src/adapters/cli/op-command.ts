@@ -2,9 +2,10 @@ import { Flags, type Command } from '@oclif/core';
 import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
 import type { z } from 'zod';
-import type { InputSchema, Op, OutputSchema, Verdict } from '../../core/op.js';
-import { Timeout, UserError } from '../../core/errors.js';
-import { runOp } from '../../core/run-op.js';
+import type { InputSchema, Op, OutputSchema, Plan, Verdict } from '../../core/op.js';
+import { Timeout } from '../../core/errors.js';
+import { ConfirmationRefused, runOp, type ConfirmAnswer, type OpResult } from '../../core/run-op.js';
+import { planOutput, planText } from '../plan-text.js';
 import { HomelabCommand } from './base.js';
 import { reportError } from '../stderr.js';
 import { argsFor, fieldLabelFor, flagsFor, inputFrom } from './flags.js';
@@ -19,7 +20,7 @@ export interface CommandOptions<I extends InputSchema, O extends OutputSchema> {
   render?: (output: z.output<O>, ui: Ui) => string;
   /** The question asked on a TTY before a write, e.g. "Restart deployment jellyfin/jellyfin?". */
   confirm?: (input: z.output<I>) => string;
-  /** Without --yes, run with the op's `dryRun` input set: show what would be done instead of asking. */
+  /** Without --yes, a dry run: show the plan instead of asking (flux heal). */
   dryRunUnlessYes?: boolean;
   /** Offer --watch: run again every --interval and redraw (status commands whose answer changes). */
   watch?: boolean;
@@ -45,7 +46,7 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
     /** The op this command is a door onto: scripts/cli-commands.ts reads it to render suggested commands. */
     static opName = op.name;
     static override summary = op.title;
-    static override description = `${op.description}${!writes ? '' : options.dryRunUnlessYes ? '\n\nWithout --yes this is a dry run: it shows what it would do and changes nothing. Refused in read-only mode.' : '\n\nThis changes the cluster: on a terminal it asks first; scripts pass --yes. Refused in read-only mode.'}`;
+    static override description = `${op.description}${!writes ? '' : options.dryRunUnlessYes ? '\n\nWithout --yes this is a dry run: it shows the plan (what would change, what it touches) and changes nothing. Refused in read-only mode.' : '\n\nThis is a write: on a terminal it shows the plan and asks first; scripts pass --yes; --dry-run only shows the plan. Refused in read-only mode.'}`;
     static override examples = options.examples;
     static override args = argsFor(op);
     static override flags = {
@@ -61,7 +62,10 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
           }
         : {}),
       ...(writes
-        ? { yes: Flags.boolean({ char: 'y', description: options.dryRunUnlessYes ? 'Do it (without --yes it only shows what it would do)' : 'Do it without asking (needed when not on a terminal)' }) }
+        ? {
+            yes: Flags.boolean({ char: 'y', description: options.dryRunUnlessYes ? 'Do it (without --yes it only shows the plan)' : 'Do it without asking (needed when not on a terminal)', exclusive: ['dry-run'] }),
+            'dry-run': Flags.boolean({ description: 'Show the plan (what would change, what it touches) and change nothing' }),
+          }
         : {}),
     };
 
@@ -73,9 +77,9 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
       const input = inputFrom(op, flags, args);
       const given = new Set(Object.keys(flags).filter((name) => !metadata.flags[name]?.setFromDefault));
       options.adjustInput?.(input, given);
-      const dryRun = Boolean(options.dryRunUnlessYes && !flags.yes);
-      if (dryRun) input.dryRun = true;
+      const dryRun = writes && Boolean(flags['dry-run'] || (options.dryRunUnlessYes && !flags.yes));
       const cancel = new AbortController();
+      const question = (i: Record<string, unknown>) => options.confirm?.(i as z.output<I>) ?? `${op.title}?`;
       const once = () =>
         runOp(op, input, {
           // A person reading a table sees streamed output (log lines) as it comes; JSON gets it whole.
@@ -84,10 +88,12 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
           via: 'cli',
           fieldLabel: fieldLabelFor(op),
           audit: (record) => void runtime.auditToFile(record).catch((err: Error) => runtime.context.log.warn(`audit log not written: ${err.message}`)),
-          confirm: writes && !dryRun ? (input) => this.confirm(options.confirm?.(input as z.output<I>) ?? `${op.title}?`, Boolean(flags.yes)) : undefined,
+          dryRun,
+          confirm: ({ input: i, plan }) => this.confirm(question(i), plan, Boolean(flags.yes)),
         });
       const ui = this.ui({ wide: format === 'wide', headers: !flags['no-headers'] });
-      const show = (result: Awaited<ReturnType<typeof once>>, compact: boolean) => {
+      const show = (result: OpResult, compact: boolean) => {
+        if (result.kind === 'plan') return showPlan(result.plan, format, ui, options.dryRunUnlessYes);
         const output = result.output as z.output<O>;
         if (format === 'json') return `${JSON.stringify(output, null, compact ? undefined : 2)}\n`;
         if (format === 'yaml') return `${compact ? '---\n' : ''}${stringify(output)}`;
@@ -100,7 +106,7 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
           const result = await this.cancellable(once, cancel);
           if (!result) return;
           process.stdout.write(show(result, false));
-          process.exitCode = VERDICT_EXIT[result.summary?.verdict ?? 'ok'];
+          process.exitCode = result.kind === 'done' ? VERDICT_EXIT[result.summary?.verdict ?? 'ok'] : 0;
           return;
         }
         await this.watchLoop(once, (result) => show(result, format === 'json' || format === 'yaml'), format, Number(flags.interval) * 1000);
@@ -137,7 +143,7 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
      * --watch: run, draw, wait, again, until Ctrl-C. On a terminal the screen is redrawn with a header;
      * piped, each answer follows the last (JSON one per line). A failed run is shown and retried.
      */
-    private async watchLoop(once: () => ReturnType<typeof runOp>, show: (result: Awaited<ReturnType<typeof runOp>>) => string, format: OutputFormat, intervalMs: number): Promise<void> {
+    private async watchLoop(once: () => Promise<OpResult>, show: (result: OpResult) => string, format: OutputFormat, intervalMs: number): Promise<void> {
       const stop = new AbortController();
       const onSigint = () => stop.abort();
       process.once('SIGINT', onSigint);
@@ -148,7 +154,7 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
             const result = await once();
             const header = redraw ? `\x1b[2J\x1b[HEvery ${intervalMs / 1000}s: homelab ${this.id?.split(':').join(' ') ?? ''}    ${new Date().toLocaleTimeString()}\n\n` : '';
             process.stdout.write(header + show(result));
-            process.exitCode = VERDICT_EXIT[result.summary?.verdict ?? 'ok'];
+            process.exitCode = result.kind === 'done' ? VERDICT_EXIT[result.summary?.verdict ?? 'ok'] : 0;
           } catch (err) {
             if (stop.signal.aborted) break;
             process.stderr.write(`${this.ui().c.red('Error:')} ${(err as Error).message} (trying again in ${intervalMs / 1000}s)\n`);
@@ -163,21 +169,35 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
       }
     }
 
-    /** Writes ask on a terminal; elsewhere they need --yes, so a stray script line cannot restart things. */
-    private async confirm(question: string, yes: boolean): Promise<void> {
-      if (yes) return;
+    /**
+     * Writes ask on a terminal, after showing the plan; elsewhere they need --yes, so a stray script
+     * line cannot restart things. A yes after a while is checked against the cluster again (recheck).
+     */
+    private async confirm(question: string, plan: Plan, yes: boolean): Promise<ConfirmAnswer> {
+      if (yes) return { apply: true, outcome: 'preconfirmed' };
       if (!process.stdin.isTTY || !process.stderr.isTTY) {
-        throw new UserError(`refusing to change the cluster without confirmation: ${question.replace(/\?$/, '')}`, { hint: 'pass --yes to confirm when not running on a terminal' });
+        throw new ConfirmationRefused('unanswered', `refusing to change the cluster without confirmation: ${question.replace(/\?$/, '')}`, {
+          hint: 'pass --yes to confirm when not running on a terminal (--dry-run shows the plan)',
+        });
       }
+      process.stderr.write(`${planText(plan)}\n\n`);
       const rl = createInterface({ input: process.stdin, output: process.stderr });
       try {
         const answer = await rl.question(`${question} [y/N] `);
-        if (!/^y(es)?$/i.test(answer.trim())) throw new UserError('cancelled: nothing was changed');
+        if (!/^y(es)?$/i.test(answer.trim())) throw new ConfirmationRefused('declined', 'cancelled: nothing was changed');
+        return { apply: true, outcome: 'accepted', recheck: true };
       } finally {
         rl.close();
       }
     }
   };
+}
+
+/** A dry run: the plan, as text or as the structure --json and -o yaml print. */
+function showPlan(plan: Plan, format: OutputFormat, ui: Ui, unlessYes: boolean | undefined): string {
+  if (format === 'json') return `${JSON.stringify(planOutput(plan), null, 2)}\n`;
+  if (format === 'yaml') return stringify(planOutput(plan));
+  return `${planText(plan)}\n${ui.c.dim(`Dry run: nothing changed.${plan.changes.length ? ` Pass --yes to do it${unlessYes ? '' : ' without being asked'}.` : ''}`)}\n`;
 }
 
 function defaultView(output: Record<string, unknown>, line: string | undefined, _ui: Ui): string {

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
-import type { Server as McpServer } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { WebStandardStreamableHTTPServerTransport, createMcpHandler, isLegacyRequest, type Server as McpServer } from '@modelcontextprotocol/server';
 import { UserError } from '../../core/errors.js';
 import type { Logger } from '../../core/op.js';
 import { CallGate, type RunCall } from './call-gate.js';
@@ -27,8 +28,11 @@ export interface HttpOptions {
   /** Origins a browser may call from; none by default. */
   allowedOrigins: string[];
   limits: HttpLimits;
-  /** A fresh server per request (stateless Streamable HTTP has no session to share); its tool calls wait in runCall. */
-  newServer: (runCall: RunCall) => McpServer;
+  /**
+   * A fresh server per request (stateless Streamable HTTP has no session to share); its tool calls
+   * wait in runCall; caller names who presented the key (bound into confirmation tokens, audited).
+   */
+  newServer: (runCall: RunCall, caller: string) => McpServer;
   log: Logger;
 }
 
@@ -79,10 +83,18 @@ const INVALID_REQUEST = -32600;
 interface RpcMessage { method?: unknown; id?: unknown }
 
 const isRecord = (m: unknown): m is RpcMessage => typeof m === 'object' && m !== null && !Array.isArray(m);
-/** A tool call is a request (it has an id) for tools/call; notifications and other methods cost next to nothing. */
-const isToolCall = (m: unknown): boolean => isRecord(m) && m.method === 'tools/call' && m.id !== undefined;
+/** A call that runs an op: a request (it has an id) for tools/call, or resources/read (logs, health); other methods cost next to nothing. */
+const isToolCall = (m: unknown): boolean => isRecord(m) && (m.method === 'tools/call' || m.method === 'resources/read') && m.id !== undefined;
 /** The id to answer a refused single request with; a batch, or a message without one, gets null. */
 const idOf = (m: unknown): RpcId => (isRecord(m) && (typeof m.id === 'string' || typeof m.id === 'number') ? m.id : null);
+
+/** A tool call whose client sent a progressToken (params._meta.progressToken). */
+const asksForProgress = (message: unknown): boolean =>
+  (Array.isArray(message) ? message : [message]).some((m) => isToolCall(m) && (m as { params?: { _meta?: { progressToken?: unknown } } }).params?._meta?.progressToken !== undefined);
+
+/** Who a request comes from: the holder of the one API key (mcp.apiKey, HOMELAB_API_KEY), or anyone on loopback when there is none. */
+const KEY_CALLER = 'default';
+const LOCAL_CALLER = 'local';
 
 type Body =
   | { kind: 'ok'; text: string }
@@ -146,6 +158,28 @@ function readBody(req: IncomingMessage, budget: ByteBudget): Promise<Body> {
   });
 }
 
+/** The request as the SDK's web-standard transports take it; the body was read (and bounded) already. */
+function webRequest(req: IncomingMessage, body: string, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
+  }
+  // The Host header was checked already; the URL only carries the path to the transport.
+  return new Request(new URL(req.url ?? '/mcp', 'http://localhost'), { method: req.method, headers, body, signal });
+}
+
+/** Writes the SDK's answer: JSON at once, or an SSE stream as it comes (progress before the result). */
+async function send(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => { headers[name] = value; });
+  res.writeHead(response.status, headers);
+  if (!response.body) return void res.end();
+  await new Promise<void>((resolve) => {
+    Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>).on('error', () => res.destroy()).pipe(res);
+    res.once('close', resolve);
+  });
+}
+
 /**
  * Streamable HTTP at /mcp (stateless) and /healthz. Checks, in order: Host (DNS rebinding), Origin,
  * API key, method; then the body (size, JSON, batch length) and room for its tool calls (CallGate);
@@ -162,6 +196,17 @@ export async function serveHttp(options: HttpOptions): Promise<{ server: Server;
   const { limits } = options;
   const gate = new CallGate({ maxRunning: limits.maxConcurrentCalls, maxQueued: limits.maxQueuedCalls });
   const budget: ByteBudget = { held: 0 };
+  /** Where the calls of each 2026-07-28 request wait their turn: the handler's factory is given the request. */
+  const runCalls = new WeakMap<Request, RunCall>();
+  const caller = options.apiKey ? KEY_CALLER : LOCAL_CALLER;
+  const modern = createMcpHandler(
+    (ctx) => {
+      const runCall = ctx.requestInfo ? runCalls.get(ctx.requestInfo) : undefined;
+      if (!runCall) throw new Error('internal error: a 2026-07-28 request reached the MCP handler without its admission');
+      return options.newServer(runCall, caller);
+    },
+    { legacy: 'reject', onerror: (err) => options.log.debug(`MCP HTTP (2026-07-28): ${err.message}`) },
+  );
 
   const server = createServer(
     // headersTimeout ends a sender that trickles its headers (each byte resets the socket timeout below); Node checks
@@ -281,15 +326,26 @@ export async function serveHttp(options: HttpOptions): Promise<{ server: Server;
       }
       // The client left while its body was read: nothing will claim the room.
       if (closed) return admission.release();
-      const mcp = options.newServer(admission.run);
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      const gone = new AbortController();
       res.on('close', () => {
         admission.release();
-        void transport.close();
-        void mcp.close();
+        gone.abort();
       });
-      await mcp.connect(transport);
-      await transport.handleRequest(req, res, message);
+      const request = webRequest(req, text, gone.signal);
+      // 2025-era messages (initialize, then calls without the 2026-07-28 envelope, batches) get a fresh
+      // server on a stateless transport, answered as JSON; 2026-07-28 ones (server/discover, calls with
+      // the envelope and the MCP-* headers) go to the SDK's handler for that revision.
+      if (await isLegacyRequest(request, message)) {
+        const mcp = options.newServer(admission.run, caller);
+        // A call that asked for progress is answered as an event stream, so the notifications can go first.
+        const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(message) });
+        gone.signal.addEventListener('abort', () => { void transport.close(); void mcp.close(); });
+        await mcp.connect(transport);
+        await send(res, await transport.handleRequest(request, { parsedBody: message }));
+      } else {
+        runCalls.set(request, admission.run);
+        await send(res, await modern.fetch(request, { parsedBody: message }));
+      }
     } catch (err) {
       if (res.headersSent) return;
       rpcError(res, err instanceof UserError ? 400 : 500, err instanceof Error ? err.message : 'internal error');

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { resolveSecret } from '../../core/config.js';
+import { parseDuration } from '../../core/schemas.js';
 import { UserError } from '../../core/errors.js';
 import type { AuditRecord } from '../../core/run-op.js';
 import { RUNTIME_FLAGS, createRuntime } from '../runtime.js';
@@ -55,34 +56,46 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
     log,
     ...(options.stdio ? { stdinUnavailable: 'it carries the MCP protocol' } : {}),
   });
-  const { createMcpServer, importOp, readToolManifest } = await import('./server.js');
+  const [{ createMcpServer, importOp, readToolManifest }, { Confirmations }] = await Promise.all([import('./server.js'), import('./confirmations.js')]);
   const tools = await readToolManifest();
-  // Every write is audited on stderr (the container's log) and in the audit file when one is configured.
+  const { mcp } = runtime.config;
+  // One set of tokens for the process: every per-request server (HTTP) checks the same ones.
+  const confirmations = mcp.confirmWrites
+    ? new Confirmations({
+        key: mcp.confirmationKey ? await resolveSecret(mcp.confirmationKey, process.env) : undefined,
+        ttlMs: (parseDuration(mcp.confirmationTtl) ?? 300) * 1000,
+        now: runtime.context.now,
+      })
+    : undefined;
+  // Every step of a write is audited on stderr (the container's log) and in the audit file when one is configured.
   const audit = (record: AuditRecord) => {
     process.stderr.write(`${JSON.stringify({ audit: record })}\n`);
     void runtime.auditToFile(record).catch((err: Error) => log.warn(`audit log not written: ${err.message}`));
   };
-  const newServer = (runCall?: RunCall) => createMcpServer({ tools, loadOp: importOp, context: runtime.context, readOnly: runtime.config.readOnly, version, audit, runCall });
+  const clusters = { contexts: () => runtime.kubeContexts(), kubeFor: (name: string) => runtime.kubeFor(name) };
+  const newServer = (caller: string, runCall?: RunCall) =>
+    createMcpServer({ tools, loadOp: importOp, context: runtime.context, readOnly: runtime.config.readOnly, version, audit, caller, confirmations, runCall, clusters });
 
   if (options.stdio) {
-    const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+    const { serveStdio } = await import('@modelcontextprotocol/server/stdio');
     // The client went away mid-answer: nothing left to say to anyone, so leave quietly.
     process.stdout.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE') throw err;
       void runtime.close().finally(() => process.exit(0));
     });
-    const server = newServer();
-    const transport = new StdioServerTransport();
-    const closed = new Promise<void>((resolve) => { transport.onclose = () => resolve(); });
-    await server.connect(transport);
-    process.stdin.on('end', () => void server.close());
-    await closed;
+    const ended = new Promise<void>((resolve) => {
+      process.stdin.once('end', resolve);
+      process.stdin.once('close', resolve);
+    });
+    // One connection, either era: a client of 2025 opens with initialize, one of 2026-07-28 with server/discover.
+    const connection = serveStdio(() => newServer('stdio'), { onerror: (err) => log.debug(`MCP stdio: ${err.message}`) });
+    await ended;
+    await connection.close();
     await runtime.close();
     return;
   }
 
   const { serveHttp } = await import('./http.js');
-  const { mcp } = runtime.config;
   const keyRef = mcp.apiKey ?? (process.env.HOMELAB_API_KEY ? { env: 'HOMELAB_API_KEY' } : undefined);
   const apiKey = keyRef ? await resolveSecret(keyRef, process.env) : undefined;
   if (apiKey !== undefined && apiKey.length < 16) throw new UserError('the MCP API key is shorter than 16 characters; use a long random one (openssl rand -hex 32)');
@@ -93,7 +106,7 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
     allowedHosts: mcp.allowedHosts,
     allowedOrigins: mcp.allowedOrigins,
     limits: { maxConcurrentCalls: mcp.maxConcurrentCalls, maxQueuedCalls: mcp.maxQueuedCalls, maxBatch: mcp.maxBatch },
-    newServer,
+    newServer: (runCall, caller) => newServer(caller, runCall),
     log,
   });
   log.progress(`homelab MCP server listening on ${http.url}${runtime.config.readOnly ? ' (read-only)' : ''}${apiKey ? ' (API key required)' : ''}`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AnyOp } from '../../core/op.js';
+import { withConfirmationInput, withPlanResult } from './confirmations.js';
 
 /** Hints for MCP clients; the SDK's ToolAnnotations shape. */
 export interface ToolAnnotations {
@@ -22,6 +23,8 @@ export interface ToolEntry {
   outputSchema: Record<string, unknown>;
   annotations: ToolAnnotations;
   effect: 'read' | 'write';
+  /** It talks to the Kubernetes API (it has RBAC rules): the tools that take a `context` when the kubeconfig has several. */
+  cluster: boolean;
   /** Path of the op's module, relative to dist/. */
   module: string;
 }
@@ -51,10 +54,12 @@ export function toolEntry(op: AnyOp, module: string): ToolEntry {
     name: op.name,
     title: op.title,
     description: op.description,
-    inputSchema: jsonSchema(op.input, 'input'),
-    outputSchema: jsonSchema(op.output, 'output'),
+    // A write also takes the token of its plan, and answers with either that plan or its result.
+    inputSchema: op.effect === 'write' ? withConfirmationInput(jsonSchema(op.input, 'input')) : jsonSchema(op.input, 'input'),
+    outputSchema: op.effect === 'write' ? withPlanResult(jsonSchema(op.output, 'output')) : jsonSchema(op.output, 'output'),
     annotations: annotationsFor(op),
     effect: op.effect,
+    cluster: op.rbac.length > 0,
     module,
   };
 }

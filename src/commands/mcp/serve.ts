@@ -12,7 +12,9 @@ export default class McpServe extends HomelabCommand {
     'only the protocol; logs go to stderr). --http serves Streamable HTTP at /mcp (stateless) and /healthz, for the ' +
     'container in the cluster: requests need the API key (X-API-Key or Authorization: Bearer) from mcp.apiKey in the ' +
     'config or $HOMELAB_API_KEY, and it refuses to listen beyond loopback without one. --read-only hides and refuses ' +
-    'every tool that changes something. Give exactly one of --stdio or --http.';
+    'every tool that changes something. Give exactly one of --stdio or --http. Both speak every MCP revision from ' +
+    '2024-11-05 to 2025-11-25 (initialize) and 2026-07-28 (server/discover), and offer prompts and resources beside ' +
+    'the tools. To set up a client: homelab mcp config --help.';
   static override examples = [
     '<%= config.bin %> mcp serve --stdio',
     { description: 'Read-only, for an assistant that should look but not touch', command: '<%= config.bin %> mcp serve --stdio --read-only' },

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { UserError } from '../../core/errors.js';
-import { formatAge, namespacedNameSchema, parseDuration, splitNamespacedName } from '../../core/schemas.js';
+import { formatAge, namespacedNameSchema, splitNamespacedName } from '../../core/schemas.js';
 import { ageMs, parseObject } from '../shared/k8s.js';
-import { pollUntil } from '../shared/wait.js';
+import { observed } from '../shared/plan.js';
+import { boundWithWait, pollUntil, waitInput, waitMs } from '../shared/wait.js';
 import { commandLine } from '../shared/fix.js';
 import { CRONJOBS, JOBS, cronJobSchema, jobSchema, jobState, jobsByCronJob, jobsOf, type CronJob } from './cronjobs.js';
 
@@ -14,6 +15,17 @@ const MAX_NAME = 63;
 function manualJobName(cron: string, now: Date): string {
   const suffix = `-manual-${Math.floor(now.getTime() / 1000).toString(36)}`;
   return `${cron.slice(0, MAX_NAME - suffix.length).replace(/[-.]+$/, '')}${suffix}`;
+}
+
+/** What the Job will run, in a plan's words: "main (restic/restic:0.17)". */
+const podTemplateSchema = z.looseObject({
+  template: z.looseObject({ spec: z.looseObject({ containers: z.array(z.looseObject({ name: z.string(), image: z.string().optional() })).default([]) }).optional() }).optional(),
+});
+
+function containersOf(cron: CronJob): string {
+  const parsed = podTemplateSchema.safeParse(cron.spec.jobTemplate.spec);
+  const containers = parsed.success ? (parsed.data.template?.spec?.containers ?? []) : [];
+  return containers.map((c) => `${c.name}${c.image ? ` (${c.image})` : ''}`).join(', ') || 'its containers';
 }
 
 /**
@@ -43,17 +55,12 @@ export default defineOp({
   description:
     'Start a backup now by creating a Job from its CronJob, exactly as `kubectl create job --from=cronjob/NAME` does. ' +
     'Only CronJobs listed under allow.backupsTrigger in the config (NAMESPACE/NAME or NAMESPACE/*); refused while a ' +
-    'Job of that CronJob is still running. Returns the Job name, and with wait=true its outcome.',
+    'Job of that CronJob is still running. Returns the Job name and (unless wait=false) its outcome.',
   effect: 'write',
   input: z
     .object({
       cronJob: namespacedNameSchema.describe('The backup CronJob as NAMESPACE/NAME'),
-      wait: z.boolean().default(false).describe('Wait for the Job to finish and report how it went'),
-      timeout: z
-        .string()
-        .refine((s) => { const secs = parseDuration(s); return secs !== undefined && secs >= 1 && secs <= 29 * 60; }, 'must be a duration from 1s to 29m')
-        .default('15m')
-        .describe('How long to wait with --wait'),
+      ...waitInput({ timeout: '15m', max: '29m' }),
     })
     .strict(),
   output: z.object({
@@ -61,7 +68,7 @@ export default defineOp({
     cronJob: z.string(),
     job: z.string().describe('Name of the Job created'),
     createdAt: z.string(),
-    state: z.enum(['Succeeded', 'Failed', 'Running']).describe('Running unless wait=true'),
+    state: z.enum(['Succeeded', 'Failed', 'Running']).describe('Running when not waited for'),
     reason: z.string().optional(),
     message: z.string().optional(),
   }),
@@ -72,8 +79,9 @@ export default defineOp({
     { apiGroup: 'batch', resource: 'cronjobs', verbs: ['get'] },
     { apiGroup: 'batch', resource: 'jobs', verbs: ['list', 'create', 'get'] },
   ],
-  timeoutMs: 30 * 60_000,
-  async run(ctx, input) {
+  timeoutMs: 30_000,
+  timeoutFor: boundWithWait(30_000),
+  async plan(ctx, input) {
     const { namespace, name } = splitNamespacedName(input.cronJob);
     const cron = parseObject(cronJobSchema, await ctx.kube.get({ ...CRONJOBS, namespace }, name), 'CronJob');
     const running = jobsOf(await jobsByCronJob(ctx, namespace), cron).filter((job) => jobState(job).state === 'Running');
@@ -84,19 +92,30 @@ export default defineOp({
         hint: `wait for it to finish (${commandLine('backups_status', { namespace })}) before starting another`,
       });
     }
-    const jobName = manualJobName(name, ctx.now());
-    ctx.log.progress(`► creating Job ${namespace}/${jobName} from CronJob ${name}`);
-    const created = parseObject(jobSchema, await ctx.kube.create({ ...JOBS, namespace }, jobFromCronJob(cron, jobName)), 'Job');
-    const result = { namespace, cronJob: name, job: created.metadata.name, createdAt: created.metadata.creationTimestamp ?? ctx.now().toISOString() };
+    const job = jobFromCronJob(cron, manualJobName(name, ctx.now()));
+    return {
+      summary: `start a backup now: Job ${namespace}/${job.metadata.name} from CronJob ${name}`,
+      changes: [{ action: `create Job ${namespace}/${job.metadata.name} (as kubectl create job --from=cronjob/${name})`, body: job }],
+      effects: [`the Job runs ${containersOf(cron)} now, as its schedule (${cron.spec.schedule}) would; the CronJob itself is not changed`],
+      observed: [observed('CronJob', cron)],
+      state: { namespace, cronJob: name, job },
+    };
+  },
+  async run(ctx, input, plan) {
+    const { namespace, cronJob, job } = plan.state;
+    const jobName = job.metadata.name;
+    ctx.log.progress(`► creating Job ${namespace}/${jobName} from CronJob ${cronJob}`);
+    const created = parseObject(jobSchema, await ctx.kube.create({ ...JOBS, namespace }, job), 'Job');
+    const result = { namespace, cronJob, job: created.metadata.name, createdAt: created.metadata.creationTimestamp ?? ctx.now().toISOString() };
     if (!input.wait) return { ...result, state: 'Running' as const };
     ctx.log.progress(`◎ waiting for Job ${jobName} to finish`);
     const finished = await pollUntil(
       async () => {
-        const job = parseObject(jobSchema, await ctx.kube.get({ ...JOBS, namespace }, jobName), 'Job');
-        const state = jobState(job);
+        const now = parseObject(jobSchema, await ctx.kube.get({ ...JOBS, namespace }, jobName), 'Job');
+        const state = jobState(now);
         return state.state === 'Running' ? undefined : state;
       },
-      { timeoutMs: (parseDuration(input.timeout) ?? 900) * 1000, intervalMs: 1000, signal: ctx.signal, describe: () => `Job ${namespace}/${jobName} did not finish within ${input.timeout} (it keeps running)` },
+      { timeoutMs: waitMs(input), intervalMs: 1000, signal: ctx.signal, describe: () => `Job ${namespace}/${jobName} did not finish within ${input.timeout} (it keeps running)` },
     );
     return { ...result, ...finished };
   },

@@ -34,9 +34,20 @@ export default defineOp({
   rbac: [],
   requires: ['pihole'],
   timeoutMs: 15 * 60_000,
-  async run(ctx) {
+  async plan(ctx) {
     const pihole = await requirePihole(ctx, 'update gravity');
     const before = await pihole.summary();
+    return {
+      summary: `update gravity on Pi-hole at ${pihole.target}`,
+      changes: [{ action: `POST /api/action/gravity on Pi-hole at ${pihole.target} (pihole -g)` }],
+      effects: [`Pi-hole downloads every blocklist again and rebuilds its gravity database (${before.gravity.domainsBeingBlocked} domains blocked now); it takes a minute or more and DNS keeps answering meanwhile`],
+      observed: [],
+      state: { before },
+    };
+  },
+  async run(ctx, _input, plan) {
+    const pihole = await requirePihole(ctx, 'update gravity');
+    const { before } = plan.state;
     ctx.log.progress(`► updating gravity on Pi-hole at ${pihole.target} (${before.gravity.domainsBeingBlocked} domains now); this takes a while`);
     const tail: string[] = [];
     const run = await pihole.updateGravity({

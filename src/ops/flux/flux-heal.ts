@@ -5,7 +5,9 @@ import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
 import { commandLine } from '../shared/fix.js';
 import { fluxKind } from './kinds.js';
 import { stuckReason, summarizeFluxObject } from './objects.js';
-import { awaitReconcile, describeTarget, reconcileResultSchema, requestReconcile, resolveTarget, waitBudget, waitInput } from './request.js';
+import { awaitReconcile, describeTarget, plannedChange, reconcilePatch, reconcileResultSchema, resolveTarget, sendPatch, suspendPatch } from './request.js';
+import { observed } from '../shared/plan.js';
+import { boundWithWait, waitBudget, waitInput } from '../shared/wait.js';
 
 const HELMRELEASE = fluxKind('helmrelease');
 
@@ -15,8 +17,8 @@ export default defineOp({
   description:
     'The fix for a HelmRelease that helm-controller gave up on ("upgrade retries exhausted", Stalled/RetriesExceeded, ' +
     'often after "context deadline exceeded"): suspend it, resume it (the controller resets its failure counters and ' +
-    'tries again), then wait for Ready. Refused unless the release is in that state. With dryRun it only says what it ' +
-    'would do (the CLI does a dry run unless --yes). Fix the cause first (e.g. a pod that never got ready), or it will ' +
+    'tries again), then wait for Ready. Refused unless the release is in that state (the CLI shows the plan unless ' +
+    '--yes). Fix the cause first (e.g. a pod that never got ready), or it will ' +
     'fail again. If resuming fails after the suspend, the error says the release is left suspended and gives the resume ' +
     'command that finishes the job. Returns the state it found, the steps taken and the outcome.',
   effect: 'write',
@@ -24,25 +26,23 @@ export default defineOp({
     .object({
       name: objectNameSchema.describe('Name of the HelmRelease'),
       namespace: namespaceSchema.describe('Namespace of the HelmRelease'),
-      dryRun: z.boolean().default(false).describe('Only say what would be done'),
-      ...waitInput,
+      ...waitInput({ timeout: '5m', max: '9m' }),
     })
     .strict(),
   output: z.object({
     namespace: z.string(),
     name: z.string(),
-    dryRun: z.boolean(),
     stuck: z.object({ reason: z.string(), failingFor: z.string().optional() }).describe('Why the release was stuck'),
-    plan: z.array(z.string()).describe('The steps, in order'),
-    done: z.array(z.string()).describe('The steps taken (empty on a dry run)'),
+    done: z.array(z.string()).describe('The steps taken'),
     result: reconcileResultSchema.optional().describe('The release after the steps'),
   }),
   args: ['name'],
   hints: { destructive: false, idempotent: false },
   guard: { list: 'flux', target: (input) => `${input.namespace}/${input.name}` },
   rbac: [{ apiGroup: HELMRELEASE.group, resource: HELMRELEASE.resource, verbs: ['get', 'patch'] }],
-  timeoutMs: 20 * 60_000,
-  async run(ctx, input) {
+  timeoutMs: 30_000,
+  timeoutFor: boundWithWait(30_000),
+  async plan(ctx, input) {
     const { target, object } = await resolveTarget(ctx, 'helmrelease', input.namespace, input.name);
     const reason = stuckReason(object);
     const summary = summarizeFluxObject(target.kind, object, ctx.now());
@@ -51,24 +51,29 @@ export default defineOp({
         hint: `to have it reconciled anyway: ${commandLine('flux_reconcile', { kind: 'helmrelease', name: input.name, namespace: input.namespace })}`,
       });
     }
-    const plan = [
-      ...(object.spec.suspend ? [] : [`suspend ${describeTarget(target)}`]),
-      `resume it with a reconcile request (helm-controller resets its failure counters and retries)`,
-      ...(input.wait ? [`wait up to ${input.timeout} for Ready`] : []),
-    ];
     const stuck = { reason, failingFor: summary.failingFor };
-    if (input.dryRun) return { namespace: input.namespace, name: input.name, dryRun: true, stuck, plan, done: [] };
-
+    const suspend = object.spec.suspend ? undefined : suspendPatch(target);
+    const resume = reconcilePatch(ctx, target, { suspend: false });
+    return {
+      summary: `${describeTarget(target)} is stuck${stuck.failingFor ? ` (failing for ${stuck.failingFor})` : ''}: ${reason}; heal it: ${suspend ? 'suspend, then ' : ''}resume it`,
+      changes: [...(suspend ? [plannedChange(suspend, 'suspend')] : []), plannedChange(resume, 'resume', 'with a reconcile request')],
+      effects: [`helm-controller resets the failure counters of ${describeTarget(target)} and tries its install or upgrade again: its pods may roll`],
+      observed: [observed(target.kind.kind, object)],
+      state: { stuck, suspend, resume },
+    };
+  },
+  async run(ctx, input, plan) {
+    const { stuck, suspend, resume } = plan.state;
+    const target = resume.target;
     const done: string[] = [];
-    if (!object.spec.suspend) {
+    if (suspend) {
       ctx.log.progress(`► suspending ${describeTarget(target)}`);
-      await ctx.kube.patch(target.ref, target.name, { spec: { suspend: true } }, 'merge');
-      done.push(plan[0] as string);
+      await sendPatch(ctx, suspend);
+      done.push(`suspend ${describeTarget(target)}`);
     }
     ctx.log.progress(`► resuming ${describeTarget(target)}`);
-    let requestedAt: string;
     try {
-      requestedAt = await requestReconcile(ctx, target, { spec: { suspend: false } });
+      await sendPatch(ctx, resume);
     } catch (err) {
       // Suspending without resuming would leave the release worse off than it was found: say so,
       // with the one command that finishes the job (the undo, a resume, is the same write).
@@ -80,14 +85,13 @@ export default defineOp({
       );
     }
     done.push('resumed with a reconcile request');
-    if (!input.wait) return { namespace: input.namespace, name: input.name, dryRun: false, stuck, plan, done };
-    const result = await awaitReconcile(ctx, target, requestedAt, waitBudget(input.timeout));
+    if (!input.wait) return { namespace: input.namespace, name: input.name, stuck, done };
+    const result = await awaitReconcile(ctx, target, resume.requestedAt, waitBudget(input));
     done.push(`waited: Ready=${result.ready}`);
-    return { namespace: input.namespace, name: input.name, dryRun: false, stuck, plan, done, result };
+    return { namespace: input.namespace, name: input.name, stuck, done, result };
   },
   summarize: (out) => {
     const name = `HelmRelease ${out.namespace}/${out.name}`;
-    if (out.dryRun) return { verdict: 'ok', line: `dry run: ${name} is stuck (${out.stuck.reason}); would ${out.plan.join(', then ')}` };
     if (!out.result) return { verdict: 'ok', line: `${name} suspended and resumed; not waited for` };
     return out.result.ready === 'True'
       ? { verdict: 'ok', line: `${name} healed: ${out.result.message ?? 'Ready'}` }

@@ -5,9 +5,11 @@ import { commandLine } from '../shared/fix.js';
 import { summarizeFluxObject } from './objects.js';
 import { FLUX_KINDS, RECONCILABLE, fluxObjectInput, reconcilableKindSchema } from './kinds.js';
 import {
-  awaitReconcile, describeTarget, reconcileResultSchema, refuseSuspended, requestReconcile, requestedResult, resolveTarget, resultOf,
-  waitBudget, waitInput, type ReconcileResult,
+  awaitReconcile, describeTarget, plannedChange, reconcileEffect, reconcilePatch, reconcileResultSchema, refuseSuspended, requestedResult,
+  resolveTarget, resultOf, sendPatch, type ReconcileResult,
 } from './request.js';
+import { observed } from '../shared/plan.js';
+import { boundWithWait, waitBudget, waitInput } from '../shared/wait.js';
 import { sourceChain } from './sources.js';
 
 export default defineOp({
@@ -26,7 +28,7 @@ export default defineOp({
     .object({
       ...fluxObjectInput(reconcilableKindSchema),
       withSource: z.boolean().default(false).describe('Reconcile its sources first'),
-      ...waitInput,
+      ...waitInput({ timeout: '5m', max: '9m' }),
     })
     .strict(),
   output: reconcileResultSchema.extend({ sources: z.array(reconcileResultSchema).describe('Sources reconciled first (withSource), deepest first') }),
@@ -35,31 +37,45 @@ export default defineOp({
   guard: { list: 'flux', target: (input) => `${input.namespace}/${input.name}` },
   // Sources of any kind may be reconciled first (withSource), so every kind but ImagePolicy.
   rbac: FLUX_KINDS.filter((k) => k.key !== 'imagepolicy').map((k) => ({ apiGroup: k.group, resource: k.resource, verbs: ['get', 'patch'] })),
-  timeoutMs: 20 * 60_000,
-  async run(ctx, input) {
+  timeoutMs: 30_000,
+  timeoutFor: boundWithWait(30_000),
+  async plan(ctx, input) {
     const { target, object } = await resolveTarget(ctx, input.kind, input.namespace, input.name);
     refuseSuspended(target, object);
     // The whole set first: every source is read, and each one to be annotated is checked, before any write.
-    const steps = input.withSource ? await sourceChain(ctx, target, object) : [];
-    const annotated = steps.filter((step) => !step.static);
+    const chain = input.withSource ? await sourceChain(ctx, target, object) : [];
+    const annotated = chain.filter((step) => !step.static);
     for (const step of annotated) refuseSuspended(step.target, step.object);
     for (const step of annotated) ctx.authorize('flux', `${step.target.ref.namespace ?? ''}/${step.target.name}`);
-
-    const budget = waitBudget(input.timeout);
+    const steps = chain.map((step) => ({ ...step, patch: step.static ? undefined : reconcilePatch(ctx, step.target) }));
+    const patch = reconcilePatch(ctx, target);
+    const patches = [...steps.flatMap((step) => (step.patch ? [step.patch] : [])), patch];
+    return {
+      summary: `reconcile ${describeTarget(target)}${annotated.length ? ` and ${annotated.length === 1 ? 'its source' : `its ${annotated.length} sources`} first` : ''}`,
+      changes: patches.map((p) => plannedChange(p)),
+      effects: patches.map((p) => reconcileEffect(p.target)),
+      observed: [...annotated.map((step) => observed(step.target.kind.kind, step.object)), observed(target.kind.kind, object)],
+      state: { steps, patch, object },
+    };
+  },
+  async run(ctx, input, plan) {
+    const { steps, patch, object } = plan.state;
+    const target = patch.target;
+    const budget = waitBudget(input);
     const sources: ReconcileResult[] = [];
     // Annotations are requests each controller handles on its own: a step that fails leaves
     // nothing half-applied, but the person is told what was already requested and how to finish.
     const requested: string[] = [];
     for (const step of steps) {
-      if (step.static) {
+      if (!step.patch) {
         sources.push({ ...resultOf(step.target, summarizeFluxObject(step.target.kind, step.object, ctx.now())), message: step.static });
         continue;
       }
       try {
         ctx.log.progress(`► annotating ${describeTarget(step.target)}`);
-        const requestedAt = await requestReconcile(ctx, step.target);
+        await sendPatch(ctx, step.patch);
         requested.push(describeTarget(step.target));
-        sources.push(input.wait ? await awaitReconcile(ctx, step.target, requestedAt, budget) : requestedResult(step.target, step.object, requestedAt, ctx.now()));
+        sources.push(input.wait ? await awaitReconcile(ctx, step.target, step.patch.requestedAt, budget) : requestedResult(step.target, step.object, step.patch.requestedAt, ctx.now()));
       } catch (err) {
         if (!requested.length) throw err;
         throw partlyDone(err, `Reconcile was requested for ${requested.join(', ')}; ${describeTarget(target)} was not annotated`, commandLine('flux_reconcile', { kind: input.kind, name: input.name, namespace: input.namespace, withSource: true }));
@@ -67,15 +83,14 @@ export default defineOp({
     }
 
     ctx.log.progress(`► annotating ${describeTarget(target)}`);
-    let requestedAt: string;
     try {
-      requestedAt = await requestReconcile(ctx, target);
+      await sendPatch(ctx, patch);
     } catch (err) {
       if (!requested.length) throw err;
       throw partlyDone(err, `Its sources were ${input.wait ? 'reconciled' : 'annotated'} first (${requested.join(', ')}); ${describeTarget(target)} itself was not annotated`, commandLine('flux_reconcile', { kind: input.kind, name: input.name, namespace: input.namespace }));
     }
-    if (!input.wait) return { ...requestedResult(target, object, requestedAt, ctx.now()), sources };
-    return { ...(await awaitReconcile(ctx, target, requestedAt, budget)), sources };
+    if (!input.wait) return { ...requestedResult(target, object, patch.requestedAt, ctx.now()), sources };
+    return { ...(await awaitReconcile(ctx, target, patch.requestedAt, budget)), sources };
   },
   summarize: (out) => {
     const what = `${out.kind} ${out.namespace}/${out.name}`;

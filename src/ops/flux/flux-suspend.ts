@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { FLUX_KINDS, SUSPENDABLE, fluxObjectInput, suspendableKindSchema } from './kinds.js';
-import { describeTarget, resolveTarget } from './request.js';
+import { describeTarget, plannedChange, resolveTarget, sendPatch, suspendPatch } from './request.js';
+import { observed } from '../shared/plan.js';
 
 export const suspendRbac = FLUX_KINDS.filter((k) => (SUSPENDABLE as readonly string[]).includes(k.key)).map((k) => ({ apiGroup: k.group, resource: k.resource, verbs: ['get', 'patch'] as const }));
 
@@ -30,14 +31,25 @@ export default defineOp({
   guard: { list: 'flux', target: (input) => `${input.namespace}/${input.name}` },
   rbac: suspendRbac,
   timeoutMs: 30_000,
-  async run(ctx, input) {
+  async plan(ctx, input) {
     const { target, object } = await resolveTarget(ctx, input.kind, input.namespace, input.name);
     const wasSuspended = object.spec.suspend === true;
+    const patch = suspendPatch(target);
+    return {
+      summary: wasSuspended ? `${describeTarget(target)} is already suspended: nothing to change` : `suspend ${describeTarget(target)}`,
+      changes: wasSuspended ? [] : [plannedChange(patch)],
+      effects: wasSuspended ? [] : [`Flux stops reconciling ${describeTarget(target)}: changes in Git are not applied to it until it is resumed`],
+      observed: [observed(target.kind.kind, object)],
+      state: { patch, wasSuspended },
+    };
+  },
+  async run(ctx, input, plan) {
+    const { patch, wasSuspended } = plan.state;
     if (!wasSuspended) {
-      ctx.log.progress(`► suspending ${describeTarget(target)}`);
-      await ctx.kube.patch(target.ref, target.name, { spec: { suspend: true } }, 'merge');
+      ctx.log.progress(`► suspending ${describeTarget(patch.target)}`);
+      await sendPatch(ctx, patch);
     }
-    return { kind: target.kind.kind, namespace: input.namespace, name: input.name, suspended: true as const, wasSuspended };
+    return { kind: patch.target.kind.kind, namespace: input.namespace, name: input.name, suspended: true as const, wasSuspended };
   },
   summarize: (out) => ({ verdict: 'ok', line: `${out.kind} ${out.namespace}/${out.name} ${out.wasSuspended ? 'was already suspended' : 'suspended'}` }),
 });

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import type { OpContext } from '../../core/op.js';
+import type { OpContext, PlannedChange } from '../../core/op.js';
 import type { ResourceRef } from '../../core/ports/kube.js';
 import { UserError } from '../../core/errors.js';
-import { parseDuration } from '../../core/schemas.js';
 import { parseObject } from '../shared/k8s.js';
-import { pollUntil } from '../shared/wait.js';
+import { pollUntil, remainingMs, type WaitBudget } from '../shared/wait.js';
 import { conditionStatusSchema, conditionStatus } from '../shared/conditions.js';
 import { commandLine } from '../shared/fix.js';
 import { fluxKind, refFor, type FluxKind } from './kinds.js';
@@ -45,37 +44,53 @@ export const reconcileResultSchema = z.object({
 });
 export type ReconcileResult = z.infer<typeof reconcileResultSchema>;
 
-export const waitInput = {
-  wait: z.boolean().default(true).describe('Wait until the controller has handled the request and report Ready'),
-  timeout: z
-    .string()
-    .refine((s) => { const secs = parseDuration(s); return secs !== undefined && secs >= 1 && secs <= 540; }, 'must be a duration from 1s to 9m, e.g. 2m')
-    .default('5m')
-    .describe('How long to wait for the controllers, in all (with withSource: the sources and the object together)'),
-};
-
-/** The one wait budget of a write: every object it waits for takes from the same --timeout. */
-export interface WaitBudget {
-  /** As the user gave it, for messages: "5m". */
-  label: string;
-  deadline: number;
-}
-
-export function waitBudget(timeout: string): WaitBudget {
-  return { label: timeout, deadline: Date.now() + (parseDuration(timeout) ?? 300) * 1000 };
-}
-
 /**
- * Annotates the object so its controller reconciles now (merge patch: strategic merge is refused
- * on custom resources), plus any extra annotations/spec the caller needs in the same write.
+ * One merge patch a Flux write sends (strategic merge is refused on custom resources), worked out
+ * when the write is planned and sent as planned.
  */
-export async function requestReconcile(ctx: OpContext, target: FluxTarget, extra: { annotations?: Record<string, string>; spec?: Record<string, unknown> } = {}): Promise<string> {
+export interface FluxPatch {
+  target: FluxTarget;
+  patch: Record<string, unknown>;
+  /** The reconcile.fluxcd.io/requestedAt value it sets; absent for a patch that asks for no reconcile (suspend). */
+  requestedAt?: string;
+}
+
+/** A reconcile request: the requestedAt annotation, plus any spec the same write must carry (resume: suspend false). */
+export function reconcilePatch(ctx: OpContext, target: FluxTarget, spec?: Record<string, unknown>): FluxPatch & { requestedAt: string } {
   // RFC3339 like the flux CLI's token; any new value triggers a reconcile.
   const requestedAt = ctx.now().toISOString();
-  const patch: Record<string, unknown> = { metadata: { annotations: { [REQUESTED_AT]: requestedAt, ...extra.annotations } } };
-  if (extra.spec) patch.spec = extra.spec;
-  await ctx.kube.patch(target.ref, target.name, patch, 'merge');
-  return requestedAt;
+  return { target, requestedAt, patch: { metadata: { annotations: { [REQUESTED_AT]: requestedAt } }, ...(spec ? { spec } : {}) } };
+}
+
+export function suspendPatch(target: FluxTarget): FluxPatch {
+  return { target, patch: { spec: { suspend: true } } };
+}
+
+/** The patch as a plan shows it: the step in words ("suspend HelmRelease a/b"), the merge patch as its body. */
+export function plannedChange(p: FluxPatch, verb = p.requestedAt ? 'request a reconcile of' : 'patch', note = ''): PlannedChange {
+  return { action: `${verb} ${describeTarget(p.target)}${note ? ` ${note}` : ''} (merge patch)`, body: p.patch };
+}
+
+export async function sendPatch(ctx: OpContext, p: FluxPatch): Promise<void> {
+  await ctx.kube.patch(p.target.ref, p.target.name, p.patch, 'merge');
+}
+
+/** What a reconcile of each kind sets in motion: the controller that acts, and what it does. */
+const RECONCILE_EFFECTS: Record<string, string> = {
+  Kustomization: 'kustomize-controller applies what its source holds now: the objects it manages may change',
+  HelmRelease: 'helm-controller reconciles the release: an upgrade runs if the chart or values changed, and its pods may roll',
+  GitRepository: 'source-controller fetches the repository again',
+  HelmRepository: 'source-controller fetches the repository index again',
+  OCIRepository: 'source-controller pulls the artifact again',
+  Bucket: 'source-controller fetches the bucket again',
+  HelmChart: 'source-controller builds the chart again',
+  ImageRepository: 'image-reflector-controller scans the registry for tags again',
+  ImagePolicy: 'image-reflector-controller selects the latest image again',
+  ImageUpdateAutomation: 'image-automation-controller updates image references in Git now, and may push a commit',
+};
+
+export function reconcileEffect(target: FluxTarget): string {
+  return `${describeTarget(target)}: ${RECONCILE_EFFECTS[target.kind.kind] ?? 'its controller reconciles it'}`;
 }
 
 /**
@@ -83,7 +98,7 @@ export async function requestReconcile(ctx: OpContext, target: FluxTarget, extra
  * the generation is observed) and Ready is no longer Unknown, then reports it.
  */
 export async function awaitReconcile(ctx: OpContext, target: FluxTarget, requestedAt: string, budget: WaitBudget): Promise<ReconcileResult> {
-  const timeoutMs = Math.max(0, budget.deadline - Date.now());
+  const timeoutMs = remainingMs(budget);
   let last: FluxObject | undefined;
   ctx.log.progress(`◎ waiting for ${describeTarget(target)} to be reconciled`);
   const done = await pollUntil(

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { commandLine, fix, fixSchema } from '../shared/fix.js';
-import { defineOp } from '../../core/op.js';
+import { defineOp, type Plan } from '../../core/op.js';
 import { NotFound, Timeout, UserError } from '../../core/errors.js';
 import { hasMetadata, jellyfinIdSchema, type JellyfinItem } from '../../core/ports/jellyfin.js';
-import { pollUntil } from '../shared/wait.js';
+import { boundWithWait, pollUntil, waitInput, waitMs, type WaitInput } from '../shared/wait.js';
 import { requireJellyfin } from './jellyfin.js';
 import { execRbac } from '../shared/exec.js';
 import { LOOKUP_TYPES, isExactMatch, lookUp, unusableTitle, type Candidate } from './lookup.js';
@@ -21,11 +21,18 @@ function view(item: JellyfinItem) {
   return { id: item.id, name: item.name, type: item.type, year: item.year, path: item.path, hasMetadata: hasMetadata(item) };
 }
 
-function describeMatch(m: Candidate, title: string | undefined, input: { replaceAll: boolean; wait: number }) {
+const WAIT = { timeout: '30s', max: '5m' };
+
+function describeMatch(m: Candidate, title: string | undefined, input: { replaceAll: boolean } & WaitInput) {
   // The call that refreshes this one by its id, with the options the caller chose (a person confirms it).
-  const refresh = fix('jellyfin_fix', { id: m.item.id, replaceAll: input.replaceAll || undefined, wait: input.wait !== 30 ? input.wait : undefined });
+  const refresh = fix('jellyfin_fix', { id: m.item.id, replaceAll: input.replaceAll || undefined, wait: input.wait ? undefined : false, timeout: input.timeout !== WAIT.timeout ? input.timeout : undefined });
   return { ...view(m.item), foundBy: m.foundBy, exact: title === undefined || isExactMatch(m.item, title), fix: refresh };
 }
+
+/** What the plan found: the one item to refresh, or the candidates listed instead. */
+type FixState =
+  | { outcome: 'refreshed'; lookedIn: string[]; matches: Candidate[]; target: JellyfinItem }
+  | { outcome: 'ambiguous' | 'not-exact'; lookedIn: string[]; listed: Candidate[] };
 
 const titleSchema = z
   .string()
@@ -45,7 +52,7 @@ export default defineOp({
     'search, among the items the API says lack metadata (no overview, no TMDb/IMDb/TVDb id), and in the library ' +
     'database read-only through the Jellyfin pod (items never refreshed; skipped, and said so, when exec is not ' +
     'allowed or the image has no sqlite3), matched by name and folder name and confirmed through the API — or by id, then queues a full metadata and image refresh (replaceAll also replaces existing ' +
-    'metadata) and waits up to `wait` seconds for the metadata to appear. It acts only on an exact match: the whole title ' +
+    'metadata) and (unless wait=false) waits up to `timeout` for the metadata to appear. It acts only on an exact match: the whole title ' +
     'equal to the item\'s name or folder name, case, accents and punctuation aside ("better.off.ted" = "Better Off Ted"), ' +
     'or an explicit id. Anything else changes nothing: items whose titles only contain it (not-exact) or several with ' +
     'that exact title (ambiguous) are listed with their ids and the command that fixes each. A title with no letters or ' +
@@ -57,7 +64,7 @@ export default defineOp({
       title: titleSchema.optional().describe('The whole title of the series or movie (case and punctuation do not matter); only an exact match is refreshed'),
       id: jellyfinIdSchema.optional().describe('The item id instead of a title: a GUID, 32 hex digits with or without dashes'),
       replaceAll: z.boolean().default(false).describe('Replace all metadata, not only fill in what is missing'),
-      wait: z.number().int().min(0).max(300).default(30).describe('Seconds to wait for the metadata to appear (0: do not wait)'),
+      ...waitInput(WAIT),
     })
     .strict(),
   output: z.object({
@@ -83,8 +90,9 @@ export default defineOp({
   // The library-database lookup: find the Jellyfin pod, exec sqlite3 in it.
   rbac: [...execRbac('jellyfin')],
   requires: ['jellyfin'],
-  timeoutMs: 6 * 60_000,
-  async run(ctx, input) {
+  timeoutMs: 60_000,
+  timeoutFor: boundWithWait(60_000),
+  async plan(ctx, input): Promise<Plan<FixState>> {
     if ((input.title === undefined) === (input.id === undefined)) {
       throw new UserError('give either a TITLE or --id, not both and not neither', { hint: `e.g. ${commandLine('jellyfin_fix', { title: 'Better Off Ted' })}, or ${commandLine('jellyfin_fix', { id: 'f27caa37e5142225cceded48f6553502' })}` });
     }
@@ -115,19 +123,41 @@ export default defineOp({
       const exact = matches.filter((m) => isExactMatch(m.item, title));
       const [chosen] = exact;
       if (!chosen || exact.length > 1) {
+        const outcome = exact.length > 1 ? ('ambiguous' as const) : ('not-exact' as const);
         const listed = exact.length > 1 ? exact : matches;
-        return { outcome: exact.length > 1 ? ('ambiguous' as const) : ('not-exact' as const), lookedIn, matches: listed.map((m) => describeMatch(m, title, input)) };
+        return {
+          summary: `${outcome === 'ambiguous' ? `${listed.length} items have exactly the title "${title}"` : `no item has exactly the title "${title}"`}: nothing to refresh`,
+          changes: [],
+          effects: [],
+          observed: [],
+          state: { outcome, lookedIn, listed },
+        };
       }
       target = chosen.item;
     }
-
+    const what = `${target.type} "${target.name}"${target.year ? ` (${target.year})` : ''}`;
+    return {
+      summary: `refresh the metadata of ${what} (${target.id}) on Jellyfin at ${jf.target}`,
+      changes: [{ action: `POST /Items/${target.id}/Refresh on Jellyfin at ${jf.target} (metadata and images FullRefresh, replaceAllMetadata ${input.replaceAll})` }],
+      effects: [`Jellyfin fetches metadata and images for ${what} from its providers${input.replaceAll ? ', replacing what it has' : ', filling in what is missing'}; the item shows up in the UI once it has metadata`],
+      observed: [],
+      state: { outcome: 'refreshed', lookedIn, matches, target },
+    };
+  },
+  async run(ctx, input, plan) {
+    const planned = plan.state;
+    if (planned.outcome !== 'refreshed') {
+      return { outcome: planned.outcome, lookedIn: planned.lookedIn, matches: planned.listed.map((m) => describeMatch(m, input.title, input)) };
+    }
+    const jf = await requireJellyfin(ctx);
+    const { lookedIn, matches, target } = planned;
     const before = target;
     ctx.log.progress(`► queueing a full metadata refresh of ${before.type} "${before.name}" (${before.id})${input.replaceAll ? ', replacing all metadata' : ''}`);
     await jf.refreshItem(before.id, { metadata: 'FullRefresh', images: 'FullRefresh', replaceAllMetadata: input.replaceAll });
     let after = before;
     let metadata: 'present' | 'pending' = 'pending';
-    if (input.wait > 0) {
-      ctx.log.progress(`◎ waiting up to ${input.wait}s for its metadata`);
+    if (input.wait) {
+      ctx.log.progress(`◎ waiting up to ${input.timeout} for its metadata`);
       try {
         after = await pollUntil(
           async () => {
@@ -137,7 +167,7 @@ export default defineOp({
             const fresh = !hasMetadata(before) || now.dateLastRefreshed === undefined || now.dateLastRefreshed !== before.dateLastRefreshed;
             return fresh ? now : undefined;
           },
-          { timeoutMs: input.wait * 1000, intervalMs: 500, signal: ctx.signal, describe: () => 'metadata did not appear in time' },
+          { timeoutMs: waitMs(input), intervalMs: 500, signal: ctx.signal, describe: () => 'metadata did not appear in time' },
         );
         metadata = 'present';
       } catch (err) {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineOp } from '../../core/op.js';
+import { defineOp, type Plan } from '../../core/op.js';
 import { NotFound, Upstream } from '../../core/errors.js';
-import { formatAge, parseDuration } from '../../core/schemas.js';
-import type { JellyfinTask } from '../../core/ports/jellyfin.js';
-import { pollUntil } from '../shared/wait.js';
+import { formatAge } from '../../core/schemas.js';
+import type { JellyfinId, JellyfinLibrary, JellyfinTask } from '../../core/ports/jellyfin.js';
+import { boundWithWait, pollUntil, waitInput, waitMs } from '../shared/wait.js';
 import { requireJellyfin } from './jellyfin.js';
 
 /** The "Scan Media Library" scheduled task's key (the same in 10.10, 10.11 and 12.0). */
@@ -16,6 +16,9 @@ const LIBRARY_POLL_MS = 500;
 
 const stateSchema = z.enum(['Running', 'Completed', 'Failed', 'Cancelled', 'Aborted']);
 type State = z.infer<typeof stateSchema>;
+
+/** What the plan found: the library to refresh, or the scheduled task to start (or join). */
+type ScanState = { scope: 'library'; library: JellyfinLibrary; itemId: JellyfinId } | { scope: 'all'; task: JellyfinTask };
 
 function took(ms: number): string {
   return ms < 1000 ? 'under 1s' : formatAge(ms / 1000);
@@ -39,12 +42,7 @@ export default defineOp({
   input: z
     .object({
       library: z.string().min(1).max(200).optional().describe('Only this library (its name as Jellyfin shows it); default: all'),
-      wait: z.boolean().default(true).describe('Wait for the scan to finish (--no-wait: just start it)'),
-      timeout: z
-        .string()
-        .refine((s) => { const secs = parseDuration(s); return secs !== undefined && secs >= 1 && secs <= 59 * 60; }, 'must be a duration from 1s to 59m')
-        .default('30m')
-        .describe('How long to wait for the scan'),
+      ...waitInput({ timeout: '30m', max: '59m' }),
     })
     .strict(),
   output: z.object({
@@ -61,12 +59,11 @@ export default defineOp({
   hints: { destructive: false, idempotent: true },
   rbac: [],
   requires: ['jellyfin'],
-  timeoutMs: 61 * 60_000,
-  async run(ctx, input) {
+  timeoutMs: 60_000,
+  timeoutFor: boundWithWait(60_000),
+  async plan(ctx, input): Promise<Plan<ScanState>> {
     const jf = await requireJellyfin(ctx);
-    const timeoutMs = (parseDuration(input.timeout) ?? 1800) * 1000;
-    const began = ctx.now();
-
+    const effect = 'Jellyfin walks the library folders for new and changed files and fetches metadata for new items; the server is busy while it runs';
     if (input.library) {
       const libraries = await jf.libraries();
       const wanted = input.library.toLowerCase();
@@ -75,8 +72,36 @@ export default defineOp({
         throw new NotFound(`Jellyfin at ${jf.target} has no library named "${input.library}" (libraries: ${libraries.map((l) => l.name).join(', ') || 'none'})`);
       }
       if (!lib.itemId) throw new Upstream(`Jellyfin did not say which item library "${lib.name}" is, so it cannot be refreshed alone; scan all libraries instead`);
+      return {
+        summary: `scan library ${lib.name} on Jellyfin at ${jf.target}`,
+        changes: [{ action: `POST /Items/${lib.itemId}/Refresh on Jellyfin at ${jf.target} (a scan of library ${lib.name})` }],
+        effects: [effect],
+        observed: [],
+        state: { scope: 'library', library: lib, itemId: lib.itemId },
+      };
+    }
+    const tasks = await jf.tasks();
+    const task = tasks.find((t) => t.key === SCAN_TASK_KEY) ?? tasks.find((t) => t.name === 'Scan Media Library');
+    if (!task) throw new NotFound(`Jellyfin at ${jf.target} has no "Scan Media Library" scheduled task (key ${SCAN_TASK_KEY}) among its ${tasks.length} tasks`);
+    const running = task.state === 'Running';
+    return {
+      summary: running ? `join the scan of all libraries already running on Jellyfin at ${jf.target}: nothing to start` : `scan all libraries on Jellyfin at ${jf.target}`,
+      changes: running ? [] : [{ action: `POST /ScheduledTasks/Running/${task.id} on Jellyfin at ${jf.target} (start ${task.name})` }],
+      effects: running ? [] : [effect],
+      observed: [],
+      state: { scope: 'all', task },
+    };
+  },
+  async run(ctx, input, plan) {
+    const jf = await requireJellyfin(ctx);
+    const timeoutMs = waitMs(input);
+    const began = ctx.now();
+    const planned = plan.state;
+
+    if (planned.scope === 'library') {
+      const lib = planned.library;
       ctx.log.progress(`► queueing a scan of library ${lib.name}`);
-      await jf.refreshItem(lib.itemId, { metadata: 'Default', images: 'Default', replaceAllMetadata: false });
+      await jf.refreshItem(planned.itemId, { metadata: 'Default', images: 'Default', replaceAllMetadata: false });
       const base = { scope: 'library' as const, library: lib.name, started: true, startedAt: began.toISOString() };
       if (!input.wait) return { ...base, state: 'Running' as const };
       ctx.log.progress(`◎ waiting for library ${lib.name} to finish scanning`);
@@ -99,9 +124,7 @@ export default defineOp({
       return { ...base, state: 'Completed' as const, endedAt: ended.toISOString(), took: took(ended.getTime() - began.getTime()) };
     }
 
-    const tasks = await jf.tasks();
-    const task = tasks.find((t) => t.key === SCAN_TASK_KEY) ?? tasks.find((t) => t.name === 'Scan Media Library');
-    if (!task) throw new NotFound(`Jellyfin at ${jf.target} has no "Scan Media Library" scheduled task (key ${SCAN_TASK_KEY}) among its ${tasks.length} tasks`);
+    const { task } = planned;
     const alreadyRunning = task.state === 'Running';
     const previousStart = task.lastResult?.startTime;
     if (alreadyRunning) ctx.log.progress(`◎ ${task.name} is already running (${Math.round(task.progress ?? 0)}%): joining it`);

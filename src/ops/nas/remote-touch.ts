@@ -9,7 +9,9 @@
  *    folder must be a root or lie inside one (whole segments: /volume1/media does not admit
  *    /volume1/media-evil).
  * 3. The last component must not be a symbolic link (`test -L`), even a dangling one.
- * 4. An existing file or folder is touched with `touch -c -m -h`: -h (no-dereference, utimensat with
+ * 4. With mode `plan` it stops here and says what it would do (`exists`: touch it; `absent`: create
+ *    it): the same resolution and refusals, and nothing changed. Otherwise:
+ *    an existing file or folder is touched with `touch -c -m -h`: -h (no-dereference, utimensat with
  *    AT_SYMLINK_NOFOLLOW) touches a link planted after step 3 itself, never what it points to; -c
  *    never creates. A missing one is created only when asked, with the shell's noclobber (`set -C`):
  *    a name that is not there is opened O_CREAT|O_EXCL, which fails on a link planted meanwhile,
@@ -24,8 +26,8 @@
  * single-quoted on the command line (src/adapters/ssh/quote.ts).
  */
 const SCRIPT = `
-create=$1 parent=$2 name=$3
-shift 3
+mode=$1 create=$2 parent=$3 name=$4
+shift 4
 say() { printf "%s %s %s\\n" "$1" "$2" "$3"; }
 if ! cd -P -- "$parent" 2>/dev/null; then
   ls -dL -- "$parent/" >/dev/null
@@ -47,9 +49,11 @@ done
 if [ "$root" = - ]; then say outside - "$path"; exit 1; fi
 if [ -L "./$name" ]; then say link "$root" "$path"; exit 1; fi
 if [ -e "./$name" ]; then
+  if [ "$mode" = plan ]; then say exists "$root" "$path"; exit 0; fi
   touch -c -m -h -- "./$name" || { say failed "$root" "$path"; exit 1; }
   say touched "$root" "$path"
 elif [ "$create" = yes ]; then
+  if [ "$mode" = plan ]; then say absent "$root" "$path"; exit 0; fi
   (set -C && : > "./$name") || { say failed "$root" "$path"; exit 1; }
   say created "$root" "$path"
 else
@@ -62,14 +66,19 @@ fi
 /** $0 of the remote script: the shell names it in its own messages. */
 const SCRIPT_NAME = 'homelab-nas-touch';
 
-/** The argument vector for NasPort.exec: sh -c SCRIPT NAME create parent name root… */
-export function remoteTouchArgv(target: { parent: string; name: string; create: boolean; roots: readonly string[] }): string[] {
-  return ['sh', '-c', SCRIPT, SCRIPT_NAME, target.create ? 'yes' : 'no', target.parent, target.name, ...target.roots];
+/**
+ * The argument vector for NasPort.exec: sh -c SCRIPT NAME mode create parent name root…; with
+ * `plan` the script resolves and checks as it would, and touches nothing.
+ */
+export function remoteTouchArgv(target: { parent: string; name: string; create: boolean; roots: readonly string[]; plan?: boolean }): string[] {
+  return ['sh', '-c', SCRIPT, SCRIPT_NAME, target.plan ? 'plan' : 'touch', target.create ? 'yes' : 'no', target.parent, target.name, ...target.roots];
 }
 
 export type RemoteTouchOutcome =
   /** Touched an existing file or folder; created an empty file. */
   | { kind: 'touched' | 'created'; path: string; rootIndex: number }
+  /** Plan mode: it exists and would be touched; it does not exist and would be created. */
+  | { kind: 'exists' | 'absent'; path: string; rootIndex: number }
   /** The last component is a symbolic link (dangling or not); nothing was touched. */
   | { kind: 'link'; path: string; rootIndex: number }
   /** Not there, and create was not asked. */
@@ -86,7 +95,7 @@ export type RemoteTouchOutcome =
  * passed (or -). PATH is the rest, newlines and all. Undefined when the script did not get that far.
  */
 export function parseRemoteTouch(stdout: string, rootCount: number): RemoteTouchOutcome | undefined {
-  const m = /^(touched|created|link|missing|failed|outside|unresolved) (-|\d+) (\/[\s\S]*)\n$/.exec(stdout);
+  const m = /^(touched|created|exists|absent|link|missing|failed|outside|unresolved) (-|\d+) (\/[\s\S]*)\n$/.exec(stdout);
   if (!m) return undefined;
   const [, kind, root, path] = m as unknown as [string, RemoteTouchOutcome['kind'], string, string];
   if (kind === 'outside' || kind === 'unresolved') return root === '-' ? { kind, path } : undefined;

@@ -2,16 +2,16 @@ import { z } from 'zod';
 import { defineOp, type OpContext } from '../../core/op.js';
 import { NotFound, UserError, isHomelabError } from '../../core/errors.js';
 import type { ResourceRef } from '../../core/ports/kube.js';
-import { durationSchema, namespacedNameSchema, parseDuration, splitNamespacedName } from '../../core/schemas.js';
+import { namespacedNameSchema, splitNamespacedName } from '../../core/schemas.js';
 import { parseObject } from '../shared/k8s.js';
 import { conditionStatusSchema, conditionState } from '../shared/conditions.js';
-import { pollUntil } from '../shared/wait.js';
+import { observed } from '../shared/plan.js';
+import { boundWithWait, pollUntil, waitInput, waitMs } from '../shared/wait.js';
 import { latestEvent } from '../shared/events.js';
 import { ESO, esoVersion, externalSecretSchema, refreshBlocked, storeSchema, type ExternalSecret } from './eso.js';
 
 /** ESO documents any annotation change as a forced sync; `force-sync: <unix seconds>` is its convention. */
 const FORCE_SYNC = 'force-sync';
-const MAX_WAIT_S = 120;
 const POLL_MS = 250;
 
 const output = z.object({
@@ -88,11 +88,7 @@ export default defineOp({
   input: z
     .object({
       externalSecret: namespacedNameSchema.describe('The ExternalSecret as NAMESPACE/NAME, e.g. paperless/paperless-db'),
-      wait: z.boolean().default(true).describe('Wait until the controller has refreshed it'),
-      timeout: durationSchema
-        .refine((s) => (parseDuration(s) ?? 0) >= 1 && (parseDuration(s) ?? 0) <= MAX_WAIT_S, `must be between 1s and ${MAX_WAIT_S / 60}m`)
-        .default('30s')
-        .describe('How long to wait for the refresh, e.g. 30s, 2m'),
+      ...waitInput({ timeout: '30s', max: '2m' }),
     })
     .strict(),
   output,
@@ -106,8 +102,9 @@ export default defineOp({
     { apiGroup: ESO, resource: 'clustersecretstores', verbs: ['get'] },
     { apiGroup: '', resource: 'events', verbs: ['list'] },
   ],
-  timeoutMs: (MAX_WAIT_S + 30) * 1000,
-  async run(ctx, input) {
+  timeoutMs: 30_000,
+  timeoutFor: boundWithWait(30_000),
+  async plan(ctx, input) {
     const { namespace, name } = splitNamespacedName(input.externalSecret);
     const version = await esoVersion(ctx);
     if (!version) {
@@ -121,20 +118,34 @@ export default defineOp({
         hint: 'to fetch it again, change its refreshPolicy/refreshInterval, or delete the target Secret so the controller recreates it',
       });
     }
-
     const requested = ctx.now();
     const requestedS = Math.floor(requested.getTime() / 1000);
     // The value must change for the controller to notice: two requests in the same second count up.
     const previous = Number(before.metadata.annotations?.[FORCE_SYNC]);
     const forceSync = String(Number.isFinite(previous) && previous >= requestedS ? previous + 1 : requestedS);
-    await ctx.kube.patch(ref, name, { metadata: { annotations: { [FORCE_SYNC]: forceSync } } }, 'merge');
+    const patch = { metadata: { annotations: { [FORCE_SYNC]: forceSync } } };
+    // Nothing will change while the store is missing or not Ready: said in the plan, and at once after the request.
+    const blockedByStore = readyState(before).status === 'True' ? undefined : await storeBlocks(ctx, version, before);
+    const store = before.spec.secretStoreRef;
+    return {
+      summary: `force ExternalSecret ${namespace}/${name} to sync now (force-sync=${forceSync})`,
+      changes: [{ action: `patch ExternalSecret ${namespace}/${name} (merge patch)`, body: patch }],
+      effects: [
+        `the external-secrets controller fetches from ${store?.kind ?? 'SecretStore'} ${store?.name ?? '?'} now and rewrites Secret ${namespace}/${before.spec.target?.name ?? name}; pods that read it as environment variables see the new value only after a restart`,
+        ...(blockedByStore ? [`it cannot sync now: ${blockedByStore}`] : []),
+      ],
+      observed: [observed('ExternalSecret', before)],
+      state: { namespace, name, ref, version, before, forceSync, patch, requestedAt: requested.toISOString(), requestedS, blockedByStore },
+    };
+  },
+  async run(ctx, input, plan) {
+    const { namespace, name, ref, version, before, forceSync, patch, requestedAt, requestedS, blockedByStore } = plan.state;
+    await ctx.kube.patch(ref, name, patch, 'merge');
     const previousRefreshTime = before.status.refreshTime ?? undefined;
-    const base = { namespace, name, version, forceSync, requestedAt: requested.toISOString(), previousRefreshTime };
+    const base = { namespace, name, version, forceSync, requestedAt, previousRefreshTime };
     const was = readyState(before);
     const notWaited = (failure?: string) => ({ ...base, waited: false, refreshed: false, refreshTime: previousRefreshTime, ready: was.status, reason: was.reason, message: was.message, failure });
     if (!input.wait) return notWaited();
-    // Nothing will change while the store is missing or not Ready: say so now, not after the timeout.
-    const blockedByStore = was.status === 'True' ? undefined : await storeBlocks(ctx, version, before);
     if (blockedByStore) return notWaited(blockedByStore);
 
     ctx.log.progress(`waiting for ExternalSecret ${namespace}/${name} to refresh (force-sync=${forceSync})`);
@@ -149,7 +160,7 @@ export default defineOp({
     // A failed fetch moves neither refreshTime nor, when it was failing already, the Ready condition:
     // the controller's UpdateFailed event after the request is what says it tried and why it failed.
     let lastFailure: string | undefined;
-    const timeoutMs = (parseDuration(input.timeout) ?? 30) * 1000;
+    const timeoutMs = waitMs(input);
     const after = await pollUntil(
       async () => {
         const es = parseObject(externalSecretSchema, await ctx.kube.get(ref, name), 'ExternalSecret');

@@ -3,6 +3,7 @@ import { describeError } from '../../core/errors.js';
 import type { OpContext, RbacRule } from '../../core/op.js';
 import type { Verdict } from '../../core/op.js';
 import { problemsLine, verdictOf, verdictSchema, type Finding } from './findings.js';
+import { plural } from './format.js';
 
 /**
  * A check: one look at one part of the homelab (nodes, pods, Flux, certificates, …) that turns
@@ -44,6 +45,8 @@ export const MAX_LOOKED = 200;
 export interface CheckReport<D = unknown> {
   /** false when discovery says the cluster does not serve what it checks: not installed, not an error. */
   installed: boolean;
+  /** false when the config names none of what it checks (a home service without a `services:` entry): not an error. */
+  configured?: boolean;
   /** What was looked at, in words: "27 Kustomizations, 7 HelmReleases, 9 sources". */
   scope: string;
   /**
@@ -82,12 +85,12 @@ export function couldNotCheck(name: string, error: string): Finding {
   return { severity: 'warn', kind: 'Check', name, reason: 'CheckFailed', message: `could not check ${name}: ${error}` };
 }
 
-export const checkStateSchema = z.enum(['checked', 'not installed', 'could not check']);
+export const checkStateSchema = z.enum(['checked', 'not installed', 'not configured', 'could not check']);
 
 /** One line per check, as health shows it. */
 export const checkLineSchema = z.object({
   name: z.string(),
-  state: checkStateSchema.describe('checked; not installed (discovery says the cluster does not serve it); could not check (see line)'),
+  state: checkStateSchema.describe('checked; not installed (discovery says the cluster does not serve it); not configured (the config names none of it); could not check (see line)'),
   verdict: verdictSchema,
   line: z.string().describe('One line: what was looked at and the worst finding'),
   problems: z.number().int(),
@@ -101,13 +104,28 @@ export function outcomeFindings(outcome: CheckOutcome): Finding[] {
 
 /** The one line for a check: the worst finding named, or that all is well and what that covers, or why it could not check. */
 export function checkLine(outcome: CheckOutcome): CheckLine {
+  return lineOf(outcome, false);
+}
+
+/**
+ * The line for a check beside its findings and its state: how many problems, not the worst one
+ * again, and "not installed" without what was looked for (the check's own status command says it).
+ */
+export function briefCheckLine(outcome: CheckOutcome): CheckLine {
+  return lineOf(outcome, true);
+}
+
+function lineOf(outcome: CheckOutcome, brief: boolean): CheckLine {
   const { name, report } = outcome;
   if (!report) return { name, state: 'could not check', verdict: 'warn', line: `${name}: could not check: ${outcome.error}`, problems: 1 };
   const verdict = verdictOf(report.findings);
-  const problems = problemsLine(report.findings, report.scope);
+  const problems = brief && report.findings.length ? `${plural(report.findings.length, 'problem')} in ${report.scope}` : problemsLine(report.findings, report.scope);
   const count = report.findings.length;
+  if (report.configured === false) {
+    return { name, state: 'not configured', verdict, line: `${name}: ${report.note ?? 'not configured'}${problems ? `; ${problems}` : ''}`, problems: count };
+  }
   if (!report.installed) {
-    return { name, state: 'not installed', verdict, line: `${name}: ${report.note ?? 'not installed'}${problems ? `; ${problems}` : ''}`, problems: count };
+    return { name, state: 'not installed', verdict, line: `${name}: ${(brief ? undefined : report.note) ?? 'not installed'}${problems ? `; ${problems}` : ''}`, problems: count };
   }
   return { name, state: 'checked', verdict, line: `${name}: ${problems ?? report.note ?? `${report.scope}, all ok`}`, problems: count };
 }
@@ -130,8 +148,13 @@ export function checkStatus(report: CheckReport, words: { name?: string; ok: str
 
 /** The RBAC of several checks, each rule once (health needs what every check it may run reads). */
 export function rbacOf(checks: readonly AnyCheck[]): RbacRule[] {
+  return mergeRbac(...checks.map((c) => c.rbac));
+}
+
+/** Rule lists as one, each (group, resource, namespaces) once with the union of its verbs. */
+export function mergeRbac(...lists: ReadonlyArray<readonly RbacRule[]>): RbacRule[] {
   const rules = new Map<string, RbacRule>();
-  for (const rule of checks.flatMap((c) => c.rbac)) {
+  for (const rule of lists.flat()) {
     const key = `${rule.apiGroup}\u0000${rule.resource}\u0000${(rule.inNamespacesOf ?? []).join(',')}`;
     const seen = rules.get(key);
     rules.set(key, seen ? { ...seen, verbs: [...new Set([...seen.verbs, ...rule.verbs])] } : rule);

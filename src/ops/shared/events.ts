@@ -8,15 +8,16 @@ export function eventLastSeen(e: KubeEvent): string | undefined {
 }
 
 /**
- * The newest event of one reason about one object (core/v1 events, which controllers built on
- * client-go's recorder write and aggregate: count and lastTimestamp move on each repeat).
+ * The newest event of one reason about one object, or without a reason its newest Warning
+ * (core/v1 events, which controllers built on client-go's recorder write and aggregate: count and
+ * lastTimestamp move on each repeat).
  */
 export async function latestEvent(
   ctx: OpContext,
   involved: { kind: string; namespace: string; name: string },
-  reason: string,
+  reason?: string,
 ): Promise<{ message: string; at: number } | undefined> {
-  const fieldSelector = `involvedObject.kind=${involved.kind},involvedObject.name=${involved.name},reason=${reason}`;
+  const fieldSelector = `involvedObject.kind=${involved.kind},involvedObject.name=${involved.name},${reason ? `reason=${reason}` : 'type=Warning'}`;
   let latest: { message: string; at: number } | undefined;
   for (const raw of await listAll(ctx.kube, { group: '', version: 'v1', resource: 'events', namespace: involved.namespace }, { fieldSelector })) {
     const e = parseObject(eventSchema, raw, 'Event');

@@ -7,6 +7,8 @@ import { z } from 'zod';
 export const metadataSchema = z.looseObject({
   name: z.string(),
   namespace: z.string().optional(),
+  uid: z.string().optional(),
+  resourceVersion: z.string().optional(),
   creationTimestamp: z.string().optional(),
   deletionTimestamp: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),

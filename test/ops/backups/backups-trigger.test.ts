@@ -17,7 +17,7 @@ describe('backups_trigger', () => {
 
   it('creates the Job exactly as kubectl create job --from=cronjob does, and waits for it', async () => {
     const config = await configWith(s.sandbox, 'allow-backups', { allow: { backupsTrigger: ['backups/*'] } });
-    const { output: out, summary, log } = await callOp<Triggered>(s, 'backups_trigger', { cronJob: 'backups/immich-db-backup', wait: true }, { config });
+    const { output: out, summary, log } = await callOp<Triggered>(s, 'backups_trigger', { cronJob: 'backups/immich-db-backup' }, { config });
     expect(log.join('\n')).toContain('waiting for Job');
     expect(summary?.verdict).toBe('ok');
     expect(out).toMatchObject({ namespace: 'backups', cronJob: 'immich-db-backup', state: 'Succeeded' });
@@ -41,7 +41,7 @@ describe('backups_trigger while a Job runs', () => {
 
   it('refuses while a Job of that CronJob is still running', async () => {
     const config = await configWith(slow.sandbox, 'allow', { allow: { backupsTrigger: ['backups/*'] } });
-    const first = await callOp<Triggered>(slow, 'backups_trigger', { cronJob: 'backups/jellyfin-config-backup' }, { config });
+    const first = await callOp<Triggered>(slow, 'backups_trigger', { cronJob: 'backups/jellyfin-config-backup', wait: false }, { config });
     expect(first.output.job).toMatch(/^jellyfin-config-backup-manual-/);
     const second = await failure(callOp(slow, 'backups_trigger', { cronJob: 'backups/jellyfin-config-backup' }, { config }));
     expect(second.exitCode).toBe(64);

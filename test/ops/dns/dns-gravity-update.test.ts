@@ -26,8 +26,8 @@ describe('dns_gravity_update', () => {
     expect(summary?.verdict).toBe('ok');
     expect(output).toMatchObject({ succeeded: true, before: { domains: 219727 }, after: { domains: 221069 }, change: 1342, failures: [] });
     expect(log.join('\n')).toContain('[✓] Done.');
-    const record = JSON.parse((await readFile(audit, 'utf8')).trim()) as { op: string; outcome: string };
-    expect(record).toMatchObject({ op: 'dns_gravity_update', outcome: 'ok' });
+    const records = (await readFile(audit, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { op: string; outcome: string; phase: string });
+    expect(records.find((r) => r.phase === 'apply')).toMatchObject({ op: 'dns_gravity_update', outcome: 'ok' });
     const status = (await callOp<DnsStatus>(s, 'dns_status')).output;
     expect(status.pihole.gravity).toMatchObject({ domains: 221069, stale: false });
     expect(status.pihole.gravity?.age).toMatch(/^\d+s$/);

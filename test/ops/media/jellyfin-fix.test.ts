@@ -43,7 +43,7 @@ describe('jellyfin_fix on Jellyfin 10.10', () => {
     const movie = item('Step Brothers');
     for (const id of [movie.Id, dashed(movie.Id).toUpperCase()]) {
       const before = posts().length;
-      const { output, summary } = await fix({ id, wait: 10 });
+      const { output, summary } = await fix({ id, timeout: '10s' });
       expect(summary?.verdict).toBe('ok');
       expect(output.refreshed).toMatchObject({ id: movie.Id, name: 'Step Brothers', metadata: 'present' });
       expect(posts().slice(before)).toEqual([{ method: 'POST', path: `/Items/${movie.Id}/Refresh` }]);

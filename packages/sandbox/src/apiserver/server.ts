@@ -162,7 +162,8 @@ async function resourceRequest(ctx: ServerContext, ri: RequestInfo, req: Incomin
   const r = ctx.store.kinds.find(ri.apiGroup, ri.apiVersion, ri.resource);
   if (!r) throw pathNotFound();
   // a namespaced resource addressed without namespace only for list/watch; cluster-scoped never inside one
-  if (r.namespaced && !ri.namespace && ri.name) throw pathNotFound();
+  // (a list's name comes from its metadata.name field selector, for authorization: not a path)
+  if (r.namespaced && !ri.namespace && ri.name && ri.verb !== 'list' && ri.verb !== 'watch') throw pathNotFound();
   if (!r.namespaced && ri.namespace && r.plural !== 'namespaces') throw pathNotFound();
   if (ri.parts.length > 3) throw pathNotFound();
   const x: Req = { ctx, ri, r, version: ri.apiVersion, q, req, res, user };

@@ -20,7 +20,7 @@ import type { WebSocketServer } from 'ws';
 import { ApiError, badRequest } from '../apiserver/errors.js';
 import { queryBool } from '../apiserver/query.js';
 import { isRecord, type KubeObject } from '../apiserver/types.js';
-import { answer, collectRules, fill, type ExecRule, type ExecScenario, type ParsedExecRule } from './rules.js';
+import { answer, collectRules, fill, groupsOf, type ExecRule, type ExecScenario, type ParsedExecRule } from './rules.js';
 
 export { execScenarioSchema, execRuleSchema, type ExecRule, type ExecScenario } from './rules.js';
 
@@ -179,8 +179,9 @@ function run(s: Session, rules: readonly ParsedExecRule[], pod: KubeObject, p: P
     return;
   }
   const rule = a.rule;
-  const out = fill(rule.stdout, pod, p.container, p.argv);
-  const err = fill(rule.stderr, pod, p.container, p.argv);
+  const groups = groupsOf(rule, p.argv);
+  const out = fill(rule.stdout, pod, p.container, p.argv, groups);
+  const err = fill(rule.stderr, pod, p.container, p.argv, groups);
   if (rule.echoStdin) {
     // like cat: echoes as it reads, ends at EOF (only v5 can say EOF; on v4 it waits, as cat would)
     let eof = false;

@@ -6,8 +6,9 @@
  * and answers with stdout, stderr, an exit code and an optional delay. `echoStdin` makes the
  * command behave like `cat`: stdin is echoed to stdout as it arrives and the command ends at
  * stdin EOF (which only v5 can signal). In stdout/stderr, `{{nodeName}}`, `{{nodeIP}}`,
- * `{{podName}}`, `{{podIP}}` and `{{namespace}}` are replaced by the pod's values and `{{args}}` by
- * the command's arguments (after the program) joined by spaces, as dig echoes them.
+ * `{{podName}}`, `{{podIP}}` and `{{namespace}}` are replaced by the pod's values, `{{args}}` by
+ * the command's arguments (after the program) joined by spaces, as dig echoes them, and `{{NAME}}`
+ * by what the argvRegex's named group `(?<NAME>…)` matched (one rule answers for many names).
  *
  * A command no rule answers fails the way containerd fails a missing executable, unless some rule
  * for the pod names the same program: then stderr says which rule is missing and the exit code is 2.
@@ -144,8 +145,15 @@ export function answer(rules: readonly ParsedExecRule[], call: ExecCall): ExecAn
   return { kind: 'not-found' };
 }
 
-/** {{nodeName}} and friends, from the pod */
-export function fill(text: string, pod: KubeObject, container: string, argv?: string[]): string {
+/** What the named groups of a rule's argvRegex matched in the command. */
+export function groupsOf(rule: ParsedExecRule, argv: string[]): Record<string, string> {
+  if (rule.argvRegex === undefined) return {};
+  const groups = regex(rule.argvRegex).exec(argv.join(' '))?.groups ?? {};
+  return Object.fromEntries(Object.entries(groups).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** {{nodeName}} and friends, from the pod; {{NAME}} from the argvRegex's named groups */
+export function fill(text: string, pod: KubeObject, container: string, argv?: string[], groups: Record<string, string> = {}): string {
   if (!text.includes('{{')) return text;
   const spec = isRecord(pod.spec) ? pod.spec : {};
   const status = isRecord(pod.status) ? pod.status : {};
@@ -158,5 +166,6 @@ export function fill(text: string, pod: KubeObject, container: string, argv?: st
     container,
   };
   if (argv) values.args = argv.slice(1).join(' ');
+  Object.assign(values, groups);
   return text.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
 }

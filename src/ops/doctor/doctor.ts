@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { defineOp, type Verdict } from '../../core/op.js';
+import { findingsSchema, sortFindings, summarizeStatus, summaryLineSchema, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
+import { attemptCheck, briefCheckLine, checkLineSchema, outcomeFindings, rbacOf, type CheckOutcome } from '../shared/check.js';
+import { plural } from '../shared/format.js';
+import { fix, fixSchema } from '../shared/fix.js';
+import { DOCTOR_CHECKS } from '../checks.js';
+
+/** Findings in an answer by default: what fits an assistant's budget beside every subsystem's line (the CLI shows more). */
+export const DEFAULT_LIMIT = 5;
+const MAX_LIMIT = 200;
+
+const WORDS = DOCTOR_CHECKS.flatMap((c) => [c.name, ...(c.aliases ?? [])]) as [string, ...string[]];
+
+const output = z.object({
+  verdict: verdictSchema,
+  summary: summaryLineSchema,
+  subsystems: z.array(checkLineSchema).describe('One line per subsystem, in a fixed order, whatever its state'),
+  findings: findingsSchema.describe('The worst findings first, at most limit of them'),
+  findingsTotal: z.number().int(),
+  truncated: z.boolean().describe('true when findings holds fewer than findingsTotal'),
+  byReason: z.record(z.string(), z.number().int()).optional().describe('When truncated: every finding counted by reason, most frequent first'),
+  narrow: fixSchema.optional().describe('When truncated: the same call for the subsystem with the most findings, all of them'),
+});
+type Output = z.infer<typeof output>;
+
+function counts(findings: readonly Finding[]): string {
+  const crit = findings.filter((f) => f.severity === 'crit').length;
+  const warn = findings.length - crit;
+  return [crit && `${crit} critical`, warn && plural(warn, 'warning')].filter(Boolean).join(', ');
+}
+
+function summaryLine(verdict: Verdict, findings: readonly Finding[], lines: Output['subsystems']): string {
+  const checked = lines.filter((l) => l.state === 'checked').map((l) => l.name);
+  const aside = (['not installed', 'not configured', 'could not check'] as const)
+    .map((state) => ({ state, names: lines.filter((l) => l.state === state).map((l) => l.name) }))
+    .filter((g) => g.names.length)
+    .map((g) => `${g.state}: ${g.names.join(', ')}`);
+  if (verdict === 'ok') return `healthy: ${plural(checked.length, 'subsystem')} checked, no problems${aside.length ? ` (${aside.join('; ')})` : ''}`;
+  const worst = findings.slice(0, 3).map((f) => `${f.kind.toLowerCase()} ${f.namespace ? `${f.namespace}/` : ''}${f.name} ${f.reason}`);
+  return `${counts(findings)} in ${plural(checked.length, 'subsystem')}: ${worst.join('; ')}${findings.length > 3 ? '; …' : ''}`;
+}
+
+function byReason(findings: readonly Finding[]): Record<string, number> {
+  const tally = new Map<string, number>();
+  for (const f of findings) tally.set(f.reason, (tally.get(f.reason) ?? 0) + 1);
+  return Object.fromEntries([...tally].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+}
+
+export default defineOp({
+  name: 'doctor',
+  title: 'Doctor: one verdict over everything',
+  description:
+    'Every subsystem the cluster and the config have, at once: nodes, pods, Flux, certificates, External Secrets, Tailscale, ' +
+    'backups, ingresses (backends and TLS), DNS (Pi-hole, Unbound, AdGuard), media (Jellyfin, Immich) and the NAS disks. One line ' +
+    'per subsystem (ok, warn, crit, not installed, not configured, or could not check and why), then the findings worst first, ' +
+    'each with the command that fixes or explains it. Use it for a full check-up or from cron; cluster_health is the quicker ' +
+    'cluster-only view, why follows one service down to its broken link. Returns verdict ok/warn/crit.',
+  effect: 'read',
+  input: z
+    .object({
+      only: z.array(z.enum(WORDS)).min(1).optional().describe(`Only these subsystems: ${DOCTOR_CHECKS.map((c) => c.name).join(', ')}`),
+      limit: z.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT).describe('Findings to return, worst first'),
+    })
+    .strict(),
+  output,
+  rbac: rbacOf(DOCTOR_CHECKS),
+  timeoutMs: 90_000,
+  async run(ctx, input): Promise<Output> {
+    const wanted = input.only ? DOCTOR_CHECKS.filter((c) => input.only?.some((w) => w === c.name || (c.aliases ?? []).includes(w))) : DOCTOR_CHECKS;
+    const outcomes: CheckOutcome[] = await Promise.all(wanted.map((check) => attemptCheck(check, ctx, {})));
+    // When nothing could be asked (cluster unreachable, no credentials) that is an error, not a verdict.
+    if (outcomes.every((o) => o.error !== undefined)) throw outcomes[0]?.cause;
+    // Each line counts its problems; the worst of them are in findings, said once.
+    const subsystems = outcomes.map(briefCheckLine);
+    // One problem seen by two checks (a Certificate by its own check and by the ingress check's TLS) is said once.
+    const all = sortFindings([...new Map(outcomes.flatMap(outcomeFindings).map((f) => [JSON.stringify([f.kind, f.namespace, f.name, f.reason, f.message]), f])).values()]);
+    const verdict = verdictOf(all);
+    const shown = all.slice(0, input.limit);
+    const truncated = shown.length < all.length;
+    const most = [...subsystems].sort((a, b) => b.problems - a.problems)[0];
+    return {
+      verdict,
+      summary: summaryLine(verdict, all, subsystems),
+      subsystems,
+      findings: shown,
+      findingsTotal: all.length,
+      truncated,
+      ...(truncated
+        ? {
+            byReason: byReason(all),
+            ...(most ? { narrow: fix('doctor', { only: [most.name], limit: Math.min(MAX_LIMIT, Math.max(most.problems, input.limit)) }) } : {}),
+          }
+        : {}),
+    };
+  },
+  summarize: summarizeStatus,
+});

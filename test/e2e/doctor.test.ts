@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Scenario } from '@homelab/sandbox';
+import { runCli } from '../helpers/cli.js';
+import { stdioClient } from '../helpers/mcp.js';
+import { configWith } from '../helpers/config.js';
+import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
+import { shellWords } from '../helpers/shell.js';
+
+interface Finding { severity: 'warn' | 'crit'; kind: string; namespace?: string; name: string; reason: string; message: string; fix?: { command: string } }
+interface Line { name: string; state: string; verdict: string; line: string; problems: number }
+interface DoctorJson {
+  verdict: 'ok' | 'warn' | 'crit';
+  summary: string;
+  subsystems: Line[];
+  findings: Finding[];
+  findingsTotal: number;
+  truncated: boolean;
+  byReason?: Record<string, number>;
+  narrow?: { tool: string; input: Record<string, unknown>; command: string };
+}
+type ToolResult = { isError?: boolean; structuredContent?: unknown; content: Array<{ type: string; text: string }> };
+
+const SUBSYSTEMS = ['nodes', 'pods', 'flux', 'certificates', 'secrets', 'tailscale', 'backups', 'ingress', 'dns', 'media', 'nas'];
+const BUDGET = 8 * 1024;
+const resultBytes = (r: ToolResult) => Buffer.byteLength(r.content.map((c) => c.text).join('')) + Buffer.byteLength(JSON.stringify(r.structuredContent));
+const line = (out: DoctorJson, name: string) => out.subsystems.find((s) => s.name === name);
+
+/** One node, one app and a backup that ran last night: a cluster with nothing wrong and none of the add-ons or home services. */
+function plainCluster(): Scenario {
+  return {
+    name: 'plain',
+    nodes: [{ name: 'mini-pc', roles: ['control-plane'], ip: '192.0.2.10', cpu: '4', memory: '16Gi', arch: 'amd64' }],
+    namespaces: [{ name: 'web' }],
+    workloads: [
+      { kind: 'Deployment', name: 'site', namespace: 'web', replicas: 2, created: '-3d', containers: [{ name: 'nginx', image: 'nginx:1.27' }] },
+      { kind: 'CronJob', name: 'site-backup', namespace: 'web', created: '-3d', schedule: '0 3 * * *', containers: [{ name: 'dump', image: 'restic/restic:0.17.3' }], jobs: [{ started: '-20h', duration: '1m' }] },
+    ],
+  };
+}
+
+describe('homelab doctor on the pi-homelab sandbox', () => {
+  let s: SandboxEnv;
+  let out: DoctorJson;
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+    const r = await runCli(['doctor', '--limit', '8', '--json'], s.env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(2);
+    out = JSON.parse(r.stdout) as DoctorJson;
+  });
+  afterAll(async () => { await s?.sandbox.stop(); });
+
+  it('gives every subsystem one line, in order, with its state: checked, or not configured (no nas: in the config)', () => {
+    expect(out.subsystems.map((l) => l.name)).toEqual(SUBSYSTEMS);
+    expect(line(out, 'nodes')).toMatchObject({ state: 'checked', verdict: 'ok', line: 'nodes: 4 nodes, all ok', problems: 0 });
+    expect(line(out, 'pods')).toMatchObject({ state: 'checked', verdict: 'crit', line: expect.stringMatching(/^pods: \d+ problems in \d+ pods$/) });
+    expect(line(out, 'dns')).toMatchObject({ state: 'checked', line: expect.stringMatching(/^dns: \d+ problems? in 2 DNS pods, Pi-hole, AdGuard$/) });
+    expect(line(out, 'media')).toMatchObject({ state: 'checked', line: expect.stringMatching(/in Jellyfin and Immich$/) });
+    expect(line(out, 'nas')).toEqual({ name: 'nas', state: 'not configured', verdict: 'ok', line: 'nas: no nas: section in the config', problems: 0 });
+    expect(out.summary).toMatch(/^\d+ critical, \d+ warnings in 10 subsystems: cronjob paperless\/paperless-export Stale; /);
+  });
+
+  it('lists the worst findings first, each once (a Certificate seen by two checks is said once), cut to the limit and saying so', () => {
+    expect(out.findings).toHaveLength(8);
+    const severities = out.findings.map((f) => f.severity);
+    expect(severities).toEqual([...severities].sort((a, b) => (a === b ? 0 : a === 'crit' ? -1 : 1)));
+    expect(out.findingsTotal).toBe(out.subsystems.reduce((n, l) => n + l.problems, 0) - 1);
+    expect(out.truncated).toBe(true);
+    const keys = out.findings.map((f) => `${f.kind} ${f.namespace}/${f.name} ${f.reason}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(Object.values(out.byReason ?? {}).reduce((a, b) => a + b, 0)).toBe(out.findingsTotal);
+    expect(out.byReason).toMatchObject({ CrashLoopBackOff: 1, RetriesExhausted: 1, ImagePullBackOff: 1 });
+    expect(out.findings.find((f) => f.reason === 'RetriesExhausted')?.fix?.command).toBe('homelab flux heal immich -n immich');
+  });
+
+  it('says how to see the rest, and that command runs as printed and shows all of that subsystem', async () => {
+    const most = [...out.subsystems].sort((a, b) => b.problems - a.problems)[0] as Line;
+    expect(out.narrow).toMatchObject({ tool: 'doctor', input: { only: [most.name] } });
+    const r = await runCli([...shellWords(out.narrow?.command ?? '').slice(1), '--json'], s.env);
+    const narrowed = JSON.parse(r.stdout) as DoctorJson;
+    expect(narrowed.subsystems.map((l) => l.name)).toEqual([most.name]);
+    expect(narrowed.findings).toHaveLength(most.problems);
+    expect(narrowed.truncated).toBe(false);
+    expect(narrowed.narrow).toBeUndefined();
+  });
+
+  it('shows a person one line per subsystem, then every finding (a terminal takes up to 20) with its fix (exit 2)', async () => {
+    const r = await runCli(['doctor'], s.env);
+    expect(r.code).toBe(2);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^CRIT \d+ critical, \d+ warnings in 10 subsystems/);
+    expect(lines).toEqual(expect.arrayContaining(['OK nodes: 4 nodes, all ok', '--   nas: no nas: section in the config', expect.stringMatching(/^CRIT pods: \d+ problems in \d+ pods$/)]));
+    const header = lines.findIndex((l) => /^SEVERITY\s+KIND\s+NAMESPACE\s+NAME\s+REASON\s+MESSAGE$/.test(l));
+    expect(lines.slice(header + 1).findIndex((l) => l === '')).toBe(out.findingsTotal);
+    expect(r.stdout).toContain('  homelab flux heal immich -n immich  # HelmRelease immich/immich RetriesExhausted');
+    expect(r.stdout).not.toContain('findings shown');
+    const cut = await runCli(['doctor', '--limit', '8'], s.env);
+    expect(cut.stdout).toMatch(new RegExp(`\\n8 of ${out.findingsTotal} findings shown, worst first; more: homelab doctor --only \\S+ --limit \\d+\\n`));
+  });
+
+  it('runs only the subsystems asked for (--only, with the words health takes: certs)', async () => {
+    const r = await runCli(['doctor', '--only', 'certs,dns', '--json'], s.env);
+    const narrowed = JSON.parse(r.stdout) as DoctorJson;
+    expect(narrowed.subsystems.map((l) => l.name)).toEqual(['certificates', 'dns']);
+    expect(r.code).toBe(1);
+  });
+
+  it('answers over MCP with the same verdict and lines, within the 8 KB budget', async () => {
+    const mcp = await stdioClient(s.env);
+    try {
+      const result = (await mcp.client.callTool({ name: 'doctor', arguments: {} })) as ToolResult;
+      expect(result.isError).not.toBe(true);
+      const structured = result.structuredContent as DoctorJson;
+      expect(structured.verdict).toBe('crit');
+      expect(structured.subsystems.map((l) => l.name)).toEqual(SUBSYSTEMS);
+      // An assistant gets the five worst, the count of all of them by reason, and the call that shows the rest.
+      expect(structured.findings).toHaveLength(5);
+      expect(structured).toMatchObject({ truncated: true, findingsTotal: out.findingsTotal, byReason: out.byReason });
+      expect(result.content[0]?.text).toMatch(/^CRIT: \d+ critical/);
+      expect(resultBytes(result)).toBeLessThanOrEqual(BUDGET);
+    } finally {
+      await mcp.close();
+    }
+  });
+});
+
+describe('homelab doctor on a cluster with none of the add-ons or home services', () => {
+  let s: SandboxEnv;
+  beforeAll(async () => { s = await startSandboxEnv({ scenarioData: plainCluster() }); });
+  afterAll(async () => { await s?.sandbox.stop(); });
+
+  it('is healthy (exit 0): what is not installed or not configured is said, never a problem', async () => {
+    const r = await runCli(['doctor', '--json'], s.env);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as DoctorJson;
+    expect(out.verdict).toBe('ok');
+    expect(Object.fromEntries(out.subsystems.map((l) => [l.name, l.state]))).toEqual({
+      nodes: 'checked', pods: 'checked', flux: 'not installed', certificates: 'not installed', secrets: 'not installed', tailscale: 'not installed',
+      backups: 'checked', ingress: 'checked', dns: 'not configured', media: 'not configured', nas: 'not configured',
+    });
+    expect(line(out, 'dns')?.line).toBe('dns: no Pi-hole or AdGuard in the config (services.pihole, services.adguard) and no DNS pods in namespace pihole');
+    expect(out.summary).toBe('healthy: 4 subsystems checked, no problems (not installed: flux, certificates, secrets, tailscale; not configured: dns, media, nas)');
+    expect(out.findings).toEqual([]);
+    expect(out.truncated).toBe(false);
+  });
+
+  it('says which home service it could not ask and why (a warning, exit 1), and checks the rest', async () => {
+    const configFile = await configWith(s.sandbox, 'jellyfin-down', { services: { jellyfin: { url: 'http://127.0.0.1:9', apiKey: { env: 'JELLYFIN_KEY' }, timeoutMs: 2000 } } });
+    const r = await runCli(['doctor', '--config', configFile, '--json'], { ...s.env, JELLYFIN_KEY: 'not-a-real-key' });
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as DoctorJson;
+    expect(line(out, 'media')).toMatchObject({ state: 'could not check', verdict: 'warn', line: expect.stringMatching(/^media: could not check: .*127\.0\.0\.1:9/) });
+    expect(line(out, 'nodes')?.state).toBe('checked');
+  });
+});
