@@ -14,7 +14,11 @@ export default function setup(): () => void {
   const outer = process.env.TMPDIR;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hl-test-run-'));
   process.env.TMPDIR = dir;
+  // Ctrl-C in watch mode ends vitest without its teardowns: the folder goes anyway.
+  const removeOnExit = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeOnExit);
   return () => {
+    process.off('exit', removeOnExit);
     if (outer === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = outer;
     const left = leftIn(dir);

@@ -37,7 +37,13 @@ export default function setup(project: TestProject): (() => void) | undefined {
     await new Promise((resolve) => setTimeout(resolve, 300));
     await idle;
   });
-  return () => {
+  const stop = (): void => {
     child.kill();
+  };
+  // Ctrl-C ends vitest without its teardowns.
+  process.once('exit', stop);
+  return () => {
+    process.off('exit', stop);
+    stop();
   };
 }
