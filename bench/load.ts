@@ -44,7 +44,7 @@ export interface LoadFigures {
 const HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
 
 /** Peak RSS (VmHWM) of a live process; NaN once it is gone. */
-function peakRssMiB(pid: number): number {
+export function peakRssMiB(pid: number): number {
   try {
     return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
   } catch {
@@ -52,7 +52,7 @@ function peakRssMiB(pid: number): number {
   }
 }
 
-function percentile(values: number[], p: number): number {
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 }

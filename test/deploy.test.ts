@@ -373,10 +373,13 @@ describe(`kubectl kustomize${noKubectl}`, () => {
     // No secret in the environment: `kubectl describe pod` and crash dumps show env, and it never changes.
     expect((container.env ?? []).filter((e) => e.valueFrom?.secretKeyRef)).toEqual([]);
 
-    // Liveness and start-up on /healthz; readiness too until the server has /readyz (issue 12).
-    for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
+    // Liveness and start-up on /healthz; readiness on /readyz (the API server answers), so a replica cut off leaves the Service.
+    for (const probe of [container.startupProbe, container.livenessProbe]) {
       expect(probe?.httpGet).toMatchObject({ path: '/healthz', port: 'http' });
     }
+    expect(container.readinessProbe?.httpGet).toMatchObject({ path: '/readyz', port: 'http' });
+    // Scraped by annotation at the port and path the server serves its metrics on.
+    expect(deployment.spec?.template.metadata?.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '3000', 'prometheus.io/path': '/metrics' });
     expect(container.ports).toContainEqual(expect.objectContaining({ name: 'http', containerPort: 3000 }));
     expect(container.resources?.limits?.memory).toBeDefined();
     expect(container.resources?.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });

@@ -47,6 +47,11 @@ const INPUTS: Record<string, Record<string, unknown>> = {
   net_node: { node: 'pi5-worker-1' },
   net_iptables: { node: 'pi-k3s', table: 'nat', chain: 'KUBE-SERVICES' },
   net_conntrack: { node: 'pi-k3s', src: '10.42.0.0/16', limit: 2 },
+  // view's resources: a Deployment with its owner chain and events, and a list
+  k8s_get: { kind: 'deploy', namespace: 'media', output: 'json' },
+  k8s_describe: { kind: 'pod', name: 'paperless-postgres-0', namespace: 'paperless' },
+  storage_status: {},
+  workloads_status: {},
   // The paperless chain: DNS, Ingress and TLS, Service, a crashing pod's logs and events, its owner, ExternalSecrets, Flux.
   why: { target: 'docs.home.example.net' },
   doctor: {},

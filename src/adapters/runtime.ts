@@ -2,6 +2,7 @@ import { appendFile } from 'node:fs/promises';
 import { loadConfig, type Config } from '../core/config.js';
 import type { Logger, OpContextBase } from '../core/op.js';
 import type { AuditRecord } from '../core/run-op.js';
+import { auditLine } from './audit.js';
 import { KubeClient, type KubeConnectOptions } from './kube/client.js';
 import { readKubeconfig } from './kube/kubeconfig.js';
 import { createServices } from './services.js';
@@ -39,8 +40,10 @@ export interface Runtime {
   config: Config;
   configPath: string | undefined;
   context: OpContextBase;
-  /** Where writes are recorded; each door adds its own sinks. */
+  /** Appends a call's record (redacted) to the audit file when the config names one; each door adds its own sinks. */
   auditToFile(record: AuditRecord): Promise<void>;
+  /** Resolves when the Kubernetes API server answers its readiness check (GET /readyz); rejects saying why not. */
+  apiServerReady(signal: AbortSignal): Promise<void>;
   /**
    * The kubeconfig's contexts, for a door that lets its caller pick one (read once); undefined when no
    * kubeconfig file is there (in-cluster, where the service account is the only identity).
@@ -100,7 +103,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return client;
     },
     async auditToFile(record) {
-      if (config.audit.file) await appendFile(config.audit.file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+      if (config.audit.file) await appendFile(config.audit.file, auditLine(record), { mode: 0o600 });
+    },
+    async apiServerReady(signal) {
+      await kube.readyz(signal);
     },
   };
 }

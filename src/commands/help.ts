@@ -1,7 +1,7 @@
 import { Args, loadHelpClass } from '@oclif/core';
 import { UserError } from '../core/errors.js';
 import { BaseCommand } from '../adapters/cli/base.js';
-import { closest } from '../adapters/cli/suggest.js';
+import { closest } from '../core/suggest.js';
 
 export default class HelpCommand extends BaseCommand {
   static override summary = 'Show help for homelab or for one of its commands';

@@ -54,6 +54,13 @@ export const DEFAULT_RESTARTABLE = [
 /** How much work the MCP HTTP server takes on at once, unless the config says otherwise. */
 export const MCP_LIMITS = { maxConcurrentCalls: 4, maxQueuedCalls: 16, maxBatch: 10 } as const;
 
+/**
+ * Each key's default token bucket: 2 requests a second on average, 60 at once. An assistant looking
+ * into a problem sends a few dozen calls in a burst, then waits on its person; a loop that went wrong
+ * sends hundreds.
+ */
+export const MCP_RATE_LIMIT = { perMinute: 120, burst: 60 } as const;
+
 export const configSchema = z
   .object({
     kubernetes: z
@@ -96,6 +103,18 @@ export const configSchema = z
       })
       .strict()
       .default({ tlsSecrets: [] }),
+    storage: z
+      .object({
+        kubeletStats: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Read how full each claim\'s volume is from the kubelets\' summary API (GET nodes/NAME/proxy/stats/summary). ' +
+              'nodes/proxy reaches every kubelet\'s whole API, a privilege: homelab\'s role does not grant it unless you add deploy/overlays/kubelet-stats.',
+          ),
+      })
+      .strict()
+      .default({ kubeletStats: false }),
     // Home services: each is optional; one that is absent is reported as "not configured".
     services: z
       .object({
@@ -184,7 +203,24 @@ export const configSchema = z
       .default({ restartWarn: 5, eventsSince: '1h', maxEvents: 20 }),
     mcp: z
       .object({
-        apiKey: secretRefSchema.optional().describe('Where the HTTP API key is read from'),
+        apiKey: secretRefSchema.optional().describe('Where the one HTTP API key is read from: a write-scoped key named "default" (or HOMELAB_API_KEY)'),
+        keysFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('A file of named API keys, each with a scope (read or write) and an optional expiry; reloaded when it changes (instead of apiKey)'),
+        rateLimit: z
+          .object({
+            perMinute: z.number().int().min(1).max(1_000_000).default(MCP_RATE_LIMIT.perMinute).describe('JSON-RPC requests a key may send per minute, on average'),
+            burst: z.number().int().min(1).max(100_000).default(MCP_RATE_LIMIT.burst).describe('Requests a key may send at once before the average applies'),
+          })
+          .strict()
+          .default(MCP_RATE_LIMIT)
+          .describe('Per key (per replica); past it, 429 with Retry-After'),
+        shutdownGrace: durationSchema
+          .refine((s) => (parseDuration(s) ?? 0) <= 600, 'must be at most 10m')
+          .default('10s')
+          .describe('On SIGTERM, how long calls in flight may take to finish (keep it under the pod\'s terminationGracePeriodSeconds)'),
         allowedHosts: z.array(z.string()).default([]).describe('Extra Host header values accepted over HTTP'),
         allowedOrigins: z.array(z.string()).default([]).describe('Origins accepted over HTTP (browsers)'),
         // Sized for a Pi and the Deployment's 256Mi limit: 4 health checks of a 5,000-pod cluster peak near 200 MiB.
@@ -200,13 +236,19 @@ export const configSchema = z
       })
       .strict()
       .superRefine((mcp, ctx) => {
+        if (mcp.apiKey && mcp.keysFile) {
+          ctx.addIssue({ code: 'custom', path: ['keysFile'], message: 'give either apiKey (one key) or keysFile (named keys), not both' });
+        }
+        if (mcp.rateLimit.burst < mcp.maxBatch) {
+          ctx.addIssue({ code: 'custom', path: ['rateLimit', 'burst'], message: `must be at least maxBatch (${mcp.maxBatch}): a batch costs one per message, and a longer one could never pass` });
+        }
         if (mcp.maxBatch > mcp.maxConcurrentCalls + mcp.maxQueuedCalls) {
           ctx.addIssue({ code: 'custom', path: ['maxBatch'], message: `must be at most maxConcurrentCalls + maxQueuedCalls (${mcp.maxConcurrentCalls + mcp.maxQueuedCalls}): a longer batch could never be admitted` });
         }
       })
-      .default({ allowedHosts: [], allowedOrigins: [], ...MCP_LIMITS, confirmWrites: true, confirmationTtl: '5m' }),
+      .default({ allowedHosts: [], allowedOrigins: [], ...MCP_LIMITS, rateLimit: MCP_RATE_LIMIT, shutdownGrace: '10s', confirmWrites: true, confirmationTtl: '5m' }),
     audit: z
-      .object({ file: z.string().optional().describe('Append a JSON line per write to this file') })
+      .object({ file: z.string().optional().describe('Append a JSON line per tool call (reads and writes, from the CLI and MCP) to this file') })
       .strict()
       .default({}),
   })
@@ -229,7 +271,7 @@ export function configPath(source: ConfigSource): { path: string; explicit: bool
 }
 
 /** Keys whose values are file paths, wherever they sit (secret references are `{file: PATH}`). */
-const PATH_KEYS = new Set(['file', 'kubeconfig', 'caFile', 'knownHosts']);
+const PATH_KEYS = new Set(['file', 'kubeconfig', 'caFile', 'knownHosts', 'keysFile']);
 
 /**
  * `~/x` is the home folder's x, and a relative path is relative to the config file's folder (as in
@@ -275,6 +317,11 @@ export async function loadConfig(source: ConfigSource): Promise<{ config: Config
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) return { config: parseConfig({}), path: undefined };
     throw new UserError(`cannot read config file ${path}: ${(err as Error).message}`);
   }
+  return { config: await parseConfigFile(text, path, source.env), path };
+}
+
+/** The text of the config file at `path`, validated, its relative paths resolved against its folder. */
+export async function parseConfigFile(text: string, path: string, env: Record<string, string | undefined>): Promise<Config> {
   // yaml costs ~40 ms to load: only when there is a file to read.
   const { parse: parseYaml } = await import('yaml');
   let data: unknown;
@@ -283,7 +330,7 @@ export async function loadConfig(source: ConfigSource): Promise<{ config: Config
   } catch (err) {
     throw new UserError(`config file ${path} is not valid YAML: ${(err as Error).message}`);
   }
-  return { config: parseConfig(data, `config file ${path}`, { dir: dirname(resolve(path)), home: source.env.HOME || homedir() }), path };
+  return parseConfig(data, `config file ${path}`, { dir: dirname(resolve(path)), home: env.HOME || homedir() });
 }
 
 /** Reads a secret from where its reference points; the value never enters logs or errors. */

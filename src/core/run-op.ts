@@ -18,16 +18,28 @@ export type ConfirmationOutcome =
   | 'accepted' | 'preconfirmed' | 'not-required' | 'pending'
   | 'declined' | 'cancelled' | 'unanswered' | 'expired' | 'changed' | 'reused' | 'mismatch' | 'invalid';
 
+/**
+ * One line of the audit log: one tool call (an op run by either door), reads and writes alike,
+ * whatever came of it. Sinks redact secrets from `input` before it is written anywhere.
+ */
 export interface AuditRecord {
+  /** When the call was answered. */
   time: string;
+  /** Which request: over HTTP its X-Request-Id (the client's or the ingress's, else one made up), over stdio the JSON-RPC id; absent on the CLI. */
+  requestId?: string;
+  /** The tool: the op's name (the MCP tool and the audit log's name for a command). */
   op: string;
   via: string;
-  /** Who asked: the API key's name over HTTP, "stdio", absent on the CLI. */
+  /** Who asked: the API key's name over HTTP ("local" on a loopback server without keys), "stdio"; absent on the CLI. */
   caller?: string;
   input: unknown;
-  /** A write is recorded at each step: its plan, the confirmation, and the apply. */
+  /** A write is recorded at each step: its plan, the confirmation, and the apply. A read has one record, without a phase. */
   phase?: 'plan' | 'confirmation' | 'apply';
-  /** refused: input, policy, a missing service, or the confirmation; nothing was changed. */
+  /**
+   * ok: it ran and answered. error: it ran and failed (over MCP, a result with isError). refused:
+   * it did not run (its input, policy, a missing service, the confirmation, or the HTTP door's key
+   * scope, rate limit or call cap); `error` says why, and nothing was changed.
+   */
   outcome: 'ok' | 'error' | 'refused';
   confirmation?: ConfirmationOutcome;
   error?: string;
@@ -35,6 +47,10 @@ export interface AuditRecord {
   plan?: { summary: string; changes: string[] };
   /** What a write that went through did, in its own words (its summary line: the resolved path, the new revision). */
   result?: string;
+  /** From the call's start to its answer, in milliseconds (0 for a call refused before it started). */
+  durationMs: number;
+  /** The answer's size: its output as JSON, in bytes (what `--json` prints and MCP's structuredContent carries). */
+  resultBytes?: number;
 }
 
 /** A confirmation that says no; runOp records it and nothing is changed. */
@@ -72,9 +88,11 @@ export interface RunOptions {
   via: string;
   /** Who asked, when the door knows: recorded, and bound into confirmation tokens. */
   caller?: string;
+  /** The door's id for the request the call came in, for the audit log. */
+  requestId?: string;
   /** How the door names an input field in messages (the CLI says `--tail`, MCP says `tail`). */
   fieldLabel?: (field: string) => string;
-  /** Every step of a write is recorded here: planned, confirmed or refused, done or failed. */
+  /** Every call is recorded here: a read once, a write at each step (planned, confirmed or refused, done or failed). */
   audit?: (record: AuditRecord) => void;
   /**
    * Asked with the plan of a write that changes something, once input and policy have passed.
@@ -98,41 +116,52 @@ export type OpResult =
  */
 export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): Promise<OpResult> {
   const { config } = options.context;
+  const started = performance.now();
   let input: Record<string, unknown> | undefined;
   try {
     input = parseInput(op, rawInput, options.fieldLabel ?? ((f) => f));
     checkPolicy(op, input, config);
     checkRequires(op, config);
   } catch (err) {
-    if (op.effect === 'write') audit(options, op, input ?? rawInput, { phase: 'plan', outcome: 'refused', error: describeError(err) });
+    audit(options, op, input ?? rawInput, started, { ...(op.effect === 'write' ? { phase: 'plan' as const } : {}), outcome: 'refused', error: describeError(err) });
     throw err;
   }
   if (op.effect === 'read') {
     const valid = input;
-    const output = await bounded(op, options, op.timeoutFor?.(valid) ?? op.timeoutMs, 0, (ctx) => op.run(ctx, valid));
-    return done(op, output);
+    try {
+      const result = done(op, await bounded(op, options, op.timeoutFor?.(valid) ?? op.timeoutMs, 0, (ctx) => op.run(ctx, valid)));
+      // A read's summary line is its verdict, already in the output: its size says more.
+      audit(options, op, valid, started, { outcome: 'ok', resultBytes: outputBytes(result) });
+      return result;
+    } catch (err) {
+      audit(options, op, valid, started, { outcome: err instanceof PolicyDenied ? 'refused' : 'error', error: describeError(err) });
+      throw err;
+    }
   }
-  return runWrite(op, input, options);
+  return runWrite(op, input, options, started);
 }
 
-async function runWrite(op: AnyWriteOp, input: Record<string, unknown>, options: RunOptions): Promise<OpResult> {
+/** The answer's size: its output as JSON, what `--json` prints and MCP's structuredContent carries. */
+const outputBytes = (result: { output: Record<string, unknown> }): number => Buffer.byteLength(JSON.stringify(result.output));
+
+async function runWrite(op: AnyWriteOp, input: Record<string, unknown>, options: RunOptions, started: number): Promise<OpResult> {
   const makePlan = async (): Promise<Plan> => {
     try {
       return await bounded(op, options, op.timeoutMs, 0, (ctx) => op.plan(ctx, input));
     } catch (err) {
-      audit(options, op, input, { phase: 'plan', outcome: err instanceof PolicyDenied ? 'refused' : 'error', error: describeError(err) });
+      audit(options, op, input, started, { phase: 'plan', outcome: err instanceof PolicyDenied ? 'refused' : 'error', error: describeError(err) });
       throw err;
     }
   };
   let plan = await makePlan();
-  audit(options, op, input, { phase: 'plan', outcome: 'ok', plan: planRecord(plan) });
+  audit(options, op, input, started, { phase: 'plan', outcome: 'ok', plan: planRecord(plan) });
   if (options.dryRun) {
-    audit(options, op, input, { phase: 'confirmation', outcome: 'ok', confirmation: 'pending' });
+    audit(options, op, input, started, { phase: 'confirmation', outcome: 'ok', confirmation: 'pending' });
     return { kind: 'plan', plan };
   }
 
   const refused = (err: unknown) => {
-    audit(options, op, input, { phase: 'confirmation', outcome: 'refused', confirmation: err instanceof ConfirmationRefused ? err.outcome : 'unanswered', error: describeError(err) });
+    audit(options, op, input, started, { phase: 'confirmation', outcome: 'refused', confirmation: err instanceof ConfirmationRefused ? err.outcome : 'unanswered', error: describeError(err) });
     return err;
   };
   let answer: ConfirmAnswer = { apply: true, outcome: 'preconfirmed' };
@@ -150,19 +179,19 @@ async function runWrite(op: AnyWriteOp, input: Record<string, unknown>, options:
     plan = fresh;
   }
   if (!answer.apply) {
-    audit(options, op, input, { phase: 'confirmation', outcome: 'ok', confirmation: 'pending' });
+    audit(options, op, input, started, { phase: 'confirmation', outcome: 'ok', confirmation: 'pending' });
     return { kind: 'plan', plan, token: answer.token };
   }
-  audit(options, op, input, { phase: 'confirmation', outcome: 'ok', confirmation: plan.changes.length ? answer.outcome : 'not-required' });
+  audit(options, op, input, started, { phase: 'confirmation', outcome: 'ok', confirmation: plan.changes.length ? answer.outcome : 'not-required' });
 
   const planned = plan;
   try {
     const output = await bounded(op, options, op.timeoutFor?.(input) ?? op.timeoutMs, WRITE_GRACE_MS, (ctx) => op.run(ctx, input, planned));
     const result = done(op, output);
-    audit(options, op, input, { phase: 'apply', outcome: 'ok', ...(result.summary ? { result: result.summary.line } : {}) });
+    audit(options, op, input, started, { phase: 'apply', outcome: 'ok', ...(result.summary ? { result: result.summary.line } : {}), resultBytes: outputBytes(result) });
     return result;
   } catch (err) {
-    audit(options, op, input, { phase: 'apply', outcome: err instanceof PolicyDenied ? 'refused' : 'error', error: describeError(err) });
+    audit(options, op, input, started, { phase: 'apply', outcome: err instanceof PolicyDenied ? 'refused' : 'error', error: describeError(err) });
     throw err;
   }
 }
@@ -294,11 +323,28 @@ function toHomelabError(err: unknown, signal: AbortSignal): HomelabError {
   return new Upstream(describeError(err), { cause: err });
 }
 
-type AuditStep = Pick<AuditRecord, 'phase' | 'outcome' | 'confirmation' | 'error' | 'plan' | 'result'>;
+type AuditStep = Pick<AuditRecord, 'phase' | 'outcome' | 'confirmation' | 'error' | 'plan' | 'result' | 'resultBytes'>;
 
-function audit(options: RunOptions, op: AnyOp, input: unknown, step: AuditStep): void {
-  const caller = options.caller ? { caller: options.caller } : {};
-  options.audit?.({ time: options.context.now().toISOString(), op: op.name, via: options.via, ...caller, input, ...step });
+/** Records a call, or a step of a write; `started` is when the call began (performance.now()). */
+function audit(options: RunOptions, op: AnyOp, input: unknown, started: number, step: AuditStep): void {
+  if (!options.audit) return;
+  const { caller, requestId, via } = options;
+  options.audit({
+    time: options.context.now().toISOString(),
+    ...(requestId !== undefined ? { requestId } : {}),
+    op: op.name,
+    via,
+    ...(caller !== undefined ? { caller } : {}),
+    input,
+    ...step,
+    durationMs: Math.round(performance.now() - started),
+  });
+}
+
+/** The record of a call refused before any op could run (no such tool; the HTTP door's scope, rate limit or call cap). */
+export function refusedCall(who: Pick<RunOptions, 'via' | 'caller' | 'requestId'>, time: Date, tool: string, input: unknown, why: string): AuditRecord {
+  const { via, caller, requestId } = who;
+  return { time: time.toISOString(), ...(requestId !== undefined ? { requestId } : {}), op: tool, via, ...(caller !== undefined ? { caller } : {}), input, outcome: 'refused', error: why, durationMs: 0 };
 }
 
 /** The op ran out of time: say who did not answer, and what it was asked, when that is known. */

@@ -1,6 +1,6 @@
 import type { Hook } from '@oclif/core';
 import { EXIT_CODES } from '../core/errors.js';
-import { closest } from '../adapters/cli/suggest.js';
+import { closest } from '../core/suggest.js';
 import { createUi } from '../adapters/cli/ui.js';
 import { colorEnabled } from '../adapters/stderr.js';
 

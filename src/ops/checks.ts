@@ -8,6 +8,8 @@ import { secretsCheck } from './secrets/secrets-check.js';
 import { tailscaleCheck } from './tailscale/tailscale-check.js';
 import { backupsCheck } from './backups/backups-check.js';
 import { ingressCheck } from './ingress/ingress-check.js';
+import { storageCheck } from './storage/storage-check.js';
+import { workloadsCheck } from './workloads/workloads-check.js';
 import { dnsCheck } from './dns/dns-check.js';
 import { mediaCheck } from './media/media-check.js';
 import { nasCheck } from './nas/nas-check.js';
@@ -16,13 +18,17 @@ import { nasCheck } from './nas/nas-check.js';
  * Every check of the cluster, in the order health reports them; the one place a new one is added.
  * `homelab health` runs the quick ones unless `--only` names others; its RBAC is what all of them read.
  */
-export const CHECKS: readonly AnyCheck[] = [nodesCheck, podsCheck, eventsCheck, fluxCheck, certificatesCheck, secretsCheck, tailscaleCheck, backupsCheck, ingressCheck];
+export const CHECKS: readonly AnyCheck[] = [nodesCheck, podsCheck, eventsCheck, fluxCheck, certificatesCheck, secretsCheck, tailscaleCheck, backupsCheck, ingressCheck, storageCheck, workloadsCheck];
 
 /**
  * What `homelab health` runs by default: all but the ingress check, which asks for each backend's
- * Service and Endpoints one by one (`health --only ingress` or `homelab ingress` runs it).
+ * Service and Endpoints one by one (`health --only ingress` or `homelab ingress` runs it), and the
+ * storage and workloads checks, whose problems health already shows as pods (a stuck rollout's new
+ * pod crash-loops, a Pending claim's pod is Pending) and which add PersistentVolume, ReplicaSet and
+ * claim-event lists to every run: `health --only storage,workloads`, `homelab storage` and
+ * `homelab workloads` run them.
  */
-export const HEALTH_CHECKS: readonly AnyCheck[] = CHECKS.filter((c) => c !== ingressCheck);
+export const HEALTH_CHECKS: readonly AnyCheck[] = CHECKS.filter((c) => c !== ingressCheck && c !== storageCheck && c !== workloadsCheck);
 
 /** The check a name or alias (`certs`) stands for. */
 export function findCheck(name: string): AnyCheck | undefined {
@@ -43,6 +49,9 @@ export const ALL_CHECKS: readonly AnyCheck[] = [...CHECKS, ...HOME_CHECKS];
 
 /**
  * What `homelab doctor` runs: every subsystem, the cluster's and the home services'. Not the events
- * check: recent Warning events are context for health's view and never a verdict of their own.
+ * check: recent Warning events are context for health's view and never a verdict of their own. Nor
+ * the storage and workloads checks, for health's reason: their problems are already the pods'
+ * (said twice in other words otherwise), and on a big cluster their findings would crowd the
+ * others out of doctor's budget; `homelab storage` and `homelab workloads` run them.
  */
-export const DOCTOR_CHECKS: readonly AnyCheck[] = ALL_CHECKS.filter((c) => c !== eventsCheck);
+export const DOCTOR_CHECKS: readonly AnyCheck[] = ALL_CHECKS.filter((c) => c !== eventsCheck && c !== storageCheck && c !== workloadsCheck);

@@ -31,6 +31,10 @@ import netIptables from './net/net-iptables.js';
 import netConntrack from './net/net-conntrack.js';
 import nasTouch from './nas/nas-touch.js';
 import nasDf from './nas/nas-df.js';
+import k8sGet from './k8s/k8s-get.js';
+import k8sDescribe from './k8s/k8s-describe.js';
+import storageStatus from './storage/storage-status.js';
+import workloadsStatus from './workloads/workloads-status.js';
 import why from './why/why.js';
 import doctor from './doctor/doctor.js';
 
@@ -79,6 +83,11 @@ export const ops: readonly AnyOp[] = [
   // nas
   nasTouch,
   nasDf,
+  // any resource
+  k8sGet,
+  k8sDescribe,
+  storageStatus,
+  workloadsStatus,
   // across domains: one service down to its broken link, and everything at once
   why,
   doctor,

@@ -10,7 +10,7 @@
  * Dockerfile is built as it is, with the classic builder. Everything (the Docker engine's data, the
  * sandbox, the staged volumes) lives in one /tmp/hl-container-* folder, removed at the end.
  *
- * Checks: the image's user; /healthz; 401 with WWW-Authenticate without a key and with a wrong one;
+ * Checks: the image's user; /healthz, /readyz and /metrics; 401 with WWW-Authenticate without a key and with a wrong one;
  * an MCP initialize, tools/list and a tool call with the key (the real SDK client) that answer from
  * the sandbox; the user, capabilities, no-new-privileges and memory limit in force; /app and the
  * config not writable, /tmp writable; SIGTERM ends it with 0 within the grace period. Prints the image
@@ -310,6 +310,11 @@ async function main(): Promise<void> {
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { status: 'ok' });
   });
+  await check('GET /readyz answers 200: the config is loaded and the API server (the sandbox) answers', async () => {
+    const res = await fetch(`${origin}/readyz`, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: 'ready', config: 'loaded', apiServer: 'ok' });
+  });
   const idle = memoryOf(pid);
   figures.rssIdleMiB = idle.rss;
 
@@ -349,6 +354,14 @@ async function main(): Promise<void> {
     }
     figures.callsPerSecond = Math.round((CALLS / ((Date.now() - started) / 1000)) * 10) / 10;
     return `${figures.callsPerSecond} calls/s, one at a time`;
+  });
+  await check(`GET /metrics: the ${CALLS + 1} calls counted under homelab_mcp_*, process metrics too`, async () => {
+    const res = await fetch(`${origin}/metrics`, { signal: AbortSignal.timeout(10_000) });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    assert.match(text, new RegExp(`^homelab_mcp_tool_calls_total\\{tool="cluster_health",outcome="ok"\\} ${CALLS + 1}$`, 'm'));
+    assert.match(text, /^homelab_mcp_tool_call_duration_seconds_count\{tool="cluster_health"\} \d+$/m);
+    assert.match(text, /^process_resident_memory_bytes \d+/m);
   });
   const after = memoryOf(pid);
   figures.rssAfterCallsMiB = after.rss;

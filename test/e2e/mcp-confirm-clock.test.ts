@@ -9,7 +9,7 @@ import { serveHttp } from '../../src/adapters/mcp/http.js';
 import { createMcpServer } from '../../src/adapters/mcp/server.js';
 import { Confirmations } from '../../src/adapters/mcp/confirmations.js';
 import { toolEntry } from '../../src/adapters/mcp/tools.js';
-import { MCP_LIMITS } from '../../src/core/config.js';
+import { MCP_LIMITS, MCP_RATE_LIMIT } from '../../src/core/config.js';
 import type { AuditRecord } from '../../src/core/run-op.js';
 import { ops } from '../../src/ops/registry.js';
 import { httpClient } from '../helpers/mcp.js';
@@ -35,11 +35,16 @@ describe('a confirmation token expires (a clock the test moves)', () => {
     http = await serveHttp({
       host: '127.0.0.1',
       port: 0,
-      apiKey: undefined,
+      keys: undefined,
       allowedHosts: [],
       allowedOrigins: [],
       limits: { maxConcurrentCalls: MCP_LIMITS.maxConcurrentCalls, maxQueuedCalls: MCP_LIMITS.maxQueuedCalls, maxBatch: MCP_LIMITS.maxBatch },
-      newServer: (runCall, caller) =>
+      rateLimit: MCP_RATE_LIMIT,
+      writeTools: new Set(ops.filter((op) => op.effect === 'write').map((op) => op.name)),
+      audit: (record) => audit.push(record),
+      ready: () => Promise.resolve(),
+      now,
+      newServer: (runCall, request) =>
         createMcpServer({
           tools,
           loadOp: async (tool) => ops.find((op) => op.name === tool.name) ?? Promise.reject(new Error(`no op ${tool.name}`)),
@@ -47,7 +52,7 @@ describe('a confirmation token expires (a clock the test moves)', () => {
           readOnly: false,
           version: 'test',
           audit: (record) => audit.push(record),
-          caller,
+          caller: request.caller.name,
           confirmations,
           runCall,
         }),

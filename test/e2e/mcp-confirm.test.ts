@@ -121,7 +121,8 @@ describe('MCP over stdio: a write answers with its plan, and its token applies i
   });
 
   it('records the plan, the confirmation and the apply, each with the caller', async () => {
-    const audit = () => mcp.stderr().split('\n').filter((l) => l.startsWith('{"audit"')).map((l) => (JSON.parse(l) as { audit: Record<string, unknown> }).audit);
+    // Over stdio the audit lines go to stderr, between the log's text lines: the JSON ones are the records.
+    const audit = () => mcp.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     const records = audit().filter((r) => r.op === 'deployment_restart');
     expect(records).toContainEqual(expect.objectContaining({ phase: 'plan', outcome: 'ok', caller: 'stdio', plan: { summary: 'restart deployment homepage/homepage', changes: ['patch Deployment homepage/homepage (strategic merge)'] } }));
     expect(records).toContainEqual(expect.objectContaining({ phase: 'confirmation', outcome: 'ok', confirmation: 'pending', caller: 'stdio' }));

@@ -24,7 +24,10 @@ export interface HttpServerProcess {
   url: string;
   child: ChildProcess;
   stderr: () => string;
-  stop(): Promise<void>;
+  /** What it wrote to stdout: the audit log, one JSON line per tool call. */
+  stdout: () => string;
+  /** SIGTERM, then its exit code (null when a signal ended it). */
+  stop(): Promise<number | null>;
 }
 
 /** Starts `homelab mcp serve --http --port 0` and waits for the line that says where it listens. */
@@ -35,6 +38,8 @@ export function startHttpServer(env: Record<string, string>, extraArgs: string[]
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const timer = setTimeout(() => { child.kill(); reject(new Error(`server did not start: ${stderr}`)); }, 15_000);
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
@@ -45,7 +50,12 @@ export function startHttpServer(env: Record<string, string>, extraArgs: string[]
           url: match[1],
           child,
           stderr: () => stderr,
-          stop: () => new Promise<void>((done) => { child.once('exit', () => done()); child.kill('SIGTERM'); }),
+          stdout: () => stdout,
+          stop: () => new Promise<number | null>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
+            child.once('exit', (code) => done(code));
+            child.kill('SIGTERM');
+          }),
         });
       }
     });

@@ -29,7 +29,7 @@ describe('the names of the ops and checks', () => {
       if (isOp(mod.default)) opFiles.set(mod.default.name, where);
       for (const value of Object.values(mod)) if (isCheck(value) && !isOp(value)) checkFiles.set(value.name, where);
     }
-    for (const op of ops) expect(opFiles.get(op.name), op.name).toMatch(new RegExp(`^src/ops/[a-z]+/${op.name.replace(/_/g, '-')}\\.ts$`));
+    for (const op of ops) expect(opFiles.get(op.name), op.name).toMatch(new RegExp(`^src/ops/[a-z0-9]+/${op.name.replace(/_/g, '-')}\\.ts$`));
     expect([...opFiles.keys()].sort()).toEqual(ops.map((op) => op.name).sort());
     for (const check of ALL_CHECKS) expect(basename(checkFiles.get(check.name) ?? ''), check.name).toBe(`${check.name}-check.ts`);
     expect([...checkFiles.keys()].sort()).toEqual(ALL_CHECKS.map((c) => c.name).sort());

@@ -23,11 +23,13 @@ import { ObjectStore } from './apiserver/store.js';
 import { sharedTls } from './apiserver/tls.js';
 import { handleUpgrade } from './apiserver/upgrade.js';
 import { Faults, type Fault } from './apiserver/faults.js';
+import { RequestLog } from './apiserver/requests.js';
 import { startExec, type SandboxExecOptions } from './exec/index.js';
 import { startServices, type ServiceEndpoints, type Services, type ServicesOptions, type StartedServices } from './services/index.js';
 
 export type { PolicyRule } from './apiserver/rbac.js';
 export type { Fault, Faults } from './apiserver/faults.js';
+export type { LoggedRequest, RequestLog } from './apiserver/requests.js';
 export type { Scenario, ParsedScenario } from './scenario/scenario.js';
 export { ScenarioError, parseScenario, scenariosDir } from './scenario/scenario.js';
 export { makeTls, type TlsMaterial } from './apiserver/tls.js';
@@ -75,6 +77,7 @@ export interface Sandbox {
   /** the scenario's `config:` mapping, untouched: settings it wants its client to run with */
   scenarioConfig: Record<string, unknown>;
   faults: Faults;             // inject and remove odd answers of the API server while it runs
+  requests: RequestLog;       // every authenticated request the API server got: method, path, query, Accept
   logs: LogBook;              // container logs; append() reaches followers (pods/log?follow=true)
   /**
    * Back to the scenario's start without a new port, CA or token: the objects, logs, faults, the
@@ -122,8 +125,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const https = await import('node:https');
   let address = '';
   const watches = new Set<ServerResponse>();
+  const requests = new RequestLog();
   const ctx: ServerContext = {
     store, logs, token, clientCertificates: opts.clientCertificates === true, gitVersion: scenario.cluster.version, now, watches, faults, address: () => address,
+    requests, volumeUsage: scenario.volumeUsage,
     authorizer: new Authorizer(opts.rbac, scenario.cluster.user),
   };
   const clientAuth = opts.clientCertificates ? { requestCert: true, rejectUnauthorized: false, ca: tls.caPem } : {};
@@ -174,7 +179,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   let controllers = startAll();
   let stopping: Promise<void> | undefined;
   return {
-    url, dir, kubeconfigPath, context: CONTEXT_NAME, token, caPem: tls.caPem, ...(opts.clientCertificates ? { clientCert: tls.client } : {}), store, faults, logs,
+    url, dir, kubeconfigPath, context: CONTEXT_NAME, token, caPem: tls.caPem, ...(opts.clientCertificates ? { clientCert: tls.client } : {}), store, faults, logs, requests,
     services: side.services, endpoints: side.endpoints, scenarioConfig: scenario.config ?? {},
     reset() {
       if (stopping) throw new Error('sandbox: reset() after stop()');
@@ -184,6 +189,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       store.clear();
       logs.clear();
       faults.clear();
+      requests.clear();
       load();
       side.reset();
       controllers = startAll();

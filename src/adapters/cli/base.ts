@@ -4,7 +4,7 @@ import type { Logger } from '../../core/op.js';
 import { RUNTIME_FLAGS, createRuntime, type Runtime } from '../runtime.js';
 import { createUi, type TableStyle, type Ui } from './ui.js';
 import { colorEnabled, reportError, stderrLogger } from '../stderr.js';
-import { closest } from './suggest.js';
+import { closest } from '../../core/suggest.js';
 
 /**
  * What every homelab command shares, the ones that never reach a cluster (help, version, completion)

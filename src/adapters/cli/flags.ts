@@ -36,7 +36,7 @@ export function inputSchemaOf(op: AnyOp): ObjectSchema {
 }
 
 /** Short flags people already know from kubectl. */
-export const SHORT_FLAGS: Record<string, 'n' | 'c' | 'f'> = { namespace: 'n', container: 'c', follow: 'f' };
+export const SHORT_FLAGS: Record<string, 'n' | 'c' | 'f' | 'l'> = { namespace: 'n', container: 'c', follow: 'f', labelSelector: 'l' };
 
 
 function describe(field: FieldSchema): string {

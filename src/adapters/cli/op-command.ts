@@ -75,6 +75,8 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
       const format: OutputFormat = flags.json ? 'json' : ((flags.output as OutputFormat | undefined) ?? 'table');
       const runtime = await this.runtime(flags);
       const input = inputFrom(op, flags, args);
+      // An op with an `output` input answers by the format asked (get: the objects for json and yaml).
+      if (op.input.shape.output) input.output = format;
       const given = new Set(Object.keys(flags).filter((name) => !metadata.flags[name]?.setFromDefault));
       options.adjustInput?.(input, given);
       const dryRun = writes && Boolean(flags['dry-run'] || (options.dryRunUnlessYes && !flags.yes));

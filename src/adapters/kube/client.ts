@@ -1,7 +1,10 @@
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import type { ExecOptions, ExecResult, KubeObject, KubePort, ListOptions, LogOptions, PatchType, ResourceRef } from '../../core/ports/kube.js';
+import type {
+  ApiDiscovery, ApiResource, ExecOptions, ExecResult, KubeObject, KubePort, ListOptions, LogOptions, Page, PageOptions, PatchType, ReadAs, ReadOptions, ResourceRef,
+} from '../../core/ports/kube.js';
 import { Timeout, Upstream, isHomelabError } from '../../core/errors.js';
+import { mapBounded } from '../../core/bounded.js';
 import { z } from 'zod';
 import { parseStatus, translateHttpError, translateNetworkError, type RequestIntent } from './errors.js';
 import { execInPod } from './exec.js';
@@ -27,8 +30,14 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 };
 
 const DEFAULT_PAGE_SIZE = 500;
-/** Asks for metadata only; the plain JSON fallback is for servers that cannot. */
-const METADATA_ACCEPT = (as: 'PartialObjectMetadata' | 'PartialObjectMetadataList') => `application/json;as=${as};g=meta.k8s.io;v=v1,application/json`;
+/**
+ * Asks for metadata only, with no fallback to the objects: metadata-only reads are for Secrets,
+ * whose data must never enter this process, so a server that cannot answer so refuses (406).
+ */
+const METADATA_ACCEPT = (as: 'PartialObjectMetadata' | 'PartialObjectMetadataList') => `application/json;as=${as};g=meta.k8s.io;v=v1`;
+const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+/** Discovery documents of different group-versions asked at once. */
+const DISCOVERY_PARALLEL = 8;
 /** How long a good discovery answer is reused; failures are never reused. */
 const DISCOVERY_TTL_MS = 5 * 60_000;
 const STATUS_TEXT: Record<number, string> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
@@ -49,8 +58,45 @@ const apiGroupListSchema = z.looseObject({
 const apiResourceListSchema = z.looseObject({
   groupVersion: z.string(),
   // Go marshals an empty list as null.
-  resources: z.array(z.looseObject({ name: z.string() })).nullable(),
+  resources: z
+    .array(
+      z.looseObject({
+        name: z.string(),
+        singularName: z.string().optional(),
+        namespaced: z.boolean().optional(),
+        kind: z.string().optional(),
+        verbs: z.array(z.string()).nullish(),
+        shortNames: z.array(z.string()).nullish(),
+        categories: z.array(z.string()).nullish(),
+      }),
+    )
+    .nullable(),
 });
+const apiVersionsSchema = z.looseObject({ versions: z.array(z.string()) });
+
+/** The parts of a meta.k8s.io/v1 Table read here; cells are whatever the server's printer wrote. */
+const tableSchema = z.looseObject({
+  kind: z.literal('Table'),
+  metadata: z.looseObject({ continue: z.string().optional(), remainingItemCount: z.number().optional(), resourceVersion: z.string().optional() }).optional(),
+  columnDefinitions: z.array(z.looseObject({ name: z.string(), type: z.string().default('string'), format: z.string().default(''), priority: z.number().default(0) })),
+  rows: z.array(z.looseObject({ cells: z.array(z.unknown()), object: z.looseObject({ metadata: z.looseObject({ name: z.string() }) }).optional() })).nullable(),
+});
+const listSchema = z.looseObject({
+  kind: z.string().optional(),
+  metadata: z.looseObject({ continue: z.string().optional(), remainingItemCount: z.number().optional(), resourceVersion: z.string().optional() }).optional(),
+  items: z.array(z.looseObject({ metadata: z.looseObject({ name: z.string() }) })).nullable(),
+});
+
+/** The Accept header of a read: a Table or metadata, falling back to the objects unless strict. */
+function acceptFor(as: ReadAs, list: boolean, strict: boolean | undefined): string | undefined {
+  const asked = as === 'table' ? TABLE_ACCEPT : as === 'metadata' ? METADATA_ACCEPT(list ? 'PartialObjectMetadataList' : 'PartialObjectMetadata') : undefined;
+  return asked && !strict ? `${asked},application/json` : asked;
+}
+
+/** Only the metadata of an object (what is kept of anything read with strict metadata or Table reads). */
+function metadataOf(item: { apiVersion?: unknown; kind?: unknown; metadata: KubeObject['metadata'] }): KubeObject {
+  return { ...(typeof item.apiVersion === 'string' ? { apiVersion: item.apiVersion } : {}), ...(typeof item.kind === 'string' ? { kind: item.kind } : {}), metadata: item.metadata };
+}
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 interface HttpAnswer {
@@ -242,6 +288,16 @@ export class KubeClient implements KubePort {
     return execInPod(cluster, { namespace, pod, container, argv }, options, signal);
   }
 
+  /**
+   * The API server's own readiness (GET /readyz, which every identity may read), asked now, never
+   * from a cache; for the MCP server's /readyz. Resolves on 200, throws saying what it answered.
+   */
+  async readyz(signal: AbortSignal): Promise<void> {
+    const view = new KubeClient(this.options, signal, this.sharedWith ?? this);
+    const answer = await view.call('GET', '/readyz', { accept: 'text/plain' }, { verb: 'get', group: '', resource: '/readyz', server: '' });
+    if (answer.status !== 200) throw new Upstream(`the Kubernetes API at ${view.server} answered GET /readyz with ${answer.status}: ${answer.text.trim().slice(0, 200) || 'no body'}`);
+  }
+
   async servedVersions(group: string): Promise<string[]> {
     if (!group) return ['v1'];
     const list = await this.discover('/apis', apiGroupListSchema, `whether ${group} is installed`);
@@ -256,6 +312,111 @@ export class KubeClient implements KubePort {
     const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
     const list = await this.discover(path, apiResourceListSchema, `whether ${group || 'the core group'}/${version} serves ${resource}`);
     return Boolean(list?.resources?.some((r) => r.name === resource));
+  }
+
+  async apiResources(): Promise<ApiDiscovery> {
+    const [core, groups] = await Promise.all([
+      this.discover('/api', apiVersionsSchema, 'which versions the core group serves'),
+      this.discover('/apis', apiGroupListSchema, 'which API groups are installed'),
+    ]);
+    // Preferred version first, as kubectl's RESTMapper orders its priorities.
+    const groupVersions = [
+      ...(core?.versions ?? ['v1']).map((version) => ({ group: '', version })),
+      ...(groups?.groups ?? []).flatMap((g) => {
+        const preferred = g.preferredVersion?.version;
+        const versions = g.versions.map((v) => v.version);
+        return (preferred && versions.includes(preferred) ? [preferred, ...versions.filter((v) => v !== preferred)] : versions).map((version) => ({ group: g.name, version }));
+      }),
+    ];
+    const failed: ApiDiscovery['failed'] = [];
+    const lists = await mapBounded(groupVersions, DISCOVERY_PARALLEL, async ({ group, version }) => {
+      const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
+      try {
+        return { group, version, list: await this.discover(path, apiResourceListSchema, `what ${group || 'the core group'}/${version} serves`) };
+      } catch (err) {
+        if (this.signal?.aborted || !isHomelabError(err) || err.kind === 'Forbidden') throw err;
+        failed.push({ groupVersion: group ? `${group}/${version}` : version, error: err.message });
+        return { group, version, list: undefined };
+      }
+    });
+    const resources: ApiResource[] = [];
+    for (const { group, version, list } of lists) {
+      for (const r of list?.resources ?? []) {
+        if (r.name.includes('/')) continue; // a subresource: pods/log is not a kind
+        resources.push({
+          group, version, resource: r.name, singular: r.singularName || (r.kind ?? '').toLowerCase(), kind: r.kind ?? '', namespaced: r.namespaced ?? false,
+          shortNames: r.shortNames ?? [], categories: r.categories ?? [], verbs: r.verbs ?? [],
+        });
+      }
+    }
+    return { resources, failed };
+  }
+
+  async listPage(ref: ResourceRef, options: PageOptions): Promise<Page> {
+    const query: Record<string, string> = { limit: String(options.limit) };
+    if (options.labelSelector) query.labelSelector = options.labelSelector;
+    if (options.fieldSelector) query.fieldSelector = options.fieldSelector;
+    if (options.continue) query.continue = options.continue;
+    else if (options.resourceVersion) Object.assign(query, { resourceVersion: options.resourceVersion, resourceVersionMatch: 'Exact' });
+    if (options.as === 'table') query.includeObject = 'Metadata';
+    const intent = this.intent('list', ref);
+    const answer = await this.call('GET', resourcePath(ref), { query, accept: acceptFor(options.as, true, options.strict) }, intent);
+    if (answer.status === 410) {
+      throw new Upstream(`the list of ${ref.resource} ${options.continue ? 'continued from that token' : 'at that point'} is no longer available (the cluster has moved on: 410 Gone)`, { hint: 'list again from the start (without continue)' });
+    }
+    return this.page(answer, intent, options);
+  }
+
+  async read(ref: ResourceRef, name: string, options: ReadOptions): Promise<Page> {
+    const intent = this.intent('get', ref, name);
+    const query: Record<string, string> = options.as === 'table' ? { includeObject: 'Metadata' } : {};
+    return this.page(await this.call('GET', resourcePath(ref, name), { query, accept: acceptFor(options.as, false, options.strict) }, intent), intent, options);
+  }
+
+  async kubeletSummary(node: string): Promise<unknown> {
+    const ref: ResourceRef = { group: '', version: 'v1', resource: 'nodes' };
+    const intent = { ...this.intent('get', ref, node), resource: 'nodes/proxy' };
+    return this.json<unknown>(await this.call('GET', resourcePath(ref, node, 'proxy/stats/summary'), {}, intent), intent);
+  }
+
+  /**
+   * A read's answer as a page: a Table (rows with their metadata), a list, or one object. With
+   * `strict`, anything but a Table or metadata is refused unread, and only metadata is kept.
+   */
+  private page(answer: HttpAnswer, intent: RequestIntent, options: ReadOptions): Page {
+    const body = this.json<unknown>(answer, intent);
+    const kind = (body as { kind?: unknown } | null)?.kind;
+    const what = `${intent.verb} ${intent.group ? `${intent.resource}.${intent.group}` : intent.resource}`;
+    if (kind === 'Table') {
+      const table = tableSchema.safeParse(body);
+      if (!table.success) throw new Upstream(`the Kubernetes API answered ${what} with a malformed Table (${table.error.issues[0]?.path.join('.') ?? ''}: ${table.error.issues[0]?.message ?? ''})`);
+      const rows = table.data.rows ?? [];
+      return {
+        items: rows.map((row, i) => (row.object ? metadataOf(row.object) : { metadata: { name: typeof row.cells[0] === 'string' ? row.cells[0] : `row ${i}` } })),
+        table: { columns: table.data.columnDefinitions.map(({ name, type, format, priority }) => ({ name, type, format, priority })), rows: rows.map((row) => row.cells) },
+        continue: table.data.metadata?.continue || undefined,
+        remainingItemCount: table.data.metadata?.remainingItemCount,
+        resourceVersion: table.data.metadata?.resourceVersion,
+      };
+    }
+    const metadataOnly = kind === 'PartialObjectMetadata' || kind === 'PartialObjectMetadataList';
+    if (options.strict && !metadataOnly) {
+      throw new Upstream(`the Kubernetes API answered ${what} with the objects themselves although only their metadata was asked for: not read`, { hint: 'this server cannot answer metadata-only reads; homelab does not read Secret data' });
+    }
+    const keep = (item: KubeObject) => (options.strict || options.as === 'metadata' ? metadataOf(item) : item);
+    if (intent.name) {
+      const one = z.looseObject({ metadata: z.looseObject({ name: z.string() }) }).safeParse(body);
+      if (!one.success) throw new Upstream(`the Kubernetes API answered ${what} with something that is not an object`);
+      return { items: [keep(one.data as KubeObject)] };
+    }
+    const list = listSchema.safeParse(body);
+    if (!list.success) throw new Upstream(`the Kubernetes API answered ${what} with something that is not a list`);
+    return {
+      items: (list.data.items ?? []).map((item) => keep(item as KubeObject)),
+      continue: list.data.metadata?.continue || undefined,
+      remainingItemCount: list.data.metadata?.remainingItemCount,
+      resourceVersion: list.data.metadata?.resourceVersion,
+    };
   }
 
   /**

@@ -1,12 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { WebStandardStreamableHTTPServerTransport, createMcpHandler, isLegacyRequest, type Server as McpServer } from '@modelcontextprotocol/server';
-import { UserError } from '../../core/errors.js';
+import { UserError, describeError } from '../../core/errors.js';
 import type { Logger } from '../../core/op.js';
-import { CallGate, type RunCall } from './call-gate.js';
+import { refusedCall, type AuditRecord } from '../../core/run-op.js';
+import { CallGate, type GateLoad, type RunCall } from './call-gate.js';
+import { LOCAL_CALLER, isRefusal, type Caller, type Keys } from './keys.js';
+import type { Metrics } from './metrics.js';
+import { RateLimiter, type RateLimit } from './rate-limit.js';
 import { plural } from '../../ops/shared/format.js';
 
 export interface HttpLimits {
@@ -18,22 +22,51 @@ export interface HttpLimits {
   maxBatch: number;
 }
 
+/** Who a request is from and which request it is: what a per-request MCP server needs to serve and record it. */
+export interface CallerRequest {
+  caller: Caller;
+  requestId: string;
+}
+
 export interface HttpOptions {
   host: string;
   port: number;
-  /** Undefined means no key: allowed only on a loopback address. */
-  apiKey: string | undefined;
+  /** The API keys (they may be replaced while the server runs). Undefined means none: allowed only on a loopback address. */
+  keys: Keys | undefined;
   /** Extra Host header values (hostname or hostname:port) beyond loopback. */
   allowedHosts: string[];
   /** Origins a browser may call from; none by default. */
   allowedOrigins: string[];
   limits: HttpLimits;
+  /** Each key's token bucket; past it, 429. */
+  rateLimit: RateLimit;
+  /** The tools that change something: a read-scoped key calling one is refused with 403. */
+  writeTools: ReadonlySet<string>;
   /**
    * A fresh server per request (stateless Streamable HTTP has no session to share); its tool calls
-   * wait in runCall; caller names who presented the key (bound into confirmation tokens, audited).
+   * wait in runCall; it lists and runs what `request.caller`'s scope allows and records the caller.
    */
-  newServer: (runCall: RunCall, caller: string) => McpServer;
+  newServer: (runCall: RunCall, request: CallerRequest) => McpServer;
+  /** Records a tool call refused here, before any server saw it (a read key's write, a rate limit, the call cap); the metrics count it from there. */
+  audit: (record: AuditRecord) => void;
+  /** /readyz: resolves when the server can do its work (the Kubernetes API answers), rejects saying why not. */
+  ready: (signal: AbortSignal) => Promise<void>;
+  /** Served at /metrics, and told about refusals; absent, /metrics is 404. */
+  metrics?: Metrics;
   log: Logger;
+  now: () => Date;
+}
+
+export interface HttpServer {
+  server: Server;
+  url: string;
+  /**
+   * Stops accepting connections and requests, lets the requests in flight finish within `graceMs`,
+   * then closes what is left. Resolves with how many requests were cut off (0: all finished).
+   */
+  close(graceMs?: number): Promise<number>;
+  /** Tool calls running and waiting now. */
+  load(): GateLoad;
 }
 
 /** A body larger than this is refused with 413: a tool call's arguments here are a few hundred bytes. */
@@ -52,13 +85,12 @@ export function isLoopback(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'));
 }
 
-/** Compares secrets in constant time: hashing first makes the lengths equal, so length leaks nothing either. */
-export function keyMatches(expected: string, given: string | undefined): boolean {
-  if (given === undefined) return false;
-  const a = createHash('sha256').update(expected).digest();
-  const b = createHash('sha256').update(given).digest();
-  return timingSafeEqual(a, b);
-}
+/** How long an answer of the readiness check is reused: probes of several kubelets and people share one question. */
+const READY_CACHE_MS = 5_000;
+/** How long the API server has to answer it. */
+const READY_TIMEOUT_MS = 3_000;
+/** At most one log line per reason in this time, however many requests are refused. */
+const LOG_EVERY_MS = 10_000;
 
 function presentedKey(req: IncomingMessage): string | undefined {
   const header = req.headers['x-api-key'];
@@ -83,6 +115,14 @@ const INVALID_REQUEST = -32600;
 interface RpcMessage { method?: unknown; id?: unknown }
 
 const isRecord = (m: unknown): m is RpcMessage => typeof m === 'object' && m !== null && !Array.isArray(m);
+/** A request (not a notification or an answer): what the rate limit counts. */
+const isRequest = (m: unknown): boolean => isRecord(m) && typeof m.method === 'string' && m.id !== undefined;
+/** A tools/call request's tool name and arguments, as sent (validated later, by the server). */
+function toolCallOf(m: unknown): { name: string; args: unknown } | undefined {
+  if (!isRecord(m) || m.method !== 'tools/call' || m.id === undefined) return undefined;
+  const params = (m as { params?: { name?: unknown; arguments?: unknown } }).params;
+  return { name: typeof params?.name === 'string' ? params.name : '(no name)', args: params?.arguments ?? {} };
+}
 /** A call that runs an op: a request (it has an id) for tools/call, or resources/read (logs, health); other methods cost next to nothing. */
 const isToolCall = (m: unknown): boolean => isRecord(m) && (m.method === 'tools/call' || m.method === 'resources/read') && m.id !== undefined;
 /** The id to answer a refused single request with; a batch, or a message without one, gets null. */
@@ -91,10 +131,6 @@ const idOf = (m: unknown): RpcId => (isRecord(m) && (typeof m.id === 'string' ||
 /** A tool call whose client sent a progressToken (params._meta.progressToken). */
 const asksForProgress = (message: unknown): boolean =>
   (Array.isArray(message) ? message : [message]).some((m) => isToolCall(m) && (m as { params?: { _meta?: { progressToken?: unknown } } }).params?._meta?.progressToken !== undefined);
-
-/** Who a request comes from: the holder of the one API key (mcp.apiKey, HOMELAB_API_KEY), or anyone on loopback when there is none. */
-const KEY_CALLER = 'default';
-const LOCAL_CALLER = 'local';
 
 type Body =
   | { kind: 'ok'; text: string }
@@ -180,32 +216,60 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
   });
 }
 
+/** The request's id: the client's or the ingress's X-Request-Id when it is a plain token, else a new one. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.:@/+=-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/** Says `what` at most once per LOG_EVERY_MS, with how many times it happened since it last said it. */
+function throttledWarning(log: Logger, what: (times: number, latest: string) => string): (detail: string) => void {
+  let times = 0;
+  let last = 0;
+  return (detail) => {
+    times++;
+    if (Date.now() - last < LOG_EVERY_MS) return;
+    log.warn(what(times, detail));
+    times = 0;
+    last = Date.now();
+  };
+}
+
+/** The URL a client should register, as this request reached us (through an ingress: its scheme and host). */
+function mcpUrlFor(req: IncomingMessage): string {
+  const forwarded = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim();
+  const scheme = forwarded === 'https' || forwarded === 'http' ? forwarded : 'http';
+  const host = /^[\w.:[\]-]{1,255}$/.test(req.headers.host ?? '') ? req.headers.host : 'HOST';
+  return `${scheme}://${host}/mcp`;
+}
+
 /**
- * Streamable HTTP at /mcp (stateless) and /healthz. Checks, in order: Host (DNS rebinding), Origin,
- * API key, method; then the body (size, JSON, batch length) and room for its tool calls (CallGate);
- * then one fresh MCP server handles the request. Every stage is bounded: a connection that sends
- * nothing is closed, a body has a size and a deadline, calls past the queue are refused with 503.
+ * Streamable HTTP at /mcp (stateless), /healthz, /readyz and /metrics. Checks, in order: Host (DNS
+ * rebinding), Origin, API key, method; then the body (size, JSON, batch length), the key's scope
+ * (a read key calls no write tool), its rate limit, and room for its tool calls (CallGate); then one
+ * fresh MCP server, serving that key, handles the request. Every stage is bounded: a connection that
+ * sends nothing is closed, a body has a size and a deadline, calls past the queue are refused with 503.
  */
-export async function serveHttp(options: HttpOptions): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
   const loopback = isLoopback(options.host);
-  if (!loopback && !options.apiKey) {
+  if (!loopback && !options.keys) {
     throw new UserError(`refusing to listen on ${options.host} without an API key: anyone who can reach it could use the cluster`, {
-      hint: 'set mcp.apiKey in the config ({env: NAME} or {file: PATH}) or HOMELAB_API_KEY, or listen on 127.0.0.1',
+      hint: 'set mcp.keysFile or mcp.apiKey in the config ({env: NAME} or {file: PATH}) or HOMELAB_API_KEY, or listen on 127.0.0.1',
     });
   }
-  const { limits } = options;
+  const { limits, metrics, log } = options;
   const gate = new CallGate({ maxRunning: limits.maxConcurrentCalls, maxQueued: limits.maxQueuedCalls });
+  const rates = new RateLimiter(options.rateLimit);
   const budget: ByteBudget = { held: 0 };
-  /** Where the calls of each 2026-07-28 request wait their turn: the handler's factory is given the request. */
-  const runCalls = new WeakMap<Request, RunCall>();
-  const caller = options.apiKey ? KEY_CALLER : LOCAL_CALLER;
+  /** Where the calls of each 2026-07-28 request wait their turn, and whom they serve: the handler's factory is given the request. */
+  const admitted = new WeakMap<Request, { run: RunCall; request: CallerRequest }>();
   const modern = createMcpHandler(
     (ctx) => {
-      const runCall = ctx.requestInfo ? runCalls.get(ctx.requestInfo) : undefined;
-      if (!runCall) throw new Error('internal error: a 2026-07-28 request reached the MCP handler without its admission');
-      return options.newServer(runCall, caller);
+      const entry = ctx.requestInfo ? admitted.get(ctx.requestInfo) : undefined;
+      if (!entry) throw new Error('internal error: a 2026-07-28 request reached the MCP handler without its admission');
+      return options.newServer(entry.run, entry.request);
     },
-    { legacy: 'reject', onerror: (err) => options.log.debug(`MCP HTTP (2026-07-28): ${err.message}`) },
+    { legacy: 'reject', onerror: (err) => log.debug(`MCP HTTP (2026-07-28): ${err.message}`) },
   );
 
   const server = createServer(
@@ -240,16 +304,31 @@ export async function serveHttp(options: HttpOptions): Promise<{ server: Server;
     }
   };
 
-  /** Answers and returns true when this request may not use /mcp: wrong Host or Origin, no valid key, not a POST. */
-  const refusedAccess = (req: IncomingMessage, res: ServerResponse, port: number): boolean => {
-    if (!allowedHost(req.headers.host, port)) rpcError(res, 403, `Forbidden host: ${req.headers.host ?? '(none)'}`);
-    else if (!allowedOrigin(req.headers.origin, port)) rpcError(res, 403, 'Forbidden origin');
-    else if (options.apiKey && !keyMatches(options.apiKey, presentedKey(req))) {
-      options.log.warn(`refused an MCP request without a valid API key from ${req.socket.remoteAddress ?? '?'}`);
-      rpcError(res, 401, 'Unauthorized: send the API key as X-API-Key or Authorization: Bearer', { headers: { 'WWW-Authenticate': 'Bearer realm="homelab"' } });
-    } else if (req.method !== 'POST') rpcError(res, 405, 'Method not allowed: this server is stateless; POST JSON-RPC to /mcp', { headers: { Allow: 'POST' } });
-    else return false;
-    return true;
+  const warnUnauthorized = throttledWarning(log, (n, latest) => `refused ${plural(n, 'MCP request')} without a valid API key (latest: ${latest})`);
+  /** 401 with the challenge RFC 6750 describes: no error code when no key came, invalid_token when a wrong or expired one did. */
+  const unauthorized = (res: ServerResponse, req: IncomingMessage, reason: 'missing' | 'invalid' | 'expired', detail: string): void => {
+    metrics?.authFailure(reason);
+    warnUnauthorized(`${detail} from ${req.socket.remoteAddress ?? '?'}`);
+    const challenge = reason === 'missing' ? 'Bearer realm="homelab"' : `Bearer realm="homelab", error="invalid_token", error_description="${reason === 'expired' ? 'the key has expired' : 'the key is not valid'}"`;
+    const said = reason === 'missing' ? 'no API key: send it as X-API-Key or Authorization: Bearer' : reason === 'expired' ? 'the API key has expired: ask for a new one' : 'the API key is not valid';
+    rpcError(res, 401, `Unauthorized: ${said}`, { headers: { 'WWW-Authenticate': challenge } });
+  };
+
+  /** Who the request is from; or undefined once it was answered: wrong Host or Origin, no valid key, not a POST. */
+  const admitCaller = (req: IncomingMessage, res: ServerResponse, port: number): Caller | undefined => {
+    if (!allowedHost(req.headers.host, port)) return void rpcError(res, 403, `Forbidden host: ${req.headers.host ?? '(none)'}`);
+    if (!allowedOrigin(req.headers.origin, port)) return void rpcError(res, 403, 'Forbidden origin');
+    let caller = LOCAL_CALLER;
+    if (options.keys) {
+      const who = options.keys.identify(presentedKey(req));
+      if (isRefusal(who)) {
+        const detail = who.reason === 'missing' ? 'no key' : who.reason === 'invalid' ? 'a key that is not in the keys' : `key "${who.name}", expired ${who.expired.toISOString()}`;
+        return void unauthorized(res, req, who.reason, detail);
+      }
+      caller = who;
+    }
+    if (req.method !== 'POST') return void rpcError(res, 405, 'Method not allowed: this server is stateless; POST JSON-RPC to /mcp', { headers: { Allow: 'POST' } });
+    return caller;
   };
 
   /** Answers a body that cannot be used; returns its text when it can. */
@@ -272,23 +351,48 @@ export async function serveHttp(options: HttpOptions): Promise<{ server: Server;
     }
   };
 
-  let refusedCalls = 0;
-  let lastBusyLog = 0;
-  /** One log line per 10 s at most while refusing, however many calls are refused. */
-  const noteBusy = (calls: number) => {
-    refusedCalls += calls;
-    if (Date.now() - lastBusyLog < 10_000) return;
-    const { running, waiting } = gate.load;
-    options.log.warn(`busy: refused ${plural(refusedCalls, 'tool call')} with 503 (${running} running, ${waiting} waiting; mcp.maxConcurrentCalls ${limits.maxConcurrentCalls}, mcp.maxQueuedCalls ${limits.maxQueuedCalls})`);
-    refusedCalls = 0;
-    lastBusyLog = Date.now();
+  /** Every tool call of a request refused here goes on the record, as the calls that ran do. */
+  const auditRefused = (messages: unknown[], request: CallerRequest, why: string): void => {
+    const who = { via: 'mcp', caller: request.caller.name, requestId: request.requestId };
+    for (const call of messages.map(toolCallOf)) {
+      if (call) options.audit(refusedCall(who, options.now(), call.name, call.args, why));
+    }
   };
+
+  const noteBusy = throttledWarning(log, (n) => {
+    const { running, waiting } = gate.load;
+    return `busy: refused ${plural(n, 'request')} with 503 (${running} tool calls running, ${waiting} waiting; mcp.maxConcurrentCalls ${limits.maxConcurrentCalls}, mcp.maxQueuedCalls ${limits.maxQueuedCalls})`;
+  });
+  const noteRateLimited = throttledWarning(log, (n, latest) => `rate limit: refused ${plural(n, 'request')} with 429 (latest: key "${latest}"; mcp.rateLimit ${options.rateLimit.perMinute}/min, burst ${options.rateLimit.burst})`);
+  const noteLegacy = throttledWarning(log, (n, latest) => `${plural(n, 'request')} for the old HTTP+SSE transport (latest: ${latest}): that client must be registered for Streamable HTTP at /mcp (claude mcp add -t http …)`);
+
+  let readiness: { at: number; answer: Promise<string | undefined> } | undefined;
+  /** undefined when ready; else why not. One question to the API server per READY_CACHE_MS, shared. */
+  const notReadyBecause = (): Promise<string | undefined> => {
+    if (readiness && Date.now() - readiness.at < READY_CACHE_MS) return readiness.answer;
+    const answer = options.ready(AbortSignal.timeout(READY_TIMEOUT_MS)).then(() => undefined, (err: unknown) => describeError(err));
+    readiness = { at: Date.now(), answer };
+    return answer;
+  };
+
+  let stopping = false;
+  /** Requests being answered now, and who waits for there to be none. */
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // The request has begun: from here the body has its own deadline (readBody) and a call may take its time.
     req.socket.setTimeout(0);
+    inFlight++;
     let closed = false;
-    res.once('close', () => { closed = true; });
+    res.once('close', () => {
+      closed = true;
+      inFlight--;
+      if (stopping) {
+        server.closeIdleConnections();
+        if (inFlight === 0) drained?.();
+      }
+    });
     const port = (server.address() as { port: number }).port;
     const path = (req.url ?? '/').split('?')[0];
     try {
@@ -296,11 +400,42 @@ export async function serveHttp(options: HttpOptions): Promise<{ server: Server;
         res.writeHead(req.method === 'GET' ? 200 : 405, { 'Content-Type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
         return;
       }
+      if (path === '/readyz') {
+        const why = stopping ? 'shutting down' : await notReadyBecause();
+        const body = why === undefined ? { status: 'ready', config: 'loaded', apiServer: 'ok' } : { status: 'not ready', config: 'loaded', apiServer: why };
+        res.writeHead(why === undefined ? 200 : 503, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+        return;
+      }
+      if (path === '/metrics' && metrics) {
+        const { text, contentType } = await metrics.render();
+        res.writeHead(200, { 'Content-Type': contentType }).end(text);
+        return;
+      }
+      if (path === '/sse' || path === '/sse/' || path === '/messages' || path?.startsWith('/messages/')) {
+        noteLegacy(`${req.method ?? '?'} ${path} from ${req.socket.remoteAddress ?? '?'}${req.headers['user-agent'] ? `, ${req.headers['user-agent'].slice(0, 80)}` : ''}`);
+        const url = mcpUrlFor(req);
+        rpcError(
+          res,
+          404,
+          `This server speaks Streamable HTTP at ${url}, not the old HTTP+SSE transport (GET /sse, POST /messages). ` +
+            `Register it as an HTTP server with that URL: claude mcp add -t http -H "X-API-Key: <key>" homelab ${url} ` +
+            `(in a JSON config: "type": "http", "url": "${url}"); a client that starts only stdio servers can use mcp-remote ${url} --transport http-only.`,
+        );
+        return;
+      }
       if (path !== '/mcp') {
         res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'not found: the MCP endpoint is /mcp' }));
         return;
       }
-      if (refusedAccess(req, res, port)) return;
+      if (stopping) {
+        // A request on a kept-alive connection after SIGTERM: another replica (or this one, restarted) will take it.
+        return rpcError(res, 503, 'Server shutting down: retry', { headers: { 'Retry-After': '1', Connection: 'close' } });
+      }
+      const requestId = requestIdOf(req);
+      res.setHeader('X-Request-Id', requestId);
+      const caller = admitCaller(req, res, port);
+      if (!caller) return;
+      const request: CallerRequest = { caller, requestId };
       const text = usableBody(await readBody(req, budget), res);
       if (text === undefined) return;
       let message: unknown;
@@ -313,16 +448,37 @@ export async function serveHttp(options: HttpOptions): Promise<{ server: Server;
       if (Array.isArray(message) && message.length > limits.maxBatch) {
         return rpcError(res, 400, `Invalid Request: a batch may hold at most ${limits.maxBatch} messages (mcp.maxBatch); this one has ${message.length}`, { code: INVALID_REQUEST });
       }
-      const calls = (Array.isArray(message) ? message : [message]).filter(isToolCall).length;
+      const messages: unknown[] = Array.isArray(message) ? message : [message];
+
+      const writes = caller.scope === 'read' ? messages.map(toolCallOf).filter((c) => c && options.writeTools.has(c.name)).map((c) => c!.name) : [];
+      if (writes.length) {
+        metrics?.authFailure('scope');
+        const why = `the key "${caller.name}" may only read (scope read); ${[...new Set(writes)].join(', ')} changes things`;
+        auditRefused(messages, request, why);
+        return rpcError(res, 403, `Forbidden: ${why}. Use a key with scope write for it.`, { id: idOf(message) });
+      }
+
+      // Per key: a loopback server without keys (one person's own machine) has no limit.
+      const rate = options.keys ? rates.take(caller.name, messages.filter(isRequest).length) : ({ ok: true } as const);
+      if (!rate.ok) {
+        metrics?.rateLimit(caller.name);
+        noteRateLimited(caller.name);
+        auditRefused(messages, request, `rate limited: key "${caller.name}" is past mcp.rateLimit`);
+        return rpcError(res, 429, `Too many requests: key "${caller.name}" may send ${options.rateLimit.perMinute} a minute (bursts of ${options.rateLimit.burst}); retry in ${rate.retryAfterSeconds} s`, {
+          id: idOf(message),
+          headers: { 'Retry-After': String(rate.retryAfterSeconds) },
+        });
+      }
+
+      const calls = messages.filter(isToolCall).length;
       const admission = gate.admit(calls);
       if (!admission) {
-        noteBusy(calls);
+        noteBusy('');
         const { running, waiting } = gate.load;
         const retry = gate.retryAfterSeconds();
-        return rpcError(res, 503, `Server busy: tool calls running ${running}, waiting ${waiting}, room for ${gate.capacity}; retry in ${retry} s`, {
-          id: idOf(message),
-          headers: { 'Retry-After': String(retry) },
-        });
+        const why = `Server busy: tool calls running ${running}, waiting ${waiting}, room for ${gate.capacity}; retry in ${retry} s`;
+        auditRefused(messages, request, why);
+        return rpcError(res, 503, why, { id: idOf(message), headers: { 'Retry-After': String(retry) } });
       }
       // The client left while its body was read: nothing will claim the room.
       if (closed) return admission.release();
@@ -331,20 +487,20 @@ export async function serveHttp(options: HttpOptions): Promise<{ server: Server;
         admission.release();
         gone.abort();
       });
-      const request = webRequest(req, text, gone.signal);
+      const web = webRequest(req, text, gone.signal);
       // 2025-era messages (initialize, then calls without the 2026-07-28 envelope, batches) get a fresh
       // server on a stateless transport, answered as JSON; 2026-07-28 ones (server/discover, calls with
       // the envelope and the MCP-* headers) go to the SDK's handler for that revision.
-      if (await isLegacyRequest(request, message)) {
-        const mcp = options.newServer(admission.run, caller);
+      if (await isLegacyRequest(web, message)) {
+        const mcp = options.newServer(admission.run, request);
         // A call that asked for progress is answered as an event stream, so the notifications can go first.
         const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(message) });
         gone.signal.addEventListener('abort', () => { void transport.close(); void mcp.close(); });
         await mcp.connect(transport);
-        await send(res, await transport.handleRequest(request, { parsedBody: message }));
+        await send(res, await transport.handleRequest(web, { parsedBody: message }));
       } else {
-        runCalls.set(request, admission.run);
-        await send(res, await modern.fetch(request, { parsedBody: message }));
+        admitted.set(web, { run: admission.run, request });
+        await send(res, await modern.fetch(web, { parsedBody: message }));
       }
     } catch (err) {
       if (res.headersSent) return;
@@ -358,9 +514,22 @@ export async function serveHttp(options: HttpOptions): Promise<{ server: Server;
   });
   const { port } = server.address() as { port: number };
   const hostForUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return {
-    server,
-    url: `http://${hostForUrl}:${port}/mcp`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+
+  const close = async (graceMs = 0): Promise<number> => {
+    stopping = true;
+    // No new connections; idle kept-alive ones close now, busy ones when their answer is out.
+    const listening = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (inFlight > 0 && graceMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, graceMs);
+        drained = () => { clearTimeout(timer); resolve(); };
+      });
+    }
+    const cut = inFlight;
+    server.closeAllConnections();
+    await listening;
+    return cut;
   };
+  return { server, url: `http://${hostForUrl}:${port}/mcp`, close, load: () => gate.load };
 }

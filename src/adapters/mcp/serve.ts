@@ -1,12 +1,18 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { resolveSecret } from '../../core/config.js';
-import { parseDuration } from '../../core/schemas.js';
+import { readFile } from 'node:fs/promises';
+import { parseConfigFile, resolveSecret } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
 import type { AuditRecord } from '../../core/run-op.js';
+import { parseDuration } from '../../core/schemas.js';
+import { plural } from '../../ops/shared/format.js';
+import { auditLine } from '../audit.js';
 import { RUNTIME_FLAGS, createRuntime } from '../runtime.js';
 import { stderrLogger } from '../stderr.js';
-import type { RunCall } from './call-gate.js';
+import type { GateLoad, RunCall } from './call-gate.js';
+import type { HttpServer } from './http.js';
+import type { Caller } from './keys.js';
+import type { Metrics } from './metrics.js';
 
 /**
  * `homelab mcp serve`'s flags, defined once: the fast start parses argv against it without oclif,
@@ -67,14 +73,33 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
         now: runtime.context.now,
       })
     : undefined;
-  // Every step of a write is audited on stderr (the container's log) and in the audit file when one is configured.
+  // prom-client is loaded for --http only: the stdio server and the CLI never pay for it.
+  const metrics = options.http ? await httpMetrics(tools.map((t) => t.name), version, () => http?.load()) : undefined;
+  // Every tool call (a write at each step), one JSON line: on stdout with --http (the container's log;
+  // stdout carries nothing else there), on stderr with --stdio (stdout carries the protocol), and in
+  // the audit file when one is configured.
+  const auditStream = options.http ? process.stdout : process.stderr;
   const audit = (record: AuditRecord) => {
-    process.stderr.write(`${JSON.stringify({ audit: record })}\n`);
+    auditStream.write(auditLine(record));
     void runtime.auditToFile(record).catch((err: Error) => log.warn(`audit log not written: ${err.message}`));
+    metrics?.call(record);
   };
   const clusters = { contexts: () => runtime.kubeContexts(), kubeFor: (name: string) => runtime.kubeFor(name) };
-  const newServer = (caller: string, runCall?: RunCall) =>
-    createMcpServer({ tools, loadOp: importOp, context: runtime.context, readOnly: runtime.config.readOnly, version, audit, caller, confirmations, runCall, clusters });
+  const newServer = (runCall: RunCall | undefined, caller: Caller | 'stdio', requestId?: string) =>
+    createMcpServer({
+      tools,
+      loadOp: importOp,
+      context: runtime.context,
+      // A read-scoped key gets the read-only server: the write tools are neither listed nor run.
+      readOnly: runtime.config.readOnly || (caller !== 'stdio' && caller.scope === 'read'),
+      version,
+      audit,
+      caller: caller === 'stdio' ? 'stdio' : caller.name,
+      requestId,
+      confirmations,
+      runCall,
+      clusters,
+    });
 
   if (options.stdio) {
     const { serveStdio } = await import('@modelcontextprotocol/server/stdio');
@@ -88,32 +113,62 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
       process.stdin.once('close', resolve);
     });
     // One connection, either era: a client of 2025 opens with initialize, one of 2026-07-28 with server/discover.
-    const connection = serveStdio(() => newServer('stdio'), { onerror: (err) => log.debug(`MCP stdio: ${err.message}`) });
+    const connection = serveStdio(() => newServer(undefined, 'stdio'), { onerror: (err) => log.debug(`MCP stdio: ${err.message}`) });
     await ended;
     await connection.close();
     await runtime.close();
     return;
   }
 
-  const { serveHttp } = await import('./http.js');
-  const keyRef = mcp.apiKey ?? (process.env.HOMELAB_API_KEY ? { env: 'HOMELAB_API_KEY' } : undefined);
-  const apiKey = keyRef ? await resolveSecret(keyRef, process.env) : undefined;
-  if (apiKey !== undefined && apiKey.length < 16) throw new UserError('the MCP API key is shorter than 16 characters; use a long random one (openssl rand -hex 32)');
-  const http = await serveHttp({
+  const [{ serveHttp }, { FileWatch }, { configFileWatch, keySource }] = await Promise.all([import('./http.js'), import('./watch.js'), import('./reload.js')]);
+  const source = await keySource(mcp, process.env, log);
+  // Rotation without a restart: the keys (when they come from a file) and the config's allow-lists follow
+  // their files. The watches hold nothing open: they end with the process.
+  const watches: Array<{ close(): void }> = [];
+  if (source?.file) watches.push(new FileWatch(source.file.watched, source.file.text, log, (result) => metrics?.reload('keys', result)));
+  if (runtime.configPath) {
+    const path = runtime.configPath;
+    const text = await readFile(path, 'utf8');
+    watches.push(new FileWatch(configFileWatch(runtime.config, path, process.env, await parseConfigFile(text, path, process.env)), text, log, (result) => metrics?.reload('config', result)));
+  }
+  const writeTools = new Set(tools.filter((t) => t.effect === 'write').map((t) => t.name));
+  const http: HttpServer = await serveHttp({
     host: options.host,
     port: options.port,
-    apiKey,
+    keys: source?.keys,
     allowedHosts: mcp.allowedHosts,
     allowedOrigins: mcp.allowedOrigins,
     limits: { maxConcurrentCalls: mcp.maxConcurrentCalls, maxQueuedCalls: mcp.maxQueuedCalls, maxBatch: mcp.maxBatch },
-    newServer: (runCall, caller) => newServer(caller, runCall),
+    rateLimit: mcp.rateLimit,
+    writeTools,
+    newServer: (runCall, request) => newServer(runCall, request.caller, request.requestId),
+    audit,
+    ready: (signal) => runtime.apiServerReady(signal),
+    metrics,
     log,
+    now: runtime.context.now,
   });
-  log.progress(`homelab MCP server listening on ${http.url}${runtime.config.readOnly ? ' (read-only)' : ''}${apiKey ? ' (API key required)' : ''}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => void http.close().then(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const keysSaid = source ? ` (API key required: ${source.keys.describe()} from ${source.origin})` : '';
+  log.progress(`homelab MCP server listening on ${http.url}${runtime.config.readOnly ? ' (read-only)' : ''}${keysSaid}`);
+
+  // SIGTERM (Kubernetes, docker stop) and Ctrl-C: stop taking requests, let the ones in flight finish
+  // within mcp.shutdownGrace, then leave with 0.
+  const graceMs = (parseDuration(mcp.shutdownGrace) ?? 10) * 1000;
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  const { running, waiting } = http.load();
+  log.progress(`${signal}: no new requests; ${running + waiting ? `waiting up to ${graceMs / 1000} s for ${plural(running + waiting, 'tool call')} in flight` : 'nothing in flight'}`);
+  const cut = await http.close(graceMs);
+  if (cut) log.warn(`stopped with ${plural(cut, 'request')} unfinished after the grace period (mcp.shutdownGrace ${mcp.shutdownGrace})`);
+  for (const w of watches) w.close();
   await runtime.close();
+  log.progress('stopped');
+}
+
+/** The /metrics of the HTTP server; `load` reads the call gate once the server is up. */
+async function httpMetrics(tools: string[], version: string, load: () => GateLoad | undefined): Promise<Metrics> {
+  const { Metrics } = await import('./metrics.js');
+  return new Metrics({ version, tools, load: () => load() ?? { running: 0, waiting: 0 } });
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Server, type CallToolRequest, type CallToolResult, type ClientCapabilities, type ServerContext } from '@modelcontextprotocol/server';
 import type { AnyOp, Logger, OpContextBase, Plan } from '../../core/op.js';
 import { UserError, describeError, isHomelabError } from '../../core/errors.js';
-import { ConfirmationRefused, runOp, type AuditRecord, type RunOptions, type ConfirmAnswer, type ConfirmRequest, type ConfirmationToken } from '../../core/run-op.js';
+import { ConfirmationRefused, refusedCall, runOp, type AuditRecord, type RunOptions, type ConfirmAnswer, type ConfirmRequest, type ConfirmationToken } from '../../core/run-op.js';
 import { planOutput, planText } from '../plan-text.js';
 import { CONFIRMATION_FIELD, type Confirmations } from './confirmations.js';
 import type { ToolEntry } from './tools.js';
@@ -21,6 +21,8 @@ export interface McpServerOptions {
   audit: (record: AuditRecord) => void;
   /** Who is calling: the API key's name over HTTP, "stdio"; bound into confirmation tokens and audited. */
   caller: string;
+  /** The HTTP request's id, recorded with each call; absent (stdio), the JSON-RPC id is. */
+  requestId?: string;
   /** How writes are confirmed: the process's tokens (shared by every per-request server); absent: writes apply at once (mcp.confirmWrites false). */
   confirmations?: Confirmations;
   /** Where each tool call waits for its turn (the HTTP door bounds how many run at once); absent: it runs now. */
@@ -155,13 +157,15 @@ export function createMcpServer(options: McpServerOptions): Server {
   });
 
   /** Runs a tool's op through runOp, in the kubeconfig context its `context` argument names. */
-  const run = async (tool: ToolEntry, args: Record<string, unknown>, signal: AbortSignal, extra: Pick<RunOptions, 'confirm'> & { log?: Logger } = {}) => {
+  const run = async (tool: ToolEntry, args: Record<string, unknown>, signal: AbortSignal, rpcId: string | number | undefined, extra: Pick<RunOptions, 'confirm'> & { log?: Logger } = {}) => {
     const op = await options.loadOp(tool);
     const picked = await runContextFor(tool, args, context, options.clusters);
     const runContext = extra.log ? { ...picked.context, log: extra.log } : picked.context;
-    const result = await runOp(op, picked.input, { context: runContext, signal, via: 'mcp', caller, fieldLabel: (f) => f, audit: options.audit, confirm: extra.confirm });
+    const result = await runOp(op, picked.input, { context: runContext, signal, via: 'mcp', caller, requestId: requestIdOf(rpcId), fieldLabel: (f) => f, audit: options.audit, confirm: extra.confirm });
     return { ...result, contextName: picked.contextName };
   };
+  /** Over HTTP the request's id (X-Request-Id); over stdio the JSON-RPC id. */
+  const requestIdOf = (rpcId: string | number | undefined): string | undefined => options.requestId ?? (rpcId === undefined ? undefined : String(rpcId));
 
   /** The person confirms a write: with the token of its plan, in a form, or later (the plan goes back with a token). */
   const confirmWrite = async (request: ConfirmRequest, token: string | undefined, ctx: ServerContext): Promise<ConfirmAnswer> => {
@@ -178,13 +182,17 @@ export function createMcpServer(options: McpServerOptions): Server {
   const call = async (request: CallToolRequest, ctx: ServerContext): Promise<CallToolResult> => {
     // A write hidden by read-only mode still goes through runOp: it refuses it, and the refusal is audited.
     const tool = options.tools.find((t) => t.name === request.params.name);
-    if (!tool) return failure(new Error(`no tool named ${request.params.name}`));
+    if (!tool) {
+      const why = `no tool named ${request.params.name}`;
+      options.audit(refusedCall({ via: 'mcp', caller, requestId: requestIdOf(ctx.mcpReq.id) }, options.context.now(), request.params.name, request.params.arguments ?? {}, why));
+      return failure(new Error(why));
+    }
     try {
       const args: Record<string, unknown> = { ...request.params.arguments };
       const token = tool.effect === 'write' ? takeToken(args) : undefined;
       const progressToken = request.params._meta?.progressToken;
       const log = progressToken === undefined ? context.log : progressLog(context.log, progressToken, ctx.mcpReq.notify);
-      const result = await run(tool, args, ctx.mcpReq.signal, {
+      const result = await run(tool, args, ctx.mcpReq.signal, ctx.mcpReq.id, {
         log,
         confirm: (confirmRequest) => confirmWrite(confirmRequest, token, ctx),
       });
@@ -211,7 +219,7 @@ export function createMcpServer(options: McpServerOptions): Server {
     queued(async () => {
       const tool = tools.find((t) => t.name === name && t.effect === 'read');
       if (!tool) throw new Error(`internal error: no read tool named ${name}`);
-      const result = await run(tool, args, signal);
+      const result = await run(tool, args, signal, undefined);
       if (result.kind !== 'done') throw new Error(`internal error: ${name} is a read and cannot answer with a plan`);
       return result.output;
     }, signal),

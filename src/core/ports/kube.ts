@@ -80,6 +80,85 @@ export interface ExecResult {
   protocol: ExecProtocol;
 }
 
+/** One kind of object the server serves, as discovery lists it (meta/v1 APIResource, subresources left out). */
+export interface ApiResource {
+  /** '' for the core group. */
+  group: string;
+  version: string;
+  /** Plural: 'deployments'. */
+  resource: string;
+  singular: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  verbs: string[];
+}
+
+/** What discovery says the server serves. */
+export interface ApiDiscovery {
+  /**
+   * Every resource, in the order kubectl's RESTMapper prefers them: the core group first, then each
+   * group as /apis lists it, its preferred version before the others.
+   */
+  resources: ApiResource[];
+  /** Group-versions whose document could not be read (an aggregated API that is down), and why. */
+  failed: Array<{ groupVersion: string; error: string }>;
+}
+
+/**
+ * How a read is answered: the objects, only their metadata (PartialObjectMetadata), or the
+ * server's Table of them (meta.k8s.io/v1, the printer columns kubectl shows, each row with its
+ * object's metadata).
+ */
+export type ReadAs = 'objects' | 'metadata' | 'table';
+
+export interface ReadOptions {
+  as: ReadAs;
+  /**
+   * For kinds whose data must never enter this process (Secrets): a server that cannot answer
+   * metadata or a Table is an error, never a fallback to the objects themselves.
+   */
+  strict?: boolean;
+}
+
+export interface PageOptions extends ReadOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit: number;
+  /** The token of a previous page. */
+  continue?: string;
+  /** Without `continue`: the list as it was at this resourceVersion (to read a first page again). */
+  resourceVersion?: string;
+}
+
+/** A column of the server's Table (meta/v1 TableColumnDefinition). */
+export interface TableColumn {
+  name: string;
+  type: string;
+  format: string;
+  /** 0: always shown; higher: only with -o wide. */
+  priority: number;
+}
+
+/** The server's Table: its columns and, for each object read, its cells. */
+export interface ServerTable {
+  columns: TableColumn[];
+  /** One per item, in the items' order. */
+  rows: unknown[][];
+}
+
+export interface Page {
+  /** The objects, their metadata, or (as a Table) each row's metadata. */
+  items: KubeObject[];
+  /** Present when the server answered a Table. */
+  table?: ServerTable;
+  continue?: string;
+  /** Objects left after this page, when the server counts them (not with selectors). */
+  remainingItemCount?: number;
+  resourceVersion?: string;
+}
+
 export interface KubePort {
   /** The API server URL once connected, for messages. */
   readonly server: string;
@@ -117,6 +196,22 @@ export interface KubePort {
    * Throws when discovery fails: an aggregated API that is registered but unavailable (503) is an error.
    */
   servesResource(group: string, version: string, resource: string): Promise<boolean>;
+  /**
+   * Every resource the server serves (for resolving what a person typed: `po`, `deploy`,
+   * `helmreleases.helm.toolkit.fluxcd.io`). Throws when /api or /apis cannot be read; a
+   * group-version that fails is listed in `failed` and the rest is still answered.
+   */
+  apiResources(): Promise<ApiDiscovery>;
+  /** One page of a list, read `as` asked (needs `list`). */
+  listPage(ref: ResourceRef, options: PageOptions): Promise<Page>;
+  /** One object, read `as` asked (needs `get`); a Table has one row. */
+  read(ref: ResourceRef, name: string, options: ReadOptions): Promise<Page>;
+  /**
+   * The kubelet's summary of one node (GET nodes/NAME/proxy/stats/summary: stats/v1alpha1, with
+   * each pod's volume use). Needs `get` on nodes/proxy, which reaches the kubelet's whole API: a
+   * privilege an op only uses when the config opts in.
+   */
+  kubeletSummary(node: string): Promise<unknown>;
 }
 
 /** Collects every page; for lists whose answer needs all items anyway. */

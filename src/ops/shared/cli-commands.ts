@@ -34,6 +34,10 @@ export const CLI_COMMANDS = {
   net_conntrack: {"command":"net conntrack","args":["node"],"flags":{"src":{"flag":"src","kind":"value"},"dst":{"flag":"dst","kind":"value"},"limit":{"flag":"limit","kind":"value"}}},
   nas_touch: {"command":"nas touch","args":["path"],"flags":{"create":{"flag":"create","kind":"switch"}}},
   nas_df: {"command":"nas df","args":[],"flags":{}},
+  k8s_get: {"command":"get","args":["kind","name"],"flags":{"namespace":{"flag":"namespace","char":"n","kind":"value"},"labelSelector":{"flag":"label-selector","char":"l","kind":"value"},"output":{"flag":"output","kind":"value"},"limit":{"flag":"limit","kind":"value"},"maxBytes":{"flag":"max-bytes","kind":"value"},"continue":{"flag":"continue","kind":"value"}}},
+  k8s_describe: {"command":"describe","args":["kind","name"],"flags":{"namespace":{"flag":"namespace","char":"n","kind":"value"},"events":{"flag":"events","kind":"value"},"maxBytes":{"flag":"max-bytes","kind":"value"}}},
+  storage_status: {"command":"storage","args":[],"flags":{"namespace":{"flag":"namespace","char":"n","kind":"value"},"warnPercent":{"flag":"warn-percent","kind":"value"},"critPercent":{"flag":"crit-percent","kind":"value"},"limit":{"flag":"limit","kind":"value"}}},
+  workloads_status: {"command":"workloads","args":[],"flags":{"namespace":{"flag":"namespace","char":"n","kind":"value"},"limit":{"flag":"limit","kind":"value"}}},
   why: {"command":"why","args":["target"],"flags":{"namespace":{"flag":"namespace","char":"n","kind":"value"}}},
   doctor: {"command":"doctor","args":[],"flags":{"only":{"flag":"only","kind":"list"},"limit":{"flag":"limit","kind":"value"}}},
 } as const satisfies Record<string, CliCommandShape>;

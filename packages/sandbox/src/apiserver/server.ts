@@ -7,6 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { apiGroup, apiGroupList, apiVersions, resourceList, versionInfo } from './discovery.js';
 import type { Faults } from './faults.js';
+import { statsSummary } from './kubelet.js';
+import type { RequestLog } from './requests.js';
 import { ApiError, badRequest, conflict, expired, invalid, methodNotAllowed, notFound, pathNotFound, unauthorized, unsupportedMediaType } from './errors.js';
 import { apiVersionOf, type KindRegistry, type ResourceDef } from './kinds.js';
 import { formatLogLine, readLogs, type LogBook } from './logs.js';
@@ -37,6 +39,10 @@ export interface ServerContext {
   watches: Set<ServerResponse>;
   /** answers tests inject (faults.ts); checked after authorization, before anything else */
   faults: Faults;
+  /** every authenticated request, for tests to see what a client asked */
+  requests: RequestLog;
+  /** the scenario's volumeUsage: bytes used on each claim's volume, for the kubelet summary */
+  volumeUsage: Readonly<Record<string, string>>;
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -104,6 +110,7 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   const url = new URL(req.url ?? '/', 'https://sandbox');
   const method = req.method ?? 'GET';
   const user = authenticate(ctx, req);
+  ctx.requests.record(method, url, req.headers.accept);
   const ri = requestInfo(method, url.pathname, url.searchParams);
   ctx.authorizer.authorize([attributesOf(ri)]);
   if (await ctx.faults.answer(req, res, url.pathname)) return;
@@ -165,7 +172,7 @@ async function resourceRequest(ctx: ServerContext, ri: RequestInfo, req: Incomin
   // (a list's name comes from its metadata.name field selector, for authorization: not a path)
   if (r.namespaced && !ri.namespace && ri.name && ri.verb !== 'list' && ri.verb !== 'watch') throw pathNotFound();
   if (!r.namespaced && ri.namespace && r.plural !== 'namespaces') throw pathNotFound();
-  if (ri.parts.length > 3) throw pathNotFound();
+  if (ri.parts.length > 3 && ri.subresource !== 'proxy') throw pathNotFound();
   const x: Req = { ctx, ri, r, version: ri.apiVersion, q, req, res, user };
   if (ri.subresource) return subresource(x);
   if (!r.verbs.includes(ri.verb)) throw methodNotAllowed('the server does not allow this method on the requested resource');
@@ -575,6 +582,14 @@ async function subresource(x: Req): Promise<void> {
       x.ctx.watches.add(x.res);
       x.res.on('close', () => x.ctx.watches.delete(x.res));
       return;
+    }
+    case 'nodes/proxy': {
+      // The kubelet's summary API only; a node that is not Ready has no kubelet to answer.
+      const node = getObject(x);
+      if (x.ri.verb !== 'get' || x.ri.parts.slice(3).join('/') !== 'stats/summary') throw pathNotFound();
+      const ready = (isRecord(node.status) && Array.isArray(node.status.conditions) ? node.status.conditions : []).some((c) => isRecord(c) && c.type === 'Ready' && c.status === 'True');
+      if (!ready) throw new ApiError(503, 'ServiceUnavailable', `error trying to reach service: dial tcp ${x.ri.name}:10250: connect: no route to host`, {});
+      return send(x.res, 200, statsSummary(x.ctx.store, node, x.ctx.now(), x.ctx.volumeUsage));
     }
     case 'pods/exec': case 'pods/attach': case 'pods/portforward':
       getObject(x);

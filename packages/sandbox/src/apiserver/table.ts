@@ -179,7 +179,56 @@ function eventCells(o: KubeObject, now: Date): Cell[] {
   return [lastSeen, str(o.type), str(o.reason), `${str(inv.kind).toLowerCase()}/${str(inv.name)}`, sub, source, str(o.message).trim(), first ? since(first, now) : '<unknown>', count, o.metadata.name ?? ''];
 }
 
+/** helper.GetAccessModesAsString: the short forms in a fixed order */
+function accessModes(v: unknown): string {
+  const modes = Array.isArray(v) ? v : [];
+  return [['ReadWriteOnce', 'RWO'], ['ReadOnlyMany', 'ROX'], ['ReadWriteMany', 'RWX'], ['ReadWriteOncePod', 'RWOP']]
+    .filter(([mode]) => modes.includes(mode)).map(([, short]) => short).join(',');
+}
+
+function persistentVolumeCells(o: KubeObject, now: Date): Cell[] {
+  const spec = rec(o.spec); const st = rec(o.status);
+  const claim = isRecord(spec.claimRef) ? `${str(spec.claimRef.namespace)}/${str(spec.claimRef.name)}` : '';
+  const phase = o.metadata.deletionTimestamp ? 'Terminating' : str(st.phase);
+  return [o.metadata.name ?? '', str(rec(spec.capacity).storage), accessModes(spec.accessModes), str(spec.persistentVolumeReclaimPolicy), phase, claim,
+    str(spec.storageClassName), str(spec.volumeAttributesClassName) || '<unset>', str(st.reason), age(o, now), str(spec.volumeMode) || '<unset>'];
+}
+
+function persistentVolumeClaimCells(o: KubeObject, now: Date): Cell[] {
+  const spec = rec(o.spec); const st = rec(o.status);
+  const bound = str(spec.volumeName) !== '';
+  const phase = o.metadata.deletionTimestamp ? 'Terminating' : str(st.phase);
+  return [o.metadata.name ?? '', phase, str(spec.volumeName), bound ? str(rec(st.capacity).storage) : '', bound ? accessModes(st.accessModes) : '',
+    str(spec.storageClassName), str(spec.volumeAttributesClassName) || '<unset>', age(o, now), str(spec.volumeMode) || '<unset>'];
+}
+
+function storageClassCells(o: KubeObject, now: Date): Cell[] {
+  const isDefault = ['storageclass.kubernetes.io/is-default-class', 'storageclass.beta.kubernetes.io/is-default-class'].some((a) => o.metadata.annotations?.[a] === 'true');
+  return [`${o.metadata.name ?? ''}${isDefault ? ' (default)' : ''}`, str(o.provisioner), str(o.reclaimPolicy) || 'Delete', str(o.volumeBindingMode) || 'Immediate', o.allowVolumeExpansion === true, age(o, now)];
+}
+
 const PRINTERS: Record<string, Printer> = {
+  // pkg/printers/internalversion/printers.go: persistentVolume, persistentVolumeClaim and storageClass column definitions
+  '/persistentvolumes': {
+    columns: [NAME, col('Capacity', 'string', 0, 'capacity is the description of the persistent volume\'s resources and capacity.'), col('Access Modes', 'string', 0, 'accessModes contains all ways the volume can be mounted.'),
+      col('Reclaim Policy', 'string', 0, 'persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.'), col('Status', 'string', 0, 'phase indicates if a volume is available, bound to a claim, or released by a claim.'),
+      col('Claim', 'string', 0, 'claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.'), col('StorageClass', 'string', 0, 'StorageClass of the pv'),
+      col('VolumeAttributesClass', 'string', 0, 'VolumeAttributesClass of the pv'), col('Reason', 'string', 0, 'reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.'), AGE,
+      col('VolumeMode', 'string', 1, 'volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.')],
+    cells: persistentVolumeCells,
+  },
+  '/persistentvolumeclaims': {
+    columns: [NAME, col('Status', 'string', 0, 'phase represents the current phase of PersistentVolumeClaim.'), col('Volume', 'string', 0, 'volumeName is the binding reference to the PersistentVolume backing this claim.'),
+      col('Capacity', 'string', 0, 'capacity represents the actual resources of the underlying volume.'), col('Access Modes', 'string', 0, 'accessModes contains the actual access modes the volume backing the PVC has.'),
+      col('StorageClass', 'string', 0, 'StorageClass of the pvc'), col('VolumeAttributesClass', 'string', 0, 'VolumeAttributesClass of the pvc'), AGE,
+      col('VolumeMode', 'string', 1, 'volumeMode defines what type of volume is required by the claim.')],
+    cells: persistentVolumeClaimCells,
+  },
+  'storage.k8s.io/storageclasses': {
+    columns: [NAME, col('Provisioner', 'string', 0, 'Indicates the type of the provisioner.'), col('ReclaimPolicy', 'string', 0, 'Indicates the type of the reclaim policy.'),
+      col('VolumeBindingMode', 'string', 0, 'Indicates when volume binding and dynamic provisioning should occur'), col('AllowVolumeExpansion', 'string', 0, 'Indicates whether the storage class allow volume expand'), AGE],
+    cells: storageClassCells,
+  },
   '/pods': {
     columns: [NAME, col('Ready', 'string', 0, 'The aggregate readiness state of this pod for accepting traffic.'), col('Status', 'string', 0, 'The aggregate status of the containers in this pod.'),
       col('Restarts', 'string', 0, 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'), AGE,

@@ -106,6 +106,13 @@ const workload = z.strictObject({
     name: z.string().optional(), type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).optional(),
     clusterIP: z.string().optional(), ports: z.array(servicePort).min(1), headless: z.boolean().optional(),
   }).optional(),
+  /**
+   * A rollout of the current revision that has not finished (Deployment, StatefulSet, DaemonSet):
+   * the previous revision still serves. A Deployment keeps its previous ReplicaSet's pods and past
+   * progressDeadlineSeconds (600) says Progressing=False ProgressDeadlineExceeded; a StatefulSet has
+   * its last ordinal on the new revision, a DaemonSet its first node's pod. `pods:` describe them.
+   */
+  rollout: z.strictObject({ started: time }).optional(),
   // CronJob / Job
   schedule: z.string().optional(),
   suspend: z.boolean().optional(),
@@ -304,6 +311,11 @@ export const scenarioSchema = z.strictObject({
   exec: execScenarioSchema.optional(),
   /** the client's config for this homelab, passed through untouched (homelab writes it into its homelab.yaml) */
   config: z.record(z.string(), z.unknown()).nullish(),
+  /**
+   * What the kubelet's summary API (nodes/NAME/proxy/stats/summary) reports used on a claim's volume:
+   * NAMESPACE/CLAIM -> bytes (a quantity); claims not listed are a quarter full
+   */
+  volumeUsage: z.record(z.string(), quantity).default({}),
   /** fake home services (Pi-hole, AdGuard, Jellyfin, Immich) and their state; absent = not started */
   services: servicesScenario.optional(),
 });

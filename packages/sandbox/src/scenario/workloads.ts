@@ -33,10 +33,13 @@ function workloadMeta(ctx: Ctx, w: WorkloadSpec, created: Date, extraAnn?: Recor
 }
 
 
+/** Deployment's default progressDeadlineSeconds. */
+const PROGRESS_DEADLINE_S = 600;
+
 function deployment(ctx: Ctx, w: WorkloadSpec): void {
   const created = at(ctx, w.created, new Date(ctx.now.getTime() - 30 * 86400_000));
   const replicas = w.replicas ?? 1;
-  const revision = w.revision ?? 1;
+  const revision = w.revision ?? (w.rollout ? 2 : 1);
   const sel = selectorLabels(w);
   const template = podTemplate(w, sel);
   const hash = hashString(`${w.namespace}/${w.name}/rev${revision}`, 10);
@@ -44,42 +47,58 @@ function deployment(ctx: Ctx, w: WorkloadSpec): void {
   const rsName = `${w.name}-${hash}`;
   ctx.childOf.set(`${w.namespace}/${w.name}`, rsName);
   const rsUid = uidFor(`rs/${w.namespace}/${rsName}`);
-  const podsSince = at(ctx, w.podsSince, created);
-  const results: PodResult[] = [];
-  for (let i = 0; i < replicas; i++) {
-    const name = `${rsName}-${hashString(`${rsName}/${i}`, 5)}`;
-    results.push(buildPod(ctx, {
-      name, namespace: w.namespace, labels: { ...sel, 'pod-template-hash': hash }, annotations: w.podAnnotations, w,
-      owner: ownerRef('ReplicaSet', 'apps/v1', rsName, rsUid), node: pickNode(ctx, w, i), started: podsSince, override: w.pods?.[i],
-    }));
-  }
+  const rollout = w.rollout ? resolveTime(w.rollout.started, ctx.now) : undefined;
+  const podsSince = rollout ?? at(ctx, w.podsSince, created);
+  // A rolling update that has not finished: the new ReplicaSet is at maxSurge + maxUnavailable, the
+  // previous one keeps replicas - maxUnavailable (the controller's defaults of 25% each).
+  const maxSurge = Math.max(1, Math.ceil(replicas * 0.25));
+  const maxUnavailable = Math.floor(replicas * 0.25);
+  const newReplicas = rollout ? Math.min(replicas, maxSurge + maxUnavailable) : replicas;
+  const oldReplicas = rollout ? replicas - maxUnavailable : 0;
+  const pods = (rs: string, rsHash: string, uid: string, count: number, started: Date, overrides: WorkloadSpec['pods']) => Array.from({ length: count }, (_, i) => buildPod(ctx, {
+    name: `${rs}-${hashString(`${rs}/${i}`, 5)}`, namespace: w.namespace, labels: { ...sel, 'pod-template-hash': rsHash }, annotations: w.podAnnotations, w,
+    owner: ownerRef('ReplicaSet', 'apps/v1', rs, uid), node: pickNode(ctx, w, i), started, override: overrides?.[i],
+  }));
+  const results: PodResult[] = pods(rsName, hash, rsUid, newReplicas, podsSince, w.pods);
   const ready = results.filter((r) => r.ready).length;
   const available = results.filter((r) => r.available).length;
-  // older revisions, scaled to zero
+  // older revisions, scaled to zero but for the one a rollout has not finished replacing
+  const serving: PodResult[] = [];
   for (let r = Math.max(1, revision - 2); r < revision; r++) {
     const oldHash = hashString(`${w.namespace}/${w.name}/rev${r}`, 10);
-    ctx.objects.push(replicaSet(ctx, w, `${w.name}-${oldHash}`, oldHash, r, 0, template, meta, new Date(created.getTime() + (r - 1) * 86400_000), { ready: 0, available: 0, replicas: 0 }));
+    const oldName = `${w.name}-${oldHash}`;
+    const oldCreated = new Date(created.getTime() + (r - 1) * 86400_000);
+    const count = r === revision - 1 ? oldReplicas : 0;
+    const old = pods(oldName, oldHash, uidFor(`rs/${w.namespace}/${oldName}`), count, oldCreated, undefined);
+    serving.push(...old);
+    const oldReady = old.filter((p) => p.ready).length;
+    ctx.objects.push(replicaSet(ctx, w, oldName, oldHash, r, count, template, meta, oldCreated, { ready: oldReady, available: old.filter((p) => p.available).length, replicas: count }));
   }
-  ctx.objects.push(replicaSet(ctx, w, rsName, hash, revision, replicas, template, meta, revision > 1 ? podsSince : created, { ready, available, replicas }));
-  const maxUnavailable = Math.floor(replicas * 0.25);
-  const isAvailable = available >= replicas - maxUnavailable;
+  ctx.objects.push(replicaSet(ctx, w, rsName, hash, revision, newReplicas, template, meta, revision > 1 ? podsSince : created, { ready, available, replicas: newReplicas }));
+  const allReady = ready + serving.filter((p) => p.ready).length;
+  const allAvailable = available + serving.filter((p) => p.available).length;
+  const isAvailable = allAvailable >= replicas - maxUnavailable;
+  const total = newReplicas + oldReplicas;
   const status: Record<string, unknown> = {
-    observedGeneration: 1, replicas, updatedReplicas: replicas, readyReplicas: ready, availableReplicas: available,
+    observedGeneration: 1, replicas: total, updatedReplicas: newReplicas, readyReplicas: allReady, availableReplicas: allAvailable,
   };
-  if (ready === 0) delete status.readyReplicas;
-  if (available === 0) delete status.availableReplicas;
-  if (replicas - available > 0) status.unavailableReplicas = replicas - available;
-  if (replicas === 0) { delete status.replicas; delete status.updatedReplicas; }
+  if (allReady === 0) delete status.readyReplicas;
+  if (allAvailable === 0) delete status.availableReplicas;
+  if (replicas - allAvailable > 0) status.unavailableReplicas = replicas - allAvailable;
+  if (total === 0) { delete status.replicas; delete status.updatedReplicas; }
+  const deadline = rollout ? new Date(rollout.getTime() + PROGRESS_DEADLINE_S * 1000) : undefined;
+  const progressing = !rollout
+    ? { status: 'True', lastUpdateTime: ts(podsSince), lastTransitionTime: ts(created), reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }
+    : deadline && deadline <= ctx.now
+      ? { status: 'False', lastUpdateTime: ts(deadline), lastTransitionTime: ts(deadline), reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.` }
+      : { status: 'True', lastUpdateTime: ts(podsSince), lastTransitionTime: ts(podsSince), reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` };
   status.conditions = [
     {
       type: 'Available', status: isAvailable ? 'True' : 'False', lastUpdateTime: ts(podsSince), lastTransitionTime: ts(podsSince),
       reason: isAvailable ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
       message: isAvailable ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
     },
-    {
-      type: 'Progressing', status: 'True', lastUpdateTime: ts(podsSince), lastTransitionTime: ts(created), reason: 'NewReplicaSetAvailable',
-      message: `ReplicaSet "${rsName}" has successfully progressed.`,
-    },
+    { type: 'Progressing', ...progressing },
   ];
   ctx.objects.push({
     apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta,
@@ -89,7 +108,7 @@ function deployment(ctx: Ctx, w: WorkloadSpec): void {
     },
     status,
   });
-  service(ctx, w, sel, results, created);
+  service(ctx, w, sel, [...results, ...serving], created);
 }
 
 function replicaSet(ctx: Ctx, w: WorkloadSpec, name: string, hash: string, revision: number, replicas: number, template: Record<string, unknown>,
@@ -120,19 +139,24 @@ function statefulSet(ctx: Ctx, w: WorkloadSpec): void {
   const sel = selectorLabels(w);
   const meta = workloadMeta(ctx, w, created);
   const rev = `${w.name}-${hashString(`${w.namespace}/${w.name}/sts`, 10)}`;
+  // A rolling update goes from the last ordinal down and waits for each pod to be Ready.
+  const updateRev = w.rollout ? `${w.name}-${hashString(`${w.namespace}/${w.name}/sts/rollout`, 10)}` : rev;
+  const rollout = w.rollout ? resolveTime(w.rollout.started, ctx.now) : undefined;
   const podsSince = at(ctx, w.podsSince, created);
   const results: PodResult[] = [];
   const svcName = w.service?.name ?? w.name;
   for (let i = 0; i < replicas; i++) {
     const name = `${w.name}-${i}`;
+    const updated = rollout && i === replicas - 1;
     results.push(buildPod(ctx, {
-      name, namespace: w.namespace, w, labels: { ...sel, 'apps.kubernetes.io/pod-index': String(i), 'controller-revision-hash': rev, 'statefulset.kubernetes.io/pod-name': name },
-      annotations: w.podAnnotations, owner: ownerRef('StatefulSet', 'apps/v1', w.name, String(meta.uid)), node: pickNode(ctx, w, i), started: podsSince,
+      name, namespace: w.namespace, w, labels: { ...sel, 'apps.kubernetes.io/pod-index': String(i), 'controller-revision-hash': updated ? updateRev : rev, 'statefulset.kubernetes.io/pod-name': name },
+      annotations: w.podAnnotations, owner: ownerRef('StatefulSet', 'apps/v1', w.name, String(meta.uid)), node: pickNode(ctx, w, i), started: updated ? rollout : podsSince,
       override: w.pods?.[i], hostname: name, extraSpec: { hostname: name, subdomain: svcName },
     }));
   }
   const ready = results.filter((r) => r.ready).length;
   const available = results.filter((r) => r.available).length;
+  const updatedReplicas = rollout ? Math.min(1, replicas) : replicas;
   ctx.objects.push({
     apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: meta,
     spec: {
@@ -141,8 +165,8 @@ function statefulSet(ctx: Ctx, w: WorkloadSpec): void {
       updateStrategy: { rollingUpdate: { partition: 0 }, type: 'RollingUpdate' },
     },
     status: {
-      availableReplicas: available, collisionCount: 0, currentReplicas: replicas, currentRevision: rev, observedGeneration: 1,
-      readyReplicas: ready, replicas, updateRevision: rev, updatedReplicas: replicas,
+      availableReplicas: available, collisionCount: 0, currentReplicas: replicas - (rollout ? updatedReplicas : 0), currentRevision: rev, observedGeneration: 1,
+      readyReplicas: ready, replicas, updateRevision: updateRev, updatedReplicas,
     },
   });
   service(ctx, w, sel, results, created);
@@ -151,15 +175,21 @@ function statefulSet(ctx: Ctx, w: WorkloadSpec): void {
 function daemonSet(ctx: Ctx, w: WorkloadSpec): void {
   const created = at(ctx, w.created, new Date(ctx.now.getTime() - 30 * 86400_000));
   const sel = selectorLabels(w);
-  const meta = workloadMeta(ctx, w, created, { 'deprecated.daemonset.template.generation': '1' });
+  // A rolling update replaces one node's pod at a time (maxUnavailable 1): the first node's is new.
+  const rollout = w.rollout ? resolveTime(w.rollout.started, ctx.now) : undefined;
+  const generation = rollout ? 2 : 1;
+  const meta = workloadMeta(ctx, w, created, { 'deprecated.daemonset.template.generation': String(generation) });
+  meta.generation = generation;
   const rev = hashString(`${w.namespace}/${w.name}/ds`, 10);
+  const updateRev = hashString(`${w.namespace}/${w.name}/ds/rollout`, 10);
   const nodes = w.nodes ?? ctx.scenario.nodes.map((n) => n.name);
   const podsSince = at(ctx, w.podsSince, created);
   const results = nodes.map((node, i) => {
     const name = `${w.name}-${hashString(`${w.namespace}/${w.name}/${node}`, 5)}`;
+    const updated = rollout && i === 0;
     return buildPod(ctx, {
-      name, namespace: w.namespace, w, labels: { ...sel, 'controller-revision-hash': rev, 'pod-template-generation': '1' }, annotations: w.podAnnotations,
-      owner: ownerRef('DaemonSet', 'apps/v1', w.name, String(meta.uid)), node, started: podsSince, override: w.pods?.[i],
+      name, namespace: w.namespace, w, labels: { ...sel, 'controller-revision-hash': updated ? updateRev : rev, 'pod-template-generation': updated ? '2' : '1' }, annotations: w.podAnnotations,
+      owner: ownerRef('DaemonSet', 'apps/v1', w.name, String(meta.uid)), node, started: updated ? rollout : podsSince, override: w.pods?.[i],
       extraSpec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] }] } } } },
     });
   });
@@ -167,7 +197,7 @@ function daemonSet(ctx: Ctx, w: WorkloadSpec): void {
   const available = results.filter((r) => r.available).length;
   const status: Record<string, unknown> = {
     currentNumberScheduled: nodes.length, desiredNumberScheduled: nodes.length, numberAvailable: available, numberMisscheduled: 0,
-    numberReady: ready, observedGeneration: 1, updatedNumberScheduled: nodes.length,
+    numberReady: ready, observedGeneration: generation, updatedNumberScheduled: rollout ? Math.min(1, nodes.length) : nodes.length,
   };
   if (nodes.length - available > 0) status.numberUnavailable = nodes.length - available;
   ctx.objects.push({
