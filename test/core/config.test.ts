@@ -1,13 +1,17 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RESTARTABLE, configPath, loadConfig, parseConfig, resolveSecret } from '../../src/core/config.js';
 import { UserError } from '../../src/core/errors.js';
 
 describe('config', () => {
+  const dirs: string[] = [];
+  const tempDir = async () => { const dir = await mkdtemp(join(tmpdir(), 'hl-cfg-')); dirs.push(dir); return dir; };
+  afterEach(async () => { await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true }))); });
+
   it('gives sensible defaults when there is no file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hl-cfg-'));
+    const dir = await tempDir();
     const { config, path } = await loadConfig({ env: { XDG_CONFIG_HOME: dir } });
     expect(path).toBeUndefined();
     expect(config.readOnly).toBe(false);
@@ -30,14 +34,14 @@ describe('config', () => {
 
   it('refuses a named config file that does not exist, and bad YAML', async () => {
     await expect(loadConfig({ flag: '/nonexistent/homelab.yaml', env: {} })).rejects.toThrow(/cannot read config file \/nonexistent\/homelab.yaml/);
-    const dir = await mkdtemp(join(tmpdir(), 'hl-cfg-'));
+    const dir = await tempDir();
     const file = join(dir, 'c.yaml');
     await writeFile(file, 'allow: [unclosed');
     await expect(loadConfig({ flag: file, env: {} })).rejects.toThrow(/not valid YAML/);
   });
 
   it('reads secrets from env or file without putting the value in errors', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hl-cfg-'));
+    const dir = await tempDir();
     const file = join(dir, 'key');
     await writeFile(file, 's3cret-value\n');
     expect(await resolveSecret({ file }, {})).toBe('s3cret-value');

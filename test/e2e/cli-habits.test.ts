@@ -1,7 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { BIN, runCli } from '../helpers/cli.js';
+import { spawnCli, runCli } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
@@ -137,7 +137,7 @@ describe("kubectl's habits", () => {
   });
 
   it('--watch runs again every --interval; piped with -o json it writes one document per line', async () => {
-    const child = spawn(process.execPath, [BIN, 'backups', '--watch', '--interval', '2', '-o', 'json'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(['backups', '--watch', '--interval', '2', '-o', 'json'], s.env);
     const lines: string[] = [];
     let buffer = '';
     await new Promise<void>((resolve, reject) => {

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/cli.js';
+import { BIN, cliEnv } from '../helpers/cli.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 const SCRIPT = '/usr/bin/script';
@@ -15,7 +15,7 @@ function onTerminal(args: string[], env: Record<string, string>, answer: string,
   return new Promise((resolve, reject) => {
     // script runs its command through /bin/sh -c: the arguments are fixed test strings, quoted.
     const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const child = spawn(SCRIPT, ['-qefc', command, '/dev/null'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(SCRIPT, ['-qefc', command, '/dev/null'], { env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
     let screen = '';
     let answered = false;
     const timer = setTimeout(() => { child.kill(); reject(new Error(`no prompt: ${screen}`)); }, 20_000);

@@ -1,10 +1,15 @@
+/**
+ * homelab logs and restart through the doors: what is printed (a cut-short output, followed lines
+ * until Ctrl-C), the parser's refusals, confirmation, a follow over MCP, and the audit log of refusals
+ * on both doors. What pods_logs and deployment_restart answer is tested in process in test/ops/cluster/.
+ */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { spawn } from 'node:child_process';
-import { BIN, runCli } from '../helpers/cli.js';
+import { spawnCli, runCli } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
+import { callOp } from '../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 interface PodLike {
@@ -25,67 +30,21 @@ describe('homelab logs and restart against the sandbox', () => {
   });
   afterAll(async () => { await s?.sandbox.stop(); });
 
-  it('reads the previous instance\'s logs of a crashing pod by a unique prefix', async () => {
+  it('says on the page when --max-bytes cut the output short', async () => {
     const { name, namespace } = crashing.metadata;
-    const prefix = name.slice(0, name.lastIndexOf('-'));
-    const r = await runCli(['logs', prefix, '-n', namespace as string, '--previous', '--json'], s.env);
-    expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { pod: string; namespace: string; previous: boolean; lines: string[]; truncated: boolean };
-    expect(out).toMatchObject({ pod: name, namespace, previous: true, truncated: false });
-    expect(out.lines.length).toBeGreaterThan(0);
-    const current = JSON.parse((await runCli(['logs', name, '-n', namespace as string, '--json'], s.env)).stdout) as { lines: string[] };
-    expect(current.lines).not.toEqual(out.lines);
-  });
-
-  it('bounds lines with --tail and bytes with --max-bytes, and flags truncation', async () => {
-    const { name, namespace } = crashing.metadata;
-    const tail = JSON.parse((await runCli(['logs', name, '-n', namespace as string, '--tail', '2', '--json'], s.env)).stdout) as { lines: string[] };
-    expect(tail.lines).toHaveLength(2);
-    const bytes = await runCli(['logs', name, '-n', namespace as string, '--max-bytes', '1024', '--tail', '10000'], s.env);
-    const full = await runCli(['logs', name, '-n', namespace as string, '--tail', '10000', '--json'], s.env);
-    const fullSize = (JSON.parse(full.stdout) as { lines: string[] }).lines.join('\n').length;
-    if (fullSize > 1024) expect(bytes.stdout).toContain('output truncated');
-    else expect(bytes.stdout).not.toContain('output truncated');
-  });
-
-  it('finds the pod in any namespace without -n, and refuses an ambiguous prefix listing the candidates', async () => {
-    const { name, namespace } = crashing.metadata;
-    const out = JSON.parse((await runCli(['logs', name, '--json'], s.env)).stdout) as { namespace: string };
-    expect(out.namespace).toBe(namespace);
-    const ambiguous = await runCli(['logs', 'pi'], s.env); // debug-agent-…, pihole-… and more
-    expect(ambiguous.code).toBe(64);
-    expect(ambiguous.stderr).toMatch(/^Error: "pi" matches \d+ pods of \d+ owners: /);
-    const missing = await runCli(['logs', 'no-such-pod'], s.env);
-    expect(missing.code).toBe(66);
-    expect(missing.stderr).toContain('no pod named or starting with "no-such-pod" in any namespace');
-  });
-
-  it("takes a workload's name as kubectl logs deploy/NAME does: the Deployment's pod over a backup's Jobs, a CronJob's newest run, a DaemonSet's pod", async () => {
-    const [jellyfin, backup, kured, immich] = await Promise.all([
-      runCli(['logs', 'jellyfin', '--json'], s.env),
-      runCli(['logs', 'jellyfin-config-backup', '--json'], s.env),
-      runCli(['logs', 'kured', '-n', 'kube-system', '--json'], s.env),
-      runCli(['logs', 'immich'], s.env),
+    const [bytes, { output: full }] = await Promise.all([
+      runCli(['logs', name, '-n', namespace as string, '--max-bytes', '1024', '--tail', '10000'], s.env),
+      callOp<{ lines: string[] }>(s, 'pods_logs', { pod: name, namespace, tail: 10000 }),
     ]);
-    const podsOf = (owner: string) =>
-      s.sandbox.store.list('pods').filter((p) => (p.metadata.ownerReferences as Array<{ name: string }> | undefined)?.some((o) => o.name.startsWith(owner)));
-    expect(jellyfin.code, jellyfin.stderr).toBe(0);
-    expect(JSON.parse(jellyfin.stdout)).toMatchObject({ namespace: 'jellyfin', workload: { kind: 'Deployment', name: 'jellyfin', pods: 1 } });
-    expect(jellyfin.stderr).toContain('of Deployment jellyfin');
-    // A backup's runs: the newest Job's pod.
-    const runs = podsOf('jellyfin-config-backup-').sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
-    expect(runs.length).toBeGreaterThan(1);
-    expect(JSON.parse(backup.stdout)).toMatchObject({ pod: runs[0]?.metadata.name, workload: { kind: 'CronJob', name: 'jellyfin-config-backup', pods: runs.length } });
-    expect(JSON.parse(kured.stdout)).toMatchObject({ namespace: 'kube-system', workload: { kind: 'DaemonSet', name: 'kured', pods: podsOf('kured').length } });
-    // Several workloads and none named so: ambiguous, with the owners listed.
-    expect(immich.code).toBe(64);
-    expect(immich.stderr).toMatch(/"immich" matches \d+ pods of \d+ owners: .*Deployment immich\/immich-server/);
+    expect(bytes.code).toBe(0);
+    if (full.lines.join('\n').length > 1024) expect(bytes.stdout).toContain('output truncated');
+    else expect(bytes.stdout).not.toContain('output truncated');
   });
 
   it('follows a log (-f) until Ctrl-C, printing new lines as they are written', async () => {
     const pod = s.sandbox.store.list('pods', 'jellyfin')[0] as unknown as PodLike;
     const container = pod.spec?.containers?.[0]?.name as string;
-    const child = spawn(process.execPath, [BIN, 'logs', '-f', 'jellyfin', '-n', 'jellyfin', '--tail', '1'], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...s.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(['logs', '-f', 'jellyfin', '-n', 'jellyfin', '--tail', '1'], s.env);
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -132,45 +91,25 @@ describe('homelab logs and restart against the sandbox', () => {
     expect(unknown.stderr).toMatch(/Nonexistent flag: --timestamps/);
   });
 
-  it('restarts an allow-listed deployment as kubectl does, only with --yes when not on a terminal', async () => {
+  it('restart asks for --yes when not on a terminal, and changes nothing', async () => {
     const refused = await runCli(['restart', 'homepage/homepage'], s.env);
     expect(refused.code).toBe(64);
     expect(refused.stderr).toContain('refusing to change the cluster without confirmation');
     expect(refused.stderr).toContain('pass --yes');
-    const before = s.sandbox.store.get('deployments', 'homepage', 'homepage') as { spec: { template: { metadata?: { annotations?: Record<string, string> } } } };
-    expect(before.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined();
-
-    const r = await runCli(['restart', 'homepage/homepage', '--yes', '--json'], s.env);
-    expect(r.code).toBe(0);
-    const out = JSON.parse(r.stdout) as { namespace: string; name: string; restartedAt: string };
-    expect(out).toMatchObject({ namespace: 'homepage', name: 'homepage' });
-    const after = s.sandbox.store.get('deployments', 'homepage', 'homepage') as typeof before;
-    expect(after.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBe(out.restartedAt);
+    const deployment = s.sandbox.store.get('deployments', 'homepage', 'homepage') as { spec: { template: { metadata?: { annotations?: Record<string, string> } } } };
+    expect(deployment.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined();
   });
 
-  it('refuses a deployment outside the allow-list with exit 77, listing what is allowed', async () => {
-    const r = await runCli(['restart', 'kube-system/coredns', '--yes'], s.env);
-    expect(r.code).toBe(77);
-    expect(r.stderr).toContain('kube-system/coredns is not in the allow-list for restart (allowed: jellyfin/jellyfin, pihole/pihole');
-    const bad = await runCli(['restart', 'coredns', '--yes'], s.env);
+  it('restart refuses a deployment outside the allow-list with exit 77, and one without its namespace with 64 naming DEPLOYMENT', async () => {
+    const [outside, bad] = await Promise.all([runCli(['restart', 'kube-system/coredns', '--yes'], s.env), runCli(['restart', 'coredns', '--yes'], s.env)]);
+    expect(outside.code).toBe(77);
+    expect(outside.stderr).toContain('kube-system/coredns is not in the allow-list for restart (allowed: jellyfin/jellyfin, pihole/pihole');
     expect(bad.code).toBe(64);
     expect(bad.stderr).toContain('DEPLOYMENT: must be NAMESPACE/NAME');
   });
 });
 
-describe('restart when the cluster or the config says no', () => {
-  it('names the missing verb when the role lacks patch (exit 69)', async () => {
-    const s = await startSandboxEnv({ rbac: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] }] });
-    try {
-      const r = await runCli(['restart', 'jellyfin/jellyfin', '--yes'], s.env);
-      expect(r.code).toBe(69);
-      expect(r.stderr).toContain('Error: forbidden: needs `patch` on deployments.apps "jellyfin" in namespace jellyfin');
-      expect(r.stderr).toMatch(/cannot patch resource "deployments" in API group "apps"/);
-    } finally {
-      await s.sandbox.stop();
-    }
-  });
-
+describe('restart when the config says no', () => {
   it('refuses every write in read-only mode (exit 77), and records each refusal in the audit log (CLI and MCP)', async () => {
     const s = await startSandboxEnv();
     try {

@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, runCli } from '../helpers/cli.js';
+import { spawnCli, runCli } from '../helpers/cli.js';
 
 describe('homelab sandbox', () => {
   it('serves the simulated homelab, prints the export line, and stops cleanly on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hl-sandbox-cmd-'));
-    const child = spawn(process.execPath, [BIN, 'sandbox', '--dir', dir], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(['sandbox', '--dir', dir]);
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -32,6 +31,7 @@ describe('homelab sandbox', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(stderr).toContain('sandbox stopped');
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

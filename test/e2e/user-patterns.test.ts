@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Scenario } from '@homelab/sandbox';
-import { BIN, type CliResult } from '../helpers/cli.js';
+import { spawnCli, type CliResult } from '../helpers/cli.js';
 import { startHttpServer, type HttpServerProcess } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
@@ -25,7 +24,7 @@ const scenario: Scenario = {
 /** The CLI as a process, killed (SIGKILL: a frozen process ignores SIGTERM) if it outlives the limit. */
 function runCliBounded(args: string[], env: Record<string, string>, limitMs = 15_000): Promise<CliResult & { killed: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(args, env);
     let stdout = '';
     let stderr = '';
     let killed = false;

@@ -3,14 +3,14 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import { BIN } from './cli.js';
+import { BIN, cliEnv } from './cli.js';
 
 /** The real SDK client talking to `homelab mcp serve --stdio`, as Claude Desktop would; `capabilities` as the client declares them. */
 export async function stdioClient(env: Record<string, string>, extraArgs: string[] = [], capabilities: ClientCapabilities = {}): Promise<{ client: Client; stderr: () => string; close(): Promise<void> }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN, 'mcp', 'serve', '--stdio', ...extraArgs],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1', ...env },
+    env: cliEnv(env),
     stderr: 'pipe',
   });
   let stderr = '';
@@ -34,7 +34,7 @@ export interface HttpServerProcess {
 export function startHttpServer(env: Record<string, string>, extraArgs: string[] = []): Promise<HttpServerProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'mcp', 'serve', '--http', '--port', '0', ...extraArgs], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env },
+      env: cliEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

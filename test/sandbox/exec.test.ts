@@ -3,32 +3,11 @@
  * sandbox: scripted output, scripted exit codes, stdin with -i, and the runtime's error for a
  * missing executable.
  */
-import { spawn } from 'node:child_process';
-import { LIBRARY_DB_10_10, sqliteArgv } from '../../src/ops/media/library-db.js';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { LIBRARY_DB_10_10, sqliteArgv } from '../../src/ops/media/library-db.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answer, loadExecRuleFile, startSandbox, scenariosDir, type Sandbox } from '@homelab/sandbox';
-import { hasKubectl, KUBECTL, type Run } from './helpers.js';
-
-/** kubectl with an argument array (no shell), a private cache dir and optional stdin */
-function kubectl(sb: Sandbox, args: string[], stdin?: string): Promise<Run> {
-  const cache = mkdtempSync(path.join(os.tmpdir(), 'kubectl-cache-'));
-  return new Promise((resolve, reject) => {
-    const child = spawn(KUBECTL, ['--kubeconfig', sb.kubeconfigPath, '--cache-dir', cache, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir() }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
-    child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
-    child.stdin.end(stdin ?? '');
-  });
-}
+import { hasKubectl, KUBECTL, kubectl } from './helpers.js';
 
 function podOf(sb: Sandbox, namespace: string, prefix: string): string {
   const name = sb.store.list('pods', namespace).map((p) => p.metadata.name ?? '').find((n) => n.startsWith(prefix));
@@ -66,7 +45,7 @@ describe.skipIf(!hasKubectl)(`kubectl exec against the sandbox (${hasKubectl ? K
   });
 
   it('-i sends stdin (and its end) to the command', async () => {
-    const r = await kubectl(sb, ['exec', '-i', '-n', 'pihole', pihole, '--', 'cat'], 'from stdin\nline two\n');
+    const r = await kubectl(sb, ['exec', '-i', '-n', 'pihole', pihole, '--', 'cat'], { stdin: 'from stdin\nline two\n' });
     expect(r).toEqual({ code: 0, stdout: 'from stdin\nline two\n', stderr: '' });
   });
 

@@ -325,9 +325,8 @@ describe('fake AdGuard Home, Jellyfin and Immich (pi-homelab)', () => {
     const running = (await http(jf.url, 'GET', `/ScheduledTasks/${scan.Id}`, h)).json();
     expect(running.State).toBe('Running');
     expect(((await http(jf.url, 'GET', '/Library/VirtualFolders', h)).json() as unknown as { RefreshStatus: string }[])[0]?.RefreshStatus).toBe('Active');
-    const t0 = Date.now();
+    // /Library/Refresh answers when the scan is over: the running task is idle and completed at once.
     expect((await http(jf.url, 'POST', '/Library/Refresh', h)).status).toBe(204);
-    expect(Date.now() - t0).toBeGreaterThan(100);
     const done = (await http(jf.url, 'GET', `/ScheduledTasks/${scan.Id}`, h)).json();
     expect(done).toMatchObject({ State: 'Idle', LastExecutionResult: { Status: 'Completed' } });
   });

@@ -119,11 +119,10 @@ describe('exec over v5', () => {
 
   it('times out and closes the socket', async () => {
     const before = tcpHandles();
-    const started = Date.now();
+    // The stub answers after 20 s: without the timeout the call would succeed, and failure() would say so.
     const err = await failure(kube.exec('pihole', pihole, 'pihole', ['sleep', '30'], { ...OPTS, timeoutMs: 400 }));
     expect(err).toBeInstanceOf(Timeout);
     expect(err.message).toBe(`exec of \`sleep\` in pod pihole/${pihole} (container pihole) did not finish within 0.4s`);
-    expect(Date.now() - started).toBeLessThan(3000);
     expect(await settles(() => tcpHandles() <= before)).toBe(true);
   });
 
