@@ -15,22 +15,32 @@ const boundary = {
     imports: {
       meta: {
         type: 'problem',
-        schema: [{
-          type: 'object',
-          properties: {
-            within: { type: 'string' }, names: { type: 'array', items: { type: 'string' } }, dirs: { type: 'array', items: { type: 'string' } },
-            lazy: { type: 'boolean' }, message: { type: 'string' },
+        schema: [
+          {
+            type: 'object',
+            properties: {
+              within: { type: 'string' },
+              names: { type: 'array', items: { type: 'string' } },
+              dirs: { type: 'array', items: { type: 'string' } },
+              lazy: { type: 'boolean' },
+              message: { type: 'string' },
+            },
+            required: ['message'],
+            additionalProperties: false,
           },
-          required: ['message'],
-          additionalProperties: false,
-        }],
+        ],
         messages: { crossed: '{{message}} (import of "{{source}}")' },
       },
       create(context) {
         const { within, names = [], dirs = [], lazy = false, message } = context.options[0];
-        const inside = (dir, file) => { const rel = path.relative(path.resolve(context.cwd, dir), file); return !rel.startsWith('..') && !path.isAbsolute(rel); };
-        const typeOnly = (node) => node.importKind === 'type' || node.exportKind === 'type'
-          || (node.specifiers?.length > 0 && node.specifiers.every((s) => s.importKind === 'type' || s.exportKind === 'type'));
+        const inside = (dir, file) => {
+          const rel = path.relative(path.resolve(context.cwd, dir), file);
+          return !rel.startsWith('..') && !path.isAbsolute(rel);
+        };
+        const typeOnly = (node) =>
+          node.importKind === 'type' ||
+          node.exportKind === 'type' ||
+          (node.specifiers?.length > 0 && node.specifiers.every((s) => s.importKind === 'type' || s.exportKind === 'type'));
         const check = (node, sourceNode) => {
           const source = sourceNode?.type === 'Literal' ? sourceNode.value : undefined;
           if (typeof source !== 'string') return;
@@ -39,8 +49,7 @@ const boundary = {
             const target = path.resolve(path.dirname(context.filename), source);
             crossed = (within !== undefined && !inside(within, target)) || dirs.some((d) => inside(d, target));
           } else {
-            crossed = names.some((n) => source === n || source.startsWith(`${n}/`))
-              && !(lazy && (node.type === 'ImportExpression' || typeOnly(node)));
+            crossed = names.some((n) => source === n || source.startsWith(`${n}/`)) && !(lazy && (node.type === 'ImportExpression' || typeOnly(node)));
           }
           if (crossed) context.report({ node: sourceNode, messageId: 'crossed', data: { message, source } });
         };
@@ -76,7 +85,10 @@ export default tseslint.config(
     files: ['packages/sandbox/**/*.ts'],
     plugins: { boundary },
     rules: {
-      'boundary/imports': ['error', { within: 'packages/sandbox', names: ['homelab'], message: 'The sandbox package stands alone: nothing from homelab\'s src/ or the root.' }],
+      'boundary/imports': [
+        'error',
+        { within: 'packages/sandbox', names: ['homelab'], message: "The sandbox package stands alone: nothing from homelab's src/ or the root." },
+      ],
     },
   },
   {
@@ -92,7 +104,10 @@ export default tseslint.config(
     files: SANDBOX_SEAM,
     plugins: { boundary },
     rules: {
-      'boundary/imports': ['error', { names: [SANDBOX], dirs: ['packages'], lazy: true, message: `The sandbox is loaded lazily: import('${SANDBOX}'), or import type.` }],
+      'boundary/imports': [
+        'error',
+        { names: [SANDBOX], dirs: ['packages'], lazy: true, message: `The sandbox is loaded lazily: import('${SANDBOX}'), or import type.` },
+      ],
     },
   },
   {
@@ -101,10 +116,15 @@ export default tseslint.config(
     rules: {
       'no-console': 'error',
       'no-restricted-globals': ['error', { name: 'process', message: 'Ops and core get what they need from OpContext.' }],
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['chalk', 'cli-table3', '@oclif/*', '@modelcontextprotocol/*'], message: 'Ops know no door.' },
-        { group: ['@kubernetes/client-node'], message: 'Only src/adapters/kube imports the Kubernetes client, lazily.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['chalk', 'cli-table3', '@oclif/*', '@modelcontextprotocol/*'], message: 'Ops know no door.' },
+            { group: ['@kubernetes/client-node'], message: 'Only src/adapters/kube imports the Kubernetes client, lazily.' },
+          ],
+        },
+      ],
     },
   },
 );

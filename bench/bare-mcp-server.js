@@ -5,9 +5,13 @@ import { z } from 'zod';
 
 serveStdio(() => {
   const server = new McpServer({ name: 'bare', version: '1.0.0' });
-  server.registerTool('echo', { description: 'echo', inputSchema: z.object({ text: z.string() }), outputSchema: z.object({ text: z.string() }) }, async ({ text }) => ({
-    content: [{ type: 'text', text }],
-    structuredContent: { text },
-  }));
+  server.registerTool(
+    'echo',
+    { description: 'echo', inputSchema: z.object({ text: z.string() }), outputSchema: z.object({ text: z.string() }) },
+    async ({ text }) => ({
+      content: [{ type: 'text', text }],
+      structuredContent: { text },
+    }),
+  );
   return server;
 });

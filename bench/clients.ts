@@ -31,7 +31,9 @@ const configs = new Map(
   [...bins.keys()].map((label) => {
     const base = sandboxConfig(sandbox);
     const file = `${sandbox.dir}/bench-${label}.yaml`;
-    writeFileSync(file, stringify({ ...base, mcp: { ...(base.mcp as object | undefined), ...(JSON.parse(extra.get(label) ?? '{}') as object) } }), { mode: 0o600 });
+    writeFileSync(file, stringify({ ...base, mcp: { ...(base.mcp as object | undefined), ...(JSON.parse(extra.get(label) ?? '{}') as object) } }), {
+      mode: 0o600,
+    });
     return [label, file] as const;
   }),
 );
@@ -43,13 +45,22 @@ function startServer(bin: string, config: string): Promise<{ child: ChildProcess
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
-    const timer = setTimeout(() => { child.kill(); reject(new Error(`server did not start: ${stderr}`)); }, 30_000);
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`server did not start: ${stderr}`));
+    }, 30_000);
     child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
       const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-      if (url) { clearTimeout(timer); resolve({ child, url }); }
+      if (url) {
+        clearTimeout(timer);
+        resolve({ child, url });
+      }
     });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`)); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`));
+    });
   });
 }
 
@@ -69,7 +80,13 @@ async function client(url: string, deadline: number, failures: string[]): Promis
   return latencies;
 }
 
-interface Round { callsPerSecond: number; p50: number; p99: number; peakRss: number; failed: number }
+interface Round {
+  callsPerSecond: number;
+  p50: number;
+  p99: number;
+  peakRss: number;
+  failed: number;
+}
 
 async function round(bin: string, config: string): Promise<Round> {
   const { child, url } = await startServer(bin, config);
@@ -81,7 +98,13 @@ async function round(bin: string, config: string): Promise<Round> {
     const all = (await Promise.all(Array.from({ length: CLIENTS }, () => client(url, start + SECONDS * 1000, failures)))).flat();
     const seconds = (performance.now() - start) / 1000;
     if (failures.length) console.error(`${failures.length} failed, e.g. ${failures[0]}`);
-    return { callsPerSecond: all.length / seconds, p50: percentile(all, 50), p99: percentile(all, 99), peakRss: peakRssMiB(child.pid!), failed: failures.length };
+    return {
+      callsPerSecond: all.length / seconds,
+      p50: percentile(all, 50),
+      p99: percentile(all, 99),
+      peakRss: peakRssMiB(child.pid!),
+      failed: failures.length,
+    };
   } finally {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
@@ -100,6 +123,12 @@ console.log(`mcp serve --http, ${CLIENTS} clients calling cluster_health one aft
 for (const [label, rounds] of results) {
   const m = (f: (r: Round) => number) => median(rounds.map(f));
   console.log(
-    `${label.padEnd(8)} ${m((r) => r.callsPerSecond).toFixed(1).padStart(6)} calls/s   p50 ${m((r) => r.p50).toFixed(0).padStart(4)} ms   p99 ${m((r) => r.p99).toFixed(0).padStart(4)} ms   peak RSS ${m((r) => r.peakRss).toFixed(1)} MiB   failed ${rounds.reduce((n, r) => n + r.failed, 0)}`,
+    `${label.padEnd(8)} ${m((r) => r.callsPerSecond)
+      .toFixed(1)
+      .padStart(6)} calls/s   p50 ${m((r) => r.p50)
+      .toFixed(0)
+      .padStart(4)} ms   p99 ${m((r) => r.p99)
+      .toFixed(0)
+      .padStart(4)} ms   peak RSS ${m((r) => r.peakRss).toFixed(1)} MiB   failed ${rounds.reduce((n, r) => n + r.failed, 0)}`,
   );
 }

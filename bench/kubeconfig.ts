@@ -13,7 +13,12 @@ import { makeTls } from '@homelab/sandbox';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-export interface LoadFigure { name: string; ms: number; cpuMs: number; rssMiB: number }
+export interface LoadFigure {
+  name: string;
+  ms: number;
+  cpuMs: number;
+  rssMiB: number;
+}
 
 /** What the child prints when it is done: time since it started, CPU used, peak RSS. */
 const REPORT = `const u = process.cpuUsage(); console.log(JSON.stringify({ ms: performance.now(), cpuMs: (u.user + u.system) / 1000, rssMiB: process.resourceUsage().maxRSS / 1024 }));`;
@@ -22,17 +27,23 @@ const PROGRAMS: Array<[string, string]> = [
   ['node -e 0 (floor)', REPORT],
   // homelab loads both on every path anyway (op schemas, config file): the reader's own cost is the difference
   ['zod + yaml alone', `await import('zod'); await import('yaml'); ${REPORT}`],
-  ['homelab kubeconfig reader', `
+  [
+    'homelab kubeconfig reader',
+    `
     const { loadKubeconfig } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/adapters/kube/kubeconfig.js')).href)});
     const cluster = await loadKubeconfig();
     await cluster.requestOptions();
-    ${REPORT}`],
-  ['@kubernetes/client-node loadFromDefault', `
+    ${REPORT}`,
+  ],
+  [
+    '@kubernetes/client-node loadFromDefault',
+    `
     const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
     kc.loadFromDefault();
     await kc.applyToHTTPSOptions({});
-    ${REPORT}`],
+    ${REPORT}`,
+  ],
 ];
 
 function runOnce(program: string, env: NodeJS.ProcessEnv): Promise<Omit<LoadFigure, 'name'>> {
@@ -61,12 +72,17 @@ export async function kubeconfigFigures(runs = 11): Promise<LoadFigure[]> {
   try {
     const { caPem } = await makeTls();
     const file = path.join(dir, 'config');
-    writeFileSync(file, stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'default',
-      clusters: [{ name: 'default', cluster: { server: 'https://192.168.1.50:6443', 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
-      contexts: [{ name: 'default', context: { cluster: 'default', user: 'default' } }],
-      users: [{ name: 'default', user: { token: 'bench-token' } }],
-    }));
+    writeFileSync(
+      file,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'default',
+        clusters: [{ name: 'default', cluster: { server: 'https://192.168.1.50:6443', 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+        contexts: [{ name: 'default', context: { cluster: 'default', user: 'default' } }],
+        users: [{ name: 'default', user: { token: 'bench-token' } }],
+      }),
+    );
     const env = { PATH: process.env.PATH, HOME: dir, KUBECONFIG: file };
     const figures: LoadFigure[] = [];
     for (const [name, program] of PROGRAMS) {
@@ -84,7 +100,9 @@ export function printKubeconfigFigures(figures: LoadFigure[]): void {
   const floor = figures[0];
   for (const f of figures) {
     const over = floor && f !== floor ? `  (+${(f.cpuMs - floor.cpuMs).toFixed(0)} ms CPU, +${(f.rssMiB - floor.rssMiB).toFixed(1)} MiB over node)` : '';
-    console.log(`${f.name.padEnd(46)} ${`${f.ms.toFixed(0)} ms`.padStart(8)} ${`${f.cpuMs.toFixed(0)} ms CPU`.padStart(12)} ${`${f.rssMiB.toFixed(1)} MiB`.padStart(10)}${over}`);
+    console.log(
+      `${f.name.padEnd(46)} ${`${f.ms.toFixed(0)} ms`.padStart(8)} ${`${f.cpuMs.toFixed(0)} ms CPU`.padStart(12)} ${`${f.rssMiB.toFixed(1)} MiB`.padStart(10)}${over}`,
+    );
   }
 }
 

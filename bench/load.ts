@@ -64,13 +64,22 @@ function startServer(options: LoadOptions): Promise<{ child: ChildProcess; url: 
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
-    const timer = setTimeout(() => { child.kill(); reject(new Error(`server did not start: ${stderr}`)); }, 30_000);
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`server did not start: ${stderr}`));
+    }, 30_000);
     child.stderr?.on('data', (d: Buffer) => {
       stderr += d.toString();
       const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-      if (url) { clearTimeout(timer); resolve({ child, url }); }
+      if (url) {
+        clearTimeout(timer);
+        resolve({ child, url });
+      }
     });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`)); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`));
+    });
   });
 }
 
@@ -85,7 +94,13 @@ async function post(url: string, body: unknown): Promise<Outcome> {
     const res = await fetch(url, { method: 'POST', headers: HEADERS, body: JSON.stringify(body), signal: AbortSignal.timeout(300_000) });
     const text = await res.text();
     const ms = performance.now() - start;
-    const rpcError = () => { try { return (JSON.parse(text) as { error?: unknown }).error !== undefined; } catch { return false; } };
+    const rpcError = () => {
+      try {
+        return (JSON.parse(text) as { error?: unknown }).error !== undefined;
+      } catch {
+        return false;
+      }
+    };
     if ([503, 400, 413].includes(res.status) && rpcError()) return { kind: 'refused', status: String(res.status), ms };
     if (res.status !== 200) return { kind: 'failed', status: String(res.status), ms };
     const answers = [JSON.parse(text) as unknown].flat() as Array<{ result?: { isError?: boolean }; error?: unknown }>;
@@ -145,14 +160,28 @@ function watch(url: string, pid: number): { stop(): Promise<{ maxMs: number | un
 async function silentConnections(url: string, count: number, waitMs: number): Promise<LoadFigures['silent']> {
   const { hostname, port } = new URL(url);
   const start = performance.now();
-  const results = await Promise.all(Array.from({ length: count }, () => new Promise<{ connected: boolean; closedAfterMs?: number }>((resolve) => {
-    let connected = false;
-    const socket = connect({ host: hostname, port: Number(port) });
-    const giveUp = setTimeout(() => { resolve({ connected }); socket.destroy(); }, waitMs);
-    socket.on('connect', () => { connected = true; });
-    socket.on('error', () => undefined);
-    socket.on('close', () => { clearTimeout(giveUp); resolve({ connected, closedAfterMs: performance.now() - start }); });
-  })));
+  const results = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<{ connected: boolean; closedAfterMs?: number }>((resolve) => {
+          let connected = false;
+          const socket = connect({ host: hostname, port: Number(port) });
+          const giveUp = setTimeout(() => {
+            resolve({ connected });
+            socket.destroy();
+          }, waitMs);
+          socket.on('connect', () => {
+            connected = true;
+          });
+          socket.on('error', () => undefined);
+          socket.on('close', () => {
+            clearTimeout(giveUp);
+            resolve({ connected, closedAfterMs: performance.now() - start });
+          });
+        }),
+    ),
+  );
   const opened = results.filter((r) => r.connected);
   const stillOpen = opened.filter((r) => r.closedAfterMs === undefined).length;
   return { opened: opened.length, closedWithinMs: stillOpen ? undefined : Math.max(...opened.map((r) => r.closedAfterMs ?? 0)), stillOpen };
@@ -173,7 +202,12 @@ export async function loadTest(options: LoadOptions): Promise<LoadFigures> {
     const watched = await watching.stop();
     const silent = await silentConnections(url, options.silentConnections, 60_000);
     const aliveAfter = child.exitCode === null && child.signalCode === null;
-    const healthzAfter = aliveAfter ? await fetch(healthzUrl).then((r) => r.status, () => undefined) : undefined;
+    const healthzAfter = aliveAfter
+      ? await fetch(healthzUrl).then(
+          (r) => r.status,
+          () => undefined,
+        )
+      : undefined;
     const after = aliveAfter ? await post(url, toolCall(999_999)) : undefined;
     return {
       calls,

@@ -52,7 +52,9 @@ async function timeCommand(args: string[], env: NodeJS.ProcessEnv = process.env,
 /** NODE_OPTIONS and the memory limit of the server's container in deploy/base/deployment.yaml. */
 function deploymentLimits(): { nodeOptions: string; memoryLimit: string } {
   type Container = { env?: Array<{ name: string; value?: string }>; resources?: { limits?: { memory?: string } } };
-  const docs = parseAllDocuments(readFileSync(`${root}deploy/base/deployment.yaml`, 'utf8')).map((d) => d.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: Container[] } } } });
+  const docs = parseAllDocuments(readFileSync(`${root}deploy/base/deployment.yaml`, 'utf8')).map(
+    (d) => d.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: Container[] } } } },
+  );
   const container = docs.find((d) => d.kind === 'Deployment')?.spec?.template?.spec?.containers?.[0];
   return {
     nodeOptions: container?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '',
@@ -64,7 +66,8 @@ function row(name: string, value: string, target = ''): void {
   console.log(`${name.padEnd(46)} ${value.padStart(12)}   ${target}`);
 }
 
-const ratio = (value: number, base: number, target: number) => `${(value / base).toFixed(2)}× (target ≤ ${target.toFixed(2)}×)${value / base > target ? '  ← over' : ''}`;
+const ratio = (value: number, base: number, target: number) =>
+  `${(value / base).toFixed(2)}× (target ≤ ${target.toFixed(2)}×)${value / base > target ? '  ← over' : ''}`;
 
 console.log(`homelab bench — node ${process.version}, ${RUNS} runs each, medians${process.env.BENCH_BIN ? `, bin ${bin}` : ''}\n`);
 const nodeBare = (await timeCommand(['-e', '0'])).ms;
@@ -85,7 +88,11 @@ const bare = await lists([`${root}bench/bare-mcp-server.js`]);
 row('bare SDK server: spawn → tools/list', `${bare.ms.toFixed(0)} ms`, `${bare.tools} tool`);
 const ours = await lists([bin, 'mcp', 'serve', '--stdio']);
 row('homelab mcp serve --stdio: spawn → tools/list', `${ours.ms.toFixed(0)} ms`, ratio(ours.ms, bare.ms, 1.1));
-row('  tools/list as sent', `${ours.bytes} B`, `${ours.tools} tools (budget ${TOOLS_LIST_BUDGET_BYTES} B)${ours.bytes > TOOLS_LIST_BUDGET_BYTES ? '  ← over' : ''}`);
+row(
+  '  tools/list as sent',
+  `${ours.bytes} B`,
+  `${ours.tools} tools (budget ${TOOLS_LIST_BUDGET_BYTES} B)${ours.bytes > TOOLS_LIST_BUDGET_BYTES ? '  ← over' : ''}`,
+);
 
 // The simulator's start, as a test file pays it; what is made once per process (TLS material, the parsed
 // scenario) shows in the first start (measured before any other sandbox here), so it is printed beside the median.
@@ -140,8 +147,13 @@ for (const name of [...new Set(sized.map((m) => m.tool))]) {
   const errors = sized.filter((m) => m.tool === name && m.isError);
   const max = answers.length ? Math.max(...answers) : NaN;
   // An error is not a figure; its first line says why (e.g. the generated cluster has no Jellyfin).
-  const firstError = errors[0]?.result.content.find((c) => c.type === 'text')?.text.split('\n')[0]?.slice(0, 60);
-  console.log(`${name.padEnd(22)} ${String(answers.length ? percentile(answers, 50) : '-').padStart(7)} ${String(answers.length ? max : '-').padStart(7)}   ${answers.length}${errors.length ? ` (+${errors.length} error: ${firstError})` : ''}${max > RESULT_BUDGET_BYTES ? '  ← over' : ''}`);
+  const firstError = errors[0]?.result.content
+    .find((c) => c.type === 'text')
+    ?.text.split('\n')[0]
+    ?.slice(0, 60);
+  console.log(
+    `${name.padEnd(22)} ${String(answers.length ? percentile(answers, 50) : '-').padStart(7)} ${String(answers.length ? max : '-').padStart(7)}   ${answers.length}${errors.length ? ` (+${errors.length} error: ${firstError})` : ''}${max > RESULT_BUDGET_BYTES ? '  ← over' : ''}`,
+  );
 }
 
 console.log('\nReading a kubeconfig and getting request options, in a fresh process:');
@@ -170,18 +182,30 @@ const load = await loadTest({
   env: bigEnv,
   nodeOptions: deployed.nodeOptions,
   concurrentCalls: calls,
-  batches: [{ posts: 3, size: 100 }, { posts: 3, size: MCP_LIMITS.maxBatch }],
+  batches: [
+    { posts: 3, size: 100 },
+    { posts: 3, size: MCP_LIMITS.maxBatch },
+  ],
   silentConnections: 1000,
 });
 const counts = (t: Tally) => `${t.completed} completed, ${t.refused} refused, ${t.failed} failed`;
-const statuses = (t: Tally) => Object.entries(t.statuses).map(([status, n]) => `${n}× ${status}`).join(', ');
+const statuses = (t: Tally) =>
+  Object.entries(t.statuses)
+    .map(([status, n]) => `${n}× ${status}`)
+    .join(', ');
 const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : '-');
-console.log(`\nmcp serve --http under load (${pods} pods, NODE_OPTIONS=${deployed.nodeOptions}, defaults: ${MCP_LIMITS.maxConcurrentCalls} running, ${MCP_LIMITS.maxQueuedCalls} queued, batch ≤ ${MCP_LIMITS.maxBatch})`);
+console.log(
+  `\nmcp serve --http under load (${pods} pods, NODE_OPTIONS=${deployed.nodeOptions}, defaults: ${MCP_LIMITS.maxConcurrentCalls} running, ${MCP_LIMITS.maxQueuedCalls} queued, batch ≤ ${MCP_LIMITS.maxBatch})`,
+);
 row(`${calls} concurrent cluster_health calls`, counts(load.calls), statuses(load.calls));
 row('  latency of the completed ones', `p50 ${ms(load.calls.p50Ms)}`, `p99 ${ms(load.calls.p99Ms)}`);
 for (const b of load.batches) row(`${b.posts} POSTs, each a batch of ${b.size} calls`, counts(b.tally), statuses(b.tally));
 row('  /healthz meanwhile (every 100 ms)', `max ${load.healthzMaxMs === undefined ? '-' : ms(load.healthzMaxMs)}`, `${load.healthzFailed} failed`);
 row('  server peak RSS (VmHWM)', `${load.peakRssMiB.toFixed(1)} MiB`, `Deployment limit ${deployed.memoryLimit}`);
-row(`${load.silent.opened} connections that send nothing`, load.silent.stillOpen ? `${load.silent.stillOpen} open` : `closed by ${ms(load.silent.closedWithinMs ?? NaN)}`, 'after 60 s the bench gives up');
+row(
+  `${load.silent.opened} connections that send nothing`,
+  load.silent.stillOpen ? `${load.silent.stillOpen} open` : `closed by ${ms(load.silent.closedWithinMs ?? NaN)}`,
+  'after 60 s the bench gives up',
+);
 row('afterwards', load.aliveAfter ? 'alive' : `GONE (${load.ended})`, `/healthz ${load.healthzAfter ?? '-'}, a call: ${load.callAfter}`);
 await big.stop();

@@ -14,13 +14,19 @@ const target = `${root}src/ops/shared/cli-commands.ts`;
 
 async function commandFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? commandFiles(join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') ? [join(dir, e.name)] : []))));
+  const nested = await Promise.all(
+    entries.map((e) => (e.isDirectory() ? commandFiles(join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') ? [join(dir, e.name)] : []))),
+  );
   return nested.flat();
 }
 
 /** oclif's id for a command file: src/commands/flux/heal.ts is "flux heal", dns/index.ts is "dns". */
 function commandId(path: string): string {
-  return relative(`${root}src/commands`, path).replace(/\.ts$/, '').replace(/(^|\/)index$/, '').split('/').join(' ');
+  return relative(`${root}src/commands`, path)
+    .replace(/\.ts$/, '')
+    .replace(/(^|\/)index$/, '')
+    .split('/')
+    .join(' ');
 }
 
 function shapeOf(op: AnyOp, command: string): CliCommandShape {

@@ -3,8 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { buildManifest, buildToolsManifest } from '../scripts/manifest.js';
 import { runCli, ROOT } from './helpers/cli.js';
 
-interface ManifestFlag { name: string; type: string; char?: string; required?: boolean; default?: unknown; options?: string[]; multiple?: boolean }
-interface ManifestCommand { id: string; args: Record<string, { name: string; required?: boolean }>; flags: Record<string, ManifestFlag>; examples?: unknown[] }
+interface ManifestFlag {
+  name: string;
+  type: string;
+  char?: string;
+  required?: boolean;
+  default?: unknown;
+  options?: string[];
+  multiple?: boolean;
+}
+interface ManifestCommand {
+  id: string;
+  args: Record<string, { name: string; required?: boolean }>;
+  flags: Record<string, ManifestFlag>;
+  examples?: unknown[];
+}
 
 describe('the command surface', () => {
   it('oclif.manifest.json matches the built commands (a stale manifest parses flags differently from --help)', async () => {
@@ -27,7 +40,10 @@ describe('the command surface', () => {
           {
             args: Object.values(c.args).map((a) => `${a.name}${a.required ? '' : '?'}`),
             flags: Object.values(c.flags)
-              .map((f) => `${f.char ? `-${f.char} ` : ''}--${f.name}${f.type === 'option' ? `=${f.options ? f.options.join('|') : 'VALUE'}` : ''}${f.multiple ? '...' : ''}${f.default !== undefined ? ` [${String(f.default)}]` : ''}${f.required ? ' (required)' : ''}`)
+              .map(
+                (f) =>
+                  `${f.char ? `-${f.char} ` : ''}--${f.name}${f.type === 'option' ? `=${f.options ? f.options.join('|') : 'VALUE'}` : ''}${f.multiple ? '...' : ''}${f.default !== undefined ? ` [${String(f.default)}]` : ''}${f.required ? ' (required)' : ''}`,
+              )
               .sort(),
           },
         ]),

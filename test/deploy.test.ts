@@ -77,7 +77,14 @@ describe('deploy/base/rbac.yaml', () => {
     for (const b of bindings) {
       expect((b.roleRef as { name: string }).name).toBe(CLUSTER_ROLE);
       expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: NAMESPACE }]);
-      if (b.kind === 'RoleBinding') expect(find(rbac.filter((o) => o.metadata.namespace === b.metadata.namespace), 'Role', CLUSTER_ROLE)).toBeTruthy();
+      if (b.kind === 'RoleBinding')
+        expect(
+          find(
+            rbac.filter((o) => o.metadata.namespace === b.metadata.namespace),
+            'Role',
+            CLUSTER_ROLE,
+          ),
+        ).toBeTruthy();
     }
   });
 
@@ -91,10 +98,15 @@ describe('deploy/base/rbac.yaml', () => {
       for (const rule of op.rbac) {
         const namespaces = (rule.inNamespacesOf ?? []).map((setting) => DEFAULT_NAMESPACES[setting]);
         for (const verb of rule.verbs) {
-          const keys = namespaces.length ? namespaces.map((ns) => `${ns}:${rule.apiGroup}|${rule.resource}|${verb}`) : [`${rule.apiGroup}|${rule.resource}|${verb}`];
+          const keys = namespaces.length
+            ? namespaces.map((ns) => `${ns}:${rule.apiGroup}|${rule.resource}|${verb}`)
+            : [`${rule.apiGroup}|${rule.resource}|${verb}`];
           for (const key of keys) {
             declared.add(key);
-            expect(granted.has(key), `${op.name} needs ${verb} on ${rule.apiGroup || 'core'}/${rule.resource}${namespaces.length ? ` in ${key.split(':')[0]}` : ''}`).toBe(true);
+            expect(
+              granted.has(key),
+              `${op.name} needs ${verb} on ${rule.apiGroup || 'core'}/${rule.resource}${namespaces.length ? ` in ${key.split(':')[0]}` : ''}`,
+            ).toBe(true);
           }
         }
       }
@@ -116,19 +128,24 @@ describe('deploy/base/rbac.yaml', () => {
     expect(new Set(pairs).size).toBe(pairs.length);
   });
 
-  it('offers a read-only ClusterRole with only the read ops\' rules and no verb that changes anything', () => {
+  it("offers a read-only ClusterRole with only the read ops' rules and no verb that changes anything", () => {
     const role = find(rbac, 'ClusterRole', READ_ONLY_CLUSTER_ROLE);
     const granted = grants(role);
     for (const key of granted) expect(WRITE_VERBS, `homelab-read-only grants ${key}`).not.toContain(key.split('|')[2]);
     const declared = new Set(
-      ops.filter((op) => op.effect === 'read').flatMap((op) => op.rbac.filter((r) => !r.inNamespacesOf?.length).flatMap((r) => r.verbs.map((v) => `${r.apiGroup}|${r.resource}|${v}`))),
+      ops
+        .filter((op) => op.effect === 'read')
+        .flatMap((op) => op.rbac.filter((r) => !r.inNamespacesOf?.length).flatMap((r) => r.verbs.map((v) => `${r.apiGroup}|${r.resource}|${v}`))),
     );
     expect([...granted].sort()).toEqual([...declared].sort());
   });
 
   it('grants no verb on Secrets, and refuses to generate a role for an op that declares one', () => {
     for (const role of rbac.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')) {
-      expect([...grants(role)].filter((key) => /^\|secrets(\/|\|)/.test(key)), `${role.kind}/${role.metadata.name}`).toEqual([]);
+      expect(
+        [...grants(role)].filter((key) => /^\|secrets(\/|\|)/.test(key)),
+        `${role.kind}/${role.metadata.name}`,
+      ).toEqual([]);
     }
     for (const resource of ['secrets', 'secrets/status']) {
       const bad = { ...ops[0]!, name: 'peek_op', rbac: [{ apiGroup: '', resource, verbs: ['get'] as const }] };
@@ -192,7 +209,9 @@ function modelModule(apiVersion: string): string {
   return `${crdPackage}/${apiVersion}`;
 }
 
-interface Model { validate(): void }
+interface Model {
+  validate(): void;
+}
 type ModelClass = new (data: object) => Model;
 
 /** validate() of each object's model; the errors, one line per object, "Kind/name: ..." */
@@ -291,7 +310,12 @@ describe('the schema checks themselves', () => {
   });
 
   it('check custom resources against their CRD models, and refuse a kind nobody has a schema for', async () => {
-    const policy: K8sObject = { apiVersion: 'image.toolkit.fluxcd.io/v1', kind: 'ImagePolicy', metadata: { name: 'p' }, spec: { imageRepositoryRef: { name: 'r' }, policy: { semver: {} } } };
+    const policy: K8sObject = {
+      apiVersion: 'image.toolkit.fluxcd.io/v1',
+      kind: 'ImagePolicy',
+      metadata: { name: 'p' },
+      spec: { imageRepositoryRef: { name: 'r' }, policy: { semver: {} } },
+    };
     expect((await schemaErrors([policy])).join('\n')).toMatch(/ImagePolicy\/p: .*must have required property range/);
     const typo: K8sObject = { ...policy, spec: { imageRepositoryRef: { name: 'r' }, policy: { semver: { range: '1.x', rnage: '2.x' } } } };
     expect(typeErrors([typo]).join('\n')).toMatch(/ImagePolicy\/p: .*'"rnage"' does not exist in type 'ISemVerPolicy'/);
@@ -343,7 +367,8 @@ describe(`kubectl kustomize${noKubectl}`, () => {
     const execNamespaces = new Set<string>(Object.values(DEFAULT_NAMESPACES));
     for (const o of objects) {
       if (o.kind === 'Namespace' || o.kind.startsWith('Cluster')) continue;
-      if (o.kind === 'Role' || o.kind === 'RoleBinding') expect(execNamespaces.has(o.metadata.namespace ?? ''), `${o.kind}/${o.metadata.name} in ${o.metadata.namespace}`).toBe(true);
+      if (o.kind === 'Role' || o.kind === 'RoleBinding')
+        expect(execNamespaces.has(o.metadata.namespace ?? ''), `${o.kind}/${o.metadata.name} in ${o.metadata.namespace}`).toBe(true);
       else expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(NAMESPACE);
     }
 
@@ -379,7 +404,11 @@ describe(`kubectl kustomize${noKubectl}`, () => {
     }
     expect(container.readinessProbe?.httpGet).toMatchObject({ path: '/readyz', port: 'http' });
     // Scraped by annotation at the port and path the server serves its metrics on.
-    expect(deployment.spec?.template.metadata?.annotations).toEqual({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '3000', 'prometheus.io/path': '/metrics' });
+    expect(deployment.spec?.template.metadata?.annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '3000',
+      'prometheus.io/path': '/metrics',
+    });
     expect(container.ports).toContainEqual(expect.objectContaining({ name: 'http', containerPort: 3000 }));
     expect(container.resources?.limits?.memory).toBeDefined();
     expect(container.resources?.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
@@ -413,7 +442,7 @@ describe(`kubectl kustomize${noKubectl}`, () => {
     expect(objects.filter((o) => o.kind === 'Ingress')).toEqual([]);
   });
 
-  it.skipIf(!hasKubectl)('renders a PodDisruptionBudget that covers the server\'s pods and never blocks draining the node of the only replica', () => {
+  it.skipIf(!hasKubectl)("renders a PodDisruptionBudget that covers the server's pods and never blocks draining the node of the only replica", () => {
     const objects = kustomize('deploy/base');
     const { deployment } = homelabPod(objects);
     const pdb = typed<IPodDisruptionBudget>(objects, 'PodDisruptionBudget', 'homelab');
@@ -437,7 +466,12 @@ describe(`kubectl kustomize${noKubectl}`, () => {
     expect(ds.spec?.selector.matchLabels?.[key!]).toBe(value);
     const pod = ds.spec?.template.spec;
     if (!pod) throw new Error('the DaemonSet debug-agent has no pod spec');
-    expect(pod).toMatchObject({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet', automountServiceAccountToken: false, serviceAccountName: 'debug-agent' });
+    expect(pod).toMatchObject({
+      hostNetwork: true,
+      dnsPolicy: 'ClusterFirstWithHostNet',
+      automountServiceAccountToken: false,
+      serviceAccountName: 'debug-agent',
+    });
     expect(pod.hostPID).not.toBe(true);
     expect(pod.hostIPC).not.toBe(true);
     expect(pod.volumes?.some((v) => v.hostPath)).toBe(false);
@@ -457,61 +491,77 @@ describe(`kubectl kustomize${noKubectl}`, () => {
     expect(subjects).not.toContain('debug-agent');
   });
 
-  it.skipIf(!hasKubectl)('renders the example overlay: the key from 1Password into the Secret the pod mounts, an Ingress with TLS to the Service, no Secret in Git', () => {
-    const objects = kustomize('deploy/overlays/example');
-    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
-    const { pod, container } = homelabPod(objects);
+  it.skipIf(!hasKubectl)(
+    'renders the example overlay: the key from 1Password into the Secret the pod mounts, an Ingress with TLS to the Service, no Secret in Git',
+    () => {
+      const objects = kustomize('deploy/overlays/example');
+      expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+      const { pod, container } = homelabPod(objects);
 
-    // ExternalSecret → Secret homelab-keys → the volume the config's key file is read from.
-    const keyFile = baseConfig().mcp.apiKey;
-    if (!keyFile || !('file' in keyFile)) throw new Error('mcp.apiKey in deploy/base/config.yaml is not a file');
-    const keysMount = (container.volumeMounts ?? []).find((m) => m.mountPath === posix.dirname(keyFile.file));
-    const keysVolume = (pod.volumes ?? []).find((v) => v.name === keysMount?.name);
-    const externalSecret = typed<IExternalSecret>(objects, 'ExternalSecret', 'homelab-keys');
-    expect(externalSecret.metadata?.namespace).toBe(NAMESPACE);
-    expect(externalSecret.spec?.target?.name).toBe(keysVolume?.secret?.secretName);
-    expect(externalSecret.spec?.data?.map((d) => d.secretKey)).toEqual([posix.basename(keyFile.file)]);
-    // Through a ClusterSecretStore for 1Password, which admits this namespace.
-    expect(externalSecret.spec?.secretStoreRef).toMatchObject({ kind: 'ClusterSecretStore' });
-    const store = typed<IClusterSecretStore>(objects, 'ClusterSecretStore', externalSecret.spec?.secretStoreRef?.name ?? '');
-    expect(store.spec?.provider?.onepassword?.connectHost).toMatch(/^https?:\/\//);
-    expect(store.spec?.conditions?.flatMap((c) => c.namespaces ?? [])).toContain(NAMESPACE);
+      // ExternalSecret → Secret homelab-keys → the volume the config's key file is read from.
+      const keyFile = baseConfig().mcp.apiKey;
+      if (!keyFile || !('file' in keyFile)) throw new Error('mcp.apiKey in deploy/base/config.yaml is not a file');
+      const keysMount = (container.volumeMounts ?? []).find((m) => m.mountPath === posix.dirname(keyFile.file));
+      const keysVolume = (pod.volumes ?? []).find((v) => v.name === keysMount?.name);
+      const externalSecret = typed<IExternalSecret>(objects, 'ExternalSecret', 'homelab-keys');
+      expect(externalSecret.metadata?.namespace).toBe(NAMESPACE);
+      expect(externalSecret.spec?.target?.name).toBe(keysVolume?.secret?.secretName);
+      expect(externalSecret.spec?.data?.map((d) => d.secretKey)).toEqual([posix.basename(keyFile.file)]);
+      // Through a ClusterSecretStore for 1Password, which admits this namespace.
+      expect(externalSecret.spec?.secretStoreRef).toMatchObject({ kind: 'ClusterSecretStore' });
+      const store = typed<IClusterSecretStore>(objects, 'ClusterSecretStore', externalSecret.spec?.secretStoreRef?.name ?? '');
+      expect(store.spec?.provider?.onepassword?.connectHost).toMatch(/^https?:\/\//);
+      expect(store.spec?.conditions?.flatMap((c) => c.namespaces ?? [])).toContain(NAMESPACE);
 
-    // The Ingress: TLS for every host it serves, /mcp to the Service's port.
-    const ingress = typed<IIngress>(objects, 'Ingress', 'homelab');
-    const hosts = (ingress.spec?.rules ?? []).map((r) => r.host);
-    expect(hosts.length).toBeGreaterThan(0);
-    expect(ingress.spec?.tls?.flatMap((t) => t.hosts ?? []).sort()).toEqual([...hosts].sort());
-    expect(ingress.spec?.tls?.every((t) => t.secretName)).toBe(true);
-    const mcpPath = ingress.spec?.rules?.[0]?.http?.paths.find((p) => p.path === '/mcp');
-    expect(mcpPath?.backend.service).toEqual({ name: 'homelab', port: { name: 'http' } });
-  });
+      // The Ingress: TLS for every host it serves, /mcp to the Service's port.
+      const ingress = typed<IIngress>(objects, 'Ingress', 'homelab');
+      const hosts = (ingress.spec?.rules ?? []).map((r) => r.host);
+      expect(hosts.length).toBeGreaterThan(0);
+      expect(ingress.spec?.tls?.flatMap((t) => t.hosts ?? []).sort()).toEqual([...hosts].sort());
+      expect(ingress.spec?.tls?.every((t) => t.secretName)).toBe(true);
+      const mcpPath = ingress.spec?.rules?.[0]?.http?.paths.find((p) => p.path === '/mcp');
+      expect(mcpPath?.backend.service).toEqual({ name: 'homelab', port: { name: 'http' } });
+    },
+  );
 
-  it.skipIf(!hasKubectl)('renders the example overlay\'s Flux image automation: a semver ImagePolicy on the image the Deployment runs, and the setter comment on its line', () => {
-    const objects = kustomize('deploy/overlays/example');
-    const { container } = homelabPod(objects);
-    const repository = typed<IImageRepository>(objects, 'ImageRepository', 'homelab');
-    const policy = typed<IImagePolicy>(objects, 'ImagePolicy', 'homelab');
-    const automation = typed<IImageUpdateAutomation>(objects, 'ImageUpdateAutomation', 'homelab');
-    expect(policy.spec?.imageRepositoryRef).toEqual({ name: repository.metadata?.name });
-    expect(policy.metadata?.namespace).toBe(repository.metadata?.namespace);
-    expect(policy.spec?.policy.semver?.range).toMatch(/\d/);
-    expect(automation.metadata?.namespace).toBe(policy.metadata?.namespace);
-    expect(automation.spec?.update).toMatchObject({ strategy: 'Setters', path: expect.any(String) });
-    expect(automation.spec?.policySelector?.matchLabels).toEqual(policy.metadata?.labels);
-    // The Deployment runs the repository's image, and the Git line holding it carries the marker
-    // naming this policy (kustomize drops comments, so the source file is read).
-    expect(container.image?.replace(/:[^:/]+$/, '')).toBe(repository.spec?.image);
-    const marker = `# {"$imagepolicy": "${policy.metadata?.namespace}:${policy.metadata?.name}"}`;
-    const lines = readFileSync(`${root}deploy/overlays/example/deployment-image.yaml`, 'utf8').split('\n');
-    expect(lines.filter((l) => l.includes('$imagepolicy'))).toEqual([`          image: ${container.image} ${marker}`]);
-  });
+  it.skipIf(!hasKubectl)(
+    "renders the example overlay's Flux image automation: a semver ImagePolicy on the image the Deployment runs, and the setter comment on its line",
+    () => {
+      const objects = kustomize('deploy/overlays/example');
+      const { container } = homelabPod(objects);
+      const repository = typed<IImageRepository>(objects, 'ImageRepository', 'homelab');
+      const policy = typed<IImagePolicy>(objects, 'ImagePolicy', 'homelab');
+      const automation = typed<IImageUpdateAutomation>(objects, 'ImageUpdateAutomation', 'homelab');
+      expect(policy.spec?.imageRepositoryRef).toEqual({ name: repository.metadata?.name });
+      expect(policy.metadata?.namespace).toBe(repository.metadata?.namespace);
+      expect(policy.spec?.policy.semver?.range).toMatch(/\d/);
+      expect(automation.metadata?.namespace).toBe(policy.metadata?.namespace);
+      expect(automation.spec?.update).toMatchObject({ strategy: 'Setters', path: expect.any(String) });
+      expect(automation.spec?.policySelector?.matchLabels).toEqual(policy.metadata?.labels);
+      // The Deployment runs the repository's image, and the Git line holding it carries the marker
+      // naming this policy (kustomize drops comments, so the source file is read).
+      expect(container.image?.replace(/:[^:/]+$/, '')).toBe(repository.spec?.image);
+      const marker = `# {"$imagepolicy": "${policy.metadata?.namespace}:${policy.metadata?.name}"}`;
+      const lines = readFileSync(`${root}deploy/overlays/example/deployment-image.yaml`, 'utf8').split('\n');
+      expect(lines.filter((l) => l.includes('$imagepolicy'))).toEqual([`          image: ${container.image} ${marker}`]);
+    },
+  );
 
   it.skipIf(!hasKubectl)('renders the tls-secrets overlay: get on named Secrets only; and read-only binds the read-only role', () => {
     // The opt-in TLS Secret check: `get` on named Secrets, by a Role in one namespace, nothing more.
     const tls = kustomize('deploy/overlays/tls-secrets');
-    const secretRules = tls.filter((o) => o.kind.endsWith('Role')).flatMap((r) => (r.rules as PolicyRule[]).filter((rule) => rule.resources.includes('secrets')).map((rule) => ({ kind: r.kind, namespace: r.metadata.namespace, rule })));
-    expect(secretRules).toEqual([{ kind: 'Role', namespace: 'vaultwarden', rule: { apiGroups: [''], resources: ['secrets'], resourceNames: ['wildcard-home-example-net-tls'], verbs: ['get'] } }]);
+    const secretRules = tls
+      .filter((o) => o.kind.endsWith('Role'))
+      .flatMap((r) =>
+        (r.rules as PolicyRule[]).filter((rule) => rule.resources.includes('secrets')).map((rule) => ({ kind: r.kind, namespace: r.metadata.namespace, rule })),
+      );
+    expect(secretRules).toEqual([
+      {
+        kind: 'Role',
+        namespace: 'vaultwarden',
+        rule: { apiGroups: [''], resources: ['secrets'], resourceNames: ['wildcard-home-example-net-tls'], verbs: ['get'] },
+      },
+    ]);
     const tlsBinding = find(tls, 'RoleBinding', 'homelab-tls-secrets');
     expect(tlsBinding.metadata.namespace).toBe('vaultwarden');
     expect(tlsBinding.subjects).toEqual([{ kind: 'ServiceAccount', name: SERVICE_ACCOUNT, namespace: NAMESPACE }]);

@@ -85,7 +85,9 @@ function rulesOf(op: AnyOp): PolicyRule[] {
 
 const quiet = { progress: () => {}, warn: () => {}, debug: () => {} };
 const sandboxes: ConfiguredSandbox[] = [];
-afterAll(async () => { await Promise.all(sandboxes.map((s) => s.stop())); });
+afterAll(async () => {
+  await Promise.all(sandboxes.map((s) => s.stop()));
+});
 
 describe('declared RBAC is enough for every op', () => {
   it('has an input for every op in the registry', () => {
@@ -93,7 +95,9 @@ describe('declared RBAC is enough for every op', () => {
   });
 
   it('gives no op any verb on Secrets (the deploy promises no access to Secret values)', () => {
-    const onSecrets = ops.flatMap((op) => op.rbac.filter((r) => r.apiGroup === '' && r.resource.split('/')[0] === 'secrets').map((r) => `${op.name}: ${r.verbs.join(',')} ${r.resource}`));
+    const onSecrets = ops.flatMap((op) =>
+      op.rbac.filter((r) => r.apiGroup === '' && r.resource.split('/')[0] === 'secrets').map((r) => `${op.name}: ${r.verbs.join(',')} ${r.resource}`),
+    );
     expect(onSecrets).toEqual([]);
   });
 
@@ -101,7 +105,9 @@ describe('declared RBAC is enough for every op', () => {
     it(`${op.name} runs with exactly its declared rules`, async () => {
       const sandbox = await startConfiguredSandbox({ rbac: rulesOf(op), delays: { flux: 20, job: 20, externalSecret: 20 } });
       sandboxes.push(sandbox);
-      const configFile = await configWith(sandbox, 'allow-all', { allow: { restart: ['*/*'], flux: ['*/*'], secretsRefresh: ['*/*'], backupsTrigger: ['*/*'], arr: ['*/*'] } });
+      const configFile = await configWith(sandbox, 'allow-all', {
+        allow: { restart: ['*/*'], flux: ['*/*'], secretsRefresh: ['*/*'], backupsTrigger: ['*/*'], arr: ['*/*'] },
+      });
       const runtime = await createRuntime({ configFile, env: {}, log: quiet });
       const result = await runOp(op, INPUTS[op.name], { context: runtime.context, via: 'test' }).catch((err: unknown) => err);
       if (isHomelabError(result) && (result.kind === 'Forbidden' || !NEEDS_UNAVAILABLE_SERVICE.has(op.name))) {

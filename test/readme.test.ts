@@ -11,7 +11,10 @@ import { ROOT, runCli } from './helpers/cli.js';
 import { startSandboxEnv, type SandboxEnv } from './helpers/sandbox.js';
 import { shellWords } from './helpers/shell.js';
 
-interface Block { lang: string; text: string }
+interface Block {
+  lang: string;
+  text: string;
+}
 
 function blocks(markdown: string): Block[] {
   return [...markdown.matchAll(/^```(\w*)\n([\s\S]*?)^```/gm)].map((m) => ({ lang: m[1] ?? '', text: m[2] ?? '' }));
@@ -48,7 +51,9 @@ describe('the README is true', () => {
     s = await startSandboxEnv();
     readme = await readFile(`${ROOT}README.md`, 'utf8');
   });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('starts with the two commands that matter on a fresh machine', () => {
     const first = blocks(readme)[0];
@@ -63,7 +68,10 @@ describe('the README is true', () => {
       const r = await runCli(command.split(' '), s.env);
       expect(r.code).toBe(2);
       const actual = new Set(r.stdout.split('\n').map((l) => l.trimEnd()));
-      const expected = (sample?.text ?? '').split('\n').slice(1).filter((l) => l.trim() && l.trim() !== '…');
+      const expected = (sample?.text ?? '')
+        .split('\n')
+        .slice(1)
+        .filter((l) => l.trim() && l.trim() !== '…');
       expect(expected.length).toBeGreaterThan(8);
       for (const line of expected) expect(actual.has(line.trimEnd()), `README line not in the output:\n${line}\n\noutput:\n${r.stdout}`).toBe(true);
     });
@@ -75,7 +83,11 @@ describe('the README is true', () => {
       const entry = Object.entries(CLI_COMMANDS).find(([, shape]) => words.join(' ').startsWith(`${shape.command} `) || words.join(' ') === shape.command);
       return entry ? tools.find((t) => t.name === entry[0])?.effect : undefined;
     };
-    const lines = blocks(readme).filter((b) => b.lang === 'sh').flatMap((b) => b.text.split('\n')).map(commandPart).filter((l) => /^(homelab|kubectl) /.test(l));
+    const lines = blocks(readme)
+      .filter((b) => b.lang === 'sh')
+      .flatMap((b) => b.text.split('\n'))
+      .map(commandPart)
+      .filter((l) => /^(homelab|kubectl) /.test(l));
     expect(lines.length).toBeGreaterThan(10);
     for (const line of lines) {
       const [program, ...argv] = shellWords(line);
@@ -111,7 +123,8 @@ describe('the README is true', () => {
 
   it('has a Claude Desktop entry with absolute paths and flags mcp serve accepts', () => {
     const json = blocks(readme).find((b) => b.lang === 'json');
-    const entry = (JSON.parse(json?.text ?? '{}') as { mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> }).mcpServers.homelab;
+    const entry = (JSON.parse(json?.text ?? '{}') as { mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> })
+      .mcpServers.homelab;
     expect(entry?.command.startsWith('/')).toBe(true);
     expect(entry?.args[0]?.startsWith('/')).toBe(true);
     expect(entry?.args.slice(1, 3)).toEqual(['mcp', 'serve']);

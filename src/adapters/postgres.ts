@@ -46,7 +46,10 @@ export async function createPostgresClient(config: PostgresConfig, deps: Service
 const REFUSED = /^(28|42501)/;
 
 export class PostgresClient implements PostgresPort {
-  constructor(private readonly connection: Connection, private readonly signal?: AbortSignal) {}
+  constructor(
+    private readonly connection: Connection,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   withSignal(signal: AbortSignal): PostgresPort {
     return new PostgresClient(this.connection, signal);
@@ -75,9 +78,14 @@ export class PostgresClient implements PostgresPort {
     const client = new pg.Client(config);
     client.on('error', () => undefined); // a connection dropped mid-way rejects the query in flight; nothing else to do
     let stop: (reason: Error) => void = () => undefined;
-    const stopped = new Promise<never>((_, reject) => { stop = reject; });
+    const stopped = new Promise<never>((_, reject) => {
+      stop = reject;
+    });
     stopped.catch(() => undefined);
-    const end = (reason: Error) => { stop(reason); void client.end().catch(() => undefined); };
+    const end = (reason: Error) => {
+      stop(reason);
+      void client.end().catch(() => undefined);
+    };
     const timer = setTimeout(() => end(new Timeout(`PostgreSQL at ${this.target} did not finish within ${options.timeoutMs / 1000}s`)), options.timeoutMs);
     const onAbort = () => end(this.signal?.reason instanceof Error ? this.signal.reason : new Timeout('cancelled'));
     this.signal?.addEventListener('abort', onAbort, { once: true });
@@ -86,7 +94,11 @@ export class PostgresClient implements PostgresPort {
       await Promise.race([client.connect(), stopped]);
       let rows: PgRows = { columns: [], rows: [], bytes: 0, cutAtBytes: false };
       for (const statement of statements) {
-        const query: QueryArrayConfig & { queryMode?: 'extended' } = { text: statement.sql, rowMode: 'array', ...(statement.single ? { queryMode: 'extended' } : {}) };
+        const query: QueryArrayConfig & { queryMode?: 'extended' } = {
+          text: statement.sql,
+          rowMode: 'array',
+          ...(statement.single ? { queryMode: 'extended' } : {}),
+        };
         const result: QueryArrayResult<Array<string | null>> = await Promise.race([client.query(query), stopped]);
         if (statement.rows) rows = { columns: result.fields.map((f) => f.name), ...keepWithinBytes(result.rows, options.maxBytes) };
       }
@@ -105,14 +117,20 @@ export class PostgresClient implements PostgresPort {
     if (err instanceof Timeout || err instanceof Upstream || err instanceof UserError) return err;
     const e = err as Error & { code?: string; severity?: string };
     const at = `PostgreSQL at ${this.target}`;
-    if (e.code === 'ECONNREFUSED') return new Upstream(`${at} is unreachable: connection refused`, { hint: 'is it running, and is services.postgres.url right?' });
+    if (e.code === 'ECONNREFUSED')
+      return new Upstream(`${at} is unreachable: connection refused`, { hint: 'is it running, and is services.postgres.url right?' });
     if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return new Upstream(`${at} is unreachable: cannot resolve its host name`);
-    if (e.code === 'ETIMEDOUT' || /timeout expired|Connection terminated due to connection timeout/i.test(e.message)) return new Timeout(`${at} did not answer in time`);
+    if (e.code === 'ETIMEDOUT' || /timeout expired|Connection terminated due to connection timeout/i.test(e.message))
+      return new Timeout(`${at} did not answer in time`);
     if (e.code === '57014') return new Timeout(`${at} stopped the statement: it ran longer than the statement timeout (${e.message})`);
     // 25006: a write in a read-only transaction; 25001 with "read-write": an attempt to leave it mid-way.
-    if (e.code === '25006' || (e.code === '25001' && /read-write/.test(e.message))) return new PolicyDenied(`${at} refused it: ${e.message} (the session is read-only)`);
+    if (e.code === '25006' || (e.code === '25001' && /read-write/.test(e.message)))
+      return new PolicyDenied(`${at} refused it: ${e.message} (the session is read-only)`);
     if (e.code === '3D000') return new NotFound(`${at}: ${e.message}`);
-    if (e.code && REFUSED.test(e.code)) return new Forbidden(`${at} refused: ${e.message} (SQLSTATE ${e.code})`, { hint: 'check services.postgres.url\'s user and the password it points at, and what that role may read' });
+    if (e.code && REFUSED.test(e.code))
+      return new Forbidden(`${at} refused: ${e.message} (SQLSTATE ${e.code})`, {
+        hint: "check services.postgres.url's user and the password it points at, and what that role may read",
+      });
     if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) return new UserError(`${at}: ${e.message} (SQLSTATE ${e.code})`);
     return new Upstream(`${at}: ${e.message}`);
   }
@@ -127,11 +145,12 @@ export function connectionFields(connectionString: string, ca: Buffer | undefine
   const url = new URL(connectionString);
   const user = decodeURIComponent(url.username);
   const mode = url.searchParams.get('sslmode') ?? (ca ? 'verify-full' : 'disable');
-  const ssl = mode === 'disable' || mode === 'allow' || mode === 'prefer'
-    ? false
-    : mode === 'require'
-      ? { rejectUnauthorized: false }
-      : { rejectUnauthorized: true, ...(ca ? { ca } : {}), ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
+  const ssl =
+    mode === 'disable' || mode === 'allow' || mode === 'prefer'
+      ? false
+      : mode === 'require'
+        ? { rejectUnauthorized: false }
+        : { rejectUnauthorized: true, ...(ca ? { ca } : {}), ...(mode === 'verify-ca' ? { checkServerIdentity: () => undefined } : {}) };
   return {
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: Number(url.port) || 5432,

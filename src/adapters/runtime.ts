@@ -90,7 +90,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         merged.files.length === 0 ? undefined : { names: [...merged.contexts.keys()].sort(), default: connect.context ?? merged.currentContext },
       );
       // A kubeconfig that could not be read is read again next time (a long-running server recovers once it is fixed).
-      contexts.catch(() => { contexts = undefined; });
+      contexts.catch(() => {
+        contexts = undefined;
+      });
       return contexts;
     },
     kubeFor(context) {

@@ -34,21 +34,32 @@ export function createServices(deps: ServiceDeps): ServiceClients {
   const { services, nas } = deps.config;
   const clients = {
     pihole: () => once('pihole', async () => (services.pihole ? (await import('./http/pihole.js')).createPiholeClient(services.pihole, deps) : undefined)),
-    adguard: () => once('adguard', async () => (services.adguard ? (await import('./http/adguard.js')).createAdguardClient(services.adguard, deps) : undefined)),
-    jellyfin: () => once('jellyfin', async () => (services.jellyfin ? (await import('./http/jellyfin.js')).createJellyfinClient(services.jellyfin, deps) : undefined)),
+    adguard: () =>
+      once('adguard', async () => (services.adguard ? (await import('./http/adguard.js')).createAdguardClient(services.adguard, deps) : undefined)),
+    jellyfin: () =>
+      once('jellyfin', async () => (services.jellyfin ? (await import('./http/jellyfin.js')).createJellyfinClient(services.jellyfin, deps) : undefined)),
     immich: () => once('immich', async () => (services.immich ? (await import('./http/immich.js')).createImmichClient(services.immich, deps) : undefined)),
     nas: () => once('nas', async () => (nas ? (await import('./ssh/nas.js')).createNasClient(nas, deps) : undefined)),
-    authentik: () => once('authentik', async () => (services.authentik ? (await import('./http/authentik.js')).createAuthentikClient(services.authentik, deps) : undefined)),
-    rancher: () => once('rancher', async () => (services.rancher ? (await import('./http/rancher.js')).createRancherClient(services.rancher, deps) : undefined)),
-    starr: (app: StarrApp) => once(app, async () => {
-      const config = services[app];
-      return config ? (await import('./http/starr.js')).createStarrClient(app, config, deps) : undefined;
-    }),
-    prowlarr: () => once('prowlarr', async () => (services.prowlarr ? (await import('./http/starr.js')).createProwlarrClient(services.prowlarr, deps) : undefined)),
+    authentik: () =>
+      once('authentik', async () => (services.authentik ? (await import('./http/authentik.js')).createAuthentikClient(services.authentik, deps) : undefined)),
+    rancher: () =>
+      once('rancher', async () => (services.rancher ? (await import('./http/rancher.js')).createRancherClient(services.rancher, deps) : undefined)),
+    starr: (app: StarrApp) =>
+      once(app, async () => {
+        const config = services[app];
+        return config ? (await import('./http/starr.js')).createStarrClient(app, config, deps) : undefined;
+      }),
+    prowlarr: () =>
+      once('prowlarr', async () => (services.prowlarr ? (await import('./http/starr.js')).createProwlarrClient(services.prowlarr, deps) : undefined)),
     bazarr: () => once('bazarr', async () => (services.bazarr ? (await import('./http/bazarr.js')).createBazarrClient(services.bazarr, deps) : undefined)),
-    sabnzbd: () => once('sabnzbd', async () => (services.sabnzbd ? (await import('./http/sabnzbd.js')).createSabnzbdClient(services.sabnzbd, deps) : undefined)),
-    qbittorrent: () => once('qbittorrent', async () => (services.qbittorrent ? (await import('./http/qbittorrent.js')).createQbittorrentClient(services.qbittorrent, deps) : undefined)),
-    postgres: () => once('postgres', async () => (services.postgres ? (await import('./postgres.js')).createPostgresClient(services.postgres, deps) : undefined)),
+    sabnzbd: () =>
+      once('sabnzbd', async () => (services.sabnzbd ? (await import('./http/sabnzbd.js')).createSabnzbdClient(services.sabnzbd, deps) : undefined)),
+    qbittorrent: () =>
+      once('qbittorrent', async () =>
+        services.qbittorrent ? (await import('./http/qbittorrent.js')).createQbittorrentClient(services.qbittorrent, deps) : undefined,
+      ),
+    postgres: () =>
+      once('postgres', async () => (services.postgres ? (await import('./postgres.js')).createPostgresClient(services.postgres, deps) : undefined)),
   };
   return {
     withSignal(signal): ServicePorts {

@@ -38,6 +38,8 @@ export function stderrLogger(debug: boolean): Logger {
   return {
     progress: (m) => process.stderr.write(`${c.dim(m)}\n`),
     warn: (m) => process.stderr.write(`${c.yellow('warning:')} ${m}\n`),
-    debug: (m) => { if (debug) process.stderr.write(`${c.dim(`debug: ${m}`)}\n`); },
+    debug: (m) => {
+      if (debug) process.stderr.write(`${c.dim(`debug: ${m}`)}\n`);
+    },
   };
 }

@@ -8,7 +8,7 @@ export default commandFor(op, {
     '<%= config.bin %> certs',
     '<%= config.bin %> certs -n jellyfin',
     '# warn a month ahead, crit a week ahead (exit 1 / 2)\n<%= config.bin %> certs --warn-days 30 --crit-days 7',
-    '<%= config.bin %> certs --json | jq \'.certificates[] | select(.daysLeft < 30) | .name\'',
+    "<%= config.bin %> certs --json | jq '.certificates[] | select(.daysLeft < 30) | .name'",
   ],
   render(out, ui) {
     const days = (left: number | undefined, state: 'ok' | 'warn' | 'crit') => {

@@ -26,15 +26,31 @@ export default commandFor(op, {
     map('Labels', out.labels);
     map('Annotations', out.annotations);
     if (out.owners.length) {
-      field('Owned by', out.owners.map((o) => `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}${o.via === 'label' ? ' (label)' : ''}${o.state === 'found' || o.state === 'not read' ? '' : ` [${o.state}${o.note ? `: ${o.note}` : ''}]`}`).join(' → '));
+      field(
+        'Owned by',
+        out.owners
+          .map(
+            (o) =>
+              `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}${o.via === 'label' ? ' (label)' : ''}${o.state === 'found' || o.state === 'not read' ? '' : ` [${o.state}${o.note ? `: ${o.note}` : ''}]`}`,
+          )
+          .join(' → '),
+      );
     }
     const blocks = [lines.join('\n')];
     if (out.conditions.length) {
-      blocks.push(`Conditions:\n${ui.table(['TYPE', 'STATUS', 'REASON', 'SINCE', 'MESSAGE'], out.conditions.map((c) => [c.type, c.status === 'True' ? c.status : ui.c.yellow(c.status), c.reason ?? '', c.since ?? '', c.message ?? '']))}`);
+      blocks.push(
+        `Conditions:\n${ui.table(
+          ['TYPE', 'STATUS', 'REASON', 'SINCE', 'MESSAGE'],
+          out.conditions.map((c) => [c.type, c.status === 'True' ? c.status : ui.c.yellow(c.status), c.reason ?? '', c.since ?? '', c.message ?? '']),
+        )}`,
+      );
     }
     if (out.object && Object.keys(out.object).length) blocks.push(stringify(out.object).trimEnd());
     const events = out.events.length
-      ? ui.table(['TYPE', 'REASON', 'LAST SEEN', 'COUNT', 'FROM', 'MESSAGE'], out.events.map((e) => [e.type === 'Warning' ? ui.c.yellow(e.type) : e.type, e.reason, e.lastSeen ?? '', e.count, e.from ?? '', e.message]))
+      ? ui.table(
+          ['TYPE', 'REASON', 'LAST SEEN', 'COUNT', 'FROM', 'MESSAGE'],
+          out.events.map((e) => [e.type === 'Warning' ? ui.c.yellow(e.type) : e.type, e.reason, e.lastSeen ?? '', e.count, e.from ?? '', e.message]),
+        )
       : '<none>';
     blocks.push(`Events${out.eventsTotal > out.events.length ? ` (newest ${out.events.length} of ${out.eventsTotal})` : ''}:\n${events}`);
     if (out.notes.length) blocks.push(out.notes.map((n) => ui.c.dim(`# ${n}`)).join('\n'));

@@ -17,9 +17,16 @@ export default commandFor(op, {
   render(out, ui) {
     const blocks: string[] = [ui.verdict(out.verdict, out.summary)];
     // Not installed and not configured are no problem: dimmed, like health's subsystems.
-    blocks.push(out.subsystems.map((s) => ((s.state === 'not installed' || s.state === 'not configured') && s.verdict === 'ok' ? ui.c.dim(`--   ${s.line}`) : ui.verdict(s.verdict, s.line))).join('\n'));
+    blocks.push(
+      out.subsystems
+        .map((s) =>
+          (s.state === 'not installed' || s.state === 'not configured') && s.verdict === 'ok' ? ui.c.dim(`--   ${s.line}`) : ui.verdict(s.verdict, s.line),
+        )
+        .join('\n'),
+    );
     if (out.findings.length) blocks.push(ui.findings(out.findings));
-    if (out.truncated) blocks.push(ui.c.dim(`${out.findings.length} of ${out.findingsTotal} findings shown, worst first${out.narrow ? `; more: ${out.narrow.command}` : ''}`));
+    if (out.truncated)
+      blocks.push(ui.c.dim(`${out.findings.length} of ${out.findingsTotal} findings shown, worst first${out.narrow ? `; more: ${out.narrow.command}` : ''}`));
     return blocks.join('\n\n');
   },
 });

@@ -18,10 +18,12 @@ export default commandFor(op, {
     } else {
       // NAMESPACE when the rows come from several, as kubectl get -A prints it; an empty cell stays empty, as there.
       const withNamespace = out.namespaced && !out.namespace;
-      blocks.push(ui.table(
-        [...(withNamespace ? ['NAMESPACE'] : []), ...(out.columns ?? [])],
-        out.rows.map((row) => [...(withNamespace ? [row.namespace ?? ''] : []), ...row.cells.map((cell) => (cell === null ? '' : String(cell)))]),
-      ));
+      blocks.push(
+        ui.table(
+          [...(withNamespace ? ['NAMESPACE'] : []), ...(out.columns ?? [])],
+          out.rows.map((row) => [...(withNamespace ? [row.namespace ?? ''] : []), ...row.cells.map((cell) => (cell === null ? '' : String(cell)))]),
+        ),
+      );
     }
     const notes = out.notes.map((note) => ui.c.dim(`# ${note}`));
     if (out.next) notes.push(ui.c.yellow(`# ${out.total !== undefined ? `${out.shown} of ${out.total} shown` : 'more follow'}; the next: ${out.next.command}`));

@@ -10,7 +10,10 @@ export default commandFor(op, {
     '<%= config.bin %> health',
     '<%= config.bin %> health --context pi-cluster',
     { description: 'In cron: exit 0 ok, 1 warn, 2 crit', command: '<%= config.bin %> health --json > /var/log/homelab-health.json || notify-me' },
-    { description: 'Only some checks (nodes, pods, events, flux, certs, secrets, tailscale, backups, ingress)', command: '<%= config.bin %> health --only flux,certs' },
+    {
+      description: 'Only some checks (nodes, pods, events, flux, certs, secrets, tailscale, backups, ingress)',
+      command: '<%= config.bin %> health --only flux,certs',
+    },
   ],
   render(out, ui) {
     const blocks: string[] = [ui.verdict(out.verdict, out.summary)];
@@ -32,10 +35,15 @@ export default commandFor(op, {
     }
     if (out.metrics?.note) blocks.push(ui.c.dim(out.metrics.note));
     if (out.subsystems.length) {
-      blocks.push(out.subsystems.map((s) => (s.state === 'not installed' && s.verdict === 'ok' ? ui.c.dim(`--   ${s.line}`) : ui.verdict(s.verdict, s.line))).join('\n'));
+      blocks.push(
+        out.subsystems.map((s) => (s.state === 'not installed' && s.verdict === 'ok' ? ui.c.dim(`--   ${s.line}`) : ui.verdict(s.verdict, s.line))).join('\n'),
+      );
     }
     const p = out.pods;
-    if (p) blocks.push(`Pods: ${p.total} total, ${p.running} running, ${p.pending} pending, ${p.succeeded} completed, ${p.failed} failed; ${p.withProblems} with problems`);
+    if (p)
+      blocks.push(
+        `Pods: ${p.total} total, ${p.running} running, ${p.pending} pending, ${p.succeeded} completed, ${p.failed} failed; ${p.withProblems} with problems`,
+      );
     if (out.findings.length) blocks.push(ui.findings(out.findings));
     if (out.events?.length) {
       const now = Date.now();

@@ -14,8 +14,13 @@ export default class HelpCommand extends BaseCommand {
     const words = (argv as string[]).filter((word) => !word.startsWith('-'));
     const id = words.join(':');
     if (id && !this.config.findCommand(id) && !this.config.findTopic(id)) {
-      const near = closest(words.join(' '), this.config.commands.filter((c) => !c.hidden).map((c) => c.id.split(':').join(' ')));
-      throw new UserError(`unknown command "${words.join(' ')}"`, { hint: near.length ? `did you mean ${near.map((n) => `\`homelab help ${n}\``).join(' or ')}?` : 'homelab help lists the commands' });
+      const near = closest(
+        words.join(' '),
+        this.config.commands.filter((c) => !c.hidden).map((c) => c.id.split(':').join(' ')),
+      );
+      throw new UserError(`unknown command "${words.join(' ')}"`, {
+        hint: near.length ? `did you mean ${near.map((n) => `\`homelab help ${n}\``).join(' or ')}?` : 'homelab help lists the commands',
+      });
     }
     const Help = await loadHelpClass(this.config);
     await new Help(this.config, this.config.pjson.oclif.helpOptions).showHelp(words);

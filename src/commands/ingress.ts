@@ -14,26 +14,40 @@ export default commandFor(op, {
     const paint = (state: 'ok' | 'warn' | 'crit', text: string) => (state === 'crit' ? ui.c.red(text) : state === 'warn' ? ui.c.yellow(text) : text);
     const rows = out.ingresses.flatMap((i) =>
       i.paths.map((p, n) => {
-        const endpoints = p.serviceExists === false
-          ? ui.c.red('no service')
-          : p.portExists === false
-            ? ui.c.red('no port')
-            : p.readyEndpoints === undefined
-              ? '-'
-              : p.readyEndpoints === 0
-                ? ui.c.red(`0/${p.notReadyEndpoints ?? 0}`)
-                : `${p.readyEndpoints}/${p.readyEndpoints + (p.notReadyEndpoints ?? 0)}`;
-        const tls = n > 0 ? '' : i.tls.length === 0
-          ? ui.c.dim('none')
-          : i.tls.map((t) => {
-              if (t.checkedBy === 'none') return ui.c.dim(`${t.secretName} (not checked)`);
-              if (t.secretPresent === false) return ui.c.red(`${t.secretName} missing`);
-              if (!t.certificate) return t.secretName;
-              const c = t.certificate;
-              const days = c.daysLeft === undefined ? '' : ` ${Math.floor(c.daysLeft)}d`;
-              return paint(c.state, `${t.secretName} (${c.ready === 'True' ? 'Ready' : `Ready=${c.ready}`}${days})`);
-            }).join(', ');
-        return [n === 0 ? i.namespace : '', n === 0 ? paint(i.state, i.name) : '', n === 0 ? (i.className ?? '') : '', `${p.host}${p.path === '(default)' ? ' (default)' : p.path}`, p.backend, endpoints, tls];
+        const endpoints =
+          p.serviceExists === false
+            ? ui.c.red('no service')
+            : p.portExists === false
+              ? ui.c.red('no port')
+              : p.readyEndpoints === undefined
+                ? '-'
+                : p.readyEndpoints === 0
+                  ? ui.c.red(`0/${p.notReadyEndpoints ?? 0}`)
+                  : `${p.readyEndpoints}/${p.readyEndpoints + (p.notReadyEndpoints ?? 0)}`;
+        const tls =
+          n > 0
+            ? ''
+            : i.tls.length === 0
+              ? ui.c.dim('none')
+              : i.tls
+                  .map((t) => {
+                    if (t.checkedBy === 'none') return ui.c.dim(`${t.secretName} (not checked)`);
+                    if (t.secretPresent === false) return ui.c.red(`${t.secretName} missing`);
+                    if (!t.certificate) return t.secretName;
+                    const c = t.certificate;
+                    const days = c.daysLeft === undefined ? '' : ` ${Math.floor(c.daysLeft)}d`;
+                    return paint(c.state, `${t.secretName} (${c.ready === 'True' ? 'Ready' : `Ready=${c.ready}`}${days})`);
+                  })
+                  .join(', ');
+        return [
+          n === 0 ? i.namespace : '',
+          n === 0 ? paint(i.state, i.name) : '',
+          n === 0 ? (i.className ?? '') : '',
+          `${p.host}${p.path === '(default)' ? ' (default)' : p.path}`,
+          p.backend,
+          endpoints,
+          tls,
+        ];
       }),
     );
     if (rows.length) blocks.push(ui.table(['NAMESPACE', 'INGRESS', 'CLASS', 'HOST/PATH', 'BACKEND', 'READY', 'TLS'], rows));

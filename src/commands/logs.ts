@@ -10,14 +10,19 @@ export default commandFor(op, {
   examples: [
     '<%= config.bin %> logs jellyfin',
     '<%= config.bin %> logs pihole-7c9f -n pihole --container pihole --tail 50',
-    { description: 'Why does it crash? The previous instance\'s last words', command: '<%= config.bin %> logs immich-server --previous' },
+    { description: "Why does it crash? The previous instance's last words", command: '<%= config.bin %> logs immich-server --previous' },
     '<%= config.bin %> logs traefik -n kube-system --since 10m --grep "error|timeout"',
-    { description: 'Follow new lines until Ctrl-C (a Deployment\'s name picks one of its running pods)', command: '<%= config.bin %> logs -f jellyfin -n jellyfin' },
+    {
+      description: "Follow new lines until Ctrl-C (a Deployment's name picks one of its running pods)",
+      command: '<%= config.bin %> logs -f jellyfin -n jellyfin',
+    },
   ],
   render(out, ui) {
     // Followed lines were printed as they came.
     if (out.followed) return out.truncated ? ui.c.dim('# earlier lines were dropped from the result to stay within --max-bytes') : '';
-    const header = ui.c.dim(`# ${out.namespace}/${out.pod} [${out.container}]${out.previous ? ' previous' : ''}${out.containers.length > 1 ? ` (containers: ${out.containers.join(', ')})` : ''}`);
+    const header = ui.c.dim(
+      `# ${out.namespace}/${out.pod} [${out.container}]${out.previous ? ' previous' : ''}${out.containers.length > 1 ? ` (containers: ${out.containers.join(', ')})` : ''}`,
+    );
     const footer = out.truncated ? `\n${ui.c.yellow(`# output truncated at the byte limit (older lines left out); use --tail or --since to narrow it`)}` : '';
     return `${header}\n${out.lines.join('\n')}${footer}`;
   },

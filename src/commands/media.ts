@@ -16,13 +16,34 @@ export default commandFor(op, {
       if (c) lines.push(`  ${c.movies} movies, ${c.series} series, ${c.episodes} episodes, ${c.albums} albums, ${c.songs} songs, ${c.books} books`);
       const libs = j.libraries ?? [];
       if (libs.length) {
-        lines.push(ui.table(['LIBRARY', 'TYPE', 'PATHS', 'SCAN'], libs.map((l) => [l.name, l.type ?? '-', l.paths.join(', '), l.refreshStatus === 'Active' ? ui.c.cyan(`scanning ${Math.round(l.refreshProgress ?? 0)}%`) : (l.refreshStatus ?? 'Idle')])));
+        lines.push(
+          ui.table(
+            ['LIBRARY', 'TYPE', 'PATHS', 'SCAN'],
+            libs.map((l) => [
+              l.name,
+              l.type ?? '-',
+              l.paths.join(', '),
+              l.refreshStatus === 'Active' ? ui.c.cyan(`scanning ${Math.round(l.refreshProgress ?? 0)}%`) : (l.refreshStatus ?? 'Idle'),
+            ]),
+          ),
+        );
       }
       const sessions = j.sessions ?? [];
       const playing = sessions.filter((s) => s.playing);
-      lines.push(playing.length
-        ? ui.table(['USER', 'DEVICE', 'PLAYING', 'AT', 'HOW'], playing.map((s) => [s.user ?? '-', [s.client, s.device].filter(Boolean).join(' on '), s.playing, `${s.paused ? 'paused ' : ''}${s.position !== undefined ? formatClock(s.position) : '?'}${s.runtime ? ` / ${formatClock(s.runtime)}` : ''}`, s.playMethod ?? '']))
-        : `  ${plural(sessions.length, 'session')}, nothing playing`);
+      lines.push(
+        playing.length
+          ? ui.table(
+              ['USER', 'DEVICE', 'PLAYING', 'AT', 'HOW'],
+              playing.map((s) => [
+                s.user ?? '-',
+                [s.client, s.device].filter(Boolean).join(' on '),
+                s.playing,
+                `${s.paused ? 'paused ' : ''}${s.position !== undefined ? formatClock(s.position) : '?'}${s.runtime ? ` / ${formatClock(s.runtime)}` : ''}`,
+                s.playMethod ?? '',
+              ]),
+            )
+          : `  ${plural(sessions.length, 'session')}, nothing playing`,
+      );
       for (const t of j.runningTasks ?? []) lines.push(`  ${ui.c.cyan('running')} ${t.name}${t.progress !== undefined ? ` ${Math.round(t.progress)}%` : ''}`);
       blocks.push(lines.join('\n'));
     }
@@ -35,11 +56,26 @@ export default commandFor(op, {
       else if (i.statisticsError) lines.push(`  ${ui.c.yellow('no statistics')}: ${i.statisticsError}`);
       if (i.storage) lines.push(`  disk: ${i.storage.used} used of ${i.storage.size} (${i.storage.usedPercent.toFixed(1)}%), ${i.storage.available} free`);
       const queues = (i.queues ?? []).filter((q) => q.failed || q.paused || q.waiting);
-      if (queues.length) lines.push(`  queues: ${queues.map((q) => `${q.name} ${[q.failed ? ui.c.yellow(`${q.failed} failed`) : '', q.waiting ? `${q.waiting} waiting` : '', q.paused ? 'paused' : ''].filter(Boolean).join(', ')}`).join('; ')}`);
-      if (i.users?.length) lines.push(ui.table(['USER', 'PHOTOS', 'VIDEOS', 'USAGE'], i.users.map((u) => [u.name, u.photos, u.videos, u.usageHuman])));
+      if (queues.length)
+        lines.push(
+          `  queues: ${queues.map((q) => `${q.name} ${[q.failed ? ui.c.yellow(`${q.failed} failed`) : '', q.waiting ? `${q.waiting} waiting` : '', q.paused ? 'paused' : ''].filter(Boolean).join(', ')}`).join('; ')}`,
+        );
+      if (i.users?.length)
+        lines.push(
+          ui.table(
+            ['USER', 'PHOTOS', 'VIDEOS', 'USAGE'],
+            i.users.map((u) => [u.name, u.photos, u.videos, u.usageHuman]),
+          ),
+        );
       blocks.push(lines.join('\n'));
     }
-    if (out.findings.length) blocks.push(ui.table(['SEVERITY', 'KIND', 'NAME', 'REASON', 'MESSAGE'], out.findings.map((f) => [ui.severity(f.severity), f.kind, f.name, f.reason, f.message])));
+    if (out.findings.length)
+      blocks.push(
+        ui.table(
+          ['SEVERITY', 'KIND', 'NAME', 'REASON', 'MESSAGE'],
+          out.findings.map((f) => [ui.severity(f.severity), f.kind, f.name, f.reason, f.message]),
+        ),
+      );
     return blocks.join('\n\n');
   },
 });

@@ -8,8 +8,14 @@ export default commandFor(op, {
     for (const c of out.clusters ?? []) {
       const state = c.state === 'active' ? ui.c.green(c.state) : ui.c.red(c.state);
       const head = `${ui.c.bold(c.name)} (${c.id})  ${state}  ${[c.provider, c.kubernetesVersion].filter(Boolean).join(' ')}${c.message ? `  ${ui.c.yellow(c.message)}` : ''}`;
-      const nodes = c.nodes?.length ? ui.table(['NODE', 'STATE', 'ROLES', 'IP', 'KUBELET'], c.nodes.map((n) => [n.name, n.state === 'active' ? n.state : ui.c.red(n.state), n.roles.join(','), n.ip ?? '', n.kubelet ?? ''])) : ui.c.dim('  no nodes listed');
-      const more = c.nodesTotal !== undefined && c.nodes && c.nodesTotal > c.nodes.length ? ui.c.dim(`\n  ${c.nodesTotal - c.nodes.length} more nodes (--limit)`) : '';
+      const nodes = c.nodes?.length
+        ? ui.table(
+            ['NODE', 'STATE', 'ROLES', 'IP', 'KUBELET'],
+            c.nodes.map((n) => [n.name, n.state === 'active' ? n.state : ui.c.red(n.state), n.roles.join(','), n.ip ?? '', n.kubelet ?? '']),
+          )
+        : ui.c.dim('  no nodes listed');
+      const more =
+        c.nodesTotal !== undefined && c.nodes && c.nodesTotal > c.nodes.length ? ui.c.dim(`\n  ${c.nodesTotal - c.nodes.length} more nodes (--limit)`) : '';
       blocks.push(`${head}\n${nodes}${more}`);
     }
     const findings = ui.findings(out.findings);

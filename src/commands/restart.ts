@@ -10,7 +10,8 @@ export default commandFor(op, {
   confirm: (input) => `Restart deployment ${input.deployment} (its pods will be replaced one by one)?`,
   render: (out, ui) => {
     const restarted = `${ui.c.green('restarted')} deployment ${out.namespace}/${out.name} at ${out.restartedAt}`;
-    if (!out.waited) return `${restarted}; its pods are being replaced one by one\n${ui.c.dim(`watch it: kubectl rollout status deployment/${out.name} -n ${out.namespace}`)}`;
+    if (!out.waited)
+      return `${restarted}; its pods are being replaced one by one\n${ui.c.dim(`watch it: kubectl rollout status deployment/${out.name} -n ${out.namespace}`)}`;
     return `${restarted}\n${out.rollout.state === 'complete' ? ui.c.green('✔') : ui.c.red('✗')} ${out.rollout.message}`;
   },
 });

@@ -17,7 +17,9 @@ export default class Sandbox extends HomelabCommand {
   ];
   static override flags = {
     scenario: Flags.string({ description: 'Scenario name (in packages/sandbox/scenarios/) or path to a scenario YAML file', default: 'pi-homelab' }),
-    dir: Flags.string({ description: 'Directory for kubeconfig and homelab.yaml (default: a new temporary directory); what the sandbox writes there goes when it stops' }),
+    dir: Flags.string({
+      description: 'Directory for kubeconfig and homelab.yaml (default: a new temporary directory); what the sandbox writes there goes when it stops',
+    }),
     port: Flags.integer({ description: 'Port to listen on (0 picks a free one)', default: 0, min: 0, max: 65535 }),
   };
 

@@ -17,19 +17,31 @@ export default commandFor(op, {
   render(out, ui) {
     const blocks: string[] = [ui.verdict(out.verdict, out.summary)];
     if (out.claims.length) {
-      blocks.push(ui.table(
-        ['NAMESPACE', 'NAME', 'STATUS', 'CAPACITY', 'USED', 'ACCESS', 'STORAGECLASS', 'PODS', 'WHY'],
-        out.claims.map((c) => [
-          c.namespace, c.name, c.phase === 'Bound' ? c.phase : ui.c.yellow(c.phase), c.capacity ?? '',
-          c.use ? `${c.use.percent}% (${formatBytes(c.use.usedBytes)})` : '-', c.accessModes, c.storageClass ?? '<none>', c.pods.join(',') || '-', c.why ?? '',
-        ]),
-      ));
+      blocks.push(
+        ui.table(
+          ['NAMESPACE', 'NAME', 'STATUS', 'CAPACITY', 'USED', 'ACCESS', 'STORAGECLASS', 'PODS', 'WHY'],
+          out.claims.map((c) => [
+            c.namespace,
+            c.name,
+            c.phase === 'Bound' ? c.phase : ui.c.yellow(c.phase),
+            c.capacity ?? '',
+            c.use ? `${c.use.percent}% (${formatBytes(c.use.usedBytes)})` : '-',
+            c.accessModes,
+            c.storageClass ?? '<none>',
+            c.pods.join(',') || '-',
+            c.why ?? '',
+          ]),
+        ),
+      );
     }
     if (out.volumes.length) {
-      blocks.push('Volumes not bound:\n' + ui.table(
-        ['NAME', 'STATUS', 'CLAIM', 'CAPACITY'],
-        out.volumes.map((v) => [v.name, v.phase, v.claim ?? '', v.capacity ?? '']),
-      ));
+      blocks.push(
+        'Volumes not bound:\n' +
+          ui.table(
+            ['NAME', 'STATUS', 'CLAIM', 'CAPACITY'],
+            out.volumes.map((v) => [v.name, v.phase, v.claim ?? '', v.capacity ?? '']),
+          ),
+      );
     }
     const notes = [out.narrow, out.volumeUse.note].filter((n): n is string => Boolean(n)).map((n) => ui.c.dim(`# ${n}`));
     if (notes.length) blocks.push(notes.join('\n'));

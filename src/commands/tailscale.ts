@@ -4,10 +4,7 @@ import { cutNotes, everyRowUnlessLimited } from '../adapters/cli/lists.js';
 
 export default commandFor(op, {
   adjustInput: everyRowUnlessLimited(op),
-  examples: [
-    '<%= config.bin %> tailscale',
-    '<%= config.bin %> tailscale --json | jq \'.resources[] | select(.kind == "Connector") | .connector\'',
-  ],
+  examples: ['<%= config.bin %> tailscale', '<%= config.bin %> tailscale --json | jq \'.resources[] | select(.kind == "Connector") | .connector\''],
   render(out, ui) {
     const blocks: string[] = [ui.verdict(out.verdict, out.summary)];
     const ready = (r: string, reason?: string) => (r === 'True' ? ui.c.green(reason ?? 'True') : ui.c.red(`${r}${reason ? ` (${reason})` : ''}`));
@@ -16,7 +13,13 @@ export default commandFor(op, {
         `Pods in ${out.namespace}:\n` +
           ui.table(
             ['POD', 'READY', 'STATUS', 'RESTARTS', 'NODE'],
-            out.pods.map((p) => [p.name, p.ready ? p.containers : ui.c.red(p.containers), p.ready ? p.phase : ui.c.red(p.reason ?? p.phase), p.restarts, p.node ?? '']),
+            out.pods.map((p) => [
+              p.name,
+              p.ready ? p.containers : ui.c.red(p.containers),
+              p.ready ? p.phase : ui.c.red(p.reason ?? p.phase),
+              p.restarts,
+              p.node ?? '',
+            ]),
           ),
       );
     } else if (out.installed) {

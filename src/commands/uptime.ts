@@ -6,8 +6,14 @@ export default commandFor(op, {
   examples: [
     '<%= config.bin %> uptime',
     { description: 'Every Ingress host too', command: '<%= config.bin %> uptime --ingresses' },
-    { description: 'One more URL, with a keyword its page must hold', command: '<%= config.bin %> uptime --url https://jellyfin.home.example.net/health --keyword Healthy' },
-    { description: 'In cron: exit 0 all up, 1 slow or a certificate expiring, 2 something down', command: '<%= config.bin %> uptime --json > /var/log/homelab-uptime.json || notify-me' },
+    {
+      description: 'One more URL, with a keyword its page must hold',
+      command: '<%= config.bin %> uptime --url https://jellyfin.home.example.net/health --keyword Healthy',
+    },
+    {
+      description: 'In cron: exit 0 all up, 1 slow or a certificate expiring, 2 something down',
+      command: '<%= config.bin %> uptime --json > /var/log/homelab-uptime.json || notify-me',
+    },
   ],
   render(out, ui) {
     const rows = out.targets.map((t) => [

@@ -17,10 +17,12 @@ export default commandFor(op, {
     const blocks: string[] = [ui.verdict(out.verdict, out.summary)];
     if (out.workloads.length) {
       const paint = (state: string) => (state === 'stuck' || state === 'unavailable' ? ui.c.red(state) : state === 'rolling out' ? state : ui.c.yellow(state));
-      blocks.push(ui.table(
-        ['KIND', 'NAMESPACE', 'NAME', 'STATE', 'READY', 'UP-TO-DATE', 'OLD', 'REASON'],
-        out.workloads.map((w) => [w.kind, w.namespace, w.name, paint(w.state), `${w.ready}/${w.desired}`, w.updated, w.oldServing ?? '', w.reason]),
-      ));
+      blocks.push(
+        ui.table(
+          ['KIND', 'NAMESPACE', 'NAME', 'STATE', 'READY', 'UP-TO-DATE', 'OLD', 'REASON'],
+          out.workloads.map((w) => [w.kind, w.namespace, w.name, paint(w.state), `${w.ready}/${w.desired}`, w.updated, w.oldServing ?? '', w.reason]),
+        ),
+      );
     }
     if (out.narrow) blocks.push(ui.c.dim(`# ${out.narrow}`));
     // Why each is not fine: its finding, with the command that shows more.

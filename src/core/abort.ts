@@ -4,8 +4,14 @@
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => { clearTimeout(timer); reject(signal?.reason); };
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -26,10 +32,19 @@ export function raceSignal<T>(work: Promise<T>, signal?: AbortSignal, graceMs = 
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
-    const settle = () => { signal.removeEventListener('abort', onAbort); clearTimeout(timer); };
+    const settle = () => {
+      signal.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+    };
     work.then(
-      (v) => { settle(); resolve(v); },
-      (e: unknown) => { settle(); reject(e); },
+      (v) => {
+        settle();
+        resolve(v);
+      },
+      (e: unknown) => {
+        settle();
+        reject(e);
+      },
     );
   });
 }

@@ -138,8 +138,8 @@ export const configSchema = z
           .boolean()
           .default(false)
           .describe(
-            'Read how full each claim\'s volume is from the kubelets\' summary API (GET nodes/NAME/proxy/stats/summary). ' +
-              'nodes/proxy reaches every kubelet\'s whole API, a privilege: homelab\'s role does not grant it unless you add deploy/overlays/kubelet-stats.',
+            "Read how full each claim's volume is from the kubelets' summary API (GET nodes/NAME/proxy/stats/summary). " +
+              "nodes/proxy reaches every kubelet's whole API, a privilege: homelab's role does not grant it unless you add deploy/overlays/kubelet-stats.",
           ),
       })
       .strict()
@@ -184,7 +184,9 @@ export const configSchema = z
         authentik: z
           .object({
             url: serviceUrlSchema.describe('Authentik base URL, e.g. https://auth.example.net (the API is under /api/v3)'),
-            token: secretRefSchema.describe('An API token (Directory → Tokens and App passwords, intent API) of a user who may view users, applications, outposts and events'),
+            token: secretRefSchema.describe(
+              'An API token (Directory → Tokens and App passwords, intent API) of a user who may view users, applications, outposts and events',
+            ),
             ...serviceCommon,
           })
           .strict()
@@ -192,7 +194,7 @@ export const configSchema = z
         rancher: z
           .object({
             url: serviceUrlSchema.describe('Rancher base URL, e.g. https://rancher.example.net (the API is under /v3)'),
-            token: secretRefSchema.describe('An API key\'s bearer token, token-xxxxx:secret (User → Account & API Keys); a read-only scope is enough'),
+            token: secretRefSchema.describe("An API key's bearer token, token-xxxxx:secret (User → Account & API Keys); a read-only scope is enough"),
             ...serviceCommon,
           })
           .strict()
@@ -215,14 +217,14 @@ export const configSchema = z
         postgres: z
           .object({
             url: postgresUrlSchema.optional().describe('postgres://USER@HOST:5432/DATABASE, when homelab can reach the server; the password is `password`'),
-            password: secretRefSchema.optional().describe('The password of the URL\'s user'),
-            caFile: z.string().optional().describe('CA certificate (PEM) the server\'s TLS certificate is checked against (with ?sslmode=verify-full)'),
+            password: secretRefSchema.optional().describe("The password of the URL's user"),
+            caFile: z.string().optional().describe("CA certificate (PEM) the server's TLS certificate is checked against (with ?sslmode=verify-full)"),
             exec: z
               .object({
                 namespace: namespaceSchema.default(DEFAULT_NAMESPACES.postgres).describe('Namespace of the database pod'),
                 labelSelector: z.string().min(1).default('app.kubernetes.io/name=postgresql').describe('Label selector of the database pod'),
                 container: z.string().min(1).default('postgresql').describe('Container that has psql'),
-                user: pgNameSchema.default('postgres').describe('Role psql connects as (over the pod\'s local socket)'),
+                user: pgNameSchema.default('postgres').describe("Role psql connects as (over the pod's local socket)"),
                 database: pgNameSchema.default('postgres').describe('Database psql connects to'),
               })
               .strict()
@@ -230,12 +232,18 @@ export const configSchema = z
               .describe('Run psql in the database pod (pod exec) when there is no network path to it'),
             statementTimeout: durationSchema.default('10s').describe('How long one statement may run (statement_timeout)'),
             maxRows: z.number().int().min(1).max(5000).default(200).describe('Rows a query returns at most'),
-            maxBytes: z.number().int().min(1024).max(4 * 1024 * 1024).default(256 * 1024).describe('Bytes of values a query returns at most'),
+            maxBytes: z
+              .number()
+              .int()
+              .min(1024)
+              .max(4 * 1024 * 1024)
+              .default(256 * 1024)
+              .describe('Bytes of values a query returns at most'),
             connectTimeoutMs: z.number().int().min(100).max(120_000).default(10_000),
           })
           .strict()
           .refine((p) => Boolean(p.url) !== Boolean(p.exec), 'give either url (a network path) or exec (psql in the pod), not both or neither')
-          .refine((p) => !p.password || Boolean(p.url), 'password goes with url (exec uses the pod\'s local socket)')
+          .refine((p) => !p.password || Boolean(p.url), "password goes with url (exec uses the pod's local socket)")
           .optional(),
       })
       .strict()
@@ -257,7 +265,7 @@ export const configSchema = z
           .max(200)
           .default([])
           .describe('URLs `homelab uptime` checks'),
-        ingresses: z.boolean().default(false).describe('Also check every host of the cluster\'s Ingresses'),
+        ingresses: z.boolean().default(false).describe("Also check every host of the cluster's Ingresses"),
         warnDays: z.number().int().min(1).max(365).default(14).describe('A certificate expiring within this many days is a warning'),
         slowMs: z.number().int().min(1).max(120_000).default(3000).describe('An answer slower than this is a warning'),
         timeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('Per-URL timeout'),
@@ -278,7 +286,10 @@ export const configSchema = z
       .default({ namespace: DEFAULT_NAMESPACES.debugAgent, labelSelector: 'app.kubernetes.io/name=debug-agent', container: 'agent' }),
     net: z
       .object({
-        allowTargets: z.array(z.string().min(1)).default([]).describe('Hosts or CIDRs `net curl/ping` may reach beyond the cluster\'s own Ingress and Service hosts'),
+        allowTargets: z
+          .array(z.string().min(1))
+          .default([])
+          .describe("Hosts or CIDRs `net curl/ping` may reach beyond the cluster's own Ingress and Service hosts"),
       })
       .strict()
       .default({ allowTargets: [] }),
@@ -320,7 +331,13 @@ export const configSchema = z
           .describe('A file of named API keys, each with a scope (read or write) and an optional expiry; reloaded when it changes (instead of apiKey)'),
         rateLimit: z
           .object({
-            perMinute: z.number().int().min(1).max(1_000_000).default(MCP_RATE_LIMIT.perMinute).describe('JSON-RPC requests a key may send per minute, on average'),
+            perMinute: z
+              .number()
+              .int()
+              .min(1)
+              .max(1_000_000)
+              .default(MCP_RATE_LIMIT.perMinute)
+              .describe('JSON-RPC requests a key may send per minute, on average'),
             burst: z.number().int().min(1).max(100_000).default(MCP_RATE_LIMIT.burst).describe('Requests a key may send at once before the average applies'),
           })
           .strict()
@@ -329,17 +346,33 @@ export const configSchema = z
         shutdownGrace: durationSchema
           .refine((s) => (parseDuration(s) ?? 0) <= 600, 'must be at most 10m')
           .default('10s')
-          .describe('On SIGTERM, how long calls in flight may take to finish (keep it under the pod\'s terminationGracePeriodSeconds)'),
+          .describe("On SIGTERM, how long calls in flight may take to finish (keep it under the pod's terminationGracePeriodSeconds)"),
         allowedHosts: z.array(z.string()).default([]).describe('Extra Host header values accepted over HTTP'),
         allowedOrigins: z.array(z.string()).default([]).describe('Origins accepted over HTTP (browsers)'),
         // Sized for a Pi and the Deployment's 256Mi limit: 4 health checks of a 5,000-pod cluster peak near 200 MiB.
         maxConcurrentCalls: z.number().int().min(1).max(64).default(MCP_LIMITS.maxConcurrentCalls).describe('Tool calls the HTTP server runs at once'),
-        maxQueuedCalls: z.number().int().min(0).max(1000).default(MCP_LIMITS.maxQueuedCalls).describe('Tool calls that may wait for a turn; beyond, 503 with Retry-After'),
+        maxQueuedCalls: z
+          .number()
+          .int()
+          .min(0)
+          .max(1000)
+          .default(MCP_LIMITS.maxQueuedCalls)
+          .describe('Tool calls that may wait for a turn; beyond, 503 with Retry-After'),
         maxBatch: z.number().int().min(1).max(100).default(MCP_LIMITS.maxBatch).describe('Messages in one JSON-RPC batch; a longer batch is refused'),
-        confirmWrites: z.boolean().default(true).describe('A write tool answers with its plan first and applies it when called again with its token (or the person accepts a form); false applies at once, for unattended automation'),
-        confirmationKey: secretRefSchema.optional().describe('Signs confirmation tokens so that every replica accepts them; without it each process signs with its own random key'),
+        confirmWrites: z
+          .boolean()
+          .default(true)
+          .describe(
+            'A write tool answers with its plan first and applies it when called again with its token (or the person accepts a form); false applies at once, for unattended automation',
+          ),
+        confirmationKey: secretRefSchema
+          .optional()
+          .describe('Signs confirmation tokens so that every replica accepts them; without it each process signs with its own random key'),
         confirmationTtl: durationSchema
-          .refine((s) => { const secs = parseDuration(s) ?? 0; return secs >= 10 && secs <= 1800; }, 'must be a duration from 10s to 30m')
+          .refine((s) => {
+            const secs = parseDuration(s) ?? 0;
+            return secs >= 10 && secs <= 1800;
+          }, 'must be a duration from 10s to 30m')
           .default('5m')
           .describe('How long a confirmation token (and a confirmation form) stays valid'),
       })
@@ -349,13 +382,29 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['keysFile'], message: 'give either apiKey (one key) or keysFile (named keys), not both' });
         }
         if (mcp.rateLimit.burst < mcp.maxBatch) {
-          ctx.addIssue({ code: 'custom', path: ['rateLimit', 'burst'], message: `must be at least maxBatch (${mcp.maxBatch}): a batch costs one per message, and a longer one could never pass` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rateLimit', 'burst'],
+            message: `must be at least maxBatch (${mcp.maxBatch}): a batch costs one per message, and a longer one could never pass`,
+          });
         }
         if (mcp.maxBatch > mcp.maxConcurrentCalls + mcp.maxQueuedCalls) {
-          ctx.addIssue({ code: 'custom', path: ['maxBatch'], message: `must be at most maxConcurrentCalls + maxQueuedCalls (${mcp.maxConcurrentCalls + mcp.maxQueuedCalls}): a longer batch could never be admitted` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['maxBatch'],
+            message: `must be at most maxConcurrentCalls + maxQueuedCalls (${mcp.maxConcurrentCalls + mcp.maxQueuedCalls}): a longer batch could never be admitted`,
+          });
         }
       })
-      .default({ allowedHosts: [], allowedOrigins: [], ...MCP_LIMITS, rateLimit: MCP_RATE_LIMIT, shutdownGrace: '10s', confirmWrites: true, confirmationTtl: '5m' }),
+      .default({
+        allowedHosts: [],
+        allowedOrigins: [],
+        ...MCP_LIMITS,
+        rateLimit: MCP_RATE_LIMIT,
+        shutdownGrace: '10s',
+        confirmWrites: true,
+        confirmationTtl: '5m',
+      }),
     audit: z
       .object({ file: z.string().optional().describe('Append a JSON line per tool call (reads and writes, from the CLI and MCP) to this file') })
       .strict()

@@ -21,25 +21,37 @@ type Options = { hint?: string; cause?: unknown };
 
 /** Bad input: a name that is not a name, a flag out of range, a missing confirmation. */
 export class UserError extends HomelabError {
-  constructor(message: string, options?: Options) { super('UserError', message, options); }
+  constructor(message: string, options?: Options) {
+    super('UserError', message, options);
+  }
 }
 /** Our own policy said no: read-only mode, an allow-list, a key's scope. */
 export class PolicyDenied extends HomelabError {
-  constructor(message: string, options?: Options) { super('PolicyDenied', message, options); }
+  constructor(message: string, options?: Options) {
+    super('PolicyDenied', message, options);
+  }
 }
 /** The cluster or a service said no (401/403): names what is missing. */
 export class Forbidden extends HomelabError {
-  constructor(message: string, options?: Options) { super('Forbidden', message, options); }
+  constructor(message: string, options?: Options) {
+    super('Forbidden', message, options);
+  }
 }
 export class NotFound extends HomelabError {
-  constructor(message: string, options?: Options) { super('NotFound', message, options); }
+  constructor(message: string, options?: Options) {
+    super('NotFound', message, options);
+  }
 }
 /** Something we called failed or could not be reached. */
 export class Upstream extends HomelabError {
-  constructor(message: string, options?: Options) { super('Upstream', message, options); }
+  constructor(message: string, options?: Options) {
+    super('Upstream', message, options);
+  }
 }
 export class Timeout extends HomelabError {
-  constructor(message: string, options?: Options) { super('Timeout', message, options); }
+  constructor(message: string, options?: Options) {
+    super('Timeout', message, options);
+  }
 }
 
 /** Exit codes from sysexits.h, so scripts can tell "fix your input" from "try again later". */
@@ -63,13 +75,22 @@ export function describeError(err: unknown): string {
   if (err && typeof err === 'object') {
     const m = (err as { message?: unknown }).message;
     if (typeof m === 'string' && m) return m;
-    try { return JSON.stringify(err); } catch { /* fall through */ }
+    try {
+      return JSON.stringify(err);
+    } catch {
+      /* fall through */
+    }
   }
   return String(err);
 }
 
 const ERROR_CLASSES: Record<ErrorKind, new (message: string, options?: Options) => HomelabError> = {
-  UserError, PolicyDenied, Forbidden, NotFound, Upstream, Timeout,
+  UserError,
+  PolicyDenied,
+  Forbidden,
+  NotFound,
+  Upstream,
+  Timeout,
 };
 
 /**

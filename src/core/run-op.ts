@@ -15,8 +15,18 @@ const WRITE_GRACE_MS = 3_000;
  * run). The rest are refusals: nothing was changed.
  */
 export type ConfirmationOutcome =
-  | 'accepted' | 'preconfirmed' | 'not-required' | 'pending'
-  | 'declined' | 'cancelled' | 'unanswered' | 'expired' | 'changed' | 'reused' | 'mismatch' | 'invalid';
+  | 'accepted'
+  | 'preconfirmed'
+  | 'not-required'
+  | 'pending'
+  | 'declined'
+  | 'cancelled'
+  | 'unanswered'
+  | 'expired'
+  | 'changed'
+  | 'reused'
+  | 'mismatch'
+  | 'invalid';
 
 /**
  * One line of the audit log: one tool call (an op run by either door), reads and writes alike,
@@ -55,7 +65,11 @@ export interface AuditRecord {
 
 /** A confirmation that says no; runOp records it and nothing is changed. */
 export class ConfirmationRefused extends UserError {
-  constructor(readonly outcome: ConfirmationOutcome, message: string, options?: { hint?: string }) {
+  constructor(
+    readonly outcome: ConfirmationOutcome,
+    message: string,
+    options?: { hint?: string },
+  ) {
     super(message, options);
   }
 }
@@ -123,7 +137,11 @@ export async function runOp(op: AnyOp, rawInput: unknown, options: RunOptions): 
     checkPolicy(op, input, config);
     checkRequires(op, config);
   } catch (err) {
-    audit(options, op, input ?? rawInput, started, { ...(op.effect === 'write' ? { phase: 'plan' as const } : {}), outcome: 'refused', error: describeError(err) });
+    audit(options, op, input ?? rawInput, started, {
+      ...(op.effect === 'write' ? { phase: 'plan' as const } : {}),
+      outcome: 'refused',
+      error: describeError(err),
+    });
     throw err;
   }
   if (op.effect === 'read') {
@@ -161,7 +179,12 @@ async function runWrite(op: AnyWriteOp, input: Record<string, unknown>, options:
   }
 
   const refused = (err: unknown) => {
-    audit(options, op, input, started, { phase: 'confirmation', outcome: 'refused', confirmation: err instanceof ConfirmationRefused ? err.outcome : 'unanswered', error: describeError(err) });
+    audit(options, op, input, started, {
+      phase: 'confirmation',
+      outcome: 'refused',
+      confirmation: err instanceof ConfirmationRefused ? err.outcome : 'unanswered',
+      error: describeError(err),
+    });
     return err;
   };
   let answer: ConfirmAnswer = { apply: true, outcome: 'preconfirmed' };
@@ -188,7 +211,12 @@ async function runWrite(op: AnyWriteOp, input: Record<string, unknown>, options:
   try {
     const output = await bounded(op, options, op.timeoutFor?.(input) ?? op.timeoutMs, WRITE_GRACE_MS, (ctx) => op.run(ctx, input, planned));
     const result = done(op, output);
-    audit(options, op, input, started, { phase: 'apply', outcome: 'ok', ...(result.summary ? { result: result.summary.line } : {}), resultBytes: outputBytes(result) });
+    audit(options, op, input, started, {
+      phase: 'apply',
+      outcome: 'ok',
+      ...(result.summary ? { result: result.summary.line } : {}),
+      resultBytes: outputBytes(result),
+    });
     return result;
   } catch (err) {
     audit(options, op, input, started, { phase: 'apply', outcome: err instanceof PolicyDenied ? 'refused' : 'error', error: describeError(err) });
@@ -298,8 +326,16 @@ function requireAllowed(config: Config, list: AllowListName, target: string): vo
 }
 
 const SERVICES: Record<ServiceName, { label: string; configured(config: Config): boolean; hint: string }> = {
-  pihole: { label: 'Pi-hole', configured: (c) => Boolean(c.services.pihole), hint: 'add services.pihole (url, and password: {env: NAME} or {file: PATH}) to the config file' },
-  adguard: { label: 'AdGuard Home', configured: (c) => Boolean(c.services.adguard), hint: 'add services.adguard (url, username, password: {env: NAME}) to the config file' },
+  pihole: {
+    label: 'Pi-hole',
+    configured: (c) => Boolean(c.services.pihole),
+    hint: 'add services.pihole (url, and password: {env: NAME} or {file: PATH}) to the config file',
+  },
+  adguard: {
+    label: 'AdGuard Home',
+    configured: (c) => Boolean(c.services.adguard),
+    hint: 'add services.adguard (url, username, password: {env: NAME}) to the config file',
+  },
   jellyfin: { label: 'Jellyfin', configured: (c) => Boolean(c.services.jellyfin), hint: 'add services.jellyfin (url, apiKey: {env: NAME}) to the config file' },
   immich: { label: 'Immich', configured: (c) => Boolean(c.services.immich), hint: 'add services.immich (url, apiKey: {env: NAME}) to the config file' },
   nas: { label: 'the NAS', configured: (c) => Boolean(c.nas), hint: 'add a nas: section to the config file (host, username, privateKey, hostKey, roots)' },
@@ -344,7 +380,17 @@ function audit(options: RunOptions, op: AnyOp, input: unknown, started: number, 
 /** The record of a call refused before any op could run (no such tool; the HTTP door's scope, rate limit or call cap). */
 export function refusedCall(who: Pick<RunOptions, 'via' | 'caller' | 'requestId'>, time: Date, tool: string, input: unknown, why: string): AuditRecord {
   const { via, caller, requestId } = who;
-  return { time: time.toISOString(), ...(requestId !== undefined ? { requestId } : {}), op: tool, via, ...(caller !== undefined ? { caller } : {}), input, outcome: 'refused', error: why, durationMs: 0 };
+  return {
+    time: time.toISOString(),
+    ...(requestId !== undefined ? { requestId } : {}),
+    op: tool,
+    via,
+    ...(caller !== undefined ? { caller } : {}),
+    input,
+    outcome: 'refused',
+    error: why,
+    durationMs: 0,
+  };
 }
 
 /** The op ran out of time: say who did not answer, and what it was asked, when that is known. */

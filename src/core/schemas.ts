@@ -7,15 +7,9 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** RFC 1123 subdomain: pod, deployment and most object names. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-export const namespaceSchema = z
-  .string()
-  .max(63)
-  .regex(DNS_LABEL, 'must be a Kubernetes namespace name (lowercase letters, digits and "-")');
+export const namespaceSchema = z.string().max(63).regex(DNS_LABEL, 'must be a Kubernetes namespace name (lowercase letters, digits and "-")');
 
-export const objectNameSchema = z
-  .string()
-  .max(253)
-  .regex(DNS_SUBDOMAIN, 'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")');
+export const objectNameSchema = z.string().max(253).regex(DNS_SUBDOMAIN, 'must be a Kubernetes object name (lowercase letters, digits, "-" and ".")');
 
 /** Container names are DNS labels. */
 export const containerNameSchema = namespaceSchema;
@@ -46,9 +40,7 @@ export function parseDuration(text: string): number | undefined {
   return parts.reduce((sum, p) => sum + Number(p[1]) * (DURATION_UNITS[p[2] as string] ?? 0), 0);
 }
 
-export const durationSchema = z
-  .string()
-  .refine((s) => parseDuration(s) !== undefined, 'must be a duration like 30s, 10m, 1h or 2d');
+export const durationSchema = z.string().refine((s) => parseDuration(s) !== undefined, 'must be a duration like 30s, 10m, 1h or 2d');
 
 /** "3m", "5h", "16d": how people read the age of a thing. */
 export function formatAge(seconds: number): string {

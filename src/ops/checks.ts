@@ -28,7 +28,19 @@ import { qbittorrentCheck } from './arr/qbittorrent-check.js';
  * Every check of the cluster, in the order health reports them; the one place a new one is added.
  * `homelab health` runs the quick ones unless `--only` names others; its RBAC is what all of them read.
  */
-export const CHECKS: readonly AnyCheck[] = [nodesCheck, podsCheck, eventsCheck, fluxCheck, certificatesCheck, secretsCheck, tailscaleCheck, backupsCheck, ingressCheck, storageCheck, workloadsCheck];
+export const CHECKS: readonly AnyCheck[] = [
+  nodesCheck,
+  podsCheck,
+  eventsCheck,
+  fluxCheck,
+  certificatesCheck,
+  secretsCheck,
+  tailscaleCheck,
+  backupsCheck,
+  ingressCheck,
+  storageCheck,
+  workloadsCheck,
+];
 
 /**
  * What `homelab health` runs by default: all but the ingress check, which asks for each backend's
@@ -53,7 +65,16 @@ export const CHECK_WORDS = CHECKS.flatMap((c) => [c.name, ...(c.aliases ?? [])])
  * configured says so.
  */
 export const SERVICE_CHECKS: readonly AnyCheck[] = [
-  uptimeCheck, authentikCheck, postgresCheck, rancherCheck, sonarrCheck, radarrCheck, prowlarrCheck, bazarrCheck, sabnzbdCheck, qbittorrentCheck,
+  uptimeCheck,
+  authentikCheck,
+  postgresCheck,
+  rancherCheck,
+  sonarrCheck,
+  radarrCheck,
+  prowlarrCheck,
+  bazarrCheck,
+  sabnzbdCheck,
+  qbittorrentCheck,
 ] as readonly AnyCheck[];
 
 /**

@@ -52,7 +52,9 @@ function asking(name: string, call: (ctx: OpContext) => Promise<unknown>) {
 
 describe('the home services, bound to the op that calls them', () => {
   const svc = silentService();
-  beforeAll(async () => { await new Promise<void>((resolve) => svc.server.listen(0, '127.0.0.1', resolve)); });
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => svc.server.listen(0, '127.0.0.1', resolve));
+  });
   afterAll(async () => {
     svc.server.closeAllConnections();
     await new Promise((resolve) => svc.server.close(resolve));
@@ -79,8 +81,9 @@ describe('the home services, bound to the op that calls them', () => {
     const services = createServices({ config, env: { KEY: 'secret' }, log: quiet });
     try {
       const started = svc.asked.length;
-      await expect(runOp(asking(name, call), {}, { context: { kube: unusedKube, services, config, now: () => new Date(), log: quiet }, via: 'test' }))
-        .rejects.toMatchObject({ kind: 'Timeout', message: `test_${name} timed out after 300ms` });
+      await expect(
+        runOp(asking(name, call), {}, { context: { kube: unusedKube, services, config, now: () => new Date(), log: quiet }, via: 'test' }),
+      ).rejects.toMatchObject({ kind: 'Timeout', message: `test_${name} timed out after 300ms` });
       expect(svc.asked.slice(started)).toEqual([`GET ${path}`]);
       // The op's signal closed the request it had in flight.
       await svc.closed(path);

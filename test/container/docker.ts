@@ -56,11 +56,16 @@ export async function startDockerEngine(dir: string): Promise<DockerEngine> {
     daemon = spawn(
       'dockerd',
       [
-        '--data-root', path.join(dir, 'data'),
-        '--exec-root', execRoot,
-        '--pidfile', path.join(dir, 'docker.pid'),
-        '--host', `unix://${socket}`,
-        '--bridge', 'none',
+        '--data-root',
+        path.join(dir, 'data'),
+        '--exec-root',
+        execRoot,
+        '--pidfile',
+        path.join(dir, 'docker.pid'),
+        '--host',
+        `unix://${socket}`,
+        '--bridge',
+        'none',
         '--iptables=false',
         '--ip-masq=false',
         '--userland-proxy=false',
@@ -73,8 +78,12 @@ export async function startDockerEngine(dir: string): Promise<DockerEngine> {
   const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_BUILDKIT: '0', DOCKER_CONFIG: path.join(dir, 'client') };
   const docker = (args: string[], options: Partial<RunOptions> = {}) => run(DOCKER, args, { timeoutMs: 60_000, ...options, env: { ...env, ...options.env } });
   let exited = false;
-  daemon.on('exit', () => { exited = true; });
-  daemon.on('error', () => { exited = true; });
+  daemon.on('exit', () => {
+    exited = true;
+  });
+  daemon.on('error', () => {
+    exited = true;
+  });
 
   const stop = async () => {
     if (daemon.pid !== undefined) await end(daemon.pid, 30_000);

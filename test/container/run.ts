@@ -41,7 +41,11 @@ const log = (line: string) => process.stdout.write(`container: ${line}\n`);
 
 // --- results -------------------------------------------------------------------------------------
 
-interface Check { name: string; ok: boolean; detail: string }
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
 const checks: Check[] = [];
 const figures: Record<string, number | string> = {};
 
@@ -115,20 +119,27 @@ function baseImageOf(dockerfile: string): string {
   return [...bases][0]!;
 }
 
-interface Sandbox { kubeconfig: string; stop(): Promise<void> }
+interface Sandbox {
+  kubeconfig: string;
+  stop(): Promise<void>;
+}
 
 /** `homelab sandbox`, as a user runs it: the simulated cluster on 127.0.0.1. */
 async function startSandbox(dir: string): Promise<Sandbox> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(root, 'bin/run.js'), 'sandbox', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child: ChildProcess = spawn(process.execPath, [path.join(root, 'bin/run.js'), 'sandbox', '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   let out = '';
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const stop = () => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
   try {
     const kubeconfig = await waitFor('the sandbox', 30_000, async () => {
       if (child.exitCode !== null) throw new Error(`homelab sandbox exited ${child.exitCode}: ${tail(err)}`);
@@ -152,17 +163,26 @@ function sandboxNodes(kubeconfigPath: string): Promise<string[]> {
   const { server, 'certificate-authority-data': ca } = kubeconfig.clusters[0]!.cluster;
   const { token } = kubeconfig.users[0]!.user;
   return new Promise((resolve, reject) => {
-    const req = request(new URL('/api/v1/nodes', server), { ca: Buffer.from(ca, 'base64'), headers: { Authorization: `Bearer ${token}` }, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => {
-        try {
-          resolve(z.object({ items: z.array(z.object({ metadata: z.object({ name: z.string() }) })) }).parse(JSON.parse(body)).items.map((n) => n.metadata.name));
-        } catch (e) {
-          reject(e instanceof Error ? e : new Error(String(e)));
-        }
-      });
-    });
+    const req = request(
+      new URL('/api/v1/nodes', server),
+      { ca: Buffer.from(ca, 'base64'), headers: { Authorization: `Bearer ${token}` }, timeout: 10_000 },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => {
+          try {
+            resolve(
+              z
+                .object({ items: z.array(z.object({ metadata: z.object({ name: z.string() }) })) })
+                .parse(JSON.parse(body))
+                .items.map((n) => n.metadata.name),
+            );
+          } catch (e) {
+            reject(e instanceof Error ? e : new Error(String(e)));
+          }
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('the sandbox did not answer GET /api/v1/nodes within 10 s')));
     req.on('error', reject);
     req.end();
@@ -248,8 +268,14 @@ async function main(): Promise<void> {
   await step(`build the stand-in for ${baseImage} (debootstrap + Node 22 from npm)`, async () => {
     const arch = (await run('dpkg', ['--print-architecture'], { timeoutMs: 10_000 })).stdout.trim();
     const tarball = path.join(work, 'base-rootfs.tar');
-    await run('bash', [path.join(root, 'test/container/base-rootfs.sh'), arch, tarball, path.join(work, 'base')], { timeoutMs: 20 * 60_000, log: path.join(work, 'base.log') });
-    await docker(['import', '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--change', 'CMD ["node"]', tarball, baseImage], { timeoutMs: 5 * 60_000 });
+    await run('bash', [path.join(root, 'test/container/base-rootfs.sh'), arch, tarball, path.join(work, 'base')], {
+      timeoutMs: 20 * 60_000,
+      log: path.join(work, 'base.log'),
+    });
+    await docker(
+      ['import', '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--change', 'CMD ["node"]', tarball, baseImage],
+      { timeoutMs: 5 * 60_000 },
+    );
     rmSync(path.join(work, 'base'), { recursive: true, force: true });
     rmSync(tarball, { force: true });
   });
@@ -333,12 +359,15 @@ async function main(): Promise<void> {
     await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { 'X-API-Key': key } } }));
     assert.equal(client.getServerVersion()?.name, 'homelab');
     const { tools } = await client.listTools();
-    assert.ok(tools.some((t) => t.name === 'cluster_health'), `tools: ${tools.map((t) => t.name).join(', ')}`);
+    assert.ok(
+      tools.some((t) => t.name === 'cluster_health'),
+      `tools: ${tools.map((t) => t.name).join(', ')}`,
+    );
     return `${tools.length} tools`;
   });
   const expectedNodes = (await sandboxNodes(sandbox.kubeconfig)).sort();
   const healthSchema = z.object({ verdict: z.string(), nodes: z.array(z.object({ name: z.string() })) });
-  await check('tools/call cluster_health answers from the sandbox\'s API server', async () => {
+  await check("tools/call cluster_health answers from the sandbox's API server", async () => {
     const result = await client.callTool({ name: 'cluster_health', arguments: {} });
     assert.notEqual(result.isError, true, JSON.stringify(result.content));
     const health = healthSchema.parse(result.structuredContent);
@@ -370,34 +399,39 @@ async function main(): Promise<void> {
   log(`server RSS: idle ${idle.rss} MiB, after ${CALLS} calls ${after.rss} MiB (peak ${after.peak} MiB; limit ${figures.memoryLimitMiB} MiB)`);
   await client.close();
 
-  await check('inside: the Deployment\'s user, no capabilities, no-new-privileges, the memory limit; /app, / and the config read-only, /tmp writable', async () => {
-    const inside = insideSchema.parse(JSON.parse((await docker(['exec', CONTAINER, 'node', '-e', INSIDE])).stdout));
-    // One comparison, so a failure shows every difference at once.
-    assert.deepEqual(
-      { ...inside, serverUid: inside.serverUid.split(/\s+/)[0], memoryLimit: Number(inside.memoryLimit) },
-      {
-        uid: deployed.user.uid,
-        gid: deployed.user.gid,
-        server: `node /app/bin/run.js ${deployed.args.join(' ')}`,
-        serverUid: String(deployed.user.uid),
-        capEff: '0000000000000000',
-        capBnd: '0000000000000000',
-        noNewPrivs: '1',
-        memoryLimit: deployed.memoryBytes,
-        // Writes: EROFS, the read-only file system, not a permission: the root and the mounts are read-only.
-        app: 'EROFS',
-        root: 'EROFS',
-        config: 'EROFS',
-        tmp: 'ok',
-      },
-    );
-  });
+  await check(
+    "inside: the Deployment's user, no capabilities, no-new-privileges, the memory limit; /app, / and the config read-only, /tmp writable",
+    async () => {
+      const inside = insideSchema.parse(JSON.parse((await docker(['exec', CONTAINER, 'node', '-e', INSIDE])).stdout));
+      // One comparison, so a failure shows every difference at once.
+      assert.deepEqual(
+        { ...inside, serverUid: inside.serverUid.split(/\s+/)[0], memoryLimit: Number(inside.memoryLimit) },
+        {
+          uid: deployed.user.uid,
+          gid: deployed.user.gid,
+          server: `node /app/bin/run.js ${deployed.args.join(' ')}`,
+          serverUid: String(deployed.user.uid),
+          capEff: '0000000000000000',
+          capBnd: '0000000000000000',
+          noNewPrivs: '1',
+          memoryLimit: deployed.memoryBytes,
+          // Writes: EROFS, the read-only file system, not a permission: the root and the mounts are read-only.
+          app: 'EROFS',
+          root: 'EROFS',
+          config: 'EROFS',
+          tmp: 'ok',
+        },
+      );
+    },
+  );
 
   await check(`SIGTERM: exits 0 within the grace period (${deployed.graceMs / 1000} s)`, async () => {
     const started = Date.now();
     await docker(['kill', '--signal', 'SIGTERM', CONTAINER]);
     const state = await waitFor('the container to exit', deployed.graceMs, async () => {
-      const [running, code, oom] = (await docker(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}} {{.State.OOMKilled}}', CONTAINER])).stdout.trim().split(' ');
+      const [running, code, oom] = (await docker(['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}} {{.State.OOMKilled}}', CONTAINER])).stdout
+        .trim()
+        .split(' ');
       return running === 'false' ? { code: Number(code), oom: oom === 'true' } : undefined;
     });
     assert.deepEqual(state, { code: 0, oom: false });

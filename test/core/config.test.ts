@@ -7,8 +7,14 @@ import { UserError } from '../../src/core/errors.js';
 
 describe('config', () => {
   const dirs: string[] = [];
-  const tempDir = async () => { const dir = await mkdtemp(join(tmpdir(), 'hl-cfg-')); dirs.push(dir); return dir; };
-  afterEach(async () => { await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true }))); });
+  const tempDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hl-cfg-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterEach(async () => {
+    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
 
   it('gives sensible defaults when there is no file', async () => {
     const dir = await tempDir();

@@ -73,21 +73,60 @@ describe('runOp', () => {
   it('refuses writes in read-only mode and outside the allow-list, and audits what it refused to run', async () => {
     const audit: AuditRecord[] = [];
     const record = (r: AuditRecord) => audit.push(r);
-    await expect(runOp(restart, { target: 'jellyfin/jellyfin' }, { context: context({ readOnly: true }), via: 'test', audit: record })).rejects.toMatchObject({ kind: 'PolicyDenied', message: expect.stringContaining('read-only') });
+    await expect(runOp(restart, { target: 'jellyfin/jellyfin' }, { context: context({ readOnly: true }), via: 'test', audit: record })).rejects.toMatchObject({
+      kind: 'PolicyDenied',
+      message: expect.stringContaining('read-only'),
+    });
     await expect(runOp(restart, { target: 'kube-system/coredns' }, { context: context(), via: 'test', audit: record })).rejects.toMatchObject({
       kind: 'PolicyDenied',
       message: expect.stringContaining('allowed: jellyfin/jellyfin, pihole/pihole'),
     });
     await expect(runOp(restart, { target: 42 }, { context: context(), via: 'test', audit: record })).rejects.toMatchObject({ kind: 'UserError' });
-    await expect(runOp(restart, { target: 'pihole/pihole' }, { context: context(), via: 'test', audit: record, confirm: async () => { throw new ConfirmationRefused('declined', 'cancelled: nothing was changed'); } })).rejects.toMatchObject({ kind: 'UserError' });
+    await expect(
+      runOp(
+        restart,
+        { target: 'pihole/pihole' },
+        {
+          context: context(),
+          via: 'test',
+          audit: record,
+          confirm: async () => {
+            throw new ConfirmationRefused('declined', 'cancelled: nothing was changed');
+          },
+        },
+      ),
+    ).rejects.toMatchObject({ kind: 'UserError' });
     await runOp(restart, { target: 'pihole/unbound' }, { context: context(), via: 'test', caller: 'me', audit: record, confirm: yes });
     expect(audit).toEqual([
-      expect.objectContaining({ op: 'test_restart', via: 'test', phase: 'plan', outcome: 'refused', input: { target: 'jellyfin/jellyfin' }, error: expect.stringContaining('read-only mode') }),
-      expect.objectContaining({ phase: 'plan', outcome: 'refused', input: { target: 'kube-system/coredns' }, error: expect.stringContaining('not in the allow-list for restart') }),
+      expect.objectContaining({
+        op: 'test_restart',
+        via: 'test',
+        phase: 'plan',
+        outcome: 'refused',
+        input: { target: 'jellyfin/jellyfin' },
+        error: expect.stringContaining('read-only mode'),
+      }),
+      expect.objectContaining({
+        phase: 'plan',
+        outcome: 'refused',
+        input: { target: 'kube-system/coredns' },
+        error: expect.stringContaining('not in the allow-list for restart'),
+      }),
       expect.objectContaining({ phase: 'plan', outcome: 'refused', input: { target: 42 }, error: expect.stringContaining('invalid input') }),
       // Each step of a write is on the record: its plan, the answer, and the apply.
-      expect.objectContaining({ phase: 'plan', outcome: 'ok', input: { target: 'pihole/pihole' }, plan: { summary: 'restart pihole/pihole', changes: ['patch pihole/pihole'] } }),
-      expect.objectContaining({ phase: 'confirmation', outcome: 'refused', confirmation: 'declined', input: { target: 'pihole/pihole' }, error: 'cancelled: nothing was changed' }),
+      expect.objectContaining({
+        phase: 'plan',
+        outcome: 'ok',
+        input: { target: 'pihole/pihole' },
+        plan: { summary: 'restart pihole/pihole', changes: ['patch pihole/pihole'] },
+      }),
+      expect.objectContaining({
+        phase: 'confirmation',
+        outcome: 'refused',
+        confirmation: 'declined',
+        input: { target: 'pihole/pihole' },
+        error: 'cancelled: nothing was changed',
+      }),
       expect.objectContaining({ phase: 'plan', outcome: 'ok', caller: 'me', input: { target: 'pihole/unbound' } }),
       expect.objectContaining({ phase: 'confirmation', outcome: 'ok', confirmation: 'accepted', caller: 'me' }),
       expect.objectContaining({ op: 'test_restart', via: 'test', phase: 'apply', outcome: 'ok', caller: 'me', input: { target: 'pihole/unbound' } }),
@@ -115,18 +154,35 @@ describe('runOp', () => {
       },
     });
     const audit: AuditRecord[] = [];
-    await expect(runOp(sweep, { targets: ['pihole/pihole', 'kube-system/coredns'] }, { context: context(), via: 'test', audit: (r) => audit.push(r) })).rejects.toMatchObject({
+    await expect(
+      runOp(sweep, { targets: ['pihole/pihole', 'kube-system/coredns'] }, { context: context(), via: 'test', audit: (r) => audit.push(r) }),
+    ).rejects.toMatchObject({
       kind: 'PolicyDenied',
       message: expect.stringContaining('kube-system/coredns is not in the allow-list for restart'),
     });
     expect(touched).toEqual([]);
-    expect(audit).toEqual([expect.objectContaining({ op: 'test_sweep', phase: 'plan', outcome: 'refused', error: expect.stringContaining('kube-system/coredns') })]);
+    expect(audit).toEqual([
+      expect.objectContaining({ op: 'test_sweep', phase: 'plan', outcome: 'refused', error: expect.stringContaining('kube-system/coredns') }),
+    ]);
   });
 
   it('names a service the op needs before asking anyone, and asks nothing', async () => {
     const scan = defineOp({ ...restart, name: 'test_scan', guard: undefined, requires: ['jellyfin'] });
     const asked: unknown[] = [];
-    await expect(runOp(scan, { target: 'x' }, { context: context(), via: 'test', confirm: async (i) => { asked.push(i); return { apply: true, outcome: 'accepted' }; } })).rejects.toMatchObject({
+    await expect(
+      runOp(
+        scan,
+        { target: 'x' },
+        {
+          context: context(),
+          via: 'test',
+          confirm: async (i) => {
+            asked.push(i);
+            return { apply: true, outcome: 'accepted' };
+          },
+        },
+      ),
+    ).rejects.toMatchObject({
       kind: 'UserError',
       message: 'Jellyfin is not configured, so test_scan cannot run',
       hint: expect.stringContaining('services.jellyfin'),
@@ -136,24 +192,50 @@ describe('runOp', () => {
 
   it('asks for confirmation only after input and policy pass, with the plan', async () => {
     const asked: ConfirmRequest[] = [];
-    const confirm = async (request: ConfirmRequest): Promise<ConfirmAnswer> => { asked.push(request); return { apply: true, outcome: 'accepted' }; };
+    const confirm = async (request: ConfirmRequest): Promise<ConfirmAnswer> => {
+      asked.push(request);
+      return { apply: true, outcome: 'accepted' };
+    };
     await expect(runOp(restart, { target: 'x/y' }, { context: context(), via: 'test', confirm })).rejects.toMatchObject({ kind: 'PolicyDenied' });
     expect(asked).toEqual([]);
     await runOp(restart, { target: 'pihole/pihole' }, { context: context(), via: 'test', confirm });
-    expect(asked).toEqual([expect.objectContaining({ input: { target: 'pihole/pihole' }, plan: expect.objectContaining({ summary: 'restart pihole/pihole' }) })]);
+    expect(asked).toEqual([
+      expect.objectContaining({ input: { target: 'pihole/pihole' }, plan: expect.objectContaining({ summary: 'restart pihole/pihole' }) }),
+    ]);
   });
 
-  it('times out at the op\'s bound, aborting the signal the op was given', async () => {
+  it("times out at the op's bound, aborting the signal the op was given", async () => {
     let seen: AbortSignal | undefined;
-    const slow = defineOp({ ...echo, name: 'test_slow', timeoutMs: 50, async run(ctx) { seen = ctx.signal; await new Promise((r) => setTimeout(r, 1000)); return { said: 'late' }; } });
+    const slow = defineOp({
+      ...echo,
+      name: 'test_slow',
+      timeoutMs: 50,
+      async run(ctx) {
+        seen = ctx.signal;
+        await new Promise((r) => setTimeout(r, 1000));
+        return { said: 'late' };
+      },
+    });
     await expect(runOp(slow, {}, { context: context(), via: 'test' })).rejects.toMatchObject({ kind: 'Timeout', message: 'test_slow timed out after 50ms' });
     expect(seen?.aborted).toBe(true);
   });
 
   it('maps anything thrown to a typed error and rejects output that breaks its schema', async () => {
-    const broken = defineOp({ ...echo, name: 'test_broken', async run() { throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }); } });
+    const broken = defineOp({
+      ...echo,
+      name: 'test_broken',
+      async run() {
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      },
+    });
     await expect(runOp(broken, {}, { context: context(), via: 'test' })).rejects.toMatchObject({ kind: 'Upstream', message: 'socket hang up' });
-    const liar = defineOp({ ...echo, name: 'test_liar', async run() { return { said: 42 } as unknown as { said: string }; } });
+    const liar = defineOp({
+      ...echo,
+      name: 'test_liar',
+      async run() {
+        return { said: 42 } as unknown as { said: string };
+      },
+    });
     await expect(runOp(liar, {}, { context: context(), via: 'test' })).rejects.toThrow(/does not match its schema: said/);
   });
 });
@@ -172,7 +254,13 @@ describe('runOp: a write is planned, confirmed on its plan, then run with that p
       timeoutMs: 1000,
       async plan() {
         const changes = Array.from({ length: world.changes ?? 1 }, () => ({ action: 'patch Thing a/b', body: { bump: true } }));
-        return { summary: 'bump a/b', changes, effects: ['nothing else'], observed: [{ object: 'Thing a/b', resourceVersion: world.version }], state: world.version };
+        return {
+          summary: 'bump a/b',
+          changes,
+          effects: ['nothing else'],
+          observed: [{ object: 'Thing a/b', resourceVersion: world.version }],
+          state: world.version,
+        };
       },
       async run(_ctx, _input, plan) {
         world.applied.push(plan);
@@ -184,8 +272,23 @@ describe('runOp: a write is planned, confirmed on its plan, then run with that p
   it('a dry run hands back the plan and runs nothing, without asking', async () => {
     const world = { version: '1', applied: [] as Plan[] };
     let asked = false;
-    const result = await runOp(counter(world), {}, { context: context(), via: 'test', dryRun: true, confirm: async () => { asked = true; return { apply: true, outcome: 'accepted' }; } });
-    expect(result).toMatchObject({ kind: 'plan', plan: { summary: 'bump a/b', changes: [{ action: 'patch Thing a/b', body: { bump: true } }], observed: [{ object: 'Thing a/b', resourceVersion: '1' }] } });
+    const result = await runOp(
+      counter(world),
+      {},
+      {
+        context: context(),
+        via: 'test',
+        dryRun: true,
+        confirm: async () => {
+          asked = true;
+          return { apply: true, outcome: 'accepted' };
+        },
+      },
+    );
+    expect(result).toMatchObject({
+      kind: 'plan',
+      plan: { summary: 'bump a/b', changes: [{ action: 'patch Thing a/b', body: { bump: true } }], observed: [{ object: 'Thing a/b', resourceVersion: '1' }] },
+    });
     expect(asked).toBe(false);
     expect(world.applied).toEqual([]);
   });
@@ -193,17 +296,36 @@ describe('runOp: a write is planned, confirmed on its plan, then run with that p
   it('hands the plan back with the token the door gives, and runs nothing', async () => {
     const world = { version: '1', applied: [] as Plan[] };
     const audit: AuditRecord[] = [];
-    const result = await runOp(counter(world), {}, { context: context(), via: 'test', audit: (r) => audit.push(r), confirm: async () => ({ apply: false, token: { token: 't', expiresAt: 'soon' } }) });
+    const result = await runOp(
+      counter(world),
+      {},
+      { context: context(), via: 'test', audit: (r) => audit.push(r), confirm: async () => ({ apply: false, token: { token: 't', expiresAt: 'soon' } }) },
+    );
     expect(result).toMatchObject({ kind: 'plan', token: { token: 't' } });
     expect(world.applied).toEqual([]);
-    expect(audit.map((r) => [r.phase, r.outcome, r.confirmation])).toEqual([['plan', 'ok', undefined], ['confirmation', 'ok', 'pending']]);
+    expect(audit.map((r) => [r.phase, r.outcome, r.confirmation])).toEqual([
+      ['plan', 'ok', undefined],
+      ['confirmation', 'ok', 'pending'],
+    ]);
   });
 
   it('runs a plan that changes nothing without asking anyone', async () => {
     const world = { version: '1', applied: [] as Plan[], changes: 0 };
     let asked = false;
     const audit: AuditRecord[] = [];
-    const result = await runOp(counter(world), {}, { context: context(), via: 'test', audit: (r) => audit.push(r), confirm: async () => { asked = true; return { apply: false }; } });
+    const result = await runOp(
+      counter(world),
+      {},
+      {
+        context: context(),
+        via: 'test',
+        audit: (r) => audit.push(r),
+        confirm: async () => {
+          asked = true;
+          return { apply: false };
+        },
+      },
+    );
     expect(result).toMatchObject({ kind: 'done', output: { version: '1' } });
     expect(asked).toBe(false);
     expect(audit.find((r) => r.phase === 'confirmation')?.confirmation).toBe('not-required');
@@ -231,10 +353,30 @@ describe('runOp: a write is planned, confirmed on its plan, then run with that p
   });
 
   it('a plan that refuses refuses before anyone is asked, and is audited as the plan step', async () => {
-    const refusing = defineOp({ ...restart, name: 'test_refusing', async plan() { throw new UserError('deployment x/y is paused and would not roll out'); } });
+    const refusing = defineOp({
+      ...restart,
+      name: 'test_refusing',
+      async plan() {
+        throw new UserError('deployment x/y is paused and would not roll out');
+      },
+    });
     let asked = false;
     const audit: AuditRecord[] = [];
-    await expect(runOp(refusing, { target: 'pihole/pihole' }, { context: context(), via: 'test', audit: (r) => audit.push(r), confirm: async () => { asked = true; return { apply: true, outcome: 'accepted' }; } })).rejects.toThrow('paused');
+    await expect(
+      runOp(
+        refusing,
+        { target: 'pihole/pihole' },
+        {
+          context: context(),
+          via: 'test',
+          audit: (r) => audit.push(r),
+          confirm: async () => {
+            asked = true;
+            return { apply: true, outcome: 'accepted' };
+          },
+        },
+      ),
+    ).rejects.toThrow('paused');
     expect(asked).toBe(false);
     expect(audit).toEqual([expect.objectContaining({ phase: 'plan', outcome: 'error', error: 'deployment x/y is paused and would not roll out' })]);
   });

@@ -12,8 +12,12 @@ import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 describe('homelab backups', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('prints the failed last Job with its reason in the table, exit 2', async () => {
     const table = await runCli(['backups'], s.env);

@@ -11,8 +11,12 @@ import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 describe('homelab certs on the pi-homelab sandbox', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('draws a table with the verdict first, and exits with it', async () => {
     const [table, json] = await Promise.all([runCli(['certs'], s.env), runCli(['certs', '--json'], s.env)]);
@@ -45,13 +49,19 @@ describe('homelab certs on the pi-homelab sandbox', () => {
 
 describe('homelab certs when things go wrong', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ scenarioData: troubleScenario() }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ scenarioData: troubleScenario() });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('prints the worst problem first and the failing issuance, exit 2', async () => {
     const table = await runCli(['certs'], s.env);
     expect(table.code).toBe(2);
-    expect(table.stdout.split('\n')[0]).toMatch(/^CRIT certificates: 4 problems in 4 certificates; worst: Certificate web\/missing NotReady: Ready=False \(DoesNotExist\)/);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^CRIT certificates: 4 problems in 4 certificates; worst: Certificate web\/missing NotReady: Ready=False \(DoesNotExist\)/,
+    );
     expect(table.stdout).toContain('Failing issuance:');
     expect(table.stdout).toMatch(/Challenge\s+media\s+jellyfin-5-123-9\s+jellyfin\s+pending/);
   });

@@ -33,7 +33,17 @@ describe.skipIf(unavailable)(`--dry-run on every write${unavailable ? ` (skipped
     await utimes(show, OLD, OLD);
     config = await configWith(s.sandbox, 'dry-run', {
       allow: { restart: ['*/*'], flux: ['*/*'], secretsRefresh: ['*/*'], backupsTrigger: ['*/*'] },
-      nas: { host: '127.0.0.1', port: sshd.port, username: sshd.user, privateKey: { file: sshd.clientKeyPath }, hostKey: { fingerprint: sshd.hostKeyFingerprint }, roots: [root], volumes: [sshd.homeDir], connectTimeoutMs: 20_000, commandTimeoutMs: 20_000 },
+      nas: {
+        host: '127.0.0.1',
+        port: sshd.port,
+        username: sshd.user,
+        privateKey: { file: sshd.clientKeyPath },
+        hostKey: { fingerprint: sshd.hostKeyFingerprint },
+        roots: [root],
+        volumes: [sshd.homeDir],
+        connectTimeoutMs: 20_000,
+        commandTimeoutMs: 20_000,
+      },
     });
     inputs = {
       deployment_restart: { deployment: 'homepage/homepage' },

@@ -73,8 +73,12 @@ describe('shell completion', () => {
 
 describe("kubectl's habits", () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('-o json is --json, -o yaml the same document in YAML; --no-headers drops the header row', async () => {
     const [json, oJson, oYaml, table, bare] = await Promise.all([
@@ -129,7 +133,9 @@ describe("kubectl's habits", () => {
     expect(JSON.parse(reconcile.stdout)).toMatchObject({ kind: 'Kustomization', name: 'flux-system' });
     const mcp = await stdioClient(s.env, ['--read-only']);
     try {
-      const result = (await mcp.client.callTool({ name: 'flux_status', arguments: { kind: 'gitrepo' } })) as unknown as { structuredContent: { objects: Array<{ kind: string }> } };
+      const result = (await mcp.client.callTool({ name: 'flux_status', arguments: { kind: 'gitrepo' } })) as unknown as {
+        structuredContent: { objects: Array<{ kind: string }> };
+      };
       expect(new Set(result.structuredContent.objects.map((o) => o.kind))).toEqual(new Set(['GitRepository']));
     } finally {
       await mcp.close();

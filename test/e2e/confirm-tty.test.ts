@@ -18,7 +18,10 @@ function onTerminal(args: string[], env: Record<string, string>, answer: string,
     const child = spawn(SCRIPT, ['-qefc', command, '/dev/null'], { env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
     let screen = '';
     let answered = false;
-    const timer = setTimeout(() => { child.kill(); reject(new Error(`no prompt: ${screen}`)); }, 20_000);
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`no prompt: ${screen}`));
+    }, 20_000);
     const onData = (d: Buffer) => {
       screen += d.toString();
       if (!answered && screen.includes('[y/N]')) {
@@ -30,14 +33,21 @@ function onTerminal(args: string[], env: Record<string, string>, answer: string,
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, screen }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, screen });
+    });
   });
 }
 
 describe.skipIf(!existsSync(SCRIPT))('a write on a terminal (needs /usr/bin/script for a pty)', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const restartedAt = () =>
     (s.sandbox.store.get('deployments', 'homepage', 'homepage') as unknown as { spec: { template: { metadata?: { annotations?: Record<string, string> } } } })
       .spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
@@ -49,7 +59,9 @@ describe.skipIf(!existsSync(SCRIPT))('a write on a terminal (needs /usr/bin/scri
     const plan = r.screen.indexOf('Plan: restart deployment homepage/homepage');
     expect(plan).toBeGreaterThanOrEqual(0);
     expect(plan).toBeLessThan(r.screen.indexOf('[y/N]'));
-    expect(r.screen).toMatch(/1\. patch Deployment homepage\/homepage \(strategic merge\)\r?\n {5}\{"spec":\{"template":\{"metadata":\{"annotations":\{"kubectl\.kubernetes\.io\/restartedAt":/);
+    expect(r.screen).toMatch(
+      /1\. patch Deployment homepage\/homepage \(strategic merge\)\r?\n {5}\{"spec":\{"template":\{"metadata":\{"annotations":\{"kubectl\.kubernetes\.io\/restartedAt":/,
+    );
     expect(r.screen).toMatch(/What it touches:\r?\n {2}- its pod homepage-\S+ is replaced one by one/);
     expect(r.screen).toContain('cancelled: nothing was changed');
     expect(r.code).toBe(64);

@@ -15,8 +15,12 @@ import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 describe('homelab dns', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('prints the DNS pods, blocking, gravity, upstreams and findings as tables (exit 1 for the warnings)', async () => {
     const table = await runCli(['dns'], s.env);
@@ -87,14 +91,17 @@ describe('homelab dns', () => {
     expect(s.sandbox.services.pihole?.requests.filter((q) => q.path === '/api/action/gravity')).toEqual([]);
   });
 
-  it('updates gravity with --yes: says the domain count before and after, shows Pi-hole\'s progress, audits it as done on the CLI', async () => {
+  it("updates gravity with --yes: says the domain count before and after, shows Pi-hole's progress, audits it as done on the CLI", async () => {
     const audit = join(s.sandbox.dir, 'audit.jsonl');
     const config = await configWith(s.sandbox, 'audited', { audit: { file: audit } });
     const r = await runCli(['dns', 'gravity', '--yes', '--config', config], s.env);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('✔ gravity updated: 219727 → 221069 domains (+1342)\n');
     expect(r.stderr).toContain('[✓] Done.');
-    const records = (await readFile(audit, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { op: string; outcome: string; phase: string });
+    const records = (await readFile(audit, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { op: string; outcome: string; phase: string });
     expect(records.find((r) => r.phase === 'apply')).toMatchObject({ op: 'dns_gravity_update', outcome: 'ok', via: 'cli' });
   });
 
@@ -112,7 +119,13 @@ describe('homelab dns', () => {
       expect(bad.isError).toBe(true);
       // The same gravity update (after the CLI's above), its output as --json prints it (structuredContent is the op's output).
       const gravity = await callConfirmed(mcp.client, 'dns_gravity_update', {});
-      expect(gravity.structuredContent).toMatchObject({ succeeded: true, before: { domains: 221069 }, after: { domains: 221069 }, change: 0, failures: [] } satisfies Partial<Gravity>);
+      expect(gravity.structuredContent).toMatchObject({
+        succeeded: true,
+        before: { domains: 221069 },
+        after: { domains: 221069 },
+        change: 0,
+        failures: [],
+      } satisfies Partial<Gravity>);
     } finally {
       await mcp.close();
     }

@@ -6,8 +6,22 @@ import { configWith } from '../helpers/config.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { shellWords } from '../helpers/shell.js';
 
-interface Finding { severity: 'warn' | 'crit'; kind: string; namespace?: string; name: string; reason: string; message: string; fix?: { command: string } }
-interface Line { name: string; state: string; verdict: string; line: string; problems: number }
+interface Finding {
+  severity: 'warn' | 'crit';
+  kind: string;
+  namespace?: string;
+  name: string;
+  reason: string;
+  message: string;
+  fix?: { command: string };
+}
+interface Line {
+  name: string;
+  state: string;
+  verdict: string;
+  line: string;
+  problems: number;
+}
 interface DoctorJson {
   verdict: 'ok' | 'warn' | 'crit';
   summary: string;
@@ -35,7 +49,15 @@ function plainCluster(): Scenario {
     namespaces: [{ name: 'web' }],
     workloads: [
       { kind: 'Deployment', name: 'site', namespace: 'web', replicas: 2, created: '-3d', containers: [{ name: 'nginx', image: 'nginx:1.27' }] },
-      { kind: 'CronJob', name: 'site-backup', namespace: 'web', created: '-3d', schedule: '0 3 * * *', containers: [{ name: 'dump', image: 'restic/restic:0.17.3' }], jobs: [{ started: '-20h', duration: '1m' }] },
+      {
+        kind: 'CronJob',
+        name: 'site-backup',
+        namespace: 'web',
+        created: '-3d',
+        schedule: '0 3 * * *',
+        containers: [{ name: 'dump', image: 'restic/restic:0.17.3' }],
+        jobs: [{ started: '-20h', duration: '1m' }],
+      },
     ],
   };
 }
@@ -50,7 +72,9 @@ describe('homelab doctor on the pi-homelab sandbox', () => {
     expect(r.code).toBe(2);
     out = JSON.parse(r.stdout) as DoctorJson;
   });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('gives every subsystem one line, in order, with its state: checked, or not configured (no nas: in the config)', () => {
     expect(out.subsystems.map((l) => l.name)).toEqual(SUBSYSTEMS);
@@ -91,7 +115,13 @@ describe('homelab doctor on the pi-homelab sandbox', () => {
     expect(r.code).toBe(2);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^CRIT \d+ critical, \d+ warnings in 20 subsystems/);
-    expect(lines).toEqual(expect.arrayContaining(['OK nodes: 4 nodes, all ok', '--   nas: no nas: section in the config', expect.stringMatching(/^CRIT pods: \d+ problems in \d+ pods$/)]));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'OK nodes: 4 nodes, all ok',
+        '--   nas: no nas: section in the config',
+        expect.stringMatching(/^CRIT pods: \d+ problems in \d+ pods$/),
+      ]),
+    );
     const header = lines.findIndex((l) => /^SEVERITY\s+KIND\s+NAMESPACE\s+NAME\s+REASON\s+MESSAGE$/.test(l));
     // A terminal shows up to 20 (the sandbox, with its home services, has more: said with how to see the rest).
     expect(out.findingsTotal).toBeGreaterThan(20);
@@ -130,8 +160,12 @@ describe('homelab doctor on the pi-homelab sandbox', () => {
 
 describe('homelab doctor on a cluster with none of the add-ons or home services', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ scenarioData: plainCluster() }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ scenarioData: plainCluster() });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('is healthy (exit 0): what is not installed or not configured is said, never a problem', async () => {
     const r = await runCli(['doctor', '--json'], s.env);
@@ -139,21 +173,38 @@ describe('homelab doctor on a cluster with none of the add-ons or home services'
     const out = JSON.parse(r.stdout) as DoctorJson;
     expect(out.verdict).toBe('ok');
     expect(Object.fromEntries(out.subsystems.map((l) => [l.name, l.state]))).toEqual({
-      nodes: 'checked', pods: 'checked', flux: 'not installed', certificates: 'not installed', secrets: 'not installed', tailscale: 'not installed',
-      backups: 'checked', ingress: 'checked', dns: 'not configured', media: 'not configured', nas: 'not configured',
+      nodes: 'checked',
+      pods: 'checked',
+      flux: 'not installed',
+      certificates: 'not installed',
+      secrets: 'not installed',
+      tailscale: 'not installed',
+      backups: 'checked',
+      ingress: 'checked',
+      dns: 'not configured',
+      media: 'not configured',
+      nas: 'not configured',
     });
     expect(line(out, 'dns')?.line).toBe('dns: no Pi-hole or AdGuard in the config (services.pihole, services.adguard) and no DNS pods in namespace pihole');
-    expect(out.summary).toBe(`healthy: 4 subsystems checked, no problems (not installed: flux, certificates, secrets, tailscale; not configured: dns, media, nas)`);
+    expect(out.summary).toBe(
+      `healthy: 4 subsystems checked, no problems (not installed: flux, certificates, secrets, tailscale; not configured: dns, media, nas)`,
+    );
     expect(out.findings).toEqual([]);
     expect(out.truncated).toBe(false);
   });
 
   it('says which home service it could not ask and why (a warning, exit 1), and checks the rest', async () => {
-    const configFile = await configWith(s.sandbox, 'jellyfin-down', { services: { jellyfin: { url: 'http://127.0.0.1:9', apiKey: { env: 'JELLYFIN_KEY' }, timeoutMs: 2000 } } });
+    const configFile = await configWith(s.sandbox, 'jellyfin-down', {
+      services: { jellyfin: { url: 'http://127.0.0.1:9', apiKey: { env: 'JELLYFIN_KEY' }, timeoutMs: 2000 } },
+    });
     const r = await runCli(['doctor', '--config', configFile, '--json'], { ...s.env, JELLYFIN_KEY: 'not-a-real-key' });
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as DoctorJson;
-    expect(line(out, 'media')).toMatchObject({ state: 'could not check', verdict: 'warn', line: expect.stringMatching(/^media: could not check: .*127\.0\.0\.1:9/) });
+    expect(line(out, 'media')).toMatchObject({
+      state: 'could not check',
+      verdict: 'warn',
+      line: expect.stringMatching(/^media: could not check: .*127\.0\.0\.1:9/),
+    });
     expect(line(out, 'nodes')?.state).toBe('checked');
   });
 });

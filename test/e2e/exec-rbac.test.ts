@@ -23,8 +23,12 @@ function rulesWithout(verb: 'get' | 'create'): PolicyRule[] {
 
 describe('an exec op under a role that lacks a pods/exec verb', () => {
   let noGet: SandboxEnv;
-  beforeAll(async () => { noGet = await startSandboxEnv({ rbac: rulesWithout('get') }); });
-  afterAll(async () => { await noGet?.sandbox.stop(); });
+  beforeAll(async () => {
+    noGet = await startSandboxEnv({ rbac: rulesWithout('get') });
+  });
+  afterAll(async () => {
+    await noGet?.sandbox.stop();
+  });
 
   it('says in one line which verbs are needed (CLI, exit 69)', async () => {
     const r = await runCli(['dns', 'query', 'example.com'], noGet.env);

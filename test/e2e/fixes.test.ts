@@ -5,8 +5,16 @@ import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { shellWords } from '../helpers/shell.js';
 
-interface Tool { name: string; effect: 'read' | 'write'; inputSchema: { required?: string[]; properties?: { limit?: { maximum?: number } } } }
-interface Fix { tool: string; input: Record<string, unknown>; command: string }
+interface Tool {
+  name: string;
+  effect: 'read' | 'write';
+  inputSchema: { required?: string[]; properties?: { limit?: { maximum?: number } } };
+}
+interface Fix {
+  tool: string;
+  input: Record<string, unknown>;
+  command: string;
+}
 
 /** Every fix anywhere in a result (findings of any op, nested or not). */
 function fixesIn(value: unknown, found: Fix[] = []): Fix[] {
@@ -32,13 +40,15 @@ describe('every fix a finding suggests runs as printed', () => {
     const mcp = await stdioClient(s.env);
     try {
       const all: Fix[] = [];
-      for (const tool of tools.filter((t) => t.effect === 'read' && !(t.inputSchema.required?.length))) {
+      for (const tool of tools.filter((t) => t.effect === 'read' && !t.inputSchema.required?.length)) {
         const limit = tool.inputSchema.properties?.limit?.maximum;
         const result = (await mcp.client.callTool({ name: tool.name, arguments: limit ? { limit } : {} })) as { structuredContent?: unknown };
         fixesIn(result.structuredContent, all);
       }
       // why, followed from every host the sandbox's Ingresses serve.
-      const ingress = (await mcp.client.callTool({ name: 'ingress_status', arguments: {} })) as { structuredContent?: { ingresses: Array<{ hosts: string[] }> } };
+      const ingress = (await mcp.client.callTool({ name: 'ingress_status', arguments: {} })) as {
+        structuredContent?: { ingresses: Array<{ hosts: string[] }> };
+      };
       for (const host of ingress.structuredContent?.ingresses.flatMap((i) => i.hosts) ?? []) {
         const result = (await mcp.client.callTool({ name: 'why', arguments: { target: host } })) as { structuredContent?: unknown };
         fixesIn(result.structuredContent, all);
@@ -48,9 +58,11 @@ describe('every fix a finding suggests runs as printed', () => {
       await mcp.close();
     }
   }, 120_000);
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
-  it('finds fixes to check (a release stuck after its retries ran out, a crash-looping pod, a stale gravity, why\'s…)', () => {
+  it("finds fixes to check (a release stuck after its retries ran out, a crash-looping pod, a stale gravity, why's…)", () => {
     expect(fixes.map((f) => f.tool)).toEqual(expect.arrayContaining(['flux_heal', 'pods_logs', 'flux_reconcile', 'certs_status']));
   });
 

@@ -5,17 +5,28 @@ import { callOp } from '../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { shellWords } from '../helpers/shell.js';
 
-interface Stored { spec: { suspend?: boolean } }
-interface Finding { name: string; fix?: { tool: string; input: Record<string, unknown>; command: string } }
+interface Stored {
+  spec: { suspend?: boolean };
+}
+interface Finding {
+  name: string;
+  fix?: { tool: string; input: Record<string, unknown>; command: string };
+}
 
 const BUCKETS = 'buckets.source.toolkit.fluxcd.io';
 
 /** The flux-sources scenario through the CLI: a failing source in the table, the suggested commands as printed. What flux_reconcile and flux_status answer is tested in process (test/ops/flux/). */
 describe('homelab flux with the flux-sources scenario, on the CLI', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ scenario: 'flux-sources', delays: { flux: 30 } }); });
-  beforeEach(() => { s.sandbox.reset(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ scenario: 'flux-sources', delays: { flux: 30 } });
+  });
+  beforeEach(() => {
+    s.sandbox.reset();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('reconcile --with-source is crit (exit 2) when a source fails, though the object itself reconciled from what it had', async () => {
     const r = await runCli(['flux', 'reconcile', 'kustomization', 'private-apps', '--with-source', '--yes'], s.env);

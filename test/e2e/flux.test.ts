@@ -8,7 +8,15 @@ import { callOp } from '../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { shellWords } from '../helpers/shell.js';
 
-interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string; fix?: { tool: string; input: Record<string, unknown>; command: string } }
+interface Finding {
+  severity: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  reason: string;
+  message: string;
+  fix?: { tool: string; input: Record<string, unknown>; command: string };
+}
 interface FluxStatus {
   verdict: string;
   installed: boolean;
@@ -17,8 +25,21 @@ interface FluxStatus {
   objects: Array<{ kind: string; namespace: string; name: string; ready: string; suspended: boolean; failingFor?: string }>;
   findings: Finding[];
 }
-interface Reconciled { kind: string; namespace: string; name: string; requestedAt?: string; waited: boolean; ready: string; message?: string; sources?: Reconciled[] }
-interface Stored { metadata: { annotations?: Record<string, string> }; spec: { suspend?: boolean }; status: { lastHandledReconcileAt?: string; conditions?: Array<{ type: string; status: string }> } }
+interface Reconciled {
+  kind: string;
+  namespace: string;
+  name: string;
+  requestedAt?: string;
+  waited: boolean;
+  ready: string;
+  message?: string;
+  sources?: Reconciled[];
+}
+interface Stored {
+  metadata: { annotations?: Record<string, string> };
+  spec: { suspend?: boolean };
+  status: { lastHandledReconcileAt?: string; conditions?: Array<{ type: string; status: string }> };
+}
 
 const HR = 'helmreleases.helm.toolkit.fluxcd.io';
 
@@ -38,9 +59,15 @@ const json = <T>(stdout: string) => JSON.parse(stdout) as T;
  */
 describe('homelab flux on the CLI and over MCP', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ delays: { flux: 50 } }); });
-  beforeEach(() => { s.sandbox.reset(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ delays: { flux: 50 } });
+  });
+  beforeEach(() => {
+    s.sandbox.reset();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const release = () => s.sandbox.store.get(HR, 'immich', 'immich') as unknown as Stored;
 
   it('prints a table with the failing release and how long it has failed, exit 2', async () => {
@@ -50,7 +77,7 @@ describe('homelab flux on the CLI and over MCP', () => {
     expect(r.stdout).toMatch(/HelmRelease\s+immich\s+immich\s+NotReady\s+\S+\s+16d/);
   });
 
-  it('is a line of homelab health\'s table', async () => {
+  it("is a line of homelab health's table", async () => {
     const table = await runCli(['health'], s.env);
     expect(table.stdout).toMatch(/^CRIT flux: 2 problems/m);
   });
@@ -60,7 +87,9 @@ describe('homelab flux on the CLI and over MCP', () => {
     const r = await runCli(['flux', 'status'], s.env);
     expect(r.code).toBe(69);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^Error: cannot tell whether kustomize\.toolkit\.fluxcd\.io is installed: the Kubernetes API at \S+ answered GET \/apis with 503 Service Unavailable/);
+    expect(r.stderr).toMatch(
+      /^Error: cannot tell whether kustomize\.toolkit\.fluxcd\.io is installed: the Kubernetes API at \S+ answered GET \/apis with 503 Service Unavailable/,
+    );
   });
 
   it('does not call a kind that failed to read "not served" in the table', async () => {
@@ -73,11 +102,13 @@ describe('homelab flux on the CLI and over MCP', () => {
   it('reconcile --with-source prints each source, then the object, as it gets ready', async () => {
     const table = await runCli(['flux', 'reconcile', 'helmrelease', 'jellyfin', '-n', 'jellyfin', '--with-source', '--yes'], s.env);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/✔ HelmRepository flux-system\/jellyfin ready.*\n✔ HelmChart flux-system\/jellyfin-jellyfin ready.*\n✔ HelmRelease jellyfin\/jellyfin ready/);
+    expect(table.stdout).toMatch(
+      /✔ HelmRepository flux-system\/jellyfin ready.*\n✔ HelmChart flux-system\/jellyfin-jellyfin ready.*\n✔ HelmRelease jellyfin\/jellyfin ready/,
+    );
     expect(table.stderr).toContain('waiting for HelmRelease jellyfin/jellyfin');
   });
 
-  it('reports a reconcile that ends in failure as crit (exit 2), with the controller\'s message', async () => {
+  it("reports a reconcile that ends in failure as crit (exit 2), with the controller's message", async () => {
     const r = await runCli(['flux', 'reconcile', 'imagerepository', 'private-exit-node', '-n', 'tailscale', '--yes'], s.env);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/✗ ImageRepository tailscale\/private-exit-node failed: .*UNAUTHORIZED/);
@@ -109,7 +140,9 @@ describe('homelab flux on the CLI and over MCP', () => {
     const r = await runCli(['flux', 'heal', 'immich', '-n', 'immich'], s.env);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('HelmRelease immich/immich is stuck (failing for 16d)');
-    expect(r.stdout).toMatch(/Changes:\n {2}1\. suspend HelmRelease immich\/immich \(merge patch\)\n {5}\{"spec":\{"suspend":true\}\}\n {2}2\. resume HelmRelease immich\/immich/);
+    expect(r.stdout).toMatch(
+      /Changes:\n {2}1\. suspend HelmRelease immich\/immich \(merge patch\)\n {5}\{"spec":\{"suspend":true\}\}\n {2}2\. resume HelmRelease immich\/immich/,
+    );
     expect(r.stdout).toContain('Dry run: nothing changed');
     expect(JSON.stringify(release())).toBe(before);
   });
@@ -135,7 +168,14 @@ describe('homelab flux on the CLI and over MCP', () => {
   describe('when the resume fails', () => {
     // The first PATCH (suspend) goes through, the second (resume) is refused by the API server.
     beforeEach(() => {
-      s.sandbox.faults.add({ method: 'PATCH', path: '/apis/helm.toolkit.fluxcd.io/v2/namespaces/immich/helmreleases/immich', nth: 2, times: 1, status: 503, message: 'etcdserver: request timed out' });
+      s.sandbox.faults.add({
+        method: 'PATCH',
+        path: '/apis/helm.toolkit.fluxcd.io/v2/namespaces/immich/helmreleases/immich',
+        nth: 2,
+        times: 1,
+        status: 503,
+        message: 'etcdserver: request timed out',
+      });
     });
 
     it('heal says the release is left suspended and prints the command that finishes the job, which works as printed', async () => {
@@ -192,7 +232,10 @@ describe('homelab flux on the CLI and over MCP', () => {
     expect(stderr).toContain('HelmRelease immich/immich is left suspended');
     expect(finishCommand(stderr)).toEqual(['homelab', 'flux', 'resume', 'helmrelease', 'immich', '-n', 'immich']);
     expect(release().spec.suspend).toBe(true);
-    const audit = (await readFile(auditFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { op: string; outcome: string; error: string });
+    const audit = (await readFile(auditFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { op: string; outcome: string; error: string });
     expect(audit).toEqual([
       expect.objectContaining({ op: 'flux_heal', phase: 'plan', outcome: 'ok' }),
       expect.objectContaining({ op: 'flux_heal', phase: 'confirmation', outcome: 'ok', confirmation: 'preconfirmed' }),

@@ -16,8 +16,12 @@ const text = (r: ToolResult) => (r.content as Array<{ text: string }>).map((c) =
 
 describe('homelab health against the pi-homelab sandbox', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('prints tables for people, with the verdict first, and exits 2 for crit', async () => {
     const r = await runCli(['health'], s.env);
@@ -101,8 +105,15 @@ describe('homelab health on other clusters', () => {
       const table = r.stdout.split('\n');
       const header = table.findIndex((l) => /^LAST SEEN\s+NAMESPACE\s+OBJECT\s+REASON\s+COUNT\s+MESSAGE$/.test(l));
       expect(header).toBeGreaterThan(0);
-      expect(table[header + 1]).toMatch(/^\S+\s+web\s+Pod\/site-\S+\s+FailedMount\s+1\s+MountVolume\.SetUp failed for volume "data": mount failed: exit status 32 Output: mount\.nfs: access denied$/);
-      expect(table.slice(header + 2).join('\n').trim()).toBe('');
+      expect(table[header + 1]).toMatch(
+        /^\S+\s+web\s+Pod\/site-\S+\s+FailedMount\s+1\s+MountVolume\.SetUp failed for volume "data": mount failed: exit status 32 Output: mount\.nfs: access denied$/,
+      );
+      expect(
+        table
+          .slice(header + 2)
+          .join('\n')
+          .trim(),
+      ).toBe('');
     } finally {
       await s.sandbox.stop();
     }

@@ -14,16 +14,37 @@ import { configWith } from '../helpers/config.js';
 import { callConfirmed, stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
-interface Finding { severity: string; kind: string; name: string; reason: string; message: string }
-interface Uptime { verdict: string; from: string; checked: number; down: number; targets: Array<{ name?: string; url: string; up: boolean; status?: number; keywordFound?: boolean; problem?: string; admittedAs: string }>; findings: Finding[] }
-interface ToolAnswer { isError?: boolean; structuredContent?: Record<string, unknown>; content: Array<{ type: string; text?: string }> }
+interface Finding {
+  severity: string;
+  kind: string;
+  name: string;
+  reason: string;
+  message: string;
+}
+interface Uptime {
+  verdict: string;
+  from: string;
+  checked: number;
+  down: number;
+  targets: Array<{ name?: string; url: string; up: boolean; status?: number; keywordFound?: boolean; problem?: string; admittedAs: string }>;
+  findings: Finding[];
+}
+interface ToolAnswer {
+  isError?: boolean;
+  structuredContent?: Record<string, unknown>;
+  content: Array<{ type: string; text?: string }>;
+}
 
 const json = <T>(stdout: string) => JSON.parse(stdout) as T;
 
-describe.sequential('the homelab\'s services', () => {
+describe.sequential("the homelab's services", () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); }, 60_000);
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  }, 60_000);
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const fake = <K extends keyof SandboxEnv['sandbox']['services']>(name: K): NonNullable<SandboxEnv['sandbox']['services'][K]> => {
     const f = s.sandbox.services[name];
     if (!f) throw new Error(`the sandbox runs no ${String(name)}`);
@@ -47,7 +68,12 @@ describe.sequential('the homelab\'s services', () => {
       expect(out).toMatchObject({ verdict: 'ok', down: 0, from: expect.stringContaining('this process') });
       expect(out.checked).toBeGreaterThanOrEqual(3);
       expect(out.targets.map((t) => t.name)).toEqual(expect.arrayContaining(['jellyfin', 'authentik', 'sonarr']));
-      expect(out.targets.find((t) => t.name === 'sonarr')).toMatchObject({ up: true, status: 200, keywordFound: true, admittedAs: 'uptime.targets in the config' });
+      expect(out.targets.find((t) => t.name === 'sonarr')).toMatchObject({
+        up: true,
+        status: 200,
+        keywordFound: true,
+        admittedAs: 'uptime.targets in the config',
+      });
       expect(table.code).toBe(0);
       expect(table.stdout).toMatch(/^OK \d+ URLs, all up/);
     });
@@ -55,7 +81,13 @@ describe.sequential('the homelab\'s services', () => {
     it('a URL that is down, and a page without its keyword, make the verdict crit (exit 2)', async () => {
       const closed = 'http://127.0.0.1:9/';
       const config = await configWith(s.sandbox, 'uptime-down', {
-        uptime: { targets: [{ name: 'gone', url: closed }, { name: 'sonarr-words', url: `${fake('sonarr').url}/ping`, keyword: 'definitely-not-on-the-page' }, { name: 'radarr', url: `${fake('radarr').url}/ping`, keyword: 'OK' }] },
+        uptime: {
+          targets: [
+            { name: 'gone', url: closed },
+            { name: 'sonarr-words', url: `${fake('sonarr').url}/ping`, keyword: 'definitely-not-on-the-page' },
+            { name: 'radarr', url: `${fake('radarr').url}/ping`, keyword: 'OK' },
+          ],
+        },
       });
       const r = await runCli(['uptime', '--json', '--config', config], s.env);
       const out = json<Uptime>(r.stdout);
@@ -88,7 +120,12 @@ describe.sequential('the homelab\'s services', () => {
   describe('authentik', () => {
     it('lists users, applications and their providers, outposts and failed logins, with findings (CLI)', async () => {
       const [r, table] = await Promise.all([runCli(['authentik', '--json'], s.env), runCli(['authentik'], s.env)]);
-      const out = json<{ version: string; users: { total: number; active: number; superusers: number; superuserList: Array<{ username: string }> }; applications: { items: Array<{ slug: string; provider?: string }> }; findings: Finding[] }>(r.stdout);
+      const out = json<{
+        version: string;
+        users: { total: number; active: number; superusers: number; superuserList: Array<{ username: string }> };
+        applications: { items: Array<{ slug: string; provider?: string }> };
+        findings: Finding[];
+      }>(r.stdout);
       expect(out.version).toMatch(/^\d{4}\.\d+/);
       expect(out.users.superusers).toBe(out.users.superuserList.length);
       expect(out.users.active).toBeLessThan(out.users.total);
@@ -106,7 +143,10 @@ describe.sequential('the homelab\'s services', () => {
       writeFileSync(badToken, 'not-a-token\n', { mode: 0o600 });
       s.sandbox.written.push(badToken);
       const refused = await configWith(s.sandbox, 'authentik-bad', { services: { authentik: { url: fake('authentik').url, token: { file: badToken } } } });
-      const [bad, absent] = await Promise.all([runCli(['authentik', '--config', refused], s.env), runCli(['authentik', '--config', await without('authentik')], s.env)]);
+      const [bad, absent] = await Promise.all([
+        runCli(['authentik', '--config', refused], s.env),
+        runCli(['authentik', '--config', await without('authentik')], s.env),
+      ]);
       // One line: who refused what, and the status; a check that could not run is crit, never ok.
       expect(bad.code).toBe(2);
       expect(bad.stdout.trim()).toMatch(/^CRIT Authentik at http:\/\/127\.0\.0\.1:\d+ refused GET \/api\/v3\/\S+ \(HTTP 403\): Token invalid\/expired$/);
@@ -151,13 +191,24 @@ describe.sequential('the homelab\'s services', () => {
   });
 
   describe('the *arr stack', () => {
-    interface Arr { verdict: string; sonarr: { reachable: boolean; queue: { stuck: Array<{ queueId: number; title: string; reason: string }> }; missing: number }; radarr: { queue: { stuck: Array<{ queueId: number; title: string }> } }; prowlarr: { indexers: { failing: Array<{ name: string }> } }; bazarr: { missingEpisodes: number }; sabnzbd: { failed: { recent: Array<{ id: string; name: string }> } }; qbittorrent: { torrents: { paused: number } }; findings: Finding[] }
+    interface Arr {
+      verdict: string;
+      sonarr: { reachable: boolean; queue: { stuck: Array<{ queueId: number; title: string; reason: string }> }; missing: number };
+      radarr: { queue: { stuck: Array<{ queueId: number; title: string }> } };
+      prowlarr: { indexers: { failing: Array<{ name: string }> } };
+      bazarr: { missingEpisodes: number };
+      sabnzbd: { failed: { recent: Array<{ id: string; name: string }> } };
+      qbittorrent: { torrents: { paused: number } };
+      findings: Finding[];
+    }
 
     it('reports health, stuck downloads, missing items, disks, indexers and the download clients, each fix a command that runs', async () => {
       const [r, table] = await Promise.all([runCli(['arr', '--json'], s.env), runCli(['arr'], s.env)]);
       const out = json<Arr>(r.stdout);
       expect(r.code).toBe(1);
-      const stuck = fake('sonarr').queue().filter((q) => q.trackedDownloadState !== 'downloading' || q.status !== 'downloading');
+      const stuck = fake('sonarr')
+        .queue()
+        .filter((q) => q.trackedDownloadState !== 'downloading' || q.status !== 'downloading');
       expect(out.sonarr.queue.stuck.map((q) => q.queueId).sort()).toEqual(stuck.map((q) => q.id).sort());
       expect(out.sonarr.missing).toBeGreaterThan(0);
       expect(out.prowlarr.indexers.failing.length).toBeGreaterThan(0);
@@ -174,11 +225,17 @@ describe.sequential('the homelab\'s services', () => {
     });
 
     it('refuses a retry the allow-list does not name, and changes nothing', async () => {
-      const before = fake('sonarr').queue().map((q) => q.id);
+      const before = fake('sonarr')
+        .queue()
+        .map((q) => q.id);
       const r = await runCli(['arr', 'retry', 'sonarr', String(before[0]), '--yes'], s.env);
       expect(r.code).toBe(77);
       expect(r.stderr).toMatch(/allow\.arr/);
-      expect(fake('sonarr').queue().map((q) => q.id)).toEqual(before);
+      expect(
+        fake('sonarr')
+          .queue()
+          .map((q) => q.id),
+      ).toEqual(before);
       expect(fake('sonarr').blocklist()).toEqual([]);
     });
 

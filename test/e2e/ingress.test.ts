@@ -10,16 +10,24 @@ import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 describe('homelab ingress on the pi-homelab sandbox', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('draws one row per path with endpoints and TLS, verdict first', async () => {
     const r = await runCli(['ingress'], s.env);
     expect(r.code).toBe(2);
     expect(r.stdout.split('\n')[0]).toMatch(/^CRIT ingress: \d+ problems in \d+ ingresses, \d+ hosts; worst: Ingress /);
     expect(r.stdout).toMatch(/paperless\s+paperless-ngx\s+nginx\s+docs\.home\.example\.net\/\s+paperless-ngx:8000\s+0\/1\s+paperless-ngx-tls \(Ready \d+d\)/);
-    expect(r.stdout).toMatch(/vaultwarden\s+vaultwarden\s+nginx\s+vault\.home\.example\.net\/\s+vaultwarden:80\s+1\/1\s+wildcard-home-example-net-tls \(not checked\)/);
-    expect(r.stdout).toContain('TLS secret not checked: no Certificate manages it, and homelab reads no Secrets (list it in ingress.tlsSecrets to check it by name): vaultwarden/wildcard-home-example-net-tls');
+    expect(r.stdout).toMatch(
+      /vaultwarden\s+vaultwarden\s+nginx\s+vault\.home\.example\.net\/\s+vaultwarden:80\s+1\/1\s+wildcard-home-example-net-tls \(not checked\)/,
+    );
+    expect(r.stdout).toContain(
+      'TLS secret not checked: no Certificate manages it, and homelab reads no Secrets (list it in ingress.tlsSecrets to check it by name): vaultwarden/wildcard-home-example-net-tls',
+    );
   });
 
   it('answers through MCP stdio, filtered to a namespace', async () => {

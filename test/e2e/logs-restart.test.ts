@@ -28,7 +28,9 @@ describe('homelab logs and restart against the sandbox', () => {
     if (!found) throw new Error('the pi-homelab scenario has no CrashLoopBackOff pod');
     crashing = found;
   });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('says on the page when --max-bytes cut the output short', async () => {
     const { name, namespace } = crashing.metadata;
@@ -49,11 +51,17 @@ describe('homelab logs and restart against the sandbox', () => {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const seen = (text: string) => new Promise<void>((resolve) => {
-      const check = () => { if (stdout.includes(text)) resolve(); };
-      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); check(); });
-      check();
-    });
+    const seen = (text: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (stdout.includes(text)) resolve();
+        };
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          check();
+        });
+        check();
+      });
     const first = seen('\n');
     await first;
     s.sandbox.logs.append('jellyfin', pod.metadata.name, container, { time: new Date(), text: 'a line written while following' });
@@ -96,7 +104,9 @@ describe('homelab logs and restart against the sandbox', () => {
     expect(refused.code).toBe(64);
     expect(refused.stderr).toContain('refusing to change the cluster without confirmation');
     expect(refused.stderr).toContain('pass --yes');
-    const deployment = s.sandbox.store.get('deployments', 'homepage', 'homepage') as { spec: { template: { metadata?: { annotations?: Record<string, string> } } } };
+    const deployment = s.sandbox.store.get('deployments', 'homepage', 'homepage') as {
+      spec: { template: { metadata?: { annotations?: Record<string, string> } } };
+    };
     expect(deployment.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined();
   });
 
@@ -127,19 +137,45 @@ describe('restart when the config says no', () => {
 
       const mcp = await stdioClient({ ...s.env, HOMELAB_CONFIG: outsideConfig }, ['--read-only']);
       try {
-        const result = (await mcp.client.callTool({ name: 'deployment_restart', arguments: { deployment: 'jellyfin/jellyfin' } })) as { isError?: boolean; content: Array<{ text: string }> };
+        const result = (await mcp.client.callTool({ name: 'deployment_restart', arguments: { deployment: 'jellyfin/jellyfin' } })) as {
+          isError?: boolean;
+          content: Array<{ text: string }>;
+        };
         expect(result.isError).toBe(true);
         expect(result.content[0]?.text).toContain('read-only mode');
       } finally {
         await mcp.close();
       }
-      const records = (await readFile(auditFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const records = (await readFile(auditFile, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(records).toEqual([
-        expect.objectContaining({ op: 'deployment_restart', via: 'cli', outcome: 'refused', input: expect.objectContaining({ deployment: 'jellyfin/jellyfin' }), error: expect.stringContaining('read-only mode') }),
-        expect.objectContaining({ op: 'deployment_restart', via: 'cli', outcome: 'refused', input: expect.objectContaining({ deployment: 'kube-system/coredns' }), error: expect.stringContaining('not in the allow-list for restart') }),
-        expect.objectContaining({ op: 'deployment_restart', via: 'mcp', outcome: 'refused', input: expect.objectContaining({ deployment: 'jellyfin/jellyfin' }), error: expect.stringContaining('read-only mode') }),
+        expect.objectContaining({
+          op: 'deployment_restart',
+          via: 'cli',
+          outcome: 'refused',
+          input: expect.objectContaining({ deployment: 'jellyfin/jellyfin' }),
+          error: expect.stringContaining('read-only mode'),
+        }),
+        expect.objectContaining({
+          op: 'deployment_restart',
+          via: 'cli',
+          outcome: 'refused',
+          input: expect.objectContaining({ deployment: 'kube-system/coredns' }),
+          error: expect.stringContaining('not in the allow-list for restart'),
+        }),
+        expect.objectContaining({
+          op: 'deployment_restart',
+          via: 'mcp',
+          outcome: 'refused',
+          input: expect.objectContaining({ deployment: 'jellyfin/jellyfin' }),
+          error: expect.stringContaining('read-only mode'),
+        }),
       ]);
-      const deployment = s.sandbox.store.get('deployments', 'jellyfin', 'jellyfin') as { spec: { template: { metadata?: { annotations?: Record<string, string> } } } };
+      const deployment = s.sandbox.store.get('deployments', 'jellyfin', 'jellyfin') as {
+        spec: { template: { metadata?: { annotations?: Record<string, string> } } };
+      };
       expect(deployment.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined();
     } finally {
       await s.sandbox.stop();

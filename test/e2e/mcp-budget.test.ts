@@ -6,7 +6,12 @@ import { SANDBOX_ALLOW, SANDBOX_ARGUMENTS, callEvery, measuringClient, type Meas
 import { configWith } from '../helpers/config.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
-interface Cut { shown: number; total: number; by: Record<string, number>; narrow: string }
+interface Cut {
+  shown: number;
+  total: number;
+  by: Record<string, number>;
+  narrow: string;
+}
 interface Health {
   verdict: string;
   summary: string;
@@ -66,10 +71,15 @@ describe('the MCP door keeps its token budget on the sandbox homelab', () => {
     const lines = Array.from({ length: 200 }, (_, i) => ({ time: new Date(start + i * 1000), text: `line ${i + 1}: ${'x'.repeat(40)}` }));
     s.sandbox.logs.set('paperless', pod?.metadata.name ?? '', 'paperless-ngx', true, lines);
     type Logs = { lines: string[]; truncated: boolean };
-    const read = async (maxBytes?: number) => (await mcp.client.callTool({ name: 'pods_logs', arguments: { ...SANDBOX_ARGUMENTS.pods_logs, ...(maxBytes ? { maxBytes } : {}) } })).structuredContent as Logs;
+    const read = async (maxBytes?: number) =>
+      (await mcp.client.callTool({ name: 'pods_logs', arguments: { ...SANDBOX_ARGUMENTS.pods_logs, ...(maxBytes ? { maxBytes } : {}) } }))
+        .structuredContent as Logs;
     const full = await read(1_000_000);
     expect(full).toMatchObject({ truncated: false, lines: lines.map((l) => l.text) });
-    for (const [maxBytes, bound] of [[1024, 1024], [undefined, 3 * 1024]] as const) {
+    for (const [maxBytes, bound] of [
+      [1024, 1024],
+      [undefined, 3 * 1024],
+    ] as const) {
       const cut = await read(maxBytes);
       expect(cut.truncated).toBe(true);
       expect(Buffer.byteLength(`${cut.lines.join('\n')}\n`)).toBeLessThanOrEqual(bound);
@@ -96,7 +106,13 @@ describe('the MCP door keeps its token budget on 1,500 pods, 400 of them crash-l
   });
 
   it(`answers every tool that needs no arguments within ${RESULT_BUDGET_BYTES} bytes, and a crash-looping pod's logs`, async () => {
-    const failing = s.sandbox.store.list('pods').find((p) => (p.status as { containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }> }).containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff');
+    const failing = s.sandbox.store
+      .list('pods')
+      .find(
+        (p) =>
+          (p.status as { containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }> }).containerStatuses?.[0]?.state?.waiting?.reason ===
+          'CrashLoopBackOff',
+      );
     expect(failing).toBeDefined();
     const logs = { pods_logs: { pod: failing?.metadata.name, namespace: failing?.metadata.namespace, previous: true } };
     const measured = await callEvery(mcp.client, tools, logs);
@@ -113,7 +129,12 @@ describe('the MCP door keeps its token budget on 1,500 pods, 400 of them crash-l
     expect(health.findings.length).toBeGreaterThanOrEqual(3);
     expect(health.findings.every((f) => f.severity === 'crit' && f.reason === 'CrashLoopBackOff' && f.fix?.tool === 'pods_logs')).toBe(true);
     expect(health.truncated).toBe(true);
-    expect(health.cut?.findings).toEqual({ shown: health.findings.length, total: 401, by: { CrashLoopBackOff: 400, NoBackups: 1 }, narrow: expect.stringMatching(/^namespace \(most: team-\d+ \d+/) });
+    expect(health.cut?.findings).toEqual({
+      shown: health.findings.length,
+      total: 401,
+      by: { CrashLoopBackOff: 400, NoBackups: 1 },
+      narrow: expect.stringMatching(/^namespace \(most: team-\d+ \d+/),
+    });
     expect(health.cut?.nodes).toMatchObject({ total: 20, by: { Ready: 20 } });
     expect(health.cut?.events).toMatchObject({ total: 400, by: { BackOff: 400 } });
 

@@ -14,12 +14,21 @@ import { BIN, type CliResult } from '../helpers/cli.js';
 import { httpClient, startHttpServer } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
-interface StdioEntry { type?: string; command: string; args: string[]; env?: Record<string, string> }
+interface StdioEntry {
+  type?: string;
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
 
 /** The CLI with its own HOME and working directory, as a person in a fresh account would run it. */
 function config(args: string[], home: string, cwd: string, env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'mcp', 'config', ...args], { cwd, env: { PATH: process.env.PATH, HOME: home, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'mcp', 'config', ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: home, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -32,7 +41,9 @@ function config(args: string[], home: string, cwd: string, env: Record<string, s
 /** Starts an entry as a client does: its command and args, its env over a bare one (HOME and PATH, as Claude Desktop gives). */
 async function connect(entry: StdioEntry, home: string): Promise<Client> {
   const client = new Client({ name: 'config-test', version: '1.0.0' });
-  await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, env: { HOME: home, PATH: '/usr/bin:/bin', ...entry.env }, stderr: 'ignore' }));
+  await client.connect(
+    new StdioClientTransport({ command: entry.command, args: entry.args, env: { HOME: home, PATH: '/usr/bin:/bin', ...entry.env }, stderr: 'ignore' }),
+  );
   return client;
 }
 
@@ -42,8 +53,12 @@ describe('homelab mcp config', () => {
   let s: SandboxEnv;
   let home: string;
   let cwd: string;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   beforeEach(() => {
     home = mkdtempSync(join(tmpdir(), 'hl-config-home-'));
     cwd = mkdtempSync(join(tmpdir(), 'hl-config-cwd-'));
@@ -63,7 +78,7 @@ describe('homelab mcp config', () => {
     expect(readdirSync(home)).toEqual([]);
   });
 
-  it('merges into Claude Desktop\'s file, keeping its other servers and settings and a copy of the old file; the entry starts a working server', async () => {
+  it("merges into Claude Desktop's file, keeping its other servers and settings and a copy of the old file; the entry starts a working server", async () => {
     const dir = join(home, '.config', 'Claude');
     mkdirSync(dir, { recursive: true });
     const file = join(dir, 'claude_desktop_config.json');
@@ -71,7 +86,9 @@ describe('homelab mcp config', () => {
     writeFileSync(file, before);
     const r = await config(['claude-desktop', '--write'], home, cwd, s.env);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^Added "homelab" in .*claude_desktop_config\.json \(the file as it was: .*\.bak\), read-only\.\nNext: quit and reopen Claude Desktop\.\n$/);
+    expect(r.stderr).toMatch(
+      /^Added "homelab" in .*claude_desktop_config\.json \(the file as it was: .*\.bak\), read-only\.\nNext: quit and reopen Claude Desktop\.\n$/,
+    );
     const after = json(file);
     expect(after.globalShortcut).toBe('Ctrl+Space');
     expect(after.mcpServers?.other).toEqual({ command: 'npx', args: ['other-server'] });
@@ -97,7 +114,7 @@ describe('homelab mcp config', () => {
     expect((json(file).mcpServers?.homelab as StdioEntry).args).not.toContain('--read-only');
   });
 
-  it('writes Claude Code\'s project file, which starts a server that offers writes when asked to', async () => {
+  it("writes Claude Code's project file, which starts a server that offers writes when asked to", async () => {
     const r = await config(['claude-code', '--write', '--allow-writes'], home, cwd, s.env);
     expect(r.code).toBe(0);
     const file = join(cwd, '.mcp.json');
@@ -157,6 +174,8 @@ describe('homelab mcp config', () => {
     expect(context.code).toBe(64);
     expect(context.stderr).toContain('--context: the kubeconfig has no context named "office" (it has: homelab-sandbox)');
     const ok = await config(['cursor'], home, cwd, { KUBECONFIG: s.env.KUBECONFIG as string });
-    expect((JSON.parse(ok.stdout) as { mcpServers: { homelab: StdioEntry } }).mcpServers.homelab.args).toEqual(expect.arrayContaining(['--kubeconfig', s.env.KUBECONFIG]));
+    expect((JSON.parse(ok.stdout) as { mcpServers: { homelab: StdioEntry } }).mcpServers.homelab.args).toEqual(
+      expect.arrayContaining(['--kubeconfig', s.env.KUBECONFIG]),
+    );
   });
 });

@@ -68,12 +68,14 @@ describe('a confirmation token expires (a clock the test moves)', () => {
   });
 
   const restartedAt = (name: string) =>
-    (s.sandbox.store.get('deployments', name, name) as unknown as { spec: { template: { metadata?: { annotations?: Record<string, string> } } } }).spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
+    (s.sandbox.store.get('deployments', name, name) as unknown as { spec: { template: { metadata?: { annotations?: Record<string, string> } } } }).spec.template
+      .metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
   const planToken = async (deployment: string) => {
     const result = await client.callTool({ name: 'deployment_restart', arguments: { deployment, wait: false } });
     return (result.structuredContent as { confirmation: { token: string; expiresAt: string } }).confirmation;
   };
-  const apply = (deployment: string, token: string) => client.callTool({ name: 'deployment_restart', arguments: { deployment, wait: false, confirmationToken: token } });
+  const apply = (deployment: string, token: string) =>
+    client.callTool({ name: 'deployment_restart', arguments: { deployment, wait: false, confirmationToken: token } });
 
   it('is refused once its time is up, says when it expired, and changes nothing', async () => {
     skew = 0;
@@ -81,7 +83,9 @@ describe('a confirmation token expires (a clock the test moves)', () => {
     skew = TTL_MS + 1_000;
     const late = await apply('homepage/homepage', token);
     expect(late.isError).toBe(true);
-    expect((late.content as Array<{ text: string }>)[0]?.text).toContain(`this confirmation token expired at ${expiresAt} (tokens last 300s): nothing was changed`);
+    expect((late.content as Array<{ text: string }>)[0]?.text).toContain(
+      `this confirmation token expired at ${expiresAt} (tokens last 300s): nothing was changed`,
+    );
     expect(restartedAt('homepage')).toBeUndefined();
     expect(audit.at(-1)).toMatchObject({ op: 'deployment_restart', phase: 'confirmation', outcome: 'refused', confirmation: 'expired', caller: 'local' });
   });

@@ -14,13 +14,30 @@ import { callConfirmed, httpClient, startHttpServer, stdioClient, type HttpServe
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { configWith } from '../helpers/config.js';
 
-interface TextContent { type: string; text: string }
+interface TextContent {
+  type: string;
+  text: string;
+}
 interface PlanResult {
-  plan: { summary: string; changes: Array<{ action: string; body?: unknown }>; effects: string[]; observed: Array<{ object: string; resourceVersion: string }> };
+  plan: {
+    summary: string;
+    changes: Array<{ action: string; body?: unknown }>;
+    effects: string[];
+    observed: Array<{ object: string; resourceVersion: string }>;
+  };
   confirmation: { token: string; expiresAt: string };
 }
-interface Restarted { namespace: string; name: string; restartedAt: string; waited: boolean; rollout: { state: string; message: string } }
-interface StoredDeployment { metadata: { resourceVersion: string; labels?: Record<string, string> }; spec: { template: { metadata?: { annotations?: Record<string, string> } } } }
+interface Restarted {
+  namespace: string;
+  name: string;
+  restartedAt: string;
+  waited: boolean;
+  rollout: { state: string; message: string };
+}
+interface StoredDeployment {
+  metadata: { resourceVersion: string; labels?: Record<string, string> };
+  spec: { template: { metadata?: { annotations?: Record<string, string> } } };
+}
 
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 const text = (result: Record<string, unknown>) => (result.content as TextContent[] | undefined)?.[0]?.text ?? '';
@@ -61,7 +78,12 @@ describe('MCP over stdio: a write answers with its plan, and its token applies i
     expect(result.isError).toBeFalsy();
     const { plan: p, confirmation } = result.structuredContent as unknown as PlanResult;
     expect(p.summary).toBe('restart deployment homepage/homepage');
-    expect(p.changes).toEqual([{ action: 'patch Deployment homepage/homepage (strategic merge)', body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: expect.any(String) } } } } } }]);
+    expect(p.changes).toEqual([
+      {
+        action: 'patch Deployment homepage/homepage (strategic merge)',
+        body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: expect.any(String) } } } } },
+      },
+    ]);
     const pods = s.sandbox.store.list('pods', 'homepage').map((pod) => pod.metadata.name ?? '');
     expect(pods.length).toBeGreaterThan(0);
     expect(p.effects[0]).toContain(pods[0]);
@@ -77,14 +99,25 @@ describe('MCP over stdio: a write answers with its plan, and its token applies i
 
   it('the token applies the plan once, waits for the rollout and says so; the same token again is refused', async () => {
     const { confirmation } = await plan(mcp.client, 'deployment_restart', { deployment: 'homepage/homepage' });
-    const applied = await mcp.client.callTool({ name: 'deployment_restart', arguments: { deployment: 'homepage/homepage', confirmationToken: confirmation.token } });
+    const applied = await mcp.client.callTool({
+      name: 'deployment_restart',
+      arguments: { deployment: 'homepage/homepage', confirmationToken: confirmation.token },
+    });
     expect(applied.isError, text(applied)).toBeFalsy();
     const out = applied.structuredContent as unknown as Restarted;
-    expect(out).toMatchObject({ namespace: 'homepage', name: 'homepage', waited: true, rollout: { state: 'complete', message: 'deployment "homepage" successfully rolled out' } });
+    expect(out).toMatchObject({
+      namespace: 'homepage',
+      name: 'homepage',
+      waited: true,
+      rollout: { state: 'complete', message: 'deployment "homepage" successfully rolled out' },
+    });
     expect(restartedAt(s, 'homepage/homepage')).toBe(out.restartedAt);
     expect(text(applied)).toMatch(/^OK: deployment homepage\/homepage restarted at .*; rolled out/);
 
-    const again = await mcp.client.callTool({ name: 'deployment_restart', arguments: { deployment: 'homepage/homepage', confirmationToken: confirmation.token } });
+    const again = await mcp.client.callTool({
+      name: 'deployment_restart',
+      arguments: { deployment: 'homepage/homepage', confirmationToken: confirmation.token },
+    });
     expect(again.isError).toBe(true);
     expect(text(again)).toContain('this confirmation token was already used: nothing was changed');
     expect(text(again)).toContain('call deployment_restart again without confirmationToken for a new plan');
@@ -98,14 +131,25 @@ describe('MCP over stdio: a write answers with its plan, and its token applies i
     expect(text(other)).toContain('this confirmation token is for other arguments of deployment_restart: nothing was changed');
     expect(restartedAt(s, 'pihole/pihole')).toBeUndefined();
     // Waiting for the rollout is an argument too: a plan made to wait is not one that returns at once.
-    const noWait = await mcp.client.callTool({ name: 'deployment_restart', arguments: { deployment: 'pihole/unbound', wait: false, confirmationToken: confirmation.token } });
+    const noWait = await mcp.client.callTool({
+      name: 'deployment_restart',
+      arguments: { deployment: 'pihole/unbound', wait: false, confirmationToken: confirmation.token },
+    });
     expect(text(noWait)).toContain('for other arguments');
-    const suspend = await mcp.client.callTool({ name: 'flux_suspend', arguments: { kind: 'helmrelease', name: 'jellyfin', namespace: 'jellyfin', confirmationToken: confirmation.token } });
+    const suspend = await mcp.client.callTool({
+      name: 'flux_suspend',
+      arguments: { kind: 'helmrelease', name: 'jellyfin', namespace: 'jellyfin', confirmationToken: confirmation.token },
+    });
     expect(suspend.isError).toBe(true);
     expect(text(suspend)).toContain('this confirmation token is for deployment_restart, not flux_suspend');
-    expect((s.sandbox.store.get('helmreleases.helm.toolkit.fluxcd.io', 'jellyfin', 'jellyfin') as unknown as { spec: { suspend?: boolean } }).spec.suspend).not.toBe(true);
+    expect(
+      (s.sandbox.store.get('helmreleases.helm.toolkit.fluxcd.io', 'jellyfin', 'jellyfin') as unknown as { spec: { suspend?: boolean } }).spec.suspend,
+    ).not.toBe(true);
     // The arguments as given or with their defaults spelled out are the same arguments.
-    const spelled = await mcp.client.callTool({ name: 'deployment_restart', arguments: { deployment: 'pihole/unbound', wait: true, timeout: '5m', confirmationToken: confirmation.token } });
+    const spelled = await mcp.client.callTool({
+      name: 'deployment_restart',
+      arguments: { deployment: 'pihole/unbound', wait: true, timeout: '5m', confirmationToken: confirmation.token },
+    });
     expect(spelled.isError, text(spelled)).toBeFalsy();
     expect(restartedAt(s, 'pihole/unbound')).toBeTruthy();
   });
@@ -114,17 +158,34 @@ describe('MCP over stdio: a write answers with its plan, and its token applies i
     const { confirmation, plan: p } = await plan(mcp.client, 'deployment_restart', { deployment: 'jellyfin/jellyfin' });
     touchDeployment(s, 'jellyfin/jellyfin');
     const now = deploymentOf(s, 'jellyfin/jellyfin').metadata.resourceVersion;
-    const result = await mcp.client.callTool({ name: 'deployment_restart', arguments: { deployment: 'jellyfin/jellyfin', confirmationToken: confirmation.token } });
+    const result = await mcp.client.callTool({
+      name: 'deployment_restart',
+      arguments: { deployment: 'jellyfin/jellyfin', confirmationToken: confirmation.token },
+    });
     expect(result.isError).toBe(true);
-    expect(text(result)).toContain(`Deployment jellyfin/jellyfin changed since the plan (resourceVersion ${p.observed[0]?.resourceVersion}, now ${now}): nothing was changed; plan again`);
+    expect(text(result)).toContain(
+      `Deployment jellyfin/jellyfin changed since the plan (resourceVersion ${p.observed[0]?.resourceVersion}, now ${now}): nothing was changed; plan again`,
+    );
     expect(restartedAt(s, 'jellyfin/jellyfin')).toBeUndefined();
   });
 
   it('records the plan, the confirmation and the apply, each with the caller', async () => {
     // Over stdio the audit lines go to stderr, between the log's text lines: the JSON ones are the records.
-    const audit = () => mcp.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const audit = () =>
+      mcp
+        .stderr()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     const records = audit().filter((r) => r.op === 'deployment_restart');
-    expect(records).toContainEqual(expect.objectContaining({ phase: 'plan', outcome: 'ok', caller: 'stdio', plan: { summary: 'restart deployment homepage/homepage', changes: ['patch Deployment homepage/homepage (strategic merge)'] } }));
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        phase: 'plan',
+        outcome: 'ok',
+        caller: 'stdio',
+        plan: { summary: 'restart deployment homepage/homepage', changes: ['patch Deployment homepage/homepage (strategic merge)'] },
+      }),
+    );
     expect(records).toContainEqual(expect.objectContaining({ phase: 'confirmation', outcome: 'ok', confirmation: 'pending', caller: 'stdio' }));
     expect(records).toContainEqual(expect.objectContaining({ phase: 'confirmation', outcome: 'ok', confirmation: 'accepted', caller: 'stdio' }));
     expect(records).toContainEqual(expect.objectContaining({ phase: 'apply', outcome: 'ok', caller: 'stdio', result: expect.stringContaining('rolled out') }));
@@ -171,7 +232,9 @@ describe('MCP over stdio: a write answers with its plan, and its token applies i
       { onprogress: (p) => notes.push(p) },
     );
     expect(applied.isError, text(applied)).toBeFalsy();
-    expect(notes.map((n) => n.message)).toEqual(expect.arrayContaining(['► restarting deployment uptime-kuma/uptime-kuma', '◎ waiting for the rollout of deployment uptime-kuma/uptime-kuma']));
+    expect(notes.map((n) => n.message)).toEqual(
+      expect.arrayContaining(['► restarting deployment uptime-kuma/uptime-kuma', '◎ waiting for the rollout of deployment uptime-kuma/uptime-kuma']),
+    );
     expect(notes.map((n) => n.progress)).toEqual(notes.map((_, i) => i + 1));
   });
 });
@@ -207,9 +270,19 @@ describe('MCP over stdio with a client that shows forms (elicitation)', () => {
 
   it.each([
     ['declines', (): ElicitResult => ({ action: 'decline' }), 'the person declined the plan: nothing was changed'],
-    ['accepts the form but says no', (): ElicitResult => ({ action: 'accept', content: { apply: false } }), 'the person declined the plan: nothing was changed'],
+    [
+      'accepts the form but says no',
+      (): ElicitResult => ({ action: 'accept', content: { apply: false } }),
+      'the person declined the plan: nothing was changed',
+    ],
     ['dismisses the form', (): ElicitResult => ({ action: 'cancel' }), 'the person dismissed the confirmation: nothing was changed'],
-    ['cannot show the form', (): ElicitResult => { throw new Error('no UI for forms here'); }, 'the confirmation form got no answer'],
+    [
+      'cannot show the form',
+      (): ElicitResult => {
+        throw new Error('no UI for forms here');
+      },
+      'the confirmation form got no answer',
+    ],
   ])('changes nothing when the person %s, and the tool result says so', async (_what, reply, message) => {
     answer = reply;
     const before = s.sandbox.store.resourceVersion;
@@ -352,7 +425,10 @@ describe('MCP over Streamable HTTP: tokens verify on any replica that shares the
       expect(text(result)).toContain('this confirmation token was issued to another caller: nothing was changed');
       expect(restartedAt(s, 'pihole/pihole')).toBeUndefined();
       // Its own caller may still use it.
-      const own = await stdio.client.callTool({ name: 'deployment_restart', arguments: { deployment: 'pihole/pihole', confirmationToken: confirmation.token } });
+      const own = await stdio.client.callTool({
+        name: 'deployment_restart',
+        arguments: { deployment: 'pihole/pihole', confirmationToken: confirmation.token },
+      });
       expect(own.isError, text(own)).toBeFalsy();
     } finally {
       await stdio.close();
@@ -369,6 +445,8 @@ describe('MCP over Streamable HTTP: tokens verify on any replica that shares the
       { onprogress: (p) => notes.push(p.message ?? '') },
     );
     expect(applied.isError, text(applied)).toBeFalsy();
-    expect(notes).toEqual(expect.arrayContaining(['► restarting deployment uptime-kuma/uptime-kuma', '◎ waiting for the rollout of deployment uptime-kuma/uptime-kuma']));
+    expect(notes).toEqual(
+      expect.arrayContaining(['► restarting deployment uptime-kuma/uptime-kuma', '◎ waiting for the rollout of deployment uptime-kuma/uptime-kuma']),
+    );
   });
 });

@@ -10,7 +10,12 @@ import { callConfirmed, httpClient, startHttpServer, stdioClient, type HttpServe
 import { startSandboxEnv, stoppedSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 const HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
-const call = (id: number, name: string, args: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+const call = (id: number, name: string, args: Record<string, unknown> = {}) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args },
+});
 const list = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/list', params: {} });
 const newKey = () => randomBytes(24).toString('hex');
 
@@ -100,24 +105,44 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
   });
 
   const post = (key: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(server.url, { method: 'POST', headers: { ...HEADERS, ...(key ? { 'X-API-Key': key } : {}), ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(20_000) });
-  const audit = (): AuditLine[] => server.stdout().split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditLine);
+    fetch(server.url, {
+      method: 'POST',
+      headers: { ...HEADERS, ...(key ? { 'X-API-Key': key } : {}), ...headers },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(20_000),
+    });
+  const audit = (): AuditLine[] =>
+    server
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as AuditLine);
 
   it('says at start which keys it holds, by name and scope, never the keys', () => {
-    expect(server.stderr()).toMatch(/API key required: writer \(write\), reader \(read\), limited \(read\), expired \(write, until 2020-01-31T23:59:59\.999Z\), old \(write\) from keys file /);
+    expect(server.stderr()).toMatch(
+      /API key required: writer \(write\), reader \(read\), limited \(read\), expired \(write, until 2020-01-31T23:59:59\.999Z\), old \(write\) from keys file /,
+    );
   });
 
   it('answers 401 with a WWW-Authenticate challenge for a missing, wrong or expired key', async () => {
     const missing = await post(undefined, list(1));
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="homelab"');
-    expect(await missing.json()).toEqual({ jsonrpc: '2.0', id: null, error: { code: -32000, message: 'Unauthorized: no API key: send it as X-API-Key or Authorization: Bearer' } });
+    expect(await missing.json()).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32000, message: 'Unauthorized: no API key: send it as X-API-Key or Authorization: Bearer' },
+    });
 
     const wrong = await post(newKey(), list(1));
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('www-authenticate')).toBe('Bearer realm="homelab", error="invalid_token", error_description="the key is not valid"');
 
-    const expired = await fetch(server.url, { method: 'POST', headers: { ...HEADERS, Authorization: `Bearer ${keys.expired}` }, body: JSON.stringify(list(1)) });
+    const expired = await fetch(server.url, {
+      method: 'POST',
+      headers: { ...HEADERS, Authorization: `Bearer ${keys.expired}` },
+      body: JSON.stringify(list(1)),
+    });
     expect(expired.status).toBe(401);
     expect(expired.headers.get('www-authenticate')).toBe('Bearer realm="homelab", error="invalid_token", error_description="the key has expired"');
     expect(((await expired.json()) as { error: { message: string } }).error.message).toBe('Unauthorized: the API key has expired: ask for a new one');
@@ -143,10 +168,15 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
     expect(await res.json()).toEqual({
       jsonrpc: '2.0',
       id: 7,
-      error: { code: -32000, message: 'Forbidden: the key "reader" may only read (scope read); flux_reconcile changes things. Use a key with scope write for it.' },
+      error: {
+        code: -32000,
+        message: 'Forbidden: the key "reader" may only read (scope read); flux_reconcile changes things. Use a key with scope write for it.',
+      },
     });
     // Nothing was asked of the cluster.
-    const stored = s.sandbox.store.get('kustomizations.kustomize.toolkit.fluxcd.io', 'flux-system', 'apps') as unknown as { metadata: { annotations?: Record<string, string> } };
+    const stored = s.sandbox.store.get('kustomizations.kustomize.toolkit.fluxcd.io', 'flux-system', 'apps') as unknown as {
+      metadata: { annotations?: Record<string, string> };
+    };
     expect(stored.metadata.annotations?.['reconcile.fluxcd.io/requestedAt']).toBeUndefined();
   });
 
@@ -165,7 +195,7 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
     expect((await post(keys.reader, list(12))).status).toBe(200);
   });
 
-  it('binds a write\'s confirmation token to the key that asked: another key\'s is refused', async () => {
+  it("binds a write's confirmation token to the key that asked: another key's is refused", async () => {
     const writer = await httpClient(server.url, { 'X-API-Key': keys.writer });
     const other = await httpClient(server.url, { 'X-API-Key': keys.old });
     try {
@@ -207,9 +237,13 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
     expect(Date.parse(read!.time)).not.toBeNaN();
     const steps = of('writer', 'dns_gravity_update');
     expect(steps.map((l) => [l.phase, l.outcome, l.confirmation])).toEqual([
-      ['plan', 'ok', undefined], ['confirmation', 'ok', 'pending'], // the plan stolen by "old"
-      ['plan', 'ok', undefined], ['confirmation', 'ok', 'pending'],
-      ['plan', 'ok', undefined], ['confirmation', 'ok', 'accepted'], ['apply', 'ok', undefined],
+      ['plan', 'ok', undefined],
+      ['confirmation', 'ok', 'pending'], // the plan stolen by "old"
+      ['plan', 'ok', undefined],
+      ['confirmation', 'ok', 'pending'],
+      ['plan', 'ok', undefined],
+      ['confirmation', 'ok', 'accepted'],
+      ['apply', 'ok', undefined],
     ]);
     expect(steps.at(-1)!.result).toEqual(expect.any(String));
     expect(steps.at(-1)!.resultBytes).toBeGreaterThan(0);
@@ -221,9 +255,13 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
     expect(steps.find((l) => l.confirmation === 'accepted')?.input).toEqual({});
     expect(of('writer', 'flux_status')).toEqual([expect.objectContaining({ requestId: 'req-audit-0001', outcome: 'ok', input: { kind: 'kustomization' } })]);
     // The calls refused at the door are on the record too, and say why.
-    expect(of('reader', 'flux_reconcile')).toEqual([expect.objectContaining({ outcome: 'refused', durationMs: 0, error: expect.stringContaining('may only read (scope read)') })]);
+    expect(of('reader', 'flux_reconcile')).toEqual([
+      expect.objectContaining({ outcome: 'refused', durationMs: 0, error: expect.stringContaining('may only read (scope read)') }),
+    ]);
     expect(of('reader', 'deployment_restart')).toEqual([expect.objectContaining({ outcome: 'refused' })]);
-    expect(of('limited', 'cluster_health')).toEqual([expect.objectContaining({ outcome: 'refused', error: 'rate limited: key "limited" is past mcp.rateLimit' })]);
+    expect(of('limited', 'cluster_health')).toEqual([
+      expect.objectContaining({ outcome: 'refused', error: 'rate limited: key "limited" is past mcp.rateLimit' }),
+    ]);
     // Reads from the read key are recorded as well; nothing is recorded for 401s (no caller, no call run).
     expect(of('reader', 'cluster_health')).toHaveLength(1);
     expect(lines.filter((l) => l.caller === undefined || l.caller === 'expired')).toEqual([]);
@@ -253,9 +291,17 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
   });
 
   it('refuses a keys file that fails validation with a log line, and keeps the last good one', async () => {
-    volume.publish({ 'keys.yaml': keysFile([{ name: 'bad', key: keys.bad, scope: 'write' }, { name: 'Nope!', key: newKey(), scope: 'admin' }]) });
+    volume.publish({
+      'keys.yaml': keysFile([
+        { name: 'bad', key: keys.bad, scope: 'write' },
+        { name: 'Nope!', key: newKey(), scope: 'admin' },
+      ]),
+    });
     await until('the refusal in the log', () => server.stderr().includes('changed but is refused'), 5_000);
-    const said = server.stderr().split('\n').find((l) => l.includes('changed but is refused'))!;
+    const said = server
+      .stderr()
+      .split('\n')
+      .find((l) => l.includes('changed but is refused'))!;
     expect(said).toContain('keeping the last good one');
     expect(said).toContain('keys.yaml: keys[0].key: must be at least 16 characters (openssl rand -hex 32); keys[1].name: must be 1-64 lower-case letters');
     expect(said).toContain('keys[1].scope: Invalid option: expected one of "read"|"write"');
@@ -263,7 +309,7 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
     expect((await post(keys.rotated, list(2))).status).toBe(200);
   });
 
-  it('follows the config file\'s allow-lists: a CronJob added to allow.backupsTrigger may be triggered without a restart', async () => {
+  it("follows the config file's allow-lists: a CronJob added to allow.backupsTrigger may be triggered without a restart", async () => {
     const client = await httpClient(server.url, { 'X-API-Key': keys.rotated });
     const trigger = () => callConfirmed(client, 'backups_trigger', { cronJob: 'backups/restic-prune' });
     const denied = await trigger();
@@ -274,7 +320,11 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
     const edited = text.includes('backupsTrigger: [backups/restic-prune]') ? text : `${text}allow:\n  backupsTrigger: [backups/restic-prune]\n`;
     writeFileSync(`${configFile}.tmp`, edited);
     renameSync(`${configFile}.tmp`, configFile);
-    await until('the config reload in the log', () => /config file callers\.yaml reloaded: applied allow \(.*backupsTrigger: backups\/restic-prune/.test(server.stderr()), 5_000);
+    await until(
+      'the config reload in the log',
+      () => /config file callers\.yaml reloaded: applied allow \(.*backupsTrigger: backups\/restic-prune/.test(server.stderr()),
+      5_000,
+    );
     const allowed = await trigger();
     await client.close();
     expect(allowed.isError, JSON.stringify(allowed.content)).toBeFalsy();
@@ -314,9 +364,16 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
     expect(await res.json()).toEqual({ status: 'ready', config: 'loaded', apiServer: 'ok' });
   });
 
-  it('answers the old HTTP+SSE transport\'s paths with what to register instead', async () => {
-    for (const [method, path] of [['GET', '/sse'], ['POST', '/messages?sessionId=abc']] as const) {
-      const res = await fetch(`${base}${path}`, { method, headers: { 'X-API-Key': keys.writer, ...(method === 'POST' ? { 'Content-Type': 'application/json' } : {}) }, ...(method === 'POST' ? { body: JSON.stringify(list(1)) } : {}) });
+  it("answers the old HTTP+SSE transport's paths with what to register instead", async () => {
+    for (const [method, path] of [
+      ['GET', '/sse'],
+      ['POST', '/messages?sessionId=abc'],
+    ] as const) {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { 'X-API-Key': keys.writer, ...(method === 'POST' ? { 'Content-Type': 'application/json' } : {}) },
+        ...(method === 'POST' ? { body: JSON.stringify(list(1)) } : {}),
+      });
       expect(res.status).toBe(404);
       const { error } = (await res.json()) as { error: { message: string } };
       expect(error.message).toContain(`This server speaks Streamable HTTP at ${server.url}, not the old HTTP+SSE transport`);
@@ -325,14 +382,27 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
     }
   });
 
-  it('records the CLI\'s calls (audit.file) and the stdio server\'s (stderr, and the file) in the same shape', async () => {
+  it("records the CLI's calls (audit.file) and the stdio server's (stderr, and the file) in the same shape", async () => {
     const file = join(s.sandbox.dir, 'audit.jsonl');
     s.sandbox.written.push(file);
     const config = await configWith(s.sandbox, 'audited', { audit: { file } });
     const r = await runCli(['health', '--json'], { ...s.env, HOMELAB_CONFIG: config });
     expect(JSON.parse(r.stdout)).toHaveProperty('verdict', 'crit');
-    const recorded = () => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditLine);
-    expect(recorded()).toEqual([expect.objectContaining({ op: 'cluster_health', via: 'cli', input: expect.any(Object), outcome: 'ok', durationMs: expect.any(Number), resultBytes: expect.any(Number) })]);
+    const recorded = () =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as AuditLine);
+    expect(recorded()).toEqual([
+      expect.objectContaining({
+        op: 'cluster_health',
+        via: 'cli',
+        input: expect.any(Object),
+        outcome: 'ok',
+        durationMs: expect.any(Number),
+        resultBytes: expect.any(Number),
+      }),
+    ]);
     expect(recorded()[0]).not.toHaveProperty('caller');
 
     const mcp = await stdioClient(s.env, ['--config', config]);
@@ -341,8 +411,18 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
     } finally {
       await mcp.close();
     }
-    const onStderr = mcp.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as AuditLine);
-    const stdioRecord = expect.objectContaining({ op: 'cluster_health', via: 'mcp', caller: 'stdio', requestId: expect.stringMatching(/^\d+$/), outcome: 'ok' });
+    const onStderr = mcp
+      .stderr()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as AuditLine);
+    const stdioRecord = expect.objectContaining({
+      op: 'cluster_health',
+      via: 'mcp',
+      caller: 'stdio',
+      requestId: expect.stringMatching(/^\d+$/),
+      outcome: 'ok',
+    });
     expect(onStderr).toEqual([stdioRecord]);
     expect(recorded()).toEqual([expect.objectContaining({ via: 'cli' }), stdioRecord]);
     // The same keys in the same order, whichever door: one record shape.
@@ -354,7 +434,12 @@ describe('MCP over HTTP: named keys, scopes, rotation, the record and the edges'
       ...Object.values(keys),
       ...tokens,
       s.sandbox.token,
-      ...[s.sandbox.endpoints.pihole?.passwordFile, s.sandbox.endpoints.adguard?.passwordFile, s.sandbox.endpoints.jellyfin?.apiKeyFile, s.sandbox.endpoints.immich?.apiKeyFile]
+      ...[
+        s.sandbox.endpoints.pihole?.passwordFile,
+        s.sandbox.endpoints.adguard?.passwordFile,
+        s.sandbox.endpoints.jellyfin?.apiKeyFile,
+        s.sandbox.endpoints.immich?.apiKeyFile,
+      ]
         .filter((f): f is string => f !== undefined)
         .map((f) => readFileSync(f, 'utf8').trim()),
     ];
@@ -390,9 +475,14 @@ describe('MCP over HTTP: readiness and shutdown', () => {
     try {
       const reconcile = { kind: 'kustomization', name: 'apps' };
       const send = (body: unknown) => fetch(server.url, { method: 'POST', headers: { ...HEADERS, 'X-API-Key': key }, body: JSON.stringify(body) });
-      const planned = (await (await send(call(1, 'flux_reconcile', reconcile))).json()) as { result: { structuredContent: { confirmation: { token: string } } } };
+      const planned = (await (await send(call(1, 'flux_reconcile', reconcile))).json()) as {
+        result: { structuredContent: { confirmation: { token: string } } };
+      };
       const inFlight = send(call(2, 'flux_reconcile', { ...reconcile, confirmationToken: planned.result.structuredContent.confirmation.token }));
-      const stored = () => s.sandbox.store.get('kustomizations.kustomize.toolkit.fluxcd.io', 'flux-system', 'apps') as unknown as { metadata: { annotations?: Record<string, string> } };
+      const stored = () =>
+        s.sandbox.store.get('kustomizations.kustomize.toolkit.fluxcd.io', 'flux-system', 'apps') as unknown as {
+          metadata: { annotations?: Record<string, string> };
+        };
       await until('the reconcile to start', () => stored().metadata.annotations?.['reconcile.fluxcd.io/requestedAt'] !== undefined);
       const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
       server.child.kill('SIGTERM');

@@ -7,13 +7,26 @@ import { runCli } from '../helpers/cli.js';
 import { httpClient, startHttpServer, type HttpServerProcess } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
-interface RpcError { jsonrpc: string; id: string | number | null; error: { code: number; message: string } }
-interface RpcResult { jsonrpc: string; id: number; result: { isError?: boolean; structuredContent?: Record<string, unknown> } }
+interface RpcError {
+  jsonrpc: string;
+  id: string | number | null;
+  error: { code: number; message: string };
+}
+interface RpcResult {
+  jsonrpc: string;
+  id: number;
+  result: { isError?: boolean; structuredContent?: Record<string, unknown> };
+}
 
 const HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
 const health = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'cluster_health', arguments: {} } });
 /** Holds a running slot for the sandbox's Flux delay: the controller answers a reconcile request after 3 s. */
-const slowReconcile = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'flux_reconcile', arguments: { kind: 'kustomization', name: 'apps' } } });
+const slowReconcile = (id: number) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name: 'flux_reconcile', arguments: { kind: 'kustomization', name: 'apps' } },
+});
 
 async function until(what: string, check: () => boolean, limitMs = 10_000): Promise<void> {
   const deadline = Date.now() + limitMs;
@@ -28,7 +41,9 @@ function rawConnection(url: string, send: string): Promise<{ received: string }>
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     let received = '';
-    const socket = connect({ host: hostname, port: Number(port) }, () => { if (send) socket.write(send); });
+    const socket = connect({ host: hostname, port: Number(port) }, () => {
+      if (send) socket.write(send);
+    });
     socket.on('data', (d: Buffer) => (received += d.toString()));
     socket.on('error', reject);
     socket.on('close', () => resolve({ received }));
@@ -58,7 +73,10 @@ describe('MCP over HTTP under load: bounded work', () => {
   it('refuses tool calls past the cap and the queue with 503, Retry-After and a JSON-RPC error; the admitted ones complete', async () => {
     // A batch of two calls takes the one running slot and the one queue place.
     const admitted = post([slowReconcile(1), slowReconcile(2)]);
-    const stored = () => s.sandbox.store.get('kustomizations.kustomize.toolkit.fluxcd.io', 'flux-system', 'apps') as unknown as { metadata: { annotations?: Record<string, string> } };
+    const stored = () =>
+      s.sandbox.store.get('kustomizations.kustomize.toolkit.fluxcd.io', 'flux-system', 'apps') as unknown as {
+        metadata: { annotations?: Record<string, string> };
+      };
     await until('the first reconcile to start', () => stored().metadata.annotations?.['reconcile.fluxcd.io/requestedAt'] !== undefined);
 
     const refused = await post(health(3));
@@ -91,7 +109,12 @@ describe('MCP over HTTP under load: bounded work', () => {
   });
 
   it('answers a body over the limit with 413 and a JSON-RPC error, not a reset', async () => {
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'cluster_health', arguments: { pad: 'x'.repeat(2 * 1024 * 1024) } } });
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'cluster_health', arguments: { pad: 'x'.repeat(2 * 1024 * 1024) } },
+    });
     const res = await fetch(server.url, { method: 'POST', headers: HEADERS, body, signal: AbortSignal.timeout(20_000) });
     expect(res.status).toBe(413);
     expect(res.headers.get('content-type')).toBe('application/json');
@@ -103,7 +126,10 @@ describe('MCP over HTTP under load: bounded work', () => {
     const [silent, midHeaders, midBody] = await Promise.all([
       rawConnection(server.url, ''),
       rawConnection(server.url, `POST /mcp HTTP/1.1\r\nHost: ${host}\r\nContent-Type: appl`),
-      rawConnection(server.url, `POST /mcp HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n{"jsonrpc":`),
+      rawConnection(
+        server.url,
+        `POST /mcp HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 100\r\n\r\n{"jsonrpc":`,
+      ),
     ]);
     // Closed by the server (the test would time out otherwise); only the stalled body gets an answer, as there is a request to answer.
     expect(silent.received).toBe('');

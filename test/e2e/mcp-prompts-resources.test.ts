@@ -14,7 +14,13 @@ import dnsQuery from '../../src/ops/dns/dns-query.js';
 import { httpClient, startHttpServer, stdioClient, type HttpServerProcess } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
-interface Content { type: string; text?: string; uri?: string; name?: string; mimeType?: string }
+interface Content {
+  type: string;
+  text?: string;
+  uri?: string;
+  name?: string;
+  mimeType?: string;
+}
 type Links = Array<Required<Pick<Content, 'uri' | 'name' | 'mimeType'>>>;
 
 const linksOf = (content: unknown): Links => (content as Content[]).filter((c) => c.type === 'resource_link') as Links;
@@ -107,12 +113,19 @@ describe('MCP prompts and resources over stdio', () => {
     const links = linksOf(result.content);
     expect(links.length).toBeGreaterThan(0);
     expect(links.length).toBeLessThanOrEqual(4);
-    const crashing = (result.structuredContent as { findings: Array<{ reason: string; namespace: string; name: string }> }).findings.find((f) => f.reason === 'CrashLoopBackOff');
+    const crashing = (result.structuredContent as { findings: Array<{ reason: string; namespace: string; name: string }> }).findings.find(
+      (f) => f.reason === 'CrashLoopBackOff',
+    );
     const logs = links.find((l) => l.uri.startsWith(`homelab://logs/${crashing?.namespace}/${crashing?.name}?`));
     expect(logs?.uri).toContain('previous=true');
-    expect(await readText(mcp.client, logs?.uri ?? '')).toMatch(/^# previous instance of pod paperless\/paperless-ngx-[a-z0-9-]+, container paperless-ngx: last \d+ lines\n[\s\S]*OperationalError/);
+    expect(await readText(mcp.client, logs?.uri ?? '')).toMatch(
+      /^# previous instance of pod paperless\/paperless-ngx-[a-z0-9-]+, container paperless-ngx: last \d+ lines\n[\s\S]*OperationalError/,
+    );
     const release = links.find((l) => l.uri === 'homelab://flux/helmrelease/immich/immich');
-    const state = JSON.parse(await readText(mcp.client, release?.uri ?? '')) as { object: { reason: string }; findings: Array<{ reason: string; message: string }> };
+    const state = JSON.parse(await readText(mcp.client, release?.uri ?? '')) as {
+      object: { reason: string };
+      findings: Array<{ reason: string; message: string }>;
+    };
     expect(state.object.reason).toBe('UpgradeFailed');
     expect(state.findings[0]?.message).toContain('last failure');
     expect(links.map((l) => l.uri)).toContain('homelab://runbooks/helmrelease-stuck');
@@ -123,7 +136,10 @@ describe('MCP prompts and resources over stdio', () => {
     const pod = await rpcError(mcp.client.readResource({ uri: 'homelab://logs/media/no-such-pod' }));
     expect(pod).toMatchObject({ code: -32602, data: { uri: 'homelab://logs/media/no-such-pod' } });
     expect(pod.message).toContain('no pod named or starting with "no-such-pod" in namespace media');
-    expect(await rpcError(mcp.client.readResource({ uri: 'homelab://runbooks/nope' }))).toMatchObject({ code: -32602, data: { uri: 'homelab://runbooks/nope' } });
+    expect(await rpcError(mcp.client.readResource({ uri: 'homelab://runbooks/nope' }))).toMatchObject({
+      code: -32602,
+      data: { uri: 'homelab://runbooks/nope' },
+    });
     expect((await rpcError(mcp.client.readResource({ uri: 'homelab://flux/helmrelease/immich/nope' }))).message).toContain('no HelmRelease immich/nope');
     expect(await rpcError(mcp.client.readResource({ uri: 'https://example.com/' }))).toMatchObject({ code: -32602, data: { uri: 'https://example.com/' } });
   });
@@ -134,7 +150,10 @@ describe('MCP prompts in read-only mode', () => {
     const s = await startSandboxEnv();
     const mcp = await stdioClient(s.env, ['--read-only']);
     try {
-      const { messages } = await mcp.client.getPrompt({ name: 'media_missing', arguments: { title: 'Better Off Ted', path: '/volume1/video/TV/Better Off Ted' } });
+      const { messages } = await mcp.client.getPrompt({
+        name: 'media_missing',
+        arguments: { title: 'Better Off Ted', path: '/volume1/video/TV/Better Off Ted' },
+      });
       const text = (messages[0]?.content as Content).text ?? '';
       expect(text).toContain("`homelab jellyfin fix 'Better Off Ted'`");
       expect(text).toContain("`homelab nas touch '/volume1/video/TV/Better Off Ted'`");
@@ -150,7 +169,11 @@ describe('MCP prompts in read-only mode', () => {
 
 describe('a failed call links the runbook that explains it', () => {
   it('a 403 on pods/exec links the exec runbook', async () => {
-    const rbac: PolicyRule[] = dnsQuery.rbac.map((r) => ({ apiGroups: [r.apiGroup], resources: [r.resource], verbs: r.resource === 'pods/exec' ? ['create'] : [...r.verbs] }));
+    const rbac: PolicyRule[] = dnsQuery.rbac.map((r) => ({
+      apiGroups: [r.apiGroup],
+      resources: [r.resource],
+      verbs: r.resource === 'pods/exec' ? ['create'] : [...r.verbs],
+    }));
     const s = await startSandboxEnv({ rbac });
     const mcp = await stdioClient(s.env);
     try {
@@ -205,14 +228,26 @@ describe('a kubeconfig with several contexts', () => {
     const read = (s: SandboxEnv) => parse(readFileSync(s.sandbox.kubeconfigPath, 'utf8')) as One;
     const [a, b] = [read(home), read(lab)];
     const file = join(dir, 'kubeconfig');
-    writeFileSync(file, stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'home', cluster: a.clusters[0]?.cluster }, { name: 'lab', cluster: b.clusters[0]?.cluster }],
-      users: [{ name: 'home', user: a.users[0]?.user }, { name: 'lab', user: b.users[0]?.user }],
-      contexts: [{ name: 'home', context: { cluster: 'home', user: 'home' } }, { name: 'lab', context: { cluster: 'lab', user: 'lab' } }],
-      'current-context': 'lab',
-    }));
+    writeFileSync(
+      file,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          { name: 'home', cluster: a.clusters[0]?.cluster },
+          { name: 'lab', cluster: b.clusters[0]?.cluster },
+        ],
+        users: [
+          { name: 'home', user: a.users[0]?.user },
+          { name: 'lab', user: b.users[0]?.user },
+        ],
+        contexts: [
+          { name: 'home', context: { cluster: 'home', user: 'home' } },
+          { name: 'lab', context: { cluster: 'lab', user: 'lab' } },
+        ],
+        'current-context': 'lab',
+      }),
+    );
     return file;
   }
 
@@ -233,8 +268,13 @@ describe('a kubeconfig with several contexts', () => {
 
   it('offers `context` on the tools that talk to the cluster, with the contexts and the default', async () => {
     const { tools } = await mcp.client.listTools();
-    const props = (name: string) => tools.find((t) => t.name === name)?.inputSchema.properties as Record<string, { enum?: string[]; description?: string }> | undefined;
-    expect(props('cluster_health')?.context).toEqual({ type: 'string', enum: ['home', 'lab'], description: 'Kubeconfig context to run against (default: lab)' });
+    const props = (name: string) =>
+      tools.find((t) => t.name === name)?.inputSchema.properties as Record<string, { enum?: string[]; description?: string }> | undefined;
+    expect(props('cluster_health')?.context).toEqual({
+      type: 'string',
+      enum: ['home', 'lab'],
+      description: 'Kubeconfig context to run against (default: lab)',
+    });
     expect(props('flux_status')?.context?.enum).toEqual(['home', 'lab']);
     expect(props('nas_df')).not.toHaveProperty('context');
   });

@@ -10,7 +10,11 @@ import { BIN } from '../helpers/cli.js';
 import { startHttpServer, type HttpServerProcess } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
-interface RpcAnswer { id?: number; result?: Record<string, unknown>; error?: { code: number; message: string } }
+interface RpcAnswer {
+  id?: number;
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string };
+}
 
 const MODERN = '2026-07-28';
 const ENVELOPE = {
@@ -60,18 +64,30 @@ class StdioPeer {
 
 /** One POST to the HTTP server; an SSE answer is read to its `data:` line. */
 async function post(url: string, body: Record<string, unknown>, headers: Record<string, string>): Promise<{ status: number; answer: RpcAnswer }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers }, body: JSON.stringify({ jsonrpc: '2.0', ...body }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
+    body: JSON.stringify({ jsonrpc: '2.0', ...body }),
+  });
   const text = await res.text();
   const json = res.headers.get('content-type')?.startsWith('text/event-stream')
-    ? (text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).find((l) => l.includes('"id"')) ?? '{}')
+    ? (text
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .find((l) => l.includes('"id"')) ?? '{}')
     : text;
   return { status: res.status, answer: JSON.parse(json) as RpcAnswer };
 }
 
 describe('mcp serve --stdio speaks every revision', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it.each(['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'])('%s: initialize agrees on it, and tools are listed', async (version) => {
     const peer = new StdioPeer(s.env);
@@ -118,26 +134,46 @@ describe('mcp serve --http speaks every revision', () => {
   });
 
   it('2025-06-18: initialize, then calls with the MCP-Protocol-Version header, each answered as JSON', async () => {
-    const init = await post(server.url, { id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'protocol-test', version: '1.0.0' } } }, { 'X-API-Key': key });
+    const init = await post(
+      server.url,
+      { id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'protocol-test', version: '1.0.0' } } },
+      { 'X-API-Key': key },
+    );
     expect(init.answer.result?.protocolVersion).toBe('2025-06-18');
-    const call = await post(server.url, { id: 2, method: 'tools/call', params: { name: 'flux_status', arguments: { kind: 'hr' } } }, { 'X-API-Key': key, 'MCP-Protocol-Version': '2025-06-18' });
+    const call = await post(
+      server.url,
+      { id: 2, method: 'tools/call', params: { name: 'flux_status', arguments: { kind: 'hr' } } },
+      { 'X-API-Key': key, 'MCP-Protocol-Version': '2025-06-18' },
+    );
     expect(call.status).toBe(200);
     expect(call.answer.result?.structuredContent).toMatchObject({ verdict: 'crit' });
   });
 
   it('2026-07-28: server/discover and a tool call with the envelope and the MCP-* headers; the API key still required', async () => {
     const modern = { 'MCP-Protocol-Version': MODERN };
-    const discover = await post(server.url, { id: 1, method: 'server/discover', params: { _meta: ENVELOPE } }, { ...modern, 'Mcp-Method': 'server/discover', 'X-API-Key': key });
+    const discover = await post(
+      server.url,
+      { id: 1, method: 'server/discover', params: { _meta: ENVELOPE } },
+      { ...modern, 'Mcp-Method': 'server/discover', 'X-API-Key': key },
+    );
     expect(discover.status).toBe(200);
     expect(discover.answer.result?.supportedVersions).toContain(MODERN);
-    const call = await post(server.url, { id: 2, method: 'tools/call', params: { name: 'cluster_health', arguments: {}, _meta: ENVELOPE } }, { ...modern, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'cluster_health', 'X-API-Key': key });
+    const call = await post(
+      server.url,
+      { id: 2, method: 'tools/call', params: { name: 'cluster_health', arguments: {}, _meta: ENVELOPE } },
+      { ...modern, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'cluster_health', 'X-API-Key': key },
+    );
     expect(call.answer.result).toMatchObject({ resultType: 'complete', structuredContent: { verdict: 'crit' } });
     const noKey = await post(server.url, { id: 3, method: 'server/discover', params: { _meta: ENVELOPE } }, { ...modern, 'Mcp-Method': 'server/discover' });
     expect(noKey.status).toBe(401);
   });
 
   it('2026-07-28: a header that disagrees with the envelope is refused', async () => {
-    const res = await post(server.url, { id: 1, method: 'tools/call', params: { name: 'cluster_health', arguments: {}, _meta: ENVELOPE } }, { 'MCP-Protocol-Version': MODERN, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'flux_status', 'X-API-Key': key });
+    const res = await post(
+      server.url,
+      { id: 1, method: 'tools/call', params: { name: 'cluster_health', arguments: {}, _meta: ENVELOPE } },
+      { 'MCP-Protocol-Version': MODERN, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'flux_status', 'X-API-Key': key },
+    );
     expect(res.status).toBe(400);
     expect(res.answer.error?.message).toMatch(/Mcp-Name/i);
   });

@@ -4,7 +4,10 @@ import { runCli } from '../helpers/cli.js';
 import { callConfirmed, httpClient, startHttpServer, stdioClient, type HttpServerProcess } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
-interface TextContent { type: string; text: string }
+interface TextContent {
+  type: string;
+  text: string;
+}
 
 describe('MCP over stdio', () => {
   let s: SandboxEnv;
@@ -32,7 +35,12 @@ describe('MCP over stdio', () => {
   it('returns health as structuredContent with the verdict in the text: the worst findings, the rest counted', async () => {
     const result = await mcp.client.callTool({ name: 'cluster_health', arguments: {} });
     expect(result.isError).toBeFalsy();
-    type Health = { verdict: string; findings: Array<{ reason: string }>; truncated: boolean; cut?: { findings?: { shown: number; total: number; by: Record<string, number>; narrow: string } } };
+    type Health = {
+      verdict: string;
+      findings: Array<{ reason: string }>;
+      truncated: boolean;
+      cut?: { findings?: { shown: number; total: number; by: Record<string, number>; narrow: string } };
+    };
     const structured = result.structuredContent as Health;
     expect(structured.verdict).toBe('crit');
     expect((result.content as TextContent[])[0]?.text).toMatch(/^CRIT: \d+ critical/);
@@ -80,7 +88,9 @@ describe('MCP read-only', () => {
       expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
       const result = await mcp.client.callTool({ name: 'deployment_restart', arguments: { deployment: 'jellyfin/jellyfin' } });
       expect(result.isError).toBe(true);
-      expect(s.sandbox.store.get('deployments', 'jellyfin', 'jellyfin')).not.toHaveProperty('spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt');
+      expect(s.sandbox.store.get('deployments', 'jellyfin', 'jellyfin')).not.toHaveProperty(
+        'spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt',
+      );
     } finally {
       await mcp.close();
       await s.sandbox.stop();
@@ -119,9 +129,18 @@ describe('MCP over Streamable HTTP', () => {
     await other.close();
   });
 
-  const initialize = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'curl', version: '1' } } });
+  const initialize = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'curl', version: '1' } },
+  });
   const post = (headers: Record<string, string>) =>
-    fetch(server.url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers }, body: initialize });
+    fetch(server.url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
+      body: initialize,
+    });
 
   it('refuses a missing or wrong key with 401', async () => {
     expect((await post({})).status).toBe(401);
@@ -136,10 +155,19 @@ describe('MCP over Streamable HTTP', () => {
     const { request } = await import('node:http');
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL(server.url);
-      const req = request({ host: url.hostname, port: url.port, path: '/mcp', method: 'POST', headers: { Host: 'evil.example', 'X-API-Key': key, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: '/mcp',
+          method: 'POST',
+          headers: { Host: 'evil.example', 'X-API-Key': key, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end(initialize);
     });

@@ -48,9 +48,12 @@ describe('jellyfin fix: the library database through pod exec', () => {
     await Promise.all([v10, v11, limited].map((s) => s?.sandbox.stop()));
   });
 
-  it('the scripted sqlite3 answers are the fake Jellyfin\'s never-refreshed items, with its ids, in both flavours', async () => {
+  it("the scripted sqlite3 answers are the fake Jellyfin's never-refreshed items, with its ids, in both flavours", async () => {
     const rules = await loadExecRuleFile(path.join(scenariosDir(), 'exec', 'pi-homelab.yaml'));
-    for (const [s, db] of [[v10, LIBRARY_DB_10_10], [v11, LIBRARY_DB_10_11]] as const) {
+    for (const [s, db] of [
+      [v10, LIBRARY_DB_10_10],
+      [v11, LIBRARY_DB_10_11],
+    ] as const) {
       const fake = s.sandbox.services.jellyfin;
       if (!fake) throw new Error('no fake Jellyfin');
       const pod = s.sandbox.store.list('pods', 'jellyfin').find((p) => p.metadata.name?.startsWith('jellyfin-'));
@@ -80,7 +83,9 @@ describe('jellyfin fix: the library database through pod exec', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = json<Fixed>(r.stdout);
     expect(out.matches).toEqual([expect.objectContaining({ id: fallout?.Id, foundBy: ['missing-metadata', 'library-db'] })]);
-    expect(out.lookedIn).toContainEqual(expect.stringContaining('the library database /config/data/library.db (TypedBaseItems, Jellyfin up to 10.10) in the Jellyfin pod jellyfin/jellyfin-'));
+    expect(out.lookedIn).toContainEqual(
+      expect.stringContaining('the library database /config/data/library.db (TypedBaseItems, Jellyfin up to 10.10) in the Jellyfin pod jellyfin/jellyfin-'),
+    );
     expect(out.lookedIn.join('\n')).not.toContain('skipped');
     expect(out.refreshed).toMatchObject({ id: fallout?.Id, name: 'Fallout', metadata: 'present', hasMetadata: true });
     expect(fake?.isHidden(fallout?.Id ?? '')).toBe(false);
@@ -109,12 +114,16 @@ describe('jellyfin fix: the library database through pod exec', () => {
     expect(r.code, r.stderr).toBe(0);
     const out = json<Fixed>(r.stdout);
     expect(out.matches).toEqual([expect.objectContaining({ id: movie?.Id, foundBy: ['missing-metadata'] })]);
-    expect(out.lookedIn.find((l) => l.includes('skipped'))).toMatch(/^the library database \/config\/data\/jellyfin\.db .*\(skipped: forbidden: needs `get` and `create` on pods\/exec/);
+    expect(out.lookedIn.find((l) => l.includes('skipped'))).toMatch(
+      /^the library database \/config\/data\/jellyfin\.db .*\(skipped: forbidden: needs `get` and `create` on pods\/exec/,
+    );
     expect(r.stderr).toContain(`warning: library-db lookup skipped: ${FORBIDDEN}`);
     expect(out.refreshed).toMatchObject({ id: movie?.Id, metadata: 'present' });
 
     expect(table.code).toBe(66);
-    expect(table.stderr).toMatch(/looked in the API search .*items lacking metadata .*the library database \/config\/data\/jellyfin\.db .*\(skipped: forbidden/);
+    expect(table.stderr).toMatch(
+      /looked in the API search .*items lacking metadata .*the library database \/config\/data\/jellyfin\.db .*\(skipped: forbidden/,
+    );
     expect(table.stderr).toContain('the library database was not read');
   });
 });

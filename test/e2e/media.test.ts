@@ -15,17 +15,25 @@ const json = <T>(stdout: string) => JSON.parse(stdout) as T;
 
 describe('homelab media and jellyfin (10.10)', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ services: { jellyfinVersion: '10.10' } }); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ services: { jellyfinVersion: '10.10' } });
+  });
   // The tests read the fake's request log and its items' state from the scenario's start.
-  beforeEach(() => { s.sandbox.reset(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeEach(() => {
+    s.sandbox.reset();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const jf = () => {
     const fake = s.sandbox.services.jellyfin;
     if (!fake) throw new Error('the sandbox runs no Jellyfin');
     return fake;
   };
   const item = (name: string) => {
-    const found = jf().items().find((i) => i.Name === name);
+    const found = jf()
+      .items()
+      .find((i) => i.Name === name);
     if (!found) throw new Error(`no ${name} in the fake`);
     return found;
   };
@@ -49,7 +57,10 @@ describe('homelab media and jellyfin (10.10)', () => {
 
     // The command printed for a candidate runs exactly as printed: off a terminal it stops at the
     // confirmation (a person confirms a write); a script adds --yes, and that item alone is refreshed.
-    const printed = table.stdout.split('\n').map((l) => /^\s+(homelab jellyfin fix --id \S+)\s+# Movie "The Big Lebowski"/.exec(l)?.[1]).find(Boolean);
+    const printed = table.stdout
+      .split('\n')
+      .map((l) => /^\s+(homelab jellyfin fix --id \S+)\s+# Movie "The Big Lebowski"/.exec(l)?.[1])
+      .find(Boolean);
     expect(printed).toBeDefined();
     const [bin, ...args] = (printed as string).split(' ');
     expect(bin).toBe('homelab');
@@ -95,7 +106,10 @@ describe('homelab media and jellyfin (10.10)', () => {
 
   it('refuses writes without --yes off a terminal (64) and in read-only mode (77)', async () => {
     const readOnly = await configWith(s.sandbox, 'read-only', { readOnly: true });
-    const [noYes, ro] = await Promise.all([runCli(['jellyfin', 'scan'], s.env), runCli(['jellyfin', 'fix', 'Better Off Ted', '--yes', '--config', readOnly], s.env)]);
+    const [noYes, ro] = await Promise.all([
+      runCli(['jellyfin', 'scan'], s.env),
+      runCli(['jellyfin', 'fix', 'Better Off Ted', '--yes', '--config', readOnly], s.env),
+    ]);
     expect(noYes.code).toBe(64);
     expect(noYes.stderr).toContain('pass --yes');
     expect(ro.code).toBe(77);

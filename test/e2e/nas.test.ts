@@ -15,8 +15,12 @@ const unavailable = sshdUnavailable();
 
 describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let f: NasFixture;
-  beforeAll(async () => { f = await startNasFixture(); });
-  afterAll(async () => { await f?.stop(); });
+  beforeAll(async () => {
+    f = await startNasFixture();
+  });
+  afterAll(async () => {
+    await f?.stop();
+  });
 
   /** `homelab nas VERB --config FILE ARGS…` (the flag before ARGS, which may hold `--`). */
   const cli = (config: NasConfig, args: string[]) => runCli([...args.slice(0, 2), '--config', f.configPath(config), ...args.slice(2)], f.env);

@@ -10,8 +10,12 @@ import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 describe('homelab net node / iptables / conntrack', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('net node prints the links, routes and rules of a Pi as tables', async () => {
     const table = await runCli(['net', 'node', 'pi5-worker-1'], s.env);
@@ -26,7 +30,9 @@ describe('homelab net node / iptables / conntrack', () => {
   it('net node warns about a link that is down but keeps its address (exit 1)', async () => {
     const r = await runCli(['net', 'node', 'pi3-worker-2'], s.env);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^WARN pi3-worker-2: 1 problem .* worst: Link eth1 LinkDownWithAddresses: eth1 is DOWN \(no carrier\) but has 192\.168\.2\.53\/24/);
+    expect(r.stdout).toMatch(
+      /^WARN pi3-worker-2: 1 problem .* worst: Link eth1 LinkDownWithAddresses: eth1 is DOWN \(no carrier\) but has 192\.168\.2\.53\/24/,
+    );
     expect(r.stdout).toMatch(/warn\s+Link\s+eth1\s+LinkDownWithAddresses/);
   });
 

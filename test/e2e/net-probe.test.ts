@@ -18,7 +18,9 @@ describe('dns query/diagnose and net curl/ping/traceroute', () => {
     const path = await configWith(s.sandbox, 'net-allow', { net: { allowTargets: ['192.168.1.0/24', '1.1.1.1'] } });
     allow = { ...s.env, HOMELAB_CONFIG: path };
   });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('dns query prints the answer as a table; bad names are refused by the parser before any exec (64)', async () => {
     const [table, inject, dash, dashArg] = await Promise.all([
@@ -93,7 +95,9 @@ describe('dns query/diagnose and net curl/ping/traceroute', () => {
       expect((denied.content as Array<{ text: string }>)[0]?.text).toMatch(/may not reach 8\.8\.8\.8/);
       const metadata = await mcp.client.callTool({ name: 'dns_query', arguments: { name: 'example.org', server: '169.254.169.254' } });
       expect(metadata.isError).toBe(true);
-      expect((metadata.content as Array<{ text: string }>)[0]?.text).toMatch(/dns query --server may not reach 169\.254\.169\.254: 169\.254\.169\.254 is a link-local address/);
+      expect((metadata.content as Array<{ text: string }>)[0]?.text).toMatch(
+        /dns query --server may not reach 169\.254\.169\.254: 169\.254\.169\.254 is a link-local address/,
+      );
     } finally {
       await mcp.close();
     }

@@ -24,7 +24,9 @@ describe('Pi-hole session', () => {
     s = await startSandboxEnv();
     pi = s.sandbox.services.pihole as FakePihole;
   });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   const counts = () => ({ logins: pi.logins, logouts: pi.logouts });
 
@@ -76,7 +78,9 @@ describe('Pi-hole session', () => {
     const r = await runCli(['dns', 'allowlist', '--json'], s.env);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ exact: 2, regex: 1 });
-    expect(r.stderr).toMatch(/warning: Pi-hole at http:\/\/127\.0\.0\.1:\d+ is rate limiting \(HTTP 429 on POST \/api\/auth\); backing off 5s before retry 1 of 2/);
+    expect(r.stderr).toMatch(
+      /warning: Pi-hole at http:\/\/127\.0\.0\.1:\d+ is rate limiting \(HTTP 429 on POST \/api\/auth\); backing off 5s before retry 1 of 2/,
+    );
     expect(pi.activeSessions()).toBe(0);
   });
 
@@ -98,14 +102,25 @@ describe('Pi-hole session', () => {
     // homelab dns still reports what it could read: the DNS pods and AdGuard, plus one finding naming Pi-hole.
     const [status, table] = await Promise.all([runCli(['dns', '--json', '--config', config], s.env), runCli(['dns', '--config', config], s.env)]);
     expect(status.code).toBe(2);
-    const out = JSON.parse(status.stdout) as { pods: Array<{ app: string; ready: boolean }>; pihole: { configured: boolean; reachable: boolean; url: string }; adguard: { reachable: boolean }; findings: Array<{ severity: string; kind: string; name: string; reason: string; message: string }>; summary: string };
+    const out = JSON.parse(status.stdout) as {
+      pods: Array<{ app: string; ready: boolean }>;
+      pihole: { configured: boolean; reachable: boolean; url: string };
+      adguard: { reachable: boolean };
+      findings: Array<{ severity: string; kind: string; name: string; reason: string; message: string }>;
+      summary: string;
+    };
     expect(out.pods.map((p) => p.app).sort()).toEqual(['pihole', 'unbound']);
     expect(out.adguard.reachable).toBe(true);
     expect(out.pihole).toMatchObject({ configured: true, reachable: false, url: pi.url });
-    expect(out.findings.filter((f) => f.kind === 'Pi-hole')).toEqual([{
-      severity: 'crit', kind: 'Pi-hole', name: pi.url, reason: 'Refused',
-      message: `Pi-hole at ${pi.url} refused the password (HTTP 401: password incorrect): wrong password; blocking, queries, gravity and upstreams not checked; check the secret services.pihole.password points at (the web password or an app password)`,
-    }]);
+    expect(out.findings.filter((f) => f.kind === 'Pi-hole')).toEqual([
+      {
+        severity: 'crit',
+        kind: 'Pi-hole',
+        name: pi.url,
+        reason: 'Refused',
+        message: `Pi-hole at ${pi.url} refused the password (HTTP 401: password incorrect): wrong password; blocking, queries, gravity and upstreams not checked; check the secret services.pihole.password points at (the web password or an app password)`,
+      },
+    ]);
     expect(out.summary).toMatch(/2\/2 DNS pods ready in pihole; Pi-hole refused homelab's credentials; AdGuard protection on/);
     expect(table.code).toBe(2);
     expect(table.stdout).toMatch(/crit\s+Pi-hole\s+http:\/\/127\.0\.0\.1:\d+\s+Refused/);

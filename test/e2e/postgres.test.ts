@@ -30,7 +30,14 @@ const outputOf = (result: OpResult) => {
   return result.output;
 };
 
-interface Query { columns: string[]; rows: Array<Array<string | null>>; rowCount: number; truncated: boolean; narrow?: string; via: string }
+interface Query {
+  columns: string[];
+  rows: Array<Array<string | null>>;
+  rowCount: number;
+  truncated: boolean;
+  narrow?: string;
+  via: string;
+}
 
 describe('PostgreSQL, a real server', () => {
   let pg: RealPostgres;
@@ -44,16 +51,21 @@ describe('PostgreSQL, a real server', () => {
     pg = await startPostgres();
     await pg.psql(`CREATE ROLE authentik LOGIN SUPERUSER PASSWORD '${PASSWORD}'`);
     await pg.psql('CREATE DATABASE authentik OWNER authentik');
-    await pg.psql(`CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL);
+    await pg.psql(
+      `CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL);
       INSERT INTO notes (body) SELECT 'note ' || g FROM generate_series(1, 300) g;
       CREATE FUNCTION bump() RETURNS int LANGUAGE plpgsql AS $$ BEGIN INSERT INTO notes (body) VALUES ('bumped'); RETURN 1; END $$;
-      ANALYZE notes;`, 'authentik');
+      ANALYZE notes;`,
+      'authentik',
+    );
     s = await startSandboxEnv();
     const passwordFile = path.join(s.sandbox.dir, 'pg-password');
     writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
     s.sandbox.written.push(passwordFile);
     const config = await configWith(s.sandbox, 'postgres-url', {
-      services: { postgres: { url: `postgres://authentik@${pg.host}:${pg.port}/authentik`, password: { file: passwordFile }, statementTimeout: '1s', maxRows: 200 } },
+      services: {
+        postgres: { url: `postgres://authentik@${pg.host}:${pg.port}/authentik`, password: { file: passwordFile }, statementTimeout: '1s', maxRows: 200 },
+      },
     });
     env = { ...s.env, HOMELAB_CONFIG: config };
   }, 90_000);
@@ -63,10 +75,16 @@ describe('PostgreSQL, a real server', () => {
     await pg?.stop();
   });
 
-  it('reads the server: version, role, connections, databases; and one database\'s tables', async () => {
+  it("reads the server: version, role, connections, databases; and one database's tables", async () => {
     const [status, tables] = await Promise.all([runCli(['postgres', '--json'], env), runCli(['postgres', 'tables', '--json'], env)]);
     expect(status.code, status.stderr).toBe(0);
-    const out = JSON.parse(status.stdout) as { version: string; role: string; connections: { total: number; max: number }; databases: Array<{ name: string; bytes?: number }>; via: string };
+    const out = JSON.parse(status.stdout) as {
+      version: string;
+      role: string;
+      connections: { total: number; max: number };
+      databases: Array<{ name: string; bytes?: number }>;
+      via: string;
+    };
     expect(out.version).toMatch(/^\d+\.\d+/);
     expect(out).toMatchObject({ role: 'primary', via: `postgres://authentik@${pg.host}:${pg.port}/authentik` });
     expect(out.connections.max).toBeGreaterThan(out.connections.total);
@@ -84,7 +102,15 @@ describe('PostgreSQL, a real server', () => {
       runCli(['postgres', 'query', 'SELECT body FROM notes ORDER BY id', '--max-rows', '200', '--max-bytes', '300', '--json'], env),
     ]);
     expect(one.code, one.stderr).toBe(0);
-    expect(JSON.parse(one.stdout)).toMatchObject({ columns: ['id', 'body', 'nothing', 'empty'], rows: [['1', 'note 1', null, ''], ['2', 'note 2', null, '']], rowCount: 2, truncated: false });
+    expect(JSON.parse(one.stdout)).toMatchObject({
+      columns: ['id', 'body', 'nothing', 'empty'],
+      rows: [
+        ['1', 'note 1', null, ''],
+        ['2', 'note 2', null, ''],
+      ],
+      rowCount: 2,
+      truncated: false,
+    });
     const m = JSON.parse(many.stdout) as Query;
     expect(m).toMatchObject({ rowCount: 50, truncated: true });
     expect(m.narrow).toContain('cut at 50 rows');
@@ -120,15 +146,27 @@ describe('PostgreSQL, a real server', () => {
       const ctx = bindContext(runtime.context, new AbortController().signal);
       const port = await openPostgres(ctx);
       const bounds = sessionBounds(ctx, 4096);
-      const error = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => (isHomelabError(err) ? `${err.kind}: ${err.message}` : String(err)));
+      const error = (p: Promise<unknown>) =>
+        p.then(
+          () => undefined,
+          (err: unknown) => (isHomelabError(err) ? `${err.kind}: ${err.message}` : String(err)),
+        );
       // No BEGIN READ ONLY here: default_transaction_read_only, set when the session connects, refuses the DELETE.
-      expect(await error(port.run([{ sql: 'DELETE FROM notes', rows: true }], bounds))).toMatch(/^PolicyDenied: .*cannot execute DELETE in a read-only transaction/);
+      expect(await error(port.run([{ sql: 'DELETE FROM notes', rows: true }], bounds))).toMatch(
+        /^PolicyDenied: .*cannot execute DELETE in a read-only transaction/,
+      );
       // That default is only a default (a SET changes it: the scan refuses SET), so every read runs inside
       // BEGIN READ ONLY, which nothing in the query can leave once it runs: the server refuses both.
       const inTransaction = (sql: string) => error(port.run(readOnlyStatements({ text: sql, kind: 'rows' }, 10), bounds));
-      expect(await inTransaction("SELECT set_config('transaction_read_only', 'off', true), bump()")).toMatch(/^PolicyDenied: .*transaction read-write mode must be set before any query/);
-      expect(await inTransaction("SELECT set_config('default_transaction_read_only', 'off', false), bump()")).toMatch(/^PolicyDenied: .*cannot execute INSERT in a read-only transaction/);
-      expect(await error(port.run([{ sql: 'SELECT 1; DELETE FROM notes', single: true, rows: true }], bounds))).toMatch(/cannot insert multiple commands into a prepared statement/);
+      expect(await inTransaction("SELECT set_config('transaction_read_only', 'off', true), bump()")).toMatch(
+        /^PolicyDenied: .*transaction read-write mode must be set before any query/,
+      );
+      expect(await inTransaction("SELECT set_config('default_transaction_read_only', 'off', false), bump()")).toMatch(
+        /^PolicyDenied: .*cannot execute INSERT in a read-only transaction/,
+      );
+      expect(await error(port.run([{ sql: 'SELECT 1; DELETE FROM notes', single: true, rows: true }], bounds))).toMatch(
+        /cannot insert multiple commands into a prepared statement/,
+      );
     } finally {
       await runtime.close();
     }
@@ -175,10 +213,16 @@ describe('PostgreSQL, a real server', () => {
   it('over MCP: a read answers, a write is refused with why', async () => {
     const mcp = await stdioClient(env);
     try {
-      const ok = (await mcp.client.callTool({ name: 'postgres_query', arguments: { sql: 'SELECT count(*) AS n FROM notes' } })) as { isError?: boolean; structuredContent?: Query };
+      const ok = (await mcp.client.callTool({ name: 'postgres_query', arguments: { sql: 'SELECT count(*) AS n FROM notes' } })) as {
+        isError?: boolean;
+        structuredContent?: Query;
+      };
       expect(ok.isError).not.toBe(true);
       expect(ok.structuredContent).toMatchObject({ columns: ['n'], rows: [['300']] });
-      const no = (await mcp.client.callTool({ name: 'postgres_query', arguments: { sql: 'DELETE FROM notes' } })) as { isError?: boolean; content: Array<{ text: string }> };
+      const no = (await mcp.client.callTool({ name: 'postgres_query', arguments: { sql: 'DELETE FROM notes' } })) as {
+        isError?: boolean;
+        content: Array<{ text: string }>;
+      };
       expect(no.isError).toBe(true);
       expect(no.content[0]?.text).toMatch(/refused: .*"DELETE"/);
     } finally {
@@ -190,38 +234,67 @@ describe('PostgreSQL, a real server', () => {
   it('the psql-in-the-pod path: the same reads and refusals with the real psql, the session read-only in its connection string', async () => {
     // The sandbox's authentik-postgresql-0 stands for the database pod; its exec runs the argv homelab
     // builds with the real psql here, pointed at the test server's socket (what the pod's own socket is there).
-    const config = await configWith(s.sandbox, 'postgres-exec', { services: { postgres: { exec: { namespace: 'authentik', user: 'authentik', database: 'authentik' }, statementTimeout: '1s' } } });
+    const config = await configWith(s.sandbox, 'postgres-exec', {
+      services: { postgres: { exec: { namespace: 'authentik', user: 'authentik', database: 'authentik' }, statementTimeout: '1s' } },
+    });
     const runtime = await createRuntime({ configFile: config, kubeconfig: s.sandbox.kubeconfigPath, env: s.env, log: quiet });
     const argvs: string[][] = [];
-    const localExec = (argv: string[], timeoutMs: number): Promise<ExecResult> => new Promise((resolve, reject) => {
-      argvs.push(argv);
-      const [cmd, ...args] = [...pg.asUser, path.join(pg.binDir, argv[0] as string), ...argv.slice(1)];
-      const child = spawn(cmd as string, args, { env: { PATH: process.env.PATH, PGHOST: pg.socketDir, PGPORT: String(pg.port) }, timeout: timeoutMs });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ stdout, stderr, exitCode: code ?? 1, truncated: { stdout: false, stderr: false }, protocol: 'v5.channel.k8s.io' }));
-    });
+    const localExec = (argv: string[], timeoutMs: number): Promise<ExecResult> =>
+      new Promise((resolve, reject) => {
+        argvs.push(argv);
+        const [cmd, ...args] = [...pg.asUser, path.join(pg.binDir, argv[0] as string), ...argv.slice(1)];
+        const child = spawn(cmd as string, args, { env: { PATH: process.env.PATH, PGHOST: pg.socketDir, PGPORT: String(pg.port) }, timeout: timeoutMs });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('error', reject);
+        child.on('close', (code) =>
+          resolve({ stdout, stderr, exitCode: code ?? 1, truncated: { stdout: false, stderr: false }, protocol: 'v5.channel.k8s.io' }),
+        );
+      });
     const kube = runtime.context.kube;
-    const withLocalExec = (k: KubePort): KubePort => new Proxy(k, {
-      get: (target, prop, receiver) => {
-        if (prop === 'exec') return (_ns: string, _pod: string, _container: string | undefined, argv: string[], options: { timeoutMs: number }) => localExec(argv, options.timeoutMs);
-        if (prop === 'withSignal') return (signal: AbortSignal) => withLocalExec(target.withSignal(signal));
-        return Reflect.get(target, prop, receiver) as unknown;
-      },
-    });
+    const withLocalExec = (k: KubePort): KubePort =>
+      new Proxy(k, {
+        get: (target, prop, receiver) => {
+          if (prop === 'exec')
+            return (_ns: string, _pod: string, _container: string | undefined, argv: string[], options: { timeoutMs: number }) =>
+              localExec(argv, options.timeoutMs);
+          if (prop === 'withSignal') return (signal: AbortSignal) => withLocalExec(target.withSignal(signal));
+          return Reflect.get(target, prop, receiver) as unknown;
+        },
+      });
     const context = { ...runtime.context, kube: withLocalExec(kube) };
     try {
-      const status = outputOf(await runOp(postgresStatus, {}, { context, via: 'test' })) as { via: string; version: string; databases: Array<{ name: string }> };
+      const status = outputOf(await runOp(postgresStatus, {}, { context, via: 'test' })) as {
+        via: string;
+        version: string;
+        databases: Array<{ name: string }>;
+      };
       expect(status.via).toBe('psql in authentik/authentik-postgresql-0');
       expect(status.databases.map((d) => d.name)).toContain('authentik');
-      const query = outputOf(await runOp(postgresQuery, { sql: "SELECT id, NULL AS nothing, '' AS empty, 'a,\"b\"\nc' AS csv FROM notes ORDER BY id LIMIT 2" }, { context, via: 'test' })) as unknown as Query;
-      expect(query).toMatchObject({ columns: ['id', 'nothing', 'empty', 'csv'], rows: [['1', null, '', 'a,"b"\nc'], ['2', null, '', 'a,"b"\nc']], truncated: false });
+      const query = outputOf(
+        await runOp(
+          postgresQuery,
+          { sql: "SELECT id, NULL AS nothing, '' AS empty, 'a,\"b\"\nc' AS csv FROM notes ORDER BY id LIMIT 2" },
+          { context, via: 'test' },
+        ),
+      ) as unknown as Query;
+      expect(query).toMatchObject({
+        columns: ['id', 'nothing', 'empty', 'csv'],
+        rows: [
+          ['1', null, '', 'a,"b"\nc'],
+          ['2', null, '', 'a,"b"\nc'],
+        ],
+        truncated: false,
+      });
       const cut = outputOf(await runOp(postgresQuery, { sql: 'SELECT id FROM notes ORDER BY id', maxRows: 10 }, { context, via: 'test' })) as unknown as Query;
       expect(cut).toMatchObject({ rowCount: 10, truncated: true });
-      const fails = async (sql: string) => runOp(postgresQuery, { sql }, { context, via: 'test' }).then(() => 'answered', (err: unknown) => (isHomelabError(err) ? `${err.kind}: ${err.message}` : String(err)));
+      const fails = async (sql: string) =>
+        runOp(postgresQuery, { sql }, { context, via: 'test' }).then(
+          () => 'answered',
+          (err: unknown) => (isHomelabError(err) ? `${err.kind}: ${err.message}` : String(err)),
+        );
       expect(await fails('SELECT bump()')).toMatch(/^PolicyDenied: .*cannot execute INSERT in a read-only transaction/);
       expect(await fails('SELECT pg_sleep(30)')).toMatch(/^Timeout: .*statement timeout/);
       expect(await fails('DELETE FROM notes')).toMatch(/^PolicyDenied: refused/);
@@ -237,4 +310,3 @@ describe('PostgreSQL, a real server', () => {
     expect(await rows()).toBe('300:0');
   }, 60_000);
 });
-

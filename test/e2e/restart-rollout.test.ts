@@ -12,8 +12,12 @@ const PATH = '/apis/apps/v1/namespaces/homepage/deployments/homepage';
 
 describe('restart waits for the rollout', () => {
   let s: SandboxEnv;
-  beforeEach(async () => { s = await startSandboxEnv(); });
-  afterEach(async () => { await s?.sandbox.stop(); });
+  beforeEach(async () => {
+    s = await startSandboxEnv();
+  });
+  afterEach(async () => {
+    await s?.sandbox.stop();
+  });
 
   /** The polls see the Deployment with this status, at a generation the controller has observed. */
   const pollsSee = (status: Record<string, unknown>) => {
@@ -29,10 +33,14 @@ describe('restart waits for the rollout', () => {
     expect(r.stderr).toContain('◎ waiting for the rollout of deployment homepage/homepage');
   });
 
-  it('reports a rollout past its progress deadline as crit (exit 2), in kubectl\'s words', async () => {
+  it("reports a rollout past its progress deadline as crit (exit 2), in kubectl's words", async () => {
     pollsSee({
-      replicas: 2, updatedReplicas: 1, availableReplicas: 1,
-      conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "homepage-7c9" has timed out progressing.' }],
+      replicas: 2,
+      updatedReplicas: 1,
+      availableReplicas: 1,
+      conditions: [
+        { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "homepage-7c9" has timed out progressing.' },
+      ],
     });
     const r = await runCli(['restart', 'homepage/homepage', '--yes'], s.env);
     expect(r.code, r.stderr).toBe(2);
@@ -43,7 +51,9 @@ describe('restart waits for the rollout', () => {
     pollsSee({ replicas: 1, updatedReplicas: 1, availableReplicas: 0 });
     const r = await runCli(['restart', 'homepage/homepage', '--yes', '--timeout', '2s'], s.env);
     expect(r.code).toBe(75);
-    expect(r.stderr).toMatch(/deployment homepage\/homepage was restarted at \S+, but its rollout did not finish within 2s: Waiting for deployment "homepage" rollout to finish: 0 of 1 updated replicas are available\.\.\./);
+    expect(r.stderr).toMatch(
+      /deployment homepage\/homepage was restarted at \S+, but its rollout did not finish within 2s: Waiting for deployment "homepage" rollout to finish: 0 of 1 updated replicas are available\.\.\./,
+    );
     expect(r.stderr).toContain('watch it with kubectl rollout status deployment/homepage -n homepage');
   });
 
@@ -51,7 +61,9 @@ describe('restart waits for the rollout', () => {
     pollsSee({ replicas: 1, updatedReplicas: 1, availableReplicas: 0 });
     const r = await runCli(['restart', 'homepage/homepage', '--yes', '--no-wait'], s.env);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^restarted deployment homepage\/homepage at \S+; its pods are being replaced one by one\nwatch it: kubectl rollout status deployment\/homepage -n homepage\n$/);
+    expect(r.stdout).toMatch(
+      /^restarted deployment homepage\/homepage at \S+; its pods are being replaced one by one\nwatch it: kubectl rollout status deployment\/homepage -n homepage\n$/,
+    );
     expect(r.stderr).not.toContain('waiting for the rollout');
   });
 });

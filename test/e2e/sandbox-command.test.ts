@@ -15,7 +15,10 @@ describe('homelab sandbox', () => {
       const timer = setTimeout(() => reject(new Error(`no export line: ${stderr}`)), 15_000);
       child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
-        if (stdout.includes('\n')) { clearTimeout(timer); resolve(stdout.trim()); }
+        if (stdout.includes('\n')) {
+          clearTimeout(timer);
+          resolve(stdout.trim());
+        }
       });
     });
     try {

@@ -12,8 +12,12 @@ import type { EsObject, SecretsJson } from '../helpers/secrets.js';
 
 describe('homelab secrets on the pi-homelab sandbox (External Secrets v1)', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('prints the ExternalSecrets with refresh state and store as a table, exit by the verdict', async () => {
     const [table, json] = await Promise.all([runCli(['secrets'], s.env), runCli(['secrets', '--json'], s.env)]);
@@ -27,7 +31,9 @@ describe('homelab secrets on the pi-homelab sandbox (External Secrets v1)', () =
     const allowed = await configWith(s.sandbox, 'allow', { allow: { secretsRefresh: ['paperless/*'] } });
     const unconfirmed = await runCli(['secrets', 'refresh', 'paperless/paperless-db', '--config', allowed], s.env);
     expect(unconfirmed.code).toBe(64);
-    expect(unconfirmed.stderr).toContain('refusing to change the cluster without confirmation: Force ExternalSecret paperless/paperless-db to fetch from its store now');
+    expect(unconfirmed.stderr).toContain(
+      'refusing to change the cluster without confirmation: Force ExternalSecret paperless/paperless-db to fetch from its store now',
+    );
     const es = s.sandbox.store.get('externalsecrets', 'paperless', 'paperless-db') as unknown as EsObject;
     expect(es.metadata.annotations?.['force-sync']).toBeUndefined();
   });
@@ -43,8 +49,12 @@ describe('homelab secrets on the pi-homelab sandbox (External Secrets v1)', () =
 
 describe('homelab secrets on an older External Secrets (v1beta1 only)', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ scenario: 'eso-v1beta1' }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ scenario: 'eso-v1beta1' });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('answers through MCP stdio with the version read and the failing ExternalSecret', async () => {
     const mcp = await stdioClient(s.env);
@@ -61,12 +71,14 @@ describe('homelab secrets on an older External Secrets (v1beta1 only)', () => {
     }
   });
 
-  it('prints a refresh that failed at the provider with the provider\'s error, exit 2', async () => {
+  it("prints a refresh that failed at the provider with the provider's error, exit 2", async () => {
     const allowed = await configWith(s.sandbox, 'allow', { allow: { secretsRefresh: ['apps/*'] } });
     const human = await runCli(['secrets', 'refresh', 'apps/nextcloud-smtp', '--yes', '--timeout', '2m', '--config', allowed], s.env);
     expect(human.code).toBe(2);
     const lines = human.stdout.split('\n');
-    expect(lines[0]).toBe('CRIT ExternalSecret apps/nextcloud-smtp: the sync after force-sync failed: SecretSyncedError: could not get secret data from provider');
+    expect(lines[0]).toBe(
+      'CRIT ExternalSecret apps/nextcloud-smtp: the sync after force-sync failed: SecretSyncedError: could not get secret data from provider',
+    );
     expect(lines[1]).toBe('Provider error:');
     expect(human.stdout).toContain('\n  \t* permission denied');
     expect(human.stderr).not.toContain('is the external-secrets controller running');

@@ -10,8 +10,12 @@ import type { TailscaleJson } from '../helpers/tailscale.js';
 
 describe('homelab tailscale on the pi-homelab sandbox', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('prints the Connectors with routes and IPs, and the kinds this operator does not serve; exits with the verdict', async () => {
     const [table, json] = await Promise.all([runCli(['tailscale'], s.env), runCli(['tailscale', '--json'], s.env)]);

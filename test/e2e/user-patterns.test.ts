@@ -18,7 +18,9 @@ const scenario: Scenario = {
   name: 'patterns',
   nodes: [{ name: 'node-a', roles: ['control-plane'], ip: '192.0.2.10', cpu: '4', memory: '8Gi' }],
   namespaces: [{ name: 'web' }],
-  workloads: [{ kind: 'Deployment', name: 'site', namespace: 'web', replicas: 1, created: '-1d', containers: [{ name: 'app', image: 'nginx:1.27', logs: LOG }] }],
+  workloads: [
+    { kind: 'Deployment', name: 'site', namespace: 'web', replicas: 1, created: '-1d', containers: [{ name: 'app', image: 'nginx:1.27', logs: LOG }] },
+  ],
 };
 
 /** The CLI as a process, killed (SIGKILL: a frozen process ignores SIGTERM) if it outlives the limit. */
@@ -28,11 +30,17 @@ function runCliBounded(args: string[], env: Record<string, string>, limitMs = 15
     let stdout = '';
     let stderr = '';
     let killed = false;
-    const timer = setTimeout(() => { killed = true; child.kill('SIGKILL'); }, limitMs);
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, limitMs);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr, killed }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr, killed });
+    });
   });
 }
 
@@ -45,7 +53,9 @@ describe('user regexes run in linear time (RE2)', () => {
     pod = pods[0]?.metadata.name ?? '';
     expect(pod).toMatch(/^site-/);
   });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it(`homelab logs --grep '${EVIL}' answers with the lines that match`, async () => {
     const r = await runCliBounded(['logs', 'site', '-n', 'web', '--grep', EVIL, '--json'], s.env);
@@ -73,7 +83,9 @@ describe('user regexes run in linear time (RE2)', () => {
 
   describe('over MCP Streamable HTTP', () => {
     let server: HttpServerProcess;
-    beforeAll(async () => { server = await startHttpServer(s.env); });
+    beforeAll(async () => {
+      server = await startHttpServer(s.env);
+    });
     afterAll(async () => {
       // A frozen server ignores SIGTERM: make sure it goes.
       const gone = server?.stop();

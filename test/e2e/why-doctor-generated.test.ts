@@ -10,9 +10,32 @@ import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { api } from '../sandbox/helpers.js';
 
-interface Link { kind: string; namespace?: string; name: string; state: string; detail: string; explainedBy?: string; evidence?: string[]; fix?: { tool: string; command: string } }
-interface WhyJson { verdict: string; summary: string; firstBroken?: number; links: Link[]; resolved: { kind: string; namespace?: string; name: string } }
-interface DoctorJson { verdict: string; subsystems: Array<{ name: string; state: string; line: string; problems: number }>; findings: unknown[]; findingsTotal: number; truncated: boolean; byReason?: Record<string, number>; narrow?: { command: string } }
+interface Link {
+  kind: string;
+  namespace?: string;
+  name: string;
+  state: string;
+  detail: string;
+  explainedBy?: string;
+  evidence?: string[];
+  fix?: { tool: string; command: string };
+}
+interface WhyJson {
+  verdict: string;
+  summary: string;
+  firstBroken?: number;
+  links: Link[];
+  resolved: { kind: string; namespace?: string; name: string };
+}
+interface DoctorJson {
+  verdict: string;
+  subsystems: Array<{ name: string; state: string; line: string; problems: number }>;
+  findings: unknown[];
+  findingsTotal: number;
+  truncated: boolean;
+  byReason?: Record<string, number>;
+  narrow?: { command: string };
+}
 type ToolResult = { isError?: boolean; structuredContent?: unknown; content: Array<{ type: string; text: string }> };
 type Workload = NonNullable<Scenario['workloads']>[number];
 
@@ -33,7 +56,14 @@ function generated(): { scenario: Scenario; crashing: Workload; healthy: Workloa
     if (replicas <= 0) break;
     const container = w.containers[0]?.name ?? 'app';
     w.pods = Array.from({ length: replicas }, () => ({
-      containers: { [container]: { restarts: 12, waiting: { reason: 'CrashLoopBackOff' }, lastTerminated: { reason: 'Error', exitCode: 1, startedAt: '-3m', finishedAt: '-2m50s' }, previousLogs: ['starting', 'panic: open /etc/app/config.yaml: no such file or directory'] } },
+      containers: {
+        [container]: {
+          restarts: 12,
+          waiting: { reason: 'CrashLoopBackOff' },
+          lastTerminated: { reason: 'Error', exitCode: 1, startedAt: '-3m', finishedAt: '-2m50s' },
+          previousLogs: ['starting', 'panic: open /etc/app/config.yaml: no such file or directory'],
+        },
+      },
     }));
     failing += replicas;
     crashed.push(w);
@@ -52,7 +82,9 @@ describe(`why and doctor on a generated ${PODS}-pod cluster with ${FAILING} cras
     healthy = g.healthy;
     s = await startSandboxEnv({ scenarioData: g.scenario });
   }, 120_000);
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('why: a crash-looping app is broken at its pods, with their last log lines and the command that shows more', async () => {
     const r = await runCli(['why', `svc/${crashing.name}`, '-n', crashing.namespace, '--json'], s.env);
@@ -60,7 +92,9 @@ describe(`why and doctor on a generated ${PODS}-pod cluster with ${FAILING} cras
     const out = JSON.parse(r.stdout) as WhyJson;
     const first = firstOf(out);
     expect(first).toMatchObject({ kind: 'Pod', namespace: crashing.namespace, state: 'crit' });
-    expect(first?.detail).toMatch(/^0\/\d+ pods ready; CrashLoopBackOff: container app keeps crashing \(12 restarts; last exit 1 Error\)$|^not ready; CrashLoopBackOff/);
+    expect(first?.detail).toMatch(
+      /^0\/\d+ pods ready; CrashLoopBackOff: container app keeps crashing \(12 restarts; last exit 1 Error\)$|^not ready; CrashLoopBackOff/,
+    );
     expect(first?.evidence).toContain('last log (previous): panic: open /etc/app/config.yaml: no such file or directory');
     expect(first?.fix?.tool).toBe('pods_logs');
     expect(out.links.find((l) => l.kind === 'Service')).toMatchObject({ name: crashing.name, state: 'crit', explainedBy: expect.stringMatching(/^Pod /) });
@@ -75,10 +109,11 @@ describe(`why and doctor on a generated ${PODS}-pod cluster with ${FAILING} cras
     expect(out.links.map((l) => l.kind)).toEqual(['Service', 'Pod', 'Deployment']);
   });
 
-  it('why: a Service whose selector was changed through the API is broken at the Service, the pods\' real labels as evidence', async () => {
+  it("why: a Service whose selector was changed through the API is broken at the Service, the pods' real labels as evidence", async () => {
     const app = healthy[1] as Workload;
     const patched = await api(s.sandbox, 'PATCH', `/api/v1/namespaces/${app.namespace}/services/${app.name}`, {
-      contentType: 'application/merge-patch+json', body: { spec: { selector: { 'app.kubernetes.io/name': `${app.name}-v2` } } },
+      contentType: 'application/merge-patch+json',
+      body: { spec: { selector: { 'app.kubernetes.io/name': `${app.name}-v2` } } },
     });
     expect(patched.status).toBe(200);
     const r = await runCli(['why', `${app.name}`, '-n', app.namespace, '--json'], s.env);
@@ -92,7 +127,11 @@ describe(`why and doctor on a generated ${PODS}-pod cluster with ${FAILING} cras
     const r = await runCli(['doctor', '--json'], s.env);
     expect(r.code).toBe(2);
     const out = JSON.parse(r.stdout) as DoctorJson;
-    expect(out.subsystems.find((l) => l.name === 'pods')).toMatchObject({ state: 'checked', line: `pods: ${FAILING} problems in ${PODS} pods`, problems: FAILING });
+    expect(out.subsystems.find((l) => l.name === 'pods')).toMatchObject({
+      state: 'checked',
+      line: `pods: ${FAILING} problems in ${PODS} pods`,
+      problems: FAILING,
+    });
     expect(out.subsystems.find((l) => l.name === 'flux')).toMatchObject({ state: 'not installed', line: 'flux: not installed' });
     expect(out.subsystems.find((l) => l.name === 'nas')?.state).toBe('not configured');
     expect(out.findings).toHaveLength(20);

@@ -6,8 +6,24 @@ import { shellWords } from '../helpers/shell.js';
 import { DEFAULT_NAMESPACES } from '../../src/core/config.js';
 import whyOp from '../../src/ops/why/why.js';
 
-interface Link { kind: string; namespace?: string; name: string; state: string; detail: string; explainedBy?: string; evidence?: string[]; fix?: { tool: string; input: Record<string, unknown>; command: string } }
-interface WhyJson { target: string; resolved: { kind: string; namespace?: string; name: string }; verdict: 'ok' | 'warn' | 'crit'; summary: string; firstBroken?: number; links: Link[] }
+interface Link {
+  kind: string;
+  namespace?: string;
+  name: string;
+  state: string;
+  detail: string;
+  explainedBy?: string;
+  evidence?: string[];
+  fix?: { tool: string; input: Record<string, unknown>; command: string };
+}
+interface WhyJson {
+  target: string;
+  resolved: { kind: string; namespace?: string; name: string };
+  verdict: 'ok' | 'warn' | 'crit';
+  summary: string;
+  firstBroken?: number;
+  links: Link[];
+}
 type ToolResult = { isError?: boolean; structuredContent?: unknown; content: Array<{ type: string; text: string }> };
 
 const EXIT = { ok: 0, warn: 1, crit: 2 } as const;
@@ -36,47 +52,70 @@ interface Case {
 const CASES: Case[] = [
   {
     what: 'a Service whose selector matches no pod after a label change',
-    target: 'wiki.home.example.net', verdict: 'crit', broken: 'Service wiki/wiki',
+    target: 'wiki.home.example.net',
+    verdict: 'crit',
+    broken: 'Service wiki/wiki',
     detail: /its selector app\.kubernetes\.io\/name=wiki,app\.kubernetes\.io\/instance=wiki matches no pod in wiki/,
     evidence: [/^selector: app\.kubernetes\.io\/name=wiki/, /^Deployment wiki labels its pods app\.kubernetes\.io\/name=wiki-server/],
-    behind: ['Ingress wiki/wiki'], fine: ['DNS wiki.home.example.net', 'Certificate wiki/wiki-tls'],
+    behind: ['Ingress wiki/wiki'],
+    fine: ['DNS wiki.home.example.net', 'Certificate wiki/wiki-tls'],
   },
   {
     what: 'a healthy Deployment whose HelmRelease is stuck on an older chart',
-    target: 'recipes', verdict: 'crit', broken: 'HelmRelease recipes/recipes',
-    detail: /^RetriesExhausted: stuck, helm-controller gave up: Failed to upgrade after 4 attempt\(s\); last failure: Helm upgrade failed for release recipes\/recipes with chart app-template@2\.0\.0: context deadline exceeded/,
+    target: 'recipes',
+    verdict: 'crit',
+    broken: 'HelmRelease recipes/recipes',
+    detail:
+      /^RetriesExhausted: stuck, helm-controller gave up: Failed to upgrade after 4 attempt\(s\); last failure: Helm upgrade failed for release recipes\/recipes with chart app-template@2\.0\.0: context deadline exceeded/,
     evidence: [/^runs chart 1\.4\.2 \(release 5\): the last release deployed$/, /^chart 2\.0\.0 \(release 6\): failed$/],
-    behind: [], fine: ['Ingress recipes/recipes', 'Service recipes/recipes', 'Deployment recipes/recipes'],
+    behind: [],
+    fine: ['Ingress recipes/recipes', 'Service recipes/recipes', 'Deployment recipes/recipes'],
     fix: 'homelab flux heal recipes -n recipes',
   },
   {
     what: 'a pod that crash-loops because its ExternalSecret cannot sync',
-    target: 'books.home.example.net', verdict: 'crit', broken: 'ExternalSecret bookstack/bookstack-db',
+    target: 'books.home.example.net',
+    verdict: 'crit',
+    broken: 'ExternalSecret bookstack/bookstack-db',
     detail: /^SecretSyncedError: could not get secret data from provider$/,
-    evidence: [/^Ready=False \(SecretSyncedError\)/, /^event: error processing spec\.data\[0\] \(key: bookstack\/db\), err: cannot find secret data for key: "bookstack\/db"$/],
-    behind: ['Ingress bookstack/bookstack', 'Service bookstack/bookstack', 'Deployment bookstack/bookstack'], fine: ['DNS books.home.example.net', 'ClusterSecretStore vault-backend'],
+    evidence: [
+      /^Ready=False \(SecretSyncedError\)/,
+      /^event: error processing spec\.data\[0\] \(key: bookstack\/db\), err: cannot find secret data for key: "bookstack\/db"$/,
+    ],
+    behind: ['Ingress bookstack/bookstack', 'Service bookstack/bookstack', 'Deployment bookstack/bookstack'],
+    fine: ['DNS books.home.example.net', 'ClusterSecretStore vault-backend'],
   },
   {
     what: 'a certificate whose ACME HTTP-01 challenge fails',
-    target: 'notes.home.example.net', verdict: 'crit', broken: 'Challenge notes/notes-tls-1-2780115325-1914296237',
-    detail: /^invalid: HTTP-01 for notes\.home\.example\.net: Error accepting authorization: .*Invalid response from http:\/\/notes\.home\.example\.net\/\.well-known\/acme-challenge\/\S+: 404$/,
+    target: 'notes.home.example.net',
+    verdict: 'crit',
+    broken: 'Challenge notes/notes-tls-1-2780115325-1914296237',
+    detail:
+      /^invalid: HTTP-01 for notes\.home\.example\.net: Error accepting authorization: .*Invalid response from http:\/\/notes\.home\.example\.net\/\.well-known\/acme-challenge\/\S+: 404$/,
     evidence: [],
-    behind: ['Certificate notes/notes-tls', 'CertificateRequest notes/notes-tls-1', 'Order notes/notes-tls-1-2780115325'], fine: ['Ingress notes/notes', 'Service notes/notes', 'Deployment notes/notes'],
+    behind: ['Certificate notes/notes-tls', 'CertificateRequest notes/notes-tls-1', 'Order notes/notes-tls-1-2780115325'],
+    fine: ['Ingress notes/notes', 'Service notes/notes', 'Deployment notes/notes'],
   },
   {
     what: 'a name Pi-hole blocks',
-    target: 'https://analytics.home.example.net/share/home', verdict: 'warn', broken: 'DNS analytics.home.example.net',
+    target: 'https://analytics.home.example.net/share/home',
+    verdict: 'warn',
+    broken: 'DNS analytics.home.example.net',
     detail: /^fails at pihole: Pi-hole blocks analytics\.home\.example\.net \(answers 0\.0\.0\.0\)/,
     evidence: [/^Pi-hole in its own pod \(127\.0\.0\.1\): NOERROR: 0\.0\.0\.0 \(EDE 15 \(Blocked\)/],
-    behind: [], fine: ['Ingress analytics/analytics', 'Service analytics/umami', 'Deployment analytics/umami'],
+    behind: [],
+    fine: ['Ingress analytics/analytics', 'Service analytics/umami', 'Deployment analytics/umami'],
     fix: 'homelab dns diagnose analytics.home.example.net',
   },
   {
     what: 'a PVC Pending because its storage class does not exist',
-    target: 'photoprism', verdict: 'crit', broken: 'PersistentVolumeClaim photoprism/photoprism-originals',
+    target: 'photoprism',
+    verdict: 'crit',
+    broken: 'PersistentVolumeClaim photoprism/photoprism-originals',
     detail: /^Pending: its storage class fast-ssd does not exist$/,
     evidence: [/^StorageClass fast-ssd: not found$/, /^event: storageclass\.storage\.k8s\.io "fast-ssd" not found$/],
-    behind: ['Service photoprism/photoprism', 'Deployment photoprism/photoprism'], fine: ['Kustomization flux-system/apps-photoprism'],
+    behind: ['Service photoprism/photoprism', 'Deployment photoprism/photoprism'],
+    fine: ['Kustomization flux-system/apps-photoprism'],
   },
 ];
 
@@ -99,8 +138,12 @@ function expectCase(c: Case, out: WhyJson): void {
 
 describe('homelab why on the deep-causes sandbox: the cause several layers down', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ scenario: 'deep-causes' }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ scenario: 'deep-causes' });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   for (const c of CASES) {
     it(`CLI: ${c.what}`, async () => {
@@ -132,8 +175,12 @@ describe('homelab why on the deep-causes sandbox: the cause several layers down'
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^CRIT first broken link: ExternalSecret bookstack\/bookstack-db: SecretSyncedError/);
     expect(lines.find((l) => l.startsWith('→'))).toMatch(/→\s+crit\s+ExternalSecret bookstack\/bookstack-db\s+SecretSyncedError/);
-    expect(lines.find((l) => /^\s+crit\s+Pod bookstack\//.test(l))).toMatch(/\(because of ExternalSecret bookstack\/bookstack-db\) not ready; CrashLoopBackOff/);
-    expect(r.stdout).toContain('Evidence (ExternalSecret bookstack/bookstack-db):\n  Ready=False (SecretSyncedError): could not get secret data from provider\n  event: error processing spec.data[0]');
+    expect(lines.find((l) => /^\s+crit\s+Pod bookstack\//.test(l))).toMatch(
+      /\(because of ExternalSecret bookstack\/bookstack-db\) not ready; CrashLoopBackOff/,
+    );
+    expect(r.stdout).toContain(
+      'Evidence (ExternalSecret bookstack/bookstack-db):\n  Ready=False (SecretSyncedError): could not get secret data from provider\n  event: error processing spec.data[0]',
+    );
     expect(r.stdout).toMatch(/To fix or look closer:\n {2}homelab logs bookstack-\S+ -n bookstack -c bookstack --previous/);
   });
 
@@ -142,10 +189,12 @@ describe('homelab why on the deep-causes sandbox: the cause several layers down'
     expect(out.resolved).toEqual({ kind: 'Deployment', namespace: 'bookstack', name: 'bookstack' });
     const pod = out.links.find((l) => l.kind === 'Pod');
     expect(pod?.detail).toMatch(/CrashLoopBackOff: container bookstack keeps crashing \(38 restarts; last exit 1 Error\)/);
-    expect(pod?.evidence).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^event: Back-off restarting failed container bookstack in pod bookstack-/),
-      "last log (previous): SQLSTATE[HY000] [1045] Access denied for user 'bookstack'@'10.42.1.23' (using password: YES)",
-    ]));
+    expect(pod?.evidence).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^event: Back-off restarting failed container bookstack in pod bookstack-/),
+        "last log (previous): SQLSTATE[HY000] [1045] Access denied for user 'bookstack'@'10.42.1.23' (using password: YES)",
+      ]),
+    );
     expect(pod?.explainedBy).toBe('ExternalSecret bookstack/bookstack-db');
     expect(label(firstOf(out) as Link)).toBe('ExternalSecret bookstack/bookstack-db');
   });
@@ -157,9 +206,15 @@ describe('homelab why on the deep-causes sandbox: the cause several layers down'
     expect(out.firstBroken).toBeUndefined();
     expect(out.links.every((l) => l.state === 'ok')).toBe(true);
     expect(out.links.map(label)).toEqual([
-      'DNS whoami.home.example.net', 'Ingress whoami/whoami', 'Certificate whoami/whoami-tls', 'Service whoami/whoami',
-      expect.stringMatching(/^Pod whoami\/whoami-/), 'Deployment whoami/whoami',
-      'Kustomization flux-system/apps-whoami', 'GitRepository flux-system/flux-system', 'Kustomization flux-system/flux-system',
+      'DNS whoami.home.example.net',
+      'Ingress whoami/whoami',
+      'Certificate whoami/whoami-tls',
+      'Service whoami/whoami',
+      expect.stringMatching(/^Pod whoami\/whoami-/),
+      'Deployment whoami/whoami',
+      'Kustomization flux-system/apps-whoami',
+      'GitRepository flux-system/flux-system',
+      'Kustomization flux-system/flux-system',
     ]);
     expect(out.summary).toBe('nothing broken: 9 links checked (DNS, Ingress, Certificate, Service, Pod, Deployment, Kustomization, GitRepository)');
   });
@@ -187,15 +242,24 @@ describe('homelab why on the deep-causes sandbox: the cause several layers down'
 
 describe('homelab why on the pi-homelab sandbox', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('follows jellyfin.home.example.net all the way down and finds nothing broken (its PVC Bound)', async () => {
     const r = await runCli(['why', 'jellyfin.home.example.net', '--json'], s.env);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as WhyJson;
     expect(out.resolved).toEqual({ kind: 'Host', name: 'jellyfin.home.example.net' });
-    expect(out.links.find((l) => l.kind === 'PersistentVolumeClaim')).toMatchObject({ namespace: 'jellyfin', name: 'jellyfin-config', state: 'ok', detail: 'Bound, 10Gi, storage class local-path' });
+    expect(out.links.find((l) => l.kind === 'PersistentVolumeClaim')).toMatchObject({
+      namespace: 'jellyfin',
+      name: 'jellyfin-config',
+      state: 'ok',
+      detail: 'Bound, 10Gi, storage class local-path',
+    });
     expect(out.links.find((l) => l.kind === 'DNS')).toMatchObject({ state: 'ok', detail: expect.stringMatching(/^Pi-hole answers NOERROR: 192\.168\.1\.50/) });
   });
 
@@ -203,7 +267,13 @@ describe('homelab why on the pi-homelab sandbox', () => {
     const r = await runCli(['why', 'hr/immich', '-n', 'immich', '--json'], s.env);
     expect(r.code).toBe(2);
     const out = JSON.parse(r.stdout) as WhyJson;
-    expect(out.links.slice(0, 5).map(label)).toEqual(['HelmRelease immich/immich', 'HelmChart flux-system/immich-immich', 'HelmRepository flux-system/immich', 'Kustomization flux-system/apps-immich', 'GitRepository flux-system/flux-system']);
+    expect(out.links.slice(0, 5).map(label)).toEqual([
+      'HelmRelease immich/immich',
+      'HelmChart flux-system/immich-immich',
+      'HelmRepository flux-system/immich',
+      'Kustomization flux-system/apps-immich',
+      'GitRepository flux-system/flux-system',
+    ]);
     expect(out.firstBroken).toBe(0);
     expect(out.links.map(label)).toEqual(expect.arrayContaining(['Deployment immich/immich-server', 'Deployment immich/immich-machine-learning']));
     expect(out.links[0]?.evidence).toEqual(['runs chart 0.8.6 (release 22): the last release deployed', 'chart 0.9.3 (release 23): failed']);
@@ -213,7 +283,11 @@ describe('homelab why on the pi-homelab sandbox', () => {
     const r = await runCli(['why', 'paperless'], s.env);
     expect(r.code).toBe(64);
     expect(r.stderr).toContain('"paperless" matches 2 different things; say which one');
-    const commands = r.stderr.split('\n').map((l) => l.replace(/^Hint: /, '')).filter((l) => l.startsWith('homelab why')).map((l) => l.split('   #')[0] as string);
+    const commands = r.stderr
+      .split('\n')
+      .map((l) => l.replace(/^Hint: /, ''))
+      .filter((l) => l.startsWith('homelab why'))
+      .map((l) => l.split('   #')[0] as string);
     expect(commands).toEqual(['homelab why ing/paperless-ngx -n paperless', 'homelab why svc/paperless-postgres -n paperless']);
     for (const command of commands) {
       const run = await runCli([...shellWords(command).slice(1), '--json'], s.env);
@@ -234,7 +308,12 @@ describe('homelab why on the pi-homelab sandbox', () => {
   it('never reads a part it could not see as ok: without list on Certificates the TLS link is unknown and the verdict warn', async () => {
     const rules = whyOp.rbac
       .filter((r) => !(r.apiGroup === 'cert-manager.io' && r.resource === 'certificates'))
-      .map((r) => ({ apiGroups: [r.apiGroup], resources: [r.resource], verbs: [...r.verbs], ...(r.inNamespacesOf?.length ? { namespaces: r.inNamespacesOf.map((n) => DEFAULT_NAMESPACES[n]) } : {}) }));
+      .map((r) => ({
+        apiGroups: [r.apiGroup],
+        resources: [r.resource],
+        verbs: [...r.verbs],
+        ...(r.inNamespacesOf?.length ? { namespaces: r.inNamespacesOf.map((n) => DEFAULT_NAMESPACES[n]) } : {}),
+      }));
     const limited = await startConfiguredSandbox({ rbac: rules });
     try {
       const r = await runCli(['why', 'jellyfin.home.example.net', '--json'], { KUBECONFIG: limited.kubeconfigPath, HOMELAB_CONFIG: limited.configPath });

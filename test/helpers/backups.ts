@@ -1,20 +1,58 @@
 import type { Scenario } from '@homelab/sandbox';
 
 /** What the backups ops answer, as the tests read it. */
-export interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string }
+export interface Finding {
+  severity: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  reason: string;
+  message: string;
+}
 export interface Backups {
   verdict: string;
   summary: string;
-  backups: Array<{ namespace: string; name: string; matchedBy: string; matched: string; period?: string; stale: boolean; suspended: boolean; lastJob?: { name: string; state: string; reason?: string } }>;
+  backups: Array<{
+    namespace: string;
+    name: string;
+    matchedBy: string;
+    matched: string;
+    period?: string;
+    stale: boolean;
+    suspended: boolean;
+    lastJob?: { name: string; state: string; reason?: string };
+  }>;
   findings: Finding[];
 }
-export interface Triggered { namespace: string; cronJob: string; job: string; state: string }
-export interface StoredJob { metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string>; ownerReferences?: Array<{ kind: string; name: string; controller?: boolean; blockOwnerDeletion?: boolean }> }; spec: unknown }
+export interface Triggered {
+  namespace: string;
+  cronJob: string;
+  job: string;
+  state: string;
+}
+export interface StoredJob {
+  metadata: {
+    name: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    ownerReferences?: Array<{ kind: string; name: string; controller?: boolean; blockOwnerDeletion?: boolean }>;
+  };
+  spec: unknown;
+}
 
 /** CronJobs whose names say nothing: what they run makes them backups, or not. */
 export function byWhatTheyRun(): Scenario {
-  const cron = (namespace: string, name: string, container: { image: string; command?: string[]; args?: string[] }, jobs: Array<{ started: string; succeeded?: boolean }>) => ({
-    kind: 'CronJob' as const, name, namespace, created: '-60d', schedule: '0 3 * * *',
+  const cron = (
+    namespace: string,
+    name: string,
+    container: { image: string; command?: string[]; args?: string[] },
+    jobs: Array<{ started: string; succeeded?: boolean }>,
+  ) => ({
+    kind: 'CronJob' as const,
+    name,
+    namespace,
+    created: '-60d',
+    schedule: '0 3 * * *',
     containers: [{ name: 'main', ...container }],
     jobs: jobs.map((j) => ({ duration: '2m', ...j })),
   });
@@ -24,9 +62,14 @@ export function byWhatTheyRun(): Scenario {
     namespaces: [{ name: 'media' }, { name: 'web' }, { name: 'kube-system' }, { name: 'photos' }],
     workloads: [
       // A nightly restic job that has failed for 9 days.
-      cron('media', 'nightly', { image: 'ghcr.io/restic/restic:0.17.3', args: ['backup', '/data'] }, [{ started: '-9d3h' }, { started: '-1d3h', succeeded: false }]),
+      cron('media', 'nightly', { image: 'ghcr.io/restic/restic:0.17.3', args: ['backup', '/data'] }, [
+        { started: '-9d3h' },
+        { started: '-1d3h', succeeded: false },
+      ]),
       cron('web', 'db-dump', { image: 'postgres:16.4', command: ['/bin/sh', '-c', 'pg_dump -h db app | gzip > /dump/app.sql.gz'] }, [{ started: '-21h' }]),
-      cron('kube-system', 'etcd-snap', { image: 'rancher/k3s:v1.31.4-k3s1', command: ['k3s', 'etcd-snapshot', 'save', '--name', 'nightly'] }, [{ started: '-21h' }]),
+      cron('kube-system', 'etcd-snap', { image: 'rancher/k3s:v1.31.4-k3s1', command: ['k3s', 'etcd-snapshot', 'save', '--name', 'nightly'] }, [
+        { started: '-21h' },
+      ]),
       cron('photos', 'offsite', { image: 'docker.io/rclone/rclone:1.68', args: ['sync', '/photos', 'b2:photos'] }, [{ started: '-21h' }]),
       // Not backups, whatever a loose match would say.
       cron('media', 'recyclarr', { image: 'ghcr.io/recyclarr/recyclarr:7.2', command: ['recyclarr', 'sync'] }, [{ started: '-21h' }]),

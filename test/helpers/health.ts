@@ -1,7 +1,14 @@
 import type { Scenario } from '@homelab/sandbox';
 
 /** What cluster_health answers, as the tests read it. */
-export interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string }
+export interface Finding {
+  severity: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  reason: string;
+  message: string;
+}
 export interface HealthJson {
   verdict: string;
   summary: string;
@@ -22,9 +29,24 @@ export function healthyScenario(withMetrics: boolean): Scenario {
     nodes: [{ name: 'mini-pc', roles: ['control-plane'], ip: '192.0.2.10', cpu: '4', memory: '16Gi', arch: 'amd64', usage: { cpu: '500m', memory: '4Gi' } }],
     namespaces: [{ name: 'web' }],
     workloads: [
-      { kind: 'Deployment', name: 'site', namespace: 'web', replicas: 2, created: '-3d', containers: [{ name: 'nginx', image: 'nginx:1.27', usage: { cpu: '2m', memory: '12Mi' } }] },
+      {
+        kind: 'Deployment',
+        name: 'site',
+        namespace: 'web',
+        replicas: 2,
+        created: '-3d',
+        containers: [{ name: 'nginx', image: 'nginx:1.27', usage: { cpu: '2m', memory: '12Mi' } }],
+      },
       // A homelab without backups is not healthy: this one has a recent success.
-      { kind: 'CronJob', name: 'site-backup', namespace: 'web', created: '-3d', schedule: '0 3 * * *', containers: [{ name: 'dump', image: 'restic/restic:0.17.3', args: ['backup', '/srv'] }], jobs: [{ started: '-20h', duration: '1m' }] },
+      {
+        kind: 'CronJob',
+        name: 'site-backup',
+        namespace: 'web',
+        created: '-3d',
+        schedule: '0 3 * * *',
+        containers: [{ name: 'dump', image: 'restic/restic:0.17.3', args: ['backup', '/srv'] }],
+        jobs: [{ started: '-20h', duration: '1m' }],
+      },
     ],
   };
 }
@@ -36,10 +58,15 @@ export const MULTI_LINE_MESSAGE = 'MountVolume.SetUp failed for volume "data":\n
 export function multiLineEventScenario(): Scenario {
   return {
     ...healthyScenario(true),
-    events: [{
-      namespace: 'web', type: 'Warning', reason: 'FailedMount', first: '-5m',
-      involved: { kind: 'Pod', workload: 'site', index: 0 },
-      message: MULTI_LINE_MESSAGE,
-    }],
+    events: [
+      {
+        namespace: 'web',
+        type: 'Warning',
+        reason: 'FailedMount',
+        first: '-5m',
+        involved: { kind: 'Pod', workload: 'site', index: 0 },
+        message: MULTI_LINE_MESSAGE,
+      },
+    ],
   };
 }

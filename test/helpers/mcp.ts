@@ -6,7 +6,11 @@ import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { BIN, cliEnv } from './cli.js';
 
 /** The real SDK client talking to `homelab mcp serve --stdio`, as Claude Desktop would; `capabilities` as the client declares them. */
-export async function stdioClient(env: Record<string, string>, extraArgs: string[] = [], capabilities: ClientCapabilities = {}): Promise<{ client: Client; stderr: () => string; close(): Promise<void> }> {
+export async function stdioClient(
+  env: Record<string, string>,
+  extraArgs: string[] = [],
+  capabilities: ClientCapabilities = {},
+): Promise<{ client: Client; stderr: () => string; close(): Promise<void> }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [BIN, 'mcp', 'serve', '--stdio', ...extraArgs],
@@ -40,7 +44,10 @@ export function startHttpServer(env: Record<string, string>, extraArgs: string[]
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const timer = setTimeout(() => { child.kill(); reject(new Error(`server did not start: ${stderr}`)); }, 15_000);
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`server did not start: ${stderr}`));
+    }, 15_000);
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
       const match = /listening on (http:\/\/\S+)/.exec(stderr);
@@ -51,15 +58,19 @@ export function startHttpServer(env: Record<string, string>, extraArgs: string[]
           child,
           stderr: () => stderr,
           stdout: () => stdout,
-          stop: () => new Promise<number | null>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
-            child.once('exit', (code) => done(code));
-            child.kill('SIGTERM');
-          }),
+          stop: () =>
+            new Promise<number | null>((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
+              child.once('exit', (code) => done(code));
+              child.kill('SIGTERM');
+            }),
         });
       }
     });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr}`)); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited ${code}: ${stderr}`));
+    });
   });
 }
 

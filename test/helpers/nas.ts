@@ -13,12 +13,22 @@ const run = promisify(execFile);
 export interface DfOut {
   configured: boolean;
   verdict: 'ok' | 'warn' | 'crit';
-  volumes: Array<{ volume: string; ok: boolean; sizeBytes?: number; usedBytes?: number; availableBytes?: number; percent?: number; mount?: string; error?: string }>;
+  volumes: Array<{
+    volume: string;
+    ok: boolean;
+    sizeBytes?: number;
+    usedBytes?: number;
+    availableBytes?: number;
+    percent?: number;
+    mount?: string;
+    error?: string;
+  }>;
   findings: Array<{ severity: string; name: string; reason: string }>;
 }
 
 /** The config files the NAS tests run with, by name (each a homelab.yaml with a nas: section, or none). */
-export type NasConfig = 'good' | 'knownhosts' | 'hashed' | 'firstcontact' | 'mismatch' | 'wrongkey' | 'envkey' | 'missingvolume' | 'readonly' | 'audited' | 'linkedroot' | 'none';
+export type NasConfig =
+  'good' | 'knownhosts' | 'hashed' | 'firstcontact' | 'mismatch' | 'wrongkey' | 'envkey' | 'missingvolume' | 'readonly' | 'audited' | 'linkedroot' | 'none';
 
 /**
  * A real sshd with a media root to touch: symbolic links in the root (out of it, to a sibling sharing
@@ -73,12 +83,17 @@ export async function startNasFixture(): Promise<NasFixture> {
     ]);
     // The NAS ops never call Kubernetes, but the runtime loads a kubeconfig (an unreachable cluster is fine).
     const kubeconfig = join(sshd.homeDir, 'kubeconfig');
-    await writeFile(kubeconfig, stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'none',
-      clusters: [{ name: 'none', cluster: { server: 'https://127.0.0.1:9' } }],
-      contexts: [{ name: 'none', context: { cluster: 'none', user: 'none' } }],
-      users: [{ name: 'none', user: {} }],
-    }));
+    await writeFile(
+      kubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'none',
+        clusters: [{ name: 'none', cluster: { server: 'https://127.0.0.1:9' } }],
+        contexts: [{ name: 'none', context: { cluster: 'none', user: 'none' } }],
+        users: [{ name: 'none', user: {} }],
+      }),
+    );
 
     const wrongKey = await sshd.makeKey('not-authorized', { authorize: false });
     const lockedKey = await sshd.makeKey('locked', { passphrase: 'correct horse' });
@@ -123,7 +138,14 @@ export async function startNasFixture(): Promise<NasFixture> {
     const marker = `homelab-marker-${randomBytes(4).toString('hex')}`;
 
     return {
-      sshd, root, evil, elsewhere, rootLink, marker, env, configPath,
+      sshd,
+      root,
+      evil,
+      elsewhere,
+      rootLink,
+      marker,
+      env,
+      configPath,
       target: (name, extraEnv = {}) => ({ env: { ...env, HOMELAB_CONFIG: configPath(name), ...extraEnv } }),
       async outsideState() {
         const state: Record<string, number> = {};

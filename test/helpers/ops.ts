@@ -35,7 +35,12 @@ export interface OpCall<T> {
  * A write is planned, then applied as confirmed (--yes): the audit has its plan, confirmation and apply. Resolves with the output and summary; rejects with the typed
  * error the door would print (kind: its exit code, message and hint: what it says).
  */
-export async function callOp<T = Record<string, unknown>>(target: OpTarget, name: string, input: Record<string, unknown> = {}, options: CallOptions = {}): Promise<OpCall<T>> {
+export async function callOp<T = Record<string, unknown>>(
+  target: OpTarget,
+  name: string,
+  input: Record<string, unknown> = {},
+  options: CallOptions = {},
+): Promise<OpCall<T>> {
   const op = ops.find((o) => o.name === name);
   if (!op) throw new Error(`no op named ${name}`);
   const log: string[] = [];
@@ -73,6 +78,7 @@ export async function failure(call: Promise<unknown>): Promise<HomelabError & { 
   } catch (e) {
     err = e;
   }
-  if (!(err instanceof HomelabError)) throw new Error(err === undefined ? 'expected the call to fail, and it succeeded' : `expected a HomelabError, got: ${String(err)}`);
+  if (!(err instanceof HomelabError))
+    throw new Error(err === undefined ? 'expected the call to fail, and it succeeded' : `expected a HomelabError, got: ${String(err)}`);
   return Object.assign(err, { said: `${err.message}${err.hint ? `\n${err.hint}` : ''}`, exitCode: EXIT_CODES[err.kind] });
 }

@@ -111,14 +111,26 @@ export async function startSshd(): Promise<TestSshd> {
 
   const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  child.stderr?.on('data', (d: Buffer) => { log += d.toString(); });
+  child.stderr?.on('data', (d: Buffer) => {
+    log += d.toString();
+  });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill(); reject(new Error(`sshd did not start: ${log}`)); }, 10_000);
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`sshd did not start: ${log}`));
+    }, 10_000);
     const check = () => {
-      if (/Server listening on 127\.0\.0\.1 port/.test(log)) { clearTimeout(timer); child.stderr?.off('data', check); resolve(); }
+      if (/Server listening on 127\.0\.0\.1 port/.test(log)) {
+        clearTimeout(timer);
+        child.stderr?.off('data', check);
+        resolve();
+      }
     };
     child.stderr?.on('data', check);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`sshd exited ${code}: ${log}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sshd exited ${code}: ${log}`));
+    });
   });
 
   return {
@@ -132,7 +144,10 @@ export async function startSshd(): Promise<TestSshd> {
     makeKey,
     async stop() {
       if (child.exitCode === null) {
-        await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
+        await new Promise<void>((resolve) => {
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        });
       }
       await rm(dir, { recursive: true, force: true });
     },

@@ -46,7 +46,7 @@ describe('every check against the pi-homelab sandbox', () => {
     expect(pods?.looked.every((o) => o.kind === 'Pod' && o.namespace)).toBe(true);
   });
 
-  it('has its own subject where it is about one thing: the namespace it was narrowed to, the operator\'s namespace', async () => {
+  it("has its own subject where it is about one thing: the namespace it was narrowed to, the operator's namespace", async () => {
     const certs = await findCheck('certs')?.run(ctx, { namespace: 'immich' });
     expect(certs?.subject).toEqual({ kind: 'Namespace', name: 'immich' });
     expect(certs?.looked).toContainEqual({ kind: 'Certificate', namespace: 'immich', name: 'immich-tls' });
@@ -79,6 +79,9 @@ describe('every check against the pi-homelab sandbox', () => {
       await fresh.close();
     }
     const flux = await findCheck('flux')?.run(ctx, {});
-    expect(flux?.findings.find((f) => f.reason === 'RetriesExhausted')?.fix).toMatchObject({ tool: 'flux_heal', command: 'homelab flux heal immich -n immich' });
+    expect(flux?.findings.find((f) => f.reason === 'RetriesExhausted')?.fix).toMatchObject({
+      tool: 'flux_heal',
+      command: 'homelab flux heal immich -n immich',
+    });
   });
 });

@@ -12,12 +12,15 @@ const OPS_DIR = join(ROOT, 'src', 'ops');
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') ? [join(dir, e.name)] : []))));
+  const nested = await Promise.all(
+    entries.map((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') ? [join(dir, e.name)] : []))),
+  );
   return nested.flat();
 }
 
 const isOp = (value: unknown): value is AnyOp => typeof (value as AnyOp | undefined)?.run === 'function' && typeof (value as AnyOp).effect === 'string';
-const isCheck = (value: unknown): value is AnyCheck => typeof (value as AnyCheck | undefined)?.run === 'function' && Array.isArray((value as AnyCheck).rbac) && typeof (value as AnyCheck).about === 'string';
+const isCheck = (value: unknown): value is AnyCheck =>
+  typeof (value as AnyCheck | undefined)?.run === 'function' && Array.isArray((value as AnyCheck).rbac) && typeof (value as AnyCheck).about === 'string';
 
 describe('the names of the ops and checks', () => {
   it('puts each op in a file named after its tool (pods_logs in pods-logs.ts), and each check in <name>-check.ts', async () => {

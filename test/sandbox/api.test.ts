@@ -13,15 +13,27 @@ const names = (r: Record<string, unknown>): string[] => items(r).map((o) => Stri
 
 describe('sandbox API (pi-homelab)', () => {
   let sb: ConfiguredSandbox;
-  beforeAll(async () => { sb = await startConfiguredSandbox(); });
-  afterAll(async () => { await sb?.stop(); });
+  beforeAll(async () => {
+    sb = await startConfiguredSandbox();
+  });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   describe('authentication and files', () => {
     it('answers 401 Unauthorized without the bearer token, and with a wrong one', async () => {
       for (const token of [null, 'wrong']) {
         const r = await api(sb, 'GET', '/api/v1/pods', { token });
         expect(r.status).toBe(401);
-        expect(r.json()).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
+        expect(r.json()).toEqual({
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'Unauthorized',
+          reason: 'Unauthorized',
+          code: 401,
+        });
       }
     });
 
@@ -51,7 +63,13 @@ describe('sandbox API (pi-homelab)', () => {
     });
 
     it('answers 404 Status for versions and paths it does not serve', async () => {
-      for (const p of ['/apis/apps/v1beta1', '/apis/apps/v1beta1/deployments', '/apis/nope.example.com/v1', '/openapi/v3/apis/nope.example.com/v1', '/api/v1/widgets']) {
+      for (const p of [
+        '/apis/apps/v1beta1',
+        '/apis/apps/v1beta1/deployments',
+        '/apis/nope.example.com/v1',
+        '/openapi/v3/apis/nope.example.com/v1',
+        '/api/v1/widgets',
+      ]) {
         const r = await api(sb, 'GET', p);
         expect(r.status, p).toBe(404);
         expect(r.json()).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404 });
@@ -63,9 +81,21 @@ describe('sandbox API (pi-homelab)', () => {
     it('filters by label selectors (equality and set-based)', async () => {
       const eq = (await api(sb, 'GET', '/api/v1/pods?labelSelector=app.kubernetes.io/name%3Dpaperless-ngx')).json();
       expect(names(eq)).toHaveLength(1);
-      const set = (await api(sb, 'GET', `/api/v1/namespaces/immich/pods?labelSelector=${encodeURIComponent('app.kubernetes.io/name in (server,redis),app.kubernetes.io/instance')}`)).json();
+      const set = (
+        await api(
+          sb,
+          'GET',
+          `/api/v1/namespaces/immich/pods?labelSelector=${encodeURIComponent('app.kubernetes.io/name in (server,redis),app.kubernetes.io/instance')}`,
+        )
+      ).json();
       expect(names(set).map((n) => n.replace(/-[^-]+-[^-]+$/, ''))).toEqual(['immich-redis', 'immich-server']);
-      const notin = (await api(sb, 'GET', `/api/v1/namespaces/immich/pods?labelSelector=${encodeURIComponent('app.kubernetes.io/name notin (server,redis),!statefulset.kubernetes.io/pod-name')}`)).json();
+      const notin = (
+        await api(
+          sb,
+          'GET',
+          `/api/v1/namespaces/immich/pods?labelSelector=${encodeURIComponent('app.kubernetes.io/name notin (server,redis),!statefulset.kubernetes.io/pod-name')}`,
+        )
+      ).json();
       expect(names(notin)).toHaveLength(1);
       expect(names(notin)[0]).toMatch(/^immich-machine-learning-/);
       const bad = await api(sb, 'GET', `/api/v1/pods?labelSelector=${encodeURIComponent('a in b')}`);
@@ -102,7 +132,9 @@ describe('sandbox API (pi-homelab)', () => {
     it('keeps a paged list consistent while objects change, and answers 410 Expired after compaction', async () => {
       const first = (await api(sb, 'GET', '/api/v1/configmaps?limit=3')).json();
       const token = (first.metadata as { continue: string }).continue;
-      const created = await api(sb, 'POST', '/api/v1/namespaces/vaultwarden/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'zz-late' } } });
+      const created = await api(sb, 'POST', '/api/v1/namespaces/vaultwarden/configmaps', {
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'zz-late' } },
+      });
       expect(created.status).toBe(201);
       const seen = names(first);
       for (let t: string | undefined = token; t;) {
@@ -138,8 +170,10 @@ describe('sandbox API (pi-homelab)', () => {
   });
 
   describe('metadata-only lists', () => {
-    it('answers PartialObjectMetadataList without the objects\' data, for Secrets whose data must not travel', async () => {
-      const r = await api(sb, 'GET', '/api/v1/secrets?fieldSelector=type%3Dkubernetes.io%2Ftls', { accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json' });
+    it("answers PartialObjectMetadataList without the objects' data, for Secrets whose data must not travel", async () => {
+      const r = await api(sb, 'GET', '/api/v1/secrets?fieldSelector=type%3Dkubernetes.io%2Ftls', {
+        accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+      });
       expect(r.headers['content-type']).toContain('as=PartialObjectMetadataList');
       const list = r.json() as { kind: string; items: Array<Record<string, unknown> & { kind: string; metadata: { name: string } }> };
       expect(list.kind).toBe('PartialObjectMetadataList');
@@ -155,7 +189,11 @@ describe('sandbox API (pi-homelab)', () => {
     it('answers a meta.k8s.io/v1 Table with the pod printer columns and PartialObjectMetadata rows', async () => {
       const r = await api(sb, 'GET', '/api/v1/namespaces/paperless/pods', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' });
       expect(r.headers['content-type']).toContain('as=Table');
-      const t = r.json() as { kind: string; columnDefinitions: { name: string; priority: number }[]; rows: { cells: unknown[]; object: { kind: string; metadata: { namespace: string } } }[] };
+      const t = r.json() as {
+        kind: string;
+        columnDefinitions: { name: string; priority: number }[];
+        rows: { cells: unknown[]; object: { kind: string; metadata: { namespace: string } } }[];
+      };
       expect(t.kind).toBe('Table');
       expect(t.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node', 'Nominated Node', 'Readiness Gates']);
       const crash = t.rows.find((row) => String(row.cells[0]).startsWith('paperless-ngx-'));
@@ -176,10 +214,17 @@ describe('sandbox API (pi-homelab)', () => {
       expect(cm.kind).toBe('ConfigMap');
       const dup = await api(sb, 'POST', '/api/v1/namespaces/homepage/configmaps', { body: { ...body, metadata: { name: cm.metadata.name } } });
       expect(dup.status).toBe(409);
-      expect(dup.json()).toMatchObject({ reason: 'AlreadyExists', message: `configmaps "${String(cm.metadata.name)}" already exists`, details: { name: cm.metadata.name, kind: 'configmaps' } });
+      expect(dup.json()).toMatchObject({
+        reason: 'AlreadyExists',
+        message: `configmaps "${String(cm.metadata.name)}" already exists`,
+        details: { name: cm.metadata.name, kind: 'configmaps' },
+      });
       const noName = await api(sb, 'POST', '/api/v1/namespaces/homepage/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} } });
       expect(noName.status).toBe(422);
-      expect(noName.json()).toMatchObject({ reason: 'Invalid', message: 'ConfigMap "" is invalid: metadata.name: Required value: name or generateName is required' });
+      expect(noName.json()).toMatchObject({
+        reason: 'Invalid',
+        message: 'ConfigMap "" is invalid: metadata.name: Required value: name or generateName is required',
+      });
       const noNs = await api(sb, 'POST', '/api/v1/namespaces/nowhere/configmaps', { body: { ...body } });
       expect(noNs.status).toBe(404);
       expect(noNs.json().message).toBe('namespaces "nowhere" not found');
@@ -187,16 +232,22 @@ describe('sandbox API (pi-homelab)', () => {
 
     it('applies a JSON patch (add/replace/remove/test/copy/move) and refuses a failed test with 422', async () => {
       const p = '/apis/apps/v1/namespaces/pihole/deployments/unbound';
-      const ok = await api(sb, 'PATCH', p, { contentType: 'application/json-patch+json', body: [
-        { op: 'test', path: '/spec/replicas', value: 1 },
-        { op: 'add', path: '/metadata/labels/tier', value: 'dns' },
-        { op: 'copy', from: '/metadata/labels/tier', path: '/metadata/labels/tier-copy' },
-        { op: 'move', from: '/metadata/labels/tier-copy', path: '/metadata/labels/tier-moved' },
-        { op: 'remove', path: '/metadata/labels/tier-moved' },
-        { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'mvance/unbound-rpi:1.22.0' },
-      ] });
+      const ok = await api(sb, 'PATCH', p, {
+        contentType: 'application/json-patch+json',
+        body: [
+          { op: 'test', path: '/spec/replicas', value: 1 },
+          { op: 'add', path: '/metadata/labels/tier', value: 'dns' },
+          { op: 'copy', from: '/metadata/labels/tier', path: '/metadata/labels/tier-copy' },
+          { op: 'move', from: '/metadata/labels/tier-copy', path: '/metadata/labels/tier-moved' },
+          { op: 'remove', path: '/metadata/labels/tier-moved' },
+          { op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'mvance/unbound-rpi:1.22.0' },
+        ],
+      });
       expect(ok.status).toBe(200);
-      const d = ok.json() as { metadata: { labels: Record<string, string>; generation: number }; spec: { template: { spec: { containers: { image: string }[] } } } };
+      const d = ok.json() as {
+        metadata: { labels: Record<string, string>; generation: number };
+        spec: { template: { spec: { containers: { image: string }[] } } };
+      };
       expect(d.metadata.labels.tier).toBe('dns');
       expect(d.metadata.labels).not.toHaveProperty('tier-moved');
       expect(d.spec.template.spec.containers[0]?.image).toBe('mvance/unbound-rpi:1.22.0');
@@ -209,13 +260,36 @@ describe('sandbox API (pi-homelab)', () => {
 
     it('strategic-merges containers and env by name; merge patch replaces the list', async () => {
       const p = '/apis/apps/v1/namespaces/jellyfin/deployments/jellyfin';
-      const r = await api(sb, 'PATCH', p, { contentType: 'application/strategic-merge-patch+json', body: { spec: { template: { spec: { containers: [{ name: 'jellyfin', env: [{ name: 'TZ', value: 'UTC' }, { name: 'NEW', value: 'x' }] }] } } } } });
+      const r = await api(sb, 'PATCH', p, {
+        contentType: 'application/strategic-merge-patch+json',
+        body: {
+          spec: {
+            template: {
+              spec: {
+                containers: [
+                  {
+                    name: 'jellyfin',
+                    env: [
+                      { name: 'TZ', value: 'UTC' },
+                      { name: 'NEW', value: 'x' },
+                    ],
+                  },
+                ],
+              },
+            },
+          },
+        },
+      });
       expect(r.status).toBe(200);
-      const c = (r.json() as { spec: { template: { spec: { containers: { name: string; image: string; env: { name: string; value: string }[] }[] } } } }).spec.template.spec.containers;
+      const c = (r.json() as { spec: { template: { spec: { containers: { name: string; image: string; env: { name: string; value: string }[] }[] } } } }).spec
+        .template.spec.containers;
       expect(c).toHaveLength(1);
       expect(c[0]?.image).toBe('jellyfin/jellyfin:10.10.3');
       expect(c[0]?.env.map((e) => `${e.name}=${e.value}`)).toEqual(['TZ=UTC', 'JELLYFIN_PublishedServerUrl=https://jellyfin.home.example.net', 'NEW=x']);
-      const m = await api(sb, 'PATCH', p, { contentType: 'application/merge-patch+json', body: { spec: { template: { spec: { containers: [{ name: 'jellyfin', image: 'jellyfin/jellyfin:10.10.5' }] } } } } });
+      const m = await api(sb, 'PATCH', p, {
+        contentType: 'application/merge-patch+json',
+        body: { spec: { template: { spec: { containers: [{ name: 'jellyfin', image: 'jellyfin/jellyfin:10.10.5' }] } } } },
+      });
       const mc = (m.json() as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } }).spec.template.spec.containers;
       expect(mc).toEqual([{ name: 'jellyfin', image: 'jellyfin/jellyfin:10.10.5' }]);
     });
@@ -225,9 +299,16 @@ describe('sandbox API (pi-homelab)', () => {
       const r = await api(sb, 'PATCH', p, { contentType: 'application/xml', body: '<x/>' });
       expect(r.status).toBe(415);
       expect(r.json()).toMatchObject({ reason: 'UnsupportedMediaType' });
-      const stale = await api(sb, 'PATCH', p, { contentType: 'application/merge-patch+json', body: { metadata: { resourceVersion: '1', labels: { x: 'y' } } } });
+      const stale = await api(sb, 'PATCH', p, {
+        contentType: 'application/merge-patch+json',
+        body: { metadata: { resourceVersion: '1', labels: { x: 'y' } } },
+      });
       expect(stale.status).toBe(409);
-      expect(stale.json()).toMatchObject({ reason: 'Conflict', message: 'Operation cannot be fulfilled on services "jellyfin": the object has been modified; please apply your changes to the latest version and try again' });
+      expect(stale.json()).toMatchObject({
+        reason: 'Conflict',
+        message:
+          'Operation cannot be fulfilled on services "jellyfin": the object has been modified; please apply your changes to the latest version and try again',
+      });
     });
 
     it('deletes a job with its pods (background propagation)', async () => {
@@ -256,7 +337,10 @@ describe('sandbox API (pi-homelab)', () => {
     it('scales through the scale subresource, keeping the current ReplicaSet', async () => {
       const before = sb.store.list('pods', 'media').find((p) => p.metadata.name?.startsWith('radarr-'));
       const hash = before?.metadata.labels?.['pod-template-hash'];
-      const r = await api(sb, 'PATCH', '/apis/apps/v1/namespaces/media/deployments/radarr/scale', { contentType: 'application/merge-patch+json', body: { spec: { replicas: 2 } } });
+      const r = await api(sb, 'PATCH', '/apis/apps/v1/namespaces/media/deployments/radarr/scale', {
+        contentType: 'application/merge-patch+json',
+        body: { spec: { replicas: 2 } },
+      });
       expect(r.status).toBe(200);
       expect(r.json()).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 2 } });
       await new Promise((res) => setTimeout(res, 400));
@@ -264,7 +348,8 @@ describe('sandbox API (pi-homelab)', () => {
       expect(pods).toHaveLength(2);
       expect(pods.map((p) => p.metadata.labels?.['pod-template-hash'])).toEqual([hash, hash]);
       expect(pods.some((p) => p.metadata.name === before?.metadata.name)).toBe(true);
-      const d = sb.store.get('deployments', 'media', 'radarr') as { metadata: { generation: number }; status: { observedGeneration: number; readyReplicas: number } } | undefined;
+      const d = sb.store.get('deployments', 'media', 'radarr') as
+        { metadata: { generation: number }; status: { observedGeneration: number; readyReplicas: number } } | undefined;
       expect(d?.status.observedGeneration).toBe(d?.metadata.generation);
       expect(d?.status.readyReplicas).toBe(2);
     });
@@ -277,7 +362,9 @@ describe('sandbox API (pi-homelab)', () => {
     it('requires a container name for multi-container pods, with the real message', async () => {
       const r = await log('prometheus-kube-prometheus-stack-prometheus-0', 'monitoring');
       expect(r.status).toBe(400);
-      expect(r.json().message).toBe('a container name must be specified for pod prometheus-kube-prometheus-stack-prometheus-0, choose one of: [prometheus config-reloader]');
+      expect(r.json().message).toBe(
+        'a container name must be specified for pod prometheus-kube-prometheus-stack-prometheus-0, choose one of: [prometheus config-reloader]',
+      );
       const ok = await log('prometheus-kube-prometheus-stack-prometheus-0', 'monitoring', '?container=config-reloader');
       expect(ok.status).toBe(200);
       expect(ok.text.length).toBeGreaterThan(0);
@@ -314,8 +401,10 @@ describe('sandbox API (pi-homelab)', () => {
       const rv = (list.metadata as { resourceVersion: string }).resourceVersion;
       const events: { type: string; object: Obj }[] = [];
       await new Promise<void>((resolve, reject) => {
-        const req = request(new URL(`/api/v1/namespaces/homepage/configmaps?watch=true&resourceVersion=${rv}&timeoutSeconds=5`, sb.url),
-          { headers: { Authorization: `Bearer ${sb.token}` }, ca: sb.caPem }, (res) => {
+        const req = request(
+          new URL(`/api/v1/namespaces/homepage/configmaps?watch=true&resourceVersion=${rv}&timeoutSeconds=5`, sb.url),
+          { headers: { Authorization: `Bearer ${sb.token}` }, ca: sb.caPem },
+          (res) => {
             let buf = '';
             res.on('data', (c: Buffer) => {
               buf += c.toString();
@@ -323,12 +412,20 @@ describe('sandbox API (pi-homelab)', () => {
                 events.push(JSON.parse(buf.slice(0, i)) as { type: string; object: Obj });
                 buf = buf.slice(i + 1);
               }
-              if (events.length >= 1) { req.destroy(); resolve(); }
+              if (events.length >= 1) {
+                req.destroy();
+                resolve();
+              }
             });
-          });
-        req.on('error', (e) => { if (events.length === 0) reject(e); });
+          },
+        );
+        req.on('error', (e) => {
+          if (events.length === 0) reject(e);
+        });
         req.end();
-        setTimeout(() => { void api(sb, 'POST', '/api/v1/namespaces/homepage/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'watched' } } }); }, 100);
+        setTimeout(() => {
+          void api(sb, 'POST', '/api/v1/namespaces/homepage/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'watched' } } });
+        }, 100);
       });
       expect(events[0]).toMatchObject({ type: 'ADDED', object: { kind: 'ConfigMap', metadata: { name: 'watched' } } });
     });
@@ -342,7 +439,15 @@ describe('sandbox with custom resources, no metrics, and RBAC', () => {
     nodes: [{ name: 'n1', ip: '10.0.0.2', cpu: 4, memory: '8Gi', roles: ['control-plane'] }],
     namespaces: [{ name: 'apps' }],
     apiResources: [{ group: 'external-secrets.io', versions: ['v1beta1'], kind: 'ExternalSecret', plural: 'externalsecrets', shortNames: ['es'] }],
-    objects: [{ apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', metadata: { name: 'db', namespace: 'apps', creationTimestamp: '-3d' }, spec: { refreshInterval: '1h' }, status: { refreshTime: '-5m' } }],
+    objects: [
+      {
+        apiVersion: 'external-secrets.io/v1beta1',
+        kind: 'ExternalSecret',
+        metadata: { name: 'db', namespace: 'apps', creationTimestamp: '-3d' },
+        spec: { refreshInterval: '1h' },
+        status: { refreshTime: '-5m' },
+      },
+    ],
     workloads: [{ kind: 'Deployment', name: 'web', namespace: 'apps', containers: [{ name: 'web', image: 'nginx:1.27' }] }],
     config: { services: { demo: true } },
   };
@@ -357,7 +462,9 @@ describe('sandbox with custom resources, no metrics, and RBAC', () => {
       ],
     });
   });
-  afterAll(async () => { await sb?.stop(); });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   it('serves the CRD only at its served version, with apiVersion set', async () => {
     const groups = (await api(sb, 'GET', '/apis')).json() as { groups: { name: string; versions: { version: string }[] }[] };
@@ -367,7 +474,11 @@ describe('sandbox with custom resources, no metrics, and RBAC', () => {
     expect((await api(sb, 'GET', '/apis/external-secrets.io/v1/namespaces/apps/externalsecrets')).status).toBe(404);
     const list = (await api(sb, 'GET', '/apis/external-secrets.io/v1beta1/namespaces/apps/externalsecrets')).json();
     expect(list.kind).toBe('ExternalSecretList');
-    expect(items(list)[0]).toMatchObject({ apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', status: { refreshTime: expect.stringMatching(/Z$/) } });
+    expect(items(list)[0]).toMatchObject({
+      apiVersion: 'external-secrets.io/v1beta1',
+      kind: 'ExternalSecret',
+      status: { refreshTime: expect.stringMatching(/Z$/) },
+    });
   });
 
   it('refuses strategic merge on a custom resource with 415 and accepts merge patch', async () => {
@@ -387,18 +498,29 @@ describe('sandbox with custom resources, no metrics, and RBAC', () => {
     const ns = await api(sb, 'GET', '/api/v1/namespaces/apps/services');
     expect(ns.status).toBe(403);
     expect(ns.json()).toEqual({
-      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Forbidden', code: 403, details: { kind: 'services' },
-      message: 'services is forbidden: User "system:serviceaccount:mcp-homelab:homelab" cannot list resource "services" in API group "" in the namespace "apps"',
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      reason: 'Forbidden',
+      code: 403,
+      details: { kind: 'services' },
+      message:
+        'services is forbidden: User "system:serviceaccount:mcp-homelab:homelab" cannot list resource "services" in API group "" in the namespace "apps"',
     });
     const nodes = await api(sb, 'GET', '/api/v1/nodes/n1');
-    expect(nodes.json().message).toBe('nodes "n1" is forbidden: User "system:serviceaccount:mcp-homelab:homelab" cannot get resource "nodes" in API group "" at the cluster scope');
+    expect(nodes.json().message).toBe(
+      'nodes "n1" is forbidden: User "system:serviceaccount:mcp-homelab:homelab" cannot get resource "nodes" in API group "" at the cluster scope',
+    );
     const other = await api(sb, 'GET', '/apis/apps/v1/namespaces/apps/deployments/other');
     expect(other.json()).toMatchObject({ details: { name: 'other', group: 'apps', kind: 'deployments' } });
     expect((await api(sb, 'GET', '/apis/apps/v1/namespaces/apps/deployments/web')).status).toBe(200);
     const pod = sb.store.list('pods', 'apps')[0]?.metadata.name ?? '';
     expect((await api(sb, 'GET', `/api/v1/namespaces/apps/pods/${pod}/log`)).status).toBe(200);
     const del = await api(sb, 'DELETE', `/api/v1/namespaces/apps/pods/${pod}`);
-    expect(del.json().message).toBe(`pods "${pod}" is forbidden: User "system:serviceaccount:mcp-homelab:homelab" cannot delete resource "pods" in API group "" in the namespace "apps"`);
+    expect(del.json().message).toBe(
+      `pods "${pod}" is forbidden: User "system:serviceaccount:mcp-homelab:homelab" cannot delete resource "pods" in API group "" in the namespace "apps"`,
+    );
     const exec = await api(sb, 'POST', `/api/v1/namespaces/apps/pods/${pod}/exec?command=ls`);
     expect(exec.json().message).toContain('cannot create resource "pods/exec" in API group ""');
     // discovery stays open
@@ -414,7 +536,11 @@ describe('sandbox with custom resources, no metrics, and RBAC', () => {
 
 describe('scenario data', () => {
   it('rejects a bad scenario with a message naming the key', async () => {
-    const bad = { name: 'x', nodes: [{ name: 'n', ip: '1.2.3.4', cpu: 1, memory: '1Gi', colour: 'red' }], workloads: [{ kind: 'Deployment', name: 'a', namespace: 'b', containers: [{ name: 'c', image: 'i' }], created: 'yesterday' }] } as unknown as Scenario;
+    const bad = {
+      name: 'x',
+      nodes: [{ name: 'n', ip: '1.2.3.4', cpu: 1, memory: '1Gi', colour: 'red' }],
+      workloads: [{ kind: 'Deployment', name: 'a', namespace: 'b', containers: [{ name: 'c', image: 'i' }], created: 'yesterday' }],
+    } as unknown as Scenario;
     await expect(startSandbox({ scenarioData: bad })).rejects.toThrow(/nodes\[0\]: Unrecognized key: "colour"[\s\S]*workloads\[0\]\.created: expected a time/);
   });
 

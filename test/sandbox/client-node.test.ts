@@ -13,7 +13,9 @@ describe('@kubernetes/client-node against the sandbox', () => {
     kc = new KubeConfig();
     kc.loadFromFile(sb.kubeconfigPath);
   });
-  afterAll(async () => { await sb?.stop(); });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   it('loads the kubeconfig the sandbox wrote', () => {
     expect(kc.getCurrentContext()).toBe('homelab-sandbox');
@@ -47,7 +49,12 @@ describe('@kubernetes/client-node against the sandbox', () => {
     const apps = kc.makeApiClient(AppsV1Api);
     const before = await apps.readNamespacedDeployment({ name: 'uptime-kuma', namespace: 'uptime-kuma' });
     const out = await apps.patchNamespacedDeployment(
-      { name: 'uptime-kuma', namespace: 'uptime-kuma', body: { spec: { template: { metadata: { annotations: { 'homelab/restartedAt': '2025-01-01T00:00:00Z' } } } } }, fieldManager: 'homelab' },
+      {
+        name: 'uptime-kuma',
+        namespace: 'uptime-kuma',
+        body: { spec: { template: { metadata: { annotations: { 'homelab/restartedAt': '2025-01-01T00:00:00Z' } } } } },
+        fieldManager: 'homelab',
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     expect(out.spec?.template.metadata?.annotations?.['homelab/restartedAt']).toBe('2025-01-01T00:00:00Z');
@@ -72,7 +79,16 @@ describe('@kubernetes/client-node against the sandbox', () => {
     const e = err as ApiException<string>;
     expect(e.code).toBe(404);
     const body = JSON.parse(e.body) as Record<string, unknown>;
-    expect(body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'pods "nope" not found', reason: 'NotFound', details: { name: 'nope', kind: 'pods' }, code: 404 });
+    expect(body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'pods "nope" not found',
+      reason: 'NotFound',
+      details: { name: 'nope', kind: 'pods' },
+      code: 404,
+    });
   });
 
   it('reads node and pod metrics', async () => {
@@ -91,14 +107,19 @@ describe('@kubernetes/client-node against the sandbox', () => {
     expect((old as ApiException<string>).code).toBe(404);
     const none = await co.listClusterCustomObject({ group: 'monitoring.coreos.com', version: 'v1', plural: 'servicemonitors' }).catch((e: unknown) => e);
     expect((none as ApiException<string>).code).toBe(404);
-    const hr = await co.listClusterCustomObject({ group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases' }) as { items: unknown[] };
+    const hr = (await co.listClusterCustomObject({ group: 'helm.toolkit.fluxcd.io', version: 'v2', plural: 'helmreleases' })) as { items: unknown[] };
     expect(hr.items).toHaveLength(7);
   });
 
   it('runs a scripted exec and gets its channel-3 status', async () => {
     const pod = sb.store.list('pods', 'jellyfin')[0]?.metadata.name ?? '';
     const chunks: Buffer[] = [];
-    const stdout = new Writable({ write(c: Buffer, _e, done) { chunks.push(c); done(); } });
+    const stdout = new Writable({
+      write(c: Buffer, _e, done) {
+        chunks.push(c);
+        done();
+      },
+    });
     const status = await new Promise<unknown>((resolve, reject) => {
       // The very query jellyfin_fix sends to the library database.
       new Exec(kc).exec('jellyfin', pod, 'jellyfin', sqliteArgv(LIBRARY_DB_10_10), stdout, null, null, false, resolve).catch(reject);

@@ -8,12 +8,17 @@ import { BIN } from '../helpers/cli.js';
 
 describe('homelab sandbox, stopped with Ctrl-C', () => {
   let tmp: string;
-  beforeEach(() => { tmp = mkdtempSync(path.join(os.tmpdir(), 'hl-sandbox-cmd-tmp-')); });
+  beforeEach(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'hl-sandbox-cmd-tmp-'));
+  });
   afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
   /** runs `homelab sandbox ARGS` with TMPDIR=tmp until its export line, then SIGINT; its exit code and stderr */
   async function runUntilExport(args: string[]): Promise<{ exportLine: string; code: number | null; stderr: string; dirWhileRunning: string[] }> {
-    const child = spawn(process.execPath, [BIN, 'sandbox', ...args], { env: { PATH: process.env.PATH, HOME: tmp, TMPDIR: tmp, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'sandbox', ...args], {
+      env: { PATH: process.env.PATH, HOME: tmp, TMPDIR: tmp, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -22,7 +27,10 @@ describe('homelab sandbox, stopped with Ctrl-C', () => {
       const timer = setTimeout(() => reject(new Error(`no export line: ${stderr}`)), 20_000);
       child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
-        if (stdout.includes('\n')) { clearTimeout(timer); resolve(stdout.trim()); }
+        if (stdout.includes('\n')) {
+          clearTimeout(timer);
+          resolve(stdout.trim());
+        }
       });
     });
     const config = /HOMELAB_CONFIG=(\S+)/.exec(exportLine)?.[1] ?? '';
@@ -33,7 +41,9 @@ describe('homelab sandbox, stopped with Ctrl-C', () => {
 
   it('removes the temporary DIR it made, with the kubeconfig, homelab.yaml and the secrets', async () => {
     const run = await runUntilExport([]);
-    expect(run.exportLine).toMatch(new RegExp(`^export KUBECONFIG=${tmp}/homelab-sandbox-\\w+/kubeconfig HOMELAB_CONFIG=${tmp}/homelab-sandbox-\\w+/homelab.yaml$`));
+    expect(run.exportLine).toMatch(
+      new RegExp(`^export KUBECONFIG=${tmp}/homelab-sandbox-\\w+/kubeconfig HOMELAB_CONFIG=${tmp}/homelab-sandbox-\\w+/homelab.yaml$`),
+    );
     expect(run.dirWhileRunning).toEqual(['homelab.yaml', 'kubeconfig', 'secrets']);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('sandbox stopped');

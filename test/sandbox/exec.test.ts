@@ -10,7 +10,10 @@ import { answer, loadExecRuleFile, startSandbox, scenariosDir, type Sandbox } fr
 import { hasKubectl, KUBECTL, kubectl } from './helpers.js';
 
 function podOf(sb: Sandbox, namespace: string, prefix: string): string {
-  const name = sb.store.list('pods', namespace).map((p) => p.metadata.name ?? '').find((n) => n.startsWith(prefix));
+  const name = sb.store
+    .list('pods', namespace)
+    .map((p) => p.metadata.name ?? '')
+    .find((n) => n.startsWith(prefix));
   if (!name) throw new Error(`no ${prefix} pod in ${namespace}`);
   return name;
 }
@@ -52,7 +55,9 @@ describe.skipIf(!hasKubectl)(`kubectl exec against the sandbox (${hasKubectl ? K
   it('a missing executable fails as with containerd', async () => {
     const r = await kubectl(sb, ['exec', '-n', 'pihole', pihole, '--', 'ps', 'aux']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "ps": executable file not found in \$PATH: unknown\n$/);
+    expect(r.stderr).toMatch(
+      /^error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "ps": executable file not found in \$PATH: unknown\n$/,
+    );
   });
 
   it('a container that is not in the pod is refused with the apiserver message', async () => {
@@ -64,7 +69,9 @@ describe.skipIf(!hasKubectl)(`kubectl exec against the sandbox (${hasKubectl ? K
 
 describe('the pi-homelab exec data', () => {
   let sb: Sandbox;
-  beforeAll(async () => { sb = await startSandbox(); });
+  beforeAll(async () => {
+    sb = await startSandbox();
+  });
   afterAll(() => sb?.stop());
 
   it('loads, and answers every tool the network ops need on the Pi-hole and debug-agent pods', async () => {
@@ -84,13 +91,19 @@ describe('the pi-homelab exec data', () => {
     ];
     for (const a of agents) {
       expectations.push(
-        [a, 'agent', ['ip', '-j', 'addr'], 0], [a, 'agent', ['ip', '-j', 'route'], 0], [a, 'agent', ['ip', '-j', 'rule'], 0],
-        [a, 'agent', ['iptables-save'], 0], [a, 'agent', ['iptables-save', '-t', 'nat'], 0], [a, 'agent', ['ip6tables-save'], 0],
+        [a, 'agent', ['ip', '-j', 'addr'], 0],
+        [a, 'agent', ['ip', '-j', 'route'], 0],
+        [a, 'agent', ['ip', '-j', 'rule'], 0],
+        [a, 'agent', ['iptables-save'], 0],
+        [a, 'agent', ['iptables-save', '-t', 'nat'], 0],
+        [a, 'agent', ['ip6tables-save'], 0],
         [a, 'agent', ['conntrack', '-L'], 0],
         [a, 'agent', ['curl', '-sS', '-o', '/dev/null', '-w', '%{json}', 'https://jellyfin.home.example.net/health'], 0],
         [a, 'agent', ['curl', '-sS', '-o', '/dev/null', '-w', '%{json}', 'http://192.168.1.99:8080'], 7],
-        [a, 'agent', ['ping', '-c', '3', '-W', '1', '192.168.1.20'], 0], [a, 'agent', ['ping', '-c', '3', '192.168.1.99'], 1],
-        [a, 'agent', ['nc', '-zv', '-w', '3', '192.168.1.20', '445'], 0], [a, 'agent', ['nc', '-zv', '192.168.1.99', '8080'], 1],
+        [a, 'agent', ['ping', '-c', '3', '-W', '1', '192.168.1.20'], 0],
+        [a, 'agent', ['ping', '-c', '3', '192.168.1.99'], 1],
+        [a, 'agent', ['nc', '-zv', '-w', '3', '192.168.1.20', '445'], 0],
+        [a, 'agent', ['nc', '-zv', '192.168.1.99', '8080'], 1],
         [a, 'agent', ['traceroute', '-n', '1.1.1.1'], 0],
         [a, 'agent', ['dig', '@192.168.1.50', 'nas.home.lan'], 0],
       );

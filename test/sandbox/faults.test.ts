@@ -8,7 +8,9 @@ describe('sandbox faults', () => {
   beforeAll(async () => {
     sb = await startSandbox({ scenario: 'no-flux', faults: [{ path: '/apis/batch/v1', status: 503, times: 1 }] });
   });
-  afterAll(async () => { await sb?.stop(); });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   it('answers a fault given at start, as many times as asked, then serves the real answer again', async () => {
     const down = await api(sb, 'GET', '/apis/batch/v1');
@@ -22,7 +24,11 @@ describe('sandbox faults', () => {
   it('adds a fault while running (a raw body, a path pattern, one method) and removes it', async () => {
     const remove = sb.faults.add({ path: /^\/apis\/?$/, status: 200, body: '<html>502 Bad Gateway</html>', contentType: 'text/html' });
     const odd = await api(sb, 'GET', '/apis');
-    expect({ status: odd.status, text: odd.text, type: odd.headers['content-type'] }).toEqual({ status: 200, text: '<html>502 Bad Gateway</html>', type: 'text/html' });
+    expect({ status: odd.status, text: odd.text, type: odd.headers['content-type'] }).toEqual({
+      status: 200,
+      text: '<html>502 Bad Gateway</html>',
+      type: 'text/html',
+    });
     // Other paths are untouched.
     expect((await api(sb, 'GET', '/api/v1/namespaces')).status).toBe(200);
     remove();
@@ -49,12 +55,17 @@ const PATH = '/apis/helm.toolkit.fluxcd.io/v2/namespaces/jellyfin/helmreleases/j
 
 describe('sandbox faults: the Nth request matching METHOD PATH fails', () => {
   let sb: Sandbox;
-  beforeAll(async () => { sb = await startSandbox(); });
-  afterAll(async () => { await sb?.stop(); });
+  beforeAll(async () => {
+    sb = await startSandbox();
+  });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   it('fails exactly the chosen requests with a Status, changes nothing for them, and leaves other requests alone', async () => {
     sb.faults.add({ method: 'patch', path: PATH, nth: 2, times: 2, status: 503, message: 'etcdserver: leader changed' });
-    const patch = (value: string) => api(sb, 'PATCH', PATH, { body: { metadata: { annotations: { probe: value } } }, contentType: 'application/merge-patch+json' });
+    const patch = (value: string) =>
+      api(sb, 'PATCH', PATH, { body: { metadata: { annotations: { probe: value } } }, contentType: 'application/merge-patch+json' });
     const annotation = () => (sb.store.get('helmreleases.helm.toolkit.fluxcd.io', 'jellyfin', 'jellyfin')?.metadata.annotations ?? {}).probe;
 
     expect((await patch('1')).status).toBe(200);

@@ -7,8 +7,12 @@ const why = 'kubectl is not installed at /usr/bin/kubectl';
 
 describe.skipIf(!hasKubectl)(`kubectl against the sandbox${hasKubectl ? '' : ` (skipped: ${why})`}`, () => {
   let sb: Sandbox;
-  beforeAll(async () => { sb = await startSandbox(); });
-  afterAll(async () => { await sb?.stop(); });
+  beforeAll(async () => {
+    sb = await startSandbox();
+  });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   it('get pods -A shows every namespace with the full columns and the crash loop', async () => {
     const r = await kubectl(sb, ['get', 'pods', '-A']);
@@ -60,7 +64,8 @@ describe.skipIf(!hasKubectl)(`kubectl against the sandbox${hasKubectl ? '' : ` (
     const r = await kubectl(sb, ['rollout', 'restart', 'deployment/homepage', '-n', 'homepage']);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('deployment.apps/homepage restarted');
-    const d = sb.store.get('deployments', 'homepage', 'homepage') as { spec: { template: { metadata: { annotations?: Record<string, string> } } }; metadata: { generation?: number } } | undefined;
+    const d = sb.store.get('deployments', 'homepage', 'homepage') as
+      { spec: { template: { metadata: { annotations?: Record<string, string> } } }; metadata: { generation?: number } } | undefined;
     expect(d?.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(d?.metadata.generation).toBe(2);
     const s = await kubectl(sb, ['rollout', 'status', 'deployment/homepage', '-n', 'homepage', '--timeout=10s']);
@@ -86,18 +91,24 @@ describe.skipIf(!hasKubectl)(`kubectl with RBAC rules${hasKubectl ? '' : ` (skip
   beforeAll(async () => {
     sb = await startSandbox({ rbac: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] }] });
   });
-  afterAll(async () => { await sb?.stop(); });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   it('rollout restart without patch is forbidden with the apiserver wording', async () => {
     const r = await kubectl(sb, ['rollout', 'restart', 'deployment/homepage', '-n', 'homepage']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('deployments.apps "homepage" is forbidden: User "system:serviceaccount:mcp-homelab:homelab" cannot patch resource "deployments" in API group "apps" in the namespace "homepage"');
+    expect(r.stderr).toContain(
+      'deployments.apps "homepage" is forbidden: User "system:serviceaccount:mcp-homelab:homelab" cannot patch resource "deployments" in API group "apps" in the namespace "homepage"',
+    );
     const d = sb.store.get('deployments', 'homepage', 'homepage') as { spec: { template: { metadata: { annotations?: Record<string, string> } } } } | undefined;
     expect(d?.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeUndefined();
   });
 
   it('get pods is forbidden at the cluster scope', async () => {
     const r = await kubectl(sb, ['get', 'pods', '-A']);
-    expect(r.stderr).toContain('pods is forbidden: User "system:serviceaccount:mcp-homelab:homelab" cannot list resource "pods" in API group "" at the cluster scope');
+    expect(r.stderr).toContain(
+      'pods is forbidden: User "system:serviceaccount:mcp-homelab:homelab" cannot list resource "pods" in API group "" at the cluster scope',
+    );
   });
 });

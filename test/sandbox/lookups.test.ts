@@ -8,14 +8,24 @@ type Obj = { metadata: { name: string; namespace?: string } };
 
 describe('sandbox lookups (pi-homelab)', () => {
   let sb: ConfiguredSandbox;
-  beforeAll(async () => { sb = await startConfiguredSandbox(); });
-  afterAll(async () => { await sb?.stop(); });
+  beforeAll(async () => {
+    sb = await startConfiguredSandbox();
+  });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   it('lists a namespaced kind by metadata.name across every namespace, as the API server does (the name is for authorization, not a path)', async () => {
-    for (const path of ['/apis/apps/v1/deployments?fieldSelector=metadata.name%3Djellyfin', '/apis/helm.toolkit.fluxcd.io/v2/helmreleases?fieldSelector=metadata.name%3Dimmich']) {
+    for (const path of [
+      '/apis/apps/v1/deployments?fieldSelector=metadata.name%3Djellyfin',
+      '/apis/helm.toolkit.fluxcd.io/v2/helmreleases?fieldSelector=metadata.name%3Dimmich',
+    ]) {
       const r = await api(sb, 'GET', path);
       expect(r.status, path).toBe(200);
-      expect((r.json().items as Obj[]).map((o) => `${o.metadata.namespace}/${o.metadata.name}`), path).toEqual([path.includes('jellyfin') ? 'jellyfin/jellyfin' : 'immich/immich']);
+      expect(
+        (r.json().items as Obj[]).map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
+        path,
+      ).toEqual([path.includes('jellyfin') ? 'jellyfin/jellyfin' : 'immich/immich']);
     }
     expect((await api(sb, 'GET', '/apis/apps/v1/deployments/jellyfin')).status).toBe(404);
   });

@@ -4,7 +4,7 @@ import { startSandbox, type KubeObject, type Sandbox } from '@homelab/sandbox';
 import { api, hasKubectl, kubectl } from './helpers.js';
 
 const MERGE = 'application/merge-patch+json';
-const rec = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : {});
+const rec = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const conds = (o: KubeObject | undefined): Record<string, unknown>[] => (rec(o?.status).conditions as Record<string, unknown>[] | undefined) ?? [];
 const cond = (o: KubeObject | undefined, type: string): Record<string, unknown> | undefined => conds(o).find((c) => c.type === type);
 
@@ -20,12 +20,18 @@ async function until<T>(fn: () => T | undefined | false, ms = 3000): Promise<T> 
 
 describe('pi-homelab add-ons', () => {
   let sb: Sandbox;
-  beforeAll(async () => { sb = await startSandbox({ delays: { job: 200 } }); });
-  afterAll(async () => { await sb?.stop(); });
+  beforeAll(async () => {
+    sb = await startSandbox({ delays: { job: 200 } });
+  });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   describe('discovery', () => {
     it('serves the Flux groups at their current versions only', async () => {
-      const groups = (await api(sb, 'GET', '/apis')).json() as { groups: { name: string; versions: { version: string }[]; preferredVersion: { version: string } }[] };
+      const groups = (await api(sb, 'GET', '/apis')).json() as {
+        groups: { name: string; versions: { version: string }[]; preferredVersion: { version: string } }[];
+      };
       const versions = (g: string): string[] | undefined => groups.groups.find((x) => x.name === g)?.versions.map((v) => v.version);
       expect(versions('kustomize.toolkit.fluxcd.io')).toEqual(['v1']);
       expect(versions('helm.toolkit.fluxcd.io')).toEqual(['v2']);
@@ -35,12 +41,21 @@ describe('pi-homelab add-ons', () => {
       expect(versions('acme.cert-manager.io')).toEqual(['v1']);
       expect(versions('external-secrets.io')).toEqual(['v1']);
       expect(versions('tailscale.com')).toEqual(['v1alpha1']);
-      for (const p of ['/apis/source.toolkit.fluxcd.io/v1beta2', '/apis/image.toolkit.fluxcd.io/v1beta2/namespaces/flux-system/imagepolicies',
-        '/apis/kustomize.toolkit.fluxcd.io/v1beta2', '/apis/helm.toolkit.fluxcd.io/v2beta1', '/apis/external-secrets.io/v1beta1/externalsecrets']) {
+      for (const p of [
+        '/apis/source.toolkit.fluxcd.io/v1beta2',
+        '/apis/image.toolkit.fluxcd.io/v1beta2/namespaces/flux-system/imagepolicies',
+        '/apis/kustomize.toolkit.fluxcd.io/v1beta2',
+        '/apis/helm.toolkit.fluxcd.io/v2beta1',
+        '/apis/external-secrets.io/v1beta1/externalsecrets',
+      ]) {
         expect((await api(sb, 'GET', p)).status, p).toBe(404);
       }
-      const src = (await api(sb, 'GET', '/apis/source.toolkit.fluxcd.io/v1')).json() as { resources: { name: string; namespaced: boolean; shortNames?: string[] }[] };
-      expect(src.resources.map((r) => r.name)).toEqual(expect.arrayContaining(['gitrepositories', 'helmrepositories', 'helmcharts', 'ocirepositories', 'buckets', 'helmcharts/status']));
+      const src = (await api(sb, 'GET', '/apis/source.toolkit.fluxcd.io/v1')).json() as {
+        resources: { name: string; namespaced: boolean; shortNames?: string[] }[];
+      };
+      expect(src.resources.map((r) => r.name)).toEqual(
+        expect.arrayContaining(['gitrepositories', 'helmrepositories', 'helmcharts', 'ocirepositories', 'buckets', 'helmcharts/status']),
+      );
       const cm = (await api(sb, 'GET', '/apis/cert-manager.io/v1')).json() as { resources: { name: string; namespaced: boolean; shortNames?: string[] }[] };
       expect(cm.resources.find((r) => r.name === 'clusterissuers')?.namespaced).toBe(false);
       expect(cm.resources.find((r) => r.name === 'certificates')?.shortNames).toEqual(['cert', 'certs']);
@@ -107,7 +122,9 @@ describe('pi-homelab add-ons', () => {
         expect(rec(e.status).syncedResourceVersion).toMatch(/^1-[0-9a-f]{32}$/);
         expect(sb.store.get('secrets', e.metadata.namespace, String(rec(rec(e.spec).target).name))).toBeDefined();
       }
-      const teleporter = sb.store.list('jobs', 'backups').filter((j) => j.metadata.ownerReferences?.[0]?.name === 'pihole-teleporter')
+      const teleporter = sb.store
+        .list('jobs', 'backups')
+        .filter((j) => j.metadata.ownerReferences?.[0]?.name === 'pihole-teleporter')
         .sort((a, b) => String(rec(b.status).startTime).localeCompare(String(rec(a.status).startTime)))[0];
       expect(cond(teleporter, 'Failed')?.reason).toBe('BackoffLimitExceeded');
       const stale = sb.store.get('cronjobs', 'paperless', 'paperless-export');
@@ -133,7 +150,7 @@ describe('pi-homelab add-ons', () => {
   });
 
   describe('controllers', () => {
-    it('handles a requestedAt on a Kustomization, keeping its Ready condition\'s transition time', async () => {
+    it("handles a requestedAt on a Kustomization, keeping its Ready condition's transition time", async () => {
       const token = new Date().toISOString().replace('Z', '123456Z');
       const p = '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/apps-jellyfin';
       const before = sb.store.get('kustomizations', 'flux-system', 'apps-jellyfin');
@@ -149,9 +166,14 @@ describe('pi-homelab add-ons', () => {
 
     it('keeps a failing ImageRepository failing after a reconcile request', async () => {
       const token = `${Date.now()}`;
-      await api(sb, 'PATCH', '/apis/image.toolkit.fluxcd.io/v1/namespaces/tailscale/imagerepositories/private-exit-node',
-        { contentType: MERGE, body: { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token } } } });
-      const repo = await until(() => { const o = sb.store.get('imagerepositories', 'tailscale', 'private-exit-node'); return rec(o?.status).lastHandledReconcileAt === token && o; });
+      await api(sb, 'PATCH', '/apis/image.toolkit.fluxcd.io/v1/namespaces/tailscale/imagerepositories/private-exit-node', {
+        contentType: MERGE,
+        body: { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token } } },
+      });
+      const repo = await until(() => {
+        const o = sb.store.get('imagerepositories', 'tailscale', 'private-exit-node');
+        return rec(o?.status).lastHandledReconcileAt === token && o;
+      });
       expect(cond(repo, 'Ready')).toMatchObject({ status: 'False', reason: 'ReadOperationFailed' });
     });
 
@@ -159,17 +181,29 @@ describe('pi-homelab add-ons', () => {
       const p = '/apis/helm.toolkit.fluxcd.io/v2/namespaces/immich/helmreleases/immich';
       const token = `${Date.now()}`;
       await api(sb, 'PATCH', p, { contentType: MERGE, body: { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token } } } });
-      const still = await until(() => { const o = sb.store.get('helmreleases', 'immich', 'immich'); return rec(o?.status).lastHandledReconcileAt === token && o; });
+      const still = await until(() => {
+        const o = sb.store.get('helmreleases', 'immich', 'immich');
+        return rec(o?.status).lastHandledReconcileAt === token && o;
+      });
       expect(cond(still, 'Stalled')?.status).toBe('True');
 
       expect((await api(sb, 'PATCH', p, { contentType: MERGE, body: { spec: { suspend: true } } })).status).toBe(200);
       await new Promise((r) => setTimeout(r, 400));
       expect(cond(sb.store.get('helmreleases', 'immich', 'immich'), 'Ready')?.status).toBe('False');
       const token2 = `${Date.now()}`;
-      await api(sb, 'PATCH', p, { contentType: MERGE, body: { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token2 } }, spec: { suspend: null } } });
-      const healed = await until(() => { const o = sb.store.get('helmreleases', 'immich', 'immich'); return cond(o, 'Ready')?.status === 'True' && o; });
+      await api(sb, 'PATCH', p, {
+        contentType: MERGE,
+        body: { metadata: { annotations: { 'reconcile.fluxcd.io/requestedAt': token2 } }, spec: { suspend: null } },
+      });
+      const healed = await until(() => {
+        const o = sb.store.get('helmreleases', 'immich', 'immich');
+        return cond(o, 'Ready')?.status === 'True' && o;
+      });
       const st = rec(healed.status);
-      expect(cond(healed, 'Ready')).toMatchObject({ reason: 'UpgradeSucceeded', message: expect.stringMatching(/^Helm upgrade succeeded for release immich\/immich\.v24 with chart immich@0\.9\.3$/) });
+      expect(cond(healed, 'Ready')).toMatchObject({
+        reason: 'UpgradeSucceeded',
+        message: expect.stringMatching(/^Helm upgrade succeeded for release immich\/immich\.v24 with chart immich@0\.9\.3$/),
+      });
       expect(cond(healed, 'Stalled')).toBeUndefined();
       expect(st.upgradeFailures ?? 0).toBe(0);
       expect((st.history as Record<string, unknown>[])[0]).toMatchObject({ status: 'deployed', chartVersion: '0.9.3', version: 24 });
@@ -181,9 +215,12 @@ describe('pi-homelab add-ons', () => {
       const cj = sb.store.get('cronjobs', 'backups', 'immich-db-backup') as KubeObject;
       const tpl = rec(rec(cj.spec).jobTemplate);
       const body = {
-        apiVersion: 'batch/v1', kind: 'Job',
+        apiVersion: 'batch/v1',
+        kind: 'Job',
         metadata: {
-          name: 'immich-db-backup-manual-x7k2p', namespace: 'backups', annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' },
+          name: 'immich-db-backup-manual-x7k2p',
+          namespace: 'backups',
+          annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' },
           ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'immich-db-backup', uid: cj.metadata.uid, controller: true }],
         },
         spec: tpl.spec,
@@ -191,7 +228,10 @@ describe('pi-homelab add-ons', () => {
       expect((await api(sb, 'POST', '/apis/batch/v1/namespaces/backups/jobs', { body })).status).toBe(201);
       const pod = await until(() => sb.store.list('pods', 'backups').find((p) => p.metadata.labels?.['job-name'] === 'immich-db-backup-manual-x7k2p'));
       expect(rec(pod.status).phase).toBe('Running');
-      const job = await until(() => { const j = sb.store.get('jobs', 'backups', 'immich-db-backup-manual-x7k2p'); return cond(j, 'Complete')?.status === 'True' && j; });
+      const job = await until(() => {
+        const j = sb.store.get('jobs', 'backups', 'immich-db-backup-manual-x7k2p');
+        return cond(j, 'Complete')?.status === 'True' && j;
+      });
       expect(rec(job.status)).toMatchObject({ succeeded: 1, completionTime: expect.any(String), startTime: expect.any(String) });
       expect(rec(sb.store.get('pods', 'backups', pod.metadata.name ?? '')?.status).phase).toBe('Succeeded');
       const after = sb.store.get('cronjobs', 'backups', 'immich-db-backup');
@@ -202,14 +242,23 @@ describe('pi-homelab add-ons', () => {
     it('refreshes an ExternalSecret on a force-sync annotation, but not a CreatedOnce one', async () => {
       const before = sb.store.get('externalsecrets', 'immich', 'immich-db');
       const requested = Math.floor(Date.now() / 1000) * 1000; // refreshTime has whole seconds
-      await api(sb, 'PATCH', '/apis/external-secrets.io/v1/namespaces/immich/externalsecrets/immich-db', { contentType: MERGE, body: { metadata: { annotations: { 'force-sync': `${Date.now()}` } } } });
-      const after = await until(() => { const o = sb.store.get('externalsecrets', 'immich', 'immich-db'); return rec(o?.status).refreshTime !== rec(before?.status).refreshTime && o; });
+      await api(sb, 'PATCH', '/apis/external-secrets.io/v1/namespaces/immich/externalsecrets/immich-db', {
+        contentType: MERGE,
+        body: { metadata: { annotations: { 'force-sync': `${Date.now()}` } } },
+      });
+      const after = await until(() => {
+        const o = sb.store.get('externalsecrets', 'immich', 'immich-db');
+        return rec(o?.status).refreshTime !== rec(before?.status).refreshTime && o;
+      });
       // Refreshed on the request: a refreshTime at or after it, never a stored or made-up one.
       expect(Date.parse(String(rec(after.status).refreshTime))).toBeGreaterThanOrEqual(requested);
       expect(rec(after.status).syncedResourceVersion).not.toBe(rec(before?.status).syncedResourceVersion);
 
       const once = sb.store.get('externalsecrets', 'vaultwarden', 'vaultwarden-admin-token');
-      await api(sb, 'PATCH', '/apis/external-secrets.io/v1/namespaces/vaultwarden/externalsecrets/vaultwarden-admin-token', { contentType: MERGE, body: { metadata: { annotations: { 'force-sync': '1' } } } });
+      await api(sb, 'PATCH', '/apis/external-secrets.io/v1/namespaces/vaultwarden/externalsecrets/vaultwarden-admin-token', {
+        contentType: MERGE,
+        body: { metadata: { annotations: { 'force-sync': '1' } } },
+      });
       await new Promise((r) => setTimeout(r, 400));
       expect(rec(sb.store.get('externalsecrets', 'vaultwarden', 'vaultwarden-admin-token')?.status).refreshTime).toBe(rec(once?.status).refreshTime);
     });
@@ -228,7 +277,9 @@ describe('other scenarios', () => {
       const events = sb.store.list('events', 'apps').filter((e) => e.reason === 'UpdateFailed');
       expect(String(events[0]?.message)).toContain('permission denied');
       expect(sb.store.list('secretstores')).toHaveLength(1);
-    } finally { await sb.stop(); }
+    } finally {
+      await sb.stop();
+    }
   });
 
   it('no-flux serves no add-on groups and has one backup CronJob', async () => {
@@ -238,6 +289,8 @@ describe('other scenarios', () => {
       expect(groups.filter((g) => /fluxcd|cert-manager|external-secrets|tailscale/.test(g))).toEqual([]);
       expect((await api(sb, 'GET', '/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations')).status).toBe(404);
       expect(sb.store.list('cronjobs').map((c) => c.metadata.name)).toEqual(['mariadb-backup']);
-    } finally { await sb.stop(); }
+    } finally {
+      await sb.stop();
+    }
   });
 });

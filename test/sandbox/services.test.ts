@@ -7,19 +7,31 @@ import { startSandbox } from '@homelab/sandbox';
 import { startConfiguredSandbox, type ConfiguredSandbox } from '../helpers/sandbox.js';
 import { parseConfig } from '../../src/core/config.js';
 
-interface Res { status: number; headers: Record<string, string | string[] | undefined>; text: string; json: () => Record<string, unknown>; chunks: number[] }
+interface Res {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: () => Record<string, unknown>;
+  chunks: number[];
+}
 
 function http(base: string, method: string, pathAndQuery: string, opts: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Res> {
   const url = new URL(pathAndQuery, base);
   const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
   const headers: Record<string, string> = { Accept: 'application/json', ...(opts.headers ?? {}) };
-  if (body !== undefined) { headers['Content-Type'] ??= 'application/json'; headers['Content-Length'] = String(Buffer.byteLength(body)); }
+  if (body !== undefined) {
+    headers['Content-Type'] ??= 'application/json';
+    headers['Content-Length'] = String(Buffer.byteLength(body));
+  }
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     const req = request(url, { method, headers }, (res) => {
       const parts: Buffer[] = [];
       const chunks: number[] = [];
-      res.on('data', (c: Buffer) => { parts.push(c); chunks.push(Date.now() - t0); });
+      res.on('data', (c: Buffer) => {
+        parts.push(c);
+        chunks.push(Date.now() - t0);
+      });
       res.on('end', () => {
         const text = Buffer.concat(parts).toString('utf8');
         resolve({ status: res.statusCode ?? 0, headers: res.headers, text, chunks, json: () => JSON.parse(text) as Record<string, unknown> });
@@ -40,7 +52,9 @@ describe('fake Pi-hole v6', () => {
     base = sb.services.pihole!.url;
     password = sb.services.pihole!.password;
   });
-  afterAll(async () => { await sb?.stop(); });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   const login = async (): Promise<string> => {
     const r = await http(base, 'POST', '/api/auth', { body: { password } });
@@ -140,7 +154,11 @@ describe('fake Pi-hole v6', () => {
     expect(up).toMatchObject({ forwarded_queries: 24830, total_queries: 48213 });
     expect((up.upstreams as { port: number }[]).some((u) => u.port === 53)).toBe(true);
     const top = (await http(base, 'GET', '/api/stats/top_domains?blocked=true&count=3', h)).json();
-    expect(top.domains).toEqual([{ domain: 'app-measurement.com', count: 1893 }, { domain: 'doubleclick.net', count: 1204 }, { domain: 'googleads.g.doubleclick.net', count: 987 }]);
+    expect(top.domains).toEqual([
+      { domain: 'app-measurement.com', count: 1893 },
+      { domain: 'doubleclick.net', count: 1204 },
+      { domain: 'googleads.g.doubleclick.net', count: 987 },
+    ]);
     expect((await http(base, 'GET', '/api/dns/blocking', h)).json()).toMatchObject({ blocking: 'enabled', timer: null });
     const off = (await http(base, 'POST', '/api/dns/blocking', { ...h, body: { blocking: false, timer: 300 } })).json();
     expect(off.blocking).toBe('disabled');
@@ -156,14 +174,21 @@ describe('fake Pi-hole v6', () => {
     expect((q.queries as unknown[]).length).toBe(2);
     expect(q).toMatchObject({ recordsTotal: 13, recordsFiltered: 13 });
     const blocked = (await http(base, 'GET', '/api/queries?upstream=blocklist&client_ip=192.168.1.42', h)).json();
-    expect((blocked.queries as { domain: string; status: string }[]).map((x) => x.domain)).toEqual(['doubleclick.net', 'ads.tracker.example', 'app-measurement.com']);
+    expect((blocked.queries as { domain: string; status: string }[]).map((x) => x.domain)).toEqual([
+      'doubleclick.net',
+      'ads.tracker.example',
+      'app-measurement.com',
+    ]);
     const byDomain = (await http(base, 'GET', '/api/queries?domain=*doubleclick*&status=GRAVITY', h)).json();
     expect(byDomain.recordsFiltered).toBe(2);
     const allow = (await http(base, 'GET', '/api/domains/allow/exact', h)).json().domains as { domain: string; type: string; kind: string }[];
     expect(allow.map((d) => d.domain)).toEqual(['s.youtube.com', 'api.themoviedb.org']);
     const add = await http(base, 'POST', '/api/domains/allow/exact', { ...h, body: { domain: 'Example.COM', comment: 'test' } });
     expect(add.status).toBe(201);
-    expect(add.json()).toMatchObject({ domains: [{ domain: 'example.com', type: 'allow', kind: 'exact', comment: 'test' }], processed: { success: [{ item: 'Example.COM' }], errors: [] } });
+    expect(add.json()).toMatchObject({
+      domains: [{ domain: 'example.com', type: 'allow', kind: 'exact', comment: 'test' }],
+      processed: { success: [{ item: 'Example.COM' }], errors: [] },
+    });
     expect((await http(base, 'GET', '/api/domains/allow', h)).json().domains).toHaveLength(4);
     expect((await http(base, 'DELETE', '/api/domains/allow/exact/example.com', h)).status).toBe(204);
     expect((await http(base, 'GET', '/api/domains/allow/regex', h)).json().domains).toHaveLength(1);
@@ -196,19 +221,29 @@ describe('services disabled and a scenario without them', () => {
       const raw = parse(readFileSync(sb.configPath, 'utf8')) as Record<string, unknown>;
       expect(raw.services).toBeUndefined();
       parseConfig(raw);
-    } finally { await sb.stop(); }
+    } finally {
+      await sb.stop();
+    }
   });
 
   it('can start with blocking disabled', async () => {
     const sb = await startSandbox({ services: { pihole: { blocking: false }, disable: ['adguard', 'jellyfin', 'immich'] } });
-    try { expect(sb.services.pihole?.blockingState()).toBe('disabled'); } finally { await sb.stop(); }
+    try {
+      expect(sb.services.pihole?.blockingState()).toBe('disabled');
+    } finally {
+      await sb.stop();
+    }
   });
 });
 
 describe('fake AdGuard Home, Jellyfin and Immich (pi-homelab)', () => {
   let sb: ConfiguredSandbox;
-  beforeAll(async () => { sb = await startConfiguredSandbox({ services: { disable: ['pihole'] } }); });
-  afterAll(async () => { await sb?.stop(); });
+  beforeAll(async () => {
+    sb = await startConfiguredSandbox({ services: { disable: ['pihole'] } });
+  });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   it('writes all of them into homelab.yaml, parsed by the product, secrets 0600', () => {
     const cfg = parseConfig(parse(readFileSync(sb.configPath, 'utf8')));
@@ -232,14 +267,29 @@ describe('fake AdGuard Home, Jellyfin and Immich (pi-homelab)', () => {
       expect(r.text).toBe('');
     }
     const h = { headers: basic(ag.username, ag.password) };
-    expect((await http(ag.url, 'GET', '/control/status', h)).json()).toMatchObject({ version: 'v0.107.57', protection_enabled: true, dns_port: 53, running: true });
+    expect((await http(ag.url, 'GET', '/control/status', h)).json()).toMatchObject({
+      version: 'v0.107.57',
+      protection_enabled: true,
+      dns_port: 53,
+      running: true,
+    });
     const stats = (await http(ag.url, 'GET', '/control/stats', h)).json();
-    expect(stats).toMatchObject({ num_dns_queries: 18234, num_blocked_filtering: 2311, top_blocked_domains: [{ 'app-measurement.com': 702 }, { 'doubleclick.net': 455 }, { 'samsungads.com': 210 }] });
+    expect(stats).toMatchObject({
+      num_dns_queries: 18234,
+      num_blocked_filtering: 2311,
+      top_blocked_domains: [{ 'app-measurement.com': 702 }, { 'doubleclick.net': 455 }, { 'samsungads.com': 210 }],
+    });
     const log = (await http(ag.url, 'GET', '/control/querylog?limit=2&response_status=blocked', h)).json();
     expect((log.data as { question: { name: string }; reason: string }[]).map((d) => d.question.name)).toEqual(['doubleclick.net', 'samsungads.com']);
     const search = (await http(ag.url, 'GET', '/control/querylog?search=youtube', h)).json();
     expect((search.data as unknown[]).length).toBe(2);
-    expect((await http(ag.url, 'GET', '/control/filtering/status', h)).json()).toMatchObject({ enabled: true, filters: [{ id: 1, name: 'AdGuard DNS filter', rules_count: 61234 }, { id: 2, enabled: false }] });
+    expect((await http(ag.url, 'GET', '/control/filtering/status', h)).json()).toMatchObject({
+      enabled: true,
+      filters: [
+        { id: 1, name: 'AdGuard DNS filter', rules_count: 61234 },
+        { id: 2, enabled: false },
+      ],
+    });
     await http(ag.url, 'POST', '/control/protection', { ...h, body: { enabled: false, duration: 60000 } });
     const st = (await http(ag.url, 'GET', '/control/status', h)).json();
     expect(st.protection_enabled).toBe(false);
@@ -251,8 +301,16 @@ describe('fake AdGuard Home, Jellyfin and Immich (pi-homelab)', () => {
     const jf = sb.services.jellyfin!;
     expect((await http(jf.url, 'GET', '/System/Info')).status).toBe(401);
     expect((await http(jf.url, 'GET', '/System/Info', { headers: { Authorization: 'MediaBrowser Token="nope"' } })).status).toBe(401);
-    expect((await http(jf.url, 'GET', '/System/Info/Public')).json()).toMatchObject({ Version: '10.10.3', ProductName: 'Jellyfin Server', ServerName: 'pi-jellyfin' });
-    const info = (await http(jf.url, 'GET', '/System/Info', { headers: { Authorization: `MediaBrowser Client="homelab", Device="cli", DeviceId="x", Version="0.1.0", Token="${jf.apiKey}"` } })).json();
+    expect((await http(jf.url, 'GET', '/System/Info/Public')).json()).toMatchObject({
+      Version: '10.10.3',
+      ProductName: 'Jellyfin Server',
+      ServerName: 'pi-jellyfin',
+    });
+    const info = (
+      await http(jf.url, 'GET', '/System/Info', {
+        headers: { Authorization: `MediaBrowser Client="homelab", Device="cli", DeviceId="x", Version="0.1.0", Token="${jf.apiKey}"` },
+      })
+    ).json();
     expect(info).toMatchObject({ Version: '10.10.3', ServerName: 'pi-jellyfin' });
     expect(info.Id).toMatch(/^[0-9a-f]{32}$/);
     expect((await http(jf.url, 'GET', '/system/info', { headers: { 'X-Emby-Token': jf.apiKey } })).status).toBe(200);
@@ -290,7 +348,10 @@ describe('fake AdGuard Home, Jellyfin and Immich (pi-homelab)', () => {
     expect(found.Items[0]).toMatchObject({ Name: 'Better Off Ted', ProductionYear: 2009, ProviderIds: { Tmdb: '18586' } });
     expect(found.Items[0]?.Overview).toContain('Veridian Dynamics');
     expect(jf.items().find((i) => i.Id === ted.Id)?.DateLastRefreshed).not.toBeNull();
-    expect((await get('/Items?Recursive=true&IncludeItemTypes=Movie,Series&HasOverview=false')).Items.map((i) => i.Name).sort()).toEqual(['Fallout', 'Step Brothers']);
+    expect((await get('/Items?Recursive=true&IncludeItemTypes=Movie,Series&HasOverview=false')).Items.map((i) => i.Name).sort()).toEqual([
+      'Fallout',
+      'Step Brothers',
+    ]);
   });
 
   it('Jellyfin: a non-GUID id answers 400 like ASP.NET; an unknown GUID 404', async () => {
@@ -299,7 +360,11 @@ describe('fake AdGuard Home, Jellyfin and Immich (pi-homelab)', () => {
     const r = await http(jf.url, 'POST', '/Items/not-a-guid/Refresh?metadataRefreshMode=FullRefresh', h);
     expect(r.status).toBe(400);
     expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(r.json()).toMatchObject({ title: 'One or more validation errors occurred.', status: 400, errors: { itemId: ["The value 'not-a-guid' is not valid."] } });
+    expect(r.json()).toMatchObject({
+      title: 'One or more validation errors occurred.',
+      status: 400,
+      errors: { itemId: ["The value 'not-a-guid' is not valid."] },
+    });
     expect((await http(jf.url, 'GET', '/Items/zzz', h)).status).toBe(400);
     expect((await http(jf.url, 'GET', '/Items?ParentId=zzz', h)).status).toBe(400);
     expect((await http(jf.url, 'POST', `/Items/${'0'.repeat(32)}/Refresh`, h)).status).toBe(404);
@@ -336,7 +401,10 @@ describe('fake AdGuard Home, Jellyfin and Immich (pi-homelab)', () => {
     const none = await http(im.url, 'GET', '/api/server/about');
     expect(none.status).toBe(401);
     expect(none.json()).toMatchObject({ statusCode: 401, error: 'Unauthorized', message: 'Authentication required' });
-    expect((await http(im.url, 'GET', '/api/server/statistics', { headers: { 'x-api-key': 'nope' } })).json()).toMatchObject({ statusCode: 401, message: 'Invalid API key' });
+    expect((await http(im.url, 'GET', '/api/server/statistics', { headers: { 'x-api-key': 'nope' } })).json()).toMatchObject({
+      statusCode: 401,
+      message: 'Invalid API key',
+    });
     const h = { headers: { 'x-api-key': im.apiKey } };
     expect((await http(im.url, 'GET', '/api/server/version')).json()).toEqual({ major: 1, minor: 123, patch: 0 });
     expect((await http(im.url, 'GET', '/api/server/ping')).json()).toEqual({ res: 'pong' });
@@ -368,6 +436,8 @@ describe('Jellyfin 10.11 flavour', () => {
       const ted = db.tables.BaseItems?.find((r) => r.Name === 'Better Off Ted');
       expect(ted).toMatchObject({ DateLastRefreshed: null, Overview: null, Type: 'MediaBrowser.Controller.Entities.TV.Series' });
       expect(db.tables.BaseItemProviders?.some((p) => p.ItemId === ted?.Id)).toBe(false);
-    } finally { await sb.stop(); }
+    } finally {
+      await sb.stop();
+    }
   });
 });

@@ -5,5 +5,7 @@ const CACHES = /^tsx-\d+$/;
 
 /** What is in `dir` that should not be: every entry but a tool's cache, sorted. */
 export function leftIn(dir: string): string[] {
-  return readdirSync(dir).filter((name) => !CACHES.test(name)).sort();
+  return readdirSync(dir)
+    .filter((name) => !CACHES.test(name))
+    .sort();
 }

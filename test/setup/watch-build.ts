@@ -16,7 +16,10 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export default function setup(project: TestProject): (() => void) | undefined {
   if (!project.config.watch) return undefined;
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--watch', '--preserveWatchOutput'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--watch', '--preserveWatchOutput'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let idle: Promise<void> = Promise.resolve();
   let settle: (() => void) | undefined;
   let pending = '';

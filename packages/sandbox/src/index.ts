@@ -44,13 +44,13 @@ export type { Services, ServicesOptions, ServiceName, ServiceEndpoints } from '.
 export { FakePihole, FakeAdguard, FakeJellyfin, FakeImmich, type JellyfinItem, type JellyfinFlavour } from './services/index.js';
 
 export interface SandboxOptions {
-  scenario?: string;          // a name under <package root>/scenarios (default 'pi-homelab') or a path to a .yaml file
-  scenarioData?: Scenario;    // or an already-parsed scenario object (tests/benchmarks generate these)
-  host?: string;              // default '127.0.0.1' (never anything else by default)
-  port?: number;              // default 0 = random free port
-  dir?: string;               // where the kubeconfig and secrets/ are written; default: a fresh mkdtemp dir
-  rbac?: PolicyRule[];        // when given, every request is authorized against exactly these rules; 403 otherwise
-  now?: () => Date;           // clock (relative times in the scenario are resolved against it at start)
+  scenario?: string; // a name under <package root>/scenarios (default 'pi-homelab') or a path to a .yaml file
+  scenarioData?: Scenario; // or an already-parsed scenario object (tests/benchmarks generate these)
+  host?: string; // default '127.0.0.1' (never anything else by default)
+  port?: number; // default 0 = random free port
+  dir?: string; // where the kubeconfig and secrets/ are written; default: a fresh mkdtemp dir
+  rbac?: PolicyRule[]; // when given, every request is authorized against exactly these rules; 403 otherwise
+  now?: () => Date; // clock (relative times in the scenario are resolved against it at start)
   /** how long the simulated add-on controllers take, in ms (tests shorten them): Flux reconcile 300, Job run 500, ExternalSecret sync 200 */
   delays?: Partial<ControllerDelays>;
   /** the fake home services: Jellyfin flavour, Pi-hole limits, and which fakes not to start */
@@ -64,21 +64,22 @@ export interface SandboxOptions {
 }
 
 export interface Sandbox {
-  url: string;                // https://127.0.0.1:PORT
-  dir: string; kubeconfigPath: string;
-  context: string;            // the kubeconfig's (current) context
-  token: string;              // bearer token in the kubeconfig
+  url: string; // https://127.0.0.1:PORT
+  dir: string;
+  kubeconfigPath: string;
+  context: string; // the kubeconfig's (current) context
+  token: string; // bearer token in the kubeconfig
   caPem: string;
   /** with `clientCertificates`: a client certificate and key the sandbox accepts (the kubeconfig keeps the token) */
   clientCert?: { certPem: string; keyPem: string };
-  store: ObjectStore;         // in-process access for tests: get/list/put objects
-  services: Services;         // the fake home services that run (per the scenario's services: section)
+  store: ObjectStore; // in-process access for tests: get/list/put objects
+  services: Services; // the fake home services that run (per the scenario's services: section)
   endpoints: ServiceEndpoints; // where a client reaches each of them: URL and credential files
   /** the scenario's `config:` mapping, untouched: settings it wants its client to run with */
   scenarioConfig: Record<string, unknown>;
-  faults: Faults;             // inject and remove odd answers of the API server while it runs
-  requests: RequestLog;       // every authenticated request the API server got: method, path, query, Accept
-  logs: LogBook;              // container logs; append() reaches followers (pods/log?follow=true)
+  faults: Faults; // inject and remove odd answers of the API server while it runs
+  requests: RequestLog; // every authenticated request the API server got: method, path, query, Accept
+  logs: LogBook; // container logs; append() reaches followers (pods/log?follow=true)
   /**
    * Back to the scenario's start without a new port, CA or token: the objects, logs, faults, the
    * controllers' pending work and the fake services' state. Open watches end (clients list again);
@@ -127,27 +128,46 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const watches = new Set<ServerResponse>();
   const requests = new RequestLog();
   const ctx: ServerContext = {
-    store, logs, token, clientCertificates: opts.clientCertificates === true, gitVersion: scenario.cluster.version, now, watches, faults, address: () => address,
-    requests, volumeUsage: scenario.volumeUsage,
+    store,
+    logs,
+    token,
+    clientCertificates: opts.clientCertificates === true,
+    gitVersion: scenario.cluster.version,
+    now,
+    watches,
+    faults,
+    address: () => address,
+    requests,
+    volumeUsage: scenario.volumeUsage,
     authorizer: new Authorizer(opts.rbac, scenario.cluster.user),
   };
   const clientAuth = opts.clientCertificates ? { requestCert: true, rejectUnauthorized: false, ca: tls.caPem } : {};
   const server: Server = https.createServer({ key: tls.keyPem, cert: tls.certPem, ...clientAuth }, createHandler(ctx));
   const sockets = new Set<Socket>();
-  server.on('secureConnection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
-  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('secureConnection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   const exec = await startExec(scenario.exec, opts.exec, scenariosDir());
   server.on('upgrade', (req, socket: Socket, head: Buffer) => handleUpgrade(ctx, req, socket, head, exec));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolve(); });
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  const closeServer = (): Promise<void> => new Promise<void>((resolve) => {
-    for (const w of watches) w.end();
-    server.close(() => resolve());
-    for (const s of sockets) s.destroy();
-    server.closeAllConnections?.();
-  });
+  const closeServer = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      for (const w of watches) w.end();
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+      server.closeAllConnections?.();
+    });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const urlHost = host.includes(':') ? `[${host}]` : host;
@@ -160,13 +180,18 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   let side: StartedServices;
   try {
     const YAML = await import('yaml');
-    writePrivate(kubeconfigPath, YAML.stringify({
-      apiVersion: 'v1', kind: 'Config', preferences: {},
-      clusters: [{ name: CONTEXT_NAME, cluster: { 'certificate-authority-data': Buffer.from(tls.caPem).toString('base64'), server: url } }],
-      contexts: [{ name: CONTEXT_NAME, context: { cluster: CONTEXT_NAME, user: CONTEXT_NAME } }],
-      'current-context': CONTEXT_NAME,
-      users: [{ name: CONTEXT_NAME, user: { token } }],
-    }));
+    writePrivate(
+      kubeconfigPath,
+      YAML.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        preferences: {},
+        clusters: [{ name: CONTEXT_NAME, cluster: { 'certificate-authority-data': Buffer.from(tls.caPem).toString('base64'), server: url } }],
+        contexts: [{ name: CONTEXT_NAME, context: { cluster: CONTEXT_NAME, user: CONTEXT_NAME } }],
+        'current-context': CONTEXT_NAME,
+        users: [{ name: CONTEXT_NAME, user: { token } }],
+      }),
+    );
     // the fakes listen on 127.0.0.1 only, whatever the API server's host
     side = await startServices(scenario.services, opts.services ?? {}, dir, now, '127.0.0.1');
   } catch (e) {
@@ -175,12 +200,25 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     throw e;
   }
 
-  const startAll = (): { stop(): void } => startControllers(store, [...DEFAULT_CONTROLLERS, ...OPERATOR_CONTROLLERS], now, { ...DEFAULT_DELAYS, ...(opts.delays ?? {}) });
+  const startAll = (): { stop(): void } =>
+    startControllers(store, [...DEFAULT_CONTROLLERS, ...OPERATOR_CONTROLLERS], now, { ...DEFAULT_DELAYS, ...(opts.delays ?? {}) });
   let controllers = startAll();
   let stopping: Promise<void> | undefined;
   return {
-    url, dir, kubeconfigPath, context: CONTEXT_NAME, token, caPem: tls.caPem, ...(opts.clientCertificates ? { clientCert: tls.client } : {}), store, faults, logs, requests,
-    services: side.services, endpoints: side.endpoints, scenarioConfig: scenario.config ?? {},
+    url,
+    dir,
+    kubeconfigPath,
+    context: CONTEXT_NAME,
+    token,
+    caPem: tls.caPem,
+    ...(opts.clientCertificates ? { clientCert: tls.client } : {}),
+    store,
+    faults,
+    logs,
+    requests,
+    services: side.services,
+    endpoints: side.endpoints,
+    scenarioConfig: scenario.config ?? {},
     reset() {
       if (stopping) throw new Error('sandbox: reset() after stop()');
       controllers.stop();
@@ -222,7 +260,11 @@ function sandboxDir(given: string | undefined): { dir: string; remove(files: str
       for (const f of files) rmSync(f, { force: true });
       if (firstMade === undefined) return;
       for (let d = dir; ; d = path.dirname(d)) {
-        try { rmdirSync(d); } catch { return; } // not empty: what is left there is not ours
+        try {
+          rmdirSync(d);
+        } catch {
+          return;
+        } // not empty: what is left there is not ours
         if (d === firstMade) return;
       }
     },

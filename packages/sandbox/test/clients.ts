@@ -11,14 +11,27 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sandbox } from '../src/index.js';
 
-export interface RawResponse { status: number; headers: Record<string, string | string[] | undefined>; text: string; json: () => Record<string, unknown> }
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: () => Record<string, unknown>;
+}
 
-export function api(sb: Sandbox, method: string, pathAndQuery: string, opts: { body?: unknown; contentType?: string; accept?: string; token?: string | null } = {}): Promise<RawResponse> {
+export function api(
+  sb: Sandbox,
+  method: string,
+  pathAndQuery: string,
+  opts: { body?: unknown; contentType?: string; accept?: string; token?: string | null } = {},
+): Promise<RawResponse> {
   const url = new URL(pathAndQuery, sb.url);
   const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
   const headers: Record<string, string> = { Accept: opts.accept ?? 'application/json' };
   if (opts.token !== null) headers.Authorization = `Bearer ${opts.token ?? sb.token}`;
-  if (body !== undefined) { headers['Content-Type'] = opts.contentType ?? 'application/json'; headers['Content-Length'] = String(Buffer.byteLength(body)); }
+  if (body !== undefined) {
+    headers['Content-Type'] = opts.contentType ?? 'application/json';
+    headers['Content-Length'] = String(Buffer.byteLength(body));
+  }
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, ca: sb.caPem, timeout: 15_000 }, (res) => {
       const chunks: Buffer[] = [];
@@ -35,7 +48,11 @@ export function api(sb: Sandbox, method: string, pathAndQuery: string, opts: { b
   });
 }
 
-export interface Run { code: number; stdout: string; stderr: string }
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** A program with an argument array (no shell), optional stdin, killed after 20 s; its own temp HOME, removed after. */
 function run(program: string, args: (home: string) => string[], stdin?: string): Promise<Run> {
@@ -45,10 +62,17 @@ function run(program: string, args: (home: string) => string[], stdin?: string):
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
     child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
     child.stdin.end(stdin ?? '');
   }).finally(() => rmSync(home, { recursive: true, force: true }));
 }

@@ -22,7 +22,8 @@ function privateTmpdir(): { dir: () => string } {
     process.env.TMPDIR = dir;
   });
   afterEach(() => {
-    if (saved === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = saved;
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
     rmSync(dir, { recursive: true, force: true });
   });
   return { dir: () => dir };
@@ -42,7 +43,7 @@ describe('stop() leaves nothing behind', () => {
     expect(readdirSync(tmp.dir())).toEqual([]);
   });
 
-  it('in a dir the caller gave: removes what start wrote and the folders it made, keeps the caller\'s files', async () => {
+  it("in a dir the caller gave: removes what start wrote and the folders it made, keeps the caller's files", async () => {
     const given = path.join(tmp.dir(), 'mine');
     mkdirSync(given);
     writeFileSync(path.join(given, 'notes.txt'), 'mine\n');
@@ -86,7 +87,8 @@ describe('made once per process', () => {
           const s = connect({ host: '127.0.0.1', port: Number(new URL(a.url).port), ca: a.caPem, servername: 'localhost' }, () => {
             const cert = s.getPeerX509Certificate();
             s.end();
-            if (cert) resolve(cert); else reject(new Error('no certificate'));
+            if (cert) resolve(cert);
+            else reject(new Error('no certificate'));
           });
           s.on('error', reject);
         });
@@ -131,8 +133,12 @@ describe('made once per process', () => {
 
 describe('reset()', () => {
   let sb: Sandbox;
-  beforeAll(async () => { sb = await startSandbox({ faults: [{ method: 'GET', path: '/apis/tailscale.com/v1alpha1', status: 503 }] }); });
-  afterAll(async () => { await sb?.stop(); });
+  beforeAll(async () => {
+    sb = await startSandbox({ faults: [{ method: 'GET', path: '/apis/tailscale.com/v1alpha1', status: 503 }] });
+  });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   const names = (kind: string): string[] => sb.store.list(kind).map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`);
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -148,25 +154,44 @@ describe('reset()', () => {
     expect((await api(sb, 'POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: 'written' } } })).status).toBe(201);
     expect((await api(sb, 'DELETE', `/api/v1/namespaces/homepage/pods/${pod}`)).status).toBe(200);
     sb.logs.append('homepage', pod, 'homepage', { time: new Date(), text: 'a line after start' });
-    expect((await api(sb, 'PATCH', '/apis/apps/v1/namespaces/homepage/deployments/homepage', {
-      body: { spec: { template: { metadata: { annotations: { restartedAt: 'now' } } } } }, contentType: 'application/merge-patch+json',
-    })).status).toBe(200);
+    expect(
+      (
+        await api(sb, 'PATCH', '/apis/apps/v1/namespaces/homepage/deployments/homepage', {
+          body: { spec: { template: { metadata: { annotations: { restartedAt: 'now' } } } } },
+          contentType: 'application/merge-patch+json',
+        })
+      ).status,
+    ).toBe(200);
     sb.faults.add({ path: '/version', status: 500 });
     expect((await api(sb, 'GET', '/apis/tailscale.com/v1alpha1')).status).toBe(503); // the start fault fires once per request, every request
     const watch = api(sb, 'GET', '/api/v1/namespaces/default/configmaps?watch=1');
 
     // the fakes' state: Pi-hole blocking off and a session, AdGuard protection off, a Jellyfin item refreshed
     const pihole = sb.services.pihole!;
-    const sid = ((await (await fetch(`${pihole.url}/api/auth`, { method: 'POST', body: JSON.stringify({ password: pihole.password }) })).json()) as { session: { sid: string } }).session.sid;
+    const sid = (
+      (await (await fetch(`${pihole.url}/api/auth`, { method: 'POST', body: JSON.stringify({ password: pihole.password }) })).json()) as {
+        session: { sid: string };
+      }
+    ).session.sid;
     expect((await fetch(`${pihole.url}/api/dns/blocking`, { method: 'POST', headers: { sid }, body: JSON.stringify({ blocking: false }) })).status).toBe(200);
     expect(pihole.blockingState()).toBe('disabled');
     const adguard = sb.services.adguard!;
     const basic = `Basic ${Buffer.from(`${adguard.username}:${adguard.password}`).toString('base64')}`;
-    expect((await fetch(`${adguard.url}/control/protection`, { method: 'POST', headers: { Authorization: basic }, body: JSON.stringify({ enabled: false }) })).status).toBe(200);
+    expect(
+      (await fetch(`${adguard.url}/control/protection`, { method: 'POST', headers: { Authorization: basic }, body: JSON.stringify({ enabled: false }) }))
+        .status,
+    ).toBe(200);
     expect(adguard.protectionEnabled()).toBe(false);
     const jellyfin = sb.services.jellyfin!;
     const hidden = jellyfin.items().find((i) => jellyfin.isHidden(i.Id))!;
-    expect((await fetch(`${jellyfin.url}/Items/${hidden.Id}/Refresh?metadataRefreshMode=FullRefresh`, { method: 'POST', headers: { 'X-Emby-Token': jellyfin.apiKey } })).status).toBe(204);
+    expect(
+      (
+        await fetch(`${jellyfin.url}/Items/${hidden.Id}/Refresh?metadataRefreshMode=FullRefresh`, {
+          method: 'POST',
+          headers: { 'X-Emby-Token': jellyfin.apiKey },
+        })
+      ).status,
+    ).toBe(204);
     for (let i = 0; i < 50 && jellyfin.isHidden(hidden.Id); i++) await sleep(50);
     expect(jellyfin.isHidden(hidden.Id)).toBe(false);
 

@@ -26,7 +26,9 @@ export abstract class BaseCommand extends Command {
     // oclif's own parse errors (unknown flag, missing argument) would exit 2, which scripts read as "crit".
     if (err instanceof Errors.CLIError) {
       const ui = createUi(colorEnabled(process.env, Boolean(process.stderr.isTTY)));
-      process.stderr.write(`${ui.c.red('Error:')} ${err.message.replace(/\nSee more help with --help$/, '')}${this.flagSuggestion(err.message)}\n${ui.c.dim(`See: homelab ${this.id ? `${this.id.split(':').join(' ')} ` : ''}--help`)}\n`);
+      process.stderr.write(
+        `${ui.c.red('Error:')} ${err.message.replace(/\nSee more help with --help$/, '')}${this.flagSuggestion(err.message)}\n${ui.c.dim(`See: homelab ${this.id ? `${this.id.split(':').join(' ')} ` : ''}--help`)}\n`,
+      );
       process.exitCode = EXIT_CODES.UserError;
       return;
     }

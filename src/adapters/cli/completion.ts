@@ -94,7 +94,10 @@ function fishScript(bin: string, commands: readonly CompletionCommand[]): string
     }
   }
   for (const command of commands) {
-    const condition = command.words.split(' ').map((w) => `__fish_seen_subcommand_from ${w}`).join('; and ');
+    const condition = command.words
+      .split(' ')
+      .map((w) => `__fish_seen_subcommand_from ${w}`)
+      .join('; and ');
     for (const flag of command.flags) {
       const parts = [`complete -c ${bin} -n ${fishQuote(condition)} -l ${flag.name}`];
       if (flag.char) parts.push(`-s ${flag.char}`);

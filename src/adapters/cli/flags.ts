@@ -38,7 +38,6 @@ export function inputSchemaOf(op: AnyOp): ObjectSchema {
 /** Short flags people already know from kubectl. */
 export const SHORT_FLAGS: Record<string, 'n' | 'c' | 'f' | 'l'> = { namespace: 'n', container: 'c', follow: 'f', labelSelector: 'l' };
 
-
 function describe(field: FieldSchema): string {
   const range = field.minimum !== undefined && field.maximum !== undefined ? ` (${field.minimum}–${field.maximum})` : '';
   return `${field.description ?? ''}${range}`;
@@ -54,7 +53,11 @@ function namespacedArg(op: AnyOp, schema: ObjectSchema): string | undefined {
 export function flagsFor(op: AnyOp): Interfaces.FlagInput {
   const schema = inputSchemaOf(op);
   const flags = flagsOf(schema, new Set<string>(op.args ?? []));
-  if (namespacedArg(op, schema)) flags.namespace = Flags.string({ char: 'n', description: `Namespace, as kubectl takes it (then ${namespacedArg(op, schema)?.toUpperCase()} is just the name)` });
+  if (namespacedArg(op, schema))
+    flags.namespace = Flags.string({
+      char: 'n',
+      description: `Namespace, as kubectl takes it (then ${namespacedArg(op, schema)?.toUpperCase()} is just the name)`,
+    });
   return flags;
 }
 
@@ -109,7 +112,8 @@ export function inputFrom(op: AnyOp, flags: Record<string, unknown>, args: Recor
   if (namespaced && typeof namespace === 'string' && typeof input[namespaced] === 'string') {
     const given = input[namespaced] as string;
     if (!given.includes('/')) input[namespaced] = `${namespace}/${given}`;
-    else if (!given.startsWith(`${namespace}/`)) throw new UserError(`${namespaced.toUpperCase()} ${given} names namespace ${given.split('/')[0]} but -n says ${namespace}: give it once`);
+    else if (!given.startsWith(`${namespace}/`))
+      throw new UserError(`${namespaced.toUpperCase()} ${given} names namespace ${given.split('/')[0]} but -n says ${namespace}: give it once`);
   }
   return input;
 }

@@ -20,7 +20,10 @@ export function everyRowUnlessLimited(op: AnyOp, rows?: number): (input: Record<
 export function cutNotes(out: Truncation, ui: Ui): string {
   return Object.entries(out.cut ?? {})
     .map(([list, cut]) => {
-      const counts = Object.entries(cut.by).slice(0, 4).map(([k, n]) => `${k} ${n}`).join(', ');
+      const counts = Object.entries(cut.by)
+        .slice(0, 4)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ');
       return ui.c.yellow(`${list}: ${cut.shown} of ${cut.total} shown (${counts}${Object.keys(cut.by).length > 4 ? ', …' : ''}); narrow with ${cut.narrow}`);
     })
     .join('\n');

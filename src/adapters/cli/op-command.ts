@@ -51,9 +51,15 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
     static override args = argsFor(op);
     static override flags = {
       ...flagsFor(op),
-      ...(allNamespacesMeant(op) ? { 'all-namespaces': Flags.boolean({ char: 'A', description: 'Every namespace (the default when -n is not given)', exclusive: ['namespace'] }) } : {}),
-      output: Flags.string({ char: 'o', options: [...OUTPUTS], description: 'table (default), wide (no column cut short), json (the operation\'s output, as --json) or yaml' }),
-      json: Flags.boolean({ description: 'Print the result as JSON (exactly the operation\'s output) for scripts', exclusive: ['output'] }),
+      ...(allNamespacesMeant(op)
+        ? { 'all-namespaces': Flags.boolean({ char: 'A', description: 'Every namespace (the default when -n is not given)', exclusive: ['namespace'] }) }
+        : {}),
+      output: Flags.string({
+        char: 'o',
+        options: [...OUTPUTS],
+        description: "table (default), wide (no column cut short), json (the operation's output, as --json) or yaml",
+      }),
+      json: Flags.boolean({ description: "Print the result as JSON (exactly the operation's output) for scripts", exclusive: ['output'] }),
       'no-headers': Flags.boolean({ description: 'Tables without their header row (for awk and cut)' }),
       ...(options.watch && !writes
         ? {
@@ -63,7 +69,11 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
         : {}),
       ...(writes
         ? {
-            yes: Flags.boolean({ char: 'y', description: options.dryRunUnlessYes ? 'Do it (without --yes it only shows the plan)' : 'Do it without asking (needed when not on a terminal)', exclusive: ['dry-run'] }),
+            yes: Flags.boolean({
+              char: 'y',
+              description: options.dryRunUnlessYes ? 'Do it (without --yes it only shows the plan)' : 'Do it without asking (needed when not on a terminal)',
+              exclusive: ['dry-run'],
+            }),
             'dry-run': Flags.boolean({ description: 'Show the plan (what would change, what it touches) and change nothing' }),
           }
         : {}),
@@ -154,7 +164,9 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
         while (!stop.signal.aborted) {
           try {
             const result = await once();
-            const header = redraw ? `\x1b[2J\x1b[HEvery ${intervalMs / 1000}s: homelab ${this.id?.split(':').join(' ') ?? ''}    ${new Date().toLocaleTimeString()}\n\n` : '';
+            const header = redraw
+              ? `\x1b[2J\x1b[HEvery ${intervalMs / 1000}s: homelab ${this.id?.split(':').join(' ') ?? ''}    ${new Date().toLocaleTimeString()}\n\n`
+              : '';
             process.stdout.write(header + show(result));
             process.exitCode = result.kind === 'done' ? VERDICT_EXIT[result.summary?.verdict ?? 'ok'] : 0;
           } catch (err) {
@@ -163,7 +175,14 @@ export function commandFor<I extends InputSchema, O extends OutputSchema>(op: Op
           }
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, intervalMs);
-            stop.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+            stop.signal.addEventListener(
+              'abort',
+              () => {
+                clearTimeout(timer);
+                resolve();
+              },
+              { once: true },
+            );
           });
         }
       } finally {

@@ -62,12 +62,29 @@ export function createUi(color: boolean, style: TableStyle = {}): Ui {
         head: style.headers === false ? [] : head.map((h) => c.bold(h)),
         style: { head: [], border: [], compact: true, 'padding-left': 0, 'padding-right': 2 },
         chars: {
-          top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-          left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '',
+          top: '',
+          'top-mid': '',
+          'top-left': '',
+          'top-right': '',
+          bottom: '',
+          'bottom-mid': '',
+          'bottom-left': '',
+          'bottom-right': '',
+          left: '',
+          'left-mid': '',
+          mid: '',
+          'mid-mid': '',
+          right: '',
+          'right-mid': '',
+          middle: '',
         },
       });
       for (const row of rows) table.push(row.map((value) => cell(value, wide)));
-      return table.toString().split('\n').map((l) => l.trimEnd()).join('\n');
+      return table
+        .toString()
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n');
     },
     verdict(verdict, text) {
       const label = verdict === 'ok' ? 'OK' : verdict === 'warn' ? 'WARN' : 'CRIT';
@@ -83,7 +100,9 @@ export function createUi(color: boolean, style: TableStyle = {}): Ui {
         findings.map((f) => [this.severity(f.severity), f.kind, f.namespace ?? '', f.name, f.reason, f.message]),
       );
       // Each as a line a person can copy; the comment names the finding it answers.
-      const fixes = findings.filter((f) => f.fix).map((f) => `  ${f.fix?.command}  ${c.dim(`# ${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name} ${f.reason}`)}`);
+      const fixes = findings
+        .filter((f) => f.fix)
+        .map((f) => `  ${f.fix?.command}  ${c.dim(`# ${f.kind} ${f.namespace ? `${f.namespace}/` : ''}${f.name} ${f.reason}`)}`);
       return fixes.length ? `${table}\n\nTo fix or look closer:\n${fixes.join('\n')}` : table;
     },
   };

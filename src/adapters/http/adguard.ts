@@ -47,7 +47,11 @@ const queryLogBody = z.looseObject({
 });
 
 function entries(top: z.output<typeof topArray>): AdguardCount[] {
-  return (top ?? []).flatMap((item) => Object.entries(item).slice(0, 1).map(([name, count]) => ({ name, count })));
+  return (top ?? []).flatMap((item) =>
+    Object.entries(item)
+      .slice(0, 1)
+      .map(([name, count]) => ({ name, count })),
+  );
 }
 
 /**
@@ -111,8 +115,16 @@ export class AdguardClient implements AdguardPort {
         if (filter.blocked && !blocked) continue;
         const elapsed = q.elapsedMs === undefined || q.elapsedMs === null ? NaN : Number(q.elapsedMs);
         found.push({
-          time: q.time, client: q.client, clientName: q.client_info?.name || null, domain: q.question.name, type: q.question.type ?? '',
-          reason: q.reason, blocked, status: q.status, upstream: q.upstream || null, elapsedMs: Number.isFinite(elapsed) ? elapsed : null,
+          time: q.time,
+          client: q.client,
+          clientName: q.client_info?.name || null,
+          domain: q.question.name,
+          type: q.question.type ?? '',
+          reason: q.reason,
+          blocked,
+          status: q.status,
+          upstream: q.upstream || null,
+          elapsedMs: Number.isFinite(elapsed) ? elapsed : null,
         });
         if (found.length >= filter.limit) break;
       }
@@ -129,7 +141,9 @@ export class AdguardClient implements AdguardPort {
     const parsed = schema.safeParse(this.http.json(answer, call));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Upstream(`AdGuard Home at ${this.http.where} answered GET ${path} with an unexpected shape (${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}): is it AdGuard Home?`);
+      throw new Upstream(
+        `AdGuard Home at ${this.http.where} answered GET ${path} with an unexpected shape (${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}): is it AdGuard Home?`,
+      );
     }
     return parsed.data;
   }

@@ -26,8 +26,7 @@ import { HttpService } from './request.js';
 type AuthentikConfig = NonNullable<Config['services']['authentik']>;
 
 const str = z.string().nullish();
-const page = <T extends z.ZodType>(item: T) =>
-  z.object({ pagination: z.object({ count: z.number(), next: z.number().nullish() }), results: z.array(item) });
+const page = <T extends z.ZodType>(item: T) => z.object({ pagination: z.object({ count: z.number(), next: z.number().nullish() }), results: z.array(item) });
 
 const versionSchema = z.object({ version_current: z.string(), version_latest: str, outdated: z.boolean().nullish() });
 const userSchema = z.object({
@@ -64,7 +63,13 @@ const PAGE = 100;
 export async function createAuthentikClient(config: AuthentikConfig, deps: ServiceDeps): Promise<AuthentikClient> {
   const token = await resolveSecret(config.token, deps.env);
   const http = new HttpService({ name: 'Authentik', baseUrl: config.url, timeoutMs: config.timeoutMs, caFile: config.caFile });
-  return new AuthentikClient(new JsonApi(http, { headers: { Authorization: `Bearer ${token}` }, hint: 'the token services.authentik.token points at (Directory → Tokens and App passwords)' }, 'is it Authentik 2024.x or newer?'));
+  return new AuthentikClient(
+    new JsonApi(
+      http,
+      { headers: { Authorization: `Bearer ${token}` }, hint: 'the token services.authentik.token points at (Directory → Tokens and App passwords)' },
+      'is it Authentik 2024.x or newer?',
+    ),
+  );
 }
 
 export class AuthentikClient implements AuthentikPort {
@@ -112,13 +117,18 @@ export class AuthentikClient implements AuthentikPort {
 
   async applications(limit: number): Promise<Counted<AuthentikApplication>> {
     // superuser_full_list: every application, not only those the token's user may open.
-    const answer = await this.api.get(page(applicationSchema), { path: '/api/v3/core/applications/', query: { page_size: limit, superuser_full_list: 'true', ordering: 'name' } });
+    const answer = await this.api.get(page(applicationSchema), {
+      path: '/api/v3/core/applications/',
+      query: { page_size: limit, superuser_full_list: 'true', ordering: 'name' },
+    });
     return {
       total: answer.pagination.count,
       items: answer.results.map((a) => ({
         slug: a.slug,
         name: a.name,
-        provider: a.provider_obj ? { pk: a.provider_obj.pk, name: a.provider_obj.name, type: a.provider_obj.verbose_name ?? a.provider_obj.component ?? 'provider' } : undefined,
+        provider: a.provider_obj
+          ? { pk: a.provider_obj.pk, name: a.provider_obj.name, type: a.provider_obj.verbose_name ?? a.provider_obj.component ?? 'provider' }
+          : undefined,
         launchUrl: opt(a.launch_url),
       })),
     };
@@ -126,7 +136,7 @@ export class AuthentikClient implements AuthentikPort {
 
   async outposts(): Promise<AuthentikOutpost[]> {
     const out: AuthentikOutpost[] = [];
-    for (let n = 1; n; ) {
+    for (let n = 1; n;) {
       const answer = await this.api.get(page(outpostSchema), { path: '/api/v3/outposts/instances/', query: { page_size: PAGE, page: n } });
       out.push(...answer.results.map((o) => ({ pk: o.pk, name: o.name, type: o.type, providers: o.providers.length, managed: opt(o.managed) })));
       n = answer.pagination.next ?? 0;
@@ -137,7 +147,14 @@ export class AuthentikClient implements AuthentikPort {
 
   async outpostHealth(pk: string): Promise<AuthentikOutpostInstance[]> {
     const list = await this.api.get(z.array(outpostHealthSchema), { path: `/api/v3/outposts/instances/${encodeURIComponent(pk)}/health/` });
-    return list.map((h) => ({ uid: h.uid, hostname: h.hostname, lastSeen: h.last_seen, version: h.version, versionShould: h.version_should, versionOutdated: h.version_outdated }));
+    return list.map((h) => ({
+      uid: h.uid,
+      hostname: h.hostname,
+      lastSeen: h.last_seen,
+      version: h.version,
+      versionShould: h.version_should,
+      versionOutdated: h.version_outdated,
+    }));
   }
 
   async failedLogins(since: Date, limit: number, scanMax: number): Promise<Counted<AuthentikEvent> & { scanCapped: boolean }> {
@@ -145,14 +162,18 @@ export class AuthentikClient implements AuthentikPort {
     const items: AuthentikEvent[] = [];
     let total = 0;
     let scanned = 0;
-    for (let n = 1; n; ) {
-      const answer = await this.api.get(page(eventSchema), { path: '/api/v3/events/events/', query: { action: 'login_failed', ordering: '-created', page_size: PAGE, page: n } });
+    for (let n = 1; n;) {
+      const answer = await this.api.get(page(eventSchema), {
+        path: '/api/v3/events/events/',
+        query: { action: 'login_failed', ordering: '-created', page_size: PAGE, page: n },
+      });
       for (const e of answer.results) {
         scanned++;
         if (new Date(e.created).getTime() < since.getTime()) return { items, total, scanCapped: false };
         total++;
         const given = e.context?.username;
-        if (items.length < limit) items.push({ pk: e.pk, created: e.created, username: typeof given === 'string' ? given : opt(e.user?.username), clientIp: opt(e.client_ip) });
+        if (items.length < limit)
+          items.push({ pk: e.pk, created: e.created, username: typeof given === 'string' ? given : opt(e.user?.username), clientIp: opt(e.client_ip) });
       }
       if (scanned >= scanMax) return { items, total, scanCapped: answer.pagination.next !== 0 && answer.pagination.next != null };
       n = answer.pagination.next ?? 0;

@@ -24,7 +24,13 @@ const language = (l: z.output<typeof languageSchema>) => `${l.name}${l.forced ? 
 export async function createBazarrClient(config: BazarrConfig, deps: ServiceDeps): Promise<BazarrClient> {
   const key = await resolveSecret(config.apiKey, deps.env);
   const http = new HttpService({ name: 'Bazarr', baseUrl: config.url, timeoutMs: config.timeoutMs, caFile: config.caFile });
-  return new BazarrClient(new JsonApi(http, { headers: { 'X-API-KEY': key }, hint: 'the key services.bazarr.apiKey points at (Bazarr: Settings → General → Security)' }, 'is it Bazarr 1.4 or newer?'));
+  return new BazarrClient(
+    new JsonApi(
+      http,
+      { headers: { 'X-API-KEY': key }, hint: 'the key services.bazarr.apiKey points at (Bazarr: Settings → General → Security)' },
+      'is it Bazarr 1.4 or newer?',
+    ),
+  );
 }
 
 export class BazarrClient implements BazarrPort {
@@ -50,7 +56,10 @@ export class BazarrClient implements BazarrPort {
     const answer = await this.api.get(wantedSchema(episodeSchema), { path: '/api/episodes/wanted', query: { start: 0, length: limit } });
     return {
       total: answer.total,
-      items: answer.data.map((e) => ({ label: [e.seriesTitle, e.episode_number, e.episodeTitle].filter(Boolean).join(' '), missing: e.missing_subtitles.map(language) })),
+      items: answer.data.map((e) => ({
+        label: [e.seriesTitle, e.episode_number, e.episodeTitle].filter(Boolean).join(' '),
+        missing: e.missing_subtitles.map(language),
+      })),
     };
   }
 

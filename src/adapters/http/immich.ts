@@ -68,7 +68,10 @@ export async function createImmichClient(config: ImmichConfig, deps: ServiceDeps
 }
 
 export class ImmichClient implements ImmichPort {
-  constructor(private readonly http: HttpService, private readonly apiKey: string) {}
+  constructor(
+    private readonly http: HttpService,
+    private readonly apiKey: string,
+  ) {}
 
   /** This client as one op sees it: every request stops when `signal` fires. */
   withSignal(signal: AbortSignal): ImmichPort {
@@ -119,7 +122,9 @@ export class ImmichClient implements ImmichPort {
     const parsed = schema.safeParse(this.http.json(answer, call));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Upstream(`Immich at ${this.target} answered GET ${path} in an unexpected shape (${issue ? `${issue.path.join('.') || 'answer'}: ${issue.message}` : 'invalid'})`);
+      throw new Upstream(
+        `Immich at ${this.target} answered GET ${path} in an unexpected shape (${issue ? `${issue.path.join('.') || 'answer'}: ${issue.message}` : 'invalid'})`,
+      );
     }
     return parsed.data;
   }
@@ -132,14 +137,20 @@ export class ImmichClient implements ImmichPort {
       });
     }
     if (answer.status === 403) {
-      return new Forbidden(`Immich at ${this.target} refused GET ${call.path} (HTTP 403${detail ? `: ${detail}` : ''}): the API key lacks the permission or its user is not an admin`, {
-        hint: 'server statistics need an admin user\'s key with the server.statistics permission (or "all")',
-      });
+      return new Forbidden(
+        `Immich at ${this.target} refused GET ${call.path} (HTTP 403${detail ? `: ${detail}` : ''}): the API key lacks the permission or its user is not an admin`,
+        {
+          hint: 'server statistics need an admin user\'s key with the server.statistics permission (or "all")',
+        },
+      );
     }
     if (answer.status === 404) {
-      return new NotFound(`Immich at ${this.target} has no GET ${call.path} (HTTP 404): homelab speaks the API of Immich 1.118 and newer (the old /api/server-info paths are gone)`, {
-        hint: 'check the URL points at Immich itself (not a proxy page), and upgrade Immich if it is older than 1.118',
-      });
+      return new NotFound(
+        `Immich at ${this.target} has no GET ${call.path} (HTTP 404): homelab speaks the API of Immich 1.118 and newer (the old /api/server-info paths are gone)`,
+        {
+          hint: 'check the URL points at Immich itself (not a proxy page), and upgrade Immich if it is older than 1.118',
+        },
+      );
     }
     return this.http.httpError(answer, call, detail);
   }

@@ -88,9 +88,7 @@ const taskSchema = z.object({
   State: z.string(),
   CurrentProgressPercentage: num,
   IsHidden: z.boolean().nullish(),
-  LastExecutionResult: z
-    .object({ Status: z.string(), StartTimeUtc: str, EndTimeUtc: str, ErrorMessage: str })
-    .nullish(),
+  LastExecutionResult: z.object({ Status: z.string(), StartTimeUtc: str, EndTimeUtc: str, ErrorMessage: str }).nullish(),
 });
 
 const itemSchema = z.object({
@@ -118,7 +116,10 @@ export async function createJellyfinClient(config: JellyfinConfig, deps: Service
 export class JellyfinClient implements JellyfinPort {
   private readonly auth: string;
 
-  constructor(private readonly http: HttpService, private readonly apiKey: string) {
+  constructor(
+    private readonly http: HttpService,
+    private readonly apiKey: string,
+  ) {
     // Values may be URL-encoded (Jellyfin decodes them): a quote or comma in a key cannot break the header.
     this.auth = `MediaBrowser Token="${encodeURIComponent(apiKey)}", Client="homelab", Device="homelab", DeviceId="homelab-cli", Version="1"`;
   }
@@ -239,16 +240,18 @@ export class JellyfinClient implements JellyfinPort {
       const id = parseJellyfinId(i.Id);
       if (!id) return [];
       const providerIds = Object.fromEntries(Object.entries(i.ProviderIds ?? {}).filter((e): e is [string, string] => Boolean(e[1])));
-      return [{
-        id,
-        name: i.Name ?? '',
-        type: i.Type ?? 'Unknown',
-        year: opt(i.ProductionYear),
-        path: opt(i.Path),
-        overview: opt(i.Overview),
-        providerIds,
-        dateLastRefreshed: 'DateLastRefreshed' in i ? (i.DateLastRefreshed ?? null) : undefined,
-      }];
+      return [
+        {
+          id,
+          name: i.Name ?? '',
+          type: i.Type ?? 'Unknown',
+          year: opt(i.ProductionYear),
+          path: opt(i.Path),
+          overview: opt(i.Overview),
+          providerIds,
+          dateLastRefreshed: 'DateLastRefreshed' in i ? (i.DateLastRefreshed ?? null) : undefined,
+        },
+      ];
     });
     return { items, total: answer.TotalRecordCount ?? items.length };
   }
@@ -273,7 +276,9 @@ export class JellyfinClient implements JellyfinPort {
     const parsed = schema.safeParse(this.http.json(answer, full));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Upstream(`Jellyfin at ${this.target} answered GET ${call.path} in an unexpected shape (${issue ? `${issue.path.join('.') || 'answer'}: ${issue.message}` : 'invalid'}): is it Jellyfin 10.10 or newer?`);
+      throw new Upstream(
+        `Jellyfin at ${this.target} answered GET ${call.path} in an unexpected shape (${issue ? `${issue.path.join('.') || 'answer'}: ${issue.message}` : 'invalid'}): is it Jellyfin 10.10 or newer?`,
+      );
     }
     return parsed.data;
   }

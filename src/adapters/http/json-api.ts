@@ -64,7 +64,10 @@ export class JsonApi {
     if (answer.status >= 200 && answer.status < 300) return answer;
     const detail = detailOf(answer.text);
     if (answer.status === 401) {
-      throw new Forbidden(`${this.name} at ${this.target} did not accept the credentials (HTTP 401 on ${call.method} ${call.path})${detail ? `: ${detail}` : ''}`, { hint: `check ${this.auth.hint}` });
+      throw new Forbidden(
+        `${this.name} at ${this.target} did not accept the credentials (HTTP 401 on ${call.method} ${call.path})${detail ? `: ${detail}` : ''}`,
+        { hint: `check ${this.auth.hint}` },
+      );
     }
     if (answer.status === 403) {
       throw new Forbidden(`${this.name} at ${this.target} refused ${call.method} ${call.path} (HTTP 403)${detail ? `: ${detail}` : ''}`, {

@@ -4,8 +4,16 @@ import { resolveSecret, type Config } from '../../core/config.js';
 import { Forbidden, Upstream, describeError, type HomelabError } from '../../core/errors.js';
 import type { Logger } from '../../core/op.js';
 import type {
-  GravityRun, PiholeBlocking, PiholeDomain, PiholeMessage, PiholePort, PiholeQuery, PiholeQueryFilter,
-  PiholeQueryPage, PiholeSummary, PiholeUpstream,
+  GravityRun,
+  PiholeBlocking,
+  PiholeDomain,
+  PiholeMessage,
+  PiholePort,
+  PiholeQuery,
+  PiholeQueryFilter,
+  PiholeQueryPage,
+  PiholeSummary,
+  PiholeUpstream,
 } from '../../core/ports/pihole.js';
 import type { ServiceDeps } from '../services.js';
 import { HttpService, type HttpAnswer, type HttpCall } from './request.js';
@@ -21,9 +29,19 @@ export const GRAVITY_TIMEOUT_MS = 10 * 60_000;
 
 /** Query states in which Pi-hole blocked the answer (v6 names, and the v5 ones older FTL still reports). */
 export const BLOCKED_STATUSES = new Set([
-  'GRAVITY', 'REGEX', 'DENYLIST', 'GRAVITY_CNAME', 'REGEX_CNAME', 'DENYLIST_CNAME', 'SPECIAL_DOMAIN',
-  'EXTERNAL_BLOCKED_IP', 'EXTERNAL_BLOCKED_NULL', 'EXTERNAL_BLOCKED_NXRA', 'EXTERNAL_BLOCKED_EDE15',
-  'BLACKLIST', 'BLACKLIST_CNAME',
+  'GRAVITY',
+  'REGEX',
+  'DENYLIST',
+  'GRAVITY_CNAME',
+  'REGEX_CNAME',
+  'DENYLIST_CNAME',
+  'SPECIAL_DOMAIN',
+  'EXTERNAL_BLOCKED_IP',
+  'EXTERNAL_BLOCKED_NULL',
+  'EXTERNAL_BLOCKED_NXRA',
+  'EXTERNAL_BLOCKED_EDE15',
+  'BLACKLIST',
+  'BLACKLIST_CNAME',
 ]);
 
 // What we rely on in Pi-hole's answers; anything else passes through unread.
@@ -34,8 +52,12 @@ const authBody = z.looseObject({
 const blockingBody = z.looseObject({ blocking: z.string(), timer: z.number().nullish() });
 const summaryBody = z.looseObject({
   queries: z.looseObject({
-    total: z.number(), blocked: z.number(), percent_blocked: z.number(),
-    unique_domains: z.number().default(0), forwarded: z.number().default(0), cached: z.number().default(0),
+    total: z.number(),
+    blocked: z.number(),
+    percent_blocked: z.number(),
+    unique_domains: z.number().default(0),
+    forwarded: z.number().default(0),
+    cached: z.number().default(0),
   }),
   clients: z.looseObject({ active: z.number(), total: z.number() }).default({ active: 0, total: 0 }),
   gravity: z.looseObject({ domains_being_blocked: z.number(), last_update: z.number() }),
@@ -43,7 +65,10 @@ const summaryBody = z.looseObject({
 const upstreamsBody = z.looseObject({
   upstreams: z.array(
     z.looseObject({
-      ip: z.string().nullish(), name: z.string().nullish(), port: z.number(), count: z.number(),
+      ip: z.string().nullish(),
+      name: z.string().nullish(),
+      port: z.number(),
+      count: z.number(),
       statistics: z.looseObject({ response: z.number().nullish() }).optional(),
     }),
   ),
@@ -70,9 +95,14 @@ const queriesBody = z.looseObject({
 const domainsBody = z.looseObject({
   domains: z.array(
     z.looseObject({
-      id: z.number(), domain: z.string(), kind: z.enum(['exact', 'regex']), enabled: z.boolean(),
-      comment: z.string().nullish(), groups: z.array(z.number()).default([]),
-      date_added: z.number().default(0), date_modified: z.number().default(0),
+      id: z.number(),
+      domain: z.string(),
+      kind: z.enum(['exact', 'regex']),
+      enabled: z.boolean(),
+      comment: z.string().nullish(),
+      groups: z.array(z.number()).default([]),
+      date_added: z.number().default(0),
+      date_modified: z.number().default(0),
     }),
   ),
 });
@@ -142,7 +172,14 @@ export class PiholeClient implements PiholePort {
     const body = await this.getJson('/api/stats/summary', summaryBody);
     const q = body.queries;
     return {
-      queries: { total: q.total, blocked: q.blocked, percentBlocked: q.percent_blocked, uniqueDomains: q.unique_domains, forwarded: q.forwarded, cached: q.cached },
+      queries: {
+        total: q.total,
+        blocked: q.blocked,
+        percentBlocked: q.percent_blocked,
+        uniqueDomains: q.unique_domains,
+        forwarded: q.forwarded,
+        cached: q.cached,
+      },
       clients: { active: body.clients.active, total: body.clients.total },
       gravity: { domainsBeingBlocked: body.gravity.domains_being_blocked, lastUpdate: body.gravity.last_update },
     };
@@ -151,7 +188,11 @@ export class PiholeClient implements PiholePort {
   async upstreams(): Promise<PiholeUpstream[]> {
     const body = await this.getJson('/api/stats/upstreams', upstreamsBody);
     return body.upstreams.map((u) => ({
-      ip: u.ip ?? '', name: u.name ?? u.ip ?? '', port: u.port, count: u.count, responseTime: u.statistics?.response ?? 0,
+      ip: u.ip ?? '',
+      name: u.name ?? u.ip ?? '',
+      port: u.port,
+      count: u.count,
+      responseTime: u.statistics?.response ?? 0,
     }));
   }
 
@@ -172,8 +213,15 @@ export class PiholeClient implements PiholePort {
     const rows = body.queries.map((q): PiholeQuery => {
       const status = q.status ?? 'UNKNOWN';
       return {
-        id: q.id, time: q.time, type: q.type ?? '', domain: q.domain, status, blocked: BLOCKED_STATUSES.has(status),
-        clientIp: q.client.ip, clientName: q.client.name || null, upstream: q.upstream ?? null,
+        id: q.id,
+        time: q.time,
+        type: q.type ?? '',
+        domain: q.domain,
+        status,
+        blocked: BLOCKED_STATUSES.has(status),
+        clientIp: q.client.ip,
+        clientName: q.client.name || null,
+        upstream: q.upstream ?? null,
         replyMs: typeof q.reply?.time === 'number' && q.reply.time >= 0 ? Math.round(q.reply.time * 1000) / 1000 : null,
       };
     });
@@ -187,8 +235,14 @@ export class PiholeClient implements PiholePort {
   async domains(type: 'allow' | 'deny'): Promise<PiholeDomain[]> {
     const body = await this.getJson(`/api/domains/${type}`, domainsBody);
     return body.domains.map((d) => ({
-      id: d.id, domain: d.domain, kind: d.kind, enabled: d.enabled, comment: d.comment || null, groups: d.groups,
-      dateAdded: d.date_added, dateModified: d.date_modified,
+      id: d.id,
+      domain: d.domain,
+      kind: d.kind,
+      enabled: d.enabled,
+      comment: d.comment || null,
+      groups: d.groups,
+      dateAdded: d.date_added,
+      dateModified: d.date_modified,
     }));
   }
 
@@ -205,7 +259,10 @@ export class PiholeClient implements PiholePort {
     const answer = await this.api(call);
     if (partial.trim()) options.onLine?.(stripAnsi(partial).trimEnd());
     if (answer.status < 200 || answer.status >= 300) throw this.refusal(answer, call);
-    const lines = answer.text.split(/\r?\n|\r/).map((l) => stripAnsi(l).trim()).filter(Boolean);
+    const lines = answer.text
+      .split(/\r?\n|\r/)
+      .map((l) => stripAnsi(l).trim())
+      .filter(Boolean);
     return {
       ok: lines.filter((l) => l.startsWith('[✓]')),
       failed: lines.filter((l) => l.startsWith('[✗]')),
@@ -220,7 +277,10 @@ export class PiholeClient implements PiholePort {
     if (!session?.sid) return;
     try {
       const answer = await this.root.request({
-        method: 'DELETE', path: '/api/auth', headers: { 'X-FTL-SID': session.sid }, timeoutMs: Math.min(this.http.options.timeoutMs, 5000),
+        method: 'DELETE',
+        path: '/api/auth',
+        headers: { 'X-FTL-SID': session.sid },
+        timeoutMs: Math.min(this.http.options.timeoutMs, 5000),
       });
       if (answer.status >= 300 && answer.status !== 404) this.log.debug(`${this.at}: logout answered HTTP ${answer.status}`);
       else this.log.debug(`${this.at}: logged out`);
@@ -237,7 +297,9 @@ export class PiholeClient implements PiholePort {
     const parsed = schema.safeParse(this.http.json(answer, call));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Upstream(`${this.at} answered GET ${path} with an unexpected shape (${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}): is it Pi-hole v6?`);
+      throw new Upstream(
+        `${this.at} answered GET ${path} with an unexpected shape (${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}): is it Pi-hole v6?`,
+      );
     }
     return parsed.data;
   }
@@ -257,7 +319,7 @@ export class PiholeClient implements PiholePort {
       }
       if (attempt >= 1) {
         throw new Forbidden(`${this.at} refused ${call.method} ${call.path} (HTTP 401) even with a fresh session: expired session right after logging in`, {
-          hint: 'check webserver.session.timeout and that nothing deletes homelab\'s sessions',
+          hint: "check webserver.session.timeout and that nothing deletes homelab's sessions",
         });
       }
       // Only the first caller to see the expiry drops the session; the others wait for the new login.
@@ -273,7 +335,9 @@ export class PiholeClient implements PiholePort {
       const session = this.doLogin(this.password);
       this.session.current = session;
       // A failed login is not kept: the next call tries again.
-      session.catch(() => { if (this.session.current === session) this.session.current = undefined; });
+      session.catch(() => {
+        if (this.session.current === session) this.session.current = undefined;
+      });
     }
     return this.session.current;
   }
@@ -310,7 +374,9 @@ export class PiholeClient implements PiholePort {
       if (error?.key === 'api_seats_exceeded') throw this.refusal(answer, call);
       if (attempt >= MAX_RETRIES) throw this.refusal(answer, call);
       const wait = backoffMs(answer.headers['retry-after'], attempt);
-      this.log.warn(`${this.at} is rate limiting (HTTP 429 on ${call.method} ${call.path}); backing off ${(wait / 1000).toFixed(wait < 1000 ? 2 : 0)}s before retry ${attempt + 1} of ${MAX_RETRIES}`);
+      this.log.warn(
+        `${this.at} is rate limiting (HTTP 429 on ${call.method} ${call.path}); backing off ${(wait / 1000).toFixed(wait < 1000 ? 2 : 0)}s before retry ${attempt + 1} of ${MAX_RETRIES}`,
+      );
       await sleep(wait, http.signal);
     }
   }
@@ -326,9 +392,12 @@ export class PiholeClient implements PiholePort {
     }
     if (answer.status === 429) {
       const retry = answer.headers['retry-after'];
-      return new Upstream(`${this.at} is rate limiting ${call.method} ${call.path} (HTTP 429${error?.key ? ` ${error.key}` : ''}) and still was after ${MAX_RETRIES} retries`, {
-        hint: `wait${retry ? ` ${String(retry)}s` : ' a moment'} before trying again`,
-      });
+      return new Upstream(
+        `${this.at} is rate limiting ${call.method} ${call.path} (HTTP 429${error?.key ? ` ${error.key}` : ''}) and still was after ${MAX_RETRIES} retries`,
+        {
+          hint: `wait${retry ? ` ${String(retry)}s` : ' a moment'} before trying again`,
+        },
+      );
     }
     const detail = error ? [error.key, error.message, error.hint].filter(Boolean).join(': ') : undefined;
     return this.http.httpError(answer, call, detail);

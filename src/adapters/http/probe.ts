@@ -82,15 +82,31 @@ export class HttpProbe implements HttpProbePort {
           size += chunk.length;
           if (size >= MAX_BODY) req.destroy();
         });
-        const finish = () => done({ status, latencyMs, redirectTo, keywordFound: Buffer.concat(chunks).toString('utf8').includes(probe.keyword ?? '') });
+        const finish = () =>
+          done({
+            status,
+            latencyMs,
+            redirectTo,
+            keywordFound: Buffer.concat(chunks)
+              .toString('utf8')
+              .includes(probe.keyword ?? ''),
+          });
         res.on('end', finish);
         res.on('close', finish);
         res.on('error', finish);
       };
-      const req: ClientRequest = send(url, { method: 'GET', headers: { 'User-Agent': 'homelab-uptime', Accept: '*/*' }, lookup, ca, rejectUnauthorized: false, signal: this.signal, agent: false }, onResponse);
+      const req: ClientRequest = send(
+        url,
+        { method: 'GET', headers: { 'User-Agent': 'homelab-uptime', Accept: '*/*' }, lookup, ca, rejectUnauthorized: false, signal: this.signal, agent: false },
+        onResponse,
+      );
       req.on('socket', (socket) => {
-        socket.once('connect', () => { address = socket.remoteAddress; });
-        socket.once('secureConnect', () => { tls = tlsOf(socket as TLSSocket); });
+        socket.once('connect', () => {
+          address = socket.remoteAddress;
+        });
+        socket.once('secureConnect', () => {
+          tls = tlsOf(socket as TLSSocket);
+        });
       });
       req.on('error', (err: NodeJS.ErrnoException) => done({ latencyMs: elapsed(), ...describe(err, url.hostname, this.signal) }));
       const timer = setTimeout(() => {
@@ -111,7 +127,7 @@ function tlsOf(socket: TLSSocket): ProbeTls {
   const authorizationError = socket.authorizationError as Error | string | null | undefined;
   return {
     authorized: socket.authorized,
-    error: socket.authorized ? undefined : String(authorizationError instanceof Error ? authorizationError.message : authorizationError ?? 'not verified'),
+    error: socket.authorized ? undefined : String(authorizationError instanceof Error ? authorizationError.message : (authorizationError ?? 'not verified')),
     validFrom: cert?.valid_from ? new Date(cert.valid_from).toISOString() : undefined,
     validTo: cert?.valid_to ? new Date(cert.valid_to).toISOString() : undefined,
     subject: name(cert?.subject as Record<string, string> | undefined),

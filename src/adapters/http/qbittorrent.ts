@@ -18,12 +18,34 @@ type QbittorrentConfig = NonNullable<Config['services']['qbittorrent']>;
 
 const num = z.number().nullish();
 const mainDataSchema = z.object({
-  server_state: z.object({ connection_status: z.string().default('unknown'), dl_info_speed: z.number().default(0), up_info_speed: z.number().default(0), free_space_on_disk: num }).default({ connection_status: 'unknown', dl_info_speed: 0, up_info_speed: 0 }),
-  torrents: z.record(z.string(), z.object({ name: z.string().default(''), state: z.string().default('unknown'), progress: z.number().default(0), size: z.number().default(0), eta: num, category: z.string().nullish(), added_on: num })).default({}),
+  server_state: z
+    .object({
+      connection_status: z.string().default('unknown'),
+      dl_info_speed: z.number().default(0),
+      up_info_speed: z.number().default(0),
+      free_space_on_disk: num,
+    })
+    .default({ connection_status: 'unknown', dl_info_speed: 0, up_info_speed: 0 }),
+  torrents: z
+    .record(
+      z.string(),
+      z.object({
+        name: z.string().default(''),
+        state: z.string().default('unknown'),
+        progress: z.number().default(0),
+        size: z.number().default(0),
+        eta: num,
+        category: z.string().nullish(),
+        added_on: num,
+      }),
+    )
+    .default({}),
 });
 
 /** The session shared by every view of the client. */
-interface SessionSlot { cookie: Promise<string | undefined> | undefined }
+interface SessionSlot {
+  cookie: Promise<string | undefined> | undefined;
+}
 
 const HINT = 'check services.qbittorrent.username and the password it points at (qBittorrent: Tools → Options → Web UI)';
 
@@ -55,7 +77,8 @@ export class QbittorrentClient implements QbittorrentPort {
   async state(): Promise<QbittorrentState> {
     const call: HttpCall = { method: 'GET', path: '/api/v2/sync/maindata', query: { rid: 0 } };
     const parsed = mainDataSchema.safeParse(this.http.json(await this.call(call), call));
-    if (!parsed.success) throw new Upstream(`qBittorrent at ${this.target} answered GET /api/v2/sync/maindata in an unexpected shape: is it qBittorrent 4.1 or newer?`);
+    if (!parsed.success)
+      throw new Upstream(`qBittorrent at ${this.target} answered GET /api/v2/sync/maindata in an unexpected shape: is it qBittorrent 4.1 or newer?`);
     const { server_state: s, torrents } = parsed.data;
     return {
       connectionStatus: s.connection_status,
@@ -81,7 +104,9 @@ export class QbittorrentClient implements QbittorrentPort {
     this.session.cookie = undefined;
     const cookie = await pending?.catch(() => undefined);
     if (!cookie) return;
-    await this.http.request({ method: 'POST', path: '/api/v2/auth/logout', headers: { Cookie: cookie }, timeoutMs: Math.min(this.http.options.timeoutMs, 5000) }).catch(() => undefined);
+    await this.http
+      .request({ method: 'POST', path: '/api/v2/auth/logout', headers: { Cookie: cookie }, timeoutMs: Math.min(this.http.options.timeoutMs, 5000) })
+      .catch(() => undefined);
   }
 
   /** A call with the session: logs in first if needed, and once more if the session has expired. */
@@ -96,9 +121,12 @@ export class QbittorrentClient implements QbittorrentPort {
         continue;
       }
       if (answer.status === 403) {
-        throw new Forbidden(`qBittorrent at ${this.target} refused ${call.method} ${call.path} (HTTP 403)${this.credentials ? ' even after logging in' : ': it wants a login'}`, {
-          hint: this.credentials ? HINT : 'set services.qbittorrent.username and password (or let this host in without a login in the Web UI options)',
-        });
+        throw new Forbidden(
+          `qBittorrent at ${this.target} refused ${call.method} ${call.path} (HTTP 403)${this.credentials ? ' even after logging in' : ': it wants a login'}`,
+          {
+            hint: this.credentials ? HINT : 'set services.qbittorrent.username and password (or let this host in without a login in the Web UI options)',
+          },
+        );
       }
       throw this.http.httpError(answer, call, detailOf(answer.text));
     }
@@ -109,7 +137,9 @@ export class QbittorrentClient implements QbittorrentPort {
     if (!this.session.cookie) {
       const made = this.doLogin(this.credentials);
       this.session.cookie = made;
-      made.catch(() => { if (this.session.cookie === made) this.session.cookie = undefined; });
+      made.catch(() => {
+        if (this.session.cookie === made) this.session.cookie = undefined;
+      });
     }
     return this.session.cookie;
   }
@@ -117,11 +147,15 @@ export class QbittorrentClient implements QbittorrentPort {
   private async doLogin(credentials: { username: string; password: string }): Promise<string> {
     const call: HttpCall = { method: 'POST', path: '/api/v2/auth/login', form: credentials };
     const answer = await this.http.request(call);
-    if (answer.status === 403) throw new Forbidden(`qBittorrent at ${this.target} refused the login (HTTP 403): too many failed logins have banned this address for a while`, { hint: HINT });
+    if (answer.status === 403)
+      throw new Forbidden(`qBittorrent at ${this.target} refused the login (HTTP 403): too many failed logins have banned this address for a while`, {
+        hint: HINT,
+      });
     if (answer.status !== 200) throw this.http.httpError(answer, call, detailOf(answer.text));
     const setCookie = answer.headers['set-cookie'] ?? [];
     const sid = setCookie.map((c) => /^(SID|QBT_SID_\d+)=([^;]+)/.exec(c)).find(Boolean);
-    if (answer.text.trim() !== 'Ok.' || !sid) throw new Forbidden(`qBittorrent at ${this.target} did not accept the login (it answered "${answer.text.trim().slice(0, 40)}")`, { hint: HINT });
+    if (answer.text.trim() !== 'Ok.' || !sid)
+      throw new Forbidden(`qBittorrent at ${this.target} did not accept the login (it answered "${answer.text.trim().slice(0, 40)}")`, { hint: HINT });
     return `${sid[1]}=${sid[2]}`;
   }
 }

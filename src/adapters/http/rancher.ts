@@ -60,7 +60,13 @@ const MAX_PAGES = 50;
 export async function createRancherClient(config: RancherConfig, deps: ServiceDeps): Promise<RancherClient> {
   const token = await resolveSecret(config.token, deps.env);
   const http = new HttpService({ name: 'Rancher', baseUrl: config.url, timeoutMs: config.timeoutMs, caFile: config.caFile });
-  return new RancherClient(new JsonApi(http, { headers: { Authorization: `Bearer ${token}` }, hint: 'the token services.rancher.token points at (an API key: token-xxxxx:secret)' }, 'is it Rancher 2.7 or newer (the v3 API)?'));
+  return new RancherClient(
+    new JsonApi(
+      http,
+      { headers: { Authorization: `Bearer ${token}` }, hint: 'the token services.rancher.token points at (an API key: token-xxxxx:secret)' },
+      'is it Rancher 2.7 or newer (the v3 API)?',
+    ),
+  );
 }
 
 export class RancherClient implements RancherPort {
@@ -122,7 +128,8 @@ export class RancherClient implements RancherPort {
   private nextCall(next: string): { path: string; query: Record<string, string> } {
     const url = new URL(next, this.target);
     const base = new URL(this.target);
-    if (url.origin !== base.origin || !url.pathname.startsWith('/v3/')) throw new Upstream(`Rancher at ${this.target} answered with a next page outside its /v3/ API (${url.origin}${url.pathname})`);
+    if (url.origin !== base.origin || !url.pathname.startsWith('/v3/'))
+      throw new Upstream(`Rancher at ${this.target} answered with a next page outside its /v3/ API (${url.origin}${url.pathname})`);
     return { path: url.pathname, query: Object.fromEntries(url.searchParams) };
   }
 }

@@ -116,7 +116,9 @@ export class HttpService {
         });
         res.on('error', (err) => reject(this.networkError(err)));
       });
-      req.setTimeout(timeoutMs, () => req.destroy(new Timeout(`${this.name} at ${this.where} did not answer ${call.method} ${call.path} within ${timeoutMs / 1000}s`)));
+      req.setTimeout(timeoutMs, () =>
+        req.destroy(new Timeout(`${this.name} at ${this.where} did not answer ${call.method} ${call.path} within ${timeoutMs / 1000}s`)),
+      );
       req.on('error', (err) => reject(this.networkError(err)));
       if (body !== undefined) req.write(body);
       req.end();
@@ -128,7 +130,9 @@ export class HttpService {
     try {
       return JSON.parse(answer.text) as T;
     } catch {
-      throw new Upstream(`${this.name} answered ${call.method} ${call.path} with something that is not JSON (HTTP ${answer.status}): is ${this.where} really ${this.name}?`);
+      throw new Upstream(
+        `${this.name} answered ${call.method} ${call.path} with something that is not JSON (HTTP ${answer.status}): is ${this.where} really ${this.name}?`,
+      );
     }
   }
 
@@ -159,11 +163,13 @@ export class HttpService {
     if (err.name === 'AbortError' && this.signal?.aborted) return this.signal.reason instanceof Error ? this.signal.reason : err;
     const code = (err as NodeJS.ErrnoException).code ?? '';
     const at = `${this.name} at ${this.where}`;
-    if (code === 'ECONNREFUSED') return new Upstream(`${at} is unreachable: connection refused`, { hint: 'is it running, and is the URL in the config right?' });
+    if (code === 'ECONNREFUSED')
+      return new Upstream(`${at} is unreachable: connection refused`, { hint: 'is it running, and is the URL in the config right?' });
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new Upstream(`${at} is unreachable: cannot resolve its host name`);
     if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT') return new Upstream(`${at} is unreachable (${code})`);
     if (code === 'ECONNRESET') return new Upstream(`${at} closed the connection`);
-    if (/CERT|SSL|TLS|SELF_SIGNED/.test(code)) return new Upstream(`${at}: TLS error (${code})`, { hint: 'for a self-signed certificate, set caFile for this service in the config' });
+    if (/CERT|SSL|TLS|SELF_SIGNED/.test(code))
+      return new Upstream(`${at}: TLS error (${code})`, { hint: 'for a self-signed certificate, set caFile for this service in the config' });
     return new Upstream(`${at}: ${err.message}`);
   }
 }

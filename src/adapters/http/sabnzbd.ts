@@ -31,13 +31,27 @@ const queueSchema = z.object({
     diskspace2: numeric.nullish(),
     diskspacetotal2: numeric.nullish(),
     noofslots_total: numeric.default(0),
-    slots: z.array(z.object({ nzo_id: z.string(), filename: z.string(), status: z.string(), percentage: numeric.default(0), mbleft: numeric.default(0), timeleft: str, cat: str })).default([]),
+    slots: z
+      .array(
+        z.object({
+          nzo_id: z.string(),
+          filename: z.string(),
+          status: z.string(),
+          percentage: numeric.default(0),
+          mbleft: numeric.default(0),
+          timeleft: str,
+          cat: str,
+        }),
+      )
+      .default([]),
   }),
 });
 const historySchema = z.object({
   history: z.object({
     noofslots: numeric.default(0),
-    slots: z.array(z.object({ nzo_id: z.string(), name: z.string(), status: z.string(), fail_message: str, completed: z.number().nullish(), category: str })).default([]),
+    slots: z
+      .array(z.object({ nzo_id: z.string(), name: z.string(), status: z.string(), fail_message: str, completed: z.number().nullish(), category: str }))
+      .default([]),
   }),
 });
 const refusal = z.object({ status: z.literal(false), error: z.string() });
@@ -47,7 +61,13 @@ const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefin
 export async function createSabnzbdClient(config: SabnzbdConfig, deps: ServiceDeps): Promise<SabnzbdClient> {
   const key = await resolveSecret(config.apiKey, deps.env);
   const http = new HttpService({ name: 'SABnzbd', baseUrl: config.url, timeoutMs: config.timeoutMs, caFile: config.caFile });
-  return new SabnzbdClient(new JsonApi(http, { query: { apikey: key }, hint: 'the key services.sabnzbd.apiKey points at (SABnzbd: Config → General → Security → API Key)' }, 'is it SABnzbd 3.x or newer?'));
+  return new SabnzbdClient(
+    new JsonApi(
+      http,
+      { query: { apikey: key }, hint: 'the key services.sabnzbd.apiKey points at (SABnzbd: Config → General → Security → API Key)' },
+      'is it SABnzbd 3.x or newer?',
+    ),
+  );
 }
 
 export class SabnzbdClient implements SabnzbdPort {
@@ -77,7 +97,15 @@ export class SabnzbdClient implements SabnzbdPort {
       disks: [...disk('incomplete', q.diskspace1, q.diskspacetotal1), ...disk('complete', q.diskspace2, q.diskspacetotal2)],
       slots: {
         total: q.noofslots_total,
-        items: q.slots.map((s) => ({ id: s.nzo_id, name: s.filename, status: s.status, percentage: s.percentage, mbLeft: s.mbleft, timeLeft: opt(s.timeleft), category: opt(s.cat) })),
+        items: q.slots.map((s) => ({
+          id: s.nzo_id,
+          name: s.filename,
+          status: s.status,
+          percentage: s.percentage,
+          mbLeft: s.mbleft,
+          timeLeft: opt(s.timeleft),
+          category: opt(s.cat),
+        })),
       },
     };
   }

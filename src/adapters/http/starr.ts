@@ -12,7 +12,19 @@
 import { z } from 'zod';
 import { resolveSecret, type Config } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
-import type { ArrCommand, ArrDisk, ArrHealth, ArrIndexer, ArrSystem, Counted, ProwlarrPort, StarrApp, StarrItem, StarrPort, StarrQueueItem } from '../../core/ports/arr.js';
+import type {
+  ArrCommand,
+  ArrDisk,
+  ArrHealth,
+  ArrIndexer,
+  ArrSystem,
+  Counted,
+  ProwlarrPort,
+  StarrApp,
+  StarrItem,
+  StarrPort,
+  StarrQueueItem,
+} from '../../core/ports/arr.js';
 import type { ServiceDeps } from '../services.js';
 import { JsonApi } from './json-api.js';
 import { HttpService } from './request.js';
@@ -24,7 +36,12 @@ const num = z.number().nullish();
 const paged = <T extends z.ZodType>(item: T) => z.object({ totalRecords: z.number(), records: z.array(item) });
 
 const systemSchema = z.object({ appName: z.string(), version: z.string(), instanceName: str });
-const healthSchema = z.object({ source: z.string().default(''), type: z.string(), message: z.string(), wikiUrl: z.union([z.string(), z.object({ fullUri: str })]).nullish() });
+const healthSchema = z.object({
+  source: z.string().default(''),
+  type: z.string(),
+  message: z.string(),
+  wikiUrl: z.union([z.string(), z.object({ fullUri: str })]).nullish(),
+});
 const seriesSchema = z.object({ title: z.string(), titleSlug: str });
 const episodeSchema = z.object({
   id: z.number(),
@@ -81,7 +98,12 @@ function episodeItem(e: z.output<typeof episodeSchema>, series?: z.output<typeof
 }
 
 function movieItem(m: z.output<typeof movieSchema>): StarrItem {
-  return { id: m.id, label: `${m.title}${m.year ? ` (${m.year})` : ''}`, slug: opt(m.titleSlug), date: opt(m.digitalRelease ?? m.physicalRelease ?? m.inCinemas) };
+  return {
+    id: m.id,
+    label: `${m.title}${m.year ? ` (${m.year})` : ''}`,
+    slug: opt(m.titleSlug),
+    date: opt(m.digitalRelease ?? m.physicalRelease ?? m.inCinemas),
+  };
 }
 
 /** The client's own check: only a positive integer goes into a path. */
@@ -114,11 +136,19 @@ async function system(api: JsonApi, base: string): Promise<ArrSystem> {
 
 async function health(api: JsonApi, base: string): Promise<ArrHealth[]> {
   const list = await api.get(z.array(healthSchema), { path: `${base}/health` });
-  return list.map((h) => ({ source: h.source, type: h.type, message: h.message, wikiUrl: typeof h.wikiUrl === 'string' ? h.wikiUrl : opt(h.wikiUrl?.fullUri) }));
+  return list.map((h) => ({
+    source: h.source,
+    type: h.type,
+    message: h.message,
+    wikiUrl: typeof h.wikiUrl === 'string' ? h.wikiUrl : opt(h.wikiUrl?.fullUri),
+  }));
 }
 
 async function indexers(api: JsonApi, base: string): Promise<ArrIndexer[]> {
-  const [list, statuses] = await Promise.all([api.get(z.array(indexerSchema), { path: `${base}/indexer` }), api.get(z.array(indexerStatusSchema), { path: `${base}/indexerstatus` })]);
+  const [list, statuses] = await Promise.all([
+    api.get(z.array(indexerSchema), { path: `${base}/indexer` }),
+    api.get(z.array(indexerStatusSchema), { path: `${base}/indexerstatus` }),
+  ]);
   const byId = new Map(statuses.map((s) => [s.indexerId, s]));
   return list.map((i) => {
     const status = byId.get(i.id);
@@ -138,7 +168,10 @@ async function indexers(api: JsonApi, base: string): Promise<ArrIndexer[]> {
 export class StarrClient implements StarrPort {
   private readonly base = '/api/v3';
 
-  constructor(readonly app: StarrApp, private readonly api: JsonApi) {}
+  constructor(
+    readonly app: StarrApp,
+    private readonly api: JsonApi,
+  ) {}
 
   withSignal(signal: AbortSignal): StarrPort {
     return new StarrClient(this.app, this.api.withSignal(signal));
@@ -157,9 +190,10 @@ export class StarrClient implements StarrPort {
   }
 
   async queue(limit: number): Promise<Counted<StarrQueueItem>> {
-    const query = this.app === 'sonarr'
-      ? { page: 1, pageSize: limit, includeUnknownSeriesItems: true, includeSeries: true, includeEpisode: true }
-      : { page: 1, pageSize: limit, includeUnknownMovieItems: true, includeMovie: true };
+    const query =
+      this.app === 'sonarr'
+        ? { page: 1, pageSize: limit, includeUnknownSeriesItems: true, includeSeries: true, includeEpisode: true }
+        : { page: 1, pageSize: limit, includeUnknownMovieItems: true, includeMovie: true };
     const answer = await this.api.get(paged(queueSchema), { path: `${this.base}/queue`, query });
     return {
       total: answer.totalRecords,
@@ -169,7 +203,10 @@ export class StarrClient implements StarrPort {
         status: q.status,
         trackedDownloadStatus: opt(q.trackedDownloadStatus),
         trackedDownloadState: opt(q.trackedDownloadState),
-        messages: [...(q.errorMessage ? [q.errorMessage] : []), ...(q.statusMessages ?? []).flatMap((m) => m.messages?.length ? m.messages : m.title ? [m.title] : [])],
+        messages: [
+          ...(q.errorMessage ? [q.errorMessage] : []),
+          ...(q.statusMessages ?? []).flatMap((m) => (m.messages?.length ? m.messages : m.title ? [m.title] : [])),
+        ],
         downloadClient: opt(q.downloadClient),
         protocol: opt(q.protocol),
         size: opt(q.size),
@@ -183,7 +220,10 @@ export class StarrClient implements StarrPort {
 
   async missing(limit: number): Promise<Counted<StarrItem>> {
     if (this.app === 'sonarr') {
-      const answer = await this.api.get(paged(episodeSchema), { path: `${this.base}/wanted/missing`, query: { page: 1, pageSize: limit, includeSeries: true, monitored: true } });
+      const answer = await this.api.get(paged(episodeSchema), {
+        path: `${this.base}/wanted/missing`,
+        query: { page: 1, pageSize: limit, includeSeries: true, monitored: true },
+      });
       return { total: answer.totalRecords, items: answer.records.map((e) => episodeItem(e)) };
     }
     const answer = await this.api.get(paged(movieSchema), { path: `${this.base}/wanted/missing`, query: { page: 1, pageSize: limit, monitored: true } });
@@ -193,7 +233,8 @@ export class StarrClient implements StarrPort {
   async item(id: number): Promise<StarrItem> {
     if (this.app === 'radarr') return movieItem(await this.api.get(movieSchema, { path: `${this.base}/movie/${pathId(id)}` }));
     const episode = await this.api.get(episodeSchema, { path: `${this.base}/episode/${pathId(id)}` });
-    const series = episode.series ?? (episode.seriesId ? await this.api.get(seriesSchema, { path: `${this.base}/series/${pathId(episode.seriesId)}` }) : undefined);
+    const series =
+      episode.series ?? (episode.seriesId ? await this.api.get(seriesSchema, { path: `${this.base}/series/${pathId(episode.seriesId)}` }) : undefined);
     return episodeItem(episode, series);
   }
 

@@ -1,7 +1,20 @@
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import type {
-  ApiDiscovery, ApiResource, ExecOptions, ExecResult, KubeObject, KubePort, ListOptions, LogOptions, Page, PageOptions, PatchType, ReadAs, ReadOptions, ResourceRef,
+  ApiDiscovery,
+  ApiResource,
+  ExecOptions,
+  ExecResult,
+  KubeObject,
+  KubePort,
+  ListOptions,
+  LogOptions,
+  Page,
+  PageOptions,
+  PatchType,
+  ReadAs,
+  ReadOptions,
+  ResourceRef,
 } from '../../core/ports/kube.js';
 import { Timeout, Upstream, isHomelabError } from '../../core/errors.js';
 import { mapBounded } from '../../core/bounded.js';
@@ -78,7 +91,9 @@ const apiVersionsSchema = z.looseObject({ versions: z.array(z.string()) });
 const tableSchema = z.looseObject({
   kind: z.literal('Table'),
   metadata: z.looseObject({ continue: z.string().optional(), remainingItemCount: z.number().optional(), resourceVersion: z.string().optional() }).optional(),
-  columnDefinitions: z.array(z.looseObject({ name: z.string(), type: z.string().default('string'), format: z.string().default(''), priority: z.number().default(0) })),
+  columnDefinitions: z.array(
+    z.looseObject({ name: z.string(), type: z.string().default('string'), format: z.string().default(''), priority: z.number().default(0) }),
+  ),
   rows: z.array(z.looseObject({ cells: z.array(z.unknown()), object: z.looseObject({ metadata: z.looseObject({ name: z.string() }) }).optional() })).nullable(),
 });
 const listSchema = z.looseObject({
@@ -95,7 +110,11 @@ function acceptFor(as: ReadAs, list: boolean, strict: boolean | undefined): stri
 
 /** Only the metadata of an object (what is kept of anything read with strict metadata or Table reads). */
 function metadataOf(item: { apiVersion?: unknown; kind?: unknown; metadata: KubeObject['metadata'] }): KubeObject {
-  return { ...(typeof item.apiVersion === 'string' ? { apiVersion: item.apiVersion } : {}), ...(typeof item.kind === 'string' ? { kind: item.kind } : {}), metadata: item.metadata };
+  return {
+    ...(typeof item.apiVersion === 'string' ? { apiVersion: item.apiVersion } : {}),
+    ...(typeof item.kind === 'string' ? { kind: item.kind } : {}),
+    metadata: item.metadata,
+  };
 }
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
@@ -229,13 +248,23 @@ export class KubeClient implements KubePort {
 
   async create(ref: ResourceRef, body: KubeObject): Promise<KubeObject> {
     const intent = this.intent('create', ref, body.metadata.name);
-    const answer = await this.call('POST', resourcePath(ref), { body: JSON.stringify(body), contentType: 'application/json', query: { fieldManager: 'homelab' } }, intent);
+    const answer = await this.call(
+      'POST',
+      resourcePath(ref),
+      { body: JSON.stringify(body), contentType: 'application/json', query: { fieldManager: 'homelab' } },
+      intent,
+    );
     return this.json(answer, intent);
   }
 
   async patch(ref: ResourceRef, name: string, body: unknown, type: PatchType): Promise<KubeObject> {
     const intent = this.intent('patch', ref, name);
-    const answer = await this.call('PATCH', resourcePath(ref, name), { body: JSON.stringify(body), contentType: PATCH_CONTENT_TYPES[type], query: { fieldManager: 'homelab' } }, intent);
+    const answer = await this.call(
+      'PATCH',
+      resourcePath(ref, name),
+      { body: JSON.stringify(body), contentType: PATCH_CONTENT_TYPES[type], query: { fieldManager: 'homelab' } },
+      intent,
+    );
     return this.json(answer, intent);
   }
 
@@ -258,18 +287,24 @@ export class KubeClient implements KubePort {
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     // No idle timeout: a quiet log is not a dead server. The op's signal and `stop` end it.
     return new Promise<void>((resolve, reject) => {
-      const request = send(url, { method: 'GET', ...used, headers: { ...used.headers, Accept: 'text/plain', 'User-Agent': 'homelab' }, signal }, (res: IncomingMessage) => {
-        res.setEncoding('utf8');
-        if ((res.statusCode ?? 0) >= 400) {
-          let body = '';
-          res.on('data', (chunk: string) => { if (body.length < 64 * 1024) body += chunk; });
-          res.on('end', () => reject(translateHttpError(res.statusCode ?? 0, body, intent)));
-          return;
-        }
-        res.on('data', (chunk: string) => onText(chunk));
-        res.on('end', () => resolve());
-        res.on('error', (err) => (options.stop?.aborted && !this.signal?.aborted ? resolve() : reject(this.networkError(err, cluster.server))));
-      });
+      const request = send(
+        url,
+        { method: 'GET', ...used, headers: { ...used.headers, Accept: 'text/plain', 'User-Agent': 'homelab' }, signal },
+        (res: IncomingMessage) => {
+          res.setEncoding('utf8');
+          if ((res.statusCode ?? 0) >= 400) {
+            let body = '';
+            res.on('data', (chunk: string) => {
+              if (body.length < 64 * 1024) body += chunk;
+            });
+            res.on('end', () => reject(translateHttpError(res.statusCode ?? 0, body, intent)));
+            return;
+          }
+          res.on('data', (chunk: string) => onText(chunk));
+          res.on('end', () => resolve());
+          res.on('error', (err) => (options.stop?.aborted && !this.signal?.aborted ? resolve() : reject(this.networkError(err, cluster.server))));
+        },
+      );
       request.on('error', (err) => (options.stop?.aborted && !this.signal?.aborted ? resolve() : reject(this.networkError(err, cluster.server))));
       request.end();
     });
@@ -295,7 +330,8 @@ export class KubeClient implements KubePort {
   async readyz(signal: AbortSignal): Promise<void> {
     const view = new KubeClient(this.options, signal, this.sharedWith ?? this);
     const answer = await view.call('GET', '/readyz', { accept: 'text/plain' }, { verb: 'get', group: '', resource: '/readyz', server: '' });
-    if (answer.status !== 200) throw new Upstream(`the Kubernetes API at ${view.server} answered GET /readyz with ${answer.status}: ${answer.text.trim().slice(0, 200) || 'no body'}`);
+    if (answer.status !== 200)
+      throw new Upstream(`the Kubernetes API at ${view.server} answered GET /readyz with ${answer.status}: ${answer.text.trim().slice(0, 200) || 'no body'}`);
   }
 
   async servedVersions(group: string): Promise<string[]> {
@@ -325,7 +361,10 @@ export class KubeClient implements KubePort {
       ...(groups?.groups ?? []).flatMap((g) => {
         const preferred = g.preferredVersion?.version;
         const versions = g.versions.map((v) => v.version);
-        return (preferred && versions.includes(preferred) ? [preferred, ...versions.filter((v) => v !== preferred)] : versions).map((version) => ({ group: g.name, version }));
+        return (preferred && versions.includes(preferred) ? [preferred, ...versions.filter((v) => v !== preferred)] : versions).map((version) => ({
+          group: g.name,
+          version,
+        }));
       }),
     ];
     const failed: ApiDiscovery['failed'] = [];
@@ -344,8 +383,15 @@ export class KubeClient implements KubePort {
       for (const r of list?.resources ?? []) {
         if (r.name.includes('/')) continue; // a subresource: pods/log is not a kind
         resources.push({
-          group, version, resource: r.name, singular: r.singularName || (r.kind ?? '').toLowerCase(), kind: r.kind ?? '', namespaced: r.namespaced ?? false,
-          shortNames: r.shortNames ?? [], categories: r.categories ?? [], verbs: r.verbs ?? [],
+          group,
+          version,
+          resource: r.name,
+          singular: r.singularName || (r.kind ?? '').toLowerCase(),
+          kind: r.kind ?? '',
+          namespaced: r.namespaced ?? false,
+          shortNames: r.shortNames ?? [],
+          categories: r.categories ?? [],
+          verbs: r.verbs ?? [],
         });
       }
     }
@@ -362,7 +408,10 @@ export class KubeClient implements KubePort {
     const intent = this.intent('list', ref);
     const answer = await this.call('GET', resourcePath(ref), { query, accept: acceptFor(options.as, true, options.strict) }, intent);
     if (answer.status === 410) {
-      throw new Upstream(`the list of ${ref.resource} ${options.continue ? 'continued from that token' : 'at that point'} is no longer available (the cluster has moved on: 410 Gone)`, { hint: 'list again from the start (without continue)' });
+      throw new Upstream(
+        `the list of ${ref.resource} ${options.continue ? 'continued from that token' : 'at that point'} is no longer available (the cluster has moved on: 410 Gone)`,
+        { hint: 'list again from the start (without continue)' },
+      );
     }
     return this.page(answer, intent, options);
   }
@@ -389,11 +438,19 @@ export class KubeClient implements KubePort {
     const what = `${intent.verb} ${intent.group ? `${intent.resource}.${intent.group}` : intent.resource}`;
     if (kind === 'Table') {
       const table = tableSchema.safeParse(body);
-      if (!table.success) throw new Upstream(`the Kubernetes API answered ${what} with a malformed Table (${table.error.issues[0]?.path.join('.') ?? ''}: ${table.error.issues[0]?.message ?? ''})`);
+      if (!table.success)
+        throw new Upstream(
+          `the Kubernetes API answered ${what} with a malformed Table (${table.error.issues[0]?.path.join('.') ?? ''}: ${table.error.issues[0]?.message ?? ''})`,
+        );
       const rows = table.data.rows ?? [];
       return {
-        items: rows.map((row, i) => (row.object ? metadataOf(row.object) : { metadata: { name: typeof row.cells[0] === 'string' ? row.cells[0] : `row ${i}` } })),
-        table: { columns: table.data.columnDefinitions.map(({ name, type, format, priority }) => ({ name, type, format, priority })), rows: rows.map((row) => row.cells) },
+        items: rows.map((row, i) =>
+          row.object ? metadataOf(row.object) : { metadata: { name: typeof row.cells[0] === 'string' ? row.cells[0] : `row ${i}` } },
+        ),
+        table: {
+          columns: table.data.columnDefinitions.map(({ name, type, format, priority }) => ({ name, type, format, priority })),
+          rows: rows.map((row) => row.cells),
+        },
         continue: table.data.metadata?.continue || undefined,
         remainingItemCount: table.data.metadata?.remainingItemCount,
         resourceVersion: table.data.metadata?.resourceVersion,
@@ -401,7 +458,9 @@ export class KubeClient implements KubePort {
     }
     const metadataOnly = kind === 'PartialObjectMetadata' || kind === 'PartialObjectMetadataList';
     if (options.strict && !metadataOnly) {
-      throw new Upstream(`the Kubernetes API answered ${what} with the objects themselves although only their metadata was asked for: not read`, { hint: 'this server cannot answer metadata-only reads; homelab does not read Secret data' });
+      throw new Upstream(`the Kubernetes API answered ${what} with the objects themselves although only their metadata was asked for: not read`, {
+        hint: 'this server cannot answer metadata-only reads; homelab does not read Secret data',
+      });
     }
     const keep = (item: KubeObject) => (options.strict || options.as === 'metadata' ? metadataOf(item) : item);
     if (intent.name) {
@@ -537,7 +596,9 @@ export class KubeClient implements KubePort {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', (err) => reject(this.networkError(err, server)));
       });
-      request.setTimeout(timeoutMs, () => request.destroy(new Timeout(`the Kubernetes API at ${server} did not answer ${method} ${path} within ${timeoutMs / 1000}s`)));
+      request.setTimeout(timeoutMs, () =>
+        request.destroy(new Timeout(`the Kubernetes API at ${server} did not answer ${method} ${path} within ${timeoutMs / 1000}s`)),
+      );
       request.on('error', (err) => reject(this.networkError(err, server)));
       if (req.body !== undefined) request.write(req.body);
       request.end();

@@ -50,10 +50,12 @@ const OIDC_EXPIRY_DELTA_MS = 10_000;
 
 /** Header keys must be HTTP tokens; client-go percent-encodes the rest of an Impersonate-Extra key. */
 function headerKeyEscape(key: string): string {
-  return [...Buffer.from(key, 'utf8')].map((b) => {
-    const c = String.fromCharCode(b);
-    return /[A-Za-z0-9!#$&'*+.^_`|~-]/.test(c) && c !== '%' ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }).join('');
+  return [...Buffer.from(key, 'utf8')]
+    .map((b) => {
+      const c = String.fromCharCode(b);
+      return /[A-Za-z0-9!#$&'*+.^_`|~-]/.test(c) && c !== '%' ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    })
+    .join('');
 }
 
 function jwtExpiry(token: string, owner: string): number {
@@ -111,7 +113,10 @@ export class Credentials {
     }
     if (a.token) return this.bearer(a.token, 'token');
     if (a.username || a.password) {
-      return { headers: { ...this.impersonation, Authorization: `Basic ${Buffer.from(`${a.username ?? ''}:${a.password ?? ''}`).toString('base64')}` }, source: 'basic' };
+      return {
+        headers: { ...this.impersonation, Authorization: `Basic ${Buffer.from(`${a.username ?? ''}:${a.password ?? ''}`).toString('base64')}` },
+        source: 'basic',
+      };
     }
     if (a.exec && !a.hasClientCertificate) return this.execCredential(a.exec);
     if (a.oidc) return this.oidcCredential(a.oidc);
@@ -174,9 +179,12 @@ export class Credentials {
   private oidcCredential(oidc: NonNullable<AuthConfig['oidc']>): Credential {
     const expired = !oidc.idToken || this.environment.now() + OIDC_EXPIRY_DELTA_MS >= jwtExpiry(oidc.idToken, oidc.owner);
     if (expired) {
-      throw new Forbidden(`the oidc id-token of ${oidc.owner} is ${oidc.idToken ? 'expired' : 'missing'}, and homelab does not refresh oidc tokens${oidc.canRefresh ? ' (kubectl does, with the refresh-token)' : ''}`, {
-        hint: 'the oidc auth-provider is deprecated: switch this user to an exec credential plugin such as kubelogin (https://github.com/int128/kubelogin)',
-      });
+      throw new Forbidden(
+        `the oidc id-token of ${oidc.owner} is ${oidc.idToken ? 'expired' : 'missing'}, and homelab does not refresh oidc tokens${oidc.canRefresh ? ' (kubectl does, with the refresh-token)' : ''}`,
+        {
+          hint: 'the oidc auth-provider is deprecated: switch this user to an exec credential plugin such as kubelogin (https://github.com/int128/kubelogin)',
+        },
+      );
     }
     return this.bearer(oidc.idToken as string, 'oidc');
   }

@@ -47,7 +47,11 @@ export function translateHttpError(status: number, bodyText: string, intent: Req
         hint: `the API server said: ${serverSays}. Grant the verb in the Role/ClusterRole bound to this identity.`,
       });
     case 404:
-      return new NotFound(intent.name ? `${intent.resource} "${intent.name}" not found${intent.namespace ? ` in namespace ${intent.namespace}` : ''}` : `not found: ${serverSays}`);
+      return new NotFound(
+        intent.name
+          ? `${intent.resource} "${intent.name}" not found${intent.namespace ? ` in namespace ${intent.namespace}` : ''}`
+          : `not found: ${serverSays}`,
+      );
     case 400:
     case 422:
       return new UserError(`the Kubernetes API refused the request: ${serverSays}`);
@@ -68,14 +72,18 @@ const TLS_CODES = /^(CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED|ERR_TLS|ERR_SSL|HOS
 export function translateNetworkError(err: NodeJS.ErrnoException, server: string): HomelabError {
   const code = err.code ?? '';
   if (code === 'ECONNREFUSED') {
-    return new Upstream(`cannot reach the Kubernetes API at ${server}: connection refused`, { hint: 'is the cluster running? check --context and the kubeconfig in use' });
+    return new Upstream(`cannot reach the Kubernetes API at ${server}: connection refused`, {
+      hint: 'is the cluster running? check --context and the kubeconfig in use',
+    });
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new Upstream(`cannot resolve the Kubernetes API host of ${server}`);
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new Upstream(`cannot reach the Kubernetes API at ${server}: host unreachable`);
   if (code === 'ECONNRESET') return new Upstream(`the connection to the Kubernetes API at ${server} was reset`);
   if (code === 'ETIMEDOUT') return new Timeout(`timed out connecting to the Kubernetes API at ${server}`);
   if (TLS_CODES.test(code)) {
-    return new Upstream(`TLS error talking to the Kubernetes API at ${server}: ${err.message} (${code})`, { hint: 'the kubeconfig\'s certificate-authority does not match the server' });
+    return new Upstream(`TLS error talking to the Kubernetes API at ${server}: ${err.message} (${code})`, {
+      hint: "the kubeconfig's certificate-authority does not match the server",
+    });
   }
   return new Upstream(`request to the Kubernetes API at ${server} failed: ${err.message}`);
 }

@@ -66,12 +66,14 @@ const KILL_GRACE_MS = 2_000;
 const ExecCredentialSchema = z.object({
   kind: z.string().optional(),
   apiVersion: z.string().optional(),
-  status: z.object({
-    token: z.string().optional(),
-    clientCertificateData: z.string().optional(),
-    clientKeyData: z.string().optional(),
-    expirationTimestamp: z.string().optional(),
-  }).nullish(),
+  status: z
+    .object({
+      token: z.string().optional(),
+      clientCertificateData: z.string().optional(),
+      clientKeyData: z.string().optional(),
+      expirationTimestamp: z.string().optional(),
+    })
+    .nullish(),
 });
 
 /** client-go's isInteractive: whether to hand stdin to the plugin. */
@@ -83,12 +85,17 @@ export function isInteractive(config: ExecPluginConfig, environment: PluginEnvir
       return environment.stdinUnavailable === undefined && environment.stdinIsTerminal;
     case 'Always':
       if (!environment.stdinIsTerminal) {
-        throw new UserError(`the exec credential plugin ${config.command} of ${config.owner} needs a person at a terminal (interactiveMode: Always), and standard input is not a terminal`, {
-          hint: 'run the command in a terminal once so the plugin can log in, or use a kubeconfig user that needs no prompt',
-        });
+        throw new UserError(
+          `the exec credential plugin ${config.command} of ${config.owner} needs a person at a terminal (interactiveMode: Always), and standard input is not a terminal`,
+          {
+            hint: 'run the command in a terminal once so the plugin can log in, or use a kubeconfig user that needs no prompt',
+          },
+        );
       }
       if (environment.stdinUnavailable !== undefined) {
-        throw new UserError(`the exec credential plugin ${config.command} of ${config.owner} needs a person at a terminal (interactiveMode: Always), and standard input is unavailable: ${environment.stdinUnavailable}`);
+        throw new UserError(
+          `the exec credential plugin ${config.command} of ${config.owner} needs a person at a terminal (interactiveMode: Always), and standard input is unavailable: ${environment.stdinUnavailable}`,
+        );
       }
       return true;
   }
@@ -108,10 +115,13 @@ function parseCredential(stdout: string, config: ExecPluginConfig, what: string)
   }
   const parsed = ExecCredentialSchema.safeParse(json);
   if (!parsed.success || (parsed.data.kind !== undefined && parsed.data.kind !== 'ExecCredential')) {
-    throw new Upstream(`${what} printed JSON that is not an ExecCredential${parsed.success ? '' : `: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`}`);
+    throw new Upstream(
+      `${what} printed JSON that is not an ExecCredential${parsed.success ? '' : `: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`}`,
+    );
   }
   const { apiVersion, status } = parsed.data;
-  if (apiVersion !== config.apiVersion) throw new Upstream(`${what} is configured for ${config.apiVersion} but answered ${apiVersion ?? 'without an apiVersion'}`);
+  if (apiVersion !== config.apiVersion)
+    throw new Upstream(`${what} is configured for ${config.apiVersion} but answered ${apiVersion ?? 'without an apiVersion'}`);
   if (!status) throw new Upstream(`${what} answered without a status`);
   const { token, clientCertificateData: cert, clientKeyData: key, expirationTimestamp } = status;
   if (!token && !cert && !key) throw new Upstream(`${what} answered without a token or a client certificate and key`);
@@ -140,7 +150,8 @@ export function runExecPlugin(config: ExecPluginConfig, environment: PluginEnvir
   const interactive = isInteractive(config, environment);
   const what = `the exec credential plugin ${config.command} of ${config.owner}`;
   const info = {
-    kind: 'ExecCredential', apiVersion: config.apiVersion,
+    kind: 'ExecCredential',
+    apiVersion: config.apiVersion,
     spec: { ...(config.cluster ? { cluster: stripUndefined(config.cluster) } : {}), interactive },
   };
   const env: NodeJS.ProcessEnv = { ...environment.env };
@@ -184,9 +195,11 @@ export function runExecPlugin(config: ExecPluginConfig, environment: PluginEnvir
     child.on('error', (err: NodeJS.ErrnoException) => {
       settle(() => {
         if (err.code === 'ENOENT') {
-          reject(new UserError(`${what} is not installed (${config.command.includes('/') ? 'no such file' : 'not found on PATH'})`, {
-            hint: hint ?? 'install the plugin, or fix users[].user.exec.command in the kubeconfig',
-          }));
+          reject(
+            new UserError(`${what} is not installed (${config.command.includes('/') ? 'no such file' : 'not found on PATH'})`, {
+              hint: hint ?? 'install the plugin, or fix users[].user.exec.command in the kubeconfig',
+            }),
+          );
         } else if (err.code === 'EACCES') {
           reject(new UserError(`${what} cannot be run: permission denied (is it executable?)`, { hint }));
         } else {
@@ -199,9 +212,13 @@ export function runExecPlugin(config: ExecPluginConfig, environment: PluginEnvir
         const stderr = errTail.trim();
         const said = stderr ? `: ${stderr}` : '';
         if (timedOut) {
-          reject(new Timeout(`${what} did not finish within ${timeoutMs / 1000}s and was stopped${said}`, {
-            hint: interactive ? 'it was waiting for you; run again and answer its prompt' : 'a plugin that waits for a login needs a terminal: run kubectl or homelab in one first',
-          }));
+          reject(
+            new Timeout(`${what} did not finish within ${timeoutMs / 1000}s and was stopped${said}`, {
+              hint: interactive
+                ? 'it was waiting for you; run again and answer its prompt'
+                : 'a plugin that waits for a login needs a terminal: run kubectl or homelab in one first',
+            }),
+          );
         } else if (code !== 0) {
           reject(new Upstream(`${what} failed with ${code === null ? `signal ${signal ?? '?'}` : `exit code ${code}`}${said}`, { hint }));
         } else {

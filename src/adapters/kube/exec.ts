@@ -118,7 +118,10 @@ class Capture {
       // do not end on half a UTF-8 character
       let end = buf.length;
       let back = 0;
-      while (end > 0 && back < 4 && ((buf[end - 1] as number) & 0xc0) === 0x80) { end--; back++; }
+      while (end > 0 && back < 4 && ((buf[end - 1] as number) & 0xc0) === 0x80) {
+        end--;
+        back++;
+      }
       if (end > 0 && (buf[end - 1] as number) >= 0xc0) {
         const lead = buf[end - 1] as number;
         const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
@@ -206,13 +209,20 @@ export async function execInPod(conn: ExecConnection, t: ExecTarget, opts: ExecO
       cleanup();
       if (ws.readyState === ws.OPEN) ws.close(1000);
       resolve({
-        stdout: stdout.text(), stderr: stderr.text(), exitCode: code,
-        truncated: { stdout: stdout.truncated, stderr: stderr.truncated }, protocol: protocol ?? 'v4.channel.k8s.io',
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+        exitCode: code,
+        truncated: { stdout: stdout.truncated, stderr: stderr.truncated },
+        protocol: protocol ?? 'v4.channel.k8s.io',
       });
     };
 
     const timer = setTimeout(() => {
-      fail(new Timeout(`exec of \`${t.argv[0] ?? ''}\` in ${where(t)} did not finish within ${opts.timeoutMs / 1000}s`, { hint: 'the command was stopped (its connection closed)' }));
+      fail(
+        new Timeout(`exec of \`${t.argv[0] ?? ''}\` in ${where(t)} did not finish within ${opts.timeoutMs / 1000}s`, {
+          hint: 'the command was stopped (its connection closed)',
+        }),
+      );
     }, opts.timeoutMs);
     const onAbort = (): void => fail(abortReason(signal as AbortSignal));
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -253,31 +263,45 @@ export async function execInPod(conn: ExecConnection, t: ExecTarget, opts: ExecO
       if (!isBinary || buf.length === 0) return;
       const payload = buf.subarray(1);
       switch (buf[0]) {
-        case STDOUT: stdout.push(payload); break;
-        case STDERR: stderr.push(payload); break;
+        case STDOUT:
+          stdout.push(payload);
+          break;
+        case STDERR:
+          stderr.push(payload);
+          break;
         case STATUS:
           if (payload.length === 0) break;
           statusSize += payload.length;
-          if (statusSize > MAX_STATUS_BYTES) { fail(new Upstream(`the exec status from ${where(t)} is larger than ${MAX_STATUS_BYTES} bytes`)); return; }
+          if (statusSize > MAX_STATUS_BYTES) {
+            fail(new Upstream(`the exec status from ${where(t)} is larger than ${MAX_STATUS_BYTES} bytes`));
+            return;
+          }
           statusChunks.push(payload);
           gotStatus = true;
           // the server closes right after the status; do it ourselves if it does not
           clearTimeout(grace);
           grace = setTimeout(finish, STATUS_GRACE_MS);
           break;
-        default: break;
+        default:
+          break;
       }
     });
 
     ws.on('close', (code: number, reason: Buffer) => {
-      if (gotStatus) { finish(); return; }
+      if (gotStatus) {
+        finish();
+        return;
+      }
       const why = reason.length ? `: ${reason.toString('utf8')}` : '';
       fail(new Upstream(`the exec connection to ${where(t)} closed before the command's exit status arrived (close code ${code}${why})`), false);
     });
 
     ws.on('error', (err: Error) => {
       if (settled) return;
-      if (isHomelabError(err)) { fail(err); return; }
+      if (isHomelabError(err)) {
+        fail(err);
+        return;
+      }
       const code = (err as NodeJS.ErrnoException).code;
       if (!code && /handshake|timed out/i.test(err.message)) {
         fail(new Timeout(`the Kubernetes API at ${conn.server} did not accept the exec connection within ${opts.timeoutMs / 1000}s`));

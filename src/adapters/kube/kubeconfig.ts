@@ -96,7 +96,10 @@ export type ContextConfig = z.infer<typeof ContextSchema>;
 type KubeconfigFile = z.infer<typeof FileSchema>;
 
 /** An entry of the merged config and the file it came from (its relative paths resolve there). */
-export interface Sourced<T> { file: string; value: T }
+export interface Sourced<T> {
+  file: string;
+  value: T;
+}
 
 /** The merged kubeconfig, as `kubectl config view --merge` shows it (paths as written). */
 export interface MergedKubeconfig {
@@ -210,7 +213,11 @@ function describePath(doc: unknown, where: readonly PropertyKey[]): string {
 function dropNulls(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropNulls);
   if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, dropNulls(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => [k, dropNulls(v)]),
+    );
   }
   return value;
 }
@@ -227,7 +234,10 @@ export async function readKubeconfigFile(file: string): Promise<KubeconfigFile> 
   let doc: unknown;
   try {
     // kubectl reads YAML 1.1 (yes/on are booleans) but keeps 1:20 and dates as strings
-    doc = parse(text, { version: '1.1', customTags: (tags) => tags.filter((t) => typeof t === 'string' || (t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp')) });
+    doc = parse(text, {
+      version: '1.1',
+      customTags: (tags) => tags.filter((t) => typeof t === 'string' || (t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp')),
+    });
   } catch (err) {
     throw new UserError(`kubeconfig ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -240,7 +250,8 @@ export async function readKubeconfigFile(file: string): Promise<KubeconfigFile> 
   }
   const config = parsed.data;
   if (config.kind && config.kind !== 'Config') throw new UserError(`kubeconfig ${file} has kind "${config.kind}"; a kubeconfig is kind: Config`);
-  if (config.apiVersion && config.apiVersion !== 'v1') throw new UserError(`kubeconfig ${file} has apiVersion "${config.apiVersion}"; kubectl reads apiVersion: v1`);
+  if (config.apiVersion && config.apiVersion !== 'v1')
+    throw new UserError(`kubeconfig ${file} has apiVersion "${config.apiVersion}"; kubectl reads apiVersion: v1`);
   for (const u of config.users ?? []) {
     const exec = u.user.exec;
     if (exec && !exec.interactiveMode && exec.apiVersion && DEFAULTS_INTERACTIVE_MODE.has(exec.apiVersion)) exec.interactiveMode = 'IfAvailable';
@@ -278,8 +289,14 @@ function kubeconfigPaths(options: KubeconfigOptions): { files: string[]; explici
 export async function readKubeconfig(options: KubeconfigOptions = {}): Promise<MergedKubeconfig> {
   const { files, explicit, source } = kubeconfigPaths(options);
   const merged: MergedKubeconfig = {
-    files: [], source, currentContext: undefined, preferences: { extensions: new Map() },
-    clusters: new Map(), users: new Map(), contexts: new Map(), extensions: new Map(),
+    files: [],
+    source,
+    currentContext: undefined,
+    preferences: { extensions: new Map() },
+    clusters: new Map(),
+    users: new Map(),
+    contexts: new Map(),
+    extensions: new Map(),
   };
   for (const name of files) {
     const file = path.resolve(name);
@@ -348,7 +365,8 @@ function serverUrl(raw: string, tlsConfigured: boolean, clusterName: string, whe
   } catch {
     throw new UserError(`cluster "${clusterName}" in ${where} has server "${raw}", which is not a URL`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UserError(`cluster "${clusterName}" in ${where} has server "${raw}": only https:// and http:// are supported`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UserError(`cluster "${clusterName}" in ${where} has server "${raw}": only https:// and http:// are supported`);
   return url;
 }
 
@@ -380,7 +398,8 @@ async function clientCertificate(user: UserConfig, file: string, userName: strin
   const hasCert = Boolean(user['client-certificate'] || user['client-certificate-data']);
   const hasKey = Boolean(user['client-key'] || user['client-key-data']);
   if (!hasCert && !hasKey) return {};
-  if (user['client-certificate'] && user['client-certificate-data']) throw new UserError(`${owner} sets both client-certificate and client-certificate-data; keep one`);
+  if (user['client-certificate'] && user['client-certificate-data'])
+    throw new UserError(`${owner} sets both client-certificate and client-certificate-data; keep one`);
   if (user['client-key'] && user['client-key-data']) throw new UserError(`${owner} sets both client-key and client-key-data; keep one`);
   if (!hasKey) throw new UserError(`${owner} has a client certificate but no client-key or client-key-data`);
   if (!hasCert) throw new UserError(`${owner} has a client key but no client-certificate or client-certificate-data`);
@@ -405,9 +424,12 @@ function execConfig(exec: NonNullable<UserConfig['exec']>, file: string, userNam
   if (!exec.command) throw new UserError(`the exec credential plugin of ${owner} has no command`);
   if (!exec.apiVersion) throw new UserError(`the exec credential plugin of ${owner} has no apiVersion (client.authentication.k8s.io/v1 or v1beta1)`);
   if (exec.apiVersion !== 'client.authentication.k8s.io/v1' && exec.apiVersion !== 'client.authentication.k8s.io/v1beta1') {
-    throw new UserError(`the exec credential plugin of ${owner} asks for ${exec.apiVersion}; homelab speaks client.authentication.k8s.io/v1 and v1beta1, as kubectl does`);
+    throw new UserError(
+      `the exec credential plugin of ${owner} asks for ${exec.apiVersion}; homelab speaks client.authentication.k8s.io/v1 and v1beta1, as kubectl does`,
+    );
   }
-  if (!exec.interactiveMode) throw new UserError(`the exec credential plugin of ${owner} has no interactiveMode (Never, IfAvailable or Always); ${exec.apiVersion} requires it`);
+  if (!exec.interactiveMode)
+    throw new UserError(`the exec credential plugin of ${owner} has no interactiveMode (Never, IfAvailable or Always); ${exec.apiVersion} requires it`);
   if (exec.interactiveMode !== 'Never' && exec.interactiveMode !== 'IfAvailable' && exec.interactiveMode !== 'Always') {
     throw new UserError(`the exec credential plugin of ${owner} has interactiveMode "${exec.interactiveMode}"; it must be Never, IfAvailable or Always`);
   }
@@ -415,8 +437,14 @@ function execConfig(exec: NonNullable<UserConfig['exec']>, file: string, userNam
   // a bare name is looked up on PATH; one with a slash is a path relative to the kubeconfig
   const command = exec.command.includes(path.sep) ? path.resolve(path.dirname(file), exec.command) : exec.command;
   return {
-    command, args: exec.args ?? [], env: exec.env ?? [], apiVersion: exec.apiVersion, installHint: exec.installHint,
-    interactiveMode: exec.interactiveMode, cluster: exec.provideClusterInfo ? cluster : undefined, owner,
+    command,
+    args: exec.args ?? [],
+    env: exec.env ?? [],
+    apiVersion: exec.apiVersion,
+    installHint: exec.installHint,
+    interactiveMode: exec.interactiveMode,
+    cluster: exec.provideClusterInfo ? cluster : undefined,
+    owner,
   };
 }
 
@@ -424,16 +452,22 @@ function execConfig(exec: NonNullable<UserConfig['exec']>, file: string, userNam
 function authProvider(provider: NonNullable<UserConfig['auth-provider']>, owner: string): AuthConfig['oidc'] {
   switch (provider.name) {
     case 'gcp':
-      throw new UserError(`${owner} uses the gcp auth-provider, which kubectl removed`, { hint: 'use the gke-gcloud-auth-plugin exec credential plugin: gcloud components install gke-gcloud-auth-plugin, then gcloud container clusters get-credentials CLUSTER' });
+      throw new UserError(`${owner} uses the gcp auth-provider, which kubectl removed`, {
+        hint: 'use the gke-gcloud-auth-plugin exec credential plugin: gcloud components install gke-gcloud-auth-plugin, then gcloud container clusters get-credentials CLUSTER',
+      });
     case 'azure':
-      throw new UserError(`${owner} uses the azure auth-provider, which kubectl removed`, { hint: 'use the kubelogin exec credential plugin (https://github.com/Azure/kubelogin): kubelogin convert-kubeconfig' });
+      throw new UserError(`${owner} uses the azure auth-provider, which kubectl removed`, {
+        hint: 'use the kubelogin exec credential plugin (https://github.com/Azure/kubelogin): kubelogin convert-kubeconfig',
+      });
     case 'oidc': {
       const config = provider.config ?? {};
       if (!config['idp-issuer-url'] || !config['client-id']) throw new UserError(`the oidc auth-provider of ${owner} needs idp-issuer-url and client-id`);
       return { idToken: config['id-token'], canRefresh: Boolean(config['refresh-token']), owner };
     }
     default:
-      throw new UserError(`${owner} uses the auth-provider "${provider.name}", which kubectl does not know`, { hint: 'use an exec credential plugin (users[].user.exec)' });
+      throw new UserError(`${owner} uses the auth-provider "${provider.name}", which kubectl does not know`, {
+        hint: 'use an exec credential plugin (users[].user.exec)',
+      });
   }
 }
 
@@ -457,17 +491,24 @@ async function targetFromKubeconfig(merged: MergedKubeconfig, contextOverride: s
   const user = userName ? merged.users.get(userName) : { file: context.file, value: {} };
   if (!user) throw new UserError(`context "${contextName}" in ${context.file} names user "${userName}", which is not in the kubeconfig (${where})`);
   const namespace = ctx.namespace || 'default';
-  if (!DNS_LABEL.test(namespace) || namespace.length > 63) throw new UserError(`context "${contextName}" in ${context.file} has namespace "${namespace}", which is not a valid namespace name`);
+  if (!DNS_LABEL.test(namespace) || namespace.length > 63)
+    throw new UserError(`context "${contextName}" in ${context.file} has namespace "${namespace}", which is not a valid namespace name`);
 
   const c = cluster.value;
   const clusterWhere = `cluster "${ctx.cluster}" in ${cluster.file}`;
   if (!c.server) throw new UserError(`${clusterWhere} has no server`);
-  if (c['certificate-authority'] && c['certificate-authority-data']) throw new UserError(`${clusterWhere} sets both certificate-authority and certificate-authority-data; keep one`);
+  if (c['certificate-authority'] && c['certificate-authority-data'])
+    throw new UserError(`${clusterWhere} sets both certificate-authority and certificate-authority-data; keep one`);
   const caFile = resolveIn(cluster.file, c['certificate-authority']);
-  const ca = caFile ? await readReferenced(caFile, 'certificate-authority', clusterWhere) : c['certificate-authority-data'] ? decode64(c['certificate-authority-data']) : undefined;
+  const ca = caFile
+    ? await readReferenced(caFile, 'certificate-authority', clusterWhere)
+    : c['certificate-authority-data']
+      ? decode64(c['certificate-authority-data'])
+      : undefined;
   if (ca !== undefined) checkCertificate(ca, `the certificate-authority of ${clusterWhere}`);
   // client-go's TLSConfigFor refuses this pair rather than guess which was meant
-  if (ca !== undefined && c['insecure-skip-tls-verify']) throw new UserError(`${clusterWhere} sets insecure-skip-tls-verify together with a certificate authority; kubectl refuses that, keep one`);
+  if (ca !== undefined && c['insecure-skip-tls-verify'])
+    throw new UserError(`${clusterWhere} sets insecure-skip-tls-verify together with a certificate authority; kubectl refuses that, keep one`);
 
   const u = user.value;
   const owner = `user "${userName}" in ${user.file}`;
@@ -489,21 +530,30 @@ async function targetFromKubeconfig(merged: MergedKubeconfig, contextOverride: s
     config: c.extensions?.find((e) => e.name === EXEC_CLUSTER_EXTENSION)?.extension,
   };
   return {
-    contextName, clusterName: ctx.cluster, userName, namespace, source: merged.source, server, proxyUrl,
+    contextName,
+    clusterName: ctx.cluster,
+    userName,
+    namespace,
+    source: merged.source,
+    server,
+    proxyUrl,
     tls: { ca, cert, key, servername: c['tls-server-name'] || undefined, rejectUnauthorized: !c['insecure-skip-tls-verify'] },
     disableCompression: Boolean(c['disable-compression']),
     auth: {
       owner,
       token: u.token || undefined,
       tokenFile: resolveIn(user.file, u.tokenFile),
-      username: u.username, password: u.password,
+      username: u.username,
+      password: u.password,
       hasClientCertificate: Boolean(cert),
       exec: u.exec ? execConfig(u.exec, user.file, userName, execCluster) : undefined,
       oidc: u['auth-provider'] ? authProvider(u['auth-provider'], owner) : undefined,
       impersonate: u.as ? { user: u.as, uid: u['as-uid'], groups: u['as-groups'] ?? [], extra: u['as-user-extra'] ?? {} } : undefined,
       // client-go reads the user's credentials only when the transport is TLS: none go out in clear text
       // (impersonation still applies)
-      ...(server.protocol !== 'https:' ? { token: undefined, tokenFile: undefined, username: undefined, password: undefined, exec: undefined, oidc: undefined } : {}),
+      ...(server.protocol !== 'https:'
+        ? { token: undefined, tokenFile: undefined, username: undefined, password: undefined, exec: undefined, oidc: undefined }
+        : {}),
     },
   };
 }
@@ -525,7 +575,10 @@ async function inClusterTarget(options: KubeconfigOptions): Promise<Target | und
   const ca = await readFile(path.join(dir, 'ca.crt'), 'utf8').catch(() => undefined);
   const fromFile = (await readFile(path.join(dir, 'namespace'), 'utf8').catch(() => '')).trim();
   return {
-    contextName: undefined, clusterName: 'in-cluster', userName: 'service account', source: `the in-cluster service account (${dir})`,
+    contextName: undefined,
+    clusterName: 'in-cluster',
+    userName: 'service account',
+    source: `the in-cluster service account (${dir})`,
     namespace: env.POD_NAMESPACE || fromFile || 'default',
     server: new URL(`https://${host.includes(':') ? `[${host}]` : host}:${port}`),
     proxyUrl: undefined,
@@ -569,7 +622,10 @@ class KubeCluster implements ResolvedCluster {
     if (this.target.proxyUrl) {
       const { tunnelAgent } = await import('./proxy.js');
       this.agentInstance ??= tunnelAgent({
-        proxy: this.target.proxyUrl, secure, agentOptions, timeoutMs: this.options.proxyConnectTimeoutMs ?? 30_000,
+        proxy: this.target.proxyUrl,
+        secure,
+        agentOptions,
+        timeoutMs: this.options.proxyConnectTimeoutMs ?? 30_000,
         proxyTls: { ca: this.target.tls.ca, rejectUnauthorized: this.target.tls.rejectUnauthorized },
       });
     } else {
@@ -582,10 +638,12 @@ class KubeCluster implements ResolvedCluster {
     const [credential, agent] = await Promise.all([this.credentials.current(), this.agent()]);
     const { ca, servername, rejectUnauthorized } = this.target.tls;
     const options: KubeRequestOptions = {
-      agent, headers: { ...credential.headers }, rejectUnauthorized,
+      agent,
+      headers: { ...credential.headers },
+      rejectUnauthorized,
       ...(ca !== undefined ? { ca } : {}),
       ...(servername ? { servername } : {}),
-      ...(credential.cert ?? this.target.tls.cert ? { cert: credential.cert ?? this.target.tls.cert, key: credential.key ?? this.target.tls.key } : {}),
+      ...((credential.cert ?? this.target.tls.cert) ? { cert: credential.cert ?? this.target.tls.cert, key: credential.key ?? this.target.tls.key } : {}),
     };
     this.used.set(options, credential);
     return options;
@@ -613,14 +671,20 @@ export async function resolveCluster(merged: MergedKubeconfig, options: Kubeconf
   const target = (await targetFromKubeconfig(merged, options.context)) ?? (await inClusterTarget(options));
   if (!target) {
     if (merged.files.length === 0) {
-      throw new UserError(`no kubeconfig found (looked at ${merged.source === '~/.kube/config' ? '$KUBECONFIG, ~/.kube/config' : merged.source} and the in-cluster service account)`, {
-        hint: 'pass --kubeconfig FILE or set KUBECONFIG (on k3s the file is /etc/rancher/k3s/k3s.yaml); to try homelab without a cluster: homelab sandbox',
-      });
+      throw new UserError(
+        `no kubeconfig found (looked at ${merged.source === '~/.kube/config' ? '$KUBECONFIG, ~/.kube/config' : merged.source} and the in-cluster service account)`,
+        {
+          hint: 'pass --kubeconfig FILE or set KUBECONFIG (on k3s the file is /etc/rancher/k3s/k3s.yaml); to try homelab without a cluster: homelab sandbox',
+        },
+      );
     }
     const known = [...merged.contexts.keys()].sort();
-    throw new UserError(`the kubeconfig (${merged.files.join(', ')}) sets no current-context${known.length ? ` (it has: ${known.join(', ')})` : ' and has no contexts'}`, {
-      hint: known.length ? `pick one with --context ${known[0]}, or: kubectl config use-context ${known[0]}` : undefined,
-    });
+    throw new UserError(
+      `the kubeconfig (${merged.files.join(', ')}) sets no current-context${known.length ? ` (it has: ${known.join(', ')})` : ' and has no contexts'}`,
+      {
+        hint: known.length ? `pick one with --context ${known[0]}, or: kubectl config use-context ${known[0]}` : undefined,
+      },
+    );
   }
   const credentials = new Credentials(target.auth, {
     stdinIsTerminal: options.stdinIsTerminal ?? process.stdin.isTTY === true,

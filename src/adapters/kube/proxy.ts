@@ -28,8 +28,14 @@ type Callback = (err: Error | null, stream: Duplex) => void;
 const MAX_HANDSHAKE_BYTES = 64 * 1024;
 
 const SOCKS_REPLIES: Record<number, string> = {
-  1: 'general SOCKS server failure', 2: 'connection not allowed by ruleset', 3: 'network unreachable', 4: 'host unreachable',
-  5: 'connection refused', 6: 'TTL expired', 7: 'command not supported', 8: 'address type not supported',
+  1: 'general SOCKS server failure',
+  2: 'connection not allowed by ruleset',
+  3: 'network unreachable',
+  4: 'host unreachable',
+  5: 'connection refused',
+  6: 'TTL expired',
+  7: 'command not supported',
+  8: 'address type not supported',
 };
 
 /** The proxy without its credentials, for messages. */
@@ -50,8 +56,14 @@ function readAnswer(socket: Duplex, complete: (buf: Buffer) => number | undefine
       socket.off('close', onEnd);
       socket.off('error', onError);
     };
-    const onEnd = (): void => { cleanup(); reject(new Error('the proxy closed the connection')); };
-    const onError = (err: Error): void => { cleanup(); reject(err); };
+    const onEnd = (): void => {
+      cleanup();
+      reject(new Error('the proxy closed the connection'));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
     function onReadable(): void {
       let chunk: Buffer | null;
       while ((chunk = socket.read() as Buffer | null) !== null) {
@@ -63,7 +75,11 @@ function readAnswer(socket: Duplex, complete: (buf: Buffer) => number | undefine
           resolve(buf.subarray(0, used));
           return;
         }
-        if (buf.length > MAX_HANDSHAKE_BYTES) { cleanup(); reject(new Error('the proxy answered with more than 64 KiB of headers')); return; }
+        if (buf.length > MAX_HANDSHAKE_BYTES) {
+          cleanup();
+          reject(new Error('the proxy answered with more than 64 KiB of headers'));
+          return;
+        }
       }
     }
     socket.on('readable', onReadable);
@@ -136,9 +152,10 @@ function openTunnel(o: TunnelOptions, host: string, port: number): Promise<Duple
   const proxy = o.proxy;
   const proxyHost = proxy.hostname.replace(/^\[|\]$/g, '');
   const proxyPort = Number(proxy.port) || (proxy.protocol === 'https:' ? 443 : proxy.protocol === 'socks5:' ? 1080 : 80);
-  const socket: Duplex = proxy.protocol === 'https:'
-    ? tls.connect({ host: proxyHost, port: proxyPort, servername: net.isIP(proxyHost) ? undefined : proxyHost, ...o.proxyTls })
-    : net.connect({ host: proxyHost, port: proxyPort });
+  const socket: Duplex =
+    proxy.protocol === 'https:'
+      ? tls.connect({ host: proxyHost, port: proxyPort, servername: net.isIP(proxyHost) ? undefined : proxyHost, ...o.proxyTls })
+      : net.connect({ host: proxyHost, port: proxyPort });
   return new Promise<Duplex>((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.destroy();
@@ -146,7 +163,10 @@ function openTunnel(o: TunnelOptions, host: string, port: number): Promise<Duple
     }, o.timeoutMs);
     const handshake = proxy.protocol === 'socks5:' ? socks5Connect(socket, proxy, host, port) : httpConnect(socket, proxy, host, port);
     handshake.then(
-      () => { clearTimeout(timer); resolve(socket); },
+      () => {
+        clearTimeout(timer);
+        resolve(socket);
+      },
       (err: Error) => {
         clearTimeout(timer);
         socket.destroy();

@@ -46,9 +46,11 @@ export function clientFile(client: McpClient, env: NodeJS.ProcessEnv, cwd: strin
   switch (client) {
     case 'claude-desktop': {
       const dir =
-        platform === 'darwin' ? path.join(home, 'Library', 'Application Support', 'Claude')
-        : platform === 'win32' ? path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), 'Claude')
-        : path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'Claude');
+        platform === 'darwin'
+          ? path.join(home, 'Library', 'Application Support', 'Claude')
+          : platform === 'win32'
+            ? path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), 'Claude')
+            : path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'Claude');
       return { file: path.join(dir, 'claude_desktop_config.json'), root: 'mcpServers' };
     }
     case 'claude-code':
@@ -122,7 +124,8 @@ export async function mergeInto(target: ClientFile, name: string, entry: Record<
     doc = parsed as Record<string, unknown>;
   }
   const servers = doc[target.root] ?? {};
-  if (typeof servers !== 'object' || servers === null || Array.isArray(servers)) throw new UserError(`${target.file}: "${target.root}" is not an object; nothing was written`);
+  if (typeof servers !== 'object' || servers === null || Array.isArray(servers))
+    throw new UserError(`${target.file}: "${target.root}" is not an object; nothing was written`);
   const replaced = Object.hasOwn(servers, name);
   const merged = { ...doc, [target.root]: { ...(servers as Record<string, unknown>), [name]: entry } };
 
@@ -131,7 +134,10 @@ export async function mergeInto(target: ClientFile, name: string, entry: Record<
   let mode = 0o600;
   if (before !== undefined) {
     mode = (await stat(target.file)).mode & 0o777;
-    backup = `${target.file}.${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.bak`;
+    backup = `${target.file}.${now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')}.bak`;
     await copyFile(target.file, backup);
   }
   const temp = `${target.file}.${randomBytes(4).toString('hex')}.tmp`;

@@ -11,7 +11,7 @@ export function withConfirmationInput(schema: Record<string, unknown>): Record<s
   const properties = (schema.properties ?? {}) as Record<string, unknown>;
   return {
     ...schema,
-    properties: { ...properties, [CONFIRMATION_FIELD]: { type: 'string', description: 'From this tool\'s plan, once the person agreed: applies that plan' } },
+    properties: { ...properties, [CONFIRMATION_FIELD]: { type: 'string', description: "From this tool's plan, once the person agreed: applies that plan" } },
   };
 }
 
@@ -51,12 +51,19 @@ export interface ConfirmationsOptions {
 /** The same value whatever order its keys were given in. */
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, canonical(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, canonical(v)]),
+    );
   return value;
 }
 
 function digest(input: Record<string, unknown>): string {
-  return createHash('sha256').update(JSON.stringify(canonical(input))).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(input)))
+    .digest('base64url');
 }
 
 /**
@@ -82,7 +89,14 @@ export class Confirmations {
 
   issue(tool: string, input: Record<string, unknown>, caller: string, plan: Plan): ConfirmationToken {
     const expires = this.options.now().getTime() + this.options.ttlMs;
-    const payload: Payload = { tool, caller, args: digest(input), observed: plan.observed.map(({ object, resourceVersion }) => ({ object, resourceVersion })), expires, nonce: randomBytes(12).toString('base64url') };
+    const payload: Payload = {
+      tool,
+      caller,
+      args: digest(input),
+      observed: plan.observed.map(({ object, resourceVersion }) => ({ object, resourceVersion })),
+      expires,
+      nonce: randomBytes(12).toString('base64url'),
+    };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return { token: `${body}.${this.sign(body)}`, expiresAt: new Date(expires).toISOString() };
   }
@@ -99,16 +113,24 @@ export class Confirmations {
         hint: `${again}; replicas share tokens only with the same mcp.confirmationKey, and without one a restart voids them`,
       });
     }
-    if (payload.tool !== tool) throw new ConfirmationRefused('mismatch', `this confirmation token is for ${payload.tool}, not ${tool}: nothing was changed`, { hint: again });
-    if (payload.caller !== caller) throw new ConfirmationRefused('mismatch', 'this confirmation token was issued to another caller: nothing was changed', { hint: again });
+    if (payload.tool !== tool)
+      throw new ConfirmationRefused('mismatch', `this confirmation token is for ${payload.tool}, not ${tool}: nothing was changed`, { hint: again });
+    if (payload.caller !== caller)
+      throw new ConfirmationRefused('mismatch', 'this confirmation token was issued to another caller: nothing was changed', { hint: again });
     const now = this.options.now().getTime();
     if (now > payload.expires) {
-      throw new ConfirmationRefused('expired', `this confirmation token expired at ${new Date(payload.expires).toISOString()} (tokens last ${Math.round(this.options.ttlMs / 1000)}s): nothing was changed`, { hint: again });
+      throw new ConfirmationRefused(
+        'expired',
+        `this confirmation token expired at ${new Date(payload.expires).toISOString()} (tokens last ${Math.round(this.options.ttlMs / 1000)}s): nothing was changed`,
+        { hint: again },
+      );
     }
     this.forgetExpired(now);
     if (this.used.has(payload.nonce)) throw new ConfirmationRefused('reused', 'this confirmation token was already used: nothing was changed', { hint: again });
     if (payload.args !== digest(input)) {
-      throw new ConfirmationRefused('mismatch', `this confirmation token is for other arguments of ${tool}: nothing was changed`, { hint: `call it with exactly the arguments of the plan, or ${again}` });
+      throw new ConfirmationRefused('mismatch', `this confirmation token is for other arguments of ${tool}: nothing was changed`, {
+        hint: `call it with exactly the arguments of the plan, or ${again}`,
+      });
     }
     const moved = changedSince(payload.observed, plan.observed);
     if (moved) throw new ConfirmationRefused('changed', `${moved}: nothing was changed; plan again`, { hint: again });

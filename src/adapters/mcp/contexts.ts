@@ -26,7 +26,11 @@ export function listedWithContext(tool: Listed & { cluster: boolean }, contexts:
   const { name, title, description, inputSchema, outputSchema, annotations } = tool;
   if (!contexts || !tool.cluster) return { name, title, description, inputSchema, outputSchema, annotations };
   const properties = (inputSchema.properties ?? {}) as Record<string, unknown>;
-  const context = { type: 'string', enum: contexts.names, description: `Kubeconfig context to run against${contexts.default ? ` (default: ${contexts.default})` : ''}` };
+  const context = {
+    type: 'string',
+    enum: contexts.names,
+    description: `Kubeconfig context to run against${contexts.default ? ` (default: ${contexts.default})` : ''}`,
+  };
   return { name, title, description, inputSchema: { ...inputSchema, properties: { ...properties, [CONTEXT_ARG]: context } }, outputSchema, annotations };
 }
 
@@ -46,7 +50,8 @@ export async function runContextFor(
   if (!tool.cluster) throw new UserError(`${CONTEXT_ARG}: ${tool.name} does not talk to the cluster, so it takes no context`);
   if (typeof requested !== 'string') throw new UserError(`${CONTEXT_ARG}: expected the name of a kubeconfig context`);
   const contexts = await clusters?.contexts();
-  if (!contexts) throw new UserError(`${CONTEXT_ARG}: this server has no kubeconfig (it uses the in-cluster service account), so there is no context to choose`);
+  if (!contexts)
+    throw new UserError(`${CONTEXT_ARG}: this server has no kubeconfig (it uses the in-cluster service account), so there is no context to choose`);
   if (!contexts.names.includes(requested)) {
     throw new UserError(`${CONTEXT_ARG}: the kubeconfig has no context named "${requested}" (it has: ${contexts.names.join(', ') || 'none'})`);
   }

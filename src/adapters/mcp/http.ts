@@ -112,7 +112,10 @@ function rpcError(res: ServerResponse, status: number, message: string, options:
 const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
 
-interface RpcMessage { method?: unknown; id?: unknown }
+interface RpcMessage {
+  method?: unknown;
+  id?: unknown;
+}
 
 const isRecord = (m: unknown): m is RpcMessage => typeof m === 'object' && m !== null && !Array.isArray(m);
 /** A request (not a notification or an answer): what the rate limit counts. */
@@ -130,7 +133,9 @@ const idOf = (m: unknown): RpcId => (isRecord(m) && (typeof m.id === 'string' ||
 
 /** A tool call whose client sent a progressToken (params._meta.progressToken). */
 const asksForProgress = (message: unknown): boolean =>
-  (Array.isArray(message) ? message : [message]).some((m) => isToolCall(m) && (m as { params?: { _meta?: { progressToken?: unknown } } }).params?._meta?.progressToken !== undefined);
+  (Array.isArray(message) ? message : [message]).some(
+    (m) => isToolCall(m) && (m as { params?: { _meta?: { progressToken?: unknown } } }).params?._meta?.progressToken !== undefined,
+  );
 
 type Body =
   | { kind: 'ok'; text: string }
@@ -142,7 +147,9 @@ type Body =
   | { kind: 'gone' };
 
 /** Bytes of request bodies held now, all requests together. */
-interface ByteBudget { held: number }
+interface ByteBudget {
+  held: number;
+}
 
 /**
  * Reads a request body, holding at most MAX_BODY_BYTES of it and only while the shared budget has
@@ -207,11 +214,15 @@ function webRequest(req: IncomingMessage, body: string, signal: AbortSignal): Re
 /** Writes the SDK's answer: JSON at once, or an SSE stream as it comes (progress before the result). */
 async function send(res: ServerResponse, response: Response): Promise<void> {
   const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => { headers[name] = value; });
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
   res.writeHead(response.status, headers);
   if (!response.body) return void res.end();
   await new Promise<void>((resolve) => {
-    Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>).on('error', () => res.destroy()).pipe(res);
+    Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>)
+      .on('error', () => res.destroy())
+      .pipe(res);
     res.once('close', resolve);
   });
 }
@@ -237,7 +248,9 @@ function throttledWarning(log: Logger, what: (times: number, latest: string) => 
 
 /** The URL a client should register, as this request reached us (through an ingress: its scheme and host). */
 function mcpUrlFor(req: IncomingMessage): string {
-  const forwarded = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim();
+  const forwarded = String(req.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    ?.trim();
   const scheme = forwarded === 'https' || forwarded === 'http' ? forwarded : 'http';
   const host = /^[\w.:[\]-]{1,255}$/.test(req.headers.host ?? '') ? req.headers.host : 'HOST';
   return `${scheme}://${host}/mcp`;
@@ -309,8 +322,16 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
   const unauthorized = (res: ServerResponse, req: IncomingMessage, reason: 'missing' | 'invalid' | 'expired', detail: string): void => {
     metrics?.authFailure(reason);
     warnUnauthorized(`${detail} from ${req.socket.remoteAddress ?? '?'}`);
-    const challenge = reason === 'missing' ? 'Bearer realm="homelab"' : `Bearer realm="homelab", error="invalid_token", error_description="${reason === 'expired' ? 'the key has expired' : 'the key is not valid'}"`;
-    const said = reason === 'missing' ? 'no API key: send it as X-API-Key or Authorization: Bearer' : reason === 'expired' ? 'the API key has expired: ask for a new one' : 'the API key is not valid';
+    const challenge =
+      reason === 'missing'
+        ? 'Bearer realm="homelab"'
+        : `Bearer realm="homelab", error="invalid_token", error_description="${reason === 'expired' ? 'the key has expired' : 'the key is not valid'}"`;
+    const said =
+      reason === 'missing'
+        ? 'no API key: send it as X-API-Key or Authorization: Bearer'
+        : reason === 'expired'
+          ? 'the API key has expired: ask for a new one'
+          : 'the API key is not valid';
     rpcError(res, 401, `Unauthorized: ${said}`, { headers: { 'WWW-Authenticate': challenge } });
   };
 
@@ -322,12 +343,18 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
     if (options.keys) {
       const who = options.keys.identify(presentedKey(req));
       if (isRefusal(who)) {
-        const detail = who.reason === 'missing' ? 'no key' : who.reason === 'invalid' ? 'a key that is not in the keys' : `key "${who.name}", expired ${who.expired.toISOString()}`;
+        const detail =
+          who.reason === 'missing'
+            ? 'no key'
+            : who.reason === 'invalid'
+              ? 'a key that is not in the keys'
+              : `key "${who.name}", expired ${who.expired.toISOString()}`;
         return void unauthorized(res, req, who.reason, detail);
       }
       caller = who;
     }
-    if (req.method !== 'POST') return void rpcError(res, 405, 'Method not allowed: this server is stateless; POST JSON-RPC to /mcp', { headers: { Allow: 'POST' } });
+    if (req.method !== 'POST')
+      return void rpcError(res, 405, 'Method not allowed: this server is stateless; POST JSON-RPC to /mcp', { headers: { Allow: 'POST' } });
     return caller;
   };
 
@@ -363,14 +390,25 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
     const { running, waiting } = gate.load;
     return `busy: refused ${plural(n, 'request')} with 503 (${running} tool calls running, ${waiting} waiting; mcp.maxConcurrentCalls ${limits.maxConcurrentCalls}, mcp.maxQueuedCalls ${limits.maxQueuedCalls})`;
   });
-  const noteRateLimited = throttledWarning(log, (n, latest) => `rate limit: refused ${plural(n, 'request')} with 429 (latest: key "${latest}"; mcp.rateLimit ${options.rateLimit.perMinute}/min, burst ${options.rateLimit.burst})`);
-  const noteLegacy = throttledWarning(log, (n, latest) => `${plural(n, 'request')} for the old HTTP+SSE transport (latest: ${latest}): that client must be registered for Streamable HTTP at /mcp (claude mcp add -t http …)`);
+  const noteRateLimited = throttledWarning(
+    log,
+    (n, latest) =>
+      `rate limit: refused ${plural(n, 'request')} with 429 (latest: key "${latest}"; mcp.rateLimit ${options.rateLimit.perMinute}/min, burst ${options.rateLimit.burst})`,
+  );
+  const noteLegacy = throttledWarning(
+    log,
+    (n, latest) =>
+      `${plural(n, 'request')} for the old HTTP+SSE transport (latest: ${latest}): that client must be registered for Streamable HTTP at /mcp (claude mcp add -t http …)`,
+  );
 
   let readiness: { at: number; answer: Promise<string | undefined> } | undefined;
   /** undefined when ready; else why not. One question to the API server per READY_CACHE_MS, shared. */
   const notReadyBecause = (): Promise<string | undefined> => {
     if (readiness && Date.now() - readiness.at < READY_CACHE_MS) return readiness.answer;
-    const answer = options.ready(AbortSignal.timeout(READY_TIMEOUT_MS)).then(() => undefined, (err: unknown) => describeError(err));
+    const answer = options.ready(AbortSignal.timeout(READY_TIMEOUT_MS)).then(
+      () => undefined,
+      (err: unknown) => describeError(err),
+    );
     readiness = { at: Date.now(), answer };
     return answer;
   };
@@ -412,7 +450,9 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
         return;
       }
       if (path === '/sse' || path === '/sse/' || path === '/messages' || path?.startsWith('/messages/')) {
-        noteLegacy(`${req.method ?? '?'} ${path} from ${req.socket.remoteAddress ?? '?'}${req.headers['user-agent'] ? `, ${req.headers['user-agent'].slice(0, 80)}` : ''}`);
+        noteLegacy(
+          `${req.method ?? '?'} ${path} from ${req.socket.remoteAddress ?? '?'}${req.headers['user-agent'] ? `, ${req.headers['user-agent'].slice(0, 80)}` : ''}`,
+        );
         const url = mcpUrlFor(req);
         rpcError(
           res,
@@ -446,11 +486,19 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
       }
       // 400 and Invalid Request, as the SDK answers a batch over its own limit of 100.
       if (Array.isArray(message) && message.length > limits.maxBatch) {
-        return rpcError(res, 400, `Invalid Request: a batch may hold at most ${limits.maxBatch} messages (mcp.maxBatch); this one has ${message.length}`, { code: INVALID_REQUEST });
+        return rpcError(res, 400, `Invalid Request: a batch may hold at most ${limits.maxBatch} messages (mcp.maxBatch); this one has ${message.length}`, {
+          code: INVALID_REQUEST,
+        });
       }
       const messages: unknown[] = Array.isArray(message) ? message : [message];
 
-      const writes = caller.scope === 'read' ? messages.map(toolCallOf).filter((c) => c && options.writeTools.has(c.name)).map((c) => c!.name) : [];
+      const writes =
+        caller.scope === 'read'
+          ? messages
+              .map(toolCallOf)
+              .filter((c) => c && options.writeTools.has(c.name))
+              .map((c) => c!.name)
+          : [];
       if (writes.length) {
         metrics?.authFailure('scope');
         const why = `the key "${caller.name}" may only read (scope read); ${[...new Set(writes)].join(', ')} changes things`;
@@ -464,10 +512,15 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
         metrics?.rateLimit(caller.name);
         noteRateLimited(caller.name);
         auditRefused(messages, request, `rate limited: key "${caller.name}" is past mcp.rateLimit`);
-        return rpcError(res, 429, `Too many requests: key "${caller.name}" may send ${options.rateLimit.perMinute} a minute (bursts of ${options.rateLimit.burst}); retry in ${rate.retryAfterSeconds} s`, {
-          id: idOf(message),
-          headers: { 'Retry-After': String(rate.retryAfterSeconds) },
-        });
+        return rpcError(
+          res,
+          429,
+          `Too many requests: key "${caller.name}" may send ${options.rateLimit.perMinute} a minute (bursts of ${options.rateLimit.burst}); retry in ${rate.retryAfterSeconds} s`,
+          {
+            id: idOf(message),
+            headers: { 'Retry-After': String(rate.retryAfterSeconds) },
+          },
+        );
       }
 
       const calls = messages.filter(isToolCall).length;
@@ -495,7 +548,10 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
         const mcp = options.newServer(admission.run, request);
         // A call that asked for progress is answered as an event stream, so the notifications can go first.
         const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !asksForProgress(message) });
-        gone.signal.addEventListener('abort', () => { void transport.close(); void mcp.close(); });
+        gone.signal.addEventListener('abort', () => {
+          void transport.close();
+          void mcp.close();
+        });
         await mcp.connect(transport);
         await send(res, await transport.handleRequest(web, { parsedBody: message }));
       } else {
@@ -523,7 +579,10 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
     if (inFlight > 0 && graceMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
-        drained = () => { clearTimeout(timer); resolve(); };
+        drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
     const cut = inFlight;

@@ -22,7 +22,9 @@ export const LOCAL_CALLER: Caller = { name: 'local', scope: 'write' };
 const MIN_KEY_LENGTH = 16;
 
 /** A date (2026-12-31, the end of that day in UTC) or a date-time with its zone (RFC 3339). */
-const expirySchema = z.union([z.iso.date(), z.iso.datetime({ offset: true })]).transform((s) => (s.length === 10 ? new Date(`${s}T23:59:59.999Z`) : new Date(s)));
+const expirySchema = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })])
+  .transform((s) => (s.length === 10 ? new Date(`${s}T23:59:59.999Z`) : new Date(s)));
 
 const keyEntrySchema = z
   .object({
@@ -74,7 +76,10 @@ const digestOf = (key: string): Buffer => createHash('sha256').update(key).diges
 export class Keys {
   private held: readonly HeldKey[] = [];
 
-  constructor(entries: readonly KeyEntry[], private readonly now: () => Date = () => new Date()) {
+  constructor(
+    entries: readonly KeyEntry[],
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.replace(entries);
   }
 

@@ -51,8 +51,16 @@ export class Metrics {
     const registers = [this.registry];
     this.tools = new Set(options.tools);
     collectDefaultMetrics({ register: this.registry });
-    new Gauge({ name: 'homelab_mcp_build_info', help: 'The running homelab version (always 1)', labelNames: ['version'], registers }).set({ version: options.version }, 1);
-    this.calls = new Counter({ name: 'homelab_mcp_tool_calls_total', help: 'Tool calls answered, by tool and outcome (ok; error: a result with isError; refused: not run; planned: a write\'s plan handed back to be confirmed)', labelNames: ['tool', 'outcome'], registers });
+    new Gauge({ name: 'homelab_mcp_build_info', help: 'The running homelab version (always 1)', labelNames: ['version'], registers }).set(
+      { version: options.version },
+      1,
+    );
+    this.calls = new Counter({
+      name: 'homelab_mcp_tool_calls_total',
+      help: "Tool calls answered, by tool and outcome (ok; error: a result with isError; refused: not run; planned: a write's plan handed back to be confirmed)",
+      labelNames: ['tool', 'outcome'],
+      registers,
+    });
     this.duration = new Histogram({
       name: 'homelab_mcp_tool_call_duration_seconds',
       help: 'How long tool calls that ran took, by tool',
@@ -60,11 +68,35 @@ export class Metrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers,
     });
-    new Gauge({ name: 'homelab_mcp_tool_calls_in_flight', help: 'Tool calls running now', registers, collect() { this.set(options.load().running); } });
-    new Gauge({ name: 'homelab_mcp_tool_calls_waiting', help: 'Tool calls admitted and waiting for a turn (mcp.maxConcurrentCalls)', registers, collect() { this.set(options.load().waiting); } });
-    this.authFailures = new Counter({ name: 'homelab_mcp_auth_failures_total', help: 'Requests refused for their key: missing, invalid or expired (401), or a read key calling a write tool (scope, 403)', labelNames: ['reason'], registers });
+    new Gauge({
+      name: 'homelab_mcp_tool_calls_in_flight',
+      help: 'Tool calls running now',
+      registers,
+      collect() {
+        this.set(options.load().running);
+      },
+    });
+    new Gauge({
+      name: 'homelab_mcp_tool_calls_waiting',
+      help: 'Tool calls admitted and waiting for a turn (mcp.maxConcurrentCalls)',
+      registers,
+      collect() {
+        this.set(options.load().waiting);
+      },
+    });
+    this.authFailures = new Counter({
+      name: 'homelab_mcp_auth_failures_total',
+      help: 'Requests refused for their key: missing, invalid or expired (401), or a read key calling a write tool (scope, 403)',
+      labelNames: ['reason'],
+      registers,
+    });
     this.rateLimited = new Counter({ name: 'homelab_mcp_rate_limited_total', help: 'Requests refused with 429, by key', labelNames: ['key'], registers });
-    this.reloads = new Counter({ name: 'homelab_mcp_config_reloads_total', help: 'Changes to the keys file or the config file seen on disk, applied or refused', labelNames: ['file', 'result'], registers });
+    this.reloads = new Counter({
+      name: 'homelab_mcp_config_reloads_total',
+      help: 'Changes to the keys file or the config file seen on disk, applied or refused',
+      labelNames: ['file', 'result'],
+      registers,
+    });
     // Present from the start at 0, so rate() and absent() read well before the first event.
     for (const reason of ['missing', 'invalid', 'expired', 'scope'] as const) this.authFailures.inc({ reason }, 0);
     for (const file of ['keys', 'config']) for (const result of ['applied', 'refused']) this.reloads.inc({ file, result }, 0);

@@ -18,7 +18,10 @@ interface Bucket {
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
-  constructor(private readonly limit: RateLimit, private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly limit: RateLimit,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** Takes `cost` tokens from `caller`'s bucket; when they are not there, takes none and says how many seconds until they are. */
   take(caller: string, cost: number): { ok: true } | { ok: false; retryAfterSeconds: number } {

@@ -97,5 +97,7 @@ export function configFileWatch(config: Config, path: string, env: Record<string
 }
 
 function describeAllow(allow: Config['allow']): string {
-  return Object.entries(allow).map(([list, entries]) => `${list}: ${entries.length ? entries.join(' ') : 'none'}`).join('; ');
+  return Object.entries(allow)
+    .map(([list, entries]) => `${list}: ${entries.length ? entries.join(' ') : 'none'}`)
+    .join('; ');
 }

@@ -1,5 +1,13 @@
 import { readFile, readdir } from 'node:fs/promises';
-import { INTERNAL_ERROR, INVALID_PARAMS, type ReadResourceResult, type Resource, type ResourceLink, type ResourceTemplateType, type Server } from '@modelcontextprotocol/server';
+import {
+  INTERNAL_ERROR,
+  INVALID_PARAMS,
+  type ReadResourceResult,
+  type Resource,
+  type ResourceLink,
+  type ResourceTemplateType,
+  type Server,
+} from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { isHomelabError } from '../../core/errors.js';
 import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
@@ -61,7 +69,9 @@ export function loadRunbooks(): Promise<Runbook[]> {
       }),
     );
   })();
-  runbooksCache.catch(() => { runbooksCache = undefined; });
+  runbooksCache.catch(() => {
+    runbooksCache = undefined;
+  });
   return runbooksCache;
 }
 
@@ -80,7 +90,11 @@ type FindingLike = z.infer<typeof findingLike>;
 
 function explainsFinding(e: Explains, f: FindingLike): boolean {
   if (e.error !== undefined) return false;
-  return (e.kind === undefined || e.kind === f.kind) && (e.reasons === undefined || e.reasons.includes(f.reason)) && (e.text === undefined || f.message.includes(e.text));
+  return (
+    (e.kind === undefined || e.kind === f.kind) &&
+    (e.reasons === undefined || e.reasons.includes(f.reason)) &&
+    (e.text === undefined || f.message.includes(e.text))
+  );
 }
 
 function explainsError(e: Explains, kind: string, message: string): boolean {
@@ -107,15 +121,23 @@ export async function findingLinks(output: unknown, context?: string): Promise<R
   if (findings.length === 0) return [];
   const [runbooks, { FLUX_KINDS }] = await Promise.all([loadRunbooks(), import('../../ops/flux/kinds.js')]);
   const links = new Map<string, ResourceLink>();
-  const add = (l: ResourceLink) => { if (links.size < MAX_LINKS && !links.has(l.uri)) links.set(l.uri, l); };
+  const add = (l: ResourceLink) => {
+    if (links.size < MAX_LINKS && !links.has(l.uri)) links.set(l.uri, l);
+  };
   for (const raw of findings) {
     if (links.size >= MAX_LINKS) break;
     const f = findingLike.safeParse(raw).data;
     if (!f) continue;
     const where = `${f.namespace ? `${f.namespace}/` : ''}${f.name}`;
     if (f.fix?.tool === 'pods_logs') {
-      const input = z.object({ pod: z.string(), namespace: z.string(), container: z.string().optional(), previous: z.boolean().optional() }).safeParse(f.fix.input).data;
-      const uri = homelabUri(['logs', input?.namespace ?? '', input?.pod ?? ''], { container: input?.container, previous: input?.previous ? 'true' : undefined, context });
+      const input = z
+        .object({ pod: z.string(), namespace: z.string(), container: z.string().optional(), previous: z.boolean().optional() })
+        .safeParse(f.fix.input).data;
+      const uri = homelabUri(['logs', input?.namespace ?? '', input?.pod ?? ''], {
+        container: input?.container,
+        previous: input?.previous ? 'true' : undefined,
+        context,
+      });
       if (input) add(link(uri, `${input.previous ? 'Previous logs' : 'Logs'} of pod ${input.namespace}/${input.pod}`, 'text/plain'));
     }
     const flux = FLUX_KINDS.find((k) => k.kind === f.kind);
@@ -131,7 +153,10 @@ export async function findingLinks(output: unknown, context?: string): Promise<R
 export async function errorLinks(err: unknown): Promise<ResourceLink[]> {
   if (!isHomelabError(err)) return [];
   const runbooks = await loadRunbooks();
-  return runbooks.filter((rb) => rb.explains.some((e) => explainsError(e, err.kind, err.message))).slice(0, MAX_LINKS).map((rb) => link(rb.uri, `Runbook: ${rb.title}`, 'text/markdown'));
+  return runbooks
+    .filter((rb) => rb.explains.some((e) => explainsError(e, err.kind, err.message)))
+    .slice(0, MAX_LINKS)
+    .map((rb) => link(rb.uri, `Runbook: ${rb.title}`, 'text/markdown'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -226,7 +251,10 @@ async function readResource(uri: string, runRead: RunRead, signal: AbortSignal):
       const namespace = segment(uri, parts[1], namespaceSchema, 'namespace');
       const name = segment(uri, parts[2], objectNameSchema, 'name');
       const out = z
-        .object({ objects: z.array(z.looseObject({ kind: z.string(), name: z.string() })), findings: z.array(z.looseObject({ kind: z.string(), name: z.string() })) })
+        .object({
+          objects: z.array(z.looseObject({ kind: z.string(), name: z.string() })),
+          findings: z.array(z.looseObject({ kind: z.string(), name: z.string() })),
+        })
         .parse(await runRead('flux_status', inContext({ namespace, kind: kind.key }), signal));
       const object = out.objects.find((o) => o.kind === kind.kind && o.name === name);
       if (!object) throw notFound(uri, `no ${kind.kind} ${namespace}/${name}`);
@@ -254,7 +282,13 @@ export function registerResources(server: Server, runRead: RunRead): void {
   server.setRequestHandler('resources/list', async () => ({
     resources: [
       HEALTH,
-      ...(await loadRunbooks()).map((rb): Resource => ({ uri: rb.uri, name: rb.slug, title: rb.title, description: rb.description, mimeType: 'text/markdown' })),
+      ...(await loadRunbooks()).map((rb): Resource => ({
+        uri: rb.uri,
+        name: rb.slug,
+        title: rb.title,
+        description: rb.description,
+        mimeType: 'text/markdown',
+      })),
     ],
   }));
   server.setRequestHandler('resources/templates/list', async () => ({ resourceTemplates: TEMPLATES }));

@@ -46,7 +46,10 @@ export function parseServeArgs(argv: string[]): ServeOptions {
     throw new UserError((err as Error).message.split('\n')[0] ?? 'bad arguments', { hint: 'see: homelab mcp serve --help' });
   }
   const parsed = serveOptionsSchema.safeParse(values);
-  if (!parsed.success) throw new UserError(parsed.error.issues.map((i) => (i.path.length ? `--${i.path.join('.')}: ${i.message}` : i.message)).join('; '), { hint: 'see: homelab mcp serve --help' });
+  if (!parsed.success)
+    throw new UserError(parsed.error.issues.map((i) => (i.path.length ? `--${i.path.join('.')}: ${i.message}` : i.message)).join('; '), {
+      hint: 'see: homelab mcp serve --help',
+    });
   return parsed.data;
 }
 
@@ -74,7 +77,13 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
       })
     : undefined;
   // prom-client is loaded for --http only: the stdio server and the CLI never pay for it.
-  const metrics = options.http ? await httpMetrics(tools.map((t) => t.name), version, () => http?.load()) : undefined;
+  const metrics = options.http
+    ? await httpMetrics(
+        tools.map((t) => t.name),
+        version,
+        () => http?.load(),
+      )
+    : undefined;
   // Every tool call (a write at each step), one JSON line: on stdout with --http (the container's log;
   // stdout carries nothing else there), on stderr with --stdio (stdout carries the protocol), and in
   // the audit file when one is configured.
@@ -129,7 +138,11 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
   if (runtime.configPath) {
     const path = runtime.configPath;
     const text = await readFile(path, 'utf8');
-    watches.push(new FileWatch(configFileWatch(runtime.config, path, process.env, await parseConfigFile(text, path, process.env)), text, log, (result) => metrics?.reload('config', result)));
+    watches.push(
+      new FileWatch(configFileWatch(runtime.config, path, process.env, await parseConfigFile(text, path, process.env)), text, log, (result) =>
+        metrics?.reload('config', result),
+      ),
+    );
   }
   const writeTools = new Set(tools.filter((t) => t.effect === 'write').map((t) => t.name));
   const http: HttpServer = await serveHttp({
@@ -159,7 +172,9 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
   const { running, waiting } = http.load();
-  log.progress(`${signal}: no new requests; ${running + waiting ? `waiting up to ${graceMs / 1000} s for ${plural(running + waiting, 'tool call')} in flight` : 'nothing in flight'}`);
+  log.progress(
+    `${signal}: no new requests; ${running + waiting ? `waiting up to ${graceMs / 1000} s for ${plural(running + waiting, 'tool call')} in flight` : 'nothing in flight'}`,
+  );
   const cut = await http.close(graceMs);
   if (cut) log.warn(`stopped with ${plural(cut, 'request')} unfinished after the grace period (mcp.shutdownGrace ${mcp.shutdownGrace})`);
   for (const w of watches) w.close();

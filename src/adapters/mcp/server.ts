@@ -2,7 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { Server, type CallToolRequest, type CallToolResult, type ClientCapabilities, type ServerContext } from '@modelcontextprotocol/server';
 import type { AnyOp, Logger, OpContextBase, Plan } from '../../core/op.js';
 import { UserError, describeError, isHomelabError } from '../../core/errors.js';
-import { ConfirmationRefused, refusedCall, runOp, type AuditRecord, type RunOptions, type ConfirmAnswer, type ConfirmRequest, type ConfirmationToken } from '../../core/run-op.js';
+import {
+  ConfirmationRefused,
+  refusedCall,
+  runOp,
+  type AuditRecord,
+  type RunOptions,
+  type ConfirmAnswer,
+  type ConfirmRequest,
+  type ConfirmationToken,
+} from '../../core/run-op.js';
 import { planOutput, planText } from '../plan-text.js';
 import { CONFIRMATION_FIELD, type Confirmations } from './confirmations.js';
 import type { ToolEntry } from './tools.js';
@@ -91,7 +100,9 @@ async function askPerson(ctx: ServerContext, plan: Plan, timeoutMs: number): Pro
           message: `${planText(plan)}\n\nApply this change?`,
           requestedSchema: {
             type: 'object',
-            properties: { apply: { type: 'boolean', title: 'Apply this change', description: 'Yes applies the plan above; anything else changes nothing', default: false } },
+            properties: {
+              apply: { type: 'boolean', title: 'Apply this change', description: 'Yes applies the plan above; anything else changes nothing', default: false },
+            },
             required: ['apply'],
           },
         },
@@ -157,11 +168,26 @@ export function createMcpServer(options: McpServerOptions): Server {
   });
 
   /** Runs a tool's op through runOp, in the kubeconfig context its `context` argument names. */
-  const run = async (tool: ToolEntry, args: Record<string, unknown>, signal: AbortSignal, rpcId: string | number | undefined, extra: Pick<RunOptions, 'confirm'> & { log?: Logger } = {}) => {
+  const run = async (
+    tool: ToolEntry,
+    args: Record<string, unknown>,
+    signal: AbortSignal,
+    rpcId: string | number | undefined,
+    extra: Pick<RunOptions, 'confirm'> & { log?: Logger } = {},
+  ) => {
     const op = await options.loadOp(tool);
     const picked = await runContextFor(tool, args, context, options.clusters);
     const runContext = extra.log ? { ...picked.context, log: extra.log } : picked.context;
-    const result = await runOp(op, picked.input, { context: runContext, signal, via: 'mcp', caller, requestId: requestIdOf(rpcId), fieldLabel: (f) => f, audit: options.audit, confirm: extra.confirm });
+    const result = await runOp(op, picked.input, {
+      context: runContext,
+      signal,
+      via: 'mcp',
+      caller,
+      requestId: requestIdOf(rpcId),
+      fieldLabel: (f) => f,
+      audit: options.audit,
+      confirm: extra.confirm,
+    });
     return { ...result, contextName: picked.contextName };
   };
   /** Over HTTP the request's id (X-Request-Id); over stdio the JSON-RPC id. */
@@ -184,7 +210,15 @@ export function createMcpServer(options: McpServerOptions): Server {
     const tool = options.tools.find((t) => t.name === request.params.name);
     if (!tool) {
       const why = `no tool named ${request.params.name}`;
-      options.audit(refusedCall({ via: 'mcp', caller, requestId: requestIdOf(ctx.mcpReq.id) }, options.context.now(), request.params.name, request.params.arguments ?? {}, why));
+      options.audit(
+        refusedCall(
+          { via: 'mcp', caller, requestId: requestIdOf(ctx.mcpReq.id) },
+          options.context.now(),
+          request.params.name,
+          request.params.arguments ?? {},
+          why,
+        ),
+      );
       return failure(new Error(why));
     }
     try {

@@ -63,7 +63,9 @@ export class FileWatch {
         this.watcher = undefined;
       });
     } catch (err) {
-      this.log.warn(`cannot watch ${dirname(this.file.path)} for changes to the ${this.file.label} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); looking every ${POLL_MS / 1000} s instead`);
+      this.log.warn(
+        `cannot watch ${dirname(this.file.path)} for changes to the ${this.file.label} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); looking every ${POLL_MS / 1000} s instead`,
+      );
     }
   }
 
@@ -100,7 +102,9 @@ export class FileWatch {
       this.log.progress(`${this.file.label} ${basename(this.file.path)} reloaded: ${what}`);
       this.onResult('applied');
     } catch (err) {
-      this.log.warn(`${this.file.label} ${this.file.path} changed but is refused, keeping the last good one: ${(err as Error).message.replace(/:\n\s*/, ': ').replace(/\n\s*/g, '; ')}`);
+      this.log.warn(
+        `${this.file.label} ${this.file.path} changed but is refused, keeping the last good one: ${(err as Error).message.replace(/:\n\s*/, ': ').replace(/\n\s*/g, '; ')}`,
+      );
       this.onResult('refused');
     }
   }

@@ -30,7 +30,9 @@ export async function createNasClient(config: NasConfig, deps: ServiceDeps): Pro
     const where = 'env' in config.privateKey ? `environment variable ${config.privateKey.env}` : `file ${config.privateKey.file}`;
     const encrypted = /encrypted|passphrase/i.test(parsed.message);
     throw new UserError(`the NAS private key from ${where} cannot be used: ${parsed.message}`, {
-      hint: encrypted ? 'the key is encrypted: set nas.passphrase to a secret reference ({env: NAME} or {file: PATH})' : 'nas.privateKey must point at an OpenSSH or PEM private key',
+      hint: encrypted
+        ? 'the key is encrypted: set nas.passphrase to a secret reference ({env: NAME} or {file: PATH})'
+        : 'nas.privateKey must point at an OpenSSH or PEM private key',
     });
   }
   return new NasClient(config, { privateKey, passphrase }, deps.log);
@@ -120,12 +122,19 @@ export class NasClient {
       const stop = (reason: unknown) =>
         finish(() => {
           if (channel) {
-            try { channel.signal('KILL'); } catch { /* the server may not support signals */ }
+            try {
+              channel.signal('KILL');
+            } catch {
+              /* the server may not support signals */
+            }
             channel.close();
           }
           reject(reason);
         });
-      const timer = setTimeout(() => stop(new Timeout(`\`${name}\` on the NAS ${this.target} did not finish within ${formatMs(timeoutMs)}; it was stopped`)), timeoutMs);
+      const timer = setTimeout(
+        () => stop(new Timeout(`\`${name}\` on the NAS ${this.target} did not finish within ${formatMs(timeoutMs)}; it was stopped`)),
+        timeoutMs,
+      );
       const onAbort = () => stop(signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -176,8 +185,14 @@ export class NasClient {
     this.connecting = undefined;
     if (!client) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => { client.destroy(); resolve(); }, 1000);
-      client.once('close', () => { clearTimeout(timer); resolve(); });
+      const timer = setTimeout(() => {
+        client.destroy();
+        resolve();
+      }, 1000);
+      client.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       client.end();
     });
   }
@@ -187,7 +202,9 @@ export class NasClient {
     if (!this.connecting) {
       const attempt = this.connect();
       this.connecting = attempt;
-      attempt.catch(() => { if (this.connecting === attempt) this.connecting = undefined; });
+      attempt.catch(() => {
+        if (this.connecting === attempt) this.connecting = undefined;
+      });
     }
     const connecting = this.connecting;
     if (!signal) return connecting;
@@ -195,8 +212,14 @@ export class NasClient {
       const onAbort = () => reject(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       connecting.then(
-        (c) => { signal.removeEventListener('abort', onAbort); resolve(c); },
-        (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+        (c) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(c);
+        },
+        (e: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
       );
     });
   }
@@ -300,14 +323,15 @@ export class NasClient {
         const type = keyTypeOf(key);
         const revoked = entries.find((e) => e.revoked && e.key.equals(key));
         if (revoked) {
-          return new Upstream(`HOST KEY REVOKED: the NAS at ${where} offered ${type} key ${offered}, which ${file}:${revoked.line} marks @revoked. Refused; nothing was run.`);
+          return new Upstream(
+            `HOST KEY REVOKED: the NAS at ${where} offered ${type} key ${offered}, which ${file}:${revoked.line} marks @revoked. Refused; nothing was run.`,
+          );
         }
         if (valid.some((e) => e.key.equals(key))) return undefined;
         if (valid.length === 0) {
-          return new Upstream(
-            `the NAS ${name} is not in the known_hosts file ${file}: first contact is refused. It offered ${type} key ${offered}.`,
-            { hint: pinHint(type, offered) },
-          );
+          return new Upstream(`the NAS ${name} is not in the known_hosts file ${file}: first contact is refused. It offered ${type} key ${offered}.`, {
+            hint: pinHint(type, offered),
+          });
         }
         const known = valid.map((e: KnownHostEntry) => `${e.keyType} ${fingerprintOf(e.key)} (${file}:${e.line})`).join(', ');
         return new Upstream(
@@ -331,7 +355,10 @@ export class NasClient {
     }
     switch (err.code) {
       case 'ECONNREFUSED':
-        return new Upstream(`the NAS ${host}:${port} refused the connection`, { hint: 'is SSH enabled on the NAS (DSM: Control Panel > Terminal & SNMP) and is nas.port right?', cause: err });
+        return new Upstream(`the NAS ${host}:${port} refused the connection`, {
+          hint: 'is SSH enabled on the NAS (DSM: Control Panel > Terminal & SNMP) and is nas.port right?',
+          cause: err,
+        });
       case 'ENOTFOUND':
       case 'EAI_AGAIN':
         return new Upstream(`cannot resolve the NAS host name ${host}`, { cause: err });
@@ -368,7 +395,10 @@ class Capped {
   truncated = false;
   constructor(private readonly cap: number) {}
   push(chunk: Buffer): void {
-    if (this.size >= this.cap) { this.truncated = true; return; }
+    if (this.size >= this.cap) {
+      this.truncated = true;
+      return;
+    }
     const room = this.cap - this.size;
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
     if (part.length < chunk.length) this.truncated = true;

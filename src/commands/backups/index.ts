@@ -24,7 +24,15 @@ export default commandFor(op, {
             b.period ?? '?',
             b.lastSuccessAge ? `${b.lastSuccessAge} ago` : 'never',
             b.lastJob?.name ?? '-',
-            b.suspended ? ui.c.yellow('Suspended') : b.stale ? ui.c.red('Stale') : b.lastJob?.state === 'Failed' ? ui.c.red(`Failed${b.lastJob.reason ? ` (${b.lastJob.reason})` : ''}`) : b.lastJob?.state === 'Running' ? ui.c.cyan('Running') : ui.c.green('OK'),
+            b.suspended
+              ? ui.c.yellow('Suspended')
+              : b.stale
+                ? ui.c.red('Stale')
+                : b.lastJob?.state === 'Failed'
+                  ? ui.c.red(`Failed${b.lastJob.reason ? ` (${b.lastJob.reason})` : ''}`)
+                  : b.lastJob?.state === 'Running'
+                    ? ui.c.cyan('Running')
+                    : ui.c.green('OK'),
             b.matchedBy === 'command' || b.matchedBy === 'image' ? `${b.matchedBy}: ${foundTool(b.matched)}` : b.matchedBy,
           ]),
         ),

@@ -4,7 +4,10 @@ import { commandFor } from '../../adapters/cli/op-command.js';
 export default commandFor(op, {
   examples: [
     { description: 'Run it and wait for the outcome (exit 2 if it fails)', command: '<%= config.bin %> backups trigger backups/immich-db-backup --yes' },
-    { description: 'Start it and return at once, without waiting for the outcome', command: '<%= config.bin %> backups trigger backups/immich-db-backup --no-wait --yes' },
+    {
+      description: 'Start it and return at once, without waiting for the outcome',
+      command: '<%= config.bin %> backups trigger backups/immich-db-backup --no-wait --yes',
+    },
   ],
   confirm: (input) => `Start a backup Job from CronJob ${input.cronJob} now?`,
   render: (out, ui) =>

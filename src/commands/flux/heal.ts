@@ -9,7 +9,9 @@ export default commandFor(op, {
   ],
   dryRunUnlessYes: true,
   render(out, ui) {
-    const lines = [`HelmRelease ${out.namespace}/${out.name} was stuck${out.stuck.failingFor ? ` (failing for ${out.stuck.failingFor})` : ''}: ${out.stuck.reason}`];
+    const lines = [
+      `HelmRelease ${out.namespace}/${out.name} was stuck${out.stuck.failingFor ? ` (failing for ${out.stuck.failingFor})` : ''}: ${out.stuck.reason}`,
+    ];
     lines.push(...out.done.map((step) => `  ${ui.c.green('✔')} ${step}`));
     if (out.result) lines.push(reconcileLine(out.result, ui));
     return lines.join('\n');

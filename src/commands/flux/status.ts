@@ -10,19 +10,24 @@ function shortRevision(revision: string | undefined): string | undefined {
 export default commandFor(op, {
   watch: true,
   adjustInput: everyRowUnlessLimited(op),
-  examples: [
-    '<%= config.bin %> flux status',
-    '<%= config.bin %> flux status --kind helmrelease',
-    '<%= config.bin %> flux status -n immich --json',
-  ],
+  examples: ['<%= config.bin %> flux status', '<%= config.bin %> flux status --kind helmrelease', '<%= config.bin %> flux status -n immich --json'],
   render(out, ui) {
     const blocks = [ui.verdict(out.verdict, out.summary)];
     if (!out.installed) return blocks.join('\n');
-    const state = (ready: string, suspended: boolean) => (suspended ? ui.c.yellow('Suspended') : ready === 'True' ? ui.c.green('Ready') : ready === 'False' ? ui.c.red('NotReady') : ui.c.yellow('Unknown'));
+    const state = (ready: string, suspended: boolean) =>
+      suspended ? ui.c.yellow('Suspended') : ready === 'True' ? ui.c.green('Ready') : ready === 'False' ? ui.c.red('NotReady') : ui.c.yellow('Unknown');
     blocks.push(
       ui.table(
         ['KIND', 'NAMESPACE', 'NAME', 'STATUS', 'REVISION', 'FAILING FOR', 'MESSAGE'],
-        out.objects.map((o) => [o.kind, o.namespace, o.name, state(o.ready, o.suspended), shortRevision(o.revision), o.failingFor ?? '', o.ready === 'True' ? '' : (o.message ?? '')]),
+        out.objects.map((o) => [
+          o.kind,
+          o.namespace,
+          o.name,
+          state(o.ready, o.suspended),
+          shortRevision(o.revision),
+          o.failingFor ?? '',
+          o.ready === 'True' ? '' : (o.message ?? ''),
+        ]),
       ),
     );
     if (out.findings.length) blocks.push(ui.findings(out.findings));

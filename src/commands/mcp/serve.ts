@@ -18,7 +18,10 @@ export default class McpServe extends HomelabCommand {
   static override examples = [
     '<%= config.bin %> mcp serve --stdio',
     { description: 'Read-only, for an assistant that should look but not touch', command: '<%= config.bin %> mcp serve --stdio --read-only' },
-    { description: 'In the cluster, behind a Service', command: 'HOMELAB_API_KEY=$(cat /run/secrets/key) <%= config.bin %> mcp serve --http --host 0.0.0.0 --port 3000' },
+    {
+      description: 'In the cluster, behind a Service',
+      command: 'HOMELAB_API_KEY=$(cat /run/secrets/key) <%= config.bin %> mcp serve --http --host 0.0.0.0 --port 3000',
+    },
   ];
   // The global ones (--config, --kubeconfig, --context, --debug) come with every command.
   static override flags = flagsFromSchema(serveFlagsSchema, Object.keys(HomelabCommand.baseFlags));

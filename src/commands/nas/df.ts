@@ -16,7 +16,15 @@ export default commandFor(op, {
         ['VOLUME', 'SIZE', 'USED', 'AVAILABLE', 'USE%', 'MOUNT', 'FILESYSTEM'],
         out.volumes.map((v) =>
           v.ok
-            ? [v.volume, formatBytes(v.sizeBytes ?? 0), formatBytes(v.usedBytes ?? 0), formatBytes(v.availableBytes ?? 0), color(v.percent ?? 0), v.mount ?? '', v.filesystem ?? '']
+            ? [
+                v.volume,
+                formatBytes(v.sizeBytes ?? 0),
+                formatBytes(v.usedBytes ?? 0),
+                formatBytes(v.availableBytes ?? 0),
+                color(v.percent ?? 0),
+                v.mount ?? '',
+                v.filesystem ?? '',
+              ]
             : [v.volume, '-', '-', '-', '-', '', ui.c.red(v.error ?? 'error')],
         ),
       ),

@@ -14,7 +14,14 @@ export default commandFor(op, {
     for (const table of out.tables) {
       for (const chain of table.chains) {
         const head = `${ui.c.bold(`${table.name}/${chain.name}`)} ${chain.builtin ? `policy ${chain.policy ?? '?'} [${chain.packets} packets, ${chain.bytes} bytes]` : '(user chain)'}`;
-        blocks.push(chain.rules.length ? `${head}\n${ui.table(['#', 'TARGET', 'RULE'], chain.rules.map((r) => [r.number, r.target ?? '-', r.text]))}` : `${head}\n  (empty)`);
+        blocks.push(
+          chain.rules.length
+            ? `${head}\n${ui.table(
+                ['#', 'TARGET', 'RULE'],
+                chain.rules.map((r) => [r.number, r.target ?? '-', r.text]),
+              )}`
+            : `${head}\n  (empty)`,
+        );
       }
     }
     if (out.truncated) blocks.push(cutNotes(out, ui));

@@ -24,12 +24,24 @@ export default commandFor(op, {
       blocks.push(
         ui.table(
           ['ROUTE', 'VIA', 'DEV', 'PROTO', 'SRC', 'METRIC'],
-          out.routes.map((r) => [r.type && r.type !== 'unicast' ? `${r.type} ${r.dst}` : r.dst, r.gateway ?? '-', r.dev ?? '-', r.protocol ?? '-', r.prefsrc ?? '-', r.metric]),
+          out.routes.map((r) => [
+            r.type && r.type !== 'unicast' ? `${r.type} ${r.dst}` : r.dst,
+            r.gateway ?? '-',
+            r.dev ?? '-',
+            r.protocol ?? '-',
+            r.prefsrc ?? '-',
+            r.metric,
+          ]),
         ),
       );
     }
     if (out.rules.length) {
-      blocks.push(ui.table(['PRIO', 'RULE', 'LOOKUP'], out.rules.map((r) => [r.priority, r.selector, r.action ?? r.table ?? '-'])));
+      blocks.push(
+        ui.table(
+          ['PRIO', 'RULE', 'LOOKUP'],
+          out.rules.map((r) => [r.priority, r.selector, r.action ?? r.table ?? '-']),
+        ),
+      );
     }
     if (out.findings.length) blocks.push(ui.findings(out.findings));
     if (out.truncated) blocks.push(cutNotes(out, ui));

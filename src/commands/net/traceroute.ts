@@ -4,7 +4,10 @@ import { commandFor } from '../../adapters/cli/op-command.js';
 export default commandFor(op, {
   examples: [
     '<%= config.bin %> net traceroute 192.168.1.52',
-    { description: 'Beyond the cluster, once the target is in net.allowTargets', command: '<%= config.bin %> net traceroute 1.1.1.1 --from-node pi5-worker-1 --max-hops 15' },
+    {
+      description: 'Beyond the cluster, once the target is in net.allowTargets',
+      command: '<%= config.bin %> net traceroute 1.1.1.1 --from-node pi5-worker-1 --max-hops 15',
+    },
   ],
   render(out, ui) {
     return [

@@ -16,21 +16,22 @@ export default commandFor(op, {
     const now = Date.now();
     const ready = (r: string, reason?: string) => (r === 'True' ? ui.c.green(reason ?? 'True') : ui.c.red(`${r}${reason ? ` (${reason})` : ''}`));
     blocks.push(
-      ui.c.dim(`external-secrets.io/${out.version ?? '?'}`) + '\n' +
-      (out.externalSecrets.length
-        ? ui.table(
-            ['NAMESPACE', 'NAME', 'READY', 'LAST REFRESH', 'INTERVAL', 'STORE', 'SECRET'],
-            out.externalSecrets.map((e) => [
-              e.namespace,
-              e.name,
-              ready(e.ready, e.reason),
-              e.refreshTime ? `${formatAge((now - Date.parse(e.refreshTime)) / 1000)} ago${e.stale ? ui.c.yellow(' (stale)') : ''}` : '-',
-              e.refreshPolicy && e.refreshPolicy !== 'Periodic' ? e.refreshPolicy : e.refreshInterval,
-              `${e.store.kind}/${e.store.name}`,
-              e.target,
-            ]),
-          )
-        : ui.c.dim('no ExternalSecrets')),
+      ui.c.dim(`external-secrets.io/${out.version ?? '?'}`) +
+        '\n' +
+        (out.externalSecrets.length
+          ? ui.table(
+              ['NAMESPACE', 'NAME', 'READY', 'LAST REFRESH', 'INTERVAL', 'STORE', 'SECRET'],
+              out.externalSecrets.map((e) => [
+                e.namespace,
+                e.name,
+                ready(e.ready, e.reason),
+                e.refreshTime ? `${formatAge((now - Date.parse(e.refreshTime)) / 1000)} ago${e.stale ? ui.c.yellow(' (stale)') : ''}` : '-',
+                e.refreshPolicy && e.refreshPolicy !== 'Periodic' ? e.refreshPolicy : e.refreshInterval,
+                `${e.store.kind}/${e.store.name}`,
+                e.target,
+              ]),
+            )
+          : ui.c.dim('no ExternalSecrets')),
     );
     if (out.stores.length) {
       blocks.push(

@@ -15,7 +15,7 @@ const output = z.object({
     z.object({
       id: z.number().int().describe('Episode id (Sonarr) or movie id (Radarr)'),
       label: z.string(),
-      slug: z.string().optional().describe('The series\' or movie\'s titleSlug'),
+      slug: z.string().optional().describe("The series' or movie's titleSlug"),
       date: z.string().optional().describe('Aired or released'),
       fix: fixSchema.describe('The search for it (a write: allow.arr must name it)'),
     }),
@@ -45,7 +45,8 @@ export default defineOp({
   args: ['app'],
   async run(ctx, input): Promise<Output> {
     const port = await ctx.services.starr(input.app);
-    if (!port) throw new UserError(`${APP_LABEL[input.app]} is not configured`, { hint: `add services.${input.app} (url, apiKey: {env: NAME}) to the config file` });
+    if (!port)
+      throw new UserError(`${APP_LABEL[input.app]} is not configured`, { hint: `add services.${input.app} (url, apiKey: {env: NAME}) to the config file` });
     const missing = await port.missing(input.limit);
     const truncated = missing.total > missing.items.length;
     return {
@@ -57,5 +58,8 @@ export default defineOp({
       narrow: truncated ? `${missing.total - missing.items.length} more: raise limit (up to 100)` : undefined,
     };
   },
-  summarize: (out): Summary => ({ verdict: 'ok', line: `${APP_LABEL[out.app]}: ${plural(out.total, out.app === 'sonarr' ? 'missing episode' : 'missing movie')}${out.truncated ? ` (${out.items.length} shown)` : ''}` }),
+  summarize: (out): Summary => ({
+    verdict: 'ok',
+    line: `${APP_LABEL[out.app]}: ${plural(out.total, out.app === 'sonarr' ? 'missing episode' : 'missing movie')}${out.truncated ? ` (${out.items.length} shown)` : ''}`,
+  }),
 });

@@ -11,12 +11,18 @@ const output = z.object({
   target: z.string().describe('What the allow-list admitted: APP/TITLE-SLUG, or sabnzbd/CATEGORY'),
   retried: z.object({ id: z.string(), title: z.string(), for: z.string().optional() }),
   blocklisted: z.boolean().describe('Sonarr/Radarr: the failed release will not be grabbed again'),
-  replacement: z.object({ id: z.string(), title: z.string(), status: z.string() }).optional().describe('The download that took its place, when the app already started one'),
+  replacement: z
+    .object({ id: z.string(), title: z.string(), status: z.string() })
+    .optional()
+    .describe('The download that took its place, when the app already started one'),
   message: z.string(),
 });
 type Output = z.infer<typeof output>;
 
-const notConfigured = (app: (typeof APPS)[number]) => new UserError(`${app === 'sabnzbd' ? 'SABnzbd' : APP_LABEL[app]} is not configured`, { hint: `add services.${app} (url, apiKey: {env: NAME}) to the config file` });
+const notConfigured = (app: (typeof APPS)[number]) =>
+  new UserError(`${app === 'sabnzbd' ? 'SABnzbd' : APP_LABEL[app]} is not configured`, {
+    hint: `add services.${app} (url, apiKey: {env: NAME}) to the config file`,
+  });
 
 /** What run needs from the plan's reads: the item to retry and, for Sonarr/Radarr, the queue it was in. */
 type RetryState =
@@ -25,7 +31,8 @@ type RetryState =
 
 async function planStarr(ctx: OpContext, app: 'sonarr' | 'radarr', id: string, redownload: boolean): Promise<Plan<RetryState>> {
   const queueId = Number(id);
-  if (!/^\d{1,9}$/.test(id) || queueId < 1) throw new UserError(`id: a ${APP_LABEL[app]} queue id is a positive number (homelab arr lists the stuck ones), not "${id.slice(0, 40)}"`);
+  if (!/^\d{1,9}$/.test(id) || queueId < 1)
+    throw new UserError(`id: a ${APP_LABEL[app]} queue id is a positive number (homelab arr lists the stuck ones), not "${id.slice(0, 40)}"`);
   const port = await ctx.services.starr(app);
   if (!port) throw notConfigured(app);
   const before = await port.queue(QUEUE_READ);
@@ -36,13 +43,29 @@ async function planStarr(ctx: OpContext, app: 'sonarr' | 'radarr', id: string, r
   ctx.authorize('arr', target);
   return {
     summary: `retry ${item.title} in ${APP_LABEL[app]} (queue id ${queueId})`,
-    changes: [{ action: `DELETE /api/v3/queue/${queueId} on ${APP_LABEL[app]} at ${port.target}`, body: { removeFromClient: true, blocklist: true, skipRedownload: !redownload } }],
+    changes: [
+      {
+        action: `DELETE /api/v3/queue/${queueId} on ${APP_LABEL[app]} at ${port.target}`,
+        body: { removeFromClient: true, blocklist: true, skipRedownload: !redownload },
+      },
+    ],
     effects: [
       `the download is removed from ${item.downloadClient ?? 'its download client'} and its release blocklisted`,
-      redownload ? `${APP_LABEL[app]} searches for another release of ${item.item?.label ?? item.title} and grabs the best one` : 'no new search (redownload off)',
+      redownload
+        ? `${APP_LABEL[app]} searches for another release of ${item.item?.label ?? item.title} and grabs the best one`
+        : 'no new search (redownload off)',
     ],
     observed: [],
-    state: { app, queueId, title: item.title, target, itemId: item.item?.id, forLabel: item.item?.label, queueBefore: before.items.map((q) => q.id), redownload },
+    state: {
+      app,
+      queueId,
+      title: item.title,
+      target,
+      itemId: item.item?.id,
+      forLabel: item.item?.label,
+      queueBefore: before.items.map((q) => q.id),
+      redownload,
+    },
   };
 }
 
@@ -81,7 +104,9 @@ async function runStarr(ctx: OpContext, state: Extract<RetryState, { app: 'sonar
     replacement: replacement ? { id: String(replacement.id), title: replacement.title, status: replacement.status } : undefined,
     message: replacement
       ? `${APP_LABEL[app]} grabbed ${replacement.title} instead`
-      : state.redownload ? `${APP_LABEL[app]} is searching for another release` : 'removed and blocklisted; no new search (redownload off)',
+      : state.redownload
+        ? `${APP_LABEL[app]} is searching for another release`
+        : 'removed and blocklisted; no new search (redownload off)',
   };
 }
 

@@ -14,8 +14,22 @@ import { cutFindings, findingsCutSchema } from '../shared/service.js';
 
 export const ARR_APPS = ['sonarr', 'radarr', 'prowlarr', 'bazarr', 'sabnzbd', 'qbittorrent'] as const;
 type App = (typeof ARR_APPS)[number];
-const LABELS: Record<App, string> = { sonarr: 'Sonarr', radarr: 'Radarr', prowlarr: 'Prowlarr', bazarr: 'Bazarr', sabnzbd: 'SABnzbd', qbittorrent: 'qBittorrent' };
-const CHECK = { sonarr: sonarrCheck, radarr: radarrCheck, prowlarr: prowlarrCheck, bazarr: bazarrCheck, sabnzbd: sabnzbdCheck, qbittorrent: qbittorrentCheck } as const;
+const LABELS: Record<App, string> = {
+  sonarr: 'Sonarr',
+  radarr: 'Radarr',
+  prowlarr: 'Prowlarr',
+  bazarr: 'Bazarr',
+  sabnzbd: 'SABnzbd',
+  qbittorrent: 'qBittorrent',
+};
+const CHECK = {
+  sonarr: sonarrCheck,
+  radarr: radarrCheck,
+  prowlarr: prowlarrCheck,
+  bazarr: bazarrCheck,
+  sabnzbd: sabnzbdCheck,
+  qbittorrent: qbittorrentCheck,
+} as const;
 
 const output = z.object({
   verdict: verdictSchema,
@@ -67,7 +81,9 @@ export default defineOp({
     const apps = input.apps ?? [...ARR_APPS];
     const configured = apps.filter((app) => ctx.config.services[app]);
     if (!configured.length) {
-      throw new UserError(`none of ${apps.map((a) => LABELS[a]).join(', ')} is configured`, { hint: `add ${apps.map((a) => `services.${a}`).join(', ')} (url, apiKey: {env: NAME}) to the config file` });
+      throw new UserError(`none of ${apps.map((a) => LABELS[a]).join(', ')} is configured`, {
+        hint: `add ${apps.map((a) => `services.${a}`).join(', ')} (url, apiKey: {env: NAME}) to the config file`,
+      });
     }
     const outcomes = await Promise.all(apps.map(async (app) => ({ app, outcome: await attemptCheck(CHECK[app], ctx, { limit: input.limit }) })));
     const findings: Finding[] = [];
@@ -84,7 +100,7 @@ export default defineOp({
     }
     sortFindings(findings);
     const problems = problemsLine(findings, 'the media stack');
-    const cut = cutFindings(findings, 'ask for fewer apps (apps: [sonarr]) to see all of one app\'s findings');
+    const cut = cutFindings(findings, "ask for fewer apps (apps: [sonarr]) to see all of one app's findings");
     return { verdict: verdictOf(findings), summary: `${lines.join('; ')}${problems ? ` — ${problems}` : ''}`, ...sections, ...cut };
   },
   summarize: summarizeStatus,

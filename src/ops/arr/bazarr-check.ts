@@ -10,7 +10,10 @@ export const bazarrStatusSchema = z.object({
   url: z.string().optional(),
   reachable: z.boolean().optional(),
   version: z.string().optional(),
-  issues: z.array(z.object({ object: z.string(), issue: z.string() })).optional().describe('Bazarr\'s own health issues'),
+  issues: z
+    .array(z.object({ object: z.string(), issue: z.string() }))
+    .optional()
+    .describe("Bazarr's own health issues"),
   missingEpisodes: z.number().int().optional().describe('Episodes missing a subtitle in a wanted language'),
   missingMovies: z.number().int().optional(),
   wanted: z.array(wantedRowSchema).optional().describe('The most recent of them'),
@@ -53,7 +56,16 @@ export const bazarrCheck: Check<{ limit?: number }, BazarrStatus> = {
       findings,
       looked: looked.refs,
       lookedTotal: looked.total,
-      data: { configured: true, url: port.target, reachable: true, version, issues: health, missingEpisodes: episodes?.total, missingMovies: movies?.total, wanted },
+      data: {
+        configured: true,
+        url: port.target,
+        reachable: true,
+        version,
+        issues: health,
+        missingEpisodes: episodes?.total,
+        missingMovies: movies?.total,
+        wanted,
+      },
     };
   },
 };

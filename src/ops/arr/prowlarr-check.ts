@@ -33,21 +33,42 @@ export const prowlarrCheck: Check<object, ProwlarrStatus> = {
     const findings: Finding[] = [];
     const looked = new Looked();
     looked.add(service);
-    const [health, indexers] = await Promise.all([partOf(service, 'its health', findings, port.health()), partOf(service, 'its indexers', findings, port.indexers())]);
+    const [health, indexers] = await Promise.all([
+      partOf(service, 'its health', findings, port.health()),
+      partOf(service, 'its indexers', findings, port.indexers()),
+    ]);
     const problems = (health ?? []).filter((h) => h.type === 'warning' || h.type === 'error');
     for (const h of problems) {
       looked.add({ kind: 'ProwlarrHealth', name: h.source || 'health' });
-      findings.push({ severity: h.type === 'error' ? 'crit' : 'warn', kind: 'ProwlarrHealth', name: h.source || 'health', reason: h.type === 'error' ? 'HealthError' : 'HealthWarning', message: h.message });
+      findings.push({
+        severity: h.type === 'error' ? 'crit' : 'warn',
+        kind: 'ProwlarrHealth',
+        name: h.source || 'health',
+        reason: h.type === 'error' ? 'HealthError' : 'HealthWarning',
+        message: h.message,
+      });
     }
     const now = Date.now();
     const failing = (indexers ?? []).filter((i) => i.enabled && i.disabledTill && Date.parse(i.disabledTill) > now);
     for (const i of indexers ?? []) looked.add({ kind: 'ProwlarrIndexer', name: i.name });
     for (const i of failing) {
-      findings.push({ severity: 'warn', kind: 'ProwlarrIndexer', name: i.name, reason: 'IndexerFailing', message: `disabled after failures${i.initialFailure ? ` since ${i.initialFailure}` : ''}, until ${i.disabledTill}: Sonarr and Radarr get no results from it` });
+      findings.push({
+        severity: 'warn',
+        kind: 'ProwlarrIndexer',
+        name: i.name,
+        reason: 'IndexerFailing',
+        message: `disabled after failures${i.initialFailure ? ` since ${i.initialFailure}` : ''}, until ${i.disabledTill}: Sonarr and Radarr get no results from it`,
+      });
     }
     const enabled = (indexers ?? []).filter((i) => i.enabled).length;
     if (indexers && enabled > 0 && failing.length === enabled) {
-      findings.push({ severity: 'crit', kind: 'Prowlarr', name: port.target, reason: 'AllIndexersFailing', message: `every enabled indexer (${enabled}) is disabled after failures: no searches can succeed` });
+      findings.push({
+        severity: 'crit',
+        kind: 'Prowlarr',
+        name: port.target,
+        reason: 'AllIndexersFailing',
+        message: `every enabled indexer (${enabled}) is disabled after failures: no searches can succeed`,
+      });
     }
     return {
       installed: true,
@@ -61,7 +82,9 @@ export const prowlarrCheck: Check<object, ProwlarrStatus> = {
         reachable: true,
         version,
         health: health ? problems.map((h) => ({ type: h.type, source: h.source, message: h.message })) : undefined,
-        indexers: indexers ? { total: indexers.length, enabled, failing: failing.map((i) => ({ name: i.name, disabledTill: i.disabledTill, lastFailure: i.mostRecentFailure })) } : undefined,
+        indexers: indexers
+          ? { total: indexers.length, enabled, failing: failing.map((i) => ({ name: i.name, disabledTill: i.disabledTill, lastFailure: i.mostRecentFailure })) }
+          : undefined,
       },
     };
   },

@@ -22,8 +22,20 @@ export const qbittorrentStatusSchema = z.object({
   downloadBps: z.number().optional(),
   uploadBps: z.number().optional(),
   freeBytes: z.number().optional().describe('Free space where torrents are saved'),
-  torrents: z.object({ total: z.number().int(), downloading: z.number().int(), stalled: z.number().int(), paused: z.number().int(), errored: z.number().int(), seeding: z.number().int() }).optional(),
-  problems: z.array(z.object({ name: z.string(), state: z.string(), progress: z.number() })).optional().describe('Errored and stalled torrents, the first few'),
+  torrents: z
+    .object({
+      total: z.number().int(),
+      downloading: z.number().int(),
+      stalled: z.number().int(),
+      paused: z.number().int(),
+      errored: z.number().int(),
+      seeding: z.number().int(),
+    })
+    .optional(),
+  problems: z
+    .array(z.object({ name: z.string(), state: z.string(), progress: z.number() }))
+    .optional()
+    .describe('Errored and stalled torrents, the first few'),
 });
 export type QbittorrentStatus = z.infer<typeof qbittorrentStatusSchema>;
 
@@ -50,24 +62,60 @@ export const qbittorrentCheck: Check<{ limit?: number }, QbittorrentStatus> = {
     const looked = new Looked();
     looked.add(service);
     for (const t of state.torrents) looked.add({ kind: 'Torrent', name: t.name });
-    if (state.connectionStatus === 'disconnected') findings.push({ severity: 'crit', kind: 'qBittorrent', name: port.target, reason: 'Disconnected', message: 'qBittorrent has no network connection: nothing downloads' });
-    if (state.connectionStatus === 'firewalled') findings.push({ severity: 'warn', kind: 'qBittorrent', name: port.target, reason: 'Firewalled', message: 'the listening port is not reachable from outside: fewer peers, slower downloads' });
+    if (state.connectionStatus === 'disconnected')
+      findings.push({
+        severity: 'crit',
+        kind: 'qBittorrent',
+        name: port.target,
+        reason: 'Disconnected',
+        message: 'qBittorrent has no network connection: nothing downloads',
+      });
+    if (state.connectionStatus === 'firewalled')
+      findings.push({
+        severity: 'warn',
+        kind: 'qBittorrent',
+        name: port.target,
+        reason: 'Firewalled',
+        message: 'the listening port is not reachable from outside: fewer peers, slower downloads',
+      });
     const errored = state.torrents.filter((t) => ERRORED.has(t.state));
     const stalled = state.torrents.filter((t) => STALLED.has(t.state));
-    findings.push(...capFindings(
-      errored.map((t): Finding => ({ severity: 'warn', kind: 'Torrent', name: t.name, reason: t.state === 'missingFiles' ? 'MissingFiles' : 'TorrentError', message: `${t.state} at ${Math.round(t.progress * 100)}%` })),
-      MAX_FINDINGS,
-      (n) => ({ kind: 'qBittorrent', name: port.target, reason: 'MoreErroredTorrents', message: `and ${plural(n, 'more errored torrent')}` }),
-    ));
-    findings.push(...capFindings(
-      stalled.map((t): Finding => ({ severity: 'warn', kind: 'Torrent', name: t.name, reason: 'Stalled', message: `no peers to download from, stuck at ${Math.round(t.progress * 100)}%` })),
-      MAX_FINDINGS,
-      (n) => ({ kind: 'qBittorrent', name: port.target, reason: 'MoreStalledTorrents', message: `and ${plural(n, 'more stalled torrent')}` }),
-    ));
+    findings.push(
+      ...capFindings(
+        errored.map((t): Finding => ({
+          severity: 'warn',
+          kind: 'Torrent',
+          name: t.name,
+          reason: t.state === 'missingFiles' ? 'MissingFiles' : 'TorrentError',
+          message: `${t.state} at ${Math.round(t.progress * 100)}%`,
+        })),
+        MAX_FINDINGS,
+        (n) => ({ kind: 'qBittorrent', name: port.target, reason: 'MoreErroredTorrents', message: `and ${plural(n, 'more errored torrent')}` }),
+      ),
+    );
+    findings.push(
+      ...capFindings(
+        stalled.map((t): Finding => ({
+          severity: 'warn',
+          kind: 'Torrent',
+          name: t.name,
+          reason: 'Stalled',
+          message: `no peers to download from, stuck at ${Math.round(t.progress * 100)}%`,
+        })),
+        MAX_FINDINGS,
+        (n) => ({ kind: 'qBittorrent', name: port.target, reason: 'MoreStalledTorrents', message: `and ${plural(n, 'more stalled torrent')}` }),
+      ),
+    );
     const incomplete = state.torrents.filter((t) => INCOMPLETE.has(t.state));
     const needed = incomplete.reduce((n, t) => n + left(t), 0);
     if (state.freeSpace !== undefined && needed > state.freeSpace) {
-      findings.push({ severity: 'crit', kind: 'qBittorrent', name: port.target, reason: 'DiskTooSmall', message: `the ${plural(incomplete.length, 'unfinished torrent')} need ${formatBytes(needed)} more, but only ${formatBytes(state.freeSpace)} is free` });
+      findings.push({
+        severity: 'crit',
+        kind: 'qBittorrent',
+        name: port.target,
+        reason: 'DiskTooSmall',
+        message: `the ${plural(incomplete.length, 'unfinished torrent')} need ${formatBytes(needed)} more, but only ${formatBytes(state.freeSpace)} is free`,
+      });
     }
     const counts = {
       total: state.torrents.length,

@@ -20,7 +20,12 @@ export const sabnzbdStatusSchema = z.object({
   queued: z.number().int().optional(),
   mbLeft: z.number().optional(),
   disks: z.array(z.object({ folder: z.string(), freeBytes: z.number(), totalBytes: z.number() })).optional(),
-  failed: z.object({ total: z.number().int(), recent: z.array(z.object({ id: z.string(), name: z.string(), message: z.string().optional(), completed: z.string().optional() })) }).optional(),
+  failed: z
+    .object({
+      total: z.number().int(),
+      recent: z.array(z.object({ id: z.string(), name: z.string(), message: z.string().optional(), completed: z.string().optional() })),
+    })
+    .optional(),
 });
 export type SabnzbdStatus = z.infer<typeof sabnzbdStatusSchema>;
 
@@ -43,9 +48,18 @@ export const sabnzbdCheck: Check<{ limit?: number }, SabnzbdStatus> = {
     const findings: Finding[] = [];
     const looked = new Looked();
     looked.add(service);
-    const [queue, failed] = await Promise.all([partOf(service, 'its queue', findings, port.queue(limit)), partOf(service, 'its failed downloads', findings, port.failed(50))]);
+    const [queue, failed] = await Promise.all([
+      partOf(service, 'its queue', findings, port.queue(limit)),
+      partOf(service, 'its failed downloads', findings, port.failed(50)),
+    ]);
     if (queue?.paused) {
-      findings.push({ severity: 'warn', kind: 'SABnzbd', name: port.target, reason: 'QueuePaused', message: `the download queue is paused${queue.slots.total ? ` with ${plural(queue.slots.total, 'job')} waiting` : ''}` });
+      findings.push({
+        severity: 'warn',
+        kind: 'SABnzbd',
+        name: port.target,
+        reason: 'QueuePaused',
+        message: `the download queue is paused${queue.slots.total ? ` with ${plural(queue.slots.total, 'job')} waiting` : ''}`,
+      });
     }
     for (const d of queue?.disks ?? []) {
       looked.add({ kind: 'SABnzbdDisk', name: d.folder });
@@ -55,11 +69,20 @@ export const sabnzbdCheck: Check<{ limit?: number }, SabnzbdStatus> = {
     const now = ctx.now().getTime();
     const recent = (failed?.items ?? []).filter((j) => j.completed && now - Date.parse(j.completed) < RECENT_FAILURE_MS);
     for (const j of failed?.items ?? []) looked.add({ kind: 'SABnzbdJob', name: j.name });
-    findings.push(...capFindings(
-      recent.map((j): Finding => ({ severity: 'warn', kind: 'SABnzbdJob', name: j.name, reason: 'DownloadFailed', message: `${j.failMessage ?? 'failed'} (job ${j.id}, ${j.completed})`, fix: fix('arr_retry', { app: 'sabnzbd', id: j.id }) })),
-      MAX_FINDINGS,
-      (n) => ({ kind: 'SABnzbd', name: port.target, reason: 'MoreFailedDownloads', message: `and ${plural(n, 'more failed download')} in the last day` }),
-    ));
+    findings.push(
+      ...capFindings(
+        recent.map((j): Finding => ({
+          severity: 'warn',
+          kind: 'SABnzbdJob',
+          name: j.name,
+          reason: 'DownloadFailed',
+          message: `${j.failMessage ?? 'failed'} (job ${j.id}, ${j.completed})`,
+          fix: fix('arr_retry', { app: 'sabnzbd', id: j.id }),
+        })),
+        MAX_FINDINGS,
+        (n) => ({ kind: 'SABnzbd', name: port.target, reason: 'MoreFailedDownloads', message: `and ${plural(n, 'more failed download')} in the last day` }),
+      ),
+    );
     return {
       installed: true,
       scope: `SABnzbd ${version} (${plural(queue?.slots.total ?? 0, 'job')} queued)`,
@@ -77,7 +100,9 @@ export const sabnzbdCheck: Check<{ limit?: number }, SabnzbdStatus> = {
         queued: queue?.slots.total,
         mbLeft: queue?.mbLeft,
         disks: queue?.disks.map((d) => ({ folder: d.folder, freeBytes: d.free, totalBytes: d.total })),
-        failed: failed ? { total: failed.total, recent: recent.slice(0, limit).map((j) => ({ id: j.id, name: j.name, message: j.failMessage, completed: j.completed })) } : undefined,
+        failed: failed
+          ? { total: failed.total, recent: recent.slice(0, limit).map((j) => ({ id: j.id, name: j.name, message: j.failMessage, completed: j.completed })) }
+          : undefined,
       },
     };
   },

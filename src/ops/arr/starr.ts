@@ -36,7 +36,7 @@ export const starrStatusSchema = z.object({
   url: z.string().optional(),
   reachable: z.boolean().optional(),
   version: z.string().optional(),
-  health: z.array(healthRowSchema).optional().describe('The app\'s own warnings and errors (System → Status)'),
+  health: z.array(healthRowSchema).optional().describe("The app's own warnings and errors (System → Status)"),
   queue: z.object({ total: z.number().int(), stuck: z.array(stuckRowSchema), stuckTotal: z.number().int(), truncated: z.boolean() }).optional(),
   missing: z.number().int().optional().describe('Monitored items without a file (Wanted → Missing)'),
   disks: z.array(diskRowSchema).optional(),
@@ -99,7 +99,13 @@ async function starrReport(port: StarrPort, label: string, limit: number): Promi
   const problems = (health ?? []).filter((h) => h.type === 'warning' || h.type === 'error');
   for (const h of problems) {
     looked.add({ kind: `${label}Health`, name: h.source || 'health' });
-    findings.push({ severity: h.type === 'error' ? 'crit' : 'warn', kind: `${label}Health`, name: h.source || 'health', reason: h.type === 'error' ? 'HealthError' : 'HealthWarning', message: h.message });
+    findings.push({
+      severity: h.type === 'error' ? 'crit' : 'warn',
+      kind: `${label}Health`,
+      name: h.source || 'health',
+      reason: h.type === 'error' ? 'HealthError' : 'HealthWarning',
+      message: h.message,
+    });
   }
 
   const stuck: Array<z.infer<typeof stuckRowSchema>> = [];
@@ -119,7 +125,14 @@ async function starrReport(port: StarrPort, label: string, limit: number): Promi
       fix: fix('arr_retry', { app, id: String(q.id) }),
     });
   }
-  findings.push(...capFindings(stuckFindings, MAX_FINDINGS_EACH, (n) => ({ kind: label, name: port.target, reason: 'MoreStuckDownloads', message: `and ${plural(n, 'more stuck download')} (homelab arr lists them)` })));
+  findings.push(
+    ...capFindings(stuckFindings, MAX_FINDINGS_EACH, (n) => ({
+      kind: label,
+      name: port.target,
+      reason: 'MoreStuckDownloads',
+      message: `and ${plural(n, 'more stuck download')} (homelab arr lists them)`,
+    })),
+  );
 
   for (const d of disks ?? []) {
     looked.add({ kind: `${label}Disk`, name: d.path });
@@ -131,10 +144,22 @@ async function starrReport(port: StarrPort, label: string, limit: number): Promi
   const failing = (indexers ?? []).filter((i) => i.enabled && i.disabledTill && Date.parse(i.disabledTill) > now);
   for (const i of indexers ?? []) looked.add({ kind: `${label}Indexer`, name: i.name });
   for (const i of failing) {
-    findings.push({ severity: 'warn', kind: `${label}Indexer`, name: i.name, reason: 'IndexerDisabled', message: `${label} stopped using it after failures${i.initialFailure ? ` since ${i.initialFailure}` : ''}, until ${i.disabledTill}` });
+    findings.push({
+      severity: 'warn',
+      kind: `${label}Indexer`,
+      name: i.name,
+      reason: 'IndexerDisabled',
+      message: `${label} stopped using it after failures${i.initialFailure ? ` since ${i.initialFailure}` : ''}, until ${i.disabledTill}`,
+    });
   }
   if (indexers && !indexers.some((i) => i.enabled)) {
-    findings.push({ severity: 'warn', kind: label, name: port.target, reason: 'NoIndexers', message: `${label} has no enabled indexer: it cannot search for anything` });
+    findings.push({
+      severity: 'warn',
+      kind: label,
+      name: port.target,
+      reason: 'NoIndexers',
+      message: `${label} has no enabled indexer: it cannot search for anything`,
+    });
   }
 
   const data: StarrStatus = {
@@ -143,10 +168,23 @@ async function starrReport(port: StarrPort, label: string, limit: number): Promi
     reachable: true,
     version,
     health: health ? problems.map((h) => ({ type: h.type, source: h.source, message: h.message })) : undefined,
-    queue: queue ? { total: queue.total, stuck: stuck.slice(0, limit), stuckTotal: stuck.length, truncated: stuck.length > limit || queue.total > QUEUE_READ } : undefined,
+    queue: queue
+      ? { total: queue.total, stuck: stuck.slice(0, limit), stuckTotal: stuck.length, truncated: stuck.length > limit || queue.total > QUEUE_READ }
+      : undefined,
     missing: missing?.total,
-    disks: disks?.map((d) => ({ path: d.path, freeBytes: d.free, totalBytes: d.total, usedPercent: d.total ? Math.round((1 - d.free / d.total) * 1000) / 10 : 0 })),
-    indexers: indexers ? { total: indexers.length, enabled: indexers.filter((i) => i.enabled).length, failing: failing.map((i) => ({ name: i.name, disabledTill: i.disabledTill, lastFailure: i.mostRecentFailure })) } : undefined,
+    disks: disks?.map((d) => ({
+      path: d.path,
+      freeBytes: d.free,
+      totalBytes: d.total,
+      usedPercent: d.total ? Math.round((1 - d.free / d.total) * 1000) / 10 : 0,
+    })),
+    indexers: indexers
+      ? {
+          total: indexers.length,
+          enabled: indexers.filter((i) => i.enabled).length,
+          failing: failing.map((i) => ({ name: i.name, disabledTill: i.disabledTill, lastFailure: i.mostRecentFailure })),
+        }
+      : undefined,
   };
   const scope = `${label} ${version} (${plural(queue?.total ?? 0, 'queued download')}, ${plural(indexers?.length ?? 0, 'indexer')})`;
   return { installed: true, scope, findings, looked: looked.refs, lookedTotal: looked.total, data };
@@ -159,4 +197,3 @@ export function starrLine(label: string, s: StarrStatus, word: string): string {
   const stuck = s.queue?.stuckTotal ?? 0;
   return `${label} ${s.version}: ${plural(s.queue?.total ?? 0, 'download')} queued${stuck ? ` (${stuck} stuck)` : ''}, ${plural(s.missing ?? 0, `missing ${word}`)}`;
 }
-

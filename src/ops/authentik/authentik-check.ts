@@ -13,7 +13,14 @@ const EVENTS_SCAN = 500;
 /** Applications read to find those without a provider. */
 const APPLICATIONS_READ = 500;
 
-const userRowSchema = z.object({ username: z.string(), name: z.string().optional(), active: z.boolean(), superuser: z.boolean(), lastLogin: z.string().optional().describe('Absent: never logged in'), type: z.string().optional() });
+const userRowSchema = z.object({
+  username: z.string(),
+  name: z.string().optional(),
+  active: z.boolean(),
+  superuser: z.boolean(),
+  lastLogin: z.string().optional().describe('Absent: never logged in'),
+  type: z.string().optional(),
+});
 
 export const authentikStatusSchema = z.object({
   configured: z.boolean(),
@@ -103,20 +110,55 @@ export const authentikCheck: Check<AuthentikParams, AuthentikStatus> = {
       if (instances === undefined) return { name: o.name, type: o.type, providers: o.providers, healthy: false, instances: [] };
       const fresh = instances.filter((h) => now - Date.parse(h.lastSeen) < OUTPOST_STALE_MS);
       if (!instances.length) {
-        findings.push({ severity: 'crit', kind: 'AuthentikOutpost', name: o.name, reason: 'OutpostDown', message: `no ${o.type} outpost instance is connected: the ${plural(o.providers, 'provider')} it serves cannot be reached` });
+        findings.push({
+          severity: 'crit',
+          kind: 'AuthentikOutpost',
+          name: o.name,
+          reason: 'OutpostDown',
+          message: `no ${o.type} outpost instance is connected: the ${plural(o.providers, 'provider')} it serves cannot be reached`,
+        });
       } else if (!fresh.length) {
-        const last = instances.map((h) => h.lastSeen).sort().at(-1) ?? '';
-        findings.push({ severity: 'crit', kind: 'AuthentikOutpost', name: o.name, reason: 'OutpostStale', message: `no instance has reported in since ${last}` });
+        const last =
+          instances
+            .map((h) => h.lastSeen)
+            .sort()
+            .at(-1) ?? '';
+        findings.push({
+          severity: 'crit',
+          kind: 'AuthentikOutpost',
+          name: o.name,
+          reason: 'OutpostStale',
+          message: `no instance has reported in since ${last}`,
+        });
       }
       const outdated = instances.filter((h) => h.versionOutdated);
-      if (outdated.length) findings.push({ severity: 'warn', kind: 'AuthentikOutpost', name: o.name, reason: 'OutpostOutdated', message: `${outdated.map((h) => `${h.hostname} runs ${h.version}`).join(', ')}; Authentik is ${outdated[0]?.versionShould}` });
-      return { name: o.name, type: o.type, providers: o.providers, healthy: fresh.length > 0, instances: instances.map((h) => ({ hostname: h.hostname, lastSeen: h.lastSeen, version: h.version, outdated: h.versionOutdated })) };
+      if (outdated.length)
+        findings.push({
+          severity: 'warn',
+          kind: 'AuthentikOutpost',
+          name: o.name,
+          reason: 'OutpostOutdated',
+          message: `${outdated.map((h) => `${h.hostname} runs ${h.version}`).join(', ')}; Authentik is ${outdated[0]?.versionShould}`,
+        });
+      return {
+        name: o.name,
+        type: o.type,
+        providers: o.providers,
+        healthy: fresh.length > 0,
+        instances: instances.map((h) => ({ hostname: h.hostname, lastSeen: h.lastSeen, version: h.version, outdated: h.versionOutdated })),
+      };
     });
 
     const withoutProvider = (applications?.items ?? []).filter((a) => !a.provider);
     for (const a of applications?.items ?? []) looked.add({ kind: 'AuthentikApplication', name: a.slug });
     for (const a of withoutProvider) {
-      findings.push({ severity: 'warn', kind: 'AuthentikApplication', name: a.slug, reason: 'NoProvider', message: `application "${a.name}" has no provider: signing in to it cannot work` });
+      findings.push({
+        severity: 'warn',
+        kind: 'AuthentikApplication',
+        name: a.slug,
+        reason: 'NoProvider',
+        message: `application "${a.name}" has no provider: signing in to it cannot work`,
+      });
     }
 
     if (failed && failed.total >= FAILED_LOGINS_WARN) {
@@ -132,7 +174,14 @@ export const authentikCheck: Check<AuthentikParams, AuthentikStatus> = {
       });
     }
 
-    const user = (u: { username: string; name: string; active: boolean; superuser: boolean; lastLogin?: string; type?: string }) => ({ username: u.username, name: u.name || undefined, active: u.active, superuser: u.superuser, lastLogin: u.lastLogin, type: u.type });
+    const user = (u: { username: string; name: string; active: boolean; superuser: boolean; lastLogin?: string; type?: string }) => ({
+      username: u.username,
+      name: u.name || undefined,
+      active: u.active,
+      superuser: u.superuser,
+      lastLogin: u.lastLogin,
+      type: u.type,
+    });
     return {
       installed: true,
       scope: `Authentik ${version.current} (${plural(outposts?.length ?? 0, 'outpost')}, ${plural(applications?.total ?? 0, 'application')})`,
@@ -149,12 +198,21 @@ export const authentikCheck: Check<AuthentikParams, AuthentikStatus> = {
         applications: applications
           ? {
               total: applications.total,
-              items: applications.items.slice(0, limit).map((a) => ({ slug: a.slug, name: a.name, provider: a.provider ? `${a.provider.name} (${a.provider.type})` : undefined })),
+              items: applications.items
+                .slice(0, limit)
+                .map((a) => ({ slug: a.slug, name: a.name, provider: a.provider ? `${a.provider.name} (${a.provider.type})` : undefined })),
               withoutProvider: withoutProvider.map((a) => a.slug),
             }
           : undefined,
         outposts: outposts ? outpostRows : undefined,
-        failedLogins: failed ? { since: since.toISOString(), total: failed.total, atLeast: failed.scanCapped, recent: failed.items.map((e) => ({ at: e.created, username: e.username, clientIp: e.clientIp })) } : undefined,
+        failedLogins: failed
+          ? {
+              since: since.toISOString(),
+              total: failed.total,
+              atLeast: failed.scanCapped,
+              recent: failed.items.map((e) => ({ at: e.created, username: e.username, clientIp: e.clientIp })),
+            }
+          : undefined,
       },
     };
   },

@@ -35,11 +35,16 @@ export default defineOp({
   rbac: [],
   timeoutMs: 60_000,
   async run(ctx, input): Promise<Output> {
-    if (!ctx.config.services.authentik) throw new UserError('Authentik is not configured', { hint: 'add services.authentik (url, token: {env: NAME}) to the config file' });
+    if (!ctx.config.services.authentik)
+      throw new UserError('Authentik is not configured', { hint: 'add services.authentik (url, token: {env: NAME}) to the config file' });
     const report = await authentikCheck.run(ctx, { limit: input.limit, sinceMs: (parseDuration(input.since) ?? 86_400) * 1000 });
     const { configured: _configured, ...data } = report.data;
     const status = serviceStatus(report, `${report.scope}: outposts connected, every application has a provider`);
-    return { ...data, ...status, ...cutFindings(status.findings, 'applications without a provider are all named in applications.withoutProvider; fix the worst findings first') };
+    return {
+      ...data,
+      ...status,
+      ...cutFindings(status.findings, 'applications without a provider are all named in applications.withoutProvider; fix the worst findings first'),
+    };
   },
   summarize: summarizeStatus,
 });

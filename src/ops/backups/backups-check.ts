@@ -15,7 +15,9 @@ export const STALE_PERIODS = 2;
 export const backupSchema = z.object({
   namespace: z.string(),
   name: z.string(),
-  matchedBy: z.enum(MATCHED_BY).describe('Why it counts as a backup: listed in config, the match word in its name, a label or its namespace, or a backup tool in its image or command'),
+  matchedBy: z
+    .enum(MATCHED_BY)
+    .describe('Why it counts as a backup: listed in config, the match word in its name, a label or its namespace, or a backup tool in its image or command'),
   matched: z.string().describe('What matched: the config entry, name, label, namespace, image (and tool) or command word'),
   schedule: z.string(),
   timeZone: z.string().optional(),
@@ -80,7 +82,8 @@ async function checkBackups(ctx: OpContext, params: { namespace?: string }): Pro
       lastSuccess: cron.status.lastSuccessfulTime,
       lastSuccessAge: successAge !== undefined ? formatAge(successAge / 1000) : undefined,
       stale,
-      lastJob: last && lastState ? { name: last.metadata.name, ...lastState, startedAt: last.status.startTime, finishedAt: last.status.completionTime } : undefined,
+      lastJob:
+        last && lastState ? { name: last.metadata.name, ...lastState, startedAt: last.status.startTime, finishedAt: last.status.completionTime } : undefined,
     });
     if (period === undefined) findings.push({ ...base, severity: 'warn', reason: 'BadSchedule', message: `cannot read the schedule "${cron.spec.schedule}"` });
     if (cron.spec.suspend) findings.push({ ...base, severity: 'warn', reason: 'Suspended', message: 'suspended: no backups are being scheduled' });
@@ -93,17 +96,32 @@ async function checkBackups(ctx: OpContext, params: { namespace?: string }): Pro
       });
     }
     if (lastState?.state === 'Failed' && last) {
-      findings.push({ ...base, severity: 'warn', reason: 'JobFailed', message: `last Job ${last.metadata.name} failed: ${lastState.reason ?? 'Failed'}${lastState.message ? ` (${lastState.message})` : ''}` });
+      findings.push({
+        ...base,
+        severity: 'warn',
+        reason: 'JobFailed',
+        message: `last Job ${last.metadata.name} failed: ${lastState.reason ?? 'Failed'}${lastState.message ? ` (${lastState.message})` : ''}`,
+      });
     }
   }
   if (cronsRead && !crons.length) {
     // A homelab without backups is a problem: nothing found is a warning, saying what was looked for.
-    findings.push({ severity: 'warn', kind: 'Check', namespace, name: 'backups', reason: 'NoBackups', message: `no backup CronJobs found${namespace ? ` in namespace ${namespace}` : ''} (${describeMatching(ctx.config.backups)})` });
+    findings.push({
+      severity: 'warn',
+      kind: 'Check',
+      namespace,
+      name: 'backups',
+      reason: 'NoBackups',
+      message: `no backup CronJobs found${namespace ? ` in namespace ${namespace}` : ''} (${describeMatching(ctx.config.backups)})`,
+    });
   }
   backups.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   // CronJobs are always served: a cluster without backup CronJobs gets a NoBackups warning.
   return reads.report({
-    installed: true, scope: plural(backups.length, 'backup CronJob'), findings, data: { backups },
+    installed: true,
+    scope: plural(backups.length, 'backup CronJob'),
+    findings,
+    data: { backups },
     subject: namespace ? { kind: 'Namespace', name: namespace } : undefined,
   });
 }

@@ -32,7 +32,11 @@ export default defineOp({
     // Finding none at all is said as what was looked for.
     const limit = input.limit ?? DEFAULT_LIMIT;
     const state = (b: (typeof backups)[number]) => (b.stale ? 'Stale' : b.lastJob?.state === 'Failed' ? 'Failed' : b.suspended ? 'Suspended' : 'OK');
-    const shown = cutList(backups, limit, { by: state, rank: (b) => (b.stale ? 3 : 0) + (b.lastJob?.state === 'Failed' ? 2 : 0) + (b.suspended ? 1 : 0), narrow: 'namespace, limit' });
+    const shown = cutList(backups, limit, {
+      by: state,
+      rank: (b) => (b.stale ? 3 : 0) + (b.lastJob?.state === 'Failed' ? 2 : 0) + (b.suspended ? 1 : 0),
+      narrow: 'namespace, limit',
+    });
     const findings = cutFindings(status.findings, limit, 'namespace, limit');
     return {
       ...status,

@@ -19,7 +19,9 @@ function manualJobName(cron: string, now: Date): string {
 
 /** What the Job will run, in a plan's words: "main (restic/restic:0.17)". */
 const podTemplateSchema = z.looseObject({
-  template: z.looseObject({ spec: z.looseObject({ containers: z.array(z.looseObject({ name: z.string(), image: z.string().optional() })).default([]) }).optional() }).optional(),
+  template: z
+    .looseObject({ spec: z.looseObject({ containers: z.array(z.looseObject({ name: z.string(), image: z.string().optional() })).default([]) }).optional() })
+    .optional(),
 });
 
 function containersOf(cron: CronJob): string {
@@ -87,9 +89,12 @@ export default defineOp({
     if (running.length) {
       const job = running[0];
       const since = ageMs(ctx.now(), job?.status.startTime ?? job?.metadata.creationTimestamp);
-      throw new UserError(`a Job of ${input.cronJob} is still running: ${job?.metadata.name}${since !== undefined ? ` (started ${formatAge(since / 1000)} ago)` : ''}`, {
-        hint: `wait for it to finish (${commandLine('backups_status', { namespace })}) before starting another`,
-      });
+      throw new UserError(
+        `a Job of ${input.cronJob} is still running: ${job?.metadata.name}${since !== undefined ? ` (started ${formatAge(since / 1000)} ago)` : ''}`,
+        {
+          hint: `wait for it to finish (${commandLine('backups_status', { namespace })}) before starting another`,
+        },
+      );
     }
     const job = jobFromCronJob(cron, manualJobName(name, ctx.now()));
     return {
@@ -114,12 +119,20 @@ export default defineOp({
         const state = jobState(now);
         return state.state === 'Running' ? undefined : state;
       },
-      { timeoutMs: waitMs(input), intervalMs: 1000, signal: ctx.signal, describe: () => `Job ${namespace}/${jobName} did not finish within ${input.timeout} (it keeps running)` },
+      {
+        timeoutMs: waitMs(input),
+        intervalMs: 1000,
+        signal: ctx.signal,
+        describe: () => `Job ${namespace}/${jobName} did not finish within ${input.timeout} (it keeps running)`,
+      },
     );
     return { ...result, ...finished };
   },
   summarize: (out) => ({
     verdict: out.state === 'Failed' ? 'crit' : 'ok',
-    line: out.state === 'Running' ? `started Job ${out.namespace}/${out.job} from CronJob ${out.cronJob}` : `Job ${out.namespace}/${out.job} ${out.state === 'Succeeded' ? 'succeeded' : `failed: ${out.reason ?? ''} ${out.message ?? ''}`.trim()}`,
+    line:
+      out.state === 'Running'
+        ? `started Job ${out.namespace}/${out.job} from CronJob ${out.cronJob}`
+        : `Job ${out.namespace}/${out.job} ${out.state === 'Succeeded' ? 'succeeded' : `failed: ${out.reason ?? ''} ${out.message ?? ''}`.trim()}`,
   }),
 });

@@ -90,31 +90,45 @@ export function evaluateCertificate(cert: Certificate, now: Date, t: Thresholds)
   const leftMs = Number.isNaN(notAfterMs) ? undefined : notAfterMs - now.getTime();
   const attempts = cert.status.failedIssuanceAttempts;
   const failedIssuing = issuing?.status === 'False' && issuing.reason !== 'Issued';
-  const renewalFailure = failedIssuing || cert.status.lastFailureTime || (attempts ?? 0) >= 1
-    ? (failedIssuing ? issuing?.message ?? issuing?.reason : undefined) ?? 'the last issuance failed and will be retried'
-    : undefined;
+  const renewalFailure =
+    failedIssuing || cert.status.lastFailureTime || (attempts ?? 0) >= 1
+      ? ((failedIssuing ? (issuing?.message ?? issuing?.reason) : undefined) ?? 'the last issuance failed and will be retried')
+      : undefined;
 
   const renewalMs = cert.status.renewalTime ? Date.parse(cert.status.renewalTime) : NaN;
   const overdue = !Number.isNaN(renewalMs) && now.getTime() - renewalMs > OVERDUE_GRACE_MS && issuing?.status !== 'True' && !renewalFailure;
-  const overdueText = overdue ? `renewal was due ${cert.status.renewalTime} (${describeLeft(now.getTime() - renewalMs)} ago) and has not happened: is the cert-manager controller running?` : '';
+  const overdueText = overdue
+    ? `renewal was due ${cert.status.renewalTime} (${describeLeft(now.getTime() - renewalMs)} ago) and has not happened: is the cert-manager controller running?`
+    : '';
 
   const findings: Finding[] = [];
-  const add = (severity: Finding['severity'], reason: string, message: string) => findings.push({ severity, kind: 'Certificate', namespace, name, reason, message });
+  const add = (severity: Finding['severity'], reason: string, message: string) =>
+    findings.push({ severity, kind: 'Certificate', namespace, name, reason, message });
   let expired = false;
   if (leftMs !== undefined) {
     if (leftMs <= 0) {
       expired = true;
       add('crit', 'Expired', `expired ${describeLeft(-leftMs)} ago (notAfter ${cert.status.notAfter})`);
     } else if (leftMs < t.critDays * DAY_MS) {
-      add('crit', 'ExpiresSoon', `expires in ${describeLeft(leftMs)} (notAfter ${cert.status.notAfter}; under ${t.critDays} days)${overdue ? `; ${overdueText}` : ''}`);
+      add(
+        'crit',
+        'ExpiresSoon',
+        `expires in ${describeLeft(leftMs)} (notAfter ${cert.status.notAfter}; under ${t.critDays} days)${overdue ? `; ${overdueText}` : ''}`,
+      );
     } else if (leftMs < t.warnDays * DAY_MS) {
-      add('warn', 'ExpiresSoon', `expires in ${describeLeft(leftMs)} (notAfter ${cert.status.notAfter}; under ${t.warnDays} days)${overdue ? `; ${overdueText}` : ''}`);
+      add(
+        'warn',
+        'ExpiresSoon',
+        `expires in ${describeLeft(leftMs)} (notAfter ${cert.status.notAfter}; under ${t.warnDays} days)${overdue ? `; ${overdueText}` : ''}`,
+      );
     } else if (overdue) {
       add('warn', 'RenewalOverdue', overdueText);
     }
   }
   if (readyStatus !== 'True' && !(expired && ready?.reason === 'Expired')) {
-    const why = ready ? `Ready=${ready.status}${ready.reason ? ` (${ready.reason})` : ''}: ${ready.message ?? 'no message'}` : 'cert-manager has not reported it Ready (no Ready condition)';
+    const why = ready
+      ? `Ready=${ready.status}${ready.reason ? ` (${ready.reason})` : ''}: ${ready.message ?? 'no message'}`
+      : 'cert-manager has not reported it Ready (no Ready condition)';
     add('crit', 'NotReady', why);
   }
   if (renewalFailure) {

@@ -8,8 +8,15 @@ import type { Finding } from '../shared/findings.js';
 import type { Check, CheckReport } from '../shared/check.js';
 import { plural } from '../shared/format.js';
 import {
-  ACME, CERT_MANAGER, CERT_VERSIONS, DEFAULT_CRIT_DAYS, DEFAULT_WARN_DAYS,
-  certificateSchema, evaluateCertificate, type CertificateState, type Thresholds,
+  ACME,
+  CERT_MANAGER,
+  CERT_VERSIONS,
+  DEFAULT_CRIT_DAYS,
+  DEFAULT_WARN_DAYS,
+  certificateSchema,
+  evaluateCertificate,
+  type CertificateState,
+  type Thresholds,
 } from './certificate.js';
 
 const CERT_NAME = 'cert-manager.io/certificate-name';
@@ -72,7 +79,11 @@ async function checkCertificates(ctx: OpContext, params: CertificatesParams): Pr
   const certsServed = version ? await reads.serves(CERT_MANAGER, version, 'certificates') : false;
   if (!version || !certsServed) {
     return reads.report({
-      installed: false, scope: scopeOf([]), subject, findings: reads.finish(), data: { certificates: [], failing: [] },
+      installed: false,
+      scope: scopeOf([]),
+      subject,
+      findings: reads.finish(),
+      data: { certificates: [], failing: [] },
       note: `cert-manager is not installed (${CERT_MANAGER}/${CERT_VERSIONS.join(', ')} serves no certificates): no certificates to check`,
     });
   }
@@ -99,37 +110,64 @@ async function checkCertificates(ctx: OpContext, params: CertificatesParams): Pr
     const denied = conditions.find((c) => (c.type === 'Denied' || c.type === 'InvalidRequest') && c.status === 'True');
     if (denied || (ready?.status === 'False' && (ready.reason === 'Failed' || ready.reason === 'Denied'))) {
       const why = denied ?? ready;
-      failing.push({ kind: 'CertificateRequest', namespace: ns, name: cr.metadata.name, certificate, state: why?.reason ?? why?.type ?? 'Failed', reason: why?.message ?? 'no message' });
+      failing.push({
+        kind: 'CertificateRequest',
+        namespace: ns,
+        name: cr.metadata.name,
+        certificate,
+        state: why?.reason ?? why?.type ?? 'Failed',
+        reason: why?.message ?? 'no message',
+      });
     }
   });
 
   // The ACME kinds exist only for ACME issuers' releases; a cluster may lack them.
   if (await reads.serves(ACME, version, 'orders', 'failing ACME orders are not shown')) {
     const orders = new Map<string, RequestInfo>();
-    await reads.list({ ref: ref(ACME, version, 'orders', namespace), kind: 'Order', schema: acmeSchema, impact: 'failing ACME orders are not shown' }, (order) => {
-      const ns = order.metadata.namespace ?? '';
-      const ownerName = order.metadata.ownerReferences?.find((o) => o.kind === 'CertificateRequest')?.name;
-      const owner = ownerName ? requests.get(`${ns}/${ownerName}`) : undefined;
-      const info = { certificate: owner?.certificate ?? order.metadata.annotations?.[CERT_NAME], superseded: owner?.superseded ?? false };
-      orders.set(`${ns}/${order.metadata.name}`, info);
-      const state = order.status.state ?? '';
-      if (!info.superseded && ACME_FAILED.has(state)) {
-        failing.push({ kind: 'Order', namespace: ns, name: order.metadata.name, certificate: info.certificate, state, reason: order.status.reason ?? `order ${state}` });
-      }
-    });
-    if (await reads.serves(ACME, version, 'challenges', 'failing ACME challenges are not shown')) {
-      await reads.list({ ref: ref(ACME, version, 'challenges', namespace), kind: 'Challenge', schema: acmeSchema, impact: 'failing ACME challenges are not shown' }, (ch) => {
-        const ns = ch.metadata.namespace ?? '';
-        const ownerName = ch.metadata.ownerReferences?.find((o) => o.kind === 'Order')?.name;
-        const owner = ownerName ? orders.get(`${ns}/${ownerName}`) : undefined;
-        if (owner?.superseded) return;
-        const state = ch.status.state ?? '';
-        // A pending challenge with a reason is stuck: the self-check or propagation is failing.
-        if (ACME_FAILED.has(state) || (state === 'pending' && ch.status.reason)) {
-          const what = [ch.spec.type, ch.spec.dnsName].filter(Boolean).join(' for ');
-          failing.push({ kind: 'Challenge', namespace: ns, name: ch.metadata.name, certificate: owner?.certificate, state, reason: `${what ? `${what}: ` : ''}${ch.status.reason ?? `challenge ${state}`}` });
+    await reads.list(
+      { ref: ref(ACME, version, 'orders', namespace), kind: 'Order', schema: acmeSchema, impact: 'failing ACME orders are not shown' },
+      (order) => {
+        const ns = order.metadata.namespace ?? '';
+        const ownerName = order.metadata.ownerReferences?.find((o) => o.kind === 'CertificateRequest')?.name;
+        const owner = ownerName ? requests.get(`${ns}/${ownerName}`) : undefined;
+        const info = { certificate: owner?.certificate ?? order.metadata.annotations?.[CERT_NAME], superseded: owner?.superseded ?? false };
+        orders.set(`${ns}/${order.metadata.name}`, info);
+        const state = order.status.state ?? '';
+        if (!info.superseded && ACME_FAILED.has(state)) {
+          failing.push({
+            kind: 'Order',
+            namespace: ns,
+            name: order.metadata.name,
+            certificate: info.certificate,
+            state,
+            reason: order.status.reason ?? `order ${state}`,
+          });
         }
-      });
+      },
+    );
+    if (await reads.serves(ACME, version, 'challenges', 'failing ACME challenges are not shown')) {
+      await reads.list(
+        { ref: ref(ACME, version, 'challenges', namespace), kind: 'Challenge', schema: acmeSchema, impact: 'failing ACME challenges are not shown' },
+        (ch) => {
+          const ns = ch.metadata.namespace ?? '';
+          const ownerName = ch.metadata.ownerReferences?.find((o) => o.kind === 'Order')?.name;
+          const owner = ownerName ? orders.get(`${ns}/${ownerName}`) : undefined;
+          if (owner?.superseded) return;
+          const state = ch.status.state ?? '';
+          // A pending challenge with a reason is stuck: the self-check or propagation is failing.
+          if (ACME_FAILED.has(state) || (state === 'pending' && ch.status.reason)) {
+            const what = [ch.spec.type, ch.spec.dnsName].filter(Boolean).join(' for ');
+            failing.push({
+              kind: 'Challenge',
+              namespace: ns,
+              name: ch.metadata.name,
+              certificate: owner?.certificate,
+              state,
+              reason: `${what ? `${what}: ` : ''}${ch.status.reason ?? `challenge ${state}`}`,
+            });
+          }
+        },
+      );
     }
   }
 
@@ -142,14 +180,25 @@ async function checkCertificates(ctx: OpContext, params: CertificatesParams): Pr
       continue;
     }
     if (cert.findings.some((x) => x.reason === 'RenewalFailing')) continue;
-    cert.findings.push({ severity: 'warn', kind: 'Certificate', namespace: f.namespace, name: cert.state.name, reason: 'RenewalFailing', message: `${f.kind} ${f.name} ${f.state}: ${f.reason}` });
+    cert.findings.push({
+      severity: 'warn',
+      kind: 'Certificate',
+      namespace: f.namespace,
+      name: cert.state.name,
+      reason: 'RenewalFailing',
+      message: `${f.kind} ${f.name} ${f.state}: ${f.reason}`,
+    });
     if (cert.state.state === 'ok') cert.state.state = 'warn';
   }
 
   const all = [...certs.values()];
-  const certificates = all.map((c) => c.state).sort((a, b) => (a.daysLeft ?? Infinity) - (b.daysLeft ?? Infinity) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  const certificates = all
+    .map((c) => c.state)
+    .sort((a, b) => (a.daysLeft ?? Infinity) - (b.daysLeft ?? Infinity) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   const findings = [...all.flatMap((c) => c.findings), ...orphans, ...reads.finish()];
-  const note = certificates.length ? undefined : `no Certificates ${namespace ? `in namespace ${namespace}` : 'in any namespace'} (${CERT_MANAGER}/${version} is served): nothing to check`;
+  const note = certificates.length
+    ? undefined
+    : `no Certificates ${namespace ? `in namespace ${namespace}` : 'in any namespace'} (${CERT_MANAGER}/${version} is served): nothing to check`;
   return reads.report({ installed: true, scope: scopeOf(certificates), note, subject, findings, data: { version, certificates, failing } });
 }
 

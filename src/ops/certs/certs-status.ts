@@ -28,7 +28,13 @@ function bounded(certificates: Output['certificates'], failing: Output['failing'
   const certs = cutList(certificates, limit, { by: (c) => c.state, rank: (c) => stateRank(c.state), narrow });
   const requests = cutList(failing, limit, { by: (f) => `${f.kind} ${f.state}`, narrow });
   const findings = cutFindings(status.findings, limit, narrow);
-  return { ...status, certificates: certs.rows, failing: requests.rows, findings: findings.rows, ...truncation({ certificates: certs.cut, failing: requests.cut, findings: findings.cut }) };
+  return {
+    ...status,
+    certificates: certs.rows,
+    failing: requests.rows,
+    findings: findings.rows,
+    ...truncation({ certificates: certs.cut, failing: requests.cut, findings: findings.cut }),
+  };
 }
 
 export default defineOp({

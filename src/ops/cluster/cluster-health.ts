@@ -40,7 +40,12 @@ const DEFAULT_CONTEXT_LIMIT = 1;
 
 /** Nodes worst first: not ready, under pressure, cordoned, then the busiest. */
 function nodeRank(n: NodeSummary): number {
-  return (n.ready ? 0 : 4000) + (n.pressure.length ? 2000 : 0) + (n.status.includes('SchedulingDisabled') ? 1000 : 0) + Math.max(n.cpuPercent ?? 0, n.memoryPercent ?? 0);
+  return (
+    (n.ready ? 0 : 4000) +
+    (n.pressure.length ? 2000 : 0) +
+    (n.status.includes('SchedulingDisabled') ? 1000 : 0) +
+    Math.max(n.cpuPercent ?? 0, n.memoryPercent ?? 0)
+  );
 }
 
 /** The checks health shows as its own tables; every other check it runs gets a line under subsystems. */
@@ -68,14 +73,12 @@ export default defineOp({
   effect: 'read',
   input: z
     .object({
-      only: z
-        .array(z.enum(CHECK_WORDS))
-        .min(1)
-        .optional()
-        .describe('Run only these checks (default: all but ingress)'),
+      only: z.array(z.enum(CHECK_WORDS)).min(1).optional().describe('Run only these checks (default: all but ingress)'),
       namespace: namespaceSchema.optional().describe('List only findings and events here (verdict: all)'),
       reason: z.string().min(1).max(100).optional().describe('List only findings with this reason, e.g. CrashLoopBackOff'),
-      limit: limitSchema(DEFAULT_LIMIT).describe(`Rows per list, worst first (default ${DEFAULT_LIMIT} findings, ${DEFAULT_CONTEXT_LIMIT} node, ${DEFAULT_CONTEXT_LIMIT} event; CLI: all)`),
+      limit: limitSchema(DEFAULT_LIMIT).describe(
+        `Rows per list, worst first (default ${DEFAULT_LIMIT} findings, ${DEFAULT_CONTEXT_LIMIT} node, ${DEFAULT_CONTEXT_LIMIT} event; CLI: all)`,
+      ),
     })
     .strict(),
   output,
@@ -104,10 +107,16 @@ export default defineOp({
       narrow: `namespace${busiest ? ` (most: ${busiest})` : ''}, reason, only, limit`,
     });
     const contextLimit = input.limit ?? DEFAULT_CONTEXT_LIMIT;
-    const shownNodes = nodes?.report && cutList([...nodes.report.data.nodes].sort((a, b) => nodeRank(b) - nodeRank(a) || a.name.localeCompare(b.name)), contextLimit, {
-      by: (n) => n.status,
-      narrow: 'limit (worst first)',
-    });
+    const shownNodes =
+      nodes?.report &&
+      cutList(
+        [...nodes.report.data.nodes].sort((a, b) => nodeRank(b) - nodeRank(a) || a.name.localeCompare(b.name)),
+        contextLimit,
+        {
+          by: (n) => n.status,
+          narrow: 'limit (worst first)',
+        },
+      );
     const eventData = events?.report?.data;
     const inNamespace = (eventData?.events ?? []).filter((e) => !input.namespace || e.namespace === input.namespace);
     const shownEvents = cutList(inNamespace, contextLimit, { by: (e) => e.reason, narrow: 'namespace, limit (newest first)' });

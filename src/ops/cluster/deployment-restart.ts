@@ -25,7 +25,8 @@ function podsEffect(d: Deployment, pods: string[] | Forbidden): string {
   if (pods instanceof Forbidden) return `its pods are replaced (which ones could not be listed: ${pods.message})`;
   if (!pods.length) return 'it has no pods now: only its pod template changes';
   const which = pods.length === 1 ? `its pod ${pods[0]}` : `its ${pods.length} pods (${someNames(pods)})`;
-  if (d.spec.strategy?.type === 'Recreate') return `${which} ${pods.length === 1 ? 'stops' : 'all stop'} before new ones start (strategy Recreate): it is down in between`;
+  if (d.spec.strategy?.type === 'Recreate')
+    return `${which} ${pods.length === 1 ? 'stops' : 'all stop'} before new ones start (strategy Recreate): it is down in between`;
   const rolling = d.spec.strategy?.rollingUpdate;
   return `${which} ${pods.length === 1 ? 'is' : 'are'} replaced one by one (RollingUpdate: maxUnavailable ${rolling?.maxUnavailable ?? '25%'}, maxSurge ${rolling?.maxSurge ?? '25%'})`;
 }
@@ -35,7 +36,7 @@ export default defineOp({
   title: 'Restart a deployment',
   description:
     'Rolling restart of a Deployment, as `kubectl rollout restart`, then (unless wait=false) waits for the rollout. ' +
-    'Only those in the config\'s allow.restart. Returns the restart time and how the rollout went.',
+    "Only those in the config's allow.restart. Returns the restart time and how the rollout went.",
   effect: 'write',
   input: z
     .object({
@@ -68,14 +69,19 @@ export default defineOp({
     const ref = { ...DEPLOYMENTS, namespace };
     const deployment = parseObject(deploymentSchema, await ctx.kube.get(ref, name), 'Deployment');
     if (deployment.spec.paused) {
-      throw new UserError(`deployment ${namespace}/${name} is paused and would not roll out`, { hint: `resume it first: kubectl rollout resume deployment/${name} -n ${namespace}` });
+      throw new UserError(`deployment ${namespace}/${name} is paused and would not roll out`, {
+        hint: `resume it first: kubectl rollout resume deployment/${name} -n ${namespace}`,
+      });
     }
     const selector = deployment.spec.selector ? selectorString(deployment.spec.selector) : '';
     // Which pods roll is for the person reading the plan: a role that may not list pods still restarts.
     const pods = selector
       ? await listAll(ctx.kube, { group: '', version: 'v1', resource: 'pods', namespace }, { labelSelector: selector }).then(
           (items) => items.map((p) => p.metadata.name ?? ''),
-          (err: unknown) => { if (err instanceof Forbidden) return err; throw err; },
+          (err: unknown) => {
+            if (err instanceof Forbidden) return err;
+            throw err;
+          },
         )
       : [];
     const restartedAt = rfc3339Local(ctx.now());

@@ -27,25 +27,30 @@ export const eventsCheck: Check<object, { events: WarningEvent[]; total: number;
     const now = ctx.now();
     const recent: WarningEvent[] = [];
     const reads = new Reads(ctx);
-    await reads.list({ ref: { group: '', version: 'v1', resource: 'events' }, kind: 'Event', schema: eventSchema, options: { fieldSelector: 'type=Warning' } }, (e) => {
-      const seen = eventLastSeen(e);
-      const age = ageMs(now, seen);
-      if (!seen || age === undefined || age > windowMs) return;
-      const io = e.involvedObject;
-      recent.push({
-        namespace: io.namespace ?? e.metadata.namespace,
-        object: `${io.kind ?? 'Object'}/${io.name ?? '?'}`,
-        reason: e.reason ?? 'Unknown',
-        // The whole text, newlines and all: the CLI's table puts it on one line, --json keeps it.
-        message: (e.message ?? '').trim(),
-        count: e.series?.count ?? e.count ?? 1,
-        lastSeen: new Date(Date.parse(seen)).toISOString(),
-      });
-    });
+    await reads.list(
+      { ref: { group: '', version: 'v1', resource: 'events' }, kind: 'Event', schema: eventSchema, options: { fieldSelector: 'type=Warning' } },
+      (e) => {
+        const seen = eventLastSeen(e);
+        const age = ageMs(now, seen);
+        if (!seen || age === undefined || age > windowMs) return;
+        const io = e.involvedObject;
+        recent.push({
+          namespace: io.namespace ?? e.metadata.namespace,
+          object: `${io.kind ?? 'Object'}/${io.name ?? '?'}`,
+          reason: e.reason ?? 'Unknown',
+          // The whole text, newlines and all: the CLI's table puts it on one line, --json keeps it.
+          message: (e.message ?? '').trim(),
+          count: e.series?.count ?? e.count ?? 1,
+          lastSeen: new Date(Date.parse(seen)).toISOString(),
+        });
+      },
+    );
     recent.sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
     // Events are context for the findings; they do not by themselves change the verdict.
     return reads.report({
-      installed: true, scope: `${plural(recent.length, 'Warning event')} in the last ${ctx.config.health.eventsSince}`, findings: reads.finish(),
+      installed: true,
+      scope: `${plural(recent.length, 'Warning event')} in the last ${ctx.config.health.eventsSince}`,
+      findings: reads.finish(),
       data: { events: recent.slice(0, ctx.config.health.maxEvents), total: recent.length, byReason: countBy(recent, (e) => e.reason) },
     });
   },

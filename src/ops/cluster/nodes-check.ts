@@ -49,7 +49,10 @@ function summarize(node: Node): { summary: NodeSummary; findings: Finding[] } {
   const findings: Finding[] = [];
   if (readyState !== 'Ready') {
     findings.push({
-      severity: 'crit', kind: 'Node', name, reason: readyState,
+      severity: 'crit',
+      kind: 'Node',
+      name,
+      reason: readyState,
       message: readyState === 'Unknown' ? 'the node stopped reporting (kubelet heartbeats missing)' : (ready?.message ?? 'kubelet reports the node not ready'),
     });
   }
@@ -111,7 +114,8 @@ export const nodesCheck: Check<object, { nodes: NodeSummary[]; metrics: z.infer<
     const results = nodes.map(summarize);
     const summaries = results.map((r) => r.summary);
     const findings = results.flatMap((r) => r.findings);
-    if (!nodes.length && !unread.length) findings.push({ severity: 'crit', kind: 'Cluster', name: 'nodes', reason: 'NoNodes', message: 'the cluster has no nodes: nothing can run' });
+    if (!nodes.length && !unread.length)
+      findings.push({ severity: 'crit', kind: 'Cluster', name: 'nodes', reason: 'NoNodes', message: 'the cluster has no nodes: nothing can run' });
     let metrics: z.infer<typeof metricsStateSchema>;
     try {
       metrics = await addMetrics(ctx, nodes, summaries);

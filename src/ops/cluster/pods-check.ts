@@ -19,8 +19,16 @@ export type PodCounts = z.infer<typeof podCountsSchema>;
 
 /** Waiting reasons that mean the container will not start without someone fixing something. */
 const BROKEN_WAITING = new Set([
-  'CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull',
-  'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'PreStartHookError', 'PostStartHookError',
+  'CrashLoopBackOff',
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+  'PreStartHookError',
+  'PostStartHookError',
 ]);
 /** A pod may take a while to start; after this it is worth a look. */
 const SLOW_START_MS = 5 * 60_000;
@@ -33,7 +41,8 @@ const RECENT_RESTART_MS = 24 * 3600_000;
 export function podProblems(pod: Pod, now: Date, restartWarn: number): Finding[] {
   const { namespace, name } = pod.metadata;
   const found: Finding[] = [];
-  const add = (severity: Finding['severity'], reason: string, message: string, remedy?: Fix) => found.push({ severity, kind: 'Pod', namespace, name, reason, message, ...(remedy ? { fix: remedy } : {}) });
+  const add = (severity: Finding['severity'], reason: string, message: string, remedy?: Fix) =>
+    found.push({ severity, kind: 'Pod', namespace, name, reason, message, ...(remedy ? { fix: remedy } : {}) });
   // What the container said before it died: the logs of its previous instance.
   const lastWords = (container: string) => fix('pods_logs', { pod: name, namespace, container, previous: true });
   const phase = pod.status.phase ?? 'Unknown';
@@ -45,10 +54,17 @@ export function podProblems(pod: Pod, now: Date, restartWarn: number): Finding[]
   }
   if (phase === 'Failed') {
     const exited = pod.status.containerStatuses?.find((cs) => cs.state?.terminated && cs.state.terminated.exitCode !== 0);
-    const how = exited?.state?.terminated ? `container ${exited.name} exited ${exited.state.terminated.exitCode ?? '?'}${exited.state.terminated.reason ? ` (${exited.state.terminated.reason})` : ''}` : undefined;
+    const how = exited?.state?.terminated
+      ? `container ${exited.name} exited ${exited.state.terminated.exitCode ?? '?'}${exited.state.terminated.reason ? ` (${exited.state.terminated.reason})` : ''}`
+      : undefined;
     const owner = pod.metadata.ownerReferences?.[0];
     const what = owner?.kind === 'Job' ? `pod of Job ${owner.name} failed` : 'the pod failed';
-    add('warn', pod.status.reason ?? 'Failed', pod.status.message ?? (how ? `${what}: ${how}` : what), exited ? fix('pods_logs', { pod: name, namespace, container: exited.name }) : undefined);
+    add(
+      'warn',
+      pod.status.reason ?? 'Failed',
+      pod.status.message ?? (how ? `${what}: ${how}` : what),
+      exited ? fix('pods_logs', { pod: name, namespace, container: exited.name }) : undefined,
+    );
     return found;
   }
   if (phase === 'Unknown') {
@@ -66,9 +82,10 @@ export function podProblems(pod: Pod, now: Date, restartWarn: number): Finding[]
     const last = cs.lastState?.terminated;
     const restarts = cs.restartCount ?? 0;
     if (waiting?.reason && BROKEN_WAITING.has(waiting.reason)) {
-      const why = waiting.reason === 'CrashLoopBackOff' && last
-        ? `container ${cs.name} keeps crashing (${restarts} restarts; last exit ${last.exitCode ?? '?'}${last.reason ? ` ${last.reason}` : ''})`
-        : `container ${cs.name}: ${waiting.message ?? waiting.reason}`;
+      const why =
+        waiting.reason === 'CrashLoopBackOff' && last
+          ? `container ${cs.name} keeps crashing (${restarts} restarts; last exit ${last.exitCode ?? '?'}${last.reason ? ` ${last.reason}` : ''})`
+          : `container ${cs.name}: ${waiting.message ?? waiting.reason}`;
       add('crit', waiting.reason, why, waiting.reason === 'CrashLoopBackOff' && last ? lastWords(cs.name) : undefined);
       continue;
     }
@@ -77,7 +94,12 @@ export function podProblems(pod: Pod, now: Date, restartWarn: number): Finding[]
       continue;
     }
     if (restarts >= restartWarn && (ageMs(now, last?.finishedAt) ?? Infinity) < RECENT_RESTART_MS) {
-      add('warn', 'Restarting', `container ${cs.name} restarted ${restarts} times${last?.reason ? `; last exit ${last.exitCode ?? '?'} ${last.reason}` : ''}`, lastWords(cs.name));
+      add(
+        'warn',
+        'Restarting',
+        `container ${cs.name} restarted ${restarts} times${last?.reason ? `; last exit ${last.exitCode ?? '?'} ${last.reason}` : ''}`,
+        lastWords(cs.name),
+      );
       continue;
     }
     if (waiting?.reason && phase === 'Pending' && age > SLOW_START_MS) {

@@ -18,9 +18,14 @@ const MAX_FOLLOW_S = 24 * 3600;
 
 const input = z
   .object({
-    pod: z.string().min(1).max(253).regex(/^[a-z0-9][-a-z0-9.]*$/, 'must be a pod name or the start of one').describe('Pod name, or a prefix that matches exactly one pod'),
+    pod: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[a-z0-9][-a-z0-9.]*$/, 'must be a pod name or the start of one')
+      .describe('Pod name, or a prefix that matches exactly one pod'),
     namespace: namespaceSchema.optional().describe('Namespace (default: search all)'),
-    container: containerNameSchema.optional().describe('Container (default: the pod\'s default, else its first)'),
+    container: containerNameSchema.optional().describe("Container (default: the pod's default, else its first)"),
     tail: z.number().int().min(1).max(MAX_LINES).default(200).describe('Lines from the end of the log'),
     since: durationSchema.optional().describe('Only lines newer than this, e.g. 10m, 1h'),
     previous: z.boolean().default(false).describe('Logs of the previous (crashed) instance'),
@@ -46,7 +51,7 @@ const output = z.object({
   workload: z
     .object({ kind: z.string(), name: z.string(), pods: z.number().int() })
     .optional()
-    .describe('When the name was a workload\'s: which one, and how many pods it has (a running, ready one was read)'),
+    .describe("When the name was a workload's: which one, and how many pods it has (a running, ready one was read)"),
   followed: z.boolean().describe('true when new lines were read as they came (follow)'),
 });
 
@@ -69,7 +74,10 @@ function workloadOf(pod: Pod): { kind: string; name: string } | undefined {
 
 /** The pod to read among a workload's: running and ready first, then the newest (a CronJob's last run). */
 function bestPod(pods: Pod[]): Pod {
-  return [...pods].sort((a, b) => Number(isRunningAndReady(b)) - Number(isRunningAndReady(a)) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''))[0] as Pod;
+  return [...pods].sort(
+    (a, b) =>
+      Number(isRunningAndReady(b)) - Number(isRunningAndReady(a)) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+  )[0] as Pod;
 }
 
 /**
@@ -77,7 +85,11 @@ function bestPod(pods: Pod[]): Pod {
  * a workload's name (jellyfin is the Deployment, jellyfin-backup-… the Jobs of a CronJob), that
  * workload's pods; when every match belongs to one workload, that one; else it is ambiguous.
  */
-async function findPod(kube: Parameters<typeof listAll>[0], name: string, namespace?: string): Promise<{ pod: Pod; workload?: { kind: string; name: string; pods: number } }> {
+async function findPod(
+  kube: Parameters<typeof listAll>[0],
+  name: string,
+  namespace?: string,
+): Promise<{ pod: Pod; workload?: { kind: string; name: string; pods: number } }> {
   const candidates = (await listAll(kube, PODS(namespace))).map((p) => parseObject(podSchema, p, 'Pod'));
   const exact = candidates.filter((p) => p.metadata.name === name);
   if (exact.length === 1) return { pod: exact[0] as Pod };
@@ -96,9 +108,15 @@ async function findPod(kube: Parameters<typeof listAll>[0], name: string, namesp
   const named = [...groups.values()].filter((g) => g.name === name && g.kind !== 'Pod');
   const chosen = named.length === 1 ? named[0] : groups.size === 1 ? [...groups.values()][0] : undefined;
   if (chosen && chosen.kind !== 'Pod') return { pod: bestPod(chosen.pods), workload: { kind: chosen.kind, name: chosen.name, pods: chosen.pods.length } };
-  const listed = [...groups.values()].slice(0, 10).map((g) => (g.kind === 'Pod' ? `pod ${g.pods[0]?.metadata.namespace}/${g.name}` : `${g.kind} ${g.pods[0]?.metadata.namespace}/${g.name} (${plural(g.pods.length, 'pod')})`));
+  const listed = [...groups.values()]
+    .slice(0, 10)
+    .map((g) =>
+      g.kind === 'Pod'
+        ? `pod ${g.pods[0]?.metadata.namespace}/${g.name}`
+        : `${g.kind} ${g.pods[0]?.metadata.namespace}/${g.name} (${plural(g.pods.length, 'pod')})`,
+    );
   throw new UserError(`"${name}" matches ${matches.length} pods of ${groups.size} owners: ${listed.join(', ')}${groups.size > 10 ? ', …' : ''}`, {
-    hint: namespace ? 'give the workload\'s full name, or more of the pod\'s name' : 'give the workload\'s full name, more of the pod\'s name, or -n NAMESPACE',
+    hint: namespace ? "give the workload's full name, or more of the pod's name" : "give the workload's full name, more of the pod's name, or -n NAMESPACE",
   });
 }
 
@@ -122,7 +140,7 @@ export default defineOp({
   name: 'pods_logs',
   title: 'Pod logs',
   description:
-    'A container\'s logs, bounded in lines and bytes; the pod may be named by a unique prefix. previous=true shows ' +
+    "A container's logs, bounded in lines and bytes; the pod may be named by a unique prefix. previous=true shows " +
     'why a crash-looping container died. Returns the lines and the pod and container read.',
   effect: 'read',
   input,
@@ -137,13 +155,17 @@ export default defineOp({
   async run(ctx, input) {
     const { pod, workload } = await findPod(ctx.kube, input.pod, input.namespace);
     const namespace = pod.metadata.namespace ?? input.namespace ?? 'default';
-    if (workload) ctx.log.progress(`reading pod ${namespace}/${pod.metadata.name} of ${workload.kind} ${workload.name}${workload.pods > 1 ? ` (one of its ${workload.pods} pods)` : ''}`);
+    if (workload)
+      ctx.log.progress(
+        `reading pod ${namespace}/${pod.metadata.name} of ${workload.kind} ${workload.name}${workload.pods > 1 ? ` (one of its ${workload.pods} pods)` : ''}`,
+      );
     const containers = pod.spec.containers.map((c) => c.name);
     const container = input.container ?? pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'] ?? containers[0];
     if (!container) throw new UserError(`pod ${namespace}/${pod.metadata.name} has no containers`);
     if (input.container && !containers.includes(input.container)) {
       const init = (pod.status.initContainerStatuses ?? []).map((c) => c.name);
-      if (!init.includes(input.container)) throw new UserError(`pod ${namespace}/${pod.metadata.name} has no container "${input.container}" (it has: ${containers.join(', ')})`);
+      if (!init.includes(input.container))
+        throw new UserError(`pod ${namespace}/${pod.metadata.name} has no container "${input.container}" (it has: ${containers.join(', ')})`);
     }
     const options = { container, tailLines: input.tail, sinceSeconds: input.since ? parseDuration(input.since) : undefined, previous: input.previous };
     const matcher = input.grep ? compilePattern(input.grep) : undefined;

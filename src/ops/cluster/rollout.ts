@@ -13,14 +13,20 @@ export const deploymentSchema = z.looseObject({
     .looseObject({
       paused: z.boolean().optional(),
       replicas: z.number().int().optional(),
-      selector: z.looseObject({
-        matchLabels: z.record(z.string(), z.string()).optional(),
-        matchExpressions: z.array(z.looseObject({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() })).optional(),
-      }).optional(),
-      strategy: z.looseObject({
-        type: z.string().optional(),
-        rollingUpdate: z.looseObject({ maxUnavailable: z.union([z.number(), z.string()]).optional(), maxSurge: z.union([z.number(), z.string()]).optional() }).optional(),
-      }).optional(),
+      selector: z
+        .looseObject({
+          matchLabels: z.record(z.string(), z.string()).optional(),
+          matchExpressions: z.array(z.looseObject({ key: z.string(), operator: z.string(), values: z.array(z.string()).optional() })).optional(),
+        })
+        .optional(),
+      strategy: z
+        .looseObject({
+          type: z.string().optional(),
+          rollingUpdate: z
+            .looseObject({ maxUnavailable: z.union([z.number(), z.string()]).optional(), maxSurge: z.union([z.number(), z.string()]).optional() })
+            .optional(),
+        })
+        .optional(),
     })
     .default({}),
   status: z
@@ -50,9 +56,11 @@ export type Rollout = z.infer<typeof rolloutSchema>;
 export function rolloutOf(d: Deployment, generation: number | undefined): Rollout {
   const name = d.metadata.name;
   const s = d.status;
-  if (generation !== undefined && (s.observedGeneration ?? 0) < generation) return { state: 'progressing', message: 'Waiting for deployment spec update to be observed...' };
+  if (generation !== undefined && (s.observedGeneration ?? 0) < generation)
+    return { state: 'progressing', message: 'Waiting for deployment spec update to be observed...' };
   const progressing = s.conditions?.find((c) => c.type === 'Progressing');
-  if (progressing?.reason === 'ProgressDeadlineExceeded') return { state: 'failed', message: `deployment "${name}" exceeded its progress deadline${progressing.message ? `: ${progressing.message}` : ''}` };
+  if (progressing?.reason === 'ProgressDeadlineExceeded')
+    return { state: 'failed', message: `deployment "${name}" exceeded its progress deadline${progressing.message ? `: ${progressing.message}` : ''}` };
   const wanted = d.spec.replicas ?? 1;
   const updated = s.updatedReplicas ?? 0;
   const waiting = (what: string): Rollout => ({ state: 'progressing', message: `Waiting for deployment "${name}" rollout to finish: ${what}...` });
@@ -63,7 +71,14 @@ export function rolloutOf(d: Deployment, generation: number | undefined): Rollou
 }
 
 /** Waits until the rollout of `generation` is complete or failed; a Timeout says where it stood. */
-export async function awaitRollout(ctx: OpContext, ref: ResourceRef, name: string, generation: number | undefined, budget: WaitBudget, restarted: string): Promise<Rollout> {
+export async function awaitRollout(
+  ctx: OpContext,
+  ref: ResourceRef,
+  name: string,
+  generation: number | undefined,
+  budget: WaitBudget,
+  restarted: string,
+): Promise<Rollout> {
   let last: Rollout = { state: 'progressing', message: 'Waiting for deployment spec update to be observed...' };
   ctx.log.progress(`◎ waiting for the rollout of deployment ${ref.namespace}/${name}`);
   return pollUntil(
@@ -76,7 +91,8 @@ export async function awaitRollout(ctx: OpContext, ref: ResourceRef, name: strin
     {
       timeoutMs: remainingMs(budget),
       signal: ctx.signal,
-      describe: () => `${restarted}, but its rollout did not finish within ${budget.label}: ${last.message} (it goes on; watch it with kubectl rollout status deployment/${name} -n ${ref.namespace})`,
+      describe: () =>
+        `${restarted}, but its rollout did not finish within ${budget.label}: ${last.message} (it goes on; watch it with kubectl rollout status deployment/${name} -n ${ref.namespace})`,
     },
   );
 }

@@ -73,13 +73,25 @@ export function parseDig(stdout: string, exitCode = 0, stderr = ''): DigAnswer {
       section = sectionHead[1] === 'ANSWER' ? 'answer' : sectionHead[1] === 'AUTHORITY' ? 'authority' : undefined;
       continue;
     }
-    if (!line) { section = undefined; continue; }
+    if (!line) {
+      section = undefined;
+      continue;
+    }
     const ede = /^; EDE: (.*)$/.exec(line);
-    if (ede) { out.ede = (ede[1] as string).trim(); continue; }
+    if (ede) {
+      out.ede = (ede[1] as string).trim();
+      continue;
+    }
     const time = /^;; Query time: (\d+) (msec|usec)/.exec(line);
-    if (time) { out.queryTimeMs = time[2] === 'usec' ? Number(time[1]) / 1000 : Number(time[1]); continue; }
+    if (time) {
+      out.queryTimeMs = time[2] === 'usec' ? Number(time[1]) / 1000 : Number(time[1]);
+      continue;
+    }
     const server = /^;; SERVER: (.*)$/.exec(line);
-    if (server) { out.server = (server[1] as string).trim(); continue; }
+    if (server) {
+      out.server = (server[1] as string).trim();
+      continue;
+    }
     if (/no servers could be reached|communications error|connection timed out/.test(line) && !out.error) {
       out.error = line.replace(/^;;\s*/, '');
       continue;
@@ -91,8 +103,12 @@ export function parseDig(stdout: string, exitCode = 0, stderr = ''): DigAnswer {
   }
   if (exitCode === 9 || (!out.reached && exitCode === 0 && out.error)) {
     out.reached = false;
-    const last = stdout.split('\n').map((l) => l.trim()).filter((l) => /no servers could be reached/.test(l)).pop();
-    out.error = last ? last.replace(/^;;\s*/, '') : out.error ?? 'no servers could be reached';
+    const last = stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => /no servers could be reached/.test(l))
+      .pop();
+    out.error = last ? last.replace(/^;;\s*/, '') : (out.error ?? 'no servers could be reached');
   } else if (exitCode !== 0 && !out.reached) {
     out.error = (stderr.trim().split('\n')[0] || stdout.trim().split('\n').pop() || `dig exited ${exitCode}`).replace(/^;;\s*/, '');
   }
@@ -110,11 +126,23 @@ export function digArgv(server: string, name: string, type: RecordType, options:
 /** How long a dig may run before the exec is cut (two tries of 2 s, plus a margin). */
 export const DIG_TIMEOUT_MS = 8_000;
 
-export async function runDig(ctx: OpContext, target: ExecTarget, server: string, name: string, type: RecordType, options: { dnssec?: boolean; cd?: boolean } = {}): Promise<DigAnswer & { exitCode: number }> {
+export async function runDig(
+  ctx: OpContext,
+  target: ExecTarget,
+  server: string,
+  name: string,
+  type: RecordType,
+  options: { dnssec?: boolean; cd?: boolean } = {},
+): Promise<DigAnswer & { exitCode: number }> {
   const result = await runIn(ctx, target, digArgv(server, name, type, options), { timeoutMs: DIG_TIMEOUT_MS, maxBytes: 256 * 1024 });
   if (result.exitCode !== 0 && result.exitCode !== 9 && !result.stdout.includes('->>HEADER<<-')) {
     // 1 (usage), 10 (internal error), 127 (no dig in the image): dig did not run its query.
-    return { ...parseDig(result.stdout, result.exitCode, result.stderr), exitCode: result.exitCode, reached: false, error: `dig failed in the ${target.label} (exit ${result.exitCode}): ${(result.stderr.trim() || result.stdout.trim()).split('\n')[0] ?? ''}` };
+    return {
+      ...parseDig(result.stdout, result.exitCode, result.stderr),
+      exitCode: result.exitCode,
+      reached: false,
+      error: `dig failed in the ${target.label} (exit ${result.exitCode}): ${(result.stderr.trim() || result.stdout.trim()).split('\n')[0] ?? ''}`,
+    };
   }
   return { ...parseDig(result.stdout, result.exitCode, result.stderr), exitCode: result.exitCode };
 }
@@ -137,7 +165,8 @@ export async function findDnsPods(ctx: OpContext): Promise<DnsPods> {
   const pods = (await listAll(ctx.kube, { group: '', version: 'v1', resource: 'pods', namespace }))
     .map((p) => parseObject(podSchema, p, 'Pod'))
     .filter((p) => p.status.phase !== 'Succeeded' && !p.metadata.ownerReferences?.some((o) => o.kind === 'Job'));
-  const byApp = (app: string) => pods.filter((p) => appOf(p) === app).sort((a, b) => Number(isReady(b)) - Number(isReady(a)) || a.metadata.name.localeCompare(b.metadata.name));
+  const byApp = (app: string) =>
+    pods.filter((p) => appOf(p) === app).sort((a, b) => Number(isReady(b)) - Number(isReady(a)) || a.metadata.name.localeCompare(b.metadata.name));
   return { namespace, pihole: byApp('pihole'), unbound: byApp('unbound') };
 }
 
@@ -145,9 +174,14 @@ export async function findDnsPods(ctx: OpContext): Promise<DnsPods> {
 export function piholeTarget(pods: DnsPods): ExecTarget {
   const pod = pods.pihole.find(isReady);
   if (!pod) {
-    throw new Upstream(pods.pihole.length ? `the Pi-hole pod ${pods.namespace}/${pods.pihole[0]?.metadata.name} is not running and ready` : `no Pi-hole pod in namespace ${pods.namespace}`, {
-      hint: `${commandLine('dns_status', {})} shows the DNS pods; set dns.namespace in the config if Pi-hole runs elsewhere`,
-    });
+    throw new Upstream(
+      pods.pihole.length
+        ? `the Pi-hole pod ${pods.namespace}/${pods.pihole[0]?.metadata.name} is not running and ready`
+        : `no Pi-hole pod in namespace ${pods.namespace}`,
+      {
+        hint: `${commandLine('dns_status', {})} shows the DNS pods; set dns.namespace in the config if Pi-hole runs elsewhere`,
+      },
+    );
   }
   const container = pod.spec.containers.find((c) => /pihole|pi-hole/i.test(c.name))?.name ?? pod.spec.containers[0]?.name;
   return { namespace: pods.namespace, pod: pod.metadata.name, container, label: `Pi-hole pod ${pod.metadata.name}` };
@@ -223,7 +257,8 @@ export function piholeClientEndpoint(pods: DnsPods, services: Service[]): DnsEnd
   if (!pod) return undefined;
   for (const s of services) {
     if (!servesDns(s) || !selects(s, pod)) continue;
-    const address = s.status.loadBalancer?.ingress?.find((i) => i.ip)?.ip ?? s.spec.externalIPs?.[0] ?? (hasIp(s.spec.clusterIP) ? s.spec.clusterIP : undefined);
+    const address =
+      s.status.loadBalancer?.ingress?.find((i) => i.ip)?.ip ?? s.spec.externalIPs?.[0] ?? (hasIp(s.spec.clusterIP) ? s.spec.clusterIP : undefined);
     if (address) return { address, label: `Pi-hole Service ${s.metadata.name} (${address})`, kind: 'Service', name: s.metadata.name };
   }
   const ip = typeof pod.status.podIP === 'string' ? pod.status.podIP : undefined;
@@ -241,5 +276,5 @@ export const digAnswerSchema = z.object({
   server: z.string().optional().describe('The server dig reports it asked: ADDRESS#PORT(NAME) (PROTOCOL)'),
   ede: z.string().optional().describe('Extended DNS error from the server, e.g. "6 (DNSSEC Bogus)"'),
   error: z.string().optional().describe('Why no answer came back'),
-  exitCode: z.number().int().describe('dig\'s exit code: 0 whenever a server answered (NXDOMAIN and SERVFAIL too), 9 when none did'),
+  exitCode: z.number().int().describe("dig's exit code: 0 whenever a server answered (NXDOMAIN and SERVFAIL too), 9 when none did"),
 });

@@ -13,9 +13,9 @@ const countSchema = z.object({
 
 export default defineOp({
   name: 'dns_gravity_update',
-  title: 'Update Pi-hole\'s blocklists',
+  title: "Update Pi-hole's blocklists",
   description:
-    'Update Pi-hole\'s blocklists (`pihole -g`): downloads every list and rebuilds gravity, a minute or more; safe ' +
+    "Update Pi-hole's blocklists (`pihole -g`): downloads every list and rebuilds gravity, a minute or more; safe " +
     'to repeat. Returns the failed lines and the domain count before and after.',
   effect: 'write',
   // The gravity database is rebuilt from the lists as they download now.
@@ -40,7 +40,9 @@ export default defineOp({
     return {
       summary: `update gravity on Pi-hole at ${pihole.target}`,
       changes: [{ action: `POST /api/action/gravity on Pi-hole at ${pihole.target} (pihole -g)` }],
-      effects: [`Pi-hole downloads every blocklist again and rebuilds its gravity database (${before.gravity.domainsBeingBlocked} domains blocked now); it takes a minute or more and DNS keeps answering meanwhile`],
+      effects: [
+        `Pi-hole downloads every blocklist again and rebuilds its gravity database (${before.gravity.domainsBeingBlocked} domains blocked now); it takes a minute or more and DNS keeps answering meanwhile`,
+      ],
       observed: [],
       state: { before },
     };
@@ -73,6 +75,9 @@ export default defineOp({
     const counts = `${out.before.domains} → ${out.after.domains} domains (${out.change >= 0 ? '+' : ''}${out.change})`;
     if (out.succeeded) return { verdict: 'ok', line: `gravity updated: ${counts}` };
     if (!out.okSteps) return { verdict: 'crit', line: `gravity update failed: ${out.failures[0] ?? 'no step reported success'}; ${counts}` };
-    return { verdict: out.after.domains > 0 ? 'warn' : 'crit', line: `gravity updated with ${plural(out.failures.length, 'failure')} (${out.failures[0] ?? ''}): ${counts}` };
+    return {
+      verdict: out.after.domains > 0 ? 'warn' : 'crit',
+      line: `gravity updated with ${plural(out.failures.length, 'failure')} (${out.failures[0] ?? ''}): ${counts}`,
+    };
   },
 });

@@ -42,7 +42,13 @@ export default defineOp({
     url: z.string(),
     filters: z.object({ blocked: z.boolean(), client: z.string().optional(), domain: z.string().optional(), limit: z.number().int() }),
     count: z.number().int().describe('Queries returned'),
-    matched: z.number().int().optional().describe('Queries in Pi-hole\'s log that match every filter (blocked, client, domain), before the limit; absent when the server does not count them (AdGuard)'),
+    matched: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        "Queries in Pi-hole's log that match every filter (blocked, client, domain), before the limit; absent when the server does not count them (AdGuard)",
+      ),
     queries: z.array(querySchema).describe('Newest first'),
     truncated: z.boolean().describe('More queries match than were returned: narrow with blocked, client, domain, or raise limit'),
   }),
@@ -55,7 +61,9 @@ export default defineOp({
     const [pihole, adguard] = await Promise.all([ctx.services.pihole(), ctx.services.adguard()]);
     const server = input.server ?? (pihole ? 'pihole' : adguard ? 'adguard' : undefined);
     if (!server) {
-      throw new UserError('no DNS server is configured: neither Pi-hole nor AdGuard Home', { hint: 'add services.pihole or services.adguard to the config file' });
+      throw new UserError('no DNS server is configured: neither Pi-hole nor AdGuard Home', {
+        hint: 'add services.pihole or services.adguard to the config file',
+      });
     }
     if (server === 'pihole') {
       if (!pihole) throw new UserError('Pi-hole is not configured', { hint: 'add services.pihole to the config file, or ask AdGuard with --server adguard' });
@@ -82,7 +90,11 @@ export default defineOp({
     }
     if (!adguard) throw new UserError('AdGuard Home is not configured', { hint: 'add services.adguard to the config file' });
     // AdGuard has one search box (domain or client, substring); the exact filters are applied here.
-    const entries = await adguard.queryLog({ search: input.domain ?? input.client, blocked: input.blocked, limit: input.domain && input.client ? 1000 : limit });
+    const entries = await adguard.queryLog({
+      search: input.domain ?? input.client,
+      blocked: input.blocked,
+      limit: input.domain && input.client ? 1000 : limit,
+    });
     const queries = entries
       .filter((q) => (!input.client || q.client === input.client) && (!input.domain || normalizeName(q.domain) === input.domain))
       .slice(0, limit)

@@ -42,8 +42,14 @@ export function describeAnswer(a: DigAnswer, type?: string): string {
   if (!a.reached) return `no answer: ${a.error ?? 'no servers could be reached'}`;
   const records = a.answers.filter((r) => !type || r.type === type || r.type === 'CNAME');
   const shown = records.slice(0, 4).map((r) => (r.type === type || !type ? r.data : `${r.type} ${r.data}`));
-  const data = records.length ? `: ${shown.join(', ')}${records.length > 4 ? `, … (${records.length})` : ''}` : a.status === 'NOERROR' ? ': no records of this type' : '';
-  const extras = [a.authenticated ? 'DNSSEC-validated (ad)' : '', a.ede ? `EDE ${a.ede}` : '', a.queryTimeMs !== undefined ? `${a.queryTimeMs} ms` : ''].filter(Boolean);
+  const data = records.length
+    ? `: ${shown.join(', ')}${records.length > 4 ? `, … (${records.length})` : ''}`
+    : a.status === 'NOERROR'
+      ? ': no records of this type'
+      : '';
+  const extras = [a.authenticated ? 'DNSSEC-validated (ad)' : '', a.ede ? `EDE ${a.ede}` : '', a.queryTimeMs !== undefined ? `${a.queryTimeMs} ms` : ''].filter(
+    Boolean,
+  );
   return `${a.status ?? '?'}${data}${extras.length ? ` (${extras.join(', ')})` : ''}`;
 }
 
@@ -68,7 +74,8 @@ export default defineOp({
   args: ['name'],
   async run(ctx, input): Promise<Output> {
     // A server the caller chose passes the one target policy before any pod is asked anything.
-    const chosen = input.server === 'pihole' || input.server === 'unbound' ? undefined : await requireAllowedTarget(ctx, input.server, 'dns', 'dns query --server');
+    const chosen =
+      input.server === 'pihole' || input.server === 'unbound' ? undefined : await requireAllowedTarget(ctx, input.server, 'dns', 'dns query --server');
     const pods = await findDnsPods(ctx);
     const target = piholeTarget(pods);
     let address: string;
@@ -79,7 +86,9 @@ export default defineOp({
     } else if (input.server === 'unbound') {
       const endpoint = unboundEndpoints(pods, await listDnsServices(ctx, pods.namespace))[0];
       if (!endpoint) {
-        throw new Upstream(`no Unbound Service or ready Unbound pod in namespace ${pods.namespace}`, { hint: `${commandLine('dns_status', {})} shows the DNS pods; pass --server IP to ask another resolver` });
+        throw new Upstream(`no Unbound Service or ready Unbound pod in namespace ${pods.namespace}`, {
+          hint: `${commandLine('dns_status', {})} shows the DNS pods; pass --server IP to ask another resolver`,
+        });
       }
       address = endpoint.address;
       label = endpoint.label;

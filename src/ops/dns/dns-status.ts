@@ -10,16 +10,22 @@ import { GRAVITY_STALE_DAYS, isoFromUnix } from './shared.js';
 import { plural } from '../shared/format.js';
 import { fix, type Fix } from '../shared/fix.js';
 
-const dnsPodRowSchema = podRowSchema.extend({ app: z.string().describe('pihole, unbound, or the pod\'s app label') });
+const dnsPodRowSchema = podRowSchema.extend({ app: z.string().describe("pihole, unbound, or the pod's app label") });
 type DnsPodRow = z.infer<typeof dnsPodRowSchema>;
 
 const piholeSchema = z.object({
   configured: z.boolean().describe('false when the config has no services.pihole: not checked, not an error'),
   url: z.string().optional(),
-  reachable: z.boolean().optional().describe('false when homelab could not ask it (unreachable, refused credentials, a secret it could not read): see error and the finding'),
+  reachable: z
+    .boolean()
+    .optional()
+    .describe('false when homelab could not ask it (unreachable, refused credentials, a secret it could not read): see error and the finding'),
   error: z.string().optional().describe('Why the API could not be read'),
   blocking: z
-    .object({ state: z.enum(['enabled', 'disabled', 'failed', 'unknown']), timer: z.number().nullable().describe('Seconds until it flips back, if a timer is set') })
+    .object({
+      state: z.enum(['enabled', 'disabled', 'failed', 'unknown']),
+      timer: z.number().nullable().describe('Seconds until it flips back, if a timer is set'),
+    })
     .optional()
     .describe('Read from GET /api/dns/blocking, never assumed'),
   queries: z
@@ -34,8 +40,14 @@ const piholeSchema = z.object({
       stale: z.boolean().describe(`Older than ${GRAVITY_STALE_DAYS} days, or never updated`),
     })
     .optional(),
-  upstreams: z.array(z.object({ name: z.string(), ip: z.string(), port: z.number(), count: z.number(), responseMs: z.number() })).optional().describe('Real upstream servers (cache and blocklist left out)'),
-  messages: z.array(z.object({ type: z.string(), message: z.string(), time: z.string().optional() })).optional().describe('FTL diagnosis messages'),
+  upstreams: z
+    .array(z.object({ name: z.string(), ip: z.string(), port: z.number(), count: z.number(), responseMs: z.number() }))
+    .optional()
+    .describe('Real upstream servers (cache and blocklist left out)'),
+  messages: z
+    .array(z.object({ type: z.string(), message: z.string(), time: z.string().optional() }))
+    .optional()
+    .describe('FTL diagnosis messages'),
 });
 
 const adguardSchema = z.object({
@@ -94,7 +106,16 @@ async function dnsPods(ctx: OpContext, namespace: string): Promise<DnsPodRow[]> 
  */
 function couldNotAsk(err: unknown, kind: 'Pi-hole' | 'AdGuard', url: string, findings: Finding[]): string {
   const errorKind = err instanceof HomelabError ? err.kind : 'Upstream';
-  const reason = errorKind === 'Forbidden' ? 'Refused' : errorKind === 'Timeout' ? 'Timeout' : errorKind === 'NotFound' ? 'NotFound' : errorKind === 'UserError' ? 'ConfigError' : 'Unreachable';
+  const reason =
+    errorKind === 'Forbidden'
+      ? 'Refused'
+      : errorKind === 'Timeout'
+        ? 'Timeout'
+        : errorKind === 'NotFound'
+          ? 'NotFound'
+          : errorKind === 'UserError'
+            ? 'ConfigError'
+            : 'Unreachable';
   const said = describeError(err);
   const error = said.includes(url) ? said : `${kind} at ${url}: ${said}`;
   const hint = err instanceof HomelabError && err.hint ? `; ${err.hint}` : '';
@@ -106,7 +127,13 @@ function couldNotAsk(err: unknown, kind: 'Pi-hole' | 'AdGuard', url: string, fin
 type Unreachable = { configured: true; url: string; reachable: false; error: string };
 
 /** Asks a DNS server (or for its client); when that fails, a finding says so and its part of the answer says why. */
-async function ask<T>(ctx: OpContext, kind: 'Pi-hole' | 'AdGuard', url: string, findings: Finding[], question: () => Promise<T>): Promise<{ answer: T } | { unreachable: Unreachable }> {
+async function ask<T>(
+  ctx: OpContext,
+  kind: 'Pi-hole' | 'AdGuard',
+  url: string,
+  findings: Finding[],
+  question: () => Promise<T>,
+): Promise<{ answer: T } | { unreachable: Unreachable }> {
   try {
     return { answer: await question() };
   } catch (err) {
@@ -123,14 +150,21 @@ async function checkPihole(ctx: OpContext, now: Date, findings: Finding[]): Prom
   const pihole = client.answer;
   if (!pihole) return { configured: false };
   const url = pihole.target;
-  const add = (severity: Finding['severity'], reason: string, message: string, remedy?: Fix) => findings.push({ severity, kind: 'Pi-hole', name: url, reason, message, ...(remedy ? { fix: remedy } : {}) });
+  const add = (severity: Finding['severity'], reason: string, message: string, remedy?: Fix) =>
+    findings.push({ severity, kind: 'Pi-hole', name: url, reason, message, ...(remedy ? { fix: remedy } : {}) });
   // Four calls at once: the client logs in once and they share the session.
   const asked = await ask(ctx, 'Pi-hole', url, findings, () => Promise.all([pihole.blocking(), pihole.summary(), pihole.upstreams(), pihole.messages()]));
   if ('unreachable' in asked) return asked.unreachable;
   const [blocking, summary, upstreams, messages] = asked.answer;
 
   if (blocking.blocking === 'disabled') {
-    add('warn', 'BlockingDisabled', blocking.timer ? `blocking is disabled; its timer turns it back on in ${formatAge(blocking.timer)}` : 'blocking is disabled with no timer: ads and trackers get through until someone enables it');
+    add(
+      'warn',
+      'BlockingDisabled',
+      blocking.timer
+        ? `blocking is disabled; its timer turns it back on in ${formatAge(blocking.timer)}`
+        : 'blocking is disabled with no timer: ads and trackers get through until someone enables it',
+    );
   } else if (blocking.blocking !== 'enabled') {
     add('warn', blocking.blocking === 'failed' ? 'BlockingFailed' : 'BlockingUnknown', `Pi-hole reports blocking as ${blocking.blocking}`);
   }
@@ -139,7 +173,8 @@ async function checkPihole(ctx: OpContext, now: Date, findings: Finding[]): Prom
   const ageSeconds = last > 0 ? Math.max(0, now.getTime() / 1000 - last) : undefined;
   const stale = ageSeconds === undefined || ageSeconds > GRAVITY_STALE_DAYS * 86400;
   if (ageSeconds === undefined) add('warn', 'GravityNeverUpdated', 'gravity (the blocklists) has never been updated', fix('dns_gravity_update', {}));
-  else if (stale) add('warn', 'GravityStale', `gravity was last updated ${formatAge(ageSeconds)} ago (stale after ${GRAVITY_STALE_DAYS}d)`, fix('dns_gravity_update', {}));
+  else if (stale)
+    add('warn', 'GravityStale', `gravity was last updated ${formatAge(ageSeconds)} ago (stale after ${GRAVITY_STALE_DAYS}d)`, fix('dns_gravity_update', {}));
   if (summary.gravity.domainsBeingBlocked === 0) add('warn', 'GravityEmpty', 'no domains on the blocklists: nothing is blocked by gravity');
 
   for (const m of messages) add('warn', m.type, m.plain);
@@ -152,7 +187,12 @@ async function checkPihole(ctx: OpContext, now: Date, findings: Finding[]): Prom
     blocking: { state: blocking.blocking, timer: blocking.timer },
     queries: summary.queries,
     clients: summary.clients,
-    gravity: { domains: summary.gravity.domainsBeingBlocked, lastUpdate: isoFromUnix(last), age: ageSeconds === undefined ? undefined : formatAge(ageSeconds), stale },
+    gravity: {
+      domains: summary.gravity.domainsBeingBlocked,
+      lastUpdate: isoFromUnix(last),
+      age: ageSeconds === undefined ? undefined : formatAge(ageSeconds),
+      stale,
+    },
     upstreams: real.map((u) => ({ name: u.name, ip: u.ip, port: u.port, count: u.count, responseMs: Math.round(u.responseTime * 100_000) / 100 })),
     messages: messages.map((m) => ({ type: m.type, message: m.plain, time: isoFromUnix(m.timestamp) })),
   };
@@ -172,7 +212,13 @@ async function checkAdguard(ctx: OpContext, findings: Finding[]): Promise<Output
   const add = (severity: Finding['severity'], reason: string, message: string) => findings.push({ severity, kind: 'AdGuard', name: url, reason, message });
   if (!status.running) add('crit', 'DnsNotRunning', 'AdGuard Home is up but its DNS server is not running');
   if (!status.protectionEnabled) {
-    add('warn', 'ProtectionDisabled', status.protectionDisabledMs > 0 ? `protection is paused; it comes back on in ${formatAge(status.protectionDisabledMs / 1000)}` : 'protection is disabled with no timer: nothing is filtered until someone enables it');
+    add(
+      'warn',
+      'ProtectionDisabled',
+      status.protectionDisabledMs > 0
+        ? `protection is paused; it comes back on in ${formatAge(status.protectionDisabledMs / 1000)}`
+        : 'protection is disabled with no timer: nothing is filtered until someone enables it',
+    );
   }
   return {
     configured: true,
@@ -180,7 +226,10 @@ async function checkAdguard(ctx: OpContext, findings: Finding[]): Promise<Output
     reachable: true,
     version: status.version || undefined,
     running: status.running,
-    protection: { enabled: status.protectionEnabled, pausedForSeconds: status.protectionDisabledMs > 0 ? Math.round(status.protectionDisabledMs / 1000) : undefined },
+    protection: {
+      enabled: status.protectionEnabled,
+      pausedForSeconds: status.protectionDisabledMs > 0 ? Math.round(status.protectionDisabledMs / 1000) : undefined,
+    },
     stats: {
       queries: stats.queries,
       blocked: stats.blocked,
@@ -192,7 +241,11 @@ async function checkAdguard(ctx: OpContext, findings: Finding[]): Promise<Output
 }
 
 const NOT_ASKED: Record<string, string> = {
-  Refused: 'refused homelab\'s credentials', Timeout: 'did not answer in time', NotFound: 'answered 404 (wrong URL?)', ConfigError: 'not asked (its secret could not be read)', Unreachable: 'unreachable',
+  Refused: "refused homelab's credentials",
+  Timeout: 'did not answer in time',
+  NotFound: 'answered 404 (wrong URL?)',
+  ConfigError: 'not asked (its secret could not be read)',
+  Unreachable: 'unreachable',
 };
 
 function notAsked(findings: Finding[], kind: 'Pi-hole' | 'AdGuard'): string {
@@ -208,18 +261,26 @@ function summaryLine(out: Omit<Output, 'summary' | 'truncated' | 'cut'>): string
   if (!p.configured) parts.push('Pi-hole API not configured');
   else if (!p.reachable) parts.push(`Pi-hole ${notAsked(out.findings, 'Pi-hole')}`);
   else if (p.blocking && p.queries && p.gravity) {
-    parts.push(`Pi-hole blocking ${p.blocking.state}, ${p.queries.total} queries (${p.queries.percentBlocked.toFixed(1)}% blocked), gravity ${p.gravity.domains} domains${p.gravity.age ? ` (${p.gravity.age} old)` : ''}`);
+    parts.push(
+      `Pi-hole blocking ${p.blocking.state}, ${p.queries.total} queries (${p.queries.percentBlocked.toFixed(1)}% blocked), gravity ${p.gravity.domains} domains${p.gravity.age ? ` (${p.gravity.age} old)` : ''}`,
+    );
   }
   const a = out.adguard;
   if (!a.configured) parts.push('AdGuard not configured');
   else if (!a.reachable) parts.push(`AdGuard ${notAsked(out.findings, 'AdGuard')}`);
-  else parts.push(`AdGuard protection ${a.protection?.enabled ? 'on' : 'off'}, ${a.stats?.queries ?? 0} queries (${(a.stats?.percentBlocked ?? 0).toFixed(1)}% blocked)`);
+  else
+    parts.push(
+      `AdGuard protection ${a.protection?.enabled ? 'on' : 'off'}, ${a.stats?.queries ?? 0} queries (${(a.stats?.percentBlocked ?? 0).toFixed(1)}% blocked)`,
+    );
   const state = parts.join('; ');
   if (out.verdict === 'ok') return state;
   const crit = out.findings.filter((f) => f.severity === 'crit').length;
   const warn = out.findings.length - crit;
   const counts = [crit && `${crit} critical`, warn && plural(warn, 'warning')].filter(Boolean).join(', ');
-  const first = out.findings.slice(0, 2).map((f) => `${f.kind} ${f.reason}`).join(', ');
+  const first = out.findings
+    .slice(0, 2)
+    .map((f) => `${f.kind} ${f.reason}`)
+    .join(', ');
   return `${counts} (${first}${out.findings.length > 2 ? ', …' : ''}): ${state}`;
 }
 
@@ -227,9 +288,9 @@ export default defineOp({
   name: 'dns_status',
   title: 'DNS: Pi-hole, Unbound, AdGuard',
   description:
-    'Home DNS: the Pi-hole and Unbound pods, Pi-hole\'s blocking, queries, gravity age, upstreams and messages, and ' +
+    "Home DNS: the Pi-hole and Unbound pods, Pi-hole's blocking, queries, gravity age, upstreams and messages, and " +
     'AdGuard Home when configured. Use it when names do not resolve or ads get through. Returns the verdict, each ' +
-    'server\'s state and findings.',
+    "server's state and findings.",
   effect: 'read',
   input: z.object({ limit: limitSchema() }).strict(),
   output,
@@ -242,13 +303,32 @@ export default defineOp({
     const [pods, pihole, adguard] = await Promise.all([dnsPods(ctx, namespace), checkPihole(ctx, now, findings), checkAdguard(ctx, findings)]);
     for (const pod of pods) {
       if (!pod.ready) {
-        findings.push({ severity: 'crit', kind: 'Pod', namespace, name: pod.name, reason: pod.reason ?? 'NotReady', message: `${pod.app} pod not ready (${pod.containers} containers ready, ${pod.restarts} restarts, phase ${pod.phase})` });
+        findings.push({
+          severity: 'crit',
+          kind: 'Pod',
+          namespace,
+          name: pod.name,
+          reason: pod.reason ?? 'NotReady',
+          message: `${pod.app} pod not ready (${pod.containers} containers ready, ${pod.restarts} restarts, phase ${pod.phase})`,
+        });
       }
     }
     if (!pods.length) {
-      findings.push({ severity: 'crit', kind: 'Namespace', name: namespace, reason: 'NoDnsPods', message: `no Pi-hole or Unbound pods in namespace ${namespace}: DNS is not running here (or set dns.namespace in the config)` });
+      findings.push({
+        severity: 'crit',
+        kind: 'Namespace',
+        name: namespace,
+        reason: 'NoDnsPods',
+        message: `no Pi-hole or Unbound pods in namespace ${namespace}: DNS is not running here (or set dns.namespace in the config)`,
+      });
     } else if (!pods.some((p) => p.app === 'pihole') && pihole.configured) {
-      findings.push({ severity: 'warn', kind: 'Namespace', name: namespace, reason: 'NoPiholePod', message: `no Pi-hole pod in namespace ${namespace} (Pi-hole may run elsewhere)` });
+      findings.push({
+        severity: 'warn',
+        kind: 'Namespace',
+        name: namespace,
+        reason: 'NoPiholePod',
+        message: `no Pi-hole pod in namespace ${namespace} (Pi-hole may run elsewhere)`,
+      });
     }
     const sorted = sortFindings(findings);
     const partial = { verdict: verdictOf(sorted), namespace, pods, pihole, adguard, findings: sorted };

@@ -27,4 +27,3 @@ export async function requirePihole(ctx: OpContext, what: string): Promise<Pihol
   }
   return pihole;
 }
-

@@ -57,7 +57,11 @@ export default defineOp({
   effect: 'read',
   input: z
     .object({
-      only: z.array(z.enum(WORDS)).min(1).optional().describe(`Only these subsystems: ${DOCTOR_CHECKS.map((c) => c.name).join(', ')}`),
+      only: z
+        .array(z.enum(WORDS))
+        .min(1)
+        .optional()
+        .describe(`Only these subsystems: ${DOCTOR_CHECKS.map((c) => c.name).join(', ')}`),
       limit: z.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT).describe('Findings to return, worst first'),
     })
     .strict(),
@@ -76,7 +80,9 @@ export default defineOp({
     // Each line counts its problems; the worst of them are in findings, said once.
     const subsystems = outcomes.map(briefCheckLine);
     // One problem seen by two checks (a Certificate by its own check and by the ingress check's TLS) is said once.
-    const all = sortFindings([...new Map(outcomes.flatMap(outcomeFindings).map((f) => [JSON.stringify([f.kind, f.namespace, f.name, f.reason, f.message]), f])).values()]);
+    const all = sortFindings([
+      ...new Map(outcomes.flatMap(outcomeFindings).map((f) => [JSON.stringify([f.kind, f.namespace, f.name, f.reason, f.message]), f])).values(),
+    ]);
     const verdict = verdictOf(all);
     const shown = all.slice(0, input.limit);
     const truncated = shown.length < all.length;

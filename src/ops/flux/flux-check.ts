@@ -31,7 +31,9 @@ const NOT_INSTALLED = 'Flux is not installed on this cluster (no toolkit.fluxcd.
 async function checkFlux(ctx: OpContext, params: FluxParams): Promise<CheckReport<FluxData>> {
   const kinds = STATUS_KINDS.filter((k) => !params.kind || k.key === params.kind);
   const reads = new Reads(ctx);
-  const versions = await Promise.all(kinds.map((k) => reads.discover(`${k.group} (${k.kind})`, { group: k.group, resource: k.resource }, () => servedVersion(ctx, k))));
+  const versions = await Promise.all(
+    kinds.map((k) => reads.discover(`${k.group} (${k.kind})`, { group: k.group, resource: k.resource }, () => servedVersion(ctx, k))),
+  );
   const now = ctx.now();
   const objects: FluxObjectSummary[] = [];
   const findings: Finding[] = [];
@@ -64,7 +66,11 @@ async function checkFlux(ctx: OpContext, params: FluxParams): Promise<CheckRepor
       ? undefined
       : `no Flux objects ${params.namespace ? `in namespace ${params.namespace}` : 'in any namespace'} (looked for ${served.join(', ') || 'nothing that is served'}): nothing to check`;
   return reads.report({
-    installed, scope: scope(objects), note, findings: [...findings, ...problems], data: { apis, objects },
+    installed,
+    scope: scope(objects),
+    note,
+    findings: [...findings, ...problems],
+    data: { apis, objects },
     subject: params.namespace ? { kind: 'Namespace', name: params.namespace } : undefined,
   });
 }
@@ -79,7 +85,12 @@ function scope(objects: FluxObjectSummary[]): string {
     [count((o) => sources.has(o.kind)), 'source'],
     [count((o) => o.kind.startsWith('Image')), 'image object'],
   ] as const;
-  return parts.filter(([n]) => n > 0).map(([n, what]) => plural(n, what)).join(', ') || 'no Flux objects';
+  return (
+    parts
+      .filter(([n]) => n > 0)
+      .map(([n, what]) => plural(n, what))
+      .join(', ') || 'no Flux objects'
+  );
 }
 
 export const fluxCheck: Check<FluxParams, FluxData> = {

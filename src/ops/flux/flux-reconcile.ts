@@ -5,8 +5,18 @@ import { commandLine } from '../shared/fix.js';
 import { summarizeFluxObject } from './objects.js';
 import { FLUX_KINDS, fluxObjectInput, reconcilableKindSchema } from './kinds.js';
 import {
-  awaitReconcile, describeTarget, plannedChange, reconcileEffect, reconcilePatch, reconcileResultSchema, refuseSuspended, requestedResult,
-  resolveTarget, resultOf, sendPatch, type ReconcileResult,
+  awaitReconcile,
+  describeTarget,
+  plannedChange,
+  reconcileEffect,
+  reconcilePatch,
+  reconcileResultSchema,
+  refuseSuspended,
+  requestedResult,
+  resolveTarget,
+  resultOf,
+  sendPatch,
+  type ReconcileResult,
 } from './request.js';
 import { observed } from '../shared/plan.js';
 import { boundWithWait, waitBudget, waitInput } from '../shared/wait.js';
@@ -70,10 +80,18 @@ export default defineOp({
         ctx.log.progress(`► annotating ${describeTarget(step.target)}`);
         await sendPatch(ctx, step.patch);
         requested.push(describeTarget(step.target));
-        sources.push(input.wait ? await awaitReconcile(ctx, step.target, step.patch.requestedAt, budget) : requestedResult(step.target, step.object, step.patch.requestedAt, ctx.now()));
+        sources.push(
+          input.wait
+            ? await awaitReconcile(ctx, step.target, step.patch.requestedAt, budget)
+            : requestedResult(step.target, step.object, step.patch.requestedAt, ctx.now()),
+        );
       } catch (err) {
         if (!requested.length) throw err;
-        throw partlyDone(err, `Reconcile was requested for ${requested.join(', ')}; ${describeTarget(target)} was not annotated`, commandLine('flux_reconcile', { kind: input.kind, name: input.name, namespace: input.namespace, withSource: true }));
+        throw partlyDone(
+          err,
+          `Reconcile was requested for ${requested.join(', ')}; ${describeTarget(target)} was not annotated`,
+          commandLine('flux_reconcile', { kind: input.kind, name: input.name, namespace: input.namespace, withSource: true }),
+        );
       }
     }
 
@@ -82,7 +100,11 @@ export default defineOp({
       await sendPatch(ctx, patch);
     } catch (err) {
       if (!requested.length) throw err;
-      throw partlyDone(err, `Its sources were ${input.wait ? 'reconciled' : 'annotated'} first (${requested.join(', ')}); ${describeTarget(target)} itself was not annotated`, commandLine('flux_reconcile', { kind: input.kind, name: input.name, namespace: input.namespace }));
+      throw partlyDone(
+        err,
+        `Its sources were ${input.wait ? 'reconciled' : 'annotated'} first (${requested.join(', ')}); ${describeTarget(target)} itself was not annotated`,
+        commandLine('flux_reconcile', { kind: input.kind, name: input.name, namespace: input.namespace }),
+      );
     }
     if (!input.wait) return { ...requestedResult(target, object, patch.requestedAt, ctx.now()), sources };
     return { ...(await awaitReconcile(ctx, target, patch.requestedAt, budget)), sources };
@@ -90,9 +112,15 @@ export default defineOp({
   summarize: (out) => {
     const what = `${out.kind} ${out.namespace}/${out.name}`;
     const failedSource = out.sources.find((s) => s.waited && s.ready === 'False');
-    const sourceNote = failedSource ? `; its source ${failedSource.kind} ${failedSource.namespace}/${failedSource.name} failed: ${failedSource.message ?? failedSource.reason ?? 'no message'}` : '';
+    const sourceNote = failedSource
+      ? `; its source ${failedSource.kind} ${failedSource.namespace}/${failedSource.name} failed: ${failedSource.message ?? failedSource.reason ?? 'no message'}`
+      : '';
     if (!out.waited) return { verdict: 'ok', line: `reconcile of ${what}${out.sources.length ? ' and its sources' : ''} requested` };
-    if (out.ready === 'True') return { verdict: failedSource ? 'crit' : 'ok', line: `${what} reconciled${out.revision ? ` at ${out.revision}` : ''}${sourceNote}` };
-    return { verdict: out.ready === 'False' || failedSource ? 'crit' : 'warn', line: `${what} is not ready: ${out.message ?? out.reason ?? 'no message'}${sourceNote}` };
+    if (out.ready === 'True')
+      return { verdict: failedSource ? 'crit' : 'ok', line: `${what} reconciled${out.revision ? ` at ${out.revision}` : ''}${sourceNote}` };
+    return {
+      verdict: out.ready === 'False' || failedSource ? 'crit' : 'warn',
+      line: `${what} is not ready: ${out.message ?? out.reason ?? 'no message'}${sourceNote}`,
+    };
   },
 });

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import { defineOp } from '../../core/op.js';
 import { fluxObjectInput, suspendableKindSchema } from './kinds.js';
-import { awaitReconcile, describeTarget, plannedChange, reconcileEffect, reconcilePatch, reconcileResultSchema, requestedResult, resolveTarget, sendPatch } from './request.js';
+import {
+  awaitReconcile,
+  describeTarget,
+  plannedChange,
+  reconcileEffect,
+  reconcilePatch,
+  reconcileResultSchema,
+  requestedResult,
+  resolveTarget,
+  sendPatch,
+} from './request.js';
 import { observed } from '../shared/plan.js';
 import { boundWithWait, waitBudget, waitInput } from '../shared/wait.js';
 import { suspendRbac } from './flux-suspend.js';
@@ -9,9 +19,7 @@ import { suspendRbac } from './flux-suspend.js';
 export default defineOp({
   name: 'flux_resume',
   title: 'Resume a Flux object',
-  description:
-    'Let Flux reconcile a suspended object again, as `flux resume`. Waits unless wait=false; returns Ready or the ' +
-    'failure.',
+  description: 'Let Flux reconcile a suspended object again, as `flux resume`. Waits unless wait=false; returns Ready or the ' + 'failure.',
   effect: 'write',
   input: z
     .object({

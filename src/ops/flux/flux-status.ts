@@ -35,7 +35,9 @@ export default defineOp({
   input: z
     .object({
       namespace: namespaceSchema.optional().describe('Only this namespace'),
-      kind: fluxKindSchema(STATUS_KINDS.map((k) => k.key) as [string, ...string[]]).optional().describe('Only this kind (or its short name: hr, ks, …)'),
+      kind: fluxKindSchema(STATUS_KINDS.map((k) => k.key) as [string, ...string[]])
+        .optional()
+        .describe('Only this kind (or its short name: hr, ks, …)'),
       limit: limitSchema(),
     })
     .strict(),

@@ -4,14 +4,16 @@ import { FLUX_KINDS, SUSPENDABLE, fluxObjectInput, suspendableKindSchema } from 
 import { describeTarget, plannedChange, resolveTarget, sendPatch, suspendPatch } from './request.js';
 import { observed } from '../shared/plan.js';
 
-export const suspendRbac = FLUX_KINDS.filter((k) => (SUSPENDABLE as readonly string[]).includes(k.key)).map((k) => ({ apiGroup: k.group, resource: k.resource, verbs: ['get', 'patch'] as const }));
+export const suspendRbac = FLUX_KINDS.filter((k) => (SUSPENDABLE as readonly string[]).includes(k.key)).map((k) => ({
+  apiGroup: k.group,
+  resource: k.resource,
+  verbs: ['get', 'patch'] as const,
+}));
 
 export default defineOp({
   name: 'flux_suspend',
   title: 'Suspend a Flux object',
-  description:
-    'Stop Flux reconciling an object, as `flux suspend`, to hold it while you fix something by hand. Returns ' +
-    'whether it was already suspended.',
+  description: 'Stop Flux reconciling an object, as `flux suspend`, to hold it while you fix something by hand. Returns ' + 'whether it was already suspended.',
   effect: 'write',
   input: z
     .object({

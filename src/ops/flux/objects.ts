@@ -161,35 +161,82 @@ export function fluxFindings(kind: FluxKind, obj: FluxObject, summary: FluxObjec
   const base = { kind: kind.kind, namespace: summary.namespace, name: summary.name };
   const since = summary.failingFor ? ` (failing for ${summary.failingFor})` : '';
   if (summary.suspended) {
-    return [{ ...base, severity: 'warn', reason: 'Suspended', message: 'suspended: changes in Git are not applied until it is resumed', fix: fix('flux_resume', { kind: kind.key, name: summary.name, namespace: summary.namespace }) }];
+    return [
+      {
+        ...base,
+        severity: 'warn',
+        reason: 'Suspended',
+        message: 'suspended: changes in Git are not applied until it is resumed',
+        fix: fix('flux_resume', { kind: kind.key, name: summary.name, namespace: summary.namespace }),
+      },
+    ];
   }
   if (summary.ready === 'False') {
     const stuck = kind.kind === 'HelmRelease' ? stuckReason(obj) : undefined;
     if (stuck) {
       const cause = lastHelmFailure(obj);
       const detail = cause && !stuck.includes(cause) ? `${clip(stuck)}; last failure: ${clip(cause)}` : clip(stuck);
-      return [{ ...base, severity: 'crit', reason: 'RetriesExhausted', message: `stuck, helm-controller gave up: ${detail}${since}. Fix the cause, then heal it`, fix: fix('flux_heal', { name: summary.name, namespace: summary.namespace }) }];
+      return [
+        {
+          ...base,
+          severity: 'crit',
+          reason: 'RetriesExhausted',
+          message: `stuck, helm-controller gave up: ${detail}${since}. Fix the cause, then heal it`,
+          fix: fix('flux_heal', { name: summary.name, namespace: summary.namespace }),
+        },
+      ];
     }
     if (kind.kind === 'ImageRepository' && /unauthori[sz]ed|authentication required|denied/i.test(summary.message ?? '')) {
       const creds = obj.spec.secretRef
         ? `spec.secretRef ${obj.spec.secretRef.name} does not hold working credentials for the registry`
         : 'it has no spec.secretRef: the registry needs credentials and none are configured';
-      return [{ ...base, severity: 'warn', reason: 'AuthenticationFailed', message: `cannot scan the registry: ${summary.message}${since}; ${creds}. Fix the credentials, then reconcile it`, fix: reconcileFix(kind, summary) }];
+      return [
+        {
+          ...base,
+          severity: 'warn',
+          reason: 'AuthenticationFailed',
+          message: `cannot scan the registry: ${summary.message}${since}; ${creds}. Fix the credentials, then reconcile it`,
+          fix: reconcileFix(kind, summary),
+        },
+      ];
     }
     const severity = DEPLOYING.has(kind.kind) ? 'crit' : 'warn';
     if (summary.reason === 'DependencyNotReady') {
       // Reconciling it changes nothing: the dependency is what to look at.
-      return [{ ...base, severity, reason: summary.reason, message: `waiting for a dependency: ${summary.message ?? 'no message'}${since}`, fix: fix('flux_status', { namespace: summary.namespace, kind: kind.key }) }];
+      return [
+        {
+          ...base,
+          severity,
+          reason: summary.reason,
+          message: `waiting for a dependency: ${summary.message ?? 'no message'}${since}`,
+          fix: fix('flux_status', { namespace: summary.namespace, kind: kind.key }),
+        },
+      ];
     }
     const what = kind.source ? 'cannot fetch' : kind.kind === 'Kustomization' && summary.reason === 'BuildFailed' ? 'build fails' : 'failing';
     const then = reconcilable(kind) ? `. Fix the cause, then reconcile it${BUILT_FROM_SOURCE.has(kind.kind) ? ' with its source' : ''}` : '';
-    return [{ ...base, severity, reason: summary.reason ?? 'NotReady', message: `${what}: ${summary.message ?? 'no message'}${since}${then}`, fix: reconcileFix(kind, summary) }];
+    return [
+      {
+        ...base,
+        severity,
+        reason: summary.reason ?? 'NotReady',
+        message: `${what}: ${summary.message ?? 'no message'}${since}${then}`,
+        fix: reconcileFix(kind, summary),
+      },
+    ];
   }
   if (summary.ready === 'Unknown') {
     const reconciling = condition(obj, 'Reconciling');
     const age = ageMs(now, reconciling?.lastTransitionTime ?? condition(obj, 'Ready')?.lastTransitionTime);
     if (age !== undefined && age > SLOW_RECONCILE_MS) {
-      return [{ ...base, severity: 'warn', reason: 'Reconciling', message: `still reconciling after ${formatAge(age / 1000)}: ${reconciling?.message ?? summary.message ?? ''}`.trim() }];
+      return [
+        {
+          ...base,
+          severity: 'warn',
+          reason: 'Reconciling',
+          message: `still reconciling after ${formatAge(age / 1000)}: ${reconciling?.message ?? summary.message ?? ''}`.trim(),
+        },
+      ];
     }
   }
   return [];

@@ -105,17 +105,21 @@ export async function awaitReconcile(ctx: OpContext, target: FluxTarget, request
     async () => {
       last = parseObject(fluxObjectSchema, await ctx.kube.get(target.ref, target.name), target.kind.kind);
       const handled = last.status.lastHandledReconcileAt === requestedAt;
-      const observed = last.status.observedGeneration === undefined || last.metadata.generation === undefined || last.status.observedGeneration >= last.metadata.generation;
+      const observed =
+        last.status.observedGeneration === undefined || last.metadata.generation === undefined || last.status.observedGeneration >= last.metadata.generation;
       return handled && observed && conditionStatus(last, 'Ready') !== 'Unknown' ? last : undefined;
     },
     {
       timeoutMs,
       signal: ctx.signal,
-      describe: () => `${describeTarget(target)} was not reconciled within ${budget.label}${last?.status.lastHandledReconcileAt === requestedAt ? ' (the request was handled; Ready is still Unknown)' : ' (its controller has not handled the request: is it running?)'}`,
+      describe: () =>
+        `${describeTarget(target)} was not reconciled within ${budget.label}${last?.status.lastHandledReconcileAt === requestedAt ? ' (the request was handled; Ready is still Unknown)' : ' (its controller has not handled the request: is it running?)'}`,
     },
   );
   const summary = summarizeFluxObject(target.kind, done, ctx.now());
-  ctx.log.progress(summary.ready === 'True' ? `✔ ${describeTarget(target)} reconciled` : `✗ ${describeTarget(target)} failed: ${summary.message ?? summary.reason ?? ''}`);
+  ctx.log.progress(
+    summary.ready === 'True' ? `✔ ${describeTarget(target)} reconciled` : `✗ ${describeTarget(target)} failed: ${summary.message ?? summary.reason ?? ''}`,
+  );
   return { ...resultOf(target, summary), requestedAt, waited: true };
 }
 
@@ -145,4 +149,3 @@ export function refuseSuspended(target: FluxTarget, object: FluxObject): void {
 export function requestedResult(target: FluxTarget, object: FluxObject, requestedAt: string, now: Date): ReconcileResult {
   return { ...resultOf(target, summarizeFluxObject(target.kind, object, now)), requestedAt, waited: false };
 }
-

@@ -9,16 +9,20 @@ import { plural } from '../shared/format.js';
 import { Reads } from '../shared/reads.js';
 import { conditionStatusSchema } from '../shared/conditions.js';
 import {
-  CERT_MANAGER, CERT_VERSIONS, DEFAULT_CRIT_DAYS, DEFAULT_WARN_DAYS, certificateSchema, evaluateCertificate, type CertificateState,
+  CERT_MANAGER,
+  CERT_VERSIONS,
+  DEFAULT_CRIT_DAYS,
+  DEFAULT_WARN_DAYS,
+  certificateSchema,
+  evaluateCertificate,
+  type CertificateState,
 } from '../certs/certificate.js';
 
 const INGRESSES: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' };
 const CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 
 const backendSchema = z.looseObject({
-  service: z
-    .looseObject({ name: z.string(), port: z.looseObject({ number: z.number().optional(), name: z.string().optional() }).optional() })
-    .optional(),
+  service: z.looseObject({ name: z.string(), port: z.looseObject({ number: z.number().optional(), name: z.string().optional() }).optional() }).optional(),
   resource: z.looseObject({ kind: z.string().optional(), name: z.string().optional() }).optional(),
 });
 const ingressSchema = z.looseObject({
@@ -31,7 +35,11 @@ const ingressSchema = z.looseObject({
         .array(
           z.looseObject({
             host: z.string().optional(),
-            http: z.looseObject({ paths: z.array(z.looseObject({ path: z.string().optional(), pathType: z.string().optional(), backend: backendSchema })).default([]) }).optional(),
+            http: z
+              .looseObject({
+                paths: z.array(z.looseObject({ path: z.string().optional(), pathType: z.string().optional(), backend: backendSchema })).default([]),
+              })
+              .optional(),
           }),
         )
         .optional(),
@@ -89,7 +97,7 @@ const tlsRowSchema = z.object({
     .enum(['certificate', 'secret', 'none'])
     .describe(
       'How the TLS Secret was checked: through the cert-manager Certificate whose spec.secretName it is (Ready, expiry, renewal); ' +
-        'by a metadata-only get of the Secret, only for names listed in the config\'s ingress.tlsSecrets; or not at all (homelab reads no Secrets)',
+        "by a metadata-only get of the Secret, only for names listed in the config's ingress.tlsSecrets; or not at all (homelab reads no Secrets)",
     ),
   secretPresent: z.boolean().optional().describe('checkedBy secret: whether the Secret exists (only its name is read)'),
   certificate: z
@@ -122,7 +130,6 @@ type IngressRow = z.infer<typeof ingressRowSchema>;
 type PathRow = z.infer<typeof pathRowSchema>;
 type TlsRow = z.infer<typeof tlsRowSchema>;
 
-
 const CORE = (resource: string, namespace: string): ResourceRef => ({ group: '', version: 'v1', resource, namespace });
 
 interface ServiceState {
@@ -141,7 +148,13 @@ async function serviceState(reads: Reads, namespace: string, name: string): Prom
   const state: ServiceState = { exists: true, ports: svc.spec.ports, external: svc.spec.type === 'ExternalName', endpoints: new Map() };
   if (state.external) return state;
   // No Endpoints object (null): nothing behind the Service.
-  const ep = await reads.get({ ref: CORE('endpoints', namespace), name, kind: 'Endpoints', schema: endpointsSchema, impact: 'ready endpoints are not counted' });
+  const ep = await reads.get({
+    ref: CORE('endpoints', namespace),
+    name,
+    kind: 'Endpoints',
+    schema: endpointsSchema,
+    impact: 'ready endpoints are not counted',
+  });
   if (ep === undefined) return { ...state, endpoints: undefined };
   for (const subset of ep?.subsets ?? []) {
     const ready = subset.addresses?.length ?? 0;
@@ -175,10 +188,16 @@ async function certificatesBySecret(reads: Reads, ctx: OpContext, namespace: str
   const served = version ? await reads.serves(CERT_MANAGER, version, 'certificates', impact) : false;
   if (!version || !served) return { certs, state: reads.findings().length > before ? 'unreadable' : 'not installed' };
   const now = ctx.now();
-  const read = await reads.list({ ref: { group: CERT_MANAGER, version, resource: 'certificates', namespace }, kind: 'Certificate', schema: certificateSchema, impact }, (cert) => {
-    if (!cert.spec.secretName) return;
-    certs.set(`${cert.metadata.namespace ?? ''}/${cert.spec.secretName}`, evaluateCertificate(cert, now, { warnDays: DEFAULT_WARN_DAYS, critDays: DEFAULT_CRIT_DAYS }));
-  });
+  const read = await reads.list(
+    { ref: { group: CERT_MANAGER, version, resource: 'certificates', namespace }, kind: 'Certificate', schema: certificateSchema, impact },
+    (cert) => {
+      if (!cert.spec.secretName) return;
+      certs.set(
+        `${cert.metadata.namespace ?? ''}/${cert.spec.secretName}`,
+        evaluateCertificate(cert, now, { warnDays: DEFAULT_WARN_DAYS, critDays: DEFAULT_CRIT_DAYS }),
+      );
+    },
+  );
   return { certs, state: read ? 'read' : 'unreadable' };
 }
 
@@ -187,7 +206,14 @@ async function certificatesBySecret(reads: Reads, ctx: OpContext, namespace: str
  * lists in ingress.tlsSecrets (the deploy grants `get` on exactly those, never on all Secrets).
  */
 async function secretExists(reads: Reads, namespace: string, name: string): Promise<boolean | undefined> {
-  const secret = await reads.get({ ref: CORE('secrets', namespace), name, kind: 'Secret', schema: metadataOnlySchema, metadataOnly: true, impact: `TLS Secret ${name} is not checked` });
+  const secret = await reads.get({
+    ref: CORE('secrets', namespace),
+    name,
+    kind: 'Secret',
+    schema: metadataOnlySchema,
+    metadataOnly: true,
+    impact: `TLS Secret ${name} is not checked`,
+  });
   return secret === undefined ? undefined : secret !== null;
 }
 
@@ -209,7 +235,9 @@ async function checkIngress(ctx: OpContext, params: { namespace?: string }): Pro
   const ingresses: Ingress[] = [];
   await reads.list({ ref: { ...INGRESSES, namespace: namespace }, kind: 'Ingress', schema: ingressSchema }, (i) => ingresses.push(i));
   const wantsTls = ingresses.some((i) => i.spec.tls?.some((t) => t.secretName));
-  const { certs, state: certManager } = wantsTls ? await certificatesBySecret(reads, ctx, namespace) : { certs: new Map() as CertsBySecret, state: 'not installed' as const };
+  const { certs, state: certManager } = wantsTls
+    ? await certificatesBySecret(reads, ctx, namespace)
+    : { certs: new Map() as CertsBySecret, state: 'not installed' as const };
   const directly = new Set(ctx.config.ingress.tlsSecrets);
 
   // Each backend Service is asked about once, however many paths point at it.
@@ -224,7 +252,10 @@ async function checkIngress(ctx: OpContext, params: { namespace?: string }): Pro
   // Asked in parallel up front; the loop below reads the answers in order.
   await Promise.all(
     ingresses.flatMap((ing) => {
-      const backends = [...(ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)), ...(ing.spec.defaultBackend ? [ing.spec.defaultBackend] : [])];
+      const backends = [
+        ...(ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((p) => p.backend)),
+        ...(ing.spec.defaultBackend ? [ing.spec.defaultBackend] : []),
+      ];
       return backends.flatMap((b) => (b.service ? [serviceOf(ing.metadata.namespace ?? '', b.service.name)] : []));
     }),
   );
@@ -260,13 +291,22 @@ async function checkIngress(ctx: OpContext, params: { namespace?: string }): Pro
           const port = svc.ports.find((p) => (svcRef.port?.number !== undefined ? p.port === svcRef.port.number : p.name === svcRef.port?.name));
           row.portExists = Boolean(port) || (!svcRef.port?.number && !svcRef.port?.name);
           if (!row.portExists) {
-            add('crit', 'ServicePortMissing', `backend Service ${svcRef.name} has no port ${d.port ?? ''} (it has ${svc.ports.map((p) => p.name ?? p.port).join(', ') || 'none'})`);
+            add(
+              'crit',
+              'ServicePortMissing',
+              `backend Service ${svcRef.name} has no port ${d.port ?? ''} (it has ${svc.ports.map((p) => p.name ?? p.port).join(', ') || 'none'})`,
+            );
           } else if (svc.endpoints) {
-            const counts = svc.endpoints.get(port?.name ?? '') ?? (svc.ports.length <= 1 ? [...svc.endpoints.values()][0] : undefined) ?? { ready: 0, notReady: 0 };
+            const counts = svc.endpoints.get(port?.name ?? '') ??
+              (svc.ports.length <= 1 ? [...svc.endpoints.values()][0] : undefined) ?? { ready: 0, notReady: 0 };
             row.readyEndpoints = counts.ready;
             row.notReadyEndpoints = counts.notReady;
             if (counts.ready === 0) {
-              add('crit', 'NoReadyEndpoints', `backend ${d.backend} has no ready endpoints${counts.notReady ? ` (${counts.notReady} not ready)` : ''}: ${e.host}${e.path === '(default)' ? '' : e.path} will answer 503`);
+              add(
+                'crit',
+                'NoReadyEndpoints',
+                `backend ${d.backend} has no ready endpoints${counts.notReady ? ` (${counts.notReady} not ready)` : ''}: ${e.host}${e.path === '(default)' ? '' : e.path} will answer 503`,
+              );
             }
           }
         }
@@ -287,13 +327,29 @@ async function checkIngress(ctx: OpContext, params: { namespace?: string }): Pro
         }
         const c = cert.state;
         tls.push({
-          hosts, secretName: t.secretName, checkedBy: 'certificate',
-          certificate: { name: c.name, ready: c.ready, readyReason: c.readyReason, daysLeft: c.daysLeft, notAfter: c.notAfter, renewalTime: c.renewalTime, state: c.state },
+          hosts,
+          secretName: t.secretName,
+          checkedBy: 'certificate',
+          certificate: {
+            name: c.name,
+            ready: c.ready,
+            readyReason: c.readyReason,
+            daysLeft: c.daysLeft,
+            notAfter: c.notAfter,
+            renewalTime: c.renewalTime,
+            state: c.state,
+          },
         });
       } else if (directly.has(key)) {
         const present = await secretExists(reads, namespace, t.secretName);
         if (present === false) add('crit', 'TLSSecretMissing', `TLS Secret ${t.secretName} for ${hosts.join(', ') || 'its hosts'} does not exist`);
-        tls.push({ hosts, secretName: t.secretName, checkedBy: present === undefined ? 'none' : 'secret', secretPresent: present, ...(present === undefined ? { note: 'TLS secret not checked: it could not be read (see the findings)' } : {}) });
+        tls.push({
+          hosts,
+          secretName: t.secretName,
+          checkedBy: present === undefined ? 'none' : 'secret',
+          secretPresent: present,
+          ...(present === undefined ? { note: 'TLS secret not checked: it could not be read (see the findings)' } : {}),
+        });
       } else {
         unchecked++;
         tls.push({ hosts, secretName: t.secretName, checkedBy: 'none', note: `TLS secret not checked: ${UNCHECKED_BECAUSE[certManager]}, and ${NO_SECRETS}` });
@@ -326,7 +382,9 @@ async function checkIngress(ctx: OpContext, params: { namespace?: string }): Pro
     data: {
       certManager: certManager === 'read',
       ingresses: rows,
-      tlsNotChecked: unchecked ? `${plural(unchecked, 'TLS Secret')} not checked: ${UNCHECKED_BECAUSE[certManager].replace(/ it$/, unchecked === 1 ? ' it' : ' them')}` : undefined,
+      tlsNotChecked: unchecked
+        ? `${plural(unchecked, 'TLS Secret')} not checked: ${UNCHECKED_BECAUSE[certManager].replace(/ it$/, unchecked === 1 ? ' it' : ' them')}`
+        : undefined,
     },
   });
 }

@@ -6,7 +6,6 @@ import { checkStatus } from '../shared/check.js';
 import { ingressCheck, ingressRowSchema } from './ingress-check.js';
 import { cutFindings, cutList, limitSchema, stateRank, truncation, truncationShape } from '../shared/bounded.js';
 
-
 const output = z.object({
   verdict: verdictSchema,
   summary: summaryLineSchema,

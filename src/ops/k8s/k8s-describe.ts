@@ -28,7 +28,9 @@ const ownerSchema = z.object({
   namespace: z.string().optional(),
   name: z.string(),
   via: z.enum(['ownerReference', 'label']).describe('An owner reference, or a Flux label naming what applied it'),
-  state: z.enum(['found', 'missing', 'unreadable', 'not read']).describe('found; missing (deleted: an orphan); unreadable (refused or not served); not read (named by a label)'),
+  state: z
+    .enum(['found', 'missing', 'unreadable', 'not read'])
+    .describe('found; missing (deleted: an orphan); unreadable (refused or not served); not read (named by a label)'),
   note: z.string().optional(),
 });
 
@@ -44,11 +46,13 @@ const eventRowSchema = z.object({
 const output = resourceInfoSchema.extend({
   namespace: z.string().optional(),
   name: z.string(),
-  printed: z.record(z.string(), cellSchema).describe('The server\'s printer columns for it (kubectl get -o wide)'),
+  printed: z.record(z.string(), cellSchema).describe("The server's printer columns for it (kubectl get -o wide)"),
   created: z.string().optional(),
   labels: z.record(z.string(), z.string()),
   annotations: z.record(z.string(), z.string()),
-  conditions: z.array(z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional(), since: z.string().optional() })),
+  conditions: z.array(
+    z.object({ type: z.string(), status: z.string(), reason: z.string().optional(), message: z.string().optional(), since: z.string().optional() }),
+  ),
   owners: z.array(ownerSchema).describe('Who owns it, nearest first, then what applied it'),
   events: z.array(eventRowSchema).describe('Its newest events first'),
   eventsTotal: z.number().int(),
@@ -73,7 +77,9 @@ async function findNamespace(ctx: OpContext, resource: ApiResource, name: string
   const namespaces = page.items.map((o) => o.metadata.namespace ?? '');
   if (namespaces.length === 1) return namespaces[0] as string;
   if (!namespaces.length) throw new NotFound(`${qualifiedName(resource)} "${name}" not found in any namespace`);
-  throw new UserError(`${qualifiedName(resource)} "${name}" exists in ${plural(namespaces.length, 'namespace')} (${namespaces.join(', ')}${page.continue ? ', …' : ''}): say which with namespace (-n)`);
+  throw new UserError(
+    `${qualifiedName(resource)} "${name}" exists in ${plural(namespaces.length, 'namespace')} (${namespaces.join(', ')}${page.continue ? ', …' : ''}): say which with namespace (-n)`,
+  );
 }
 
 /** The owner chain through ownerReferences (the controller first), each owner read as metadata only. */
@@ -103,7 +109,12 @@ async function ownerChain(ctx: OpContext, discovery: ApiDiscovery, obj: KubeObje
       current = found;
     } catch (err) {
       if (!isHomelabError(err) || ctx.signal.aborted) throw err;
-      Object.assign(owner, err.kind === 'NotFound' ? { state: 'missing', note: 'deleted: this object is an orphan unless the garbage collector removes it' } : { state: 'unreadable', note: err.message });
+      Object.assign(
+        owner,
+        err.kind === 'NotFound'
+          ? { state: 'missing', note: 'deleted: this object is an orphan unless the garbage collector removes it' }
+          : { state: 'unreadable', note: err.message },
+      );
       break;
     }
   }
@@ -120,24 +131,47 @@ async function ownerChain(ctx: OpContext, discovery: ApiDiscovery, obj: KubeObje
 }
 
 /** Its events, as kubectl describe finds them (involvedObject name, namespace, kind and uid). */
-async function eventsOf(ctx: OpContext, obj: KubeObject, kind: string, show: number): Promise<Pick<Output, 'events' | 'eventsTotal' | 'eventReasons'> & { note?: string }> {
+async function eventsOf(
+  ctx: OpContext,
+  obj: KubeObject,
+  kind: string,
+  show: number,
+): Promise<Pick<Output, 'events' | 'eventsTotal' | 'eventReasons'> & { note?: string }> {
   const { name, namespace, uid } = obj.metadata;
-  const selector = [`involvedObject.name=${name}`, ...(namespace ? [`involvedObject.namespace=${namespace}`] : []), `involvedObject.kind=${kind}`, ...(uid ? [`involvedObject.uid=${uid}`] : [])].join(',');
+  const selector = [
+    `involvedObject.name=${name}`,
+    ...(namespace ? [`involvedObject.namespace=${namespace}`] : []),
+    `involvedObject.kind=${kind}`,
+    ...(uid ? [`involvedObject.uid=${uid}`] : []),
+  ].join(',');
   let page: Page;
   try {
-    page = await ctx.kube.listPage({ group: '', version: 'v1', resource: 'events', ...(namespace ? { namespace } : {}) }, { as: 'objects', fieldSelector: selector, limit: 500 });
+    page = await ctx.kube.listPage(
+      { group: '', version: 'v1', resource: 'events', ...(namespace ? { namespace } : {}) },
+      { as: 'objects', fieldSelector: selector, limit: 500 },
+    );
   } catch (err) {
     if (!isHomelabError(err) || ctx.signal.aborted) throw err;
     return { events: [], eventsTotal: 0, eventReasons: {}, note: `events not shown: ${err.message}` };
   }
-  const parsed = page.items.map((raw) => describedEventSchema.safeParse(raw)).filter((r) => r.success).map((r) => r.data);
+  const parsed = page.items
+    .map((raw) => describedEventSchema.safeParse(raw))
+    .filter((r) => r.success)
+    .map((r) => r.data);
   const eventReasons: Record<string, number> = {};
   for (const e of parsed) eventReasons[e.reason ?? ''] = (eventReasons[e.reason ?? ''] ?? 0) + 1;
   const newest = parsed.sort((a, b) => (Date.parse(eventLastSeen(b) ?? '') || 0) - (Date.parse(eventLastSeen(a) ?? '') || 0)).slice(0, show);
   return {
     events: newest.map((e) => {
       const source = e.source?.component || e.reportingComponent || undefined;
-      return { type: e.type ?? 'Normal', reason: e.reason ?? '', message: cut((e.message ?? '').trim()), count: e.series?.count ?? e.count ?? 1, lastSeen: eventLastSeen(e), ...(source ? { from: source } : {}) };
+      return {
+        type: e.type ?? 'Normal',
+        reason: e.reason ?? '',
+        message: cut((e.message ?? '').trim()),
+        count: e.series?.count ?? e.count ?? 1,
+        lastSeen: eventLastSeen(e),
+        ...(source ? { from: source } : {}),
+      };
     }),
     eventsTotal: parsed.length,
     eventReasons,
@@ -160,7 +194,13 @@ export default defineOp({
       name: objectNameSchema.optional().describe('Its name (or give KIND/NAME)'),
       namespace: namespaceSchema.optional().describe('Its namespace; when absent it is looked for in every namespace'),
       events: z.number().int().min(0).max(50).default(8).describe('Newest events to show'),
-      maxBytes: z.number().int().min(1000).max(4 * 1024 * 1024).default(3000).describe('Bound on the rest of the object, in bytes of JSON'),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1000)
+        .max(4 * 1024 * 1024)
+        .default(3000)
+        .describe('Bound on the rest of the object, in bytes of JSON'),
     })
     .strict(),
   output,
@@ -201,7 +241,13 @@ export default defineOp({
 
     const { metadata } = object;
     const annotations = Object.fromEntries(Object.entries(metadata.annotations ?? {}).map(([k, v]) => [k, cut(v)]));
-    const conditions = conditionsOf(raw).map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: cut(c.message) } : {}), ...(c.lastTransitionTime ? { since: c.lastTransitionTime } : {}) }));
+    const conditions = conditionsOf(raw).map((c) => ({
+      type: c.type,
+      status: c.status,
+      ...(c.reason ? { reason: c.reason } : {}),
+      ...(c.message ? { message: cut(c.message) } : {}),
+      ...(c.lastTransitionTime ? { since: c.lastTransitionTime } : {}),
+    }));
     const answer: Output = {
       ...resourceInfo(resource),
       ...(namespace ? { namespace } : {}),
@@ -223,7 +269,8 @@ export default defineOp({
       // What went wrong is in status: the spec goes first when something must.
       const fitted = fitObject({ metadata: { name }, ...rest }, input.maxBytes, ['status']);
       const { metadata: _name, ...shown } = fitted.object;
-      if (fitted.cut) notes.push(`the object is larger than maxBytes (${input.maxBytes}): its largest parts are not shown; raise maxBytes, or get it with output json`);
+      if (fitted.cut)
+        notes.push(`the object is larger than maxBytes (${input.maxBytes}): its largest parts are not shown; raise maxBytes, or get it with output json`);
       answer.object = shown;
     }
     return answer;

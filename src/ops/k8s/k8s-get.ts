@@ -22,7 +22,7 @@ export type Cell = z.infer<typeof cellSchema>;
 
 const output = resourceInfoSchema.extend({
   namespace: z.string().optional().describe('The namespace read; absent: every namespace (or cluster-scoped)'),
-  columns: z.array(z.string()).optional().describe('The server\'s printer columns, as kubectl get shows them'),
+  columns: z.array(z.string()).optional().describe("The server's printer columns, as kubectl get shows them"),
   rows: z.array(z.object({ namespace: z.string().optional(), name: z.string(), cells: z.array(cellSchema) })).optional(),
   objects: z.array(z.record(z.string(), z.unknown())).optional().describe('With output json/yaml: the objects'),
   shown: z.number().int(),
@@ -68,7 +68,7 @@ export default defineOp({
   title: 'Get any Kubernetes resource',
   description:
     'Lists objects of any kind the cluster serves, or one by name, as kubectl get does: the kind as kubectl takes it (pods, po, ' +
-    'deploy, deployments.apps, hr, helmreleases.helm.toolkit.fluxcd.io, resolved through discovery), with the server\'s printer ' +
+    "deploy, deployments.apps, hr, helmreleases.helm.toolkit.fluxcd.io, resolved through discovery), with the server's printer " +
     'columns; output json/yaml returns the objects instead. Use it to look at anything no other tool covers. Secrets are shown ' +
     'from metadata only (never their data); ConfigMap values are cut. Bounded by limit and maxBytes: when cut, truncated is true ' +
     'and next is the call that continues.',
@@ -81,8 +81,14 @@ export default defineOp({
       labelSelector: labelSelectorSchema.optional().describe('Only objects whose labels match, e.g. app=jellyfin'),
       output: z.enum(OUTPUTS).default('table').describe('table, wide (every column) or json/yaml (the objects)'),
       limit: z.number().int().min(1).max(500).default(DEFAULT_LIMIT).describe('Objects per answer'),
-      maxBytes: z.number().int().min(1000).max(4 * 1024 * 1024).default(DEFAULT_MAX_BYTES).describe('Bound on the rows or objects of an answer, in bytes of JSON'),
-      continue: continueSchema.optional().describe('Where to go on: the continue of a previous answer\'s next'),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1000)
+        .max(4 * 1024 * 1024)
+        .default(DEFAULT_MAX_BYTES)
+        .describe('Bound on the rows or objects of an answer, in bytes of JSON'),
+      continue: continueSchema.optional().describe("Where to go on: the continue of a previous answer's next"),
     })
     .strict(),
   output,
@@ -102,7 +108,8 @@ export default defineOp({
     const namespace = resource.namespaced ? input.namespace : undefined;
     const ref = refOf(resource, namespace);
     const verb = name !== undefined && namespace !== undefined ? 'get' : 'list';
-    if (!resource.verbs.includes(verb)) throw new UserError(`${qualifiedName(resource)} cannot be read with ${verb} (the server allows: ${resource.verbs.join(', ') || 'nothing'})`);
+    if (!resource.verbs.includes(verb))
+      throw new UserError(`${qualifiedName(resource)} cannot be read with ${verb} (the server allows: ${resource.verbs.join(', ') || 'nothing'})`);
 
     let page: Page;
     let token: PageToken = { s: 0 };
@@ -111,8 +118,13 @@ export default defineOp({
     } else {
       if (input.continue) token = decodeToken(input.continue);
       page = await ctx.kube.listPage(ref, {
-        as, strict: secret, labelSelector: input.labelSelector, fieldSelector: name !== undefined ? `metadata.name=${name}` : undefined,
-        limit: token.s + input.limit, continue: token.c, resourceVersion: token.rv,
+        as,
+        strict: secret,
+        labelSelector: input.labelSelector,
+        fieldSelector: name !== undefined ? `metadata.name=${name}` : undefined,
+        limit: token.s + input.limit,
+        continue: token.c,
+        resourceVersion: token.rv,
       });
       if (name !== undefined && page.items.length === 0) {
         throw new NotFound(`${qualifiedName(resource)} "${name}" not found in any namespace`, { hint: `list them: homelab get ${typed}` });
@@ -131,7 +143,8 @@ export default defineOp({
         for (const note of presented.notes) if (!notes.includes(note)) notes.push(note);
         const fitted = fitObject(presented.object, Math.max(input.maxBytes - bytes, 0));
         if (shown > 0 && (fitted.cut || bytes + jsonBytes(fitted.object) > input.maxBytes)) break;
-        if (fitted.cut) notes.push(`${item.metadata.name} is larger than maxBytes (${input.maxBytes}): its largest parts are not shown; raise maxBytes to see them`);
+        if (fitted.cut)
+          notes.push(`${item.metadata.name} is larger than maxBytes (${input.maxBytes}): its largest parts are not shown; raise maxBytes to see them`);
         objects.push(fitted.object);
         bytes += jsonBytes(fitted.object);
       } else {
@@ -145,15 +158,24 @@ export default defineOp({
     }
     const stoppedAt = token.s + shown;
     const restOfPage = page.items.length - stoppedAt;
-    const nextToken: PageToken | undefined = restOfPage > 0 ? { ...(token.c ? { c: token.c } : token.rv || page.resourceVersion ? { rv: token.rv ?? page.resourceVersion } : {}), s: stoppedAt }
-      : page.continue ? { c: page.continue, s: 0 } : undefined;
+    const nextToken: PageToken | undefined =
+      restOfPage > 0
+        ? { ...(token.c ? { c: token.c } : token.rv || page.resourceVersion ? { rv: token.rv ?? page.resourceVersion } : {}), s: stoppedAt }
+        : page.continue
+          ? { c: page.continue, s: 0 }
+          : undefined;
     const known = page.remainingItemCount !== undefined ? page.items.length + page.remainingItemCount : page.continue ? undefined : page.items.length;
     const total = known !== undefined && token.c === undefined ? known : undefined;
     const next = nextToken
       ? fix('k8s_get', {
-          kind: input.kind, name: input.name, namespace: input.namespace, labelSelector: input.labelSelector,
-          output: input.output === 'table' ? undefined : input.output, limit: input.limit === DEFAULT_LIMIT ? undefined : input.limit,
-          maxBytes: input.maxBytes === DEFAULT_MAX_BYTES ? undefined : input.maxBytes, continue: encodeToken(nextToken),
+          kind: input.kind,
+          name: input.name,
+          namespace: input.namespace,
+          labelSelector: input.labelSelector,
+          output: input.output === 'table' ? undefined : input.output,
+          limit: input.limit === DEFAULT_LIMIT ? undefined : input.limit,
+          maxBytes: input.maxBytes === DEFAULT_MAX_BYTES ? undefined : input.maxBytes,
+          continue: encodeToken(nextToken),
         })
       : undefined;
     return {

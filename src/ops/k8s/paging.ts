@@ -7,17 +7,23 @@ import { UserError } from '../../core/errors.js';
  * continue token, or the first page's resourceVersion, so that page is read again as it was) and
  * how many of that page's objects were already shown.
  */
-const tokenSchema = z.object({
-  /** The server's continue token of the page. */
-  c: z.string().optional(),
-  /** The resourceVersion of the first page, when the page is the first. */
-  rv: z.string().optional(),
-  /** Objects of the page already shown. */
-  s: z.number().int().min(0).max(100_000),
-}).strict();
+const tokenSchema = z
+  .object({
+    /** The server's continue token of the page. */
+    c: z.string().optional(),
+    /** The resourceVersion of the first page, when the page is the first. */
+    rv: z.string().optional(),
+    /** Objects of the page already shown. */
+    s: z.number().int().min(0).max(100_000),
+  })
+  .strict();
 export type PageToken = z.infer<typeof tokenSchema>;
 
-export const continueSchema = z.string().min(1).max(8192).regex(/^[A-Za-z0-9_-]+$/, 'must be the continue token of a previous answer');
+export const continueSchema = z
+  .string()
+  .min(1)
+  .max(8192)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be the continue token of a previous answer');
 
 export function encodeToken(token: PageToken): string {
   return Buffer.from(JSON.stringify(token)).toString('base64url');

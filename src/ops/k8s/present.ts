@@ -8,7 +8,7 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 export const CONFIGMAP_VALUE_MAX = 200;
 
 export const SECRET_NOTE =
-  'Secrets are read as metadata and printer columns only (type, number of keys): their data is never asked for, so the keys\' names are not available either';
+  "Secrets are read as metadata and printer columns only (type, number of keys): their data is never asked for, so the keys' names are not available either";
 export const CONFIGMAP_NOTE = `ConfigMap values may be sensitive (a password put there by mistake): each is shown up to ${CONFIGMAP_VALUE_MAX} characters`;
 
 /** What an answer shows of an object, and what it says about what it left out. */
@@ -30,7 +30,10 @@ export function presentObject(obj: KubeObject, resource: Pick<ApiResource, 'grou
   const annotations = metadata.annotations;
   if (annotations?.[LAST_APPLIED] !== undefined) {
     const { [LAST_APPLIED]: copy, ...rest } = annotations;
-    metadata.annotations = { ...rest, [LAST_APPLIED]: `(not shown: kubectl's ${formatBytes(Buffer.byteLength(copy ?? ''))} copy of the object as last applied)` };
+    metadata.annotations = {
+      ...rest,
+      [LAST_APPLIED]: `(not shown: kubectl's ${formatBytes(Buffer.byteLength(copy ?? ''))} copy of the object as last applied)`,
+    };
   }
   if (holdsSecrets(resource)) {
     notes.push(SECRET_NOTE);
@@ -40,13 +43,17 @@ export function presentObject(obj: KubeObject, resource: Pick<ApiResource, 'grou
   if (resource.kind === 'ConfigMap' && resource.resource === 'configmaps') {
     const data = isRecord(obj.data) ? obj.data : undefined;
     if (data) {
-      shown.data = Object.fromEntries(Object.entries(data).map(([key, value]) => {
-        const text = String(value);
-        return [key, text.length > CONFIGMAP_VALUE_MAX ? `${text.slice(0, CONFIGMAP_VALUE_MAX)}… (${text.length} characters)` : text];
-      }));
+      shown.data = Object.fromEntries(
+        Object.entries(data).map(([key, value]) => {
+          const text = String(value);
+          return [key, text.length > CONFIGMAP_VALUE_MAX ? `${text.slice(0, CONFIGMAP_VALUE_MAX)}… (${text.length} characters)` : text];
+        }),
+      );
     }
     if (isRecord(obj.binaryData)) {
-      shown.binaryData = Object.fromEntries(Object.entries(obj.binaryData).map(([key, value]) => [key, `(binary: ${formatBytes(Math.floor((String(value).length * 3) / 4))})`]));
+      shown.binaryData = Object.fromEntries(
+        Object.entries(obj.binaryData).map(([key, value]) => [key, `(binary: ${formatBytes(Math.floor((String(value).length * 3) / 4))})`]),
+      );
     }
     if (data || obj.binaryData) notes.push(CONFIGMAP_NOTE);
   }
@@ -71,7 +78,9 @@ export function fitObject(obj: KubeObject, maxBytes: number, keepLast: readonly 
   const omit = (holder: Record<string, unknown>, key: string) => {
     holder[key] = `(${formatBytes(jsonBytes(holder[key]))} not shown: over maxBytes)`;
   };
-  const parts = Object.keys(out).filter((k) => !['apiVersion', 'kind', 'metadata'].includes(k)).sort((a, b) => Number(keepLast.includes(a)) - Number(keepLast.includes(b)) || jsonBytes(out[b]) - jsonBytes(out[a]));
+  const parts = Object.keys(out)
+    .filter((k) => !['apiVersion', 'kind', 'metadata'].includes(k))
+    .sort((a, b) => Number(keepLast.includes(a)) - Number(keepLast.includes(b)) || jsonBytes(out[b]) - jsonBytes(out[a]));
   for (const key of parts) {
     if (jsonBytes(out) <= maxBytes) break;
     omit(out, key);

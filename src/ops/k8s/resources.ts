@@ -34,7 +34,9 @@ export function resolveResource(typed: string, discovery: ApiDiscovery): ApiReso
 
   const category = resources.filter((r) => r.categories.includes(text));
   if (category.length) {
-    throw new UserError(`"${text}" is a category of kinds (${category.map(qualifiedName).slice(0, 8).join(', ')}${category.length > 8 ? ', …' : ''}): name one kind`);
+    throw new UserError(
+      `"${text}" is a category of kinds (${category.map(qualifiedName).slice(0, 8).join(', ')}${category.length > 8 ? ', …' : ''}): name one kind`,
+    );
   }
   const names = new Set(resources.flatMap((r) => [r.resource, ...r.shortNames]));
   const near = closest(groupResource.resource.toLowerCase(), names);
@@ -42,7 +44,9 @@ export function resolveResource(typed: string, discovery: ApiDiscovery): ApiReso
     ? ` Discovery could not read ${discovery.failed.map((f) => f.groupVersion).join(', ')} (${discovery.failed[0]?.error ?? ''}): it may be served there.`
     : '';
   throw new NotFound(`the server doesn't have a resource type "${text}".${unread}`, {
-    hint: near.length ? `did you mean ${near.join(', ')}? (\`homelab get\` takes what kubectl get takes: a plural, singular or short name, a Kind, or NAME.GROUP)` : 'name a kind the cluster serves: kubectl api-resources lists them',
+    hint: near.length
+      ? `did you mean ${near.join(', ')}? (\`homelab get\` takes what kubectl get takes: a plural, singular or short name, a Kind, or NAME.GROUP)`
+      : 'name a kind the cluster serves: kubectl api-resources lists them',
   });
 }
 
@@ -57,8 +61,9 @@ function expandShortcut(resources: readonly ApiResource[], wanted: Wanted): Want
   const inGroup = (r: ApiResource) => !wanted.group || r.group === wanted.group;
   // An exact plural or singular name is never expanded (kubectl compares these as typed).
   if (resources.some((r) => inGroup(r) && (r.resource === wanted.resource || r.singular === wanted.resource))) return wanted;
-  const short = resources.find((r) => inGroup(r) && r.shortNames.includes(wanted.resource))
-    ?? (wanted.group ? resources.find((r) => r.group.startsWith(wanted.group) && r.shortNames.includes(wanted.resource)) : undefined);
+  const short =
+    resources.find((r) => inGroup(r) && r.shortNames.includes(wanted.resource)) ??
+    (wanted.group ? resources.find((r) => r.group.startsWith(wanted.group) && r.shortNames.includes(wanted.resource)) : undefined);
   return short ? { resource: short.resource, group: short.group, version: wanted.version } : wanted;
 }
 
@@ -111,8 +116,10 @@ export function resourceOfKind(discovery: ApiDiscovery, apiVersion: string, kind
   const slash = apiVersion.lastIndexOf('/');
   const group = slash >= 0 ? apiVersion.slice(0, slash) : '';
   const version = slash >= 0 ? apiVersion.slice(slash + 1) : apiVersion;
-  return discovery.resources.find((r) => r.group === group && r.version === version && r.kind === kind)
-    ?? discovery.resources.find((r) => r.group === group && r.kind === kind);
+  return (
+    discovery.resources.find((r) => r.group === group && r.version === version && r.kind === kind) ??
+    discovery.resources.find((r) => r.group === group && r.kind === kind)
+  );
 }
 
 export const resourceInfoSchema = z.object({

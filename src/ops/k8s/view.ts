@@ -13,8 +13,19 @@ const read = ['get', 'list'] as const;
  * as metadata only. Other kinds (nodes, CRDs) are readable as far as the rest of homelab's role grants.
  */
 export const VIEW_RBAC: readonly RbacRule[] = [
-  ...['configmaps', 'endpoints', 'persistentvolumeclaims', 'pods', 'replicationcontrollers', 'serviceaccounts', 'services',
-    'events', 'limitranges', 'resourcequotas', 'namespaces'].map((resource) => ({ apiGroup: '', resource, verbs: read })),
+  ...[
+    'configmaps',
+    'endpoints',
+    'persistentvolumeclaims',
+    'pods',
+    'replicationcontrollers',
+    'serviceaccounts',
+    'services',
+    'events',
+    'limitranges',
+    'resourcequotas',
+    'namespaces',
+  ].map((resource) => ({ apiGroup: '', resource, verbs: read })),
   { apiGroup: 'discovery.k8s.io', resource: 'endpointslices', verbs: read },
   ...['controllerrevisions', 'daemonsets', 'deployments', 'replicasets', 'statefulsets'].map((resource) => ({ apiGroup: 'apps', resource, verbs: read })),
   { apiGroup: 'autoscaling', resource: 'horizontalpodautoscalers', verbs: read },
@@ -30,7 +41,10 @@ export const kindSchema = z
   .string()
   .min(1)
   .max(300)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9.-]*(\/[a-z0-9][a-z0-9.-]*)?$/, 'must be a kind as kubectl takes it: pods, po, deploy, deployments.apps, Deployment, helmreleases.helm.toolkit.fluxcd.io (or KIND/NAME)');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9.-]*(\/[a-z0-9][a-z0-9.-]*)?$/,
+    'must be a kind as kubectl takes it: pods, po, deploy, deployments.apps, Deployment, helmreleases.helm.toolkit.fluxcd.io (or KIND/NAME)',
+  );
 
 /** A label selector as kubectl's -l takes it; the server checks its grammar. */
 export const labelSelectorSchema = z

@@ -25,7 +25,12 @@ const WAIT = { timeout: '30s', max: '5m' };
 
 function describeMatch(m: Candidate, title: string | undefined, input: { replaceAll: boolean } & WaitInput) {
   // The call that refreshes this one by its id, with the options the caller chose (a person confirms it).
-  const refresh = fix('jellyfin_fix', { id: m.item.id, replaceAll: input.replaceAll || undefined, wait: input.wait ? undefined : false, timeout: input.timeout !== WAIT.timeout ? input.timeout : undefined });
+  const refresh = fix('jellyfin_fix', {
+    id: m.item.id,
+    replaceAll: input.replaceAll || undefined,
+    wait: input.wait ? undefined : false,
+    timeout: input.timeout !== WAIT.timeout ? input.timeout : undefined,
+  });
   return { ...view(m.item), foundBy: m.foundBy, exact: title === undefined || isExactMatch(m.item, title), fix: refresh };
 }
 
@@ -60,13 +65,19 @@ export default defineOp({
     })
     .strict(),
   output: z.object({
-    outcome: z.enum(['refreshed', 'ambiguous', 'not-exact']).describe('refreshed: the one exact match (or the id); ambiguous: several items have exactly that title; not-exact: items only contain it. The last two change nothing'),
+    outcome: z
+      .enum(['refreshed', 'ambiguous', 'not-exact'])
+      .describe(
+        'refreshed: the one exact match (or the id); ambiguous: several items have exactly that title; not-exact: items only contain it. The last two change nothing',
+      ),
     lookedIn: z.array(z.string()).describe('Where the title was looked for'),
-    matches: z.array(itemSchema.extend({
-      foundBy: z.array(z.string()),
-      exact: z.boolean().describe('Its name or folder name is the title asked for'),
-      fix: fixSchema.describe('The call that refreshes this item by its id'),
-    })),
+    matches: z.array(
+      itemSchema.extend({
+        foundBy: z.array(z.string()),
+        exact: z.boolean().describe('Its name or folder name is the title asked for'),
+        fix: fixSchema.describe('The call that refreshes this item by its id'),
+      }),
+    ),
     refreshed: itemSchema
       .extend({
         replaceAllMetadata: z.boolean(),
@@ -87,7 +98,9 @@ export default defineOp({
   timeoutFor: boundWithWait(60_000),
   async plan(ctx, input): Promise<Plan<FixState>> {
     if ((input.title === undefined) === (input.id === undefined)) {
-      throw new UserError('give either a TITLE or --id, not both and not neither', { hint: `e.g. ${commandLine('jellyfin_fix', { title: 'Better Off Ted' })}, or ${commandLine('jellyfin_fix', { id: 'f27caa37e5142225cceded48f6553502' })}` });
+      throw new UserError('give either a TITLE or --id, not both and not neither', {
+        hint: `e.g. ${commandLine('jellyfin_fix', { title: 'Better Off Ted' })}, or ${commandLine('jellyfin_fix', { id: 'f27caa37e5142225cceded48f6553502' })}`,
+      });
     }
     const jf = await requireJellyfin(ctx);
     let target: JellyfinItem;
@@ -131,8 +144,12 @@ export default defineOp({
     const what = `${target.type} "${target.name}"${target.year ? ` (${target.year})` : ''}`;
     return {
       summary: `refresh the metadata of ${what} (${target.id}) on Jellyfin at ${jf.target}`,
-      changes: [{ action: `POST /Items/${target.id}/Refresh on Jellyfin at ${jf.target} (metadata and images FullRefresh, replaceAllMetadata ${input.replaceAll})` }],
-      effects: [`Jellyfin fetches metadata and images for ${what} from its providers${input.replaceAll ? ', replacing what it has' : ', filling in what is missing'}; the item shows up in the UI once it has metadata`],
+      changes: [
+        { action: `POST /Items/${target.id}/Refresh on Jellyfin at ${jf.target} (metadata and images FullRefresh, replaceAllMetadata ${input.replaceAll})` },
+      ],
+      effects: [
+        `Jellyfin fetches metadata and images for ${what} from its providers${input.replaceAll ? ', replacing what it has' : ', filling in what is missing'}; the item shows up in the UI once it has metadata`,
+      ],
       observed: [],
       state: { outcome: 'refreshed', lookedIn, matches, target },
     };
@@ -145,7 +162,9 @@ export default defineOp({
     const jf = await requireJellyfin(ctx);
     const { lookedIn, matches, target } = planned;
     const before = target;
-    ctx.log.progress(`► queueing a full metadata refresh of ${before.type} "${before.name}" (${before.id})${input.replaceAll ? ', replacing all metadata' : ''}`);
+    ctx.log.progress(
+      `► queueing a full metadata refresh of ${before.type} "${before.name}" (${before.id})${input.replaceAll ? ', replacing all metadata' : ''}`,
+    );
     await jf.refreshItem(before.id, { metadata: 'FullRefresh', images: 'FullRefresh', replaceAllMetadata: input.replaceAll });
     let after = before;
     let metadata: 'present' | 'pending' = 'pending';
@@ -185,14 +204,29 @@ export default defineOp({
   },
   summarize: (out) => {
     if (out.outcome !== 'refreshed') {
-      const head = out.outcome === 'ambiguous' ? `${out.matches.length} items have exactly that title` : `no item has exactly that title; ${out.matches.length} ${out.matches.length === 1 ? 'contains' : 'contain'} it`;
-      return { verdict: 'warn', line: `${head}; nothing refreshed: ${out.matches.map((m) => `${m.type} "${m.name}"${m.year ? ` (${m.year})` : ''}: ${m.fix.command}`).join('; ')}` };
+      const head =
+        out.outcome === 'ambiguous'
+          ? `${out.matches.length} items have exactly that title`
+          : `no item has exactly that title; ${out.matches.length} ${out.matches.length === 1 ? 'contains' : 'contain'} it`;
+      return {
+        verdict: 'warn',
+        line: `${head}; nothing refreshed: ${out.matches.map((m) => `${m.type} "${m.name}"${m.year ? ` (${m.year})` : ''}: ${m.fix.command}`).join('; ')}`,
+      };
     }
     const r = out.refreshed;
     if (!r) return { verdict: 'ok', line: 'nothing refreshed' };
     const what = `${r.type} "${r.name}"${r.year ? ` (${r.year})` : ''}`;
     return r.metadata === 'present'
-      ? { verdict: 'ok', line: `refreshed ${what}: metadata present${Object.keys(r.providerIds).length ? ` (${Object.entries(r.providerIds).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}` }
+      ? {
+          verdict: 'ok',
+          line: `refreshed ${what}: metadata present${
+            Object.keys(r.providerIds).length
+              ? ` (${Object.entries(r.providerIds)
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join(', ')})`
+              : ''
+          }`,
+        }
       : { verdict: 'warn', line: `queued a full refresh of ${what}; its metadata had not appeared when the wait ended (Jellyfin keeps working on it)` };
   },
 });

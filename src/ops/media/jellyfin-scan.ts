@@ -33,7 +33,7 @@ export default defineOp({
   name: 'jellyfin_scan',
   title: 'Scan Jellyfin libraries',
   description:
-    'Scan Jellyfin\'s libraries, or one by name, and wait until done (wait=false only starts it; a running scan is ' +
+    "Scan Jellyfin's libraries, or one by name, and wait until done (wait=false only starts it; a running scan is " +
     'joined). Use it after adding media. Returns the outcome.',
   effect: 'write',
   input: z
@@ -51,7 +51,7 @@ export default defineOp({
     startedAt: z.string().optional(),
     endedAt: z.string().optional(),
     took: z.string().optional().describe('How long the scan took, e.g. 42s'),
-    error: z.string().optional().describe('Jellyfin\'s error message for a failed scan'),
+    error: z.string().optional().describe("Jellyfin's error message for a failed scan"),
   }),
   hints: { destructive: false, idempotent: true },
   rbac: [],
@@ -66,9 +66,12 @@ export default defineOp({
       const wanted = input.library.toLowerCase();
       const lib = libraries.find((l) => l.name.toLowerCase() === wanted);
       if (!lib) {
-        throw new NotFound(`Jellyfin at ${jf.target} has no library named "${input.library}" (libraries: ${libraries.map((l) => l.name).join(', ') || 'none'})`);
+        throw new NotFound(
+          `Jellyfin at ${jf.target} has no library named "${input.library}" (libraries: ${libraries.map((l) => l.name).join(', ') || 'none'})`,
+        );
       }
-      if (!lib.itemId) throw new Upstream(`Jellyfin did not say which item library "${lib.name}" is, so it cannot be refreshed alone; scan all libraries instead`);
+      if (!lib.itemId)
+        throw new Upstream(`Jellyfin did not say which item library "${lib.name}" is, so it cannot be refreshed alone; scan all libraries instead`);
       return {
         summary: `scan library ${lib.name} on Jellyfin at ${jf.target}`,
         changes: [{ action: `POST /Items/${lib.itemId}/Refresh on Jellyfin at ${jf.target} (a scan of library ${lib.name})` }],
@@ -82,7 +85,9 @@ export default defineOp({
     if (!task) throw new NotFound(`Jellyfin at ${jf.target} has no "Scan Media Library" scheduled task (key ${SCAN_TASK_KEY}) among its ${tasks.length} tasks`);
     const running = task.state === 'Running';
     return {
-      summary: running ? `join the scan of all libraries already running on Jellyfin at ${jf.target}: nothing to start` : `scan all libraries on Jellyfin at ${jf.target}`,
+      summary: running
+        ? `join the scan of all libraries already running on Jellyfin at ${jf.target}: nothing to start`
+        : `scan all libraries on Jellyfin at ${jf.target}`,
       changes: running ? [] : [{ action: `POST /ScheduledTasks/Running/${task.id} on Jellyfin at ${jf.target} (start ${task.name})` }],
       effects: running ? [] : [effect],
       observed: [],
@@ -115,7 +120,12 @@ export default defineOp({
           // Jellyfin reports no per-folder history: done is "was running and is not", or idle for a few polls.
           return seenActive || ++idle >= IDLE_POLLS ? true : undefined;
         },
-        { timeoutMs, intervalMs: LIBRARY_POLL_MS, signal: ctx.signal, describe: () => `library ${lib.name} was still scanning after ${input.timeout} (it keeps going)` },
+        {
+          timeoutMs,
+          intervalMs: LIBRARY_POLL_MS,
+          signal: ctx.signal,
+          describe: () => `library ${lib.name} was still scanning after ${input.timeout} (it keeps going)`,
+        },
       );
       const ended = ctx.now();
       return { ...base, state: 'Completed' as const, endedAt: ended.toISOString(), took: took(ended.getTime() - began.getTime()) };
@@ -145,7 +155,12 @@ export default defineOp({
         const newRun = now.lastResult?.startTime !== undefined && (alreadyRunning || now.lastResult.startTime !== previousStart);
         return newRun || (alreadyRunning && lastPct >= 0) ? now : undefined;
       },
-      { timeoutMs, intervalMs: POLL_MS, signal: ctx.signal, describe: () => `${task.name} was still running after ${input.timeout} (it keeps going on the server)` },
+      {
+        timeoutMs,
+        intervalMs: POLL_MS,
+        signal: ctx.signal,
+        describe: () => `${task.name} was still running after ${input.timeout} (it keeps going on the server)`,
+      },
     );
     const r = done.lastResult;
     const start = r?.startTime ? new Date(r.startTime) : undefined;

@@ -59,9 +59,7 @@ export const LIBRARY_DB_10_11: Readonly<LibraryDb> = Object.freeze({
   file: '/config/data/jellyfin.db',
   table: 'BaseItems',
   idForm: 'text',
-  sql:
-    'SELECT Id, Name, Path, Type FROM BaseItems' +
-    ` WHERE Type IN ${TYPE_LIST} AND ${NEVER_REFRESHED} ORDER BY Name LIMIT ${MAX_ROWS};`,
+  sql: 'SELECT Id, Name, Path, Type FROM BaseItems' + ` WHERE Type IN ${TYPE_LIST} AND ${NEVER_REFRESHED} ORDER BY Name LIMIT ${MAX_ROWS};`,
 });
 
 /** The database of a server version ("10.10.7", "10.11.0", "12.0.0"); undefined when unreadable. */
@@ -144,13 +142,15 @@ export async function findJellyfinPod(ctx: OpContext, namespace: string): Promis
   const pods = (await listAll(ctx.kube, { group: '', version: 'v1', resource: 'pods', namespace })).map((p) => parseObject(podSchema, p, 'Pod'));
   const running = pods.filter(isRunningAndReady);
   const hasContainer = (p: Pod): boolean => p.spec.containers.some((c) => c.name === 'jellyfin');
-  const looksLike = (p: Pod): boolean =>
-    p.metadata.name.includes('jellyfin') || Object.values(p.metadata.labels ?? {}).some((v) => v === 'jellyfin');
+  const looksLike = (p: Pod): boolean => p.metadata.name.includes('jellyfin') || Object.values(p.metadata.labels ?? {}).some((v) => v === 'jellyfin');
   const pod = running.find(hasContainer) ?? running.find(looksLike) ?? (running.length === 1 ? running[0] : undefined);
   if (!pod) {
     throw new NotFound(
       pods.length
-        ? `no running and ready Jellyfin pod in namespace ${namespace} (pods there: ${pods.slice(0, 5).map((p) => `${p.metadata.name} ${p.status.phase ?? ''}`.trim()).join(', ')})`
+        ? `no running and ready Jellyfin pod in namespace ${namespace} (pods there: ${pods
+            .slice(0, 5)
+            .map((p) => `${p.metadata.name} ${p.status.phase ?? ''}`.trim())
+            .join(', ')})`
         : `no pods in namespace ${namespace}`,
       { hint: 'services.jellyfin.namespace in the config names where the Jellyfin pod runs' },
     );

@@ -36,7 +36,13 @@ export interface Found {
  */
 export function normalizeTitle(text: string): string {
   // Only the Latin/Greek/Cyrillic accents go (U+0300–036F): a kana's voicing mark changes the word.
-  return text.normalize('NFKD').replace(/[\u0300-\u036f]+/g, '').normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}\p{M}]+/gu, ' ').trim();
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]+/g, '')
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\p{M}]+/gu, ' ')
+    .trim();
 }
 
 /** The same without spaces, for finding candidates: "better off ted" ~ "BetterOffTed". */
@@ -46,7 +52,8 @@ export function fold(text: string): string {
 
 /** Why a title cannot be acted on, or undefined: no letters or digits at all, or an option ("-h", "--yes"). */
 export function unusableTitle(title: string): string | undefined {
-  if (/^[-\u2010-\u2015\u2212]/.test(title.normalize('NFKC').trim())) return 'looks like an option, not a title; to act on an item whose title starts with "-", pass its --id';
+  if (/^[-\u2010-\u2015\u2212]/.test(title.normalize('NFKC').trim()))
+    return 'looks like an option, not a title; to act on an item whose title starts with "-", pass its --id';
   if (!normalizeTitle(title)) return 'has no letters or digits: it would match every title';
   return undefined;
 }
@@ -57,7 +64,12 @@ export function folderTitle(path: string | undefined): string | undefined {
   // A movie's path is its file: the title is the folder it sits in.
   if (parts.length > 1 && /\.[a-z0-9]{2,4}$/i.test(parts[parts.length - 1] ?? '')) parts.pop();
   const base = parts.pop();
-  return base?.replace(/\[[^\]]*\]/g, '').replace(/\(\d{4}\)/g, '').trim() || undefined;
+  return (
+    base
+      ?.replace(/\[[^\]]*\]/g, '')
+      .replace(/\(\d{4}\)/g, '')
+      .trim() || undefined
+  );
 }
 
 /**

@@ -16,7 +16,17 @@ const jellyfinSchema = z.object({
   version: z.string().optional(),
   pendingRestart: z.boolean().optional(),
   counts: z
-    .object({ movies: z.number(), series: z.number(), episodes: z.number(), albums: z.number(), songs: z.number(), musicVideos: z.number(), books: z.number(), boxSets: z.number(), items: z.number() })
+    .object({
+      movies: z.number(),
+      series: z.number(),
+      episodes: z.number(),
+      albums: z.number(),
+      songs: z.number(),
+      musicVideos: z.number(),
+      books: z.number(),
+      boxSets: z.number(),
+      items: z.number(),
+    })
     .optional(),
   sessions: z
     .array(
@@ -34,7 +44,15 @@ const jellyfinSchema = z.object({
     .optional()
     .describe('Sessions active in the last 15 minutes'),
   libraries: z
-    .array(z.object({ name: z.string(), type: z.string().optional(), paths: z.array(z.string()), refreshStatus: z.string().optional(), refreshProgress: z.number().optional() }))
+    .array(
+      z.object({
+        name: z.string(),
+        type: z.string().optional(),
+        paths: z.array(z.string()),
+        refreshStatus: z.string().optional(),
+        refreshProgress: z.number().optional(),
+      }),
+    )
     .optional(),
   failedTasks: z
     .array(z.object({ name: z.string(), key: z.string().optional(), status: z.string(), endTime: z.string().optional(), error: z.string().optional() }))
@@ -54,10 +72,7 @@ const immichSchema = z.object({
   usage: z.number().optional().describe('Bytes the library uses'),
   usageHuman: z.string().optional(),
   users: z.array(z.object({ name: z.string(), photos: z.number(), videos: z.number(), usage: z.number(), usageHuman: z.string() })).optional(),
-  storage: z
-    .object({ size: z.string(), used: z.string(), available: z.string(), usedPercent: z.number() })
-    .optional()
-    .describe('The disk Immich stores on'),
+  storage: z.object({ size: z.string(), used: z.string(), available: z.string(), usedPercent: z.number() }).optional().describe('The disk Immich stores on'),
   statisticsError: z.string().optional().describe('Why statistics are missing (they need an admin key)'),
   queues: z
     .array(z.object({ name: z.string(), active: z.number(), waiting: z.number(), failed: z.number(), paused: z.boolean() }))
@@ -81,7 +96,13 @@ function unreachable(service: string, url: string, err: unknown): Finding {
 
 function couldNotAsk(findings: Finding[]): string {
   const reason = findings.find((f) => f.kind === 'Service')?.reason;
-  return reason === 'Refused' ? 'refused the API key' : reason === 'Timeout' ? 'did not answer in time' : reason === 'NotFound' ? 'answered 404 (wrong URL or version?)' : 'unreachable';
+  return reason === 'Refused'
+    ? 'refused the API key'
+    : reason === 'Timeout'
+      ? 'did not answer in time'
+      : reason === 'NotFound'
+        ? 'answered 404 (wrong URL or version?)'
+        : 'unreachable';
 }
 
 async function jellyfinStatus(jf: JellyfinPort): Promise<{ status: JellyfinStatus; findings: Finding[]; error?: unknown }> {
@@ -98,9 +119,16 @@ async function jellyfinStatus(jf: JellyfinPort): Promise<{ status: JellyfinStatu
     .filter((t) => t.lastResult && t.lastResult.status !== 'Completed' && t.lastResult.status !== 'Cancelled')
     .map((t) => ({ name: t.name, key: t.key, status: t.lastResult?.status ?? '', endTime: t.lastResult?.endTime, error: t.lastResult?.errorMessage }));
   for (const t of failedTasks) {
-    findings.push({ severity: 'warn', kind: 'ScheduledTask', name: t.name, reason: `Task${t.status}`, message: `last run ${t.status.toLowerCase()}${t.endTime ? ` at ${t.endTime}` : ''}${t.error ? `: ${t.error}` : ''}` });
+    findings.push({
+      severity: 'warn',
+      kind: 'ScheduledTask',
+      name: t.name,
+      reason: `Task${t.status}`,
+      message: `last run ${t.status.toLowerCase()}${t.endTime ? ` at ${t.endTime}` : ''}${t.error ? `: ${t.error}` : ''}`,
+    });
   }
-  if (info.hasPendingRestart) findings.push({ severity: 'warn', kind: 'Service', name: 'jellyfin', reason: 'PendingRestart', message: 'Jellyfin needs a restart to apply changes' });
+  if (info.hasPendingRestart)
+    findings.push({ severity: 'warn', kind: 'Service', name: 'jellyfin', reason: 'PendingRestart', message: 'Jellyfin needs a restart to apply changes' });
   for (const lib of libraries) {
     if (!lib.locations.length) findings.push({ severity: 'warn', kind: 'Library', name: lib.name, reason: 'NoFolders', message: 'the library has no folders' });
   }
@@ -123,7 +151,13 @@ async function jellyfinStatus(jf: JellyfinPort): Promise<{ status: JellyfinStatu
         runtime: s.nowPlaying?.runtime,
         playMethod: s.nowPlaying?.playMethod,
       })),
-      libraries: libraries.map((l) => ({ name: l.name, type: l.collectionType, paths: l.locations, refreshStatus: l.refreshStatus, refreshProgress: l.refreshProgress })),
+      libraries: libraries.map((l) => ({
+        name: l.name,
+        type: l.collectionType,
+        paths: l.locations,
+        refreshStatus: l.refreshStatus,
+        refreshProgress: l.refreshProgress,
+      })),
       failedTasks,
       runningTasks: tasks.filter((t) => t.state === 'Running').map((t) => ({ name: t.name, progress: t.progress })),
     },
@@ -160,7 +194,13 @@ async function immichStatus(im: ImmichPort): Promise<{ status: ImmichStatus; fin
   };
   if (stats instanceof HomelabError) {
     status.statisticsError = stats.message;
-    findings.push({ severity: 'warn', kind: 'Service', name: 'immich', reason: 'NoStatistics', message: 'the API key may not read server statistics (it needs an admin user and the server.statistics permission)' });
+    findings.push({
+      severity: 'warn',
+      kind: 'Service',
+      name: 'immich',
+      reason: 'NoStatistics',
+      message: 'the API key may not read server statistics (it needs an admin user and the server.statistics permission)',
+    });
   } else {
     Object.assign(status, {
       photos: stats.photos,
@@ -174,13 +214,33 @@ async function immichStatus(im: ImmichPort): Promise<{ status: ImmichStatus; fin
     const notable = queues.filter((q) => q.failed > 0 || q.waiting > 0 || q.paused);
     status.queues = notable.map((q) => ({ name: q.name, active: q.active, waiting: q.waiting, failed: q.failed, paused: q.paused }));
     for (const q of notable) {
-      if (q.failed > 0) findings.push({ severity: 'warn', kind: 'Queue', name: q.name, reason: 'JobsFailed', message: `${plural(q.failed, 'failed job')} in Immich's ${q.name} queue` });
-      if (q.paused) findings.push({ severity: 'warn', kind: 'Queue', name: q.name, reason: 'Paused', message: `Immich's ${q.name} queue is paused${q.waiting ? ` with ${q.waiting} jobs waiting` : ''}` });
+      if (q.failed > 0)
+        findings.push({
+          severity: 'warn',
+          kind: 'Queue',
+          name: q.name,
+          reason: 'JobsFailed',
+          message: `${plural(q.failed, 'failed job')} in Immich's ${q.name} queue`,
+        });
+      if (q.paused)
+        findings.push({
+          severity: 'warn',
+          kind: 'Queue',
+          name: q.name,
+          reason: 'Paused',
+          message: `Immich's ${q.name} queue is paused${q.waiting ? ` with ${q.waiting} jobs waiting` : ''}`,
+        });
     }
   }
   const pct = storage.diskUsagePercentage;
   if (pct >= DISK_WARN) {
-    findings.push({ severity: pct >= DISK_CRIT ? 'crit' : 'warn', kind: 'Storage', name: 'immich', reason: 'DiskFull', message: `the photo disk is ${pct.toFixed(1)}% full (${storage.diskAvailable} free of ${storage.diskSize})` });
+    findings.push({
+      severity: pct >= DISK_CRIT ? 'crit' : 'warn',
+      kind: 'Storage',
+      name: 'immich',
+      reason: 'DiskFull',
+      message: `the photo disk is ${pct.toFixed(1)}% full (${storage.diskAvailable} free of ${storage.diskSize})`,
+    });
   }
   return { status, findings };
 }
@@ -225,7 +285,8 @@ export default defineOp({
     } else parts.push(`Jellyfin ${couldNotAsk(j.findings)}`);
     const is = i.status;
     if (!is.configured) parts.push('Immich not configured');
-    else if (is.reachable) parts.push(`Immich ${is.version}: ${is.photos !== undefined ? `${is.photos} photos, ${is.videos} videos, ${is.usageHuman}` : 'no statistics'}`);
+    else if (is.reachable)
+      parts.push(`Immich ${is.version}: ${is.photos !== undefined ? `${is.photos} photos, ${is.videos} videos, ${is.usageHuman}` : 'no statistics'}`);
     else parts.push(`Immich ${couldNotAsk(i.findings)}`);
     const problems = problemsLine(findings, 'Jellyfin and Immich');
     const summary = `${parts.join('; ')}${problems ? ` — ${problems}` : ''}`;

@@ -51,11 +51,29 @@ export function volumeFindings(volumes: readonly Volume[]): Finding[] {
   const findings: Finding[] = [];
   for (const v of volumes) {
     if (!v.ok) {
-      findings.push({ severity: 'warn', kind: 'Volume', name: v.volume, reason: 'CheckFailed', message: `could not read disk use: ${v.error ?? 'unknown error'}` });
+      findings.push({
+        severity: 'warn',
+        kind: 'Volume',
+        name: v.volume,
+        reason: 'CheckFailed',
+        message: `could not read disk use: ${v.error ?? 'unknown error'}`,
+      });
     } else if (v.percent !== undefined && v.percent >= CRIT_PERCENT) {
-      findings.push({ severity: 'crit', kind: 'Volume', name: v.volume, reason: 'SpaceCritical', message: `${v.percent}% used, ${formatBytes(v.availableBytes ?? 0)} free (crit at ${CRIT_PERCENT}%)` });
+      findings.push({
+        severity: 'crit',
+        kind: 'Volume',
+        name: v.volume,
+        reason: 'SpaceCritical',
+        message: `${v.percent}% used, ${formatBytes(v.availableBytes ?? 0)} free (crit at ${CRIT_PERCENT}%)`,
+      });
     } else if (v.percent !== undefined && v.percent >= WARN_PERCENT) {
-      findings.push({ severity: 'warn', kind: 'Volume', name: v.volume, reason: 'SpaceLow', message: `${v.percent}% used, ${formatBytes(v.availableBytes ?? 0)} free (warn at ${WARN_PERCENT}%)` });
+      findings.push({
+        severity: 'warn',
+        kind: 'Volume',
+        name: v.volume,
+        reason: 'SpaceLow',
+        message: `${v.percent}% used, ${formatBytes(v.availableBytes ?? 0)} free (warn at ${WARN_PERCENT}%)`,
+      });
     }
   }
   return sortFindings(findings);
@@ -64,8 +82,7 @@ export function volumeFindings(volumes: readonly Volume[]): Finding[] {
 export default defineOp({
   name: 'nas_df',
   title: 'Disk use of the NAS volumes',
-  description:
-    `Disk use of the NAS volumes in nas.volumes, over SSH. Returns the verdict (${WARN_PERCENT}% full: warn, ${CRIT_PERCENT}%: crit), volumes and findings; configured: false without nas in the config.`,
+  description: `Disk use of the NAS volumes in nas.volumes, over SSH. Returns the verdict (${WARN_PERCENT}% full: warn, ${CRIT_PERCENT}%: crit), volumes and findings; configured: false without nas in the config.`,
   effect: 'read',
   input: z.object({}).strict(),
   output: z.object({
@@ -82,7 +99,13 @@ export default defineOp({
     const config = ctx.config.nas;
     const nas = config ? await ctx.services.nas() : undefined;
     if (!config || !nas) {
-      return { configured: false, verdict: 'ok' as const, summary: 'the NAS is not configured (no nas: section in the config file)', volumes: [], findings: [] };
+      return {
+        configured: false,
+        verdict: 'ok' as const,
+        summary: 'the NAS is not configured (no nas: section in the config file)',
+        volumes: [],
+        findings: [],
+      };
     }
     // One command per volume: a missing volume is reported alone instead of shifting the others' lines.
     const volumes = await Promise.all(

@@ -38,7 +38,14 @@ export default defineOp({
     const shown = outcome.path === target.requested ? target.requested : `${target.requested} (${outcome.path} on the NAS)`;
     return {
       summary: `${outcome.kind === 'exists' ? 'touch' : 'create the empty file'} ${shown} on the NAS ${nas}`,
-      changes: [{ action: outcome.kind === 'exists' ? `touch -c -m -h ${outcome.path} on the NAS ${nas} (its modification time becomes now)` : `create the empty file ${outcome.path} on the NAS ${nas}` }],
+      changes: [
+        {
+          action:
+            outcome.kind === 'exists'
+              ? `touch -c -m -h ${outcome.path} on the NAS ${nas} (its modification time becomes now)`
+              : `create the empty file ${outcome.path} on the NAS ${nas}`,
+        },
+      ],
       effects: ['file watchers on the NAS (Jellyfin real-time monitoring, the Synology indexer) see it as changed and look at it again'],
       observed: [],
       state: undefined,
@@ -48,9 +55,19 @@ export default defineOp({
     // The NAS resolves the path again in the command that acts: nothing swapped since the plan is followed.
     const { nas, target, outcome } = await resolveOnNas(ctx, input, false);
     if (outcome.kind !== 'touched' && outcome.kind !== 'created') return refuse(outcome, target);
-    return { nas, path: outcome.path, requested: target.requested, root: target.roots[outcome.rootIndex] ?? '', existed: outcome.kind === 'touched', created: outcome.kind === 'created' };
+    return {
+      nas,
+      path: outcome.path,
+      requested: target.requested,
+      root: target.roots[outcome.rootIndex] ?? '',
+      existed: outcome.kind === 'touched',
+      created: outcome.kind === 'created',
+    };
   },
-  summarize: (out) => ({ verdict: 'ok', line: `${out.created ? 'created' : 'touched'} ${out.path}${out.path === out.requested ? '' : ` (asked: ${out.requested})`} on the NAS ${out.nas}` }),
+  summarize: (out) => ({
+    verdict: 'ok',
+    line: `${out.created ? 'created' : 'touched'} ${out.path}${out.path === out.requested ? '' : ` (asked: ${out.requested})`} on the NAS ${out.nas}`,
+  }),
 });
 
 /** What was asked, checked on the text, and what the NAS said when it resolved it. */
@@ -68,7 +85,11 @@ interface Resolved {
  * checks. The rules on the text are checked before any SSH traffic; the NAS then checks where it
  * really leads.
  */
-async function resolveOnNas(ctx: OpContext, input: { path: string; create: boolean }, plan: boolean): Promise<{ nas: string; target: Resolved; outcome: RemoteTouchOutcome }> {
+async function resolveOnNas(
+  ctx: OpContext,
+  input: { path: string; create: boolean },
+  plan: boolean,
+): Promise<{ nas: string; target: Resolved; outcome: RemoteTouchOutcome }> {
   const config = ctx.config.nas;
   if (!config) throw new UserError(NOT_CONFIGURED, { hint: CONFIGURE_HINT });
   const { path: requested } = resolveNasPath(input.path, config.roots);
@@ -81,7 +102,9 @@ async function resolveOnNas(ctx: OpContext, input: { path: string; create: boole
   const outcome = parseRemoteTouch(r.stdout, roots.length);
   if (!outcome) {
     const why = firstLine(r.stderr);
-    throw new Upstream(`could not ${plan ? 'check' : 'touch'} ${requested} on the NAS ${nas.target}: sh exited ${target.exit}${why ? `: ${why}` : ' and said nothing'}`);
+    throw new Upstream(
+      `could not ${plan ? 'check' : 'touch'} ${requested} on the NAS ${nas.target}: sh exited ${target.exit}${why ? `: ${why}` : ' and said nothing'}`,
+    );
   }
   return { nas: nas.target, target, outcome };
 }
@@ -94,9 +117,12 @@ function refuse(outcome: RemoteTouchOutcome, target: Resolved): never {
   const shown = outcome.path === requested ? requested : `${requested} (${outcome.path} on the NAS)`;
   switch (outcome.kind) {
     case 'outside':
-      throw new PolicyDenied(`${requested} resolves on the NAS to ${outcome.path}, which is not inside a configured root (nas.roots: ${roots.join(', ')}); refused, nothing was touched`, {
-        hint: 'a folder on the way is a symbolic link out of the roots: touch the real path if it lies in a root, or add its share to nas.roots',
-      });
+      throw new PolicyDenied(
+        `${requested} resolves on the NAS to ${outcome.path}, which is not inside a configured root (nas.roots: ${roots.join(', ')}); refused, nothing was touched`,
+        {
+          hint: 'a folder on the way is a symbolic link out of the roots: touch the real path if it lies in a root, or add its share to nas.roots',
+        },
+      );
     case 'link':
       throw new PolicyDenied(`${shown} is a symbolic link on the NAS: homelab does not touch through a link; refused, nothing was touched`, {
         hint: 'touch the path it points to instead, by that path (ls -l on the NAS shows where it points)',
@@ -109,10 +135,14 @@ function refuse(outcome: RemoteTouchOutcome, target: Resolved): never {
       });
     case 'failed':
       if (/permission denied|read-only file system|operation not permitted/i.test(target.stderr)) {
-        throw new Forbidden(`user ${target.username} may not touch ${shown} on the NAS: ${why}`, { hint: 'give the SSH user write permission on the share (DSM: Control Panel > Shared Folder > Edit > Permissions)' });
+        throw new Forbidden(`user ${target.username} may not touch ${shown} on the NAS: ${why}`, {
+          hint: 'give the SSH user write permission on the share (DSM: Control Panel > Shared Folder > Edit > Permissions)',
+        });
       }
       if (/invalid option|unrecognized option|unknown option/i.test(target.stderr)) {
-        throw new Upstream(`the NAS's touch does not take -c -m -h: ${why}`, { hint: 'homelab needs a touch with -h (--no-dereference), so that a link is never followed: GNU coreutils or BusyBox with FEATURE_TOUCH_NODEREF' });
+        throw new Upstream(`the NAS's touch does not take -c -m -h: ${why}`, {
+          hint: 'homelab needs a touch with -h (--no-dereference), so that a link is never followed: GNU coreutils or BusyBox with FEATURE_TOUCH_NODEREF',
+        });
       }
       throw new Upstream(`could not touch ${shown} on the NAS ${nas}: ${why || `exit ${target.exit}`}`);
     default:
@@ -131,9 +161,12 @@ function unresolved(parent: string, requested: string, target: string, why: stri
     });
   }
   if (/no such file or directory/i.test(reason)) {
-    throw new NotFound(`cannot touch ${requested} on the NAS ${target}: its folder ${parent} does not exist, or a link on the way leads nowhere (${reason})`, { hint: 'its parent folder must exist' });
+    throw new NotFound(`cannot touch ${requested} on the NAS ${target}: its folder ${parent} does not exist, or a link on the way leads nowhere (${reason})`, {
+      hint: 'its parent folder must exist',
+    });
   }
   if (/not a directory/i.test(reason)) throw new UserError(`cannot touch ${requested}: ${parent} is not a folder on the NAS (${reason})`);
-  if (/permission denied/i.test(reason)) throw new Forbidden(`cannot enter ${parent} on the NAS ${target}: ${reason}`, { hint: 'give the SSH user access to the share' });
+  if (/permission denied/i.test(reason))
+    throw new Forbidden(`cannot enter ${parent} on the NAS ${target}: ${reason}`, { hint: 'give the SSH user access to the share' });
   throw new Upstream(`cannot enter ${parent} on the NAS ${target}${why ? `: ${why}` : ''}`);
 }

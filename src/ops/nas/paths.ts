@@ -26,7 +26,9 @@ export function resolveNasPath(raw: string, roots: readonly string[]): { path: s
   const root = normalRoots.find((r) => isInside(path, r));
   if (root) return { path, root };
   if (normalRoots.includes(path)) {
-    throw new UserError(`${path} is a root itself; only paths inside it may be touched`, { hint: `name the folder or file that changed, e.g. ${path}/Show/Season 1` });
+    throw new UserError(`${path} is a root itself; only paths inside it may be touched`, {
+      hint: `name the folder or file that changed, e.g. ${path}/Show/Season 1`,
+    });
   }
   throw new UserError(`${path} is not inside a configured root (nas.roots: ${normalRoots.join(', ')})`, {
     hint: 'add its share to nas.roots in the config file if it should be allowed',

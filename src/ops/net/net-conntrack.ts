@@ -18,7 +18,7 @@ export default defineOp({
   name: 'net_conntrack',
   title: 'Conntrack table of a node',
   description:
-    'A node\'s tracked connections (conntrack -L): protocol, state, original and reply tuples, flags. Filter by src ' +
+    "A node's tracked connections (conntrack -L): protocol, state, original and reply tuples, flags. Filter by src " +
     'and dst IP or CIDR. Use it to see if Service traffic reaches a pod or never got a reply.',
   effect: 'read',
   input: z
@@ -71,7 +71,10 @@ export default defineOp({
     }
     const shown = entries.length;
     const filtered = [input.src && `from ${input.src}`, input.dst && `to ${input.dst}`].filter(Boolean).join(' ');
-    const protocols = Object.entries(byProtocol).sort((a, b) => b[1] - a[1]).map(([p, n]) => `${n} ${p}`).join(', ');
+    const protocols = Object.entries(byProtocol)
+      .sort((a, b) => b[1] - a[1])
+      .map(([p, n]) => `${n} ${p}`)
+      .join(', ');
     const summary =
       `${input.node}: ${total}${result.truncated.stdout ? '+' : ''} flow${total === 1 ? '' : 's'}${filtered ? ` ${filtered}` : ''}` +
       `${filtered ? ` (of ${scanned})` : ''}${protocols ? `: ${protocols}` : ''}${total > shown ? `; showing the first ${shown}` : ''}`;

@@ -24,9 +24,11 @@ export const urlSchema = z
       ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
       return z.NEVER;
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `only http and https URLs are allowed, not ${url.protocol.replace(/:$/, '')}` });
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      ctx.addIssue({ code: 'custom', message: `only http and https URLs are allowed, not ${url.protocol.replace(/:$/, '')}` });
     if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'credentials in the URL are not allowed' });
-    if (!hostSchema.safeParse(normalizeHost(url.hostname)).success) ctx.addIssue({ code: 'custom', message: 'the URL\'s host must be an IP address or a host name' });
+    if (!hostSchema.safeParse(normalizeHost(url.hostname)).success)
+      ctx.addIssue({ code: 'custom', message: "the URL's host must be an IP address or a host name" });
     url.hash = '';
     return url.href;
   });
@@ -56,14 +58,26 @@ export interface CurlJson {
   time_total?: number;
 }
 
-export interface CertSummary { subject?: string; issuer?: string; notBefore?: string; notAfter?: string; subjectAltNames?: string }
+export interface CertSummary {
+  subject?: string;
+  issuer?: string;
+  notBefore?: string;
+  notAfter?: string;
+  subjectAltNames?: string;
+}
 
 /** The first (leaf) certificate of curl's certinfo text ("Subject:…\nIssuer:…\nStart date:…"). */
 export function parseCerts(text: string | undefined): CertSummary | undefined {
   if (!text) return undefined;
   const leaf = text.split(/-----END CERTIFICATE-----/)[0] ?? '';
   const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'mi').exec(leaf)?.[1]?.trim();
-  const out: CertSummary = { subject: field('Subject'), issuer: field('Issuer'), notBefore: field('Start date'), notAfter: field('Expire date'), subjectAltNames: field('X509v3 Subject Alternative Name') };
+  const out: CertSummary = {
+    subject: field('Subject'),
+    issuer: field('Issuer'),
+    notBefore: field('Start date'),
+    notAfter: field('Expire date'),
+    subjectAltNames: field('X509v3 Subject Alternative Name'),
+  };
   return Object.values(out).some(Boolean) ? out : undefined;
 }
 
@@ -97,8 +111,14 @@ export function timingOf(j: CurlJson): { dnsMs: number; connectMs: number; tlsMs
 
 /** curl's exit codes worth naming (man curl, EXIT CODES). */
 const CURL_EXIT: Record<number, string> = {
-  6: 'could not resolve host', 7: 'connection refused or unreachable', 28: 'timed out', 35: 'TLS handshake failed',
-  47: 'too many redirects', 52: 'empty reply from server', 56: 'connection reset while receiving', 60: 'TLS certificate not trusted',
+  6: 'could not resolve host',
+  7: 'connection refused or unreachable',
+  28: 'timed out',
+  35: 'TLS handshake failed',
+  47: 'too many redirects',
+  52: 'empty reply from server',
+  56: 'connection reset while receiving',
+  60: 'TLS certificate not trusted',
 };
 
 const output = z.object({
@@ -107,8 +127,8 @@ const output = z.object({
   from: z.string().describe('Where curl ran: the debug agent on NODE'),
   pod: z.string().describe('NAMESPACE/POD of that agent'),
   ok: z.boolean().describe('curl completed and the status is below 400'),
-  exitCode: z.number().int().describe('curl\'s exit code: 0, or e.g. 6 (DNS), 7 (refused), 28 (timeout), 35/60 (TLS)'),
-  error: z.string().optional().describe('curl\'s error message when it failed'),
+  exitCode: z.number().int().describe("curl's exit code: 0, or e.g. 6 (DNS), 7 (refused), 28 (timeout), 35/60 (TLS)"),
+  error: z.string().optional().describe("curl's error message when it failed"),
   status: z.number().int().describe('HTTP status (0 when no response came)'),
   httpVersion: z.string().optional(),
   remote: z.string().optional().describe('IP:PORT curl connected to'),
@@ -119,7 +139,7 @@ const output = z.object({
     dnsMs: z.number().describe('Name lookup'),
     connectMs: z.number().describe('TCP handshake (after the lookup)'),
     tlsMs: z.number().describe('TLS handshake (0 for http)'),
-    serverMs: z.number().describe('From the request sent to the first byte back: the server\'s think time'),
+    serverMs: z.number().describe("From the request sent to the first byte back: the server's think time"),
     ttfbMs: z.number().describe('Time to first byte, from the start'),
     totalMs: z.number().describe('Whole request, from the start'),
   }),
@@ -148,7 +168,7 @@ export default defineOp({
   description:
     'curl a URL from the debug agent on a node (no redirects followed); only Ingress hosts, Services and ' +
     'net.allowTargets. Use it when a site does not answer. Returns status, timings, remote address and certificate; ' +
-    'a failure carries curl\'s exit code.',
+    "a failure carries curl's exit code.",
   effect: 'read',
   // It sends traffic to a host the caller names, inside the homelab or (net.allowTargets) beyond it.
   hints: { openWorld: true },
@@ -173,11 +193,14 @@ export default defineOp({
     const j = parseCurlJson(result.stdout);
     if (!j) {
       const why = result.stderr.trim().split('\n')[0] || `curl exited ${result.exitCode} without its -w %{json} report`;
-      throw new Upstream(`curl did not run in the ${target.label}: ${why}`, { hint: 'the debug agent needs curl 7.70+ (for -w %{json}); nicolaka/netshoot has it' });
+      throw new Upstream(`curl did not run in the ${target.label}: ${why}`, {
+        hint: 'the debug agent needs curl 7.70+ (for -w %{json}); nicolaka/netshoot has it',
+      });
     }
     const exitCode = j.exitcode ?? result.exitCode;
     const status = j.http_code ?? j.response_code ?? 0;
-    const error = exitCode !== 0 ? (j.errormsg ?? result.stderr.trim().replace(/^curl: \(\d+\)\s*/, '')) || CURL_EXIT[exitCode] || `curl exit ${exitCode}` : undefined;
+    const error =
+      exitCode !== 0 ? (j.errormsg ?? result.stderr.trim().replace(/^curl: \(\d+\)\s*/, '')) || CURL_EXIT[exitCode] || `curl exit ${exitCode}` : undefined;
     const https = url.protocol === 'https:';
     let tls: Output['tls'];
     if (https && (j.time_appconnect ?? 0) > 0) {
@@ -187,7 +210,9 @@ export default defineOp({
         verifyResult: j.ssl_verify_result ?? 0,
         certificates: j.num_certs,
         ...cert,
-        note: cert ? undefined : 'curl did not report the certificate itself (certinfo is empty in -w %{json}); verification and the chain length are what it reports',
+        note: cert
+          ? undefined
+          : 'curl did not report the certificate itself (certinfo is empty in -w %{json}); verification and the chain length are what it reports',
       };
     } else if (https && (exitCode === 35 || exitCode === 60)) {
       tls = { verified: false, verifyResult: j.ssl_verify_result ?? 0, note: error };

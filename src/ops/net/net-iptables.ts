@@ -59,7 +59,7 @@ export default defineOp({
   name: 'net_iptables',
   title: 'iptables rules of a node',
   description:
-    'A node\'s iptables rules (ipv6: ip6tables) from its debug agent: tables, chains with policy and counters, ' +
+    "A node's iptables rules (ipv6: ip6tables) from its debug agent: tables, chains with policy and counters, " +
     'rules. Narrow with table and chain. Use it to see what kube-proxy, flannel or Tailscale did to traffic.',
   effect: 'read',
   input: z
@@ -113,10 +113,25 @@ export default defineOp({
     const rules = tables.reduce((n, t) => n + t.chains.reduce((m, c) => m + c.rules.length, 0), 0);
     const where = `${input.node}${input.ipv6 ? ' (IPv6)' : ''}`;
     const summary = input.chain
-      ? `${input.chain} on ${where}: ${tables.map((t) => { const n = t.chains[0]?.rules.length ?? 0; return `${n ? plural(n, 'rule') : 'empty'} in ${t.name}`; }).join(', ')}`
+      ? `${input.chain} on ${where}: ${tables
+          .map((t) => {
+            const n = t.chains[0]?.rules.length ?? 0;
+            return `${n ? plural(n, 'rule') : 'empty'} in ${t.name}`;
+          })
+          .join(', ')}`
       : `${where}: ${plural(tables.length, 'table')} (${tables.map((t) => t.name).join(', ') || 'none'}), ${chains} chains, ${rules} rules`;
     const shown = cutRules(tables, input.limit ?? DEFAULT_RULES, Boolean(input.chain));
-    return { summary, node: input.node, agentPod: `${target.namespace}/${target.pod}`, family: input.ipv6 ? 'ipv6' : 'ipv4', command, tables: shown.tables, chains, rules, ...truncation(shown.cut) } as const;
+    return {
+      summary,
+      node: input.node,
+      agentPod: `${target.namespace}/${target.pod}`,
+      family: input.ipv6 ? 'ipv6' : 'ipv4',
+      command,
+      tables: shown.tables,
+      chains,
+      rules,
+      ...truncation(shown.cut),
+    } as const;
   },
   summarize: (out) => ({ verdict: 'ok', line: out.summary }),
 });

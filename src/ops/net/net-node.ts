@@ -9,7 +9,12 @@ import { NODE_RBAC, agentOnNode } from '../shared/debug-agent.js';
 import { ParseError, linkSchema, parseIpAddr, parseIpRoute, parseIpRule, routeSchema, ruleSchema } from './parse-ip.js';
 
 /** Runs `ip -j …` in the agent and parses it; unreadable output is the agent's fault, said so. */
-export async function ipJson<T>(ctx: Parameters<typeof runIn>[0], target: ExecTarget, object: 'addr' | 'route' | 'rule', parse: (text: string) => T): Promise<T> {
+export async function ipJson<T>(
+  ctx: Parameters<typeof runIn>[0],
+  target: ExecTarget,
+  object: 'addr' | 'route' | 'rule',
+  parse: (text: string) => T,
+): Promise<T> {
   const result = requireSuccess(await runIn(ctx, target, ['ip', '-j', object, 'show']), `ip -j ${object}`, target);
   try {
     return parse(result.stdout);
@@ -26,7 +31,7 @@ export default defineOp({
   name: 'net_node',
   title: 'Network of a node',
   description:
-    'A node\'s links with addresses, main routes and policy rules, from its debug agent. Use it when pods on one ' +
+    "A node's links with addresses, main routes and policy rules, from its debug agent. Use it when pods on one " +
     'node cannot reach the LAN or each other. Returns them and findings (no default route, a link down with ' +
     'addresses).',
   effect: 'read',
@@ -72,7 +77,13 @@ export default defineOp({
     }
     const defaultRoute = routes.find((r) => r.dst === 'default' && (r.type === undefined || r.type === 'unicast'));
     if (!defaultRoute) {
-      findings.push({ severity: 'crit', kind: 'Node', name: input.node, reason: 'NoDefaultRoute', message: 'no default route: the node reaches only its directly connected networks (no internet, no other subnets)' });
+      findings.push({
+        severity: 'crit',
+        kind: 'Node',
+        name: input.node,
+        reason: 'NoDefaultRoute',
+        message: 'no default route: the node reaches only its directly connected networks (no internet, no other subnets)',
+      });
     }
     sortFindings(findings);
     const addressCount = links.reduce((n, l) => n + l.addresses.length, 0);
@@ -89,8 +100,15 @@ export default defineOp({
     const shownRoutes = cutList(routes, limit, { by: (r) => r.dev, rank: (r) => (r === defaultRoute ? 1 : 0), narrow: 'limit' });
     const shownRules = cutList(rules, limit, { by: (r) => r.table ?? r.action, narrow: 'limit' });
     return {
-      verdict: verdictOf(findings), summary, node: input.node, agentPod: `${target.namespace}/${target.pod}`,
-      links: shownLinks.rows, routes: shownRoutes.rows, defaultRoute, rules: shownRules.rows, findings,
+      verdict: verdictOf(findings),
+      summary,
+      node: input.node,
+      agentPod: `${target.namespace}/${target.pod}`,
+      links: shownLinks.rows,
+      routes: shownRoutes.rows,
+      defaultRoute,
+      rules: shownRules.rows,
+      findings,
       ...truncation({ links: shownLinks.cut, routes: shownRoutes.cut, rules: shownRules.cut }),
     };
   },

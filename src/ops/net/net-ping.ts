@@ -49,7 +49,10 @@ const CONNECT_FAILED = /connect to .* failed|connection refused|timed out|no rou
  * resolve, an exit code nc does not use) means the check did not run, and says so.
  */
 export function parseNc(exitCode: number, stdout: string, stderr: string): TcpCheck {
-  const lines = `${stderr}\n${stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = `${stderr}\n${stdout}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (exitCode === 0) return { state: 'open', message: (lines.find((l) => /succeeded|open|connected/i.test(l)) ?? 'connected').replace(/^nc: /, '') };
   const failed = exitCode === 1 ? lines.find((l) => CONNECT_FAILED.test(l)) : undefined;
   if (failed) return { state: 'closed', message: failed.replace(/^nc: /, '') };
@@ -79,13 +82,17 @@ const output = z.object({
     received: z.number().int(),
     lossPercent: z.number(),
     rttMs: z.object({ min: z.number(), avg: z.number(), max: z.number(), mdev: z.number().optional() }).optional().describe('Round-trip times of the replies'),
-    exitCode: z.number().int().describe('ping\'s exit: 0 replies came, 1 none came, 2 an error (e.g. unknown host)'),
+    exitCode: z.number().int().describe("ping's exit: 0 replies came, 1 none came, 2 an error (e.g. unknown host)"),
     error: z.string().optional(),
   }),
   tcp: z
     .object({
       port: z.number().int(),
-      state: z.enum(['open', 'closed', 'unchecked']).describe('open: the TCP handshake completed (nc -z); closed: nc tried and the connection failed; unchecked: nc could not run or did not say (not installed, no -z, a name it could not resolve)'),
+      state: z
+        .enum(['open', 'closed', 'unchecked'])
+        .describe(
+          'open: the TCP handshake completed (nc -z); closed: nc tried and the connection failed; unchecked: nc could not run or did not say (not installed, no -z, a name it could not resolve)',
+        ),
       message: z.string().describe('What nc said, or why the check did not run'),
     })
     .optional()
@@ -100,7 +107,7 @@ export default defineOp({
   title: 'Ping a host from a node',
   description:
     'Ping a host from the debug agent on a node, and with port a TCP connect; only Ingress hosts, Services, nodes ' +
-    'and net.allowTargets. Returns loss, round-trip times and the port\'s state; no reply is crit, not an error.',
+    "and net.allowTargets. Returns loss, round-trip times and the port's state; no reply is crit, not an error.",
   effect: 'read',
   // It sends traffic to a host the caller names, inside the homelab or (net.allowTargets) beyond it.
   hints: { openWorld: true },
@@ -128,10 +135,17 @@ export default defineOp({
     const stats = parsePing(ping.stdout, ping.stderr);
     const icmp = { ...stats, exitCode: ping.exitCode, ...(ping.exitCode > 1 && !stats.error ? { error: ping.stderr.trim().split('\n')[0] } : {}) };
     const verdict: Verdict = icmp.received === 0 || tcp?.state === 'closed' ? 'crit' : icmp.lossPercent > 0 || tcp?.state === 'unchecked' ? 'warn' : 'ok';
-    const icmpLine = icmp.error && !icmp.sent
-      ? `ping failed: ${icmp.error}`
-      : `${icmp.received}/${icmp.sent} replies (${icmp.lossPercent}% loss)${icmp.rttMs ? `, rtt ${icmp.rttMs.min}/${icmp.rttMs.avg}/${icmp.rttMs.max} ms` : ''}`;
-    const tcpLine = !tcp ? '' : tcp.state === 'open' ? `; TCP ${tcp.port} open` : tcp.state === 'closed' ? `; TCP ${tcp.port} closed (${tcp.message})` : `; could not check TCP ${tcp.port}: ${tcp.message}`;
+    const icmpLine =
+      icmp.error && !icmp.sent
+        ? `ping failed: ${icmp.error}`
+        : `${icmp.received}/${icmp.sent} replies (${icmp.lossPercent}% loss)${icmp.rttMs ? `, rtt ${icmp.rttMs.min}/${icmp.rttMs.avg}/${icmp.rttMs.max} ms` : ''}`;
+    const tcpLine = !tcp
+      ? ''
+      : tcp.state === 'open'
+        ? `; TCP ${tcp.port} open`
+        : tcp.state === 'closed'
+          ? `; TCP ${tcp.port} closed (${tcp.message})`
+          : `; could not check TCP ${tcp.port}: ${tcp.message}`;
     return {
       target: input.target,
       admittedAs,

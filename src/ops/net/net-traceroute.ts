@@ -80,7 +80,10 @@ const hopSchema = z.object({
   ip: z.string().optional().describe('Absent when every probe timed out'),
   rttsMs: z.array(z.number().nullable()).describe('One round trip per probe; null for a timeout (*)'),
   timeouts: z.number().int(),
-  others: z.array(z.object({ host: z.string().optional(), ip: z.string() })).optional().describe('Other routers answering at this TTL'),
+  others: z
+    .array(z.object({ host: z.string().optional(), ip: z.string() }))
+    .optional()
+    .describe('Other routers answering at this TTL'),
   flags: z.array(z.string()).optional().describe('!H host / !N network unreachable, !X administratively prohibited'),
 });
 
@@ -122,10 +125,15 @@ export default defineOp({
     const { why: admittedAs, address } = await requireAllowedTarget(ctx, input.target, 'host', 'net traceroute');
     const target = await probeFrom(ctx, input.fromNode);
     // Linux traceroute sends probes in parallel; 3 probes of 1 s per hop bound even an all-* path.
-    const result = await runIn(ctx, target, ['traceroute', '-m', String(input.maxHops), '-w', '1', '-q', '3', '--', address], { timeoutMs: 70_000, maxBytes: 128 * 1024 });
+    const result = await runIn(ctx, target, ['traceroute', '-m', String(input.maxHops), '-w', '1', '-q', '3', '--', address], {
+      timeoutMs: 70_000,
+      maxBytes: 128 * 1024,
+    });
     const trace = parseTraceroute(result.stdout);
     if (!trace.hops.length && result.exitCode !== 0) {
-      throw new Upstream(`traceroute failed in the ${target.label} (exit ${result.exitCode}): ${(result.stderr.trim() || result.stdout.trim()).split('\n')[0] ?? ''}`);
+      throw new Upstream(
+        `traceroute failed in the ${target.label} (exit ${result.exitCode}): ${(result.stderr.trim() || result.stdout.trim()).split('\n')[0] ?? ''}`,
+      );
     }
     const last = trace.hops.at(-1);
     const resolved = trace.address ?? (isIP(address) ? address : undefined);

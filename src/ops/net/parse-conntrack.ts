@@ -51,26 +51,53 @@ export function parseConntrackLine(line: string): ConntrackEntry | undefined {
   const tuples: Array<Partial<Tuple>> = [];
   let tuple: Partial<Tuple> | undefined;
   for (const token of tokens.slice(3)) {
-    if (token.startsWith('[') && token.endsWith(']')) { entry.flags.push(token.slice(1, -1)); continue; }
+    if (token.startsWith('[') && token.endsWith(']')) {
+      entry.flags.push(token.slice(1, -1));
+      continue;
+    }
     const kv = KEY_VALUE.exec(token);
     if (!kv) {
       if (/^[A-Z_]+$/.test(token) && entry.state === undefined && !tuples.length) entry.state = token;
       continue;
     }
     const [, key, value] = kv as unknown as [string, string, string];
-    if (key === 'src') { tuple = {}; tuples.push(tuple); tuple.src = value; continue; }
+    if (key === 'src') {
+      tuple = {};
+      tuples.push(tuple);
+      tuple.src = value;
+      continue;
+    }
     if (!tuple) continue;
     switch (key) {
-      case 'dst': tuple.dst = value; break;
-      case 'sport': tuple.sport = Number(value); break;
-      case 'dport': tuple.dport = Number(value); break;
-      case 'type': tuple.icmpType = Number(value); break;
-      case 'code': tuple.icmpCode = Number(value); break;
-      case 'id': tuple.icmpId = Number(value); break;
-      case 'mark': entry.mark = value; break;
-      case 'zone': entry.zone = Number(value); break;
-      case 'use': entry.use = Number(value); break;
-      default: break;
+      case 'dst':
+        tuple.dst = value;
+        break;
+      case 'sport':
+        tuple.sport = Number(value);
+        break;
+      case 'dport':
+        tuple.dport = Number(value);
+        break;
+      case 'type':
+        tuple.icmpType = Number(value);
+        break;
+      case 'code':
+        tuple.icmpCode = Number(value);
+        break;
+      case 'id':
+        tuple.icmpId = Number(value);
+        break;
+      case 'mark':
+        entry.mark = value;
+        break;
+      case 'zone':
+        entry.zone = Number(value);
+        break;
+      case 'use':
+        entry.use = Number(value);
+        break;
+      default:
+        break;
     }
   }
   const [original, reply] = tuples;

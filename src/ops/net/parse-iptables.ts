@@ -68,8 +68,10 @@ function ruleFrom(text: string, number: number, counters?: { packets: number; by
   for (let i = 0; i < tokens.length - 1; i++) {
     const t = tokens[i];
     if (t === '-j' || t === '--jump') rule.target = tokens[i + 1];
-    else if (t === '-g' || t === '--goto') { rule.target = tokens[i + 1]; rule.goto = true; }
-    else if (t === '--comment' && rule.comment === undefined) rule.comment = tokens[i + 1];
+    else if (t === '-g' || t === '--goto') {
+      rule.target = tokens[i + 1];
+      rule.goto = true;
+    } else if (t === '--comment' && rule.comment === undefined) rule.comment = tokens[i + 1];
   }
   if (counters) Object.assign(rule, counters);
   return rule;
@@ -93,11 +95,21 @@ export function parseIptablesSave(text: string): IptablesTable[] {
       continue;
     }
     if (!table) throw new ParseError(`line ${i + 1}: "${line.slice(0, 60)}" before any *table`);
-    if (line === 'COMMIT') { table = undefined; continue; }
+    if (line === 'COMMIT') {
+      table = undefined;
+      continue;
+    }
     const chain = CHAIN_LINE.exec(line);
     if (chain) {
       const [, name, policy, packets, bytes] = chain as unknown as [string, string, string, string, string];
-      const c: IptablesChain = { name, builtin: policy !== '-', policy: policy === '-' ? undefined : policy, packets: Number(packets), bytes: Number(bytes), rules: [] };
+      const c: IptablesChain = {
+        name,
+        builtin: policy !== '-',
+        policy: policy === '-' ? undefined : policy,
+        packets: Number(packets),
+        bytes: Number(bytes),
+        rules: [],
+      };
       chains.set(name, c);
       table.chains.push(c);
       continue;

@@ -44,10 +44,38 @@ export const postgresStatusSchema = z.object({
   database: z.string().optional(),
   user: z.string().optional(),
   connections: z.object({ total: z.number().int(), max: z.number().int(), active: z.number().int(), idleInTransaction: z.number().int() }).optional(),
-  databases: z.array(z.object({ name: z.string(), bytes: z.number().optional(), size: z.string().optional(), connections: z.number().int().optional() })).optional(),
-  replicas: z.array(z.object({ name: z.string(), client: z.string().optional(), state: z.string(), sync: z.string().optional(), lagBytes: z.number().optional(), replayLagSeconds: z.number().optional() })).optional().describe('Standbys streaming from this server'),
-  receiver: z.object({ status: z.string(), sender: z.string().optional(), silentSeconds: z.number().optional(), replayDelaySeconds: z.number().optional() }).optional().describe('On a standby: its stream from the primary'),
-  longRunning: z.array(z.object({ pid: z.number().int(), user: z.string().optional(), database: z.string().optional(), state: z.string(), seconds: z.number(), query: z.string().optional() })).optional(),
+  databases: z
+    .array(z.object({ name: z.string(), bytes: z.number().optional(), size: z.string().optional(), connections: z.number().int().optional() }))
+    .optional(),
+  replicas: z
+    .array(
+      z.object({
+        name: z.string(),
+        client: z.string().optional(),
+        state: z.string(),
+        sync: z.string().optional(),
+        lagBytes: z.number().optional(),
+        replayLagSeconds: z.number().optional(),
+      }),
+    )
+    .optional()
+    .describe('Standbys streaming from this server'),
+  receiver: z
+    .object({ status: z.string(), sender: z.string().optional(), silentSeconds: z.number().optional(), replayDelaySeconds: z.number().optional() })
+    .optional()
+    .describe('On a standby: its stream from the primary'),
+  longRunning: z
+    .array(
+      z.object({
+        pid: z.number().int(),
+        user: z.string().optional(),
+        database: z.string().optional(),
+        state: z.string(),
+        seconds: z.number(),
+        query: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 export type PostgresStatus = z.infer<typeof postgresStatusSchema>;
 
@@ -74,39 +102,103 @@ export const postgresCheck: Check<{ limit?: number }, PostgresStatus> = {
     looked.add(service);
     const server = records(r.server)[0] ?? {};
     const standby = bool(server.in_recovery);
-    const connections = { total: num(server.connections) ?? 0, max: num(server.max_connections) ?? 0, active: num(server.active) ?? 0, idleInTransaction: num(server.idle_in_transaction) ?? 0 };
+    const connections = {
+      total: num(server.connections) ?? 0,
+      max: num(server.max_connections) ?? 0,
+      active: num(server.active) ?? 0,
+      idleInTransaction: num(server.idle_in_transaction) ?? 0,
+    };
     const used = connections.max ? connections.total / connections.max : 0;
     if (used >= 0.8) {
-      findings.push({ severity: used >= 0.95 ? 'crit' : 'warn', kind: 'PostgreSQL', name: port.target, reason: 'ConnectionsHigh', message: `${connections.total} of ${connections.max} connections in use (max_connections): new clients will soon be refused` });
+      findings.push({
+        severity: used >= 0.95 ? 'crit' : 'warn',
+        kind: 'PostgreSQL',
+        name: port.target,
+        reason: 'ConnectionsHigh',
+        message: `${connections.total} of ${connections.max} connections in use (max_connections): new clients will soon be refused`,
+      });
     }
 
-    const databases = records(r.databases).map((d) => ({ name: d.name ?? '', bytes: num(d.bytes), size: d.bytes ? formatBytes(Number(d.bytes)) : undefined, connections: num(d.connections) }));
+    const databases = records(r.databases).map((d) => ({
+      name: d.name ?? '',
+      bytes: num(d.bytes),
+      size: d.bytes ? formatBytes(Number(d.bytes)) : undefined,
+      connections: num(d.connections),
+    }));
     for (const d of databases) looked.add({ kind: 'PostgresDatabase', name: d.name });
 
-    const replicas = records(r.replicas).map((x) => ({ name: x.name || x.client || 'standby', client: x.client ?? undefined, state: x.state ?? 'unknown', sync: x.sync_state ?? undefined, lagBytes: num(x.lag_bytes), replayLagSeconds: num(x.replay_lag_seconds) }));
+    const replicas = records(r.replicas).map((x) => ({
+      name: x.name || x.client || 'standby',
+      client: x.client ?? undefined,
+      state: x.state ?? 'unknown',
+      sync: x.sync_state ?? undefined,
+      lagBytes: num(x.lag_bytes),
+      replayLagSeconds: num(x.replay_lag_seconds),
+    }));
     for (const x of replicas) {
       looked.add({ kind: 'PostgresReplica', name: x.name });
-      if (x.state !== 'streaming') findings.push({ severity: 'warn', kind: 'PostgresReplica', name: x.name, reason: 'ReplicaNotStreaming', message: `standby ${x.name}${x.client ? ` (${x.client})` : ''} is ${x.state}, not streaming` });
+      if (x.state !== 'streaming')
+        findings.push({
+          severity: 'warn',
+          kind: 'PostgresReplica',
+          name: x.name,
+          reason: 'ReplicaNotStreaming',
+          message: `standby ${x.name}${x.client ? ` (${x.client})` : ''} is ${x.state}, not streaming`,
+        });
       else if ((x.lagBytes ?? 0) > LAG_BYTES_WARN || (x.replayLagSeconds ?? 0) > LAG_SECONDS_WARN) {
-        findings.push({ severity: 'warn', kind: 'PostgresReplica', name: x.name, reason: 'ReplicationLag', message: `standby ${x.name} is behind by ${formatBytes(x.lagBytes ?? 0)}${x.replayLagSeconds !== undefined ? ` (${Math.round(x.replayLagSeconds)}s of replay)` : ''}` });
+        findings.push({
+          severity: 'warn',
+          kind: 'PostgresReplica',
+          name: x.name,
+          reason: 'ReplicationLag',
+          message: `standby ${x.name} is behind by ${formatBytes(x.lagBytes ?? 0)}${x.replayLagSeconds !== undefined ? ` (${Math.round(x.replayLagSeconds)}s of replay)` : ''}`,
+        });
       }
     }
     const receiverRow = records(r.receiver)[0];
-    const receiver = receiverRow ? { status: receiverRow.status ?? 'unknown', sender: receiverRow.sender_host ?? undefined, silentSeconds: num(receiverRow.silent_seconds), replayDelaySeconds: num(receiverRow.replay_delay_seconds) } : undefined;
+    const receiver = receiverRow
+      ? {
+          status: receiverRow.status ?? 'unknown',
+          sender: receiverRow.sender_host ?? undefined,
+          silentSeconds: num(receiverRow.silent_seconds),
+          replayDelaySeconds: num(receiverRow.replay_delay_seconds),
+        }
+      : undefined;
     if (standby && (!receiver || receiver.status !== 'streaming')) {
-      findings.push({ severity: 'crit', kind: 'PostgreSQL', name: port.target, reason: 'ReplicationStopped', message: `this standby ${receiver ? `receives nothing (WAL receiver ${receiver.status})` : 'has no WAL receiver: it is not following its primary'}` });
+      findings.push({
+        severity: 'crit',
+        kind: 'PostgreSQL',
+        name: port.target,
+        reason: 'ReplicationStopped',
+        message: `this standby ${receiver ? `receives nothing (WAL receiver ${receiver.status})` : 'has no WAL receiver: it is not following its primary'}`,
+      });
     }
 
-    const long = records(r.long).map((x) => ({ pid: num(x.pid) ?? 0, user: x.user ?? undefined, database: x.database ?? undefined, state: x.state ?? 'unknown', seconds: Math.round(num(x.seconds) ?? 0), query: x.query ?? undefined }));
-    findings.push(...capFindings(
-      long.map((x): Finding => {
-        looked.add({ kind: 'PostgresBackend', name: String(x.pid) });
-        const idle = x.state.startsWith('idle in transaction');
-        return { severity: 'warn', kind: 'PostgresBackend', name: String(x.pid), reason: idle ? 'IdleInTransaction' : 'LongRunning', message: `${x.user ?? '?'} on ${x.database ?? '?'}: ${idle ? 'a transaction left open' : 'running'} for ${Math.round(x.seconds / 60)} min${x.query ? `: ${x.query.replace(/\s+/g, ' ').slice(0, 100)}` : ''}` };
-      }),
-      MAX_FINDINGS,
-      (n) => ({ kind: 'PostgreSQL', name: port.target, reason: 'MoreLongRunning', message: `and ${plural(n, 'more long-running backend')}` }),
-    ));
+    const long = records(r.long).map((x) => ({
+      pid: num(x.pid) ?? 0,
+      user: x.user ?? undefined,
+      database: x.database ?? undefined,
+      state: x.state ?? 'unknown',
+      seconds: Math.round(num(x.seconds) ?? 0),
+      query: x.query ?? undefined,
+    }));
+    findings.push(
+      ...capFindings(
+        long.map((x): Finding => {
+          looked.add({ kind: 'PostgresBackend', name: String(x.pid) });
+          const idle = x.state.startsWith('idle in transaction');
+          return {
+            severity: 'warn',
+            kind: 'PostgresBackend',
+            name: String(x.pid),
+            reason: idle ? 'IdleInTransaction' : 'LongRunning',
+            message: `${x.user ?? '?'} on ${x.database ?? '?'}: ${idle ? 'a transaction left open' : 'running'} for ${Math.round(x.seconds / 60)} min${x.query ? `: ${x.query.replace(/\s+/g, ' ').slice(0, 100)}` : ''}`,
+          };
+        }),
+        MAX_FINDINGS,
+        (n) => ({ kind: 'PostgreSQL', name: port.target, reason: 'MoreLongRunning', message: `and ${plural(n, 'more long-running backend')}` }),
+      ),
+    );
 
     return {
       installed: true,

@@ -26,14 +26,20 @@ export default defineOp({
     'The session is read-only from the moment it connects and the statement runs in a READ ONLY transaction, so the server ' +
     'refuses any write that gets past that; the statement timeout (services.postgres.statementTimeout) stops slow ones. ' +
     'Rows come through a cursor, at most `maxRows` and `maxBytes` of values; a cut says so. Use it to look at data an app ' +
-    'keeps (Authentik\'s, Immich\'s): add WHERE and LIMIT rather than reading whole tables.',
+    "keeps (Authentik's, Immich's): add WHERE and LIMIT rather than reading whole tables.",
   effect: 'read',
   input: z
     .object({
       sql: z.string().min(1).max(10_000).describe('One read-only statement'),
       database: pgNameSchema.optional().describe('Database (default: the one services.postgres names)'),
       maxRows: z.number().int().min(1).max(5000).default(50).describe('Rows returned at most (never more than services.postgres.maxRows)'),
-      maxBytes: z.number().int().min(256).max(4 * 1024 * 1024).default(4096).describe('Bytes of values returned at most (never more than services.postgres.maxBytes)'),
+      maxBytes: z
+        .number()
+        .int()
+        .min(256)
+        .max(4 * 1024 * 1024)
+        .default(4096)
+        .describe('Bytes of values returned at most (never more than services.postgres.maxBytes)'),
     })
     .strict(),
   output,

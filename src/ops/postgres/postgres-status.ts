@@ -22,7 +22,7 @@ export default defineOp({
     'session: its version and role (primary or standby), connections against max_connections (80% is a warning, 95% ' +
     'crit), the databases and their sizes, the standbys streaming from it and how far behind they are, on a standby its ' +
     'stream from the primary (stopped is crit), and statements or open transactions older than 5 minutes. Use it when an ' +
-    'app cannot reach its database or the database is slow; `postgres_tables` for one database\'s tables, ' +
+    "app cannot reach its database or the database is slow; `postgres_tables` for one database's tables, " +
     '`postgres_query` to ask it something. Returns a verdict, those sections (cut to `limit`) and findings.',
   effect: 'read',
   input: z.object({ limit: z.number().int().min(1).max(100).default(20).describe('Databases and long-running statements listed') }).strict(),
@@ -34,7 +34,11 @@ export default defineOp({
     const report = await postgresCheck.run(ctx, { limit: input.limit });
     const { configured: _configured, ...data } = report.data;
     const status = serviceStatus(report, `${report.scope}, no problems found`);
-    return { ...data, ...status, ...cutFindings(status.findings, 'the long-running backends are all counted; end them in psql with pg_cancel_backend(pid) if you mean to') };
+    return {
+      ...data,
+      ...status,
+      ...cutFindings(status.findings, 'the long-running backends are all counted; end them in psql with pg_cancel_backend(pid) if you mean to'),
+    };
   },
   summarize: summarizeStatus,
 });

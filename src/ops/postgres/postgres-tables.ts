@@ -7,7 +7,7 @@ const tableSchema = z.object({
   schema: z.string(),
   name: z.string(),
   kind: z.string().describe('table, partitioned table or materialized view'),
-  rowsEstimate: z.number().optional().describe('The planner\'s estimate (pg_class.reltuples); absent when never analyzed'),
+  rowsEstimate: z.number().optional().describe("The planner's estimate (pg_class.reltuples); absent when never analyzed"),
   totalBytes: z.number(),
   size: z.string().describe('Table, indexes and TOAST together'),
   deadRows: z.number().optional(),
@@ -33,7 +33,7 @@ export default defineOp({
   title: 'PostgreSQL: tables by size',
   description:
     'Lists the tables (and materialized views) of one database of services.postgres, largest first: schema, name, the ' +
-    'planner\'s row estimate, size with indexes and TOAST, dead rows, and when it was last vacuumed and analyzed. Read-only ' +
+    "planner's row estimate, size with indexes and TOAST, dead rows, and when it was last vacuumed and analyzed. Read-only " +
     '(catalog queries in a read-only session). Use it to see what fills a database or whether autovacuum keeps up. ' +
     '`database` picks another database of the same server (default: the configured one), `schema` narrows to one schema.',
   effect: 'read',
@@ -52,15 +52,19 @@ export default defineOp({
     const port = await openPostgres(ctx);
     // The schema is a checked name (letters, digits, _ $ -): safe between quotes as a literal.
     const where = `c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'${input.schema ? ` AND n.nspname = '${input.schema}'` : ''}`;
-    const r = await readAll(port, {
-      tables: `SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.reltuples::bigint AS rows_estimate,
+    const r = await readAll(
+      port,
+      {
+        tables: `SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.reltuples::bigint AS rows_estimate,
         pg_total_relation_size(c.oid) AS total_bytes, s.n_dead_tup AS dead_rows,
         greatest(s.last_vacuum, s.last_autovacuum) AS last_vacuum, greatest(s.last_analyze, s.last_autoanalyze) AS last_analyze
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
         WHERE ${where} ORDER BY pg_total_relation_size(c.oid) DESC, n.nspname, c.relname LIMIT ${input.limit}`,
-      totals: `SELECT count(*) AS total, coalesce(sum(pg_total_relation_size(c.oid)), 0) AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${where}`,
-      database: 'SELECT current_database() AS name',
-    }, sessionBounds(ctx, undefined, input.database));
+        totals: `SELECT count(*) AS total, coalesce(sum(pg_total_relation_size(c.oid)), 0) AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE ${where}`,
+        database: 'SELECT current_database() AS name',
+      },
+      sessionBounds(ctx, undefined, input.database),
+    );
     const totals = records(r.totals)[0] ?? {};
     const total = num(totals.total) ?? 0;
     const tables = records(r.tables).map((t) => {
@@ -68,7 +72,7 @@ export default defineOp({
       return {
         schema: t.schema ?? '',
         name: t.name ?? '',
-        kind: KIND[t.kind ?? ''] ?? (t.kind ?? ''),
+        kind: KIND[t.kind ?? ''] ?? t.kind ?? '',
         rowsEstimate: estimate !== undefined && estimate >= 0 ? estimate : undefined,
         totalBytes: num(t.total_bytes) ?? 0,
         size: formatBytes(num(t.total_bytes) ?? 0),

@@ -44,14 +44,31 @@ export function parseCsv(text: string): string[][] {
   while (i < text.length) {
     const c = text[i] as string;
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i += 2; continue; }
-      if (c === '"') { quoted = false; i++; continue; }
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i += 2;
+        continue;
+      }
+      if (c === '"') {
+        quoted = false;
+        i++;
+        continue;
+      }
       field += c;
       i++;
       continue;
     }
-    if (c === '"') { quoted = true; i++; continue; }
-    if (c === ',') { row.push(field); field = ''; i++; continue; }
+    if (c === '"') {
+      quoted = true;
+      i++;
+      continue;
+    }
+    if (c === ',') {
+      row.push(field);
+      field = '';
+      i++;
+      continue;
+    }
     if (c === '\n' || c === '\r') {
       row.push(field);
       rows.push(row);
@@ -63,7 +80,10 @@ export function parseCsv(text: string): string[][] {
     field += c;
     i++;
   }
-  if (field || row.length) { row.push(field); rows.push(row); }
+  if (field || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -76,20 +96,33 @@ export function parsePsqlOutput(stdout: string, nullText: string, maxBytes: numb
 
 /** psql's error (stderr "ERROR:  …" / "psql: error: …") as the same errors the network client throws. */
 function psqlError(stderr: string, exitCode: number, where: string): Error {
-  const line = stderr.split('\n').map((l) => l.trim()).find((l) => /^(ERROR|FATAL|psql: error):?/.test(l)) ?? stderr.trim().split('\n')[0] ?? `psql exited ${exitCode}`;
+  const line =
+    stderr
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => /^(ERROR|FATAL|psql: error):?/.test(l)) ??
+    stderr.trim().split('\n')[0] ??
+    `psql exited ${exitCode}`;
   const message = line.replace(/^(ERROR|FATAL):\s+/, '');
   const at = `PostgreSQL (${where})`;
   if (/read-only transaction|read-write mode must be set/.test(message)) return new PolicyDenied(`${at} refused it: ${message} (the session is read-only)`);
   if (/statement timeout/.test(message)) return new Timeout(`${at} stopped the statement: it ran longer than the statement timeout (${message})`);
   if (/does not exist/.test(message) && /database|role/.test(message)) return new NotFound(`${at}: ${message}`);
-  if (exitCode === 127 || /executable file not found|no such file/i.test(stderr)) return new Upstream(`${at}: psql is not in the container`, { hint: 'set services.postgres.exec.container to the container that runs PostgreSQL (it has psql)' });
+  if (exitCode === 127 || /executable file not found|no such file/i.test(stderr))
+    return new Upstream(`${at}: psql is not in the container`, {
+      hint: 'set services.postgres.exec.container to the container that runs PostgreSQL (it has psql)',
+    });
   if (/^psql: error/.test(line)) return new Upstream(`${at}: ${message}`);
   return new UserError(`${at}: ${message}`);
 }
 
 /** psql in a pod, as a PostgresPort: `target` names the pod. */
 export class PsqlInPod implements PostgresPort {
-  constructor(private readonly ctx: OpContext, private readonly pod: ExecTarget, private readonly config: ExecConfig) {}
+  constructor(
+    private readonly ctx: OpContext,
+    private readonly pod: ExecTarget,
+    private readonly config: ExecConfig,
+  ) {}
 
   get target(): string {
     return `psql in ${this.pod.namespace}/${this.pod.pod}`;

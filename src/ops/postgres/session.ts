@@ -13,7 +13,8 @@ import type { CheckedSql } from './sql.js';
 /** What the postgres ops need from Kubernetes: only to exec psql in the database pod, when that is the way in. */
 export const POSTGRES_RBAC = execRbac('postgres');
 
-export const NOT_CONFIGURED_HINT = 'add services.postgres to the config file: url (postgres://USER@HOST:5432/DB) and password: {env: NAME}, or exec: {namespace, labelSelector, container} to run psql in the database pod';
+export const NOT_CONFIGURED_HINT =
+  'add services.postgres to the config file: url (postgres://USER@HOST:5432/DB) and password: {env: NAME}, or exec: {namespace, labelSelector, container} to run psql in the database pod';
 
 export { pgNameSchema } from '../../core/config.js';
 
@@ -31,7 +32,12 @@ export async function openPostgres(ctx: OpContext): Promise<PostgresPort> {
 export function sessionBounds(ctx: OpContext, maxBytes?: number, database?: string) {
   const config = ctx.config.services.postgres;
   const statementTimeoutMs = (parseDuration(config?.statementTimeout ?? '10s') ?? 10) * 1000;
-  return { statementTimeoutMs, timeoutMs: statementTimeoutMs + (config?.connectTimeoutMs ?? 10_000) + 5000, maxBytes: maxBytes ?? config?.maxBytes ?? 256 * 1024, database };
+  return {
+    statementTimeoutMs,
+    timeoutMs: statementTimeoutMs + (config?.connectTimeoutMs ?? 10_000) + 5000,
+    maxBytes: maxBytes ?? config?.maxBytes ?? 256 * 1024,
+    database,
+  };
 }
 
 /** The cursor a query's rows are fetched from: only as many as asked, however many there are. */
@@ -43,14 +49,22 @@ const CURSOR = 'homelab_query';
  * itself with the extended protocol, where the server refuses a second one.
  */
 export function readOnlyStatements(checked: CheckedSql, maxRows: number): PgStatement[] {
-  const body: PgStatement[] = checked.kind === 'rows'
-    ? [{ sql: `DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${checked.text}`, single: true }, { sql: `FETCH FORWARD ${maxRows + 1} FROM ${CURSOR}`, rows: true }]
-    : [{ sql: checked.text, single: true, rows: true }];
+  const body: PgStatement[] =
+    checked.kind === 'rows'
+      ? [
+          { sql: `DECLARE ${CURSOR} NO SCROLL CURSOR FOR ${checked.text}`, single: true },
+          { sql: `FETCH FORWARD ${maxRows + 1} FROM ${CURSOR}`, rows: true },
+        ]
+      : [{ sql: checked.text, single: true, rows: true }];
   return [{ sql: 'BEGIN READ ONLY' }, ...body, { sql: 'ROLLBACK' }];
 }
 
 /** Catalog queries by name, each in its own read-only session (run at once), their rows by the same names. */
-export async function readAll<K extends string>(port: PostgresPort, queries: Record<K, string>, bounds: ReturnType<typeof sessionBounds>): Promise<Record<K, PgRows>> {
+export async function readAll<K extends string>(
+  port: PostgresPort,
+  queries: Record<K, string>,
+  bounds: ReturnType<typeof sessionBounds>,
+): Promise<Record<K, PgRows>> {
   const names = Object.keys(queries) as K[];
   const results = await Promise.all(names.map((name) => port.run([{ sql: queries[name], rows: true }], bounds)));
   return Object.fromEntries(names.map((name, i) => [name, results[i] as PgRows])) as Record<K, PgRows>;

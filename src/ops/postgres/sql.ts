@@ -26,7 +26,10 @@ export function tokenize(sql: string): Token[] {
   while (i < n) {
     const c = sql[i] as string;
     const next = sql[i + 1];
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (c === '-' && next === '-') {
       const end = sql.indexOf('\n', i);
       i = end < 0 ? n : end + 1;
@@ -36,7 +39,13 @@ export function tokenize(sql: string): Token[] {
       let depth = 1;
       i += 2;
       while (i < n && depth > 0) {
-        if (sql[i] === '/' && sql[i + 1] === '*') { depth++; i += 2; } else if (sql[i] === '*' && sql[i + 1] === '/') { depth--; i += 2; } else i++;
+        if (sql[i] === '/' && sql[i + 1] === '*') {
+          depth++;
+          i += 2;
+        } else if (sql[i] === '*' && sql[i + 1] === '/') {
+          depth--;
+          i += 2;
+        } else i++;
       }
       if (depth > 0) throw unterminated('comment');
       continue;
@@ -46,9 +55,15 @@ export function tokenize(sql: string): Token[] {
       let j = backslash ? i + 2 : i + 1;
       for (;;) {
         if (j >= n) throw unterminated('string');
-        if (backslash && sql[j] === '\\') { j += 2; continue; }
+        if (backslash && sql[j] === '\\') {
+          j += 2;
+          continue;
+        }
         if (sql[j] === "'") {
-          if (sql[j + 1] === "'") { j += 2; continue; }
+          if (sql[j + 1] === "'") {
+            j += 2;
+            continue;
+          }
           break;
         }
         j++;
@@ -62,7 +77,10 @@ export function tokenize(sql: string): Token[] {
       for (;;) {
         if (j >= n) throw unterminated('quoted identifier');
         if (sql[j] === '"') {
-          if (sql[j + 1] === '"') { j += 2; continue; }
+          if (sql[j + 1] === '"') {
+            j += 2;
+            continue;
+          }
           break;
         }
         j++;
@@ -109,23 +127,90 @@ const WRITES = new Set(['insert', 'update', 'delete', 'merge', 'truncate', 'copy
 
 /** Functions that act outside the query (on other sessions, the server, files, other connections) or run SQL given as text. */
 const FUNCTIONS = new Set([
-  'pg_terminate_backend', 'pg_cancel_backend', 'pg_reload_conf', 'pg_rotate_logfile', 'pg_switch_wal', 'pg_create_restore_point',
-  'pg_promote', 'pg_wal_replay_pause', 'pg_wal_replay_resume', 'pg_logical_emit_message', 'pg_notify', 'set_config', 'setval',
-  'nextval', 'lo_import', 'lo_export', 'lo_unlink', 'lo_create', 'lo_creat', 'lo_from_bytea', 'lo_put', 'lo_truncate', 'lo_open',
-  'pg_file_write', 'pg_file_rename', 'pg_file_unlink', 'pg_file_sync', 'pg_read_file', 'pg_read_binary_file', 'pg_ls_dir',
-  'pg_stat_file', 'pg_ls_logdir', 'pg_ls_waldir', 'pg_ls_tmpdir', 'pg_ls_archive_statusdir', 'dblink', 'dblink_exec',
-  'dblink_connect', 'dblink_connect_u', 'dblink_send_query', 'dblink_open', 'query_to_xml', 'query_to_xmlschema',
-  'query_to_xml_and_xmlschema', 'cursor_to_xml', 'cursor_to_xmlschema', 'pg_stat_reset', 'pg_stat_reset_shared',
-  'pg_stat_reset_single_table_counters', 'pg_stat_reset_single_function_counters', 'pg_stat_reset_slru',
-  'pg_stat_reset_replication_slot', 'pg_stat_statements_reset', 'pg_create_physical_replication_slot',
-  'pg_create_logical_replication_slot', 'pg_drop_replication_slot', 'pg_copy_physical_replication_slot',
-  'pg_copy_logical_replication_slot', 'pg_replication_slot_advance', 'pg_logical_slot_get_changes',
-  'pg_logical_slot_get_binary_changes', 'pg_import_system_collations', 'pg_backup_start', 'pg_backup_stop', 'pg_start_backup',
-  'pg_stop_backup', 'pg_log_backend_memory_contexts', 'pg_advisory_lock', 'pg_advisory_lock_shared', 'pg_try_advisory_lock',
-  'pg_try_advisory_lock_shared', 'pg_advisory_xact_lock', 'pg_advisory_xact_lock_shared', 'pg_try_advisory_xact_lock',
-  'pg_try_advisory_xact_lock_shared', 'pg_advisory_unlock', 'pg_advisory_unlock_all', 'pg_advisory_unlock_shared',
-  'txid_current', 'pg_current_xact_id', 'pg_replication_origin_create', 'pg_replication_origin_drop',
-  'pg_replication_origin_session_setup', 'pg_replication_origin_advance',
+  'pg_terminate_backend',
+  'pg_cancel_backend',
+  'pg_reload_conf',
+  'pg_rotate_logfile',
+  'pg_switch_wal',
+  'pg_create_restore_point',
+  'pg_promote',
+  'pg_wal_replay_pause',
+  'pg_wal_replay_resume',
+  'pg_logical_emit_message',
+  'pg_notify',
+  'set_config',
+  'setval',
+  'nextval',
+  'lo_import',
+  'lo_export',
+  'lo_unlink',
+  'lo_create',
+  'lo_creat',
+  'lo_from_bytea',
+  'lo_put',
+  'lo_truncate',
+  'lo_open',
+  'pg_file_write',
+  'pg_file_rename',
+  'pg_file_unlink',
+  'pg_file_sync',
+  'pg_read_file',
+  'pg_read_binary_file',
+  'pg_ls_dir',
+  'pg_stat_file',
+  'pg_ls_logdir',
+  'pg_ls_waldir',
+  'pg_ls_tmpdir',
+  'pg_ls_archive_statusdir',
+  'dblink',
+  'dblink_exec',
+  'dblink_connect',
+  'dblink_connect_u',
+  'dblink_send_query',
+  'dblink_open',
+  'query_to_xml',
+  'query_to_xmlschema',
+  'query_to_xml_and_xmlschema',
+  'cursor_to_xml',
+  'cursor_to_xmlschema',
+  'pg_stat_reset',
+  'pg_stat_reset_shared',
+  'pg_stat_reset_single_table_counters',
+  'pg_stat_reset_single_function_counters',
+  'pg_stat_reset_slru',
+  'pg_stat_reset_replication_slot',
+  'pg_stat_statements_reset',
+  'pg_create_physical_replication_slot',
+  'pg_create_logical_replication_slot',
+  'pg_drop_replication_slot',
+  'pg_copy_physical_replication_slot',
+  'pg_copy_logical_replication_slot',
+  'pg_replication_slot_advance',
+  'pg_logical_slot_get_changes',
+  'pg_logical_slot_get_binary_changes',
+  'pg_import_system_collations',
+  'pg_backup_start',
+  'pg_backup_stop',
+  'pg_start_backup',
+  'pg_stop_backup',
+  'pg_log_backend_memory_contexts',
+  'pg_advisory_lock',
+  'pg_advisory_lock_shared',
+  'pg_try_advisory_lock',
+  'pg_try_advisory_lock_shared',
+  'pg_advisory_xact_lock',
+  'pg_advisory_xact_lock_shared',
+  'pg_try_advisory_xact_lock',
+  'pg_try_advisory_xact_lock_shared',
+  'pg_advisory_unlock',
+  'pg_advisory_unlock_all',
+  'pg_advisory_unlock_shared',
+  'txid_current',
+  'pg_current_xact_id',
+  'pg_replication_origin_create',
+  'pg_replication_origin_drop',
+  'pg_replication_origin_session_setup',
+  'pg_replication_origin_advance',
 ]);
 
 export type ReadKind = 'rows' | 'show' | 'explain';
@@ -151,10 +236,16 @@ export function checkReadOnlySql(sql: string): CheckedSql {
   if (!body.length) throw new UserError('the query is empty');
   const words = body.filter((t) => t.type === 'word').map((t) => t.text);
   const forbidden = words.find((w) => WRITES.has(w));
-  if (forbidden) throw new PolicyDenied(`refused: "${forbidden.toUpperCase()}" writes or changes the session, and postgres_query only reads (SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN)`);
+  if (forbidden)
+    throw new PolicyDenied(
+      `refused: "${forbidden.toUpperCase()}" writes or changes the session, and postgres_query only reads (SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN)`,
+    );
   const names = body.filter((t) => t.type === 'word' || t.type === 'quoted').map((t) => t.text);
   const fn = names.find((name) => FUNCTIONS.has(name));
-  if (fn) throw new PolicyDenied(`refused: ${fn}() acts outside the query (on other sessions, the server, its files or other connections), and postgres_query only reads`);
+  if (fn)
+    throw new PolicyDenied(
+      `refused: ${fn}() acts outside the query (on other sessions, the server, its files or other connections), and postgres_query only reads`,
+    );
 
   const first = body[0] as Token;
   const second = body[1];
@@ -168,7 +259,10 @@ export function checkReadOnlySql(sql: string): CheckedSql {
     let k = 1;
     while (k < body.length) {
       const t = body[k] as Token;
-      if (t.type === 'word' && (t.text === 'analyze' || t.text === 'analyse' || t.text === 'verbose')) { k++; continue; }
+      if (t.type === 'word' && (t.text === 'analyze' || t.text === 'analyse' || t.text === 'verbose')) {
+        k++;
+        continue;
+      }
       if (t.type === 'symbol' && t.text === '(') {
         const close = body.findIndex((x, idx) => idx > k && x.type === 'symbol' && x.text === ')');
         k = close < 0 ? body.length : close + 1;
@@ -179,6 +273,7 @@ export function checkReadOnlySql(sql: string): CheckedSql {
     const inner = body[k];
     if (inner?.type === 'word' && READS.has(inner.text)) return { text, kind: 'explain' };
   }
-  throw new PolicyDenied(`refused: postgres_query runs only statements that read (SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN), not ${lead ? `"${lead.toUpperCase()}"` : 'this'}`);
+  throw new PolicyDenied(
+    `refused: postgres_query runs only statements that read (SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN), not ${lead ? `"${lead.toUpperCase()}"` : 'this'}`,
+  );
 }
-

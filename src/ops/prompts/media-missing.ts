@@ -5,7 +5,8 @@ import { FINDINGS_RULES, definePrompt, promptText } from './prompt.js';
 export default definePrompt({
   name: 'media_missing',
   title: 'A show I downloaded is missing from Jellyfin',
-  description: 'Finds why a downloaded series or movie does not show in Jellyfin (not where a library looks, not scanned yet, or hidden for lack of metadata) and fixes it.',
+  description:
+    'Finds why a downloaded series or movie does not show in Jellyfin (not where a library looks, not scanned yet, or hidden for lack of metadata) and fixes it.',
   arguments: z.object({
     title: promptText(200).describe('The series or movie, as it is called ("Better Off Ted")'),
     path: promptText(1024).optional().describe('Where it was downloaded to on the NAS, if known'),
@@ -16,7 +17,9 @@ export default definePrompt({
   render({ title, path }, offers) {
     // A write the server does not offer (read-only) becomes the command a person runs, quoted to run as printed.
     const step = (tool: 'jellyfin_fix' | 'nas_touch' | 'jellyfin_scan', input: Record<string, string>, what: string) =>
-      offers(tool) ? `${what} with \`${tool}\` (it asks me to confirm first)` : `${what}: this server is read-only, so tell me to run \`${fix(tool, input).command}\``;
+      offers(tool)
+        ? `${what} with \`${tool}\` (it asks me to confirm first)`
+        : `${what}: this server is read-only, so tell me to run \`${fix(tool, input).command}\``;
     const touch = path
       ? step('nas_touch', { path }, `Touch \`${path}\` so the change is seen`)
       : offers('nas_touch')

@@ -4,7 +4,8 @@ import { FINDINGS_RULES, definePrompt } from './prompt.js';
 export default definePrompt({
   name: 'security_audit',
   title: 'Security audit',
-  description: 'An audit of what is exposed and what is about to break trust: ingresses and their TLS, certificates close to expiry, secrets that stopped syncing, RBAC bindings.',
+  description:
+    'An audit of what is exposed and what is about to break trust: ingresses and their TLS, certificates close to expiry, secrets that stopped syncing, RBAC bindings.',
   arguments: z.object({}),
   tools: ['ingress_status', 'certs_status', 'secrets_status', 'tailscale_status'],
   optionalTools: ['k8s_get'],

@@ -1,7 +1,18 @@
 import { z } from 'zod';
 import { FINDINGS_RULES, definePrompt, toolList } from './prompt.js';
 
-const STATUS_TOOLS = ['cluster_health', 'flux_status', 'certs_status', 'backups_status', 'secrets_status', 'ingress_status', 'tailscale_status', 'dns_status', 'media_status', 'nas_df'] as const;
+const STATUS_TOOLS = [
+  'cluster_health',
+  'flux_status',
+  'certs_status',
+  'backups_status',
+  'secrets_status',
+  'ingress_status',
+  'tailscale_status',
+  'dns_status',
+  'media_status',
+  'nas_df',
+] as const;
 
 export default definePrompt({
   name: 'homelab_status',

@@ -43,10 +43,28 @@ const BAD_CLUSTER_STATES = new Set(['unavailable', 'error', 'disconnected']);
 function clusterFindings(c: RancherCluster, notReady: string[]): Finding[] {
   const message = c.transitioningMessage ?? c.conditions.find((x) => x.status === 'False' && x.message)?.message;
   if (BAD_CLUSTER_STATES.has(c.state) || c.transitioning === 'error') {
-    return [{ severity: 'crit', kind: 'RancherCluster', name: c.name, reason: `Cluster${c.state[0]?.toUpperCase() ?? ''}${c.state.slice(1)}`, message: `${c.state}${message ? `: ${message}` : ''}` }];
+    return [
+      {
+        severity: 'crit',
+        kind: 'RancherCluster',
+        name: c.name,
+        reason: `Cluster${c.state[0]?.toUpperCase() ?? ''}${c.state.slice(1)}`,
+        message: `${c.state}${message ? `: ${message}` : ''}`,
+      },
+    ];
   }
-  if (c.state !== 'active') return [{ severity: 'warn', kind: 'RancherCluster', name: c.name, reason: 'NotActive', message: `${c.state}${message ? `: ${message}` : ''}` }];
-  if (notReady.length) return [{ severity: 'warn', kind: 'RancherCluster', name: c.name, reason: 'ConditionFalse', message: `${notReady.join(', ')} not True${message ? `: ${message}` : ''}` }];
+  if (c.state !== 'active')
+    return [{ severity: 'warn', kind: 'RancherCluster', name: c.name, reason: 'NotActive', message: `${c.state}${message ? `: ${message}` : ''}` }];
+  if (notReady.length)
+    return [
+      {
+        severity: 'warn',
+        kind: 'RancherCluster',
+        name: c.name,
+        reason: 'ConditionFalse',
+        message: `${notReady.join(', ')} not True${message ? `: ${message}` : ''}`,
+      },
+    ];
   return [];
 }
 
@@ -102,11 +120,20 @@ export const rancherCheck: Check<{ cluster?: string; nodesLimit?: number }, Ranc
         kubernetesVersion: c.kubernetesVersion,
         message: c.transitioningMessage,
         notReady,
-        nodes: nodes?.slice(0, nodesLimit).map((n) => ({ name: n.name, state: n.state, roles: n.roles, ip: n.ipAddress, kubelet: n.kubeletVersion, message: n.transitioningMessage })),
+        nodes: nodes
+          ?.slice(0, nodesLimit)
+          .map((n) => ({ name: n.name, state: n.state, roles: n.roles, ip: n.ipAddress, kubelet: n.kubeletVersion, message: n.transitioningMessage })),
         nodesTotal: nodes?.length,
       };
     });
-    findings.push(...capFindings(nodeFindings, MAX_NODE_FINDINGS, (n) => ({ kind: 'Rancher', name: port.target, reason: 'MoreNodesNotActive', message: `and ${plural(n, 'more node')} not active` })));
+    findings.push(
+      ...capFindings(nodeFindings, MAX_NODE_FINDINGS, (n) => ({
+        kind: 'Rancher',
+        name: port.target,
+        reason: 'MoreNodesNotActive',
+        message: `and ${plural(n, 'more node')} not active`,
+      })),
+    );
     const nodesTotal = nodeLists.reduce((n, l) => n + (l?.length ?? 0), 0);
     return {
       installed: true,

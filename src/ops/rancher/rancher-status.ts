@@ -34,9 +34,11 @@ export default defineOp({
   timeoutMs: 60_000,
   args: ['cluster'],
   async run(ctx, input): Promise<Output> {
-    if (!ctx.config.services.rancher) throw new UserError('Rancher is not configured', { hint: 'add services.rancher (url, token: {env: NAME}) to the config file' });
+    if (!ctx.config.services.rancher)
+      throw new UserError('Rancher is not configured', { hint: 'add services.rancher (url, token: {env: NAME}) to the config file' });
     const report = await rancherCheck.run(ctx, { cluster: input.cluster, nodesLimit: input.limit });
-    if (input.cluster && report.data.reachable && !report.data.clusters?.length) throw new NotFound(`Rancher manages no cluster named ${input.cluster}`, { hint: 'homelab rancher lists them' });
+    if (input.cluster && report.data.reachable && !report.data.clusters?.length)
+      throw new NotFound(`Rancher manages no cluster named ${input.cluster}`, { hint: 'homelab rancher lists them' });
     const { configured: _configured, ...data } = report.data;
     const status = serviceStatus(report, `${report.scope}, all active`);
     return { ...data, ...status, ...cutFindings(status.findings, 'narrow to one cluster (cluster: NAME) to see its findings') };

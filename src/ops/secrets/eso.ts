@@ -47,7 +47,7 @@ export const storeSchema = z.looseObject({
 /** ESO's CRD default when spec.refreshInterval is unset. */
 export const DEFAULT_REFRESH_INTERVAL = '1h';
 
-const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** A Go duration ("1h0m0s", "15m", "1.5h", "500ms", "0s") in milliseconds; undefined when unreadable. */
 export function parseGoDuration(text: string): number | undefined {

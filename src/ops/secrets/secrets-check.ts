@@ -80,7 +80,10 @@ async function checkSecrets(ctx: OpContext, params: { namespace?: string }): Pro
   const version = await reads.discover(ESO, { group: ESO }, () => esoVersion(ctx));
   if (!version) {
     return reads.report({
-      installed: false, scope: scopeOf(0, 0, undefined), subject, findings: reads.finish(),
+      installed: false,
+      scope: scopeOf(0, 0, undefined),
+      subject,
+      findings: reads.finish(),
       data: { externalSecrets: [], stores: [], clusterExternalSecretsServed: false, clusterExternalSecrets: [] },
       note: 'External Secrets is not installed (external-secrets.io v1/v1beta1 is not served): no ExternalSecrets to check',
     });
@@ -103,17 +106,29 @@ async function checkSecrets(ctx: OpContext, params: { namespace?: string }): Pro
     const stale = ready === 'True' && periodic && age !== undefined && age > 2 * (intervalMs ?? 0);
     if (ready !== 'True') {
       findings.push({
-        severity: 'crit', kind: 'ExternalSecret', namespace: ns, name, reason: reason ?? 'NotReady',
+        severity: 'crit',
+        kind: 'ExternalSecret',
+        namespace: ns,
+        name,
+        reason: reason ?? 'NotReady',
         message: message ?? (ready === 'Unknown' ? 'not synced yet: the controller has not reported on it (is it running?)' : 'not Ready'),
       });
     } else if (stale) {
       findings.push({
-        severity: 'warn', kind: 'ExternalSecret', namespace: ns, name, reason: 'Stale',
+        severity: 'warn',
+        kind: 'ExternalSecret',
+        namespace: ns,
+        name,
+        reason: 'Stale',
         message: `stale: is the controller running? last refreshed ${formatAge((age ?? 0) / 1000)} ago, refreshInterval ${refreshInterval}`,
       });
     }
     externalSecrets.push({
-      namespace: ns, name, ready, reason, message,
+      namespace: ns,
+      name,
+      ready,
+      reason,
+      message,
       refreshTime: es.status.refreshTime ?? undefined,
       refreshInterval,
       refreshPolicy: policy,
@@ -129,17 +144,26 @@ async function checkSecrets(ctx: OpContext, params: { namespace?: string }): Pro
     // Cluster-scoped stores serve every namespace, so they are read even with a namespace filter.
     { kind: 'ClusterSecretStore' as const, resource: 'clustersecretstores', ns: undefined },
   ];
-  const storesRead = Promise.all(kinds.map(async (k) => {
-    if (!(await reads.serves(ESO, version, k.resource))) return;
-    await reads.list({ ref: ref(k.resource, k.ns), kind: k.kind, schema: storeSchema }, (store) => {
-      const { ready, reason, message } = readyOf(store);
-      const ns = k.kind === 'SecretStore' ? store.metadata.namespace : undefined;
-      if (ready !== 'True') {
-        findings.push({ severity: 'crit', kind: k.kind, namespace: ns, name: store.metadata.name, reason: reason ?? 'NotReady', message: message ?? 'the store is not Ready' });
-      }
-      stores.push({ kind: k.kind, namespace: ns, name: store.metadata.name, ready, reason, message, provider: Object.keys(store.spec.provider ?? {})[0] });
-    });
-  }));
+  const storesRead = Promise.all(
+    kinds.map(async (k) => {
+      if (!(await reads.serves(ESO, version, k.resource))) return;
+      await reads.list({ ref: ref(k.resource, k.ns), kind: k.kind, schema: storeSchema }, (store) => {
+        const { ready, reason, message } = readyOf(store);
+        const ns = k.kind === 'SecretStore' ? store.metadata.namespace : undefined;
+        if (ready !== 'True') {
+          findings.push({
+            severity: 'crit',
+            kind: k.kind,
+            namespace: ns,
+            name: store.metadata.name,
+            reason: reason ?? 'NotReady',
+            message: message ?? 'the store is not Ready',
+          });
+        }
+        stores.push({ kind: k.kind, namespace: ns, name: store.metadata.name, ready, reason, message, provider: Object.keys(store.spec.provider ?? {})[0] });
+      });
+    }),
+  );
 
   const clusterExternalSecrets: ClusterExternalSecretRow[] = [];
   const clusterExternalSecretsRead = (async () => {
@@ -152,7 +176,10 @@ async function checkSecrets(ctx: OpContext, params: { namespace?: string }): Pro
         findings.push({ severity: 'crit', kind: 'ClusterExternalSecret', name, reason: 'NotReady', message: message ?? 'not Ready' });
       } else if (failed.length) {
         findings.push({
-          severity: 'warn', kind: 'ClusterExternalSecret', name, reason: 'PartiallyFailed',
+          severity: 'warn',
+          kind: 'ClusterExternalSecret',
+          name,
+          reason: 'PartiallyFailed',
           message: `failed in ${plural(failed.length, 'namespace')}: ${failed.map((f) => `${f.namespace}${f.reason ? ` (${f.reason})` : ''}`).join(', ')}`,
         });
       }
@@ -164,9 +191,15 @@ async function checkSecrets(ctx: OpContext, params: { namespace?: string }): Pro
 
   externalSecrets.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   stores.sort((a, b) => a.kind.localeCompare(b.kind) || (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name));
-  const note = externalSecrets.length ? undefined : `no ExternalSecrets ${namespace ? `in namespace ${namespace}` : 'in any namespace'} (${ESO}/${version} is served): nothing to check`;
+  const note = externalSecrets.length
+    ? undefined
+    : `no ExternalSecrets ${namespace ? `in namespace ${namespace}` : 'in any namespace'} (${ESO}/${version} is served): nothing to check`;
   return reads.report({
-    installed: true, scope: scopeOf(externalSecrets.length, stores.length, version), note, subject, findings: [...findings, ...reads.finish()],
+    installed: true,
+    scope: scopeOf(externalSecrets.length, stores.length, version),
+    note,
+    subject,
+    findings: [...findings, ...reads.finish()],
     data: { version, externalSecrets, stores, clusterExternalSecretsServed, clusterExternalSecrets },
   });
 }

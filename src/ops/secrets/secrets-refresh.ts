@@ -30,7 +30,9 @@ const output = z.object({
   failure: z
     .string()
     .optional()
-    .describe("Why the sync fails: the provider's error from the controller's UpdateFailed event after the request, or the store that is not Ready (then it was not waited for)"),
+    .describe(
+      "Why the sync fails: the provider's error from the controller's UpdateFailed event after the request, or the store that is not Ready (then it was not waited for)",
+    ),
 });
 
 /**
@@ -43,7 +45,12 @@ async function storeBlocks(ctx: OpContext, version: string, es: ExternalSecret):
   const kind = es.spec.secretStoreRef?.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
   const name = es.spec.secretStoreRef?.name;
   if (!name) return undefined;
-  const ref: ResourceRef = { group: ESO, version, resource: kind === 'SecretStore' ? 'secretstores' : 'clustersecretstores', namespace: kind === 'SecretStore' ? es.metadata.namespace : undefined };
+  const ref: ResourceRef = {
+    group: ESO,
+    version,
+    resource: kind === 'SecretStore' ? 'secretstores' : 'clustersecretstores',
+    namespace: kind === 'SecretStore' ? es.metadata.namespace : undefined,
+  };
   try {
     const store = parseObject(storeSchema, await ctx.kube.get(ref, name), kind);
     const ready = conditionState(store, 'Ready');
@@ -78,7 +85,7 @@ export default defineOp({
   title: 'Force an ExternalSecret to sync',
   description:
     'Make an ExternalSecret fetch from its store now (force-sync), e.g. after rotating a secret. Only those in ' +
-    'allow.secretsRefresh. Waits for the refresh; returns refreshTime and Ready, or the provider\'s error.',
+    "allow.secretsRefresh. Waits for the refresh; returns refreshTime and Ready, or the provider's error.",
   effect: 'write',
   input: z
     .object({
@@ -140,7 +147,16 @@ export default defineOp({
     const previousRefreshTime = before.status.refreshTime ?? undefined;
     const base = { namespace, name, version, forceSync, requestedAt, previousRefreshTime };
     const was = readyState(before);
-    const notWaited = (failure?: string) => ({ ...base, waited: false, refreshed: false, refreshTime: previousRefreshTime, ready: was.status, reason: was.reason, message: was.message, failure });
+    const notWaited = (failure?: string) => ({
+      ...base,
+      waited: false,
+      refreshed: false,
+      refreshTime: previousRefreshTime,
+      ready: was.status,
+      reason: was.reason,
+      message: was.message,
+      failure,
+    });
     if (!input.wait) return notWaited();
     if (blockedByStore) return notWaited(blockedByStore);
 
@@ -152,7 +168,9 @@ export default defineOp({
       Boolean(time) && time !== since && Date.parse(time as string) >= floor;
     const synced = (es: ExternalSecret) =>
       movedPast(es.status.refreshTime, previousRefreshTime) ||
-      (Boolean(es.status.syncedResourceVersion) && es.status.syncedResourceVersion !== before.status.syncedResourceVersion && Date.parse(es.status.refreshTime ?? '') >= floor);
+      (Boolean(es.status.syncedResourceVersion) &&
+        es.status.syncedResourceVersion !== before.status.syncedResourceVersion &&
+        Date.parse(es.status.refreshTime ?? '') >= floor);
     // A failed fetch moves neither refreshTime nor, when it was failing already, the Ready condition:
     // the controller's UpdateFailed event after the request is what says it tried and why it failed.
     let lastFailure: string | undefined;
@@ -186,7 +204,8 @@ export default defineOp({
     const what = `ExternalSecret ${out.namespace}/${out.name}`;
     if (!out.waited && out.failure) return { verdict: 'crit', line: `${what}: force-sync=${out.forceSync} requested, but it cannot sync: ${out.failure}` };
     if (!out.waited) return { verdict: 'ok', line: `${what}: force-sync=${out.forceSync} requested; not waiting for the controller` };
-    if (out.ready !== 'True') return { verdict: 'crit', line: `${what}: the sync after force-sync failed: ${out.reason ?? 'NotReady'}: ${out.failure ?? out.message ?? ''}`.trimEnd() };
+    if (out.ready !== 'True')
+      return { verdict: 'crit', line: `${what}: the sync after force-sync failed: ${out.reason ?? 'NotReady'}: ${out.failure ?? out.message ?? ''}`.trimEnd() };
     return { verdict: 'ok', line: `${what} refreshed at ${out.refreshTime ?? '?'} (Ready)` };
   },
 });

@@ -25,7 +25,7 @@ export default defineOp({
   name: 'secrets_status',
   title: 'External Secrets',
   description:
-    'External Secrets: each ExternalSecret\'s sync state, last refresh and store, and each store\'s Ready. Use it ' +
+    "External Secrets: each ExternalSecret's sync state, last refresh and store, and each store's Ready. Use it " +
     'when an app misses a secret or credentials look stale. Returns the verdict, objects and findings.',
   effect: 'read',
   input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace'), limit: limitSchema() }).strict(),
@@ -38,7 +38,11 @@ export default defineOp({
     const limit = input.limit ?? DEFAULT_LIMIT;
     const narrow = 'namespace, limit';
     const ready = (row: { ready: 'True' | 'False' | 'Unknown' }) => (row.ready === 'True' ? 'Ready' : `Ready=${row.ready}`);
-    const externalSecrets = cutList(report.data.externalSecrets, limit, { by: (e) => (e.stale ? 'Stale' : ready(e)), rank: (e) => readyRank(e.ready) + (e.stale ? 1 : 0), narrow });
+    const externalSecrets = cutList(report.data.externalSecrets, limit, {
+      by: (e) => (e.stale ? 'Stale' : ready(e)),
+      rank: (e) => readyRank(e.ready) + (e.stale ? 1 : 0),
+      narrow,
+    });
     const stores = cutList(report.data.stores, limit, { by: (s) => `${s.kind} ${ready(s)}`, rank: (s) => readyRank(s.ready), narrow });
     const clusterExternalSecrets = cutList(report.data.clusterExternalSecrets, limit, { by: ready, rank: (c) => readyRank(c.ready), narrow: 'limit' });
     const findings = cutFindings(status.findings, limit, narrow);

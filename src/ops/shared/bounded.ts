@@ -55,7 +55,10 @@ export function countBy<T>(rows: readonly T[], key: (row: T) => string | undefin
 /** "team-12 25, team-3 20, team-7 18, …": the largest counts, for a narrowing hint. */
 export function topCounts(counts: Record<string, number>, n = 3): string {
   const entries = Object.entries(counts);
-  return `${entries.slice(0, n).map(([k, v]) => `${k} ${v}`).join(', ')}${entries.length > n ? ', …' : ''}`;
+  return `${entries
+    .slice(0, n)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}${entries.length > n ? ', …' : ''}`;
 }
 
 export interface CutHow<T> {
@@ -76,7 +79,12 @@ export function cutList<T>(rows: readonly T[], limit: number, how: CutHow<T>): {
   if (rows.length <= limit) return { rows: [...rows] };
   const { rank } = how;
   const kept = rank
-    ? rows.map((row, at) => ({ row, at, score: rank(row) })).sort((a, b) => b.score - a.score || a.at - b.at).slice(0, limit).sort((a, b) => a.at - b.at).map((r) => r.row)
+    ? rows
+        .map((row, at) => ({ row, at, score: rank(row) }))
+        .sort((a, b) => b.score - a.score || a.at - b.at)
+        .slice(0, limit)
+        .sort((a, b) => a.at - b.at)
+        .map((r) => r.row)
     : rows.slice(0, limit);
   return { rows: kept, cut: { shown: limit, total: rows.length, by: countBy(rows, how.by), narrow: how.narrow } };
 }

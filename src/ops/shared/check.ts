@@ -67,8 +67,7 @@ export interface CheckReport<D = unknown> {
 
 /** A check's run: its report, or why it could not run. */
 export type CheckOutcome<D = unknown> =
-  | { name: string; report: CheckReport<D>; error?: undefined; cause?: undefined }
-  | { name: string; report?: undefined; error: string; cause: unknown };
+  { name: string; report: CheckReport<D>; error?: undefined; cause?: undefined } | { name: string; report?: undefined; error: string; cause: unknown };
 
 /** Runs a check; one that fails becomes an outcome that says why (the op being cancelled goes on up). */
 export async function attemptCheck<P extends object, D>(check: Check<P, D>, ctx: OpContext, params: P): Promise<CheckOutcome<D>> {
@@ -90,7 +89,9 @@ export const checkStateSchema = z.enum(['checked', 'not installed', 'not configu
 /** One line per check, as health shows it. */
 export const checkLineSchema = z.object({
   name: z.string(),
-  state: checkStateSchema.describe('checked; not installed (discovery says the cluster does not serve it); not configured (the config names none of it); could not check (see line)'),
+  state: checkStateSchema.describe(
+    'checked; not installed (discovery says the cluster does not serve it); not configured (the config names none of it); could not check (see line)',
+  ),
   verdict: verdictSchema,
   line: z.string().describe('One line: what was looked at and the worst finding'),
   problems: z.number().int(),
@@ -119,13 +120,20 @@ function lineOf(outcome: CheckOutcome, brief: boolean): CheckLine {
   const { name, report } = outcome;
   if (!report) return { name, state: 'could not check', verdict: 'warn', line: `${name}: could not check: ${outcome.error}`, problems: 1 };
   const verdict = verdictOf(report.findings);
-  const problems = brief && report.findings.length ? `${plural(report.findings.length, 'problem')} in ${report.scope}` : problemsLine(report.findings, report.scope);
+  const problems =
+    brief && report.findings.length ? `${plural(report.findings.length, 'problem')} in ${report.scope}` : problemsLine(report.findings, report.scope);
   const count = report.findings.length;
   if (report.configured === false) {
     return { name, state: 'not configured', verdict, line: `${name}: ${report.note ?? 'not configured'}${problems ? `; ${problems}` : ''}`, problems: count };
   }
   if (!report.installed) {
-    return { name, state: 'not installed', verdict, line: `${name}: ${(brief ? undefined : report.note) ?? 'not installed'}${problems ? `; ${problems}` : ''}`, problems: count };
+    return {
+      name,
+      state: 'not installed',
+      verdict,
+      line: `${name}: ${(brief ? undefined : report.note) ?? 'not installed'}${problems ? `; ${problems}` : ''}`,
+      problems: count,
+    };
   }
   return { name, state: 'checked', verdict, line: `${name}: ${problems ?? report.note ?? `${report.scope}, all ok`}`, problems: count };
 }
@@ -136,13 +144,19 @@ function lineOf(outcome: CheckOutcome, brief: boolean): CheckLine {
  * when given); nothing to check says what was looked for; else `ok`, the op's own words for all
  * being well; `also` is said after any of them.
  */
-export function checkStatus(report: CheckReport, words: { name?: string; ok: string; also?: string }): { verdict: Verdict; summary: string; findings: Finding[] } {
+export function checkStatus(
+  report: CheckReport,
+  words: { name?: string; ok: string; also?: string },
+): { verdict: Verdict; summary: string; findings: Finding[] } {
   const problems = problemsLine(report.findings, report.scope);
-  const line = !report.installed && !problems
-    ? (report.note ?? 'not installed')
-    : problems
-      ? (words.name ? `${words.name}: ${problems}` : problems)
-      : (report.note ?? words.ok);
+  const line =
+    !report.installed && !problems
+      ? (report.note ?? 'not installed')
+      : problems
+        ? words.name
+          ? `${words.name}: ${problems}`
+          : problems
+        : (report.note ?? words.ok);
   return { verdict: verdictOf(report.findings), summary: words.also ? `${line}; ${words.also}` : line, findings: report.findings };
 }
 

@@ -17,12 +17,14 @@ export const NODE_RBAC: RbacRule = { apiGroup: '', resource: 'nodes', verbs: ['g
  */
 export async function agentOnNode(ctx: OpContext, node: string): Promise<ExecTarget> {
   await ctx.kube.get({ group: '', version: 'v1', resource: 'nodes' }, node).catch((err: unknown) => {
-    if (err instanceof NotFound) throw new NotFound(`there is no node "${node}" in this cluster`, { hint: `${commandLine('cluster_health', {})} lists the nodes` });
+    if (err instanceof NotFound)
+      throw new NotFound(`there is no node "${node}" in this cluster`, { hint: `${commandLine('cluster_health', {})} lists the nodes` });
     throw err;
   });
   const { namespace, labelSelector, container } = ctx.config.debugAgent;
-  const pods = (await listAll(ctx.kube, { group: '', version: 'v1', resource: 'pods', namespace }, { labelSelector, fieldSelector: `spec.nodeName=${node}` }))
-    .map((p) => parseObject(podSchema, p, 'Pod'));
+  const pods = (
+    await listAll(ctx.kube, { group: '', version: 'v1', resource: 'pods', namespace }, { labelSelector, fieldSelector: `spec.nodeName=${node}` })
+  ).map((p) => parseObject(podSchema, p, 'Pod'));
   const pod = pods.find(isRunningAndReady);
   if (!pod) {
     throw new Upstream(
@@ -38,7 +40,9 @@ export async function agentOnNode(ctx: OpContext, node: string): Promise<ExecTar
 /** Any running debug agent, or why there is none (for callers that can go on without one). */
 export async function findAnyAgent(ctx: OpContext): Promise<ExecTarget | { missing: string }> {
   const { namespace, labelSelector, container } = ctx.config.debugAgent;
-  const pods = (await listAll(ctx.kube, { group: '', version: 'v1', resource: 'pods', namespace }, { labelSelector })).map((p) => parseObject(podSchema, p, 'Pod'));
+  const pods = (await listAll(ctx.kube, { group: '', version: 'v1', resource: 'pods', namespace }, { labelSelector })).map((p) =>
+    parseObject(podSchema, p, 'Pod'),
+  );
   const pod = pods.find(isRunningAndReady);
   if (!pod) return { missing: `no running debug agent pod (looked for ${labelSelector} in namespace ${namespace})` };
   return { namespace, pod: pod.metadata.name, container, label: `debug agent on ${pod.spec.nodeName ?? 'a node'}` };

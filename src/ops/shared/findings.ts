@@ -59,7 +59,9 @@ const LINE_MESSAGE_MAX = 80;
 /** "2 problems in 27 Kustomizations, …; worst: …", or undefined when there are none (findings sorted, worst first). */
 export function problemsLine(findings: readonly Finding[], scope: string): string | undefined {
   const worst = findings[0];
-  return worst ? `${plural(findings.length, 'problem')} in ${scope}; worst: ${describeFinding({ ...worst, message: clip(worst.message, LINE_MESSAGE_MAX) })}` : undefined;
+  return worst
+    ? `${plural(findings.length, 'problem')} in ${scope}; worst: ${describeFinding({ ...worst, message: clip(worst.message, LINE_MESSAGE_MAX) })}`
+    : undefined;
 }
 
 /** The summarize of every op whose output carries its verdict and summary line. */

@@ -114,7 +114,9 @@ export function parseObject<T extends z.ZodType>(schema: T, value: unknown, what
   if (result.success) return result.data;
   const name = (value as { metadata?: { name?: unknown } } | null)?.metadata?.name;
   const issue = result.error.issues[0];
-  throw new Error(`unexpected ${what}${typeof name === 'string' ? ` "${name}"` : ''} from the API: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`);
+  throw new Error(
+    `unexpected ${what}${typeof name === 'string' ? ` "${name}"` : ''} from the API: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'}`,
+  );
 }
 
 /** Milliseconds since an RFC3339 time, or undefined when absent or unparseable. */

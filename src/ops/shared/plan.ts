@@ -11,11 +11,16 @@ export function selectorString(selector: LabelSelector): string {
   const labels = Object.entries(selector.matchLabels ?? {}).map(([key, value]) => `${key}=${value}`);
   const expressions = (selector.matchExpressions ?? []).map(({ key, operator, values = [] }) => {
     switch (operator) {
-      case 'In': return `${key} in (${values.join(',')})`;
-      case 'NotIn': return `${key} notin (${values.join(',')})`;
-      case 'Exists': return key;
-      case 'DoesNotExist': return `!${key}`;
-      default: throw new Error(`unknown label selector operator ${operator}`);
+      case 'In':
+        return `${key} in (${values.join(',')})`;
+      case 'NotIn':
+        return `${key} notin (${values.join(',')})`;
+      case 'Exists':
+        return key;
+      case 'DoesNotExist':
+        return `!${key}`;
+      default:
+        throw new Error(`unknown label selector operator ${operator}`);
     }
   });
   return [...labels, ...expressions].join(',');

@@ -25,7 +25,9 @@ export function podRow(pod: Pod): PodRow {
     ready,
     containers: `${readyCount}/${pod.spec.containers.length || statuses.length}`,
     restarts: statuses.reduce((n, c) => n + (c.restartCount ?? 0), 0),
-    reason: ready ? undefined : (waiting?.reason ?? pod.status.reason ?? readyCond?.reason ?? (pod.status.phase === 'Running' ? 'ContainersNotReady' : pod.status.phase)),
+    reason: ready
+      ? undefined
+      : (waiting?.reason ?? pod.status.reason ?? readyCond?.reason ?? (pod.status.phase === 'Running' ? 'ContainersNotReady' : pod.status.phase)),
     node: pod.spec.nodeName,
   };
 }

@@ -36,20 +36,26 @@ export class Reads {
     read: { ref: ResourceRef; kind: string; schema: S; options?: ListOptions; impact?: string },
     each: (item: z.output<S>) => void,
   ): Promise<boolean> {
-    const done = await this.run(resourceName(read.ref), read.ref, async () => {
-      for await (const page of this.ctx.kube.listPages(read.ref, read.options)) {
-        for (const raw of page) {
-          const parsed = read.schema.safeParse(raw);
-          if (!parsed.success) {
-            this.malformed(read.kind, raw, parsed.error);
-            continue;
+    const done = await this.run(
+      resourceName(read.ref),
+      read.ref,
+      async () => {
+        for await (const page of this.ctx.kube.listPages(read.ref, read.options)) {
+          for (const raw of page) {
+            const parsed = read.schema.safeParse(raw);
+            if (!parsed.success) {
+              this.malformed(read.kind, raw, parsed.error);
+              continue;
+            }
+            this.saw(read.kind, raw.metadata);
+            each(parsed.data);
           }
-          this.saw(read.kind, raw.metadata);
-          each(parsed.data);
         }
-      }
-      return true;
-    }, read.impact, { counts: true, listing: true });
+        return true;
+      },
+      read.impact,
+      { counts: true, listing: true },
+    );
     return done ?? false;
   }
 
@@ -57,15 +63,27 @@ export class Reads {
    * One object by name, checked against `schema`: null when it does not exist, undefined when it
    * could not be read or is malformed (a finding says which). `impact` as for `list`.
    */
-  async get<S extends z.ZodType>(read: { ref: ResourceRef; name: string; kind: string; schema: S; impact?: string; metadataOnly?: boolean }): Promise<z.output<S> | null | undefined> {
-    const found = await this.attempt(resourceName(read.ref), read.ref, async () => {
-      try {
-        return await this.ctx.kube.get(read.ref, read.name, read.metadataOnly ? { metadataOnly: true } : undefined);
-      } catch (err) {
-        if (err instanceof NotFound) return null;
-        throw err;
-      }
-    }, read.impact);
+  async get<S extends z.ZodType>(read: {
+    ref: ResourceRef;
+    name: string;
+    kind: string;
+    schema: S;
+    impact?: string;
+    metadataOnly?: boolean;
+  }): Promise<z.output<S> | null | undefined> {
+    const found = await this.attempt(
+      resourceName(read.ref),
+      read.ref,
+      async () => {
+        try {
+          return await this.ctx.kube.get(read.ref, read.name, read.metadataOnly ? { metadataOnly: true } : undefined);
+        } catch (err) {
+          if (err instanceof NotFound) return null;
+          throw err;
+        }
+      },
+      read.impact,
+    );
     if (!found) return found;
     const parsed = read.schema.safeParse(found);
     if (!parsed.success) {
@@ -106,7 +124,13 @@ export class Reads {
    * `counts`: a success is something read (see finish). `listing`: a 404 means the kind is not
    * served (for a get it would be the object that is missing, which the caller handles).
    */
-  private async run<T>(what: string, ref: Partial<ResourceRef>, read: () => Promise<T>, impact: string | undefined, how: { counts: boolean; listing: boolean }): Promise<T | undefined> {
+  private async run<T>(
+    what: string,
+    ref: Partial<ResourceRef>,
+    read: () => Promise<T>,
+    impact: string | undefined,
+    how: { counts: boolean; listing: boolean },
+  ): Promise<T | undefined> {
     try {
       const value = await read();
       if (how.counts) this.succeeded++;

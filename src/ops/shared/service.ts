@@ -14,7 +14,16 @@ import { plural } from './format.js';
 
 /** The report of a check whose service the config does not name. */
 export function notConfigured<D>(configKey: string, data: D): CheckReport<D> {
-  return { installed: true, configured: false, scope: configKey, note: `not configured (${configKey} in the config)`, findings: [], looked: [], lookedTotal: 0, data };
+  return {
+    installed: true,
+    configured: false,
+    scope: configKey,
+    note: `not configured (${configKey} in the config)`,
+    findings: [],
+    looked: [],
+    lookedTotal: 0,
+    data,
+  };
 }
 
 /** Why a service could not be asked, as a reason word: Refused, Timeout, NotFound or Unreachable. */
@@ -30,7 +39,14 @@ export function unreachableFinding(service: ObjectRef, err: unknown): Finding {
 
 /** A report that only says the service could not be asked. */
 export function unreachableReport<D>(service: ObjectRef, err: unknown, data: D): CheckReport<D> {
-  return { installed: true, scope: `${service.kind} at ${service.name}`, findings: [unreachableFinding(service, err)], looked: [service], lookedTotal: 1, data };
+  return {
+    installed: true,
+    scope: `${service.kind} at ${service.name}`,
+    findings: [unreachableFinding(service, err)],
+    looked: [service],
+    lookedTotal: 1,
+    data,
+  };
 }
 
 /** A part of a service that could not be read (one call failed, the others answered): a warning. */
@@ -82,7 +98,13 @@ export function diskFinding(kind: string, name: string, free: number, total: num
   const GiB = 1024 ** 3;
   const crit = used >= 0.95 || (total > 50 * GiB && free < 5 * GiB);
   if (!crit && used < 0.9) return undefined;
-  return { severity: crit ? 'crit' : 'warn', kind, name, reason: 'DiskFull', message: `${what} is ${(used * 100).toFixed(1)}% full (${formatGiB(free)} free of ${formatGiB(total)})` };
+  return {
+    severity: crit ? 'crit' : 'warn',
+    kind,
+    name,
+    reason: 'DiskFull',
+    message: `${what} is ${(used * 100).toFixed(1)}% full (${formatGiB(free)} free of ${formatGiB(total)})`,
+  };
 }
 
 export function formatGiB(bytes: number): string {

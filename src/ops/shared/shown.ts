@@ -16,7 +16,11 @@ const keyOf = (o: Named): string => `${o.kind}\u0000${o.namespace ?? ''}\u0000${
  * out (`all` minus `listed`), so what could not be read, or an object too malformed to list, is
  * still said; with every finding counted by reason, so what is left out is still counted.
  */
-export function findingsShown(findings: readonly Finding[], all: readonly Named[], listed: readonly Named[]): { findings: Finding[]; findingsTotal: number; findingsByReason: Record<string, number> } {
+export function findingsShown(
+  findings: readonly Finding[],
+  all: readonly Named[],
+  listed: readonly Named[],
+): { findings: Finding[]; findingsTotal: number; findingsByReason: Record<string, number> } {
   const kept = new Set(listed.map(keyOf));
   const cut = new Set(all.map(keyOf).filter((k) => !kept.has(k)));
   const findingsByReason: Record<string, number> = {};

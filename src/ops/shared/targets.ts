@@ -65,24 +65,30 @@ export interface TargetPolicy {
 const meta = z.looseObject({ name: z.string(), namespace: z.string().optional() });
 const ingressSchema = z.looseObject({
   metadata: meta,
-  spec: z.looseObject({
-    rules: z.array(z.looseObject({ host: z.string().optional() })).nullish(),
-    tls: z.array(z.looseObject({ hosts: z.array(z.string()).nullish() })).nullish(),
-  }).default({}),
+  spec: z
+    .looseObject({
+      rules: z.array(z.looseObject({ host: z.string().optional() })).nullish(),
+      tls: z.array(z.looseObject({ hosts: z.array(z.string()).nullish() })).nullish(),
+    })
+    .default({}),
 });
 const serviceSchema = z.looseObject({
   metadata: meta,
-  spec: z.looseObject({
-    type: z.string().optional(),
-    clusterIP: z.string().optional(),
-    clusterIPs: z.array(z.string()).nullish(),
-    externalIPs: z.array(z.string()).nullish(),
-    selector: z.record(z.string(), z.string()).nullish(),
-    ports: z.array(z.looseObject({ port: z.number() })).nullish(),
-  }).default({}),
-  status: z.looseObject({
-    loadBalancer: z.looseObject({ ingress: z.array(z.looseObject({ ip: z.string().optional(), hostname: z.string().optional() })).nullish() }).optional(),
-  }).default({}),
+  spec: z
+    .looseObject({
+      type: z.string().optional(),
+      clusterIP: z.string().optional(),
+      clusterIPs: z.array(z.string()).nullish(),
+      externalIPs: z.array(z.string()).nullish(),
+      selector: z.record(z.string(), z.string()).nullish(),
+      ports: z.array(z.looseObject({ port: z.number() })).nullish(),
+    })
+    .default({}),
+  status: z
+    .looseObject({
+      loadBalancer: z.looseObject({ ingress: z.array(z.looseObject({ ip: z.string().optional(), hostname: z.string().optional() })).nullish() }).optional(),
+    })
+    .default({}),
 });
 const nodeSchema = z.looseObject({
   metadata: meta,
@@ -90,7 +96,9 @@ const nodeSchema = z.looseObject({
 });
 const podSchema = z.looseObject({
   metadata: meta,
-  status: z.looseObject({ phase: z.string().optional(), podIP: z.string().optional(), podIPs: z.array(z.looseObject({ ip: z.string() })).nullish() }).default({}),
+  status: z
+    .looseObject({ phase: z.string().optional(), podIP: z.string().optional(), podIPs: z.array(z.looseObject({ ip: z.string() })).nullish() })
+    .default({}),
 });
 export type IngressSource = z.infer<typeof ingressSchema>;
 export type ServiceSource = z.infer<typeof serviceSchema>;
@@ -111,7 +119,11 @@ function parseEach<T extends z.ZodType>(schema: T, raws: unknown[]): Array<z.out
 
 /** Lower case without the root dot; IPv6 without brackets. */
 export function normalizeHost(host: string): string {
-  return host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
 }
 
 /**
@@ -200,7 +212,12 @@ export function servesDns(service: ServiceSource): boolean {
 }
 
 /** The policy from objects already read: pure, so every op (and a test) builds it the same way. */
-export function buildTargetPolicy(use: TargetUse, sources: TargetSources, allowTargets: readonly string[], warn: (message: string) => void = () => undefined): TargetPolicy {
+export function buildTargetPolicy(
+  use: TargetUse,
+  sources: TargetSources,
+  allowTargets: readonly string[],
+  warn: (message: string) => void = () => undefined,
+): TargetPolicy {
   const hosts = new Map<string, string>();
   const wildcards = new Map<string, string>();
   const ips = new Map<string, string>();
@@ -212,8 +229,14 @@ export function buildTargetPolicy(use: TargetUse, sources: TargetSources, allowT
     const h = normalizeHost(host);
     if (!h) return;
     const ip = canonicalIp(h);
-    if (ip) { if (!ips.has(ip)) ips.set(ip, why); return; }
-    if (h.startsWith('*.')) { if (!wildcards.has(h.slice(2))) wildcards.set(h.slice(2), why); return; }
+    if (ip) {
+      if (!ips.has(ip)) ips.set(ip, why);
+      return;
+    }
+    if (h.startsWith('*.')) {
+      if (!wildcards.has(h.slice(2))) wildcards.set(h.slice(2), why);
+      return;
+    }
     if (!hosts.has(h)) hosts.set(h, why);
   };
 
@@ -236,7 +259,12 @@ export function buildTargetPolicy(use: TargetUse, sources: TargetSources, allowT
       const { name, namespace } = svc.metadata;
       if (!namespace || svc.spec.type === 'ExternalName' || !servesDns(svc)) continue;
       const why = `DNS Service ${namespace}/${name}`;
-      const addresses = [svc.spec.clusterIP, ...(svc.spec.clusterIPs ?? []), ...(svc.spec.externalIPs ?? []), ...(svc.status.loadBalancer?.ingress ?? []).map((i) => i.ip)];
+      const addresses = [
+        svc.spec.clusterIP,
+        ...(svc.spec.clusterIPs ?? []),
+        ...(svc.spec.externalIPs ?? []),
+        ...(svc.status.loadBalancer?.ingress ?? []).map((i) => i.ip),
+      ];
       for (const ip of addresses) if (ip && isIP(ip)) admitName(ip, why);
     }
     for (const { pod, why } of sources.dnsPods ?? []) {
@@ -250,8 +278,14 @@ export function buildTargetPolicy(use: TargetUse, sources: TargetSources, allowT
   }
   for (const entry of allowTargets) {
     const cidr = parseCidr(entry.trim());
-    if (cidr === 'invalid') { warn(`net.allowTargets: "${entry}" is neither a host name nor an IP/CIDR; ignored`); continue; }
-    if (!cidr) { admitName(entry, 'net.allowTargets'); continue; }
+    if (cidr === 'invalid') {
+      warn(`net.allowTargets: "${entry}" is neither a host name nor an IP/CIDR; ignored`);
+      continue;
+    }
+    if (!cidr) {
+      admitName(entry, 'net.allowTargets');
+      continue;
+    }
     const type = familyOf(cidr.ip);
     cidrs.addSubnet(cidr.ip, cidr.bits, type);
     const range = guardedRange(cidr.ip);
@@ -309,15 +343,24 @@ export async function loadTargetPolicy(ctx: OpContext, use: TargetUse): Promise<
     const [rawServices, nsPods] = await Promise.all([list('', 'services'), list('', 'pods', dnsNamespace)]);
     const services = parseEach(serviceSchema, rawServices);
     const dnsServices = services.filter((s) => servesDns(s) && s.metadata.namespace && s.spec.selector && Object.keys(s.spec.selector).length);
-    const behind = await Promise.all(dnsServices.map(async (s) => {
-      const selector = Object.entries(s.spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-      const pods = parseEach(podSchema, await list('', 'pods', s.metadata.namespace, selector));
-      return pods.map((pod) => ({ pod, why: `pod ${s.metadata.namespace ?? ''}/${pod.metadata.name} behind DNS Service ${s.metadata.namespace ?? ''}/${s.metadata.name}` }));
-    }));
+    const behind = await Promise.all(
+      dnsServices.map(async (s) => {
+        const selector = Object.entries(s.spec.selector ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',');
+        const pods = parseEach(podSchema, await list('', 'pods', s.metadata.namespace, selector));
+        return pods.map((pod) => ({
+          pod,
+          why: `pod ${s.metadata.namespace ?? ''}/${pod.metadata.name} behind DNS Service ${s.metadata.namespace ?? ''}/${s.metadata.name}`,
+        }));
+      }),
+    );
     const running = (p: PodSource) => p.status.phase === 'Running';
     const dnsPods = [
       ...behind.flat().filter((x) => running(x.pod)),
-      ...parseEach(podSchema, nsPods).filter(running).map((pod) => ({ pod, why: `pod ${dnsNamespace}/${pod.metadata.name} (the DNS namespace)` })),
+      ...parseEach(podSchema, nsPods)
+        .filter(running)
+        .map((pod) => ({ pod, why: `pod ${dnsNamespace}/${pod.metadata.name} (the DNS namespace)` })),
     ];
     return buildTargetPolicy(use, { services, dnsPods }, ctx.config.net.allowTargets, (m) => ctx.log.warn(m));
   }

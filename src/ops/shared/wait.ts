@@ -36,7 +36,10 @@ export function waitInput(options: { timeout: string; max: string }) {
   return {
     wait: z.boolean().default(true).describe('Wait for the outcome (false: return once the change is made)'),
     timeout: durationSchema
-      .refine((s) => { const secs = parseDuration(s) ?? 0; return secs >= 1 && secs <= maxSeconds; }, `must be a duration from 1s to ${options.max}`)
+      .refine((s) => {
+        const secs = parseDuration(s) ?? 0;
+        return secs >= 1 && secs <= maxSeconds;
+      }, `must be a duration from 1s to ${options.max}`)
       .default(options.timeout)
       .describe('How long to wait, in all'),
   };

@@ -6,9 +6,7 @@ import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } fro
 import { checkStatus } from '../shared/check.js';
 import { plural } from '../shared/format.js';
 import { findingsCountSchema, findingsShown } from '../shared/shown.js';
-import {
-  DEFAULT_CRIT_PERCENT, DEFAULT_WARN_PERCENT, claimStateSchema, storageCheck, volumeStateSchema, volumeUseStateSchema,
-} from './storage-check.js';
+import { DEFAULT_CRIT_PERCENT, DEFAULT_WARN_PERCENT, claimStateSchema, storageCheck, volumeStateSchema, volumeUseStateSchema } from './storage-check.js';
 
 const output = z.object({
   verdict: verdictSchema,
@@ -48,7 +46,8 @@ export default defineOp({
   rbac: storageCheck.rbac,
   timeoutMs: 30_000,
   async run(ctx, input): Promise<Output> {
-    if (input.warnPercent > input.critPercent) throw new UserError(`warnPercent (${input.warnPercent}) must not be more than critPercent (${input.critPercent})`);
+    if (input.warnPercent > input.critPercent)
+      throw new UserError(`warnPercent (${input.warnPercent}) must not be more than critPercent (${input.critPercent})`);
     const report = await storageCheck.run(ctx, input);
     const { claims, volumes, volumesTotal, volumeUse } = report.data;
     const claimsByPhase: Record<string, number> = {};
@@ -71,7 +70,11 @@ export default defineOp({
       volumesTotal,
       volumeUse,
       truncated: unlisted > 0,
-      ...(unlisted ? { narrow: `${plural(unlisted, 'more claim or volume', 'more claims or volumes')} not listed (problems come first): narrow with namespace (-n) or raise limit` } : {}),
+      ...(unlisted
+        ? {
+            narrow: `${plural(unlisted, 'more claim or volume', 'more claims or volumes')} not listed (problems come first): narrow with namespace (-n) or raise limit`,
+          }
+        : {}),
       verdict: status.verdict,
       summary: status.summary,
       ...findingsShown(status.findings, asObjects(claims, volumes), asObjects(listedClaims, listedVolumes)),

@@ -45,7 +45,6 @@ const tailscaleObjectSchema = z.looseObject({
     .default({}),
 });
 
-
 export const resourceRowSchema = z.object({
   kind: z.string(),
   name: z.string(),
@@ -75,7 +74,6 @@ type ResourceRow = z.infer<typeof resourceRowSchema>;
 
 const NOT_INSTALLED = `the Tailscale operator is not installed (${GROUP}/${VERSION} is not served)`;
 
-
 export interface TailscaleData {
   /** Where the operator pods were looked for (config tailscale.namespace). */
   namespace: string;
@@ -85,7 +83,10 @@ export interface TailscaleData {
 }
 
 /** One operator kind: its row, its resources and their findings, for the caller to merge in KINDS' order. */
-async function readKind(reads: Reads, k: (typeof KINDS)[number]): Promise<{ row: z.infer<typeof kindRowSchema>; resources: ResourceRow[]; findings: Finding[] }> {
+async function readKind(
+  reads: Reads,
+  k: (typeof KINDS)[number],
+): Promise<{ row: z.infer<typeof kindRowSchema>; resources: ResourceRow[]; findings: Finding[] }> {
   const resources: ResourceRow[] = [];
   const findings: Finding[] = [];
   // Older operator releases lack the newer kinds: not serving one is no problem.
@@ -100,15 +101,29 @@ async function readKind(reads: Reads, k: (typeof KINDS)[number]): Promise<{ row:
       if (ready !== 'True') {
         const available = k.kind === 'ProxyGroup' && obj.status.conditions?.some((c) => c.type === 'ProxyGroupAvailable' && c.status === 'True');
         findings.push({
-          severity: available ? 'warn' : 'crit', kind: k.kind, name, reason: cond?.reason ?? 'NotReady',
+          severity: available ? 'warn' : 'crit',
+          kind: k.kind,
+          name,
+          reason: cond?.reason ?? 'NotReady',
           message: `${k.condition}=${ready}: ${cond?.message ?? 'the operator has not reported on it (is it running?)'}${available ? ' (some replicas are available)' : ''}`,
         });
       } else if (cond?.observedGeneration !== undefined && obj.metadata.generation !== undefined && cond.observedGeneration < obj.metadata.generation) {
-        findings.push({ severity: 'warn', kind: k.kind, name, reason: 'Stale', message: `${k.condition} is for generation ${cond.observedGeneration}, the spec is at ${obj.metadata.generation}: the operator has not caught up` });
+        findings.push({
+          severity: 'warn',
+          kind: k.kind,
+          name,
+          reason: 'Stale',
+          message: `${k.condition} is for generation ${cond.observedGeneration}, the spec is at ${obj.metadata.generation}: the operator has not caught up`,
+        });
       }
       const row: ResourceRow = { kind: k.kind, name, condition: k.condition, ready, reason: cond?.reason, message: cond?.message };
       if (k.kind === 'Connector') {
-        const routes = obj.status.subnetRoutes ? obj.status.subnetRoutes.split(',').map((r) => r.trim()).filter(Boolean) : (obj.spec.subnetRouter?.advertiseRoutes ?? []);
+        const routes = obj.status.subnetRoutes
+          ? obj.status.subnetRoutes
+              .split(',')
+              .map((r) => r.trim())
+              .filter(Boolean)
+          : (obj.spec.subnetRouter?.advertiseRoutes ?? []);
         row.connector = {
           hostname: obj.status.hostname ?? obj.spec.hostname ?? obj.spec.hostnamePrefix,
           subnetRoutes: routes,
@@ -131,14 +146,24 @@ async function checkTailscale(ctx: OpContext): Promise<CheckReport<TailscaleData
 
   const pods: PodRow[] = [];
   // The pods, discovery and each kind's list are independent: asked together, merged in KINDS' order.
-  const podsRead = reads.list({ ref: { group: '', version: 'v1', resource: 'pods', namespace }, kind: 'Pod', schema: podSchema, impact: 'the operator and proxy pods are not shown' }, (pod) => {
-    if (pod.status.phase === 'Succeeded') return;
-    const row = podRow(pod);
-    pods.push(row);
-    if (!row.ready) {
-      findings.push({ severity: 'crit', kind: 'Pod', namespace, name: row.name, reason: row.reason ?? 'NotReady', message: `not ready (${row.containers} containers ready, ${row.restarts} restarts, phase ${row.phase})` });
-    }
-  });
+  const podsRead = reads.list(
+    { ref: { group: '', version: 'v1', resource: 'pods', namespace }, kind: 'Pod', schema: podSchema, impact: 'the operator and proxy pods are not shown' },
+    (pod) => {
+      if (pod.status.phase === 'Succeeded') return;
+      const row = podRow(pod);
+      pods.push(row);
+      if (!row.ready) {
+        findings.push({
+          severity: 'crit',
+          kind: 'Pod',
+          namespace,
+          name: row.name,
+          reason: row.reason ?? 'NotReady',
+          message: `not ready (${row.containers} containers ready, ${row.restarts} restarts, phase ${row.phase})`,
+        });
+      }
+    },
+  );
   // Discovery that fails throws: whether the operator is installed is then unknown, never "not installed".
   const [podsDone, served] = await Promise.all([podsRead, ctx.kube.servedVersions(GROUP).then((versions) => versions.includes(VERSION))]);
   pods.sort((a, b) => a.name.localeCompare(b.name));
@@ -156,10 +181,19 @@ async function checkTailscale(ctx: OpContext): Promise<CheckReport<TailscaleData
   if (!served) {
     note = `${NOT_INSTALLED}${pods.length ? `; ${plural(pods.length, 'pod')} found in namespace ${namespace}` : ''}`;
   } else if (podsDone && !pods.length) {
-    findings.push({ severity: 'warn', kind: 'Namespace', name: namespace, reason: 'NoOperatorPods', message: `no pods in namespace ${namespace}: is the operator running, or installed elsewhere (set tailscale.namespace in the config)?` });
+    findings.push({
+      severity: 'warn',
+      kind: 'Namespace',
+      name: namespace,
+      reason: 'NoOperatorPods',
+      message: `no pods in namespace ${namespace}: is the operator running, or installed elsewhere (set tailscale.namespace in the config)?`,
+    });
   }
   return reads.report({
-    installed: served, note, findings: [...findings, ...problems], subject: { kind: 'Namespace', name: namespace },
+    installed: served,
+    note,
+    findings: [...findings, ...problems],
+    subject: { kind: 'Namespace', name: namespace },
     scope: `${plural(pods.length, 'pod')} in ${namespace}, ${plural(resources.length, 'operator resource')}`,
     data: { namespace, pods, kinds, resources },
   });
@@ -167,10 +201,7 @@ async function checkTailscale(ctx: OpContext): Promise<CheckReport<TailscaleData
 
 export const tailscaleCheck: Check<object, TailscaleData> = {
   name: 'tailscale',
-  about: 'the operator\'s pods, Connectors, ProxyGroups and other resources',
-  rbac: [
-    { apiGroup: '', resource: 'pods', verbs: ['list'] },
-    ...KINDS.map((k): RbacRule => ({ apiGroup: GROUP, resource: k.resource, verbs: ['list'] })),
-  ],
+  about: "the operator's pods, Connectors, ProxyGroups and other resources",
+  rbac: [{ apiGroup: '', resource: 'pods', verbs: ['list'] }, ...KINDS.map((k): RbacRule => ({ apiGroup: GROUP, resource: k.resource, verbs: ['list'] }))],
   run: checkTailscale,
 };

@@ -36,8 +36,16 @@ export default defineOp({
     const report = await tailscaleCheck.run(ctx, {});
     const status = checkStatus(report, { name: tailscaleCheck.name, ok: `${report.scope}, all ready` });
     const limit = input.limit ?? DEFAULT_LIMIT;
-    const pods = cutList(report.data.pods, limit, { by: (p) => (p.ready ? 'Ready' : (p.reason ?? 'NotReady')), rank: (p) => readyRank(p.ready), narrow: 'limit' });
-    const resources = cutList(report.data.resources, limit, { by: (r) => `${r.kind} ${r.ready === 'True' ? 'Ready' : 'NotReady'}`, rank: (r) => readyRank(r.ready), narrow: 'limit' });
+    const pods = cutList(report.data.pods, limit, {
+      by: (p) => (p.ready ? 'Ready' : (p.reason ?? 'NotReady')),
+      rank: (p) => readyRank(p.ready),
+      narrow: 'limit',
+    });
+    const resources = cutList(report.data.resources, limit, {
+      by: (r) => `${r.kind} ${r.ready === 'True' ? 'Ready' : 'NotReady'}`,
+      rank: (r) => readyRank(r.ready),
+      narrow: 'limit',
+    });
     const findings = cutFindings(status.findings, limit, 'limit');
     return {
       installed: report.installed,

@@ -37,7 +37,15 @@ export const uptimeCheck: Check<UptimeParams, UptimeData> = {
     }
     if (!targets.length) {
       if (!withIngresses && !params.extra) return notConfigured('uptime.targets', { targets: [], checked: 0, down: 0, skipped: 0 });
-      return { installed: true, scope: 'no URL', note: withIngresses ? 'no Ingress has a host to check, and no uptime.targets are configured' : 'no URL to check', findings: [], looked: [], lookedTotal: 0, data: { targets: [], checked: 0, down: 0, skipped: 0 } };
+      return {
+        installed: true,
+        scope: 'no URL',
+        note: withIngresses ? 'no Ingress has a host to check, and no uptime.targets are configured' : 'no URL to check',
+        findings: [],
+        looked: [],
+        lookedTotal: 0,
+        data: { targets: [], checked: 0, down: 0, skipped: 0 },
+      };
     }
     const checked = targets.slice(0, MAX_TARGETS);
     const results = await checkTargets(ctx, checked);

@@ -9,7 +9,9 @@ import { uptimeCheck } from './uptime-check.js';
 import { askedTargets, uptimeRowSchema } from './uptime.js';
 
 const output = z.object({
-  verdict: verdictSchema.describe('ok: every URL up; warn: slow or a certificate expiring soon; crit: a URL down, a wrong status, an invalid certificate or a missing keyword'),
+  verdict: verdictSchema.describe(
+    'ok: every URL up; warn: slow or a certificate expiring soon; crit: a URL down, a wrong status, an invalid certificate or a missing keyword',
+  ),
   summary: summaryLineSchema,
   from: z.string().describe('Where the checks ran from'),
   checked: z.number().int(),
@@ -24,13 +26,13 @@ type Output = z.infer<typeof output>;
 
 export default defineOp({
   name: 'uptime_status',
-  title: 'Uptime: do the homelab\'s URLs answer?',
+  title: "Uptime: do the homelab's URLs answer?",
   description:
-    'Checks URLs from homelab\'s own process (not from a pod: it sees the network, DNS and certificates as the machine ' +
+    "Checks URLs from homelab's own process (not from a pod: it sees the network, DNS and certificates as the machine " +
     'homelab runs on does), 8 at a time, each with the uptime.timeoutMs timeout: the URLs of config uptime.targets, every ' +
     'Ingress host with `ingresses` (https when the Ingress has TLS for it), and `urls` (a host of the configured targets, ' +
-    'of the cluster\'s Ingresses or Services, or in net.allowTargets: anything else is refused, exit 77, as net curl). For ' +
-    'each: HTTP status (200-399 or the target\'s expectStatus is up), time to the answer, the certificate\'s validity and ' +
+    "of the cluster's Ingresses or Services, or in net.allowTargets: anything else is refused, exit 77, as net curl). For " +
+    "each: HTTP status (200-399 or the target's expectStatus is up), time to the answer, the certificate's validity and " +
     'days left (under uptime.warnDays is a warning), and whether the page holds the keyword. Redirects are not followed. ' +
     'Made for cron: the exit code is the verdict (0 all up, 1 slow or a certificate expiring, 2 something down).',
   effect: 'read',
@@ -47,7 +49,8 @@ export default defineOp({
   rbac: uptimeCheck.rbac,
   timeoutMs: 120_000,
   async run(ctx, input): Promise<Output> {
-    if (input.onlyUrls && !input.urls?.length) throw new UserError('onlyUrls needs urls to check', { hint: 'give --url URL (repeatable), or drop --only-urls' });
+    if (input.onlyUrls && !input.urls?.length)
+      throw new UserError('onlyUrls needs urls to check', { hint: 'give --url URL (repeatable), or drop --only-urls' });
     const extra = await askedTargets(ctx, input.urls ?? [], input.keyword);
     const withIngresses = input.ingresses ?? ctx.config.uptime.ingresses;
     if (!ctx.config.uptime.targets.length && !extra.length && !withIngresses) {
@@ -62,7 +65,7 @@ export default defineOp({
     const status = checkStatus(report, { ok: `${report.scope}, all up` });
     return {
       ...status,
-      from: 'this process (homelab\'s own network view)',
+      from: "this process (homelab's own network view)",
       checked: report.data.checked,
       down: report.data.down,
       targets: [...problems, ...others],

@@ -33,7 +33,15 @@ export const uptimeRowSchema = z.object({
   latencyMs: z.number(),
   error: z.string().optional(),
   redirectTo: z.string().optional(),
-  tls: z.object({ valid: z.boolean(), daysLeft: z.number().optional(), expires: z.string().optional(), issuer: z.string().optional(), error: z.string().optional() }).optional(),
+  tls: z
+    .object({
+      valid: z.boolean(),
+      daysLeft: z.number().optional(),
+      expires: z.string().optional(),
+      issuer: z.string().optional(),
+      error: z.string().optional(),
+    })
+    .optional(),
   keywordFound: z.boolean().optional(),
   problem: z.string().optional().describe('The worst reason, when not all is well'),
 });
@@ -48,15 +56,24 @@ const DAY_MS = 86_400_000;
 
 /** The configured targets, as the config names them. */
 export function configuredTargets(config: Config): UptimeTarget[] {
-  return config.uptime.targets.map((t) => ({ name: t.name ?? t.url, url: t.url, admittedAs: 'uptime.targets in the config', keyword: t.keyword, expectStatus: t.expectStatus, caFile: t.caFile }));
+  return config.uptime.targets.map((t) => ({
+    name: t.name ?? t.url,
+    url: t.url,
+    admittedAs: 'uptime.targets in the config',
+    keyword: t.keyword,
+    expectStatus: t.expectStatus,
+    caFile: t.caFile,
+  }));
 }
 
 const ingressSchema = z.looseObject({
   metadata: z.looseObject({ name: z.string(), namespace: z.string().optional() }),
-  spec: z.looseObject({
-    rules: z.array(z.looseObject({ host: z.string().optional() })).nullish(),
-    tls: z.array(z.looseObject({ hosts: z.array(z.string()).nullish() })).nullish(),
-  }).default({}),
+  spec: z
+    .looseObject({
+      rules: z.array(z.looseObject({ host: z.string().optional() })).nullish(),
+      tls: z.array(z.looseObject({ hosts: z.array(z.string()).nullish() })).nullish(),
+    })
+    .default({}),
 });
 
 /** One target per Ingress host (https when the Ingress terminates TLS for it); wildcard hosts cannot be checked. */
@@ -73,7 +90,11 @@ export async function ingressTargets(ctx: OpContext): Promise<UptimeTarget[]> {
       const host = rule.host ? normalizeHost(rule.host) : undefined;
       if (!host || host.startsWith('*') || seen.has(host)) continue;
       seen.add(host);
-      out.push({ name: host, url: `${tlsHosts.has(host) ? 'https' : 'http'}://${host}/`, admittedAs: `Ingress ${ing.metadata.namespace ?? ''}/${ing.metadata.name}` });
+      out.push({
+        name: host,
+        url: `${tlsHosts.has(host) ? 'https' : 'http'}://${host}/`,
+        admittedAs: `Ingress ${ing.metadata.namespace ?? ''}/${ing.metadata.name}`,
+      });
     }
   }
   return out;
@@ -92,7 +113,10 @@ export async function askedTargets(ctx: OpContext, urls: string[], keyword: stri
     const host = normalizeHost(new URL(url).hostname);
     if (configuredHosts.has(host)) return { name: url, url, admittedAs: 'a host of uptime.targets in the config', keyword };
     const decision = policy?.check(host);
-    if (!decision?.allowed) throw new PolicyDenied(`homelab uptime may not check ${host}: ${decision?.reason ?? 'not admitted'}`, { hint: `${decision?.hint ?? ''}; or add the URL under uptime.targets` });
+    if (!decision?.allowed)
+      throw new PolicyDenied(`homelab uptime may not check ${host}: ${decision?.reason ?? 'not admitted'}`, {
+        hint: `${decision?.hint ?? ''}; or add the URL under uptime.targets`,
+      });
     return { name: url, url, admittedAs: decision.why, keyword };
   });
 }
@@ -117,19 +141,30 @@ export async function checkTargets(ctx: OpContext, targets: UptimeTarget[]): Pro
     while (next < targets.length) {
       const i = next++;
       const target = targets[i] as UptimeTarget;
-      results[i] = { target, result: await probe.check({ url: target.url, timeoutMs: ctx.config.uptime.timeoutMs, keyword: target.keyword, caFile: target.caFile, refuseAddress }) };
+      results[i] = {
+        target,
+        result: await probe.check({ url: target.url, timeoutMs: ctx.config.uptime.timeoutMs, keyword: target.keyword, caFile: target.caFile, refuseAddress }),
+      };
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, targets.length) }, worker));
   return results;
 }
 
-const REASON: Record<NonNullable<ProbeResult['errorKind']>, string> = { dns: 'DnsFailed', refused: 'Refused', connect: 'Unreachable', timeout: 'Timeout', tls: 'TlsFailed', other: 'Down' };
+const REASON: Record<NonNullable<ProbeResult['errorKind']>, string> = {
+  dns: 'DnsFailed',
+  refused: 'Refused',
+  connect: 'Unreachable',
+  timeout: 'Timeout',
+  tls: 'TlsFailed',
+  other: 'Down',
+};
 
 /** One target's row and findings: down, wrong status, bad or expiring certificate, missing keyword, slow. */
 export function judge(target: UptimeTarget, result: ProbeResult, config: Config, now: Date): { row: UptimeRow; findings: Finding[] } {
   const findings: Finding[] = [];
-  const add = (severity: 'warn' | 'crit', reason: string, message: string) => findings.push({ severity, kind: 'UptimeTarget', name: target.name, reason, message: `${target.url}: ${message}` });
+  const add = (severity: 'warn' | 'crit', reason: string, message: string) =>
+    findings.push({ severity, kind: 'UptimeTarget', name: target.name, reason, message: `${target.url}: ${message}` });
   const tls = result.tls;
   const daysLeft = tls?.validTo ? Math.floor((Date.parse(tls.validTo) - now.getTime()) / DAY_MS) : undefined;
   if (result.status === undefined) add('crit', REASON[result.errorKind ?? 'other'], result.error ?? 'no answer');
@@ -137,7 +172,8 @@ export function judge(target: UptimeTarget, result: ProbeResult, config: Config,
     const expected = target.expectStatus ? target.expectStatus.includes(result.status) : result.status >= 200 && result.status < 400;
     if (!expected) add('crit', 'HttpStatus', `answered HTTP ${result.status}${target.expectStatus ? ` (expected ${target.expectStatus.join(' or ')})` : ''}`);
     if (tls && !tls.authorized) add('crit', 'TlsInvalid', `the certificate is not valid: ${tls.error ?? 'not verified'}`);
-    else if (daysLeft !== undefined && daysLeft < config.uptime.warnDays) add(daysLeft < 0 ? 'crit' : 'warn', 'CertExpiring', `the certificate expires in ${daysLeft} days (${tls?.validTo})`);
+    else if (daysLeft !== undefined && daysLeft < config.uptime.warnDays)
+      add(daysLeft < 0 ? 'crit' : 'warn', 'CertExpiring', `the certificate expires in ${daysLeft} days (${tls?.validTo})`);
     if (result.keywordFound === false) add('crit', 'KeywordMissing', `the page does not contain "${target.keyword}"`);
     if (result.latencyMs > config.uptime.slowMs) add('warn', 'Slow', `answered in ${result.latencyMs} ms (slower than ${config.uptime.slowMs} ms)`);
   }

@@ -14,13 +14,18 @@ import { secretsCheck, type SecretsData } from '../secrets/secrets-check.js';
 import type { CheckReport } from '../shared/check.js';
 import { findDnsPods } from '../dns/dig.js';
 import dnsDiagnose from '../dns/dns-diagnose.js';
-import type { Chain} from './links.js';
+import type { Chain } from './links.js';
 import { fromFinding, isBroken, stateOf, type Link } from './links.js';
 import { judgeWorkload, podInputs, pvcSchema, selectorText, selects, serviceSchema, workloadSchema, type Service, type Workload } from './objects.js';
 
 const core = (resource: string, namespace?: string): ResourceRef => ({ group: '', version: 'v1', resource, namespace });
 const apps = (resource: string, namespace?: string): ResourceRef => ({ group: 'apps', version: 'v1', resource, namespace });
-const WORKLOAD_RESOURCES: Record<string, string> = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets', ReplicaSet: 'replicasets' };
+const WORKLOAD_RESOURCES: Record<string, string> = {
+  Deployment: 'deployments',
+  StatefulSet: 'statefulsets',
+  DaemonSet: 'daemonsets',
+  ReplicaSet: 'replicasets',
+};
 
 /** Lines of a crashed container's log shown as evidence, and the bytes read for them. */
 const LOG_LINES = 5;
@@ -78,8 +83,16 @@ export async function ingressesFor(chain: Chain, host: string, path: string, nam
   const ref: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', namespace };
   const all = await chain.read({ kind: 'Ingress', name: host }, () => listAll(chain.ctx.kube, ref));
   if (!all) return undefined;
-  const rules = (o: KubeObject) => ((o.spec as { rules?: Array<{ host?: string; http?: { paths?: Array<{ path?: string }> } }> } | undefined)?.rules ?? []);
-  const best = (o: KubeObject) => Math.max(-1, ...rules(o).filter((r) => r.host && hostMatches(r.host, host)).flatMap((r) => (r.http?.paths ?? []).map((p) => p.path ?? '/')).filter((p) => path.startsWith(p)).map((p) => p.length));
+  const rules = (o: KubeObject) => (o.spec as { rules?: Array<{ host?: string; http?: { paths?: Array<{ path?: string }> } }> } | undefined)?.rules ?? [];
+  const best = (o: KubeObject) =>
+    Math.max(
+      -1,
+      ...rules(o)
+        .filter((r) => r.host && hostMatches(r.host, host))
+        .flatMap((r) => (r.http?.paths ?? []).map((p) => p.path ?? '/'))
+        .filter((p) => path.startsWith(p))
+        .map((p) => p.length),
+    );
   return all.filter((o) => rules(o).some((r) => r.host && hostMatches(r.host, host))).sort((a, b) => best(b) - best(a));
 }
 
@@ -88,7 +101,12 @@ export async function ingressesFor(chain: Chain, host: string, path: string, nam
  * TLS of the host (through the certificates check: the Certificate, and the CertificateRequest,
  * Order and Challenge of a failing issuance). Returns the backend Service to follow.
  */
-export async function ingressLinks(chain: Chain, ingress: KubeObject, host: string | undefined, path: string): Promise<{ link?: Link; service?: string; port?: string; reasons: string[] }> {
+export async function ingressLinks(
+  chain: Chain,
+  ingress: KubeObject,
+  host: string | undefined,
+  path: string,
+): Promise<{ link?: Link; service?: string; port?: string; reasons: string[] }> {
   const { ctx } = chain;
   const namespace = ingress.metadata.namespace ?? '';
   const name = ingress.metadata.name;
@@ -99,9 +117,9 @@ export async function ingressLinks(chain: Chain, ingress: KubeObject, host: stri
     // Read beside the ingress check, not after it: the Certificate's requests, orders and challenges.
     tlsSecrets.length
       ? certificatesCheck.run(ctx, { namespace }).catch((err: unknown) => {
-        if (ctx.signal.aborted || !isHomelabError(err)) throw err;
-        return err;
-      })
+          if (ctx.signal.aborted || !isHomelabError(err)) throw err;
+          return err;
+        })
       : undefined,
   ]);
   const row = ingressReport?.data.ingresses.find((r) => r.name === name);
@@ -115,7 +133,10 @@ export async function ingressLinks(chain: Chain, ingress: KubeObject, host: stri
   const where = [row.className && `class ${row.className}`, address && `at ${address}`].filter(Boolean).join(', ');
   const worst = sortFindings([...mine])[0];
   const link = chain.add({
-    kind: 'Ingress', namespace, name, state: chosen ? stateOf(mine) : 'crit',
+    kind: 'Ingress',
+    namespace,
+    name,
+    state: chosen ? stateOf(mine) : 'crit',
     detail: worst ? `${route}: ${worst.message}` : `${route}${where ? ` (${where})` : ''}`,
   });
 
@@ -129,7 +150,13 @@ type CertsReport = Awaited<ReturnType<typeof certificatesCheck.run>>;
 
 function tlsLinks(chain: Chain, namespace: string, tls: TlsRow, certs: CertsReport | unknown): void {
   if (tls.checkedBy === 'secret') {
-    chain.add({ kind: 'Secret', namespace, name: tls.secretName, state: tls.secretPresent ? 'ok' : 'crit', detail: tls.secretPresent ? 'the TLS Secret exists (only its name was read)' : `the TLS Secret for ${tls.hosts.join(', ') || 'the host'} does not exist` });
+    chain.add({
+      kind: 'Secret',
+      namespace,
+      name: tls.secretName,
+      state: tls.secretPresent ? 'ok' : 'crit',
+      detail: tls.secretPresent ? 'the TLS Secret exists (only its name was read)' : `the TLS Secret for ${tls.hosts.join(', ') || 'the host'} does not exist`,
+    });
     return;
   }
   const cert = tls.certificate;
@@ -137,28 +164,52 @@ function tlsLinks(chain: Chain, namespace: string, tls: TlsRow, certs: CertsRepo
   if (tls.checkedBy === 'none' || !cert) {
     // Not checked by design (no Certificate manages it, homelab reads no Secrets), or because the Certificates could not be read.
     const failed = certs instanceof Error ? certs.message : undefined;
-    chain.add({ kind: 'Secret', namespace, name: tls.secretName, state: failed ? 'unknown' : 'skipped', detail: failed ? `TLS not checked: the Certificates could not be read: ${failed}` : (tls.note ?? 'TLS Secret not checked') });
+    chain.add({
+      kind: 'Secret',
+      namespace,
+      name: tls.secretName,
+      state: failed ? 'unknown' : 'skipped',
+      detail: failed ? `TLS not checked: the Certificates could not be read: ${failed}` : (tls.note ?? 'TLS Secret not checked'),
+    });
     return;
   }
   const findings = report?.findings.filter((f) => f.kind === 'Certificate' && f.namespace === namespace && f.name === cert.name) ?? [];
   const worst = findings[0];
   const days = cert.daysLeft === undefined ? '' : `, expires in ${Math.floor(cert.daysLeft)} days`;
   const link = chain.add({
-    kind: 'Certificate', namespace, name: cert.name, state: stateOf(findings),
+    kind: 'Certificate',
+    namespace,
+    name: cert.name,
+    state: stateOf(findings),
     detail: worst ? `${worst.reason}: ${worst.message}` : `Ready${days}`,
     ...(worst ? { fix: fix('certs_status', { namespace }) } : {}),
   });
   if (!report) {
-    if (certs instanceof Error) chain.add({ kind: 'CertificateRequest', namespace, name: cert.name, state: 'unknown', detail: `its requests, orders and challenges could not be read: ${certs.message}` });
+    if (certs instanceof Error)
+      chain.add({
+        kind: 'CertificateRequest',
+        namespace,
+        name: cert.name,
+        state: 'unknown',
+        detail: `its requests, orders and challenges could not be read: ${certs.message}`,
+      });
     return;
   }
   chain.unreadable(report.findings);
   // A failing issuance, request to challenge: the deepest one is where it fails.
   const order = ['CertificateRequest', 'Order', 'Challenge'];
-  const failing = report.data.failing.filter((f) => f.namespace === namespace && f.certificate === cert.name).sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+  const failing = report.data.failing
+    .filter((f) => f.namespace === namespace && f.certificate === cert.name)
+    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
   let above = link;
   for (const f of failing) {
-    const next = chain.add({ kind: f.kind, namespace, name: f.name, state: /^(pending|processing|valid|ready)$/.test(f.state) ? 'warn' : 'crit', detail: `${f.state}: ${f.reason}` });
+    const next = chain.add({
+      kind: f.kind,
+      namespace,
+      name: f.name,
+      state: /^(pending|processing|valid|ready)$/.test(f.state) ? 'warn' : 'crit',
+      detail: `${f.state}: ${f.reason}`,
+    });
     chain.explain(above, next);
     above = next;
   }
@@ -173,15 +224,23 @@ function tlsLinks(chain: Chain, namespace: string, tls: TlsRow, certs: CertsRepo
 export async function serviceLinks(chain: Chain, namespace: string, name: string, port: string | undefined, known?: KubeObject): Promise<Link | undefined> {
   const { ctx } = chain;
   const what = { kind: 'Service', namespace, name };
-  const raw = known ?? (await chain.read(what, () => ctx.kube.get(core('services', namespace), name).catch((err: unknown) => (err instanceof NotFound ? null : Promise.reject(err)))));
+  const raw =
+    known ??
+    (await chain.read(what, () =>
+      ctx.kube.get(core('services', namespace), name).catch((err: unknown) => (err instanceof NotFound ? null : Promise.reject(err))),
+    ));
   if (raw === undefined) return undefined;
   if (raw === null) return chain.add({ ...what, state: 'crit', detail: 'does not exist' });
   const svc = serviceSchema.parse(raw);
   chain.saw(svc.metadata);
-  if (svc.spec.type === 'ExternalName') return chain.add({ ...what, state: 'ok', detail: `ExternalName: forwards to ${svc.spec.externalName ?? '?'} (outside the cluster, not followed)` });
+  if (svc.spec.type === 'ExternalName')
+    return chain.add({ ...what, state: 'ok', detail: `ExternalName: forwards to ${svc.spec.externalName ?? '?'} (outside the cluster, not followed)` });
   const selector = svc.spec.selector;
-  if (!selector || !Object.keys(selector).length) return chain.add({ ...what, state: 'ok', detail: 'has no selector: its endpoints are set by hand, so no pods are followed' });
-  const rawPods = await chain.read({ kind: 'Pod', namespace, name: selectorText(selector) }, () => listAll(ctx.kube, core('pods', namespace), { labelSelector: selectorText(selector) }));
+  if (!selector || !Object.keys(selector).length)
+    return chain.add({ ...what, state: 'ok', detail: 'has no selector: its endpoints are set by hand, so no pods are followed' });
+  const rawPods = await chain.read({ kind: 'Pod', namespace, name: selectorText(selector) }, () =>
+    listAll(ctx.kube, core('pods', namespace), { labelSelector: selectorText(selector) }),
+  );
   if (!rawPods) return undefined;
   if (!rawPods.length) return noPods(chain, svc, selector);
 
@@ -195,7 +254,11 @@ export async function serviceLinks(chain: Chain, namespace: string, name: string
   const portBroken = named !== undefined && !rawPods.some((p) => podInputs(p).ports.has(named));
   const link = portBroken
     ? chain.add({ ...what, state: 'crit', detail: `its targetPort ${named} names no container port of the ${plural(pods.length, 'pod')} it selects` })
-    : chain.add({ ...what, state: ready ? 'ok' : 'crit', detail: `selects ${plural(pods.length, 'pod')} (${selectorText(selector)}), ${ready} ready; ${portText}` });
+    : chain.add({
+        ...what,
+        state: ready ? 'ok' : 'crit',
+        detail: `selects ${plural(pods.length, 'pod')} (${selectorText(selector)}), ${ready} ready; ${portText}`,
+      });
   const podLinks = await podsLinks(chain, namespace, rawPods);
   if (!portBroken) chain.explain(link, podLinks.find(isBroken));
   return link;
@@ -210,7 +273,13 @@ async function noPods(chain: Chain, svc: Service, selector: Record<string, strin
   const { ctx } = chain;
   const namespace = svc.metadata.namespace ?? '';
   const what = { kind: 'Service', namespace, name: svc.metadata.name };
-  const lists = await chain.read(what, () => Promise.all(['Deployment', 'StatefulSet', 'DaemonSet'].map(async (kind) => (await listAll(ctx.kube, apps(WORKLOAD_RESOURCES[kind] as string, namespace))).map((raw) => ({ kind, raw })))));
+  const lists = await chain.read(what, () =>
+    Promise.all(
+      ['Deployment', 'StatefulSet', 'DaemonSet'].map(async (kind) =>
+        (await listAll(ctx.kube, apps(WORKLOAD_RESOURCES[kind] as string, namespace))).map((raw) => ({ kind, raw })),
+      ),
+    ),
+  );
   if (!lists) return undefined;
   const workloads = lists.flat().map(({ kind, raw }) => ({ kind, w: workloadSchema.parse(raw) }));
   const owner = workloads.find(({ w }) => selects(selector, w.spec.template?.metadata?.labels));
@@ -223,7 +292,8 @@ async function noPods(chain: Chain, svc: Service, selector: Record<string, strin
   }
   const keys = Object.keys(selector);
   // The workloads nearest the selector first: most of its labels matched, then the one named like the Service.
-  const nearness = (w: Workload) => Object.entries(selector).filter(([k, v]) => w.spec.template?.metadata?.labels?.[k] === v).length * 2 + (w.metadata.name === svc.metadata.name ? 1 : 0);
+  const nearness = (w: Workload) =>
+    Object.entries(selector).filter(([k, v]) => w.spec.template?.metadata?.labels?.[k] === v).length * 2 + (w.metadata.name === svc.metadata.name ? 1 : 0);
   const nearest = [...workloads].sort((a, b) => nearness(b.w) - nearness(a.w));
   const evidence = nearest.slice(0, 3).map(({ kind, w }) => {
     const tpl = w.spec.template?.metadata?.labels ?? {};
@@ -231,7 +301,8 @@ async function noPods(chain: Chain, svc: Service, selector: Record<string, strin
     return `${kind} ${w.metadata.name} labels its pods ${(shown.length ? shown : Object.entries(tpl).slice(0, 3)).map(([k, v]) => `${k}=${v}`).join(',') || '(no labels)'}`;
   });
   return chain.add({
-    ...what, state: 'crit',
+    ...what,
+    state: 'crit',
     detail: `its selector ${text} matches no pod in ${namespace}${workloads.length ? ', and no workload here labels its pods so: the selector and the pod labels differ' : ''}`,
     evidence: [`selector: ${text}`, ...evidence],
   });
@@ -264,8 +335,17 @@ async function ownerOf(chain: Chain, namespace: string, pod: Pod): Promise<{ kin
 /** The last lines a container wrote before it died (or, running, lately), for evidence. */
 async function lastWords(chain: Chain, pod: Pod, container: string, previous: boolean): Promise<string[]> {
   try {
-    const text = await chain.ctx.kube.logs(pod.metadata.namespace ?? '', pod.metadata.name, { container, previous, tailLines: LOG_LINES, limitBytes: LOG_BYTES });
-    return text.split('\n').filter((l) => l.trim()).slice(-LOG_LINES).map((l) => `${previous ? 'last log (previous)' : 'log'}: ${l}`);
+    const text = await chain.ctx.kube.logs(pod.metadata.namespace ?? '', pod.metadata.name, {
+      container,
+      previous,
+      tailLines: LOG_LINES,
+      limitBytes: LOG_BYTES,
+    });
+    return text
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(-LOG_LINES)
+      .map((l) => `${previous ? 'last log (previous)' : 'log'}: ${l}`);
   } catch (err) {
     if (chain.ctx.signal.aborted) throw err;
     return [];
@@ -312,9 +392,15 @@ export async function podsLinks(chain: Chain, namespace: string, rawPods: KubeOb
     const evidence = worst ? await podEvidence(chain, worstPod, worst.reason) : [];
     const counts = pods.length === 1 ? (ready ? 'ready' : 'not ready') : `${ready}/${pods.length} pods ready`;
     const link = chain.add({
-      kind: 'Pod', namespace, name: worstPod.metadata.name, state: stateOf(problems),
-      detail: worst ? `${counts}; ${fromFinding(worst).detail ?? ''}` : `${counts}${pods.length === 1 && worstPod.spec.nodeName ? ` on ${worstPod.spec.nodeName}` : ''}`,
-      evidence, ...(worst?.fix ? { fix: worst.fix } : {}),
+      kind: 'Pod',
+      namespace,
+      name: worstPod.metadata.name,
+      state: stateOf(problems),
+      detail: worst
+        ? `${counts}; ${fromFinding(worst).detail ?? ''}`
+        : `${counts}${pods.length === 1 && worstPod.spec.nodeName ? ` on ${worstPod.spec.nodeName}` : ''}`,
+      evidence,
+      ...(worst?.fix ? { fix: worst.fix } : {}),
     });
     links.push(link);
     const owner = await ownerOf(chain, namespace, worstPod);
@@ -335,7 +421,9 @@ export async function workloadLinks(chain: Chain, kind: string, raw: KubeObject)
   const link = await workloadLink(chain, kind, w);
   const selector = w.spec.selector?.matchLabels;
   if (!selector || !Object.keys(selector).length) return;
-  const pods = await chain.read({ kind: 'Pod', namespace, name: selectorText(selector) }, () => listAll(chain.ctx.kube, core('pods', namespace), { labelSelector: selectorText(selector) }));
+  const pods = await chain.read({ kind: 'Pod', namespace, name: selectorText(selector) }, () =>
+    listAll(chain.ctx.kube, core('pods', namespace), { labelSelector: selectorText(selector) }),
+  );
   if (!pods) return;
   if (!pods.length) {
     if (link.state === 'ok') link.state = 'crit';
@@ -350,7 +438,9 @@ async function inputLinks(chain: Chain, namespace: string, rawPod: KubeObject | 
   const { claims, secrets } = podInputs(rawPod);
   const [pvcs, eso] = await Promise.all([
     Promise.all(claims.map((claim) => pvcFacts(chain, namespace, claim))),
-    secrets.length ? chain.read({ kind: 'ExternalSecret', namespace, name: secrets.join(',') }, () => secretsCheck.run(chain.ctx, { namespace })) : Promise.resolve(undefined),
+    secrets.length
+      ? chain.read({ kind: 'ExternalSecret', namespace, name: secrets.join(',') }, () => secretsCheck.run(chain.ctx, { namespace }))
+      : Promise.resolve(undefined),
   ]);
   const links = pvcs.filter((p): p is Link => p !== undefined).map((p) => chain.add(p));
   if (eso) chain.unreadable(eso.findings);
@@ -362,7 +452,9 @@ async function inputLinks(chain: Chain, namespace: string, rawPod: KubeObject | 
 async function pvcFacts(chain: Chain, namespace: string, claim: string): Promise<Link | undefined> {
   const { ctx } = chain;
   const what = { kind: 'PersistentVolumeClaim', namespace, name: claim };
-  const raw = await chain.read(what, () => ctx.kube.get(core('persistentvolumeclaims', namespace), claim).catch((err: unknown) => (err instanceof NotFound ? null : Promise.reject(err))));
+  const raw = await chain.read(what, () =>
+    ctx.kube.get(core('persistentvolumeclaims', namespace), claim).catch((err: unknown) => (err instanceof NotFound ? null : Promise.reject(err))),
+  );
   if (raw === undefined) return undefined;
   if (raw === null) return { ...what, state: 'crit', detail: 'does not exist: a pod that mounts it cannot start' };
   const pvc = pvcSchema.parse(raw);
@@ -372,12 +464,29 @@ async function pvcFacts(chain: Chain, namespace: string, claim: string): Promise
   const size = pvc.status.capacity?.storage ?? pvc.spec.resources?.requests?.storage;
   if (phase === 'Bound') return { ...what, state: 'ok', detail: `Bound${size ? `, ${size}` : ''}${cls ? `, storage class ${cls}` : ''}` };
   const [classExists, event] = await Promise.all([
-    cls ? ctx.kube.get({ group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' }, cls, { metadataOnly: true }).then(() => true, (err: unknown) => (err instanceof NotFound ? false : undefined)) : Promise.resolve(undefined),
+    cls
+      ? ctx.kube.get({ group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses' }, cls, { metadataOnly: true }).then(
+          () => true,
+          (err: unknown) => (err instanceof NotFound ? false : undefined),
+        )
+      : Promise.resolve(undefined),
     latestEvent(ctx, { kind: 'PersistentVolumeClaim', namespace, name: claim }).catch(() => undefined),
   ]);
   const since = ageMs(ctx.now(), pvc.metadata.creationTimestamp);
-  const why = phase === 'Lost' ? 'Lost: its PersistentVolume is gone' : classExists === false ? `${phase}: its storage class ${cls} does not exist` : !cls ? `${phase}: it names no storage class and none is the default` : `${phase}${since !== undefined ? ` for ${formatAge(since / 1000)}` : ''}`;
-  return { ...what, state: 'crit', detail: why, evidence: [...(classExists === false ? [`StorageClass ${cls}: not found`] : []), ...(event ? [`event: ${event.message}`] : [])] };
+  const why =
+    phase === 'Lost'
+      ? 'Lost: its PersistentVolume is gone'
+      : classExists === false
+        ? `${phase}: its storage class ${cls} does not exist`
+        : !cls
+          ? `${phase}: it names no storage class and none is the default`
+          : `${phase}${since !== undefined ? ` for ${formatAge(since / 1000)}` : ''}`;
+  return {
+    ...what,
+    state: 'crit',
+    detail: why,
+    evidence: [...(classExists === false ? [`StorageClass ${cls}: not found`] : []), ...(event ? [`event: ${event.message}`] : [])],
+  };
 }
 
 /**
@@ -392,18 +501,34 @@ async function externalSecretLinks(chain: Chain, namespace: string, secrets: str
     const refreshed = es.refreshTime ? ageMs(chain.ctx.now(), es.refreshTime) : undefined;
     const event = findings.length ? await latestEvent(chain.ctx, { kind: 'ExternalSecret', namespace, name: es.name }).catch(() => undefined) : undefined;
     const link = chain.add({
-      kind: 'ExternalSecret', namespace, name: es.name, state: stateOf(findings),
-      detail: findings[0] ? `${findings[0].reason}: ${findings[0].message}` : `${es.reason ?? 'Ready'}: writes Secret ${es.target}${refreshed !== undefined ? `, refreshed ${formatAge(refreshed / 1000)} ago` : ''}`,
-      ...(findings.length ? { evidence: [`Ready=${es.ready}${es.reason ? ` (${es.reason})` : ''}: ${es.message ?? 'no message'}`, ...(event ? [`event: ${event.message}`] : [])] } : {}),
+      kind: 'ExternalSecret',
+      namespace,
+      name: es.name,
+      state: stateOf(findings),
+      detail: findings[0]
+        ? `${findings[0].reason}: ${findings[0].message}`
+        : `${es.reason ?? 'Ready'}: writes Secret ${es.target}${refreshed !== undefined ? `, refreshed ${formatAge(refreshed / 1000)} ago` : ''}`,
+      ...(findings.length
+        ? { evidence: [`Ready=${es.ready}${es.reason ? ` (${es.reason})` : ''}: ${es.message ?? 'no message'}`, ...(event ? [`event: ${event.message}`] : [])] }
+        : {}),
     });
     links.push(link);
-    const store = report.data.stores.find((s) => s.kind === es.store.kind && s.name === es.store.name && (s.kind === 'ClusterSecretStore' || s.namespace === namespace));
+    const store = report.data.stores.find(
+      (s) => s.kind === es.store.kind && s.name === es.store.name && (s.kind === 'ClusterSecretStore' || s.namespace === namespace),
+    );
     if (!store) continue;
     const storeFindings = report.findings.filter((f) => f.kind === store.kind && f.name === store.name);
-    const storeLink = chain.find(store.kind, store.namespace, store.name) ?? chain.add({
-      kind: store.kind, ...(store.namespace ? { namespace: store.namespace } : {}), name: store.name, state: stateOf(storeFindings),
-      detail: storeFindings[0] ? `${storeFindings[0].reason}: ${storeFindings[0].message}` : `${store.reason ?? 'Ready'}${store.provider ? `, provider ${store.provider}` : ''}`,
-    });
+    const storeLink =
+      chain.find(store.kind, store.namespace, store.name) ??
+      chain.add({
+        kind: store.kind,
+        ...(store.namespace ? { namespace: store.namespace } : {}),
+        name: store.name,
+        state: stateOf(storeFindings),
+        detail: storeFindings[0]
+          ? `${storeFindings[0].reason}: ${storeFindings[0].message}`
+          : `${store.reason ?? 'Ready'}${store.provider ? `, provider ${store.provider}` : ''}`,
+      });
     chain.explain(link, storeLink);
   }
   return links;

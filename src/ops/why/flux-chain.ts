@@ -4,7 +4,7 @@ import type { KubeObject } from '../../core/ports/kube.js';
 import { FLUX_KINDS, fluxKind, servedVersion, type FluxKind } from '../flux/kinds.js';
 import { fluxFindings, fluxObjectSchema, summarizeFluxObject, type FluxObject } from '../flux/objects.js';
 import { directSources } from '../flux/sources.js';
-import type { Chain} from './links.js';
+import type { Chain } from './links.js';
 import { stateOf, type Link } from './links.js';
 
 /** The labels Flux's controllers put on what they apply (kustomize-controller, helm-controller). */
@@ -25,7 +25,9 @@ interface FluxRef {
 }
 
 /** spec.dependsOn of a Kustomization or HelmRelease (meta.NamespacedObjectReference: name, namespace optional). */
-const dependsOnSchema = z.looseObject({ spec: z.looseObject({ dependsOn: z.array(z.looseObject({ name: z.string(), namespace: z.string().optional() })).optional() }).optional() });
+const dependsOnSchema = z.looseObject({
+  spec: z.looseObject({ dependsOn: z.array(z.looseObject({ name: z.string(), namespace: z.string().optional() })).optional() }).optional(),
+});
 
 /** The Flux objects that applied an object, by the labels their controllers put on it: HelmRelease first (it is nearer). */
 export function appliedBy(labels: Record<string, string> | undefined): FluxRef[] {
@@ -43,7 +45,9 @@ function revisionLine(kind: FluxKind, object: FluxObject, revision: string | und
   const deployed = history.find((h) => h.status === 'deployed');
   const failed = history.filter((h) => h.status && h.status !== 'deployed' && h.status !== 'superseded').slice(0, 1);
   const lines = [
-    ...(deployed ? [`runs chart ${deployed.chartVersion ?? '?'}${deployed.version !== undefined ? ` (release ${deployed.version})` : ''}: the last release deployed`] : []),
+    ...(deployed
+      ? [`runs chart ${deployed.chartVersion ?? '?'}${deployed.version !== undefined ? ` (release ${deployed.version})` : ''}: the last release deployed`]
+      : []),
     ...failed.map((h) => `chart ${h.chartVersion ?? '?'}${h.version !== undefined ? ` (release ${h.version})` : ''}: ${h.status}`),
   ];
   return deployed && revision && deployed.chartVersion !== revision ? lines : lines.slice(1);
@@ -75,10 +79,15 @@ export async function fluxLinks(chain: Chain, start: FluxRef[]): Promise<void> {
     const what = { kind: kind.kind, namespace: ref.namespace, name: ref.name };
     const version = await chain.read(what, () => versionOf(kind));
     if (version === undefined) {
-      if (!chain.find(what.kind, what.namespace, what.name)) chain.add({ ...what, state: 'unknown', detail: `${kind.group} is not served here: it could not be read` });
+      if (!chain.find(what.kind, what.namespace, what.name))
+        chain.add({ ...what, state: 'unknown', detail: `${kind.group} is not served here: it could not be read` });
       return undefined;
     }
-    const raw = await chain.read(what, () => ctx.kube.get({ group: kind.group, version, resource: kind.resource, namespace: ref.namespace }, ref.name).catch((err: unknown) => (err instanceof NotFound ? null : Promise.reject(err))));
+    const raw = await chain.read(what, () =>
+      ctx.kube
+        .get({ group: kind.group, version, resource: kind.resource, namespace: ref.namespace }, ref.name)
+        .catch((err: unknown) => (err instanceof NotFound ? null : Promise.reject(err))),
+    );
     if (raw === undefined) return undefined;
     if (raw === null) {
       chain.add({ ...what, state: 'warn', detail: 'named by the labels of what it applied, but it does not exist (deleted, or applied by hand since)' });
@@ -90,7 +99,8 @@ export async function fluxLinks(chain: Chain, start: FluxRef[]): Promise<void> {
     const worst = findings[0];
     const revision = summary.revision ? ` at ${summary.revision}` : '';
     const link = chain.add({
-      ...what, state: stateOf(findings),
+      ...what,
+      state: stateOf(findings),
       detail: worst ? `${worst.reason}: ${worst.message}` : `${summary.ready === 'True' ? 'Ready' : `Ready=${summary.ready}`}${revision}`,
       evidence: worst ? revisionLine(kind, object, summary.revision) : [],
       ...(worst?.fix ? { fix: worst.fix } : {}),
@@ -103,10 +113,12 @@ export async function fluxLinks(chain: Chain, start: FluxRef[]): Promise<void> {
   const sourcesOf = (r: FluxRef, object: FluxObject): FluxRef[] => {
     const kind = fluxKind(r.key);
     try {
-      return directSources({ kind, ref: { group: kind.group, version: '', resource: kind.resource, namespace: r.namespace }, name: r.name }, object).flatMap((s) => {
-        const sourceKind = FLUX_KINDS.find((k) => k.kind === s.kind && k.source);
-        return sourceKind ? [{ key: sourceKind.key, namespace: s.namespace, name: s.name }] : [];
-      });
+      return directSources({ kind, ref: { group: kind.group, version: '', resource: kind.resource, namespace: r.namespace }, name: r.name }, object).flatMap(
+        (s) => {
+          const sourceKind = FLUX_KINDS.find((k) => k.kind === s.kind && k.source);
+          return sourceKind ? [{ key: sourceKind.key, namespace: s.namespace, name: s.name }] : [];
+        },
+      );
     } catch {
       return [];
     }

@@ -110,7 +110,8 @@ export class Chain {
    */
   unreadable(findings: readonly Finding[]): void {
     for (const f of findings.filter((x) => x.kind === 'Check')) {
-      if (!this.find('Check', f.namespace, f.name)) this.add({ kind: 'Check', ...(f.namespace ? { namespace: f.namespace } : {}), name: f.name, state: 'unknown', detail: `could not read: ${f.message}` });
+      if (!this.find('Check', f.namespace, f.name))
+        this.add({ kind: 'Check', ...(f.namespace ? { namespace: f.namespace } : {}), name: f.name, state: 'unknown', detail: `could not read: ${f.message}` });
     }
   }
 

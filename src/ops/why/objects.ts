@@ -86,7 +86,10 @@ export function podInputs(raw: unknown): { claims: string[]; secrets: string[]; 
   const claims = volumes.flatMap((v) => (v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : []));
   const secrets = [
     ...volumes.flatMap((v) => [v.secret?.secretName, ...(v.projected?.sources ?? []).map((s) => s.secret?.name)]),
-    ...[...initContainers, ...containers].flatMap((c) => [...(c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name), ...(c.envFrom ?? []).map((e) => e.secretRef?.name)]),
+    ...[...initContainers, ...containers].flatMap((c) => [
+      ...(c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name),
+      ...(c.envFrom ?? []).map((e) => e.secretRef?.name),
+    ]),
   ].filter((s): s is string => Boolean(s));
   const ports = new Map<string, number>();
   for (const c of containers) for (const p of c.ports ?? []) if (p.name && p.containerPort !== undefined) ports.set(p.name, p.containerPort);
@@ -115,7 +118,9 @@ export function selects(selector: Record<string, string> | undefined, labelsOf: 
 
 /** "a=b,c=d": a selector as kubectl prints it and the API takes it. */
 export function selectorText(selector: Record<string, string>): string {
-  return Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+  return Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }
 
 /**
@@ -134,10 +139,16 @@ export function judgeWorkload(kind: string, w: Workload): { state: LinkState; de
   const replicas = w.spec.replicas ?? 1;
   if (replicas === 0) return { state: 'crit', detail: 'scaled to 0 replicas: nothing runs', own: true };
   const failure = findCondition(w, 'ReplicaFailure');
-  if (failure?.status === 'True') return { state: 'crit', detail: `cannot create its pods (${failure.reason ?? 'ReplicaFailure'}): ${failure.message ?? 'no message'}`, own: true };
+  if (failure?.status === 'True')
+    return { state: 'crit', detail: `cannot create its pods (${failure.reason ?? 'ReplicaFailure'}): ${failure.message ?? 'no message'}`, own: true };
   const progressing = conditionState(w, 'Progressing');
-  if (progressing.status === 'False') return { state: 'crit', detail: `rollout stopped (${progressing.reason ?? 'Progressing=False'}): ${progressing.message ?? 'no message'}`, own: true };
+  if (progressing.status === 'False')
+    return { state: 'crit', detail: `rollout stopped (${progressing.reason ?? 'Progressing=False'}): ${progressing.message ?? 'no message'}`, own: true };
   if (w.spec.paused) return { state: 'warn', detail: 'its rollout is paused: new changes are not rolled out', own: true };
   const ready = kind === 'StatefulSet' ? (s.readyReplicas ?? 0) : (s.availableReplicas ?? 0);
-  return { state: ready >= replicas ? 'ok' : ready > 0 ? 'warn' : 'crit', detail: `${ready}/${replicas} ${kind === 'StatefulSet' ? 'ready' : 'available'}`, own: false };
+  return {
+    state: ready >= replicas ? 'ok' : ready > 0 ? 'warn' : 'crit',
+    detail: `${ready}/${replicas} ${kind === 'StatefulSet' ? 'ready' : 'available'}`,
+    own: false,
+  };
 }

@@ -29,10 +29,7 @@ export const TARGET_KINDS: readonly TargetKind[] = [
   { kind: 'Kustomization', words: ['kustomization', 'kustomizations', 'ks'], flux: 'kustomization' },
 ];
 
-export type ParsedTarget =
-  | { type: 'host'; host: string; path: string }
-  | { type: 'object'; kind: TargetKind; name: string }
-  | { type: 'name'; name: string };
+export type ParsedTarget = { type: 'host'; host: string; path: string } | { type: 'object'; kind: TargetKind; name: string } | { type: 'name'; name: string };
 
 /**
  * Reads what the user typed: a URL or a name with a dot is a hostname; KIND/NAME an object of that
@@ -55,7 +52,8 @@ export function parseTarget(text: string): ParsedTarget | string {
     const word = given.slice(0, slash).toLowerCase();
     const name = given.slice(slash + 1);
     const kind = TARGET_KINDS.find((k) => k.words.includes(word));
-    if (!kind) return `"${word}" is not a kind why follows: use ${TARGET_KINDS.map((k) => k.words.at(-1)).join(', ')} (e.g. svc/jellyfin), a hostname or a name`;
+    if (!kind)
+      return `"${word}" is not a kind why follows: use ${TARGET_KINDS.map((k) => k.words.at(-1)).join(', ')} (e.g. svc/jellyfin), a hostname or a name`;
     if (!objectNameSchema.safeParse(name).success) return `"${name}" is not a Kubernetes object name`;
     return { type: 'object', kind, name };
   }
@@ -63,14 +61,13 @@ export function parseTarget(text: string): ParsedTarget | string {
     if (!dnsNameSchema.safeParse(given).success || /^[\d.]+$/.test(given)) return 'must be a host name, KIND/NAME or a name';
     return { type: 'host', host: given.toLowerCase().replace(/\.$/, ''), path: '/' };
   }
-  if (!objectNameSchema.safeParse(given).success) return 'must be a host name, a URL, KIND/NAME (deployment/jellyfin) or a name (lowercase letters, digits, "-")';
+  if (!objectNameSchema.safeParse(given).success)
+    return 'must be a host name, a URL, KIND/NAME (deployment/jellyfin) or a name (lowercase letters, digits, "-")';
   return { type: 'name', name: given };
 }
 
 /** Where the walk starts: a hostname, or one object read from the cluster. */
-export type Start =
-  | { type: 'host'; host: string; path: string }
-  | { type: 'object'; kind: TargetKind; namespace: string; name: string; object: KubeObject };
+export type Start = { type: 'host'; host: string; path: string } | { type: 'object'; kind: TargetKind; namespace: string; name: string; object: KubeObject };
 
 interface Match {
   kind: TargetKind;
@@ -90,7 +87,13 @@ async function refOf(ctx: OpContext, kind: TargetKind, cache: Map<string, Promis
 }
 
 /** Objects of one kind with exactly this name: a get in one namespace, a list by field selector in all. */
-async function byName(ctx: OpContext, kind: TargetKind, name: string, namespace: string | undefined, versions: Map<string, Promise<string | undefined>>): Promise<Match[]> {
+async function byName(
+  ctx: OpContext,
+  kind: TargetKind,
+  name: string,
+  namespace: string | undefined,
+  versions: Map<string, Promise<string | undefined>>,
+): Promise<Match[]> {
   const ref = await refOf(ctx, kind, versions);
   if (!ref) return [];
   if (namespace) {
@@ -105,7 +108,13 @@ async function byName(ctx: OpContext, kind: TargetKind, name: string, namespace:
 }
 
 /** Objects of one kind whose name starts with NAME-: what an app's name usually prefixes (metadata only). */
-async function byPrefix(ctx: OpContext, kind: TargetKind, name: string, namespace: string | undefined, versions: Map<string, Promise<string | undefined>>): Promise<Match[]> {
+async function byPrefix(
+  ctx: OpContext,
+  kind: TargetKind,
+  name: string,
+  namespace: string | undefined,
+  versions: Map<string, Promise<string | undefined>>,
+): Promise<Match[]> {
   const ref = await refOf(ctx, kind, versions);
   if (!ref) return [];
   const found: Match[] = [];
@@ -136,11 +145,19 @@ function outermost(matches: Match[], byNamespaceOnly: boolean): Match[] {
     const seen = best.get(key);
     if (!seen || TARGET_KINDS.indexOf(m.kind) < TARGET_KINDS.indexOf(seen.kind)) best.set(key, m);
   }
-  return [...best.values()].sort((a, b) => (a.object.metadata.namespace ?? '').localeCompare(b.object.metadata.namespace ?? '') || a.object.metadata.name.localeCompare(b.object.metadata.name));
+  return [...best.values()].sort(
+    (a, b) =>
+      (a.object.metadata.namespace ?? '').localeCompare(b.object.metadata.namespace ?? '') || a.object.metadata.name.localeCompare(b.object.metadata.name),
+  );
 }
 
 function ambiguous(text: string, candidates: Match[]): UserError {
-  const shown = candidates.slice(0, MAX_CANDIDATES).map((c) => `${whyCommand(c.kind, c.object.metadata.namespace ?? '', c.object.metadata.name)}   # ${c.kind.kind} ${c.object.metadata.namespace ?? ''}/${c.object.metadata.name}`);
+  const shown = candidates
+    .slice(0, MAX_CANDIDATES)
+    .map(
+      (c) =>
+        `${whyCommand(c.kind, c.object.metadata.namespace ?? '', c.object.metadata.name)}   # ${c.kind.kind} ${c.object.metadata.namespace ?? ''}/${c.object.metadata.name}`,
+    );
   const more = candidates.length > shown.length ? `\n… and ${candidates.length - shown.length} more: add -n NAMESPACE` : '';
   return new UserError(`"${text}" matches ${candidates.length} different things; say which one`, { hint: `${shown.join('\n')}${more}` });
 }
@@ -168,7 +185,10 @@ export async function resolveStart(ctx: OpContext, parsed: ParsedTarget, namespa
     throw ambiguous(text, perNamespace);
   }
   // No exact name: the objects of an app named NAME-… (pods are left out: every replica would match).
-  const prefixed = outermost((await Promise.all(kinds.filter((k) => k.kind !== 'Pod').map((k) => byPrefix(ctx, k, parsed.name, namespace, versions)))).flat(), false);
+  const prefixed = outermost(
+    (await Promise.all(kinds.filter((k) => k.kind !== 'Pod').map((k) => byPrefix(ctx, k, parsed.name, namespace, versions)))).flat(),
+    false,
+  );
   if (prefixed.length === 1) {
     const only = prefixed[0] as Match;
     // The prefix search read metadata only: the walk needs the whole object.

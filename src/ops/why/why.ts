@@ -18,11 +18,15 @@ import type { KubeObject } from '../../core/ports/kube.js';
 
 const output = z.object({
   target: z.string(),
-  resolved: z.object({ kind: z.string(), namespace: z.string().optional(), name: z.string() }).describe('Where the walk started: Host, or the object the target named'),
+  resolved: z
+    .object({ kind: z.string(), namespace: z.string().optional(), name: z.string() })
+    .describe('Where the walk started: Host, or the object the target named'),
   verdict: verdictSchema,
   summary: summaryLineSchema,
   firstBroken: z.number().int().optional().describe('Index in links of the first link broken by its own fault (walking outside in), absent when none is'),
-  links: z.array(linkSchema).describe('Every link checked, outside in: DNS, Ingress, Certificate, Service, pods, their owner, PVCs, ExternalSecrets, Flux objects and sources'),
+  links: z
+    .array(linkSchema)
+    .describe('Every link checked, outside in: DNS, Ingress, Certificate, Service, pods, their owner, PVCs, ExternalSecrets, Flux objects and sources'),
 });
 type Output = z.infer<typeof output>;
 
@@ -38,15 +42,25 @@ const WALK_RBAC: RbacRule[] = [
   { apiGroup: 'storage.k8s.io', resource: 'storageclasses', verbs: ['get'] },
   { apiGroup: 'networking.k8s.io', resource: 'ingresses', verbs: ['get', 'list'] },
   ...['deployments', 'statefulsets', 'daemonsets', 'replicasets'].map((resource): RbacRule => ({ apiGroup: 'apps', resource, verbs: ['get', 'list'] })),
-  ...FLUX_KINDS.filter((k) => k.kind === 'HelmRelease' || k.kind === 'Kustomization' || k.source).map((k): RbacRule => ({ apiGroup: k.group, resource: k.resource, verbs: ['get', 'list'] })),
+  ...FLUX_KINDS.filter((k) => k.kind === 'HelmRelease' || k.kind === 'Kustomization' || k.source).map((k): RbacRule => ({
+    apiGroup: k.group,
+    resource: k.resource,
+    verbs: ['get', 'list'],
+  })),
 ];
 
 /** The labels helm-controller puts on what a HelmRelease installs: how its workloads are found. */
 async function releaseWorkloads(chain: Chain, start: Extract<Start, { type: 'object' }>): Promise<void> {
   const target = (start.object.spec as { targetNamespace?: string } | undefined)?.targetNamespace ?? start.namespace;
   const labelSelector = `helm.toolkit.fluxcd.io/name=${start.name},helm.toolkit.fluxcd.io/namespace=${start.namespace}`;
-  for (const [kind, resource] of [['Deployment', 'deployments'], ['StatefulSet', 'statefulsets'], ['DaemonSet', 'daemonsets']] as const) {
-    const found = await chain.read({ kind, namespace: target, name: labelSelector }, () => listAll(chain.ctx.kube, { group: 'apps', version: 'v1', resource, namespace: target }, { labelSelector }));
+  for (const [kind, resource] of [
+    ['Deployment', 'deployments'],
+    ['StatefulSet', 'statefulsets'],
+    ['DaemonSet', 'daemonsets'],
+  ] as const) {
+    const found = await chain.read({ kind, namespace: target, name: labelSelector }, () =>
+      listAll(chain.ctx.kube, { group: 'apps', version: 'v1', resource, namespace: target }, { labelSelector }),
+    );
     for (const raw of (found ?? []).slice(0, 3)) await workloadLinks(chain, kind, raw);
   }
 }
@@ -73,7 +87,13 @@ async function walk(chain: Chain, start: Start): Promise<void> {
     chain.adopt(found);
     const ingress = ingresses?.[0];
     if (ingress) await fromIngress(chain, ingress, start.host, start.path, false);
-    else if (ingresses) chain.add({ kind: 'Ingress', name: start.host, state: 'warn', detail: `no Ingress has a rule for ${start.host}: homelab follows a name into the cluster only through an Ingress` });
+    else if (ingresses)
+      chain.add({
+        kind: 'Ingress',
+        name: start.host,
+        state: 'warn',
+        detail: `no Ingress has a rule for ${start.host}: homelab follows a name into the cluster only through an Ingress`,
+      });
   } else {
     const { kind, namespace, object } = start;
     switch (kind.kind) {
@@ -124,7 +144,7 @@ export default defineOp({
   description:
     'Why one service is down: follows the links Kubernetes records from the outside in (DNS, Ingress and certificate, ' +
     'Service, pods, owner, PVCs and ExternalSecrets, the Flux object and its sources). TARGET: a hostname, URL, KIND/NAME ' +
-    '(svc/jellyfin, hr/immich) or app name. Returns each link\'s state and the first broken one with its evidence and fix.',
+    "(svc/jellyfin, hr/immich) or app name. Returns each link's state and the first broken one with its evidence and fix.",
   effect: 'read',
   input: z
     .object({

@@ -37,24 +37,28 @@ const replicaSetSchema = z.looseObject({
 });
 const statefulSetSchema = z.looseObject({
   metadata: metadataSchema,
-  spec: z.looseObject({
-    replicas: z.number().optional(),
-    updateStrategy: z.looseObject({ type: z.string().optional(), rollingUpdate: z.looseObject({ partition: z.number().optional() }).optional() }).optional(),
-  }).default({}),
+  spec: z
+    .looseObject({
+      replicas: z.number().optional(),
+      updateStrategy: z.looseObject({ type: z.string().optional(), rollingUpdate: z.looseObject({ partition: z.number().optional() }).optional() }).optional(),
+    })
+    .default({}),
   status: z.looseObject({ ...statusCounts, currentRevision: z.string().optional(), updateRevision: z.string().optional() }).default({}),
 });
 const daemonSetSchema = z.looseObject({
   metadata: metadataSchema,
   spec: z.looseObject({ updateStrategy: z.looseObject({ type: z.string().optional() }).optional() }).default({}),
-  status: z.looseObject({
-    observedGeneration: z.number().optional(),
-    desiredNumberScheduled: z.number().optional(),
-    numberReady: z.number().optional(),
-    numberAvailable: z.number().optional(),
-    numberUnavailable: z.number().optional(),
-    updatedNumberScheduled: z.number().optional(),
-    numberMisscheduled: z.number().optional(),
-  }).default({}),
+  status: z
+    .looseObject({
+      observedGeneration: z.number().optional(),
+      desiredNumberScheduled: z.number().optional(),
+      numberReady: z.number().optional(),
+      numberAvailable: z.number().optional(),
+      numberUnavailable: z.number().optional(),
+      updatedNumberScheduled: z.number().optional(),
+      numberMisscheduled: z.number().optional(),
+    })
+    .default({}),
 });
 
 export const workloadKindSchema = z.enum(['Deployment', 'StatefulSet', 'DaemonSet']);
@@ -64,7 +68,9 @@ export const workloadStateSchema = z.object({
   kind: workloadKindSchema,
   namespace: z.string(),
   name: z.string(),
-  state: z.enum(['stuck', 'unavailable', 'degraded', 'rolling out', 'paused']).describe('stuck: a rollout that no longer progresses; unavailable: none ready; degraded: some not ready; rolling out: within its deadline'),
+  state: z
+    .enum(['stuck', 'unavailable', 'degraded', 'rolling out', 'paused'])
+    .describe('stuck: a rollout that no longer progresses; unavailable: none ready; degraded: some not ready; rolling out: within its deadline'),
   desired: z.number().int(),
   ready: z.number().int(),
   updated: z.number().int().describe('Pods of the newest revision'),
@@ -101,7 +107,8 @@ interface Suspect {
 
 const apps = (resource: string, namespace?: string): ResourceRef => ({ group: 'apps', version: 'v1', resource, ...(namespace ? { namespace } : {}) });
 const ownedBy = (pod: Pod, kind: string, name: string) => Boolean(pod.metadata.ownerReferences?.some((o) => o.kind === kind && o.name === name));
-const notReadySince = (pod: Pod) => pod.status.conditions?.find((c) => c.type === 'Ready' && c.status !== 'True')?.lastTransitionTime ?? pod.metadata.creationTimestamp;
+const notReadySince = (pod: Pod) =>
+  pod.status.conditions?.find((c) => c.type === 'Ready' && c.status !== 'True')?.lastTransitionTime ?? pod.metadata.creationTimestamp;
 
 function deploymentSuspect(d: z.infer<typeof deploymentSchema>, replicaSets: ReadonlyArray<z.infer<typeof replicaSetSchema>>): Suspect | undefined {
   const ns = d.metadata.namespace ?? '';
@@ -112,28 +119,49 @@ function deploymentSuspect(d: z.infer<typeof deploymentSchema>, replicaSets: Rea
   const progressing = status.conditions?.find((c) => c.type === 'Progressing');
   const failure = status.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True');
   const revision = d.metadata.annotations?.[REVISION];
-  const mine = replicaSets.filter((rs) => rs.metadata.namespace === ns && rs.metadata.ownerReferences?.some((o) => o.kind === 'Deployment' && o.name === d.metadata.name));
+  const mine = replicaSets.filter(
+    (rs) => rs.metadata.namespace === ns && rs.metadata.ownerReferences?.some((o) => o.kind === 'Deployment' && o.name === d.metadata.name),
+  );
   const current = mine.find((rs) => rs.metadata.annotations?.[REVISION] === revision);
   const old = mine.filter((rs) => rs !== current && (rs.status.replicas ?? 0) > 0);
   const oldServing = old.reduce((n, rs) => n + (rs.status.readyReplicas ?? 0), 0);
-  const base = { kind: 'Deployment' as const, namespace: ns, name: d.metadata.name, desired, ready: status.readyReplicas ?? 0, updated, ...(old.length ? { oldServing } : {}) };
+  const base = {
+    kind: 'Deployment' as const,
+    namespace: ns,
+    name: d.metadata.name,
+    desired,
+    ready: status.readyReplicas ?? 0,
+    updated,
+    ...(old.length ? { oldServing } : {}),
+  };
   const suspect = (state: WorkloadState['state'], reason: string, said: string): Suspect => ({
     state: { ...base, state, reason, message: said },
     owns: (pod) => mine.some((rs) => ownedBy(pod, 'ReplicaSet', rs.metadata.name)),
     isNew: (pod) => Boolean(current && ownedBy(pod, 'ReplicaSet', current.metadata.name)),
     rolling: old.length > 0 || updated < desired,
   });
-  const oldWords = old.length ? `; the old ReplicaSet${old.length > 1 ? 's' : ''} ${old.map((rs) => rs.metadata.name).join(', ')} still serve${old.length > 1 ? '' : 's'} ${plural(oldServing, 'ready pod')}` : '';
+  const oldWords = old.length
+    ? `; the old ReplicaSet${old.length > 1 ? 's' : ''} ${old.map((rs) => rs.metadata.name).join(', ')} still serve${old.length > 1 ? '' : 's'} ${plural(oldServing, 'ready pod')}`
+    : '';
   if (desired === 0 && !old.length) return undefined;
   if (failure) return suspect('stuck', failure.reason ?? 'ReplicaFailure', `${failure.message ?? 'the ReplicaSet cannot create pods'}${oldWords}`);
   if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
-    return suspect('stuck', 'ProgressDeadlineExceeded', `${current ? `ReplicaSet ${current.metadata.name}` : 'the rollout'} made no progress within the deadline (since ${progressing.lastUpdateTime ?? progressing.lastTransitionTime ?? '?'})${oldWords}`);
+    return suspect(
+      'stuck',
+      'ProgressDeadlineExceeded',
+      `${current ? `ReplicaSet ${current.metadata.name}` : 'the rollout'} made no progress within the deadline (since ${progressing.lastUpdateTime ?? progressing.lastTransitionTime ?? '?'})${oldWords}`,
+    );
   }
-  if (d.spec.paused && updated < desired) return suspect('paused', 'RolloutPaused', `the rollout is paused with ${updated} of ${desired} pods updated${oldWords}`);
+  if (d.spec.paused && updated < desired)
+    return suspect('paused', 'RolloutPaused', `the rollout is paused with ${updated} of ${desired} pods updated${oldWords}`);
   const rolling = progressing?.status === 'True' && progressing.reason === 'ReplicaSetUpdated';
   if (available < desired) {
     const state = available === 0 ? 'unavailable' : rolling ? 'rolling out' : 'degraded';
-    return suspect(state, available === 0 ? 'Unavailable' : rolling ? 'RollingOut' : 'ReplicasUnavailable', `${available} of ${desired} replicas available${oldWords}`);
+    return suspect(
+      state,
+      available === 0 ? 'Unavailable' : rolling ? 'RollingOut' : 'ReplicasUnavailable',
+      `${available} of ${desired} replicas available${oldWords}`,
+    );
   }
   if (old.length && !rolling) return suspect('stuck', 'OldReplicaSetServing', `the rollout is not progressing${oldWords}`);
   if (rolling || updated < desired) return suspect('rolling out', 'RollingOut', `${updated} of ${desired} pods updated${oldWords}`);
@@ -151,7 +179,12 @@ function statefulSetSuspect(s: z.infer<typeof statefulSetSchema>): Suspect | und
   const rolling = !onDelete && Boolean(status.updateRevision && status.currentRevision !== status.updateRevision) && updated < desired - partition;
   if (ready >= desired && !rolling) return undefined;
   const state: Judged = {
-    kind: 'StatefulSet', namespace: ns, name: s.metadata.name, desired, ready, updated,
+    kind: 'StatefulSet',
+    namespace: ns,
+    name: s.metadata.name,
+    desired,
+    ready,
+    updated,
     state: ready === 0 && desired > 0 ? 'unavailable' : rolling ? 'rolling out' : 'degraded',
     reason: ready === 0 && desired > 0 ? 'Unavailable' : rolling ? 'RollingOut' : 'ReplicasUnavailable',
     message: `${ready} of ${desired} ready${rolling ? `, ${updated} on revision ${status.updateRevision ?? '?'}${partition ? ` (partition ${partition})` : ''}` : ''}`,
@@ -176,7 +209,12 @@ function daemonSetSuspect(ds: z.infer<typeof daemonSetSchema>): Suspect | undefi
   if (available >= desired && !rolling && !misscheduled) return undefined;
   const generation = String(ds.metadata.generation ?? '');
   const state: Judged = {
-    kind: 'DaemonSet', namespace: ns, name: ds.metadata.name, desired, ready: status.numberReady ?? 0, updated,
+    kind: 'DaemonSet',
+    namespace: ns,
+    name: ds.metadata.name,
+    desired,
+    ready: status.numberReady ?? 0,
+    updated,
     state: available === 0 && desired > 0 ? 'unavailable' : rolling ? 'rolling out' : 'degraded',
     reason: available === 0 && desired > 0 ? 'Unavailable' : rolling ? 'RollingOut' : misscheduled ? 'Misscheduled' : 'ReplicasUnavailable',
     message: `${available} of ${desired} nodes have an available pod${rolling ? `, ${updated} updated` : ''}${misscheduled ? `; ${plural(misscheduled, 'pod')} on nodes it should not run on` : ''}`,
@@ -202,7 +240,10 @@ async function checkWorkloads(ctx: OpContext, params: WorkloadsParams): Promise<
   const daemonSets: Array<z.infer<typeof daemonSetSchema>> = [];
   await Promise.all([
     reads.list({ ref: apps('deployments', namespace), kind: 'Deployment', schema: deploymentSchema }, (d) => deployments.push(d)),
-    reads.list({ ref: apps('replicasets', namespace), kind: 'ReplicaSet', schema: replicaSetSchema, impact: 'old ReplicaSets still serving are not seen' }, (rs) => replicaSets.push(rs)),
+    reads.list(
+      { ref: apps('replicasets', namespace), kind: 'ReplicaSet', schema: replicaSetSchema, impact: 'old ReplicaSets still serving are not seen' },
+      (rs) => replicaSets.push(rs),
+    ),
     reads.list({ ref: apps('statefulsets', namespace), kind: 'StatefulSet', schema: statefulSetSchema }, (s) => statefulSets.push(s)),
     reads.list({ ref: apps('daemonsets', namespace), kind: 'DaemonSet', schema: daemonSetSchema }, (ds) => daemonSets.push(ds)),
   ]);
@@ -216,8 +257,13 @@ async function checkWorkloads(ctx: OpContext, params: WorkloadsParams): Promise<
   const pods: Pod[] = [];
   if (suspects.length) {
     const where = new Set(suspects.map((s) => s.state.namespace));
-    const refs: ResourceRef[] = namespace || where.size > 3 ? [{ group: '', version: 'v1', resource: 'pods', ...(namespace ? { namespace } : {}) }] : [...where].map((ns) => ({ group: '', version: 'v1', resource: 'pods', namespace: ns }));
-    await Promise.all(refs.map((ref) => reads.list({ ref, kind: 'Pod', schema: podSchema, impact: 'why their pods are not ready is not shown' }, (p) => pods.push(p))));
+    const refs: ResourceRef[] =
+      namespace || where.size > 3
+        ? [{ group: '', version: 'v1', resource: 'pods', ...(namespace ? { namespace } : {}) }]
+        : [...where].map((ns) => ({ group: '', version: 'v1', resource: 'pods', namespace: ns }));
+    await Promise.all(
+      refs.map((ref) => reads.list({ ref, kind: 'Pod', schema: podSchema, impact: 'why their pods are not ready is not shown' }, (p) => pods.push(p))),
+    );
   }
 
   const findings: Finding[] = [];
@@ -233,7 +279,11 @@ async function checkWorkloads(ctx: OpContext, params: WorkloadsParams): Promise<
     // A rollout waits for each new pod to be ready: one made longer ago than the deadline that is not, stops it.
     const newFor = culprit && suspect.isNew(culprit) ? (ageMs(now, culprit.metadata.creationTimestamp) ?? 0) : 0;
     if (suspect.stuckIfNewPodNotReadyFor !== undefined && newFor > suspect.stuckIfNewPodNotReadyFor) {
-      Object.assign(state, { state: 'stuck', reason: 'RolloutStuck', message: `the rollout waits for a new pod made ${formatAge(newFor / 1000)} ago that is not ready; ${state.message}` });
+      Object.assign(state, {
+        state: 'stuck',
+        reason: 'RolloutStuck',
+        message: `the rollout waits for a new pod made ${formatAge(newFor / 1000)} ago that is not ready; ${state.message}`,
+      });
     }
     if (culprit) {
       state.message += `; pod ${culprit.metadata.name}${suspect.rolling ? (suspect.isNew(culprit) ? ' (new revision)' : ' (old revision)') : ''} ${problem ? `${problem.reason}: ${problem.message}` : `not ready for ${formatAge(notReadyFor / 1000)}`}`;
@@ -243,7 +293,12 @@ async function checkWorkloads(ctx: OpContext, params: WorkloadsParams): Promise<
     const severity = state.state === 'stuck' || state.state === 'unavailable' ? 'crit' : state.state === 'rolling out' ? undefined : 'warn';
     if (!severity) continue;
     // What explains it: the pod's own fix (its previous logs for a crash loop), else describing it.
-    const remedy: Fix = problem?.fix ?? fix('k8s_describe', culprit ? { kind: 'pod', name: culprit.metadata.name, namespace: state.namespace } : { kind: state.kind, name: state.name, namespace: state.namespace });
+    const remedy: Fix =
+      problem?.fix ??
+      fix(
+        'k8s_describe',
+        culprit ? { kind: 'pod', name: culprit.metadata.name, namespace: state.namespace } : { kind: state.kind, name: state.name, namespace: state.namespace },
+      );
     findings.push({ severity, kind: state.kind, namespace: state.namespace, name: state.name, reason: state.reason, message, fix: remedy });
   }
   const order: Record<WorkloadState['state'], number> = { stuck: 0, unavailable: 1, degraded: 2, paused: 3, 'rolling out': 4 };
@@ -251,9 +306,14 @@ async function checkWorkloads(ctx: OpContext, params: WorkloadsParams): Promise<
   const counts = { Deployment: deployments.length, StatefulSet: statefulSets.length, DaemonSet: daemonSets.length };
   const scope = `${plural(counts.Deployment, 'Deployment')}, ${plural(counts.StatefulSet, 'StatefulSet')}, ${plural(counts.DaemonSet, 'DaemonSet')}`;
   const total = counts.Deployment + counts.StatefulSet + counts.DaemonSet;
-  const note = total ? undefined : `no Deployments, StatefulSets or DaemonSets ${namespace ? `in namespace ${namespace}` : 'in any namespace'}: nothing to check`;
+  const note = total
+    ? undefined
+    : `no Deployments, StatefulSets or DaemonSets ${namespace ? `in namespace ${namespace}` : 'in any namespace'}: nothing to check`;
   return reads.report({
-    installed: true, scope, note, findings: [...findings, ...reads.finish()],
+    installed: true,
+    scope,
+    note,
+    findings: [...findings, ...reads.finish()],
     ...(namespace ? { subject: { kind: 'Namespace', name: namespace } } : {}),
     data: { workloads, counts },
   });

@@ -55,7 +55,11 @@ export default defineOp({
       byState,
       counts,
       truncated,
-      ...(truncated ? { narrow: `${plural(workloads.length - listed.length, 'more workload')} not listed (stuck ones come first): narrow with namespace (-n) or raise limit` } : {}),
+      ...(truncated
+        ? {
+            narrow: `${plural(workloads.length - listed.length, 'more workload')} not listed (stuck ones come first): narrow with namespace (-n) or raise limit`,
+          }
+        : {}),
       verdict: status.verdict,
       summary: status.summary,
       ...findingsShown(status.findings, workloads, listed),

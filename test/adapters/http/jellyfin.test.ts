@@ -39,14 +39,18 @@ describe('Jellyfin item ids', () => {
   it('is checked again by the client before any path is built: no request leaves', async () => {
     const http = new HttpService({ name: 'Jellyfin', baseUrl: 'http://127.0.0.1:9', timeoutMs: 1000 });
     let requests = 0;
-    http.request = async () => { requests++; throw new Error('no request should be made'); };
+    http.request = async () => {
+      requests++;
+      throw new Error('no request should be made');
+    };
     const client = new JellyfinClient(http, 'key');
     const forged = '../System/Shutdown' as Parameters<JellyfinClient['refreshItem']>[0];
-    await expect(client.refreshItem(forged, { metadata: 'FullRefresh', images: 'FullRefresh', replaceAllMetadata: false })).rejects.toThrow(/refusing to use "..\/System\/Shutdown" as a Jellyfin id/);
+    await expect(client.refreshItem(forged, { metadata: 'FullRefresh', images: 'FullRefresh', replaceAllMetadata: false })).rejects.toThrow(
+      /refusing to use "..\/System\/Shutdown" as a Jellyfin id/,
+    );
     await expect(client.startTask('%2e%2e' as typeof forged)).rejects.toThrow(/Jellyfin id/);
     await expect(client.task(PLAIN.slice(1) as typeof forged)).rejects.toThrow(/Jellyfin id/);
     await expect(client.items({ ids: ['../x' as typeof forged], limit: 1 })).rejects.toThrow(/Jellyfin id/);
     expect(requests).toBe(0);
   });
 });
-

@@ -6,7 +6,14 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer, request, type Server as HttpsServer } from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
@@ -36,12 +43,17 @@ function write(name: string, text: string): string {
 
 /** A one-context kubeconfig under conf/ (relative paths in it point there). */
 function kubeconfig(name: string, cluster: Record<string, unknown>, user: Record<string, unknown>): string {
-  return write(`conf/${name}.yaml`, stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
-    clusters: [{ name: 'x', cluster: { server: sb.url, 'certificate-authority-data': Buffer.from(sb.caPem).toString('base64'), ...cluster } }],
-    contexts: [{ name: 'c', context: { cluster: 'x', user: 'u' } }],
-    users: [{ name: 'u', user }],
-  }));
+  return write(
+    `conf/${name}.yaml`,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'c',
+      clusters: [{ name: 'x', cluster: { server: sb.url, 'certificate-authority-data': Buffer.from(sb.caPem).toString('base64'), ...cluster } }],
+      contexts: [{ name: 'c', context: { cluster: 'x', user: 'u' } }],
+      users: [{ name: 'u', user }],
+    }),
+  );
 }
 
 function load(file: string, options: KubeconfigOptions = {}): Promise<ResolvedCluster> {
@@ -73,11 +85,19 @@ async function failure(p: Promise<unknown>): Promise<HomelabError> {
   throw new Error('expected a failure');
 }
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 function kubectl(args: string[], kubeconfigFile: string): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(KUBECTL, ['--kubeconfig', kubeconfigFile, '--request-timeout', '10s', ...args], { timeout: 20_000, env: { PATH: process.env.PATH ?? '', HOME: dir } },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    execFile(
+      KUBECTL,
+      ['--kubeconfig', kubeconfigFile, '--request-timeout', '10s', ...args],
+      { timeout: 20_000, env: { PATH: process.env.PATH ?? '', HOME: dir } },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -103,7 +123,11 @@ if (env.PLUGIN_EXPIRES) status.expirationTimestamp = env.PLUGIN_EXPIRES;
 process.stdout.write(JSON.stringify({ kind: 'ExecCredential', apiVersion: env.PLUGIN_API_VERSION ?? info.apiVersion, status }));
 `;
 
-interface PluginRun { info: { apiVersion: string; kind: string; spec: { interactive: boolean; cluster?: Record<string, unknown> } }; stdin: string; argv: string[] }
+interface PluginRun {
+  info: { apiVersion: string; kind: string; spec: { interactive: boolean; cluster?: Record<string, unknown> } };
+  stdin: string;
+  argv: string[];
+}
 
 let logCount = 0;
 /** A fresh log for one test, and a reader of the runs it records. */
@@ -111,7 +135,13 @@ function pluginLog(): { file: string; runs: () => PluginRun[] } {
   const file = path.join(dir, `plugin-${++logCount}.log`);
   return {
     file,
-    runs: () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as PluginRun) : []),
+    runs: () =>
+      existsSync(file)
+        ? readFileSync(file, 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as PluginRun)
+        : [],
   };
 }
 
@@ -119,16 +149,24 @@ function pluginLog(): { file: string; runs: () => PluginRun[] } {
 function execUser(env: Record<string, string>, exec: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     exec: {
-      apiVersion: V1, interactiveMode: 'Never', command: './bin/plugin.mjs', args: ['get-token', '--cluster', 'home'],
+      apiVersion: V1,
+      interactiveMode: 'Never',
+      command: './bin/plugin.mjs',
+      args: ['get-token', '--cluster', 'home'],
       env: Object.entries(env).map(([name, value]) => ({ name, value })),
-      installHint: 'install it with: apt install homelab-login', ...exec,
+      installHint: 'install it with: apt install homelab-login',
+      ...exec,
     },
   };
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'hl-kube-credentials-'));
-  sb = await startSandbox({ clientCertificates: true, dir: path.join(dir, 'sandbox'), exec: { rules: [{ namespace: 'pihole', podPrefix: 'pihole-', argv: ['echo', 'through'], stdout: 'through\n' }] } });
+  sb = await startSandbox({
+    clientCertificates: true,
+    dir: path.join(dir, 'sandbox'),
+    exec: { rules: [{ namespace: 'pihole', podPrefix: 'pihole-', argv: ['echo', 'through'], stdout: 'through\n' }] },
+  });
   write('conf/bin/plugin.mjs', PLUGIN);
   chmodSync(path.join(dir, 'conf/bin/plugin.mjs'), 0o755);
   write('pki/admin.crt', sb.clientCert?.certPem ?? '');
@@ -141,11 +179,19 @@ afterAll(async () => {
 
 describe('exec credential plugins', () => {
   it.skipIf(!hasKubectl)('are run as kubectl runs them: same KUBERNETES_EXEC_INFO, args, env, no stdin, path relative to the kubeconfig', async () => {
-    for (const [apiVersion, provideClusterInfo] of [[V1, true], [V1BETA1, false]] as const) {
+    for (const [apiVersion, provideClusterInfo] of [
+      [V1, true],
+      [V1BETA1, false],
+    ] as const) {
       const log = pluginLog();
-      const file = kubeconfig(`exec-${provideClusterInfo}`, {
-        'tls-server-name': 'kubernetes', extensions: [{ name: 'client.authentication.k8s.io/exec', extension: { audience: 'homelab' } }],
-      }, execUser({ PLUGIN_LOG: log.file, PLUGIN_TOKENS: sb.token }, { apiVersion, provideClusterInfo, interactiveMode: 'IfAvailable' }));
+      const file = kubeconfig(
+        `exec-${provideClusterInfo}`,
+        {
+          'tls-server-name': 'kubernetes',
+          extensions: [{ name: 'client.authentication.k8s.io/exec', extension: { audience: 'homelab' } }],
+        },
+        execUser({ PLUGIN_LOG: log.file, PLUGIN_TOKENS: sb.token }, { apiVersion, provideClusterInfo, interactiveMode: 'IfAvailable' }),
+      );
       const theirs = await kubectl(['get', '--raw', '/version'], file);
       expect(theirs.code, theirs.stderr).toBe(0);
       const cluster = await load(file);
@@ -160,7 +206,10 @@ describe('exec credential plugins', () => {
       expect(ourRun?.argv).toEqual(['get-token', '--cluster', 'home']);
       if (provideClusterInfo) {
         expect(ourRun?.info.spec.cluster).toEqual({
-          server: sb.url, 'tls-server-name': 'kubernetes', 'certificate-authority-data': Buffer.from(sb.caPem).toString('base64'), config: { audience: 'homelab' },
+          server: sb.url,
+          'tls-server-name': 'kubernetes',
+          'certificate-authority-data': Buffer.from(sb.caPem).toString('base64'),
+          config: { audience: 'homelab' },
         });
       } else {
         expect(ourRun?.info.spec.cluster).toBeUndefined();
@@ -171,7 +220,9 @@ describe('exec credential plugins', () => {
   it('keeps the credential until its expirationTimestamp, and shares one run between parallel requests', async () => {
     const log = pluginLog();
     let now = Date.parse('2030-01-01T00:00:00Z') - 60_000;
-    const cluster = await load(kubeconfig('expiry', {}, execUser({ PLUGIN_LOG: log.file, PLUGIN_TOKENS: sb.token, PLUGIN_EXPIRES: '2030-01-01T00:00:00Z' })), { now: () => now });
+    const cluster = await load(kubeconfig('expiry', {}, execUser({ PLUGIN_LOG: log.file, PLUGIN_TOKENS: sb.token, PLUGIN_EXPIRES: '2030-01-01T00:00:00Z' })), {
+      now: () => now,
+    });
     const parallel = await Promise.all([1, 2, 3, 4, 5].map(() => cluster.requestOptions()));
     expect(log.runs()).toHaveLength(1);
     expect(new Set(parallel.map((o) => o.headers.Authorization))).toEqual(new Set([`Bearer ${sb.token}`]));
@@ -203,7 +254,13 @@ describe('exec credential plugins', () => {
 
   it('can answer with a client certificate and key instead of a token', async () => {
     const log = pluginLog();
-    const cluster = await load(kubeconfig('exec-cert', {}, execUser({ PLUGIN_LOG: log.file, PLUGIN_CERT: path.join(dir, 'pki/admin.crt'), PLUGIN_KEY: path.join(dir, 'pki/admin.key') })));
+    const cluster = await load(
+      kubeconfig(
+        'exec-cert',
+        {},
+        execUser({ PLUGIN_LOG: log.file, PLUGIN_CERT: path.join(dir, 'pki/admin.crt'), PLUGIN_KEY: path.join(dir, 'pki/admin.key') }),
+      ),
+    );
     const options = await cluster.requestOptions();
     expect(options.headers.Authorization).toBeUndefined();
     expect(options.cert).toBe(sb.clientCert?.certPem);
@@ -224,10 +281,14 @@ describe('exec credential plugins', () => {
     const stderr = new PassThrough();
     let copied = '';
     stderr.on('data', (d: Buffer) => (copied += d.toString()));
-    const cluster = await load(kubeconfig('fails', {}, execUser({ PLUGIN_LOG: log.file, PLUGIN_FAIL: 'your session expired; run: homelab-login' })), { pluginStderr: stderr });
+    const cluster = await load(kubeconfig('fails', {}, execUser({ PLUGIN_LOG: log.file, PLUGIN_FAIL: 'your session expired; run: homelab-login' })), {
+      pluginStderr: stderr,
+    });
     const err = await failure(cluster.requestOptions());
     expect(err).toBeInstanceOf(Upstream);
-    expect(err.message).toBe(`the exec credential plugin ${path.join(dir, 'conf/bin/plugin.mjs')} of user "u" in ${path.join(dir, 'conf/fails.yaml')} failed with exit code 3: your session expired; run: homelab-login`);
+    expect(err.message).toBe(
+      `the exec credential plugin ${path.join(dir, 'conf/bin/plugin.mjs')} of user "u" in ${path.join(dir, 'conf/fails.yaml')} failed with exit code 3: your session expired; run: homelab-login`,
+    );
     expect(err.hint).toBe('install it with: apt install homelab-login');
     expect(copied).toBe('your session expired; run: homelab-login\n');
   });
@@ -241,7 +302,9 @@ describe('exec credential plugins', () => {
 
     const log = pluginLog();
     const wrongVersion = await load(kubeconfig('wrong-version', {}, execUser({ PLUGIN_LOG: log.file, PLUGIN_TOKENS: 't', PLUGIN_API_VERSION: V1BETA1 })));
-    expect((await failure(wrongVersion.requestOptions())).message).toMatch(/is configured for client\.authentication\.k8s\.io\/v1 but answered client\.authentication\.k8s\.io\/v1beta1$/);
+    expect((await failure(wrongVersion.requestOptions())).message).toMatch(
+      /is configured for client\.authentication\.k8s\.io\/v1 but answered client\.authentication\.k8s\.io\/v1beta1$/,
+    );
 
     const empty = await load(kubeconfig('empty-answer', {}, execUser({ PLUGIN_LOG: log.file })));
     expect((await failure(empty.requestOptions())).message).toMatch(/answered without a token or a client certificate and key$/);
@@ -263,7 +326,10 @@ describe('exec credential plugins', () => {
     ];
     for (const [mode, options, expected] of modes) {
       const log = pluginLog();
-      const cluster = await load(kubeconfig(`mode-${mode}`, {}, execUser({ PLUGIN_LOG: log.file, PLUGIN_TOKENS: sb.token }, { interactiveMode: mode })), options);
+      const cluster = await load(
+        kubeconfig(`mode-${mode}`, {}, execUser({ PLUGIN_LOG: log.file, PLUGIN_TOKENS: sb.token }, { interactiveMode: mode })),
+        options,
+      );
       if (expected instanceof RegExp) {
         const err = await failure(cluster.requestOptions());
         expect(err).toBeInstanceOf(UserError);
@@ -281,14 +347,21 @@ describe('exec credential plugins', () => {
   it.skipIf(!existsSync('/usr/bin/script'))('on a real terminal, IfAvailable hands the plugin the terminal', async () => {
     const log = pluginLog();
     const file = kubeconfig('tty', {}, execUser({ PLUGIN_LOG: log.file, PLUGIN_TOKENS: sb.token }, { interactiveMode: 'IfAvailable' }));
-    const program = write('tty.mts', `import { loadKubeconfig } from ${JSON.stringify(path.resolve('src/adapters/kube/kubeconfig.ts'))};
+    const program = write(
+      'tty.mts',
+      `import { loadKubeconfig } from ${JSON.stringify(path.resolve('src/adapters/kube/kubeconfig.ts'))};
 const cluster = await loadKubeconfig({ kubeconfig: ${JSON.stringify(file)} });
 console.log('auth:', (await cluster.requestOptions()).headers.Authorization === 'Bearer ${sb.token}');
-`);
+`,
+    );
     // script runs its command through /bin/sh -c: the words are fixed paths, quoted
     const command = [process.execPath, '--import', 'tsx', program].map((a) => `'${a}'`).join(' ');
     const screen = await new Promise<string>((resolve, reject) => {
-      const child = spawn('/usr/bin/script', ['-qefc', command, '/dev/null'], { cwd: process.cwd(), env: { PATH: process.env.PATH, HOME: dir }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('/usr/bin/script', ['-qefc', command, '/dev/null'], {
+        cwd: process.cwd(),
+        env: { PATH: process.env.PATH, HOME: dir },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -326,14 +399,23 @@ describe('token files', () => {
 // ---------------------------------------------------------------------------------------------
 // Proxies: a CONNECT proxy and a SOCKS5 proxy, each counting the tunnels it opened.
 
-interface Proxy { port: number; tunnels: string[]; auth: Array<string | undefined>; close: () => Promise<void> }
+interface Proxy {
+  port: number;
+  tunnels: string[];
+  auth: Array<string | undefined>;
+  close: () => Promise<void>;
+}
 
 function listen(server: net.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
 }
 
 function closer(server: net.Server, sockets: Set<net.Socket>): () => Promise<void> {
-  return () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); });
+  return () =>
+    new Promise((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
 }
 
 /** An HTTP CONNECT proxy; spoken to over TLS when given a certificate. */
@@ -341,9 +423,15 @@ async function connectProxy(requireAuth?: string, tls?: { certPem: string; keyPe
   const tunnels: string[] = [];
   const auth: Array<string | undefined> = [];
   const sockets = new Set<net.Socket>();
-  const refuse = (_req: IncomingMessage, res: ServerResponse): void => { res.statusCode = 405; res.end(); };
+  const refuse = (_req: IncomingMessage, res: ServerResponse): void => {
+    res.statusCode = 405;
+    res.end();
+  };
   const server = tls ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, refuse) : createHttpServer(refuse);
-  server.on(tls ? 'secureConnection' : 'connection', (s: net.Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on(tls ? 'secureConnection' : 'connection', (s: net.Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   server.on('connect', (req, client: net.Socket, head: Buffer) => {
     auth.push(req.headers['proxy-authorization']);
     if (requireAuth && req.headers['proxy-authorization'] !== requireAuth) {
@@ -397,7 +485,10 @@ async function socksProxy(credentials?: { user: string; pass: string }): Promise
         auth.push(`${user}:${pass}`);
         const ok = user === credentials?.user && pass === credentials.pass;
         client.write(Buffer.from([1, ok ? 0 : 1]));
-        if (!ok) { client.end(); return; }
+        if (!ok) {
+          client.end();
+          return;
+        }
         stage = 'connect';
       }
       if (stage === 'connect' && buf.length >= 5) {
@@ -447,12 +538,16 @@ describe('proxy-url', () => {
     }
   });
 
-  it.skipIf(!hasKubectl)('https://: TLS to the proxy, trusted as Go trusts it (the cluster\'s TLS settings), as kubectl goes through it', async () => {
+  it.skipIf(!hasKubectl)("https://: TLS to the proxy, trusted as Go trusts it (the cluster's TLS settings), as kubectl goes through it", async () => {
     const material = await makeTls();
     const proxy = await connectProxy(undefined, { certPem: material.certPem, keyPem: material.keyPem });
     try {
       // the proxy's certificate is not from the sandbox's CA: only an insecure cluster gets through, in kubectl as in ours
-      const insecure = kubeconfig('https-proxy', { 'certificate-authority-data': undefined, 'insecure-skip-tls-verify': true, 'proxy-url': `https://127.0.0.1:${proxy.port}` }, { token: sb.token });
+      const insecure = kubeconfig(
+        'https-proxy',
+        { 'certificate-authority-data': undefined, 'insecure-skip-tls-verify': true, 'proxy-url': `https://127.0.0.1:${proxy.port}` },
+        { token: sb.token },
+      );
       const theirs = await kubectl(['get', '--raw', '/version'], insecure);
       expect(theirs.code, theirs.stderr).toBe(0);
       const kubectlTunnels = proxy.tunnels.length;
@@ -476,7 +571,9 @@ describe('proxy-url', () => {
       const cluster = await load(kubeconfig('proxy-407', { 'proxy-url': `http://127.0.0.1:${proxy.port}` }, { token: sb.token }));
       const err = await get(cluster).catch((e: unknown) => e as HomelabError);
       expect(err).toBeInstanceOf(Upstream);
-      expect((err as HomelabError).message).toBe(`the proxy http://127.0.0.1:${proxy.port} refused to connect to ${target()}: 407 Proxy Authentication Required`);
+      expect((err as HomelabError).message).toBe(
+        `the proxy http://127.0.0.1:${proxy.port} refused to connect to ${target()}: 407 Proxy Authentication Required`,
+      );
       expect((err as HomelabError).hint).toBe('the proxy wants credentials: put them in proxy-url (http://USER:PASSWORD@HOST:PORT)');
       cluster.close();
     } finally {
@@ -510,13 +607,18 @@ describe('proxy-url', () => {
     const proxy = await connectProxy();
     try {
       const cluster = await load(kubeconfig('ws-proxy', { 'proxy-url': `http://127.0.0.1:${proxy.port}` }, { token: sb.token }));
-      const pod = sb.store.list('pods', 'pihole').map((p) => p.metadata.name ?? '').find((n) => n.startsWith('pihole-'));
+      const pod = sb.store
+        .list('pods', 'pihole')
+        .map((p) => p.metadata.name ?? '')
+        .find((n) => n.startsWith('pihole-'));
       const url = `${cluster.server.replace(/^https/, 'wss')}/api/v1/namespaces/pihole/pods/${pod}/exec?command=echo&command=through&stdout=true&stderr=true`;
       const options = await cluster.requestOptions();
       const stdout = await new Promise<string>((resolve, reject) => {
         const ws = new WebSocket(url, ['v5.channel.k8s.io'], { ...options, headers: { ...options.headers } });
         let out = '';
-        ws.on('message', (data: Buffer) => { if (data[0] === 1) out += data.subarray(1).toString(); });
+        ws.on('message', (data: Buffer) => {
+          if (data[0] === 1) out += data.subarray(1).toString();
+        });
         ws.on('close', () => resolve(out));
         ws.on('error', reject);
       });
@@ -555,12 +657,20 @@ describe.skipIf(!hasKubectl)('headers: the same as kubectl sends', () => {
   afterAll(() => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))));
 
   function headersFile(name: string, cluster: Record<string, unknown>, user: Record<string, unknown>): string {
-    return write(`conf/${name}.yaml`, stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
-      clusters: [{ name: 'x', cluster }], contexts: [{ name: 'c', context: { cluster: 'x', user: 'u' } }], users: [{ name: 'u', user }],
-    }));
+    return write(
+      `conf/${name}.yaml`,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'c',
+        clusters: [{ name: 'x', cluster }],
+        contexts: [{ name: 'c', context: { cluster: 'x', user: 'u' } }],
+        users: [{ name: 'u', user }],
+      }),
+    );
   }
-  const pick = (h: IncomingHttpHeaders): Record<string, unknown> => Object.fromEntries(Object.entries(h).filter(([k]) => k === 'authorization' || k.startsWith('impersonate-')));
+  const pick = (h: IncomingHttpHeaders): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(h).filter(([k]) => k === 'authorization' || k.startsWith('impersonate-')));
 
   /** kubectl's request and ours to the same server, from the same file. */
   async function both(file: string): Promise<[IncomingHttpHeaders, IncomingHttpHeaders]> {
@@ -574,12 +684,26 @@ describe.skipIf(!hasKubectl)('headers: the same as kubectl sends', () => {
   }
 
   it('basic auth and impersonation (user, uid, groups, extra with a key that needs escaping)', async () => {
-    const [kubectlSent, weSent] = await both(headersFile('headers', { server: httpsUrl, 'certificate-authority-data': Buffer.from(tlsCa).toString('base64') }, {
-      username: 'admin', password: 'pä:ss', as: 'jane', 'as-uid': '42', 'as-groups': ['ops', 'media'],
-      'as-user-extra': { 'example.com/scopes': ['view', 'edit'] },
-    }));
+    const [kubectlSent, weSent] = await both(
+      headersFile(
+        'headers',
+        { server: httpsUrl, 'certificate-authority-data': Buffer.from(tlsCa).toString('base64') },
+        {
+          username: 'admin',
+          password: 'pä:ss',
+          as: 'jane',
+          'as-uid': '42',
+          'as-groups': ['ops', 'media'],
+          'as-user-extra': { 'example.com/scopes': ['view', 'edit'] },
+        },
+      ),
+    );
     expect(pick(weSent)).toEqual(pick(kubectlSent));
-    expect(pick(weSent)).toMatchObject({ authorization: `Basic ${Buffer.from('admin:pä:ss').toString('base64')}`, 'impersonate-user': 'jane', 'impersonate-extra-example.com%2fscopes': 'view, edit' });
+    expect(pick(weSent)).toMatchObject({
+      authorization: `Basic ${Buffer.from('admin:pä:ss').toString('base64')}`,
+      'impersonate-user': 'jane',
+      'impersonate-extra-example.com%2fscopes': 'view, edit',
+    });
   });
 
   it('over plain http no credentials go out (impersonation does), as with kubectl', async () => {
@@ -597,7 +721,11 @@ describe('in-cluster', () => {
     write('serviceaccount/ca.crt', sb.caPem);
     write('serviceaccount/namespace', 'mcp-homelab\n');
   });
-  const podEnv = (): NodeJS.ProcessEnv => ({ KUBECONFIG: path.join(dir, 'none.yaml'), KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: new URL(sb.url).port });
+  const podEnv = (): NodeJS.ProcessEnv => ({
+    KUBECONFIG: path.join(dir, 'none.yaml'),
+    KUBERNETES_SERVICE_HOST: '127.0.0.1',
+    KUBERNETES_SERVICE_PORT: new URL(sb.url).port,
+  });
 
   it('uses the service account when no kubeconfig chooses a context', async () => {
     const cluster = await loadKubeconfig({ env: podEnv(), serviceAccountDir: sa });
@@ -623,8 +751,11 @@ describe('in-cluster', () => {
 });
 
 describe('auth-provider', () => {
-  const jwt = (exp: number): string => ['{"alg":"none"}', JSON.stringify({ sub: 'me', exp })].map((s) => Buffer.from(s).toString('base64url')).join('.') + '.sig';
-  const oidc = (config: Record<string, string>): Record<string, unknown> => ({ 'auth-provider': { name: 'oidc', config: { 'idp-issuer-url': 'https://id.example', 'client-id': 'k8s', ...config } } });
+  const jwt = (exp: number): string =>
+    ['{"alg":"none"}', JSON.stringify({ sub: 'me', exp })].map((s) => Buffer.from(s).toString('base64url')).join('.') + '.sig';
+  const oidc = (config: Record<string, string>): Record<string, unknown> => ({
+    'auth-provider': { name: 'oidc', config: { 'idp-issuer-url': 'https://id.example', 'client-id': 'k8s', ...config } },
+  });
 
   it('oidc: the id-token while it is valid; expired, a clear refusal and what to use instead', async () => {
     const now = Date.parse('2030-01-01T00:00:00Z');
@@ -634,7 +765,9 @@ describe('auth-provider', () => {
     const expired = await load(kubeconfig('oidc-expired', {}, oidc({ 'id-token': jwt(now / 1000 - 1), 'refresh-token': 'r' })), { now: () => now });
     const err = await failure(expired.requestOptions());
     expect(err).toBeInstanceOf(Forbidden);
-    expect(err.message).toMatch(/the oidc id-token of user "u" in \S+ is expired, and homelab does not refresh oidc tokens \(kubectl does, with the refresh-token\)$/);
+    expect(err.message).toMatch(
+      /the oidc id-token of user "u" in \S+ is expired, and homelab does not refresh oidc tokens \(kubectl does, with the refresh-token\)$/,
+    );
     expect(err.hint).toMatch(/kubelogin/);
   });
 

@@ -17,7 +17,10 @@ const EXTRA: ExecRule[] = [
 const OPTS = { timeoutMs: 10_000, maxBytes: 1024 * 1024 };
 
 function podOf(sb: Sandbox, namespace: string, prefix: string): string {
-  const name = sb.store.list('pods', namespace).map((p) => p.metadata.name ?? '').find((n) => n.startsWith(prefix));
+  const name = sb.store
+    .list('pods', namespace)
+    .map((p) => p.metadata.name ?? '')
+    .find((n) => n.startsWith(prefix));
   if (!name) throw new Error(`no ${prefix} pod in ${namespace}`);
   return name;
 }
@@ -90,7 +93,12 @@ describe('exec over v5', () => {
     const node = sb.store.list('pods', 'mcp-homelab').find((p) => p.metadata.name === agent)?.spec as { nodeName: string };
     const links = JSON.parse(r.stdout) as Array<{ ifname: string; addr_info: Array<{ local: string }> }>;
     const eth0 = links.find((l) => l.ifname === 'eth0');
-    const ips: Record<string, string> = { 'pi-k3s': '192.168.1.50', 'pi5-worker-1': '192.168.1.51', 'pi5-worker-2': '192.168.1.52', 'pi3-worker-2': '192.168.1.53' };
+    const ips: Record<string, string> = {
+      'pi-k3s': '192.168.1.50',
+      'pi5-worker-1': '192.168.1.51',
+      'pi5-worker-2': '192.168.1.52',
+      'pi3-worker-2': '192.168.1.53',
+    };
     expect(eth0?.addr_info[0]?.local).toBe(ips[node.nodeName]);
   });
 
@@ -151,7 +159,9 @@ describe('exec over v5', () => {
   it('a missing executable fails with the runtime message from the status channel', async () => {
     const err = await failure(kube.exec('pihole', pihole, 'pihole', ['traceroute6', '::1'], OPTS));
     expect(err).toBeInstanceOf(Upstream);
-    expect(err.message).toMatch(/^exec of `traceroute6` in pod pihole\/\S+ \(container pihole\) failed: Internal error occurred: .*OCI runtime exec failed: exec failed: unable to start container process: exec: "traceroute6": executable file not found in \$PATH: unknown$/);
+    expect(err.message).toMatch(
+      /^exec of `traceroute6` in pod pihole\/\S+ \(container pihole\) failed: Internal error occurred: .*OCI runtime exec failed: exec failed: unable to start container process: exec: "traceroute6": executable file not found in \$PATH: unknown$/,
+    );
     expect(err.hint).toBe('the image of the container has no `traceroute6`');
   });
 
@@ -206,7 +216,9 @@ describe('exec RBAC: the upgrade needs both get and create on pods/exec', () => 
         expect(err).toBeInstanceOf(Forbidden);
         expect(err.message).toBe('forbidden: needs `get` and `create` on pods/exec in namespace pihole (the exec upgrade needs both)');
         expect(err.message).not.toContain('\n');
-        expect(err.hint).toContain(`the API server said: pods "${pod}" is forbidden: User "system:serviceaccount:mcp-homelab:homelab" ${serverSays} in API group "" in the namespace "pihole"`);
+        expect(err.hint).toContain(
+          `the API server said: pods "${pod}" is forbidden: User "system:serviceaccount:mcp-homelab:homelab" ${serverSays} in API group "" in the namespace "pihole"`,
+        );
       } finally {
         await sb.stop();
       }

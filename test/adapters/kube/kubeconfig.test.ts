@@ -15,7 +15,11 @@ import { HomelabError, UserError } from '../../../src/core/errors.js';
 import { startSandbox, type Sandbox } from '@homelab/sandbox';
 import { KUBECTL, hasKubectl } from '../../sandbox/helpers.js';
 
-interface Run { code: number; stdout: string; stderr: string }
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 let dir: string;
 let home: string;
@@ -23,8 +27,9 @@ let home: string;
 /** kubectl with the given KUBECONFIG (or none) and a HOME of our own, from `cwd`. */
 function kubectl(args: string[], env: { KUBECONFIG?: string; HOME?: string } = {}, cwd = dir): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(KUBECTL, args, { cwd, timeout: 20_000, env: { PATH: process.env.PATH ?? '', HOME: home, ...env } },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+    execFile(KUBECTL, args, { cwd, timeout: 20_000, env: { PATH: process.env.PATH ?? '', HOME: home, ...env } }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -35,13 +40,21 @@ function zeroless(value: unknown): unknown {
     return items.length ? items : undefined;
   }
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value).map(([k, v]) => [k, zeroless(v)] as const).filter(([, v]) => v !== undefined);
+    const entries = Object.entries(value)
+      .map(([k, v]) => [k, zeroless(v)] as const)
+      .filter(([, v]) => v !== undefined);
     return entries.length ? Object.fromEntries(entries) : undefined;
   }
   return value === null || value === false || value === '' ? undefined : value;
 }
 
-interface View { currentContext: unknown; preferences: unknown; clusters: unknown; users: unknown; contexts: unknown }
+interface View {
+  currentContext: unknown;
+  preferences: unknown;
+  clusters: unknown;
+  users: unknown;
+  contexts: unknown;
+}
 
 /** kubectl config view -o json --raw, as maps by name. */
 function kubectlView(stdout: string): View {
@@ -49,22 +62,30 @@ function kubectlView(stdout: string): View {
   const byName = (list: unknown, key: string): unknown =>
     zeroless(Object.fromEntries(((list ?? []) as Array<Record<string, unknown>>).map((e) => [e.name, e[key] ?? {}])));
   return {
-    currentContext: zeroless(v['current-context']), preferences: zeroless(v.preferences),
-    clusters: byName(v.clusters, 'cluster'), users: byName(v.users, 'user'), contexts: byName(v.contexts, 'context'),
+    currentContext: zeroless(v['current-context']),
+    preferences: zeroless(v.preferences),
+    clusters: byName(v.clusters, 'cluster'),
+    users: byName(v.users, 'user'),
+    contexts: byName(v.contexts, 'context'),
   };
 }
 
 function ourView(m: MergedKubeconfig): View {
   const byName = (map: Map<string, { value: unknown }>): unknown => zeroless(Object.fromEntries([...map].map(([k, e]) => [k, e.value ?? {}])));
   return {
-    currentContext: zeroless(m.currentContext), preferences: zeroless({ colors: m.preferences.colors }),
-    clusters: byName(m.clusters), users: byName(m.users), contexts: byName(m.contexts),
+    currentContext: zeroless(m.currentContext),
+    preferences: zeroless({ colors: m.preferences.colors }),
+    clusters: byName(m.clusters),
+    users: byName(m.users),
+    contexts: byName(m.contexts),
   };
 }
 
 /** The same environment for our reader, which runs in the test's cwd: KUBECONFIG entries made absolute. */
 function ours(env: { KUBECONFIG?: string; HOME?: string }): NodeJS.ProcessEnv {
-  const KUBECONFIG = env.KUBECONFIG?.split(':').map((f) => (f ? path.resolve(dir, f) : f)).join(':');
+  const KUBECONFIG = env.KUBECONFIG?.split(':')
+    .map((f) => (f ? path.resolve(dir, f) : f))
+    .join(':');
   return { HOME: home, ...env, ...(KUBECONFIG === undefined ? {} : { KUBECONFIG }) };
 }
 
@@ -86,7 +107,9 @@ async function failure(p: Promise<unknown>): Promise<HomelabError> {
 }
 
 const k3s = (server: string, token: string): Record<string, unknown> => ({
-  apiVersion: 'v1', kind: 'Config', preferences: {},
+  apiVersion: 'v1',
+  kind: 'Config',
+  preferences: {},
   clusters: [{ name: 'default', cluster: { server, 'certificate-authority-data': 'Zm9v' } }],
   contexts: [{ name: 'default', context: { cluster: 'default', user: 'default' } }],
   'current-context': 'default',
@@ -112,7 +135,9 @@ describe.skipIf(!hasKubectl)('kubeconfig files merged as kubectl merges them', (
     home = path.join(dir, 'home');
     mkdirSync(home);
     write('a.yaml', {
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'a-ctx',
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'a-ctx',
       clusters: [
         { name: 'shared', cluster: { server: 'https://a.example:6443', 'certificate-authority': 'pki/a-ca.crt' } },
         { name: 'only-a', cluster: { server: 'https://only-a:6443', 'tls-server-name': 'k8s.lan' } },
@@ -124,10 +149,20 @@ describe.skipIf(!hasKubectl)('kubeconfig files merged as kubectl merges them', (
       users: [{ name: 'shared', user: { 'client-certificate': 'pki/a.crt', 'client-key': 'pki/a.key' } }],
     });
     write('b.yaml', {
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'b-ctx', preferences: { colors: true },
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'b-ctx',
+      preferences: { colors: true },
       clusters: [
         { name: 'shared', cluster: { server: 'https://b.example:6443', 'insecure-skip-tls-verify': true, 'tls-server-name': 'b' } },
-        { name: 'only-b', cluster: { server: 'https://only-b:6443', 'proxy-url': 'socks5://127.0.0.1:1080', extensions: [{ name: 'client.authentication.k8s.io/exec', extension: { audience: 'b' } }] } },
+        {
+          name: 'only-b',
+          cluster: {
+            server: 'https://only-b:6443',
+            'proxy-url': 'socks5://127.0.0.1:1080',
+            extensions: [{ name: 'client.authentication.k8s.io/exec', extension: { audience: 'b' } }],
+          },
+        },
       ],
       contexts: [
         { name: 'b-ctx', context: { cluster: 'only-b', user: 'plugin' } },
@@ -135,11 +170,19 @@ describe.skipIf(!hasKubectl)('kubeconfig files merged as kubectl merges them', (
       ],
       users: [
         { name: 'shared', user: { token: 'b-token' } },
-        { name: 'plugin', user: { tokenFile: 'tok', exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: './plugin', args: ['get-token'], env: [{ name: 'A', value: '1' }] } } },
+        {
+          name: 'plugin',
+          user: {
+            tokenFile: 'tok',
+            exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: './plugin', args: ['get-token'], env: [{ name: 'A', value: '1' }] },
+          },
+        },
       ],
     });
   });
-  afterAll(() => { rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('KUBECONFIG=a:b: current-context from a, each name from the first file that has it', async () => {
     const m = await sameAsKubectl({ KUBECONFIG: 'a.yaml:b.yaml' });
@@ -193,7 +236,10 @@ describe.skipIf(!hasKubectl)('kubeconfig files merged as kubectl merges them', (
   });
 
   it('YAML 1.1 booleans as kubectl reads them; strings that only look like times stay strings', async () => {
-    write('yaml11.yaml', 'clusters:\n- name: yy\n  cluster: {server: "https://y:6443", insecure-skip-tls-verify: yes}\nusers:\n- name: u\n  user: {username: admin, password: 1:20}\n');
+    write(
+      'yaml11.yaml',
+      'clusters:\n- name: yy\n  cluster: {server: "https://y:6443", insecure-skip-tls-verify: yes}\nusers:\n- name: u\n  user: {username: admin, password: 1:20}\n',
+    );
     const m = await sameAsKubectl({ KUBECONFIG: 'yaml11.yaml' });
     expect(m.clusters.get('yy')?.value['insecure-skip-tls-verify']).toBe(true);
     expect(m.users.get('u')?.value.password).toBe('1:20');
@@ -207,9 +253,21 @@ describe.skipIf(!hasKubectl)('kubeconfig files merged as kubectl merges them', (
 
   it('the files kubectl refuses, we refuse, naming the file and the key', async () => {
     const cases: Array<[string, string, RegExp]> = [
-      ['badtype.yaml', 'clusters:\n- name: x\n  cluster: {server: "https://x", insecure-skip-tls-verify: "yes"}\n', /badtype\.yaml: clusters\[0\] \("x"\)\.cluster\.insecure-skip-tls-verify: .*expected boolean/],
-      ['dup.yaml', 'clusters:\n- {name: x, cluster: {server: "https://1"}}\n- {name: x, cluster: {server: "https://2"}}\n', /dup\.yaml: clusters has two entries named "x"/],
-      ['b64.yaml', 'clusters:\n- {name: x, cluster: {server: "https://1", certificate-authority-data: "!!nope"}}\n', /b64\.yaml: clusters\[0\] \("x"\)\.cluster\.certificate-authority-data: is not valid base64/],
+      [
+        'badtype.yaml',
+        'clusters:\n- name: x\n  cluster: {server: "https://x", insecure-skip-tls-verify: "yes"}\n',
+        /badtype\.yaml: clusters\[0\] \("x"\)\.cluster\.insecure-skip-tls-verify: .*expected boolean/,
+      ],
+      [
+        'dup.yaml',
+        'clusters:\n- {name: x, cluster: {server: "https://1"}}\n- {name: x, cluster: {server: "https://2"}}\n',
+        /dup\.yaml: clusters has two entries named "x"/,
+      ],
+      [
+        'b64.yaml',
+        'clusters:\n- {name: x, cluster: {server: "https://1", certificate-authority-data: "!!nope"}}\n',
+        /b64\.yaml: clusters\[0\] \("x"\)\.cluster\.certificate-authority-data: is not valid base64/,
+      ],
       ['notyaml.yaml', 'clusters: [\n', /notyaml\.yaml is not valid YAML/],
       ['list.yaml', '- a\n- b\n', /list\.yaml is not a kubeconfig/],
       ['pod.yaml', 'kind: Pod\napiVersion: v1\n', /pod\.yaml has kind "Pod"/],
@@ -235,7 +293,11 @@ describe.skipIf(!hasKubectl)('kubeconfig files merged as kubectl merges them', (
     for (const context of ['shared', 'b-ctx', 'a-ctx']) {
       const minify = await kubectl(['--context', context, 'config', 'view', '--minify', '-o', 'json', '--raw'], env);
       expect(minify.code).toBe(0);
-      const v = JSON.parse(minify.stdout) as { clusters: Array<{ name: string; cluster: { server: string } }>; users: Array<{ name: string }>; contexts: Array<{ context: { namespace?: string } }> };
+      const v = JSON.parse(minify.stdout) as {
+        clusters: Array<{ name: string; cluster: { server: string } }>;
+        users: Array<{ name: string }>;
+        contexts: Array<{ context: { namespace?: string } }>;
+      };
       const cluster = await loadKubeconfig({ env: ours(env), context });
       expect(cluster.contextName).toBe(context);
       expect(cluster.clusterName).toBe(v.clusters[0]?.name);
@@ -249,7 +311,9 @@ describe.skipIf(!hasKubectl)('kubeconfig files merged as kubectl merges them', (
     expect(theirs.stderr).toMatch(/unable to read certificate-authority .*pki\/a-ca\.crt for shared/);
     const err = await failure(loadKubeconfig({ env: ours({ KUBECONFIG: 'a.yaml' }), context: 'a-ctx' }));
     const ca = path.join(dir, 'pki/a-ca.crt');
-    expect(err.message).toBe(`cannot read certificate-authority ${ca} of cluster "shared" in ${path.join(dir, 'a.yaml')}: ENOENT: no such file or directory, open '${ca}'`);
+    expect(err.message).toBe(
+      `cannot read certificate-authority ${ca} of cluster "shared" in ${path.join(dir, 'a.yaml')}: ENOENT: no such file or directory, open '${ca}'`,
+    );
     write('pki/a-ca.crt', 'not a certificate');
     const notPem = await failure(loadKubeconfig({ env: ours({ KUBECONFIG: 'a.yaml' }), context: 'a-ctx' }));
     expect(notPem.message).toMatch(/^the certificate-authority of cluster "shared" in \S+a\.yaml is not a PEM certificate/);
@@ -295,12 +359,17 @@ describe.skipIf(!hasKubectl)('kubeconfig files merged as kubectl merges them', (
   it('exec plugins: v1 without interactiveMode and an unknown mode are refused, as kubectl refuses them', async () => {
     const plugin = (exec: Record<string, unknown>): Record<string, unknown> => ({
       clusters: [{ name: 'x', cluster: { server: 'https://127.0.0.1:1' } }],
-      contexts: [{ name: 'c', context: { cluster: 'x', user: 'u' } }], 'current-context': 'c',
+      contexts: [{ name: 'c', context: { cluster: 'x', user: 'u' } }],
+      'current-context': 'c',
       users: [{ name: 'u', user: { exec: { command: 'true', ...exec } } }],
     });
     const cases: Array<[Record<string, unknown>, RegExp, RegExp]> = [
       [{ apiVersion: 'client.authentication.k8s.io/v1' }, /interactiveMode must be specified for u/, /has no interactiveMode \(Never, IfAvailable or Always\)/],
-      [{ apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Sometimes' }, /invalid interactiveMode for u: "Sometimes"/, /has interactiveMode "Sometimes"/],
+      [
+        { apiVersion: 'client.authentication.k8s.io/v1', interactiveMode: 'Sometimes' },
+        /invalid interactiveMode for u: "Sometimes"/,
+        /has interactiveMode "Sometimes"/,
+      ],
     ];
     for (const [exec, theirsSays, oursSays] of cases) {
       write('exec.yaml', plugin(exec));
@@ -352,7 +421,9 @@ describe.skipIf(!hasKubectl)('credentials and TLS settings against the sandbox, 
   /** A kubeconfig with one context, written under conf/ so its relative paths point one level up. */
   function config(name: string, cluster: Record<string, unknown>, user: Record<string, unknown>): string {
     return write(`conf/${name}.yaml`, {
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'c',
       clusters: [{ name: 'x', cluster: { server: sb.url, ...cluster } }],
       contexts: [{ name: 'c', context: { cluster: 'x', user: 'u' } }],
       users: [{ name: 'u', user }],
@@ -373,15 +444,35 @@ describe.skipIf(!hasKubectl)('credentials and TLS settings against the sandbox, 
       ['CA data', { 'certificate-authority-data': b64(ca) }, { token: sb.token }, 200],
       ['no CA: the sandbox CA is unknown', {}, { token: sb.token }, /self-signed certificate in certificate chain/],
       ['insecure-skip-tls-verify', { 'insecure-skip-tls-verify': true }, { token: sb.token }, 200],
-      ['CA together with insecure', { ...caFile, 'insecure-skip-tls-verify': true }, { token: sb.token }, /sets insecure-skip-tls-verify together with a certificate authority/],
+      [
+        'CA together with insecure',
+        { ...caFile, 'insecure-skip-tls-verify': true },
+        { token: sb.token },
+        /sets insecure-skip-tls-verify together with a certificate authority/,
+      ],
       ['tls-server-name in the certificate', { ...caFile, 'tls-server-name': 'kubernetes' }, { token: sb.token }, 200],
-      ['tls-server-name not in the certificate', { ...caFile, 'tls-server-name': 'nothere' }, { token: sb.token }, /Host: nothere\. is not in the cert's altnames/],
+      [
+        'tls-server-name not in the certificate',
+        { ...caFile, 'tls-server-name': 'nothere' },
+        { token: sb.token },
+        /Host: nothere\. is not in the cert's altnames/,
+      ],
       ['client certificate files', caFile, { 'client-certificate': '../pki/admin.crt', 'client-key': '../pki/admin.key' }, 200],
       ['client certificate data', caFile, { 'client-certificate-data': b64(cert.certPem), 'client-key-data': b64(cert.keyPem) }, 200],
       ['client certificate without key', caFile, { 'client-certificate': '../pki/admin.crt' }, /has a client certificate but no client-key or client-key-data/],
-      ['CA file missing', { 'certificate-authority': '../pki/nope.crt' }, { token: sb.token }, /cannot read certificate-authority \S+\/pki\/nope\.crt of cluster "x"/],
+      [
+        'CA file missing',
+        { 'certificate-authority': '../pki/nope.crt' },
+        { token: sb.token },
+        /cannot read certificate-authority \S+\/pki\/nope\.crt of cluster "x"/,
+      ],
       ['token file missing', caFile, { tokenFile: '../tokens/nope' }, /cannot read the token file \S+\/tokens\/nope of user "u"/],
-      ['proxy-url of an unknown scheme', { ...caFile, 'proxy-url': 'ftp://127.0.0.1:21' }, { token: sb.token }, /invalid proxy-url "ftp:\/\/127\.0\.0\.1:21" for cluster "x"/],
+      [
+        'proxy-url of an unknown scheme',
+        { ...caFile, 'proxy-url': 'ftp://127.0.0.1:21' },
+        { token: sb.token },
+        /invalid proxy-url "ftp:\/\/127\.0\.0\.1:21" for cluster "x"/,
+      ],
     ];
     const elsewhere = path.join(dir, 'home');
     for (const [name, cluster, user, expected] of cases) {
@@ -403,7 +494,11 @@ describe.skipIf(!hasKubectl)('credentials and TLS settings against the sandbox, 
   });
 
   it('relative certificate paths resolve against the kubeconfig that names them, as kubectl --flatten shows', async () => {
-    const file = config('relative', { 'certificate-authority': '../pki/ca.crt' }, { 'client-certificate': '../pki/admin.crt', 'client-key': '../pki/admin.key' });
+    const file = config(
+      'relative',
+      { 'certificate-authority': '../pki/ca.crt' },
+      { 'client-certificate': '../pki/admin.crt', 'client-key': '../pki/admin.key' },
+    );
     const flat = await kubectl(['config', 'view', '--minify', '--flatten', '--raw', '-o', 'json'], { KUBECONFIG: path.relative(home, file) }, home);
     expect(flat.code).toBe(0);
     const v = JSON.parse(flat.stdout) as { clusters: Array<{ cluster: Record<string, string> }>; users: Array<{ user: Record<string, string> }> };

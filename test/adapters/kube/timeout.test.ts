@@ -26,8 +26,12 @@ const listPods = defineOp({
 
 describe('an API server that does not answer', () => {
   let sb: Sandbox;
-  beforeAll(async () => { sb = await startSandbox({ faults: [{ method: 'GET', path: '/api/v1/pods', delayMs: 20_000 }] }); });
-  afterAll(async () => { await sb?.stop(); });
+  beforeAll(async () => {
+    sb = await startSandbox({ faults: [{ method: 'GET', path: '/api/v1/pods', delayMs: 20_000 }] });
+  });
+  afterAll(async () => {
+    await sb?.stop();
+  });
 
   it('is named in the timeout, with what it was asked', async () => {
     const config = parseConfig({});

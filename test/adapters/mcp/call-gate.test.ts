@@ -4,7 +4,9 @@ import { CallGate } from '../../../src/adapters/mcp/call-gate.js';
 /** A call that finishes when the test says so. */
 function held(): { promise: Promise<string>; finish(value: string): void } {
   let finish!: (value: string) => void;
-  const promise = new Promise<string>((resolve) => { finish = resolve; });
+  const promise = new Promise<string>((resolve) => {
+    finish = resolve;
+  });
   return { promise, finish };
 }
 
@@ -23,9 +25,18 @@ describe('CallGate', () => {
     const a = held();
     const b = held();
     const c = held();
-    const runA = first!.run(() => { started.push('a'); return a.promise; }, signal);
-    const runB = rest!.run(() => { started.push('b'); return b.promise; }, signal);
-    const runC = rest!.run(() => { started.push('c'); return c.promise; }, signal);
+    const runA = first!.run(() => {
+      started.push('a');
+      return a.promise;
+    }, signal);
+    const runB = rest!.run(() => {
+      started.push('b');
+      return b.promise;
+    }, signal);
+    const runC = rest!.run(() => {
+      started.push('c');
+      return c.promise;
+    }, signal);
     await tick();
     expect(started).toEqual(['a']);
     expect(gate.load).toEqual({ running: 1, waiting: 2 });

@@ -4,7 +4,11 @@ import { z } from 'zod';
 import { parseServeArgs, serveFlagsSchema } from '../../../src/adapters/mcp/serve.js';
 import { ROOT, runCli } from '../../helpers/cli.js';
 
-interface ManifestFlag { name: string; type: 'boolean' | 'option'; default?: unknown }
+interface ManifestFlag {
+  name: string;
+  type: 'boolean' | 'option';
+  default?: unknown;
+}
 
 /** `mcp serve`'s flags are defined once (serveFlagsSchema): the oclif command and the fast start read the same ones. */
 describe('mcp serve flags', () => {

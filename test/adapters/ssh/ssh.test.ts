@@ -5,7 +5,7 @@ import { commandLine, shellQuote } from '../../../src/adapters/ssh/quote.js';
 import { algorithmsForKeyType, fingerprintOf, keyTypeOf, knownHostsFor } from '../../../src/adapters/ssh/known-hosts.js';
 
 describe('shell quoting for the remote shell', () => {
-  it('single-quotes every argument, even plain ones, and escapes single quotes as \'\\\'\'', () => {
+  it("single-quotes every argument, even plain ones, and escapes single quotes as '\\''", () => {
     expect(shellQuote('touch')).toBe(`'touch'`);
     expect(shellQuote(`it's`)).toBe(`'it'\\''s'`);
     expect(shellQuote('')).toBe(`''`);
@@ -15,7 +15,30 @@ describe('shell quoting for the remote shell', () => {
   });
 
   it('round-trips through a real POSIX shell: every argument arrives byte for byte, nothing runs', () => {
-    const nasty = [`it's`, `'`, `''`, `"`, '$(echo pwned)', '`echo pwned`', '; echo pwned', '| echo pwned', '> /dev/null', '$HOME', '*', '\\', '\n', 'a\nb', '-rf', '!', '#', '~', '{a,b}', '\t', 'ü🎬', ''];
+    const nasty = [
+      `it's`,
+      `'`,
+      `''`,
+      `"`,
+      '$(echo pwned)',
+      '`echo pwned`',
+      '; echo pwned',
+      '| echo pwned',
+      '> /dev/null',
+      '$HOME',
+      '*',
+      '\\',
+      '\n',
+      'a\nb',
+      '-rf',
+      '!',
+      '#',
+      '~',
+      '{a,b}',
+      '\t',
+      'ü🎬',
+      '',
+    ];
     const script = `${commandLine(['printf', '%s\\0', ...nasty])}`;
     for (const shell of ['/bin/sh', '/bin/bash']) {
       const out = execFileSync(shell, ['-c', script]).toString();

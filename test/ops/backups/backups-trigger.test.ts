@@ -6,8 +6,12 @@ import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
 describe('backups_trigger', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('refuses a CronJob that is not allow-listed (the default allows none)', async () => {
     const err = await failure(callOp(s, 'backups_trigger', { cronJob: 'backups/immich-db-backup' }));
@@ -23,7 +27,9 @@ describe('backups_trigger', () => {
     expect(out).toMatchObject({ namespace: 'backups', cronJob: 'immich-db-backup', state: 'Succeeded' });
     expect(out.job).toMatch(/^immich-db-backup-manual-[0-9a-z]+$/);
     const job = s.sandbox.store.get('jobs.batch', 'backups', out.job) as unknown as StoredJob;
-    const cron = s.sandbox.store.get('cronjobs.batch', 'backups', 'immich-db-backup') as unknown as { spec: { jobTemplate: { spec: unknown; metadata?: { labels?: Record<string, string> } } } };
+    const cron = s.sandbox.store.get('cronjobs.batch', 'backups', 'immich-db-backup') as unknown as {
+      spec: { jobTemplate: { spec: unknown; metadata?: { labels?: Record<string, string> } } };
+    };
     expect(job.metadata.annotations?.['cronjob.kubernetes.io/instantiate']).toBe('manual');
     expect(job.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'CronJob', name: 'immich-db-backup', controller: true })]);
     expect(job.metadata.ownerReferences?.[0]?.blockOwnerDeletion).toBeUndefined();
@@ -36,8 +42,12 @@ describe('backups_trigger', () => {
 describe('backups_trigger while a Job runs', () => {
   let slow: SandboxEnv;
   // Jobs in this sandbox take a minute, so the first is still running when the second is asked for.
-  beforeAll(async () => { slow = await startSandboxEnv({ delays: { job: 60_000 } }); });
-  afterAll(async () => { await slow?.sandbox.stop(); });
+  beforeAll(async () => {
+    slow = await startSandboxEnv({ delays: { job: 60_000 } });
+  });
+  afterAll(async () => {
+    await slow?.sandbox.stop();
+  });
 
   it('refuses while a Job of that CronJob is still running', async () => {
     const config = await configWith(slow.sandbox, 'allow', { allow: { backupsTrigger: ['backups/*'] } });

@@ -7,17 +7,29 @@ const certs = (s: SandboxEnv, input: Record<string, unknown> = {}) => callOp<Cer
 
 describe('certs_status on the pi-homelab sandbox', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('lists every Certificate with expiry and issuer, and warns about the one renewing late', async () => {
     const { output: out, summary, log } = await certs(s);
     expect(log).toEqual([]);
     expect(summary?.verdict).toBe(out.verdict);
     expect(out).toMatchObject({ installed: true, version: 'v1' });
-    expect(out.certificates.map((c) => `${c.namespace}/${c.name}`)).toEqual(expect.arrayContaining(['jellyfin/jellyfin-tls', 'immich/immich-tls', 'homepage/homepage-tls']));
+    expect(out.certificates.map((c) => `${c.namespace}/${c.name}`)).toEqual(
+      expect.arrayContaining(['jellyfin/jellyfin-tls', 'immich/immich-tls', 'homepage/homepage-tls']),
+    );
     const immich = out.certificates.find((c) => c.name === 'immich-tls');
-    expect(immich).toMatchObject({ ready: 'True', issuer: { kind: 'ClusterIssuer', name: 'letsencrypt-prod' }, dnsNames: ['photos.home.example.net'], secretName: 'immich-tls', state: 'warn' });
+    expect(immich).toMatchObject({
+      ready: 'True',
+      issuer: { kind: 'ClusterIssuer', name: 'letsencrypt-prod' },
+      dnsNames: ['photos.home.example.net'],
+      secretName: 'immich-tls',
+      state: 'warn',
+    });
     expect(immich?.daysLeft).toBeLessThan(14);
     const finding = out.findings.find((f) => f.name === 'immich-tls');
     expect(finding).toMatchObject({ severity: 'warn', kind: 'Certificate', namespace: 'immich', reason: 'ExpiresSoon' });
@@ -40,8 +52,12 @@ describe('certs_status on the pi-homelab sandbox', () => {
 
 describe('certs_status when things go wrong', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ scenarioData: troubleScenario() }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ scenarioData: troubleScenario() });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('says crit for expired and not-Ready certificates and names the failing ACME challenge of a renewal', async () => {
     const { output: out, summary } = await certs(s);
@@ -51,7 +67,9 @@ describe('certs_status when things go wrong', () => {
     expect(by('missing')).toEqual(['crit NotReady']);
     expect(out.findings.find((f) => f.name === 'missing')?.message).toBe('Ready=False (DoesNotExist): Issuing certificate as Secret does not exist');
     expect(by('jellyfin').sort()).toEqual(['warn ExpiresSoon', 'warn RenewalFailing']);
-    expect(out.findings.find((f) => f.name === 'jellyfin' && f.reason === 'RenewalFailing')?.message).toMatch(/^The certificate request has failed to complete and will be retried: .*\(2 failed attempts, last at /);
+    expect(out.findings.find((f) => f.name === 'jellyfin' && f.reason === 'RenewalFailing')?.message).toMatch(
+      /^The certificate request has failed to complete and will be retried: .*\(2 failed attempts, last at /,
+    );
     expect(by('fresh')).toEqual([]);
 
     expect(out.failing.map((f) => `${f.kind} ${f.name} ${f.state}`).sort()).toEqual([
@@ -60,7 +78,9 @@ describe('certs_status when things go wrong', () => {
       'Order jellyfin-5-123 invalid',
     ]);
     expect(out.failing.every((f) => f.certificate === 'jellyfin')).toBe(true);
-    expect(out.failing.find((f) => f.kind === 'Challenge')?.reason).toBe("HTTP-01 for jellyfin.lab.example.org: Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'");
+    expect(out.failing.find((f) => f.kind === 'Challenge')?.reason).toBe(
+      "HTTP-01 for jellyfin.lab.example.org: Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'",
+    );
   });
 
   for (const c of FAILING_DISCOVERY) {
@@ -94,18 +114,29 @@ describe('certs_status on other clusters', () => {
 
   it('reports what it could read when one kind is refused: the certificates, plus a finding naming the missing verb', async () => {
     // Was exit 69 with nothing shown; now the certificates are reported and the refusal is a finding.
-    const limited = await startSandboxEnv({ scenarioData: troubleScenario(), rbac: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['list'] }] });
+    const limited = await startSandboxEnv({
+      scenarioData: troubleScenario(),
+      rbac: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['list'] }],
+    });
     try {
       const { output: out, summary } = await certs(limited);
       expect(summary?.verdict).toBe('crit');
       expect(out.certificates.map((c) => c.name).sort()).toEqual(['fresh', 'jellyfin', 'missing', 'old']);
       expect(out.findings).toContainEqual(expect.objectContaining({ severity: 'crit', name: 'old', reason: 'Expired' }));
       expect(out.findings).toContainEqual({
-        severity: 'warn', kind: 'Check', name: 'certificaterequests.cert-manager.io', reason: 'Forbidden',
+        severity: 'warn',
+        kind: 'Check',
+        name: 'certificaterequests.cert-manager.io',
+        reason: 'Forbidden',
         message: 'forbidden: needs `list` on certificaterequests.cert-manager.io across the cluster; failing issuance attempts are not shown',
       });
       // Orders and challenges are refused too, each named once.
-      expect(out.findings.filter((f) => f.reason === 'Forbidden').map((f) => f.name).sort()).toEqual(['certificaterequests.cert-manager.io', 'challenges.acme.cert-manager.io', 'orders.acme.cert-manager.io']);
+      expect(
+        out.findings
+          .filter((f) => f.reason === 'Forbidden')
+          .map((f) => f.name)
+          .sort(),
+      ).toEqual(['certificaterequests.cert-manager.io', 'challenges.acme.cert-manager.io', 'orders.acme.cert-manager.io']);
     } finally {
       await limited.sandbox.stop();
     }
@@ -136,7 +167,10 @@ describe('certs_status on other clusters', () => {
       expect(out.certificates.map((c) => c.name)).toEqual(['soon']);
       expect(out.findings).toContainEqual(expect.objectContaining({ severity: 'crit', kind: 'Certificate', name: 'soon', reason: 'ExpiresSoon' }));
       expect(out.findings).toContainEqual({
-        severity: 'warn', kind: 'Check', name: 'certificaterequests.cert-manager.io', reason: 'NotServed',
+        severity: 'warn',
+        kind: 'Check',
+        name: 'certificaterequests.cert-manager.io',
+        reason: 'NotServed',
         message: 'cert-manager.io/v1 serves no certificaterequests here (404); failing issuance attempts are not shown',
       });
     } finally {
@@ -147,13 +181,19 @@ describe('certs_status on other clusters', () => {
   it('reports a Certificate it cannot read as a finding, and still checks the others', async () => {
     // Was: one malformed object failed the whole command (exit 69).
     const odd = { ...certificate('web', 'odd', { conditions: [ready] }), spec: { secretName: 'odd-tls', dnsNames: 'odd.lab.example.org' } };
-    const s = await startSandboxEnv({ scenarioData: { ...troubleScenario(), objects: [odd, certificate('web', 'soon', { conditions: [ready], notAfter: iso(2 * DAY) })] } });
+    const s = await startSandboxEnv({
+      scenarioData: { ...troubleScenario(), objects: [odd, certificate('web', 'soon', { conditions: [ready], notAfter: iso(2 * DAY) })] },
+    });
     try {
       const { output: out, summary } = await certs(s);
       expect(summary?.verdict).toBe('crit');
       expect(out.certificates.map((c) => c.name)).toEqual(['soon']);
       expect(out.findings).toContainEqual({
-        severity: 'warn', kind: 'Certificate', namespace: 'web', name: 'odd', reason: 'Malformed',
+        severity: 'warn',
+        kind: 'Certificate',
+        namespace: 'web',
+        name: 'odd',
+        reason: 'Malformed',
         message: 'not checked: the API answered it in a shape homelab cannot read (spec.dnsNames: Invalid input: expected array, received string)',
       });
     } finally {
@@ -167,7 +207,11 @@ describe('certs_status on other clusters', () => {
       const all = await certs(s);
       expect(all.summary).toEqual({ verdict: 'ok', line: 'no Certificates in any namespace (cert-manager.io/v1 is served): nothing to check' });
       const scoped = (await certs(s, { namespace: 'web' })).output;
-      expect(scoped).toMatchObject({ installed: true, verdict: 'ok', note: 'no Certificates in namespace web (cert-manager.io/v1 is served): nothing to check' });
+      expect(scoped).toMatchObject({
+        installed: true,
+        verdict: 'ok',
+        note: 'no Certificates in namespace web (cert-manager.io/v1 is served): nothing to check',
+      });
     } finally {
       await s.sandbox.stop();
     }

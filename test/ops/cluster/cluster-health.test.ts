@@ -16,7 +16,9 @@ describe('cluster_health against the pi-homelab sandbox', () => {
     ({ output: out, log } = whole);
     verdict = whole.summary?.verdict;
   });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('finds the broken pods hiding under phase Running and says crit, with nothing to warn about on its way', () => {
     expect(log).toEqual([]);
@@ -69,23 +71,38 @@ describe('cluster_health against the pi-homelab sandbox', () => {
     expect(out.subsystems.map((x) => x.name)).toEqual(['flux', 'certificates', 'secrets', 'tailscale', 'backups']);
     const { output: ingress } = await health(s, { only: ['ingress'] });
     expect(ingress.checks).toEqual([{ name: 'ingress', ok: true }]);
-    expect(ingress.subsystems).toEqual([expect.objectContaining({ name: 'ingress', state: 'checked', verdict: 'crit', line: expect.stringMatching(/^ingress: \d+ problems in \d+ ingresses, \d+ hosts; worst: Ingress /) })]);
+    expect(ingress.subsystems).toEqual([
+      expect.objectContaining({
+        name: 'ingress',
+        state: 'checked',
+        verdict: 'crit',
+        line: expect.stringMatching(/^ingress: \d+ problems in \d+ ingresses, \d+ hosts; worst: Ingress /),
+      }),
+    ]);
     expect(ingress.findings).toContainEqual(expect.objectContaining({ kind: 'Ingress', namespace: 'paperless', reason: 'NoReadyEndpoints' }));
   });
 });
 
 describe('cluster_health on a tiny cluster with nothing wrong', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ scenarioData: healthyScenario(true) }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ scenarioData: healthyScenario(true) });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
-  it('is ok: the green path is earned, with every subsystem\'s line', async () => {
+  it("is ok: the green path is earned, with every subsystem's line", async () => {
     const { output: out, summary } = await health(s);
     expect({ verdict: summary?.verdict, outVerdict: out.verdict, findings: out.findings }).toEqual({ verdict: 'ok', outVerdict: 'ok', findings: [] });
     expect(out.summary).toBe('healthy: 1 node ready, 3 pods, no problems found');
     // Every subsystem has its line: the ones not installed say so, none is dropped.
     expect(out.subsystems.map((x) => `${x.name} ${x.state} ${x.verdict}`)).toEqual([
-      'flux not installed ok', 'certificates not installed ok', 'secrets not installed ok', 'tailscale not installed ok', 'backups checked ok',
+      'flux not installed ok',
+      'certificates not installed ok',
+      'secrets not installed ok',
+      'tailscale not installed ok',
+      'backups checked ok',
     ]);
     expect(out.nodes[0]).toMatchObject({ name: 'mini-pc', cpuPercent: 13, memoryPercent: 25, arch: 'amd64' });
   });
@@ -99,9 +116,16 @@ describe('cluster_health on a tiny cluster with nothing wrong', () => {
       expect(out.verdict).toBe('warn');
       expect(out.nodes.map((n) => n.name)).toEqual(['mini-pc']);
       const byName = Object.fromEntries(out.subsystems.map((x) => [x.name, x]));
-      for (const [name, group] of [['flux', 'kustomize.toolkit.fluxcd.io'], ['certificates', 'cert-manager.io'], ['secrets', 'external-secrets.io'], ['tailscale', 'tailscale.com']]) {
+      for (const [name, group] of [
+        ['flux', 'kustomize.toolkit.fluxcd.io'],
+        ['certificates', 'cert-manager.io'],
+        ['secrets', 'external-secrets.io'],
+        ['tailscale', 'tailscale.com'],
+      ]) {
         expect(byName[name as string]).toMatchObject({ state: 'could not check', verdict: 'warn' });
-        expect(byName[name as string]?.line).toMatch(new RegExp(`^${name}: could not check: cannot tell whether ${(group as string).replace(/\./g, '\\.')} is installed: .* answered GET /apis with 503`));
+        expect(byName[name as string]?.line).toMatch(
+          new RegExp(`^${name}: could not check: cannot tell whether ${(group as string).replace(/\./g, '\\.')} is installed: .* answered GET /apis with 503`),
+        );
       }
       expect(byName.backups).toMatchObject({ state: 'checked', verdict: 'ok' });
       expect(out.findings.filter((f) => f.reason === 'CheckFailed').map((f) => f.name)).toEqual(['certificates', 'flux', 'secrets', 'tailscale']);

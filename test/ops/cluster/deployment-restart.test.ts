@@ -7,13 +7,19 @@ const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
 describe('deployment_restart', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const deployment = (ns: string, name: string) => s.sandbox.store.get('deployments', ns, name) as unknown as Deployment;
 
-  it('restarts an allow-listed deployment as kubectl does: the pod template\'s restartedAt annotation', async () => {
+  it("restarts an allow-listed deployment as kubectl does: the pod template's restartedAt annotation", async () => {
     expect(deployment('homepage', 'homepage').spec.template.metadata?.annotations?.[RESTARTED_AT]).toBeUndefined();
-    const { output: out, summary } = await callOp<{ namespace: string; name: string; restartedAt: string }>(s, 'deployment_restart', { deployment: 'homepage/homepage' });
+    const { output: out, summary } = await callOp<{ namespace: string; name: string; restartedAt: string }>(s, 'deployment_restart', {
+      deployment: 'homepage/homepage',
+    });
     expect(summary?.verdict).toBe('ok');
     expect(out).toMatchObject({ namespace: 'homepage', name: 'homepage' });
     expect(deployment('homepage', 'homepage').spec.template.metadata?.annotations?.[RESTARTED_AT]).toBe(out.restartedAt);
@@ -28,8 +34,12 @@ describe('deployment_restart', () => {
 
 describe('deployment_restart when the role lacks patch', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ rbac: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] }] }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ rbac: [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] }] });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('names the missing verb (69)', async () => {
     const err = await failure(callOp(s, 'deployment_restart', { deployment: 'jellyfin/jellyfin' }));

@@ -2,22 +2,36 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callOp, failure } from '../../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
-interface PodLike { metadata: { name: string; namespace?: string }; status?: { containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }> } }
-interface Logs { pod: string; namespace: string; previous: boolean; lines: string[]; truncated: boolean; workload?: { kind: string; name: string; pods: number } }
+interface PodLike {
+  metadata: { name: string; namespace?: string };
+  status?: { containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }> };
+}
+interface Logs {
+  pod: string;
+  namespace: string;
+  previous: boolean;
+  lines: string[];
+  truncated: boolean;
+  workload?: { kind: string; name: string; pods: number };
+}
 
 describe('pods_logs against the sandbox', () => {
   let s: SandboxEnv;
   let crashing: PodLike;
   beforeAll(async () => {
     s = await startSandboxEnv();
-    const found = (s.sandbox.store.list('pods') as unknown as PodLike[]).find((p) => p.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff'));
+    const found = (s.sandbox.store.list('pods') as unknown as PodLike[]).find((p) =>
+      p.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff'),
+    );
     if (!found) throw new Error('the pi-homelab scenario has no CrashLoopBackOff pod');
     crashing = found;
   });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const logs = (input: Record<string, unknown>) => callOp<Logs>(s, 'pods_logs', input);
 
-  it('reads the previous instance\'s logs of a crashing pod by a unique prefix', async () => {
+  it("reads the previous instance's logs of a crashing pod by a unique prefix", async () => {
     const { name, namespace } = crashing.metadata;
     const prefix = name.slice(0, name.lastIndexOf('-'));
     const { output: out, summary } = await logs({ pod: prefix, namespace, previous: true });

@@ -6,8 +6,12 @@ import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
 describe('dns_queries', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const queries = async (input: Record<string, unknown> = {}, config?: string) => (await callOp<Queries>(s, 'dns_queries', input, { config })).output;
 
   it('lists recent queries, newest first, with the blocked, client, domain and limit filters', async () => {
@@ -19,7 +23,12 @@ describe('dns_queries', () => {
     ]);
     expect(all).toMatchObject({ server: 'pihole', count: 13, matched: 13 });
     expect(all.queries[0]).toMatchObject({ domain: 'doubleclick.net', client: '192.168.1.42', status: 'GRAVITY', blocked: true });
-    expect([...all.queries].map((q) => q.time)).toEqual([...all.queries].map((q) => q.time).sort().reverse());
+    expect([...all.queries].map((q) => q.time)).toEqual(
+      [...all.queries]
+        .map((q) => q.time)
+        .sort()
+        .reverse(),
+    );
 
     expect(blocked.queries.map((q) => q.status).sort()).toEqual(['DENYLIST', 'GRAVITY', 'GRAVITY', 'GRAVITY', 'GRAVITY', 'GRAVITY', 'REGEX']);
     expect(blocked.queries.every((q) => q.blocked)).toBe(true);
@@ -33,7 +42,7 @@ describe('dns_queries', () => {
     expect(domain.queries.map((q) => q.client)).toEqual(['192.168.1.42', '192.168.1.31']);
   });
 
-  it('reads AdGuard\'s query log when only AdGuard is configured', async () => {
+  it("reads AdGuard's query log when only AdGuard is configured", async () => {
     const out = await queries({}, await configWithout(s.sandbox, 'only-adguard', ['services.pihole']));
     expect(out).toMatchObject({ server: 'adguard', count: 7 });
     expect(out.queries[0]).toMatchObject({ domain: 'api.sonos.com', client: '192.168.1.55', status: 'NotFilteredNotFound', blocked: false });

@@ -13,7 +13,9 @@ describe('dns_query against the pi-homelab', () => {
     allow = await configWith(s.sandbox, 'net-allow', { net: { allowTargets: ['192.168.1.0/24', '1.1.1.1'] } });
     wide = await configWith(s.sandbox, 'net-wide', { net: { allowTargets: ['0.0.0.0/0', '::/0'] } });
   });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const query = (input: Record<string, unknown>, config?: string) => callOp<DnsQuery>(s, 'dns_query', input, { config });
 
   it('answers an A record from Pi-hole, an NXDOMAIN (warn), a _dmarc TXT from Unbound (validated)', async () => {
@@ -44,15 +46,22 @@ describe('dns_query against the pi-homelab', () => {
     expect(dead.output.result).toMatchObject({ reached: false, exitCode: 9, error: 'no servers could be reached' });
   });
 
-  it('asks the cluster\'s DNS servers: a DNS Service by its IP, a pod behind one', async () => {
-    const unboundPod = s.sandbox.store.list('pods', 'pihole').find((p) => p.metadata.name?.startsWith('unbound-')) as unknown as { metadata: { name: string }; status: { podIP: string } };
+  it("asks the cluster's DNS servers: a DNS Service by its IP, a pod behind one", async () => {
+    const unboundPod = s.sandbox.store.list('pods', 'pihole').find((p) => p.metadata.name?.startsWith('unbound-')) as unknown as {
+      metadata: { name: string };
+      status: { podIP: string };
+    };
     const kubeDns = s.sandbox.store.get('services', 'kube-system', 'kube-dns') as unknown as { spec: { clusterIP: string } };
     const [viaKubeDns, viaPod] = await Promise.all([
       query({ name: 'jellyfin.home.example.net', server: kubeDns.spec.clusterIP }),
       query({ name: '_dmarc.example.com', type: 'TXT', server: unboundPod.status.podIP }),
     ]);
     expect(viaKubeDns.summary?.verdict).toBe('ok');
-    expect(viaKubeDns.output.server).toEqual({ requested: kubeDns.spec.clusterIP, address: kubeDns.spec.clusterIP, label: `${kubeDns.spec.clusterIP} (DNS Service kube-system/kube-dns)` });
+    expect(viaKubeDns.output.server).toEqual({
+      requested: kubeDns.spec.clusterIP,
+      address: kubeDns.spec.clusterIP,
+      label: `${kubeDns.spec.clusterIP} (DNS Service kube-system/kube-dns)`,
+    });
     expect(viaPod.summary?.verdict).toBe('ok');
     expect(viaPod.output.server.label).toBe(`${unboundPod.status.podIP} (pod pihole/${unboundPod.metadata.name} behind DNS Service pihole/unbound)`);
   });
@@ -65,13 +74,17 @@ describe('dns_query against the pi-homelab', () => {
     ]);
     for (const err of refusals) {
       expect(err.exitCode, err.said).toBe(77);
-      expect(err.said).toMatch(/dns query --server may not reach (169\.254\.169\.254|::ffff:169\.254\.169\.254): \S+ is a link-local address \(cloud metadata endpoints answer at 169\.254\.169\.254\): refused even where a Service, a node or a wider CIDR would admit it/);
+      expect(err.said).toMatch(
+        /dns query --server may not reach (169\.254\.169\.254|::ffff:169\.254\.169\.254): \S+ is a link-local address \(cloud metadata endpoints answer at 169\.254\.169\.254\): refused even where a Service, a node or a wider CIDR would admit it/,
+      );
       expect(err.said).toContain('add "169.254.169.254" itself under net.allowTargets in the config file');
       expect(err.said).not.toMatch(/no servers could be reached|exec/);
     }
     const outside = await failure(query({ name: 'example.org', server: '192.168.1.99' }));
     expect(outside.exitCode).toBe(77);
-    expect(outside.said).toMatch(/may not reach 192\.168\.1\.99: it is not a DNS server of this cluster \(a Service with port 53, a pod behind one, or a pod of the DNS namespace\), nor in net\.allowTargets \(empty\)/);
+    expect(outside.said).toMatch(
+      /may not reach 192\.168\.1\.99: it is not a DNS server of this cluster \(a Service with port 53, a pod behind one, or a pod of the DNS namespace\), nor in net\.allowTargets \(empty\)/,
+    );
     expect(outside.said).toContain('to allow it, add "192.168.1.99" (or a CIDR such as 192.168.1.0/24) under net.allowTargets');
   });
 });

@@ -4,8 +4,12 @@ import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
 describe('flux_heal', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('refuses a release that is not stuck', async () => {
     const err = await failure(callOp(s, 'flux_heal', { name: 'jellyfin', namespace: 'jellyfin' }));

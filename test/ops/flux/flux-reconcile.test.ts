@@ -5,8 +5,21 @@ import { callOp, failure } from '../../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 import { shellWords } from '../../helpers/shell.js';
 
-interface Reconciled { kind: string; namespace: string; name: string; requestedAt?: string; waited: boolean; ready: string; message?: string; sources: Reconciled[] }
-interface Stored { metadata: { annotations?: Record<string, string> }; spec: { suspend?: boolean }; status: { lastHandledReconcileAt?: string } }
+interface Reconciled {
+  kind: string;
+  namespace: string;
+  name: string;
+  requestedAt?: string;
+  waited: boolean;
+  ready: string;
+  message?: string;
+  sources: Reconciled[];
+}
+interface Stored {
+  metadata: { annotations?: Record<string, string> };
+  spec: { suspend?: boolean };
+  status: { lastHandledReconcileAt?: string };
+}
 
 const REQUESTED_AT = 'reconcile.fluxcd.io/requestedAt';
 const RESOURCE: Record<string, string> = {
@@ -22,9 +35,15 @@ const RESOURCE: Record<string, string> = {
 
 describe('flux_reconcile on the pi-homelab', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  beforeEach(() => { s.sandbox.reset(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  beforeEach(() => {
+    s.sandbox.reset();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const stored = (kind: string, ns: string, name: string) => s.sandbox.store.get(RESOURCE[kind] as string, ns, name) as unknown as Stored;
   const reconcile = (input: Record<string, unknown>, config?: string) => callOp<Reconciled>(s, 'flux_reconcile', input, { config });
 
@@ -41,7 +60,9 @@ describe('flux_reconcile on the pi-homelab', () => {
   it('reconciles the source first with withSource', async () => {
     const { output: out, summary } = await reconcile({ kind: 'kustomization', name: 'apps', withSource: true });
     expect(summary?.verdict).toBe('ok');
-    expect(out.sources).toEqual([expect.objectContaining({ kind: 'GitRepository', namespace: 'flux-system', name: 'flux-system', ready: 'True', waited: true })]);
+    expect(out.sources).toEqual([
+      expect.objectContaining({ kind: 'GitRepository', namespace: 'flux-system', name: 'flux-system', ready: 'True', waited: true }),
+    ]);
     expect(stored('GitRepository', 'flux-system', 'flux-system').status.lastHandledReconcileAt).toBe(out.sources[0]?.requestedAt);
   });
 
@@ -58,10 +79,17 @@ describe('flux_reconcile on the pi-homelab', () => {
   });
 
   it('without waiting only sends the requests, to the sources too', async () => {
-    const { output: out, summary, log } = await reconcile({ kind: 'helmrelease', name: 'cert-manager', namespace: 'cert-manager', withSource: true, wait: false });
+    const {
+      output: out,
+      summary,
+      log,
+    } = await reconcile({ kind: 'helmrelease', name: 'cert-manager', namespace: 'cert-manager', withSource: true, wait: false });
     expect(summary?.verdict).toBe('ok');
     expect(out.waited).toBe(false);
-    expect(out.sources.map((x) => [x.kind, x.name, x.waited])).toEqual([['HelmRepository', 'jetstack', false], ['HelmChart', 'cert-manager-cert-manager', false]]);
+    expect(out.sources.map((x) => [x.kind, x.name, x.waited])).toEqual([
+      ['HelmRepository', 'jetstack', false],
+      ['HelmChart', 'cert-manager-cert-manager', false],
+    ]);
     expect(stored('HelmRepository', 'flux-system', 'jetstack').metadata.annotations?.[REQUESTED_AT]).toBe(out.sources[0]?.requestedAt);
     expect(stored('HelmChart', 'flux-system', 'cert-manager-cert-manager').metadata.annotations?.[REQUESTED_AT]).toBe(out.sources[1]?.requestedAt);
     expect(stored('HelmRelease', 'cert-manager', 'cert-manager').metadata.annotations?.[REQUESTED_AT]).toBe(out.requestedAt);
@@ -91,7 +119,12 @@ describe('flux_reconcile on the pi-homelab', () => {
   });
 
   it('checks every object withSource would annotate against allow.flux before the first write', async () => {
-    const annotations = () => [stored('HelmRepository', 'flux-system', 'jellyfin'), stored('HelmChart', 'flux-system', 'jellyfin-jellyfin'), stored('HelmRelease', 'jellyfin', 'jellyfin')].map((o) => o.metadata.annotations?.[REQUESTED_AT]);
+    const annotations = () =>
+      [
+        stored('HelmRepository', 'flux-system', 'jellyfin'),
+        stored('HelmChart', 'flux-system', 'jellyfin-jellyfin'),
+        stored('HelmRelease', 'jellyfin', 'jellyfin'),
+      ].map((o) => o.metadata.annotations?.[REQUESTED_AT]);
     const before = annotations();
     const jellyfinOnly = await configWith(s.sandbox, 'jellyfin-only', { allow: { flux: ['jellyfin/*'] } });
     const denied = await failure(reconcile({ kind: 'helmrelease', name: 'jellyfin', namespace: 'jellyfin', withSource: true }, jellyfinOnly));
@@ -108,7 +141,9 @@ describe('flux_reconcile on the pi-homelab', () => {
     expect(denied2.said).toContain('flux-system/jellyfin-jellyfin is not in the allow-list for flux');
     expect(annotations()).toEqual(before2);
     const both = await configWith(s.sandbox, 'both', { allow: { flux: ['jellyfin/*', 'flux-system/*'] } });
-    expect((await reconcile({ kind: 'helmrelease', name: 'jellyfin', namespace: 'jellyfin', withSource: true, wait: false }, both)).summary?.verdict).toBe('ok');
+    expect((await reconcile({ kind: 'helmrelease', name: 'jellyfin', namespace: 'jellyfin', withSource: true, wait: false }, both)).summary?.verdict).toBe(
+      'ok',
+    );
   });
 });
 
@@ -131,35 +166,47 @@ const CASES: Array<{ args: [string, string, string]; sources: string[] }> = [
 
 describe('flux_reconcile withSource, for every kind of source', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ scenario: 'flux-sources', delays: { flux: 30 } }); });
-  beforeEach(() => { s.sandbox.reset(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ scenario: 'flux-sources', delays: { flux: 30 } });
+  });
+  beforeEach(() => {
+    s.sandbox.reset();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const stored = (kind: string, ns: string, name: string) => s.sandbox.store.get(RESOURCE[kind] as string, ns, name) as unknown as Stored;
   const reconcile = (input: Record<string, unknown>, config?: string) => callOp<Reconciled>(s, 'flux_reconcile', { withSource: true, ...input }, { config });
 
-  it.each(CASES.map((c) => ({ ...c, title: `${c.args[0]} ${c.args[1]} -n ${c.args[2]}: ${c.sources.join(', ') || 'no source'}` })))('$title', async ({ args: [kind, name, namespace], sources }) => {
-    const { output: out, summary } = await reconcile({ kind, name, namespace });
-    expect(summary?.verdict).toBe('ok');
-    expect(out).toMatchObject({ namespace, name, waited: true, ready: 'True' });
-    expect(out.sources.map((x) => `${x.kind} ${x.namespace}/${x.name}`)).toEqual(sources);
-    for (const source of out.sources) {
-      const object = stored(source.kind, source.namespace, source.name);
-      if (source.kind === 'HelmRepository' && source.name === 'podinfo-oci') {
-        // Static: source-controller never reconciles an OCI HelmRepository, so it is left alone.
-        expect(source).toMatchObject({ waited: false, message: expect.stringContaining('static') });
-        expect(source.requestedAt).toBeUndefined();
-        expect(object.metadata.annotations?.[REQUESTED_AT]).toBeUndefined();
-      } else {
-        expect(source).toMatchObject({ waited: true, ready: 'True' });
-        expect(object.status.lastHandledReconcileAt).toBe(source.requestedAt);
+  it.each(CASES.map((c) => ({ ...c, title: `${c.args[0]} ${c.args[1]} -n ${c.args[2]}: ${c.sources.join(', ') || 'no source'}` })))(
+    '$title',
+    async ({ args: [kind, name, namespace], sources }) => {
+      const { output: out, summary } = await reconcile({ kind, name, namespace });
+      expect(summary?.verdict).toBe('ok');
+      expect(out).toMatchObject({ namespace, name, waited: true, ready: 'True' });
+      expect(out.sources.map((x) => `${x.kind} ${x.namespace}/${x.name}`)).toEqual(sources);
+      for (const source of out.sources) {
+        const object = stored(source.kind, source.namespace, source.name);
+        if (source.kind === 'HelmRepository' && source.name === 'podinfo-oci') {
+          // Static: source-controller never reconciles an OCI HelmRepository, so it is left alone.
+          expect(source).toMatchObject({ waited: false, message: expect.stringContaining('static') });
+          expect(source.requestedAt).toBeUndefined();
+          expect(object.metadata.annotations?.[REQUESTED_AT]).toBeUndefined();
+        } else {
+          expect(source).toMatchObject({ waited: true, ready: 'True' });
+          expect(object.status.lastHandledReconcileAt).toBe(source.requestedAt);
+        }
       }
-    }
-    expect(stored(out.kind, namespace, name).status.lastHandledReconcileAt).toBe(out.requestedAt);
-  });
+      expect(stored(out.kind, namespace, name).status.lastHandledReconcileAt).toBe(out.requestedAt);
+    },
+  );
 
   it('refuses, before any write, when a source it would annotate is suspended (the HelmChart, after the GitRepository)', async () => {
     expect((await callOp(s, 'flux_suspend', { kind: 'helmchart', name: 'apps-from-git' })).output).toMatchObject({ suspended: true });
-    const annotations = () => [stored('GitRepository', 'flux-system', 'charts'), stored('HelmChart', 'flux-system', 'apps-from-git'), stored('HelmRelease', 'apps', 'from-git')].map((o) => o.metadata.annotations?.[REQUESTED_AT]);
+    const annotations = () =>
+      [stored('GitRepository', 'flux-system', 'charts'), stored('HelmChart', 'flux-system', 'apps-from-git'), stored('HelmRelease', 'apps', 'from-git')].map(
+        (o) => o.metadata.annotations?.[REQUESTED_AT],
+      );
     const before = annotations();
     const err = await failure(reconcile({ kind: 'helmrelease', name: 'from-git', namespace: 'apps' }));
     expect(err.kind).toBe('UserError');
@@ -185,12 +232,20 @@ describe('flux_reconcile withSource, for every kind of source', () => {
   });
 
   it('says what was done and how to finish when the object fails after its source was reconciled; the command it prints finishes the job', async () => {
-    s.sandbox.faults.add({ method: 'PATCH', path: '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/apps-oci', times: 1, status: 500, message: 'Internal error occurred: resource quota evaluation timed out' });
+    s.sandbox.faults.add({
+      method: 'PATCH',
+      path: '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/apps-oci',
+      times: 1,
+      status: 500,
+      message: 'Internal error occurred: resource quota evaluation timed out',
+    });
     const source = stored('OCIRepository', 'flux-system', 'manifests').status.lastHandledReconcileAt;
     const err = await failure(reconcile({ kind: 'kustomization', name: 'apps-oci' }));
     expect(err.kind).toBe('Upstream');
     expect(err.said).toContain('resource quota evaluation timed out');
-    expect(err.said).toContain('Its sources were reconciled first (OCIRepository flux-system/manifests); Kustomization flux-system/apps-oci itself was not annotated');
+    expect(err.said).toContain(
+      'Its sources were reconciled first (OCIRepository flux-system/manifests); Kustomization flux-system/apps-oci itself was not annotated',
+    );
     expect(stored('OCIRepository', 'flux-system', 'manifests').status.lastHandledReconcileAt).not.toBe(source);
     const finish = shellWords(/finish with: (homelab [^\n]+)/.exec(err.said)?.[1]?.trim() ?? '');
     expect(finish).toEqual(['homelab', 'flux', 'reconcile', 'kustomization', 'apps-oci', '-n', 'flux-system']);

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callOp, failure } from '../../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
-interface Finding { severity: string; kind: string; namespace?: string; name: string; reason: string; message: string; fix?: { tool: string; input: Record<string, unknown>; command: string } }
+interface Finding {
+  severity: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+  reason: string;
+  message: string;
+  fix?: { tool: string; input: Record<string, unknown>; command: string };
+}
 interface FluxStatus {
   verdict: string;
   installed: boolean;
@@ -11,12 +19,19 @@ interface FluxStatus {
   objects: Array<{ kind: string; namespace: string; name: string; ready: string; suspended: boolean; failingFor?: string }>;
   findings: Finding[];
 }
-interface Health { findings: Finding[]; subsystems: Array<{ name: string; state: string; verdict: string; line: string }> }
+interface Health {
+  findings: Finding[];
+  subsystems: Array<{ name: string; state: string; verdict: string; line: string }>;
+}
 
 describe('flux_status on the pi-homelab', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('names the stuck immich release and the unauthorized ImageRepository, crit', async () => {
     const { output: out, summary } = await callOp<FluxStatus>(s, 'flux_status');
@@ -39,18 +54,22 @@ describe('flux_status on the pi-homelab', () => {
 
   it('reads the versions the cluster serves, from discovery', async () => {
     const { output: out } = await callOp<FluxStatus>(s, 'flux_status');
-    expect(out.apis).toEqual(expect.arrayContaining([
-      { kind: 'Kustomization', version: 'v1' },
-      { kind: 'HelmRelease', version: 'v2' },
-      { kind: 'GitRepository', version: 'v1' },
-      { kind: 'ImageRepository', version: 'v1' },
-    ]));
+    expect(out.apis).toEqual(
+      expect.arrayContaining([
+        { kind: 'Kustomization', version: 'v1' },
+        { kind: 'HelmRelease', version: 'v2' },
+        { kind: 'GitRepository', version: 'v1' },
+        { kind: 'ImageRepository', version: 'v1' },
+      ]),
+    );
   });
 
   it('is part of cluster_health, which names both problems', async () => {
     const { output: out } = await callOp<Health>(s, 'cluster_health');
     expect(out.findings).toContainEqual(expect.objectContaining({ kind: 'HelmRelease', namespace: 'immich', name: 'immich', reason: 'RetriesExhausted' }));
-    expect(out.findings).toContainEqual(expect.objectContaining({ kind: 'ImageRepository', namespace: 'tailscale', name: 'private-exit-node', reason: 'AuthenticationFailed' }));
+    expect(out.findings).toContainEqual(
+      expect.objectContaining({ kind: 'ImageRepository', namespace: 'tailscale', name: 'private-exit-node', reason: 'AuthenticationFailed' }),
+    );
     const flux = out.subsystems.find((x) => x.name === 'flux');
     expect(flux?.verdict).toBe('crit');
     expect(flux?.line).toMatch(/^flux: 2 problems in 27 Kustomizations, 7 HelmReleases, .*worst: HelmRelease immich\/immich RetriesExhausted/);
@@ -62,7 +81,9 @@ describe('flux_status on the pi-homelab', () => {
     try {
       const err = await failure(callOp(s, 'flux_status'));
       expect(err.kind).toBe('Upstream');
-      expect(err.message).toMatch(/^cannot tell whether kustomize\.toolkit\.fluxcd\.io is installed: the Kubernetes API at \S+ answered GET \/apis with 503 Service Unavailable/);
+      expect(err.message).toMatch(
+        /^cannot tell whether kustomize\.toolkit\.fluxcd\.io is installed: the Kubernetes API at \S+ answered GET \/apis with 503 Service Unavailable/,
+      );
     } finally {
       remove();
     }
@@ -79,7 +100,12 @@ describe('flux_status on the pi-homelab', () => {
       const image = out.apis.find((a) => a.kind === 'ImageRepository');
       expect(image?.version).toBeNull();
       expect(image?.error).toMatch(/answered GET \/apis\/image\.toolkit\.fluxcd\.io\/\S+ with 503/);
-      expect(out.findings.filter((f) => f.kind === 'Check').map((f) => `${f.severity} ${f.name} ${f.reason}`).sort()).toEqual([
+      expect(
+        out.findings
+          .filter((f) => f.kind === 'Check')
+          .map((f) => `${f.severity} ${f.name} ${f.reason}`)
+          .sort(),
+      ).toEqual([
         'warn imagepolicies.image.toolkit.fluxcd.io ReadFailed',
         'warn imagerepositories.image.toolkit.fluxcd.io ReadFailed',
         'warn imageupdateautomations.image.toolkit.fluxcd.io ReadFailed',
@@ -102,7 +128,9 @@ describe('flux_status with HelmReleases refused', () => {
       ],
     });
   });
-  afterAll(async () => { await limited?.sandbox.stop(); });
+  afterAll(async () => {
+    await limited?.sandbox.stop();
+  });
 
   it('reports the other kinds, warn, with a finding naming the verb', async () => {
     const { output: out, summary } = await callOp<FluxStatus>(limited, 'flux_status');
@@ -112,14 +140,20 @@ describe('flux_status with HelmReleases refused', () => {
       'warn Check helmreleases.helm.toolkit.fluxcd.io Forbidden',
       'warn ImageRepository private-exit-node AuthenticationFailed',
     ]);
-    expect(out.findings.find((f) => f.reason === 'Forbidden')?.message).toBe('forbidden: needs `list` on helmreleases.helm.toolkit.fluxcd.io across the cluster');
+    expect(out.findings.find((f) => f.reason === 'Forbidden')?.message).toBe(
+      'forbidden: needs `list` on helmreleases.helm.toolkit.fluxcd.io across the cluster',
+    );
   });
 });
 
 describe('flux on a cluster without Flux', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ scenario: 'no-flux' }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ scenario: 'no-flux' });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('says Flux is not installed, ok, no error; health names it so; a reconcile is refused', async () => {
     const { output: out, summary } = await callOp<FluxStatus>(s, 'flux_status');
@@ -129,7 +163,11 @@ describe('flux on a cluster without Flux', () => {
     // Health names it too, as not installed (it used to leave the line out).
     const health = (await callOp<Health>(s, 'cluster_health')).output;
     expect(health.subsystems.find((x) => x.name === 'flux')).toEqual({
-      name: 'flux', state: 'not installed', verdict: 'ok', problems: 0, line: 'flux: Flux is not installed on this cluster (no toolkit.fluxcd.io APIs are served)',
+      name: 'flux',
+      state: 'not installed',
+      verdict: 'ok',
+      problems: 0,
+      line: 'flux: Flux is not installed on this cluster (no toolkit.fluxcd.io APIs are served)',
     });
     const reconcile = await failure(callOp(s, 'flux_reconcile', { kind: 'kustomization', name: 'flux-system' }));
     expect(reconcile.kind).toBe('UserError');
@@ -139,17 +177,36 @@ describe('flux on a cluster without Flux', () => {
 
 describe('flux_status suggests what helps (flux-sources)', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ scenario: 'flux-sources' }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ scenario: 'flux-sources' });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('a failing object: reconcile it (with its source) once the cause is fixed; waiting on a dependency: look at the status; suspended: resume', async () => {
     const { findings } = (await callOp<FluxStatus>(s, 'flux_status')).output;
     const of = (name: string) => findings.find((f) => f.name === name);
-    expect(of('broken')).toMatchObject({ severity: 'crit', kind: 'Kustomization', reason: 'BuildFailed', message: expect.stringMatching(/^build fails: kustomize build failed: .*\. Fix the cause, then reconcile it with its source$/) });
+    expect(of('broken')).toMatchObject({
+      severity: 'crit',
+      kind: 'Kustomization',
+      reason: 'BuildFailed',
+      message: expect.stringMatching(/^build fails: kustomize build failed: .*\. Fix the cause, then reconcile it with its source$/),
+    });
     expect(of('broken')?.fix?.command).toBe('homelab flux reconcile kustomization broken -n flux-system --with-source');
-    expect(of('private')).toMatchObject({ severity: 'warn', kind: 'GitRepository', reason: 'GitOperationFailed', message: expect.stringMatching(/^cannot fetch: .*unable to authenticate.*\. Fix the cause, then reconcile it$/) });
+    expect(of('private')).toMatchObject({
+      severity: 'warn',
+      kind: 'GitRepository',
+      reason: 'GitOperationFailed',
+      message: expect.stringMatching(/^cannot fetch: .*unable to authenticate.*\. Fix the cause, then reconcile it$/),
+    });
     expect(of('private')?.fix?.command).toBe('homelab flux reconcile gitrepository private -n flux-system');
-    expect(of('waiting')).toMatchObject({ severity: 'crit', kind: 'HelmRelease', reason: 'DependencyNotReady', message: expect.stringContaining("waiting for a dependency: dependency 'apps/database' is not ready") });
+    expect(of('waiting')).toMatchObject({
+      severity: 'crit',
+      kind: 'HelmRelease',
+      reason: 'DependencyNotReady',
+      message: expect.stringContaining("waiting for a dependency: dependency 'apps/database' is not ready"),
+    });
     expect(of('waiting')?.fix?.command).toBe('homelab flux status -n apps --kind helmrelease');
     expect(of('archive')).toMatchObject({ severity: 'warn', kind: 'Bucket', reason: 'Suspended' });
     expect(of('archive')?.fix?.command).toBe('homelab flux resume bucket archive -n flux-system');

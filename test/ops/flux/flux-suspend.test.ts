@@ -2,13 +2,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callOp, failure } from '../../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
-interface Finding { severity: string; name: string; reason: string }
-interface Stored { spec: { suspend?: boolean } }
+interface Finding {
+  severity: string;
+  name: string;
+  reason: string;
+}
+interface Stored {
+  spec: { suspend?: boolean };
+}
 
 describe('flux_suspend and flux_resume', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const release = () => s.sandbox.store.get('helmreleases.helm.toolkit.fluxcd.io', 'uptime-kuma', 'uptime-kuma') as unknown as Stored;
   const target = { kind: 'helmrelease', name: 'uptime-kuma', namespace: 'uptime-kuma' };
 

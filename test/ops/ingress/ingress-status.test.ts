@@ -10,8 +10,12 @@ const ingress = (s: SandboxEnv, input: Record<string, unknown> = {}, config?: st
 
 describe('ingress_status on the pi-homelab sandbox', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('finds the crash-looping backend and the certificate renewing late, and says which TLS Secret it could not check', async () => {
     const { output: out, summary, log } = await ingress(s);
@@ -21,21 +25,35 @@ describe('ingress_status on the pi-homelab sandbox', () => {
     expect(out.certManager).toBe(true);
     const finding = (ns: string, name: string, reason: string) => out.findings.find((f) => f.namespace === ns && f.name === name && f.reason === reason);
     expect(finding('paperless', 'paperless-ngx', 'NoReadyEndpoints')).toMatchObject({ severity: 'crit', kind: 'Ingress' });
-    expect(finding('paperless', 'paperless-ngx', 'NoReadyEndpoints')?.message).toMatch(/^backend paperless-ngx:8000 has no ready endpoints \(1 not ready\): docs\.home\.example\.net\/ will answer 503$/);
+    expect(finding('paperless', 'paperless-ngx', 'NoReadyEndpoints')?.message).toMatch(
+      /^backend paperless-ngx:8000 has no ready endpoints \(1 not ready\): docs\.home\.example\.net\/ will answer 503$/,
+    );
     expect(finding('immich', 'immich-tls', 'ExpiresSoon')).toMatchObject({ severity: 'warn', kind: 'Certificate' });
     // The copied wildcard Secret has no Certificate, and homelab reads no Secrets: not checked, and said so.
     // (Was a TLSSecretMissing finding, read from a cluster-wide list of Secrets.)
     expect(finding('vaultwarden', 'vaultwarden', 'TLSSecretMissing')).toBeUndefined();
-    expect(out.ingresses.find((i) => i.name === 'vaultwarden')?.tls).toEqual([{
-      hosts: ['vault.home.example.net'], secretName: 'wildcard-home-example-net-tls', checkedBy: 'none',
-      note: 'TLS secret not checked: no Certificate manages it, and homelab reads no Secrets (list it in ingress.tlsSecrets to check it by name)',
-    }]);
+    expect(out.ingresses.find((i) => i.name === 'vaultwarden')?.tls).toEqual([
+      {
+        hosts: ['vault.home.example.net'],
+        secretName: 'wildcard-home-example-net-tls',
+        checkedBy: 'none',
+        note: 'TLS secret not checked: no Certificate manages it, and homelab reads no Secrets (list it in ingress.tlsSecrets to check it by name)',
+      },
+    ]);
     expect(out.summary).toMatch(/; 1 TLS Secret not checked: no Certificate manages it$/);
 
     const jellyfin = out.ingresses.find((i) => i.name === 'jellyfin');
     expect(jellyfin).toMatchObject({ namespace: 'jellyfin', className: 'nginx', hosts: ['jellyfin.home.example.net'], state: 'ok' });
-    expect(jellyfin?.paths).toEqual([expect.objectContaining({ host: 'jellyfin.home.example.net', path: '/', backend: 'jellyfin:8096', serviceExists: true, readyEndpoints: 1 })]);
-    expect(jellyfin?.tls).toEqual([expect.objectContaining({ secretName: 'jellyfin-tls', checkedBy: 'certificate', certificate: expect.objectContaining({ name: 'jellyfin-tls', ready: 'True', state: 'ok' }) })]);
+    expect(jellyfin?.paths).toEqual([
+      expect.objectContaining({ host: 'jellyfin.home.example.net', path: '/', backend: 'jellyfin:8096', serviceExists: true, readyEndpoints: 1 }),
+    ]);
+    expect(jellyfin?.tls).toEqual([
+      expect.objectContaining({
+        secretName: 'jellyfin-tls',
+        checkedBy: 'certificate',
+        certificate: expect.objectContaining({ name: 'jellyfin-tls', ready: 'True', state: 'ok' }),
+      }),
+    ]);
     expect(jellyfin?.tls[0]?.secretPresent).toBeUndefined();
   });
 
@@ -43,15 +61,29 @@ describe('ingress_status on the pi-homelab sandbox', () => {
     const config = await configWith(s.sandbox, 'tls-secrets', { ingress: { tlsSecrets: ['vaultwarden/wildcard-home-example-net-tls'] } });
     const { output: out, summary } = await ingress(s, { namespace: 'vaultwarden' }, config);
     expect(summary?.verdict).toBe('crit');
-    expect(out.findings).toEqual([expect.objectContaining({ severity: 'crit', kind: 'Ingress', name: 'vaultwarden', reason: 'TLSSecretMissing', message: 'TLS Secret wildcard-home-example-net-tls for vault.home.example.net does not exist' })]);
-    expect(out.ingresses[0]?.tls).toEqual([{ hosts: ['vault.home.example.net'], secretName: 'wildcard-home-example-net-tls', checkedBy: 'secret', secretPresent: false }]);
+    expect(out.findings).toEqual([
+      expect.objectContaining({
+        severity: 'crit',
+        kind: 'Ingress',
+        name: 'vaultwarden',
+        reason: 'TLSSecretMissing',
+        message: 'TLS Secret wildcard-home-example-net-tls for vault.home.example.net does not exist',
+      }),
+    ]);
+    expect(out.ingresses[0]?.tls).toEqual([
+      { hosts: ['vault.home.example.net'], secretName: 'wildcard-home-example-net-tls', checkedBy: 'secret', secretPresent: false },
+    ]);
   });
 });
 
 describe('ingress_status with broken backends', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ scenarioData: brokenScenario() }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ scenarioData: brokenScenario() });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('names a missing Service, a missing port and a certificate not Ready; a TLS Secret without a Certificate is not checked', async () => {
     const { output: out, summary } = await ingress(s);
@@ -72,9 +104,16 @@ describe('ingress_status with broken backends', () => {
       ['site:metrics', true, false, undefined],
       ['api:8080', false, undefined, undefined],
     ]);
-    expect(site?.tls.map((t) => [t.secretName, t.checkedBy, t.certificate?.ready])).toEqual([['site-tls', 'certificate', 'False'], ['api-tls', 'none', undefined]]);
+    expect(site?.tls.map((t) => [t.secretName, t.checkedBy, t.certificate?.ready])).toEqual([
+      ['site-tls', 'certificate', 'False'],
+      ['api-tls', 'none', undefined],
+    ]);
     // The legacy class annotation is read; a default backend counts as a path.
-    expect(out.ingresses.find((i) => i.name === 'legacy')).toMatchObject({ className: 'traefik', state: 'ok', paths: [expect.objectContaining({ host: '*', path: '(default)', backend: 'site:http', readyEndpoints: 2 })] });
+    expect(out.ingresses.find((i) => i.name === 'legacy')).toMatchObject({
+      className: 'traefik',
+      state: 'ok',
+      paths: [expect.objectContaining({ host: '*', path: '(default)', backend: 'site:http', readyEndpoints: 2 })],
+    });
   });
 
   it('with the opt-in grant (get on named Secrets, as deploy/overlays/tls-secrets gives) checks exactly the names the config lists', async () => {
@@ -89,7 +128,10 @@ describe('ingress_status with broken backends', () => {
       const { output: out } = await ingress(granted, {}, config);
       const site = out.ingresses.find((i) => i.name === 'site');
       // A Certificate still comes first; the granted name is read; nothing else is asked for.
-      expect(site?.tls.map((t) => [t.secretName, t.checkedBy, t.secretPresent])).toEqual([['site-tls', 'certificate', undefined], ['api-tls', 'secret', true]]);
+      expect(site?.tls.map((t) => [t.secretName, t.checkedBy, t.secretPresent])).toEqual([
+        ['site-tls', 'certificate', undefined],
+        ['api-tls', 'secret', true],
+      ]);
       expect(out.findings.filter((f) => f.kind === 'Check')).toEqual([]);
     } finally {
       await granted.sandbox.stop();
@@ -109,7 +151,10 @@ describe('ingress_status with broken backends', () => {
       const { output: out, summary } = await ingress(limited);
       expect(summary?.verdict).toBe('crit');
       expect(out.findings).toContainEqual({
-        severity: 'warn', kind: 'Check', name: 'certificates.cert-manager.io', reason: 'Forbidden',
+        severity: 'warn',
+        kind: 'Check',
+        name: 'certificates.cert-manager.io',
+        reason: 'Forbidden',
         message: 'forbidden: needs `list` on certificates.cert-manager.io across the cluster; TLS is not checked through Certificates',
       });
       expect(out.findings).toContainEqual(expect.objectContaining({ reason: 'ServiceMissing' }));

@@ -3,7 +3,16 @@ import type { ApiDiscovery, ApiResource } from '../../../src/core/ports/kube.js'
 import { holdsSecrets, resolveResource, resourceOfKind } from '../../../src/ops/k8s/resources.js';
 
 const r = (group: string, version: string, resource: string, kind: string, more: Partial<ApiResource> = {}): ApiResource => ({
-  group, version, resource, kind, singular: kind.toLowerCase(), namespaced: true, shortNames: [], categories: [], verbs: ['get', 'list'], ...more,
+  group,
+  version,
+  resource,
+  kind,
+  singular: kind.toLowerCase(),
+  namespaced: true,
+  shortNames: [],
+  categories: [],
+  verbs: ['get', 'list'],
+  ...more,
 });
 
 /**
@@ -70,15 +79,30 @@ describe('what a person types for a kind, resolved as kubectl resolves it', () =
   });
 
   it('says a category is not a kind, and suggests the nearest kinds for a typo', () => {
-    expect(() => resolveResource('all', discovery)).toThrow(/"all" is a category of kinds \(pods, deployments\.apps, replicasets\.apps, horizontalpodautoscalers\.autoscaling/);
+    expect(() => resolveResource('all', discovery)).toThrow(
+      /"all" is a category of kinds \(pods, deployments\.apps, replicasets\.apps, horizontalpodautoscalers\.autoscaling/,
+    );
     let error: unknown;
-    try { resolveResource('deploymnets', discovery); } catch (err) { error = err; }
-    expect(error).toMatchObject({ kind: 'NotFound', message: 'the server doesn\'t have a resource type "deploymnets".', hint: expect.stringMatching(/^did you mean deployments\?/) });
+    try {
+      resolveResource('deploymnets', discovery);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({
+      kind: 'NotFound',
+      message: 'the server doesn\'t have a resource type "deploymnets".',
+      hint: expect.stringMatching(/^did you mean deployments\?/),
+    });
   });
 
   it('never says "no such kind" without saying which group-versions discovery could not read', () => {
-    const partial: ApiDiscovery = { ...discovery, failed: [{ groupVersion: 'metrics.k8s.io/v1beta1', error: 'the server is currently unable to handle the request (503)' }] };
-    expect(() => resolveResource('nodemetrics', partial)).toThrow(/doesn't have a resource type "nodemetrics"\. Discovery could not read metrics\.k8s\.io\/v1beta1 \(the server is currently unable/);
+    const partial: ApiDiscovery = {
+      ...discovery,
+      failed: [{ groupVersion: 'metrics.k8s.io/v1beta1', error: 'the server is currently unable to handle the request (503)' }],
+    };
+    expect(() => resolveResource('nodemetrics', partial)).toThrow(
+      /doesn't have a resource type "nodemetrics"\. Discovery could not read metrics\.k8s\.io\/v1beta1 \(the server is currently unable/,
+    );
   });
 
   it('knows a Secret by any name it is served under, and nothing else as one', () => {

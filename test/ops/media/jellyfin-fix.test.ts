@@ -8,17 +8,25 @@ const dashed = (g: string) => `${g.slice(0, 8)}-${g.slice(8, 12)}-${g.slice(12, 
 
 describe('jellyfin_fix on Jellyfin 10.10', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ services: { jellyfinVersion: '10.10' } }); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ services: { jellyfinVersion: '10.10' } });
+  });
   // Each test reads the fake's request log and its items' state from the scenario's start.
-  beforeEach(() => { s.sandbox.reset(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeEach(() => {
+    s.sandbox.reset();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const jf = () => {
     const fake = s.sandbox.services.jellyfin;
     if (!fake) throw new Error('the sandbox runs no Jellyfin');
     return fake;
   };
   const item = (name: string) => {
-    const found = jf().items().find((i) => i.Name === name);
+    const found = jf()
+      .items()
+      .find((i) => i.Name === name);
     if (!found) throw new Error(`no ${name} in the fake`);
     return found;
   };
@@ -64,7 +72,17 @@ describe('jellyfin_fix on Jellyfin 10.10', () => {
     expect(the.output.refreshed).toBeUndefined();
     expect(one.summary?.verdict).toBe('warn');
     const movie = item('Step Brothers');
-    expect(one.output).toMatchObject({ outcome: 'not-exact', matches: [{ id: movie.Id, name: 'Step Brothers', exact: false, fix: { tool: 'jellyfin_fix', input: { id: movie.Id, replaceAll: true }, command: `homelab jellyfin fix --id ${movie.Id} --replace-all` } }] });
+    expect(one.output).toMatchObject({
+      outcome: 'not-exact',
+      matches: [
+        {
+          id: movie.Id,
+          name: 'Step Brothers',
+          exact: false,
+          fix: { tool: 'jellyfin_fix', input: { id: movie.Id, replaceAll: true }, command: `homelab jellyfin fix --id ${movie.Id} --replace-all` },
+        },
+      ],
+    });
     expect(posts().length).toBe(before);
   });
 
@@ -106,8 +124,12 @@ describe('jellyfin_fix on Jellyfin 10.10', () => {
 
 describe('jellyfin_fix on Jellyfin 10.11', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ services: { jellyfinVersion: '10.11' } }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ services: { jellyfinVersion: '10.11' } });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('fixes the hidden series there too, by a title written with dots', async () => {
     const ted = s.sandbox.services.jellyfin?.items().find((i) => i.Name === 'Better Off Ted');

@@ -7,9 +7,15 @@ import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
 describe('jellyfin_scan', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ services: { jellyfinVersion: '10.10' } }); });
-  beforeEach(() => { s.sandbox.reset(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ services: { jellyfinVersion: '10.10' } });
+  });
+  beforeEach(() => {
+    s.sandbox.reset();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const jf = () => {
     const fake = s.sandbox.services.jellyfin;
     if (!fake) throw new Error('the sandbox runs no Jellyfin');
@@ -22,7 +28,9 @@ describe('jellyfin_scan', () => {
     expect(all.output).toMatchObject({ scope: 'all', state: 'Completed', started: true, task: 'Scan Media Library' });
     expect(jf().requests).toContainEqual({ method: 'POST', path: expect.stringMatching(/^\/ScheduledTasks\/Running\/[0-9a-f]{32}$/) });
     expect(jf().requests).not.toContainEqual(expect.objectContaining({ path: '/Library/Refresh' }));
-    const shows = jf().items().find((i) => i.Type === 'CollectionFolder' && i.Name === 'Shows');
+    const shows = jf()
+      .items()
+      .find((i) => i.Type === 'CollectionFolder' && i.Name === 'Shows');
     const one = await callOp<{ scope: string; library: string; state: string }>(s, 'jellyfin_scan', { library: 'shows' });
     expect(one.summary?.verdict).toBe('ok');
     expect(one.output).toMatchObject({ scope: 'library', library: 'Shows', state: 'Completed' });

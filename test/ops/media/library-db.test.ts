@@ -4,15 +4,7 @@ import type { OpContext } from '../../../src/core/op.js';
 import type { JellyfinId, JellyfinItem, JellyfinItemQuery, JellyfinPort } from '../../../src/core/ports/jellyfin.js';
 import type { ExecOptions, ExecResult, KubeObject, KubePort } from '../../../src/core/ports/kube.js';
 import { isExactMatch, normalizeTitle, unusableTitle } from '../../../src/ops/media/lookup.js';
-import {
-  LIBRARY_DB_10_10,
-  LIBRARY_DB_10_11,
-  libraryDbFor,
-  netGuidHexToId,
-  parseRows,
-  rowId,
-  sqliteArgv,
-} from '../../../src/ops/media/library-db.js';
+import { LIBRARY_DB_10_10, LIBRARY_DB_10_11, libraryDbFor, netGuidHexToId, parseRows, rowId, sqliteArgv } from '../../../src/ops/media/library-db.js';
 import { libraryDb } from '../../../src/ops/media/lookup.js';
 
 // .NET: new Guid("00112233-4455-6677-8899-aabbccddeeff").ToByteArray() is 33 22 11 00 55 44 77 66 88 99 AA BB CC DD EE FF.
@@ -81,7 +73,13 @@ describe('library database: sqlite3 -json output', () => {
       '{"Id":"not-a-guid","Name":"Broken","Path":null,"Type":"MediaBrowser.Controller.Entities.Movies.Movie"}]\n';
     expect(parseRows(LIBRARY_DB_10_10, out)).toEqual([
       { id: TED_ID, raw: TED_HEX, name: 'Better Off Ted', path: '/media/tv/Better Off Ted (2009)', type: 'Series' },
-      { id: '364a6954b3714fda88117d6f98be6f0a', raw: '54694A3671B3DA4F88117D6F98BE6F0A', name: 'Step Brothers', path: '/media/movies/Step Brothers (2008)/Step Brothers.mkv', type: 'Movie' },
+      {
+        id: '364a6954b3714fda88117d6f98be6f0a',
+        raw: '54694A3671B3DA4F88117D6F98BE6F0A',
+        name: 'Step Brothers',
+        path: '/media/movies/Step Brothers (2008)/Step Brothers.mkv',
+        type: 'Movie',
+      },
     ]);
   });
 
@@ -105,10 +103,16 @@ const POD: KubeObject = {
 };
 
 function stubs(exec: (argv: string[]) => Promise<ExecResult>, known: JellyfinItem[], version = '10.10.7') {
-  const calls: { exec: Array<{ ns: string; pod: string; container?: string; argv: string[] }>; ids: string[][]; warnings: string[] } = { exec: [], ids: [], warnings: [] };
+  const calls: { exec: Array<{ ns: string; pod: string; container?: string; argv: string[] }>; ids: string[][]; warnings: string[] } = {
+    exec: [],
+    ids: [],
+    warnings: [],
+  };
   const kube = {
     server: 'https://k',
-    async *listPages() { yield [POD]; },
+    async *listPages() {
+      yield [POD];
+    },
     async exec(ns: string, pod: string, container: string | undefined, argv: string[], _o: ExecOptions) {
       calls.exec.push({ ns, pod, container, argv });
       return exec(argv);
@@ -116,7 +120,9 @@ function stubs(exec: (argv: string[]) => Promise<ExecResult>, known: JellyfinIte
   } as unknown as KubePort;
   const jf = {
     target: 'http://jf',
-    async systemInfo() { return { serverName: 'jf', version }; },
+    async systemInfo() {
+      return { serverName: 'jf', version };
+    },
     async items(q: JellyfinItemQuery) {
       calls.ids.push(q.ids ?? []);
       const items = known.filter((i) => q.ids?.includes(i.id));
@@ -124,18 +130,35 @@ function stubs(exec: (argv: string[]) => Promise<ExecResult>, known: JellyfinIte
     },
   } as unknown as JellyfinPort;
   const ctx = {
-    kube, signal: new AbortController().signal, config: { services: { jellyfin: { namespace: 'jellyfin' } } },
-    log: { progress() {}, debug() {}, warn(m: string) { calls.warnings.push(m); } },
+    kube,
+    signal: new AbortController().signal,
+    config: { services: { jellyfin: { namespace: 'jellyfin' } } },
+    log: {
+      progress() {},
+      debug() {},
+      warn(m: string) {
+        calls.warnings.push(m);
+      },
+    },
   } as unknown as OpContext;
   return { ctx, jf, calls };
 }
 
-const ted: JellyfinItem = { id: TED_ID as JellyfinId, name: 'Better Off Ted', type: 'Series', path: '/media/tv/Better Off Ted (2009)', providerIds: {}, dateLastRefreshed: null };
-const ok = (stdout: string): Promise<ExecResult> => Promise.resolve({ stdout, stderr: '', exitCode: 0, truncated: { stdout: false, stderr: false }, protocol: 'v5.channel.k8s.io' });
+const ted: JellyfinItem = {
+  id: TED_ID as JellyfinId,
+  name: 'Better Off Ted',
+  type: 'Series',
+  path: '/media/tv/Better Off Ted (2009)',
+  providerIds: {},
+  dateLastRefreshed: null,
+};
+const ok = (stdout: string): Promise<ExecResult> =>
+  Promise.resolve({ stdout, stderr: '', exitCode: 0, truncated: { stdout: false, stderr: false }, protocol: 'v5.channel.k8s.io' });
 
 describe('library-db lookup strategy', () => {
   it('runs the constant argv in the Jellyfin pod, matches the title on the rows and confirms the ids through the API', async () => {
-    const rows = `[{"Id":"${TED_HEX}","Name":"Better Off Ted","Path":"/media/tv/Better Off Ted (2009)","Type":"MediaBrowser.Controller.Entities.TV.Series"},\n` +
+    const rows =
+      `[{"Id":"${TED_HEX}","Name":"Better Off Ted","Path":"/media/tv/Better Off Ted (2009)","Type":"MediaBrowser.Controller.Entities.TV.Series"},\n` +
       '{"Id":"FB0D0FA118D11643B9FBD1F9ED205A11","Name":"Fallout","Path":"/media/tv/Fallout (2024)","Type":"MediaBrowser.Controller.Entities.TV.Series"}]';
     const { ctx, jf, calls } = stubs(() => ok(rows), [ted]);
     const found = await libraryDb.find(ctx, jf, 'better off ted');
@@ -155,28 +178,45 @@ describe('library-db lookup strategy', () => {
   });
 
   it('reads jellyfin.db from 10.11 on', async () => {
-    const rows = '[{"Id":"E099FF07-122A-4917-9927-D074320436CC","Name":"Better Off Ted","Path":"/media/tv/Better Off Ted (2009)","Type":"MediaBrowser.Controller.Entities.TV.Series"}]';
+    const rows =
+      '[{"Id":"E099FF07-122A-4917-9927-D074320436CC","Name":"Better Off Ted","Path":"/media/tv/Better Off Ted (2009)","Type":"MediaBrowser.Controller.Entities.TV.Series"}]';
     const { ctx, jf, calls } = stubs(() => ok(rows), [ted], '10.11.11');
     expect((await libraryDb.find(ctx, jf, 'Better Off Ted')).items).toEqual([ted]);
     expect(calls.exec[0]?.argv).toEqual(sqliteArgv(LIBRARY_DB_10_11));
   });
 
   it('is skipped, with the reason, when exec is forbidden', async () => {
-    const { ctx, jf } = stubs(() => Promise.reject(new Forbidden('forbidden: needs `get` and `create` on pods/exec in namespace jellyfin (the exec upgrade needs both)')), [ted]);
+    const { ctx, jf } = stubs(
+      () => Promise.reject(new Forbidden('forbidden: needs `get` and `create` on pods/exec in namespace jellyfin (the exec upgrade needs both)')),
+      [ted],
+    );
     const found = await libraryDb.find(ctx, jf, 'Better Off Ted');
     expect(found.items).toEqual([]);
     expect(found.skipped?.reason).toBe('forbidden: needs `get` and `create` on pods/exec in namespace jellyfin (the exec upgrade needs both)');
   });
 
   it('is skipped when the image has no sqlite3', async () => {
-    const missing = new Upstream('exec of `sqlite3` in pod jellyfin/x failed: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "1": OCI runtime exec failed: exec failed: unable to start container process: exec: "sqlite3": executable file not found in $PATH: unknown', { hint: 'the image of the container has no `sqlite3`' });
+    const missing = new Upstream(
+      'exec of `sqlite3` in pod jellyfin/x failed: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "1": OCI runtime exec failed: exec failed: unable to start container process: exec: "sqlite3": executable file not found in $PATH: unknown',
+      { hint: 'the image of the container has no `sqlite3`' },
+    );
     const { ctx, jf } = stubs(() => Promise.reject(missing), [ted]);
     const found = await libraryDb.find(ctx, jf, 'Better Off Ted');
     expect(found.skipped?.reason).toBe('sqlite3 is not installed in the Jellyfin pod jellyfin/jellyfin-7d9c8b5f4-x2k9q');
   });
 
   it('is skipped when sqlite3 cannot read the file', async () => {
-    const { ctx, jf } = stubs(() => Promise.resolve({ stdout: '', stderr: 'Error: in prepare, database is locked (5)\n', exitCode: 5, truncated: { stdout: false, stderr: false }, protocol: 'v5.channel.k8s.io' }), [ted]);
+    const { ctx, jf } = stubs(
+      () =>
+        Promise.resolve({
+          stdout: '',
+          stderr: 'Error: in prepare, database is locked (5)\n',
+          exitCode: 5,
+          truncated: { stdout: false, stderr: false },
+          protocol: 'v5.channel.k8s.io',
+        }),
+      [ted],
+    );
     const found = await libraryDb.find(ctx, jf, 'Better Off Ted');
     expect(found.skipped?.reason).toMatch(/sqlite3 could not read \/config\/data\/library\.db .*\(exit 5\): Error: in prepare, database is locked/);
   });

@@ -8,8 +8,12 @@ import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
 describe('media_status with Jellyfin 10.10 and Immich', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ services: { jellyfinVersion: '10.10' } }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ services: { jellyfinVersion: '10.10' } });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const jf = () => {
     const fake = s.sandbox.services.jellyfin;
     if (!fake) throw new Error('the sandbox runs no Jellyfin');
@@ -47,8 +51,12 @@ describe('media_status with Jellyfin 10.10 and Immich', () => {
 
 describe('media_status on Jellyfin 10.11 and without services', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ services: { jellyfinVersion: '10.11' } }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ services: { jellyfinVersion: '10.11' } });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('reads a 10.11 server', async () => {
     expect((await callOp<Media>(s, 'media_status')).output.jellyfin.version).toMatch(/^10\.11\./);

@@ -11,8 +11,12 @@ const unavailable = sshdUnavailable();
 
 describe.skipIf(unavailable)(`nas_df against a real OpenSSH server${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let f: NasFixture;
-  beforeAll(async () => { f = await startNasFixture(); });
-  afterAll(async () => { await f?.stop(); });
+  beforeAll(async () => {
+    f = await startNasFixture();
+  });
+  afterAll(async () => {
+    await f?.stop();
+  });
 
   it('reports disk use parsed from the real df; a volume it cannot read is a finding and no ok verdict', async () => {
     const [good, missing] = await Promise.all([callOp<DfOut>(f.target('good'), 'nas_df'), callOp<DfOut>(f.target('missingvolume'), 'nas_df')]);

@@ -9,13 +9,25 @@ import { sshdUnavailable } from '../../helpers/sshd.js';
 const unavailable = sshdUnavailable();
 const OLD = new Date('2020-01-01');
 
-interface Touched { nas: string; path: string; requested: string; root: string; existed: boolean; created: boolean }
+interface Touched {
+  nas: string;
+  path: string;
+  requested: string;
+  root: string;
+  existed: boolean;
+  created: boolean;
+}
 
 describe.skipIf(unavailable)(`nas_touch against a real OpenSSH server${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   let f: NasFixture;
-  beforeAll(async () => { f = await startNasFixture(); });
-  afterAll(async () => { await f?.stop(); });
-  const touch = (input: Record<string, unknown>, config: Parameters<NasFixture['target']>[0] = 'good', env?: Record<string, string>) => callOp<Touched>(f.target(config, env), 'nas_touch', input);
+  beforeAll(async () => {
+    f = await startNasFixture();
+  });
+  afterAll(async () => {
+    await f?.stop();
+  });
+  const touch = (input: Record<string, unknown>, config: Parameters<NasFixture['target']>[0] = 'good', env?: Record<string, string>) =>
+    callOp<Touched>(f.target(config, env), 'nas_touch', input);
 
   it('touches an existing file: its mtime moves to now; the path is reported as the NAS resolves it', async () => {
     const file = join(f.root, 'TV', 'Show', 'S01E01.mkv');
@@ -75,7 +87,10 @@ describe.skipIf(unavailable)(`nas_touch against a real OpenSSH server${unavailab
     expect((await stat(join(f.elsewhere, 'target.mkv'))).mtime).toEqual(OLD);
     expect(existsSync(join(f.elsewhere, 'not-yet.mkv'))).toBe(false);
     // The audit log has each refusal, with the path as the NAS resolved it.
-    const audit = (await readFile(join(f.sshd.homeDir, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { op: string; outcome: string; error?: string });
+    const audit = (await readFile(join(f.sshd.homeDir, 'audit.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { op: string; outcome: string; error?: string });
     expect(audit).toHaveLength(cases.length);
     expect(audit.every((a) => a.op === 'nas_touch')).toBe(true);
     // Refused by the roots (77) is a refusal; the loop the NAS could not resolve (64) is an error.

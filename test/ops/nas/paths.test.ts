@@ -85,7 +85,17 @@ describe('the status line of the remote resolve-and-touch', () => {
   });
 
   it('is undefined for anything else: no line, a root out of range, a root on outside, a relative path, junk', () => {
-    for (const bad of ['', 'touched 1 /x', 'touched 3 /x\n', 'touched 0 /x\n', 'touched - /x\n', 'outside 1 /x\n', 'touched 1 x\n', 'pwned 1 /x\n', 'sh: 1: syntax error\n']) {
+    for (const bad of [
+      '',
+      'touched 1 /x',
+      'touched 3 /x\n',
+      'touched 0 /x\n',
+      'touched - /x\n',
+      'outside 1 /x\n',
+      'touched 1 x\n',
+      'pwned 1 /x\n',
+      'sh: 1: syntax error\n',
+    ]) {
       expect(parseRemoteTouch(bad, 2), JSON.stringify(bad)).toBeUndefined();
     }
   });
@@ -130,7 +140,9 @@ describe.each(shapes)('the remote resolve-and-touch under $name', ({ sh, busybox
     ]);
     for (const f of [join(media, 'file.mkv'), join(media, 'TV', 'Show'), join(base, 'elsewhere', 'target.mkv')]) await utimes(f, OLD, OLD);
   });
-  afterAll(async () => { if (base) await rm(base, { recursive: true, force: true }); });
+  afterAll(async () => {
+    if (base) await rm(base, { recursive: true, force: true });
+  });
 
   const outsideState = async () => {
     const state: Record<string, number> = {};
@@ -144,7 +156,11 @@ describe.each(shapes)('the remote resolve-and-touch under $name', ({ sh, busybox
   const touch = (parent: string, name: string, create: boolean) => {
     const argv = remoteTouchArgv({ parent: join(media, parent), name, create, roots: ['/nonexistent-root', media] });
     // The PATH a NAS would have: only BusyBox's applets, or ours first for sh.
-    const r = spawnSync(join(bin, 'sh'), ['-c', commandLine(argv)], { env: { PATH: busybox ? bin : `${bin}:/usr/bin:/bin` }, encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(join(bin, 'sh'), ['-c', commandLine(argv)], {
+      env: { PATH: busybox ? bin : `${bin}:/usr/bin:/bin` },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     return { outcome: parseRemoteTouch(r.stdout, 2), status: r.status, stderr: r.stderr };
   };
 
@@ -179,17 +195,26 @@ describe.each(shapes)('the remote resolve-and-touch under $name', ({ sh, busybox
     expect((await stat(join(base, 'elsewhere', 'target.mkv'))).mtime).toEqual(OLD);
   });
 
-  it.skipIf(!sh)('has the no-follow tools the script relies on: touch -h touches a link planted after the check itself, set -C never creates through one', async () => {
-    // What `test -L` could miss if a link appeared right after it: touch -h and set -C hold on their own.
-    const planted = join(media, 'planted.mkv');
-    await symlink(join(base, 'elsewhere', 'target.mkv'), planted);
-    const noDeref = spawnSync(join(bin, 'sh'), ['-c', commandLine(['touch', '-c', '-m', '-h', '--', planted])], { env: { PATH: busybox ? bin : `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
-    expect(noDeref.status, noDeref.stderr).toBe(0);
-    expect((await stat(join(base, 'elsewhere', 'target.mkv'))).mtime).toEqual(OLD);
-    const noClobber = spawnSync(join(bin, 'sh'), ['-c', 'set -C && : > "$1"', 'sh', join(media, 'dangling.mkv')], { env: { PATH: busybox ? bin : `${bin}:/usr/bin:/bin` }, encoding: 'utf8' });
-    expect(noClobber.status).not.toBe(0);
-    expect(existsSync(join(base, 'elsewhere', 'not-yet.mkv'))).toBe(false);
-  });
+  it.skipIf(!sh)(
+    'has the no-follow tools the script relies on: touch -h touches a link planted after the check itself, set -C never creates through one',
+    async () => {
+      // What `test -L` could miss if a link appeared right after it: touch -h and set -C hold on their own.
+      const planted = join(media, 'planted.mkv');
+      await symlink(join(base, 'elsewhere', 'target.mkv'), planted);
+      const noDeref = spawnSync(join(bin, 'sh'), ['-c', commandLine(['touch', '-c', '-m', '-h', '--', planted])], {
+        env: { PATH: busybox ? bin : `${bin}:/usr/bin:/bin` },
+        encoding: 'utf8',
+      });
+      expect(noDeref.status, noDeref.stderr).toBe(0);
+      expect((await stat(join(base, 'elsewhere', 'target.mkv'))).mtime).toEqual(OLD);
+      const noClobber = spawnSync(join(bin, 'sh'), ['-c', 'set -C && : > "$1"', 'sh', join(media, 'dangling.mkv')], {
+        env: { PATH: busybox ? bin : `${bin}:/usr/bin:/bin` },
+        encoding: 'utf8',
+      });
+      expect(noClobber.status).not.toBe(0);
+      expect(existsSync(join(base, 'elsewhere', 'not-yet.mkv'))).toBe(false);
+    },
+  );
 });
 
 describe('df -P -k output', () => {
@@ -200,7 +225,14 @@ describe('df -P -k output', () => {
       'my share   1000  960  40  96% /mnt/my share',
     ].join('\n');
     expect(parseDfOutput(out)).toEqual([
-      { filesystem: '/dev/mapper/cachedev_0', sizeBytes: 11238298744 * 1024, usedBytes: 9887654321 * 1024, availableBytes: 1350644423 * 1024, percent: 88, mount: '/volume1' },
+      {
+        filesystem: '/dev/mapper/cachedev_0',
+        sizeBytes: 11238298744 * 1024,
+        usedBytes: 9887654321 * 1024,
+        availableBytes: 1350644423 * 1024,
+        percent: 88,
+        mount: '/volume1',
+      },
       { filesystem: 'my share', sizeBytes: 1000 * 1024, usedBytes: 960 * 1024, availableBytes: 40 * 1024, percent: 96, mount: '/mnt/my share' },
     ]);
   });

@@ -34,14 +34,24 @@ describe.each(shapes)('the resolve-and-touch script in plan mode under $name', (
     await mkdir(join(media, 'TV', 'Show'), { recursive: true });
     await mkdir(join(base, 'elsewhere'));
     await writeFile(join(media, 'file.mkv'), 'x');
-    await Promise.all([symlink(join(base, 'elsewhere'), join(media, 'out')), symlink('TV', join(media, 'alias')), symlink(join(media, 'file.mkv'), join(media, 'link.mkv'))]);
+    await Promise.all([
+      symlink(join(base, 'elsewhere'), join(media, 'out')),
+      symlink('TV', join(media, 'alias')),
+      symlink(join(media, 'file.mkv'), join(media, 'link.mkv')),
+    ]);
     for (const f of [join(media, 'file.mkv'), join(media, 'TV', 'Show')]) await utimes(f, OLD, OLD);
   });
-  afterAll(async () => { if (base) await rm(base, { recursive: true, force: true }); });
+  afterAll(async () => {
+    if (base) await rm(base, { recursive: true, force: true });
+  });
 
   const plan = (parent: string, name: string, create: boolean) => {
     const argv = remoteTouchArgv({ parent: join(media, parent), name, create, roots: [media], plan: true });
-    const r = spawnSync(join(bin, 'sh'), ['-c', commandLine(argv)], { env: { PATH: busybox ? bin : `${bin}:/usr/bin:/bin` }, encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(join(bin, 'sh'), ['-c', commandLine(argv)], {
+      env: { PATH: busybox ? bin : `${bin}:/usr/bin:/bin` },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     return { outcome: parseRemoteTouch(r.stdout, 1), status: r.status };
   };
 

@@ -13,7 +13,9 @@ describe('net_curl from the debug agent', () => {
     allow = await configWith(s.sandbox, 'net-allow', { net: { allowTargets: ['192.168.1.0/24', '1.1.1.1'] } });
     wide = await configWith(s.sandbox, 'net-wide', { net: { allowTargets: ['0.0.0.0/0', '::/0'] } });
   });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const curl = (input: Record<string, unknown>, config?: string) => callOp<Curl>(s, 'net_curl', input, { config });
 
   it('fetches an Ingress host with its timing and TLS', async () => {
@@ -30,7 +32,13 @@ describe('net_curl from the debug agent', () => {
     expect(denied.said).toMatch(/net\.allowTargets in the config file/);
     const refused = await curl({ url: 'http://192.168.1.99:8080' }, allow);
     expect(refused.summary?.verdict).toBe('crit');
-    expect(refused.output).toMatchObject({ ok: false, exitCode: 7, status: 0, admittedAs: 'net.allowTargets (CIDR)', error: expect.stringContaining('Failed to connect to 192.168.1.99 port 8080') });
+    expect(refused.output).toMatchObject({
+      ok: false,
+      exitCode: 7,
+      status: 0,
+      admittedAs: 'net.allowTargets (CIDR)',
+      error: expect.stringContaining('Failed to connect to 192.168.1.99 port 8080'),
+    });
   });
 
   it('refuses credentials in the URL (64)', async () => {

@@ -5,8 +5,12 @@ import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
 describe('net_node from the debug agent', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('shows the links, addresses (IPv4 and IPv6), routes and rules of a Pi', async () => {
     const { output: out, summary, log } = await callOp<NetNode>(s, 'net_node', { node: 'pi-k3s' });
@@ -29,7 +33,9 @@ describe('net_node from the debug agent', () => {
   it('warns about a link that is down but keeps its address', async () => {
     const { output, summary } = await callOp<NetNode>(s, 'net_node', { node: 'pi3-worker-2' });
     expect(summary?.verdict).toBe('warn');
-    expect(summary?.line).toMatch(/^pi3-worker-2: 1 problem .* worst: Link eth1 LinkDownWithAddresses: eth1 is DOWN \(no carrier\) but has 192\.168\.2\.53\/24/);
+    expect(summary?.line).toMatch(
+      /^pi3-worker-2: 1 problem .* worst: Link eth1 LinkDownWithAddresses: eth1 is DOWN \(no carrier\) but has 192\.168\.2\.53\/24/,
+    );
     expect(output.findings).toEqual([expect.objectContaining({ severity: 'warn', kind: 'Link', name: 'eth1', reason: 'LinkDownWithAddresses' })]);
   });
 
@@ -44,7 +50,9 @@ describe('net_node from the debug agent', () => {
   it('says clearly when a node has no debug agent pod (69)', async () => {
     try {
       s.sandbox.store.delete('daemonsets', 'mcp-homelab', 'debug-agent');
-      const pod = s.sandbox.store.list('pods', 'mcp-homelab').find((p) => (p.metadata.name ?? '').startsWith('debug-agent-') && (p.spec as { nodeName?: string }).nodeName === 'pi5-worker-2');
+      const pod = s.sandbox.store
+        .list('pods', 'mcp-homelab')
+        .find((p) => (p.metadata.name ?? '').startsWith('debug-agent-') && (p.spec as { nodeName?: string }).nodeName === 'pi5-worker-2');
       expect(pod).toBeDefined();
       s.sandbox.store.delete('pods', 'mcp-homelab', pod?.metadata.name ?? '');
       const err = await failure(callOp(s, 'net_node', { node: 'pi5-worker-2' }));

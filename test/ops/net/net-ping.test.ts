@@ -15,7 +15,9 @@ describe('net_ping from the debug agent', () => {
     s = await startSandboxEnv();
     allow = await configWith(s.sandbox, 'net-allow', { net: { allowTargets: ['192.168.1.0/24', '1.1.1.1'] } });
   });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const pingOp = (input: Record<string, unknown>, config?: string) => callOp<Ping>(s, 'net_ping', input, { config });
 
   it('pings a node by default; with allowTargets, reports loss and a closed port (crit)', async () => {
@@ -30,7 +32,11 @@ describe('net_ping from the debug agent', () => {
   it('port: a TCP check nc could not do is "could not check", never "closed"', async () => {
     const lan = await configWith(s.sandbox, 'net-home-lan', { net: { allowTargets: ['*.home.lan'] } });
     const { output: out } = await pingOp({ target: 'nas.home.lan', port: 445 }, lan);
-    expect(out.tcp).toEqual({ port: 445, state: 'unchecked', message: 'nc exited 1: nc: getaddrinfo for host "nas.home.lan" port 445: Temporary failure in name resolution' });
+    expect(out.tcp).toEqual({
+      port: 445,
+      state: 'unchecked',
+      message: 'nc exited 1: nc: getaddrinfo for host "nas.home.lan" port 445: Temporary failure in name resolution',
+    });
     expect(out.icmp.error).toBe('ping: nas.home.lan: Temporary failure in name resolution');
     expect(out.summary).toMatch(/; could not check TCP 445: nc exited 1: nc: getaddrinfo/);
   });
@@ -43,11 +49,16 @@ describe('net_ping from the debug agent', () => {
       // so the exec fails the way containerd fails a missing executable.
       const real = runtime.context.kube;
       const kube: KubePort = Object.create(real) as KubePort;
-      kube.exec = (ns, pod, container, argv, options) => real.exec(ns, pod, container, argv[0] === 'nc' ? ['nc-not-in-this-image', ...argv.slice(1)] : argv, options);
+      kube.exec = (ns, pod, container, argv, options) =>
+        real.exec(ns, pod, container, argv[0] === 'nc' ? ['nc-not-in-this-image', ...argv.slice(1)] : argv, options);
       const ctx = { ...bindContext(runtime.context, new AbortController().signal), kube };
       const out = await ping.run(ctx, ping.input.parse({ target: '192.168.1.20', port: 445 }));
       expect(out.icmp).toMatchObject({ sent: 3, received: 3 });
-      expect(out.tcp).toMatchObject({ port: 445, state: 'unchecked', message: expect.stringMatching(/^nc could not run in the debug agent on \S+: exec of `nc-not-in-this-image` .*executable file not found/) });
+      expect(out.tcp).toMatchObject({
+        port: 445,
+        state: 'unchecked',
+        message: expect.stringMatching(/^nc could not run in the debug agent on \S+: exec of `nc-not-in-this-image` .*executable file not found/),
+      });
       expect(out.verdict).toBe('warn');
       expect(out.summary).toMatch(/3\/3 replies .*; could not check TCP 445: nc could not run/);
     } finally {

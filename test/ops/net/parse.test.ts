@@ -6,20 +6,114 @@ import { chainNameSchema } from '../../../src/ops/net/net-iptables.js';
 
 // `ip -j addr` of a Pi with IPv6 (SLAAC + link-local), a bridge port and an unplugged USB NIC.
 const IP_ADDR = JSON.stringify([
-  { ifindex: 1, ifname: 'lo', flags: ['LOOPBACK', 'UP', 'LOWER_UP'], mtu: 65536, qdisc: 'noqueue', operstate: 'UNKNOWN', group: 'default', txqlen: 1000, link_type: 'loopback', address: '00:00:00:00:00:00', broadcast: '00:00:00:00:00:00', addr_info: [
-    { family: 'inet', local: '127.0.0.1', prefixlen: 8, scope: 'host', label: 'lo', valid_life_time: 4294967295, preferred_life_time: 4294967295 },
-    { family: 'inet6', local: '::1', prefixlen: 128, scope: 'host', noprefixroute: true, valid_life_time: 4294967295, preferred_life_time: 4294967295 },
-  ] },
-  { ifindex: 2, ifname: 'eth0', flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'], mtu: 1500, qdisc: 'mq', operstate: 'UP', group: 'default', txqlen: 1000, link_type: 'ether', address: 'dc:a6:32:1b:4e:01', broadcast: 'ff:ff:ff:ff:ff:ff', addr_info: [
-    { family: 'inet', local: '192.168.1.50', prefixlen: 24, broadcast: '192.168.1.255', scope: 'global', label: 'eth0', valid_life_time: 4294967295, preferred_life_time: 4294967295 },
-    { family: 'inet6', local: '2001:db8:4a1:0:dea6:32ff:fe1b:4e01', prefixlen: 64, scope: 'global', dynamic: true, mngtmpaddr: true, valid_life_time: 86272, preferred_life_time: 14272 },
-    { family: 'inet6', local: 'fe80::dea6:32ff:fe1b:4e01', prefixlen: 64, scope: 'link', valid_life_time: 4294967295, preferred_life_time: 4294967295 },
-  ] },
-  { ifindex: 3, ifname: 'eth1', flags: ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP'], mtu: 1500, qdisc: 'pfifo_fast', operstate: 'DOWN', group: 'default', txqlen: 1000, link_type: 'ether', address: '00:e0:4c:68:0a:53', broadcast: 'ff:ff:ff:ff:ff:ff', addr_info: [
-    { family: 'inet', local: '192.168.2.53', prefixlen: 24, broadcast: '192.168.2.255', scope: 'global', label: 'eth1', valid_life_time: 4294967295, preferred_life_time: 4294967295 },
-  ] },
-  { ifindex: 7, ifname: 'veth3c1a2b4d', link_index: 2, flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'], mtu: 1450, qdisc: 'noqueue', master: 'cni0', operstate: 'UP', group: 'default', link_type: 'ether', address: '7a:11:2e:90:aa:01', broadcast: 'ff:ff:ff:ff:ff:ff', link_netnsid: 0, addr_info: [] },
-  { ifindex: 8, ifname: 'wlan0', flags: ['BROADCAST', 'MULTICAST'], mtu: 1500, qdisc: 'noop', operstate: 'DOWN', group: 'default', txqlen: 1000, link_type: 'ether', address: 'dc:a6:32:1b:4e:02', broadcast: 'ff:ff:ff:ff:ff:ff', addr_info: [] },
+  {
+    ifindex: 1,
+    ifname: 'lo',
+    flags: ['LOOPBACK', 'UP', 'LOWER_UP'],
+    mtu: 65536,
+    qdisc: 'noqueue',
+    operstate: 'UNKNOWN',
+    group: 'default',
+    txqlen: 1000,
+    link_type: 'loopback',
+    address: '00:00:00:00:00:00',
+    broadcast: '00:00:00:00:00:00',
+    addr_info: [
+      { family: 'inet', local: '127.0.0.1', prefixlen: 8, scope: 'host', label: 'lo', valid_life_time: 4294967295, preferred_life_time: 4294967295 },
+      { family: 'inet6', local: '::1', prefixlen: 128, scope: 'host', noprefixroute: true, valid_life_time: 4294967295, preferred_life_time: 4294967295 },
+    ],
+  },
+  {
+    ifindex: 2,
+    ifname: 'eth0',
+    flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'],
+    mtu: 1500,
+    qdisc: 'mq',
+    operstate: 'UP',
+    group: 'default',
+    txqlen: 1000,
+    link_type: 'ether',
+    address: 'dc:a6:32:1b:4e:01',
+    broadcast: 'ff:ff:ff:ff:ff:ff',
+    addr_info: [
+      {
+        family: 'inet',
+        local: '192.168.1.50',
+        prefixlen: 24,
+        broadcast: '192.168.1.255',
+        scope: 'global',
+        label: 'eth0',
+        valid_life_time: 4294967295,
+        preferred_life_time: 4294967295,
+      },
+      {
+        family: 'inet6',
+        local: '2001:db8:4a1:0:dea6:32ff:fe1b:4e01',
+        prefixlen: 64,
+        scope: 'global',
+        dynamic: true,
+        mngtmpaddr: true,
+        valid_life_time: 86272,
+        preferred_life_time: 14272,
+      },
+      { family: 'inet6', local: 'fe80::dea6:32ff:fe1b:4e01', prefixlen: 64, scope: 'link', valid_life_time: 4294967295, preferred_life_time: 4294967295 },
+    ],
+  },
+  {
+    ifindex: 3,
+    ifname: 'eth1',
+    flags: ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP'],
+    mtu: 1500,
+    qdisc: 'pfifo_fast',
+    operstate: 'DOWN',
+    group: 'default',
+    txqlen: 1000,
+    link_type: 'ether',
+    address: '00:e0:4c:68:0a:53',
+    broadcast: 'ff:ff:ff:ff:ff:ff',
+    addr_info: [
+      {
+        family: 'inet',
+        local: '192.168.2.53',
+        prefixlen: 24,
+        broadcast: '192.168.2.255',
+        scope: 'global',
+        label: 'eth1',
+        valid_life_time: 4294967295,
+        preferred_life_time: 4294967295,
+      },
+    ],
+  },
+  {
+    ifindex: 7,
+    ifname: 'veth3c1a2b4d',
+    link_index: 2,
+    flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'],
+    mtu: 1450,
+    qdisc: 'noqueue',
+    master: 'cni0',
+    operstate: 'UP',
+    group: 'default',
+    link_type: 'ether',
+    address: '7a:11:2e:90:aa:01',
+    broadcast: 'ff:ff:ff:ff:ff:ff',
+    link_netnsid: 0,
+    addr_info: [],
+  },
+  {
+    ifindex: 8,
+    ifname: 'wlan0',
+    flags: ['BROADCAST', 'MULTICAST'],
+    mtu: 1500,
+    qdisc: 'noop',
+    operstate: 'DOWN',
+    group: 'default',
+    txqlen: 1000,
+    link_type: 'ether',
+    address: 'dc:a6:32:1b:4e:02',
+    broadcast: 'ff:ff:ff:ff:ff:ff',
+    addr_info: [],
+  },
 ]);
 
 describe('ip -j addr', () => {
@@ -39,7 +133,13 @@ describe('ip -j addr', () => {
   });
 
   it('tells a link without carrier or administratively down from one that is up (UNKNOWN is up for lo)', () => {
-    expect(links.map((l) => [l.name, l.up])).toEqual([['lo', true], ['eth0', true], ['eth1', false], ['veth3c1a2b4d', true], ['wlan0', false]]);
+    expect(links.map((l) => [l.name, l.up])).toEqual([
+      ['lo', true],
+      ['eth0', true],
+      ['eth1', false],
+      ['veth3c1a2b4d', true],
+      ['wlan0', false],
+    ]);
   });
 
   it('reads empty output as no links, and refuses what is not ip -j', () => {
@@ -52,14 +152,18 @@ describe('ip -j addr', () => {
 
 describe('ip -j route and ip -j rule', () => {
   it('reads routes, with the default route and onlink flannel routes', () => {
-    const routes = parseIpRoute('[{"dst":"default","gateway":"192.168.1.1","dev":"eth0","protocol":"dhcp","prefsrc":"192.168.1.50","metric":100,"flags":[]},{"dst":"10.42.1.0/24","gateway":"10.42.1.0","dev":"flannel.1","flags":["onlink"]},{"type":"blackhole","dst":"10.42.9.0/24","flags":[]}]');
+    const routes = parseIpRoute(
+      '[{"dst":"default","gateway":"192.168.1.1","dev":"eth0","protocol":"dhcp","prefsrc":"192.168.1.50","metric":100,"flags":[]},{"dst":"10.42.1.0/24","gateway":"10.42.1.0","dev":"flannel.1","flags":["onlink"]},{"type":"blackhole","dst":"10.42.9.0/24","flags":[]}]',
+    );
     expect(routes[0]).toEqual({ dst: 'default', gateway: '192.168.1.1', dev: 'eth0', protocol: 'dhcp', prefsrc: '192.168.1.50', metric: 100, flags: [] });
     expect(routes[1]).toMatchObject({ dst: '10.42.1.0/24', flags: ['onlink'] });
     expect(routes[2]).toMatchObject({ type: 'blackhole', dst: '10.42.9.0/24' });
   });
 
-  it('reads policy rules as ip rule prints them (tailscale\'s fwmark rules)', () => {
-    const rules = parseIpRule('[{"priority":0,"src":"all","table":"local"},{"priority":5210,"src":"all","fwmark":"0x80000/0xff0000","table":"main"},{"priority":100,"src":"10.0.0.0","srclen":8,"iif":"eth0","action":"prohibit"}]');
+  it("reads policy rules as ip rule prints them (tailscale's fwmark rules)", () => {
+    const rules = parseIpRule(
+      '[{"priority":0,"src":"all","table":"local"},{"priority":5210,"src":"all","fwmark":"0x80000/0xff0000","table":"main"},{"priority":100,"src":"10.0.0.0","srclen":8,"iif":"eth0","action":"prohibit"}]',
+    );
     expect(rules).toEqual([
       { priority: 0, selector: 'from all', table: 'local', action: undefined },
       { priority: 5210, selector: 'from all fwmark 0x80000/0xff0000', table: 'main', action: undefined },
@@ -100,7 +204,12 @@ describe('iptables-save', () => {
     expect(filter.chains[0]).toMatchObject({ builtin: true, policy: 'ACCEPT', packets: 1234, bytes: 567890 });
     expect(filter.chains[1]).toMatchObject({ policy: 'DROP', packets: 7, bytes: 420 });
     expect(filter.chains[0]!.rules).toEqual([
-      { number: 1, text: '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL', target: 'KUBE-PROXY-FIREWALL', comment: 'kubernetes load balancer firewall' },
+      {
+        number: 1,
+        text: '-m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
+        target: 'KUBE-PROXY-FIREWALL',
+        comment: 'kubernetes load balancer firewall',
+      },
       { number: 2, text: '-j KUBE-FIREWALL', target: 'KUBE-FIREWALL' },
     ]);
     expect(filter.chains[1]!.rules[0]).toMatchObject({ target: 'FLANNEL-FWD', goto: true, comment: 'flanneld "forward"' });
@@ -118,7 +227,9 @@ describe('iptables-save', () => {
 
   it('reads an ip6tables-save with only empty built-in chains, and nothing at all', () => {
     const v6 = parseIptablesSave('# Generated by ip6tables-save v1.8.10\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n');
-    expect(v6).toEqual([{ name: 'filter', chains: ['INPUT', 'FORWARD', 'OUTPUT'].map((name) => ({ name, builtin: true, policy: 'ACCEPT', packets: 0, bytes: 0, rules: [] })) }]);
+    expect(v6).toEqual([
+      { name: 'filter', chains: ['INPUT', 'FORWARD', 'OUTPUT'].map((name) => ({ name, builtin: true, policy: 'ACCEPT', packets: 0, bytes: 0, rules: [] })) },
+    ]);
     expect(parseIptablesSave('')).toEqual([]);
   });
 
@@ -140,27 +251,62 @@ describe('iptables-save', () => {
 
 describe('conntrack -L', () => {
   it('reads a tcp flow with state, both tuples, flags, mark and use', () => {
-    expect(parseConntrackLine('tcp      6 431999 ESTABLISHED src=192.168.1.31 dst=192.168.1.50 sport=52144 dport=443 src=10.42.0.19 dst=10.42.0.1 sport=443 dport=52144 [ASSURED] mark=0 use=1')).toEqual({
-      protocol: 'tcp', protocolNumber: 6, timeout: 431999, state: 'ESTABLISHED',
-      src: '192.168.1.31', dst: '192.168.1.50', sport: 52144, dport: 443,
+    expect(
+      parseConntrackLine(
+        'tcp      6 431999 ESTABLISHED src=192.168.1.31 dst=192.168.1.50 sport=52144 dport=443 src=10.42.0.19 dst=10.42.0.1 sport=443 dport=52144 [ASSURED] mark=0 use=1',
+      ),
+    ).toEqual({
+      protocol: 'tcp',
+      protocolNumber: 6,
+      timeout: 431999,
+      state: 'ESTABLISHED',
+      src: '192.168.1.31',
+      dst: '192.168.1.50',
+      sport: 52144,
+      dport: 443,
       reply: { src: '10.42.0.19', dst: '10.42.0.1', sport: 443, dport: 52144 },
-      flags: ['ASSURED'], mark: '0', use: 1,
+      flags: ['ASSURED'],
+      mark: '0',
+      use: 1,
     });
   });
 
   it('reads an unreplied SYN and a udp flow without state', () => {
-    expect(parseConntrackLine('tcp      6 102 SYN_SENT src=192.168.1.50 dst=192.168.1.99 sport=55012 dport=8080 [UNREPLIED] src=192.168.1.99 dst=192.168.1.50 sport=8080 dport=55012 mark=0 use=1')).toMatchObject({ state: 'SYN_SENT', flags: ['UNREPLIED'], reply: { src: '192.168.1.99' } });
-    const udp = parseConntrackLine('udp      17 28 src=10.42.0.23 dst=10.43.53.53 sport=38211 dport=53 src=10.42.0.31 dst=10.42.0.23 sport=53 dport=38211 mark=0 use=1');
+    expect(
+      parseConntrackLine(
+        'tcp      6 102 SYN_SENT src=192.168.1.50 dst=192.168.1.99 sport=55012 dport=8080 [UNREPLIED] src=192.168.1.99 dst=192.168.1.50 sport=8080 dport=55012 mark=0 use=1',
+      ),
+    ).toMatchObject({ state: 'SYN_SENT', flags: ['UNREPLIED'], reply: { src: '192.168.1.99' } });
+    const udp = parseConntrackLine(
+      'udp      17 28 src=10.42.0.23 dst=10.43.53.53 sport=38211 dport=53 src=10.42.0.31 dst=10.42.0.23 sport=53 dport=38211 mark=0 use=1',
+    );
     expect(udp).toMatchObject({ protocol: 'udp', protocolNumber: 17, timeout: 28, src: '10.42.0.23', dst: '10.43.53.53', dport: 53, flags: [] });
     expect(udp?.state).toBeUndefined();
   });
 
   it('reads icmp type/code/id, IPv6, zones and the extended format', () => {
-    expect(parseConntrackLine('icmp     1 29 src=192.168.1.50 dst=192.168.1.20 type=8 code=0 id=17 src=192.168.1.20 dst=192.168.1.50 type=0 code=0 id=17 mark=0 use=1')).toMatchObject({
-      protocol: 'icmp', src: '192.168.1.50', dst: '192.168.1.20', icmpType: 8, icmpCode: 0, icmpId: 17, reply: { icmpType: 0 },
+    expect(
+      parseConntrackLine(
+        'icmp     1 29 src=192.168.1.50 dst=192.168.1.20 type=8 code=0 id=17 src=192.168.1.20 dst=192.168.1.50 type=0 code=0 id=17 mark=0 use=1',
+      ),
+    ).toMatchObject({
+      protocol: 'icmp',
+      src: '192.168.1.50',
+      dst: '192.168.1.20',
+      icmpType: 8,
+      icmpCode: 0,
+      icmpId: 17,
+      reply: { icmpType: 0 },
     });
-    expect(parseConntrackLine('ipv6     10 tcp      6 299 ESTABLISHED src=2001:db8::5 dst=2001:db8::1 sport=40000 dport=22 src=2001:db8::1 dst=2001:db8::5 sport=22 dport=40000 [ASSURED] mark=0 zone=3 use=1')).toMatchObject({
-      protocol: 'tcp', src: '2001:db8::5', dport: 22, zone: 3,
+    expect(
+      parseConntrackLine(
+        'ipv6     10 tcp      6 299 ESTABLISHED src=2001:db8::5 dst=2001:db8::1 sport=40000 dport=22 src=2001:db8::1 dst=2001:db8::5 sport=22 dport=40000 [ASSURED] mark=0 zone=3 use=1',
+      ),
+    ).toMatchObject({
+      protocol: 'tcp',
+      src: '2001:db8::5',
+      dport: 22,
+      zone: 3,
     });
   });
 

@@ -16,7 +16,7 @@ const refusal = (sql: string) => {
 describe('what postgres_query lets through', () => {
   it('takes one statement that reads, with or without a trailing semicolon and comments', () => {
     expect(checkReadOnlySql('SELECT 1')).toEqual({ text: 'SELECT 1', kind: 'rows' });
-    expect(checkReadOnlySql('select * from t where a = \';\' ; -- done; really')).toEqual({ text: "select * from t where a = ';'", kind: 'rows' });
+    expect(checkReadOnlySql("select * from t where a = ';' ; -- done; really")).toEqual({ text: "select * from t where a = ';'", kind: 'rows' });
     expect(checkReadOnlySql('WITH x AS (SELECT 1) SELECT * FROM x')).toMatchObject({ kind: 'rows' });
     expect(checkReadOnlySql('VALUES (1), (2)')).toMatchObject({ kind: 'rows' });
     expect(checkReadOnlySql('TABLE pg_database')).toMatchObject({ kind: 'rows' });
@@ -35,18 +35,46 @@ describe('what postgres_query lets through', () => {
   });
 
   it('refuses statements that write or change the session, and reads that write', () => {
-    for (const sql of ['DELETE FROM t', 'update t set a = 1', "COPY (SELECT 1) TO PROGRAM 'touch /tmp/x'", 'SET default_transaction_read_only = off', 'SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE',
-      'DO $$ BEGIN PERFORM 1; END $$', 'CALL p()', 'BEGIN', 'COMMIT', 'VACUUM', 'LOCK TABLE t', 'CREATE TABLE x (a int)', 'PREPARE p AS SELECT 1', 'LISTEN x']) {
+    for (const sql of [
+      'DELETE FROM t',
+      'update t set a = 1',
+      "COPY (SELECT 1) TO PROGRAM 'touch /tmp/x'",
+      'SET default_transaction_read_only = off',
+      'SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE',
+      'DO $$ BEGIN PERFORM 1; END $$',
+      'CALL p()',
+      'BEGIN',
+      'COMMIT',
+      'VACUUM',
+      'LOCK TABLE t',
+      'CREATE TABLE x (a int)',
+      'PREPARE p AS SELECT 1',
+      'LISTEN x',
+    ]) {
       expect(refusal(sql), sql).toMatchObject({ kind: 'PolicyDenied' });
     }
-    for (const sql of ['WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d', 'SELECT * INTO t2 FROM t', 'SELECT * FROM t FOR UPDATE', 'EXPLAIN ANALYZE DELETE FROM t', 'EXPLAIN (ANALYZE) INSERT INTO t VALUES (1)']) {
+    for (const sql of [
+      'WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d',
+      'SELECT * INTO t2 FROM t',
+      'SELECT * FROM t FOR UPDATE',
+      'EXPLAIN ANALYZE DELETE FROM t',
+      'EXPLAIN (ANALYZE) INSERT INTO t VALUES (1)',
+    ]) {
       expect(refusal(sql), sql).toMatchObject({ kind: 'PolicyDenied' });
     }
   });
 
   it('refuses functions that act outside the query, quoted or schema-qualified too', () => {
-    for (const sql of ['SELECT pg_terminate_backend(42)', 'select pg_catalog.pg_reload_conf()', 'SELECT "set_config"(\'x\', \'y\', false)', "SELECT lo_export(1, '/tmp/x')",
-      "SELECT query_to_xml('delete from t', true, true, '')", "SELECT dblink_exec('dbname=x', 'DELETE FROM t')", "SELECT nextval('s')", "SELECT pg_read_file('/etc/passwd')"]) {
+    for (const sql of [
+      'SELECT pg_terminate_backend(42)',
+      'select pg_catalog.pg_reload_conf()',
+      "SELECT \"set_config\"('x', 'y', false)",
+      "SELECT lo_export(1, '/tmp/x')",
+      "SELECT query_to_xml('delete from t', true, true, '')",
+      "SELECT dblink_exec('dbname=x', 'DELETE FROM t')",
+      "SELECT nextval('s')",
+      "SELECT pg_read_file('/etc/passwd')",
+    ]) {
       expect(refusal(sql), sql).toMatchObject({ kind: 'PolicyDenied', message: expect.stringContaining('acts outside the query') });
     }
   });
@@ -65,6 +93,10 @@ describe('what postgres_query lets through', () => {
       { sql: 'FETCH FORWARD 51 FROM homelab_query', rows: true },
       { sql: 'ROLLBACK' },
     ]);
-    expect(readOnlyStatements(checkReadOnlySql('SHOW work_mem'), 50)).toEqual([{ sql: 'BEGIN READ ONLY' }, { sql: 'SHOW work_mem', single: true, rows: true }, { sql: 'ROLLBACK' }]);
+    expect(readOnlyStatements(checkReadOnlySql('SHOW work_mem'), 50)).toEqual([
+      { sql: 'BEGIN READ ONLY' },
+      { sql: 'SHOW work_mem', single: true, rows: true },
+      { sql: 'ROLLBACK' },
+    ]);
   });
 });

@@ -6,7 +6,8 @@ import { fix } from '../../../src/ops/shared/fix.js';
 const TOOLS = new Set(ops.map((op) => op.name));
 const WRITES = new Set(ops.filter((op) => op.effect === 'write').map((op) => op.name));
 /** The tools a text names in backquotes: anything snake_case, and the one-word tools (`why`, `doctor`). */
-const named = (text: string) => new Set([...text.matchAll(/`([a-z0-9]+(?:_[a-z0-9]+)*)`/g)].map((m) => m[1] as string).filter((w) => w.includes('_') || TOOLS.has(w)));
+const named = (text: string) =>
+  new Set([...text.matchAll(/`([a-z0-9]+(?:_[a-z0-9]+)*)`/g)].map((m) => m[1] as string).filter((w) => w.includes('_') || TOOLS.has(w)));
 
 /** Arguments that satisfy each prompt. */
 const ARGS: Record<string, Record<string, string>> = {
@@ -50,7 +51,7 @@ describe('prompts', () => {
 
   it('gives a read-only server the commands a person runs instead of the write tools, quoted to run as printed', () => {
     const media = prompts.find((p) => p.name === 'media_missing');
-    const args = media?.arguments.parse({ title: "Grey's Anatomy", path: '/volume1/video/TV/Grey\'s Anatomy' });
+    const args = media?.arguments.parse({ title: "Grey's Anatomy", path: "/volume1/video/TV/Grey's Anatomy" });
     const text = media?.render(args, (t) => !WRITES.has(t)) ?? '';
     expect(text).toContain(fix('jellyfin_fix', { title: "Grey's Anatomy" }).command);
     expect(text).toContain(fix('nas_touch', { path: "/volume1/video/TV/Grey's Anatomy" }).command);

@@ -8,8 +8,12 @@ const refresh = (s: SandboxEnv, input: Record<string, unknown>, config?: string)
 
 describe('secrets_refresh on the pi-homelab sandbox (External Secrets v1)', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
   const stored = (ns: string, name: string) => s.sandbox.store.get('externalsecrets', ns, name) as unknown as EsObject;
 
   it('refuses a refresh outside the allow-list (77) and in read-only mode (77), writing nothing', async () => {
@@ -31,7 +35,15 @@ describe('secrets_refresh on the pi-homelab sandbox (External Secrets v1)', () =
     const answered = Date.now() / 1000;
     expect(log.join('\n')).toContain('waiting for ExternalSecret paperless/paperless-db to refresh');
     expect(summary?.verdict).toBe('ok');
-    expect(out).toMatchObject({ namespace: 'paperless', name: 'paperless-db', version: 'v1', waited: true, refreshed: true, ready: 'True', previousRefreshTime: before.status.refreshTime });
+    expect(out).toMatchObject({
+      namespace: 'paperless',
+      name: 'paperless-db',
+      version: 'v1',
+      waited: true,
+      refreshed: true,
+      ready: 'True',
+      previousRefreshTime: before.status.refreshTime,
+    });
     expect(Date.parse(out.refreshTime ?? '')).toBeGreaterThan(Date.parse(before.status.refreshTime ?? ''));
     // force-sync is the time of the request, in seconds (what kubectl annotate … force-sync=$(date +%s) writes).
     expect(Number(out.forceSync)).toBeGreaterThanOrEqual(requested);
@@ -62,9 +74,11 @@ describe('secrets_refresh on an older External Secrets (v1beta1 only)', () => {
     s = await startSandboxEnv({ scenario: 'eso-v1beta1' });
     allowed = await configWith(s.sandbox, 'allow', { allow: { secretsRefresh: ['apps/*'] } });
   });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
-  it('refreshes through v1beta1, and reports the provider\'s error as soon as the controller has tried an ExternalSecret failing at its provider', async () => {
+  it("refreshes through v1beta1, and reports the provider's error as soon as the controller has tried an ExternalSecret failing at its provider", async () => {
     // Was: waited the whole timeout, then exit 75 "is the external-secrets controller running?".
     // With a timeout of 2m a wait for the timeout would outlast this test.
     const eventsBefore = s.sandbox.store.list('events', 'apps') as unknown as StoredEvent[];
@@ -75,12 +89,20 @@ describe('secrets_refresh on an older External Secrets (v1beta1 only)', () => {
     ]);
     expect(ok.output).toMatchObject({ version: 'v1beta1', refreshed: true, ready: 'True' });
     expect(failing.summary?.verdict).toBe('crit');
-    expect(failing.output).toMatchObject({ waited: true, refreshed: false, ready: 'False', reason: 'SecretSyncedError', message: 'could not get secret data from provider' });
+    expect(failing.output).toMatchObject({
+      waited: true,
+      refreshed: false,
+      ready: 'False',
+      reason: 'SecretSyncedError',
+      message: 'could not get secret data from provider',
+    });
     expect(failing.output.failure).toContain('cannot read secret data from Vault');
     expect(failing.output.failure).toContain('\t* permission denied');
     expect(failing.log.join('\n')).not.toContain('is the external-secrets controller running');
     // The controller did try: its UpdateFailed event repeated after the request.
-    const event = (s.sandbox.store.list('events', 'apps') as unknown as StoredEvent[]).find((e) => e.reason === 'UpdateFailed' && e.involvedObject.name === 'nextcloud-smtp');
+    const event = (s.sandbox.store.list('events', 'apps') as unknown as StoredEvent[]).find(
+      (e) => e.reason === 'UpdateFailed' && e.involvedObject.name === 'nextcloud-smtp',
+    );
     expect(event?.count).toBeGreaterThan(countBefore);
 
     const noWait = (await refresh(s, { externalSecret: 'apps/nextcloud-smtp', wait: false }, allowed)).output;
@@ -102,15 +124,21 @@ describe('secrets_refresh on an older External Secrets (v1beta1 only)', () => {
 
 describe('secrets_refresh when the controller does not answer', () => {
   let stopped: SandboxEnv;
-  beforeAll(async () => { stopped = await startSandboxEnv({ scenario: 'eso-v1beta1', delays: { externalSecret: 600_000 } }); });
-  afterAll(async () => { await stopped?.sandbox.stop(); });
+  beforeAll(async () => {
+    stopped = await startSandboxEnv({ scenario: 'eso-v1beta1', delays: { externalSecret: 600_000 } });
+  });
+  afterAll(async () => {
+    await stopped?.sandbox.stop();
+  });
 
   it('blames the controller only when it gives no sign of handling the request, and says what failed before (75)', async () => {
     const allowed = await configWith(stopped.sandbox, 'allow', { allow: { secretsRefresh: ['apps/*'] } });
     const err = await failure(refresh(stopped, { externalSecret: 'apps/nextcloud-smtp', timeout: '1s' }, allowed));
     expect(err.exitCode).toBe(75);
     expect(err.said).toContain('ExternalSecret apps/nextcloud-smtp was not refreshed within 1s of force-sync=');
-    expect(err.said).toContain('no failed sync reported since): is the external-secrets controller running? It was failing before: error retrieving secret at .data[0]');
+    expect(err.said).toContain(
+      'no failed sync reported since): is the external-secrets controller running? It was failing before: error retrieving secret at .data[0]',
+    );
   });
 });
 
@@ -128,8 +156,11 @@ describe('secrets_refresh: stale refreshes, broken stores, no External Secrets',
       expect(blocked.summary?.verdict).toBe('crit');
       expect(blocked.log.join('\n')).not.toContain('waiting for');
       expect(blocked.output).toMatchObject({
-        waited: false, refreshed: false, ready: 'False',
-        failure: 'its ClusterSecretStore onepassword is not Ready (InvalidProviderConfig: unable to validate store: 401 Unauthorized): External Secrets will not sync from it until it is',
+        waited: false,
+        refreshed: false,
+        ready: 'False',
+        failure:
+          'its ClusterSecretStore onepassword is not Ready (InvalidProviderConfig: unable to validate store: 401 Unauthorized): External Secrets will not sync from it until it is',
       });
       // The request is still made, so it syncs once the store is fixed.
       const es = s.sandbox.store.get('externalsecrets', 'apps', 'broken') as unknown as EsObject;

@@ -7,8 +7,12 @@ const secrets = (s: SandboxEnv) => callOp<SecretsJson>(s, 'secrets_status');
 
 describe('secrets_status on the pi-homelab sandbox (External Secrets v1)', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('reads external-secrets.io/v1 and lists ExternalSecrets with refresh state and store, and the stores', async () => {
     const { output: out, summary, log } = await secrets(s);
@@ -16,7 +20,13 @@ describe('secrets_status on the pi-homelab sandbox (External Secrets v1)', () =>
     expect(summary?.verdict).toBe(out.verdict);
     expect(out).toMatchObject({ installed: true, version: 'v1' });
     const immich = out.externalSecrets.find((e) => e.namespace === 'immich' && e.name === 'immich-db');
-    expect(immich).toMatchObject({ ready: 'True', reason: 'SecretSynced', refreshInterval: '1h', store: { kind: 'ClusterSecretStore', name: 'bitwarden' }, stale: false });
+    expect(immich).toMatchObject({
+      ready: 'True',
+      reason: 'SecretSynced',
+      refreshInterval: '1h',
+      store: { kind: 'ClusterSecretStore', name: 'bitwarden' },
+      stale: false,
+    });
     // Refreshed within its hour: the sandbox's clock is now, as the controller's would be.
     expect(Date.now() - Date.parse(immich?.refreshTime ?? '')).toBeLessThan(3600_000);
     expect(out.externalSecrets.find((e) => e.name === 'vaultwarden-admin-token')).toMatchObject({ refreshPolicy: 'CreatedOnce', stale: false });
@@ -27,14 +37,20 @@ describe('secrets_status on the pi-homelab sandbox (External Secrets v1)', () =>
 
 describe('secrets_status on an older External Secrets (v1beta1 only)', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ scenario: 'eso-v1beta1' }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ scenario: 'eso-v1beta1' });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('discovers v1beta1, says so, and reports the ExternalSecret that fails to sync as crit', async () => {
     const { output: out, summary } = await secrets(s);
     expect(summary?.verdict).toBe('crit');
     expect(out.version).toBe('v1beta1');
-    expect(out.findings).toEqual([expect.objectContaining({ severity: 'crit', kind: 'ExternalSecret', namespace: 'apps', name: 'nextcloud-smtp', reason: 'SecretSyncedError' })]);
+    expect(out.findings).toEqual([
+      expect.objectContaining({ severity: 'crit', kind: 'ExternalSecret', namespace: 'apps', name: 'nextcloud-smtp', reason: 'SecretSyncedError' }),
+    ]);
     expect(out.externalSecrets.find((e) => e.name === 'nextcloud-db')).toMatchObject({ ready: 'True', stale: false });
     expect(out.stores).toEqual([expect.objectContaining({ kind: 'SecretStore', namespace: 'apps', name: 'vault', provider: 'vault', ready: 'True' })]);
   });
@@ -63,7 +79,12 @@ describe('secrets_status: stale refreshes, broken stores, no External Secrets', 
       expect(stale.map((f) => f.name)).toEqual(['hourly']);
       expect(stale[0]).toMatchObject({ severity: 'warn', kind: 'ExternalSecret', namespace: 'apps' });
       expect(stale[0]?.message).toMatch(/^stale: is the controller running\? last refreshed 3h ago, refreshInterval 1h$/);
-      expect(out.findings.find((f) => f.kind === 'ClusterSecretStore')).toMatchObject({ severity: 'crit', name: 'onepassword', reason: 'InvalidProviderConfig', message: 'unable to validate store: 401 Unauthorized' });
+      expect(out.findings.find((f) => f.kind === 'ClusterSecretStore')).toMatchObject({
+        severity: 'crit',
+        name: 'onepassword',
+        reason: 'InvalidProviderConfig',
+        message: 'unable to validate store: 401 Unauthorized',
+      });
       expect(out.externalSecrets.filter((e) => e.stale).map((e) => e.name)).toEqual(['hourly']);
     } finally {
       await s.sandbox.stop();
@@ -71,7 +92,10 @@ describe('secrets_status: stale refreshes, broken stores, no External Secrets', 
   });
 
   it('lists the ExternalSecrets when the stores are refused, with a finding naming the verb', async () => {
-    const s = await startSandboxEnv({ scenarioData: staleScenario(), rbac: [{ apiGroups: ['external-secrets.io'], resources: ['externalsecrets'], verbs: ['list'] }] });
+    const s = await startSandboxEnv({
+      scenarioData: staleScenario(),
+      rbac: [{ apiGroups: ['external-secrets.io'], resources: ['externalsecrets'], verbs: ['list'] }],
+    });
     try {
       const { output: out, summary } = await secrets(s);
       expect(summary?.verdict).toBe('crit');

@@ -3,22 +3,50 @@ import { buildTargetPolicy, canonicalIp, type TargetSources } from '../../../src
 
 // Objects shaped as the API serves them (core/v1 Service, Pod, Node; networking.k8s.io/v1 Ingress).
 const SOURCES: TargetSources = {
-  ingresses: [{ metadata: { name: 'jellyfin', namespace: 'jellyfin' }, spec: { rules: [{ host: 'jellyfin.home.example.net' }], tls: [{ hosts: ['*.apps.example.net'] }] } }],
+  ingresses: [
+    {
+      metadata: { name: 'jellyfin', namespace: 'jellyfin' },
+      spec: { rules: [{ host: 'jellyfin.home.example.net' }], tls: [{ hosts: ['*.apps.example.net'] }] },
+    },
+  ],
   services: [
-    { metadata: { name: 'kube-dns', namespace: 'kube-system' }, spec: { clusterIP: '10.43.0.10', clusterIPs: ['10.43.0.10'], selector: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53 }, { port: 9153 }] }, status: {} },
-    { metadata: { name: 'pihole-dns', namespace: 'pihole' }, spec: { type: 'LoadBalancer', clusterIP: '10.43.8.8', ports: [{ port: 53 }] }, status: { loadBalancer: { ingress: [{ ip: '192.168.1.53' }] } } },
+    {
+      metadata: { name: 'kube-dns', namespace: 'kube-system' },
+      spec: { clusterIP: '10.43.0.10', clusterIPs: ['10.43.0.10'], selector: { 'k8s-app': 'kube-dns' }, ports: [{ port: 53 }, { port: 9153 }] },
+      status: {},
+    },
+    {
+      metadata: { name: 'pihole-dns', namespace: 'pihole' },
+      spec: { type: 'LoadBalancer', clusterIP: '10.43.8.8', ports: [{ port: 53 }] },
+      status: { loadBalancer: { ingress: [{ ip: '192.168.1.53' }] } },
+    },
     { metadata: { name: 'jellyfin', namespace: 'jellyfin' }, spec: { clusterIP: '10.43.5.5', ports: [{ port: 8096 }] }, status: {} },
     { metadata: { name: 'metadata', namespace: 'evil' }, spec: { type: 'ExternalName', ports: [{ port: 80 }] }, status: {} },
     { metadata: { name: 'linklocal', namespace: 'evil' }, spec: { clusterIP: '169.254.169.254', ports: [{ port: 53 }] }, status: {} },
   ],
-  nodes: [{ metadata: { name: 'pi5-worker-1' }, status: { addresses: [{ type: 'InternalIP', address: '192.168.1.51' }, { type: 'InternalIP', address: 'fe80::1' }] } }],
-  dnsPods: [{ pod: { metadata: { name: 'coredns-abc', namespace: 'kube-system' }, status: { phase: 'Running', podIP: '10.42.0.7' } }, why: 'pod kube-system/coredns-abc behind DNS Service kube-system/kube-dns' }],
+  nodes: [
+    {
+      metadata: { name: 'pi5-worker-1' },
+      status: {
+        addresses: [
+          { type: 'InternalIP', address: '192.168.1.51' },
+          { type: 'InternalIP', address: 'fe80::1' },
+        ],
+      },
+    },
+  ],
+  dnsPods: [
+    {
+      pod: { metadata: { name: 'coredns-abc', namespace: 'kube-system' }, status: { phase: 'Running', podIP: '10.42.0.7' } },
+      why: 'pod kube-system/coredns-abc behind DNS Service kube-system/kube-dns',
+    },
+  ],
 };
 
 const why = (d: ReturnType<ReturnType<typeof buildTargetPolicy>['check']>) => (d.allowed ? d.why : `refused: ${d.reason}`);
 
 describe('the target policy', () => {
-  it('admits the cluster\'s own hosts per use: Ingresses and Services for http, nodes too for host', () => {
+  it("admits the cluster's own hosts per use: Ingresses and Services for http, nodes too for host", () => {
     const http = buildTargetPolicy('http', SOURCES, []);
     const host = buildTargetPolicy('host', SOURCES, []);
     expect(why(http.check('jellyfin.home.example.net'))).toBe('Ingress jellyfin/jellyfin');
@@ -46,7 +74,19 @@ describe('the target policy', () => {
     const wide = ['0.0.0.0/0', '::/0', '169.254.0.0/15'];
     for (const use of ['http', 'host', 'dns'] as const) {
       const policy = buildTargetPolicy(use, SOURCES, wide);
-      for (const target of ['169.254.169.254', '::ffff:169.254.169.254', '::ffff:a9fe:a9fe', '2852039166', '0xa9fea9fe', '0251.0376.0251.0376', '169.254.43518', 'fe80::1', 'fe80::1%eth0', 'FD00:EC2::254', 'fd00:ec2:0:0:0:0:0:254']) {
+      for (const target of [
+        '169.254.169.254',
+        '::ffff:169.254.169.254',
+        '::ffff:a9fe:a9fe',
+        '2852039166',
+        '0xa9fea9fe',
+        '0251.0376.0251.0376',
+        '169.254.43518',
+        'fe80::1',
+        'fe80::1%eth0',
+        'FD00:EC2::254',
+        'fd00:ec2:0:0:0:0:0:254',
+      ]) {
         const d = policy.check(target);
         expect(d, `${use} ${target}`).toMatchObject({ allowed: false, reason: expect.stringMatching(/link-local|metadata/) });
         if (!d.allowed) expect(d.hint).toMatch(/add "(169\.254\.169\.254|fe80::1|fd00:ec2::254)" itself under net\.allowTargets/);
@@ -71,7 +111,8 @@ describe('the target policy', () => {
     expect(why(policy.check('printer.home.lan'))).toBe('net.allowTargets');
     expect(policy.check('8.8.8.8')).toMatchObject({
       allowed: false,
-      reason: 'it is not an Ingress host, a Service name or ClusterIP, or a node address of this cluster, nor in net.allowTargets (192.168.1.0/24, nas.lan, *.home.lan)',
+      reason:
+        'it is not an Ingress host, a Service name or ClusterIP, or a node address of this cluster, nor in net.allowTargets (192.168.1.0/24, nas.lan, *.home.lan)',
       hint: 'to allow it, add "8.8.8.8" (or a CIDR such as 8.8.8.0/24) under net.allowTargets in the config file',
     });
   });

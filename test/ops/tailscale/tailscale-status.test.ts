@@ -7,8 +7,12 @@ const tailscale = (s: SandboxEnv) => callOp<TailscaleJson>(s, 'tailscale_status'
 
 describe('tailscale_status on the pi-homelab sandbox', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv(); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv();
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('reports the operator pods and the exit-node Connector with routes, IPs and hostname', async () => {
     const { output: out, summary, log } = await tailscale(s);
@@ -18,7 +22,12 @@ describe('tailscale_status on the pi-homelab sandbox', () => {
     expect(out.pods.length).toBeGreaterThan(0);
     expect(out.pods.some((p) => p.name.startsWith('operator-') && p.ready)).toBe(true);
     const exit = out.resources.find((x) => x.kind === 'Connector' && x.name === 'exit-node');
-    expect(exit).toMatchObject({ condition: 'ConnectorReady', ready: 'True', reason: 'ConnectorCreated', connector: { exitNode: true, subnetRoutes: ['192.168.1.0/24'], hostname: 'pi-exit-node' } });
+    expect(exit).toMatchObject({
+      condition: 'ConnectorReady',
+      ready: 'True',
+      reason: 'ConnectorCreated',
+      connector: { exitNode: true, subnetRoutes: ['192.168.1.0/24'], hostname: 'pi-exit-node' },
+    });
     expect(exit?.connector?.tailnetIPs[0]).toMatch(/^100\./);
     // Tailscale 1.78 predates Tailnet and PeerRelay: only what is served is read, never a 404.
     expect(out.kinds.filter((k) => !k.served).map((k) => k.kind)).toEqual(expect.arrayContaining(['Tailnet', 'PeerRelay']));
@@ -27,8 +36,12 @@ describe('tailscale_status on the pi-homelab sandbox', () => {
 
 describe('tailscale_status when things go wrong', () => {
   let s: SandboxEnv;
-  beforeAll(async () => { s = await startSandboxEnv({ scenarioData: tailscaleTrouble() }); });
-  afterAll(async () => { await s?.sandbox.stop(); });
+  beforeAll(async () => {
+    s = await startSandboxEnv({ scenarioData: tailscaleTrouble() });
+  });
+  afterAll(async () => {
+    await s?.sandbox.stop();
+  });
 
   it('looks in the configured namespace and flags the crash-looping operator and each kind by its own condition', async () => {
     const { output: out, summary } = await tailscale(s);
@@ -46,7 +59,13 @@ describe('tailscale_status when things go wrong', () => {
     expect(out.findings.find((f) => f.kind === 'Connector')?.message).toBe('ConnectorReady=False: ProxyClass "missing" does not exist');
     expect(out.findings.find((f) => f.kind === 'Tailnet')?.message).toContain('TailnetReady=Unknown');
     expect(out.pods.find((p) => p.name.startsWith('ts-subnet-router'))).toMatchObject({ ready: true });
-    expect(out.resources.find((x) => x.name === 'subnet-router')?.connector).toEqual({ hostname: 'lab-subnet', subnetRoutes: ['10.0.0.0/24', '10.0.1.0/24'], exitNode: false, appConnector: false, tailnetIPs: ['100.64.0.7'] });
+    expect(out.resources.find((x) => x.name === 'subnet-router')?.connector).toEqual({
+      hostname: 'lab-subnet',
+      subnetRoutes: ['10.0.0.0/24', '10.0.1.0/24'],
+      exitNode: false,
+      appConnector: false,
+      tailnetIPs: ['100.64.0.7'],
+    });
   });
 
   it('says "not installed" on a cluster without the operator (ok), and reports the pods it could read when the kinds are refused', async () => {
@@ -64,10 +83,17 @@ describe('tailscale_status when things go wrong', () => {
       expect(partial.findings).toContainEqual(expect.objectContaining({ severity: 'crit', kind: 'Pod', reason: 'CrashLoopBackOff' }));
       const refused = partial.findings.filter((f) => f.reason === 'Forbidden');
       expect(refused.map((f) => f.name).sort()).toEqual([
-        'connectors.tailscale.com', 'dnsconfigs.tailscale.com', 'peerrelays.tailscale.com', 'proxyclasses.tailscale.com',
-        'proxygroups.tailscale.com', 'recorders.tailscale.com', 'tailnets.tailscale.com',
+        'connectors.tailscale.com',
+        'dnsconfigs.tailscale.com',
+        'peerrelays.tailscale.com',
+        'proxyclasses.tailscale.com',
+        'proxygroups.tailscale.com',
+        'recorders.tailscale.com',
+        'tailnets.tailscale.com',
       ]);
-      expect(refused.find((f) => f.name === 'connectors.tailscale.com')?.message).toBe('forbidden: needs `list` on connectors.tailscale.com across the cluster');
+      expect(refused.find((f) => f.name === 'connectors.tailscale.com')?.message).toBe(
+        'forbidden: needs `list` on connectors.tailscale.com across the cluster',
+      );
     } finally {
       await Promise.all([bare.sandbox.stop(), limited.sandbox.stop()]);
     }

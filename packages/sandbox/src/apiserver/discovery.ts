@@ -9,10 +9,15 @@ import { apiVersionOf, type KindRegistry, type ResourceDef } from './kinds.js';
 export function versionInfo(gitVersion: string, now: Date): Record<string, string> {
   const m = /^v(\d+)\.(\d+)/.exec(gitVersion);
   return {
-    major: m?.[1] ?? '1', minor: m?.[2] ?? '31', gitVersion,
-    gitCommit: createHash('sha1').update(gitVersion).digest('hex'), gitTreeState: 'clean',
+    major: m?.[1] ?? '1',
+    minor: m?.[2] ?? '31',
+    gitVersion,
+    gitCommit: createHash('sha1').update(gitVersion).digest('hex'),
+    gitTreeState: 'clean',
     buildDate: new Date(now.getTime() - 200 * 86400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    goVersion: 'go1.22.9', compiler: 'gc', platform: 'linux/arm64',
+    goVersion: 'go1.22.9',
+    compiler: 'gc',
+    platform: 'linux/arm64',
   };
 }
 
@@ -27,8 +32,12 @@ function groupEntry(name: string, versions: string[]): Record<string, unknown> {
 
 export function apiGroupList(kinds: KindRegistry): Record<string, unknown> {
   return {
-    kind: 'APIGroupList', apiVersion: 'v1',
-    groups: kinds.groups().filter((g) => g.group !== '').map((g) => groupEntry(g.group, g.versions)),
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: kinds
+      .groups()
+      .filter((g) => g.group !== '')
+      .map((g) => groupEntry(g.group, g.versions)),
   };
 }
 
@@ -52,7 +61,10 @@ export function resourceList(kinds: KindRegistry, group: string, version: string
     resources.push(entry);
     for (const s of r.subresources) {
       const sub: Record<string, unknown> = { name: `${r.plural}/${s.name}`, singularName: '', namespaced: r.namespaced };
-      if (s.group) { sub.group = s.group; sub.version = s.version; }
+      if (s.group) {
+        sub.group = s.group;
+        sub.version = s.version;
+      }
       sub.kind = s.kind || r.kind;
       sub.verbs = s.verbs;
       resources.push(sub);

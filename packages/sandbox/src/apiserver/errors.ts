@@ -1,9 +1,18 @@
 /** API errors shaped as the kube-apiserver's metav1.Status. */
 import type { ResourceDef } from './kinds.js';
 
-export interface StatusCause { reason?: string; message?: string; field?: string }
+export interface StatusCause {
+  reason?: string;
+  message?: string;
+  field?: string;
+}
 export interface StatusDetails {
-  name?: string; group?: string; kind?: string; uid?: string; causes?: StatusCause[]; retryAfterSeconds?: number;
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
 }
 export interface Status {
   kind: 'Status';
@@ -23,7 +32,9 @@ export class ApiError extends Error {
     this.status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
     if (details) this.status.details = compact(details);
   }
-  get code(): number { return this.status.code; }
+  get code(): number {
+    return this.status.code;
+  }
 }
 
 function compact(d: StatusDetails): StatusDetails {
@@ -40,18 +51,19 @@ export function qualified(group: string, resource: string): string {
 }
 
 export function notFound(res: Pick<ResourceDef, 'group' | 'plural'>, name: string): ApiError {
-  return new ApiError(404, 'NotFound', `${qualified(res.group, res.plural)} "${name}" not found`,
-    { name, group: res.group, kind: res.plural });
+  return new ApiError(404, 'NotFound', `${qualified(res.group, res.plural)} "${name}" not found`, { name, group: res.group, kind: res.plural });
 }
 
 export function alreadyExists(res: Pick<ResourceDef, 'group' | 'plural'>, name: string): ApiError {
-  return new ApiError(409, 'AlreadyExists', `${qualified(res.group, res.plural)} "${name}" already exists`,
-    { name, group: res.group, kind: res.plural });
+  return new ApiError(409, 'AlreadyExists', `${qualified(res.group, res.plural)} "${name}" already exists`, { name, group: res.group, kind: res.plural });
 }
 
 export function conflict(res: Pick<ResourceDef, 'group' | 'plural'>, name: string, why: string): ApiError {
-  return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(res.group, res.plural)} "${name}": ${why}`,
-    { name, group: res.group, kind: res.plural });
+  return new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(res.group, res.plural)} "${name}": ${why}`, {
+    name,
+    group: res.group,
+    kind: res.plural,
+  });
 }
 
 /** 422 as StatusError NewInvalid: `Kind.group "name" is invalid: field: Reason: detail`. */
@@ -68,7 +80,9 @@ export function invalid(res: Pick<ResourceDef, 'group' | 'kind'>, name: string, 
   const parts = causes.map((c) => `${c.field}: ${c.type}: ${c.detail}`);
   const msg = `${kind} "${name}" is invalid: ${parts.length === 1 ? parts[0] : `[${parts.join(', ')}]`}`;
   return new ApiError(422, 'Invalid', msg, {
-    name, group: res.group, kind: res.kind,
+    name,
+    group: res.group,
+    kind: res.kind,
     causes: causes.map((c) => ({ reason: CAUSE_REASON[c.type], message: `${c.type}: ${c.detail}`, field: c.field })),
   });
 }

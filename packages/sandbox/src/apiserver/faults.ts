@@ -30,13 +30,27 @@ export interface Fault {
 }
 
 const REASONS: Record<number, string> = {
-  400: 'BadRequest', 403: 'Forbidden', 404: 'NotFound', 429: 'TooManyRequests',
-  500: 'InternalError', 502: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
+  400: 'BadRequest',
+  403: 'Forbidden',
+  404: 'NotFound',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  502: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
 };
 
 function statusBody(fault: Fault, code: number, method: string, path: string): string {
   const message = fault.message ?? (code === 503 ? 'the server is currently unable to handle the request' : `injected fault: ${method} ${path} (HTTP ${code})`);
-  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: fault.reason ?? REASONS[code] ?? 'InternalError', code });
+  return JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason: fault.reason ?? REASONS[code] ?? 'InternalError',
+    code,
+  });
 }
 
 /** The faults in force; `add` returns a function that removes the one added. */
@@ -78,7 +92,10 @@ export class Faults {
       // A client that gives up ends the wait too (and a stopping sandbox closes every socket).
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
-        res.once('close', () => { clearTimeout(timer); resolve(); });
+        res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
       if (firing.status === undefined && firing.body === undefined) return res.destroyed;
     }

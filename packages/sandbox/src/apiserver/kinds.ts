@@ -4,16 +4,16 @@
  * generic over it.
  */
 export interface SubresourceDef {
-  name: string;           // 'log', 'exec', 'status', 'scale'
+  name: string; // 'log', 'exec', 'status', 'scale'
   kind: string;
   verbs: string[];
-  group?: string;         // for subresources served as another group's kind (Scale is autoscaling/v1)
+  group?: string; // for subresources served as another group's kind (Scale is autoscaling/v1)
   version?: string;
 }
 
 export interface ResourceDef {
-  group: string;          // '' for core
-  versions: string[];     // served versions, preferred first
+  group: string; // '' for core
+  versions: string[]; // served versions, preferred first
   kind: string;
   listKind: string;
   plural: string;
@@ -29,7 +29,14 @@ export interface ResourceDef {
   printerColumns?: PrinterColumnDef[];
 }
 
-export interface PrinterColumnDef { name: string; type: string; jsonPath: string; priority: number; description?: string; format?: string }
+export interface PrinterColumnDef {
+  name: string;
+  type: string;
+  jsonPath: string;
+  priority: number;
+  description?: string;
+  format?: string;
+}
 
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const RO = ['get', 'list'];
@@ -37,15 +44,31 @@ const STATUS: SubresourceDef = { name: 'status', kind: '', verbs: ['get', 'patch
 const SCALE: SubresourceDef = { name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] };
 
 interface Short {
-  g?: string; v?: string[]; kind: string; plural: string; ns?: boolean; short?: string[]; cat?: string[];
-  verbs?: string[]; sub?: SubresourceDef[];
+  g?: string;
+  v?: string[];
+  kind: string;
+  plural: string;
+  ns?: boolean;
+  short?: string[];
+  cat?: string[];
+  verbs?: string[];
+  sub?: SubresourceDef[];
 }
 
 function def(s: Short): ResourceDef {
   return {
-    group: s.g ?? '', versions: s.v ?? ['v1'], kind: s.kind, listKind: `${s.kind}List`, plural: s.plural,
-    singular: s.kind.toLowerCase(), namespaced: s.ns ?? true, shortNames: s.short ?? [], categories: s.cat ?? [],
-    verbs: s.verbs ?? RW, subresources: (s.sub ?? []).map((r) => ({ ...r, kind: r.kind || s.kind })), custom: false,
+    group: s.g ?? '',
+    versions: s.v ?? ['v1'],
+    kind: s.kind,
+    listKind: `${s.kind}List`,
+    plural: s.plural,
+    singular: s.kind.toLowerCase(),
+    namespaced: s.ns ?? true,
+    shortNames: s.short ?? [],
+    categories: s.cat ?? [],
+    verbs: s.verbs ?? RW,
+    subresources: (s.sub ?? []).map((r) => ({ ...r, kind: r.kind || s.kind })),
+    custom: false,
   };
 }
 
@@ -53,25 +76,54 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   def({ kind: 'ConfigMap', plural: 'configmaps', short: ['cm'] }),
   def({ kind: 'Endpoints', plural: 'endpoints', short: ['ep'] }),
   def({ kind: 'Event', plural: 'events', short: ['ev'] }),
-  def({ kind: 'Namespace', plural: 'namespaces', ns: false, short: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-    sub: [{ name: 'finalize', kind: '', verbs: ['update'] }, STATUS] }),
-  def({ kind: 'Node', plural: 'nodes', ns: false, short: ['no'], sub: [{ name: 'proxy', kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] }, STATUS] }),
+  def({
+    kind: 'Namespace',
+    plural: 'namespaces',
+    ns: false,
+    short: ['ns'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    sub: [{ name: 'finalize', kind: '', verbs: ['update'] }, STATUS],
+  }),
+  def({
+    kind: 'Node',
+    plural: 'nodes',
+    ns: false,
+    short: ['no'],
+    sub: [{ name: 'proxy', kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] }, STATUS],
+  }),
   def({ kind: 'PersistentVolumeClaim', plural: 'persistentvolumeclaims', short: ['pvc'], sub: [STATUS] }),
   def({ kind: 'PersistentVolume', plural: 'persistentvolumes', ns: false, short: ['pv'], sub: [STATUS] }),
-  def({ kind: 'Pod', plural: 'pods', short: ['po'], cat: ['all'], sub: [
-    { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
-    { name: 'binding', kind: 'Binding', verbs: ['create'] },
-    { name: 'ephemeralcontainers', kind: '', verbs: ['get', 'patch', 'update'] },
-    { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
-    { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
-    { name: 'log', kind: '', verbs: ['get'] },
-    { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
-    { name: 'proxy', kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
-    STATUS,
-  ] }),
+  def({
+    kind: 'Pod',
+    plural: 'pods',
+    short: ['po'],
+    cat: ['all'],
+    sub: [
+      { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+      { name: 'binding', kind: 'Binding', verbs: ['create'] },
+      { name: 'ephemeralcontainers', kind: '', verbs: ['get', 'patch', 'update'] },
+      { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
+      { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+      { name: 'log', kind: '', verbs: ['get'] },
+      { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+      { name: 'proxy', kind: 'PodProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+      STATUS,
+    ],
+  }),
   def({ kind: 'Secret', plural: 'secrets' }),
-  def({ kind: 'ServiceAccount', plural: 'serviceaccounts', short: ['sa'], sub: [{ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] }] }),
-  def({ kind: 'Service', plural: 'services', short: ['svc'], cat: ['all'], sub: [{ name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] }, STATUS] }),
+  def({
+    kind: 'ServiceAccount',
+    plural: 'serviceaccounts',
+    short: ['sa'],
+    sub: [{ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] }],
+  }),
+  def({
+    kind: 'Service',
+    plural: 'services',
+    short: ['svc'],
+    cat: ['all'],
+    sub: [{ name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] }, STATUS],
+  }),
   def({ g: 'apps', kind: 'DaemonSet', plural: 'daemonsets', short: ['ds'], cat: ['all'], sub: [STATUS] }),
   def({ g: 'apps', kind: 'Deployment', plural: 'deployments', short: ['deploy'], cat: ['all'], sub: [SCALE, STATUS] }),
   def({ g: 'apps', kind: 'ReplicaSet', plural: 'replicasets', short: ['rs'], cat: ['all'], sub: [SCALE, STATUS] }),
@@ -91,16 +143,31 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
 ];
 
 export interface CustomResourceSpec {
-  group: string; versions: string[]; kind: string; plural: string; namespaced: boolean;
-  singular?: string; shortNames?: string[]; categories?: string[]; listKind?: string; subresources?: ('status' | 'scale')[];
+  group: string;
+  versions: string[];
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+  singular?: string;
+  shortNames?: string[];
+  categories?: string[];
+  listKind?: string;
+  subresources?: ('status' | 'scale')[];
   printerColumns?: PrinterColumnDef[];
 }
 
 export function customResource(spec: CustomResourceSpec): ResourceDef {
   return {
-    group: spec.group, versions: sortVersions(spec.versions), kind: spec.kind, listKind: spec.listKind ?? `${spec.kind}List`,
-    plural: spec.plural, singular: spec.singular ?? spec.kind.toLowerCase(), namespaced: spec.namespaced,
-    shortNames: spec.shortNames ?? [], categories: spec.categories ?? [], verbs: RW,
+    group: spec.group,
+    versions: sortVersions(spec.versions),
+    kind: spec.kind,
+    listKind: spec.listKind ?? `${spec.kind}List`,
+    plural: spec.plural,
+    singular: spec.singular ?? spec.kind.toLowerCase(),
+    namespaced: spec.namespaced,
+    shortNames: spec.shortNames ?? [],
+    categories: spec.categories ?? [],
+    verbs: RW,
     subresources: (spec.subresources ?? ['status']).map((s) => (s === 'status' ? { ...STATUS, kind: spec.kind } : SCALE)),
     custom: true,
     ...(spec.printerColumns?.length ? { printerColumns: spec.printerColumns } : {}),
@@ -116,7 +183,8 @@ export function sortVersions(versions: string[]): string[] {
     return [stage, Number(m[1]), Number(m[3] ?? 0)];
   };
   return [...versions].sort((a, b) => {
-    const ra = rank(a); const rb = rank(b);
+    const ra = rank(a);
+    const rb = rank(b);
     return rb[0] - ra[0] || rb[1] - ra[1] || rb[2] - ra[2];
   });
 }
@@ -128,7 +196,9 @@ export function apiVersionOf(group: string, version: string): string {
 /** The set of resources one sandbox serves (built-ins minus disabled groups, plus the scenario's CRDs). */
 export class KindRegistry {
   readonly resources: ResourceDef[];
-  constructor(resources: ResourceDef[]) { this.resources = resources; }
+  constructor(resources: ResourceDef[]) {
+    this.resources = resources;
+  }
 
   /** groups in discovery order (core first, then as declared) with their versions */
   groups(): { group: string; versions: string[] }[] {
@@ -151,7 +221,7 @@ export class KindRegistry {
   }
 
   byKind(apiVersion: string, kind: string): ResourceDef | undefined {
-    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/', 2) as [string, string] : ['', apiVersion];
+    const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/', 2) as [string, string]) : ['', apiVersion];
     return this.resources.find((r) => r.group === group && r.kind === kind && r.versions.includes(version));
   }
 
@@ -160,11 +230,13 @@ export class KindRegistry {
     let r: ResourceDef | undefined;
     if (name.includes('/')) {
       const i = name.lastIndexOf('/');
-      const group = name.slice(0, i); const plural = name.slice(i + 1);
+      const group = name.slice(0, i);
+      const plural = name.slice(i + 1);
       r = this.resources.find((x) => x.group === group && x.plural === plural);
     } else if (name.includes('.')) {
       const i = name.indexOf('.');
-      const plural = name.slice(0, i); const group = name.slice(i + 1);
+      const plural = name.slice(0, i);
+      const group = name.slice(i + 1);
       r = this.resources.find((x) => x.group === group && x.plural === plural);
     } else {
       r = this.resources.find((x) => x.plural === name && x.group === '') ?? this.resources.find((x) => x.plural === name || x.kind === name);

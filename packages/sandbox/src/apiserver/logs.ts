@@ -10,7 +10,10 @@ import { queryBool } from './query.js';
 import { resolveTime, rfc3339Nano } from '../scenario/time.js';
 import { isRecord, type KubeObject } from './types.js';
 
-export interface LogLine { time: Date; text: string }
+export interface LogLine {
+  time: Date;
+  text: string;
+}
 export type LogInput = string | { at: string; line: string };
 
 export class LogBook {
@@ -27,7 +30,10 @@ export class LogBook {
   }
 
   set(namespace: string, pod: string, container: string, previous: boolean, lines: LogLine[]): void {
-    this.lines.set(key(namespace, pod, container, previous), [...lines].sort((a, b) => a.time.getTime() - b.time.getTime()));
+    this.lines.set(
+      key(namespace, pod, container, previous),
+      [...lines].sort((a, b) => a.time.getTime() - b.time.getTime()),
+    );
   }
 
   get(namespace: string, pod: string, container: string, previous: boolean): LogLine[] | undefined {
@@ -94,7 +100,9 @@ function seeded(seed: string): () => number {
   };
 }
 
-function clock(d: Date): string { return d.toISOString().slice(11, 19); }
+function clock(d: Date): string {
+  return d.toISOString().slice(11, 19);
+}
 function goLog(d: Date, level: string, msg: string): string {
   return `${level}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')} ${clock(d)}.${String(d.getUTCMilliseconds()).padStart(3, '0')}123       1 ${msg}`;
 }
@@ -105,7 +113,7 @@ export function generateLogs(pod: string, container: string, image: string, from
   const img = image.toLowerCase();
   const n = 6;
   const span = Math.max(1000, to.getTime() - from.getTime());
-  const times = Array.from({ length: n }, (_, i) => new Date(from.getTime() + Math.floor(i === 0 ? 200 : (span * (i / n)) * (0.8 + 0.2 * rnd()))));
+  const times = Array.from({ length: n }, (_, i) => new Date(from.getTime() + Math.floor(i === 0 ? 200 : span * (i / n) * (0.8 + 0.2 * rnd()))));
   const t = (i: number): Date => times[Math.min(i, n - 1)] as Date;
   let lines: string[];
   if (img.includes('fluxcd') || img.includes('controller')) {
@@ -118,36 +126,66 @@ export function generateLogs(pod: string, container: string, image: string, from
       `{"level":"info","ts":"${t(5).toISOString()}","msg":"reconciliation finished","revision":"main@sha1:${createHash('sha1').update(pod).digest('hex')}"}`,
     ];
   } else if (img.includes('coredns')) {
-    lines = ['.:53', '[INFO] plugin/reload: Running configuration SHA512 = 8a7d59126e7f1142a07c87d4a8bc3d3d',
-      'CoreDNS-1.11.3', 'linux/arm64, go1.21.11, a6338e9', `[INFO] 127.0.0.1:${40000 + Math.floor(rnd() * 20000)} - 49731 "HINFO IN 2094831.local. udp 57 false 512" NXDOMAIN qr,rd,ra 57 0.011s`, '[INFO] Reloading complete'];
+    lines = [
+      '.:53',
+      '[INFO] plugin/reload: Running configuration SHA512 = 8a7d59126e7f1142a07c87d4a8bc3d3d',
+      'CoreDNS-1.11.3',
+      'linux/arm64, go1.21.11, a6338e9',
+      `[INFO] 127.0.0.1:${40000 + Math.floor(rnd() * 20000)} - 49731 "HINFO IN 2094831.local. udp 57 false 512" NXDOMAIN qr,rd,ra 57 0.011s`,
+      '[INFO] Reloading complete',
+    ];
   } else if (img.includes('postgres')) {
-    lines = ['PostgreSQL Database directory appears to contain a database; Skipping initialization', '',
+    lines = [
+      'PostgreSQL Database directory appears to contain a database; Skipping initialization',
+      '',
       `${t(1).toISOString().replace('T', ' ').slice(0, 23)} UTC [1] LOG:  starting PostgreSQL 16.4 on aarch64-unknown-linux-gnu`,
       `${t(2).toISOString().replace('T', ' ').slice(0, 23)} UTC [1] LOG:  listening on IPv4 address "0.0.0.0", port 5432`,
       `${t(3).toISOString().replace('T', ' ').slice(0, 23)} UTC [1] LOG:  database system is ready to accept connections`,
-      `${t(5).toISOString().replace('T', ' ').slice(0, 23)} UTC [27] LOG:  checkpoint complete: wrote 412 buffers (2.5%)`];
+      `${t(5).toISOString().replace('T', ' ').slice(0, 23)} UTC [27] LOG:  checkpoint complete: wrote 412 buffers (2.5%)`,
+    ];
   } else if (img.includes('redis') || img.includes('valkey')) {
-    lines = ['1:C oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo', '1:M * Running mode=standalone, port=6379.', '1:M * Server initialized',
-      '1:M * Ready to accept connections tcp', '1:M * 100 changes in 300 seconds. Saving...', '1:M * Background saving terminated with success'];
+    lines = [
+      '1:C oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo',
+      '1:M * Running mode=standalone, port=6379.',
+      '1:M * Server initialized',
+      '1:M * Ready to accept connections tcp',
+      '1:M * 100 changes in 300 seconds. Saving...',
+      '1:M * Background saving terminated with success',
+    ];
   } else if (img.includes('nginx')) {
-    lines = ['-------------------------------------------------------------------------------', 'NGINX Ingress controller',
+    lines = [
+      '-------------------------------------------------------------------------------',
+      'NGINX Ingress controller',
       goLog(t(2), 'I', 'main.go:205] "Creating API client" host="https://10.43.0.1:443"'),
       goLog(t(3), 'I', 'nginx.go:271] "Starting NGINX Ingress controller"'),
       goLog(t(4), 'I', 'controller.go:213] "Backend successfully reloaded"'),
-      goLog(t(5), 'I', 'status.go:304] "updating Ingress status"')];
+      goLog(t(5), 'I', 'status.go:304] "updating Ingress status"'),
+    ];
   } else {
     const app = container;
-    lines = [`starting ${app} (${image})`, `${app}: loading configuration`, `${app}: listening on :${8000 + Math.floor(rnd() * 1000)}`,
-      `${app}: ready`, `${app}: health check ok`, `${app}: health check ok`];
+    lines = [
+      `starting ${app} (${image})`,
+      `${app}: loading configuration`,
+      `${app}: listening on :${8000 + Math.floor(rnd() * 1000)}`,
+      `${app}: ready`,
+      `${app}: health check ok`,
+      `${app}: health check ok`,
+    ];
   }
   return lines.map((text, i) => ({ time: t(i), text }));
 }
 
-interface ContainerInfo { name: string; image: string; startedAt?: string; lastTerminated?: { startedAt?: string; finishedAt?: string; reason?: string; exitCode?: number } }
+interface ContainerInfo {
+  name: string;
+  image: string;
+  startedAt?: string;
+  lastTerminated?: { startedAt?: string; finishedAt?: string; reason?: string; exitCode?: number };
+}
 
 function containersOf(pod: KubeObject): { spec: { name: string; image: string }[]; status: Map<string, ContainerInfo> } {
   const spec = (isRecord(pod.spec) && Array.isArray(pod.spec.containers) ? pod.spec.containers : [])
-    .filter(isRecord).map((c) => ({ name: String(c.name), image: String(c.image ?? '') }));
+    .filter(isRecord)
+    .map((c) => ({ name: String(c.name), image: String(c.image ?? '') }));
   const status = new Map<string, ContainerInfo>();
   const st = isRecord(pod.status) && Array.isArray(pod.status.containerStatuses) ? pod.status.containerStatuses : [];
   for (const cs of st.filter(isRecord)) {
@@ -155,14 +193,17 @@ function containersOf(pod: KubeObject): { spec: { name: string; image: string }[
     const last = isRecord(cs.lastState) && isRecord(cs.lastState.terminated) ? cs.lastState.terminated : undefined;
     const running = isRecord(state.running) ? state.running : isRecord(state.terminated) ? state.terminated : undefined;
     status.set(String(cs.name), {
-      name: String(cs.name), image: String(cs.image ?? ''),
+      name: String(cs.name),
+      image: String(cs.image ?? ''),
       startedAt: typeof running?.startedAt === 'string' ? running.startedAt : undefined,
-      lastTerminated: last ? {
-        startedAt: typeof last.startedAt === 'string' ? last.startedAt : undefined,
-        finishedAt: typeof last.finishedAt === 'string' ? last.finishedAt : undefined,
-        reason: typeof last.reason === 'string' ? last.reason : undefined,
-        exitCode: typeof last.exitCode === 'number' ? last.exitCode : undefined,
-      } : undefined,
+      lastTerminated: last
+        ? {
+            startedAt: typeof last.startedAt === 'string' ? last.startedAt : undefined,
+            finishedAt: typeof last.finishedAt === 'string' ? last.finishedAt : undefined,
+            reason: typeof last.reason === 'string' ? last.reason : undefined,
+            exitCode: typeof last.exitCode === 'number' ? last.exitCode : undefined,
+          }
+        : undefined,
     });
   }
   return { spec, status };
@@ -197,10 +238,14 @@ export function readLogs(pod: KubeObject, q: URLSearchParams, book: LogBook, now
   const sinceSeconds = intParam(q, 'sinceSeconds');
   const limitBytes = intParam(q, 'limitBytes');
   const sinceTimeRaw = q.get('sinceTime');
-  if (sinceSeconds !== undefined && sinceTimeRaw) throw badRequest('PodLogOptions "" is invalid: sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified');
-  if (sinceSeconds !== undefined && sinceSeconds < 1) throw badRequest('PodLogOptions "" is invalid: sinceSeconds: Invalid value: ' + sinceSeconds + ': must be greater than 0');
-  if (tailLines !== undefined && tailLines < 0) throw badRequest(`PodLogOptions "" is invalid: tailLines: Invalid value: ${tailLines}: must be greater than or equal to 0`);
-  if (limitBytes !== undefined && limitBytes < 1) throw badRequest(`PodLogOptions "" is invalid: limitBytes: Invalid value: ${limitBytes}: must be greater than 0`);
+  if (sinceSeconds !== undefined && sinceTimeRaw)
+    throw badRequest('PodLogOptions "" is invalid: sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified');
+  if (sinceSeconds !== undefined && sinceSeconds < 1)
+    throw badRequest('PodLogOptions "" is invalid: sinceSeconds: Invalid value: ' + sinceSeconds + ': must be greater than 0');
+  if (tailLines !== undefined && tailLines < 0)
+    throw badRequest(`PodLogOptions "" is invalid: tailLines: Invalid value: ${tailLines}: must be greater than or equal to 0`);
+  if (limitBytes !== undefined && limitBytes < 1)
+    throw badRequest(`PodLogOptions "" is invalid: limitBytes: Invalid value: ${limitBytes}: must be greater than 0`);
 
   let lines: LogLine[] | undefined;
   if (previous) {

@@ -29,9 +29,19 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
  * containerPort in containers and by port in Services). Lists not named here are replaced whole.
  */
 const MERGE_KEYS: Record<string, string> = {
-  containers: 'name', initContainers: 'name', ephemeralContainers: 'name', env: 'name', volumes: 'name',
-  volumeMounts: 'mountPath', volumeDevices: 'devicePath', imagePullSecrets: 'name', conditions: 'type',
-  hostAliases: 'ip', ownerReferences: 'uid', topologySpreadConstraints: 'topologyKey', resourceClaims: 'name',
+  containers: 'name',
+  initContainers: 'name',
+  ephemeralContainers: 'name',
+  env: 'name',
+  volumes: 'name',
+  volumeMounts: 'mountPath',
+  volumeDevices: 'devicePath',
+  imagePullSecrets: 'name',
+  conditions: 'type',
+  hostAliases: 'ip',
+  ownerReferences: 'uid',
+  topologySpreadConstraints: 'topologyKey',
+  resourceClaims: 'name',
   addresses: 'type',
 };
 /** lists of primitives with patchStrategy merge: union */
@@ -56,7 +66,10 @@ export function strategicMergePatch(target: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (k.startsWith('$')) continue; // $retainKeys, $setElementOrder/..., $deleteFromPrimitiveList/...
-    if (v === null) { delete out[k]; continue; }
+    if (v === null) {
+      delete out[k];
+      continue;
+    }
     const cur = out[k];
     if (Array.isArray(v)) {
       const key = mergeKeyFor(k, v);
@@ -65,7 +78,8 @@ export function strategicMergePatch(target: unknown, patch: unknown): unknown {
       else out[k] = stripDirectives(v);
     } else if (isRecord(v)) {
       const merged = strategicMergePatch(cur, v);
-      if (merged === undefined) delete out[k]; else out[k] = merged;
+      if (merged === undefined) delete out[k];
+      else out[k] = merged;
     } else out[k] = v;
   }
   return out;
@@ -74,9 +88,15 @@ export function strategicMergePatch(target: unknown, patch: unknown): unknown {
 function mergeList(current: unknown[], patch: unknown[], key: string): unknown[] {
   const out = [...current];
   for (const item of patch) {
-    if (!isRecord(item) || !(key in item)) { out.push(stripDirectives(item)); continue; }
+    if (!isRecord(item) || !(key in item)) {
+      out.push(stripDirectives(item));
+      continue;
+    }
     const idx = out.findIndex((x) => isRecord(x) && x[key] === item[key]);
-    if (item.$patch === 'delete') { if (idx >= 0) out.splice(idx, 1); continue; }
+    if (item.$patch === 'delete') {
+      if (idx >= 0) out.splice(idx, 1);
+      continue;
+    }
     if (idx >= 0) out[idx] = strategicMergePatch(out[idx], item);
     else out.push(stripDirectives(item));
   }
@@ -91,7 +111,12 @@ function stripDirectives(v: unknown): unknown {
   return out;
 }
 
-interface JsonPatchOp { op: string; path: string; value?: unknown; from?: string }
+interface JsonPatchOp {
+  op: string;
+  path: string;
+  value?: unknown;
+  from?: string;
+}
 
 /** 422 with the evanphx/json-patch wording, as the apiserver passes it through */
 const unprocessable = (message: string): ApiError => new ApiError(422, 'Invalid', message);
@@ -99,7 +124,10 @@ const unprocessable = (message: string): ApiError => new ApiError(422, 'Invalid'
 function parsePointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw unprocessable(`JSON pointer must be empty or start with a "/": ${path}`);
-  return path.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 type Container = Record<string, unknown> | unknown[];
@@ -148,7 +176,8 @@ function addAt(doc: unknown, path: string, value: unknown, op: string, replace: 
     if (!Number.isInteger(i) || i < 0 || i > parent.length || (replace && i >= parent.length)) {
       throw unprocessable(`${op} operation does not apply: doc is missing path: "${path}": missing value`);
     }
-    if (replace) parent[i] = clone(value); else parent.splice(i, 0, clone(value));
+    if (replace) parent[i] = clone(value);
+    else parent.splice(i, 0, clone(value));
   } else {
     if (replace && !(key in parent)) throw unprocessable(`replace operation does not apply: doc is missing key: ${path}: missing value`);
     parent[key] = clone(value);
@@ -163,9 +192,15 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
     if (!isRecord(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') throw badRequest('invalid JSON patch operation');
     const o = raw as unknown as JsonPatchOp;
     switch (o.op) {
-      case 'add': doc = addAt(doc, o.path, o.value, 'add', false); break;
-      case 'replace': doc = addAt(doc, o.path, o.value, 'replace', true); break;
-      case 'remove': removeAt(doc, o.path, 'remove'); break;
+      case 'add':
+        doc = addAt(doc, o.path, o.value, 'add', false);
+        break;
+      case 'replace':
+        doc = addAt(doc, o.path, o.value, 'replace', true);
+        break;
+      case 'remove':
+        removeAt(doc, o.path, 'remove');
+        break;
       case 'test': {
         const cur = getAt(doc, o.path, 'test');
         if (JSON.stringify(cur) !== JSON.stringify(o.value)) throw unprocessable(`testing value ${o.path} failed: test failed`);
@@ -176,8 +211,11 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
         doc = addAt(doc, o.path, v, 'move', false);
         break;
       }
-      case 'copy': doc = addAt(doc, o.path, getAt(doc, o.from ?? '', 'copy'), 'copy', false); break;
-      default: throw badRequest(`Unexpected kind: ${o.op}`);
+      case 'copy':
+        doc = addAt(doc, o.path, getAt(doc, o.from ?? '', 'copy'), 'copy', false);
+        break;
+      default:
+        throw badRequest(`Unexpected kind: ${o.op}`);
     }
   }
   return doc;

@@ -10,7 +10,11 @@ import { ApiError, qualified } from './errors.js';
 import { queryBool } from './query.js';
 
 export interface PolicyRule {
-  apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
   /** a Role's rule (bound by a RoleBinding) applies only in these namespaces; absent = a ClusterRole's */
   namespaces?: string[];
 }
@@ -33,8 +37,23 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 /** requestinfo.go NewRequestInfo, for the paths this server answers */
 export function requestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
-  const info: RequestInfo = { isResourceRequest: false, path, verb: method.toLowerCase(), apiGroup: '', apiVersion: '', namespace: '', resource: '', subresource: '', name: '', parts: [] };
-  let parts = path.replace(/^\/+|\/+$/g, '').split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const info: RequestInfo = {
+    isResourceRequest: false,
+    path,
+    verb: method.toLowerCase(),
+    apiGroup: '',
+    apiVersion: '',
+    namespace: '',
+    resource: '',
+    subresource: '',
+    name: '',
+    parts: [],
+  };
+  let parts = path
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   const prefix = parts[0];
   if (prefix !== 'api' && prefix !== 'apis') return info;
   info.apiPrefix = prefix;
@@ -48,14 +67,29 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   if (parts.length < 1) return info; // discovery of a group version
   info.isResourceRequest = true;
   let watchPath = false;
-  if (parts[0] === 'watch') { watchPath = true; parts = parts.slice(1); }
+  if (parts[0] === 'watch') {
+    watchPath = true;
+    parts = parts.slice(1);
+  }
   switch (method) {
-    case 'POST': info.verb = 'create'; break;
-    case 'GET': case 'HEAD': info.verb = 'get'; break;
-    case 'PUT': info.verb = 'update'; break;
-    case 'PATCH': info.verb = 'patch'; break;
-    case 'DELETE': info.verb = 'delete'; break;
-    default: info.verb = '';
+    case 'POST':
+      info.verb = 'create';
+      break;
+    case 'GET':
+    case 'HEAD':
+      info.verb = 'get';
+      break;
+    case 'PUT':
+      info.verb = 'update';
+      break;
+    case 'PATCH':
+      info.verb = 'patch';
+      break;
+    case 'DELETE':
+      info.verb = 'delete';
+      break;
+    default:
+      info.verb = '';
   }
   if (parts[0] === 'namespaces' && parts.length > 1) {
     info.namespace = parts[1] as string;
@@ -78,12 +112,27 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
 }
 
 export interface Attributes {
-  verb: string; apiGroup: string; resource: string; subresource: string; namespace: string; name: string;
-  isResourceRequest: boolean; path: string;
+  verb: string;
+  apiGroup: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+  name: string;
+  isResourceRequest: boolean;
+  path: string;
 }
 
 export function attributesOf(ri: RequestInfo): Attributes {
-  return { verb: ri.verb, apiGroup: ri.apiGroup, resource: ri.resource, subresource: ri.subresource, namespace: ri.namespace, name: ri.name, isResourceRequest: ri.isResourceRequest, path: ri.path };
+  return {
+    verb: ri.verb,
+    apiGroup: ri.apiGroup,
+    resource: ri.resource,
+    subresource: ri.subresource,
+    namespace: ri.namespace,
+    name: ri.name,
+    isResourceRequest: ri.isResourceRequest,
+    path: ri.path,
+  };
 }
 
 const has = (list: string[] | undefined, v: string): boolean => !!list && (list.includes('*') || list.includes(v));
@@ -126,7 +175,22 @@ export function forbidden(user: string, a: Attributes): ApiError {
 }
 
 /** paths every authenticated user may read (the system:discovery and system:public-info-viewer ClusterRoles) */
-const DISCOVERY_PATHS = ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/healthz/*', '/livez', '/livez/*', '/openapi', '/openapi/*', '/readyz', '/readyz/*', '/version', '/version/'];
+const DISCOVERY_PATHS = [
+  '/api',
+  '/api/*',
+  '/apis',
+  '/apis/*',
+  '/healthz',
+  '/healthz/*',
+  '/livez',
+  '/livez/*',
+  '/openapi',
+  '/openapi/*',
+  '/readyz',
+  '/readyz/*',
+  '/version',
+  '/version/',
+];
 
 /** what every authenticated user may do: discovery, and ask who they are and what they may do (system:basic-user) */
 export const EVERYONE: readonly PolicyRule[] = [
@@ -137,7 +201,10 @@ export const EVERYONE: readonly PolicyRule[] = [
 
 export class Authorizer {
   /** `rules` undefined: everything is allowed (an admin); otherwise exactly these rules and EVERYONE's */
-  constructor(readonly rules: PolicyRule[] | undefined, readonly user: string) {}
+  constructor(
+    readonly rules: PolicyRule[] | undefined,
+    readonly user: string,
+  ) {}
 
   allows(a: Attributes): boolean {
     return !this.rules || [...EVERYONE, ...this.rules].some((r) => ruleAllows(r, a));

@@ -12,12 +12,25 @@ import { EVERYONE, type Authorizer, type PolicyRule } from './rbac.js';
 import { isRecord, type KubeObject } from './types.js';
 
 /** who a request authenticated as (authentication/v1 UserInfo) */
-export interface UserInfo { username: string; groups: string[] }
+export interface UserInfo {
+  username: string;
+  groups: string[];
+}
 
 const optional = z.string().optional();
-const resourceAttributes = z.object({ namespace: optional, verb: optional, group: optional, version: optional, resource: optional, subresource: optional, name: optional });
+const resourceAttributes = z.object({
+  namespace: optional,
+  verb: optional,
+  group: optional,
+  version: optional,
+  resource: optional,
+  subresource: optional,
+  name: optional,
+});
 const nonResourceAttributes = z.object({ path: optional, verb: optional });
-const accessReview = z.object({ spec: z.object({ resourceAttributes: resourceAttributes.optional(), nonResourceAttributes: nonResourceAttributes.optional() }).default({}) });
+const accessReview = z.object({
+  spec: z.object({ resourceAttributes: resourceAttributes.optional(), nonResourceAttributes: nonResourceAttributes.optional() }).default({}),
+});
 const rulesReview = z.object({ spec: z.object({ namespace: optional }).default({}) });
 
 const ALL = ['*'];
@@ -39,18 +52,53 @@ export function answerReview(auth: Authorizer, user: UserInfo, r: ResourceDef, b
 
 function parse<T>(schema: z.ZodType<T>, body: unknown, r: ResourceDef): T {
   const parsed = schema.safeParse(isRecord(body) ? body : {});
-  if (!parsed.success) throw badRequest(`the object provided is unrecognized (must be of type ${r.kind}): ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw badRequest(
+      `the object provided is unrecognized (must be of type ${r.kind}): ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
 function selfSubjectAccessReview(auth: Authorizer, _user: UserInfo, body: unknown, r: ResourceDef): KubeObject {
   const { spec } = parse(accessReview, body, r);
   const { resourceAttributes: ra, nonResourceAttributes: nra } = spec;
-  if (ra && nra) throw invalid(r, '', [{ field: 'spec.nonResourceAttributes', type: 'Invalid value', detail: `${JSON.stringify(nra)}: cannot be specified in combination with resourceAttributes` }]);
-  if (!ra && !nra) throw invalid(r, '', [{ field: 'spec.resourceAttributes', type: 'Invalid value', detail: '"null": exactly one of nonResourceAttributes or resourceAttributes must be specified' }]);
+  if (ra && nra)
+    throw invalid(r, '', [
+      {
+        field: 'spec.nonResourceAttributes',
+        type: 'Invalid value',
+        detail: `${JSON.stringify(nra)}: cannot be specified in combination with resourceAttributes`,
+      },
+    ]);
+  if (!ra && !nra)
+    throw invalid(r, '', [
+      {
+        field: 'spec.resourceAttributes',
+        type: 'Invalid value',
+        detail: '"null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+      },
+    ]);
   const allowed = ra
-    ? auth.allows({ isResourceRequest: true, path: '', verb: ra.verb ?? '', apiGroup: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource ?? '', namespace: ra.namespace ?? '', name: ra.name ?? '' })
-    : auth.allows({ isResourceRequest: false, path: nra?.path ?? '', verb: nra?.verb ?? '', apiGroup: '', resource: '', subresource: '', namespace: '', name: '' });
+    ? auth.allows({
+        isResourceRequest: true,
+        path: '',
+        verb: ra.verb ?? '',
+        apiGroup: ra.group ?? '',
+        resource: ra.resource ?? '',
+        subresource: ra.subresource ?? '',
+        namespace: ra.namespace ?? '',
+        name: ra.name ?? '',
+      })
+    : auth.allows({
+        isResourceRequest: false,
+        path: nra?.path ?? '',
+        verb: nra?.verb ?? '',
+        apiGroup: '',
+        resource: '',
+        subresource: '',
+        namespace: '',
+        name: '',
+      });
   return { metadata: {}, spec, status: { allowed } };
 }
 
@@ -59,11 +107,22 @@ function selfSubjectRulesReview(auth: Authorizer, _user: UserInfo, body: unknown
   const { spec } = parse(rulesReview, body, r);
   const rules: readonly PolicyRule[] = auth.rules
     ? [...EVERYONE, ...auth.rules.filter((p) => !p.namespaces || p.namespaces.includes(spec.namespace ?? ''))]
-    : [{ verbs: ALL, apiGroups: ALL, resources: ALL }, { verbs: ALL, nonResourceURLs: ALL }];
+    : [
+        { verbs: ALL, apiGroups: ALL, resources: ALL },
+        { verbs: ALL, nonResourceURLs: ALL },
+      ];
   return {
-    metadata: {}, spec,
+    metadata: {},
+    spec,
     status: {
-      resourceRules: rules.filter((p) => p.resources).map((p) => ({ verbs: p.verbs, apiGroups: p.apiGroups ?? [], resources: p.resources ?? [], ...(p.resourceNames?.length ? { resourceNames: p.resourceNames } : {}) })),
+      resourceRules: rules
+        .filter((p) => p.resources)
+        .map((p) => ({
+          verbs: p.verbs,
+          apiGroups: p.apiGroups ?? [],
+          resources: p.resources ?? [],
+          ...(p.resourceNames?.length ? { resourceNames: p.resourceNames } : {}),
+        })),
       nonResourceRules: rules.filter((p) => p.nonResourceURLs).map((p) => ({ verbs: p.verbs, nonResourceURLs: p.nonResourceURLs ?? [] })),
       incomplete: false,
     },

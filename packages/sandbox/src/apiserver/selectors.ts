@@ -4,7 +4,11 @@ import { storageKey, type ResourceDef } from './kinds.js';
 import { getPath, type KubeObject } from './types.js';
 
 type LabelOp = '=' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
-export interface LabelRequirement { key: string; op: LabelOp; values: string[] }
+export interface LabelRequirement {
+  key: string;
+  op: LabelOp;
+  values: string[];
+}
 
 const KEY = /^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?\/)?[a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?$/;
 const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -12,11 +16,15 @@ const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** split on commas that are not inside parentheses */
 function splitTop(s: string): string[] {
   const out: string[] = [];
-  let depth = 0; let cur = '';
+  let depth = 0;
+  let cur = '';
   for (const ch of s) {
     if (ch === '(') depth++;
     if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) { out.push(cur); cur = ''; } else cur += ch;
+    if (ch === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
   }
   out.push(cur);
   return out;
@@ -38,11 +46,15 @@ export function parseLabelSelector(sel: string): LabelRequirement[] {
     } else if ((m = /^([^=!<>\s(),]+)$/.exec(part))) req = { key: m[1] as string, op: 'exists', values: [] };
     else throw badRequest(`unable to parse requirement: found '${part}', expected: in, notin, =, ==, !=, gt, lt`);
     if (!KEY.test(req.key)) {
-      throw badRequest(`unable to parse requirement: values[0][${req.key}]: Invalid value: "${req.key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+      throw badRequest(
+        `unable to parse requirement: values[0][${req.key}]: Invalid value: "${req.key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+      );
     }
     for (const v of req.values) {
-      if ((req.op === 'gt' || req.op === 'lt') ? !/^-?\d+$/.test(v) : !VALUE.test(v)) {
-        throw badRequest(`unable to parse requirement: values[0][${req.key}]: Invalid value: "${v}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`);
+      if (req.op === 'gt' || req.op === 'lt' ? !/^-?\d+$/.test(v) : !VALUE.test(v)) {
+        throw badRequest(
+          `unable to parse requirement: values[0][${req.key}]: Invalid value: "${v}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+        );
       }
     }
     reqs.push(req);
@@ -56,14 +68,22 @@ export function matchLabels(reqs: LabelRequirement[], labels: Record<string, str
     const has = Object.prototype.hasOwnProperty.call(l, r.key);
     const v = l[r.key];
     switch (r.op) {
-      case '=': return has && v === r.values[0];
-      case '!=': return !has || v !== r.values[0];
-      case 'in': return has && r.values.includes(v as string);
-      case 'notin': return !has || !r.values.includes(v as string);
-      case 'exists': return has;
-      case '!': return !has;
-      case 'gt': return has && Number(v) > Number(r.values[0]);
-      case 'lt': return has && Number(v) < Number(r.values[0]);
+      case '=':
+        return has && v === r.values[0];
+      case '!=':
+        return !has || v !== r.values[0];
+      case 'in':
+        return has && r.values.includes(v as string);
+      case 'notin':
+        return !has || !r.values.includes(v as string);
+      case 'exists':
+        return has;
+      case '!':
+        return !has;
+      case 'gt':
+        return has && Number(v) > Number(r.values[0]);
+      case 'lt':
+        return has && Number(v) < Number(r.values[0]);
     }
     return false;
   });
@@ -75,7 +95,11 @@ export function selectorMatches(selector: { matchLabels?: Record<string, string>
   return Object.entries(selector.matchLabels).every(([k, v]) => labels?.[k] === v);
 }
 
-export interface FieldRequirement { field: string; op: '=' | '!='; value: string }
+export interface FieldRequirement {
+  field: string;
+  op: '=' | '!=';
+  value: string;
+}
 
 function unescapeField(s: string): string {
   return s.replace(/\\(.)/g, '$1');
@@ -87,8 +111,16 @@ export function parseFieldSelector(sel: string): FieldRequirement[] {
   let cur = '';
   for (let i = 0; i < sel.length; i++) {
     const ch = sel[i] as string;
-    if (ch === '\\') { cur += ch + (sel[i + 1] ?? ''); i++; continue; }
-    if (ch === ',') { parts.push(cur); cur = ''; continue; }
+    if (ch === '\\') {
+      cur += ch + (sel[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (ch === ',') {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
     cur += ch;
   }
   parts.push(cur);
@@ -101,10 +133,32 @@ export function parseFieldSelector(sel: string): FieldRequirement[] {
 
 const COMMON = ['metadata.name', 'metadata.namespace'];
 const FIELDS: Record<string, string[]> = {
-  '/pods': [...COMMON, 'spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork',
-    'status.phase', 'status.podIP', 'status.podIPs', 'status.nominatedNodeName'],
-  '/events': [...COMMON, 'involvedObject.kind', 'involvedObject.namespace', 'involvedObject.name', 'involvedObject.uid',
-    'involvedObject.apiVersion', 'involvedObject.resourceVersion', 'involvedObject.fieldPath', 'reason', 'reportingComponent', 'source', 'type'],
+  '/pods': [
+    ...COMMON,
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'spec.hostNetwork',
+    'status.phase',
+    'status.podIP',
+    'status.podIPs',
+    'status.nominatedNodeName',
+  ],
+  '/events': [
+    ...COMMON,
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+  ],
   '/nodes': [...COMMON, 'spec.unschedulable'],
   '/namespaces': [...COMMON, 'status.phase'],
   '/secrets': [...COMMON, 'type'],

@@ -49,19 +49,38 @@ const MAX_BODY = 3 * 1024 * 1024;
 const TABLE_TYPE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 
 function send(res: ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
-  if (res.headersSent) { res.end(); return; }
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(code, {
-    'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), 'Audit-Id': randomUUID(), 'Cache-Control': 'no-cache, private',
-    'X-Kubernetes-Pf-Flowschema-Uid': '2f7f4d8c-8f4a-4f2e-9b8a-1d3c5e7f9a0b', 'X-Kubernetes-Pf-Prioritylevel-Uid': '6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+    'Audit-Id': randomUUID(),
+    'Cache-Control': 'no-cache, private',
+    'X-Kubernetes-Pf-Flowschema-Uid': '2f7f4d8c-8f4a-4f2e-9b8a-1d3c5e7f9a0b',
+    'X-Kubernetes-Pf-Prioritylevel-Uid': '6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
   });
   res.end(text);
 }
 
 export function sendError(res: ServerResponse, err: unknown): void {
-  if (err instanceof ApiError) { send(res, err.code, err.status); return; }
+  if (err instanceof ApiError) {
+    send(res, err.code, err.status);
+    return;
+  }
   const message = err instanceof Error ? err.message : String(err);
-  send(res, 500, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: 'InternalError', details: { causes: [{ message }] }, code: 500 });
+  send(res, 500, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason: 'InternalError',
+    details: { causes: [{ message }] },
+    code: 500,
+  });
 }
 
 /** Who the request is from: the client certificate's subject (CN, O) or the token's user; 401 otherwise. */
@@ -114,7 +133,10 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   const ri = requestInfo(method, url.pathname, url.searchParams);
   ctx.authorizer.authorize([attributesOf(ri)]);
   if (await ctx.faults.answer(req, res, url.pathname)) return;
-  if (!ri.isResourceRequest) { nonResource(ctx, ri, method, url.pathname, req, res); return; }
+  if (!ri.isResourceRequest) {
+    nonResource(ctx, ri, method, url.pathname, req, res);
+    return;
+  }
   await resourceRequest(ctx, ri, req, res, url.searchParams, user);
 }
 
@@ -131,7 +153,8 @@ function nonResource(ctx: ServerContext, ri: RequestInfo, method: string, path: 
   }
   if (p === '/openapi/v3') return sendOpenapi(ctx, res, p, () => openapiV3Index(ctx.store.kinds, ctx.gitVersion));
   const gv = groupVersionOf(p);
-  if (gv && ctx.store.kinds.servesGroupVersion(gv.group, gv.version)) return sendOpenapi(ctx, res, p, () => openapiV3(ctx.store.kinds, ctx.gitVersion, gv.group, gv.version));
+  if (gv && ctx.store.kinds.servesGroupVersion(gv.group, gv.version))
+    return sendOpenapi(ctx, res, p, () => openapiV3(ctx.store.kinds, ctx.gitVersion, gv.group, gv.version));
   if (p === '/apis') return send(res, 200, apiGroupList(ctx.store.kinds));
   if (ri.apiPrefix === 'apis' && ri.apiGroup && !ri.apiVersion) {
     const g = apiGroup(ctx.store.kinds, ri.apiGroup);
@@ -154,18 +177,37 @@ function acceptsJson(req: IncomingMessage): boolean {
 const openapiDocs = new WeakMap<KindRegistry, Map<string, string>>();
 function sendOpenapi(ctx: ServerContext, res: ServerResponse, path: string, make: () => unknown): void {
   let docs = openapiDocs.get(ctx.store.kinds);
-  if (!docs) { docs = new Map(); openapiDocs.set(ctx.store.kinds, docs); }
+  if (!docs) {
+    docs = new Map();
+    openapiDocs.set(ctx.store.kinds, docs);
+  }
   let text = docs.get(path);
-  if (text === undefined) { text = JSON.stringify(make()); docs.set(path, text); }
+  if (text === undefined) {
+    text = JSON.stringify(make());
+    docs.set(path, text);
+  }
   send(res, 200, text);
 }
 
 interface Req {
-  ctx: ServerContext; ri: RequestInfo; r: ResourceDef; version: string; q: URLSearchParams;
-  req: IncomingMessage; res: ServerResponse; user: UserInfo;
+  ctx: ServerContext;
+  ri: RequestInfo;
+  r: ResourceDef;
+  version: string;
+  q: URLSearchParams;
+  req: IncomingMessage;
+  res: ServerResponse;
+  user: UserInfo;
 }
 
-async function resourceRequest(ctx: ServerContext, ri: RequestInfo, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: UserInfo): Promise<void> {
+async function resourceRequest(
+  ctx: ServerContext,
+  ri: RequestInfo,
+  req: IncomingMessage,
+  res: ServerResponse,
+  q: URLSearchParams,
+  user: UserInfo,
+): Promise<void> {
   const r = ctx.store.kinds.find(ri.apiGroup, ri.apiVersion, ri.resource);
   if (!r) throw pathNotFound();
   // a namespaced resource addressed without namespace only for list/watch; cluster-scoped never inside one
@@ -178,14 +220,22 @@ async function resourceRequest(ctx: ServerContext, ri: RequestInfo, req: Incomin
   if (!r.verbs.includes(ri.verb)) throw methodNotAllowed('the server does not allow this method on the requested resource');
   if (isReview(r)) return review(x);
   switch (ri.verb) {
-    case 'list': return list(x);
-    case 'watch': return serveWatch(x.ctx, r, ri.namespace || undefined, q, req, res, (o) => present(x, o));
-    case 'get': return send(res, 200, output(x, [getObject(x)], false));
-    case 'create': return create(x);
-    case 'update': return update(x);
-    case 'patch': return patch(x);
-    case 'delete': return del(x);
-    case 'deletecollection': return deleteCollection(x);
+    case 'list':
+      return list(x);
+    case 'watch':
+      return serveWatch(x.ctx, r, ri.namespace || undefined, q, req, res, (o) => present(x, o));
+    case 'get':
+      return send(res, 200, output(x, [getObject(x)], false));
+    case 'create':
+      return create(x);
+    case 'update':
+      return update(x);
+    case 'patch':
+      return patch(x);
+    case 'delete':
+      return del(x);
+    case 'deletecollection':
+      return deleteCollection(x);
   }
   throw methodNotAllowed('the server does not allow this method on the requested resource');
 }
@@ -236,7 +286,13 @@ function output(x: Req, items: KubeObject[], isList: boolean, listMeta: Record<s
   if (wantsTable(x.req)) {
     x.res.setHeader('Content-Type', TABLE_TYPE);
     const tableMeta = isList ? listMeta : { resourceVersion: items[0]?.metadata.resourceVersion };
-    return toTable(x.r, items.map((o) => present(x, o)), includeObject(x.q), x.ctx.now(), tableMeta);
+    return toTable(
+      x.r,
+      items.map((o) => present(x, o)),
+      includeObject(x.q),
+      x.ctx.now(),
+      tableMeta,
+    );
   }
   const metadataAs = wantsMetadata(x.req);
   if (metadataAs) {
@@ -248,7 +304,9 @@ function output(x: Req, items: KubeObject[], isList: boolean, listMeta: Record<s
   }
   if (!isList) return present(x, items[0] as KubeObject);
   return {
-    kind: x.r.listKind, apiVersion: apiVersionOf(x.r.group, x.version), metadata: listMeta,
+    kind: x.r.listKind,
+    apiVersion: apiVersionOf(x.r.group, x.version),
+    metadata: listMeta,
     // the apiserver leaves TypeMeta off built-in list items; custom resources keep it
     items: items.map((o) => (x.r.custom ? present(x, o) : stripTypeMeta(o))),
   };
@@ -289,7 +347,9 @@ function list(x: Req): void {
     start = t.start;
     const s = t.rv === -1 ? store.snapshot(x.r) : store.snapshot(x.r, t.rv);
     if (!s) {
-      const e = expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.');
+      const e = expired(
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+      );
       e.status.metadata = { continue: encodeContinue(-1, start) };
       throw e;
     }
@@ -306,7 +366,8 @@ function list(x: Req): void {
     let hi = items.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (keyOf(x.r, items[mid] as KubeObject) <= start) lo = mid + 1; else hi = mid;
+      if (keyOf(x.r, items[mid] as KubeObject) <= start) lo = mid + 1;
+      else hi = mid;
     }
   }
   const out: KubeObject[] = [];
@@ -316,7 +377,10 @@ function list(x: Req): void {
     const o = items[i] as KubeObject;
     if (ns !== undefined && o.metadata.namespace !== ns) continue;
     if (!matchLabels(labels, o.metadata.labels) || !matchFields(fields, o)) continue;
-    if (limit > 0 && out.length === limit) { more = true; break; }
+    if (limit > 0 && out.length === limit) {
+      more = true;
+      break;
+    }
     out.push(o);
   }
   const meta: Record<string, unknown> = { resourceVersion: String(snap.rv) };
@@ -351,7 +415,13 @@ function validateName(x: Req, obj: KubeObject): void {
   const name = obj.metadata.name ?? '';
   if (!name) throw invalid(x.r, '', [{ field: 'metadata.name', type: 'Required value', detail: 'name or generateName is required' }]);
   if (name.length > 253 || !DNS1123_SUBDOMAIN.test(name)) {
-    throw invalid(x.r, name, [{ field: 'metadata.name', type: 'Invalid value', detail: `"${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')` }]);
+    throw invalid(x.r, name, [
+      {
+        field: 'metadata.name',
+        type: 'Invalid value',
+        detail: `"${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+      },
+    ]);
   }
 }
 
@@ -392,7 +462,11 @@ async function create(x: Req): Promise<void> {
 }
 
 function conflictExists(x: Req, name: string): ApiError {
-  return new ApiError(409, 'AlreadyExists', `${x.r.group ? `${x.r.plural}.${x.r.group}` : x.r.plural} "${name}" already exists`, { name, group: x.r.group, kind: x.r.plural });
+  return new ApiError(409, 'AlreadyExists', `${x.r.group ? `${x.r.plural}.${x.r.group}` : x.r.plural} "${name}" already exists`, {
+    name,
+    group: x.r.group,
+    kind: x.r.plural,
+  });
 }
 
 const hasStatusSubresource = (r: ResourceDef): boolean => r.subresources.some((s) => s.name === 'status');
@@ -491,7 +565,11 @@ async function apply(x: Req, text: string): Promise<void> {
   if (!x.q.get('fieldManager')) throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
   const { parse } = await import('yaml');
   let body: unknown;
-  try { body = parse(text); } catch (e) { throw badRequest(`error decoding YAML: ${e instanceof Error ? e.message : String(e)}`); }
+  try {
+    body = parse(text);
+  } catch (e) {
+    throw badRequest(`error decoding YAML: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (!isRecord(body)) throw badRequest('apply patch must be an object');
   const existing = x.ctx.store.get(x.r, x.ri.namespace || undefined, x.ri.name);
   if (!existing) {
@@ -511,7 +589,9 @@ async function deleteOptions(x: Req): Promise<{ propagation: string }> {
     if (isRecord(b) && typeof b.propagationPolicy === 'string') propagation = b.propagationPolicy;
   }
   if (propagation && !['Orphan', 'Background', 'Foreground'].includes(propagation)) {
-    throw invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [{ field: 'propagationPolicy', type: 'Unsupported value', detail: `"${propagation}": supported values: "Foreground", "Background", "Orphan", "nil"` }]);
+    throw invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [
+      { field: 'propagationPolicy', type: 'Unsupported value', detail: `"${propagation}": supported values: "Foreground", "Background", "Orphan", "nil"` },
+    ]);
   }
   return { propagation };
 }
@@ -560,7 +640,12 @@ async function deleteCollection(x: Req): Promise<void> {
   checkFields(x.r, fields);
   const victims = x.ctx.store.scan(x.r, x.ri.namespace || undefined).filter((o) => matchLabels(labels, o.metadata.labels) && matchFields(fields, o));
   const gone = victims.map((o) => deleteOne(x, o.metadata.name ?? '', propagation));
-  send(x.res, 200, { kind: x.r.listKind, apiVersion: apiVersionOf(x.r.group, x.version), metadata: { resourceVersion: x.ctx.store.resourceVersion }, items: gone.map(stripTypeMeta) });
+  send(x.res, 200, {
+    kind: x.r.listKind,
+    apiVersion: apiVersionOf(x.r.group, x.version),
+    metadata: { resourceVersion: x.ctx.store.resourceVersion },
+    items: gone.map(stripTypeMeta),
+  });
 }
 
 // ---------------------------------------------------------------- subresources
@@ -577,7 +662,9 @@ async function subresource(x: Req): Promise<void> {
       // follow=true: what there is, then each line as it is appended, until the client hangs up.
       x.res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
       x.res.write(read.text);
-      const stop = x.ctx.logs.follow(pod.metadata.namespace ?? '', pod.metadata.name ?? '', read.container, (line) => x.res.write(formatLogLine(line, read.timestamps)));
+      const stop = x.ctx.logs.follow(pod.metadata.namespace ?? '', pod.metadata.name ?? '', read.container, (line) =>
+        x.res.write(formatLogLine(line, read.timestamps)),
+      );
       x.res.on('close', stop);
       x.ctx.watches.add(x.res);
       x.res.on('close', () => x.ctx.watches.delete(x.res));
@@ -587,11 +674,15 @@ async function subresource(x: Req): Promise<void> {
       // The kubelet's summary API only; a node that is not Ready has no kubelet to answer.
       const node = getObject(x);
       if (x.ri.verb !== 'get' || x.ri.parts.slice(3).join('/') !== 'stats/summary') throw pathNotFound();
-      const ready = (isRecord(node.status) && Array.isArray(node.status.conditions) ? node.status.conditions : []).some((c) => isRecord(c) && c.type === 'Ready' && c.status === 'True');
+      const ready = (isRecord(node.status) && Array.isArray(node.status.conditions) ? node.status.conditions : []).some(
+        (c) => isRecord(c) && c.type === 'Ready' && c.status === 'True',
+      );
       if (!ready) throw new ApiError(503, 'ServiceUnavailable', `error trying to reach service: dial tcp ${x.ri.name}:10250: connect: no route to host`, {});
       return send(x.res, 200, statsSummary(x.ctx.store, node, x.ctx.now(), x.ctx.volumeUsage));
     }
-    case 'pods/exec': case 'pods/attach': case 'pods/portforward':
+    case 'pods/exec':
+    case 'pods/attach':
+    case 'pods/portforward':
       getObject(x);
       throw badRequest('Upgrade request required');
   }
@@ -610,10 +701,16 @@ function scaleOf(x: Req, o: KubeObject): KubeObject {
   const sel = isRecord(spec.selector) && isRecord(spec.selector.matchLabels) ? spec.selector.matchLabels : {};
   const m = o.metadata;
   return {
-    kind: 'Scale', apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
     metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
     spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 1 },
-    status: { replicas: typeof st.replicas === 'number' ? st.replicas : 0, selector: Object.entries(sel).map(([k, v]) => `${k}=${String(v)}`).join(',') },
+    status: {
+      replicas: typeof st.replicas === 'number' ? st.replicas : 0,
+      selector: Object.entries(sel)
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(','),
+    },
   };
 }
 
@@ -631,13 +728,16 @@ async function scale(x: Req): Promise<void> {
   } else throw methodNotAllowed('the server does not allow this method on the requested resource');
   const replicas = isRecord(next.spec) ? next.spec.replicas : undefined;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-    throw invalid({ group: 'autoscaling', kind: 'Scale' }, x.ri.name, [{ field: 'spec.replicas', type: 'Invalid value', detail: `${String(replicas)}: must be greater than or equal to 0` }]);
+    throw invalid({ group: 'autoscaling', kind: 'Scale' }, x.ri.name, [
+      { field: 'spec.replicas', type: 'Invalid value', detail: `${String(replicas)}: must be greater than or equal to 0` },
+    ]);
   }
   if (next.metadata?.resourceVersion && next.metadata.resourceVersion !== existing.metadata.resourceVersion) {
     throw conflict(x.r, x.ri.name, 'the object has been modified; please apply your changes to the latest version and try again');
   }
   const old = (current.spec as { replicas: number }).replicas;
-  if (replicas === old || dryRun(x.q)) return send(x.res, 200, scaleOf(x, replicas === old ? existing : { ...existing, spec: { ...(isRecord(existing.spec) ? existing.spec : {}), replicas } }));
+  if (replicas === old || dryRun(x.q))
+    return send(x.res, 200, scaleOf(x, replicas === old ? existing : { ...existing, spec: { ...(isRecord(existing.spec) ? existing.spec : {}), replicas } }));
   const updated = clone(existing);
   updated.spec = { ...(isRecord(updated.spec) ? updated.spec : {}), replicas };
   if (updated.metadata.generation !== undefined) updated.metadata.generation = (existing.metadata.generation ?? 1) + 1;

@@ -26,7 +26,10 @@ export interface Change {
 }
 export type ChangeListener = (change: Change) => void;
 
-interface Bucket { objects: Map<string, KubeObject>; sorted: string[] | null }
+interface Bucket {
+  objects: Map<string, KubeObject>;
+  sorted: string[] | null;
+}
 
 const HISTORY = 2000;
 const SNAPSHOTS = 64;
@@ -52,8 +55,12 @@ export class ObjectStore {
   }
 
   /** the current cluster-wide resourceVersion */
-  get resourceVersion(): string { return String(this.revision); }
-  get revisionNumber(): number { return this.revision; }
+  get resourceVersion(): string {
+    return String(this.revision);
+  }
+  get revisionNumber(): number {
+    return this.revision;
+  }
 
   resource(res: string | ResourceDef): ResourceDef {
     return typeof res === 'string' ? this.kinds.resolve(res) : res;
@@ -99,7 +106,11 @@ export class ObjectStore {
   }
 
   /** Compact history up to now, as etcd does: continue tokens and watches from older revisions then get 410 Expired. */
-  compact(): void { this.compacted = this.revision; this.snapshots.clear(); this.history.length = 0; }
+  compact(): void {
+    this.compacted = this.revision;
+    this.snapshots.clear();
+    this.history.length = 0;
+  }
 
   /**
    * Empties the store without a change event, as a restore of etcd would: the revision goes on from
@@ -152,7 +163,9 @@ export class ObjectStore {
 
   onChange(listener: ChangeListener): () => void {
     this.listeners.add(listener);
-    return () => { this.listeners.delete(listener); };
+    return () => {
+      this.listeners.delete(listener);
+    };
   }
 
   /** changes after `rv` still in the history, or undefined when that revision is too old */
@@ -164,7 +177,9 @@ export class ObjectStore {
     return this.history.filter((c) => c.rv > rv);
   }
 
-  get oldestRevision(): number { return this.history[0]?.rv ?? this.revision; }
+  get oldestRevision(): number {
+    return this.history[0]?.rv ?? this.revision;
+  }
 
   private resourceOf(obj: KubeObject): ResourceDef {
     const r = obj.apiVersion && obj.kind ? this.kinds.byKind(obj.apiVersion, obj.kind) : undefined;
@@ -189,9 +204,11 @@ export class ObjectStore {
     const key = objKey(r, m.namespace, m.name ?? '');
     if (!b.objects.has(key)) b.sorted = null;
     b.objects.set(key, obj);
-    this.emit(existing
-      ? { type: 'MODIFIED', resource: r, object: obj, old: existing, rv: this.revision }
-      : { type: 'ADDED', resource: r, object: obj, rv: this.revision });
+    this.emit(
+      existing
+        ? { type: 'MODIFIED', resource: r, object: obj, old: existing, rv: this.revision }
+        : { type: 'ADDED', resource: r, object: obj, rv: this.revision },
+    );
     return obj;
   }
 
@@ -204,7 +221,10 @@ export class ObjectStore {
   private bucket(r: ResourceDef): Bucket {
     const k = storageKey(r);
     let b = this.data.get(k);
-    if (!b) { b = { objects: new Map(), sorted: null }; this.data.set(k, b); }
+    if (!b) {
+      b = { objects: new Map(), sorted: null };
+      this.data.set(k, b);
+    }
     return b;
   }
 }
@@ -218,8 +238,21 @@ export function keyOf(r: ResourceDef, o: KubeObject): string {
   return objKey(r, o.metadata.namespace, o.metadata.name ?? '');
 }
 
-const NO_GENERATION = new Set(['/pods', '/nodes', '/namespaces', '/events', '/configmaps', '/secrets', '/services', '/endpoints',
-  '/serviceaccounts', '/persistentvolumeclaims', '/persistentvolumes', 'metrics.k8s.io/nodes', 'metrics.k8s.io/pods']);
+const NO_GENERATION = new Set([
+  '/pods',
+  '/nodes',
+  '/namespaces',
+  '/events',
+  '/configmaps',
+  '/secrets',
+  '/services',
+  '/endpoints',
+  '/serviceaccounts',
+  '/persistentvolumeclaims',
+  '/persistentvolumes',
+  'metrics.k8s.io/nodes',
+  'metrics.k8s.io/pods',
+]);
 function hasGeneration(r: ResourceDef): boolean {
   return !NO_GENERATION.has(storageKey(r));
 }

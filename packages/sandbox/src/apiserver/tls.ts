@@ -9,7 +9,9 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, ran
 import { isIP } from 'node:net';
 
 export interface TlsMaterial {
-  caPem: string; certPem: string; keyPem: string;
+  caPem: string;
+  certPem: string;
+  keyPem: string;
   /** a client certificate signed by the CA (clientAuth), as k3s issues its admin: O=system:masters, CN=system:admin */
   client: { certPem: string; keyPem: string };
 }
@@ -59,16 +61,27 @@ function oid(dotted: string): Buffer {
 
 /** UTCTime through 2049, GeneralizedTime after (RFC 5280 4.1.2.5) */
 function time(d: Date): Buffer {
-  const s = d.toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z'); // YYYYMMDDHHMMSSZ
+  const s = d
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z'); // YYYYMMDDHHMMSSZ
   return d.getUTCFullYear() < 2050 ? der(0x17, Buffer.from(s.slice(2), 'ascii')) : der(0x18, Buffer.from(s, 'ascii'));
 }
 
 // ---------------------------------------------------------------- X.509
 
 const OID = {
-  ecdsaWithSha256: '1.2.840.10045.4.3.2', commonName: '2.5.4.3', organization: '2.5.4.10',
-  subjectKeyId: '2.5.29.14', keyUsage: '2.5.29.15', subjectAltName: '2.5.29.17', basicConstraints: '2.5.29.19',
-  authorityKeyId: '2.5.29.35', extKeyUsage: '2.5.29.37', serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7.3.2',
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  commonName: '2.5.4.3',
+  organization: '2.5.4.10',
+  subjectKeyId: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  authorityKeyId: '2.5.29.35',
+  extKeyUsage: '2.5.29.37',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
 };
 const KEY_USAGE = { digitalSignature: 0, keyEncipherment: 2, keyCertSign: 5 };
 
@@ -87,23 +100,42 @@ function ipv6(address: string): Buffer {
   const [head = '', tail] = address.split('::');
   const groups = (part: string): string[] => (part ? part.split(':') : []);
   const all = tail === undefined ? groups(head) : [...groups(head), ...Array<string>(8 - groups(head).length - groups(tail).length).fill('0'), ...groups(tail)];
-  return Buffer.from(all.flatMap((g) => { const v = parseInt(g, 16); return [v >> 8, v & 0xff]; }));
+  return Buffer.from(
+    all.flatMap((g) => {
+      const v = parseInt(g, 16);
+      return [v >> 8, v & 0xff];
+    }),
+  );
 }
 
 function subjectAltName(names: string[]): Buffer {
-  return seq(...names.map((n) => {
-    const family = isIP(n);
-    if (family === 4) return der(0x87, Buffer.from(n.split('.').map(Number)));
-    if (family === 6) return der(0x87, ipv6(n));
-    return der(0x82, Buffer.from(n, 'ascii'));
-  }));
+  return seq(
+    ...names.map((n) => {
+      const family = isIP(n);
+      if (family === 4) return der(0x87, Buffer.from(n.split('.').map(Number)));
+      if (family === 6) return der(0x87, ipv6(n));
+      return der(0x82, Buffer.from(n, 'ascii'));
+    }),
+  );
 }
 
-interface Issued { pem: string; keyId: Buffer }
+interface Issued {
+  pem: string;
+  keyId: Buffer;
+}
 
 interface CertSpec {
-  subject: Buffer; issuer: Buffer; publicKey: KeyObject; signer: KeyObject; authorityKeyId?: Buffer;
-  notBefore: Date; notAfter: Date; ca?: boolean; usage: number[]; extUsage?: string[]; altNames?: string[];
+  subject: Buffer;
+  issuer: Buffer;
+  publicKey: KeyObject;
+  signer: KeyObject;
+  authorityKeyId?: Buffer;
+  notBefore: Date;
+  notAfter: Date;
+  ca?: boolean;
+  usage: number[];
+  extUsage?: string[];
+  altNames?: string[];
 }
 
 function certificate(spec: CertSpec): Issued {
@@ -121,8 +153,14 @@ function certificate(spec: CertSpec): Issued {
   ];
   const algorithm = seq(oid(OID.ecdsaWithSha256));
   const tbs = seq(
-    explicit(0, integer(Buffer.from([2]))), integer(serial), algorithm, spec.issuer,
-    seq(time(spec.notBefore), time(spec.notAfter)), spec.subject, spki, explicit(3, seq(...extensions)),
+    explicit(0, integer(Buffer.from([2]))),
+    integer(serial),
+    algorithm,
+    spec.issuer,
+    seq(time(spec.notBefore), time(spec.notAfter)),
+    spec.subject,
+    spki,
+    explicit(3, seq(...extensions)),
   );
   const cert = seq(tbs, algorithm, bits(sign('sha256', tbs, spec.signer)));
   const b64 = cert.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
@@ -142,14 +180,27 @@ export function makeTls(now: Date = new Date()): TlsMaterial {
   const ca = ecKeys();
   const caName = name({ commonName: `k3s-server-ca@${Math.floor(now.getTime() / 1000)}` });
   const caCert = certificate({
-    subject: caName, issuer: caName, publicKey: ca.publicKey, signer: ca.privateKey, notBefore, notAfter: new Date(now.getTime() + 10 * year),
-    ca: true, usage: [KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment, KEY_USAGE.keyCertSign],
+    subject: caName,
+    issuer: caName,
+    publicKey: ca.publicKey,
+    signer: ca.privateKey,
+    notBefore,
+    notAfter: new Date(now.getTime() + 10 * year),
+    ca: true,
+    usage: [KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment, KEY_USAGE.keyCertSign],
   });
   const issue = (subject: Buffer, extUsage: string, altNames?: string[]): { certPem: string; keyPem: string } => {
     const keys = ecKeys();
     const cert = certificate({
-      subject, issuer: caName, publicKey: keys.publicKey, signer: ca.privateKey, authorityKeyId: caCert.keyId,
-      notBefore, notAfter: new Date(now.getTime() + year), usage: [KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment], extUsage: [extUsage],
+      subject,
+      issuer: caName,
+      publicKey: keys.publicKey,
+      signer: ca.privateKey,
+      authorityKeyId: caCert.keyId,
+      notBefore,
+      notAfter: new Date(now.getTime() + year),
+      usage: [KEY_USAGE.digitalSignature, KEY_USAGE.keyEncipherment],
+      extUsage: [extUsage],
       ...(altNames ? { altNames } : {}),
     });
     return { certPem: cert.pem, keyPem: keys.pem };

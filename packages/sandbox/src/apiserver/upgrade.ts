@@ -17,7 +17,9 @@ const REASON_PHRASES: Record<number, string> = { 400: 'Bad Request', 401: 'Unaut
 function reject(socket: Socket, err: ApiError): void {
   const body = JSON.stringify(err.status);
   const text = REASON_PHRASES[err.code] ?? 'Error';
-  socket.end(`HTTP/1.1 ${err.code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${err.code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export function handleUpgrade(ctx: ServerContext, req: IncomingMessage, socket: Socket, head: Buffer, exec?: ExecService): void {

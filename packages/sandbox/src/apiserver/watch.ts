@@ -13,13 +13,20 @@ import type { Change } from './store.js';
 import { toTable } from './table.js';
 import type { KubeObject } from './types.js';
 
-export function serveWatch(ctx: ServerContext, r: ResourceDef, namespace: string | undefined, q: URLSearchParams,
-  req: IncomingMessage, res: ServerResponse, present: (o: KubeObject) => KubeObject): void {
+export function serveWatch(
+  ctx: ServerContext,
+  r: ResourceDef,
+  namespace: string | undefined,
+  q: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+  present: (o: KubeObject) => KubeObject,
+): void {
   const labels = parseLabelSelector(q.get('labelSelector') ?? '');
   const fields = parseFieldSelector(q.get('fieldSelector') ?? '');
   checkFields(r, fields);
-  const matches = (o: KubeObject | undefined): boolean => !!o && (namespace === undefined || o.metadata.namespace === namespace)
-    && matchLabels(labels, o.metadata.labels) && matchFields(fields, o);
+  const matches = (o: KubeObject | undefined): boolean =>
+    !!o && (namespace === undefined || o.metadata.namespace === namespace) && matchLabels(labels, o.metadata.labels) && matchFields(fields, o);
   const table = (req.headers.accept ?? '').includes('as=Table');
   const include = q.get('includeObject') === 'Object' ? 'Object' : q.get('includeObject') === 'None' ? 'None' : 'Metadata';
   const wrap = (o: KubeObject): unknown => (table ? toTable(r, [present(o)], include, ctx.now(), { resourceVersion: o.metadata.resourceVersion }) : present(o));
@@ -27,7 +34,10 @@ export function serveWatch(ctx: ServerContext, r: ResourceDef, namespace: string
   const rvParam = q.get('resourceVersion') ?? '';
   let backlog: { type: string; object: unknown }[] = [];
   if (rvParam === '' || rvParam === '0') {
-    backlog = ctx.store.scan(r, namespace).filter(matches).map((o) => ({ type: 'ADDED', object: wrap(o) }));
+    backlog = ctx.store
+      .scan(r, namespace)
+      .filter(matches)
+      .map((o) => ({ type: 'ADDED', object: wrap(o) }));
   } else {
     const rv = Number(rvParam);
     const since = Number.isInteger(rv) ? ctx.store.changesSince(rv) : undefined;
@@ -50,7 +60,11 @@ export function serveWatch(ctx: ServerContext, r: ResourceDef, namespace: string
   });
   const timeout = Number(q.get('timeoutSeconds') ?? 1800);
   const timer = setTimeout(() => res.end(), Math.max(0, Number.isFinite(timeout) ? timeout : 1800) * 1000);
-  const done = (): void => { clearTimeout(timer); unsubscribe(); ctx.watches.delete(res); };
+  const done = (): void => {
+    clearTimeout(timer);
+    unsubscribe();
+    ctx.watches.delete(res);
+  };
   res.on('close', done);
   res.on('finish', done);
 }

@@ -33,19 +33,34 @@ export function startControllers(store: ObjectStore, controllers: Controller[], 
   const timers = new Set<NodeJS.Timeout>();
   let stopped = false;
   const host: ControllerHost = {
-    store, now, ...(delays ? { delays } : {}),
+    store,
+    now,
+    ...(delays ? { delays } : {}),
     after(ms, fn) {
       if (stopped) return;
       const t = setTimeout(() => {
         timers.delete(t);
         if (stopped) return;
-        try { fn(); } catch (e) { console.error('sandbox controller failed:', e); }
+        try {
+          fn();
+        } catch (e) {
+          console.error('sandbox controller failed:', e);
+        }
       }, ms);
       timers.add(t);
     },
   };
-  const off = store.onChange((c) => { for (const ctl of controllers) ctl(c, host); });
-  return { stop() { stopped = true; off(); for (const t of timers) clearTimeout(t); timers.clear(); } };
+  const off = store.onChange((c) => {
+    for (const ctl of controllers) ctl(c, host);
+  });
+  return {
+    stop() {
+      stopped = true;
+      off();
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+    },
+  };
 }
 
 const rec = (v: unknown): Record<string, unknown> => (isRecord(v) ? v : {});
@@ -75,10 +90,19 @@ function readyNodes(store: ObjectStore): KubeObject[] {
 }
 
 /** a freshly started, ready pod from a pod template */
-export function runningPod(store: ObjectStore, now: Date, opts: {
-  template: Record<string, unknown>; namespace: string; name: string; generateName?: string; labels: Record<string, string>;
-  owner: OwnerReference; node?: string;
-}): KubeObject {
+export function runningPod(
+  store: ObjectStore,
+  now: Date,
+  opts: {
+    template: Record<string, unknown>;
+    namespace: string;
+    name: string;
+    generateName?: string;
+    labels: Record<string, string>;
+    owner: OwnerReference;
+    node?: string;
+  },
+): KubeObject {
   const tplMeta = rec(opts.template.metadata);
   const spec = clone(rec(opts.template.spec));
   const nodes = readyNodes(store);
@@ -86,28 +110,53 @@ export function runningPod(store: ObjectStore, now: Date, opts: {
   const nodeObj = nodes.find((n) => n.metadata.name === node) ?? store.get('nodes', undefined, node ?? '');
   const cidr = String(rec(nodeObj?.spec).podCIDR ?? '10.42.0.0/24');
   const ip = `${cidr.split('.').slice(0, 3).join('.')}.${100 + Math.floor(Math.random() * 150)}`;
-  const hostIP = String((Array.isArray(rec(nodeObj?.status).addresses) ? (rec(nodeObj?.status).addresses as Record<string, unknown>[]) : []).find((a) => a.type === 'InternalIP')?.address ?? '');
+  const hostIP = String(
+    (Array.isArray(rec(nodeObj?.status).addresses) ? (rec(nodeObj?.status).addresses as Record<string, unknown>[]) : []).find((a) => a.type === 'InternalIP')
+      ?.address ?? '',
+  );
   const started = rfc3339(now);
   const containers = Array.isArray(spec.containers) ? spec.containers.filter(isRecord) : [];
   Object.assign(spec, {
-    nodeName: node, serviceAccount: spec.serviceAccountName ?? 'default', serviceAccountName: spec.serviceAccountName ?? 'default',
-    enableServiceLinks: true, preemptionPolicy: 'PreemptLowerPriority', priority: 0,
+    nodeName: node,
+    serviceAccount: spec.serviceAccountName ?? 'default',
+    serviceAccountName: spec.serviceAccountName ?? 'default',
+    enableServiceLinks: true,
+    preemptionPolicy: 'PreemptLowerPriority',
+    priority: 0,
   });
   const cond = (type: string): Record<string, unknown> => ({ lastProbeTime: null, lastTransitionTime: started, status: 'True', type });
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: {
-      name: opts.name, ...(opts.generateName ? { generateName: opts.generateName } : {}), namespace: opts.namespace, labels: opts.labels,
-      ...(isRecord(tplMeta.annotations) ? { annotations: tplMeta.annotations as Record<string, string> } : {}), ownerReferences: [opts.owner],
+      name: opts.name,
+      ...(opts.generateName ? { generateName: opts.generateName } : {}),
+      namespace: opts.namespace,
+      labels: opts.labels,
+      ...(isRecord(tplMeta.annotations) ? { annotations: tplMeta.annotations as Record<string, string> } : {}),
+      ownerReferences: [opts.owner],
     },
     spec,
     status: {
       conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map(cond),
       containerStatuses: containers.map((c) => ({
-        containerID: `containerd://${hex(`${opts.name}/${String(c.name)}/${started}`, 64)}`, image: String(c.image), imageID: `${String(c.image).split(':')[0]}@sha256:${hex(String(c.image), 64)}`,
-        lastState: {}, name: String(c.name), ready: true, restartCount: 0, started: true, state: { running: { startedAt: started } },
+        containerID: `containerd://${hex(`${opts.name}/${String(c.name)}/${started}`, 64)}`,
+        image: String(c.image),
+        imageID: `${String(c.image).split(':')[0]}@sha256:${hex(String(c.image), 64)}`,
+        lastState: {},
+        name: String(c.name),
+        ready: true,
+        restartCount: 0,
+        started: true,
+        state: { running: { startedAt: started } },
       })),
-      hostIP, hostIPs: [{ ip: hostIP }], phase: 'Running', podIP: ip, podIPs: [{ ip }], qosClass: 'BestEffort', startTime: started,
+      hostIP,
+      hostIPs: [{ ip: hostIP }],
+      phase: 'Running',
+      podIP: ip,
+      podIPs: [{ ip }],
+      qosClass: 'BestEffort',
+      startTime: started,
     },
   };
 }
@@ -156,12 +205,25 @@ function reconcileDeployment(host: ControllerHost, ns: string, name: string): vo
     const rsTpl = clone(tpl);
     rsTpl.metadata = { ...rec(rsTpl.metadata), labels };
     current = store.put({
-      apiVersion: 'apps/v1', kind: 'ReplicaSet',
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
       metadata: {
-        name: rsName, namespace: ns, uid: uidFor(`rs/${ns}/${rsName}/${Date.now()}`), labels, ownerReferences: [ref('Deployment', d)],
-        annotations: { 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/max-replicas': String(replicas + Math.ceil(replicas * 0.25)), 'deployment.kubernetes.io/revision': String(maxRev + 1) },
+        name: rsName,
+        namespace: ns,
+        uid: uidFor(`rs/${ns}/${rsName}/${Date.now()}`),
+        labels,
+        ownerReferences: [ref('Deployment', d)],
+        annotations: {
+          'deployment.kubernetes.io/desired-replicas': String(replicas),
+          'deployment.kubernetes.io/max-replicas': String(replicas + Math.ceil(replicas * 0.25)),
+          'deployment.kubernetes.io/revision': String(maxRev + 1),
+        },
       },
-      spec: { replicas, selector: { matchLabels: { ...(rec(rec(spec.selector).matchLabels) as Record<string, string>), 'pod-template-hash': hash } }, template: rsTpl },
+      spec: {
+        replicas,
+        selector: { matchLabels: { ...(rec(rec(spec.selector).matchLabels) as Record<string, string>), 'pod-template-hash': hash } },
+        template: rsTpl,
+      },
       status: { replicas: 0, observedGeneration: 1 },
     });
   } else if (rec(current.spec).replicas !== replicas) {
@@ -170,7 +232,13 @@ function reconcileDeployment(host: ControllerHost, ns: string, name: string): vo
   // scale down and empty the old ReplicaSets
   for (const rs of sets) {
     if (rs.metadata.uid === current.metadata.uid) continue;
-    if (rec(rs.spec).replicas !== 0) store.put({ ...rs, spec: { ...rec(rs.spec), replicas: 0 }, status: { replicas: 0, observedGeneration: gen(rs) + 1 }, metadata: { ...rs.metadata, generation: gen(rs) + 1 } });
+    if (rec(rs.spec).replicas !== 0)
+      store.put({
+        ...rs,
+        spec: { ...rec(rs.spec), replicas: 0 },
+        status: { replicas: 0, observedGeneration: gen(rs) + 1 },
+        metadata: { ...rs.metadata, generation: gen(rs) + 1 },
+      });
     for (const p of ownedPods(store, rs)) deleteQuietly(store, 'pods', ns, p.metadata.name ?? '');
   }
   const pods = syncReplicaSetPods(host, current);
@@ -180,17 +248,37 @@ function reconcileDeployment(host: ControllerHost, ns: string, name: string): vo
   const latest = store.get('deployments', ns, name);
   if (!latest) return;
   const status: Record<string, unknown> = {
-    observedGeneration: gen(latest), replicas: pods.length, updatedReplicas: pods.length, readyReplicas: ready, availableReplicas: ready,
+    observedGeneration: gen(latest),
+    replicas: pods.length,
+    updatedReplicas: pods.length,
+    readyReplicas: ready,
+    availableReplicas: ready,
     conditions: [
-      { type: 'Available', status: ready >= replicas - Math.floor(replicas * 0.25) ? 'True' : 'False', lastUpdateTime: now, lastTransitionTime: now,
+      {
+        type: 'Available',
+        status: ready >= replicas - Math.floor(replicas * 0.25) ? 'True' : 'False',
+        lastUpdateTime: now,
+        lastTransitionTime: now,
         reason: ready >= replicas - Math.floor(replicas * 0.25) ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
-        message: ready >= replicas - Math.floor(replicas * 0.25) ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.' },
-      { type: 'Progressing', status: 'True', lastUpdateTime: now, lastTransitionTime: now, reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` },
+        message: ready >= replicas - Math.floor(replicas * 0.25) ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+      },
+      {
+        type: 'Progressing',
+        status: 'True',
+        lastUpdateTime: now,
+        lastTransitionTime: now,
+        reason: 'NewReplicaSetAvailable',
+        message: `ReplicaSet "${rsName}" has successfully progressed.`,
+      },
     ],
   };
   if (replicas - ready > 0) status.unavailableReplicas = replicas - ready;
   const revision = current.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? '1';
-  store.put({ ...latest, metadata: { ...latest.metadata, annotations: { ...(latest.metadata.annotations ?? {}), 'deployment.kubernetes.io/revision': revision } }, status });
+  store.put({
+    ...latest,
+    metadata: { ...latest.metadata, annotations: { ...(latest.metadata.annotations ?? {}), 'deployment.kubernetes.io/revision': revision } },
+    status,
+  });
 }
 
 /** bring a ReplicaSet's pods to spec.replicas and its status up to date; returns its pods */
@@ -204,10 +292,18 @@ function syncReplicaSetPods(host: ControllerHost, rs: KubeObject): KubeObject[] 
   while (pods.length < want) {
     const name = `${rs.metadata.name}-${suffix()}`;
     const tpl = rec(spec.template);
-    pods.push(store.put(runningPod(store, host.now(), {
-      template: tpl, namespace: ns, name, generateName: `${rs.metadata.name}-`,
-      labels: { ...(rec(rec(tpl.metadata).labels) as Record<string, string>), 'pod-template-hash': hash }, owner: ref('ReplicaSet', rs),
-    })));
+    pods.push(
+      store.put(
+        runningPod(store, host.now(), {
+          template: tpl,
+          namespace: ns,
+          name,
+          generateName: `${rs.metadata.name}-`,
+          labels: { ...(rec(rec(tpl.metadata).labels) as Record<string, string>), 'pod-template-hash': hash },
+          owner: ref('ReplicaSet', rs),
+        }),
+      ),
+    );
   }
   while (pods.length > want) {
     const p = pods.pop() as KubeObject;
@@ -219,7 +315,10 @@ function syncReplicaSetPods(host: ControllerHost, rs: KubeObject): KubeObject[] 
   if (latest) {
     const status: Record<string, unknown> = { replicas: pods.length, observedGeneration: gen(latest) };
     if (pods.length) status.fullyLabeledReplicas = pods.length;
-    if (ready) { status.readyReplicas = ready; status.availableReplicas = ready; }
+    if (ready) {
+      status.readyReplicas = ready;
+      status.availableReplicas = ready;
+    }
     if (JSON.stringify(status) !== JSON.stringify(latest.status)) store.put({ ...latest, status });
   }
   return pods;
@@ -242,13 +341,21 @@ function reconcileSet(host: ControllerHost, kind: 'StatefulSet' | 'DaemonSet', n
   const replace = (p: KubeObject | undefined, index: number, node?: string): void => {
     if (p) deleteQuietly(store, 'pods', ns, p.metadata.name ?? '');
     const podName = kind === 'StatefulSet' ? `${name}-${index}` : `${name}-${suffix()}`;
-    const labels = kind === 'StatefulSet'
-      ? { ...labelsBase, 'apps.kubernetes.io/pod-index': String(index), 'controller-revision-hash': revLabel, 'statefulset.kubernetes.io/pod-name': podName }
-      : { ...labelsBase, 'controller-revision-hash': revLabel, 'pod-template-generation': String(gen(o)) };
-    store.put(runningPod(store, host.now(), {
-      template: tpl, namespace: ns, name: podName, ...(kind === 'DaemonSet' ? { generateName: `${name}-` } : {}), labels, owner: ref(kind, o),
-      node: node ?? (String(rec(p?.spec).nodeName ?? '') || undefined),
-    }));
+    const labels =
+      kind === 'StatefulSet'
+        ? { ...labelsBase, 'apps.kubernetes.io/pod-index': String(index), 'controller-revision-hash': revLabel, 'statefulset.kubernetes.io/pod-name': podName }
+        : { ...labelsBase, 'controller-revision-hash': revLabel, 'pod-template-generation': String(gen(o)) };
+    store.put(
+      runningPod(store, host.now(), {
+        template: tpl,
+        namespace: ns,
+        name: podName,
+        ...(kind === 'DaemonSet' ? { generateName: `${name}-` } : {}),
+        labels,
+        owner: ref(kind, o),
+        node: node ?? (String(rec(p?.spec).nodeName ?? '') || undefined),
+      }),
+    );
   };
   for (const p of stale) {
     const idx = Number(p.metadata.labels?.['apps.kubernetes.io/pod-index'] ?? 0);
@@ -258,15 +365,35 @@ function reconcileSet(host: ControllerHost, kind: 'StatefulSet' | 'DaemonSet', n
     const want = typeof spec.replicas === 'number' ? spec.replicas : 1;
     const have = new Set(ownedPods(store, o).map((p) => p.metadata.name));
     for (let i = 0; i < want; i++) if (!have.has(`${name}-${i}`)) replace(undefined, i);
-    for (const p of ownedPods(store, o)) if (Number(p.metadata.labels?.['apps.kubernetes.io/pod-index'] ?? 0) >= want) deleteQuietly(store, 'pods', ns, p.metadata.name ?? '');
+    for (const p of ownedPods(store, o))
+      if (Number(p.metadata.labels?.['apps.kubernetes.io/pod-index'] ?? 0) >= want) deleteQuietly(store, 'pods', ns, p.metadata.name ?? '');
   }
   const now = ownedPods(store, o);
   const ready = now.filter(isPodReady).length;
   const latest = store.get(res, ns, name);
   if (!latest) return;
-  const status = kind === 'StatefulSet'
-    ? { ...rec(latest.status), observedGeneration: gen(latest), replicas: now.length, readyReplicas: ready, availableReplicas: ready, currentReplicas: now.length, updatedReplicas: now.length, currentRevision: revLabel, updateRevision: revLabel }
-    : { ...rec(latest.status), observedGeneration: gen(latest), currentNumberScheduled: now.length, desiredNumberScheduled: now.length, numberReady: ready, numberAvailable: ready, updatedNumberScheduled: now.length };
+  const status =
+    kind === 'StatefulSet'
+      ? {
+          ...rec(latest.status),
+          observedGeneration: gen(latest),
+          replicas: now.length,
+          readyReplicas: ready,
+          availableReplicas: ready,
+          currentReplicas: now.length,
+          updatedReplicas: now.length,
+          currentRevision: revLabel,
+          updateRevision: revLabel,
+        }
+      : {
+          ...rec(latest.status),
+          observedGeneration: gen(latest),
+          currentNumberScheduled: now.length,
+          desiredNumberScheduled: now.length,
+          numberReady: ready,
+          numberAvailable: ready,
+          updatedNumberScheduled: now.length,
+        };
   store.put({ ...latest, status });
 }
 
@@ -276,10 +403,16 @@ function reconcileSet(host: ControllerHost, kind: 'StatefulSet' | 'DaemonSet', n
 const pending = new WeakMap<ControllerHost, Set<string>>();
 function once(host: ControllerHost, key: string, fn: () => void): void {
   let set = pending.get(host);
-  if (!set) { set = new Set(); pending.set(host, set); }
+  if (!set) {
+    set = new Set();
+    pending.set(host, set);
+  }
   if (set.has(key)) return;
   set.add(key);
-  host.after(REACTION_MS, () => { set.delete(key); fn(); });
+  host.after(REACTION_MS, () => {
+    set.delete(key);
+    fn();
+  });
 }
 
 export const workloadController: Controller = (c, host) => {
@@ -312,10 +445,17 @@ export const podReplacementController: Controller = (c, host) => {
       if (owner.kind === 'DaemonSet') {
         const node = String(rec(c.object.spec).nodeName ?? '');
         const tpl = rec(rec(set.spec).template);
-        host.store.put(runningPod(host.store, host.now(), {
-          template: tpl, namespace: ns, name: `${owner.name}-${suffix()}`, generateName: `${owner.name}-`,
-          labels: { ...(c.object.metadata.labels ?? {}) }, owner: ref('DaemonSet', set), node: node || undefined,
-        }));
+        host.store.put(
+          runningPod(host.store, host.now(), {
+            template: tpl,
+            namespace: ns,
+            name: `${owner.name}-${suffix()}`,
+            generateName: `${owner.name}-`,
+            labels: { ...(c.object.metadata.labels ?? {}) },
+            owner: ref('DaemonSet', set),
+            node: node || undefined,
+          }),
+        );
         reconcileSet(host, 'DaemonSet', ns, owner.name);
       } else reconcileSet(host, 'StatefulSet', ns, owner.name);
     }

@@ -56,15 +56,23 @@ const delays = (host: ControllerHost): ControllerDelays => host.delays ?? DEFAUL
 const pendingKeys = new WeakMap<ControllerHost, Set<string>>();
 function once(host: ControllerHost, key: string, ms: number, fn: () => void): void {
   let set = pendingKeys.get(host);
-  if (!set) { set = new Set(); pendingKeys.set(host, set); }
+  if (!set) {
+    set = new Set();
+    pendingKeys.set(host, set);
+  }
   if (set.has(key)) return;
   set.add(key);
-  host.after(ms, () => { set.delete(key); fn(); });
+  host.after(ms, () => {
+    set.delete(key);
+    fn();
+  });
 }
 
 // ---------------------------------------------------------------- Flux
 
-function isFlux(r: ResourceDef): boolean { return r.group.endsWith('.toolkit.fluxcd.io'); }
+function isFlux(r: ResourceDef): boolean {
+  return r.group.endsWith('.toolkit.fluxcd.io');
+}
 
 function wantsReconcile(o: KubeObject, old: KubeObject | undefined): boolean {
   const spec = rec(o.spec);
@@ -79,9 +87,21 @@ function wantsReconcile(o: KubeObject, old: KubeObject | undefined): boolean {
 }
 
 /** set a condition the way fluxcd/pkg/runtime/conditions does: lastTransitionTime moves only when status flips */
-function setCondition(conds: Record<string, unknown>[], c: { type: string; status: string; reason: string; message: string }, gen: number, now: string): Record<string, unknown>[] {
+function setCondition(
+  conds: Record<string, unknown>[],
+  c: { type: string; status: string; reason: string; message: string },
+  gen: number,
+  now: string,
+): Record<string, unknown>[] {
   const prev = conds.find((x) => x.type === c.type);
-  const next = { lastTransitionTime: prev && prev.status === c.status ? prev.lastTransitionTime : now, message: c.message, observedGeneration: gen, reason: c.reason, status: c.status, type: c.type };
+  const next = {
+    lastTransitionTime: prev && prev.status === c.status ? prev.lastTransitionTime : now,
+    message: c.message,
+    observedGeneration: gen,
+    reason: c.reason,
+    status: c.status,
+    type: c.type,
+  };
   return prev ? conds.map((x) => (x === prev ? next : x)) : [...conds, next];
 }
 
@@ -96,10 +116,17 @@ function healRelease(o: KubeObject, status: Record<string, unknown>, gen: number
   const name = o.metadata.name ?? '';
   const ts = rfc3339(now);
   const entry: Record<string, unknown> = {
-    ...(last.appVersion ? { appVersion: last.appVersion } : {}), chartName: chart, chartVersion: version,
+    ...(last.appVersion ? { appVersion: last.appVersion } : {}),
+    chartName: chart,
+    chartVersion: version,
     configDigest: status.lastAttemptedConfigDigest ?? `sha256:${hex(`values/${ns}/${name}`, 64)}`,
     digest: `sha256:${hex(`release/${ns}/${name}/${release}`, 64)}`,
-    firstDeployed: history[history.length - 1]?.firstDeployed ?? ts, lastDeployed: ts, name, namespace: ns, status: 'deployed', version: release,
+    firstDeployed: history[history.length - 1]?.firstDeployed ?? ts,
+    lastDeployed: ts,
+    name,
+    namespace: ns,
+    status: 'deployed',
+    version: release,
   };
   const older = history.filter((h) => h.status === 'deployed').map((h) => ({ ...h, status: 'superseded' }));
   status.history = [entry, ...older].slice(0, 5);
@@ -109,8 +136,13 @@ function healRelease(o: KubeObject, status: Record<string, unknown>, gen: number
   conds = setCondition(conds, { type: 'Released', status: 'True', reason: 'UpgradeSucceeded', message: msg }, gen, ts);
   status.conditions = conds;
   Object.assign(status, {
-    failures: 0, installFailures: 0, upgradeFailures: 0, lastAttemptedGeneration: gen, lastAttemptedReleaseAction: 'upgrade',
-    lastAttemptedReleaseActionDuration: '38.412s', lastAttemptedRevision: version,
+    failures: 0,
+    installFailures: 0,
+    upgradeFailures: 0,
+    lastAttemptedGeneration: gen,
+    lastAttemptedReleaseAction: 'upgrade',
+    lastAttemptedReleaseActionDuration: '38.412s',
+    lastAttemptedRevision: version,
   });
   for (const k of ['failures', 'installFailures', 'upgradeFailures']) if (status[k] === 0) delete status[k];
 }
@@ -136,7 +168,10 @@ function reconcileFlux(host: ControllerHost, r: ResourceDef, ns: string | undefi
   } else if (o.kind === 'Kustomization') {
     const h = arr(status.history)[0];
     if (h && arr(status.conditions).some((c) => c.type === 'Ready' && c.status === 'True')) {
-      status.history = [{ ...h, lastReconciled: rfc3339(now), lastReconciledDuration: '1.204815573s', totalReconciliations: Number(h.totalReconciliations ?? 0) + 1 }, ...arr(status.history).slice(1)];
+      status.history = [
+        { ...h, lastReconciled: rfc3339(now), lastReconciledDuration: '1.204815573s', totalReconciliations: Number(h.totalReconciliations ?? 0) + 1 },
+        ...arr(status.history).slice(1),
+      ];
     }
   } else if (o.kind === 'ImageRepository' && isRecord(status.lastScanResult) && arr(status.conditions).some((c) => c.type === 'Ready' && c.status === 'True')) {
     status.lastScanResult = { ...status.lastScanResult, scanTime: rfc3339(now) };
@@ -162,11 +197,27 @@ function event(host: ControllerHost, ns: string, involved: KubeObject, type: 'No
   const now = rfc3339(host.now());
   const name = `${involved.metadata.name ?? ''}.${hex(`${reason}/${involved.metadata.uid ?? ''}/${now}/${Math.random()}`, 16)}`;
   host.store.put({
-    apiVersion: 'v1', kind: 'Event',
+    apiVersion: 'v1',
+    kind: 'Event',
     metadata: { name, namespace: ns, creationTimestamp: now },
-    count: 1, eventTime: null, firstTimestamp: now, lastTimestamp: now, message, reason, reportingComponent: component, reportingInstance: '',
-    involvedObject: { apiVersion: involved.apiVersion, kind: involved.kind, name: involved.metadata.name, namespace: ns, resourceVersion: involved.metadata.resourceVersion, uid: involved.metadata.uid },
-    source: { component }, type,
+    count: 1,
+    eventTime: null,
+    firstTimestamp: now,
+    lastTimestamp: now,
+    message,
+    reason,
+    reportingComponent: component,
+    reportingInstance: '',
+    involvedObject: {
+      apiVersion: involved.apiVersion,
+      kind: involved.kind,
+      name: involved.metadata.name,
+      namespace: ns,
+      resourceVersion: involved.metadata.resourceVersion,
+      uid: involved.metadata.uid,
+    },
+    source: { component },
+    type,
   });
 }
 
@@ -177,24 +228,40 @@ function cronOwner(job: KubeObject): OwnerReference | undefined {
 function startJob(host: ControllerHost, ns: string, name: string): void {
   const { store } = host;
   const job = store.get('jobs', ns, name);
-  if (!job || isRecord(job.status) && job.status.startTime) return;
+  if (!job || (isRecord(job.status) && job.status.startTime)) return;
   const uid = job.metadata.uid ?? '';
   const spec = rec(job.spec);
   const tpl = clone(rec(spec.template));
   const selectorLabels = { 'batch.kubernetes.io/controller-uid': uid };
-  const podLabels = { ...(rec(rec(tpl.metadata).labels) as Record<string, string>), ...selectorLabels, 'batch.kubernetes.io/job-name': name, 'controller-uid': uid, 'job-name': name };
+  const podLabels = {
+    ...(rec(rec(tpl.metadata).labels) as Record<string, string>),
+    ...selectorLabels,
+    'batch.kubernetes.io/job-name': name,
+    'controller-uid': uid,
+    'job-name': name,
+  };
   tpl.metadata = { ...rec(tpl.metadata), labels: podLabels };
   // the apiserver's defaults for a Job created without them
   const fullSpec = {
-    backoffLimit: 6, completionMode: 'NonIndexed', completions: 1, manualSelector: false, parallelism: 1, podReplacementPolicy: 'TerminatingOrFailed',
-    selector: { matchLabels: selectorLabels }, suspend: false, ...spec, template: tpl,
+    backoffLimit: 6,
+    completionMode: 'NonIndexed',
+    completions: 1,
+    manualSelector: false,
+    parallelism: 1,
+    podReplacementPolicy: 'TerminatingOrFailed',
+    selector: { matchLabels: selectorLabels },
+    suspend: false,
+    ...spec,
+    template: tpl,
   };
   const now = rfc3339(host.now());
   const podName = `${name}-${hashString(`${uid}/${now}`, 5)}`;
   const owner: OwnerReference = { apiVersion: 'batch/v1', kind: 'Job', name, uid, controller: true, blockOwnerDeletion: true };
   const pod = store.put(runningPod(store, host.now(), { template: tpl, namespace: ns, name: podName, generateName: `${name}-`, labels: podLabels, owner }));
   const started = store.put({
-    ...job, metadata: { ...job.metadata, labels: { ...(job.metadata.labels ?? {}), ...podLabels } }, spec: fullSpec,
+    ...job,
+    metadata: { ...job.metadata, labels: { ...(job.metadata.labels ?? {}), ...podLabels } },
+    spec: fullSpec,
     status: { active: 1, ready: 1, startTime: now, terminating: 0, uncountedTerminatedPods: {} },
   });
   event(host, ns, started, 'Normal', 'SuccessfulCreate', `Created pod: ${podName}`, 'job-controller');
@@ -212,15 +279,37 @@ function finishJob(host: ControllerHost, ns: string, name: string, podName: stri
   const pod = store.get('pods', ns, podName);
   if (pod) {
     const st = rec(pod.status);
-    const cond = (type: string, status: string, reason?: string): Record<string, unknown> => ({ lastProbeTime: null, lastTransitionTime: now, ...(reason ? { reason } : {}), status, type });
+    const cond = (type: string, status: string, reason?: string): Record<string, unknown> => ({
+      lastProbeTime: null,
+      lastTransitionTime: now,
+      ...(reason ? { reason } : {}),
+      status,
+      type,
+    });
     store.put({
       ...pod,
       status: {
         ...st,
-        conditions: [cond('PodReadyToStartContainers', 'False'), cond('Initialized', 'True', 'PodCompleted'), cond('Ready', 'False', 'PodCompleted'), cond('ContainersReady', 'False', 'PodCompleted'), cond('PodScheduled', 'True')],
+        conditions: [
+          cond('PodReadyToStartContainers', 'False'),
+          cond('Initialized', 'True', 'PodCompleted'),
+          cond('Ready', 'False', 'PodCompleted'),
+          cond('ContainersReady', 'False', 'PodCompleted'),
+          cond('PodScheduled', 'True'),
+        ],
         containerStatuses: arr(st.containerStatuses).map((c) => ({
-          ...c, ready: false, started: false,
-          state: { terminated: { containerID: c.containerID, exitCode: 0, finishedAt: now, reason: 'Completed', startedAt: rec(rec(c.state).running).startedAt ?? now } },
+          ...c,
+          ready: false,
+          started: false,
+          state: {
+            terminated: {
+              containerID: c.containerID,
+              exitCode: 0,
+              finishedAt: now,
+              reason: 'Completed',
+              startedAt: rec(rec(c.state).running).startedAt ?? now,
+            },
+          },
         })),
         phase: 'Succeeded',
       },
@@ -229,17 +318,33 @@ function finishJob(host: ControllerHost, ns: string, name: string, podName: stri
   const job = store.get('jobs', ns, name);
   if (!job) return;
   const st = rec(job.status);
-  const cond = (type: string): Record<string, unknown> => ({ lastProbeTime: now, lastTransitionTime: now, message: 'Reached expected number of succeeded pods', reason: 'CompletionsReached', status: 'True', type });
+  const cond = (type: string): Record<string, unknown> => ({
+    lastProbeTime: now,
+    lastTransitionTime: now,
+    message: 'Reached expected number of succeeded pods',
+    reason: 'CompletionsReached',
+    status: 'True',
+    type,
+  });
   const done = store.put({
     ...job,
-    status: { completionTime: now, conditions: [cond('SuccessCriteriaMet'), cond('Complete')], ready: 0, startTime: st.startTime ?? now, succeeded: 1, terminating: 0, uncountedTerminatedPods: {} },
+    status: {
+      completionTime: now,
+      conditions: [cond('SuccessCriteriaMet'), cond('Complete')],
+      ready: 0,
+      startTime: st.startTime ?? now,
+      succeeded: 1,
+      terminating: 0,
+      uncountedTerminatedPods: {},
+    },
   });
   event(host, ns, done, 'Normal', 'Completed', 'Job completed', 'job-controller');
   const cj = cronOwner(job);
   const cron = cj ? store.get('cronjobs', ns, cj.name) : undefined;
   if (cron && cron.metadata.uid === cj?.uid) {
     const cst = rec(cron.status);
-    if (!cst.lastSuccessfulTime || Date.parse(String(cst.lastSuccessfulTime)) < Date.parse(now)) store.put({ ...cron, status: { ...cst, lastSuccessfulTime: now } });
+    if (!cst.lastSuccessfulTime || Date.parse(String(cst.lastSuccessfulTime)) < Date.parse(now))
+      store.put({ ...cron, status: { ...cst, lastSuccessfulTime: now } });
   }
 }
 
@@ -271,7 +376,8 @@ function shouldRefresh(o: KubeObject): boolean {
 function providerFailed(host: ControllerHost, es: KubeObject): void {
   const ns = es.metadata.namespace ?? '';
   const uid = es.metadata.uid;
-  const previous = host.store.list('events', ns)
+  const previous = host.store
+    .list('events', ns)
     .filter((e) => e.reason === 'UpdateFailed' && rec(e.involvedObject).uid === uid)
     .sort((a, b) => String(b.lastTimestamp ?? '').localeCompare(String(a.lastTimestamp ?? '')))[0];
   if (!previous) {

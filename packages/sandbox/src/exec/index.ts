@@ -47,7 +47,14 @@ export interface ExecService {
   handle(req: IncomingMessage, socket: Socket, head: Buffer, pod: KubeObject, query: URLSearchParams): void;
 }
 
-interface Params { argv: string[]; container: string; stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }
+interface Params {
+  argv: string[];
+  container: string;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
 
 function names(list: unknown): string[] {
   return Array.isArray(list) ? list.filter(isRecord).map((c) => String(c.name)) : [];
@@ -58,7 +65,14 @@ function params(pod: KubeObject, q: URLSearchParams): Params {
   const name = pod.metadata.name ?? '';
   const argv = q.getAll('command');
   if (argv.length === 0) throw badRequest('you must specify at least 1 command');
-  const p: Params = { argv, container: q.get('container') ?? '', stdin: queryBool(q, 'stdin'), stdout: queryBool(q, 'stdout'), stderr: queryBool(q, 'stderr'), tty: queryBool(q, 'tty') };
+  const p: Params = {
+    argv,
+    container: q.get('container') ?? '',
+    stdin: queryBool(q, 'stdin'),
+    stdout: queryBool(q, 'stdout'),
+    stderr: queryBool(q, 'stderr'),
+    tty: queryBool(q, 'tty'),
+  };
   if (!p.stdin && !p.stdout && !p.stderr) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
   const spec = isRecord(pod.spec) ? pod.spec : {};
   const containers = names(spec.containers);
@@ -80,7 +94,10 @@ function params(pod: KubeObject, q: URLSearchParams): Params {
 }
 
 function offered(req: IncomingMessage): string[] {
-  return (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return (req.headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Why the container cannot run a command now, in the runtime's words; undefined when it is running. */
@@ -90,7 +107,7 @@ function notRunning(pod: KubeObject, container: string): string | undefined {
   const cs = all.find((c) => isRecord(c) && c.name === container);
   if (!isRecord(cs) || !isRecord(cs.state)) return `unable to upgrade connection: container not found ("${container}")`;
   if (isRecord(cs.state.running)) return undefined;
-  if (isRecord(cs.state.terminated) || isRecord(cs.lastState) && isRecord(cs.lastState.terminated)) {
+  if (isRecord(cs.state.terminated) || (isRecord(cs.lastState) && isRecord(cs.lastState.terminated))) {
     return 'error executing command in container: failed to exec in container: container is in CONTAINER_EXITED state';
   }
   return `unable to upgrade connection: container not found ("${container}")`;
@@ -99,13 +116,21 @@ function notRunning(pod: KubeObject, container: string): string | undefined {
 const goList = (argv: string[]): string => `[${argv.join(' ')}]`;
 
 function internalError(message: string): Record<string, unknown> {
-  return { metadata: {}, status: 'Failure', message: `Internal error occurred: ${message}`, reason: 'InternalError', details: { causes: [{ message }] }, code: 500 };
+  return {
+    metadata: {},
+    status: 'Failure',
+    message: `Internal error occurred: ${message}`,
+    reason: 'InternalError',
+    details: { causes: [{ message }] },
+    code: 500,
+  };
 }
 
 function statusFor(exitCode: number, argv: string[]): Record<string, unknown> {
   if (exitCode === 0) return { metadata: {}, status: 'Success' };
   return {
-    metadata: {}, status: 'Failure',
+    metadata: {},
+    status: 'Failure',
     message: `command terminated with non-zero exit code: error executing command ${goList(argv)}, exit code ${exitCode}`,
     reason: 'NonZeroExitCode',
     details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] },
@@ -116,9 +141,19 @@ class Session {
   private timers = new Set<NodeJS.Timeout>();
   private ended = false;
 
-  constructor(private readonly ws: WebSocket, private readonly socket: Socket, private readonly p: Params, private readonly v5: boolean) {
-    ws.on('close', () => { this.ended = true; for (const t of this.timers) clearTimeout(t); });
-    ws.on('error', () => { this.ended = true; });
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly socket: Socket,
+    private readonly p: Params,
+    private readonly v5: boolean,
+  ) {
+    ws.on('close', () => {
+      this.ended = true;
+      for (const t of this.timers) clearTimeout(t);
+    });
+    ws.on('error', () => {
+      this.ended = true;
+    });
   }
 
   send(channel: number, data: Buffer | string): void {
@@ -126,7 +161,10 @@ class Session {
     if (this.p.tty && channel === STDERR) channel = STDOUT;
     if ((channel === STDOUT && !this.p.stdout) || (channel === STDERR && !this.p.stderr && !this.p.tty)) return;
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    if (buf.length === 0) { this.ws.send(Buffer.from([channel])); return; }
+    if (buf.length === 0) {
+      this.ws.send(Buffer.from([channel]));
+      return;
+    }
     for (let i = 0; i < buf.length; i += FRAME) this.ws.send(Buffer.concat([Buffer.from([channel]), buf.subarray(i, i + FRAME)]));
   }
 
@@ -141,8 +179,14 @@ class Session {
   }
 
   later(ms: number, fn: () => void): void {
-    if (ms <= 0) { fn(); return; }
-    const t = setTimeout(() => { this.timers.delete(t); fn(); }, ms);
+    if (ms <= 0) {
+      fn();
+      return;
+    }
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
     this.timers.add(t);
   }
 
@@ -165,12 +209,19 @@ function run(s: Session, rules: readonly ParsedExecRule[], pod: KubeObject, p: P
   // the apiserver's "streams are ready" signal: an empty frame on the lowest output channel
   s.send(p.stdout ? STDOUT : p.stderr ? STDERR : STATUS, Buffer.alloc(0));
   const down = notRunning(pod, p.container);
-  if (down) { s.end(internalError(down)); return; }
+  if (down) {
+    s.end(internalError(down));
+    return;
+  }
   const a = answer(rules, { pod, container: p.container, argv: p.argv });
   if (a.kind === 'not-found') {
     const id = randomBytes(32).toString('hex');
     const program = p.argv[0] ?? '';
-    s.end(internalError(`error executing command in container: failed to exec in container: failed to start exec "${id}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${program}": executable file not found in $PATH: unknown`));
+    s.end(
+      internalError(
+        `error executing command in container: failed to exec in container: failed to start exec "${id}": OCI runtime exec failed: exec failed: unable to start container process: exec: "${program}": executable file not found in $PATH: unknown`,
+      ),
+    );
     return;
   }
   if (a.kind === 'unscripted') {
@@ -185,15 +236,34 @@ function run(s: Session, rules: readonly ParsedExecRule[], pod: KubeObject, p: P
   if (rule.echoStdin) {
     // like cat: echoes as it reads, ends at EOF (only v5 can say EOF; on v4 it waits, as cat would)
     let eof = false;
-    s.onStdin((b) => { if (!eof) s.send(STDOUT, b); }, () => {
-      if (eof) return;
+    s.onStdin(
+      (b) => {
+        if (!eof) s.send(STDOUT, b);
+      },
+      () => {
+        if (eof) return;
+        eof = true;
+        s.later(rule.delayMs, () => {
+          s.send(STDOUT, out);
+          s.send(STDERR, err);
+          s.end(statusFor(rule.exitCode, p.argv));
+        });
+      },
+    );
+    if (!p.stdin) {
       eof = true;
-      s.later(rule.delayMs, () => { s.send(STDOUT, out); s.send(STDERR, err); s.end(statusFor(rule.exitCode, p.argv)); });
-    });
-    if (!p.stdin) { eof = true; s.later(rule.delayMs, () => { s.send(STDOUT, out); s.send(STDERR, err); s.end(statusFor(rule.exitCode, p.argv)); }); }
+      s.later(rule.delayMs, () => {
+        s.send(STDOUT, out);
+        s.send(STDERR, err);
+        s.end(statusFor(rule.exitCode, p.argv));
+      });
+    }
     return;
   }
-  s.onStdin(() => undefined, () => undefined);
+  s.onStdin(
+    () => undefined,
+    () => undefined,
+  );
   s.later(rule.delayMs, () => {
     if (out) s.send(STDOUT, out);
     if (err) s.send(STDERR, err);
@@ -217,9 +287,17 @@ export async function startExec(section: ExecScenario | undefined, opts: Sandbox
       const protocols = offered(req);
       const chosen = v5Enabled && protocols.includes(V5) ? V5 : protocols.includes(V4) ? V4 : undefined;
       if (!chosen) {
-        throw new ApiError(400, 'BadRequest', `unable to upgrade: none of the offered sub-protocols [${protocols.join(', ')}] is served here (${v5Enabled ? `${V5}, ` : ''}${V4})`);
+        throw new ApiError(
+          400,
+          'BadRequest',
+          `unable to upgrade: none of the offered sub-protocols [${protocols.join(', ')}] is served here (${v5Enabled ? `${V5}, ` : ''}${V4})`,
+        );
       }
-      wss ??= new ws.WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offers: Set<string>) => (v5Enabled && offers.has(V5) ? V5 : offers.has(V4) ? V4 : false) });
+      wss ??= new ws.WebSocketServer({
+        noServer: true,
+        perMessageDeflate: false,
+        handleProtocols: (offers: Set<string>) => (v5Enabled && offers.has(V5) ? V5 : offers.has(V4) ? V4 : false),
+      });
       wss.handleUpgrade(req, socket, head, (conn) => {
         run(new Session(conn, socket, p, conn.protocol === V5), rules, pod, p);
       });

@@ -18,26 +18,29 @@ import { z } from 'zod';
 import { isRecord, type KubeObject } from '../apiserver/types.js';
 import { deepFreeze, parsedOnce } from '../scenario/parse-once.js';
 
-export const execRuleSchema = z.strictObject({
-  namespace: z.string().optional(),
-  pod: z.string().optional(),
-  podPrefix: z.string().optional(),
-  /** the pod's spec.nodeName */
-  node: z.string().optional(),
-  container: z.string().optional(),
-  argv: z.array(z.string()).min(1).optional(),
-  argvPrefix: z.array(z.string()).min(1).optional(),
-  argvRegex: z.string().optional(),
-  stdout: z.string().default(''),
-  stderr: z.string().default(''),
-  exitCode: z.number().int().min(0).max(255).default(0),
-  delayMs: z.number().int().nonnegative().default(0),
-  echoStdin: z.boolean().default(false),
-  /** a note for people reading the data (ignored) */
-  about: z.string().optional(),
-}).refine((r) => [r.argv, r.argvPrefix, r.argvRegex].filter((x) => x !== undefined).length <= 1, {
-  message: 'a rule has at most one of argv, argvPrefix, argvRegex',
-}).refine((r) => !(r.pod && r.podPrefix), { message: 'a rule has pod or podPrefix, not both' });
+export const execRuleSchema = z
+  .strictObject({
+    namespace: z.string().optional(),
+    pod: z.string().optional(),
+    podPrefix: z.string().optional(),
+    /** the pod's spec.nodeName */
+    node: z.string().optional(),
+    container: z.string().optional(),
+    argv: z.array(z.string()).min(1).optional(),
+    argvPrefix: z.array(z.string()).min(1).optional(),
+    argvRegex: z.string().optional(),
+    stdout: z.string().default(''),
+    stderr: z.string().default(''),
+    exitCode: z.number().int().min(0).max(255).default(0),
+    delayMs: z.number().int().nonnegative().default(0),
+    echoStdin: z.boolean().default(false),
+    /** a note for people reading the data (ignored) */
+    about: z.string().optional(),
+  })
+  .refine((r) => [r.argv, r.argvPrefix, r.argvRegex].filter((x) => x !== undefined).length <= 1, {
+    message: 'a rule has at most one of argv, argvPrefix, argvRegex',
+  })
+  .refine((r) => !(r.pod && r.podPrefix), { message: 'a rule has pod or podPrefix, not both' });
 
 export type ExecRule = z.input<typeof execRuleSchema>;
 export type ParsedExecRule = z.output<typeof execRuleSchema>;
@@ -52,7 +55,15 @@ export type ExecScenario = z.input<typeof execScenarioSchema>;
 const fileSchema = z.strictObject({ rules: z.array(execRuleSchema) });
 
 function formatIssues(source: string, error: z.ZodError): string {
-  const lines = error.issues.map((i) => `  ${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(top)'}: ${i.message}`);
+  const lines = error.issues.map(
+    (i) =>
+      `  ${
+        i.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '') || '(top)'
+      }: ${i.message}`,
+  );
   return `invalid exec rules ${source}:\n${lines.join('\n')}`;
 }
 
@@ -106,7 +117,10 @@ function podMatches(rule: ParsedExecRule, call: ExecCall): boolean {
 const regexCache = new Map<string, RegExp>();
 function regex(source: string): RegExp {
   let re = regexCache.get(source);
-  if (!re) { re = new RegExp(source); regexCache.set(source, re); }
+  if (!re) {
+    re = new RegExp(source);
+    regexCache.set(source, re);
+  }
   return re;
 }
 
@@ -125,10 +139,7 @@ function programOf(rule: ParsedExecRule): string | undefined {
   return m?.[1];
 }
 
-export type ExecAnswer =
-  | { kind: 'rule'; rule: ParsedExecRule }
-  | { kind: 'unscripted'; stderr: string; exitCode: number }
-  | { kind: 'not-found' };
+export type ExecAnswer = { kind: 'rule'; rule: ParsedExecRule } | { kind: 'unscripted'; stderr: string; exitCode: number } | { kind: 'not-found' };
 
 export function answer(rules: readonly ParsedExecRule[], call: ExecCall): ExecAnswer {
   const forPod = rules.filter((r) => podMatches(r, call));
@@ -138,7 +149,8 @@ export function answer(rules: readonly ParsedExecRule[], call: ExecCall): ExecAn
   if (program !== undefined && forPod.some((r) => programOf(r) === program)) {
     const m = call.pod.metadata;
     return {
-      kind: 'unscripted', exitCode: 2,
+      kind: 'unscripted',
+      exitCode: 2,
       stderr: `homelab sandbox: no scripted answer for ${JSON.stringify(call.argv)} in pod ${m.namespace ?? ''}/${m.name ?? ''} (container ${call.container}); add an exec rule for it\n`,
     };
   }

@@ -28,15 +28,37 @@ function ingress(ctx: Ctx, s: IngressSpec): void {
   if (s.certificate) annotations[`cert-manager.io/${s.certificate.issuerKind === 'ClusterIssuer' ? 'cluster-issuer' : 'issuer'}`] = s.certificate.issuer;
   const lbIps = ctx.scenario.nodes.filter((n) => n.ready === true).map((n) => ({ ip: n.ip }));
   ctx.objects.push({
-    apiVersion: 'networking.k8s.io/v1', kind: 'Ingress',
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
     metadata: {
-      name: s.name, namespace: s.namespace, uid, creationTimestamp: ts(created), generation: 1,
-      labels: { 'app.kubernetes.io/name': s.service, 'kustomize.toolkit.fluxcd.io/name': `apps-${s.namespace}`, 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' },
+      name: s.name,
+      namespace: s.namespace,
+      uid,
+      creationTimestamp: ts(created),
+      generation: 1,
+      labels: {
+        'app.kubernetes.io/name': s.service,
+        'kustomize.toolkit.fluxcd.io/name': `apps-${s.namespace}`,
+        'kustomize.toolkit.fluxcd.io/namespace': 'flux-system',
+      },
       ...(Object.keys(annotations).length ? { annotations } : {}),
     },
     spec: {
       ingressClassName: s.className,
-      rules: [{ host: s.host, http: { paths: [{ backend: { service: { name: s.service, port: typeof s.port === 'number' ? { number: s.port } : { name: s.port } } }, path: s.path, pathType: 'Prefix' }] } }],
+      rules: [
+        {
+          host: s.host,
+          http: {
+            paths: [
+              {
+                backend: { service: { name: s.service, port: typeof s.port === 'number' ? { number: s.port } : { name: s.port } } },
+                path: s.path,
+                pathType: 'Prefix',
+              },
+            ],
+          },
+        },
+      ],
       tls: [{ hosts: [s.host], secretName }],
     },
     status: { loadBalancer: { ingress: lbIps } },
@@ -53,26 +75,49 @@ function ingress(ctx: Ctx, s: IngressSpec): void {
   const issuerRef = { group: 'cert-manager.io', kind: c.issuerKind, name: c.issuer };
   const usages = ['digital signature', 'key encipherment'];
   ctx.objects.push({
-    apiVersion: 'cert-manager.io/v1', kind: 'Certificate',
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
     metadata: {
-      name: secretName, namespace: s.namespace, uid: certUid, creationTimestamp: ts(created), generation: 1,
+      name: secretName,
+      namespace: s.namespace,
+      uid: certUid,
+      creationTimestamp: ts(created),
+      generation: 1,
       ownerReferences: [ownerRef('Ingress', 'networking.k8s.io/v1', s.name, uid)],
     },
     spec: { dnsNames: [s.host], issuerRef, secretName, usages },
     status: {
-      conditions: [{ lastTransitionTime: ts(notBefore), message: 'Certificate is up to date and has not expired', observedGeneration: 1, reason: 'Ready', status: 'True', type: 'Ready' }],
-      notAfter: ts(notAfter), notBefore: ts(notBefore), renewalTime: ts(renewalTime), revision: c.revision,
+      conditions: [
+        {
+          lastTransitionTime: ts(notBefore),
+          message: 'Certificate is up to date and has not expired',
+          observedGeneration: 1,
+          reason: 'Ready',
+          status: 'True',
+          type: 'Ready',
+        },
+      ],
+      notAfter: ts(notAfter),
+      notBefore: ts(notBefore),
+      renewalTime: ts(renewalTime),
+      revision: c.revision,
     },
   });
   const crName = `${secretName}-${hashString(`cr/${s.namespace}/${secretName}/${c.revision}`, 5)}`;
   const requested = new Date(notBefore.getTime() + 60_000);
   const issuedAt = new Date(requested.getTime() + 47_000);
   ctx.objects.push({
-    apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest',
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'CertificateRequest',
     metadata: {
-      name: crName, namespace: s.namespace, uid: uidFor(`cr/${s.namespace}/${crName}`), creationTimestamp: ts(requested), generation: 1,
+      name: crName,
+      namespace: s.namespace,
+      uid: uidFor(`cr/${s.namespace}/${crName}`),
+      creationTimestamp: ts(requested),
+      generation: 1,
       annotations: {
-        'cert-manager.io/certificate-name': secretName, 'cert-manager.io/certificate-revision': String(c.revision),
+        'cert-manager.io/certificate-name': secretName,
+        'cert-manager.io/certificate-revision': String(c.revision),
         'cert-manager.io/private-key-secret-name': `${secretName}-${hashString(`pk/${secretName}`, 5)}`,
       },
       labels: { 'cert-manager.io/certificate-name': secretName },
@@ -81,13 +126,22 @@ function ingress(ctx: Ctx, s: IngressSpec): void {
     spec: {
       extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${uidFor(`jti/${crName}`)}`] },
       groups: ['system:serviceaccounts', 'system:serviceaccounts:cert-manager', 'system:authenticated'],
-      issuerRef, request: b64(fakePem('CERTIFICATE REQUEST', `${s.host}/${c.revision}`)), uid: uidFor('sa/cert-manager/cert-manager'),
-      usages, username: CERT_MANAGER_SA,
+      issuerRef,
+      request: b64(fakePem('CERTIFICATE REQUEST', `${s.host}/${c.revision}`)),
+      uid: uidFor('sa/cert-manager/cert-manager'),
+      usages,
+      username: CERT_MANAGER_SA,
     },
     status: {
       certificate: b64(fakePem('CERTIFICATE', `${s.host}/${c.revision}`)),
       conditions: [
-        { lastTransitionTime: ts(requested), message: 'Certificate request has been approved by cert-manager.io', reason: 'cert-manager.io', status: 'True', type: 'Approved' },
+        {
+          lastTransitionTime: ts(requested),
+          message: 'Certificate request has been approved by cert-manager.io',
+          reason: 'cert-manager.io',
+          status: 'True',
+          type: 'Approved',
+        },
         { lastTransitionTime: ts(issuedAt), message: 'Certificate fetched from issuer successfully', reason: 'Issued', status: 'True', type: 'Ready' },
       ],
     },
@@ -99,13 +153,22 @@ function tlsSecret(ctx: Ctx, s: IngressSpec, name: string, created: Date, issuer
   const meta: Record<string, unknown> = { name, namespace: s.namespace, uid: uidFor(`secret/${s.namespace}/${name}`), creationTimestamp: ts(created) };
   if (issuer) {
     meta.annotations = {
-      'cert-manager.io/alt-names': s.host, 'cert-manager.io/certificate-name': name, 'cert-manager.io/common-name': '', 'cert-manager.io/ip-sans': '',
-      'cert-manager.io/issuer-group': 'cert-manager.io', 'cert-manager.io/issuer-kind': issuer.kind, 'cert-manager.io/issuer-name': issuer.issuer, 'cert-manager.io/uri-sans': '',
+      'cert-manager.io/alt-names': s.host,
+      'cert-manager.io/certificate-name': name,
+      'cert-manager.io/common-name': '',
+      'cert-manager.io/ip-sans': '',
+      'cert-manager.io/issuer-group': 'cert-manager.io',
+      'cert-manager.io/issuer-kind': issuer.kind,
+      'cert-manager.io/issuer-name': issuer.issuer,
+      'cert-manager.io/uri-sans': '',
     };
     meta.labels = { 'controller.cert-manager.io/fao': 'true' };
   }
   ctx.objects.push({
-    apiVersion: 'v1', kind: 'Secret', metadata: meta, type: 'kubernetes.io/tls',
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: meta,
+    type: 'kubernetes.io/tls',
     data: { 'tls.crt': b64(fakePem('CERTIFICATE', s.host)), 'tls.key': b64(fakePem('PRIVATE KEY', `${s.host}/key`)) },
   });
 }
@@ -125,13 +188,20 @@ function externalSecret(ctx: Ctx, e: ExternalSecretSpec): void {
   const uid = uidFor(`es/${e.namespace}/${e.name}`);
   const esVersion = ctx.scenario.apiResources.find((r) => r.group === 'external-secrets.io' && r.kind === 'ExternalSecret')?.versions[0] ?? 'v1';
   const metadata = {
-    name: e.name, namespace: e.namespace, uid, creationTimestamp: ts(created), generation: 1,
+    name: e.name,
+    namespace: e.namespace,
+    uid,
+    creationTimestamp: ts(created),
+    generation: 1,
     labels: { 'kustomize.toolkit.fluxcd.io/name': `apps-${e.namespace}`, 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' },
   };
   const spec: Record<string, unknown> = {
     data: Object.entries(e.data).map(([secretKey, remote]) => {
       const [key, property] = remote.split('#', 2) as [string, string | undefined];
-      return { remoteRef: { conversionStrategy: 'Default', decodingStrategy: 'None', key, metadataPolicy: 'None', ...(property ? { property } : {}) }, secretKey };
+      return {
+        remoteRef: { conversionStrategy: 'Default', decodingStrategy: 'None', key, metadataPolicy: 'None', ...(property ? { property } : {}) },
+        secretKey,
+      };
     }),
     refreshInterval: e.refreshInterval,
     ...(e.refreshPolicy ? { refreshPolicy: e.refreshPolicy } : {}),
@@ -140,40 +210,72 @@ function externalSecret(ctx: Ctx, e: ExternalSecretSpec): void {
   };
   const status: Record<string, unknown> = e.error
     ? {
-      binding: { name: '' },
-      conditions: [{ lastTransitionTime: ts(refreshed), message: 'could not get secret data from provider', reason: 'SecretSyncedError', status: 'False', type: 'Ready' }],
-      refreshTime: null,
-    }
+        binding: { name: '' },
+        conditions: [
+          {
+            lastTransitionTime: ts(refreshed),
+            message: 'could not get secret data from provider',
+            reason: 'SecretSyncedError',
+            status: 'False',
+            type: 'Ready',
+          },
+        ],
+        refreshTime: null,
+      }
     : {
-      binding: { name: target },
-      conditions: [{ lastTransitionTime: ts(new Date(Math.min(refreshed.getTime(), created.getTime() + 30_000 + (ctx.now.getTime() - created.getTime()) / 2))), message: 'Secret was synced', reason: 'SecretSynced', status: 'True', type: 'Ready' }],
-      refreshTime: ts(refreshed),
-      syncedResourceVersion: syncedResourceVersion({ metadata }),
-    };
+        binding: { name: target },
+        conditions: [
+          {
+            lastTransitionTime: ts(new Date(Math.min(refreshed.getTime(), created.getTime() + 30_000 + (ctx.now.getTime() - created.getTime()) / 2))),
+            message: 'Secret was synced',
+            reason: 'SecretSynced',
+            status: 'True',
+            type: 'Ready',
+          },
+        ],
+        refreshTime: ts(refreshed),
+        syncedResourceVersion: syncedResourceVersion({ metadata }),
+      };
   ctx.objects.push({ apiVersion: `external-secrets.io/${esVersion}`, kind: 'ExternalSecret', metadata, spec, status });
   if (e.error) {
     // the condition says only that; the provider's error is in the controller's Warning event
     const first = new Date(Math.max(created.getTime(), refreshed.getTime() - 3 * DAY));
     ctx.objects.push({
-      apiVersion: 'v1', kind: 'Event',
+      apiVersion: 'v1',
+      kind: 'Event',
       metadata: { name: `${e.name}.${hex(`es-ev/${e.namespace}/${e.name}`, 16)}`, namespace: e.namespace, creationTimestamp: ts(first) },
-      count: Math.max(1, Math.floor((ctx.now.getTime() - first.getTime()) / 3_600_000)), eventTime: null, firstTimestamp: ts(first),
+      count: Math.max(1, Math.floor((ctx.now.getTime() - first.getTime()) / 3_600_000)),
+      eventTime: null,
+      firstTimestamp: ts(first),
       involvedObject: { apiVersion: `external-secrets.io/${esVersion}`, kind: 'ExternalSecret', name: e.name, namespace: e.namespace, uid },
-      lastTimestamp: ts(refreshed), message: e.error, reason: 'UpdateFailed', reportingComponent: 'external-secrets', reportingInstance: '',
-      source: { component: 'external-secrets' }, type: 'Warning',
+      lastTimestamp: ts(refreshed),
+      message: e.error,
+      reason: 'UpdateFailed',
+      reportingComponent: 'external-secrets',
+      reportingInstance: '',
+      source: { component: 'external-secrets' },
+      type: 'Warning',
     });
     return;
   }
   const data = Object.fromEntries(Object.keys(e.data).map((k) => [k, b64(`fake-${k}-${hex(`${e.namespace}/${e.name}/${k}`, 12)}`)]));
   ctx.objects.push({
-    apiVersion: 'v1', kind: 'Secret',
+    apiVersion: 'v1',
+    kind: 'Secret',
     metadata: {
-      name: target, namespace: e.namespace, uid: uidFor(`secret/${e.namespace}/${target}`), creationTimestamp: ts(new Date(created.getTime() + 20_000)),
+      name: target,
+      namespace: e.namespace,
+      uid: uidFor(`secret/${e.namespace}/${target}`),
+      creationTimestamp: ts(new Date(created.getTime() + 20_000)),
       annotations: { 'reconcile.external-secrets.io/data-hash': hex(`datahash/${e.namespace}/${e.name}`, 32) },
-      labels: { 'reconcile.external-secrets.io/created-by': hex(`createdby/${e.namespace}/${e.name}`, 32).slice(0, 56), 'reconcile.external-secrets.io/managed': 'true' },
+      labels: {
+        'reconcile.external-secrets.io/created-by': hex(`createdby/${e.namespace}/${e.name}`, 32).slice(0, 56),
+        'reconcile.external-secrets.io/managed': 'true',
+      },
       ownerReferences: [ownerRef('ExternalSecret', `external-secrets.io/${esVersion}`, e.name, uid)],
     },
-    type: 'Opaque', data,
+    type: 'Opaque',
+    data,
   });
 }
 

@@ -20,14 +20,22 @@ export interface Ctx {
   rnd: (seed: string) => number;
 }
 
-
 export const at = (ctx: Ctx, spec: string | undefined, fallback: Date): Date => (spec ? resolveTime(spec, ctx.now) : fallback);
 export const ts = (d: Date): string => rfc3339(d);
 
 export interface PodPlan {
-  name: string; namespace: string; labels: Record<string, string>; annotations?: Record<string, string>;
-  owner: OwnerReference; w: WorkloadSpec; node?: string; started: Date; override?: PodOverride;
-  job?: { succeeded: boolean; finished: Date }; extraSpec?: Record<string, unknown>; hostname?: string;
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  owner: OwnerReference;
+  w: WorkloadSpec;
+  node?: string;
+  started: Date;
+  override?: PodOverride;
+  job?: { succeeded: boolean; finished: Date };
+  extraSpec?: Record<string, unknown>;
+  hostname?: string;
 }
 
 export function selectorLabels(w: WorkloadSpec): Record<string, string> {
@@ -49,9 +57,12 @@ export function containerObject(c: ContainerSpec): Record<string, unknown> {
   if (c.livenessProbe) out.livenessProbe = probeDefaults(c.livenessProbe);
   if (c.ports) out.ports = c.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' }));
   if (c.readinessProbe) out.readinessProbe = probeDefaults(c.readinessProbe);
-  out.resources = c.resources ? {
-    ...(c.resources.limits ? { limits: c.resources.limits } : {}), ...(c.resources.requests ? { requests: c.resources.requests } : {}),
-  } : {};
+  out.resources = c.resources
+    ? {
+        ...(c.resources.limits ? { limits: c.resources.limits } : {}),
+        ...(c.resources.requests ? { requests: c.resources.requests } : {}),
+      }
+    : {};
   if (c.securityContext) out.securityContext = c.securityContext;
   out.terminationMessagePath = '/dev/termination-log';
   out.terminationMessagePolicy = 'File';
@@ -69,10 +80,15 @@ export function podSpecBase(w: WorkloadSpec): Record<string, unknown> {
   Object.assign(spec, {
     dnsPolicy: w.hostNetwork ? 'ClusterFirstWithHostNet' : 'ClusterFirst',
     restartPolicy: w.kind === 'CronJob' || w.kind === 'Job' ? 'OnFailure' : 'Always',
-    schedulerName: 'default-scheduler', securityContext: {}, terminationGracePeriodSeconds: 30,
+    schedulerName: 'default-scheduler',
+    securityContext: {},
+    terminationGracePeriodSeconds: 30,
   });
   if (w.hostNetwork) spec.hostNetwork = true;
-  if (w.serviceAccount) { spec.serviceAccount = w.serviceAccount; spec.serviceAccountName = w.serviceAccount; }
+  if (w.serviceAccount) {
+    spec.serviceAccount = w.serviceAccount;
+    spec.serviceAccountName = w.serviceAccount;
+  }
   if (w.volumes) spec.volumes = w.volumes;
   return spec;
 }
@@ -80,8 +96,12 @@ export function podSpecBase(w: WorkloadSpec): Record<string, unknown> {
 export function qosClass(w: WorkloadSpec): string {
   const cs = w.containers;
   if (cs.every((c) => !c.resources?.requests && !c.resources?.limits)) return 'BestEffort';
-  const guaranteed = cs.every((c) => c.resources?.limits?.cpu && c.resources.limits.memory &&
-    (!c.resources.requests || (c.resources.requests.cpu === c.resources.limits.cpu && c.resources.requests.memory === c.resources.limits.memory)));
+  const guaranteed = cs.every(
+    (c) =>
+      c.resources?.limits?.cpu &&
+      c.resources.limits.memory &&
+      (!c.resources.requests || (c.resources.requests.cpu === c.resources.limits.cpu && c.resources.requests.memory === c.resources.limits.memory)),
+  );
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
@@ -100,9 +120,15 @@ export function podIp(ctx: Ctx, node: string): string {
   return ip;
 }
 
-
 export function ownerRef(kind: string, apiVersion: string, name: string, uid: string): OwnerReference {
   return { apiVersion, kind, name, uid, controller: true, blockOwnerDeletion: true };
 }
 
-export interface PodResult { ready: boolean; available: boolean; name: string; ip?: string; node?: string; uid: string }
+export interface PodResult {
+  ready: boolean;
+  available: boolean;
+  name: string;
+  ip?: string;
+  node?: string;
+  uid: string;
+}

@@ -56,11 +56,17 @@ function kustomization(ctx: Ctx, k: FluxKustomizationSpec): KubeObject {
   const annotations: Record<string, string> = {};
   const status: Record<string, unknown> = {
     conditions: [ready('True', 'ReconciliationSucceeded', `Applied revision: ${revision}`, applied)],
-    history: [{
-      digest: `sha256:${hex(`ks-inv/${k.namespace}/${k.name}/${revision}`, 64)}`, firstReconciled: ts(firstReconciled), lastReconciled: ts(lastRun),
-      lastReconciledDuration: `${(0.4 + ctx.rnd(`ksd/${k.name}`) * 3).toFixed(9).replace(/0+$/, '')}s`, lastReconciledStatus: 'ReconciliationSucceeded',
-      metadata: { revision }, totalReconciliations: Math.max(1, Math.floor((lastRun.getTime() - firstReconciled.getTime()) / interval) + 1),
-    }],
+    history: [
+      {
+        digest: `sha256:${hex(`ks-inv/${k.namespace}/${k.name}/${revision}`, 64)}`,
+        firstReconciled: ts(firstReconciled),
+        lastReconciled: ts(lastRun),
+        lastReconciledDuration: `${(0.4 + ctx.rnd(`ksd/${k.name}`) * 3).toFixed(9).replace(/0+$/, '')}s`,
+        lastReconciledStatus: 'ReconciliationSucceeded',
+        metadata: { revision },
+        totalReconciliations: Math.max(1, Math.floor((lastRun.getTime() - firstReconciled.getTime()) / interval) + 1),
+      },
+    ],
     inventory: { entries: (k.inventory ?? []).map((id) => ({ id, v: 'v1' })) },
     lastAppliedRevision: revision,
     lastAttemptedRevision: revision,
@@ -72,13 +78,20 @@ function kustomization(ctx: Ctx, k: FluxKustomizationSpec): KubeObject {
     status.lastHandledReconcileAt = v;
   }
   return {
-    apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization',
+    apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    kind: 'Kustomization',
     metadata: {
-      name: k.name, namespace: k.namespace, uid: uidFor(`ks/${k.namespace}/${k.name}`), creationTimestamp: ts(created), generation: 1,
-      finalizers: FINALIZERS, labels: { 'kustomize.toolkit.fluxcd.io/name': 'flux-system', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' },
+      name: k.name,
+      namespace: k.namespace,
+      uid: uidFor(`ks/${k.namespace}/${k.name}`),
+      creationTimestamp: ts(created),
+      generation: 1,
+      finalizers: FINALIZERS,
+      labels: { 'kustomize.toolkit.fluxcd.io/name': 'flux-system', 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' },
       ...(Object.keys(annotations).length ? { annotations } : {}),
     },
-    spec, status,
+    spec,
+    status,
   };
 }
 
@@ -98,7 +111,14 @@ function helmRelease(ctx: Ctx, h: FluxHelmReleaseSpec): KubeObject {
   const deployed = at(ctx, h.deployed, created);
   const src = splitRef(h.repo, 'HelmRepository');
   const spec: Record<string, unknown> = {
-    chart: { spec: { chart: h.chart, reconcileStrategy: 'ChartVersion', sourceRef: { kind: src.kind, name: src.name, namespace: h.sourceNamespace }, version: h.version } },
+    chart: {
+      spec: {
+        chart: h.chart,
+        reconcileStrategy: 'ChartVersion',
+        sourceRef: { kind: src.kind, name: src.name, namespace: h.sourceNamespace },
+        version: h.version,
+      },
+    },
     interval: h.interval,
   };
   if (h.timeout) spec.timeout = h.timeout;
@@ -114,13 +134,27 @@ function helmRelease(ctx: Ctx, h: FluxHelmReleaseSpec): KubeObject {
   const status: Record<string, unknown> = {
     conditions: [ready('True', reason, msg, deployed), { ...ready('True', reason, msg, deployed), type: 'Released' }],
     helmChart: `${h.sourceNamespace}/${h.namespace}-${h.name}`,
-    history: [{
-      ...(h.appVersion ? { appVersion: h.appVersion } : {}), chartName: h.chart, chartVersion: h.version, configDigest,
-      digest: `sha256:${hex(`release/${h.namespace}/${h.name}/${h.release}`, 64)}`,
-      firstDeployed: ts(created), lastDeployed: ts(deployed), name: h.name, namespace: h.namespace, status: 'deployed', version: h.release,
-    }],
-    lastAttemptedConfigDigest: configDigest, lastAttemptedGeneration: 1, lastAttemptedReleaseAction: action, lastAttemptedRevision: h.version,
-    observedGeneration: 1, storageNamespace: h.namespace,
+    history: [
+      {
+        ...(h.appVersion ? { appVersion: h.appVersion } : {}),
+        chartName: h.chart,
+        chartVersion: h.version,
+        configDigest,
+        digest: `sha256:${hex(`release/${h.namespace}/${h.name}/${h.release}`, 64)}`,
+        firstDeployed: ts(created),
+        lastDeployed: ts(deployed),
+        name: h.name,
+        namespace: h.namespace,
+        status: 'deployed',
+        version: h.release,
+      },
+    ],
+    lastAttemptedConfigDigest: configDigest,
+    lastAttemptedGeneration: 1,
+    lastAttemptedReleaseAction: action,
+    lastAttemptedRevision: h.version,
+    observedGeneration: 1,
+    storageNamespace: h.namespace,
   };
   const annotations: Record<string, string> = {};
   if (h.lastHandledReconcileAt) {
@@ -129,13 +163,20 @@ function helmRelease(ctx: Ctx, h: FluxHelmReleaseSpec): KubeObject {
     status.lastHandledReconcileAt = v;
   }
   return {
-    apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease',
+    apiVersion: 'helm.toolkit.fluxcd.io/v2',
+    kind: 'HelmRelease',
     metadata: {
-      name: h.name, namespace: h.namespace, uid: uidFor(`hr/${h.namespace}/${h.name}`), creationTimestamp: ts(created), generation: 1, finalizers: FINALIZERS,
+      name: h.name,
+      namespace: h.namespace,
+      uid: uidFor(`hr/${h.namespace}/${h.name}`),
+      creationTimestamp: ts(created),
+      generation: 1,
+      finalizers: FINALIZERS,
       labels: { 'kustomize.toolkit.fluxcd.io/name': owningKustomization(ctx, h.namespace), 'kustomize.toolkit.fluxcd.io/namespace': 'flux-system' },
       ...(Object.keys(annotations).length ? { annotations } : {}),
     },
-    spec, status,
+    spec,
+    status,
   };
 }
 
@@ -158,23 +199,32 @@ function helmChartFor(ctx: Ctx, hr: KubeObject): KubeObject | undefined {
   const message = fromRepository ? `pulled '${tpl.chart}' chart with version '${version}'` : `packaged '${chartName}' chart with version '${version}'`;
   const reason = fromRepository ? 'ChartPullSucceeded' : 'ChartPackageSucceeded';
   return {
-    apiVersion: 'source.toolkit.fluxcd.io/v1', kind: 'HelmChart',
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: 'HelmChart',
     metadata: { name, namespace: ns, uid: uidFor(`hc/${ns}/${name}`), creationTimestamp: ts(created), generation: 1, finalizers: FINALIZERS },
     spec: {
-      chart: tpl.chart, interval: typeof tpl.interval === 'string' ? tpl.interval : String(rec(hr.spec).interval ?? '5m'),
+      chart: tpl.chart,
+      interval: typeof tpl.interval === 'string' ? tpl.interval : String(rec(hr.spec).interval ?? '5m'),
       reconcileStrategy: typeof tpl.reconcileStrategy === 'string' ? tpl.reconcileStrategy : 'ChartVersion',
-      sourceRef: { kind: String(srcRef.kind ?? 'HelmRepository'), name: String(srcRef.name ?? '') }, version: String(tpl.version ?? '*'),
+      sourceRef: { kind: String(srcRef.kind ?? 'HelmRepository'), name: String(srcRef.name ?? '') },
+      version: String(tpl.version ?? '*'),
     },
     status: {
       artifact: {
-        digest: `sha256:${hex(`chart/${tpl.chart}/${version}`, 64)}`, lastUpdateTime: ts(pulled), path: `helmchart/${ns}/${name}/${file}`, revision: version,
-        size: 20_000 + Math.floor(ctx.rnd(`chartsize/${name}`) * 60_000), url: `${SOURCE_URL}/helmchart/${ns}/${name}/${file}`,
+        digest: `sha256:${hex(`chart/${tpl.chart}/${version}`, 64)}`,
+        lastUpdateTime: ts(pulled),
+        path: `helmchart/${ns}/${name}/${file}`,
+        revision: version,
+        size: 20_000 + Math.floor(ctx.rnd(`chartsize/${name}`) * 60_000),
+        url: `${SOURCE_URL}/helmchart/${ns}/${name}/${file}`,
       },
       conditions: [
         ready('True', reason, message, pulled),
         { lastTransitionTime: ts(pulled), message, observedGeneration: 1, reason, status: 'True', type: 'ArtifactInStorage' },
       ],
-      observedChartName: chartName, observedGeneration: 1, observedSourceArtifactRevision: sourceRevision(ctx, String(srcRef.kind ?? 'HelmRepository'), ns, String(srcRef.name ?? '')) ?? '',
+      observedChartName: chartName,
+      observedGeneration: 1,
+      observedSourceArtifactRevision: sourceRevision(ctx, String(srcRef.kind ?? 'HelmRepository'), ns, String(srcRef.name ?? '')) ?? '',
       url: `${SOURCE_URL}/helmchart/${ns}/${name}/latest.tar.gz`,
     },
   };

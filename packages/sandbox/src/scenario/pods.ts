@@ -24,35 +24,51 @@ export function buildPod(ctx: Ctx, p: PodPlan): PodResult {
   const started = ov?.started ? resolveTime(ov.started, ctx.now) : p.started;
   const uid = uidFor(`pod/${p.namespace}/${p.name}`);
   const scheduled = !ov?.unschedulable;
-  const node = scheduled ? ov?.node ?? p.node : undefined;
+  const node = scheduled ? (ov?.node ?? p.node) : undefined;
   const nodeSpec = node ? ctx.nodes.get(node)?.spec : undefined;
   if (node && !nodeSpec) throw new Error(`scenario: pod ${p.namespace}/${p.name} placed on unknown node ${node}`);
   const ip = node ? (w.hostNetwork ? nodeSpec?.ip : podIp(ctx, node)) : undefined;
   const kubeApiVol = `kube-api-access-${hashString(`${p.name}/vol`, 5)}`;
   const spec: Record<string, unknown> = podSpecBase(w);
   spec.containers = (spec.containers as Record<string, unknown>[]).map((c) => ({
-    ...c, volumeMounts: [...((c.volumeMounts as unknown[] | undefined) ?? []), { mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', name: kubeApiVol, readOnly: true }],
+    ...c,
+    volumeMounts: [
+      ...((c.volumeMounts as unknown[] | undefined) ?? []),
+      { mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', name: kubeApiVol, readOnly: true },
+    ],
   }));
   Object.assign(spec, {
-    enableServiceLinks: true, preemptionPolicy: 'PreemptLowerPriority', priority: 0,
-    serviceAccount: w.serviceAccount ?? 'default', serviceAccountName: w.serviceAccount ?? 'default',
+    enableServiceLinks: true,
+    preemptionPolicy: 'PreemptLowerPriority',
+    priority: 0,
+    serviceAccount: w.serviceAccount ?? 'default',
+    serviceAccountName: w.serviceAccount ?? 'default',
     tolerations: [
       { effect: 'NoExecute', key: 'node.kubernetes.io/not-ready', operator: 'Exists', tolerationSeconds: 300 },
       { effect: 'NoExecute', key: 'node.kubernetes.io/unreachable', operator: 'Exists', tolerationSeconds: 300 },
     ],
-    volumes: [...((spec.volumes as unknown[] | undefined) ?? []), {
-      name: kubeApiVol, projected: { defaultMode: 420, sources: [
-        { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
-        { configMap: { items: [{ key: 'ca.crt', path: 'ca.crt' }], name: 'kube-root-ca.crt' } },
-        { downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }] } },
-      ] },
-    }],
+    volumes: [
+      ...((spec.volumes as unknown[] | undefined) ?? []),
+      {
+        name: kubeApiVol,
+        projected: {
+          defaultMode: 420,
+          sources: [
+            { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+            { configMap: { items: [{ key: 'ca.crt', path: 'ca.crt' }], name: 'kube-root-ca.crt' } },
+            { downwardAPI: { items: [{ fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' }, path: 'namespace' }] } },
+          ],
+        },
+      },
+    ],
     ...(p.extraSpec ?? {}),
   });
   if (node) spec.nodeName = node;
 
   const containerStatuses: Record<string, unknown>[] = [];
-  let allReady = true; let anyWaiting = false; let anyRunning = false;
+  let allReady = true;
+  let anyWaiting = false;
+  let anyRunning = false;
   const notReady: string[] = [];
   const usage: { name: string; cpu: number; memory: number }[] = [];
   w.containers.forEach((c, ci) => {
@@ -61,35 +77,73 @@ export function buildPod(ctx: Ctx, p: PodPlan): PodResult {
     const restarts = o?.restarts ?? (o?.lastTerminated ? 1 : 0);
     const image = fullImage(c.image);
     const status: Record<string, unknown> = { containerID: cid, image, imageID: imageId(c.image) };
-    let ready: boolean; let state: Record<string, unknown>; let startedFlag: boolean;
+    let ready: boolean;
+    let state: Record<string, unknown>;
+    let startedFlag: boolean;
     const runningSince = o?.runningSince ? resolveTime(o.runningSince, ctx.now) : new Date(started.getTime() + 3000 + ci * 1000);
     if (p.job) {
       const finishedAt = p.job.finished;
-      state = { terminated: { containerID: cid, exitCode: p.job.succeeded ? 0 : 1, finishedAt: ts(finishedAt), reason: p.job.succeeded ? 'Completed' : 'Error', startedAt: ts(runningSince) } };
-      ready = false; startedFlag = false;
+      state = {
+        terminated: {
+          containerID: cid,
+          exitCode: p.job.succeeded ? 0 : 1,
+          finishedAt: ts(finishedAt),
+          reason: p.job.succeeded ? 'Completed' : 'Error',
+          startedAt: ts(runningSince),
+        },
+      };
+      ready = false;
+      startedFlag = false;
     } else if (o?.waiting) {
       const reason = o.waiting.reason;
-      const message = o.waiting.message ?? (reason === 'CrashLoopBackOff'
-        ? `back-off 5m0s restarting failed container=${c.name} pod=${p.name}_${p.namespace}(${uid})`
-        : reason === 'ImagePullBackOff' ? `Back-off pulling image "${c.image}"` : undefined);
+      const message =
+        o.waiting.message ??
+        (reason === 'CrashLoopBackOff'
+          ? `back-off 5m0s restarting failed container=${c.name} pod=${p.name}_${p.namespace}(${uid})`
+          : reason === 'ImagePullBackOff'
+            ? `Back-off pulling image "${c.image}"`
+            : undefined);
       state = { waiting: { ...(message ? { message } : {}), reason } };
-      ready = false; startedFlag = false; anyWaiting = true;
-      if (reason === 'ImagePullBackOff' || reason === 'ErrImagePull') { delete status.containerID; status.imageID = ''; status.image = c.image; }
+      ready = false;
+      startedFlag = false;
+      anyWaiting = true;
+      if (reason === 'ImagePullBackOff' || reason === 'ErrImagePull') {
+        delete status.containerID;
+        status.imageID = '';
+        status.image = c.image;
+      }
     } else {
       state = { running: { startedAt: ts(runningSince) } };
-      ready = o?.ready ?? true; startedFlag = true; anyRunning = true;
+      ready = o?.ready ?? true;
+      startedFlag = true;
+      anyRunning = true;
       usage.push({
         name: c.name,
         cpu: o?.usage ? parseQuantity(o.usage.cpu) : c.usage ? parseQuantity(c.usage.cpu) : 0.001 + ctx.rnd(`${p.name}/${c.name}/cpu`) * 0.02,
-        memory: o?.usage ? parseQuantity(o.usage.memory) : c.usage ? parseQuantity(c.usage.memory) : (12 + ctx.rnd(`${p.name}/${c.name}/mem`) * 90) * 1024 * 1024,
+        memory: o?.usage
+          ? parseQuantity(o.usage.memory)
+          : c.usage
+            ? parseQuantity(c.usage.memory)
+            : (12 + ctx.rnd(`${p.name}/${c.name}/mem`) * 90) * 1024 * 1024,
       });
     }
-    if (!ready && !p.job) { allReady = false; notReady.push(c.name); }
+    if (!ready && !p.job) {
+      allReady = false;
+      notReady.push(c.name);
+    }
     const last = o?.lastTerminated;
-    const lastState = last ? { terminated: {
-      containerID: `containerd://${hex(`cid-prev/${p.name}/${c.name}`, 64)}`, exitCode: last.exitCode, finishedAt: ts(resolveTime(last.finishedAt, ctx.now)),
-      ...(last.message ? { message: last.message } : {}), reason: last.reason, startedAt: ts(resolveTime(last.startedAt, ctx.now)),
-    } } : {};
+    const lastState = last
+      ? {
+          terminated: {
+            containerID: `containerd://${hex(`cid-prev/${p.name}/${c.name}`, 64)}`,
+            exitCode: last.exitCode,
+            finishedAt: ts(resolveTime(last.finishedAt, ctx.now)),
+            ...(last.message ? { message: last.message } : {}),
+            reason: last.reason,
+            startedAt: ts(resolveTime(last.startedAt, ctx.now)),
+          },
+        }
+      : {};
     Object.assign(status, { lastState, name: c.name, ready, restartCount: restarts, started: startedFlag, state });
     status.volumeMounts = [{ mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', name: kubeApiVol, readOnly: true, recursiveReadOnly: 'Disabled' }];
     containerStatuses.push(sortKeys(status));
@@ -107,9 +161,7 @@ export function buildPod(ctx: Ctx, p: PodPlan): PodResult {
     else if (curLogs && lastFrom && lastTo) ctx.logs.set(p.namespace, p.name, c.name, false, timeLines(curLogs, lastFrom, lastTo, now));
     if (prevLogs && lastFrom && lastTo) {
       const span = lastTo.getTime() - lastFrom.getTime();
-      const [from, to] = 'waiting' in state
-        ? [new Date(lastFrom.getTime() - span - 300_000), new Date(lastFrom.getTime() - 300_000)]
-        : [lastFrom, lastTo];
+      const [from, to] = 'waiting' in state ? [new Date(lastFrom.getTime() - span - 300_000), new Date(lastFrom.getTime() - 300_000)] : [lastFrom, lastTo];
       ctx.logs.set(p.namespace, p.name, c.name, true, timeLines(prevLogs, from, to, now));
     }
   });
@@ -123,7 +175,12 @@ export function buildPod(ctx: Ctx, p: PodPlan): PodResult {
 
   const tr = (d: Date): string => ts(d);
   const cond = (type: string, ok: boolean, when: Date, reason?: string, message?: string): Record<string, unknown> => ({
-    lastProbeTime: null, lastTransitionTime: tr(when), ...(message ? { message } : {}), ...(reason ? { reason } : {}), status: ok ? 'True' : 'False', type,
+    lastProbeTime: null,
+    lastTransitionTime: tr(when),
+    ...(message ? { message } : {}),
+    ...(reason ? { reason } : {}),
+    status: ok ? 'True' : 'False',
+    type,
   });
   let conditions: Record<string, unknown>[];
   const readyAt = new Date(started.getTime() + 8000);
@@ -132,14 +189,22 @@ export function buildPod(ctx: Ctx, p: PodPlan): PodResult {
   } else if (p.job) {
     const fin = p.job.finished;
     conditions = [
-      cond('PodReadyToStartContainers', false, fin), cond('Initialized', true, started, 'PodCompleted'),
-      cond('Ready', false, fin, 'PodCompleted'), cond('ContainersReady', false, fin, 'PodCompleted'), cond('PodScheduled', true, started),
+      cond('PodReadyToStartContainers', false, fin),
+      cond('Initialized', true, started, 'PodCompleted'),
+      cond('Ready', false, fin, 'PodCompleted'),
+      cond('ContainersReady', false, fin, 'PodCompleted'),
+      cond('PodScheduled', true, started),
     ];
   } else {
-    const lastChange = w.containers.map((c) => ov?.containers?.[c.name]).filter((o) => o?.lastTerminated).map((o) => resolveTime(o?.lastTerminated?.finishedAt ?? 'now', ctx.now))[0] ?? readyAt;
+    const lastChange =
+      w.containers
+        .map((c) => ov?.containers?.[c.name])
+        .filter((o) => o?.lastTerminated)
+        .map((o) => resolveTime(o?.lastTerminated?.finishedAt ?? 'now', ctx.now))[0] ?? readyAt;
     const msg = `containers with unready status: [${notReady.join(' ')}]`;
     conditions = [
-      cond('PodReadyToStartContainers', true, new Date(started.getTime() + 2000)), cond('Initialized', true, started),
+      cond('PodReadyToStartContainers', true, new Date(started.getTime() + 2000)),
+      cond('Initialized', true, started),
       allReady ? cond('Ready', true, readyAt) : cond('Ready', false, lastChange, 'ContainersNotReady', msg),
       allReady ? cond('ContainersReady', true, readyAt) : cond('ContainersReady', false, lastChange, 'ContainersNotReady', msg),
       cond('PodScheduled', true, started),
@@ -156,12 +221,20 @@ export function buildPod(ctx: Ctx, p: PodPlan): PodResult {
 
   const annotations = Object.fromEntries(Object.entries(p.annotations ?? {}).filter(([, v]) => v !== undefined));
   const pod: KubeObject = {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: {
-      name: p.name, ...(p.w.kind === 'StatefulSet' ? {} : { generateName: p.name.slice(0, p.name.lastIndexOf('-') + 1) }), namespace: p.namespace,
-      uid, creationTimestamp: ts(started), labels: p.labels, ...(Object.keys(annotations).length ? { annotations } : {}), ownerReferences: [p.owner],
+      name: p.name,
+      ...(p.w.kind === 'StatefulSet' ? {} : { generateName: p.name.slice(0, p.name.lastIndexOf('-') + 1) }),
+      namespace: p.namespace,
+      uid,
+      creationTimestamp: ts(started),
+      labels: p.labels,
+      ...(Object.keys(annotations).length ? { annotations } : {}),
+      ownerReferences: [p.owner],
     },
-    spec, status,
+    spec,
+    status,
   };
   ctx.objects.push(pod);
   const key = `${p.namespace}/${p.w.name}`;

@@ -26,9 +26,15 @@ const containerStatusOverride = z.strictObject({
   /** the container is not running now but waiting (CrashLoopBackOff, ImagePullBackOff, ...) */
   waiting: z.strictObject({ reason: z.string(), message: z.string().optional() }).optional(),
   /** the previous instance's end: lastState.terminated */
-  lastTerminated: z.strictObject({
-    reason: z.string(), exitCode: z.number().int(), startedAt: time, finishedAt: time, message: z.string().optional(),
-  }).optional(),
+  lastTerminated: z
+    .strictObject({
+      reason: z.string(),
+      exitCode: z.number().int(),
+      startedAt: time,
+      finishedAt: time,
+      message: z.string().optional(),
+    })
+    .optional(),
   /** when the current instance started (default: the pod's start) */
   runningSince: time.optional(),
   logs: z.array(logLine).optional(),
@@ -42,7 +48,9 @@ const container = z.strictObject({
   image: z.string(),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
-  ports: z.array(z.strictObject({ name: z.string().optional(), containerPort: z.number().int(), protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional() })).optional(),
+  ports: z
+    .array(z.strictObject({ name: z.string().optional(), containerPort: z.number().int(), protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional() }))
+    .optional(),
   env: z.array(z.record(z.string(), z.unknown())).optional(),
   resources: z.strictObject({ requests: z.record(z.string(), quantity).optional(), limits: z.record(z.string(), quantity).optional() }).optional(),
   readinessProbe: z.record(z.string(), z.unknown()).optional(),
@@ -67,8 +75,11 @@ const podOverride = z.strictObject({
 export type PodOverride = z.infer<typeof podOverride>;
 
 const servicePort = z.strictObject({
-  name: z.string().optional(), port: z.number().int(), targetPort: z.union([z.number().int(), z.string()]).optional(),
-  protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(), nodePort: z.number().int().optional(),
+  name: z.string().optional(),
+  port: z.number().int(),
+  targetPort: z.union([z.number().int(), z.string()]).optional(),
+  protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+  nodePort: z.number().int().optional(),
 });
 
 const jobRun = z.strictObject({
@@ -102,10 +113,15 @@ const workload = z.strictObject({
   hostNetwork: z.boolean().optional(),
   strategy: z.record(z.string(), z.unknown()).optional(),
   pods: z.array(podOverride).optional(),
-  service: z.strictObject({
-    name: z.string().optional(), type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).optional(),
-    clusterIP: z.string().optional(), ports: z.array(servicePort).min(1), headless: z.boolean().optional(),
-  }).optional(),
+  service: z
+    .strictObject({
+      name: z.string().optional(),
+      type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).optional(),
+      clusterIP: z.string().optional(),
+      ports: z.array(servicePort).min(1),
+      headless: z.boolean().optional(),
+    })
+    .optional(),
   /**
    * A rollout of the current revision that has not finished (Deployment, StatefulSet, DaemonSet):
    * the previous revision still serves. A Deployment keeps its previous ReplicaSet's pods and past
@@ -137,7 +153,9 @@ const node = z.strictObject({
   containerRuntime: z.string().optional(),
   labels: labels.optional(),
   annotations: labels.optional(),
-  taints: z.array(z.strictObject({ key: z.string(), value: z.string().optional(), effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) })).optional(),
+  taints: z
+    .array(z.strictObject({ key: z.string(), value: z.string().optional(), effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']) }))
+    .optional(),
   unschedulable: z.boolean().optional(),
   ready: z.union([z.boolean(), z.literal('Unknown')]).default(true),
   pressure: z.array(z.enum(['MemoryPressure', 'DiskPressure', 'PIDPressure'])).optional(),
@@ -151,10 +169,14 @@ const eventSpec = z.strictObject({
   reason: z.string(),
   message: z.string(),
   involved: z.strictObject({
-    kind: z.string(), name: z.string().optional(), namespace: z.string().optional(), apiVersion: z.string().optional(),
+    kind: z.string(),
+    name: z.string().optional(),
+    namespace: z.string().optional(),
+    apiVersion: z.string().optional(),
     fieldPath: z.string().optional(),
     /** for kind Pod: the workload whose pod it is (name resolved at load), with `index` among its pods */
-    workload: z.string().optional(), index: z.number().int().nonnegative().optional(),
+    workload: z.string().optional(),
+    index: z.number().int().nonnegative().optional(),
   }),
   count: z.number().int().positive().default(1),
   first: time,
@@ -176,10 +198,18 @@ const apiResource = z.strictObject({
   categories: z.array(z.string()).optional(),
   subresources: z.array(z.enum(['status', 'scale'])).optional(),
   /** the CRD's additionalPrinterColumns (kubectl get shows them) */
-  printerColumns: z.array(z.strictObject({
-    name: z.string(), type: z.string().default('string'), jsonPath: z.string(), priority: z.number().int().default(0),
-    description: z.string().optional(), format: z.string().optional(),
-  })).optional(),
+  printerColumns: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        type: z.string().default('string'),
+        jsonPath: z.string(),
+        priority: z.number().int().default(0),
+        description: z.string().optional(),
+        format: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 
 /** compact Flux objects, expanded by gitops.ts into the objects and statuses the controllers write */
@@ -242,13 +272,15 @@ const ingressSpec = z.strictObject({
   /** TLS secret name (default <name>-tls) */
   tlsSecret: z.string().optional(),
   /** cert-manager issues the TLS secret (annotation cert-manager.io/cluster-issuer) */
-  certificate: z.strictObject({
-    issuer: z.string().default('letsencrypt-prod'),
-    issuerKind: z.enum(['ClusterIssuer', 'Issuer']).default('ClusterIssuer'),
-    /** notBefore of the current certificate (90 days valid, renewal at 2/3) */
-    issued: time,
-    revision: z.number().int().positive().default(1),
-  }).optional(),
+  certificate: z
+    .strictObject({
+      issuer: z.string().default('letsencrypt-prod'),
+      issuerKind: z.enum(['ClusterIssuer', 'Issuer']).default('ClusterIssuer'),
+      /** notBefore of the current certificate (90 days valid, renewal at 2/3) */
+      issued: time,
+      revision: z.number().int().positive().default(1),
+    })
+    .optional(),
   /** the TLS secret does not exist */
   secretMissing: z.boolean().optional(),
 });
@@ -272,20 +304,26 @@ const externalSecretSpec = z.strictObject({
 export type ExternalSecretSpec = z.infer<typeof externalSecretSpec>;
 
 const rawLogs = z.strictObject({
-  namespace: z.string(), pod: z.string(), container: z.string(), previous: z.boolean().default(false), lines: z.array(logLine),
+  namespace: z.string(),
+  pod: z.string(),
+  container: z.string(),
+  previous: z.boolean().default(false),
+  lines: z.array(logLine),
 });
 
 export const scenarioSchema = z.strictObject({
   name: z.string(),
   description: z.string().optional(),
-  cluster: z.strictObject({
-    version: z.string().default('v1.31.4+k3s1'),
-    /** the user the bearer token authenticates as (shown in 403 messages) */
-    user: z.string().default('system:serviceaccount:mcp-homelab:homelab'),
-    containerRuntime: z.string().default('containerd://1.7.23-k3s2'),
-    podCIDR: z.string().default('10.42.0.0/16'),
-    serviceCIDR: z.string().default('10.43.0.0/16'),
-  }).prefault({}),
+  cluster: z
+    .strictObject({
+      version: z.string().default('v1.31.4+k3s1'),
+      /** the user the bearer token authenticates as (shown in 403 messages) */
+      user: z.string().default('system:serviceaccount:mcp-homelab:homelab'),
+      containerRuntime: z.string().default('containerd://1.7.23-k3s2'),
+      podCIDR: z.string().default('10.42.0.0/16'),
+      serviceCIDR: z.string().default('10.43.0.0/16'),
+    })
+    .prefault({}),
   /** built-in groups not served by this cluster (e.g. events.k8s.io) */
   disableGroups: z.array(z.string()).optional(),
   /** extra served API resources (CRDs) */
@@ -299,10 +337,12 @@ export const scenarioSchema = z.strictObject({
   /** full Kubernetes objects; relative times allowed in *Time / *Timestamp / *At fields */
   objects: z.array(z.looseObject({ apiVersion: z.string(), kind: z.string(), metadata: z.looseObject({ name: z.string() }) })).default([]),
   /** Flux objects in compact form (GitRepository, HelmRepositories and the odd ones go under objects:) */
-  flux: z.strictObject({
-    kustomizations: z.array(fluxKustomization).default([]),
-    helmReleases: z.array(fluxHelmRelease).default([]),
-  }).optional(),
+  flux: z
+    .strictObject({
+      kustomizations: z.array(fluxKustomization).default([]),
+      helmReleases: z.array(fluxHelmRelease).default([]),
+    })
+    .optional(),
   ingresses: z.array(ingressSpec).default([]),
   externalSecrets: z.array(externalSecretSpec).default([]),
   events: z.array(eventSpec).default([]),

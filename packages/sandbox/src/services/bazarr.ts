@@ -44,21 +44,74 @@ export class FakeBazarr {
   async start(host: string): Promise<void> {
     const r = new Router<Record<string, never>>();
     const none = {} as Record<string, never>;
-    r.add('GET', '/api/system/status', () => ({ status: 200, body: { data: { bazarr_version: this.s.version, package_version: '', sonarr_version: '4.0.14.2939', radarr_version: '5.17.2.9580', operating_system: 'Linux-6.6.51-v8+-aarch64', python_version: '3.12.8', database_engine: 'Sqlite 3.45.3', start_time: 1735689600, timezone: 'Europe/Berlin' } } }), none)
+    r.add(
+      'GET',
+      '/api/system/status',
+      () => ({
+        status: 200,
+        body: {
+          data: {
+            bazarr_version: this.s.version,
+            package_version: '',
+            sonarr_version: '4.0.14.2939',
+            radarr_version: '5.17.2.9580',
+            operating_system: 'Linux-6.6.51-v8+-aarch64',
+            python_version: '3.12.8',
+            database_engine: 'Sqlite 3.45.3',
+            start_time: 1735689600,
+            timezone: 'Europe/Berlin',
+          },
+        },
+      }),
+      none,
+    )
       .add('GET', '/api/system/health', () => ({ status: 200, body: { data: this.s.health } }), none)
-      .add('GET', '/api/episodes/wanted', (q) => window(q, this.s.wantedEpisodes.map((e, i) => ({ seriesTitle: e.series, episode_number: e.episode, episodeTitle: e.title, missing_subtitles: e.missing.map(lang), sonarrSeriesId: 1, sonarrEpisodeId: i + 1, sceneName: null, tags: [], seriesType: 'standard' }))), none)
-      .add('GET', '/api/movies/wanted', (q) => window(q, this.s.wantedMovies.map((m, i) => ({ title: m.title, missing_subtitles: m.missing.map(lang), radarrId: i + 1, sceneName: null, tags: [] }))), none);
-    this.http = await serveHttp({
-      router: r,
-      before: (req) => {
-        this.requests.push({ method: req.method, path: req.path });
-        const given = req.headers['x-api-key'] ?? req.query.get('apikey');
-        return given === this.apiKey ? undefined : { status: 401, body: { message: 'Unauthorized' } };
+      .add(
+        'GET',
+        '/api/episodes/wanted',
+        (q) =>
+          window(
+            q,
+            this.s.wantedEpisodes.map((e, i) => ({
+              seriesTitle: e.series,
+              episode_number: e.episode,
+              episodeTitle: e.title,
+              missing_subtitles: e.missing.map(lang),
+              sonarrSeriesId: 1,
+              sonarrEpisodeId: i + 1,
+              sceneName: null,
+              tags: [],
+              seriesType: 'standard',
+            })),
+          ),
+        none,
+      )
+      .add(
+        'GET',
+        '/api/movies/wanted',
+        (q) =>
+          window(
+            q,
+            this.s.wantedMovies.map((m, i) => ({ title: m.title, missing_subtitles: m.missing.map(lang), radarrId: i + 1, sceneName: null, tags: [] })),
+          ),
+        none,
+      );
+    this.http = await serveHttp(
+      {
+        router: r,
+        before: (req) => {
+          this.requests.push({ method: req.method, path: req.path });
+          const given = req.headers['x-api-key'] ?? req.query.get('apikey');
+          return given === this.apiKey ? undefined : { status: 401, body: { message: 'Unauthorized' } };
+        },
+        notFound: () => ({ status: 404, body: { message: 'The requested URL was not found on the server.' } }),
       },
-      notFound: () => ({ status: 404, body: { message: 'The requested URL was not found on the server.' } }),
-    }, host);
+      host,
+    );
     this.url = this.http.url;
   }
 
-  stop(): Promise<void> { return this.http?.stop() ?? Promise.resolve(); }
+  stop(): Promise<void> {
+    return this.http?.stop() ?? Promise.resolve();
+  }
 }

@@ -19,7 +19,10 @@ export function at(spec: string, now: Date): Date {
 }
 
 /** the clocks a fake runs on: `now` for scenario data (the sandbox clock), `mono` (ms, real) for timeouts */
-export interface Clocks { now: () => Date; mono: () => number }
+export interface Clocks {
+  now: () => Date;
+  mono: () => number;
+}
 
 export const realMono = (): number => performance.now();
 

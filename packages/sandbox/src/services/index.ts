@@ -42,7 +42,8 @@ export const servicesScenario = z.strictObject({
 });
 export type ServicesScenario = z.output<typeof servicesScenario>;
 
-export type ServiceName = 'pihole' | 'adguard' | 'jellyfin' | 'immich' | 'authentik' | 'rancher' | 'sonarr' | 'radarr' | 'prowlarr' | 'bazarr' | 'sabnzbd' | 'qbittorrent';
+export type ServiceName =
+  'pihole' | 'adguard' | 'jellyfin' | 'immich' | 'authentik' | 'rancher' | 'sonarr' | 'radarr' | 'prowlarr' | 'bazarr' | 'sabnzbd' | 'qbittorrent';
 
 export interface ServicesOptions {
   jellyfinVersion?: '10.10' | '10.11';
@@ -92,7 +93,13 @@ export interface StartedServices {
   stop(): Promise<void>;
 }
 
-export async function startServices(scenario: ServicesScenario | undefined, opts: ServicesOptions, dir: string, now: () => Date, host = '127.0.0.1'): Promise<StartedServices> {
+export async function startServices(
+  scenario: ServicesScenario | undefined,
+  opts: ServicesOptions,
+  dir: string,
+  now: () => Date,
+  host = '127.0.0.1',
+): Promise<StartedServices> {
   const off = new Set(opts.disable ?? []);
   const services: Services = {};
   const endpoints: ServiceEndpoints = {};
@@ -100,14 +107,20 @@ export async function startServices(scenario: ServicesScenario | undefined, opts
   const secretsDir = path.join(dir, 'secrets');
   const made: string[] = []; // files and folders written here, removed by stop()
   const writeSecret = (name: string, value: string): string => {
-    if (!existsSync(secretsDir)) { mkdirSync(secretsDir, { recursive: true, mode: 0o700 }); made.push(secretsDir); }
+    if (!existsSync(secretsDir)) {
+      mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+      made.push(secretsDir);
+    }
     const file = path.join(secretsDir, name);
     writeFileSync(file, `${value}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
     made.push(file);
     return file;
   };
-  const removeMade = (): void => { for (const p of made.reverse()) rmSync(p, { recursive: true, force: true }); made.length = 0; };
+  const removeMade = (): void => {
+    for (const p of made.reverse()) rmSync(p, { recursive: true, force: true });
+    made.length = 0;
+  };
   try {
     if (scenario?.pihole && !off.has('pihole')) {
       const p = new FakePihole(scenario.pihole, opts.pihole ?? {}, now);

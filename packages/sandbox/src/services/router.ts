@@ -8,18 +8,18 @@ import type { Socket } from 'node:net';
 
 export interface Req {
   method: string;
-  path: string;                        // decoded pathname
+  path: string; // decoded pathname
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
-  text: string;                        // raw body
-  params: Record<string, string>;      // :name segments of the matched route
+  text: string; // raw body
+  params: Record<string, string>; // :name segments of the matched route
   remote: string;
-  started: number;                     // performance.now() at arrival (Pi-hole's `took`)
+  started: number; // performance.now() at arrival (Pi-hole's `took`)
 }
 
 export interface Reply {
   status: number;
-  body?: unknown;                      // JSON-encoded unless `text` is used
+  body?: unknown; // JSON-encoded unless `text` is used
   text?: string;
   contentType?: string;
   headers?: Record<string, string>;
@@ -27,7 +27,12 @@ export interface Reply {
 
 export type Handler<M> = (req: Req, res: ServerResponse, meta: M) => Reply | 'streamed' | Promise<Reply | 'streamed'>;
 
-interface Route<M> { method: string; parts: string[]; handler: Handler<M>; meta: M }
+interface Route<M> {
+  method: string;
+  parts: string[];
+  handler: Handler<M>;
+  meta: M;
+}
 
 export class Router<M = Record<string, never>> {
   private readonly routes: Route<M>[] = [];
@@ -52,11 +57,17 @@ export class Router<M = Record<string, never>> {
       if (route.parts.length !== parts.length) continue;
       const params: Record<string, string> = {};
       const ok = route.parts.every((rp, i) => {
-        if (rp.startsWith(':')) { params[rp.slice(1)] = raw[i] as string; return true; }
+        if (rp.startsWith(':')) {
+          params[rp.slice(1)] = raw[i] as string;
+          return true;
+        }
         return rp === parts[i];
       });
       if (!ok) continue;
-      if (route.method !== method) { pathSeen = true; continue; }
+      if (route.method !== method) {
+        pathSeen = true;
+        continue;
+      }
       return { route, params };
     }
     return { methodMismatch: pathSeen };
@@ -94,7 +105,11 @@ function readBody(req: IncomingMessage, limit = 1 << 20): Promise<string> {
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > limit) { reject(new Error('body too large')); req.destroy(); return; }
+      if (size > limit) {
+        reject(new Error('body too large'));
+        req.destroy();
+        return;
+      }
       chunks.push(c);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
@@ -104,10 +119,17 @@ function readBody(req: IncomingMessage, limit = 1 << 20): Promise<string> {
 
 export function jsonBody(req: Req): { ok: true; value: unknown } | { ok: false } {
   if (!req.text.trim()) return { ok: true, value: undefined };
-  try { return { ok: true, value: JSON.parse(req.text) as unknown }; } catch { return { ok: false }; }
+  try {
+    return { ok: true, value: JSON.parse(req.text) as unknown };
+  } catch {
+    return { ok: false };
+  }
 }
 
-export interface HttpService { url: string; stop(): Promise<void> }
+export interface HttpService {
+  url: string;
+  stop(): Promise<void>;
+}
 
 /** Listens on HOST:0 (plain HTTP) and dispatches to the service's routes. */
 export async function serveHttp<M>(hooks: ServiceHooks<M>, host = '127.0.0.1'): Promise<HttpService> {
@@ -116,21 +138,48 @@ export async function serveHttp<M>(hooks: ServiceHooks<M>, host = '127.0.0.1'): 
     void (async (): Promise<void> => {
       const url = new URL(inc.url ?? '/', 'http://localhost');
       let text = '';
-      try { text = await readBody(inc); } catch { send(res, { status: 413, text: 'Payload Too Large' }); return; }
+      try {
+        text = await readBody(inc);
+      } catch {
+        send(res, { status: 413, text: 'Payload Too Large' });
+        return;
+      }
       let path = url.pathname;
-      try { path = decodeURIComponent(url.pathname); } catch { /* keep raw */ }
+      try {
+        path = decodeURIComponent(url.pathname);
+      } catch {
+        /* keep raw */
+      }
       const req: Req = {
-        method: (inc.method ?? 'GET').toUpperCase(), path, query: url.searchParams, headers: inc.headers, text,
-        params: {}, remote: inc.socket.remoteAddress ?? '', started: performance.now(),
+        method: (inc.method ?? 'GET').toUpperCase(),
+        path,
+        query: url.searchParams,
+        headers: inc.headers,
+        text,
+        params: {},
+        remote: inc.socket.remoteAddress ?? '',
+        started: performance.now(),
       };
       const m = hooks.router.match(req.method, url.pathname);
       const meta = 'route' in m ? m.route.meta : undefined;
       const stop = hooks.before?.(req, meta);
-      if (stop) { send(res, stop, req, hooks.decorate as ServiceHooks<unknown>['decorate']); return; }
-      if (!('route' in m)) { send(res, hooks.notFound(req, m.methodMismatch), req, hooks.decorate as ServiceHooks<unknown>['decorate']); return; }
-      req.params = Object.fromEntries(Object.entries(m.params).map(([k, v]) => {
-        try { return [k, decodeURIComponent(v)]; } catch { return [k, v]; }
-      }));
+      if (stop) {
+        send(res, stop, req, hooks.decorate as ServiceHooks<unknown>['decorate']);
+        return;
+      }
+      if (!('route' in m)) {
+        send(res, hooks.notFound(req, m.methodMismatch), req, hooks.decorate as ServiceHooks<unknown>['decorate']);
+        return;
+      }
+      req.params = Object.fromEntries(
+        Object.entries(m.params).map(([k, v]) => {
+          try {
+            return [k, decodeURIComponent(v)];
+          } catch {
+            return [k, v];
+          }
+        }),
+      );
       try {
         const reply = await m.route.handler(req, res, m.route.meta);
         if (reply !== 'streamed') send(res, reply, req, hooks.decorate as ServiceHooks<unknown>['decorate']);
@@ -140,10 +189,16 @@ export async function serveHttp<M>(hooks: ServiceHooks<M>, host = '127.0.0.1'): 
       }
     })();
   });
-  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => { server.off('error', reject); resolve(); });
+    server.listen(0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
