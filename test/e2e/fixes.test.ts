@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, ROOT } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
+import { configWith } from '../helpers/config.js';
 import { shellWords } from '../helpers/shell.js';
 
 interface Tool {
@@ -32,8 +33,15 @@ describe('every fix a finding suggests runs as printed', () => {
   let s: SandboxEnv;
   let tools: Tool[];
   let fixes: Fix[];
+  /** The sandbox's config with every write allow-listed: each suggested write must then reach its confirmation. */
+  let allowAll: Record<string, string>;
   beforeAll(async () => {
     s = await startSandboxEnv();
+    const all = ['*/*'];
+    allowAll = {
+      ...s.env,
+      HOMELAB_CONFIG: await configWith(s.sandbox, 'fixes', { allow: { restart: all, flux: all, secretsRefresh: all, backupsTrigger: all, arr: all } }),
+    };
     tools = JSON.parse(await readFile(`${ROOT}dist/mcp-tools.json`, 'utf8')) as Tool[];
     // Every read tool that needs no argument, on the whole sandbox homelab: what an owner looks at,
     // every row of it (an assistant gets the worst few unless it asks for more with limit).
@@ -70,7 +78,7 @@ describe('every fix a finding suggests runs as printed', () => {
     for (const f of fixes) {
       const argv = shellWords(f.command);
       expect(argv[0], f.command).toBe('homelab');
-      const r = await runCli(argv.slice(1), s.env);
+      const r = await runCli(argv.slice(1), allowAll);
       const effect = tools.find((t) => t.name === f.tool)?.effect;
       if (effect === 'read') {
         expect([0, 1, 2], `${f.command}: ${r.stderr}`).toContain(r.code);

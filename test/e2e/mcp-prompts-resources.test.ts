@@ -109,7 +109,8 @@ describe('MCP prompts and resources over stdio', () => {
   });
 
   it('links findings to what explains them, and every link resolves through resources/read', async () => {
-    const result = await mcp.client.callTool({ name: 'cluster_health', arguments: {} });
+    // Enough findings to reach the crash-looping pod (an assistant gets the three worst unless it asks).
+    const result = await mcp.client.callTool({ name: 'cluster_health', arguments: { limit: 10 } });
     const links = linksOf(result.content);
     expect(links.length).toBeGreaterThan(0);
     expect(links.length).toBeLessThanOrEqual(4);
@@ -289,7 +290,7 @@ describe('a kubeconfig with several contexts', () => {
   });
 
   it('gives links that read the cluster the call ran in', async () => {
-    const result = await mcp.client.callTool({ name: 'cluster_health', arguments: { context: 'home' } });
+    const result = await mcp.client.callTool({ name: 'cluster_health', arguments: { context: 'home', limit: 10 } });
     const logs = linksOf(result.content).find((l) => l.uri.startsWith('homelab://logs/paperless/'));
     expect(logs?.uri).toContain('context=home');
     expect(await readText(mcp.client, logs?.uri ?? '')).toContain('OperationalError');

@@ -3,6 +3,8 @@ import { EXIT_CODES, HomelabError } from '../../src/core/errors.js';
 import type { Logger, Summary } from '../../src/core/op.js';
 import { runOp, type AuditRecord } from '../../src/core/run-op.js';
 import { ops } from '../../src/ops/registry.js';
+import { everyRowUnlessLimited } from '../../src/adapters/cli/lists.js';
+import { inputSchemaOf } from '../../src/adapters/cli/flags.js';
 
 /** Where an op runs: what `homelab sandbox` tells a user to export (KUBECONFIG, HOMELAB_CONFIG), as SandboxEnv has it. */
 export interface OpTarget {
@@ -17,6 +19,8 @@ export interface CallOptions {
   env?: Record<string, string>;
   /** Cancels the call, as Ctrl-C or a cancelled MCP request does. */
   signal?: AbortSignal;
+  /** Lists as an assistant gets them (a few rows unless `limit` is given); by default every row, as the CLI asks. */
+  assistantLimits?: boolean;
 }
 
 export interface OpCall<T> {
@@ -43,6 +47,10 @@ export async function callOp<T = Record<string, unknown>>(
 ): Promise<OpCall<T>> {
   const op = ops.find((o) => o.name === name);
   if (!op) throw new Error(`no op named ${name}`);
+  if (!options.assistantLimits && inputSchemaOf(op).properties?.limit) {
+    input = { ...input };
+    everyRowUnlessLimited(op)(input, new Set(Object.keys(input)));
+  }
   const log: string[] = [];
   const logger: Logger = { progress: (m) => log.push(`progress: ${m}`), warn: (m) => log.push(`warn: ${m}`), debug: () => {} };
   const env = { HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, ...target.env, ...options.env };

@@ -36,7 +36,21 @@ describe('stop() leaves nothing behind', () => {
     const sb = await startSandbox();
     expect(path.dirname(sb.dir)).toBe(tmp.dir());
     expect(readdirSync(sb.dir).sort()).toEqual(['kubeconfig', 'secrets']);
-    expect(readdirSync(path.join(sb.dir, 'secrets')).sort()).toEqual(['adguard-password', 'immich-api-key', 'jellyfin-api-key', 'pihole-password']);
+    // One secret file per fake service that has a password, token or API key.
+    expect(readdirSync(path.join(sb.dir, 'secrets')).sort()).toEqual([
+      'adguard-password',
+      'authentik-token',
+      'bazarr-api-key',
+      'immich-api-key',
+      'jellyfin-api-key',
+      'pihole-password',
+      'prowlarr-api-key',
+      'qbittorrent-password',
+      'radarr-api-key',
+      'rancher-token',
+      'sabnzbd-api-key',
+      'sonarr-api-key',
+    ]);
     await sb.stop();
     expect(readdirSync(tmp.dir())).toEqual([]);
     await sb.stop();

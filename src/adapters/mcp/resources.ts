@@ -14,6 +14,8 @@ import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
 import { RpcError } from './rpc-error.js';
 import { errorText } from './server.js';
 
+/** How many findings the health report resource carries (cluster_health's limit). */
+const HEALTH_REPORT_FINDINGS = 10;
 /** Runs a read tool through runOp, as a tool call would (`context` among the input picks a kubeconfig context), and gives its validated output. */
 export type RunRead = (tool: string, input: Record<string, unknown>, signal: AbortSignal) => Promise<Record<string, unknown>>;
 
@@ -166,7 +168,7 @@ const HEALTH: Resource = {
   uri: 'homelab://health',
   name: 'health',
   title: 'Latest health report',
-  description: 'cluster_health run now: verdict, summary and findings as JSON (?context=NAME: another kubeconfig context)',
+  description: 'cluster_health run now: verdict, summary and the ten worst findings as JSON (?context=NAME: another kubeconfig context)',
   mimeType: 'application/json',
 };
 
@@ -228,7 +230,8 @@ async function readResource(uri: string, runRead: RunRead, signal: AbortSignal):
   switch (url.host) {
     case 'health': {
       if (parts.length > 0) throw notFound(uri, 'homelab://health has no path');
-      return textContent(uri, 'application/json', JSON.stringify(await runRead('cluster_health', inContext({}), signal)));
+      // A report: the ten worst findings, more than a tool call's default few, still within the budget.
+      return textContent(uri, 'application/json', JSON.stringify(await runRead('cluster_health', inContext({ limit: HEALTH_REPORT_FINDINGS }), signal)));
     }
     case 'logs': {
       if (parts.length !== 2) throw notFound(uri, 'expected homelab://logs/NAMESPACE/POD');
