@@ -60,13 +60,7 @@ export default defineOp({
   name: 'arr_status',
   title: 'The *arr media stack at a glance',
   description:
-    'Sonarr and Radarr (their own health warnings, downloads stuck in the queue and why, how many monitored episodes/movies ' +
-    'have no file, disk space, indexers disabled after failures), Prowlarr (failing indexers), Bazarr (health, episodes and ' +
-    'movies missing subtitles), SABnzbd (paused queue, disks, downloads failed in the last day) and qBittorrent (connection, ' +
-    'errored and stalled torrents, paused ones, free space against what is still downloading). Each app missing from the ' +
-    'config is "not configured"; one that cannot be asked is a crit finding naming why. Use it when downloads do not show ' +
-    'up; `arr_missing` lists what is missing, and the stuck downloads name their queue id for `arr_retry`. Returns a verdict, ' +
-    'one section per app and the findings (lists cut to `limit`, counts kept).',
+    'Sonarr, Radarr, Prowlarr, Bazarr, SABnzbd and qBittorrent: health warnings, stuck downloads (with queue ids for arr_retry), missing files, indexers, disks, stalled torrents. Use it when downloads do not show up. Returns a verdict, a section per configured app and findings.',
   effect: 'read',
   input: z
     .object({

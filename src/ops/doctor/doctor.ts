@@ -19,7 +19,7 @@ const output = z.object({
   findings: findingsSchema.describe('The worst findings first, at most limit of them'),
   findingsTotal: z.number().int(),
   truncated: z.boolean().describe('true when findings holds fewer than findingsTotal'),
-  byReason: z.record(z.string(), z.number().int()).optional().describe('When truncated: every finding counted by reason, most frequent first'),
+  byReason: z.record(z.string(), z.number().int()).optional().describe('When truncated: every finding counted by reason, critical and most frequent first'),
   narrow: fixSchema.optional().describe('When truncated: the same call for the subsystem with the most findings, all of them'),
 });
 type Output = z.infer<typeof output>;
@@ -41,19 +41,34 @@ function summaryLine(verdict: Verdict, findings: readonly Finding[], lines: Outp
   return `${counts(findings)} in ${plural(checked.length, 'subsystem')}: ${worst.join('; ')}${findings.length > 3 ? '; …' : ''}`;
 }
 
+/** Reasons byReason names one by one; the rest are counted together, so a homelab with many kinds of trouble still fits. */
+const REASONS_NAMED = 10;
+
+/**
+ * Every finding counted by reason: the reasons of critical findings first, then the most frequent,
+ * at most REASONS_NAMED of them, and one entry "(N other reasons)" for the rest: the counts add up
+ * to findingsTotal.
+ */
 function byReason(findings: readonly Finding[]): Record<string, number> {
-  const tally = new Map<string, number>();
-  for (const f of findings) tally.set(f.reason, (tally.get(f.reason) ?? 0) + 1);
-  return Object.fromEntries([...tally].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+  const tally = new Map<string, { count: number; crit: boolean }>();
+  for (const f of findings) {
+    const seen = tally.get(f.reason) ?? { count: 0, crit: false };
+    tally.set(f.reason, { count: seen.count + 1, crit: seen.crit || f.severity === 'crit' });
+  }
+  const sorted = [...tally].sort(([a, x], [b, y]) => Number(y.crit) - Number(x.crit) || y.count - x.count || a.localeCompare(b));
+  const named = sorted.length > REASONS_NAMED ? sorted.slice(0, REASONS_NAMED - 1) : sorted;
+  const rest = sorted.slice(named.length);
+  return Object.fromEntries([
+    ...named.map(([reason, { count }]) => [reason, count] as const),
+    ...(rest.length ? [[`(${rest.length} other reasons)`, rest.reduce((n, [, { count }]) => n + count, 0)] as const] : []),
+  ]);
 }
 
 export default defineOp({
   name: 'doctor',
   title: 'Doctor: one verdict over everything',
   description:
-    'Every subsystem at once: the cluster (nodes, pods, Flux, certificates, secrets, Tailscale, backups, ingresses), DNS, ' +
-    'media, the NAS and each configured service (uptime, Authentik, PostgreSQL, Rancher, the *arr stack). For a full check-up or cron; ' +
-    'cluster_health is the quicker cluster-only view, why follows one service. Returns a line per subsystem (or why it could not check) and the findings worst first, each with its fix.',
+    'Every subsystem at once: cluster (nodes, pods, workloads, storage, Flux, certificates, secrets, Tailscale, backups, ingresses), DNS, media, NAS and configured services. For a full check-up; cluster_health is quicker. Returns a line per subsystem and the worst findings with fixes.',
   effect: 'read',
   input: z
     .object({

@@ -183,10 +183,7 @@ export default defineOp({
   name: 'k8s_describe',
   title: 'Describe any Kubernetes object',
   description:
-    'One object of any kind the cluster serves, as kubectl describe explains it: its printer columns, labels, conditions, owner ' +
-    'chain (Pod → ReplicaSet → Deployment, and the Flux Kustomization or HelmRelease that applied it) and its newest events, ' +
-    'then the rest of the object cut to maxBytes. Use it to find out why one thing is not working. A Secret is described from ' +
-    'its metadata and type only, never its data; ConfigMap values are cut.',
+    'One object of any kind, as kubectl describe: columns, labels, conditions, owner chain up to the Flux object that applied it, newest events, then the object cut to maxBytes. Use it to find why one thing fails. Secrets show metadata only.',
   effect: 'read',
   input: z
     .object({

@@ -67,11 +67,7 @@ export default defineOp({
   name: 'k8s_get',
   title: 'Get any Kubernetes resource',
   description:
-    'Lists objects of any kind the cluster serves, or one by name, as kubectl get does: the kind as kubectl takes it (pods, po, ' +
-    "deploy, deployments.apps, hr, helmreleases.helm.toolkit.fluxcd.io, resolved through discovery), with the server's printer " +
-    'columns; output json/yaml returns the objects instead. Use it to look at anything no other tool covers. Secrets are shown ' +
-    'from metadata only (never their data); ConfigMap values are cut. Bounded by limit and maxBytes: when cut, truncated is true ' +
-    'and next is the call that continues.',
+    "Lists objects of any kind the cluster serves (as kubectl get: pods, deploy, hr, KIND/NAME), or one by name, with the server's columns, or the objects as json/yaml. For anything no other tool covers. Secrets show metadata only. When cut, next continues.",
   effect: 'read',
   input: z
     .object({

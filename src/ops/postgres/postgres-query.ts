@@ -19,14 +19,7 @@ export default defineOp({
   name: 'postgres_query',
   title: 'PostgreSQL: run one read-only query',
   description:
-    'Runs exactly one statement that reads (SELECT, WITH … SELECT, VALUES, TABLE, SHOW, or EXPLAIN of one) against ' +
-    'services.postgres and returns its columns and rows as text. Refused before anything is sent (PolicyDenied): a second ' +
-    'statement after ";", any statement that writes or changes the session (INSERT, UPDATE, DELETE, COPY, SET, DO, CALL, ' +
-    '…) and functions that act outside the query (pg_terminate_backend, pg_reload_conf, lo_export, dblink, set_config, …). ' +
-    'The session is read-only from the moment it connects and the statement runs in a READ ONLY transaction, so the server ' +
-    'refuses any write that gets past that; the statement timeout (services.postgres.statementTimeout) stops slow ones. ' +
-    'Rows come through a cursor, at most `maxRows` and `maxBytes` of values; a cut says so. Use it to look at data an app ' +
-    "keeps (Authentik's, Immich's): add WHERE and LIMIT rather than reading whole tables.",
+    'Runs one read-only statement (SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN) on services.postgres in a READ ONLY session with a statement timeout; writes, a second statement and functions acting outside the query are refused. Returns columns and rows as text, cut to limit.',
   effect: 'read',
   input: z
     .object({

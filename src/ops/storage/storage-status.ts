@@ -28,11 +28,7 @@ export default defineOp({
   name: 'storage_status',
   title: 'Storage',
   description:
-    'PersistentVolumeClaims with phase, capacity, storage class, access modes and the pods that mount them; why a Pending claim waits ' +
-    '(no such storage class, no default class, no provisioner, WaitForFirstConsumer and its unscheduled pod, a provisioner that does ' +
-    'not answer); lost claims; PersistentVolumes Released or Failed; and how full each volume is when storage.kubeletStats is on (read ' +
-    'from the kubelets through nodes/proxy, a privilege the config opts into). Use it when an app cannot start for its volume or a disk ' +
-    'fills up. Returns verdict ok/warn/crit, the claims (problems first) and volumes, each up to limit, with their findings and counts of all.',
+    'PersistentVolumeClaims and PersistentVolumes: why a claim is Pending (no storage class, no provisioner, unscheduled pod), lost claims, Released or Failed volumes, and how full volumes are (storage.kubeletStats). Returns a verdict, claims and volumes (problems first) and findings.',
   effect: 'read',
   input: z
     .object({

@@ -28,13 +28,7 @@ export default defineOp({
   name: 'uptime_status',
   title: "Uptime: do the homelab's URLs answer?",
   description:
-    "Checks URLs from homelab's own process (not from a pod: it sees the network, DNS and certificates as the machine " +
-    'homelab runs on does), 8 at a time, each with the uptime.timeoutMs timeout: the URLs of config uptime.targets, every ' +
-    'Ingress host with `ingresses` (https when the Ingress has TLS for it), and `urls` (a host of the configured targets, ' +
-    "of the cluster's Ingresses or Services, or in net.allowTargets: anything else is refused, exit 77, as net curl). For " +
-    "each: HTTP status (200-399 or the target's expectStatus is up), time to the answer, the certificate's validity and " +
-    'days left (under uptime.warnDays is a warning), and whether the page holds the keyword. Redirects are not followed. ' +
-    'Made for cron: the exit code is the verdict (0 all up, 1 slow or a certificate expiring, 2 something down).',
+    "Checks URLs from homelab's own machine: config uptime.targets, Ingress hosts (ingresses) and urls (allow-listed hosts only). Returns each URL's status, answer time, certificate days left and keyword match, problems first, and findings.",
   effect: 'read',
   input: z
     .object({

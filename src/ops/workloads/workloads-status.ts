@@ -25,10 +25,7 @@ export default defineOp({
   name: 'workloads_status',
   title: 'Workloads and rollouts',
   description:
-    'Deployments, StatefulSets and DaemonSets whose rollout is stuck (progress deadline exceeded, a new pod that never gets ready, ' +
-    'an old ReplicaSet still serving) or whose pods are not ready, each with the reason the controller and the failing pod give. ' +
-    'Use it after a deploy that did not take, or when an app runs an old version. Returns verdict ok/warn/crit, the workloads that ' +
-    'are not fine (stuck first, up to limit) with their findings and the command that shows why, and counts of all.',
+    "Deployments, StatefulSets and DaemonSets whose rollout is stuck or whose pods are not ready, with the controller's and the failing pod's reason. Use it after a deploy that did not take. Returns a verdict, the workloads that are not fine (up to limit) with findings and counts.",
   effect: 'read',
   input: z
     .object({
