@@ -1,21 +1,50 @@
 import { z } from 'zod';
 import { defineOp, type Verdict } from '../../core/op.js';
 import { findingsSchema, sortFindings, summarizeStatus, summaryLineSchema, verdictOf, verdictSchema, type Finding } from '../shared/findings.js';
-import { attemptCheck, briefCheckLine, checkLineSchema, outcomeFindings, rbacOf, type CheckOutcome } from '../shared/check.js';
+import { attemptCheck, briefCheckLine, checkStateSchema, outcomeFindings, rbacOf, type CheckLine, type CheckOutcome } from '../shared/check.js';
+import { clip } from '../shared/bounded.js';
 import { plural } from '../shared/format.js';
 import { fix, fixSchema } from '../shared/fix.js';
 import { DOCTOR_CHECKS, SERVICE_CHECKS } from '../checks.js';
 
 /** Findings in an answer by default: what fits an assistant's budget beside every subsystem's line (the CLI shows more). */
-export const DEFAULT_LIMIT = 5;
+export const DEFAULT_LIMIT = 3;
 const MAX_LIMIT = 200;
 
 const WORDS = DOCTOR_CHECKS.flatMap((c) => [c.name, ...(c.aliases ?? [])]) as [string, ...string[]];
 
+/**
+ * A subsystem's line in doctor's answer. With twenty-odd subsystems beside the findings, each says
+ * only what it adds (issue 11's 8 KB a result): its state when not "checked", its count of problems
+ * when there are some, and a line that does not repeat the name beside it.
+ */
+const subsystemSchema = z.object({
+  name: z.string(),
+  state: checkStateSchema.exclude(['checked']).optional().describe('Absent: checked'),
+  verdict: verdictSchema,
+  line: z.string().describe('What was looked at, how many problems, or why it could not check'),
+  problems: z.number().int().optional().describe('Absent: none'),
+});
+type Subsystem = z.infer<typeof subsystemSchema>;
+
+/** How much of a finding's message doctor repeats: the subsystem's own tool (each finding's fix, or narrow) has it whole. */
+const MESSAGE_MAX = 120;
+
+function subsystemOf(l: CheckLine): Subsystem {
+  const line = l.line.startsWith(`${l.name}: `) ? l.line.slice(l.name.length + 2) : l.line;
+  return {
+    name: l.name,
+    ...(l.state === 'checked' ? {} : { state: l.state }),
+    verdict: l.verdict,
+    line,
+    ...(l.problems ? { problems: l.problems } : {}),
+  };
+}
+
 const output = z.object({
   verdict: verdictSchema,
   summary: summaryLineSchema,
-  subsystems: z.array(checkLineSchema).describe('One line per subsystem, in a fixed order, whatever its state'),
+  subsystems: z.array(subsystemSchema).describe('One line per subsystem, in a fixed order, whatever its state'),
   findings: findingsSchema.describe('The worst findings first, at most limit of them'),
   findingsTotal: z.number().int(),
   truncated: z.boolean().describe('true when findings holds fewer than findingsTotal'),
@@ -31,14 +60,15 @@ function counts(findings: readonly Finding[]): string {
 }
 
 function summaryLine(verdict: Verdict, findings: readonly Finding[], lines: Output['subsystems']): string {
-  const checked = lines.filter((l) => l.state === 'checked').map((l) => l.name);
+  const checked = lines.filter((l) => l.state === undefined).map((l) => l.name);
   const aside = (['not installed', 'not configured', 'could not check'] as const)
     .map((state) => ({ state, names: lines.filter((l) => l.state === state).map((l) => l.name) }))
     .filter((g) => g.names.length)
     .map((g) => `${g.state}: ${g.names.join(', ')}`);
   if (verdict === 'ok') return `healthy: ${plural(checked.length, 'subsystem')} checked, no problems${aside.length ? ` (${aside.join('; ')})` : ''}`;
-  const worst = findings.slice(0, 3).map((f) => `${f.kind.toLowerCase()} ${f.namespace ? `${f.namespace}/` : ''}${f.name} ${f.reason}`);
-  return `${counts(findings)} in ${plural(checked.length, 'subsystem')}: ${worst.join('; ')}${findings.length > 3 ? '; …' : ''}`;
+  // The two worst by name; the findings beside it have them in full.
+  const worst = findings.slice(0, 2).map((f) => `${f.kind.toLowerCase()} ${f.namespace ? `${f.namespace}/` : ''}${f.name} ${f.reason}`);
+  return `${counts(findings)} in ${plural(checked.length, 'subsystem')}: ${worst.join('; ')}${findings.length > 2 ? '; …' : ''}`;
 }
 
 /** Reasons byReason names one by one; the rest are counted together, so a homelab with many kinds of trouble still fits. */
@@ -93,15 +123,15 @@ export default defineOp({
     // When nothing could be asked (cluster unreachable, no credentials) that is an error, not a verdict.
     if (outcomes.every((o) => o.error !== undefined)) throw outcomes[0]?.cause;
     // Each line counts its problems; the worst of them are in findings, said once.
-    const subsystems = outcomes.map(briefCheckLine);
+    const subsystems = outcomes.map((o) => subsystemOf(briefCheckLine(o)));
     // One problem seen by two checks (a Certificate by its own check and by the ingress check's TLS) is said once.
     const all = sortFindings([
       ...new Map(outcomes.flatMap(outcomeFindings).map((f) => [JSON.stringify([f.kind, f.namespace, f.name, f.reason, f.message]), f])).values(),
     ]);
     const verdict = verdictOf(all);
-    const shown = all.slice(0, input.limit);
+    const shown = all.slice(0, input.limit).map((f) => ({ ...f, message: clip(f.message, MESSAGE_MAX) }));
     const truncated = shown.length < all.length;
-    const most = [...subsystems].sort((a, b) => b.problems - a.problems)[0];
+    const most = [...subsystems].sort((a, b) => (b.problems ?? 0) - (a.problems ?? 0))[0];
     return {
       verdict,
       summary: summaryLine(verdict, all, subsystems),
@@ -112,7 +142,7 @@ export default defineOp({
       ...(truncated
         ? {
             byReason: byReason(all),
-            ...(most ? { narrow: fix('doctor', { only: [most.name], limit: Math.min(MAX_LIMIT, Math.max(most.problems, input.limit)) }) } : {}),
+            ...(most ? { narrow: fix('doctor', { only: [most.name], limit: Math.min(MAX_LIMIT, Math.max(most.problems ?? 0, input.limit)) }) } : {}),
           }
         : {}),
     };
