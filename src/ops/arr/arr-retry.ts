@@ -131,7 +131,7 @@ export default defineOp({
   name: 'arr_retry',
   title: 'Retry a failed or stuck download',
   description:
-    'Sonarr/Radarr: removes a stuck download by queue id (from arr_status), blocklists the release and searches again (redownload false: only remove). SABnzbd: retries a failed job. Only what allow.arr names. Returns what was retried and its replacement.',
+    'Sonarr/Radarr: remove a stuck download by queue id (arr_status), blocklist it and search again; SABnzbd: retry a failed job. Only what allow.arr names. Returns what was retried and its replacement.',
   effect: 'write',
   hints: { destructive: true, idempotent: false, openWorld: false },
   input: z

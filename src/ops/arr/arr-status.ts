@@ -60,7 +60,7 @@ export default defineOp({
   name: 'arr_status',
   title: 'The *arr media stack at a glance',
   description:
-    'Sonarr, Radarr, Prowlarr, Bazarr, SABnzbd and qBittorrent: health warnings, stuck downloads (with queue ids for arr_retry), missing files, indexers, disks, stalled torrents. Use it when downloads do not show up. Returns a verdict, a section per configured app and findings.',
+    'Sonarr, Radarr, Prowlarr, Bazarr, SABnzbd, qBittorrent: health, stuck downloads (queue ids for arr_retry), missing files, indexers, disks. Use it when downloads do not show up. Returns a section per app and findings.',
   effect: 'read',
   input: z
     .object({

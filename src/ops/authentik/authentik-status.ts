@@ -18,7 +18,7 @@ export default defineOp({
   name: 'authentik_status',
   title: 'Authentik: users, applications, outposts, failed logins',
   description:
-    'Authentik, read-only: version, users and superusers, recent logins, applications without a provider, outpost health, failed logins since `since`. Use it when single sign-on fails or to review who can log in. Returns a verdict, those sections and findings.',
+    'Authentik, read-only: version, users and superusers, applications without a provider, outpost health, failed logins since `since`. Use it when single sign-on fails. Returns those sections and findings.',
   effect: 'read',
   input: z
     .object({

@@ -183,7 +183,7 @@ export default defineOp({
   name: 'k8s_describe',
   title: 'Describe any Kubernetes object',
   description:
-    'One object of any kind, as kubectl describe: columns, labels, conditions, owner chain up to the Flux object that applied it, newest events, then the object cut to maxBytes. Use it to find why one thing fails. Secrets show metadata only.',
+    'One object of any kind, as kubectl describe: conditions, owner chain up to its Flux object, newest events, then the object cut to maxBytes. Use it to find why one thing fails. Secrets show metadata only.',
   effect: 'read',
   input: z
     .object({

@@ -67,7 +67,7 @@ export default defineOp({
   name: 'k8s_get',
   title: 'Get any Kubernetes resource',
   description:
-    "Lists objects of any kind the cluster serves (as kubectl get: pods, deploy, hr, KIND/NAME), or one by name, with the server's columns, or the objects as json/yaml. For anything no other tool covers. Secrets show metadata only. When cut, next continues.",
+    'Objects of any kind the cluster serves, as kubectl get (pods, deploy, hr, KIND/NAME), as table or json/yaml. For what no other tool covers. Secrets show metadata only. When cut, next continues.',
   effect: 'read',
   input: z
     .object({

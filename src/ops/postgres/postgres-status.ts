@@ -18,7 +18,7 @@ export default defineOp({
   name: 'postgres_status',
   title: 'PostgreSQL: databases, connections, replication',
   description:
-    'The PostgreSQL of services.postgres, read-only: version and role, connections against max_connections, databases and sizes, replication lag, statements or transactions open over 5 minutes. Use it when an app cannot reach its database or it is slow. Returns a verdict, sections and findings.',
+    'PostgreSQL of services.postgres, read-only: role, connections, databases and sizes, replication lag, long-running statements. Use it when an app cannot reach its database or it is slow.',
   effect: 'read',
   input: z.object({ limit: z.number().int().min(1).max(100).default(20).describe('Databases and long-running statements listed') }).strict(),
   output,

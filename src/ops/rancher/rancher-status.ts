@@ -17,7 +17,7 @@ export default defineOp({
   name: 'rancher_status',
   title: 'Rancher: clusters and their nodes',
   description:
-    'Rancher, read-only: each managed cluster with its state, provider, Kubernetes version and failing conditions, and its nodes (unavailable, cordoned, draining). Returns a verdict, the clusters with their nodes and findings.',
+    "Rancher, read-only: each managed cluster's state, provider, Kubernetes version and failing conditions, and its nodes. Returns the clusters with their nodes and findings.",
   effect: 'read',
   input: z
     .object({

@@ -28,7 +28,7 @@ export default defineOp({
   name: 'storage_status',
   title: 'Storage',
   description:
-    'PersistentVolumeClaims and PersistentVolumes: why a claim is Pending (no storage class, no provisioner, unscheduled pod), lost claims, Released or Failed volumes, and how full volumes are (storage.kubeletStats). Returns a verdict, claims and volumes (problems first) and findings.',
+    'PersistentVolumeClaims and volumes: why a claim is Pending, lost claims, Released or Failed volumes, how full volumes are (storage.kubeletStats). Returns claims and volumes, problems first, and findings.',
   effect: 'read',
   input: z
     .object({

@@ -28,7 +28,7 @@ export default defineOp({
   name: 'uptime_status',
   title: "Uptime: do the homelab's URLs answer?",
   description:
-    "Checks URLs from homelab's own machine: config uptime.targets, Ingress hosts (ingresses) and urls (allow-listed hosts only). Returns each URL's status, answer time, certificate days left and keyword match, problems first, and findings.",
+    "Checks URLs from homelab's own machine: uptime.targets, Ingress hosts and urls (allow-listed only). Returns each URL's status, answer time, certificate days left and keyword match, problems first.",
   effect: 'read',
   input: z
     .object({

@@ -25,7 +25,7 @@ export default defineOp({
   name: 'workloads_status',
   title: 'Workloads and rollouts',
   description:
-    "Deployments, StatefulSets and DaemonSets whose rollout is stuck or whose pods are not ready, with the controller's and the failing pod's reason. Use it after a deploy that did not take. Returns a verdict, the workloads that are not fine (up to limit) with findings and counts.",
+    'Deployments, StatefulSets and DaemonSets whose rollout is stuck or pods not ready, with the reason. Use it after a deploy that did not take. Returns those workloads (up to limit), findings and counts.',
   effect: 'read',
   input: z
     .object({
