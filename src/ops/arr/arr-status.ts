@@ -65,7 +65,7 @@ export default defineOp({
   input: z
     .object({
       apps: z.array(z.enum(ARR_APPS)).min(1).optional().describe('Only these apps (default: all)'),
-      limit: z.number().int().min(1).max(50).default(5).describe('Stuck downloads, failed jobs and torrents listed per app'),
+      limit: z.number().int().min(1).max(50).default(5).describe('Rows per list per app'),
     })
     .strict(),
   output,

@@ -187,9 +187,9 @@ export default defineOp({
   effect: 'read',
   input: z
     .object({
-      kind: kindSchema.describe('Its kind, as kubectl takes it: pod, deploy, hr, certificates.cert-manager.io; KIND/NAME too'),
+      kind: kindSchema.describe('As kubectl takes it: pod, deploy, hr; KIND/NAME too'),
       name: objectNameSchema.optional().describe('Its name (or give KIND/NAME)'),
-      namespace: namespaceSchema.optional().describe('Its namespace; when absent it is looked for in every namespace'),
+      namespace: namespaceSchema.optional().describe('Default: looked for in every namespace'),
       events: z.number().int().min(0).max(50).default(8).describe('Newest events to show'),
       maxBytes: z
         .number()
@@ -197,7 +197,7 @@ export default defineOp({
         .min(1000)
         .max(4 * 1024 * 1024)
         .default(3000)
-        .describe('Bound on the rest of the object, in bytes of JSON'),
+        .describe('Bytes of the rest of the object'),
     })
     .strict(),
   output,

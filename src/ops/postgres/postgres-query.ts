@@ -24,15 +24,15 @@ export default defineOp({
   input: z
     .object({
       sql: z.string().min(1).max(10_000).describe('One read-only statement'),
-      database: pgNameSchema.optional().describe('Database (default: the one services.postgres names)'),
-      maxRows: z.number().int().min(1).max(5000).default(50).describe('Rows returned at most (never more than services.postgres.maxRows)'),
+      database: pgNameSchema.optional().describe('Default: the configured one'),
+      maxRows: z.number().int().min(1).max(5000).default(50).describe('At most services.postgres.maxRows'),
       maxBytes: z
         .number()
         .int()
         .min(256)
         .max(4 * 1024 * 1024)
         .default(4096)
-        .describe('Bytes of values returned at most (never more than services.postgres.maxBytes)'),
+        .describe('At most services.postgres.maxBytes'),
     })
     .strict(),
   output,

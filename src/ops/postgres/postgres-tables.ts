@@ -36,7 +36,7 @@ export default defineOp({
   effect: 'read',
   input: z
     .object({
-      database: pgNameSchema.optional().describe('Database (default: the one services.postgres names)'),
+      database: pgNameSchema.optional().describe('Default: the configured one'),
       schema: pgNameSchema.optional().describe('Only this schema'),
       limit: z.number().int().min(1).max(200).default(25).describe('Tables listed'),
     })

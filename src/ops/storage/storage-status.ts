@@ -32,10 +32,10 @@ export default defineOp({
   effect: 'read',
   input: z
     .object({
-      namespace: namespaceSchema.optional().describe('Only claims of this namespace; default: every namespace'),
+      namespace: namespaceSchema.optional().describe('Only this namespace'),
       warnPercent: z.number().int().min(1).max(100).default(DEFAULT_WARN_PERCENT).describe('Percent used at which a volume is a warning'),
       critPercent: z.number().int().min(1).max(100).default(DEFAULT_CRIT_PERCENT).describe('Percent used at which a volume is critical'),
-      limit: z.number().int().min(1).max(500).default(5).describe('Claims and volumes listed (problems first); all are counted'),
+      limit: z.number().int().min(1).max(500).default(5).describe('Claims and volumes listed, problems first'),
     })
     .strict(),
   output,

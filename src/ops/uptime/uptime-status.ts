@@ -34,7 +34,7 @@ export default defineOp({
     .object({
       urls: z.array(urlSchema).max(50).optional().describe('More URLs to check (admitted by the target policy)'),
       keyword: z.string().min(1).max(200).optional().describe('Text the pages of `urls` must contain'),
-      ingresses: z.boolean().optional().describe('Also check every Ingress host (default: config uptime.ingresses)'),
+      ingresses: z.boolean().optional().describe('Also every Ingress host (default: uptime.ingresses)'),
       onlyUrls: z.boolean().default(false).describe('Check only `urls`, not the configured targets'),
       limit: z.number().int().min(1).max(200).default(20).describe('URLs listed besides those with a problem'),
     })

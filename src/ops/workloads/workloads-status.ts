@@ -30,7 +30,7 @@ export default defineOp({
   input: z
     .object({
       namespace: namespaceSchema.optional().describe('Only this namespace; default: every namespace'),
-      limit: z.number().int().min(1).max(500).default(3).describe('Workloads listed (stuck first); all are counted'),
+      limit: z.number().int().min(1).max(500).default(3).describe('Workloads listed, stuck first'),
     })
     .strict(),
   output,
