@@ -20,7 +20,9 @@ export default commandFor(op, {
     blocks.push(
       out.subsystems
         .map((s) =>
-          (s.state === 'not installed' || s.state === 'not configured') && s.verdict === 'ok' ? ui.c.dim(`--   ${s.line}`) : ui.verdict(s.verdict, s.line),
+          (s.state === 'not installed' || s.state === 'not configured') && s.verdict === 'ok'
+            ? ui.c.dim(`--   ${s.name}: ${s.line}`)
+            : ui.verdict(s.verdict, `${s.name}: ${s.line}`),
         )
         .join('\n'),
     );

@@ -89,9 +89,9 @@ export const ALL_CHECKS: readonly AnyCheck[] = [...CHECKS, ...HOME_CHECKS];
 
 /**
  * What `homelab doctor` runs: every subsystem, the cluster's and the home services'. Not the events
- * check: recent Warning events are context for health's view and never a verdict of their own. Nor
- * the storage and workloads checks, for health's reason: their problems are already the pods'
- * (said twice in other words otherwise), and on a big cluster their findings would crowd the
- * others out of doctor's budget; `homelab storage` and `homelab workloads` run them.
+ * check: recent Warning events are context for health's view and never a verdict of their own.
+ * Storage and workloads are in (issue 13 names both): a Pending claim or a stuck rollout is a
+ * problem of its own, even where its pod is also one; doctor's answer stays in its budget by its
+ * lines and counts, not by leaving subsystems out.
  */
-export const DOCTOR_CHECKS: readonly AnyCheck[] = ALL_CHECKS.filter((c) => c !== eventsCheck && c !== storageCheck && c !== workloadsCheck);
+export const DOCTOR_CHECKS: readonly AnyCheck[] = ALL_CHECKS.filter((c) => c !== eventsCheck);

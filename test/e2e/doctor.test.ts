@@ -17,10 +17,12 @@ interface Finding {
 }
 interface Line {
   name: string;
-  state: string;
+  /** Absent: checked. */
+  state?: string;
   verdict: string;
   line: string;
-  problems: number;
+  /** Absent: none. */
+  problems?: number;
 }
 interface DoctorJson {
   verdict: 'ok' | 'warn' | 'crit';
@@ -36,7 +38,22 @@ type ToolResult = { isError?: boolean; structuredContent?: unknown; content: Arr
 
 // The homelab's services (uptime, Authentik, PostgreSQL, Rancher, the *arr stack) follow the NAS.
 const SERVICES = ['uptime', 'authentik', 'postgres', 'rancher', 'sonarr', 'radarr', 'prowlarr', 'bazarr', 'sabnzbd', 'qbittorrent'];
-const SUBSYSTEMS = ['nodes', 'pods', 'flux', 'certificates', 'secrets', 'tailscale', 'backups', 'ingress', 'dns', 'media', 'nas', ...SERVICES];
+const SUBSYSTEMS = [
+  'nodes',
+  'pods',
+  'flux',
+  'certificates',
+  'secrets',
+  'tailscale',
+  'backups',
+  'ingress',
+  'storage',
+  'workloads',
+  'dns',
+  'media',
+  'nas',
+  ...SERVICES,
+];
 const BUDGET = 8 * 1024;
 const resultBytes = (r: ToolResult) => Buffer.byteLength(r.content.map((c) => c.text).join('')) + Buffer.byteLength(JSON.stringify(r.structuredContent));
 const line = (out: DoctorJson, name: string) => out.subsystems.find((s) => s.name === name);
@@ -76,21 +93,33 @@ describe('homelab doctor on the pi-homelab sandbox', () => {
     await s?.sandbox.stop();
   });
 
-  it('gives every subsystem one line, in order, with its state: checked, or not configured (no nas: in the config)', () => {
+  it('gives every subsystem one short line, in order, with its state: checked (said by no state), or not configured (no nas: in the config)', () => {
     expect(out.subsystems.map((l) => l.name)).toEqual(SUBSYSTEMS);
-    expect(line(out, 'nodes')).toMatchObject({ state: 'checked', verdict: 'ok', line: 'nodes: 4 nodes, all ok', problems: 0 });
-    expect(line(out, 'pods')).toMatchObject({ state: 'checked', verdict: 'crit', line: expect.stringMatching(/^pods: \d+ problems in \d+ pods$/) });
-    expect(line(out, 'dns')).toMatchObject({ state: 'checked', line: expect.stringMatching(/^dns: \d+ problems? in 2 DNS pods, Pi-hole, AdGuard$/) });
-    expect(line(out, 'media')).toMatchObject({ state: 'checked', line: expect.stringMatching(/in Jellyfin and Immich$/) });
-    expect(line(out, 'nas')).toEqual({ name: 'nas', state: 'not configured', verdict: 'ok', line: 'nas: no nas: section in the config', problems: 0 });
-    expect(out.summary).toMatch(/^\d+ critical, \d+ warnings in 20 subsystems: cronjob paperless\/paperless-export Stale; /);
+    expect(line(out, 'nodes')).toEqual({ name: 'nodes', verdict: 'ok', line: '4 nodes, all ok' });
+    expect(line(out, 'pods')).toEqual({
+      name: 'pods',
+      verdict: 'crit',
+      line: expect.stringMatching(/^\d+ problems in \d+ pods$/),
+      problems: expect.any(Number),
+    });
+    expect(line(out, 'dns')).toMatchObject({ line: expect.stringMatching(/^\d+ problems? in 2 DNS pods, Pi-hole, AdGuard$/) });
+    expect(line(out, 'media')).toMatchObject({ line: expect.stringMatching(/in Jellyfin and Immich$/) });
+    expect([line(out, 'dns')?.state, line(out, 'media')?.state]).toEqual([undefined, undefined]);
+    expect(line(out, 'nas')).toEqual({ name: 'nas', state: 'not configured', verdict: 'ok', line: 'no nas: section in the config' });
+    // Storage and workloads are subsystems too: the sandbox's Pending claim and its stuck rollout.
+    expect(line(out, 'storage')).toMatchObject({ verdict: 'warn', line: expect.stringMatching(/^\d+ problems in \d+ claims, /) });
+    expect(line(out, 'workloads')).toMatchObject({ verdict: 'crit', line: expect.stringMatching(/^\d+ problems in \d+ Deployments, /) });
+    expect(out.findings.map((f) => `${f.kind} ${f.namespace}/${f.name} ${f.reason}`)).toContain('Deployment media/qbittorrent ProgressDeadlineExceeded');
+    expect(out.summary).toMatch(
+      /^\d+ critical, \d+ warnings in 22 subsystems: cronjob paperless\/paperless-export Stale; deployment media\/qbittorrent ProgressDeadlineExceeded; …$/,
+    );
   });
 
   it('lists the worst findings first, each once (a Certificate seen by two checks is said once), cut to the limit and saying so', () => {
     expect(out.findings).toHaveLength(8);
     const severities = out.findings.map((f) => f.severity);
     expect(severities).toEqual([...severities].sort((a, b) => (a === b ? 0 : a === 'crit' ? -1 : 1)));
-    expect(out.findingsTotal).toBe(out.subsystems.reduce((n, l) => n + l.problems, 0) - 1);
+    expect(out.findingsTotal).toBe(out.subsystems.reduce((n, l) => n + (l.problems ?? 0), 0) - 1);
     expect(out.truncated).toBe(true);
     const keys = out.findings.map((f) => `${f.kind} ${f.namespace}/${f.name} ${f.reason}`);
     expect(new Set(keys).size).toBe(keys.length);
@@ -100,12 +129,12 @@ describe('homelab doctor on the pi-homelab sandbox', () => {
   });
 
   it('says how to see the rest, and that command runs as printed and shows all of that subsystem', async () => {
-    const most = [...out.subsystems].sort((a, b) => b.problems - a.problems)[0] as Line;
+    const most = [...out.subsystems].sort((a, b) => (b.problems ?? 0) - (a.problems ?? 0))[0] as Line;
     expect(out.narrow).toMatchObject({ tool: 'doctor', input: { only: [most.name] } });
     const r = await runCli([...shellWords(out.narrow?.command ?? '').slice(1), '--json'], s.env);
     const narrowed = JSON.parse(r.stdout) as DoctorJson;
     expect(narrowed.subsystems.map((l) => l.name)).toEqual([most.name]);
-    expect(narrowed.findings).toHaveLength(most.problems);
+    expect(narrowed.findings).toHaveLength(most.problems ?? 0);
     expect(narrowed.truncated).toBe(false);
     expect(narrowed.narrow).toBeUndefined();
   });
@@ -114,7 +143,7 @@ describe('homelab doctor on the pi-homelab sandbox', () => {
     const r = await runCli(['doctor'], s.env);
     expect(r.code).toBe(2);
     const lines = r.stdout.split('\n');
-    expect(lines[0]).toMatch(/^CRIT \d+ critical, \d+ warnings in 20 subsystems/);
+    expect(lines[0]).toMatch(/^CRIT \d+ critical, \d+ warnings in 22 subsystems/);
     expect(lines).toEqual(
       expect.arrayContaining([
         'OK nodes: 4 nodes, all ok',
@@ -147,8 +176,9 @@ describe('homelab doctor on the pi-homelab sandbox', () => {
       const structured = result.structuredContent as DoctorJson;
       expect(structured.verdict).toBe('crit');
       expect(structured.subsystems.map((l) => l.name)).toEqual(SUBSYSTEMS);
-      // An assistant gets the five worst, the count of all of them by reason, and the call that shows the rest.
-      expect(structured.findings).toHaveLength(5);
+      // An assistant gets the three worst (their messages cut to 120 characters), the count of all of them by reason, and the call that shows the rest.
+      expect(structured.findings).toHaveLength(3);
+      expect(structured.findings.every((f) => f.message.length <= 120)).toBe(true);
       expect(structured).toMatchObject({ truncated: true, findingsTotal: out.findingsTotal, byReason: out.byReason });
       expect(result.content[0]?.text).toMatch(/^CRIT: \d+ critical/);
       expect(resultBytes(result)).toBeLessThanOrEqual(BUDGET);
@@ -172,7 +202,7 @@ describe('homelab doctor on a cluster with none of the add-ons or home services'
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as DoctorJson;
     expect(out.verdict).toBe('ok');
-    expect(Object.fromEntries(out.subsystems.map((l) => [l.name, l.state]))).toEqual({
+    expect(Object.fromEntries(out.subsystems.map((l) => [l.name, l.state ?? 'checked']))).toEqual({
       nodes: 'checked',
       pods: 'checked',
       flux: 'not installed',
@@ -181,13 +211,15 @@ describe('homelab doctor on a cluster with none of the add-ons or home services'
       tailscale: 'not installed',
       backups: 'checked',
       ingress: 'checked',
+      storage: 'checked',
+      workloads: 'checked',
       dns: 'not configured',
       media: 'not configured',
       nas: 'not configured',
     });
-    expect(line(out, 'dns')?.line).toBe('dns: no Pi-hole or AdGuard in the config (services.pihole, services.adguard) and no DNS pods in namespace pihole');
+    expect(line(out, 'dns')?.line).toBe('no Pi-hole or AdGuard in the config (services.pihole, services.adguard) and no DNS pods in namespace pihole');
     expect(out.summary).toBe(
-      `healthy: 4 subsystems checked, no problems (not installed: flux, certificates, secrets, tailscale; not configured: dns, media, nas)`,
+      `healthy: 6 subsystems checked, no problems (not installed: flux, certificates, secrets, tailscale; not configured: dns, media, nas)`,
     );
     expect(out.findings).toEqual([]);
     expect(out.truncated).toBe(false);
@@ -203,8 +235,9 @@ describe('homelab doctor on a cluster with none of the add-ons or home services'
     expect(line(out, 'media')).toMatchObject({
       state: 'could not check',
       verdict: 'warn',
-      line: expect.stringMatching(/^media: could not check: .*127\.0\.0\.1:9/),
+      line: expect.stringMatching(/^could not check: .*127\.0\.0\.1:9/),
     });
-    expect(line(out, 'nodes')?.state).toBe('checked');
+    expect(line(out, 'nodes')).toMatchObject({ verdict: 'ok', line: '1 node, all ok' });
+    expect(line(out, 'nodes')?.state).toBeUndefined();
   });
 });

@@ -34,10 +34,16 @@ export const SANDBOX_ARGUMENTS: Record<string, Record<string, unknown>> = {
   net_conntrack: { node: 'pi-k3s' },
   nas_touch: { path: '/volume1/video/TV/Show', create: true },
   why: { target: 'jellyfin' },
+  k8s_get: { kind: 'pods' },
+  k8s_describe: { kind: 'deploy', name: 'qbittorrent', namespace: 'media' },
+  postgres_query: { sql: 'SELECT datname, pg_database_size(datname) FROM pg_database' },
+  arr_missing: { app: 'sonarr' },
+  arr_search: { app: 'sonarr', id: 2 },
+  arr_retry: { app: 'sonarr', id: 1000 },
 };
 
 /** The config changes that let the sandbox's writes above run (the defaults allow none of these). */
-export const SANDBOX_ALLOW = { allow: { secretsRefresh: ['paperless/*'], backupsTrigger: ['backups/*'] } };
+export const SANDBOX_ALLOW = { allow: { secretsRefresh: ['paperless/*'], backupsTrigger: ['backups/*'], arr: ['sonarr/*'] } };
 
 export interface Measured {
   tool: string;

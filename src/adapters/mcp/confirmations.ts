@@ -6,12 +6,15 @@ import { ConfirmationRefused, changedSince, type ConfirmationToken } from '../..
 /** The argument a write tool takes to apply a plan it handed back. */
 export const CONFIRMATION_FIELD = 'confirmationToken';
 
-/** The write tools' extra input: the token, described once for the model. */
+/**
+ * The write tools' extra input: the token. Described once, in the server's instructions and in the
+ * plan's own text (which names the field and its value), not again on each of the writes.
+ */
 export function withConfirmationInput(schema: Record<string, unknown>): Record<string, unknown> {
   const properties = (schema.properties ?? {}) as Record<string, unknown>;
   return {
     ...schema,
-    properties: { ...properties, [CONFIRMATION_FIELD]: { type: 'string', description: "From this tool's plan, once the person agreed: applies that plan" } },
+    properties: { ...properties, [CONFIRMATION_FIELD]: { type: 'string' } },
   };
 }
 

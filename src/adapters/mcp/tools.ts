@@ -66,20 +66,15 @@ const LEFT_OUT = new Set(['$schema', 'propertyNames', 'pattern', 'minLength', 'm
  * Every tool is listed on every conversation an assistant has (issue 11: all of tools/list within
  * 35 KB), so its schemas say only what a model or a validating client uses. An input schema keeps
  * its fields, types, enums, bounds, defaults and descriptions. An output schema names the answer's
- * own fields and their types, nothing more: an object is "object" and a list of them "array" (the
- * result still validates, and the model reads them in the result itself), an enum its values, and
- * neither descriptions nor `required` are sent (the tool's description says what it returns). Left out too:
- * `additionalProperties: false` (runOp strips unknown input fields; extra output fields are
+ * own fields, and of each only the values an enum takes: the field names say what they hold, the
+ * model reads the values in the result itself (where the text carries the same JSON), and `{}`
+ * accepts what the op's own schema already validated (runOp checks every output before it is sent).
+ * Neither descriptions nor `required` are sent (the tool's description says what it returns). Left
+ * out too: `additionalProperties: false` (runOp strips unknown input fields; extra output fields are
  * harmless), its default `{}`, and the ±2^53 bounds zod writes for every integer.
  */
 function compact(node: JsonSchema, output: boolean, depth = 0): JsonSchema {
-  if (output && depth > 0) {
-    if (isObjectSchema(node)) return { type: 'object' };
-    // A list of objects is a list; of strings or numbers it says so.
-    if (node.type === 'array' && isRecord(node.items) && isObjectSchema(node.items)) return { type: 'array' };
-    // An enum names its values; their type goes without saying.
-    if (Array.isArray(node.enum)) return { enum: node.enum };
-  }
+  if (output && depth > 0) return Array.isArray(node.enum) ? { enum: node.enum } : {};
   const out: JsonSchema = {};
   for (const [keyword, value] of Object.entries(node)) {
     if (LEFT_OUT.has(keyword)) continue;
@@ -98,10 +93,6 @@ function compact(node: JsonSchema, output: boolean, depth = 0): JsonSchema {
     }
   }
   return out;
-}
-
-function isObjectSchema(node: JsonSchema): boolean {
-  return node.type === 'object' || node.properties !== undefined;
 }
 
 function isRecord(value: unknown): value is JsonSchema {

@@ -29,9 +29,7 @@ export default defineOp({
   name: 'arr_missing',
   title: 'Sonarr/Radarr: monitored episodes or movies without a file',
   description:
-    'Lists what Sonarr (episodes) or Radarr (movies) monitors but has no file for (their Wanted → Missing), newest first, ' +
-    'with the id a search is started for, and how many there are in all. Use it after `arr_status` counts missing items, ' +
-    'to pick what to search for again.',
+    'What Sonarr (episodes) or Radarr (movies) monitors but has no file for, newest first, with the id arr_search takes, and the total. Use it after arr_status counts missing items.',
   effect: 'read',
   input: z
     .object({

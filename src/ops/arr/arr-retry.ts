@@ -131,11 +131,7 @@ export default defineOp({
   name: 'arr_retry',
   title: 'Retry a failed or stuck download',
   description:
-    'Sonarr or Radarr: removes a stuck or failed download (by its queue id, from arr_status) from the download client, ' +
-    'blocklists that release and lets the app grab another release of the same episode or movie (redownload false: only ' +
-    'remove and blocklist). SABnzbd: retries a failed job of its history (by its SABnzbd_nzo_ id). Allowed only for what ' +
-    'allow.arr names: sonarr/TITLE-SLUG, radarr/*, sabnzbd/CATEGORY (default: nothing). Returns what was retried and the ' +
-    'download that replaced it.',
+    'Sonarr/Radarr: remove a stuck download by queue id (arr_status), blocklist it and search again; SABnzbd: retry a failed job. Only what allow.arr names. Returns what was retried and its replacement.',
   effect: 'write',
   hints: { destructive: true, idempotent: false, openWorld: false },
   input: z

@@ -31,9 +31,7 @@ export default defineOp({
   name: 'arr_search',
   title: 'Search again for missing episodes or movies',
   description:
-    'Starts an EpisodeSearch (Sonarr) or MoviesSearch (Radarr) for one id arr_missing lists, waits up to 10 s for the ' +
-    'command to finish, and returns its state and the downloads it started. Allowed only for series and movies allow.arr ' +
-    'names by title slug (sonarr/severance, radarr/*; default: nothing), checked before anything is started.',
+    "Searches again for one episode (Sonarr) or movie (Radarr) that arr_missing lists, only where allow.arr names its title; waits up to 10 s. Returns the command's state and the downloads it started.",
   effect: 'write',
   hints: { destructive: false, idempotent: true, openWorld: false },
   input: z

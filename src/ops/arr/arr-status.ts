@@ -60,18 +60,12 @@ export default defineOp({
   name: 'arr_status',
   title: 'The *arr media stack at a glance',
   description:
-    'Sonarr and Radarr (their own health warnings, downloads stuck in the queue and why, how many monitored episodes/movies ' +
-    'have no file, disk space, indexers disabled after failures), Prowlarr (failing indexers), Bazarr (health, episodes and ' +
-    'movies missing subtitles), SABnzbd (paused queue, disks, downloads failed in the last day) and qBittorrent (connection, ' +
-    'errored and stalled torrents, paused ones, free space against what is still downloading). Each app missing from the ' +
-    'config is "not configured"; one that cannot be asked is a crit finding naming why. Use it when downloads do not show ' +
-    'up; `arr_missing` lists what is missing, and the stuck downloads name their queue id for `arr_retry`. Returns a verdict, ' +
-    'one section per app and the findings (lists cut to `limit`, counts kept).',
+    'Sonarr, Radarr, Prowlarr, Bazarr, SABnzbd, qBittorrent: health, stuck downloads (queue ids for arr_retry), missing files, indexers, disks. Use it when downloads do not show up. Returns a section per app and findings.',
   effect: 'read',
   input: z
     .object({
       apps: z.array(z.enum(ARR_APPS)).min(1).optional().describe('Only these apps (default: all)'),
-      limit: z.number().int().min(1).max(50).default(5).describe('Stuck downloads, failed jobs and torrents listed per app'),
+      limit: z.number().int().min(1).max(50).default(5).describe('Rows per list per app'),
     })
     .strict(),
   output,

@@ -18,12 +18,7 @@ export default defineOp({
   name: 'authentik_status',
   title: 'Authentik: users, applications, outposts, failed logins',
   description:
-    'Reads Authentik (read-only, API v3 with the token from services.authentik): its version; users (how many, how many ' +
-    'active and superusers, the most recent logins, every superuser); applications and the provider serving each (one ' +
-    'without a provider is a warning); outposts and the health of their connected instances (none connected or none seen ' +
-    'for 10 minutes is crit, an outdated one a warning); failed logins in the window `since` (10 or more is a warning). ' +
-    'Use it when single sign-on fails or to review who can log in. Returns a verdict, those sections (lists cut to `limit`, ' +
-    'totals kept) and findings.',
+    'Authentik, read-only: version, users and superusers, applications without a provider, outpost health, failed logins since `since`. Use it when single sign-on fails. Returns those sections and findings.',
   effect: 'read',
   input: z
     .object({

@@ -10,9 +10,7 @@ export default defineOp({
   name: 'backups_status',
   title: 'Backup CronJobs',
   description:
-    'Backup CronJobs (by name, label, namespace or tool such as restic or pg_dump, and backups.cronJobs) with ' +
-    'schedule, last success against it, and the last Job. Returns the verdict (stale: crit; failed or none: warn), ' +
-    'backups and findings.',
+    'Backup CronJobs (by name, label or tool such as restic, and backups.cronJobs) with schedule, last success and last Job. Returns backups (stale: crit; failed or none: warn) and findings.',
   effect: 'read',
   input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace'), limit: limitSchema() }).strict(),
   output: z.object({

@@ -41,9 +41,7 @@ export default defineOp({
   name: 'certs_status',
   title: 'Certificates',
   description:
-    'cert-manager Certificates with Ready, expiry, renewal and issuer, and the requests, Orders and Challenges of a ' +
-    'failing issuance. Use it for a certificate error or what expires soon. Returns the verdict, certificates and ' +
-    'findings.',
+    'cert-manager Certificates: Ready, expiry, renewal, issuer, and the Orders and Challenges of a failing issuance. Use it for a certificate error or what expires soon. Returns certificates and findings.',
   effect: 'read',
   input: z
     .object({

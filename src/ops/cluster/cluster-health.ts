@@ -67,9 +67,7 @@ export default defineOp({
   name: 'cluster_health',
   title: 'Cluster health',
   description:
-    'One verdict for the whole cluster: nodes, problem pods, Warning events, and a line per subsystem (Flux, ' +
-    'certificates, External Secrets, Tailscale, backups). Call it first when something seems wrong. Returns the ' +
-    'totals, the worst findings with their fix, and how to narrow a cut list.',
+    'One verdict for the whole cluster: nodes, problem pods, Warning events and a line per subsystem. Call it first when something seems wrong. Returns totals, the worst findings with fixes, how to narrow.',
   effect: 'read',
   input: z
     .object({

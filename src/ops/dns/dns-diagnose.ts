@@ -203,9 +203,7 @@ export default defineOp({
   name: 'dns_diagnose',
   title: 'Diagnose a DNS name hop by hop',
   description:
-    "Look one name up at every DNS hop at once: a node to Pi-hole, Pi-hole's own pod, each Unbound, and Unbound " +
-    "without DNSSEC checking. Use it when a name fails. Returns each hop's answer, the first failing hop and a " +
-    'conclusion.',
+    "Look one name up at every DNS hop: node to Pi-hole, Pi-hole's pod, each Unbound, Unbound without DNSSEC. Use it when a name fails. Returns each hop's answer and the first failing hop.",
   effect: 'read',
   input: z
     .object({

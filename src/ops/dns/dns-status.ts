@@ -288,9 +288,7 @@ export default defineOp({
   name: 'dns_status',
   title: 'DNS: Pi-hole, Unbound, AdGuard',
   description:
-    "Home DNS: the Pi-hole and Unbound pods, Pi-hole's blocking, queries, gravity age, upstreams and messages, and " +
-    'AdGuard Home when configured. Use it when names do not resolve or ads get through. Returns the verdict, each ' +
-    "server's state and findings.",
+    "Home DNS: Pi-hole and Unbound pods, Pi-hole's blocking, gravity age and upstreams, and AdGuard Home. Use it when names do not resolve or ads get through. Returns each server's state and findings.",
   effect: 'read',
   input: z.object({ limit: limitSchema() }).strict(),
   output,

@@ -15,9 +15,7 @@ export default defineOp({
   name: 'flux_heal',
   title: 'Heal a stuck HelmRelease',
   description:
-    'Unstick a HelmRelease helm-controller gave up on (retries exhausted): suspend, resume, wait for Ready. Refused ' +
-    'unless it is stuck; fix the cause first. If the resume fails, the error gives the command that finishes. ' +
-    'Returns the state found, the steps and the outcome.',
+    'Unstick a HelmRelease helm-controller gave up on (retries exhausted): suspend, resume, wait for Ready. Refused unless stuck; fix the cause first. Returns the steps and the outcome.',
   effect: 'write',
   input: z
     .object({

@@ -26,8 +26,7 @@ export default defineOp({
   name: 'flux_reconcile',
   title: 'Reconcile a Flux object',
   description:
-    'Make Flux reconcile an object now, as `flux reconcile` (withSource: its sources first). Refuses a suspended ' +
-    'object; every object touched must be in allow.flux. Waits unless wait=false; returns Ready or the failure.',
+    'Make Flux reconcile an object now, as `flux reconcile` (withSource: its sources first). Only what allow.flux names; refuses a suspended one. Returns Ready or the failure.',
   effect: 'write',
   input: z
     .object({

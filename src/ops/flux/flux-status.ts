@@ -28,9 +28,7 @@ export default defineOp({
   name: 'flux_status',
   title: 'Flux GitOps status',
   description:
-    'Flux Kustomizations, HelmReleases, sources and image automation with Ready, revision, suspended and how long ' +
-    'each has failed. Use it when a change from Git does not arrive. Returns objects (problems first) and findings ' +
-    'with their fix.',
+    'Flux Kustomizations, HelmReleases, sources and image automation: Ready, revision, suspended, failing since. Use it when a change from Git does not arrive. Returns objects (problems first) and findings.',
   effect: 'read',
   input: z
     .object({

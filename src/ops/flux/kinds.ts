@@ -131,10 +131,12 @@ export type ReconcilableKind = (typeof RECONCILABLE)[number];
 export function fluxKindSchema<K extends string>(keys: readonly [K, ...K[]]) {
   const kinds = keys.map((key) => FLUX_KINDS.find((k) => k.key === key) as FluxKind);
   const aliases = Object.fromEntries(kinds.flatMap((k) => k.aliases.map((alias) => [alias, k.key])));
+  // The JSON Schema an assistant reads names the kinds only (the short names would double the list
+  // in every Flux tool's listing: issue 11's tools/list budget); the op takes both.
   return z
     .enum([...keys, ...Object.keys(aliases)] as [string, ...string[]])
     .transform((name) => (aliases[name] ?? name) as K)
-    .describe('Flux kind, or its short name (ks, hr, gitrepo, …)');
+    .meta({ description: 'Flux kind, or its short name (ks, hr, gitrepo, …)', enum: [...keys] });
 }
 
 export const reconcilableKindSchema = fluxKindSchema(RECONCILABLE);

@@ -183,16 +183,13 @@ export default defineOp({
   name: 'k8s_describe',
   title: 'Describe any Kubernetes object',
   description:
-    'One object of any kind the cluster serves, as kubectl describe explains it: its printer columns, labels, conditions, owner ' +
-    'chain (Pod → ReplicaSet → Deployment, and the Flux Kustomization or HelmRelease that applied it) and its newest events, ' +
-    'then the rest of the object cut to maxBytes. Use it to find out why one thing is not working. A Secret is described from ' +
-    'its metadata and type only, never its data; ConfigMap values are cut.',
+    'One object of any kind, as kubectl describe: conditions, owner chain up to its Flux object, newest events, then the object cut to maxBytes. Use it to find why one thing fails. Secrets show metadata only.',
   effect: 'read',
   input: z
     .object({
-      kind: kindSchema.describe('Its kind, as kubectl takes it: pod, deploy, hr, certificates.cert-manager.io; KIND/NAME too'),
+      kind: kindSchema.describe('As kubectl takes it: pod, deploy, hr; KIND/NAME too'),
       name: objectNameSchema.optional().describe('Its name (or give KIND/NAME)'),
-      namespace: namespaceSchema.optional().describe('Its namespace; when absent it is looked for in every namespace'),
+      namespace: namespaceSchema.optional().describe('Default: looked for in every namespace'),
       events: z.number().int().min(0).max(50).default(8).describe('Newest events to show'),
       maxBytes: z
         .number()
@@ -200,7 +197,7 @@ export default defineOp({
         .min(1000)
         .max(4 * 1024 * 1024)
         .default(3000)
-        .describe('Bound on the rest of the object, in bytes of JSON'),
+        .describe('Bytes of the rest of the object'),
     })
     .strict(),
   output,

@@ -67,16 +67,12 @@ export default defineOp({
   name: 'k8s_get',
   title: 'Get any Kubernetes resource',
   description:
-    'Lists objects of any kind the cluster serves, or one by name, as kubectl get does: the kind as kubectl takes it (pods, po, ' +
-    "deploy, deployments.apps, hr, helmreleases.helm.toolkit.fluxcd.io, resolved through discovery), with the server's printer " +
-    'columns; output json/yaml returns the objects instead. Use it to look at anything no other tool covers. Secrets are shown ' +
-    'from metadata only (never their data); ConfigMap values are cut. Bounded by limit and maxBytes: when cut, truncated is true ' +
-    'and next is the call that continues.',
+    'Objects of any kind the cluster serves, as kubectl get (pods, deploy, hr, KIND/NAME), as table or json/yaml. For what no other tool covers. Secrets show metadata only. When cut, next continues.',
   effect: 'read',
   input: z
     .object({
-      kind: kindSchema.describe('What to get, as kubectl takes it: pods, po, deploy, deployments.apps, hr; KIND/NAME too'),
-      name: objectNameSchema.optional().describe('One object by name; without a namespace it is looked for in every namespace'),
+      kind: kindSchema.describe('As kubectl takes it: pods, deploy, hr; KIND/NAME too'),
+      name: objectNameSchema.optional().describe('One object; without namespace, looked for in all'),
       namespace: namespaceSchema.optional().describe('Only this namespace; default: every namespace'),
       labelSelector: labelSelectorSchema.optional().describe('Only objects whose labels match, e.g. app=jellyfin'),
       output: z.enum(OUTPUTS).default('table').describe('table, wide (every column) or json/yaml (the objects)'),
@@ -87,8 +83,8 @@ export default defineOp({
         .min(1000)
         .max(4 * 1024 * 1024)
         .default(DEFAULT_MAX_BYTES)
-        .describe('Bound on the rows or objects of an answer, in bytes of JSON'),
-      continue: continueSchema.optional().describe("Where to go on: the continue of a previous answer's next"),
+        .describe('Bytes of rows or objects in an answer'),
+      continue: continueSchema.optional().describe("From a previous answer's next"),
     })
     .strict(),
   output,

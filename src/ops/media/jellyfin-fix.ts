@@ -52,9 +52,7 @@ export default defineOp({
   name: 'jellyfin_fix',
   title: 'Fix a Jellyfin item without metadata',
   description:
-    'Fix a series or movie Jellyfin hides for lack of metadata: find it by exact title or id, refresh its metadata ' +
-    'and (unless wait=false) wait for it. Only an exact match changes; near matches are listed with the command for ' +
-    'each. Returns the matches and the item refreshed.',
+    'Refresh the metadata of a series or movie Jellyfin hides, found by exact title or id; near matches are only listed. Returns the matches and the item refreshed.',
   effect: 'write',
   input: z
     .object({

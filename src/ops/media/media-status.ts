@@ -248,9 +248,7 @@ async function immichStatus(im: ImmichPort): Promise<{ status: ImmichStatus; fin
 export default defineOp({
   name: 'media_status',
   title: 'Jellyfin and Immich at a glance',
-  description:
-    'Jellyfin (items, sessions, libraries, scans, failed tasks) and Immich (photos, videos, usage, disk, failed ' +
-    'jobs). A service that cannot be asked is a crit finding. Returns the verdict, both services and findings.',
+  description: 'Jellyfin (items, sessions, libraries, scans, failed tasks) and Immich (photos, videos, disk, failed jobs). Returns both services and findings.',
   effect: 'read',
   input: z.object({}).strict(),
   output: z.object({

@@ -166,9 +166,7 @@ export default defineOp({
   name: 'net_curl',
   title: 'HTTP(S) request from a node',
   description:
-    'curl a URL from the debug agent on a node (no redirects followed); only Ingress hosts, Services and ' +
-    'net.allowTargets. Use it when a site does not answer. Returns status, timings, remote address and certificate; ' +
-    "a failure carries curl's exit code.",
+    "curl a URL from a node's debug agent (no redirects); only Ingress hosts, Services and net.allowTargets. Use it when a site does not answer. Returns status, timings, address and certificate.",
   effect: 'read',
   // It sends traffic to a host the caller names, inside the homelab or (net.allowTargets) beyond it.
   hints: { openWorld: true },

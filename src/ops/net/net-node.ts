@@ -31,9 +31,7 @@ export default defineOp({
   name: 'net_node',
   title: 'Network of a node',
   description:
-    "A node's links with addresses, main routes and policy rules, from its debug agent. Use it when pods on one " +
-    'node cannot reach the LAN or each other. Returns them and findings (no default route, a link down with ' +
-    'addresses).',
+    "A node's links, addresses, routes and policy rules, from its debug agent. Use it when pods on one node cannot reach the LAN or each other. Returns them and findings.",
   effect: 'read',
   input: z
     .object({

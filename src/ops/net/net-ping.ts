@@ -106,8 +106,7 @@ export default defineOp({
   name: 'net_ping',
   title: 'Ping a host from a node',
   description:
-    'Ping a host from the debug agent on a node, and with port a TCP connect; only Ingress hosts, Services, nodes ' +
-    "and net.allowTargets. Returns loss, round-trip times and the port's state; no reply is crit, not an error.",
+    "Ping a host from a node's debug agent, with port a TCP connect too; only Ingress hosts, Services, nodes and net.allowTargets. Returns loss, round-trip times and the port's state.",
   effect: 'read',
   // It sends traffic to a host the caller names, inside the homelab or (net.allowTargets) beyond it.
   hints: { openWorld: true },

@@ -19,27 +19,20 @@ export default defineOp({
   name: 'postgres_query',
   title: 'PostgreSQL: run one read-only query',
   description:
-    'Runs exactly one statement that reads (SELECT, WITH … SELECT, VALUES, TABLE, SHOW, or EXPLAIN of one) against ' +
-    'services.postgres and returns its columns and rows as text. Refused before anything is sent (PolicyDenied): a second ' +
-    'statement after ";", any statement that writes or changes the session (INSERT, UPDATE, DELETE, COPY, SET, DO, CALL, ' +
-    '…) and functions that act outside the query (pg_terminate_backend, pg_reload_conf, lo_export, dblink, set_config, …). ' +
-    'The session is read-only from the moment it connects and the statement runs in a READ ONLY transaction, so the server ' +
-    'refuses any write that gets past that; the statement timeout (services.postgres.statementTimeout) stops slow ones. ' +
-    'Rows come through a cursor, at most `maxRows` and `maxBytes` of values; a cut says so. Use it to look at data an app ' +
-    "keeps (Authentik's, Immich's): add WHERE and LIMIT rather than reading whole tables.",
+    'Runs one read-only statement (SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN) on services.postgres in a READ ONLY session; anything else is refused. Returns columns and rows as text, cut to maxRows.',
   effect: 'read',
   input: z
     .object({
       sql: z.string().min(1).max(10_000).describe('One read-only statement'),
-      database: pgNameSchema.optional().describe('Database (default: the one services.postgres names)'),
-      maxRows: z.number().int().min(1).max(5000).default(50).describe('Rows returned at most (never more than services.postgres.maxRows)'),
+      database: pgNameSchema.optional().describe('Default: the configured one'),
+      maxRows: z.number().int().min(1).max(5000).default(50).describe('At most services.postgres.maxRows'),
       maxBytes: z
         .number()
         .int()
         .min(256)
         .max(4 * 1024 * 1024)
         .default(4096)
-        .describe('Bytes of values returned at most (never more than services.postgres.maxBytes)'),
+        .describe('At most services.postgres.maxBytes'),
     })
     .strict(),
   output,

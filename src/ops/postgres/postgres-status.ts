@@ -18,12 +18,7 @@ export default defineOp({
   name: 'postgres_status',
   title: 'PostgreSQL: databases, connections, replication',
   description:
-    'Reads the PostgreSQL of services.postgres (over the network, or with psql in the database pod) in one read-only ' +
-    'session: its version and role (primary or standby), connections against max_connections (80% is a warning, 95% ' +
-    'crit), the databases and their sizes, the standbys streaming from it and how far behind they are, on a standby its ' +
-    'stream from the primary (stopped is crit), and statements or open transactions older than 5 minutes. Use it when an ' +
-    "app cannot reach its database or the database is slow; `postgres_tables` for one database's tables, " +
-    '`postgres_query` to ask it something. Returns a verdict, those sections (cut to `limit`) and findings.',
+    'PostgreSQL of services.postgres, read-only: role, connections, databases and sizes, replication lag, long-running statements. Use it when an app cannot reach its database or it is slow.',
   effect: 'read',
   input: z.object({ limit: z.number().int().min(1).max(100).default(20).describe('Databases and long-running statements listed') }).strict(),
   output,

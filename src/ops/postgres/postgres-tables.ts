@@ -32,14 +32,11 @@ export default defineOp({
   name: 'postgres_tables',
   title: 'PostgreSQL: tables by size',
   description:
-    'Lists the tables (and materialized views) of one database of services.postgres, largest first: schema, name, the ' +
-    "planner's row estimate, size with indexes and TOAST, dead rows, and when it was last vacuumed and analyzed. Read-only " +
-    '(catalog queries in a read-only session). Use it to see what fills a database or whether autovacuum keeps up. ' +
-    '`database` picks another database of the same server (default: the configured one), `schema` narrows to one schema.',
+    'Tables and materialized views of one database of services.postgres, largest first: rows, size, dead rows, last vacuum and analyze. Use it to see what fills a database or whether autovacuum keeps up.',
   effect: 'read',
   input: z
     .object({
-      database: pgNameSchema.optional().describe('Database (default: the one services.postgres names)'),
+      database: pgNameSchema.optional().describe('Default: the configured one'),
       schema: pgNameSchema.optional().describe('Only this schema'),
       limit: z.number().int().min(1).max(200).default(25).describe('Tables listed'),
     })

@@ -17,11 +17,7 @@ export default defineOp({
   name: 'rancher_status',
   title: 'Rancher: clusters and their nodes',
   description:
-    'Reads Rancher (read-only, the v3 API with the token from services.rancher): every cluster it manages with its state ' +
-    '(active, provisioning, updating, unavailable, error), provider, Kubernetes version and the conditions that are not ' +
-    'True, and the nodes of each with their state and roles. A cluster unavailable or in error is crit, one not active a ' +
-    'warning; a node unavailable is crit, cordoned or draining a warning. Use it to see every cluster Rancher knows in one ' +
-    'place. `cluster` narrows to one (name or id); nodes are listed up to `limit` per cluster.',
+    "Rancher, read-only: each managed cluster's state, provider, Kubernetes version and failing conditions, and its nodes. Returns the clusters with their nodes and findings.",
   effect: 'read',
   input: z
     .object({

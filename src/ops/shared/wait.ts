@@ -34,7 +34,7 @@ export interface WaitInput {
 export function waitInput(options: { timeout: string; max: string }) {
   const maxSeconds = parseDuration(options.max) ?? 0;
   return {
-    wait: z.boolean().default(true).describe('Wait for the outcome (false: return once the change is made)'),
+    wait: z.boolean().default(true).describe('Wait for the outcome'),
     timeout: durationSchema
       .refine((s) => {
         const secs = parseDuration(s) ?? 0;

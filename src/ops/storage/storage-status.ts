@@ -28,18 +28,14 @@ export default defineOp({
   name: 'storage_status',
   title: 'Storage',
   description:
-    'PersistentVolumeClaims with phase, capacity, storage class, access modes and the pods that mount them; why a Pending claim waits ' +
-    '(no such storage class, no default class, no provisioner, WaitForFirstConsumer and its unscheduled pod, a provisioner that does ' +
-    'not answer); lost claims; PersistentVolumes Released or Failed; and how full each volume is when storage.kubeletStats is on (read ' +
-    'from the kubelets through nodes/proxy, a privilege the config opts into). Use it when an app cannot start for its volume or a disk ' +
-    'fills up. Returns verdict ok/warn/crit, the claims (problems first) and volumes, each up to limit, with their findings and counts of all.',
+    'PersistentVolumeClaims and volumes: why a claim is Pending, lost claims, Released or Failed volumes, how full volumes are (storage.kubeletStats). Returns claims and volumes, problems first, and findings.',
   effect: 'read',
   input: z
     .object({
-      namespace: namespaceSchema.optional().describe('Only claims of this namespace; default: every namespace'),
+      namespace: namespaceSchema.optional().describe('Only this namespace'),
       warnPercent: z.number().int().min(1).max(100).default(DEFAULT_WARN_PERCENT).describe('Percent used at which a volume is a warning'),
       critPercent: z.number().int().min(1).max(100).default(DEFAULT_CRIT_PERCENT).describe('Percent used at which a volume is critical'),
-      limit: z.number().int().min(1).max(500).default(5).describe('Claims and volumes listed (problems first); all are counted'),
+      limit: z.number().int().min(1).max(500).default(5).describe('Claims and volumes listed, problems first'),
     })
     .strict(),
   output,

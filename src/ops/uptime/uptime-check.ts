@@ -15,7 +15,7 @@ export const uptimeDataSchema = z.object({
 export type UptimeData = z.infer<typeof uptimeDataSchema>;
 
 export interface UptimeParams {
-  /** Also check every Ingress host (default: config uptime.ingresses). */
+  /** Also every Ingress host (default: uptime.ingresses). */
   ingresses?: boolean;
   /** Targets asked for on top of the configured ones (already admitted by the policy). */
   extra?: UptimeTarget[];

@@ -28,19 +28,13 @@ export default defineOp({
   name: 'uptime_status',
   title: "Uptime: do the homelab's URLs answer?",
   description:
-    "Checks URLs from homelab's own process (not from a pod: it sees the network, DNS and certificates as the machine " +
-    'homelab runs on does), 8 at a time, each with the uptime.timeoutMs timeout: the URLs of config uptime.targets, every ' +
-    'Ingress host with `ingresses` (https when the Ingress has TLS for it), and `urls` (a host of the configured targets, ' +
-    "of the cluster's Ingresses or Services, or in net.allowTargets: anything else is refused, exit 77, as net curl). For " +
-    "each: HTTP status (200-399 or the target's expectStatus is up), time to the answer, the certificate's validity and " +
-    'days left (under uptime.warnDays is a warning), and whether the page holds the keyword. Redirects are not followed. ' +
-    'Made for cron: the exit code is the verdict (0 all up, 1 slow or a certificate expiring, 2 something down).',
+    "Checks URLs from homelab's own machine: uptime.targets, Ingress hosts and urls (allow-listed only). Returns each URL's status, answer time, certificate days left and keyword match, problems first.",
   effect: 'read',
   input: z
     .object({
       urls: z.array(urlSchema).max(50).optional().describe('More URLs to check (admitted by the target policy)'),
       keyword: z.string().min(1).max(200).optional().describe('Text the pages of `urls` must contain'),
-      ingresses: z.boolean().optional().describe('Also check every Ingress host (default: config uptime.ingresses)'),
+      ingresses: z.boolean().optional().describe('Also every Ingress host (default: uptime.ingresses)'),
       onlyUrls: z.boolean().default(false).describe('Check only `urls`, not the configured targets'),
       limit: z.number().int().min(1).max(200).default(20).describe('URLs listed besides those with a problem'),
     })

@@ -142,9 +142,7 @@ export default defineOp({
   name: 'why',
   title: 'Why: from a name to the first broken link',
   description:
-    'Why one service is down: follows the links Kubernetes records from the outside in (DNS, Ingress and certificate, ' +
-    'Service, pods, owner, PVCs and ExternalSecrets, the Flux object and its sources). TARGET: a hostname, URL, KIND/NAME ' +
-    "(svc/jellyfin, hr/immich) or app name. Returns each link's state and the first broken one with its evidence and fix.",
+    'Why one service is down: follows DNS, Ingress, certificate, Service, pods, owner, PVCs, ExternalSecrets and Flux from the outside in. Target: hostname, URL, KIND/NAME or app. Returns each link and the first broken one.',
   effect: 'read',
   input: z
     .object({

@@ -25,15 +25,12 @@ export default defineOp({
   name: 'workloads_status',
   title: 'Workloads and rollouts',
   description:
-    'Deployments, StatefulSets and DaemonSets whose rollout is stuck (progress deadline exceeded, a new pod that never gets ready, ' +
-    'an old ReplicaSet still serving) or whose pods are not ready, each with the reason the controller and the failing pod give. ' +
-    'Use it after a deploy that did not take, or when an app runs an old version. Returns verdict ok/warn/crit, the workloads that ' +
-    'are not fine (stuck first, up to limit) with their findings and the command that shows why, and counts of all.',
+    'Deployments, StatefulSets and DaemonSets whose rollout is stuck or pods not ready, with the reason. Use it after a deploy that did not take. Returns those workloads (up to limit), findings and counts.',
   effect: 'read',
   input: z
     .object({
       namespace: namespaceSchema.optional().describe('Only this namespace; default: every namespace'),
-      limit: z.number().int().min(1).max(500).default(3).describe('Workloads listed (stuck first); all are counted'),
+      limit: z.number().int().min(1).max(500).default(3).describe('Workloads listed, stuck first'),
     })
     .strict(),
   output,
