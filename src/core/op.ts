@@ -41,6 +41,14 @@ export interface Logger {
 /** A home service from the config's `services:`/`nas:`; an op that needs one declares it in `requires`. */
 export type ServiceName = 'pihole' | 'adguard' | 'jellyfin' | 'immich' | 'nas';
 
+/** A home service the config can name: a key of `services:`, or `nas`. */
+export type ConfiguredService = keyof Config['services'] | 'nas';
+
+/** Whether the config names the service. */
+export function isConfigured(config: Config, service: ConfiguredService): boolean {
+  return service === 'nas' ? Boolean(config.nas) : Boolean(config.services[service]);
+}
+
 /** The name of an allow-list in the config's `allow:` section. */
 export type AllowListName = keyof Config['allow'];
 
@@ -144,6 +152,13 @@ interface OpBase<I extends InputSchema, O extends OutputSchema> {
    * shown a change that could never happen.
    */
   requires?: readonly ServiceName[];
+  /**
+   * The MCP door lists the tool only when the config names one of these (a `services:` entry, or
+   * `nas`): without them it could only answer "not configured", and every listed tool costs an
+   * assistant tokens on every conversation. Absent: `requires`, else always listed. A call to an
+   * unlisted tool still runs and says what is missing.
+   */
+  listedWith?: readonly ConfiguredService[];
   summarize?(output: z.output<O>): Summary;
 }
 

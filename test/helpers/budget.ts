@@ -36,10 +36,10 @@ export const SANDBOX_ARGUMENTS: Record<string, Record<string, unknown>> = {
   why: { target: 'jellyfin' },
   k8s_get: { kind: 'pods' },
   k8s_describe: { kind: 'deploy', name: 'qbittorrent', namespace: 'media' },
-  postgres_query: { sql: 'SELECT datname, pg_database_size(datname) FROM pg_database' },
+  postgres_query: { sql: 'SELECT username, last_login FROM authentik_core_user ORDER BY last_login DESC NULLS LAST LIMIT 5' },
   arr_missing: { app: 'sonarr' },
   arr_search: { app: 'sonarr', id: 2 },
-  arr_retry: { app: 'sonarr', id: 1000 },
+  arr_retry: { app: 'sonarr', id: '1000' },
 };
 
 /** The config changes that let the sandbox's writes above run (the defaults allow none of these). */

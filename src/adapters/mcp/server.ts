@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Server, type CallToolRequest, type CallToolResult, type ClientCapabilities, type ServerContext } from '@modelcontextprotocol/server';
-import type { AnyOp, Logger, OpContextBase, Plan } from '../../core/op.js';
+import { isConfigured, type AnyOp, type ConfiguredService, type Logger, type OpContextBase, type Plan } from '../../core/op.js';
 import { UserError, describeError, isHomelabError } from '../../core/errors.js';
 import {
   ConfirmationRefused,
@@ -158,7 +158,11 @@ export function createMcpServer(options: McpServerOptions): Server {
         'A tool that changes something answers first with its plan and a confirmationToken: show the plan to the person, and call again with the token only if they agree.',
     },
   );
-  const tools = options.readOnly ? options.tools.filter((t) => t.effect === 'read') : options.tools;
+  // Listed: what may run here (no writes when read-only) and has its service in the config (listedWith).
+  const tools = options.tools.filter(
+    (t) =>
+      (!options.readOnly || t.effect === 'read') && (!t.listedWith || t.listedWith.some((s) => isConfigured(options.context.config, s as ConfiguredService))),
+  );
   const context: OpContextBase = options.readOnly ? { ...options.context, config: { ...options.context.config, readOnly: true } } : options.context;
   const { confirmations, caller } = options;
 

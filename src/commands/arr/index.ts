@@ -1,9 +1,12 @@
 import op from '../../ops/arr/arr-status.js';
 import { commandFor } from '../../adapters/cli/op-command.js';
+import { everyRowUnlessLimited } from '../../adapters/cli/lists.js';
 import { formatBytes } from '../../ops/shared/format.js';
 
 export default commandFor(op, {
   watch: true,
+  // An assistant gets one row per list and app (its budget); a person the newest 20 unless --limit.
+  adjustInput: everyRowUnlessLimited(op, 20),
   examples: ['<%= config.bin %> arr', '<%= config.bin %> arr --apps sonarr --apps radarr --limit 20'],
   render(out, ui) {
     const blocks = [ui.verdict(out.verdict, out.summary)];

@@ -31,6 +31,7 @@ export default defineOp({
   description:
     'What Sonarr (episodes) or Radarr (movies) monitors but has no file for, newest first, with the id arr_search takes, and the total. Use it after arr_status counts missing items.',
   effect: 'read',
+  listedWith: ['sonarr', 'radarr'],
   input: z
     .object({
       app: z.enum(STARR).describe('sonarr or radarr'),

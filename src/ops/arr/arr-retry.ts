@@ -133,6 +133,7 @@ export default defineOp({
   description:
     'Sonarr/Radarr: remove a stuck download by queue id (arr_status), blocklist it and search again; SABnzbd: retry a failed job. Only what allow.arr names. Returns what was retried and its replacement.',
   effect: 'write',
+  listedWith: ['sonarr', 'radarr', 'sabnzbd'],
   hints: { destructive: true, idempotent: false, openWorld: false },
   input: z
     .object({

@@ -33,6 +33,7 @@ export default defineOp({
   description:
     "Searches again for one episode (Sonarr) or movie (Radarr) that arr_missing lists, only where allow.arr names its title; waits up to 10 s. Returns the command's state and the downloads it started.",
   effect: 'write',
+  listedWith: ['sonarr', 'radarr'],
   hints: { destructive: false, idempotent: true, openWorld: false },
   input: z
     .object({

@@ -62,10 +62,11 @@ export default defineOp({
   description:
     'Sonarr, Radarr, Prowlarr, Bazarr, SABnzbd, qBittorrent: health, stuck downloads (queue ids for arr_retry), missing files, indexers, disks. Use it when downloads do not show up. Returns a section per app and findings.',
   effect: 'read',
+  listedWith: ARR_APPS,
   input: z
     .object({
       apps: z.array(z.enum(ARR_APPS)).min(1).optional().describe('Only these apps (default: all)'),
-      limit: z.number().int().min(1).max(50).default(5).describe('Rows per list per app'),
+      limit: z.number().int().min(1).max(50).default(1).describe('Rows per list per app, and findings in all (the CLI: 20)'),
     })
     .strict(),
   output,
@@ -94,7 +95,7 @@ export default defineOp({
     }
     sortFindings(findings);
     const problems = problemsLine(findings, 'the media stack');
-    const cut = cutFindings(findings, "ask for fewer apps (apps: [sonarr]) to see all of one app's findings");
+    const cut = cutFindings(findings, 'ask for fewer apps (apps: [sonarr]) or a larger limit to see more findings', input.limit);
     return { verdict: verdictOf(findings), summary: `${lines.join('; ')}${problems ? ` — ${problems}` : ''}`, ...sections, ...cut };
   },
   summarize: summarizeStatus,

@@ -20,6 +20,7 @@ export default defineOp({
   description:
     'Authentik, read-only: version, users and superusers, applications without a provider, outpost health, failed logins since `since`. Use it when single sign-on fails. Returns those sections and findings.',
   effect: 'read',
+  listedWith: ['authentik'],
   input: z
     .object({
       limit: z.number().int().min(1).max(100).default(10).describe('Users, applications and failed logins listed'),

@@ -28,6 +28,7 @@ export default defineOp({
     'Recent DNS queries, newest first, from Pi-hole (or AdGuard Home): who asked what, and whether it was blocked. ' +
     'Filter by blocked, client and domain. Use it to see why a site fails or what a device talks to.',
   effect: 'read',
+  listedWith: ['pihole', 'adguard'],
   input: z
     .object({
       blocked: z.boolean().default(false).describe('Only blocked queries'),

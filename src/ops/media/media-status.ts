@@ -250,6 +250,7 @@ export default defineOp({
   title: 'Jellyfin and Immich at a glance',
   description: 'Jellyfin (items, sessions, libraries, scans, failed tasks) and Immich (photos, videos, disk, failed jobs). Returns both services and findings.',
   effect: 'read',
+  listedWith: ['jellyfin', 'immich'],
   input: z.object({}).strict(),
   output: z.object({
     verdict: verdictSchema,

@@ -84,6 +84,7 @@ export default defineOp({
   title: 'Disk use of the NAS volumes',
   description: `Disk use of the NAS volumes in nas.volumes, over SSH. Returns the verdict (${WARN_PERCENT}% full: warn, ${CRIT_PERCENT}%: crit), volumes and findings; configured: false without nas in the config.`,
   effect: 'read',
+  listedWith: ['nas'],
   input: z.object({}).strict(),
   output: z.object({
     configured: z.boolean().describe('false when the config has no nas section'),

@@ -21,6 +21,7 @@ export default defineOp({
   description:
     'Runs one read-only statement (SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN) on services.postgres in a READ ONLY session; anything else is refused. Returns columns and rows as text, cut to maxRows.',
   effect: 'read',
+  listedWith: ['postgres'],
   input: z
     .object({
       sql: z.string().min(1).max(10_000).describe('One read-only statement'),

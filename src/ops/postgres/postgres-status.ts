@@ -20,6 +20,7 @@ export default defineOp({
   description:
     'PostgreSQL of services.postgres, read-only: role, connections, databases and sizes, replication lag, long-running statements. Use it when an app cannot reach its database or it is slow.',
   effect: 'read',
+  listedWith: ['postgres'],
   input: z.object({ limit: z.number().int().min(1).max(100).default(20).describe('Databases and long-running statements listed') }).strict(),
   output,
   rbac: POSTGRES_RBAC,

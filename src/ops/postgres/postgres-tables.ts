@@ -34,6 +34,7 @@ export default defineOp({
   description:
     'Tables and materialized views of one database of services.postgres, largest first: rows, size, dead rows, last vacuum and analyze. Use it to see what fills a database or whether autovacuum keeps up.',
   effect: 'read',
+  listedWith: ['postgres'],
   input: z
     .object({
       database: pgNameSchema.optional().describe('Default: the configured one'),

@@ -19,6 +19,7 @@ export default defineOp({
   description:
     "Rancher, read-only: each managed cluster's state, provider, Kubernetes version and failing conditions, and its nodes. Returns the clusters with their nodes and findings.",
   effect: 'read',
+  listedWith: ['rancher'],
   input: z
     .object({
       cluster: z.string().min(1).max(253).optional().describe('Only this cluster (its name or id)'),
