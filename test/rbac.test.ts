@@ -108,7 +108,8 @@ describe('declared RBAC is enough for every op', () => {
       const configFile = await configWith(sandbox, 'allow-all', {
         allow: { restart: ['*/*'], flux: ['*/*'], secretsRefresh: ['*/*'], backupsTrigger: ['*/*'], arr: ['*/*'] },
       });
-      const runtime = await createRuntime({ configFile, env: {}, log: quiet });
+      // The controllers answer in 20 ms; the waits ask every 20 ms rather than sleep out the product's 0.5-1 s.
+      const runtime = await createRuntime({ configFile, env: {}, log: quiet, pollIntervalMs: 20 });
       const result = await runOp(op, INPUTS[op.name], { context: runtime.context, via: 'test' }).catch((err: unknown) => err);
       if (isHomelabError(result) && (result.kind === 'Forbidden' || !NEEDS_UNAVAILABLE_SERVICE.has(op.name))) {
         expect.fail(`${op.name} failed: ${result.kind}: ${result.message}`);

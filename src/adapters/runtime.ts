@@ -28,6 +28,8 @@ export interface RuntimeOptions {
   log: Logger;
   /** Why an exec credential plugin may not read stdin (MCP over stdio: it carries the protocol). */
   stdinUnavailable?: string;
+  /** Every wait's cadence (OpContext.pollIntervalMs); absent, each op's own. */
+  pollIntervalMs?: number;
 }
 
 export interface KubeContexts {
@@ -81,7 +83,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   return {
     config,
     configPath: path,
-    context: { kube, services, config, now: () => new Date(), log: options.log },
+    context: { kube, services, config, now: () => new Date(), log: options.log, pollIntervalMs: options.pollIntervalMs },
     close: async () => {
       await Promise.all([services.close(), kube.close(), ...[...others.values()].map((k) => k.close())]);
     },

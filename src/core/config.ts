@@ -347,6 +347,15 @@ export const configSchema = z
           .refine((s) => (parseDuration(s) ?? 0) <= 600, 'must be at most 10m')
           .default('10s')
           .describe("On SIGTERM, how long calls in flight may take to finish (keep it under the pod's terminationGracePeriodSeconds)"),
+        idleTimeout: durationSchema
+          .refine((s) => {
+            const secs = parseDuration(s) ?? 0;
+            return secs >= 1 && secs <= 300;
+          }, 'must be a duration from 1s to 5m')
+          .default('10s')
+          .describe(
+            'Over HTTP, how long a connection may stay silent before its request begins or in the middle of its body; then it is closed (408 in a body)',
+          ),
         allowedHosts: z.array(z.string()).default([]).describe('Extra Host header values accepted over HTTP'),
         allowedOrigins: z.array(z.string()).default([]).describe('Origins accepted over HTTP (browsers)'),
         // Sized for a Pi and the Deployment's 256Mi limit: 4 health checks of a 5,000-pod cluster peak near 200 MiB.
@@ -402,6 +411,7 @@ export const configSchema = z
         ...MCP_LIMITS,
         rateLimit: MCP_RATE_LIMIT,
         shutdownGrace: '10s',
+        idleTimeout: '10s',
         confirmWrites: true,
         confirmationTtl: '5m',
       }),

@@ -72,6 +72,11 @@ export interface OpContext {
    * object it will touch before its first change, so nothing is half done when one is refused.
    */
   authorize(list: AllowListName, target: string): void;
+  /**
+   * How often a wait asks again, in ms (a rollout, a reconcile, a Job, a sync): absent, each wait keeps
+   * its own cadence (the flux CLI's 500 ms). The tests' in-process calls shorten it so they do not sleep.
+   */
+  pollIntervalMs?: number;
 }
 
 /**

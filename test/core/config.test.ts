@@ -23,6 +23,7 @@ describe('config', () => {
     expect(config.readOnly).toBe(false);
     expect(config.allow.restart).toEqual(DEFAULT_RESTARTABLE);
     expect(config.health.eventsSince).toBe('1h');
+    expect(config.mcp.idleTimeout).toBe('10s');
   });
 
   it('looks at --config, then HOMELAB_CONFIG, then XDG_CONFIG_HOME', () => {
@@ -36,6 +37,7 @@ describe('config', () => {
     expect(() => parseConfig({ allow: { restart: ['jellyfin'] } })).toThrow(/allow\.restart\[0\]: must be NAMESPACE\/NAME/);
     expect(() => parseConfig({ readonly: true })).toThrow(/unknown key "readonly"/);
     expect(() => parseConfig({ health: { eventsSince: 'soon' } })).toThrow(/health\.eventsSince: must be a duration/);
+    expect(() => parseConfig({ mcp: { idleTimeout: '0s' } })).toThrow(/mcp\.idleTimeout: must be a duration from 1s to 5m/);
   });
 
   it('refuses a named config file that does not exist, and bad YAML', async () => {

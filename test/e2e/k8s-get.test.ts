@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoggedRequest, PolicyRule } from '@homelab/sandbox';
 import { runCli } from '../helpers/cli.js';
+import { callOp } from '../helpers/ops.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { shellWords } from '../helpers/shell.js';
@@ -166,8 +167,13 @@ describe('homelab get and describe: any kind the cluster serves, as kubectl show
         'css',
         'cn',
       ];
+      // What k8s_get resolves, in process (the door's parsing of `get KIND -o json` is the other tests' business).
       const compare = async (kind: string) => {
-        const [ours, theirs] = await Promise.all([getObjects([kind, '--limit', '500', '--max-bytes', '4000000']), kubectl(['get', kind, '-A', '-o', 'name'])]);
+        const [{ output: ours, log }, theirs] = await Promise.all([
+          callOp<GetJson>(s, 'k8s_get', { kind, limit: 500, maxBytes: 4_000_000, output: 'json' }),
+          kubectl(['get', kind, '-A', '-o', 'name']),
+        ]);
+        expect(log, kind).toEqual([]);
         expect(theirs.code, `kubectl get ${kind}: ${theirs.stderr}`).toBe(0);
         const lines = theirs.stdout.trim().split('\n');
         // kubectl -o name: kind.group/name, per object.

@@ -38,7 +38,7 @@ describe('a confirmation token expires (a clock the test moves)', () => {
       keys: undefined,
       allowedHosts: [],
       allowedOrigins: [],
-      limits: { maxConcurrentCalls: MCP_LIMITS.maxConcurrentCalls, maxQueuedCalls: MCP_LIMITS.maxQueuedCalls, maxBatch: MCP_LIMITS.maxBatch },
+      limits: { maxConcurrentCalls: MCP_LIMITS.maxConcurrentCalls, maxQueuedCalls: MCP_LIMITS.maxQueuedCalls, maxBatch: MCP_LIMITS.maxBatch, idleMs: 10_000 },
       rateLimit: MCP_RATE_LIMIT,
       writeTools: new Set(ops.filter((op) => op.effect === 'write').map((op) => op.name)),
       audit: (record) => audit.push(record),

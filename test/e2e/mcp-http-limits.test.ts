@@ -57,10 +57,14 @@ describe('MCP over HTTP under load: bounded work', () => {
   beforeAll(async () => {
     s = await startSandboxEnv({ delays: { flux: 3_000 } });
     // One call at a time, one waiting, batches of two: small numbers make every limit reachable. Writes
-    // apply at once (unattended automation), so a reconcile holds its slot while it waits for Flux.
+    // apply at once (unattended automation), so a reconcile holds its slot while it waits for Flux. A
+    // connection may be silent for 1 s (10 s by default), so the stalled ones are closed soon.
     const config = parse(await readFile(s.sandbox.configPath, 'utf8')) as Record<string, unknown>;
     configFile = join(s.sandbox.dir, 'limits.yaml');
-    await writeFile(configFile, stringify({ ...config, mcp: { maxConcurrentCalls: 1, maxQueuedCalls: 1, maxBatch: 2, confirmWrites: false } }));
+    await writeFile(
+      configFile,
+      stringify({ ...config, mcp: { maxConcurrentCalls: 1, maxQueuedCalls: 1, maxBatch: 2, confirmWrites: false, idleTimeout: '1s' } }),
+    );
     server = await startHttpServer({ ...s.env, HOMELAB_CONFIG: configFile });
   });
   afterAll(async () => {
@@ -135,8 +139,8 @@ describe('MCP over HTTP under load: bounded work', () => {
     expect(silent.received).toBe('');
     expect(midHeaders.received).toBe('');
     expect(midBody.received).toMatch(/^HTTP\/1\.1 408 /);
-    expect(midBody.received).toContain('"error":{"code":-32000,"message":"Request timeout: no bytes of the body for 10 s"}');
-  }, 25_000);
+    expect(midBody.received).toContain('"error":{"code":-32000,"message":"Request timeout: no bytes of the body for 1 s"}');
+  });
 
   it('still answers /healthz and a normal call afterwards', async () => {
     const res = await fetch(server.url.replace(/\/mcp$/, '/healthz'));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
+import { callOp } from '../helpers/ops.js';
 import { startConfiguredSandbox, startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { shellWords } from '../helpers/shell.js';
 import { DEFAULT_NAMESPACES } from '../../src/core/config.js';
@@ -145,14 +146,23 @@ describe('homelab why on the deep-causes sandbox: the cause several layers down'
     await s?.sandbox.stop();
   });
 
+  // What why answers for each case, in process; the CLI's --json, exit code and stderr for one of them below.
   for (const c of CASES) {
-    it(`CLI: ${c.what}`, async () => {
-      const r = await runCli(['why', c.target, '--json'], s.env);
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(EXIT[c.verdict]);
-      expectCase(c, JSON.parse(r.stdout) as WhyJson);
+    it(c.what, async () => {
+      const { output, summary, log } = await callOp<WhyJson>(s, 'why', { target: c.target });
+      expect(log.filter((line) => line.startsWith('warn:'))).toEqual([]);
+      expect(summary?.verdict).toBe(c.verdict);
+      expectCase(c, output);
     });
   }
+
+  it('CLI: the same answer with --json, nothing on stderr, and the exit code of its verdict', async () => {
+    const c = CASES.find((x) => x.verdict === 'warn') as Case;
+    const r = await runCli(['why', c.target, '--json'], s.env);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(EXIT[c.verdict]);
+    expectCase(c, JSON.parse(r.stdout) as WhyJson);
+  });
 
   it('MCP: the same first broken link and evidence for each, each answer within the 8 KB budget', async () => {
     const mcp = await stdioClient(s.env);
@@ -222,8 +232,8 @@ describe('homelab why on the deep-causes sandbox: the cause several layers down'
   it('runs every fix it suggests exactly as printed: a read answers, a write stops at the confirmation', async () => {
     const fixes = new Map<string, Link['fix']>();
     for (const c of CASES) {
-      const out = JSON.parse((await runCli(['why', c.target, '--json'], s.env)).stdout) as WhyJson;
-      for (const l of out.links) if (l.fix) fixes.set(l.fix.command, l.fix);
+      const { output } = await callOp<WhyJson>(s, 'why', { target: c.target });
+      for (const l of output.links) if (l.fix) fixes.set(l.fix.command, l.fix);
     }
     expect([...fixes.values()].map((f) => f?.tool)).toEqual(expect.arrayContaining(['flux_heal', 'pods_logs', 'dns_diagnose', 'certs_status']));
     for (const f of fixes.values()) {

@@ -21,6 +21,11 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Lists as an assistant gets them (a few rows unless `limit` is given); by default every row, as the CLI asks. */
   assistantLimits?: boolean;
+  /**
+   * How often the op's waits ask again (OpContext.pollIntervalMs). 50 ms unless given: the sandbox's
+   * controllers answer in 30-500 ms, so a test does not sleep out the product's 0.5-1 s cadence.
+   */
+  pollIntervalMs?: number;
 }
 
 export interface OpCall<T> {
@@ -54,7 +59,13 @@ export async function callOp<T = Record<string, unknown>>(
   const log: string[] = [];
   const logger: Logger = { progress: (m) => log.push(`progress: ${m}`), warn: (m) => log.push(`warn: ${m}`), debug: () => {} };
   const env = { HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, ...target.env, ...options.env };
-  const runtime = await createRuntime({ configFile: options.config, readOnly: options.readOnly, env, log: logger });
+  const runtime = await createRuntime({
+    configFile: options.config,
+    readOnly: options.readOnly,
+    env,
+    log: logger,
+    pollIntervalMs: options.pollIntervalMs ?? 50,
+  });
   const audit: AuditRecord[] = [];
   const written: Array<Promise<void>> = [];
   try {

@@ -5,7 +5,7 @@
  * file. A folder of the run's own, rather than a before/after look at the shared one, so that other
  * runs on the machine can neither hide a leftover nor make this run fail.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { leftIn } from './leftovers.js';
@@ -13,6 +13,8 @@ import { leftIn } from './leftovers.js';
 export default function setup(): () => void {
   const outer = process.env.TMPDIR;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hl-test-run-'));
+  // Traversable, as /tmp is: a server a test runs as another user (initdb as postgres) reaches its own folder inside.
+  chmodSync(dir, 0o755);
   process.env.TMPDIR = dir;
   // Ctrl-C in watch mode ends vitest without its teardowns: the folder goes anyway.
   const removeOnExit = (): void => rmSync(dir, { recursive: true, force: true });

@@ -20,6 +20,8 @@ export interface HttpLimits {
   maxQueuedCalls: number;
   /** Messages in one JSON-RPC batch. */
   maxBatch: number;
+  /** Silence allowed before a request's headers are in, and in the middle of its body (mcp.idleTimeout). */
+  idleMs: number;
 }
 
 /** Who a request is from and which request it is: what a per-request MCP server needs to serve and record it. */
@@ -75,8 +77,6 @@ export const MAX_BODY_BYTES = 256 * 1024;
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 /** How much of an oversized body is read and dropped so the 413 arrives before the close (not a reset). */
 const MAX_DRAIN_BYTES = 8 * 1024 * 1024;
-/** Silence allowed before a request's headers are in, and in the middle of its body. */
-export const IDLE_MS = 10_000;
 /** The whole request, headers and body, must arrive within this. */
 const REQUEST_MS = 30_000;
 
@@ -152,11 +152,11 @@ interface ByteBudget {
 }
 
 /**
- * Reads a request body, holding at most MAX_BODY_BYTES of it and only while the shared budget has
+ * Reads a request body (closed as stalled after `idleMs` without a byte), holding at most MAX_BODY_BYTES of it and only while the shared budget has
  * room. A body that cannot be kept is still read to its end and dropped (up to MAX_DRAIN_BYTES), so
  * the refusal reaches the client instead of a reset from closing on unread data.
  */
-function readBody(req: IncomingMessage, budget: ByteBudget): Promise<Body> {
+function readBody(req: IncomingMessage, budget: ByteBudget, idleMs: number): Promise<Body> {
   return new Promise((resolve) => {
     const declared = Number(req.headers['content-length']);
     if (declared > MAX_BODY_BYTES + MAX_DRAIN_BYTES) return resolve({ kind: 'too-large' });
@@ -177,7 +177,7 @@ function readBody(req: IncomingMessage, budget: ByteBudget): Promise<Body> {
       held = 0;
       resolve(body);
     };
-    const idle = setTimeout(() => finish({ kind: 'stalled' }), IDLE_MS);
+    const idle = setTimeout(() => finish({ kind: 'stalled' }), idleMs);
     const onData = (chunk: Buffer) => {
       idle.refresh();
       seen += chunk.length;
@@ -288,12 +288,12 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
   const server = createServer(
     // headersTimeout ends a sender that trickles its headers (each byte resets the socket timeout below); Node checks
     // these deadlines every connectionsCheckingInterval.
-    { headersTimeout: IDLE_MS + 5_000, requestTimeout: REQUEST_MS, connectionsCheckingInterval: 1_000 },
+    { headersTimeout: limits.idleMs + 5_000, requestTimeout: REQUEST_MS, connectionsCheckingInterval: 1_000 },
     (req, res) => void handle(req, res),
   );
-  // A connection silent for IDLE_MS before its request begins is closed without an answer (Node's own
+  // A connection silent for limits.idleMs before its request begins is closed without an answer (Node's own
   // headersTimeout starts at the first byte: a connection that never sends one would stay open).
-  server.on('connection', (socket: Socket) => socket.setTimeout(IDLE_MS));
+  server.on('connection', (socket: Socket) => socket.setTimeout(limits.idleMs));
 
   const allowedHost = (hostHeader: string | undefined, port: number): boolean => {
     if (!hostHeader) return false;
@@ -371,7 +371,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
         rpcError(res, 503, 'Server busy: too many request bodies in flight; retry shortly', { headers: { 'Retry-After': '1' } });
         return undefined;
       case 'stalled':
-        rpcError(res, 408, `Request timeout: no bytes of the body for ${IDLE_MS / 1000} s`, { headers: { Connection: 'close' } });
+        rpcError(res, 408, `Request timeout: no bytes of the body for ${limits.idleMs / 1000} s`, { headers: { Connection: 'close' } });
         return undefined;
       case 'gone':
         return undefined;
@@ -476,7 +476,7 @@ export async function serveHttp(options: HttpOptions): Promise<HttpServer> {
       const caller = admitCaller(req, res, port);
       if (!caller) return;
       const request: CallerRequest = { caller, requestId };
-      const text = usableBody(await readBody(req, budget), res);
+      const text = usableBody(await readBody(req, budget, limits.idleMs), res);
       if (text === undefined) return;
       let message: unknown;
       try {

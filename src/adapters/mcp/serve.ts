@@ -151,7 +151,12 @@ export async function serveMcp(options: ServeOptions, version: string): Promise<
     keys: source?.keys,
     allowedHosts: mcp.allowedHosts,
     allowedOrigins: mcp.allowedOrigins,
-    limits: { maxConcurrentCalls: mcp.maxConcurrentCalls, maxQueuedCalls: mcp.maxQueuedCalls, maxBatch: mcp.maxBatch },
+    limits: {
+      maxConcurrentCalls: mcp.maxConcurrentCalls,
+      maxQueuedCalls: mcp.maxQueuedCalls,
+      maxBatch: mcp.maxBatch,
+      idleMs: (parseDuration(mcp.idleTimeout) ?? 10) * 1000,
+    },
     rateLimit: mcp.rateLimit,
     writeTools,
     newServer: (runCall, request) => newServer(runCall, request.caller, request.requestId),

@@ -4,7 +4,7 @@ import { UserError } from '../../core/errors.js';
 import { formatAge, namespacedNameSchema, splitNamespacedName } from '../../core/schemas.js';
 import { ageMs, parseObject } from '../shared/k8s.js';
 import { observed } from '../shared/plan.js';
-import { boundWithWait, pollUntil, waitInput, waitMs } from '../shared/wait.js';
+import { boundWithWait, pollInterval, pollUntil, waitInput, waitMs } from '../shared/wait.js';
 import { commandLine } from '../shared/fix.js';
 import { CRONJOBS, JOBS, cronJobSchema, jobSchema, jobState, jobsByCronJob, jobsOf, type CronJob } from './cronjobs.js';
 
@@ -121,7 +121,7 @@ export default defineOp({
       },
       {
         timeoutMs: waitMs(input),
-        intervalMs: 1000,
+        intervalMs: pollInterval(ctx, 1000),
         signal: ctx.signal,
         describe: () => `Job ${namespace}/${jobName} did not finish within ${input.timeout} (it keeps running)`,
       },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { OpContext } from '../../core/op.js';
 import type { ResourceRef } from '../../core/ports/kube.js';
 import { conditionSchema, metadataSchema, parseObject } from '../shared/k8s.js';
-import { pollUntil, remainingMs, type WaitBudget } from '../shared/wait.js';
+import { pollInterval, pollUntil, remainingMs, type WaitBudget } from '../shared/wait.js';
 
 export const DEPLOYMENTS = { group: 'apps', version: 'v1', resource: 'deployments' } as const;
 
@@ -90,6 +90,7 @@ export async function awaitRollout(
     },
     {
       timeoutMs: remainingMs(budget),
+      intervalMs: pollInterval(ctx),
       signal: ctx.signal,
       describe: () =>
         `${restarted}, but its rollout did not finish within ${budget.label}: ${last.message} (it goes on; watch it with kubectl rollout status deployment/${name} -n ${ref.namespace})`,

@@ -3,7 +3,7 @@ import type { OpContext, PlannedChange } from '../../core/op.js';
 import type { ResourceRef } from '../../core/ports/kube.js';
 import { UserError } from '../../core/errors.js';
 import { parseObject } from '../shared/k8s.js';
-import { pollUntil, remainingMs, type WaitBudget } from '../shared/wait.js';
+import { pollInterval, pollUntil, remainingMs, type WaitBudget } from '../shared/wait.js';
 import { conditionStatusSchema, conditionStatus } from '../shared/conditions.js';
 import { commandLine } from '../shared/fix.js';
 import { fluxKind, refFor, type FluxKind } from './kinds.js';
@@ -111,6 +111,7 @@ export async function awaitReconcile(ctx: OpContext, target: FluxTarget, request
     },
     {
       timeoutMs,
+      intervalMs: pollInterval(ctx),
       signal: ctx.signal,
       describe: () =>
         `${describeTarget(target)} was not reconciled within ${budget.label}${last?.status.lastHandledReconcileAt === requestedAt ? ' (the request was handled; Ready is still Unknown)' : ' (its controller has not handled the request: is it running?)'}`,

@@ -3,7 +3,7 @@ import { commandLine, fix, fixSchema } from '../shared/fix.js';
 import { defineOp, type Plan } from '../../core/op.js';
 import { NotFound, Timeout, UserError } from '../../core/errors.js';
 import { hasMetadata, jellyfinIdSchema, type JellyfinItem } from '../../core/ports/jellyfin.js';
-import { boundWithWait, pollUntil, waitInput, waitMs, type WaitInput } from '../shared/wait.js';
+import { boundWithWait, pollInterval, pollUntil, waitInput, waitMs, type WaitInput } from '../shared/wait.js';
 import { requireJellyfin } from './jellyfin.js';
 import { execRbac } from '../shared/exec.js';
 import { LOOKUP_TYPES, isExactMatch, lookUp, unusableTitle, type Candidate } from './lookup.js';
@@ -177,7 +177,7 @@ export default defineOp({
             const fresh = !hasMetadata(before) || now.dateLastRefreshed === undefined || now.dateLastRefreshed !== before.dateLastRefreshed;
             return fresh ? now : undefined;
           },
-          { timeoutMs: waitMs(input), intervalMs: 500, signal: ctx.signal, describe: () => 'metadata did not appear in time' },
+          { timeoutMs: waitMs(input), intervalMs: pollInterval(ctx), signal: ctx.signal, describe: () => 'metadata did not appear in time' },
         );
         metadata = 'present';
       } catch (err) {

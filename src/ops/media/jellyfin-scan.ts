@@ -3,7 +3,7 @@ import { defineOp, type Plan } from '../../core/op.js';
 import { NotFound, Upstream } from '../../core/errors.js';
 import { formatAge } from '../../core/schemas.js';
 import type { JellyfinId, JellyfinLibrary, JellyfinTask } from '../../core/ports/jellyfin.js';
-import { boundWithWait, pollUntil, waitInput, waitMs } from '../shared/wait.js';
+import { boundWithWait, pollInterval, pollUntil, waitInput, waitMs } from '../shared/wait.js';
 import { requireJellyfin } from './jellyfin.js';
 
 /** The "Scan Media Library" scheduled task's key (the same in 10.10, 10.11 and 12.0). */
@@ -122,6 +122,7 @@ export default defineOp({
         },
         {
           timeoutMs,
+          // Its own cadence always: "idle for IDLE_POLLS polls" is a span of time.
           intervalMs: LIBRARY_POLL_MS,
           signal: ctx.signal,
           describe: () => `library ${lib.name} was still scanning after ${input.timeout} (it keeps going)`,
@@ -157,7 +158,7 @@ export default defineOp({
       },
       {
         timeoutMs,
-        intervalMs: POLL_MS,
+        intervalMs: pollInterval(ctx, POLL_MS),
         signal: ctx.signal,
         describe: () => `${task.name} was still running after ${input.timeout} (it keeps going on the server)`,
       },

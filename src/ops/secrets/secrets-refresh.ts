@@ -6,7 +6,7 @@ import { namespacedNameSchema, splitNamespacedName } from '../../core/schemas.js
 import { parseObject } from '../shared/k8s.js';
 import { conditionStatusSchema, conditionState } from '../shared/conditions.js';
 import { observed } from '../shared/plan.js';
-import { boundWithWait, pollUntil, waitInput, waitMs } from '../shared/wait.js';
+import { boundWithWait, pollInterval, pollUntil, waitInput, waitMs } from '../shared/wait.js';
 import { latestEvent } from '../shared/events.js';
 import { ESO, esoVersion, externalSecretSchema, refreshBlocked, storeSchema, type ExternalSecret } from './eso.js';
 
@@ -189,7 +189,7 @@ export default defineOp({
       },
       {
         timeoutMs,
-        intervalMs: POLL_MS,
+        intervalMs: pollInterval(ctx, POLL_MS),
         signal: ctx.signal,
         describe: () =>
           `ExternalSecret ${namespace}/${name} was not refreshed within ${input.timeout} of force-sync=${forceSync} (refreshTime still ${previousRefreshTime ?? 'unset'}, no failed sync reported since): is the external-secrets controller running?` +

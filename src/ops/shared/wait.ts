@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Timeout } from '../../core/errors.js';
 import { sleep } from '../../core/abort.js';
+import type { OpContext } from '../../core/op.js';
 import { durationSchema, parseDuration } from '../../core/schemas.js';
 
 /**
@@ -18,6 +19,11 @@ export async function pollUntil<T>(
     if (Date.now() >= deadline) throw new Timeout(options.describe());
     await sleep(Math.min(options.intervalMs ?? 500, Math.max(0, deadline - Date.now())), options.signal);
   }
+}
+
+/** A wait's cadence: the op's own (`ownMs`), unless the context sets one for every wait. */
+export function pollInterval(ctx: Pick<OpContext, 'pollIntervalMs'>, ownMs = 500): number {
+  return ctx.pollIntervalMs ?? ownMs;
 }
 
 /** What a write that has an outcome to await takes: whether to wait, and for how long. */

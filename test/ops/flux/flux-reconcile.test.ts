@@ -36,7 +36,8 @@ const RESOURCE: Record<string, string> = {
 describe('flux_reconcile on the pi-homelab', () => {
   let s: SandboxEnv;
   beforeAll(async () => {
-    s = await startSandboxEnv();
+    // Flux's controllers answer a request after 30 ms (300 by default): the waits are what is tested, not their length.
+    s = await startSandboxEnv({ delays: { flux: 30 } });
   });
   beforeEach(() => {
     s.sandbox.reset();
