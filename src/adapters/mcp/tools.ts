@@ -87,6 +87,12 @@ function compact(node: JsonSchema, output: boolean, depth = 0): JsonSchema {
   const out: JsonSchema = {};
   for (const [keyword, value] of Object.entries(node)) {
     if (LEFT_OUT.has(keyword)) continue;
+    // A field whose listing names fewer values than it takes (Flux kinds without their short names).
+    if (keyword === 'listedEnum') continue;
+    if (keyword === 'enum' && Array.isArray(node.listedEnum)) {
+      out.enum = node.listedEnum;
+      continue;
+    }
     if (output && (keyword === 'description' || keyword === 'required')) continue;
     // An enum of strings says its type; the keyword beside it is bytes on every conversation.
     if (keyword === 'type' && value === 'string' && Array.isArray(node.enum)) continue;

@@ -15,6 +15,7 @@ export default defineOp({
   title: 'Pi-hole allowlist',
   description: "Pi-hole's allowlist: exact domains and regexes with comment, enabled and groups. Use it to see why something " + 'is not blocked.',
   effect: 'read',
+  listedWith: ['pihole'],
   input: z.object({ limit: limitSchema() }).strict(),
   output: z.object({
     url: z.string(),

@@ -131,12 +131,13 @@ export type ReconcilableKind = (typeof RECONCILABLE)[number];
 export function fluxKindSchema<K extends string>(keys: readonly [K, ...K[]]) {
   const kinds = keys.map((key) => FLUX_KINDS.find((k) => k.key === key) as FluxKind);
   const aliases = Object.fromEntries(kinds.flatMap((k) => k.aliases.map((alias) => [alias, k.key])));
-  // The JSON Schema an assistant reads names the kinds only (the short names would double the list
-  // in every Flux tool's listing: issue 11's tools/list budget); the op takes both.
+  // The tools/list an assistant reads names the kinds only (the short names would double the list in
+  // every Flux tool's listing: issue 11's budget; `listedEnum`, applied by the MCP listing); the op
+  // and the CLI's flag (its choices, its completion) take both.
   return z
     .enum([...keys, ...Object.keys(aliases)] as [string, ...string[]])
     .transform((name) => (aliases[name] ?? name) as K)
-    .meta({ description: 'Flux kind, or its short name (ks, hr, gitrepo, …)', enum: [...keys] });
+    .meta({ description: 'Flux kind, or its short name (ks, hr, gitrepo, …)', listedEnum: [...keys] });
 }
 
 export const reconcilableKindSchema = fluxKindSchema(RECONCILABLE);
