@@ -1,7 +1,22 @@
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildManifest, buildToolsManifest } from '../scripts/manifest.js';
-import { runCli, ROOT } from './helpers/cli.js';
+import { rootHelp } from '../src/adapters/cli/root-help.js';
+import { BIN, cliEnv, runCli, ROOT } from './helpers/cli.js';
+
+/** What oclif itself prints for argv: bin/run.js's own oclif path, forced. */
+function oclifStdout(args: string[], env: Record<string, string | undefined>): Promise<string> {
+  const script = `import { execute } from '@oclif/core/execute'; await execute({ dir: ${JSON.stringify(pathToFileURL(BIN).href)}, args: ${JSON.stringify(args)} });`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: cliEnv(env), stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.on('error', reject);
+    child.on('close', () => resolve(stdout));
+  });
+}
 
 interface ManifestFlag {
   name: string;
@@ -71,6 +86,23 @@ describe('the command surface', () => {
       const text = await readFile(`${ROOT}dist/${file}`, 'utf8');
       expect(/(?:import|from|require)\s*\(?\s*['"]@kubernetes\/client-node/.test(text), file).toBe(false);
     }
+  });
+
+  it('prints the root help without oclif, byte for byte what oclif prints (widths, colour, -h, no arguments)', async () => {
+    // The fast path applies to this package as it is (it gives way to oclif for themes, plugins, hooks…).
+    expect(rootHelp(['--help'], pathToFileURL(ROOT), { HOME: '/nonexistent', OCLIF_COLUMNS: '80' })).toContain('\nCOMMANDS\n  arr ');
+    const cases: Array<[string[], Record<string, string | undefined>]> = [
+      [['--help'], {}],
+      [['-h'], { OCLIF_COLUMNS: '50' }],
+      [[], { OCLIF_COLUMNS: '132' }],
+      [['--help'], { OCLIF_COLUMNS: '40', NO_COLOR: undefined, FORCE_COLOR: '1' }],
+    ];
+    for (const [args, env] of cases) {
+      const fast = await runCli(args, env);
+      expect(fast.code).toBe(0);
+      expect(fast.stdout, `homelab ${args.join(' ')} with ${JSON.stringify(env)}`).toBe(await oclifStdout(args, env));
+    }
+    expect((await runCli(['--help'], { OCLIF_COLUMNS: '40', NO_COLOR: undefined, FORCE_COLOR: '1' })).stdout).toContain('\u001b[1mCOMMANDS\u001b[22m');
   });
 
   it('prints its version and exits 0', async () => {
