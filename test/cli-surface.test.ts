@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildManifest, buildToolsManifest } from '../scripts/manifest.js';
@@ -103,6 +106,53 @@ describe('the command surface', () => {
       expect(fast.stdout, `homelab ${args.join(' ')} with ${JSON.stringify(env)}`).toBe(await oclifStdout(args, env));
     }
     expect((await runCli(['--help'], { OCLIF_COLUMNS: '40', NO_COLOR: undefined, FORCE_COLOR: '1' })).stdout).toContain('\u001b[1mCOMMANDS\u001b[22m');
+  });
+
+  it('mcp serve --stdio lists its tools without loading HTTP, TLS, child processes or a terminal colour library (they load with the first call)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hl-startup-'));
+    try {
+      // What the process had loaded when it answered tools/list, written by a preload.
+      const preload = path.join(dir, 'loaded.mjs');
+      const loadedFile = path.join(dir, 'loaded.json');
+      writeFileSync(
+        preload,
+        `import { writeFileSync } from 'node:fs';
+        const write = process.stdout.write.bind(process.stdout);
+        process.stdout.write = (chunk, ...rest) => {
+          if (String(chunk).includes('"id":2')) writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(process.moduleLoadList));
+          return write(chunk, ...rest);
+        };`,
+      );
+      const child = spawn(process.execPath, ['--import', pathToFileURL(preload).href, BIN, 'mcp', 'serve', '--stdio'], {
+        env: cliEnv({ KUBECONFIG: path.join(dir, 'none') }),
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
+      const listed = new Promise<string>((resolve) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('"id":2')) resolve(out);
+        });
+      });
+      const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+      send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test', version: '1' } },
+      });
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+      expect(await listed).toContain('"cluster_health"');
+      child.stdin.end();
+      await new Promise((resolve) => child.once('close', resolve));
+      const loaded = JSON.parse(await readFile(loadedFile, 'utf8')) as string[];
+      expect(loaded).toContain('NativeModule fs'); // the list is the one we think it is
+      // tty came with chalk (its colour support check); stdio's pipes are not terminals.
+      for (const builtin of ['http', 'https', 'tls', 'child_process', 'tty']) expect(loaded, builtin).not.toContain(`NativeModule ${builtin}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('prints its version and exits 0', async () => {
