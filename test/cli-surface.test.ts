@@ -155,6 +155,15 @@ describe('the command surface', () => {
     }
   });
 
+  it('colours its errors on stderr exactly as chalk did (it styles them itself now, for start-up)', async () => {
+    const { Chalk } = await import('chalk');
+    const c = new Chalk({ level: 1 });
+    const r = await runCli(['mcp', 'serve', '--stdio', '--bogus'], { NO_COLOR: undefined, FORCE_COLOR: '1' });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toBe(`${c.red('Error:')} Unknown option '--bogus'\n${c.dim('Hint: see: homelab mcp serve --help')}\n`);
+    expect((await runCli(['mcp', 'serve', '--stdio', '--bogus'])).stderr).toBe("Error: Unknown option '--bogus'\nHint: see: homelab mcp serve --help\n");
+  });
+
   it('prints its version and exits 0', async () => {
     const r = await runCli(['--version']);
     expect(r.code).toBe(0);
