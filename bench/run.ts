@@ -132,7 +132,7 @@ row('  server CPU per warm call', `${warm.cpuMsPerCall.toFixed(0)} ms`);
 // 80 ms / 192 MiB): --max-semi-space-size=1: 95 / 180; --heap-growing-percent=50: 122 / 145;
 // semi-space 4 with growing 50: 138 / 120; semi-space 1 with growing 100: 119 / 124; a major GC after
 // each call: 122 / 125; --optimize-for-size doubled the p50.
-// None is adopted: 120 MiB costs ~+70% CPU per call. Smaller list pages (100 instead of 500) gave
+// None is adopted: 120-125 MiB cost +50-70% CPU per call. Smaller list pages (100 instead of 500) gave
 // 94 ms / 143 MiB; the lever is how much text a call holds at once (src/adapters/kube/client.ts).
 row('  peak RSS after 21 calls', `${warm.peakRssMiB.toFixed(1)} MiB`, `target ≤ 120 MiB${warm.peakRssMiB > 120 ? '  ← over' : ''}`);
 
