@@ -79,14 +79,15 @@ export class RawMcp {
   }
 }
 
-/** Spawn → initialize → tools/list: time and the list's bytes as sent. */
-export async function listOnce(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; bytes: number; tools: number }> {
+/** Spawn → initialize → tools/list: time, the server's CPU until then, and the list's bytes as sent. */
+export async function listOnce(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; cpuMs: number; bytes: number; tools: number }> {
   const server = new RawMcp(args, env);
   await server.initialize();
   const list = await server.request('tools/list', {});
   const ms = performance.now() - server.started;
+  const cpu = cpuMs(server.pid);
   await server.stop();
-  return { ms, bytes: list.bytes, tools: (list.result as { tools: unknown[] }).tools.length };
+  return { ms, cpuMs: cpu, bytes: list.bytes, tools: (list.result as { tools: unknown[] }).tools.length };
 }
 
 /** Spawn → initialize → the first cluster_health result: what an assistant waits for at the start of a conversation. */
@@ -100,16 +101,36 @@ export async function firstHealthOnce(args: string[], env: NodeJS.ProcessEnv): P
   return ms;
 }
 
-/** One server, `calls` cluster_health calls after a first one: their p50, and the server's peak RSS after them. */
-export async function warmHealth(args: string[], env: NodeJS.ProcessEnv, calls: number): Promise<{ p50Ms: number; maxMs: number; peakRssMiB: number }> {
+/** CPU time (user + system) a live process has used, from /proc: steadier than wall time on a busy machine. */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * One server, `calls` cluster_health calls after a first one: their p50, the server's CPU per call
+ * (mean), and its peak RSS after them.
+ */
+export async function warmHealth(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  calls: number,
+): Promise<{ p50Ms: number; maxMs: number; cpuMsPerCall: number; peakRssMiB: number }> {
   const server = new RawMcp(args, env);
   await server.initialize();
   await server.callTool('cluster_health');
+  const cpuBefore = cpuMs(server.pid);
   const times: number[] = [];
   for (let i = 0; i < calls; i++) times.push((await server.callTool('cluster_health')).ms);
+  const cpuMsPerCall = (cpuMs(server.pid) - cpuBefore) / calls;
   const peak = peakRssMiB(server.pid);
   await server.stop();
-  return { p50Ms: median(times), maxMs: Math.max(...times), peakRssMiB: peak };
+  return { p50Ms: median(times), maxMs: Math.max(...times), cpuMsPerCall, peakRssMiB: peak };
 }
 
 /** kubectl get pods -A -o json, then kubectl get nodes -o json: the yardstick, with a warm discovery cache of its own. */

@@ -5,6 +5,7 @@
 // (e.g. an older checkout's bin/run.js) with the same yardsticks.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { MCP_LIMITS } from '../src/core/config.js';
@@ -69,7 +70,12 @@ function row(name: string, value: string, target = ''): void {
 const ratio = (value: number, base: number, target: number) =>
   `${(value / base).toFixed(2)}× (target ≤ ${target.toFixed(2)}×)${value / base > target ? '  ← over' : ''}`;
 
-console.log(`homelab bench — node ${process.version}, ${RUNS} runs each, medians${process.env.BENCH_BIN ? `, bin ${bin}` : ''}\n`);
+// The load average goes with the figures: on a busy machine wall times stretch, CPU times much less.
+console.log(
+  `homelab bench — node ${process.version}, ${RUNS} runs each, medians, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}${process.env.BENCH_BIN ? `, bin ${bin}` : ''}\n`,
+);
 const nodeBare = (await timeCommand(['-e', '0'])).ms;
 row('node -e 0', `${nodeBare.toFixed(0)} ms`);
 const version = (await timeCommand([bin, '--version'])).ms;
@@ -82,12 +88,14 @@ row('homelab health --help', `${cmdHelp.toFixed(0)} ms`, `${(cmdHelp / nodeBare)
 const lists = async (args: string[]) => {
   const runs = [];
   for (let i = 0; i < RUNS; i++) runs.push(await listOnce(args, process.env));
-  return { ms: median(runs.map((r) => r.ms)), bytes: runs[0]?.bytes ?? NaN, tools: runs[0]?.tools ?? 0 };
+  return { ms: median(runs.map((r) => r.ms)), cpuMs: median(runs.map((r) => r.cpuMs)), bytes: runs[0]?.bytes ?? NaN, tools: runs[0]?.tools ?? 0 };
 };
+// The yardstick is the SDK the product serves with (@modelcontextprotocol/server 2.x), alone.
 const bare = await lists([`${root}bench/bare-mcp-server.js`]);
-row('bare SDK server: spawn → tools/list', `${bare.ms.toFixed(0)} ms`, `${bare.tools} tool`);
+row('bare SDK server: spawn → tools/list', `${bare.ms.toFixed(0)} ms`, `${bare.tools} tool, ${bare.cpuMs.toFixed(0)} ms CPU`);
 const ours = await lists([bin, 'mcp', 'serve', '--stdio']);
 row('homelab mcp serve --stdio: spawn → tools/list', `${ours.ms.toFixed(0)} ms`, ratio(ours.ms, bare.ms, 1.1));
+row('  CPU until tools/list answered', `${ours.cpuMs.toFixed(0)} ms`, `${(ours.cpuMs / bare.cpuMs).toFixed(2)}× the bare server's`);
 row(
   '  tools/list as sent',
   `${ours.bytes} B`,
@@ -118,6 +126,14 @@ const first = median(firsts);
 row('mcp serve: spawn → first cluster_health', `${first.toFixed(0)} ms`, ratio(first, kubectl.ms, 1));
 const warm = await warmHealth(serve, failingEnv, 20);
 row('  warm cluster_health, p50 of 20', `${warm.p50Ms.toFixed(0)} ms`, ratio(warm.p50Ms, kubectl.ms, 0.1));
+row('  server CPU per warm call', `${warm.cpuMsPerCall.toFixed(0)} ms`);
+// The peak is garbage V8 has not collected yet (the list pages' JSON text, in large-object space), not
+// live data. V8 flags trade it for CPU per call (measured here, CPU per warm call / peak RSS, default
+// 80 ms / 192 MiB): --max-semi-space-size=1: 95 / 180; --heap-growing-percent=50: 122 / 145;
+// semi-space 4 with growing 50: 138 / 120; semi-space 1 with growing 100: 119 / 124; a major GC after
+// each call: 122 / 125; --optimize-for-size doubled the p50.
+// None is adopted: 120-125 MiB cost +50-70% CPU per call. Smaller list pages (100 instead of 500) gave
+// 94 ms / 143 MiB; the lever is how much text a call holds at once (src/adapters/kube/client.ts).
 row('  peak RSS after 21 calls', `${warm.peakRssMiB.toFixed(1)} MiB`, `target ≤ 120 MiB${warm.peakRssMiB > 120 ? '  ← over' : ''}`);
 
 // Result sizes through the real SDK client: every tool on the sandbox homelab, every tool that needs

@@ -1,23 +1,30 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import module from 'node:module';
-import { release } from 'node:os';
 
 // Node 22.1+ caches compiled code between runs (start-up is most of a short command); Node 20 has no such cache.
 module.enableCompileCache?.();
 
-// `homelab mcp serve` starts without oclif: MCP clients wait on it, and oclif alone costs ~60 ms.
-// Everything else, and `mcp serve --help`, goes through oclif.
+// Three answers come without oclif, whose start-up alone (~60 ms, ~100 files) was most of their time:
+// `--version` and the root help (what oclif prints, byte for byte; test/cli-surface.test.ts compares
+// them), and `mcp serve`, which MCP clients wait on. Everything else, `mcp serve --help`, and the root
+// help where oclif could print it differently, go through oclif.
 const argv = process.argv.slice(2);
-if (argv[0] === '--version' && !release().toLowerCase().includes('microsoft')) {
-  // What oclif prints (its userAgent), without loading it: half of `homelab --version` was oclif's start-up.
-  // oclif calls WSL "wsl", so there it answers itself.
-  const { name, version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-  process.stdout.write(`${name}/${version} ${process.platform}-${process.arch === 'ia32' ? 'x86' : process.arch} node-${process.version}\n`);
-} else if (argv[0] === 'mcp' && argv[1] === 'serve' && !argv.some((a) => a === '--help' || a === '-h')) {
+let answered = false;
+if (argv[0] === 'mcp' && argv[1] === 'serve' && !argv.some((a) => a === '--help' || a === '-h')) {
   const { startMcpServe } = await import('../dist/adapters/mcp/fast-start.js');
   await startMcpServe(argv.slice(2));
-} else {
+  answered = true;
+} else if (argv.length === 0 || (argv.length === 1 && argv[0].startsWith('-'))) {
+  const root = new URL('../', import.meta.url);
+  const { oclifUserAgent, rootHelp } = await import('../dist/adapters/cli/root-help.js');
+  const text = argv[0] === '--version' ? oclifUserAgent(JSON.parse(readFileSync(new URL('package.json', root), 'utf8'))) : rootHelp(argv, root);
+  if (text !== undefined) {
+    process.stdout.write(argv[0] === '--version' ? `${text}\n` : text);
+    answered = true;
+  }
+}
+if (!answered) {
   const { execute } = await import('@oclif/core/execute');
   await execute({ dir: import.meta.url });
 }

@@ -1,7 +1,25 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildManifest, buildToolsManifest } from '../scripts/manifest.js';
-import { runCli, ROOT } from './helpers/cli.js';
+import { rootHelp } from '../src/adapters/cli/root-help.js';
+import { BIN, cliEnv, runCli, ROOT } from './helpers/cli.js';
+
+/** What oclif itself prints for argv: bin/run.js's own oclif path, forced. */
+function oclifStdout(args: string[], env: Record<string, string | undefined>): Promise<string> {
+  const script = `import { execute } from '@oclif/core/execute'; await execute({ dir: ${JSON.stringify(pathToFileURL(BIN).href)}, args: ${JSON.stringify(args)} });`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: cliEnv(env), stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.on('error', reject);
+    child.on('close', () => resolve(stdout));
+  });
+}
 
 interface ManifestFlag {
   name: string;
@@ -71,6 +89,79 @@ describe('the command surface', () => {
       const text = await readFile(`${ROOT}dist/${file}`, 'utf8');
       expect(/(?:import|from|require)\s*\(?\s*['"]@kubernetes\/client-node/.test(text), file).toBe(false);
     }
+  });
+
+  it('prints the root help without oclif, byte for byte what oclif prints (widths, colour, -h, no arguments)', async () => {
+    // The fast path applies to this package as it is (it gives way to oclif for themes, plugins, hooks…).
+    expect(rootHelp(['--help'], pathToFileURL(ROOT), { HOME: '/nonexistent', OCLIF_COLUMNS: '80' })).toContain('\nCOMMANDS\n  arr ');
+    const cases: Array<[string[], Record<string, string | undefined>]> = [
+      [['--help'], {}],
+      [['-h'], { OCLIF_COLUMNS: '50' }],
+      [[], { OCLIF_COLUMNS: '132' }],
+      [['--help'], { OCLIF_COLUMNS: '40', NO_COLOR: undefined, FORCE_COLOR: '1' }],
+    ];
+    for (const [args, env] of cases) {
+      const fast = await runCli(args, env);
+      expect(fast.code).toBe(0);
+      expect(fast.stdout, `homelab ${args.join(' ')} with ${JSON.stringify(env)}`).toBe(await oclifStdout(args, env));
+    }
+    expect((await runCli(['--help'], { OCLIF_COLUMNS: '40', NO_COLOR: undefined, FORCE_COLOR: '1' })).stdout).toContain('\u001b[1mCOMMANDS\u001b[22m');
+  });
+
+  it('mcp serve --stdio lists its tools without loading HTTP, TLS, child processes or a terminal colour library (they load with the first call)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hl-startup-'));
+    try {
+      // What the process had loaded when it answered tools/list, written by a preload.
+      const preload = path.join(dir, 'loaded.mjs');
+      const loadedFile = path.join(dir, 'loaded.json');
+      writeFileSync(
+        preload,
+        `import { writeFileSync } from 'node:fs';
+        const write = process.stdout.write.bind(process.stdout);
+        process.stdout.write = (chunk, ...rest) => {
+          if (String(chunk).includes('"id":2')) writeFileSync(${JSON.stringify(loadedFile)}, JSON.stringify(process.moduleLoadList));
+          return write(chunk, ...rest);
+        };`,
+      );
+      const child = spawn(process.execPath, ['--import', pathToFileURL(preload).href, BIN, 'mcp', 'serve', '--stdio'], {
+        env: cliEnv({ KUBECONFIG: path.join(dir, 'none') }),
+        stdio: ['pipe', 'pipe', 'ignore'],
+      });
+      const listed = new Promise<string>((resolve) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('"id":2')) resolve(out);
+        });
+      });
+      const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+      send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'test', version: '1' } },
+      });
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+      expect(await listed).toContain('"cluster_health"');
+      child.stdin.end();
+      await new Promise((resolve) => child.once('close', resolve));
+      const loaded = JSON.parse(await readFile(loadedFile, 'utf8')) as string[];
+      expect(loaded).toContain('NativeModule fs'); // the list is the one we think it is
+      // tty came with chalk (its colour support check); stdio's pipes are not terminals.
+      for (const builtin of ['http', 'https', 'tls', 'child_process', 'tty']) expect(loaded, builtin).not.toContain(`NativeModule ${builtin}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('colours its errors on stderr exactly as chalk did (it styles them itself now, for start-up)', async () => {
+    const { Chalk } = await import('chalk');
+    const c = new Chalk({ level: 1 });
+    const r = await runCli(['mcp', 'serve', '--stdio', '--bogus'], { NO_COLOR: undefined, FORCE_COLOR: '1' });
+    expect(r.code).toBe(64);
+    expect(r.stderr).toBe(`${c.red('Error:')} Unknown option '--bogus'\n${c.dim('Hint: see: homelab mcp serve --help')}\n`);
+    expect((await runCli(['mcp', 'serve', '--stdio', '--bogus'])).stderr).toBe("Error: Unknown option '--bogus'\nHint: see: homelab mcp serve --help\n");
   });
 
   it('prints its version and exits 0', async () => {

@@ -1,5 +1,4 @@
-import { request as httpsRequest } from 'node:https';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage, request as httpRequest } from 'node:http';
 import type {
   ApiDiscovery,
   ApiResource,
@@ -43,6 +42,14 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 };
 
 const DEFAULT_PAGE_SIZE = 500;
+
+/**
+ * node:http, or node:https with TLS, loaded on the first request: `mcp serve` answers initialize and
+ * tools/list without them (~10 ms of CPU at start-up).
+ */
+async function requestFor(url: URL): Promise<typeof httpRequest> {
+  return url.protocol === 'http:' ? (await import('node:http')).request : (await import('node:https')).request;
+}
 /**
  * Asks for metadata only, with no fallback to the objects: metadata-only reads are for Secrets,
  * whose data must never enter this process, so a server that cannot answer so refuses (406).
@@ -284,7 +291,7 @@ export class KubeClient implements KubePort {
     for (const [k, v] of Object.entries({ ...logQuery(options), follow: 'true' })) url.searchParams.set(k, v);
     const used = await cluster.requestOptions();
     const signal = AbortSignal.any([this.signal, options.stop].filter((s): s is AbortSignal => s !== undefined));
-    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const send = await requestFor(url);
     // No idle timeout: a quiet log is not a dead server. The op's signal and `stop` end it.
     return new Promise<void>((resolve, reject) => {
       const request = send(
@@ -571,7 +578,12 @@ export class KubeClient implements KubePort {
   }
 
   /** One HTTP exchange over the cluster's keep-alive agent; the body is read whole, up to a bound. */
-  private send(method: string, url: URL, req: { body?: string; contentType?: string; accept?: string }, options: KubeRequestOptions): Promise<HttpAnswer> {
+  private async send(
+    method: string,
+    url: URL,
+    req: { body?: string; contentType?: string; accept?: string },
+    options: KubeRequestOptions,
+  ): Promise<HttpAnswer> {
     const headers: Record<string, string | string[]> = { ...options.headers, Accept: req.accept ?? 'application/json', 'User-Agent': 'homelab' };
     if (req.body !== undefined) {
       headers['Content-Type'] = req.contentType ?? 'application/json';
@@ -580,7 +592,7 @@ export class KubeClient implements KubePort {
     const server = url.origin;
     const path = url.pathname;
     const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
-    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const send = await requestFor(url);
     return new Promise<HttpAnswer>((resolve, reject) => {
       const request = send(url, { method, ...options, headers, signal: this.signal }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];

@@ -13,7 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Forbidden, UserError } from '../../core/errors.js';
-import { runExecPlugin, type ExecCredentialResult, type ExecPluginConfig, type PluginEnvironment } from './exec-plugin.js';
+import type { ExecCredentialResult, ExecPluginConfig, PluginEnvironment } from './exec-plugin.js';
 
 export interface AuthConfig {
   /** `user "NAME" in FILE`, for messages */
@@ -159,7 +159,9 @@ export class Credentials {
     const cached = this.execCached;
     if (cached && (cached.expiresAt === undefined || this.environment.now() <= cached.expiresAt)) return cached.credential;
     // parallel requests share one run of the plugin
-    this.execRunning ??= runExecPlugin(config, this.environment)
+    // The plugin runner (node:child_process) loads only for a kubeconfig that has one, when it is first needed.
+    this.execRunning ??= import('./exec-plugin.js')
+      .then(({ runExecPlugin }) => runExecPlugin(config, this.environment))
       .then((result: ExecCredentialResult) => {
         const credential: Credential = { headers: { ...this.impersonation }, source: 'exec' };
         if (result.token) credential.headers.Authorization = `Bearer ${result.token}`;

@@ -12,8 +12,7 @@
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { Agent as HttpAgent, type AgentOptions } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpAgent, AgentOptions } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -629,7 +628,9 @@ class KubeCluster implements ResolvedCluster {
         proxyTls: { ca: this.target.tls.ca, rejectUnauthorized: this.target.tls.rejectUnauthorized },
       });
     } else {
-      this.agentInstance ??= secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+      // Loaded here, with the first request: `mcp serve` lists its tools without node:http(s) and TLS.
+      const { Agent } = secure ? await import('node:https') : await import('node:http');
+      this.agentInstance ??= new Agent(agentOptions);
     }
     return this.agentInstance;
   }
