@@ -25,8 +25,10 @@ describe('MCP over stdio', () => {
     const { tools } = await mcp.client.listTools();
     await expect(JSON.stringify(tools, null, 2)).toMatchFileSnapshot('../__snapshots__/mcp-tools.json');
     const restart = tools.find((t) => t.name === 'deployment_restart');
-    // A rolling restart replaces every pod: destructive (issue 11).
-    expect(restart?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: false });
+    // A rolling restart replaces every pod: destructive (issue 11). Not idempotent: the spec's default, so not sent.
+    expect(restart?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true });
+    expect(restart?.annotations).not.toHaveProperty('idempotentHint');
+    expect(tools.find((t) => t.name === 'flux_reconcile')?.annotations).toMatchObject({ destructiveHint: false, idempotentHint: true });
     const health = tools.find((t) => t.name === 'cluster_health');
     expect(health?.annotations).toMatchObject({ readOnlyHint: true });
     expect(health?.outputSchema?.properties).toHaveProperty('verdict');

@@ -38,9 +38,10 @@ export function inputSchemaOf(op: AnyOp): ObjectSchema {
 /** Short flags people already know from kubectl. */
 export const SHORT_FLAGS: Record<string, 'n' | 'c' | 'f' | 'l'> = { namespace: 'n', container: 'c', follow: 'f', labelSelector: 'l' };
 
-function describe(field: FieldSchema): string {
-  const range = field.minimum !== undefined && field.maximum !== undefined ? ` (${field.minimum}–${field.maximum})` : '';
-  return `${field.description ?? ''}${range}`;
+/** A flag's help: its description and range; undefined when it has neither (oclif then lines it up with the others). */
+function describe(field: FieldSchema): string | undefined {
+  const range = field.minimum !== undefined && field.maximum !== undefined ? `(${field.minimum}–${field.maximum})` : '';
+  return [field.description, range].filter(Boolean).join(' ') || undefined;
 }
 
 /** A positional NAMESPACE/NAME field of an op without a namespace field: the CLI also takes NAME -n NAMESPACE. */

@@ -4,8 +4,10 @@ import { withConfirmationInput, withPlanResult } from './confirmations.js';
 
 /**
  * Hints for MCP clients; the SDK's ToolAnnotations shape. The spec's defaults are the cautious
- * ones (not read-only, destructive, open world), so what differs is always said; destructive and
- * idempotent mean something only for a write, and a read leaves them out. The title is the tool's own.
+ * ones (not read-only, destructive, not idempotent, open world): read-only and open world are
+ * always said, destructive on every write; idempotent only when true (its default is false).
+ * Destructive and idempotent mean something only for a write, and a read leaves them out. The
+ * title is the tool's own.
  */
 export interface ToolAnnotations {
   readOnlyHint: boolean;
@@ -42,13 +44,6 @@ export type JsonSchema = { [keyword: string]: unknown };
  * with default arguments, its text content and structuredContent together.
  */
 export const TOOLS_LIST_BUDGET_BYTES = 35 * 1024;
-/**
- * What the test holds tools/list to today: issue 11's 35 KiB was met with its 34 tools (33.6 KB);
- * issue 14's 14 tools took it to 44.6 KB for all 48 (the bench prints it against the budget). A
- * server lists only the tools of services its config names (listedWith), so a homelab without
- * Authentik, Rancher, PostgreSQL or the *arr stack pays ~37 KB. Lower this as tools/list shrinks.
- */
-export const TOOLS_LIST_CEILING_BYTES = 45 * 1024;
 export const RESULT_BUDGET_BYTES = 8 * 1024;
 
 /** MCP annotations read off the op's effect, so no list of "dangerous tools" is kept apart from the tools. */
@@ -59,7 +54,7 @@ export function annotationsFor(op: AnyOp): ToolAnnotations {
   return {
     readOnlyHint: false,
     destructiveHint: op.hints?.destructive ?? true,
-    idempotentHint: op.hints?.idempotent ?? false,
+    ...(op.hints?.idempotent ? { idempotentHint: true } : {}),
     openWorldHint: op.hints?.openWorld ?? false,
   };
 }
@@ -72,14 +67,27 @@ export function annotationsFor(op: AnyOp): ToolAnnotations {
 const LEFT_OUT = new Set(['$schema', 'propertyNames', 'pattern', 'minLength', 'maxLength']);
 
 /**
+ * Inputs many tools spell the same way: `limit` (rows per list, problems first; limitSchema),
+ * `namespace`, and a write's `wait` and `timeout` (waitInput). Their names, types, bounds and
+ * defaults say what they are, so tools/list sends them without their descriptions, which only
+ * restate that (~3 KB over 46 tools); the CLI's --help keeps them.
+ */
+const SHARED_INPUTS: Record<string, string> = { limit: 'integer', namespace: 'string', wait: 'boolean', timeout: 'string' };
+
+/** A shared input, by its name and type (net_ping's `wait` is seconds per reply: its own, described). */
+function isShared(field: string, schema: JsonSchema): boolean {
+  return Object.hasOwn(SHARED_INPUTS, field) && SHARED_INPUTS[field] === schema.type;
+}
+
+/**
  * Every tool is listed on every conversation an assistant has (issue 11: all of tools/list within
  * 35 KB), so its schemas say only what a model or a validating client uses. An input schema keeps
  * its fields, types, enums, bounds, defaults and descriptions. An output schema names the answer's
  * own fields, and of each only the values an enum takes: the field names say what they hold, the
  * model reads the values in the result itself (where the text carries the same JSON), and `{}`
  * accepts what the op's own schema already validated (runOp checks every output before it is sent).
- * Neither descriptions nor `required` are sent (the tool's description says what it returns). Left
- * out too: `additionalProperties: false` (runOp strips unknown input fields; extra output fields are
+ * Neither descriptions nor `required` are sent (the tool's description says what it returns);
+ * nor are the SHARED_INPUTS' descriptions. Left out too: `additionalProperties: false` (runOp strips unknown input fields; extra output fields are
  * harmless), its default `{}`, and the ±2^53 bounds zod writes for every integer.
  */
 function compact(node: JsonSchema, output: boolean, depth = 0): JsonSchema {
@@ -99,7 +107,12 @@ function compact(node: JsonSchema, output: boolean, depth = 0): JsonSchema {
     if (keyword === 'additionalProperties' && (value === false || isEmptySchema(value))) continue;
     if ((keyword === 'minimum' && value === Number.MIN_SAFE_INTEGER) || (keyword === 'maximum' && value === Number.MAX_SAFE_INTEGER)) continue;
     if (keyword === 'properties' && isRecord(value)) {
-      out.properties = Object.fromEntries(Object.entries(value).map(([field, schema]) => [field, compact(schema as JsonSchema, output, depth + 1)]));
+      out.properties = Object.fromEntries(
+        Object.entries(value as Record<string, JsonSchema>).map(([field, schema]) => [
+          field,
+          compact(depth === 0 && isShared(field, schema) ? undescribed(schema) : schema, output, depth + 1),
+        ]),
+      );
     } else if ((keyword === 'items' || keyword === 'additionalProperties') && isRecord(value)) {
       // A list's rows and a map's values sit at the depth of the field that holds them.
       out[keyword] = compact(value, output, depth);
@@ -116,21 +129,32 @@ function isRecord(value: unknown): value is JsonSchema {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function undescribed(schema: JsonSchema): JsonSchema {
+  const { description: _restated, ...rest } = schema;
+  return rest;
+}
+
 function isEmptySchema(value: unknown): boolean {
   return isRecord(value) && Object.keys(value).length === 0;
 }
 
+/** JSON Schema of an op's input or output as zod writes it. */
+function fullSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  return z.toJSONSchema(schema, { io, target: 'draft-7', unrepresentable: 'any' }) as JsonSchema;
+}
+
 /** JSON Schema of an op's input or output as tools/list sends it. */
 export function toolSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  return compact(z.toJSONSchema(schema, { io, target: 'draft-7', unrepresentable: 'any' }) as JsonSchema, io === 'output');
+  return compact(fullSchema(schema, io), io === 'output');
 }
 
 /**
- * A write's output: its plan or its result. Output schemas here name no required fields, so the
- * branches withPlanResult adds for them would allow anything: left out (issue 11's budget).
+ * A write's output: its plan or its result, compacted like every output (plan and confirmation
+ * are two more field names). Output schemas here name no required fields, so the branches
+ * withPlanResult adds for them would allow anything: left out (issue 11's budget).
  */
 function planOrResult(op: AnyOp): JsonSchema {
-  const { anyOf: _branches, ...schema } = withPlanResult(toolSchema(op.output, 'output'));
+  const { anyOf: _branches, ...schema } = compact(withPlanResult(fullSchema(op.output, 'output')), true);
   return schema;
 }
 

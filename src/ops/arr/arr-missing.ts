@@ -28,13 +28,12 @@ type Output = z.infer<typeof output>;
 export default defineOp({
   name: 'arr_missing',
   title: 'Sonarr/Radarr: monitored episodes or movies without a file',
-  description:
-    'What Sonarr (episodes) or Radarr (movies) monitors but has no file for, newest first, with the id arr_search takes, and the total. Use it after arr_status counts missing items.',
+  description: 'Newest first, with the id arr_search takes, and the total. Use it after arr_status counts missing items.',
   effect: 'read',
   listedWith: ['sonarr', 'radarr'],
   input: z
     .object({
-      app: z.enum(STARR).describe('sonarr or radarr'),
+      app: z.enum(STARR),
       limit: z.number().int().min(1).max(100).default(20).describe('Items listed'),
     })
     .strict(),

@@ -131,15 +131,15 @@ export default defineOp({
   name: 'arr_retry',
   title: 'Retry a failed or stuck download',
   description:
-    'Sonarr/Radarr: remove a stuck download by queue id (arr_status), blocklist it and search again; SABnzbd: retry a failed job. Only what allow.arr names. Returns what was retried and its replacement.',
+    'Sonarr/Radarr: remove a stuck download by queue id (arr_status), blocklist it, search again; SABnzbd: retry a failed job. Only what allow.arr names.',
   effect: 'write',
   listedWith: ['sonarr', 'radarr', 'sabnzbd'],
   hints: { destructive: true, idempotent: false, openWorld: false },
   input: z
     .object({
-      app: z.enum(APPS).describe('sonarr, radarr or sabnzbd'),
+      app: z.enum(APPS),
       id: z.string().min(1).max(80).describe('Queue id (Sonarr/Radarr) or SABnzbd_nzo_ id'),
-      redownload: z.boolean().default(true).describe('Sonarr/Radarr: grab another release after removing this one'),
+      redownload: z.boolean().default(true).describe('Sonarr/Radarr: grab another release'),
     })
     .strict(),
   output,

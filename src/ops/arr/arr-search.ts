@@ -31,14 +31,14 @@ export default defineOp({
   name: 'arr_search',
   title: 'Search again for missing episodes or movies',
   description:
-    "Searches again for one episode (Sonarr) or movie (Radarr) that arr_missing lists, only where allow.arr names its title; waits up to 10 s. Returns the command's state and the downloads it started.",
+    'For one episode (Sonarr) or movie (Radarr) arr_missing lists, if allow.arr names its title; waits up to 10 s. Returns the command and downloads.',
   effect: 'write',
   listedWith: ['sonarr', 'radarr'],
   hints: { destructive: false, idempotent: true, openWorld: false },
   input: z
     .object({
-      app: z.enum(STARR).describe('sonarr or radarr'),
-      id: z.number().int().positive().describe('Episode id (Sonarr) or movie id (Radarr), from arr_missing'),
+      app: z.enum(STARR),
+      id: z.number().int().positive().describe('Episode or movie id from arr_missing'),
     })
     .strict(),
   output,

@@ -59,13 +59,12 @@ function appLine(app: App, report: CheckReport | undefined, error: string | unde
 export default defineOp({
   name: 'arr_status',
   title: 'The *arr media stack at a glance',
-  description:
-    'Sonarr, Radarr, Prowlarr, Bazarr, SABnzbd, qBittorrent: health, stuck downloads (queue ids for arr_retry), missing files, indexers, disks. Use it when downloads do not show up. Returns a section per app and findings.',
+  description: 'Sonarr, Radarr, Prowlarr, Bazarr, SABnzbd, qBittorrent: health, stuck downloads (queue ids for arr_retry), missing, indexers, disks.',
   effect: 'read',
   listedWith: ARR_APPS,
   input: z
     .object({
-      apps: z.array(z.enum(ARR_APPS)).min(1).optional().describe('Only these apps (default: all)'),
+      apps: z.array(z.enum(ARR_APPS)).min(1).optional(),
       limit: z.number().int().min(1).max(50).default(1).describe('Rows per list per app, and findings in all (the CLI: 20)'),
     })
     .strict(),

@@ -18,13 +18,13 @@ export default defineOp({
   name: 'authentik_status',
   title: 'Authentik: users, applications, outposts, failed logins',
   description:
-    'Authentik, read-only: version, users and superusers, applications without a provider, outpost health, failed logins since `since`. Use it when single sign-on fails. Returns those sections and findings.',
+    'Read-only: version, users and superusers, applications without a provider, outpost health, failed logins since `since`. Use it when single sign-on fails.',
   effect: 'read',
   listedWith: ['authentik'],
   input: z
     .object({
       limit: z.number().int().min(1).max(100).default(10).describe('Users, applications and failed logins listed'),
-      since: durationSchema.default('24h').describe('How far back failed logins are counted, e.g. 1h, 7d'),
+      since: durationSchema.default('24h').describe('How far back, e.g. 1h, 7d'),
     })
     .strict(),
   output,

@@ -10,7 +10,7 @@ export default defineOp({
   name: 'backups_status',
   title: 'Backup CronJobs',
   description:
-    'Backup CronJobs (by name, label or tool such as restic, and backups.cronJobs) with schedule, last success and last Job. Returns backups (stale: crit; failed or none: warn) and findings.',
+    'Backup CronJobs (found by name, label, tool such as restic, or backups.cronJobs): schedule, last success, last Job. Stale is crit; failed or none, warn.',
   effect: 'read',
   input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace'), limit: limitSchema() }).strict(),
   output: z.object({

@@ -55,12 +55,11 @@ export default defineOp({
   name: 'backups_trigger',
   title: 'Run a backup now',
   description:
-    'Run a backup now: a Job from its CronJob, as `kubectl create job --from=cronjob/NAME`. Only CronJobs in ' +
-    'allow.backupsTrigger; refused while one runs. Returns the Job and (unless wait=false) its outcome.',
+    'A Job from a CronJob in allow.backupsTrigger, as `kubectl create job --from=cronjob/NAME`; refused while one runs. Returns the Job and its outcome.',
   effect: 'write',
   input: z
     .object({
-      cronJob: namespacedNameSchema.describe('The backup CronJob as NAMESPACE/NAME'),
+      cronJob: namespacedNameSchema.describe('NAMESPACE/NAME'),
       ...waitInput({ timeout: '15m', max: '29m' }),
     })
     .strict(),

@@ -41,13 +41,13 @@ export default defineOp({
   name: 'certs_status',
   title: 'Certificates',
   description:
-    'cert-manager Certificates: Ready, expiry, renewal, issuer, and the Orders and Challenges of a failing issuance. Use it for a certificate error or what expires soon. Returns certificates and findings.',
+    'cert-manager Certificates: Ready, expiry, renewal, issuer, and the Orders and Challenges of a failing issuance. Use it for a TLS error or what expires soon.',
   effect: 'read',
   input: z
     .object({
       namespace: namespaceSchema.optional().describe('Only this namespace'),
-      warnDays: z.number().int().min(1).max(365).default(DEFAULT_WARN_DAYS).describe('Days left under which a certificate is a warning'),
-      critDays: z.number().int().min(0).max(365).default(DEFAULT_CRIT_DAYS).describe('Days left under which a certificate is critical'),
+      warnDays: z.number().int().min(1).max(365).default(DEFAULT_WARN_DAYS),
+      critDays: z.number().int().min(0).max(365).default(DEFAULT_CRIT_DAYS),
       limit: limitSchema(),
     })
     .strict(),

@@ -66,14 +66,13 @@ function summaryLine(verdict: Verdict, findings: Finding[], ran: readonly CheckO
 export default defineOp({
   name: 'cluster_health',
   title: 'Cluster health',
-  description:
-    'One verdict for the whole cluster: nodes, problem pods, Warning events and a line per subsystem. Call it first when something seems wrong. Returns totals, the worst findings with fixes, how to narrow.',
+  description: 'Call it first when something seems wrong: nodes, problem pods, Warning events, each subsystem. Returns the verdict, worst findings with fixes.',
   effect: 'read',
   input: z
     .object({
-      only: z.array(z.enum(CHECK_WORDS)).min(1).optional().describe('Run only these checks (default: all but ingress)'),
+      only: z.array(z.enum(CHECK_WORDS)).min(1).optional().describe('Default: all but ingress'),
       namespace: namespaceSchema.optional().describe('List only findings and events here (verdict: all)'),
-      reason: z.string().min(1).max(100).optional().describe('List only findings with this reason, e.g. CrashLoopBackOff'),
+      reason: z.string().min(1).max(100).optional().describe("A finding's reason, e.g. CrashLoopBackOff"),
       limit: limitSchema(DEFAULT_LIMIT).describe(
         `Rows per list, worst first (default ${DEFAULT_LIMIT} findings, ${DEFAULT_CONTEXT_LIMIT} node, ${DEFAULT_CONTEXT_LIMIT} event; CLI: all)`,
       ),

@@ -35,12 +35,11 @@ export default defineOp({
   name: 'deployment_restart',
   title: 'Restart a deployment',
   description:
-    'Rolling restart of a Deployment, as `kubectl rollout restart`, then (unless wait=false) waits for the rollout. ' +
-    "Only those in the config's allow.restart. Returns the restart time and how the rollout went.",
+    'As `kubectl rollout restart`, for a Deployment in allow.restart; waits for the rollout unless wait=false. Returns the restart time and rollout.',
   effect: 'write',
   input: z
     .object({
-      deployment: namespacedNameSchema.describe('The deployment as NAMESPACE/NAME, e.g. jellyfin/jellyfin'),
+      deployment: namespacedNameSchema.describe('NAMESPACE/NAME, e.g. jellyfin/jellyfin'),
       ...waitInput({ timeout: '5m', max: '30m' }),
     })
     .strict(),

@@ -23,19 +23,19 @@ const input = z
       .min(1)
       .max(253)
       .regex(/^[a-z0-9][-a-z0-9.]*$/, 'must be a pod name or the start of one')
-      .describe('Pod name, or a prefix that matches exactly one pod'),
+      .describe('Or a prefix matching one pod'),
     namespace: namespaceSchema.optional().describe('Namespace (default: search all)'),
-    container: containerNameSchema.optional().describe("Container (default: the pod's default, else its first)"),
-    tail: z.number().int().min(1).max(MAX_LINES).default(200).describe('Lines from the end of the log'),
-    since: durationSchema.optional().describe('Only lines newer than this, e.g. 10m, 1h'),
-    previous: z.boolean().default(false).describe('Logs of the previous (crashed) instance'),
-    grep: userPatternSchema.optional().describe('Only lines matching this RE2 regular expression ((?i): any case)'),
+    container: containerNameSchema.optional(),
+    tail: z.number().int().min(1).max(MAX_LINES).default(200),
+    since: durationSchema.optional().describe('Only lines newer than this, e.g. 10m'),
+    previous: z.boolean().default(false),
+    grep: userPatternSchema.optional().describe('RE2 regular expression ((?i): any case)'),
     maxBytes: z.number().int().min(1024).max(READ_MAX_BYTES).optional().describe('Most bytes of log, the newest kept (default 3 KiB; CLI: 256 KiB)'),
-    follow: z.boolean().default(false).describe('Read new lines as they come, for followFor'),
+    follow: z.boolean().default(false),
     followFor: durationSchema
       .refine((d) => (parseDuration(d) ?? 0) <= MAX_FOLLOW_S, `must be at most ${MAX_FOLLOW_S / 3600}h`)
       .default('30s')
-      .describe('How long to follow (the CLI: until Ctrl-C)'),
+      .describe('How long to follow (CLI: until Ctrl-C)'),
   })
   .strict();
 
@@ -140,8 +140,7 @@ export default defineOp({
   name: 'pods_logs',
   title: 'Pod logs',
   description:
-    "A container's logs, bounded in lines and bytes; the pod may be named by a unique prefix. previous=true shows " +
-    'why a crash-looping container died. Returns the lines and the pod and container read.',
+    "A container's newest log lines, bounded in lines and bytes; a unique prefix names the pod. previous=true shows why a crash-looping container died.",
   effect: 'read',
   input,
   output,

@@ -13,7 +13,7 @@ function shownDomains<T extends { kind: string; enabled: boolean }>(domains: T[]
 export default defineOp({
   name: 'dns_allowlist',
   title: 'Pi-hole allowlist',
-  description: "Pi-hole's allowlist: exact domains and regexes with comment, enabled and groups. Use it to see why something " + 'is not blocked.',
+  description: 'Exact domains and regexes with comment, enabled and groups. Use it to see why something is not blocked.',
   effect: 'read',
   listedWith: ['pihole'],
   input: z.object({ limit: limitSchema() }).strict(),

@@ -203,12 +203,12 @@ export default defineOp({
   name: 'dns_diagnose',
   title: 'Diagnose a DNS name hop by hop',
   description:
-    "Look one name up at every DNS hop: node to Pi-hole, Pi-hole's pod, each Unbound, Unbound without DNSSEC. Use it when a name fails. Returns each hop's answer and the first failing hop.",
+    "Asks every hop: node to Pi-hole, Pi-hole's pod, each Unbound, Unbound without DNSSEC. Use it when a name fails. Returns each hop, the first failing.",
   effect: 'read',
   input: z
     .object({
-      name: dnsNameSchema.describe('The name to follow, e.g. jellyfin.home.example.net'),
-      type: z.enum(RECORD_TYPES).default('A').describe('Record type'),
+      name: dnsNameSchema.describe('A DNS name, e.g. jellyfin.home.example.net'),
+      type: z.enum(RECORD_TYPES).default('A'),
     })
     .strict(),
   output,

@@ -15,8 +15,7 @@ export default defineOp({
   name: 'dns_gravity_update',
   title: "Update Pi-hole's blocklists",
   description:
-    "Update Pi-hole's blocklists (`pihole -g`): downloads every list and rebuilds gravity, a minute or more; safe " +
-    'to repeat. Returns the failed lines and the domain count before and after.',
+    '`pihole -g`: downloads every list and rebuilds gravity, a minute or more; safe to repeat. Returns the failed lines and the domain count before and after.',
   effect: 'write',
   // The gravity database is rebuilt from the lists as they download now.
   hints: { destructive: true, idempotent: true },

@@ -24,18 +24,16 @@ export const CLI_LIMIT = 100;
 export default defineOp({
   name: 'dns_queries',
   title: 'Recent DNS queries',
-  description:
-    'Recent DNS queries, newest first, from Pi-hole (or AdGuard Home): who asked what, and whether it was blocked. ' +
-    'Filter by blocked, client and domain. Use it to see why a site fails or what a device talks to.',
+  description: 'Newest first, from Pi-hole or AdGuard Home: who asked what, whether it was blocked. Use it to see why a site fails or what a device talks to.',
   effect: 'read',
   listedWith: ['pihole', 'adguard'],
   input: z
     .object({
-      blocked: z.boolean().default(false).describe('Only blocked queries'),
-      client: ipSchema.optional().describe('Only queries from this client IP'),
-      domain: dnsNameSchema.optional().describe('Only queries for this exact domain'),
+      blocked: z.boolean().default(false),
+      client: ipSchema.optional().describe('Client IP'),
+      domain: dnsNameSchema.optional().describe('Exact domain'),
       limit: limitSchema(DEFAULT_LIMIT, 1000, CLI_LIMIT).describe(`Newest queries to list (default ${DEFAULT_LIMIT}; CLI: ${CLI_LIMIT})`),
-      server: z.enum(['pihole', 'adguard']).optional().describe('Whose log (default: Pi-hole if configured)'),
+      server: z.enum(['pihole', 'adguard']).optional().describe('Default: Pi-hole if configured'),
     })
     .strict(),
   output: z.object({

@@ -13,7 +13,7 @@ const serverSchema = z
   .string()
   .refine((s) => s === 'pihole' || s === 'unbound' || isIP(s) !== 0, 'must be pihole, unbound or an IP address')
   .default('pihole')
-  .describe('pihole, unbound, or the IP of a cluster DNS server or one in net.allowTargets');
+  .describe("pihole, unbound, or an allowed DNS server's IP");
 
 const output = z.object({
   name: z.string(),
@@ -57,15 +57,14 @@ export default defineOp({
   name: 'dns_query',
   title: 'Look a name up from Pi-hole',
   description:
-    'dig from the Pi-hole pod against pihole, unbound or a cluster DNS server. Use it to check one name. Returns ' +
-    'status (NOERROR, NXDOMAIN, SERVFAIL...), flags (ad: DNSSEC-validated), records and query time.',
+    'dig against pihole, unbound or a cluster DNS server. Returns status (NOERROR, NXDOMAIN, SERVFAIL...), flags (ad: DNSSEC-validated), records, query time.',
   effect: 'read',
   input: z
     .object({
-      name: dnsNameSchema.describe('The name to look up, e.g. jellyfin.home.example.net or _dmarc.example.com'),
-      type: z.enum(RECORD_TYPES).default('A').describe('Record type'),
+      name: dnsNameSchema.describe('A DNS name, e.g. _dmarc.example.com'),
+      type: z.enum(RECORD_TYPES).default('A'),
       server: serverSchema,
-      dnssec: z.boolean().default(false).describe('Ask for DNSSEC records too (+dnssec: RRSIGs in the answer)'),
+      dnssec: z.boolean().default(false).describe('Also ask for RRSIGs (dig +dnssec)'),
     })
     .strict(),
   output,

@@ -287,8 +287,7 @@ function summaryLine(out: Omit<Output, 'summary' | 'truncated' | 'cut'>): string
 export default defineOp({
   name: 'dns_status',
   title: 'DNS: Pi-hole, Unbound, AdGuard',
-  description:
-    "Home DNS: Pi-hole and Unbound pods, Pi-hole's blocking, gravity age and upstreams, and AdGuard Home. Use it when names do not resolve or ads get through. Returns each server's state and findings.",
+  description: "Pi-hole and Unbound pods, Pi-hole's blocking, gravity age and upstreams, AdGuard Home. Use it when names do not resolve or ads get through.",
   effect: 'read',
   input: z.object({ limit: limitSchema() }).strict(),
   output,

@@ -98,11 +98,11 @@ export default defineOp({
   name: 'doctor',
   title: 'Doctor: one verdict over everything',
   description:
-    'Every subsystem at once: the cluster (workloads, storage, Flux, certificates, secrets, backups, ingresses\u2026), DNS, media, NAS and configured services. Returns a line per subsystem and the worst findings with fixes.',
+    'Every subsystem at once: cluster (workloads, storage, Flux, certificates…), DNS, media, NAS, configured services. Returns a line each, the worst findings.',
   effect: 'read',
   input: z
     .object({
-      only: z.array(z.enum(WORDS)).min(1).optional().describe('Only these subsystems'),
+      only: z.array(z.enum(WORDS)).min(1).optional(),
       limit: z.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT).describe('Findings to return, worst first'),
     })
     .strict(),

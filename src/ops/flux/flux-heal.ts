@@ -14,13 +14,12 @@ const HELMRELEASE = fluxKind('helmrelease');
 export default defineOp({
   name: 'flux_heal',
   title: 'Heal a stuck HelmRelease',
-  description:
-    'Unstick a HelmRelease helm-controller gave up on (retries exhausted): suspend, resume, wait for Ready. Refused unless stuck; fix the cause first. Returns the steps and the outcome.',
+  description: 'For a HelmRelease helm-controller gave up on (retries exhausted): suspend, resume, wait for Ready. Refused unless stuck; fix the cause first.',
   effect: 'write',
   input: z
     .object({
-      name: objectNameSchema.describe('Name of the HelmRelease'),
-      namespace: namespaceSchema.describe('Namespace of the HelmRelease'),
+      name: objectNameSchema,
+      namespace: namespaceSchema,
       ...waitInput({ timeout: '5m', max: '9m' }),
     })
     .strict(),

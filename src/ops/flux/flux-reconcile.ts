@@ -25,8 +25,7 @@ import { sourceChain } from './sources.js';
 export default defineOp({
   name: 'flux_reconcile',
   title: 'Reconcile a Flux object',
-  description:
-    'Make Flux reconcile an object now, as `flux reconcile` (withSource: its sources first). Only what allow.flux names; refuses a suspended one. Returns Ready or the failure.',
+  description: 'As `flux reconcile` (withSource: its sources first), only what allow.flux names; refuses a suspended object. Returns Ready or the failure.',
   effect: 'write',
   input: z
     .object({

@@ -19,7 +19,7 @@ import { suspendRbac } from './flux-suspend.js';
 export default defineOp({
   name: 'flux_resume',
   title: 'Resume a Flux object',
-  description: 'Let Flux reconcile a suspended object again, as `flux resume`. Waits unless wait=false; returns Ready or the ' + 'failure.',
+  description: 'Let Flux reconcile a suspended object again, as `flux resume`. Waits unless wait=false; returns Ready or the failure.',
   effect: 'write',
   input: z
     .object({

@@ -28,14 +28,12 @@ export default defineOp({
   name: 'flux_status',
   title: 'Flux GitOps status',
   description:
-    'Flux Kustomizations, HelmReleases, sources and image automation: Ready, revision, suspended, failing since. Use it when a change from Git does not arrive. Returns objects (problems first) and findings.',
+    'Kustomizations, HelmReleases, sources and image automation: Ready, revision, suspended, failing since. Use it when a change from Git does not arrive.',
   effect: 'read',
   input: z
     .object({
       namespace: namespaceSchema.optional().describe('Only this namespace'),
-      kind: fluxKindSchema(STATUS_KINDS.map((k) => k.key) as [string, ...string[]])
-        .optional()
-        .describe('Only this kind (or its short name: hr, ks, …)'),
+      kind: fluxKindSchema(STATUS_KINDS.map((k) => k.key) as [string, ...string[]]).optional(),
       limit: limitSchema(),
     })
     .strict(),

@@ -13,7 +13,7 @@ export const suspendRbac = FLUX_KINDS.filter((k) => (SUSPENDABLE as readonly str
 export default defineOp({
   name: 'flux_suspend',
   title: 'Suspend a Flux object',
-  description: 'Stop Flux reconciling an object, as `flux suspend`, to hold it while you fix something by hand. Returns ' + 'whether it was already suspended.',
+  description: 'Stop Flux reconciling an object, as `flux suspend`, to hold it while you fix something by hand. Returns whether it was already suspended.',
   effect: 'write',
   input: z
     .object({

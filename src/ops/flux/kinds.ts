@@ -137,7 +137,7 @@ export function fluxKindSchema<K extends string>(keys: readonly [K, ...K[]]) {
   return z
     .enum([...keys, ...Object.keys(aliases)] as [string, ...string[]])
     .transform((name) => (aliases[name] ?? name) as K)
-    .meta({ description: 'Flux kind, or its short name (ks, hr, gitrepo, …)', listedEnum: [...keys] });
+    .meta({ description: 'Kind or short name (ks, hr, …)', listedEnum: [...keys] });
 }
 
 export const reconcilableKindSchema = fluxKindSchema(RECONCILABLE);

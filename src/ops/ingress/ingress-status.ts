@@ -23,7 +23,7 @@ export default defineOp({
   name: 'ingress_status',
   title: 'Ingresses',
   description:
-    'Ingresses: hosts and paths to backend service:port, ready endpoints and TLS certificates. Use it when a site does not load, answers 502/503 or has a certificate error. Returns ingresses and findings.',
+    'Hosts and paths to backend service:port, ready endpoints, TLS certificates. Use it when a site does not load, answers 502/503 or has a certificate error.',
   effect: 'read',
   input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace'), limit: limitSchema(INGRESS_LIMIT) }).strict(),
   output,

@@ -182,22 +182,20 @@ async function eventsOf(
 export default defineOp({
   name: 'k8s_describe',
   title: 'Describe any Kubernetes object',
-  description:
-    'One object of any kind, as kubectl describe: conditions, owner chain up to its Flux object, newest events, then the object cut to maxBytes. Use it to find why one thing fails. Secrets show metadata only.',
+  description: 'As kubectl describe: conditions, owners up to its Flux object, newest events, the object cut to maxBytes. Use it to see why one thing fails.',
   effect: 'read',
   input: z
     .object({
-      kind: kindSchema.describe('As kubectl takes it: pod, deploy, hr; KIND/NAME too'),
-      name: objectNameSchema.optional().describe('Its name (or give KIND/NAME)'),
+      kind: kindSchema.describe('As kubectl: pod, deploy, hr, KIND/NAME'),
+      name: objectNameSchema.optional().describe('Or give KIND/NAME'),
       namespace: namespaceSchema.optional().describe('Default: looked for in every namespace'),
-      events: z.number().int().min(0).max(50).default(8).describe('Newest events to show'),
+      events: z.number().int().min(0).max(50).default(8),
       maxBytes: z
         .number()
         .int()
         .min(1000)
         .max(4 * 1024 * 1024)
-        .default(3000)
-        .describe('Bytes of the rest of the object'),
+        .default(3000),
     })
     .strict(),
   output,

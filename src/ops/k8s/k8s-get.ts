@@ -67,24 +67,23 @@ export default defineOp({
   name: 'k8s_get',
   title: 'Get any Kubernetes resource',
   description:
-    'Objects of any kind the cluster serves, as kubectl get (pods, deploy, hr, KIND/NAME), as table or json/yaml. For what no other tool covers. Secrets show metadata only. When cut, next continues.',
+    'As kubectl get (pods, deploy, hr, KIND/NAME), as table or json/yaml, for what no other tool covers. Secrets show metadata only. When cut, next continues.',
   effect: 'read',
   input: z
     .object({
-      kind: kindSchema.describe('As kubectl takes it: pods, deploy, hr; KIND/NAME too'),
-      name: objectNameSchema.optional().describe('One object; without namespace, looked for in all'),
+      kind: kindSchema.describe('As kubectl: pods, deploy, hr, KIND/NAME'),
+      name: objectNameSchema.optional(),
       namespace: namespaceSchema.optional().describe('Only this namespace; default: every namespace'),
-      labelSelector: labelSelectorSchema.optional().describe('Only objects whose labels match, e.g. app=jellyfin'),
-      output: z.enum(OUTPUTS).default('table').describe('table, wide (every column) or json/yaml (the objects)'),
+      labelSelector: labelSelectorSchema.optional().describe('e.g. app=jellyfin'),
+      output: z.enum(OUTPUTS).default('table').describe('wide: every column; json, yaml: the objects'),
       limit: z.number().int().min(1).max(500).default(DEFAULT_LIMIT).describe('Objects per answer'),
       maxBytes: z
         .number()
         .int()
         .min(1000)
         .max(4 * 1024 * 1024)
-        .default(DEFAULT_MAX_BYTES)
-        .describe('Bytes of rows or objects in an answer'),
-      continue: continueSchema.optional().describe("From a previous answer's next"),
+        .default(DEFAULT_MAX_BYTES),
+      continue: continueSchema.optional().describe("A previous answer's next"),
     })
     .strict(),
   output,

@@ -52,13 +52,13 @@ export default defineOp({
   name: 'jellyfin_fix',
   title: 'Fix a Jellyfin item without metadata',
   description:
-    'Refresh the metadata of a series or movie Jellyfin hides, found by exact title or id; near matches are only listed. Returns the matches and the item refreshed.',
+    'Refreshes the metadata of a series or movie Jellyfin hides, by exact title or id; near matches are only listed. Returns the matches and the item.',
   effect: 'write',
   input: z
     .object({
-      title: titleSchema.optional().describe('The exact title of the series or movie (case and punctuation aside)'),
+      title: titleSchema.optional().describe('Exact title (case and punctuation aside)'),
       id: jellyfinIdSchema.optional().describe('Or its item id (32 hex digits)'),
-      replaceAll: z.boolean().default(false).describe('Replace all metadata, not only fill in what is missing'),
+      replaceAll: z.boolean().default(false).describe('All metadata, not only what is missing'),
       ...waitInput(WAIT),
     })
     .strict(),

@@ -33,12 +33,11 @@ export default defineOp({
   name: 'jellyfin_scan',
   title: 'Scan Jellyfin libraries',
   description:
-    "Scan Jellyfin's libraries, or one by name, and wait until done (wait=false only starts it; a running scan is " +
-    'joined). Use it after adding media. Returns the outcome.',
+    'Scan all libraries or one, and wait until done (wait=false only starts it; a running scan is joined). Use it after adding media. Returns the outcome.',
   effect: 'write',
   input: z
     .object({
-      library: z.string().min(1).max(200).optional().describe('Only this library (default: all)'),
+      library: z.string().min(1).max(200).optional(),
       ...waitInput({ timeout: '30m', max: '59m' }),
     })
     .strict(),

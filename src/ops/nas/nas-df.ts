@@ -82,7 +82,8 @@ export function volumeFindings(volumes: readonly Volume[]): Finding[] {
 export default defineOp({
   name: 'nas_df',
   title: 'Disk use of the NAS volumes',
-  description: `Disk use of the NAS volumes in nas.volumes, over SSH. Returns the verdict (${WARN_PERCENT}% full: warn, ${CRIT_PERCENT}%: crit), volumes and findings; configured: false without nas in the config.`,
+  description:
+    'Volumes in nas.volumes, over SSH. Returns the verdict (85% full: warn, 95%: crit), volumes and findings; configured: false without nas in the config.',
   effect: 'read',
   listedWith: ['nas'],
   input: z.object({}).strict(),

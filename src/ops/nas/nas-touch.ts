@@ -8,9 +8,7 @@ import { CONFIGURE_HINT, NOT_CONFIGURED, firstLine } from './shared.js';
 export default defineOp({
   name: 'nas_touch',
   title: 'Touch a path on the NAS',
-  description:
-    'Touch a path on the NAS over SSH so Jellyfin or the NAS indexer notices new media. The path must resolve ' +
-    'inside nas.roots; create makes an empty file. Returns the resolved path and whether it existed.',
+  description: 'Over SSH, so Jellyfin or the NAS indexer notices new media. The path must resolve inside nas.roots; create makes an empty file.',
   effect: 'write',
   input: z
     .object({

@@ -17,15 +17,13 @@ const MAX_BYTES = 16 * 1024 * 1024;
 export default defineOp({
   name: 'net_conntrack',
   title: 'Conntrack table of a node',
-  description:
-    "A node's tracked connections (conntrack -L): protocol, state, original and reply tuples, flags. Filter by src " +
-    'and dst IP or CIDR. Use it to see if Service traffic reaches a pod or never got a reply.',
+  description: '`conntrack -L` on a node: protocol, state, original and reply tuples, flags. Use it to see if Service traffic reaches a pod or gets no reply.',
   effect: 'read',
   input: z
     .object({
-      node: objectNameSchema.describe('Node name'),
-      src: ipOrCidrSchema.optional().describe('Only flows started from this IP or CIDR, e.g. 10.42.1.0/24'),
-      dst: ipOrCidrSchema.optional().describe('Only flows to this IP or CIDR, e.g. 10.43.0.0/16'),
+      node: objectNameSchema,
+      src: ipOrCidrSchema.optional().describe('IP or CIDR the flow came from'),
+      dst: ipOrCidrSchema.optional().describe('IP or CIDR the flow went to'),
       limit: limitSchema(DEFAULT_LIMIT, MAX_LIMIT, CLI_LIMIT),
     })
     .strict(),

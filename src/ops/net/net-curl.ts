@@ -165,15 +165,14 @@ type Output = z.infer<typeof output>;
 export default defineOp({
   name: 'net_curl',
   title: 'HTTP(S) request from a node',
-  description:
-    "curl a URL from a node's debug agent (no redirects); only Ingress hosts, Services and net.allowTargets. Use it when a site does not answer. Returns status, timings, address and certificate.",
+  description: "From a node's debug agent (no redirects); only Ingress hosts, Services and net.allowTargets. Returns status, timings, address and certificate.",
   effect: 'read',
   // It sends traffic to a host the caller names, inside the homelab or (net.allowTargets) beyond it.
   hints: { openWorld: true },
   input: z
     .object({
-      url: urlSchema.describe('http:// or https:// URL, e.g. https://jellyfin.home.example.net/health'),
-      fromNode: objectNameSchema.optional().describe('Node to run from (default: any)'),
+      url: urlSchema.describe('http:// or https:// URL'),
+      fromNode: objectNameSchema.optional(),
       timeout: z.number().int().min(1).max(30).default(10).describe('Seconds curl may take (--max-time)'),
     })
     .strict(),

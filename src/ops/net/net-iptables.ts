@@ -59,15 +59,14 @@ export default defineOp({
   name: 'net_iptables',
   title: 'iptables rules of a node',
   description:
-    "A node's iptables rules (ipv6: ip6tables) from its debug agent: tables, chains with policy and counters, " +
-    'rules. Narrow with table and chain. Use it to see what kube-proxy, flannel or Tailscale did to traffic.',
+    "From the node's debug agent (ipv6: ip6tables): tables, chains with policy and counters, rules. Use it to see what kube-proxy, flannel or Tailscale did.",
   effect: 'read',
   input: z
     .object({
-      node: objectNameSchema.describe('Node name'),
-      table: z.enum(IPTABLES_TABLES).optional().describe('Only this table (default: all)'),
-      chain: chainNameSchema.optional().describe('Only this chain, e.g. KUBE-SERVICES'),
-      ipv6: z.boolean().default(false).describe('The IPv6 rules (ip6tables-save) instead of IPv4'),
+      node: objectNameSchema,
+      table: z.enum(IPTABLES_TABLES).optional(),
+      chain: chainNameSchema.optional().describe('e.g. KUBE-SERVICES'),
+      ipv6: z.boolean().default(false),
       limit: limitSchema(DEFAULT_RULES, MAX_RULES).describe(`Rules to list (default ${DEFAULT_RULES}; CLI: all)`),
     })
     .strict(),

@@ -30,12 +30,11 @@ const DEFAULT_ROWS = 8;
 export default defineOp({
   name: 'net_node',
   title: 'Network of a node',
-  description:
-    "A node's links, addresses, routes and policy rules, from its debug agent. Use it when pods on one node cannot reach the LAN or each other. Returns them and findings.",
+  description: "A node's links, addresses, routes and policy rules, from its debug agent. Use it when pods on one node cannot reach the LAN or each other.",
   effect: 'read',
   input: z
     .object({
-      node: objectNameSchema.describe('Node name'),
+      node: objectNameSchema,
       limit: limitSchema(DEFAULT_ROWS),
     })
     .strict(),

@@ -106,17 +106,17 @@ export default defineOp({
   name: 'net_ping',
   title: 'Ping a host from a node',
   description:
-    "Ping a host from a node's debug agent, with port a TCP connect too; only Ingress hosts, Services, nodes and net.allowTargets. Returns loss, round-trip times and the port's state.",
+    "From a node's debug agent; with port, a TCP connect too. Only Ingress hosts, Services, nodes and net.allowTargets. Returns loss, round trips, port state.",
   effect: 'read',
   // It sends traffic to a host the caller names, inside the homelab or (net.allowTargets) beyond it.
   hints: { openWorld: true },
   input: z
     .object({
       target: hostSchema.describe('IP address or host name'),
-      fromNode: objectNameSchema.optional().describe('Node to run from (default: any)'),
-      port: z.number().int().min(1).max(65535).optional().describe('Also check that this TCP port accepts connections'),
-      count: z.number().int().min(1).max(10).default(3).describe('Echo requests to send'),
-      wait: z.number().int().min(1).max(10).default(2).describe('Seconds to wait for a reply / a TCP connect'),
+      fromNode: objectNameSchema.optional(),
+      port: z.number().int().min(1).max(65535).optional().describe('Also try a TCP connect to this port'),
+      count: z.number().int().min(1).max(10).default(3),
+      wait: z.number().int().min(1).max(10).default(2).describe('Seconds per reply or TCP connect'),
     })
     .strict(),
   output,

@@ -105,16 +105,15 @@ export default defineOp({
   name: 'net_traceroute',
   title: 'Traceroute from a node',
   description:
-    'traceroute from the debug agent on a node (at most 30 hops) to a host net_ping allows. Use it to see where ' +
-    'traffic stops. Returns the hops and whether the target was reached.',
+    "From a node's debug agent (at most 30 hops) to a host net_ping allows. Use it to see where traffic stops. Returns the hops and whether it got there.",
   effect: 'read',
   // It sends traffic to a host the caller names, inside the homelab or (net.allowTargets) beyond it.
   hints: { openWorld: true },
   input: z
     .object({
       target: hostSchema.describe('IP address or host name'),
-      fromNode: objectNameSchema.optional().describe('Node to run from (default: any)'),
-      maxHops: z.number().int().min(1).max(30).default(20).describe('Maximum TTL'),
+      fromNode: objectNameSchema.optional(),
+      maxHops: z.number().int().min(1).max(30).default(20),
     })
     .strict(),
   output,

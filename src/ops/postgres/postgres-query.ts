@@ -19,7 +19,7 @@ export default defineOp({
   name: 'postgres_query',
   title: 'PostgreSQL: run one read-only query',
   description:
-    'Runs one read-only statement (SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN) on services.postgres in a READ ONLY session; anything else is refused. Returns columns and rows as text, cut to maxRows.',
+    'One SELECT, WITH, VALUES, TABLE, SHOW or EXPLAIN on services.postgres in a READ ONLY session; anything else is refused. Returns columns and rows as text.',
   effect: 'read',
   listedWith: ['postgres'],
   input: z

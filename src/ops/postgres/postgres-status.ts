@@ -17,8 +17,7 @@ type Output = z.infer<typeof output>;
 export default defineOp({
   name: 'postgres_status',
   title: 'PostgreSQL: databases, connections, replication',
-  description:
-    'PostgreSQL of services.postgres, read-only: role, connections, databases and sizes, replication lag, long-running statements. Use it when an app cannot reach its database or it is slow.',
+  description: 'Read-only: role, connections, database sizes, replication lag, long-running statements. Use it when an app cannot reach its database.',
   effect: 'read',
   listedWith: ['postgres'],
   input: z.object({ limit: z.number().int().min(1).max(100).default(20).describe('Databases and long-running statements listed') }).strict(),

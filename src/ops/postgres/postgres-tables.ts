@@ -32,13 +32,13 @@ export default defineOp({
   name: 'postgres_tables',
   title: 'PostgreSQL: tables by size',
   description:
-    'Tables and materialized views of one database of services.postgres, largest first: rows, size, dead rows, last vacuum and analyze. Use it to see what fills a database or whether autovacuum keeps up.',
+    'Tables and materialized views of one database, largest first: rows, size, dead rows, last vacuum and analyze. Use it to see what fills a database.',
   effect: 'read',
   listedWith: ['postgres'],
   input: z
     .object({
       database: pgNameSchema.optional().describe('Default: the configured one'),
-      schema: pgNameSchema.optional().describe('Only this schema'),
+      schema: pgNameSchema.optional(),
       limit: z.number().int().min(1).max(200).default(25).describe('Tables listed'),
     })
     .strict(),

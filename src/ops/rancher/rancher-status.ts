@@ -17,12 +17,12 @@ export default defineOp({
   name: 'rancher_status',
   title: 'Rancher: clusters and their nodes',
   description:
-    "Rancher, read-only: each managed cluster's state, provider, Kubernetes version and failing conditions, and its nodes. Returns the clusters with their nodes and findings.",
+    "Read-only: each managed cluster's state, provider, Kubernetes version and failing conditions, and its nodes. Returns the clusters and findings.",
   effect: 'read',
   listedWith: ['rancher'],
   input: z
     .object({
-      cluster: z.string().min(1).max(253).optional().describe('Only this cluster (its name or id)'),
+      cluster: z.string().min(1).max(253).optional().describe('Its name or id'),
       limit: z.number().int().min(1).max(200).default(20).describe('Nodes listed per cluster (all are checked)'),
     })
     .strict(),

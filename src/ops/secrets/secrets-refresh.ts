@@ -83,13 +83,11 @@ const readyState = (es: ExternalSecret) => conditionState(es, 'Ready');
 export default defineOp({
   name: 'secrets_refresh',
   title: 'Force an ExternalSecret to sync',
-  description:
-    'Make an ExternalSecret fetch from its store now (force-sync), e.g. after rotating a secret. Only those in ' +
-    "allow.secretsRefresh. Waits for the refresh; returns refreshTime and Ready, or the provider's error.",
+  description: "Force-sync an ExternalSecret in allow.secretsRefresh, e.g. after rotating a secret. Returns refreshTime and Ready, or the provider's error.",
   effect: 'write',
   input: z
     .object({
-      externalSecret: namespacedNameSchema.describe('The ExternalSecret as NAMESPACE/NAME, e.g. paperless/paperless-db'),
+      externalSecret: namespacedNameSchema.describe('NAMESPACE/NAME'),
       ...waitInput({ timeout: '30s', max: '2m' }),
     })
     .strict(),

@@ -25,8 +25,7 @@ export default defineOp({
   name: 'secrets_status',
   title: 'External Secrets',
   description:
-    "External Secrets: each ExternalSecret's sync state, last refresh and store, and each store's Ready. Use it " +
-    'when an app misses a secret or credentials look stale. Returns the verdict, objects and findings.',
+    "Each ExternalSecret's sync state, last refresh and store, and each store's Ready. Use it when an app misses a secret or credentials look stale.",
   effect: 'read',
   input: z.object({ namespace: namespaceSchema.optional().describe('Only this namespace'), limit: limitSchema() }).strict(),
   output,

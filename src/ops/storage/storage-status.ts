@@ -28,13 +28,13 @@ export default defineOp({
   name: 'storage_status',
   title: 'Storage',
   description:
-    'PersistentVolumeClaims and volumes: why a claim is Pending, lost claims, Released or Failed volumes, how full volumes are (storage.kubeletStats). Returns claims and volumes, problems first, and findings.',
+    'PVCs and volumes: why a claim is Pending, lost claims, Released or Failed volumes, how full volumes are (storage.kubeletStats). Problems first.',
   effect: 'read',
   input: z
     .object({
       namespace: namespaceSchema.optional().describe('Only this namespace'),
-      warnPercent: z.number().int().min(1).max(100).default(DEFAULT_WARN_PERCENT).describe('Percent used at which a volume is a warning'),
-      critPercent: z.number().int().min(1).max(100).default(DEFAULT_CRIT_PERCENT).describe('Percent used at which a volume is critical'),
+      warnPercent: z.number().int().min(1).max(100).default(DEFAULT_WARN_PERCENT),
+      critPercent: z.number().int().min(1).max(100).default(DEFAULT_CRIT_PERCENT),
       limit: z.number().int().min(1).max(500).default(5).describe('Claims and volumes listed, problems first'),
     })
     .strict(),

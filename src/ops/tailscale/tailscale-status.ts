@@ -25,8 +25,7 @@ export default defineOp({
   name: 'tailscale_status',
   title: 'Tailscale operator',
   description:
-    'The Tailscale operator: its pods and each tailscale.com resource (Connectors, ProxyGroups, ...) with Ready. ' +
-    'Use it when tailnet access to the cluster stops. Returns the verdict, pods, resources and findings.',
+    "The operator's pods and each tailscale.com resource (Connectors, ProxyGroups, ...) with Ready. Use it when tailnet access to the cluster stops.",
   effect: 'read',
   input: z.object({ limit: limitSchema() }).strict(),
   output,

@@ -28,14 +28,14 @@ export default defineOp({
   name: 'uptime_status',
   title: "Uptime: do the homelab's URLs answer?",
   description:
-    "Checks URLs from homelab's own machine: uptime.targets, Ingress hosts and urls (allow-listed only). Returns each URL's status, answer time, certificate days left and keyword match, problems first.",
+    "From homelab's own machine: uptime.targets, Ingress hosts, allow-listed urls. Returns each URL's status, answer time, certificate days left, keyword match.",
   effect: 'read',
   input: z
     .object({
-      urls: z.array(urlSchema).max(50).optional().describe('More URLs to check (admitted by the target policy)'),
+      urls: z.array(urlSchema).max(50).optional().describe('More URLs (allow-listed only)'),
       keyword: z.string().min(1).max(200).optional().describe('Text the pages of `urls` must contain'),
-      ingresses: z.boolean().optional().describe('Also every Ingress host (default: uptime.ingresses)'),
-      onlyUrls: z.boolean().default(false).describe('Check only `urls`, not the configured targets'),
+      ingresses: z.boolean().optional().describe('Default: uptime.ingresses'),
+      onlyUrls: z.boolean().default(false).describe('Not the configured targets'),
       limit: z.number().int().min(1).max(200).default(20).describe('URLs listed besides those with a problem'),
     })
     .strict(),

@@ -142,7 +142,7 @@ export default defineOp({
   name: 'why',
   title: 'Why: from a name to the first broken link',
   description:
-    'Why one service is down: follows DNS, Ingress, certificate, Service, pods, owner, PVCs, ExternalSecrets and Flux from the outside in. Target: hostname, URL, KIND/NAME or app. Returns each link and the first broken one.',
+    'Follows one service from the outside in: DNS, Ingress, certificate, Service, pods, owner, PVCs, secrets, Flux. Returns each link and the first broken one.',
   effect: 'read',
   input: z
     .object({

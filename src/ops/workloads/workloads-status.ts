@@ -24,8 +24,7 @@ type Output = z.infer<typeof output>;
 export default defineOp({
   name: 'workloads_status',
   title: 'Workloads and rollouts',
-  description:
-    'Deployments, StatefulSets and DaemonSets whose rollout is stuck or pods not ready, with the reason. Use it after a deploy that did not take. Returns those workloads (up to limit), findings and counts.',
+  description: 'Deployments, StatefulSets and DaemonSets whose rollout is stuck or pods not ready, with the reason. Use it after a deploy that did not take.',
   effect: 'read',
   input: z
     .object({
