@@ -83,15 +83,15 @@ function isShared(field: string, schema: JsonSchema): boolean {
  * Every tool is listed on every conversation an assistant has (issue 11: all of tools/list within
  * 35 KB), so its schemas say only what a model or a validating client uses. An input schema keeps
  * its fields, types, enums, bounds, defaults and descriptions. An output schema names the answer's
- * own fields, and of each only the values an enum takes: the field names say what they hold, the
- * model reads the values in the result itself (where the text carries the same JSON), and `{}`
+ * own fields and nothing of each: the field names say what they hold, the model reads the values
+ * in the result itself (where the text carries the same JSON), and `{}`
  * accepts what the op's own schema already validated (runOp checks every output before it is sent).
  * Neither descriptions nor `required` are sent (the tool's description says what it returns);
  * nor are the SHARED_INPUTS' descriptions. Left out too: `additionalProperties: false` (runOp strips unknown input fields; extra output fields are
  * harmless), its default `{}`, and the ±2^53 bounds zod writes for every integer.
  */
 function compact(node: JsonSchema, output: boolean, depth = 0): JsonSchema {
-  if (output && depth > 0) return Array.isArray(node.enum) ? { enum: node.enum } : {};
+  if (output && depth > 0) return {};
   const out: JsonSchema = {};
   for (const [keyword, value] of Object.entries(node)) {
     if (LEFT_OUT.has(keyword)) continue;
