@@ -76,7 +76,13 @@ done
 
 # --- the Inspector CLI ---------------------------------------------------------------------------
 inspector="$work/tools/node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js"
-tools=$(node -e 'console.log(require(process.argv[1]).length)' "$ROOT/dist/mcp-tools.json")
+# The tools the server lists: all but those whose service the config does not name (listedWith).
+tools=$(node -e '
+  const tools = require(process.argv[1]);
+  const config = require("yaml").parse(require("fs").readFileSync(process.argv[2], "utf8"));
+  const named = (s) => (s === "nas" ? Boolean(config.nas) : Boolean(config.services && config.services[s]));
+  console.log(tools.filter((t) => !t.listedWith || t.listedWith.some(named)).length);
+' "$ROOT/dist/mcp-tools.json" "$HOMELAB_CONFIG")
 
 # inspect WHAT CHECK -- ARGS...: runs `inspector --cli ARGS`, then CHECK (a JavaScript expression over
 # the JSON it printed, `r`) must be true.
