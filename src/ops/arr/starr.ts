@@ -4,13 +4,12 @@
  */
 import { z } from 'zod';
 
-import type { OpContext } from '../../core/op.js';
 import type { StarrApp, StarrPort, StarrQueueItem } from '../../core/ports/arr.js';
-import type { Check, CheckReport, ObjectRef } from '../shared/check.js';
+import type { Check } from '../shared/check.js';
 import type { Finding } from '../shared/findings.js';
 import { fix } from '../shared/fix.js';
 import { plural } from '../shared/format.js';
-import { Looked, capFindings, diskFinding, notConfigured, partOf, unreachableReport } from '../shared/service.js';
+import { capFindings, diskFinding, serviceCheck, type ServiceRead, type ServiceState } from '../shared/service.js';
 
 export const APP_LABEL: Record<StarrApp, string> = { sonarr: 'Sonarr', radarr: 'Radarr' };
 const ITEM_WORD: Record<StarrApp, string> = { sonarr: 'episode', radarr: 'movie' };
@@ -64,36 +63,28 @@ export interface StarrParams {
 
 export function starrCheck(app: StarrApp): Check<StarrParams, StarrStatus> {
   const label = APP_LABEL[app];
-  return {
+  return serviceCheck({
     name: app,
     about: `${label}: health, stuck downloads, missing ${ITEM_WORD[app]}s, disks, indexers`,
-    rbac: [],
-    async run(ctx: OpContext, params: StarrParams): Promise<CheckReport<StarrStatus>> {
-      const port = await ctx.services.starr(app);
-      if (!port) return notConfigured(`services.${app}`, { configured: false });
-      return starrReport(port, label, params.limit ?? 10);
-    },
-  };
+    kind: label,
+    port: (ctx) => ctx.services.starr(app),
+    reach: async (port) => (await port.system()).version,
+    read: (r, params: StarrParams) => starrRead(r, label, params.limit ?? 10),
+  });
 }
 
-async function starrReport(port: StarrPort, label: string, limit: number): Promise<CheckReport<StarrStatus>> {
+async function starrRead(
+  { port, reached: version, findings, looked, part }: ServiceRead<StarrPort, string>,
+  label: string,
+  limit: number,
+): Promise<{ scope: string; data: Omit<StarrStatus, keyof ServiceState> }> {
   const app = port.app;
-  const service: ObjectRef = { kind: label, name: port.target };
-  let version: string;
-  try {
-    version = (await port.system()).version;
-  } catch (err) {
-    return unreachableReport(service, err, { configured: true, url: port.target, reachable: false });
-  }
-  const findings: Finding[] = [];
-  const looked = new Looked();
-  looked.add(service);
   const [health, queue, missing, disks, indexers] = await Promise.all([
-    partOf(service, 'its health', findings, port.health()),
-    partOf(service, 'its queue', findings, port.queue(QUEUE_READ)),
-    partOf(service, `its missing ${ITEM_WORD[app]}s`, findings, port.missing(1)),
-    partOf(service, 'its disk space', findings, port.diskSpace()),
-    partOf(service, 'its indexers', findings, port.indexers()),
+    part('its health', port.health()),
+    part('its queue', port.queue(QUEUE_READ)),
+    part(`its missing ${ITEM_WORD[app]}s`, port.missing(1)),
+    part('its disk space', port.diskSpace()),
+    part('its indexers', port.indexers()),
   ]);
 
   const problems = (health ?? []).filter((h) => h.type === 'warning' || h.type === 'error');
@@ -162,10 +153,7 @@ async function starrReport(port: StarrPort, label: string, limit: number): Promi
     });
   }
 
-  const data: StarrStatus = {
-    configured: true,
-    url: port.target,
-    reachable: true,
+  const data: Omit<StarrStatus, keyof ServiceState> = {
     version,
     health: health ? problems.map((h) => ({ type: h.type, source: h.source, message: h.message })) : undefined,
     queue: queue
@@ -187,7 +175,7 @@ async function starrReport(port: StarrPort, label: string, limit: number): Promi
       : undefined,
   };
   const scope = `${label} ${version} (${plural(queue?.total ?? 0, 'queued download')}, ${plural(indexers?.length ?? 0, 'indexer')})`;
-  return { installed: true, scope, findings, looked: looked.refs, lookedTotal: looked.total, data };
+  return { scope, data };
 }
 
 /** One line about an app for the stack's summary. */
