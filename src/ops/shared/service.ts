@@ -9,7 +9,7 @@ import { HomelabError, describeError } from '../../core/errors.js';
 import type { OpContext, Verdict } from '../../core/op.js';
 import type { Check, CheckReport, ObjectRef } from './check.js';
 import { MAX_LOOKED, checkStatus } from './check.js';
-import type { Finding } from './findings.js';
+import { findingsSchema, summaryLineSchema, verdictSchema, type Finding } from './findings.js';
 import { plural } from './format.js';
 
 /** The report of a check whose service the config does not name. */
@@ -214,12 +214,26 @@ export function cutFindings(sorted: Finding[], narrow: string, max = MAX_FINDING
   return { findings: sorted.slice(0, max), findingsCut: { total: sorted.length, byReason, narrow } };
 }
 
+/** A service status op's output: its check's data without `configured` (the op throws when it is not), and the verdict, line and findings. */
+export function serviceStatusSchema<Shape extends z.ZodRawShape>(status: z.ZodObject<Shape & { configured: z.ZodBoolean }>) {
+  return status.omit({ configured: true }).extend({
+    verdict: verdictSchema,
+    summary: summaryLineSchema,
+    findings: findingsSchema,
+    findingsCut: findingsCutSchema,
+  });
+}
+
 /**
- * A service status op's verdict, line and findings from its check's report: a service that could
- * not be asked is crit, and its line is why, in one line; otherwise as every status op says it.
+ * A service status op's output from its check's report: the data, and the verdict, line and
+ * findings (cut to the worst, `narrow` saying how to see the rest). A service that could not be
+ * asked is crit, and its line is why, in one line; otherwise the line is as every status op says it.
  */
-export function serviceStatus(report: CheckReport<{ reachable?: boolean }>, ok: string): { verdict: Verdict; summary: string; findings: Finding[] } {
+export function serviceStatus<D extends ServiceState>(report: CheckReport<D>, ok: string, narrow: string) {
+  const { configured: _configured, ...data } = report.data;
   const down = report.data.reachable === false ? report.findings[0] : undefined;
-  if (down) return { verdict: 'crit', summary: down.message, findings: report.findings };
-  return checkStatus(report, { ok });
+  const status: { verdict: Verdict; summary: string; findings: Finding[] } = down
+    ? { verdict: 'crit', summary: down.message, findings: report.findings }
+    : checkStatus(report, { ok });
+  return { ...data, ...status, ...cutFindings(status.findings, narrow) };
 }
