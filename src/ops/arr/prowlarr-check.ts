@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Check } from '../shared/check.js';
 import { plural } from '../shared/format.js';
 import { serviceCheck } from '../shared/service.js';
-import { healthRowSchema, indexerRowSchema } from './starr.js';
+import { failingIndexers, healthFindings, healthRowSchema, indexerRow, indexerRowSchema } from './starr.js';
 
 export const prowlarrStatusSchema = z.object({
   configured: z.boolean(),
@@ -23,19 +23,8 @@ export const prowlarrCheck: Check<object, ProwlarrStatus> = serviceCheck({
   reach: async (port) => (await port.system()).version,
   async read({ port, reached: version, findings, looked, part }) {
     const [health, indexers] = await Promise.all([part('its health', port.health()), part('its indexers', port.indexers())]);
-    const problems = (health ?? []).filter((h) => h.type === 'warning' || h.type === 'error');
-    for (const h of problems) {
-      looked.add({ kind: 'ProwlarrHealth', name: h.source || 'health' });
-      findings.push({
-        severity: h.type === 'error' ? 'crit' : 'warn',
-        kind: 'ProwlarrHealth',
-        name: h.source || 'health',
-        reason: h.type === 'error' ? 'HealthError' : 'HealthWarning',
-        message: h.message,
-      });
-    }
-    const now = Date.now();
-    const failing = (indexers ?? []).filter((i) => i.enabled && i.disabledTill && Date.parse(i.disabledTill) > now);
+    const healthRows = healthFindings('Prowlarr', health, findings, looked);
+    const failing = failingIndexers(indexers);
     for (const i of indexers ?? []) looked.add({ kind: 'ProwlarrIndexer', name: i.name });
     for (const i of failing) {
       findings.push({
@@ -60,10 +49,8 @@ export const prowlarrCheck: Check<object, ProwlarrStatus> = serviceCheck({
       scope: `Prowlarr ${version} (${plural(indexers?.length ?? 0, 'indexer')})`,
       data: {
         version,
-        health: health ? problems.map((h) => ({ type: h.type, source: h.source, message: h.message })) : undefined,
-        indexers: indexers
-          ? { total: indexers.length, enabled, failing: failing.map((i) => ({ name: i.name, disabledTill: i.disabledTill, lastFailure: i.mostRecentFailure })) }
-          : undefined,
+        health: healthRows,
+        indexers: indexers ? { total: indexers.length, enabled, failing: failing.map(indexerRow) } : undefined,
       },
     };
   },

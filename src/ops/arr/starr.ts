@@ -4,12 +4,12 @@
  */
 import { z } from 'zod';
 
-import type { StarrApp, StarrPort, StarrQueueItem } from '../../core/ports/arr.js';
+import type { ArrHealth, ArrIndexer, StarrApp, StarrPort, StarrQueueItem } from '../../core/ports/arr.js';
 import type { Check } from '../shared/check.js';
 import type { Finding } from '../shared/findings.js';
 import { fix } from '../shared/fix.js';
 import { plural } from '../shared/format.js';
-import { capFindings, diskFinding, serviceCheck, type ServiceRead, type ServiceState } from '../shared/service.js';
+import { capFindings, diskFinding, serviceCheck, type Looked, type ServiceRead, type ServiceState } from '../shared/service.js';
 
 export const APP_LABEL: Record<StarrApp, string> = { sonarr: 'Sonarr', radarr: 'Radarr' };
 const ITEM_WORD: Record<StarrApp, string> = { sonarr: 'episode', radarr: 'movie' };
@@ -20,6 +20,7 @@ export const QUEUE_READ = 250;
 export const MAX_FINDINGS_EACH = 10;
 
 export const healthRowSchema = z.object({ type: z.string(), source: z.string(), message: z.string() });
+type HealthRow = z.infer<typeof healthRowSchema>;
 export const diskRowSchema = z.object({ path: z.string(), freeBytes: z.number(), totalBytes: z.number(), usedPercent: z.number() });
 export const indexerRowSchema = z.object({ name: z.string(), disabledTill: z.string().optional(), lastFailure: z.string().optional() });
 export const stuckRowSchema = z.object({
@@ -56,6 +57,38 @@ export function stuckReason(q: StarrQueueItem): string | undefined {
   return undefined;
 }
 
+/**
+ * The warnings and errors of an *arr app's own health check (System → Status) as findings of kind
+ * LABELHealth; the rows its data lists (undefined when the health could not be read).
+ */
+export function healthFindings(label: string, health: ArrHealth[] | undefined, findings: Finding[], looked: Looked): HealthRow[] | undefined {
+  const problems = (health ?? []).filter((h) => h.type === 'warning' || h.type === 'error');
+  for (const h of problems) {
+    looked.add({ kind: `${label}Health`, name: h.source || 'health' });
+    findings.push({
+      severity: h.type === 'error' ? 'crit' : 'warn',
+      kind: `${label}Health`,
+      name: h.source || 'health',
+      reason: h.type === 'error' ? 'HealthError' : 'HealthWarning',
+      message: h.message,
+    });
+  }
+  return health ? problems.map((h) => ({ type: h.type, source: h.source, message: h.message })) : undefined;
+}
+
+/** Enabled indexers the app has stopped using after failures, until a time still to come. */
+export function failingIndexers(indexers: ArrIndexer[] | undefined): ArrIndexer[] {
+  const now = Date.now();
+  return (indexers ?? []).filter((i) => i.enabled && i.disabledTill && Date.parse(i.disabledTill) > now);
+}
+
+/** A failing indexer as the data lists it. */
+export const indexerRow = (i: ArrIndexer): z.infer<typeof indexerRowSchema> => ({
+  name: i.name,
+  disabledTill: i.disabledTill,
+  lastFailure: i.mostRecentFailure,
+});
+
 export interface StarrParams {
   /** Stuck downloads listed in the data (all are counted). */
   limit?: number;
@@ -87,17 +120,7 @@ async function starrRead(
     part('its indexers', port.indexers()),
   ]);
 
-  const problems = (health ?? []).filter((h) => h.type === 'warning' || h.type === 'error');
-  for (const h of problems) {
-    looked.add({ kind: `${label}Health`, name: h.source || 'health' });
-    findings.push({
-      severity: h.type === 'error' ? 'crit' : 'warn',
-      kind: `${label}Health`,
-      name: h.source || 'health',
-      reason: h.type === 'error' ? 'HealthError' : 'HealthWarning',
-      message: h.message,
-    });
-  }
+  const healthRows = healthFindings(label, health, findings, looked);
 
   const stuck: Array<z.infer<typeof stuckRowSchema>> = [];
   const stuckFindings: Finding[] = [];
@@ -131,8 +154,7 @@ async function starrRead(
     if (full) findings.push(full);
   }
 
-  const now = Date.now();
-  const failing = (indexers ?? []).filter((i) => i.enabled && i.disabledTill && Date.parse(i.disabledTill) > now);
+  const failing = failingIndexers(indexers);
   for (const i of indexers ?? []) looked.add({ kind: `${label}Indexer`, name: i.name });
   for (const i of failing) {
     findings.push({
@@ -155,7 +177,7 @@ async function starrRead(
 
   const data: Omit<StarrStatus, keyof ServiceState> = {
     version,
-    health: health ? problems.map((h) => ({ type: h.type, source: h.source, message: h.message })) : undefined,
+    health: healthRows,
     queue: queue
       ? { total: queue.total, stuck: stuck.slice(0, limit), stuckTotal: stuck.length, truncated: stuck.length > limit || queue.total > QUEUE_READ }
       : undefined,
@@ -170,7 +192,7 @@ async function starrRead(
       ? {
           total: indexers.length,
           enabled: indexers.filter((i) => i.enabled).length,
-          failing: failing.map((i) => ({ name: i.name, disabledTill: i.disabledTill, lastFailure: i.mostRecentFailure })),
+          failing: failing.map(indexerRow),
         }
       : undefined,
   };
