@@ -2,7 +2,8 @@
  * What the checks of home services (Authentik, Rancher, the *arr stack, PostgreSQL, uptime) share:
  * "not configured" as a report (not an error, not a green), a service that cannot be asked as one
  * crit finding naming why, a part of it that could not be read as a warning, and long lists of
- * findings cut to a few plus one that counts the rest.
+ * findings cut to a few plus one that counts the rest. `serviceCheck` puts these together for a
+ * service behind one port (Authentik, Rancher, the *arr stack); `serviceStatus` makes its status op's output.
  */
 import { z } from 'zod';
 import { HomelabError, describeError } from '../../core/errors.js';
