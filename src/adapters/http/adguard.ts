@@ -138,14 +138,7 @@ export class AdguardClient implements AdguardPort {
     const call: HttpCall = { method: 'GET', path, query, headers: { Authorization: this.authorization } };
     const answer = await this.http.request(call);
     if (answer.status < 200 || answer.status >= 300) throw this.refusal(answer, call);
-    const parsed = schema.safeParse(this.http.json(answer, call));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Upstream(
-        `AdGuard Home at ${this.http.where} answered GET ${path} with an unexpected shape (${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}): is it AdGuard Home?`,
-      );
-    }
-    return parsed.data;
+    return this.http.parsed(schema, answer, call, 'is it AdGuard Home?');
   }
 
   private refusal(answer: HttpAnswer, call: HttpCall): HomelabError {

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { resolveSecret, type Config } from '../../core/config.js';
-import { Forbidden, NotFound, Upstream } from '../../core/errors.js';
+import { Forbidden, NotFound } from '../../core/errors.js';
 import type { ImmichAbout, ImmichPort, ImmichQueue, ImmichStatistics, ImmichStorage } from '../../core/ports/immich.js';
 import type { ServiceDeps } from '../services.js';
 import { HttpService, type HttpAnswer, type HttpCall } from './request.js';
@@ -119,14 +119,7 @@ export class ImmichClient implements ImmichPort {
     const call: HttpCall = { method: 'GET', path, headers: { 'x-api-key': this.apiKey } };
     const answer = await this.http.request(call);
     if (answer.status < 200 || answer.status >= 300) throw this.refusal(answer, call);
-    const parsed = schema.safeParse(this.http.json(answer, call));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Upstream(
-        `Immich at ${this.target} answered GET ${path} in an unexpected shape (${issue ? `${issue.path.join('.') || 'answer'}: ${issue.message}` : 'invalid'})`,
-      );
-    }
-    return parsed.data;
+    return this.http.parsed(schema, answer, call, undefined);
   }
 
   private refusal(answer: HttpAnswer, call: HttpCall): Error {

@@ -272,15 +272,7 @@ export class JellyfinClient implements JellyfinPort {
 
   private async get<S extends z.ZodType>(schema: S, call: Omit<HttpCall, 'method'>): Promise<z.output<S>> {
     const full: HttpCall = { method: 'GET', ...call };
-    const answer = await this.call(full);
-    const parsed = schema.safeParse(this.http.json(answer, full));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Upstream(
-        `Jellyfin at ${this.target} answered GET ${call.path} in an unexpected shape (${issue ? `${issue.path.join('.') || 'answer'}: ${issue.message}` : 'invalid'}): is it Jellyfin 10.10 or newer?`,
-      );
-    }
-    return parsed.data;
+    return this.http.parsed(schema, await this.call(full), full, 'is it Jellyfin 10.10 or newer?');
   }
 
   private async send(call: HttpCall): Promise<void> {

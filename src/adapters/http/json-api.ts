@@ -5,7 +5,7 @@
  * what to check. The credential never enters a message (messages name the path, never the query).
  */
 import type { z } from 'zod';
-import { Forbidden, Upstream } from '../../core/errors.js';
+import { Forbidden } from '../../core/errors.js';
 import type { HttpAnswer, HttpCall, HttpService } from './request.js';
 
 export interface JsonApiAuth {
@@ -44,14 +44,7 @@ export class JsonApi {
 
   /** Any method, the answer checked against `schema`. */
   async json<S extends z.ZodType>(schema: S, call: HttpCall): Promise<z.output<S>> {
-    const answer = await this.send(call);
-    const parsed = schema.safeParse(this.http.json(answer, call));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue ? `${issue.path.join('.') || 'answer'}: ${issue.message}` : 'invalid';
-      throw new Upstream(`${this.name} at ${this.target} answered ${call.method} ${call.path} in an unexpected shape (${where}): ${this.versionHint}`);
-    }
-    return parsed.data;
+    return this.http.parsed(schema, await this.send(call), call, this.versionHint);
   }
 
   /** The call with the credential; a 2xx answer, or the error that says why not. */

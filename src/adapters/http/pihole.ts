@@ -294,14 +294,7 @@ export class PiholeClient implements PiholePort {
     const call: HttpCall = { method: 'GET', path, query };
     const answer = await this.api(call);
     if (answer.status < 200 || answer.status >= 300) throw this.refusal(answer, call);
-    const parsed = schema.safeParse(this.http.json(answer, call));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new Upstream(
-        `${this.at} answered GET ${path} with an unexpected shape (${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid'}): is it Pi-hole v6?`,
-      );
-    }
-    return parsed.data;
+    return this.http.parsed(schema, answer, call, 'is it Pi-hole v6?');
   }
 
   /** A call with the session: logs in first if needed, and once more if the session has expired. */

@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import type { z } from 'zod';
 import { Forbidden, NotFound, Timeout, Upstream, UserError, type HomelabError } from '../../core/errors.js';
 
 export interface HttpCall {
@@ -134,6 +135,17 @@ export class HttpService {
         `${this.name} answered ${call.method} ${call.path} with something that is not JSON (HTTP ${answer.status}): is ${this.where} really ${this.name}?`,
       );
     }
+  }
+
+  /** A JSON answer checked against `schema`; one of another shape says where, and `versionHint` ("is it Jellyfin 10.10 or newer?"). */
+  parsed<S extends z.ZodType>(schema: S, answer: HttpAnswer, call: Pick<HttpCall, 'method' | 'path'>, versionHint: string | undefined): z.output<S> {
+    const parsed = schema.safeParse(this.json(answer, call));
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const where = issue ? `${issue.path.join('.') || 'answer'}: ${issue.message}` : 'invalid';
+    throw new Upstream(
+      `${this.name} at ${this.where} answered ${call.method} ${call.path} in an unexpected shape (${where})${versionHint ? `: ${versionHint}` : ''}`,
+    );
   }
 
   /**

@@ -129,64 +129,64 @@ export async function createProwlarrClient(config: KeyConfig, deps: ServiceDeps)
   return new ProwlarrClient(api('prowlarr', config, await resolveSecret(config.apiKey, deps.env)));
 }
 
-async function system(api: JsonApi, base: string): Promise<ArrSystem> {
-  const s = await api.get(systemSchema, { path: `${base}/system/status` });
-  return { appName: s.appName, version: s.version, instanceName: opt(s.instanceName) };
-}
-
-async function health(api: JsonApi, base: string): Promise<ArrHealth[]> {
-  const list = await api.get(z.array(healthSchema), { path: `${base}/health` });
-  return list.map((h) => ({
-    source: h.source,
-    type: h.type,
-    message: h.message,
-    wikiUrl: typeof h.wikiUrl === 'string' ? h.wikiUrl : opt(h.wikiUrl?.fullUri),
-  }));
-}
-
-async function indexers(api: JsonApi, base: string): Promise<ArrIndexer[]> {
-  const [list, statuses] = await Promise.all([
-    api.get(z.array(indexerSchema), { path: `${base}/indexer` }),
-    api.get(z.array(indexerStatusSchema), { path: `${base}/indexerstatus` }),
-  ]);
-  const byId = new Map(statuses.map((s) => [s.indexerId, s]));
-  return list.map((i) => {
-    const status = byId.get(i.id);
-    return {
-      id: i.id,
-      name: i.name,
-      // Prowlarr says `enable`; Sonarr and Radarr have a switch per use.
-      enabled: i.enable ?? Boolean(i.enableRss || i.enableAutomaticSearch || i.enableInteractiveSearch),
-      protocol: opt(i.protocol),
-      disabledTill: opt(status?.disabledTill),
-      mostRecentFailure: opt(status?.mostRecentFailure),
-      initialFailure: opt(status?.initialFailure),
-    };
-  });
-}
-
-export class StarrClient implements StarrPort {
-  private readonly base = '/api/v3';
-
+/** What Sonarr, Radarr and Prowlarr answer alike (one API, each at its own version): status, health, indexers. */
+abstract class ArrClient {
   constructor(
-    readonly app: StarrApp,
-    private readonly api: JsonApi,
+    protected readonly api: JsonApi,
+    protected readonly base: string,
   ) {}
-
-  withSignal(signal: AbortSignal): StarrPort {
-    return new StarrClient(this.app, this.api.withSignal(signal));
-  }
 
   get target(): string {
     return this.api.target;
   }
 
-  system(): Promise<ArrSystem> {
-    return system(this.api, this.base);
+  async system(): Promise<ArrSystem> {
+    const s = await this.api.get(systemSchema, { path: `${this.base}/system/status` });
+    return { appName: s.appName, version: s.version, instanceName: opt(s.instanceName) };
   }
 
-  health(): Promise<ArrHealth[]> {
-    return health(this.api, this.base);
+  async health(): Promise<ArrHealth[]> {
+    const list = await this.api.get(z.array(healthSchema), { path: `${this.base}/health` });
+    return list.map((h) => ({
+      source: h.source,
+      type: h.type,
+      message: h.message,
+      wikiUrl: typeof h.wikiUrl === 'string' ? h.wikiUrl : opt(h.wikiUrl?.fullUri),
+    }));
+  }
+
+  async indexers(): Promise<ArrIndexer[]> {
+    const [list, statuses] = await Promise.all([
+      this.api.get(z.array(indexerSchema), { path: `${this.base}/indexer` }),
+      this.api.get(z.array(indexerStatusSchema), { path: `${this.base}/indexerstatus` }),
+    ]);
+    const byId = new Map(statuses.map((s) => [s.indexerId, s]));
+    return list.map((i) => {
+      const status = byId.get(i.id);
+      return {
+        id: i.id,
+        name: i.name,
+        // Prowlarr says `enable`; Sonarr and Radarr have a switch per use.
+        enabled: i.enable ?? Boolean(i.enableRss || i.enableAutomaticSearch || i.enableInteractiveSearch),
+        protocol: opt(i.protocol),
+        disabledTill: opt(status?.disabledTill),
+        mostRecentFailure: opt(status?.mostRecentFailure),
+        initialFailure: opt(status?.initialFailure),
+      };
+    });
+  }
+}
+
+export class StarrClient extends ArrClient implements StarrPort {
+  constructor(
+    readonly app: StarrApp,
+    api: JsonApi,
+  ) {
+    super(api, '/api/v3');
+  }
+
+  withSignal(signal: AbortSignal): StarrPort {
+    return new StarrClient(this.app, this.api.withSignal(signal));
   }
 
   async queue(limit: number): Promise<Counted<StarrQueueItem>> {
@@ -243,10 +243,6 @@ export class StarrClient implements StarrPort {
     return list.map((d) => ({ path: d.path, label: opt(d.label) || undefined, free: d.freeSpace, total: d.totalSpace }));
   }
 
-  indexers(): Promise<ArrIndexer[]> {
-    return indexers(this.api, this.base);
-  }
-
   async retry(queueId: number, options: { redownload: boolean }): Promise<void> {
     await this.api.send({
       method: 'DELETE',
@@ -270,28 +266,12 @@ function toCommand(c: z.output<typeof commandSchema>): ArrCommand {
   return { id: c.id, name: c.name, status: c.status, message: opt(c.message), queued: opt(c.queued), ended: opt(c.ended) };
 }
 
-export class ProwlarrClient implements ProwlarrPort {
-  private readonly base = '/api/v1';
-
-  constructor(private readonly api: JsonApi) {}
+export class ProwlarrClient extends ArrClient implements ProwlarrPort {
+  constructor(api: JsonApi) {
+    super(api, '/api/v1');
+  }
 
   withSignal(signal: AbortSignal): ProwlarrPort {
     return new ProwlarrClient(this.api.withSignal(signal));
-  }
-
-  get target(): string {
-    return this.api.target;
-  }
-
-  system(): Promise<ArrSystem> {
-    return system(this.api, this.base);
-  }
-
-  health(): Promise<ArrHealth[]> {
-    return health(this.api, this.base);
-  }
-
-  indexers(): Promise<ArrIndexer[]> {
-    return indexers(this.api, this.base);
   }
 }

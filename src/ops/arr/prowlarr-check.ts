@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { Check, ObjectRef } from '../shared/check.js';
-import type { Finding } from '../shared/findings.js';
+import type { Check } from '../shared/check.js';
 import { plural } from '../shared/format.js';
-import { Looked, notConfigured, partOf, unreachableReport } from '../shared/service.js';
-import { healthRowSchema, indexerRowSchema } from './starr.js';
+import { serviceCheck } from '../shared/service.js';
+import { failingIndexers, healthFindings, healthRowSchema, indexerRow, indexerRowSchema } from './starr.js';
 
 export const prowlarrStatusSchema = z.object({
   configured: z.boolean(),
@@ -16,40 +15,16 @@ export const prowlarrStatusSchema = z.object({
 export type ProwlarrStatus = z.infer<typeof prowlarrStatusSchema>;
 
 /** Prowlarr (services.prowlarr): indexers it has disabled after failures, and its own health messages. */
-export const prowlarrCheck: Check<object, ProwlarrStatus> = {
+export const prowlarrCheck: Check<object, ProwlarrStatus> = serviceCheck({
   name: 'prowlarr',
   about: 'Prowlarr: failing indexers, health',
-  rbac: [],
-  async run(ctx) {
-    const port = await ctx.services.prowlarr();
-    if (!port) return notConfigured('services.prowlarr', { configured: false });
-    const service: ObjectRef = { kind: 'Prowlarr', name: port.target };
-    let version: string;
-    try {
-      version = (await port.system()).version;
-    } catch (err) {
-      return unreachableReport(service, err, { configured: true, url: port.target, reachable: false });
-    }
-    const findings: Finding[] = [];
-    const looked = new Looked();
-    looked.add(service);
-    const [health, indexers] = await Promise.all([
-      partOf(service, 'its health', findings, port.health()),
-      partOf(service, 'its indexers', findings, port.indexers()),
-    ]);
-    const problems = (health ?? []).filter((h) => h.type === 'warning' || h.type === 'error');
-    for (const h of problems) {
-      looked.add({ kind: 'ProwlarrHealth', name: h.source || 'health' });
-      findings.push({
-        severity: h.type === 'error' ? 'crit' : 'warn',
-        kind: 'ProwlarrHealth',
-        name: h.source || 'health',
-        reason: h.type === 'error' ? 'HealthError' : 'HealthWarning',
-        message: h.message,
-      });
-    }
-    const now = Date.now();
-    const failing = (indexers ?? []).filter((i) => i.enabled && i.disabledTill && Date.parse(i.disabledTill) > now);
+  kind: 'Prowlarr',
+  port: (ctx) => ctx.services.prowlarr(),
+  reach: async (port) => (await port.system()).version,
+  async read({ port, reached: version, findings, looked, part }) {
+    const [health, indexers] = await Promise.all([part('its health', port.health()), part('its indexers', port.indexers())]);
+    const healthRows = healthFindings('Prowlarr', health, findings, looked);
+    const failing = failingIndexers(indexers);
     for (const i of indexers ?? []) looked.add({ kind: 'ProwlarrIndexer', name: i.name });
     for (const i of failing) {
       findings.push({
@@ -71,21 +46,12 @@ export const prowlarrCheck: Check<object, ProwlarrStatus> = {
       });
     }
     return {
-      installed: true,
       scope: `Prowlarr ${version} (${plural(indexers?.length ?? 0, 'indexer')})`,
-      findings,
-      looked: looked.refs,
-      lookedTotal: looked.total,
       data: {
-        configured: true,
-        url: port.target,
-        reachable: true,
         version,
-        health: health ? problems.map((h) => ({ type: h.type, source: h.source, message: h.message })) : undefined,
-        indexers: indexers
-          ? { total: indexers.length, enabled, failing: failing.map((i) => ({ name: i.name, disabledTill: i.disabledTill, lastFailure: i.mostRecentFailure })) }
-          : undefined,
+        health: healthRows,
+        indexers: indexers ? { total: indexers.length, enabled, failing: failing.map(indexerRow) } : undefined,
       },
     };
   },
-};
+});

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { QbittorrentTorrent } from '../../core/ports/arr.js';
-import type { Check, ObjectRef } from '../shared/check.js';
+import type { Check } from '../shared/check.js';
 import type { Finding } from '../shared/findings.js';
 import { formatBytes, plural } from '../shared/format.js';
-import { Looked, capFindings, notConfigured, unreachableReport } from '../shared/service.js';
+import { capFindings, serviceCheck } from '../shared/service.js';
 
 const MAX_FINDINGS = 10;
 
@@ -42,25 +42,14 @@ export type QbittorrentStatus = z.infer<typeof qbittorrentStatusSchema>;
 const left = (t: QbittorrentTorrent) => Math.max(0, t.size * (1 - t.progress));
 
 /** qBittorrent (services.qbittorrent): connection, errored and stalled torrents, paused ones, and whether the disk can hold what is still downloading. */
-export const qbittorrentCheck: Check<{ limit?: number }, QbittorrentStatus> = {
+export const qbittorrentCheck: Check<{ limit?: number }, QbittorrentStatus> = serviceCheck({
   name: 'qbittorrent',
   about: 'qBittorrent: connection, errored, stalled and paused torrents, disk',
-  rbac: [],
-  async run(ctx, params) {
-    const port = await ctx.services.qbittorrent();
-    if (!port) return notConfigured('services.qbittorrent', { configured: false });
-    const service: ObjectRef = { kind: 'qBittorrent', name: port.target };
-    let version: string;
-    let state;
-    try {
-      [version, state] = await Promise.all([port.version(), port.state()]);
-    } catch (err) {
-      return unreachableReport(service, err, { configured: true, url: port.target, reachable: false });
-    }
+  kind: 'qBittorrent',
+  port: (ctx) => ctx.services.qbittorrent(),
+  reach: (port) => Promise.all([port.version(), port.state()]),
+  async read({ port, reached: [version, state], findings, looked }, params) {
     const limit = params.limit ?? 10;
-    const findings: Finding[] = [];
-    const looked = new Looked();
-    looked.add(service);
     for (const t of state.torrents) looked.add({ kind: 'Torrent', name: t.name });
     if (state.connectionStatus === 'disconnected')
       findings.push({
@@ -126,15 +115,8 @@ export const qbittorrentCheck: Check<{ limit?: number }, QbittorrentStatus> = {
       seeding: state.torrents.filter((t) => /UP$|^uploading$/.test(t.state) && !PAUSED.has(t.state)).length,
     };
     return {
-      installed: true,
       scope: `qBittorrent ${version} (${plural(counts.total, 'torrent')})`,
-      findings,
-      looked: looked.refs,
-      lookedTotal: looked.total,
       data: {
-        configured: true,
-        url: port.target,
-        reachable: true,
         version,
         connection: state.connectionStatus,
         downloadBps: state.dlSpeed,
@@ -145,4 +127,4 @@ export const qbittorrentCheck: Check<{ limit?: number }, QbittorrentStatus> = {
       },
     };
   },
-};
+});

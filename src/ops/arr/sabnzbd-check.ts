@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { Check, ObjectRef } from '../shared/check.js';
+import type { Check } from '../shared/check.js';
 import type { Finding } from '../shared/findings.js';
 import { fix } from '../shared/fix.js';
 import { plural } from '../shared/format.js';
-import { Looked, capFindings, diskFinding, notConfigured, partOf, unreachableReport } from '../shared/service.js';
+import { capFindings, diskFinding, serviceCheck } from '../shared/service.js';
 
 /** Failed jobs this recent are findings; older ones are only counted. */
 export const RECENT_FAILURE_MS = 24 * 3600_000;
@@ -30,28 +30,15 @@ export const sabnzbdStatusSchema = z.object({
 export type SabnzbdStatus = z.infer<typeof sabnzbdStatusSchema>;
 
 /** SABnzbd (services.sabnzbd): a paused queue, full disks, jobs that failed in the last day. */
-export const sabnzbdCheck: Check<{ limit?: number }, SabnzbdStatus> = {
+export const sabnzbdCheck: Check<{ limit?: number }, SabnzbdStatus> = serviceCheck({
   name: 'sabnzbd',
   about: 'SABnzbd: queue, paused, disk, failed downloads',
-  rbac: [],
-  async run(ctx, params) {
-    const port = await ctx.services.sabnzbd();
-    if (!port) return notConfigured('services.sabnzbd', { configured: false });
-    const service: ObjectRef = { kind: 'SABnzbd', name: port.target };
-    let version: string;
-    try {
-      version = await port.version();
-    } catch (err) {
-      return unreachableReport(service, err, { configured: true, url: port.target, reachable: false });
-    }
+  kind: 'SABnzbd',
+  port: (ctx) => ctx.services.sabnzbd(),
+  reach: (port) => port.version(),
+  async read({ ctx, port, reached: version, findings, looked, part }, params) {
     const limit = params.limit ?? 10;
-    const findings: Finding[] = [];
-    const looked = new Looked();
-    looked.add(service);
-    const [queue, failed] = await Promise.all([
-      partOf(service, 'its queue', findings, port.queue(limit)),
-      partOf(service, 'its failed downloads', findings, port.failed(50)),
-    ]);
+    const [queue, failed] = await Promise.all([part('its queue', port.queue(limit)), part('its failed downloads', port.failed(50))]);
     if (queue?.paused) {
       findings.push({
         severity: 'warn',
@@ -84,15 +71,8 @@ export const sabnzbdCheck: Check<{ limit?: number }, SabnzbdStatus> = {
       ),
     );
     return {
-      installed: true,
       scope: `SABnzbd ${version} (${plural(queue?.slots.total ?? 0, 'job')} queued)`,
-      findings,
-      looked: looked.refs,
-      lookedTotal: looked.total,
       data: {
-        configured: true,
-        url: port.target,
-        reachable: true,
         version,
         status: queue?.status,
         paused: queue?.paused,
@@ -106,4 +86,4 @@ export const sabnzbdCheck: Check<{ limit?: number }, SabnzbdStatus> = {
       },
     };
   },
-};
+});

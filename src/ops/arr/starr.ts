@@ -4,13 +4,12 @@
  */
 import { z } from 'zod';
 
-import type { OpContext } from '../../core/op.js';
-import type { StarrApp, StarrPort, StarrQueueItem } from '../../core/ports/arr.js';
-import type { Check, CheckReport, ObjectRef } from '../shared/check.js';
+import type { ArrHealth, ArrIndexer, StarrApp, StarrPort, StarrQueueItem } from '../../core/ports/arr.js';
+import type { Check } from '../shared/check.js';
 import type { Finding } from '../shared/findings.js';
 import { fix } from '../shared/fix.js';
 import { plural } from '../shared/format.js';
-import { Looked, capFindings, diskFinding, notConfigured, partOf, unreachableReport } from '../shared/service.js';
+import { capFindings, diskFinding, serviceCheck, type Looked, type ServiceRead, type ServiceState } from '../shared/service.js';
 
 export const APP_LABEL: Record<StarrApp, string> = { sonarr: 'Sonarr', radarr: 'Radarr' };
 const ITEM_WORD: Record<StarrApp, string> = { sonarr: 'episode', radarr: 'movie' };
@@ -21,6 +20,7 @@ export const QUEUE_READ = 250;
 export const MAX_FINDINGS_EACH = 10;
 
 export const healthRowSchema = z.object({ type: z.string(), source: z.string(), message: z.string() });
+type HealthRow = z.infer<typeof healthRowSchema>;
 export const diskRowSchema = z.object({ path: z.string(), freeBytes: z.number(), totalBytes: z.number(), usedPercent: z.number() });
 export const indexerRowSchema = z.object({ name: z.string(), disabledTill: z.string().optional(), lastFailure: z.string().optional() });
 export const stuckRowSchema = z.object({
@@ -57,45 +57,11 @@ export function stuckReason(q: StarrQueueItem): string | undefined {
   return undefined;
 }
 
-export interface StarrParams {
-  /** Stuck downloads listed in the data (all are counted). */
-  limit?: number;
-}
-
-export function starrCheck(app: StarrApp): Check<StarrParams, StarrStatus> {
-  const label = APP_LABEL[app];
-  return {
-    name: app,
-    about: `${label}: health, stuck downloads, missing ${ITEM_WORD[app]}s, disks, indexers`,
-    rbac: [],
-    async run(ctx: OpContext, params: StarrParams): Promise<CheckReport<StarrStatus>> {
-      const port = await ctx.services.starr(app);
-      if (!port) return notConfigured(`services.${app}`, { configured: false });
-      return starrReport(port, label, params.limit ?? 10);
-    },
-  };
-}
-
-async function starrReport(port: StarrPort, label: string, limit: number): Promise<CheckReport<StarrStatus>> {
-  const app = port.app;
-  const service: ObjectRef = { kind: label, name: port.target };
-  let version: string;
-  try {
-    version = (await port.system()).version;
-  } catch (err) {
-    return unreachableReport(service, err, { configured: true, url: port.target, reachable: false });
-  }
-  const findings: Finding[] = [];
-  const looked = new Looked();
-  looked.add(service);
-  const [health, queue, missing, disks, indexers] = await Promise.all([
-    partOf(service, 'its health', findings, port.health()),
-    partOf(service, 'its queue', findings, port.queue(QUEUE_READ)),
-    partOf(service, `its missing ${ITEM_WORD[app]}s`, findings, port.missing(1)),
-    partOf(service, 'its disk space', findings, port.diskSpace()),
-    partOf(service, 'its indexers', findings, port.indexers()),
-  ]);
-
+/**
+ * The warnings and errors of an *arr app's own health check (System → Status) as findings of kind
+ * LABELHealth; the rows its data lists (undefined when the health could not be read).
+ */
+export function healthFindings(label: string, health: ArrHealth[] | undefined, findings: Finding[], looked: Looked): HealthRow[] | undefined {
   const problems = (health ?? []).filter((h) => h.type === 'warning' || h.type === 'error');
   for (const h of problems) {
     looked.add({ kind: `${label}Health`, name: h.source || 'health' });
@@ -107,6 +73,54 @@ async function starrReport(port: StarrPort, label: string, limit: number): Promi
       message: h.message,
     });
   }
+  return health ? problems.map((h) => ({ type: h.type, source: h.source, message: h.message })) : undefined;
+}
+
+/** Enabled indexers the app has stopped using after failures, until a time still to come. */
+export function failingIndexers(indexers: ArrIndexer[] | undefined): ArrIndexer[] {
+  const now = Date.now();
+  return (indexers ?? []).filter((i) => i.enabled && i.disabledTill && Date.parse(i.disabledTill) > now);
+}
+
+/** A failing indexer as the data lists it. */
+export const indexerRow = (i: ArrIndexer): z.infer<typeof indexerRowSchema> => ({
+  name: i.name,
+  disabledTill: i.disabledTill,
+  lastFailure: i.mostRecentFailure,
+});
+
+export interface StarrParams {
+  /** Stuck downloads listed in the data (all are counted). */
+  limit?: number;
+}
+
+export function starrCheck(app: StarrApp): Check<StarrParams, StarrStatus> {
+  const label = APP_LABEL[app];
+  return serviceCheck({
+    name: app,
+    about: `${label}: health, stuck downloads, missing ${ITEM_WORD[app]}s, disks, indexers`,
+    kind: label,
+    port: (ctx) => ctx.services.starr(app),
+    reach: async (port) => (await port.system()).version,
+    read: (r, params: StarrParams) => starrRead(r, label, params.limit ?? 10),
+  });
+}
+
+async function starrRead(
+  { port, reached: version, findings, looked, part }: ServiceRead<StarrPort, string>,
+  label: string,
+  limit: number,
+): Promise<{ scope: string; data: Omit<StarrStatus, keyof ServiceState> }> {
+  const app = port.app;
+  const [health, queue, missing, disks, indexers] = await Promise.all([
+    part('its health', port.health()),
+    part('its queue', port.queue(QUEUE_READ)),
+    part(`its missing ${ITEM_WORD[app]}s`, port.missing(1)),
+    part('its disk space', port.diskSpace()),
+    part('its indexers', port.indexers()),
+  ]);
+
+  const healthRows = healthFindings(label, health, findings, looked);
 
   const stuck: Array<z.infer<typeof stuckRowSchema>> = [];
   const stuckFindings: Finding[] = [];
@@ -140,8 +154,7 @@ async function starrReport(port: StarrPort, label: string, limit: number): Promi
     if (full) findings.push(full);
   }
 
-  const now = Date.now();
-  const failing = (indexers ?? []).filter((i) => i.enabled && i.disabledTill && Date.parse(i.disabledTill) > now);
+  const failing = failingIndexers(indexers);
   for (const i of indexers ?? []) looked.add({ kind: `${label}Indexer`, name: i.name });
   for (const i of failing) {
     findings.push({
@@ -162,12 +175,9 @@ async function starrReport(port: StarrPort, label: string, limit: number): Promi
     });
   }
 
-  const data: StarrStatus = {
-    configured: true,
-    url: port.target,
-    reachable: true,
+  const data: Omit<StarrStatus, keyof ServiceState> = {
     version,
-    health: health ? problems.map((h) => ({ type: h.type, source: h.source, message: h.message })) : undefined,
+    health: healthRows,
     queue: queue
       ? { total: queue.total, stuck: stuck.slice(0, limit), stuckTotal: stuck.length, truncated: stuck.length > limit || queue.total > QUEUE_READ }
       : undefined,
@@ -182,12 +192,12 @@ async function starrReport(port: StarrPort, label: string, limit: number): Promi
       ? {
           total: indexers.length,
           enabled: indexers.filter((i) => i.enabled).length,
-          failing: failing.map((i) => ({ name: i.name, disabledTill: i.disabledTill, lastFailure: i.mostRecentFailure })),
+          failing: failing.map(indexerRow),
         }
       : undefined,
   };
   const scope = `${label} ${version} (${plural(queue?.total ?? 0, 'queued download')}, ${plural(indexers?.length ?? 0, 'indexer')})`;
-  return { installed: true, scope, findings, looked: looked.refs, lookedTotal: looked.total, data };
+  return { scope, data };
 }
 
 /** One line about an app for the stack's summary. */

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { Check, ObjectRef } from '../shared/check.js';
-import type { Finding } from '../shared/findings.js';
+import type { Check } from '../shared/check.js';
 import { plural } from '../shared/format.js';
-import { Looked, notConfigured, partOf, unreachableReport } from '../shared/service.js';
+import { serviceCheck } from '../shared/service.js';
 
 /** An outpost instance not heard from for this long is stale (they report in every few seconds). */
 export const OUTPOST_STALE_MS = 10 * 60_000;
@@ -74,35 +73,25 @@ export interface AuthentikParams {
 }
 
 /** Authentik (services.authentik): outposts that are down or stale, applications without a provider, bursts of failed logins. */
-export const authentikCheck: Check<AuthentikParams, AuthentikStatus> = {
+export const authentikCheck: Check<AuthentikParams, AuthentikStatus> = serviceCheck({
   name: 'authentik',
   about: 'Authentik: outposts, applications and providers, failed logins, users',
-  rbac: [],
-  async run(ctx, params) {
-    const port = await ctx.services.authentik();
-    if (!port) return notConfigured('services.authentik', { configured: false });
-    const service: ObjectRef = { kind: 'Authentik', name: port.target };
-    let version;
-    try {
-      version = await port.version();
-    } catch (err) {
-      return unreachableReport(service, err, { configured: true, url: port.target, reachable: false });
-    }
+  kind: 'Authentik',
+  port: (ctx) => ctx.services.authentik(),
+  reach: (port) => port.version(),
+  async read({ ctx, port, reached: version, findings, looked, part }, params) {
     const limit = params.limit ?? 10;
     const now = ctx.now().getTime();
     const since = new Date(now - (params.sinceMs ?? 24 * 3600_000));
-    const findings: Finding[] = [];
-    const looked = new Looked();
-    looked.add(service);
     const [counts, recent, superusers, applications, outposts, failed] = await Promise.all([
-      partOf(service, 'the user counts', findings, port.userCounts()),
-      partOf(service, 'the users', findings, port.users(limit)),
-      partOf(service, 'the superusers', findings, port.users(limit, { superusersOnly: true })),
-      partOf(service, 'the applications', findings, port.applications(APPLICATIONS_READ)),
-      partOf(service, 'the outposts', findings, port.outposts()),
-      partOf(service, 'the failed logins', findings, port.failedLogins(since, limit, EVENTS_SCAN)),
+      part('the user counts', port.userCounts()),
+      part('the users', port.users(limit)),
+      part('the superusers', port.users(limit, { superusersOnly: true })),
+      part('the applications', port.applications(APPLICATIONS_READ)),
+      part('the outposts', port.outposts()),
+      part('the failed logins', port.failedLogins(since, limit, EVENTS_SCAN)),
     ]);
-    const health = await Promise.all((outposts ?? []).map((o) => partOf(service, `the health of outpost ${o.name}`, findings, port.outpostHealth(o.pk))));
+    const health = await Promise.all((outposts ?? []).map((o) => part(`the health of outpost ${o.name}`, port.outpostHealth(o.pk))));
 
     const outpostRows = (outposts ?? []).map((o, i) => {
       looked.add({ kind: 'AuthentikOutpost', name: o.name });
@@ -183,15 +172,8 @@ export const authentikCheck: Check<AuthentikParams, AuthentikStatus> = {
       type: u.type,
     });
     return {
-      installed: true,
       scope: `Authentik ${version.current} (${plural(outposts?.length ?? 0, 'outpost')}, ${plural(applications?.total ?? 0, 'application')})`,
-      findings,
-      looked: looked.refs,
-      lookedTotal: looked.total,
       data: {
-        configured: true,
-        url: port.target,
-        reachable: true,
         version: version.current,
         latestVersion: version.latest,
         users: counts && recent && superusers ? { ...counts, recent: recent.items.map(user), superuserList: superusers.items.map(user) } : undefined,
@@ -216,4 +198,4 @@ export const authentikCheck: Check<AuthentikParams, AuthentikStatus> = {
       },
     };
   },
-};
+});

@@ -2,16 +2,11 @@ import { z } from 'zod';
 import { UserError } from '../../core/errors.js';
 import { defineOp } from '../../core/op.js';
 import { durationSchema, parseDuration } from '../../core/schemas.js';
-import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
-import { cutFindings, findingsCutSchema, serviceStatus } from '../shared/service.js';
+import { summarizeStatus } from '../shared/findings.js';
+import { serviceStatus, serviceStatusSchema } from '../shared/service.js';
 import { authentikCheck, authentikStatusSchema } from './authentik-check.js';
 
-const output = authentikStatusSchema.omit({ configured: true }).extend({
-  verdict: verdictSchema,
-  summary: summaryLineSchema,
-  findings: findingsSchema,
-  findingsCut: findingsCutSchema,
-});
+const output = serviceStatusSchema(authentikStatusSchema);
 type Output = z.infer<typeof output>;
 
 export default defineOp({
@@ -34,13 +29,11 @@ export default defineOp({
     if (!ctx.config.services.authentik)
       throw new UserError('Authentik is not configured', { hint: 'add services.authentik (url, token: {env: NAME}) to the config file' });
     const report = await authentikCheck.run(ctx, { limit: input.limit, sinceMs: (parseDuration(input.since) ?? 86_400) * 1000 });
-    const { configured: _configured, ...data } = report.data;
-    const status = serviceStatus(report, `${report.scope}: outposts connected, every application has a provider`);
-    return {
-      ...data,
-      ...status,
-      ...cutFindings(status.findings, 'applications without a provider are all named in applications.withoutProvider; fix the worst findings first'),
-    };
+    return serviceStatus(
+      report,
+      `${report.scope}: outposts connected, every application has a provider`,
+      'applications without a provider are all named in applications.withoutProvider; fix the worst findings first',
+    );
   },
   summarize: summarizeStatus,
 });

@@ -1,17 +1,12 @@
 import { z } from 'zod';
 import { UserError } from '../../core/errors.js';
 import { defineOp } from '../../core/op.js';
-import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
-import { cutFindings, findingsCutSchema, serviceStatus } from '../shared/service.js';
+import { summarizeStatus } from '../shared/findings.js';
+import { serviceStatus, serviceStatusSchema } from '../shared/service.js';
 import { postgresCheck, postgresStatusSchema } from './postgres-check.js';
 import { NOT_CONFIGURED_HINT, POSTGRES_RBAC } from './session.js';
 
-const output = postgresStatusSchema.omit({ configured: true }).extend({
-  verdict: verdictSchema,
-  summary: summaryLineSchema,
-  findings: findingsSchema,
-  findingsCut: findingsCutSchema,
-});
+const output = serviceStatusSchema(postgresStatusSchema);
 type Output = z.infer<typeof output>;
 
 export default defineOp({
@@ -27,13 +22,11 @@ export default defineOp({
   async run(ctx, input): Promise<Output> {
     if (!ctx.config.services.postgres) throw new UserError('PostgreSQL is not configured', { hint: NOT_CONFIGURED_HINT });
     const report = await postgresCheck.run(ctx, { limit: input.limit });
-    const { configured: _configured, ...data } = report.data;
-    const status = serviceStatus(report, `${report.scope}, no problems found`);
-    return {
-      ...data,
-      ...status,
-      ...cutFindings(status.findings, 'the long-running backends are all counted; end them in psql with pg_cancel_backend(pid) if you mean to'),
-    };
+    return serviceStatus(
+      report,
+      `${report.scope}, no problems found`,
+      'the long-running backends are all counted; end them in psql with pg_cancel_backend(pid) if you mean to',
+    );
   },
   summarize: summarizeStatus,
 });

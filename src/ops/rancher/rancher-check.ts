@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { RancherCluster, RancherNode } from '../../core/ports/rancher.js';
-import type { Check, ObjectRef } from '../shared/check.js';
+import type { Check } from '../shared/check.js';
 import type { Finding } from '../shared/findings.js';
 import { plural } from '../shared/format.js';
-import { Looked, capFindings, notConfigured, partOf, unreachableReport } from '../shared/service.js';
+import { capFindings, serviceCheck } from '../shared/service.js';
 
 const MAX_NODE_FINDINGS = 10;
 
@@ -81,26 +81,16 @@ function nodeFinding(c: RancherCluster, n: RancherNode): Finding | undefined {
 }
 
 /** Rancher (services.rancher): every cluster it manages and its state, and the nodes of each. */
-export const rancherCheck: Check<{ cluster?: string; nodesLimit?: number }, RancherStatus> = {
+export const rancherCheck: Check<{ cluster?: string; nodesLimit?: number }, RancherStatus> = serviceCheck({
   name: 'rancher',
   about: 'Rancher: clusters and their state, nodes per cluster',
-  rbac: [],
-  async run(ctx, params) {
-    const port = await ctx.services.rancher();
-    if (!port) return notConfigured('services.rancher', { configured: false });
-    const service: ObjectRef = { kind: 'Rancher', name: port.target };
-    let clusters: RancherCluster[];
-    try {
-      clusters = await port.clusters();
-    } catch (err) {
-      return unreachableReport(service, err, { configured: true, url: port.target, reachable: false });
-    }
-    if (params.cluster) clusters = clusters.filter((c) => c.name === params.cluster || c.id === params.cluster);
-    const findings: Finding[] = [];
-    const looked = new Looked();
-    looked.add(service);
+  kind: 'Rancher',
+  port: (ctx) => ctx.services.rancher(),
+  reach: (port) => port.clusters(),
+  async read({ port, reached: all, findings, looked, part }, params) {
+    const clusters = params.cluster ? all.filter((c) => c.name === params.cluster || c.id === params.cluster) : all;
     const nodesLimit = params.nodesLimit ?? 20;
-    const nodeLists = await Promise.all(clusters.map((c) => partOf(service, `the nodes of cluster ${c.name}`, findings, port.nodes(c.id))));
+    const nodeLists = await Promise.all(clusters.map((c) => part(`the nodes of cluster ${c.name}`, port.nodes(c.id))));
     const nodeFindings: Finding[] = [];
     const rows = clusters.map((c, i) => {
       looked.add({ kind: 'RancherCluster', name: c.name });
@@ -136,13 +126,9 @@ export const rancherCheck: Check<{ cluster?: string; nodesLimit?: number }, Ranc
     );
     const nodesTotal = nodeLists.reduce((n, l) => n + (l?.length ?? 0), 0);
     return {
-      installed: true,
       scope: `Rancher (${plural(clusters.length, 'cluster')}, ${plural(nodesTotal, 'node')})`,
       note: params.cluster && !clusters.length ? `no cluster named ${params.cluster}` : undefined,
-      findings,
-      looked: looked.refs,
-      lookedTotal: looked.total,
-      data: { configured: true, url: port.target, reachable: true, clusters: rows },
+      data: { clusters: rows },
     };
   },
-};
+});

@@ -1,16 +1,11 @@
 import { z } from 'zod';
 import { NotFound, UserError } from '../../core/errors.js';
 import { defineOp } from '../../core/op.js';
-import { findingsSchema, summarizeStatus, summaryLineSchema, verdictSchema } from '../shared/findings.js';
-import { cutFindings, findingsCutSchema, serviceStatus } from '../shared/service.js';
+import { summarizeStatus } from '../shared/findings.js';
+import { serviceStatus, serviceStatusSchema } from '../shared/service.js';
 import { rancherCheck, rancherStatusSchema } from './rancher-check.js';
 
-const output = rancherStatusSchema.omit({ configured: true }).extend({
-  verdict: verdictSchema,
-  summary: summaryLineSchema,
-  findings: findingsSchema,
-  findingsCut: findingsCutSchema,
-});
+const output = serviceStatusSchema(rancherStatusSchema);
 type Output = z.infer<typeof output>;
 
 export default defineOp({
@@ -36,9 +31,7 @@ export default defineOp({
     const report = await rancherCheck.run(ctx, { cluster: input.cluster, nodesLimit: input.limit });
     if (input.cluster && report.data.reachable && !report.data.clusters?.length)
       throw new NotFound(`Rancher manages no cluster named ${input.cluster}`, { hint: 'homelab rancher lists them' });
-    const { configured: _configured, ...data } = report.data;
-    const status = serviceStatus(report, `${report.scope}, all active`);
-    return { ...data, ...status, ...cutFindings(status.findings, 'narrow to one cluster (cluster: NAME) to see its findings') };
+    return serviceStatus(report, `${report.scope}, all active`, 'narrow to one cluster (cluster: NAME) to see its findings');
   },
   summarize: summarizeStatus,
 });

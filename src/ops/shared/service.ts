@@ -2,14 +2,15 @@
  * What the checks of home services (Authentik, Rancher, the *arr stack, PostgreSQL, uptime) share:
  * "not configured" as a report (not an error, not a green), a service that cannot be asked as one
  * crit finding naming why, a part of it that could not be read as a warning, and long lists of
- * findings cut to a few plus one that counts the rest.
+ * findings cut to a few plus one that counts the rest. `serviceCheck` puts these together for a
+ * service behind one port (Authentik, Rancher, the *arr stack); `serviceStatus` makes its status op's output.
  */
 import { z } from 'zod';
 import { HomelabError, describeError } from '../../core/errors.js';
-import type { Verdict } from '../../core/op.js';
-import type { CheckReport, ObjectRef } from './check.js';
+import type { OpContext, Verdict } from '../../core/op.js';
+import type { Check, CheckReport, ObjectRef } from './check.js';
 import { MAX_LOOKED, checkStatus } from './check.js';
-import type { Finding } from './findings.js';
+import { findingsSchema, summaryLineSchema, verdictSchema, type Finding } from './findings.js';
 import { plural } from './format.js';
 
 /** The report of a check whose service the config does not name. */
@@ -65,6 +66,83 @@ export async function partOf<T>(service: ObjectRef, part: string, findings: Find
     findings.push(partFailed(service, part, err));
     return undefined;
   }
+}
+
+/** What the data of every home service's check starts with: named in the config, where, and whether it answered. */
+export interface ServiceState {
+  configured: boolean;
+  url?: string;
+  reachable?: boolean;
+}
+
+/** What a service check's `read` is handed once the service has answered. */
+export interface ServiceRead<Port, Reached> {
+  ctx: OpContext;
+  port: Port;
+  /** What the first call answered (the version, mostly). */
+  reached: Reached;
+  /** The service itself, as its findings and `looked` name it. */
+  service: ObjectRef;
+  findings: Finding[];
+  /** What was looked at; the service is already in it. */
+  looked: Looked;
+  /** One part of the service (read beside the others): its value, or undefined and a warning in `findings`. */
+  part<T>(what: string, promise: Promise<T>): Promise<T | undefined>;
+}
+
+export interface ServiceCheckSpec<P, Port, Reached, D> {
+  /** The check's name, and its key under `services:` in the config. */
+  name: string;
+  about: string;
+  /** The kind its findings about the service itself carry: "Bazarr". */
+  kind: string;
+  /** The service's port; undefined when the config does not name it. */
+  port(ctx: OpContext): Promise<Port | undefined>;
+  /** The first call (its version): when it fails, the report only says the service could not be asked. */
+  reach(port: Port): Promise<Reached>;
+  /** Everything else: the findings (pushed to `findings`), what was looked at, the scope line and the data. */
+  read(r: ServiceRead<Port, Reached>, params: P): Promise<{ scope: string; note?: string; data: D }>;
+}
+
+/**
+ * A home service's check (Authentik, Rancher, the *arr stack): not configured when the config does
+ * not name it, one crit finding when its first call fails, else what `read` found, the data
+ * starting with `configured`, `url` and `reachable`.
+ */
+export function serviceCheck<P extends object, Port extends { target: string }, Reached, D extends object>(
+  spec: ServiceCheckSpec<P, Port, Reached, D>,
+): Check<P, ServiceState & Partial<D>> {
+  // The data of a service not configured or not reached: only its state, the rest absent.
+  const none: Partial<D> = {};
+  return {
+    name: spec.name,
+    about: spec.about,
+    rbac: [],
+    async run(ctx, params) {
+      const port = await spec.port(ctx);
+      if (!port) return notConfigured(`services.${spec.name}`, { ...none, configured: false });
+      const service: ObjectRef = { kind: spec.kind, name: port.target };
+      let reached: Reached;
+      try {
+        reached = await spec.reach(port);
+      } catch (err) {
+        return unreachableReport(service, err, { ...none, configured: true, url: port.target, reachable: false });
+      }
+      const findings: Finding[] = [];
+      const looked = new Looked();
+      looked.add(service);
+      const part = <T>(what: string, promise: Promise<T>) => partOf(service, what, findings, promise);
+      const { data, ...said } = await spec.read({ ctx, port, reached, service, findings, looked, part }, params);
+      return {
+        installed: true,
+        ...said,
+        findings,
+        looked: looked.refs,
+        lookedTotal: looked.total,
+        data: { configured: true, url: port.target, reachable: true, ...data },
+      };
+    },
+  };
 }
 
 /**
@@ -137,12 +215,26 @@ export function cutFindings(sorted: Finding[], narrow: string, max = MAX_FINDING
   return { findings: sorted.slice(0, max), findingsCut: { total: sorted.length, byReason, narrow } };
 }
 
+/** A service status op's output: its check's data without `configured` (the op throws when it is not), and the verdict, line and findings. */
+export function serviceStatusSchema<Shape extends z.ZodRawShape>(status: z.ZodObject<Shape & { configured: z.ZodBoolean }>) {
+  return status.omit({ configured: true }).extend({
+    verdict: verdictSchema,
+    summary: summaryLineSchema,
+    findings: findingsSchema,
+    findingsCut: findingsCutSchema,
+  });
+}
+
 /**
- * A service status op's verdict, line and findings from its check's report: a service that could
- * not be asked is crit, and its line is why, in one line; otherwise as every status op says it.
+ * A service status op's output from its check's report: the data, and the verdict, line and
+ * findings (cut to the worst, `narrow` saying how to see the rest). A service that could not be
+ * asked is crit, and its line is why, in one line; otherwise the line is as every status op says it.
  */
-export function serviceStatus(report: CheckReport<{ reachable?: boolean }>, ok: string): { verdict: Verdict; summary: string; findings: Finding[] } {
+export function serviceStatus<D extends ServiceState>(report: CheckReport<D>, ok: string, narrow: string) {
+  const { configured: _configured, ...data } = report.data;
   const down = report.data.reachable === false ? report.findings[0] : undefined;
-  if (down) return { verdict: 'crit', summary: down.message, findings: report.findings };
-  return checkStatus(report, { ok });
+  const status: { verdict: Verdict; summary: string; findings: Finding[] } = down
+    ? { verdict: 'crit', summary: down.message, findings: report.findings }
+    : checkStatus(report, { ok });
+  return { ...data, ...status, ...cutFindings(status.findings, narrow) };
 }
