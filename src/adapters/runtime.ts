@@ -80,6 +80,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const others = new Map<string, KubeClient>();
   let contexts: Promise<KubeContexts | undefined> | undefined;
   const services = createServices({ config, env: options.env, log: options.log });
+  /** The audit file's writes, in the order the records came. */
+  let auditWrites: Promise<void> = Promise.resolve();
   return {
     config,
     configPath: path,
@@ -107,7 +109,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return client;
     },
     async auditToFile(record) {
-      if (config.audit.file) await appendFile(config.audit.file, auditLine(record), { mode: 0o600 });
+      const file = config.audit.file;
+      if (!file) return;
+      // One write after another, so the file keeps the records' order (a write's plan, confirmation
+      // and apply come a millisecond apart; concurrent appends may land in any order).
+      const write = auditWrites.then(() => appendFile(file, auditLine(record), { mode: 0o600 }));
+      auditWrites = write.catch(() => undefined);
+      await write;
     },
     async apiServerReady(signal) {
       await kube.readyz(signal);
