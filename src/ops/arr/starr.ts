@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { ArrHealth, ArrIndexer, StarrApp, StarrPort, StarrQueueItem } from '../../core/ports/arr.js';
 import type { Check } from '../shared/check.js';
 import type { Finding } from '../shared/findings.js';
+import { clip } from '../shared/bounded.js';
 import { fix } from '../shared/fix.js';
 import { plural } from '../shared/format.js';
 import { capFindings, diskFinding, serviceCheck, type Looked, type ServiceRead, type ServiceState } from '../shared/service.js';
@@ -129,7 +130,8 @@ async function starrRead(
     const reason = stuckReason(q);
     if (!reason) continue;
     const message = q.messages[0];
-    stuck.push({ queueId: q.id, title: q.title, reason, item: q.item?.label, message });
+    // The row's message cut to a line (its finding below has it whole).
+    stuck.push({ queueId: q.id, title: q.title, reason, item: q.item?.label, message: message === undefined ? undefined : clip(message, 100) });
     stuckFindings.push({
       severity: 'warn',
       kind: `${label}Download`,
@@ -182,12 +184,16 @@ async function starrRead(
       ? { total: queue.total, stuck: stuck.slice(0, limit), stuckTotal: stuck.length, truncated: stuck.length > limit || queue.total > QUEUE_READ }
       : undefined,
     missing: missing?.total,
-    disks: disks?.map((d) => ({
-      path: d.path,
-      freeBytes: d.free,
-      totalBytes: d.total,
-      usedPercent: d.total ? Math.round((1 - d.free / d.total) * 1000) / 10 : 0,
-    })),
+    // The fullest first, `limit` of them (a disk past its threshold is a finding either way).
+    disks: disks
+      ?.map((d) => ({
+        path: d.path,
+        freeBytes: d.free,
+        totalBytes: d.total,
+        usedPercent: d.total ? Math.round((1 - d.free / d.total) * 1000) / 10 : 0,
+      }))
+      .sort((a, b) => b.usedPercent - a.usedPercent)
+      .slice(0, limit),
     indexers: indexers
       ? {
           total: indexers.length,
