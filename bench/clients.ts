@@ -6,14 +6,13 @@
 // measured in alternating rounds (BENCH_ROUNDS, default 3) so a busy machine weighs on both alike.
 // `--config LABEL=JSON` merges JSON into that build's `mcp:` config (a build that rate-limits needs a
 // limit above what the bench sends).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { startSandbox } from '@homelab/sandbox';
 import { sandboxConfig } from '../src/sandbox-config.js';
-import { peakRssMiB, percentile } from './load.js';
+import { peakRssMiB, percentile, startHttpServer } from './load.js';
 
 const CLIENTS = 4;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -37,32 +36,6 @@ const configs = new Map(
     return [label, file] as const;
   }),
 );
-
-function startServer(bin: string, config: string): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'mcp', 'serve', '--http', '--port', '0'], {
-      env: { ...process.env, KUBECONFIG: sandbox.kubeconfigPath, HOMELAB_CONFIG: config, HOMELAB_API_KEY: KEY, NO_COLOR: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`server did not start: ${stderr}`));
-    }, 30_000);
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-      if (url) {
-        clearTimeout(timer);
-        resolve({ child, url });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited ${code}: ${stderr.slice(-2000)}`));
-    });
-  });
-}
 
 const HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'X-API-Key': KEY };
 
@@ -89,7 +62,7 @@ interface Round {
 }
 
 async function round(bin: string, config: string): Promise<Round> {
-  const { child, url } = await startServer(bin, config);
+  const { child, url } = await startHttpServer(bin, { ...process.env, KUBECONFIG: sandbox.kubeconfigPath, HOMELAB_CONFIG: config, HOMELAB_API_KEY: KEY });
   try {
     // One call first, so every round measures a server with its op modules loaded.
     await client(url, performance.now(), []);

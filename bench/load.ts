@@ -57,10 +57,11 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 }
 
-function startServer(options: LoadOptions): Promise<{ child: ChildProcess; url: string }> {
+/** `mcp serve --http` on a free loopback port, resolved with its URL once it says it listens. */
+export function startHttpServer(bin: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [options.bin, 'mcp', 'serve', '--http', '--port', '0'], {
-      env: { ...options.env, NODE_OPTIONS: options.nodeOptions, NO_COLOR: '1' },
+    const child = spawn(process.execPath, [bin, 'mcp', 'serve', '--http', '--port', '0'], {
+      env: { ...env, NO_COLOR: '1' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -188,7 +189,7 @@ async function silentConnections(url: string, count: number, waitMs: number): Pr
 }
 
 export async function loadTest(options: LoadOptions): Promise<LoadFigures> {
-  const { child, url } = await startServer(options);
+  const { child, url } = await startHttpServer(options.bin, { ...options.env, NODE_OPTIONS: options.nodeOptions });
   const healthzUrl = url.replace(/\/mcp$/, '/healthz');
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { z } from 'zod';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type fluxStatus from '../../src/ops/flux/flux-status.js';
 import { spawnCli, runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { callConfirmed, stdioClient } from '../helpers/mcp.js';
@@ -8,23 +10,8 @@ import { callOp } from '../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { shellWords } from '../helpers/shell.js';
 
-interface Finding {
-  severity: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  reason: string;
-  message: string;
-  fix?: { tool: string; input: Record<string, unknown>; command: string };
-}
-interface FluxStatus {
-  verdict: string;
-  installed: boolean;
-  summary: string;
-  apis: Array<{ kind: string; version: string | null; error?: string }>;
-  objects: Array<{ kind: string; namespace: string; name: string; ready: string; suspended: boolean; failingFor?: string }>;
-  findings: Finding[];
-}
+/** What flux_status answers: its own output schema. */
+type FluxStatus = z.output<typeof fluxStatus.output>;
 interface Reconciled {
   kind: string;
   namespace: string;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
-import type { Fixed, Media } from '../helpers/media.js';
+import { jellyfinOf, jellyfinItem, type Fixed, type Media } from '../helpers/media.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { callOp } from '../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
@@ -25,18 +25,8 @@ describe('homelab media and jellyfin (10.10)', () => {
   afterAll(async () => {
     await s?.sandbox.stop();
   });
-  const jf = () => {
-    const fake = s.sandbox.services.jellyfin;
-    if (!fake) throw new Error('the sandbox runs no Jellyfin');
-    return fake;
-  };
-  const item = (name: string) => {
-    const found = jf()
-      .items()
-      .find((i) => i.Name === name);
-    if (!found) throw new Error(`no ${name} in the fake`);
-    return found;
-  };
+  const jf = () => jellyfinOf(s.sandbox);
+  const item = (name: string) => jellyfinItem(s.sandbox, name);
 
   it('prints Jellyfin and Immich with the failed scheduled task, and exits with the verdict', async () => {
     const [table, { output: out }] = await Promise.all([runCli(['media'], s.env), callOp<Media>(s, 'media_status')]);

@@ -1,35 +1,14 @@
 import type { Scenario } from '@homelab/sandbox';
+import type { z } from 'zod';
+import type { Finding } from '../../src/ops/shared/findings.js';
+import type backupsStatus from '../../src/ops/backups/backups-status.js';
+import type backupsTrigger from '../../src/ops/backups/backups-trigger.js';
 
-/** What the backups ops answer, as the tests read it. */
-export interface Finding {
-  severity: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  reason: string;
-  message: string;
-}
-export interface Backups {
-  verdict: string;
-  summary: string;
-  backups: Array<{
-    namespace: string;
-    name: string;
-    matchedBy: string;
-    matched: string;
-    period?: string;
-    stale: boolean;
-    suspended: boolean;
-    lastJob?: { name: string; state: string; reason?: string };
-  }>;
-  findings: Finding[];
-}
-export interface Triggered {
-  namespace: string;
-  cronJob: string;
-  job: string;
-  state: string;
-}
+/** What the ops answer: their own output schemas. */
+export type Backups = z.output<typeof backupsStatus.output>;
+export type Triggered = z.output<typeof backupsTrigger.output>;
+export type { Finding };
+
 export interface StoredJob {
   metadata: {
     name: string;

@@ -1,36 +1,11 @@
 import type { Fault, Scenario } from '@homelab/sandbox';
+import type { z } from 'zod';
+import type { Finding } from '../../src/ops/shared/findings.js';
+import type certsStatus from '../../src/ops/certs/certs-status.js';
 
-/** What certs_status answers, and clusters with cert-manager in trouble, as the tests read them. */
-export interface Finding {
-  severity: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  reason: string;
-  message: string;
-}
-export interface CertsJson {
-  installed: boolean;
-  version?: string;
-  note?: string;
-  verdict: 'ok' | 'warn' | 'crit';
-  summary: string;
-  certificates: Array<{
-    namespace: string;
-    name: string;
-    ready: string;
-    readyReason?: string;
-    daysLeft?: number;
-    notAfter?: string;
-    issuer: { kind: string; name: string };
-    dnsNames: string[];
-    secretName?: string;
-    state: string;
-    renewalFailure?: string;
-  }>;
-  failing: Array<{ kind: string; namespace: string; name: string; certificate?: string; state: string; reason: string }>;
-  findings: Finding[];
-}
+/** What the ops answer: their own output schemas. */
+export type CertsJson = z.output<typeof certsStatus.output>;
+export type { Finding };
 
 export const DAY = 86_400_000;
 export const iso = (ms: number) => new Date(Date.now() + ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -1,44 +1,11 @@
 import type { Scenario } from '@homelab/sandbox';
+import type { z } from 'zod';
+import type { Finding } from '../../src/ops/shared/findings.js';
+import type ingressStatus from '../../src/ops/ingress/ingress-status.js';
 
-/** What ingress_status answers, and a cluster with broken backends, as the tests read them. */
-export interface Finding {
-  severity: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  reason: string;
-  message: string;
-}
-export interface IngressJson {
-  verdict: 'ok' | 'warn' | 'crit';
-  summary: string;
-  certManager: boolean;
-  ingresses: Array<{
-    namespace: string;
-    name: string;
-    className?: string;
-    hosts: string[];
-    state: string;
-    paths: Array<{
-      host: string;
-      path: string;
-      backend: string;
-      serviceExists?: boolean;
-      portExists?: boolean;
-      readyEndpoints?: number;
-      notReadyEndpoints?: number;
-    }>;
-    tls: Array<{
-      hosts: string[];
-      secretName: string;
-      checkedBy: string;
-      secretPresent?: boolean;
-      note?: string;
-      certificate?: { name: string; ready: string; daysLeft?: number; state: string };
-    }>;
-  }>;
-  findings: Finding[];
-}
+/** What the ops answer: their own output schemas. */
+export type IngressJson = z.output<typeof ingressStatus.output>;
+export type { Finding };
 
 /** One Ingress with every way a backend can be broken, one healthy legacy-class Ingress. */
 export function brokenScenario(): Scenario {

@@ -1,28 +1,24 @@
-/** What the media ops answer, as the tests read it. */
-export interface Finding {
-  severity: string;
-  kind: string;
-  name: string;
-  reason: string;
-  message: string;
+import type { z } from 'zod';
+import type { Sandbox } from '@homelab/sandbox';
+import type jellyfinFix from '../../src/ops/media/jellyfin-fix.js';
+import type mediaStatus from '../../src/ops/media/media-status.js';
+
+/** What the media ops answer: their own output schemas. */
+export type Media = z.output<typeof mediaStatus.output>;
+export type Fixed = z.output<typeof jellyfinFix.output>;
+
+/** The sandbox's fake Jellyfin (its request log, its items' state). */
+export function jellyfinOf(sandbox: Sandbox): NonNullable<Sandbox['services']['jellyfin']> {
+  const fake = sandbox.services.jellyfin;
+  if (!fake) throw new Error('the sandbox runs no Jellyfin');
+  return fake;
 }
-export interface Media {
-  verdict: string;
-  summary: string;
-  jellyfin: {
-    configured: boolean;
-    reachable?: boolean;
-    version?: string;
-    counts?: { movies: number; series: number };
-    sessions?: Array<{ user?: string; playing?: string }>;
-    libraries?: Array<{ name: string }>;
-    failedTasks?: Array<{ name: string; status: string }>;
-  };
-  immich: { configured: boolean; reachable?: boolean; version?: string; photos?: number; videos?: number; usage?: number; users?: Array<{ name: string }> };
-  findings: Finding[];
-}
-export interface Fixed {
-  outcome: 'refreshed' | 'ambiguous' | 'not-exact';
-  matches: Array<{ id: string; name: string; foundBy: string[]; exact: boolean; fix: { tool: string; input: Record<string, unknown>; command: string } }>;
-  refreshed?: { id: string; name: string; metadata: string; hasMetadata: boolean; providerIds: Record<string, string> };
+
+/** An item of the fake Jellyfin by its name. */
+export function jellyfinItem(sandbox: Sandbox, name: string): ReturnType<ReturnType<typeof jellyfinOf>['items']>[number] {
+  const found = jellyfinOf(sandbox)
+    .items()
+    .find((i) => i.Name === name);
+  if (!found) throw new Error(`no ${name} in the fake`);
+  return found;
 }

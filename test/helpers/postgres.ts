@@ -5,7 +5,7 @@
  * private Unix socket. stop() ends the server and removes the folder.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,12 +63,6 @@ export async function startPostgres(): Promise<RealPostgres> {
   };
   try {
     if (root) {
-      // The postgres user must be able to pass through the folders above (a test run's temp folders are 0700).
-      for (let up = path.dirname(dir); up !== path.dirname(up); up = path.dirname(up)) {
-        const mode = statSync(up).mode;
-        if (mode & 0o001) break;
-        chmodSync(up, (mode & 0o777) | 0o001);
-      }
       const { stdout } = await run('id', ['-u', 'postgres']);
       const { stdout: gid } = await run('id', ['-g', 'postgres']);
       chownSync(dir, Number(stdout.trim()), Number(gid.trim()));

@@ -1,48 +1,14 @@
 import type { Scenario } from '@homelab/sandbox';
+import type { z } from 'zod';
+import type { Finding } from '../../src/ops/shared/findings.js';
+import type secretsStatus from '../../src/ops/secrets/secrets-status.js';
+import type secretsRefresh from '../../src/ops/secrets/secrets-refresh.js';
 
-/** What the External Secrets ops answer, and a cluster where they go stale, as the tests read them. */
-export interface Finding {
-  severity: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  reason: string;
-  message: string;
-}
-export interface SecretsJson {
-  installed: boolean;
-  version?: string;
-  note?: string;
-  verdict: 'ok' | 'warn' | 'crit';
-  summary: string;
-  externalSecrets: Array<{
-    namespace: string;
-    name: string;
-    ready: string;
-    reason?: string;
-    refreshTime?: string;
-    refreshInterval: string;
-    refreshPolicy?: string;
-    store: { kind: string; name: string };
-    stale: boolean;
-  }>;
-  stores: Array<{ kind: string; namespace?: string; name: string; ready: string; reason?: string; provider?: string }>;
-  findings: Finding[];
-}
-export interface RefreshJson {
-  namespace: string;
-  name: string;
-  version: string;
-  forceSync: string;
-  waited: boolean;
-  refreshed: boolean;
-  previousRefreshTime?: string;
-  refreshTime?: string;
-  ready: string;
-  reason?: string;
-  message?: string;
-  failure?: string;
-}
+/** What the ops answer: their own output schemas. */
+export type SecretsJson = z.output<typeof secretsStatus.output>;
+export type RefreshJson = z.output<typeof secretsRefresh.output>;
+export type { Finding };
+
 export interface StoredEvent {
   reason: string;
   count: number;

@@ -1,33 +1,11 @@
 import type { Scenario } from '@homelab/sandbox';
+import type { z } from 'zod';
+import type { Finding } from '../../src/ops/shared/findings.js';
+import type tailscaleStatus from '../../src/ops/tailscale/tailscale-status.js';
 
-/** What tailscale_status answers, and an operator in trouble, as the tests read them. */
-export interface Finding {
-  severity: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  reason: string;
-  message: string;
-}
-export interface TailscaleJson {
-  installed: boolean;
-  version?: string;
-  note?: string;
-  namespace: string;
-  verdict: 'ok' | 'warn' | 'crit';
-  summary: string;
-  pods: Array<{ name: string; phase: string; ready: boolean; containers: string; restarts: number; reason?: string }>;
-  kinds: Array<{ kind: string; served: boolean; count: number }>;
-  resources: Array<{
-    kind: string;
-    name: string;
-    condition: string;
-    ready: string;
-    reason?: string;
-    connector?: { hostname?: string; subnetRoutes: string[]; exitNode: boolean; tailnetIPs: string[] };
-  }>;
-  findings: Finding[];
-}
+/** What the ops answer: their own output schemas. */
+export type TailscaleJson = z.output<typeof tailscaleStatus.output>;
+export type { Finding };
 
 const ts = (kind: string, plural: string) => ({ group: 'tailscale.com', versions: ['v1alpha1'], kind, plural, namespaced: false });
 const cond = (type: string, status: string, reason: string, message: string, observedGeneration = 1) => ({

@@ -1,28 +1,13 @@
+import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type clusterHealth from '../../../src/ops/cluster/cluster-health.js';
+import type fluxStatus from '../../../src/ops/flux/flux-status.js';
 import { callOp, failure } from '../../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
-interface Finding {
-  severity: string;
-  kind: string;
-  namespace?: string;
-  name: string;
-  reason: string;
-  message: string;
-  fix?: { tool: string; input: Record<string, unknown>; command: string };
-}
-interface FluxStatus {
-  verdict: string;
-  installed: boolean;
-  summary: string;
-  apis: Array<{ kind: string; version: string | null; error?: string }>;
-  objects: Array<{ kind: string; namespace: string; name: string; ready: string; suspended: boolean; failingFor?: string }>;
-  findings: Finding[];
-}
-interface Health {
-  findings: Finding[];
-  subsystems: Array<{ name: string; state: string; verdict: string; line: string }>;
-}
+/** What the ops answer: their own output schemas. */
+type FluxStatus = z.output<typeof fluxStatus.output>;
+type Health = z.output<typeof clusterHealth.output>;
 
 describe('flux_status on the pi-homelab', () => {
   let s: SandboxEnv;

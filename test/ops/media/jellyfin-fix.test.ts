@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configWith } from '../../helpers/config.js';
-import type { Fixed } from '../../helpers/media.js';
+import { jellyfinOf, jellyfinItem, type Fixed } from '../../helpers/media.js';
 import { callOp, failure } from '../../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
@@ -18,18 +18,8 @@ describe('jellyfin_fix on Jellyfin 10.10', () => {
   afterAll(async () => {
     await s?.sandbox.stop();
   });
-  const jf = () => {
-    const fake = s.sandbox.services.jellyfin;
-    if (!fake) throw new Error('the sandbox runs no Jellyfin');
-    return fake;
-  };
-  const item = (name: string) => {
-    const found = jf()
-      .items()
-      .find((i) => i.Name === name);
-    if (!found) throw new Error(`no ${name} in the fake`);
-    return found;
-  };
+  const jf = () => jellyfinOf(s.sandbox);
+  const item = (name: string) => jellyfinItem(s.sandbox, name);
   const posts = () => jf().requests.filter((q) => q.method === 'POST');
   const fix = (input: Record<string, unknown>, config?: string) => callOp<Fixed>(s, 'jellyfin_fix', input, { config });
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configWith, configWithout } from '../../helpers/config.js';
 import { callOp, failure } from '../../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
+import { jellyfinOf } from '../../helpers/media.js';
 
 describe('jellyfin_scan', () => {
   let s: SandboxEnv;
@@ -16,11 +17,7 @@ describe('jellyfin_scan', () => {
   afterAll(async () => {
     await s?.sandbox.stop();
   });
-  const jf = () => {
-    const fake = s.sandbox.services.jellyfin;
-    if (!fake) throw new Error('the sandbox runs no Jellyfin');
-    return fake;
-  };
+  const jf = () => jellyfinOf(s.sandbox);
 
   it('scans all libraries with the scheduled task and waits for it; one library by its name', async () => {
     const all = await callOp<{ scope: string; state: string; started: boolean; task: string }>(s, 'jellyfin_scan');

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configWith, configWithout } from '../../helpers/config.js';
-import type { Media } from '../../helpers/media.js';
+import { jellyfinOf, type Media } from '../../helpers/media.js';
 import { callOp } from '../../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
@@ -14,11 +14,7 @@ describe('media_status with Jellyfin 10.10 and Immich', () => {
   afterAll(async () => {
     await s?.sandbox.stop();
   });
-  const jf = () => {
-    const fake = s.sandbox.services.jellyfin;
-    if (!fake) throw new Error('the sandbox runs no Jellyfin');
-    return fake;
-  };
+  const jf = () => jellyfinOf(s.sandbox);
 
   it('reports Jellyfin and Immich, with a failed scheduled task and failed Immich jobs as findings', async () => {
     const { output: out, summary } = await callOp<Media>(s, 'media_status');
