@@ -12,7 +12,7 @@ module.enableCompileCache?.();
 const argv = process.argv.slice(2);
 let answered = false;
 if (argv[0] === 'mcp' && argv[1] === 'serve' && !argv.some((a) => a === '--help' || a === '-h')) {
-  const { startMcpServe } = await import('../dist/adapters/mcp/fast-start.js');
+  const { startMcpServe } = await import('../dist/mcp/adapters/mcp/fast-start.js');
   await startMcpServe(argv.slice(2));
   answered = true;
 } else if (argv.length === 0 || (argv.length === 1 && argv[0].startsWith('-'))) {

@@ -242,7 +242,8 @@ export async function readKubeconfigFile(file: string): Promise<KubeconfigFile> 
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new UserError(`kubeconfig ${file} is not a kubeconfig: the document is not a mapping`);
-  const parsed = FileSchema.safeParse(dropNulls(doc));
+  // Read once per process (and on change): no compiled fast path, as for the config file.
+  const parsed = FileSchema.safeParse(dropNulls(doc), { jitless: true });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new UserError(`kubeconfig ${file}: ${describePath(doc, issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`);

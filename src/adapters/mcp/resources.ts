@@ -11,6 +11,7 @@ import {
 import { z } from 'zod';
 import { isHomelabError } from '../../core/errors.js';
 import { namespaceSchema, objectNameSchema } from '../../core/schemas.js';
+import { packageRoot } from '../install-paths.js';
 import { RpcError } from './rpc-error.js';
 import { errorText } from './server.js';
 
@@ -19,8 +20,8 @@ const HEALTH_REPORT_FINDINGS = 10;
 /** Runs a read tool through runOp, as a tool call would (`context` among the input picks a kubeconfig context), and gives its validated output. */
 export type RunRead = (tool: string, input: Record<string, unknown>, signal: AbortSignal) => Promise<Record<string, unknown>>;
 
-/** Where the runbooks are, from dist/adapters/mcp/ and src/adapters/mcp/ alike (the package ships docs/runbooks). */
-const RUNBOOKS_DIR = new URL('../../../docs/runbooks/', import.meta.url);
+/** Where the runbooks are, from src/, dist/ and the bundle alike (the package ships docs/runbooks). */
+const runbooksDir = () => new URL('docs/runbooks/', packageRoot(import.meta.url));
 const SCHEME = 'homelab:';
 /** Bounds on what a resource read returns: a resource is read into the conversation like a tool result. */
 const LOG_TAIL = 100;
@@ -59,10 +60,10 @@ let runbooksCache: Promise<Runbook[]> | undefined;
 export function loadRunbooks(): Promise<Runbook[]> {
   runbooksCache ??= (async () => {
     const { parse } = await import('yaml');
-    const files = (await readdir(RUNBOOKS_DIR)).filter((f) => f.endsWith('.md')).sort();
+    const files = (await readdir(runbooksDir())).filter((f) => f.endsWith('.md')).sort();
     return Promise.all(
       files.map(async (file) => {
-        const text = await readFile(new URL(file, RUNBOOKS_DIR), 'utf8');
+        const text = await readFile(new URL(file, runbooksDir()), 'utf8');
         const match = /^---\n([\s\S]*?)\n---\n/.exec(text);
         if (!match?.[1]) throw new Error(`internal error: docs/runbooks/${file} has no front matter`);
         const meta = frontMatterSchema.parse(parse(match[1]));

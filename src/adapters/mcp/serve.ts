@@ -47,7 +47,7 @@ export function parseServeArgs(argv: string[]): ServeOptions {
   } catch (err) {
     throw new UserError((err as Error).message.split('\n')[0] ?? 'bad arguments', { hint: 'see: homelab mcp serve --help' });
   }
-  const parsed = serveOptionsSchema.safeParse(values);
+  const parsed = serveOptionsSchema.safeParse(values, { jitless: true });
   if (!parsed.success)
     throw new UserError(parsed.error.issues.map((i) => (i.path.length ? `--${i.path.join('.')}: ${i.message}` : i.message)).join('; '), {
       hint: 'see: homelab mcp serve --help',

@@ -12,6 +12,7 @@ import {
   type ConfirmRequest,
   type ConfirmationToken,
 } from '../../core/run-op.js';
+import { buildRoot } from '../install-paths.js';
 import { planOutput, planText } from '../plan-text.js';
 import { CONFIRMATION_FIELD, type Confirmations } from './confirmations.js';
 import type { ToolEntry } from './tools.js';
@@ -46,14 +47,14 @@ export function errorText(err: unknown): string {
   return describeError(err);
 }
 
-/** The tools manifest the build writes next to the code (dist/mcp-tools.json). */
+/** The tools manifest the build writes next to the code (dist/mcp-tools.json, and dist/mcp/ beside the bundle). */
 export async function readToolManifest(): Promise<ToolEntry[]> {
-  return JSON.parse(await readFile(new URL('../../mcp-tools.json', import.meta.url), 'utf8')) as ToolEntry[];
+  return JSON.parse(await readFile(new URL('mcp-tools.json', buildRoot(import.meta.url)), 'utf8')) as ToolEntry[];
 }
 
-/** Imports an op module named by the manifest, relative to dist/. */
+/** Imports an op module named by the manifest, relative to the build it sits in. */
 export async function importOp(tool: ToolEntry): Promise<AnyOp> {
-  const module = (await import(new URL(`../../${tool.module}`, import.meta.url).href)) as { default: AnyOp };
+  const module = (await import(new URL(tool.module, buildRoot(import.meta.url)).href)) as { default: AnyOp };
   if (module.default?.name !== tool.name) throw new Error(`internal error: ${tool.module} does not define ${tool.name}: rebuild (npm run build)`);
   return module.default;
 }
