@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
-import type { DnsQuery } from '../helpers/net.js';
+import { lanTargetsConfig, type DnsQuery } from '../helpers/net.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 describe('dns query/diagnose and net curl/ping/traceroute', () => {
@@ -15,7 +15,7 @@ describe('dns query/diagnose and net curl/ping/traceroute', () => {
   let allow: Record<string, string>;
   beforeAll(async () => {
     s = await startSandboxEnv();
-    const path = await configWith(s.sandbox, 'net-allow', { net: { allowTargets: ['192.168.1.0/24', '1.1.1.1'] } });
+    const path = await lanTargetsConfig(s.sandbox);
     allow = { ...s.env, HOMELAB_CONFIG: path };
   });
   afterAll(async () => {

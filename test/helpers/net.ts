@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { ConfiguredSandbox } from './sandbox.js';
+import { configWith } from './config.js';
 import type dnsAllowlist from '../../src/ops/dns/dns-allowlist.js';
 import type dnsDiagnose from '../../src/ops/dns/dns-diagnose.js';
 import type dnsGravityUpdate from '../../src/ops/dns/dns-gravity-update.js';
@@ -28,3 +30,10 @@ export type Allowlist = z.output<typeof dnsAllowlist.output>;
 
 /** The refusal of a link-local or metadata address by the target policy. */
 export const METADATA_REFUSED = /may not reach \S+: \S+ is (a link-local address|an IPv6 link-local address|the AWS IPv6 metadata address)/;
+
+/** A config whose net.allowTargets admit the home LAN and one public resolver: what the probe tests reach beyond the cluster. */
+export const lanTargetsConfig = (sandbox: ConfiguredSandbox): Promise<string> =>
+  configWith(sandbox, 'net-allow', { net: { allowTargets: ['192.168.1.0/24', '1.1.1.1'] } });
+/** A config whose net.allowTargets admit every address (link-local and metadata addresses still need naming). */
+export const anyTargetConfig = (sandbox: ConfiguredSandbox): Promise<string> =>
+  configWith(sandbox, 'net-wide', { net: { allowTargets: ['0.0.0.0/0', '::/0'] } });

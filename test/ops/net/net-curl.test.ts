@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configWith } from '../../helpers/config.js';
-import { METADATA_REFUSED, type Curl } from '../../helpers/net.js';
+import { lanTargetsConfig, anyTargetConfig, METADATA_REFUSED, type Curl } from '../../helpers/net.js';
 import { callOp, failure } from '../../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
@@ -10,8 +9,8 @@ describe('net_curl from the debug agent', () => {
   let wide: string;
   beforeAll(async () => {
     s = await startSandboxEnv();
-    allow = await configWith(s.sandbox, 'net-allow', { net: { allowTargets: ['192.168.1.0/24', '1.1.1.1'] } });
-    wide = await configWith(s.sandbox, 'net-wide', { net: { allowTargets: ['0.0.0.0/0', '::/0'] } });
+    allow = await lanTargetsConfig(s.sandbox);
+    wide = await anyTargetConfig(s.sandbox);
   });
   afterAll(async () => {
     await s?.sandbox.stop();

@@ -4,7 +4,7 @@ import type { KubePort } from '../../../src/core/ports/kube.js';
 import { bindContext } from '../../../src/core/run-op.js';
 import ping from '../../../src/ops/net/net-ping.js';
 import { configWith } from '../../helpers/config.js';
-import { METADATA_REFUSED, type Ping } from '../../helpers/net.js';
+import { lanTargetsConfig, anyTargetConfig, METADATA_REFUSED, type Ping } from '../../helpers/net.js';
 import { callOp, failure } from '../../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
@@ -13,7 +13,7 @@ describe('net_ping from the debug agent', () => {
   let allow: string;
   beforeAll(async () => {
     s = await startSandboxEnv();
-    allow = await configWith(s.sandbox, 'net-allow', { net: { allowTargets: ['192.168.1.0/24', '1.1.1.1'] } });
+    allow = await lanTargetsConfig(s.sandbox);
   });
   afterAll(async () => {
     await s?.sandbox.stop();
@@ -67,7 +67,7 @@ describe('net_ping from the debug agent', () => {
   });
 
   it('refuses a metadata address in any spelling, even with 0.0.0.0/0 allowed (77)', async () => {
-    const wide = await configWith(s.sandbox, 'net-wide', { net: { allowTargets: ['0.0.0.0/0', '::/0'] } });
+    const wide = await anyTargetConfig(s.sandbox);
     const err = await failure(pingOp({ target: '2852039166' }, wide));
     expect(err.exitCode).toBe(77);
     expect(err.said).toMatch(METADATA_REFUSED);

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configWith } from '../../helpers/config.js';
-import { METADATA_REFUSED, type Trace } from '../../helpers/net.js';
+import { lanTargetsConfig, anyTargetConfig, METADATA_REFUSED, type Trace } from '../../helpers/net.js';
 import { callOp, failure } from '../../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../../helpers/sandbox.js';
 
@@ -14,7 +13,7 @@ describe('net_traceroute from the debug agent', () => {
   });
 
   it('lists the hops to an allowed target, a silent one as timeouts', async () => {
-    const allow = await configWith(s.sandbox, 'net-allow', { net: { allowTargets: ['192.168.1.0/24', '1.1.1.1'] } });
+    const allow = await lanTargetsConfig(s.sandbox);
     const { output: tr, summary } = await callOp<Trace>(s, 'net_traceroute', { target: '1.1.1.1' }, { config: allow });
     expect(summary?.verdict).toBe('ok');
     expect(tr.reached).toBe(true);
@@ -24,7 +23,7 @@ describe('net_traceroute from the debug agent', () => {
   });
 
   it('refuses a link-local address, even with ::/0 allowed (77)', async () => {
-    const wide = await configWith(s.sandbox, 'net-wide', { net: { allowTargets: ['0.0.0.0/0', '::/0'] } });
+    const wide = await anyTargetConfig(s.sandbox);
     const err = await failure(callOp(s, 'net_traceroute', { target: 'fe80::1' }, { config: wide }));
     expect(err.exitCode).toBe(77);
     expect(err.said).toMatch(METADATA_REFUSED);

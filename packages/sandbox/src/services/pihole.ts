@@ -23,6 +23,19 @@ const queryEntry = z.strictObject({
   dnssec: z.string().default('INSECURE'),
 });
 
+/** An allow or deny list of the scenario: exact domains or regexes, as Pi-hole v6 keeps them. */
+const domainList = z
+  .array(
+    z.strictObject({
+      domain: z.string(),
+      kind: z.enum(['exact', 'regex']).default('exact'),
+      comment: z.string().nullish(),
+      enabled: z.boolean().default(true),
+      added: timeSpec.default('-30d'),
+    }),
+  )
+  .default([]);
+
 export const piholeScenario = z.strictObject({
   /** fixed password (tests); default: a random one per start. '' = no password set (no auth) */
   password: z.string().optional(),
@@ -59,28 +72,8 @@ export const piholeScenario = z.strictObject({
   topBlocked: z.array(z.strictObject({ domain: z.string(), count: z.number().int() })).default([]),
   topPermitted: z.array(z.strictObject({ domain: z.string(), count: z.number().int() })).default([]),
   queries: z.array(queryEntry).default([]),
-  allow: z
-    .array(
-      z.strictObject({
-        domain: z.string(),
-        kind: z.enum(['exact', 'regex']).default('exact'),
-        comment: z.string().nullish(),
-        enabled: z.boolean().default(true),
-        added: timeSpec.default('-30d'),
-      }),
-    )
-    .default([]),
-  deny: z
-    .array(
-      z.strictObject({
-        domain: z.string(),
-        kind: z.enum(['exact', 'regex']).default('exact'),
-        comment: z.string().nullish(),
-        enabled: z.boolean().default(true),
-        added: timeSpec.default('-30d'),
-      }),
-    )
-    .default([]),
+  allow: domainList,
+  deny: domainList,
   messages: z.array(z.strictObject({ type: z.string(), plain: z.string(), html: z.string().optional(), at: timeSpec.default('-1h') })).default([]),
   /** how long the streamed gravity run takes (ms) */
   gravityMs: z.number().int().nonnegative().default(1000),
