@@ -1,39 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import type { Scenario } from '@homelab/sandbox';
 import { runCli } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { configWith } from '../helpers/config.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { shellWords } from '../helpers/shell.js';
+import type doctor from '../../src/ops/doctor/doctor.js';
 
-interface Finding {
-  severity: 'warn' | 'crit';
-  kind: string;
-  namespace?: string;
-  name: string;
-  reason: string;
-  message: string;
-  fix?: { command: string };
-}
-interface Line {
-  name: string;
-  /** Absent: checked. */
-  state?: string;
-  verdict: string;
-  line: string;
-  /** Absent: none. */
-  problems?: number;
-}
-interface DoctorJson {
-  verdict: 'ok' | 'warn' | 'crit';
-  summary: string;
-  subsystems: Line[];
-  findings: Finding[];
-  findingsTotal: number;
-  truncated: boolean;
-  byReason?: Record<string, number>;
-  narrow?: { tool: string; input: Record<string, unknown>; command: string };
-}
+/** What `homelab doctor --json` prints and the tool returns: the op's own output. */
+type DoctorJson = z.output<typeof doctor.output>;
+type Line = DoctorJson['subsystems'][number];
 type ToolResult = { isError?: boolean; structuredContent?: unknown; content: Array<{ type: string; text: string }> };
 
 // The homelab's services (uptime, Authentik, PostgreSQL, Rancher, the *arr stack) follow the NAS.
