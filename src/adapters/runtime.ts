@@ -53,7 +53,11 @@ export interface Runtime {
   kubeContexts(): Promise<KubeContexts | undefined>;
   /** A client for a context of the same kubeconfig (one per context, made on first use and kept); the default one for its own name. */
   kubeFor(context: string): KubeClient;
-  /** Logs out of services and closes connections; call once when the process is done. */
+  /**
+   * Logs out of services, closes connections and waits until the audit records so far are in the file
+   * (a process that exits right after, as `mcp serve --stdio` does when its client goes, loses none); call
+   * once when the process is done.
+   */
   close(): Promise<void>;
 }
 
@@ -87,7 +91,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     configPath: path,
     context: { kube, services, config, now: () => new Date(), log: options.log, pollIntervalMs: options.pollIntervalMs },
     close: async () => {
-      await Promise.all([services.close(), kube.close(), ...[...others.values()].map((k) => k.close())]);
+      await Promise.all([services.close(), kube.close(), ...[...others.values()].map((k) => k.close()), auditWrites]);
     },
     kubeContexts() {
       contexts ??= readKubeconfig({ kubeconfig: connect.kubeconfig, env: options.env }).then((merged) =>

@@ -34,4 +34,17 @@ describe('the audit file', () => {
       await runtime.close();
     }
   });
+
+  it('close() returns once every record handed to it is in the file (a door that exits right after loses none)', async () => {
+    const file = join(dir, 'closing.log');
+    const config = join(dir, 'closing.yaml');
+    writeFileSync(config, `audit:\n  file: ${file}\n`);
+    const runtime = await createRuntime({ configFile: config, env: { HOME: dir }, log: { progress() {}, warn() {}, debug() {} } });
+    // As both doors hand records over: not awaited.
+    for (let n = 0; n < 20; n++) {
+      void runtime.auditToFile({ time: new Date().toISOString(), op: 'cluster_health', via: 'test', input: { n }, outcome: 'ok', durationMs: 0 });
+    }
+    await runtime.close();
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(20);
+  });
 });

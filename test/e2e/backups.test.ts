@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { byWhatTheyRun, withoutBackups, type Triggered } from '../helpers/backups.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { callConfirmed, stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
@@ -20,7 +20,7 @@ describe('homelab backups', () => {
   });
 
   it('prints the failed last Job with its reason in the table, exit 2', async () => {
-    const table = await runCli(['backups'], s.env);
+    const table = await runCliProcess(['backups'], s.env);
     expect(table.code).toBe(2);
     expect(table.stdout).toMatch(/backups\s+pihole-teleporter\s+15 4 \* \* \*\s+24h\s+.*Failed \(BackoffLimitExceeded\)/);
   });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILING_DISCOVERY, troubleScenario, type CertsJson } from '../helpers/certs.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
@@ -19,7 +19,7 @@ describe('homelab certs on the pi-homelab sandbox', () => {
   });
 
   it('draws a table with the verdict first, and exits with it', async () => {
-    const [table, json] = await Promise.all([runCli(['certs'], s.env), runCli(['certs', '--json'], s.env)]);
+    const [table, json] = await Promise.all([runCliProcess(['certs'], s.env), runCli(['certs', '--json'], s.env)]);
     expect(table.stderr).toBe('');
     const { verdict } = JSON.parse(json.stdout) as CertsJson;
     expect(table.code).toBe({ ok: 0, warn: 1, crit: 2 }[verdict]);

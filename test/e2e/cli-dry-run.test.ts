@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ops } from '../../src/ops/registry.js';
 import { commandLine, type ToolName } from '../../src/ops/shared/fix.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { shellWords } from '../helpers/shell.js';
@@ -104,7 +104,7 @@ describe.skipIf(unavailable)(`--dry-run on every write${unavailable ? ` (skipped
 
   it('shows a plan that changes nothing as such (a release already suspended)', async () => {
     await runCli(['flux', 'suspend', 'helmrelease', 'jellyfin', '-n', 'jellyfin', '--yes', '--config', config], s.env);
-    const r = await runCli(['flux', 'suspend', 'helmrelease', 'jellyfin', '-n', 'jellyfin', '--dry-run', '--config', config], s.env);
+    const r = await runCliProcess(['flux', 'suspend', 'helmrelease', 'jellyfin', '-n', 'jellyfin', '--dry-run', '--config', config], s.env);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('Plan: HelmRelease jellyfin/jellyfin is already suspended: nothing to change\nNothing would change.\nDry run: nothing changed.\n');
   });

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { configWith, configWithout } from '../helpers/config.js';
 import { callConfirmed, stdioClient } from '../helpers/mcp.js';
 import type { DnsStatus, Gravity, Queries } from '../helpers/net.js';
@@ -23,7 +23,7 @@ describe('homelab dns', () => {
   });
 
   it('prints the DNS pods, blocking, gravity, upstreams and findings as tables (exit 1 for the warnings)', async () => {
-    const table = await runCli(['dns'], s.env);
+    const table = await runCliProcess(['dns'], s.env);
     expect(table.code).toBe(1);
     expect(table.stdout).toMatch(/^WARN 2 warnings/);
     expect(table.stdout).toMatch(/pihole-\S+\s+pihole\s+1\/1\s+Running/);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { Scenario } from '@homelab/sandbox';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { configWith } from '../helpers/config.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
@@ -61,7 +61,7 @@ describe('homelab doctor on the pi-homelab sandbox', () => {
   let out: DoctorJson;
   beforeAll(async () => {
     s = await startSandboxEnv();
-    const r = await runCli(['doctor', '--limit', '8', '--json'], s.env);
+    const r = await runCliProcess(['doctor', '--limit', '8', '--json'], s.env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(2);
     out = JSON.parse(r.stdout) as DoctorJson;

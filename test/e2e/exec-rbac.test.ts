@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import dnsQuery from '../../src/ops/dns/dns-query.js';
 import type { PolicyRule } from '@homelab/sandbox';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
@@ -31,7 +31,7 @@ describe('an exec op under a role that lacks a pods/exec verb', () => {
   });
 
   it('says in one line which verbs are needed (CLI, exit 69)', async () => {
-    const r = await runCli(['dns', 'query', 'example.com'], noGet.env);
+    const r = await runCliProcess(['dns', 'query', 'example.com'], noGet.env);
     expect(r.code).toBe(69);
     expect(r.stderr.split('\n')[0]).toBe(`Error: ${EXPECTED}`);
     expect(r.stderr).not.toContain('[object Object]');

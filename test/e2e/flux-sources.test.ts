@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { ROOT, runCli, runCliProcess } from '../helpers/cli.js';
 import { callOp } from '../helpers/ops.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { shellWords } from '../helpers/shell.js';
@@ -29,7 +29,7 @@ describe('homelab flux with the flux-sources scenario, on the CLI', () => {
   });
 
   it('reconcile --with-source is crit (exit 2) when a source fails, though the object itself reconciled from what it had', async () => {
-    const r = await runCli(['flux', 'reconcile', 'kustomization', 'private-apps', '--with-source', '--yes'], s.env);
+    const r = await runCliProcess(['flux', 'reconcile', 'kustomization', 'private-apps', '--with-source', '--yes'], s.env);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/✗ GitRepository flux-system\/private failed: .*unable to authenticate/);
     expect(r.stdout).toMatch(/✔ Kustomization flux-system\/private-apps ready/);

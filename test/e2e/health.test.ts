@@ -6,7 +6,7 @@
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { healthyScenario, multiLineEventScenario, type HealthJson } from '../helpers/health.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, stoppedSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
@@ -24,7 +24,7 @@ describe('homelab health against the pi-homelab sandbox', () => {
   });
 
   it('prints tables for people, with the verdict first, and exits 2 for crit', async () => {
-    const r = await runCli(['health'], s.env);
+    const r = await runCliProcess(['health'], s.env);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n');

@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { callConfirmed, stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
@@ -62,7 +62,7 @@ describe.sequential("the homelab's services", () => {
 
   describe('uptime', () => {
     it('checks the configured URLs from this process, says so, and passes cron an exit code', async () => {
-      const [r, table] = await Promise.all([runCli(['uptime', '--json'], s.env), runCli(['uptime'], s.env)]);
+      const [r, table] = await Promise.all([runCliProcess(['uptime', '--json'], s.env), runCli(['uptime'], s.env)]);
       expect(r.code, r.stderr).toBe(0);
       const out = json<Uptime>(r.stdout);
       expect(out).toMatchObject({ verdict: 'ok', down: 0, from: expect.stringContaining('this process') });

@@ -3,7 +3,7 @@
  * MCP stdio. What ingress_status answers is tested in process in test/ops/ingress/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { brokenScenario, type IngressJson } from '../helpers/ingress.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
@@ -18,7 +18,7 @@ describe('homelab ingress on the pi-homelab sandbox', () => {
   });
 
   it('draws one row per path with endpoints and TLS, verdict first', async () => {
-    const r = await runCli(['ingress'], s.env);
+    const r = await runCliProcess(['ingress'], s.env);
     expect(r.code).toBe(2);
     expect(r.stdout.split('\n')[0]).toMatch(/^CRIT ingress: \d+ problems in \d+ ingresses, \d+ hosts; worst: Ingress /);
     expect(r.stdout).toMatch(/paperless\s+paperless-ngx\s+nginx\s+docs\.home\.example\.net\/\s+paperless-ngx:8000\s+0\/1\s+paperless-ngx-tls \(Ready \d+d\)/);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LoggedRequest, PolicyRule } from '@homelab/sandbox';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { callOp } from '../helpers/ops.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
@@ -234,7 +234,7 @@ describe('homelab get and describe: any kind the cluster serves, as kubectl show
     const category = await runCli(['get', 'all'], s.env);
     expect(category.code).toBe(64);
     expect(category.stderr).toMatch(/"all" is a category of kinds \(pods, services, daemonsets\.apps/);
-    const selector = await runCli(['get', 'pods', '-l', 'app=$(rm -rf /)'], s.env);
+    const selector = await runCliProcess(['get', 'pods', '-l', 'app=$(rm -rf /)'], s.env);
     expect(selector.code).toBe(64);
     expect(selector.stderr).toMatch(/--label-selector: must be a label selector/);
     expect(names(await getObjects(['pods', '-l', 'app.kubernetes.io/name=paperless-ngx']))).toEqual([expect.stringMatching(/^paperless\/paperless-ngx-/)]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { callConfirmed, httpClient, startHttpServer, stdioClient, type HttpServerProcess } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
@@ -61,7 +61,7 @@ describe('MCP over stdio', () => {
     expect(result.isError).toBe(true);
     expect(result.structuredContent).toBeUndefined();
     const text = (result.content as TextContent[])[0]?.text ?? '';
-    const cli = await runCli(['restart', 'kube-system/coredns', '--yes'], s.env);
+    const cli = await runCliProcess(['restart', 'kube-system/coredns', '--yes'], s.env);
     const cliMessage = cli.stderr.split('\n')[0]?.replace(/^Error: /, '');
     expect(text.split('\n')[0]).toBe(cliMessage);
   });

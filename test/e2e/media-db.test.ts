@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answer, loadExecRuleFile, scenariosDir } from '@homelab/sandbox';
 import { parseJellyfinId } from '../../src/core/ports/jellyfin.js';
 import { LIBRARY_DB_10_10, LIBRARY_DB_10_11, parseRows, sqliteArgv } from '../../src/ops/media/library-db.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 interface Fixed {
@@ -79,7 +79,7 @@ describe('jellyfin fix: the library database through pod exec', () => {
     const fake = v10.sandbox.services.jellyfin;
     const fallout = fake?.items().find((i) => i.Name === 'Fallout');
     expect(fake?.isHidden(fallout?.Id ?? '')).toBe(true);
-    const r = await runCli(['jellyfin', 'fix', 'Fallout', '--timeout', '10s', '--yes', '--json'], v10.env);
+    const r = await runCliProcess(['jellyfin', 'fix', 'Fallout', '--timeout', '10s', '--yes', '--json'], v10.env);
     expect(r.code, r.stderr).toBe(0);
     const out = json<Fixed>(r.stdout);
     expect(out.matches).toEqual([expect.objectContaining({ id: fallout?.Id, foundBy: ['missing-metadata', 'library-db'] })]);

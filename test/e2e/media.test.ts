@@ -4,7 +4,7 @@
  * CLI, and the tools over MCP stdio. What the ops answer is tested in process in test/ops/media/.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { jellyfinOf, jellyfinItem, type Fixed, type Media } from '../helpers/media.js';
 import { stdioClient } from '../helpers/mcp.js';
@@ -39,7 +39,7 @@ describe('homelab media and jellyfin (10.10)', () => {
   it('lists the titles that only contain the one asked for with the command for each, which runs as printed', async () => {
     const posts = () => jf().requests.filter((q) => q.method === 'POST');
     const before = posts().length;
-    const table = await runCli(['jellyfin', 'fix', 'The', '--yes'], s.env);
+    const table = await runCliProcess(['jellyfin', 'fix', 'The', '--yes'], s.env);
     expect(table.code).toBe(1);
     expect(table.stdout).toContain('No item has exactly that title');
     expect(table.stdout).toContain('nothing was refreshed');

@@ -4,7 +4,7 @@
  * is tested in process in test/ops/net/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
@@ -18,7 +18,7 @@ describe('homelab net node / iptables / conntrack', () => {
   });
 
   it('net node prints the links, routes and rules of a Pi as tables', async () => {
-    const table = await runCli(['net', 'node', 'pi5-worker-1'], s.env);
+    const table = await runCliProcess(['net', 'node', 'pi5-worker-1'], s.env);
     expect(table.code).toBe(0);
     expect(table.stderr).toBe('');
     expect(table.stdout).toMatch(/^OK pi5-worker-1: 4 links \(4 up\), 4 addresses, 7 routes, 7 rules; default via 192\.168\.1\.1 dev eth0/);

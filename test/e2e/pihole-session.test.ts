@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
@@ -33,7 +33,7 @@ describe('Pi-hole session', () => {
   it('logs in once for the four calls homelab dns makes at once, and logs out when the command ends', async () => {
     const before = counts();
     const sent = pi.requests.length;
-    const r = await runCli(['dns', '--json'], s.env);
+    const r = await runCliProcess(['dns', '--json'], s.env);
     expect(r.code).toBe(1);
     const paths = pi.requests.slice(sent).map((q) => `${q.method} ${q.path}`);
     expect(paths.filter((p) => p === 'POST /api/auth')).toHaveLength(1);

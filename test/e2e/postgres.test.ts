@@ -16,7 +16,7 @@ import { isHomelabError } from '../../src/core/errors.js';
 import postgresQuery from '../../src/ops/postgres/postgres-query.js';
 import postgresStatus from '../../src/ops/postgres/postgres-status.js';
 import { openPostgres, readOnlyStatements, sessionBounds } from '../../src/ops/postgres/session.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startPostgres, type RealPostgres } from '../helpers/postgres.js';
@@ -76,7 +76,7 @@ describe('PostgreSQL, a real server', () => {
   });
 
   it("reads the server: version, role, connections, databases; and one database's tables", async () => {
-    const [status, tables] = await Promise.all([runCli(['postgres', '--json'], env), runCli(['postgres', 'tables', '--json'], env)]);
+    const [status, tables] = await Promise.all([runCliProcess(['postgres', '--json'], env), runCli(['postgres', 'tables', '--json'], env)]);
     expect(status.code, status.stderr).toBe(0);
     const out = JSON.parse(status.stdout) as {
       version: string;

@@ -5,7 +5,7 @@
  * Deployment status as a stuck rollout leaves it (a fault from the second GET on: the first is the plan's).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
 const PATH = '/apis/apps/v1/namespaces/homepage/deployments/homepage';
@@ -27,7 +27,7 @@ describe('restart waits for the rollout', () => {
   };
 
   it('says the rollout finished', async () => {
-    const r = await runCli(['restart', 'homepage/homepage', '--yes', '--json'], s.env);
+    const r = await runCliProcess(['restart', 'homepage/homepage', '--yes', '--json'], s.env);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ waited: true, rollout: { state: 'complete', message: 'deployment "homepage" successfully rolled out' } });
     expect(r.stderr).toContain('◎ waiting for the rollout of deployment homepage/homepage');

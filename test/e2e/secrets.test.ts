@@ -4,7 +4,7 @@
  * stdio. What secrets_status and secrets_refresh answer is tested in process in test/ops/secrets/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
@@ -20,7 +20,7 @@ describe('homelab secrets on the pi-homelab sandbox (External Secrets v1)', () =
   });
 
   it('prints the ExternalSecrets with refresh state and store as a table, exit by the verdict', async () => {
-    const [table, json] = await Promise.all([runCli(['secrets'], s.env), runCli(['secrets', '--json'], s.env)]);
+    const [table, json] = await Promise.all([runCliProcess(['secrets'], s.env), runCli(['secrets', '--json'], s.env)]);
     expect(table.stderr).toBe('');
     expect(table.code).toBe({ ok: 0, warn: 1, crit: 2 }[(JSON.parse(json.stdout) as SecretsJson).verdict]);
     expect(table.stdout.split('\n')[0]).toMatch(/^(OK|WARN|CRIT) secrets: \d+ ExternalSecrets, \d+ stores \(external-secrets\.io\/v1\)/);

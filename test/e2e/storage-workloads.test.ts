@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateScenario, type Scenario } from '@homelab/sandbox';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { configWith } from '../helpers/config.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
@@ -81,7 +81,7 @@ describe('homelab storage on the pi-homelab sandbox', () => {
 
   it('lists the claims with the pods that mount them, says why each Pending one waits, and names Released and Failed volumes', async () => {
     s.sandbox.requests.clear();
-    const r = await runCli(['storage', '--json', '--limit', '20'], s.env);
+    const r = await runCliProcess(['storage', '--json', '--limit', '20'], s.env);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as StorageJson;
     expect({ code: r.code, verdict: out.verdict }).toEqual({ code: 1, verdict: 'warn' });

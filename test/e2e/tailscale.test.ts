@@ -3,7 +3,7 @@
  * and MCP stdio. What tailscale_status answers is tested in process in test/ops/tailscale/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import type { TailscaleJson } from '../helpers/tailscale.js';
@@ -18,7 +18,7 @@ describe('homelab tailscale on the pi-homelab sandbox', () => {
   });
 
   it('prints the Connectors with routes and IPs, and the kinds this operator does not serve; exits with the verdict', async () => {
-    const [table, json] = await Promise.all([runCli(['tailscale'], s.env), runCli(['tailscale', '--json'], s.env)]);
+    const [table, json] = await Promise.all([runCliProcess(['tailscale'], s.env), runCli(['tailscale', '--json'], s.env)]);
     expect(table.stderr).toBe('');
     expect(table.code).toBe({ ok: 0, warn: 1, crit: 2 }[(JSON.parse(json.stdout) as TailscaleJson).verdict]);
     expect(table.stdout.split('\n')[0]).toMatch(/^(OK|WARN|CRIT) /);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateScenario, type Scenario } from '@homelab/sandbox';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 import { api } from '../sandbox/helpers.js';
@@ -87,7 +87,7 @@ describe(`why and doctor on a generated ${PODS}-pod cluster with ${FAILING} cras
   });
 
   it('why: a crash-looping app is broken at its pods, with their last log lines and the command that shows more', async () => {
-    const r = await runCli(['why', `svc/${crashing.name}`, '-n', crashing.namespace, '--json'], s.env);
+    const r = await runCliProcess(['why', `svc/${crashing.name}`, '-n', crashing.namespace, '--json'], s.env);
     expect(r.code).toBe(2);
     const out = JSON.parse(r.stdout) as WhyJson;
     const first = firstOf(out);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { stdioClient } from '../helpers/mcp.js';
 import { callOp } from '../helpers/ops.js';
 import { startConfiguredSandbox, startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
@@ -180,7 +180,7 @@ describe('homelab why on the deep-causes sandbox: the cause several layers down'
   });
 
   it('shows a person the chain, marks the first broken link, its evidence and the fixes', async () => {
-    const r = await runCli(['why', 'books.home.example.net'], s.env);
+    const r = await runCliProcess(['why', 'books.home.example.net'], s.env);
     expect(r.code).toBe(2);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^CRIT first broken link: ExternalSecret bookstack\/bookstack-db: SecretSyncedError/);
