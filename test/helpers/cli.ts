@@ -87,7 +87,7 @@ async function loadOclif(): Promise<Oclif> {
   const core = path.dirname(require.resolve('@oclif/core'));
   // The module oclif's own handler calls process.exit through ("so it can be stubbed in tests").
   const { Exit } = require(path.join(core, 'errors/handle.js')) as { Exit: Oclif['exit'] };
-  const { run, handle } = (await import('@oclif/core')) as typeof import('@oclif/core');
+  const { run, handle } = await import('@oclif/core');
   return { run, handle, exit: Exit };
 }
 
