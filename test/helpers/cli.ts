@@ -56,7 +56,7 @@ export function runCliProcess(args: string[], env: Record<string, string | undef
 /** What bin/run.js answers before oclif loads (its first lines; keep the two in step). */
 export function answeredByBin(args: string[]): boolean {
   if (args[0] === 'mcp' && args[1] === 'serve' && !args.some((a) => a === '--help' || a === '-h')) return true;
-  return args.length === 0 || (args.length === 1 && args[0].startsWith('-'));
+  return args.length === 0 || (args.length === 1 && args[0]?.startsWith('-') === true);
 }
 
 interface Oclif {
