@@ -30,7 +30,8 @@ describe('runCli in process', () => {
     ['get', 'deploy', 'nope', '-n', 'jellyfin'],
     ['get', 'pods', '-l', 'app=$(rm -rf /)'],
     ['restart', 'pihole/pihole'],
-    ['restart', 'pihole/pihole', '--dry-run', '--json'],
+    // A plan (restart's would carry the second it was made in).
+    ['flux', 'suspend', 'helmrelease', 'jellyfin', '-n', 'jellyfin', '--dry-run', '--json'],
     ['dns', '--config', '/nonexistent/homelab.yaml'],
   ];
   it.each(cases.map((args) => [args.join(' '), args]))('%s: the same code, stdout and stderr as a process', async (_, args) => {
