@@ -36,7 +36,8 @@ const SNAPSHOTS = 64;
 
 /** RFC3339 with second precision, as Kubernetes metav1.Time serializes. */
 export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = d.toISOString(); // YYYY-MM-DDTHH:mm:ss.sssZ for years 0–9999
+  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : iso.replace(/\.\d{3}Z$/, 'Z');
 }
 
 export class ObjectStore {

@@ -15,7 +15,7 @@ import { kibibytes, nanoCores, parseQuantity } from './quantity.js';
 import type { EventSpec, ParsedScenario } from './scenario.js';
 import { rfc3339 } from '../apiserver/store.js';
 import { resolveTime } from './time.js';
-import { isRecord, type KubeObject } from '../apiserver/types.js';
+import { clone, isRecord, type KubeObject } from '../apiserver/types.js';
 import { expandWorkload } from './workloads.js';
 
 export interface Expanded {
@@ -47,7 +47,7 @@ export function expandScenario(scenario: ParsedScenario, now: Date, logs: LogBoo
   kubernetesService(ctx, new Date(clusterBirth));
 
   for (const w of scenario.workloads) expandWorkload(ctx, w);
-  for (const o of scenario.objects) ctx.objects.push(resolveTimes(structuredClone(o), now) as KubeObject);
+  for (const o of scenario.objects) ctx.objects.push(resolveTimes(clone(o), now) as KubeObject);
   expandFlux(ctx);
   expandAddons(ctx);
   expandHelmCharts(ctx);

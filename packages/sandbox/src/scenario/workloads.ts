@@ -9,7 +9,7 @@ import { timeLines, type LogInput } from '../apiserver/logs.js';
 import { buildPod } from './pods.js';
 import type { WorkloadSpec } from './scenario.js';
 import { resolveTime } from './time.js';
-import type { KubeObject, OwnerReference } from '../apiserver/types.js';
+import { clone, type KubeObject, type OwnerReference } from '../apiserver/types.js';
 
 export function expandWorkload(ctx: Ctx, w: WorkloadSpec): void {
   for (const n of w.nodes ?? []) if (!ctx.nodes.has(n)) throw new Error(`scenario: workload ${w.namespace}/${w.name} names unknown node ${n}`);
@@ -185,7 +185,7 @@ function replicaSet(
   st: { ready: number; available: number; replicas: number },
 ): KubeObject {
   const sel = selectorLabels(w);
-  const tpl = structuredClone(template);
+  const tpl = clone(template);
   (tpl.metadata as { labels: Record<string, string> }).labels = { ...sel, 'pod-template-hash': hash };
   const status: Record<string, unknown> = { observedGeneration: replicas === 0 ? 2 : 1, replicas: st.replicas };
   if (st.replicas > 0) status.fullyLabeledReplicas = st.replicas;
