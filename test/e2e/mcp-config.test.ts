@@ -3,14 +3,13 @@
  * Desktop, Claude Code, Cursor or VS Code, printed or merged into the client's file. Each test has its
  * own HOME and working directory; the entry written is then started as the client would start it.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { BIN, type CliResult } from '../helpers/cli.js';
+import { BIN, runCliInProcess, runCliProcess, type CliResult } from '../helpers/cli.js';
 import { httpClient, startHttpServer } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
 
@@ -21,21 +20,12 @@ interface StdioEntry {
   env?: Record<string, string>;
 }
 
-/** The CLI with its own HOME and working directory, as a person in a fresh account would run it. */
-function config(args: string[], home: string, cwd: string, env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'mcp', 'config', ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: home, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+/**
+ * The CLI with its own HOME and working directory and a bare environment (no TMPDIR), as a person in a
+ * fresh account would run it; in a process of its own with runCliProcess.
+ */
+function config(args: string[], home: string, cwd: string, env: Record<string, string>, run = runCliInProcess): Promise<CliResult> {
+  return run(['mcp', 'config', ...args], { HOME: home, TMPDIR: undefined, ...env }, { cwd });
 }
 
 /** Starts an entry as a client does: its command and args, its env over a bare one (HOME and PATH, as Claude Desktop gives). */
@@ -69,7 +59,7 @@ describe('homelab mcp config', () => {
   });
 
   it('prints a read-only entry with absolute paths, and says where it goes', async () => {
-    const r = await config(['claude-desktop'], home, cwd, s.env);
+    const r = await config(['claude-desktop'], home, cwd, s.env, runCliProcess);
     expect(r.code).toBe(0);
     const entry = (JSON.parse(r.stdout) as { mcpServers: { homelab: StdioEntry } }).mcpServers.homelab;
     expect(entry.command).toBe(process.execPath);

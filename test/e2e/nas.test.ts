@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runCliProcess } from '../helpers/cli.js';
+import { runCli, runCliProcess, type CliResult } from '../helpers/cli.js';
 import { callConfirmed, stdioClient } from '../helpers/mcp.js';
 import { literalNames, refusedPaths, startNasFixture, symlinkRefusals, type DfOut, type NasConfig, type NasFixture } from '../helpers/nas.js';
 import { sshdUnavailable } from '../helpers/sshd.js';
@@ -23,7 +23,8 @@ describe.skipIf(unavailable)(`homelab nas against a real OpenSSH server${unavail
   });
 
   /** `homelab nas VERB --config FILE ARGS…` (the flag before ARGS, which may hold `--`); in a process of its own with runCliProcess. */
-  const cli = (config: NasConfig, args: string[], run = runCli) => run([...args.slice(0, 2), '--config', f.configPath(config), ...args.slice(2)], f.env);
+  const cli = (config: NasConfig, args: string[], run: (argv: string[], env: Record<string, string>) => Promise<CliResult> = runCli) =>
+    run([...args.slice(0, 2), '--config', f.configPath(config), ...args.slice(2)], f.env);
 
   it('touches a folder and says so; asks for --yes off a terminal', async () => {
     const show = join(f.root, 'TV', 'Show');

@@ -35,21 +35,25 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
  * (`mcp serve`, the root help, --version). Tests of the process itself use runCliProcess.
  */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
-  if (input !== undefined || process.env.HOMELAB_TEST_CLI === 'process' || answeredByBin(args)) return runCliProcess(args, env, input);
+  if (input !== undefined || process.env.HOMELAB_TEST_CLI === 'process' || answeredByBin(args)) return runCliProcess(args, env, { input });
   return runCliInProcess(args, env);
 }
 
 /** Runs bin/run.js in a process of its own: for the tests that are about the process (one or more per domain). */
-export function runCliProcess(args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
+export function runCliProcess(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { input?: string; cwd?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'], cwd: options.cwd });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? '');
+    child.stdin.end(options.input ?? '');
   });
 }
 
@@ -72,12 +76,12 @@ let queue: Promise<unknown> = Promise.resolve();
  * The built CLI (dist/, through oclif's own `run` and error handler, as bin/run.js runs it) in this
  * process: a CLI process costs ~0.4 s of CPU before its command starts (Node, oclif's ~250 CommonJS
  * files, our modules), the same command here a few ms once loaded. What a process has of its own is
- * given to each run and taken back after: the environment (cliEnv), no TTY, stdout and stderr
+ * given to each run and taken back after: the environment (cliEnv), the working directory, no TTY, stdout and stderr
  * (process.stdout/stderr and console, which oclif prints through) captured, the exit code (process.exitCode,
  * or oclif's exit on an error) read. Runs in a worker go one at a time, as each has the process to itself.
  */
-export function runCliInProcess(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
-  const result = queue.then(() => runOnce(args, env));
+export function runCliInProcess(args: string[], env: Record<string, string | undefined> = {}, options: { cwd?: string } = {}): Promise<CliResult> {
+  const result = queue.then(() => runOnce(args, env, options.cwd));
   queue = result.catch(() => undefined);
   return result;
 }
@@ -91,7 +95,7 @@ async function loadOclif(): Promise<Oclif> {
   return { run, handle, exit: Exit };
 }
 
-async function runOnce(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+async function runOnce(args: string[], env: Record<string, string | undefined>, cwd: string | undefined): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   let exited: number | undefined;
@@ -113,6 +117,11 @@ async function runOnce(args: string[], env: Record<string, string | undefined>):
     swap(console, 'error', (...a: unknown[]) => toErr(`${format(...a)}\n`)),
     swap(console, 'warn', (...a: unknown[]) => toErr(`${format(...a)}\n`)),
   ];
+  if (cwd !== undefined) {
+    const before = process.cwd();
+    process.chdir(cwd);
+    restore.push(() => process.chdir(before));
+  }
   try {
     const cli = await (oclif ??= loadOclif());
     restore.push(swap(cli.exit, 'exit', (code = 0) => void (exited ??= code)));
