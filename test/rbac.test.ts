@@ -2,7 +2,7 @@
  * Every op's declared `rbac` is complete: each runs against a sandbox that enforces exactly the
  * rules it declares, as the generated deploy grants them (exec only in its namespaces), and meets no 403.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../src/adapters/runtime.js';
 import { isHomelabError } from '../src/core/errors.js';
 import { DEFAULT_NAMESPACES } from '../src/core/config.js';
@@ -84,12 +84,21 @@ function rulesOf(op: AnyOp): PolicyRule[] {
 }
 
 const quiet = { progress: () => {}, warn: () => {}, debug: () => {} };
-const sandboxes: ConfiguredSandbox[] = [];
-afterAll(async () => {
-  await Promise.all(sandboxes.map((s) => s.stop()));
-});
 
 describe('declared RBAC is enough for every op', () => {
+  // One sandbox, back to the scenario's start before each op and authorizing exactly that op's rules.
+  let sandbox: ConfiguredSandbox;
+  let configFile: string;
+  beforeAll(async () => {
+    sandbox = await startConfiguredSandbox({ delays: { flux: 20, job: 20, externalSecret: 20 } });
+    configFile = await configWith(sandbox, 'allow-all', {
+      allow: { restart: ['*/*'], flux: ['*/*'], secretsRefresh: ['*/*'], backupsTrigger: ['*/*'], arr: ['*/*'] },
+    });
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+
   it('has an input for every op in the registry', () => {
     expect(Object.keys(INPUTS).sort()).toEqual(ops.map((op) => op.name).sort());
   });
@@ -101,21 +110,36 @@ describe('declared RBAC is enough for every op', () => {
     expect(onSecrets).toEqual([]);
   });
 
+  it('the sandbox refuses what the rules leave out (so a pass below means something)', async () => {
+    sandbox.reset();
+    sandbox.authorize([{ apiGroups: [''], resources: ['nodes'], verbs: ['list'] }]);
+    const runtime = await createRuntime({ configFile, env: {}, log: quiet, pollIntervalMs: 20 });
+    try {
+      const result = await runOp(ops.find((op) => op.name === 'certs_status') as AnyOp, {}, { context: runtime.context, via: 'test' }).catch(
+        (err: unknown) => err,
+      );
+      expect(JSON.stringify(result)).toMatch(/forbidden/i);
+    } finally {
+      await runtime.close();
+    }
+  });
+
   for (const op of ops) {
     it(`${op.name} runs with exactly its declared rules`, async () => {
-      const sandbox = await startConfiguredSandbox({ rbac: rulesOf(op), delays: { flux: 20, job: 20, externalSecret: 20 } });
-      sandboxes.push(sandbox);
-      const configFile = await configWith(sandbox, 'allow-all', {
-        allow: { restart: ['*/*'], flux: ['*/*'], secretsRefresh: ['*/*'], backupsTrigger: ['*/*'], arr: ['*/*'] },
-      });
+      sandbox.reset();
+      sandbox.authorize(rulesOf(op));
       // The controllers answer in 20 ms; the waits ask every 20 ms rather than sleep out the product's 0.5-1 s.
       const runtime = await createRuntime({ configFile, env: {}, log: quiet, pollIntervalMs: 20 });
-      const result = await runOp(op, INPUTS[op.name], { context: runtime.context, via: 'test' }).catch((err: unknown) => err);
-      if (isHomelabError(result) && (result.kind === 'Forbidden' || !NEEDS_UNAVAILABLE_SERVICE.has(op.name))) {
-        expect.fail(`${op.name} failed: ${result.kind}: ${result.message}`);
+      try {
+        const result = await runOp(op, INPUTS[op.name], { context: runtime.context, via: 'test' }).catch((err: unknown) => err);
+        if (isHomelabError(result) && (result.kind === 'Forbidden' || !NEEDS_UNAVAILABLE_SERVICE.has(op.name))) {
+          expect.fail(`${op.name} failed: ${result.kind}: ${result.message}`);
+        }
+        // A check that could not run (e.g. a 403 inside health) is reported in the output, not thrown.
+        expect(JSON.stringify(result)).not.toMatch(/forbidden|CheckFailed/i);
+      } finally {
+        await runtime.close();
       }
-      // A check that could not run (e.g. a 403 inside health) is reported in the output, not thrown.
-      expect(JSON.stringify(result)).not.toMatch(/forbidden|CheckFailed/i);
     });
   }
 });

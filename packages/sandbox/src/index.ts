@@ -86,6 +86,12 @@ export interface Sandbox {
    * resourceVersions go on rising.
    */
   reset(): void;
+  /**
+   * From now on authorize every request against exactly these rules (403 otherwise), as the `rbac`
+   * option does at start; undefined allows everything. reset() keeps them: they are how the sandbox
+   * was started, not the cluster's state.
+   */
+  authorize(rules: PolicyRule[] | undefined): void;
   /** Closes the server, every socket and the fakes, and removes what start made (a temp dir whole); idempotent. */
   stop(): Promise<void>;
 }
@@ -231,6 +237,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       load();
       side.reset();
       controllers = startAll();
+    },
+    authorize(rules) {
+      ctx.authorizer = new Authorizer(rules, scenario.cluster.user);
     },
     stop() {
       stopping ??= (async () => {
