@@ -35,23 +35,28 @@ const externals: Plugin = {
   },
 };
 
-const tools = JSON.parse(await readFile(path.join(dist, 'mcp-tools.json'), 'utf8')) as Array<{ module: string }>;
-await rm(out, { recursive: true, force: true });
-const result = await build({
-  entryPoints: [path.join(dist, 'adapters/mcp/fast-start.js'), ...new Set(tools.map((t) => path.join(dist, t.module)))],
-  outdir: out,
-  outbase: dist,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
-  plugins: [externals],
-  logLevel: 'warning',
-  metafile: true,
-});
-// The server finds op modules relative to the manifest beside it (src/adapters/install-paths.ts).
-await copyFile(path.join(dist, 'mcp-tools.json'), path.join(out, 'mcp-tools.json'));
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-if (process.env.BUNDLE_VERBOSE) console.log(`dist/mcp: ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KiB`);
+/** Bundles dist/ (built by tsc, with dist/mcp-tools.json written) into dist/mcp/. */
+export async function bundleMcp(): Promise<void> {
+  const tools = JSON.parse(await readFile(path.join(dist, 'mcp-tools.json'), 'utf8')) as Array<{ module: string }>;
+  await rm(out, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: [path.join(dist, 'adapters/mcp/fast-start.js'), ...new Set(tools.map((t) => path.join(dist, t.module)))],
+    outdir: out,
+    outbase: dist,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    chunkNames: 'chunks/[name]-[hash]',
+    plugins: [externals],
+    logLevel: 'warning',
+    metafile: true,
+  });
+  // The server finds op modules relative to the manifest beside it (src/adapters/install-paths.ts).
+  await copyFile(path.join(dist, 'mcp-tools.json'), path.join(out, 'mcp-tools.json'));
+  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  if (process.env.BUNDLE_VERBOSE) console.log(`dist/mcp: ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KiB`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await bundleMcp();

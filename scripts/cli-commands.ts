@@ -66,15 +66,13 @@ export async function buildCliCommands(): Promise<string> {
   );
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** Writes the table when it changed (its mtime then says when it last did); with `check`, fails instead. */
+export async function writeCliCommands(check = false): Promise<void> {
   const text = await buildCliCommands();
-  if (process.argv.includes('--check')) {
-    if ((await readFile(target, 'utf8').catch(() => '')) !== text) {
-      console.error('src/ops/shared/cli-commands.ts is stale: run `npm run build`');
-      process.exit(1);
-    }
-  } else if ((await readFile(target, 'utf8').catch(() => '')) !== text) {
-    await writeFile(target, text);
-    console.error(`wrote ${relative(root, target)}`);
-  }
+  if ((await readFile(target, 'utf8').catch(() => '')) === text) return;
+  if (check) throw new Error('src/ops/shared/cli-commands.ts is stale: run `npm run build`');
+  await writeFile(target, text);
+  console.error(`wrote ${relative(root, target)}`);
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await writeCliCommands(process.argv.includes('--check'));

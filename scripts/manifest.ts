@@ -49,16 +49,16 @@ export async function buildManifest(): Promise<string> {
   return `${JSON.stringify({ ...rest, commands: sorted }, null, 2)}\n`;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+/** Writes oclif.manifest.json and dist/mcp-tools.json from the built commands and the ops; with `check`, fails when they are stale. */
+export async function writeManifests(check = false): Promise<void> {
   const [manifest, tools] = await Promise.all([buildManifest(), buildToolsManifest()]);
-  if (process.argv.includes('--check')) {
+  if (check) {
     const [onDisk, toolsOnDisk] = await Promise.all([readFile(file, 'utf8').catch(() => ''), readFile(toolsFile, 'utf8').catch(() => '')]);
-    if (onDisk !== manifest || toolsOnDisk !== tools) {
-      console.error('oclif.manifest.json or dist/mcp-tools.json is stale: run `npm run build`');
-      process.exit(1);
-    }
-  } else {
-    await Promise.all([writeFile(file, manifest), writeFile(toolsFile, tools)]);
-    console.error(`wrote ${file} (${Object.keys(JSON.parse(manifest).commands).length} commands) and ${toolsFile} (${JSON.parse(tools).length} tools)`);
+    if (onDisk !== manifest || toolsOnDisk !== tools) throw new Error('oclif.manifest.json or dist/mcp-tools.json is stale: run `npm run build`');
+    return;
   }
+  await Promise.all([writeFile(file, manifest), writeFile(toolsFile, tools)]);
+  console.error(`wrote ${file} (${Object.keys(JSON.parse(manifest).commands).length} commands) and ${toolsFile} (${JSON.parse(tools).length} tools)`);
 }
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await writeManifests(process.argv.includes('--check'));
