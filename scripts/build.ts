@@ -1,6 +1,7 @@
-// npm run build, in one process (each generator was a tsx start of its own, ~0.5 s each):
-//   the sandbox package (tsc -b), src/ops/shared/cli-commands.ts, tsc to dist/, oclif.manifest.json
-//   and dist/mcp-tools.json, the MCP door bundled into dist/mcp/.
+// npm run build, in one process (each generator was a tsx start of its own, ~0.5 s each): the
+// sandbox package and src/ to dist/ (`tsc -b`: nothing to do when no file changed), between them
+// src/ops/shared/cli-commands.ts, then oclif.manifest.json and dist/mcp-tools.json, and the MCP door
+// bundled into dist/mcp/.
 // --no-check: tsc emits without type-checking (npm test's pretest: the test run type-checks src/ and
 // test/ beside the suite, so checking src/ here too was the same work twice).
 import { spawnSync } from 'node:child_process';
@@ -20,6 +21,6 @@ function runTsc(args: string[]): void {
 
 runTsc(['-b', 'packages/sandbox']);
 await writeCliCommands();
-runTsc(['-p', 'tsconfig.build.json', '--incremental', '--tsBuildInfoFile', 'dist/.tsbuildinfo', ...(process.argv.includes('--no-check') ? ['--noCheck'] : [])]);
+runTsc(['-b', 'tsconfig.build.json', ...(process.argv.includes('--no-check') ? ['--noCheck'] : [])]);
 await writeManifests();
 await bundleMcp();
