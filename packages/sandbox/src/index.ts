@@ -121,7 +121,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const faults = new Faults();
   /** what the scenario starts with: start() serves it, reset() serves it again */
   const load = (): void => {
-    for (const o of expandScenario(scenario, now(), logs).objects) store.put(o);
+    store.adopt(expandScenario(scenario, now(), logs).objects);
     for (const f of opts.faults ?? []) faults.add(f);
   };
   load();

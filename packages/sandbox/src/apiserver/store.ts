@@ -124,6 +124,19 @@ export class ObjectStore {
     this.compact();
   }
 
+  /**
+   * Creates or replaces objects made for the store alone (a scenario's expansion): kept as they are,
+   * not copied in and out as put() copies them (the copies were most of a sandbox's start). Only the
+   * metadata, which the store fills in, gets an object of its own.
+   */
+  adopt(objects: KubeObject[]): void {
+    for (const made of objects) {
+      const obj = { ...made, metadata: { ...made.metadata } };
+      const r = this.resourceOf(obj);
+      this.write(r, obj, this.bucket(r).objects.get(objKey(r, obj.metadata.namespace, obj.metadata.name ?? '')), false);
+    }
+  }
+
   /** Create or replace an object (the resource is found from apiVersion + kind). Fills uid, timestamps, resourceVersion. */
   put(obj: KubeObject): KubeObject {
     const r = this.resourceOf(obj);
@@ -188,8 +201,8 @@ export class ObjectStore {
     return r;
   }
 
-  private write(r: ResourceDef, input: KubeObject, existing: KubeObject | undefined): KubeObject {
-    const obj = clone(input);
+  private write(r: ResourceDef, input: KubeObject, existing: KubeObject | undefined, copy = true): KubeObject {
+    const obj = copy ? clone(input) : input;
     const now = rfc3339(this.now());
     obj.apiVersion = apiVersionOf(r.group, r.versions[0] ?? 'v1');
     obj.kind = r.kind;
