@@ -29,6 +29,9 @@ export default defineConfig({
     // waits), whose CPU is theirs. On the 2-core machine the suite is tuned on, vitest alone: 2 workers
     // 101 s, 3 workers 83 s, 4 workers 79 s.
     maxWorkers: Math.min(availableParallelism() * 2, availableParallelism() + 4),
+    // Transformed modules kept on disk between runs (under node_modules; `npx vitest --clearCache`
+    // empties it): a run no longer transforms the unchanged files anew (transform 11 s → 2 s summed).
+    experimental: { fsModuleCache: true },
     // The JSON report feeds .ci/run's closing "N passed, N failed" line.
     reporters: ['default', 'json'],
     outputFile: { json: '.test-results/vitest.json' },

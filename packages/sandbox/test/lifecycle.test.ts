@@ -148,7 +148,10 @@ describe('made once per process', () => {
 describe('reset()', () => {
   let sb: Sandbox;
   beforeAll(async () => {
-    sb = await startSandbox({ faults: [{ method: 'GET', path: '/apis/tailscale.com/v1alpha1', status: 503 }] });
+    // A clock that stands still: a CronJob's Jobs are named after the minute they were scheduled in,
+    // which a reset a minute boundary later would name anew.
+    const start = new Date();
+    sb = await startSandbox({ now: () => start, faults: [{ method: 'GET', path: '/apis/tailscale.com/v1alpha1', status: 503 }] });
   });
   afterAll(async () => {
     await sb?.stop();
