@@ -21,6 +21,7 @@ import { z } from 'zod';
 import { parseStatus, translateHttpError, translateNetworkError, type RequestIntent } from './errors.js';
 import { execInPod } from './exec.js';
 import { loadKubeconfig, type KubeRequestOptions, type ResolvedCluster } from './kubeconfig.js';
+import { ListItemSplitter } from './list-items.js';
 
 export interface KubeConnectOptions {
   /** --kubeconfig or the config file's kubernetes.kubeconfig; else KUBECONFIG, ~/.kube/config, in-cluster. */
@@ -233,15 +234,18 @@ export class KubeClient implements KubePort {
       const intent = this.intent('list', ref);
       // A server that cannot answer metadata-only falls back to full objects; those are cut below.
       const accept = options.metadataOnly ? METADATA_ACCEPT('PartialObjectMetadataList') : undefined;
-      const answer = await this.call('GET', resourcePath(ref), { query, accept }, intent);
+      // Item by item as the page arrives (list-items.ts: no page-sized string to hold).
+      const splitter = new ListItemSplitter();
+      const answer = await this.call('GET', resourcePath(ref), { query, accept, items: splitter }, intent);
       if (answer.status === 410 && pages > 0) {
         throw new Upstream(`the list of ${ref.resource} changed too much while it was being read (continue token expired)`, { hint: 'run the command again' });
       }
-      const list = this.json<{ items?: KubeObject[]; metadata?: { continue?: string } }>(answer, intent);
-      const items = list.items ?? [];
+      if (answer.status !== 200) this.json(answer, intent); // throws what the error says
+      const list = this.splitList(splitter, intent);
+      const items = list.items;
       yield options.metadataOnly ? items.map((item) => ({ apiVersion: item.apiVersion, kind: item.kind, metadata: item.metadata })) : items;
       pages++;
-      token = list.metadata?.continue || undefined;
+      token = list.continue;
     } while (token);
   }
 
@@ -542,6 +546,18 @@ export class KubeClient implements KubePort {
     return { verb, group: ref.group, resource: ref.resource, namespace: ref.namespace, name, server: this.server };
   }
 
+  /** A streamed list's items and continue token; a document that was not a whole list says so. */
+  private splitList(splitter: ListItemSplitter, intent: RequestIntent): { items: KubeObject[]; continue: string | undefined } {
+    let list: { items: unknown[]; rest: Record<string, unknown> };
+    try {
+      list = splitter.end();
+    } catch {
+      throw new Upstream(`the Kubernetes API answered ${intent.verb} ${intent.resource} with something that is not JSON`);
+    }
+    const metadata = list.rest.metadata as { continue?: unknown } | undefined;
+    return { items: list.items as KubeObject[], continue: typeof metadata?.continue === 'string' && metadata.continue ? metadata.continue : undefined };
+  }
+
   private json<T>(answer: HttpAnswer, intent: RequestIntent): T {
     if (answer.status >= 400) throw translateHttpError(answer.status, answer.text, intent);
     try {
@@ -554,7 +570,7 @@ export class KubeClient implements KubePort {
   private async call(
     method: string,
     path: string,
-    req: { query?: Record<string, string>; body?: string; contentType?: string; accept?: string },
+    req: { query?: Record<string, string>; body?: string; contentType?: string; accept?: string; items?: ListItemSplitter },
     intent: RequestIntent,
   ): Promise<HttpAnswer> {
     const cluster = await this.conn();
@@ -581,7 +597,7 @@ export class KubeClient implements KubePort {
   private async send(
     method: string,
     url: URL,
-    req: { body?: string; contentType?: string; accept?: string },
+    req: { body?: string; contentType?: string; accept?: string; items?: ListItemSplitter },
     options: KubeRequestOptions,
   ): Promise<HttpAnswer> {
     const headers: Record<string, string | string[]> = { ...options.headers, Accept: req.accept ?? 'application/json', 'User-Agent': 'homelab' };
@@ -596,6 +612,8 @@ export class KubeClient implements KubePort {
     return new Promise<HttpAnswer>((resolve, reject) => {
       const request = send(url, { method, ...options, headers, signal: this.signal }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
+        // A list that came (200) goes to its splitter as it arrives; any other answer is read whole (an error's Status).
+        const items = res.statusCode === 200 ? req.items : undefined;
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
@@ -603,9 +621,17 @@ export class KubeClient implements KubePort {
             request.destroy(new Upstream(`the answer to ${method} ${path} is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`));
             return;
           }
-          chunks.push(chunk);
+          if (!items) {
+            chunks.push(chunk);
+            return;
+          }
+          try {
+            items.push(chunk);
+          } catch {
+            request.destroy(new Upstream(`the Kubernetes API answered ${method} ${path} with something that is not JSON`));
+          }
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: items ? '' : Buffer.concat(chunks).toString('utf8') }));
         res.on('error', (err) => reject(this.networkError(err, server)));
       });
       request.setTimeout(timeoutMs, () =>
