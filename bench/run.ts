@@ -152,13 +152,16 @@ row('mcp serve: spawn → first cluster_health', `${first.toFixed(0)} ms`, ratio
 const warm = await warmHealth(serve, failingEnv, 20);
 row('  warm cluster_health, p50 of 20', `${warm.p50Ms.toFixed(0)} ms`, ratio(warm.p50Ms, kubectl.ms, 0.1));
 row('  server CPU per warm call', `${warm.cpuMsPerCall.toFixed(0)} ms`);
-// The peak is garbage V8 has not collected yet (the list pages' JSON text, in large-object space), not
-// live data. V8 flags trade it for CPU per call (measured here, CPU per warm call / peak RSS, default
-// 80 ms / 192 MiB): --max-semi-space-size=1: 95 / 180; --heap-growing-percent=50: 122 / 145;
-// semi-space 4 with growing 50: 138 / 120; semi-space 1 with growing 100: 119 / 124; a major GC after
-// each call: 122 / 125; --optimize-for-size doubled the p50.
-// None is adopted: 120-125 MiB cost +50-70% CPU per call. Smaller list pages (100 instead of 500) gave
-// 94 ms / 143 MiB; the lever is how much text a call holds at once (src/adapters/kube/client.ts).
+// Where the peak goes (heap spaces sampled in the server at its peak, this machine): ~60 MiB outside
+// V8's heap (Node itself), new space 32 MiB, old space ~50 MiB (a call's parsed objects and earlier
+// calls' not yet collected). The list pages' text is gone since lists are read item by item
+// (src/adapters/kube/list-items.ts: peak 177-194 → 138-148 MiB, p50 unchanged). V8 flags trade the
+// rest for CPU per call (p50 / CPU per call / peak, default ~100 / 90 ms / 142 MiB):
+// --heap-growing-percent=25: 122-131 / 127-136 ms / 120-122 MiB; =50: 121 / 108-117 / 126-128;
+// --max-semi-space-size=8 with growing 50: 112-120 / 110-117 / 111-115 (command line only); smaller
+// semi-spaces alone raise the peak (more is promoted). None is adopted: each puts the warm p50 at or
+// over its own target. What would meet both: a server that keeps what it listed (a watch) instead of
+// listing 1,500 pods again on every call.
 row('  peak RSS after 21 calls', `${warm.peakRssMiB.toFixed(1)} MiB`, `target ≤ 120 MiB${warm.peakRssMiB > 120 ? '  ← over' : ''}`);
 
 // Result sizes through the real SDK client: every tool on the sandbox homelab, every tool that needs

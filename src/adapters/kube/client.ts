@@ -234,16 +234,38 @@ export class KubeClient implements KubePort {
       const intent = this.intent('list', ref);
       // A server that cannot answer metadata-only falls back to full objects; those are cut below.
       const accept = options.metadataOnly ? METADATA_ACCEPT('PartialObjectMetadataList') : undefined;
-      // Item by item as the page arrives (list-items.ts: no page-sized string to hold).
-      const splitter = new ListItemSplitter();
-      const answer = await this.call('GET', resourcePath(ref), { query, accept, items: splitter }, intent);
+      // Item by item as the page arrives (list-items.ts): no page-sized string is held, and the items
+      // reach the caller in the small batches they come in, so a check's objects die young instead of a
+      // page's worth living long enough to fill the old generation (bench: peak RSS).
+      let arrived: KubeObject[] = [];
+      let wake: (() => void) | undefined;
+      const splitter = new ListItemSplitter((item) => {
+        arrived.push(item as KubeObject);
+        wake?.();
+      });
+      let settled = false;
+      const answered = this.call('GET', resourcePath(ref), { query, accept, items: splitter }, intent).finally(() => {
+        settled = true;
+        wake?.();
+      });
+      answered.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+      for (;;) {
+        if (arrived.length) {
+          const batch = arrived;
+          arrived = [];
+          yield options.metadataOnly ? batch.map((item) => ({ apiVersion: item.apiVersion, kind: item.kind, metadata: item.metadata })) : batch;
+          continue;
+        }
+        if (settled) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+      const answer = await answered;
       if (answer.status === 410 && pages > 0) {
         throw new Upstream(`the list of ${ref.resource} changed too much while it was being read (continue token expired)`, { hint: 'run the command again' });
       }
       if (answer.status !== 200) this.json(answer, intent); // throws what the error says
       const list = this.splitList(splitter, intent);
-      const items = list.items;
-      yield options.metadataOnly ? items.map((item) => ({ apiVersion: item.apiVersion, kind: item.kind, metadata: item.metadata })) : items;
       pages++;
       token = list.continue;
     } while (token);
@@ -546,8 +568,8 @@ export class KubeClient implements KubePort {
     return { verb, group: ref.group, resource: ref.resource, namespace: ref.namespace, name, server: this.server };
   }
 
-  /** A streamed list's items and continue token; a document that was not a whole list says so. */
-  private splitList(splitter: ListItemSplitter, intent: RequestIntent): { items: KubeObject[]; continue: string | undefined } {
+  /** A streamed list's continue token; a document that was not a whole list says so. */
+  private splitList(splitter: ListItemSplitter, intent: RequestIntent): { continue: string | undefined } {
     let list: { items: unknown[]; rest: Record<string, unknown> };
     try {
       list = splitter.end();
@@ -555,7 +577,7 @@ export class KubeClient implements KubePort {
       throw new Upstream(`the Kubernetes API answered ${intent.verb} ${intent.resource} with something that is not JSON`);
     }
     const metadata = list.rest.metadata as { continue?: unknown } | undefined;
-    return { items: list.items as KubeObject[], continue: typeof metadata?.continue === 'string' && metadata.continue ? metadata.continue : undefined };
+    return { continue: typeof metadata?.continue === 'string' && metadata.continue ? metadata.continue : undefined };
   }
 
   private json<T>(answer: HttpAnswer, intent: RequestIntent): T {

@@ -21,6 +21,7 @@ const CLOSE_ARRAY = 0x5d;
  * JSON.parse's to judge, so a malformed item or document is an error from end() or push().
  */
 export class ListItemSplitter {
+  /** The items so far, when no `onItem` takes them one by one. */
   readonly items: unknown[] = [];
   private readonly restDecoder = new StringDecoder('utf8');
   private rest = '';
@@ -33,6 +34,9 @@ export class ListItemSplitter {
   private inItems = false;
   /** Inside one item (an object at depth 3: document, items array, item). */
   private inItem = false;
+
+  /** `onItem` gets each item as soon as it is parsed (and `items` keeps none). */
+  constructor(private readonly onItem?: (item: unknown) => void) {}
 
   push(chunk: Buffer): void {
     let i = 0;
@@ -92,7 +96,7 @@ export class ListItemSplitter {
     if (itemFrom !== -1) this.pieces.push(chunk.subarray(itemFrom));
   }
 
-  /** The items and the rest of the document (kind, metadata); throws when the bytes were not a whole JSON document. */
+  /** The items (none with `onItem`) and the rest of the document (kind, metadata); throws when the bytes were not a whole JSON document. */
   end(): { items: unknown[]; rest: Record<string, unknown> } {
     this.rest += this.restDecoder.end();
     if (this.depth !== 0 || this.inString || this.inItem) throw new SyntaxError('the JSON document ended early');
@@ -110,7 +114,9 @@ export class ListItemSplitter {
     } else {
       text = chunk.toString('utf8', from, to);
     }
-    this.items.push(JSON.parse(text));
+    const item = JSON.parse(text) as unknown;
+    if (this.onItem) this.onItem(item);
+    else this.items.push(item);
   }
 
   /** Whether the array opening at `at` (depth 1 → 2) is the value of the key "items": the rest so far ends with `"items":`. */
