@@ -152,16 +152,15 @@ row('mcp serve: spawn → first cluster_health', `${first.toFixed(0)} ms`, ratio
 const warm = await warmHealth(serve, failingEnv, 20);
 row('  warm cluster_health, p50 of 20', `${warm.p50Ms.toFixed(0)} ms`, ratio(warm.p50Ms, kubectl.ms, 0.1));
 row('  server CPU per warm call', `${warm.cpuMsPerCall.toFixed(0)} ms`);
-// Where the peak goes (heap spaces sampled in the server at its peak, this machine): ~60 MiB outside
-// V8's heap (Node itself), new space 32 MiB, old space ~50 MiB (a call's parsed objects and earlier
-// calls' not yet collected). The list pages' text is gone since lists are read item by item
-// (src/adapters/kube/list-items.ts: peak 177-194 → 138-148 MiB, p50 unchanged). V8 flags trade the
-// rest for CPU per call (p50 / CPU per call / peak, default ~100 / 90 ms / 142 MiB):
-// --heap-growing-percent=25: 122-131 / 127-136 ms / 120-122 MiB; =50: 121 / 108-117 / 126-128;
-// --max-semi-space-size=8 with growing 50: 112-120 / 110-117 / 111-115 (command line only); smaller
-// semi-spaces alone raise the peak (more is promoted). None is adopted: each puts the warm p50 at or
-// over its own target. What would meet both: a server that keeps what it listed (a watch) instead of
-// listing 1,500 pods again on every call.
+// Where the peak goes (heap spaces sampled in the server at its peak, this machine): ~59 MiB outside
+// V8's heap (bare Node is ~40), new space 32 MiB (two 16 MiB semi-spaces, grown over the calls), old
+// space ~26 MiB. Lists are read item by item and handed on in the batches they arrive in
+// (src/adapters/kube/list-items.ts): 177-194 MiB → 121-123 MiB, p50 unchanged. What is left to trade,
+// with its cost (p50 / peak): --max-semi-space-size=8 (command line only) 107-125 ms / 109 MiB;
+// --heap-growing-percent=50 (settable at run time) 122-145 ms / 117-119 MiB; MALLOC_ARENA_MAX=2 in the
+// environment ~118-119 MiB; fewer sockets (maxSockets 4 or 8), UV_THREADPOOL_SIZE=1: no change. None
+// is adopted: a flag that costs the warm p50 its own target, or a process setting the launcher has
+// to give, for a few MiB.
 row('  peak RSS after 21 calls', `${warm.peakRssMiB.toFixed(1)} MiB`, `target ≤ 120 MiB${warm.peakRssMiB > 120 ? '  ← over' : ''}`);
 
 // Result sizes through the real SDK client: every tool on the sandbox homelab, every tool that needs
