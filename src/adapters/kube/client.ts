@@ -570,13 +570,13 @@ export class KubeClient implements KubePort {
 
   /** A streamed list's continue token; a document that was not a whole list says so. */
   private splitList(splitter: ListItemSplitter, intent: RequestIntent): { continue: string | undefined } {
-    let list: { items: unknown[]; rest: Record<string, unknown> };
+    let rest: Record<string, unknown>;
     try {
-      list = splitter.end();
+      rest = splitter.end();
     } catch {
       throw new Upstream(`the Kubernetes API answered ${intent.verb} ${intent.resource} with something that is not JSON`);
     }
-    const metadata = list.rest.metadata as { continue?: unknown } | undefined;
+    const metadata = rest.metadata as { continue?: unknown } | undefined;
     return { continue: typeof metadata?.continue === 'string' && metadata.continue ? metadata.continue : undefined };
   }
 

@@ -21,8 +21,6 @@ const CLOSE_ARRAY = 0x5d;
  * JSON.parse's to judge, so a malformed item or document is an error from end() or push().
  */
 export class ListItemSplitter {
-  /** The items so far, when no `onItem` takes them one by one. */
-  readonly items: unknown[] = [];
   private readonly restDecoder = new StringDecoder('utf8');
   private rest = '';
   /** The current item's bytes from earlier chunks (an item split across chunks). */
@@ -35,8 +33,8 @@ export class ListItemSplitter {
   /** Inside one item (an object at depth 3: document, items array, item). */
   private inItem = false;
 
-  /** `onItem` gets each item as soon as it is parsed (and `items` keeps none). */
-  constructor(private readonly onItem?: (item: unknown) => void) {}
+  /** `onItem` gets each item as soon as it is parsed; none is kept here. */
+  constructor(private readonly onItem: (item: unknown) => void) {}
 
   push(chunk: Buffer): void {
     let i = 0;
@@ -96,13 +94,13 @@ export class ListItemSplitter {
     if (itemFrom !== -1) this.pieces.push(chunk.subarray(itemFrom));
   }
 
-  /** The items (none with `onItem`) and the rest of the document (kind, metadata); throws when the bytes were not a whole JSON document. */
-  end(): { items: unknown[]; rest: Record<string, unknown> } {
+  /** The rest of the document (kind, metadata, `"items":[]`); throws when the bytes were not a whole JSON document. */
+  end(): Record<string, unknown> {
     this.rest += this.restDecoder.end();
     if (this.depth !== 0 || this.inString || this.inItem) throw new SyntaxError('the JSON document ended early');
     const rest = JSON.parse(this.rest) as unknown;
     if (typeof rest !== 'object' || rest === null || Array.isArray(rest)) throw new SyntaxError('not a JSON object');
-    return { items: this.items, rest: rest as Record<string, unknown> };
+    return rest as Record<string, unknown>;
   }
 
   private finishItem(chunk: Buffer, from: number, to: number): void {
@@ -114,9 +112,7 @@ export class ListItemSplitter {
     } else {
       text = chunk.toString('utf8', from, to);
     }
-    const item = JSON.parse(text) as unknown;
-    if (this.onItem) this.onItem(item);
-    else this.items.push(item);
+    this.onItem(JSON.parse(text));
   }
 
   /** Whether the array opening at `at` (depth 1 → 2) is the value of the key "items": the rest so far ends with `"items":`. */

@@ -4,13 +4,14 @@ import { ListItemSplitter } from '../../../src/adapters/kube/list-items.js';
 /** Feeds `text` in chunks cut at the given byte offsets. */
 function split(text: string, cuts: number[]): { items: unknown[]; rest: Record<string, unknown> } {
   const bytes = Buffer.from(text, 'utf8');
-  const splitter = new ListItemSplitter();
+  const items: unknown[] = [];
+  const splitter = new ListItemSplitter((item) => items.push(item));
   let from = 0;
   for (const cut of [...cuts, bytes.length]) {
     splitter.push(bytes.subarray(from, cut));
     from = cut;
   }
-  return splitter.end();
+  return { rest: splitter.end(), items };
 }
 
 const tricky = {

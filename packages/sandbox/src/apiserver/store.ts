@@ -130,18 +130,18 @@ export class ObjectStore {
    * metadata, which the store fills in, gets an object of its own.
    */
   adopt(objects: KubeObject[]): void {
-    for (const made of objects) {
-      const obj = { ...made, metadata: { ...made.metadata } };
-      const r = this.resourceOf(obj);
-      this.write(r, obj, this.bucket(r).objects.get(objKey(r, obj.metadata.namespace, obj.metadata.name ?? '')), false);
-    }
+    for (const made of objects) this.upsert({ ...made, metadata: { ...made.metadata } }, false);
   }
 
   /** Create or replace an object (the resource is found from apiVersion + kind). Fills uid, timestamps, resourceVersion. */
   put(obj: KubeObject): KubeObject {
+    return clone(this.upsert(obj, true));
+  }
+
+  /** Writes `obj` over whatever has its name (`copy`: store a copy of it, not it). */
+  private upsert(obj: KubeObject, copy: boolean): KubeObject {
     const r = this.resourceOf(obj);
-    const existing = this.bucket(r).objects.get(objKey(r, obj.metadata.namespace, obj.metadata.name ?? ''));
-    return clone(this.write(r, obj, existing));
+    return this.write(r, obj, this.bucket(r).objects.get(objKey(r, obj.metadata.namespace, obj.metadata.name ?? '')), copy);
   }
 
   /** Create; 409 AlreadyExists when the name is taken. Returns a copy of the stored object. */
