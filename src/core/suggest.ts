@@ -1,10 +1,12 @@
+import { compareText } from './compare.js';
+
 /** The closest names to a typo, for "did you mean …" (Damerau-Levenshtein, bounded by the word's length). */
 export function closest(word: string, candidates: Iterable<string>, max = 3): string[] {
   const limit = Math.max(2, Math.floor(word.length / 3));
   return [...candidates]
     .map((candidate) => ({ candidate, distance: distance(word.toLowerCase(), candidate.toLowerCase()) }))
     .filter((c) => c.distance <= limit || c.candidate.startsWith(word) || (word.length >= 3 && c.candidate.includes(word)))
-    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
+    .sort((a, b) => a.distance - b.distance || compareText(a.candidate, b.candidate))
     .slice(0, max)
     .map((c) => c.candidate);
 }

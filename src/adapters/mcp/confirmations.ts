@@ -2,6 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { z } from 'zod';
 import type { Plan } from '../../core/op.js';
 import { ConfirmationRefused, changedSince, type ConfirmationToken } from '../../core/run-op.js';
+import { compareText } from '../../core/compare.js';
 
 /** The argument a write tool takes to apply a plan it handed back. */
 export const CONFIRMATION_FIELD = 'confirmationToken';
@@ -57,7 +58,7 @@ function canonical(value: unknown): unknown {
   if (value && typeof value === 'object')
     return Object.fromEntries(
       Object.entries(value)
-        .sort(([a], [b]) => a.localeCompare(b))
+        .sort(([a], [b]) => compareText(a, b))
         .map(([k, v]) => [k, canonical(v)]),
     );
   return value;

@@ -8,6 +8,7 @@ import { ageMs } from '../shared/k8s.js';
 import { Reads } from '../shared/reads.js';
 import { CRONJOBS, JOBS, cronJobSchema, indexJobs, jobSchema, jobState, jobsOf, schedulePeriodMs, type CronJob, type Job } from './cronjobs.js';
 import { MATCHED_BY, backupMatch, describeMatching, type BackupMatch } from './match.js';
+import { compareText } from '../../core/compare.js';
 
 /** A backup is stale when its last success is older than this many schedule periods. */
 export const STALE_PERIODS = 2;
@@ -115,7 +116,7 @@ async function checkBackups(ctx: OpContext, params: { namespace?: string }): Pro
       message: `no backup CronJobs found${namespace ? ` in namespace ${namespace}` : ''} (${describeMatching(ctx.config.backups)})`,
     });
   }
-  backups.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  backups.sort((a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
   // CronJobs are always served: a cluster without backup CronJobs gets a NoBackups warning.
   return reads.report({
     installed: true,

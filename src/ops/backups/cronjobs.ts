@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { OpContext } from '../../core/op.js';
 import { listAll } from '../../core/ports/kube.js';
 import { conditionSchema, metadataSchema, parseObject } from '../shared/k8s.js';
+import { compareText } from '../../core/compare.js';
 
 export const CRONJOBS = { group: 'batch', version: 'v1', resource: 'cronjobs' } as const;
 export const JOBS = { group: 'batch', version: 'v1', resource: 'jobs' } as const;
@@ -68,7 +69,7 @@ export function indexJobs(jobs: readonly Job[]): Map<string, Job[]> {
     const key = owner.uid ?? `${job.metadata.namespace}/${owner.name}`;
     byOwner.set(key, [...(byOwner.get(key) ?? []), job]);
   }
-  for (const jobs of byOwner.values()) jobs.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
+  for (const jobs of byOwner.values()) jobs.sort((a, b) => compareText(b.metadata.creationTimestamp ?? '', a.metadata.creationTimestamp ?? ''));
   return byOwner;
 }
 

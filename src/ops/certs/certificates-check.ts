@@ -18,6 +18,7 @@ import {
   type CertificateState,
   type Thresholds,
 } from './certificate.js';
+import { compareText } from '../../core/compare.js';
 
 const CERT_NAME = 'cert-manager.io/certificate-name';
 const CERT_REVISION = 'cert-manager.io/certificate-revision';
@@ -194,7 +195,7 @@ async function checkCertificates(ctx: OpContext, params: CertificatesParams): Pr
   const all = [...certs.values()];
   const certificates = all
     .map((c) => c.state)
-    .sort((a, b) => (a.daysLeft ?? Infinity) - (b.daysLeft ?? Infinity) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    .sort((a, b) => (a.daysLeft ?? Infinity) - (b.daysLeft ?? Infinity) || compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
   const findings = [...all.flatMap((c) => c.findings), ...orphans, ...reads.finish()];
   const note = certificates.length
     ? undefined

@@ -9,6 +9,7 @@ import { CHECKS, CHECK_WORDS, HEALTH_CHECKS, findCheck } from '../checks.js';
 import { metricsStateSchema, nodeSummarySchema, nodesCheck, type NodeSummary } from './nodes-check.js';
 import { podCountsSchema, podsCheck } from './pods-check.js';
 import { eventsCheck, warningEventSchema } from './events-check.js';
+import { compareText } from '../../core/compare.js';
 
 const checkResultSchema = z.object({
   name: z.string(),
@@ -107,7 +108,7 @@ export default defineOp({
     const shownNodes =
       nodes?.report &&
       cutList(
-        [...nodes.report.data.nodes].sort((a, b) => nodeRank(b) - nodeRank(a) || a.name.localeCompare(b.name)),
+        [...nodes.report.data.nodes].sort((a, b) => nodeRank(b) - nodeRank(a) || compareText(a.name, b.name)),
         contextLimit,
         {
           by: (n) => n.status,

@@ -6,6 +6,7 @@ import { Reads } from '../shared/reads.js';
 import type { Check } from '../shared/check.js';
 import { plural } from '../shared/format.js';
 import { countBy } from '../shared/bounded.js';
+import { compareText } from '../../core/compare.js';
 
 export const warningEventSchema = z.object({
   namespace: z.string().optional(),
@@ -45,7 +46,7 @@ export const eventsCheck: Check<object, { events: WarningEvent[]; total: number;
         });
       },
     );
-    recent.sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
+    recent.sort((a, b) => compareText(b.lastSeen, a.lastSeen));
     // Events are context for the findings; they do not by themselves change the verdict.
     return reads.report({
       installed: true,

@@ -7,6 +7,7 @@ import { compilePattern, type UserPattern } from '../../core/pattern.js';
 import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
 import { isRunningAndReady } from '../shared/pods.js';
 import { plural } from '../shared/format.js';
+import { compareText } from '../../core/compare.js';
 
 const MAX_LINES = 10_000;
 /** Log an assistant gets when it does not say: the newest 3 KiB (its answer's budget is 8 KiB); the CLI 256 KiB. */
@@ -76,7 +77,7 @@ function workloadOf(pod: Pod): { kind: string; name: string } | undefined {
 function bestPod(pods: Pod[]): Pod {
   return [...pods].sort(
     (a, b) =>
-      Number(isRunningAndReady(b)) - Number(isRunningAndReady(a)) || (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''),
+      Number(isRunningAndReady(b)) - Number(isRunningAndReady(a)) || compareText(b.metadata.creationTimestamp ?? '', a.metadata.creationTimestamp ?? ''),
   )[0] as Pod;
 }
 

@@ -6,6 +6,7 @@ import { parseObject, podSchema, type Pod } from '../shared/k8s.js';
 import { runIn, type ExecTarget } from '../shared/exec.js';
 import { appOf } from './dns-status.js';
 import { commandLine } from '../shared/fix.js';
+import { compareText } from '../../core/compare.js';
 
 /**
  * dig from inside the cluster: the argv, the parser of its full output, and where the Pi-hole and
@@ -166,7 +167,7 @@ export async function findDnsPods(ctx: OpContext): Promise<DnsPods> {
     .map((p) => parseObject(podSchema, p, 'Pod'))
     .filter((p) => p.status.phase !== 'Succeeded' && !p.metadata.ownerReferences?.some((o) => o.kind === 'Job'));
   const byApp = (app: string) =>
-    pods.filter((p) => appOf(p) === app).sort((a, b) => Number(isReady(b)) - Number(isReady(a)) || a.metadata.name.localeCompare(b.metadata.name));
+    pods.filter((p) => appOf(p) === app).sort((a, b) => Number(isReady(b)) - Number(isReady(a)) || compareText(a.metadata.name, b.metadata.name));
   return { namespace, pihole: byApp('pihole'), unbound: byApp('unbound') };
 }
 

@@ -3,6 +3,7 @@ import { defineOp } from '../../core/op.js';
 import { isoFromUnix, requirePihole } from './shared.js';
 import { plural } from '../shared/format.js';
 import { DEFAULT_LIMIT, cutList, limitSchema, truncation, truncationShape } from '../shared/bounded.js';
+import { compareText } from '../../core/compare.js';
 
 /** The domains cut to limit; a cut counts them all by kind and state. */
 function shownDomains<T extends { kind: string; enabled: boolean }>(domains: T[], limit: number) {
@@ -41,7 +42,7 @@ export default defineOp({
     const list = await pihole.domains('allow');
     const domains = list
       .map((d) => ({ domain: d.domain, kind: d.kind, enabled: d.enabled, comment: d.comment ?? undefined, groups: d.groups, added: isoFromUnix(d.dateAdded) }))
-      .sort((a, b) => a.kind.localeCompare(b.kind) || a.domain.localeCompare(b.domain));
+      .sort((a, b) => compareText(a.kind, b.kind) || compareText(a.domain, b.domain));
     return {
       url: pihole.target,
       exact: domains.filter((d) => d.kind === 'exact').length,

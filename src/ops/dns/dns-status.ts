@@ -9,6 +9,7 @@ import { podRow, podRowSchema } from '../shared/pods.js';
 import { GRAVITY_STALE_DAYS, isoFromUnix } from './shared.js';
 import { plural } from '../shared/format.js';
 import { fix, type Fix } from '../shared/fix.js';
+import { compareText } from '../../core/compare.js';
 
 const dnsPodRowSchema = podRowSchema.extend({ app: z.string().describe("pihole, unbound, or the pod's app label") });
 type DnsPodRow = z.infer<typeof dnsPodRowSchema>;
@@ -96,7 +97,7 @@ async function dnsPods(ctx: OpContext, namespace: string): Promise<DnsPodRow[]> 
       rows.push(dnsPodRow(pod));
     }
   }
-  return rows.sort((a, b) => a.name.localeCompare(b.name));
+  return rows.sort((a, b) => compareText(a.name, b.name));
 }
 
 /**

@@ -6,6 +6,7 @@ import { clip } from '../shared/bounded.js';
 import { plural } from '../shared/format.js';
 import { fix, fixSchema } from '../shared/fix.js';
 import { DOCTOR_CHECKS, SERVICE_CHECKS } from '../checks.js';
+import { compareText } from '../../core/compare.js';
 
 /** Findings in an answer by default: what fits an assistant's budget beside every subsystem's line (the CLI shows more). */
 export const DEFAULT_LIMIT = 3;
@@ -85,7 +86,7 @@ function byReason(findings: readonly Finding[]): Record<string, number> {
     const seen = tally.get(f.reason) ?? { count: 0, crit: false };
     tally.set(f.reason, { count: seen.count + 1, crit: seen.crit || f.severity === 'crit' });
   }
-  const sorted = [...tally].sort(([a, x], [b, y]) => Number(y.crit) - Number(x.crit) || y.count - x.count || a.localeCompare(b));
+  const sorted = [...tally].sort(([a, x], [b, y]) => Number(y.crit) - Number(x.crit) || y.count - x.count || compareText(a, b));
   const named = sorted.length > REASONS_NAMED ? sorted.slice(0, REASONS_NAMED - 1) : sorted;
   const rest = sorted.slice(named.length);
   return Object.fromEntries([

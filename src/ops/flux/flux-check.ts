@@ -5,6 +5,7 @@ import type { Check, CheckReport } from '../shared/check.js';
 import { plural } from '../shared/format.js';
 import { FLUX_KINDS, servedVersion, type FluxKind } from './kinds.js';
 import { fluxFindings, fluxObjectSchema, summarizeFluxObject, type FluxObjectSummary } from './objects.js';
+import { compareText } from '../../core/compare.js';
 
 /** The kinds `flux status` and health read (every Flux kind but the notification ones). */
 export const STATUS_KINDS = FLUX_KINDS.filter((k) => k.inStatus);
@@ -52,7 +53,7 @@ async function checkFlux(ctx: OpContext, params: FluxParams): Promise<CheckRepor
   const problems = reads.finish();
   const failed = new Map(problems.filter((p) => p.kind === 'Check').map((p) => [p.name, p.message]));
   const order = new Map(STATUS_KINDS.map((k, i) => [k.kind, i]));
-  objects.sort((a, b) => (order.get(a.kind) ?? 0) - (order.get(b.kind) ?? 0) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  objects.sort((a, b) => (order.get(a.kind) ?? 0) - (order.get(b.kind) ?? 0) || compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
   const apis = kinds.map((k, i) => {
     const error = failed.get(resourceName(k));
     return { kind: k.kind, version: versions[i] ?? null, ...(error ? { error } : {}) };

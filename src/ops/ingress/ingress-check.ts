@@ -17,6 +17,7 @@ import {
   evaluateCertificate,
   type CertificateState,
 } from '../certs/certificate.js';
+import { compareText } from '../../core/compare.js';
 
 const INGRESSES: ResourceRef = { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' };
 const CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
@@ -371,7 +372,7 @@ async function checkIngress(ctx: OpContext, params: { namespace?: string }): Pro
     });
   }
 
-  rows.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  rows.sort((a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
   const hosts = new Set(rows.flatMap((r) => r.hosts)).size;
   return reads.report({
     installed: true,

@@ -9,6 +9,7 @@ import type { Finding } from '../shared/findings.js';
 import type { Check, CheckReport } from '../shared/check.js';
 import { plural } from '../shared/format.js';
 import { DEFAULT_REFRESH_INTERVAL, ESO, esoVersion, externalSecretSchema, parseGoDuration, storeSchema } from './eso.js';
+import { compareText } from '../../core/compare.js';
 
 export const externalSecretRowSchema = z.object({
   namespace: z.string(),
@@ -189,8 +190,8 @@ async function checkSecrets(ctx: OpContext, params: { namespace?: string }): Pro
   })();
   const [, , clusterExternalSecretsServed] = await Promise.all([externalSecretsRead, storesRead, clusterExternalSecretsRead]);
 
-  externalSecrets.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-  stores.sort((a, b) => a.kind.localeCompare(b.kind) || (a.namespace ?? '').localeCompare(b.namespace ?? '') || a.name.localeCompare(b.name));
+  externalSecrets.sort((a, b) => compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
+  stores.sort((a, b) => compareText(a.kind, b.kind) || compareText(a.namespace ?? '', b.namespace ?? '') || compareText(a.name, b.name));
   const note = externalSecrets.length
     ? undefined
     : `no ExternalSecrets ${namespace ? `in namespace ${namespace}` : 'in any namespace'} (${ESO}/${version} is served): nothing to check`;

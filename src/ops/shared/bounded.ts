@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compareText } from '../../core/compare.js';
 
 /**
  * Lists in an answer are bounded. An assistant pays for every byte of a result (the MCP door's
@@ -49,7 +50,7 @@ export function countBy<T>(rows: readonly T[], key: (row: T) => string | undefin
     const k = key(row);
     if (k !== undefined) counts.set(k, (counts.get(k) ?? 0) + 1);
   }
-  return Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)));
+  return Object.fromEntries([...counts].sort(([a, x], [b, y]) => y - x || compareText(a, b)));
 }
 
 /** "team-12 25, team-3 20, team-7 18, …": the largest counts, for a narrowing hint. */

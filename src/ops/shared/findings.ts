@@ -3,6 +3,7 @@ import { VERDICTS, type Summary, type Verdict } from '../../core/op.js';
 import { fixSchema } from './fix.js';
 import { plural } from './format.js';
 import { clip } from './bounded.js';
+import { compareText } from '../../core/compare.js';
 
 /** The answer's verdict: ok (exit 0), warn (1), crit (2). */
 export const verdictSchema = z.enum(VERDICTS);
@@ -41,10 +42,7 @@ export function verdictOf(findings: readonly Finding[]): Verdict {
 export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
     (a, b) =>
-      RANK[b.severity] - RANK[a.severity] ||
-      a.kind.localeCompare(b.kind) ||
-      (a.namespace ?? '').localeCompare(b.namespace ?? '') ||
-      a.name.localeCompare(b.name),
+      RANK[b.severity] - RANK[a.severity] || compareText(a.kind, b.kind) || compareText(a.namespace ?? '', b.namespace ?? '') || compareText(a.name, b.name),
   );
 }
 

@@ -10,6 +10,7 @@ import { fix } from '../shared/fix.js';
 import { formatBytes, plural } from '../shared/format.js';
 import { Reads } from '../shared/reads.js';
 import type { Check, CheckReport } from '../shared/check.js';
+import { compareText } from '../../core/compare.js';
 
 /** Percent of a volume used at which it is reported: the same as `nas df`'s. */
 export const DEFAULT_WARN_PERCENT = 85;
@@ -455,7 +456,7 @@ async function checkStorage(ctx: OpContext, params: StorageParams): Promise<Chec
   }
 
   const ordered = states
-    .sort((a, b) => Number(b.problem) - Number(a.problem) || a.state.namespace.localeCompare(b.state.namespace) || a.state.name.localeCompare(b.state.name))
+    .sort((a, b) => Number(b.problem) - Number(a.problem) || compareText(a.state.namespace, b.state.namespace) || compareText(a.state.name, b.state.name))
     .map((s) => s.state);
   const scope = `${plural(claims.length, 'claim')}, ${plural(volumes.length, 'volume')}, ${plural(classes.size, 'storage class', 'storage classes')}`;
   const note =
@@ -471,7 +472,7 @@ async function checkStorage(ctx: OpContext, params: StorageParams): Promise<Chec
     data: {
       // Released and Failed volumes first, as problem claims are: the status op lists up to its limit.
       claims: ordered,
-      volumes: notBound.sort((a, b) => Number(VOLUME_PROBLEMS.has(b.phase)) - Number(VOLUME_PROBLEMS.has(a.phase)) || a.name.localeCompare(b.name)),
+      volumes: notBound.sort((a, b) => Number(VOLUME_PROBLEMS.has(b.phase)) - Number(VOLUME_PROBLEMS.has(a.phase)) || compareText(a.name, b.name)),
       volumesTotal: volumes.length,
       volumeUse,
     },

@@ -7,6 +7,7 @@ import type { Finding } from '../shared/findings.js';
 import type { Check, CheckReport } from '../shared/check.js';
 import { plural } from '../shared/format.js';
 import { Reads } from '../shared/reads.js';
+import { compareText } from '../../core/compare.js';
 
 export const GROUP = 'tailscale.com';
 export const VERSION = 'v1alpha1';
@@ -166,7 +167,7 @@ async function checkTailscale(ctx: OpContext): Promise<CheckReport<TailscaleData
   );
   // Discovery that fails throws: whether the operator is installed is then unknown, never "not installed".
   const [podsDone, served] = await Promise.all([podsRead, ctx.kube.servedVersions(GROUP).then((versions) => versions.includes(VERSION))]);
-  pods.sort((a, b) => a.name.localeCompare(b.name));
+  pods.sort((a, b) => compareText(a.name, b.name));
   const kinds: Array<z.infer<typeof kindRowSchema>> = [];
   const resources: ResourceRow[] = [];
   const perKind = served ? await Promise.all(KINDS.map((k) => readKind(reads, k))) : [];

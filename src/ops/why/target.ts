@@ -4,6 +4,7 @@ import { listAll, type KubeObject, type ResourceRef } from '../../core/ports/kub
 import { dnsNameSchema, objectNameSchema } from '../../core/schemas.js';
 import { commandLine } from '../shared/fix.js';
 import { fluxKind, servedVersion } from '../flux/kinds.js';
+import { compareText } from '../../core/compare.js';
 
 /**
  * What `why` can start from, outermost first: when a bare name matches several kinds in one
@@ -146,8 +147,7 @@ function outermost(matches: Match[], byNamespaceOnly: boolean): Match[] {
     if (!seen || TARGET_KINDS.indexOf(m.kind) < TARGET_KINDS.indexOf(seen.kind)) best.set(key, m);
   }
   return [...best.values()].sort(
-    (a, b) =>
-      (a.object.metadata.namespace ?? '').localeCompare(b.object.metadata.namespace ?? '') || a.object.metadata.name.localeCompare(b.object.metadata.name),
+    (a, b) => compareText(a.object.metadata.namespace ?? '', b.object.metadata.namespace ?? '') || compareText(a.object.metadata.name, b.object.metadata.name),
   );
 }
 

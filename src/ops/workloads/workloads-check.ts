@@ -9,6 +9,7 @@ import { plural } from '../shared/format.js';
 import { Reads } from '../shared/reads.js';
 import type { Check, CheckReport } from '../shared/check.js';
 import { podProblems } from '../cluster/pods-check.js';
+import { compareText } from '../../core/compare.js';
 
 /**
  * How long a StatefulSet's or DaemonSet's pod of a rollout may stay not ready before the rollout
@@ -302,7 +303,7 @@ async function checkWorkloads(ctx: OpContext, params: WorkloadsParams): Promise<
     findings.push({ severity, kind: state.kind, namespace: state.namespace, name: state.name, reason: state.reason, message, fix: remedy });
   }
   const order: Record<WorkloadState['state'], number> = { stuck: 0, unavailable: 1, degraded: 2, paused: 3, 'rolling out': 4 };
-  workloads.sort((a, b) => order[a.state] - order[b.state] || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+  workloads.sort((a, b) => order[a.state] - order[b.state] || compareText(a.namespace, b.namespace) || compareText(a.name, b.name));
   const counts = { Deployment: deployments.length, StatefulSet: statefulSets.length, DaemonSet: daemonSets.length };
   const scope = `${plural(counts.Deployment, 'Deployment')}, ${plural(counts.StatefulSet, 'StatefulSet')}, ${plural(counts.DaemonSet, 'DaemonSet')}`;
   const total = counts.Deployment + counts.StatefulSet + counts.DaemonSet;
