@@ -91,6 +91,18 @@ describe('the command surface', () => {
     }
   });
 
+  it("bundles the MCP door one byte a character, with zod's English messages only (bench: the server's peak RSS)", async () => {
+    const { readdir } = await import('node:fs/promises');
+    const files = (await readdir(`${ROOT}dist/mcp`, { recursive: true })).filter((f) => f.endsWith('.js'));
+    expect(files.length).toBeGreaterThan(10);
+    const texts = await Promise.all(files.map((file) => readFile(`${ROOT}dist/mcp/${file}`, 'utf8')));
+    // One character above U+00FF makes V8 keep the whole chunk's source two bytes a character.
+    for (const [i, text] of texts.entries()) expect(/[^\u0000-\u00ff]/.exec(text)?.[0], files[i]).toBeUndefined();
+    const all = texts.join('\n');
+    expect(all).toContain('Invalid input'); // zod's English messages, which errors use
+    expect(all).not.toContain('Kreditkartennummer'); // …and not its German ones (nor any other language)
+  });
+
   it('prints the root help without oclif, byte for byte what oclif prints (widths, colour, -h, no arguments)', async () => {
     // The fast path applies to this package as it is (it gives way to oclif for themes, plugins, hooks…).
     expect(rootHelp(['--help'], pathToFileURL(ROOT), { HOME: '/nonexistent', OCLIF_COLUMNS: '80' })).toContain('\nCOMMANDS\n  arr ');

@@ -55,7 +55,8 @@ export default defineOp({
       onLine: (line) => {
         tail.push(line.trim());
         if (tail.length > TAIL_LINES) tail.shift();
-        if (/^\s*\[[✓✗]\]/.test(line)) ctx.log.progress(`  ${line.trim()}`);
+        // Pi-hole marks each step [✓] or [✗] (escaped here: a literal one would make the bundled module two bytes a character).
+        if (/^\s*\[[\u2713\u2717]\]/.test(line)) ctx.log.progress(`  ${line.trim()}`);
       },
     });
     const after = await pihole.summary();
