@@ -97,7 +97,7 @@ describe('the command surface', () => {
     expect(files.length).toBeGreaterThan(10);
     const texts = await Promise.all(files.map((file) => readFile(`${ROOT}dist/mcp/${file}`, 'utf8')));
     // One character above U+00FF makes V8 keep the whole chunk's source two bytes a character.
-    for (const [i, text] of texts.entries()) expect(/[^\u0000-\u00ff]/.exec(text)?.[0], files[i]).toBeUndefined();
+    for (const [i, text] of texts.entries()) expect(/[\u0100-\uffff]/.exec(text)?.[0], files[i]).toBeUndefined();
     const all = texts.join('\n');
     expect(all).toContain('Invalid input'); // zod's English messages, which errors use
     expect(all).not.toContain('Kreditkartennummer'); // …and not its German ones (nor any other language)
