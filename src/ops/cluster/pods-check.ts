@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatAge } from '../../core/schemas.js';
-import { ageMs, podSchema, type Pod } from '../shared/k8s.js';
+import { ageMs, podHealthSchema, type PodHealth } from '../shared/k8s.js';
 import type { Finding } from '../shared/findings.js';
 import { fix, type Fix } from '../shared/fix.js';
 import { Reads } from '../shared/reads.js';
@@ -38,7 +38,7 @@ const READINESS_GRACE_MS = 2 * 60_000;
 const RECENT_RESTART_MS = 24 * 3600_000;
 
 /** Every problem one pod shows; phase Running hides CrashLoopBackOff and pull errors, so containers are read too. */
-export function podProblems(pod: Pod, now: Date, restartWarn: number): Finding[] {
+export function podProblems(pod: PodHealth, now: Date, restartWarn: number): Finding[] {
   const { namespace, name } = pod.metadata;
   const found: Finding[] = [];
   const add = (severity: Finding['severity'], reason: string, message: string, remedy?: Fix) =>
@@ -128,7 +128,7 @@ export const podsCheck: Check<object, PodCounts> = {
     const now = ctx.now();
     const reads = new Reads(ctx);
     // Page by page: memory holds one page and the findings, not the cluster.
-    await reads.list({ ref: { group: '', version: 'v1', resource: 'pods' }, kind: 'Pod', schema: podSchema }, (pod) => {
+    await reads.list({ ref: { group: '', version: 'v1', resource: 'pods' }, kind: 'Pod', schema: podHealthSchema }, (pod) => {
       counts.total++;
       const phase = pod.status.phase;
       if (phase === 'Running') counts.running++;
