@@ -18,6 +18,7 @@ import { firstHealthOnce, kubectlPodsAndNodes, listOnce, median, percentile, war
 import { RESULT_BUDGET_BYTES, TOOLS_LIST_BUDGET_BYTES } from '../src/adapters/mcp/tools.js';
 import { SANDBOX_ALLOW, SANDBOX_ARGUMENTS, callEvery, measuringClient, type Measured } from '../test/helpers/budget.js';
 import { configWith } from '../test/helpers/config.js';
+import { SERVER_NODE_OPTIONS } from '../src/adapters/mcp/client-config.js';
 import { startConfiguredSandbox } from '../test/helpers/sandbox.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -152,16 +153,22 @@ row('mcp serve: spawn → first cluster_health', `${first.toFixed(0)} ms`, ratio
 const warm = await warmHealth(serve, failingEnv, 20);
 row('  warm cluster_health, p50 of 20', `${warm.p50Ms.toFixed(0)} ms`, ratio(warm.p50Ms, kubectl.ms, 0.1));
 row('  server CPU per warm call', `${warm.cpuMsPerCall.toFixed(0)} ms`);
-// Where the peak goes (heap spaces sampled in the server at its peak, this machine): ~59 MiB outside
-// V8's heap (bare Node is ~40), new space 32 MiB (two 16 MiB semi-spaces, grown over the calls), old
-// space ~26 MiB. Lists are read item by item and handed on in the batches they arrive in
-// (src/adapters/kube/list-items.ts): 177-194 MiB → 121-123 MiB, p50 unchanged. What is left to trade,
-// with its cost (p50 / peak): --max-semi-space-size=8 (command line only) 107-125 ms / 109 MiB;
-// --heap-growing-percent=50 (settable at run time) 122-145 ms / 117-119 MiB; MALLOC_ARENA_MAX=2 in the
-// environment ~118-119 MiB; fewer sockets (maxSockets 4 or 8), UV_THREADPOOL_SIZE=1: no change. None
-// is adopted: a flag that costs the warm p50 its own target, or a process setting the launcher has
-// to give, for a few MiB.
+// Where the peak goes (this machine, Node 20; /proc/PID/smaps and V8's heap spaces at the peak): ~41 MiB
+// of the node binary's pages (bare node touches ~32), V8's heap ~60 (new space 32: two 16 MiB
+// semi-spaces, grown in the first call; old space ~24), malloc ~17. Taken off so far: lists read item by
+// item and handed on in batches (src/adapters/kube/list-items.ts; 177-194 → 121-123 MiB), the bundle
+// one byte a character without zod's other languages (−5 MiB), names ordered without ICU's collation
+// (src/core/compare.ts, −2 to −3 MiB). Node 22 touches more of its binary and of malloc for its
+// optimizing compilers: the same run peaks at ~130 MiB there. The young generation capped at 8 MiB a
+// semi-space takes ~16 MiB off on either Node, at no cost a call, but only as an option given to node:
+// `mcp config` and the Deployment start the server with it (SERVER_NODE_OPTIONS), measured below.
 row('  peak RSS after 21 calls', `${warm.peakRssMiB.toFixed(1)} MiB`, `target ≤ 120 MiB${warm.peakRssMiB > 120 ? '  ← over' : ''}`);
+const configured21 = await warmHealth([...SERVER_NODE_OPTIONS, ...serve], failingEnv, 20);
+row(
+  '  the same, started as `mcp config` writes it',
+  `${configured21.peakRssMiB.toFixed(1)} MiB`,
+  `node ${SERVER_NODE_OPTIONS.join(' ')}; warm p50 ${configured21.p50Ms.toFixed(0)} ms, ${configured21.cpuMsPerCall.toFixed(0)} ms CPU a call`,
+);
 
 // Result sizes through the real SDK client: every tool on the sandbox homelab, every tool that needs
 // no arguments on the failing cluster (and the logs of a crash-looping pod there).

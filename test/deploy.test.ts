@@ -14,6 +14,7 @@ import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { ops } from '../src/ops/registry.js';
 import { DEFAULT_NAMESPACES, DEFAULT_RESTARTABLE, parseConfig } from '../src/core/config.js';
 import { CLUSTER_ROLE, NAMESPACE, RBAC_FILE, READ_ONLY_CLUSTER_ROLE, SERVICE_ACCOUNT, WRITE_VERBS, renderRbac } from '../scripts/rbac.js';
+import { SERVER_NODE_OPTIONS } from '../src/adapters/mcp/client-config.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const KUBECTL = '/usr/bin/kubectl';
@@ -395,6 +396,8 @@ describe(`kubectl kustomize${noKubectl}`, () => {
     expect(container.image).toBe('ghcr.io/OWNER/homelab:0.1.0');
     const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e]));
     expect(env.HOMELAB_CONFIG?.value).toBe('/etc/homelab/config.yaml');
+    // The same V8 settings `mcp config` starts a local server with (a long-running server's young generation).
+    expect(env.NODE_OPTIONS?.value?.split(' ')).toEqual(expect.arrayContaining([...SERVER_NODE_OPTIONS]));
     // No secret in the environment: `kubectl describe pod` and crash dumps show env, and it never changes.
     expect((container.env ?? []).filter((e) => e.valueFrom?.secretKeyRef)).toEqual([]);
 

@@ -12,6 +12,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { BIN, runCliInProcess, runCliProcess, type CliResult } from '../helpers/cli.js';
 import { httpClient, startHttpServer } from '../helpers/mcp.js';
 import { startSandboxEnv, type SandboxEnv } from '../helpers/sandbox.js';
+import { SERVER_NODE_OPTIONS } from '../../src/adapters/mcp/client-config.js';
 
 interface StdioEntry {
   type?: string;
@@ -63,7 +64,8 @@ describe('homelab mcp config', () => {
     expect(r.code).toBe(0);
     const entry = (JSON.parse(r.stdout) as { mcpServers: { homelab: StdioEntry } }).mcpServers.homelab;
     expect(entry.command).toBe(process.execPath);
-    expect(entry.args).toEqual([BIN, 'mcp', 'serve', '--stdio', '--read-only', '--config', s.env.HOMELAB_CONFIG]);
+    // Node's options for a long-running server first, then the script and the server's own flags.
+    expect(entry.args).toEqual([...SERVER_NODE_OPTIONS, BIN, 'mcp', 'serve', '--stdio', '--read-only', '--config', s.env.HOMELAB_CONFIG]);
     expect(r.stderr).toContain(`Goes into ${home}/.config/Claude/claude_desktop_config.json under "mcpServers"`);
     expect(readdirSync(home)).toEqual([]);
   });

@@ -4,7 +4,17 @@ import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { HomelabCommand } from '../../adapters/cli/base.js';
 import { readKubeconfig } from '../../adapters/kube/kubeconfig.js';
-import { CLIENTS, alone, clientFile, mergeInto, serverEntry, type LocalServer, type McpClient, type ServerSpec } from '../../adapters/mcp/client-config.js';
+import {
+  CLIENTS,
+  SERVER_NODE_OPTIONS,
+  alone,
+  clientFile,
+  mergeInto,
+  serverEntry,
+  type LocalServer,
+  type McpClient,
+  type ServerSpec,
+} from '../../adapters/mcp/client-config.js';
 import { loadConfig } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
 
@@ -97,7 +107,7 @@ export default class McpConfig extends HomelabCommand {
   private async local(flags: { config?: string; kubeconfig?: string; context?: string; 'allow-writes': boolean }): Promise<LocalServer> {
     const env = process.env;
     const { config, path: configPath } = await loadConfig({ flag: flags.config, env });
-    const args = [realpathSync(path.join(this.config.root, 'bin', 'run.js')), 'mcp', 'serve', '--stdio'];
+    const args = [...SERVER_NODE_OPTIONS, realpathSync(path.join(this.config.root, 'bin', 'run.js')), 'mcp', 'serve', '--stdio'];
     if (!flags['allow-writes']) args.push('--read-only');
     const serverEnv: Record<string, string> = {};
     if (configPath) args.push('--config', path.resolve(configPath));
