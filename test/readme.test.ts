@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { SERVER_NODE_OPTIONS } from '../src/adapters/mcp/client-config.js';
 import { parseServeArgs } from '../src/adapters/mcp/serve.js';
 import { parseConfig } from '../src/core/config.js';
 import { CLI_COMMANDS } from '../src/ops/shared/cli-commands.js';
@@ -121,14 +122,16 @@ describe('the README is true', () => {
     expect(config.audit.file).toBe('/home/you/.local/state/homelab/audit.log');
   });
 
-  it('has a Claude Desktop entry with absolute paths and flags mcp serve accepts', () => {
+  it("has a Claude Desktop entry as mcp config writes it: node's options, absolute paths and flags mcp serve accepts", () => {
     const json = blocks(readme).find((b) => b.lang === 'json');
     const entry = (JSON.parse(json?.text ?? '{}') as { mcpServers: Record<string, { command: string; args: string[]; env: Record<string, string> }> })
       .mcpServers.homelab;
     expect(entry?.command.startsWith('/')).toBe(true);
-    expect(entry?.args[0]?.startsWith('/')).toBe(true);
-    expect(entry?.args.slice(1, 3)).toEqual(['mcp', 'serve']);
-    expect(parseServeArgs(entry?.args.slice(3) ?? [])).toMatchObject({ stdio: true, 'read-only': true });
+    const script = SERVER_NODE_OPTIONS.length;
+    expect(entry?.args.slice(0, script)).toEqual(SERVER_NODE_OPTIONS);
+    expect(entry?.args[script]?.startsWith('/')).toBe(true);
+    expect(entry?.args.slice(script + 1, script + 3)).toEqual(['mcp', 'serve']);
+    expect(parseServeArgs(entry?.args.slice(script + 3) ?? [])).toMatchObject({ stdio: true, 'read-only': true });
     expect(entry?.env.HOMELAB_CONFIG?.startsWith('/')).toBe(true);
   });
 
