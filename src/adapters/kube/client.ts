@@ -42,6 +42,8 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   json: 'application/json-patch+json',
 };
 
+/** An answer that should have been JSON and was not (some proxies answer HTML). */
+const notJson = (request: string) => new Upstream(`the Kubernetes API answered ${request} with something that is not JSON`);
 const DEFAULT_PAGE_SIZE = 500;
 
 /**
@@ -574,7 +576,7 @@ export class KubeClient implements KubePort {
     try {
       rest = splitter.end();
     } catch {
-      throw new Upstream(`the Kubernetes API answered ${intent.verb} ${intent.resource} with something that is not JSON`);
+      throw notJson(`${intent.verb} ${intent.resource}`);
     }
     const metadata = rest.metadata as { continue?: unknown } | undefined;
     return { continue: typeof metadata?.continue === 'string' && metadata.continue ? metadata.continue : undefined };
@@ -585,7 +587,7 @@ export class KubeClient implements KubePort {
     try {
       return JSON.parse(answer.text) as T;
     } catch {
-      throw new Upstream(`the Kubernetes API answered ${intent.verb} ${intent.resource} with something that is not JSON`);
+      throw notJson(`${intent.verb} ${intent.resource}`);
     }
   }
 
@@ -650,7 +652,7 @@ export class KubeClient implements KubePort {
           try {
             items.push(chunk);
           } catch {
-            request.destroy(new Upstream(`the Kubernetes API answered ${method} ${path} with something that is not JSON`));
+            request.destroy(notJson(`${method} ${path}`));
           }
         });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: items ? '' : Buffer.concat(chunks).toString('utf8') }));
