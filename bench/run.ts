@@ -163,11 +163,11 @@ row('  server CPU per warm call', `${warm.cpuMsPerCall.toFixed(0)} ms`);
 // semi-space takes ~16 MiB off on either Node, at no cost a call, but only as an option given to node:
 // `mcp config` and the Deployment start the server with it (SERVER_NODE_OPTIONS), measured below.
 row('  peak RSS after 21 calls', `${warm.peakRssMiB.toFixed(1)} MiB`, `target ≤ 120 MiB${warm.peakRssMiB > 120 ? '  ← over' : ''}`);
-const configured21 = await warmHealth([...SERVER_NODE_OPTIONS, ...serve], failingEnv, 20);
+const asConfigured = await warmHealth([...SERVER_NODE_OPTIONS, ...serve], failingEnv, 20);
 row(
   '  the same, started as `mcp config` writes it',
-  `${configured21.peakRssMiB.toFixed(1)} MiB`,
-  `node ${SERVER_NODE_OPTIONS.join(' ')}; warm p50 ${configured21.p50Ms.toFixed(0)} ms, ${configured21.cpuMsPerCall.toFixed(0)} ms CPU a call`,
+  `${asConfigured.peakRssMiB.toFixed(1)} MiB`,
+  `node ${SERVER_NODE_OPTIONS.join(' ')}; warm p50 ${asConfigured.p50Ms.toFixed(0)} ms, ${asConfigured.cpuMsPerCall.toFixed(0)} ms CPU a call`,
 );
 
 // Result sizes through the real SDK client: every tool on the sandbox homelab, every tool that needs
